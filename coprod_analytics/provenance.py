@@ -1,0 +1,83 @@
+"""Provenance: what produced a result (input fingerprint, parameters, seed, version)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+__all__ = ["Provenance", "fingerprint_frames", "package_version"]
+
+
+def package_version() -> str:
+    """The installed version of coprod-analytics (``"0+unknown"`` when not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("coprod-analytics")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0+unknown"
+
+
+def fingerprint_frames(*frames: pl.DataFrame | None) -> str:
+    """A stable SHA-256 fingerprint of one or more tables (schema and contents, in order).
+
+    The fingerprint depends on column names, dtypes and values in row order; it does not
+    depend on the polars version's internal hashing (the tables are serialised to Arrow IPC
+    without compression and hashed).
+
+    Examples
+    --------
+    >>> a = pl.DataFrame({"x": [1, 2]})
+    >>> fingerprint_frames(a) == fingerprint_frames(pl.DataFrame({"x": [1, 2]}))
+    True
+    >>> fingerprint_frames(a) == fingerprint_frames(pl.DataFrame({"x": [2, 1]}))
+    False
+    """
+    h = hashlib.sha256()
+    for frame in frames:
+        if frame is None:
+            h.update(b"<none>")
+            continue
+        h.update(repr(list(frame.schema.items())).encode())
+        buf = io.BytesIO()
+        frame.rechunk().write_ipc(buf, compression="uncompressed")
+        h.update(buf.getvalue())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a result came from: enough to reproduce it.
+
+    Attributes
+    ----------
+    method : str
+        The public function that produced the result.
+    input_fingerprint : str
+        SHA-256 fingerprint of the input tables (see :func:`fingerprint_frames`).
+    parameters : dict
+        Every parameter the method used, defaults included.
+    seed : int or None
+        The random seed, when the method is random.
+    version : str
+        coprod-analytics version.
+    """
+
+    method: str
+    input_fingerprint: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    seed: int | None = None
+    version: str = field(default_factory=package_version)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "input_fingerprint": self.input_fingerprint,
+            "parameters": dict(self.parameters),
+            "seed": self.seed,
+            "version": self.version,
+        }

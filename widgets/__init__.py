@@ -1,0 +1,1 @@
+"""coprod_widgets: the ipywidgets layer of coprod-analytics."""
