@@ -1,0 +1,628 @@
+"""The inquiry data model: one object holding every input of a deliberation as tidy tables.
+
+An :class:`Inquiry` holds polars tables with documented schemas. Constructing one validates
+everything at the boundary (a :class:`~coprod_analytics.errors.ValidationError` names the
+table, row and column of the first problem) and never leaves a half-built object.
+
+Table schemas
+-------------
+``statements``
+    ======================  =================  ==========================================
+    column                  dtype              meaning
+    ======================  =================  ==========================================
+    ``statement_id``        Int64 or String    unique id
+    ``text``                String             the statement as participants saw it
+    ``author_id``           same as participant ids, nullable   who wrote it
+    ``moderation``          Int8               1 accepted, 0 unmoderated, -1 moderated out
+    ``is_meta``             Boolean            a meta statement (about the process)
+    ``created``             Datetime(ms, UTC)  when it was submitted (nullable)
+    ======================  =================  ==========================================
+
+    Further columns (e.g. Pol.is's ``group_informed_consensus``) are kept as they are.
+
+``participants``
+    ``participant_id`` (Int64 or String, unique) plus any attribute columns (e.g.
+    ``polis_group_id``, ``age_band``). Every participant who voted has a row.
+
+``vote_log``
+    Every vote event in input order: ``participant_id``, ``statement_id``, ``vote`` (Int8:
+    1 agree, -1 disagree, 0 pass), ``time`` (Datetime(ms, UTC), nullable).
+
+``votes``
+    The latest vote per (participant, statement): the latest ``time`` wins; among equal or
+    missing times the later event in the log wins. Same columns as ``vote_log``.
+
+Further inputs (crowd estimates, ratings, evidence ratings, rankings, pairwise comparisons,
+budget ballots) are held in :attr:`Inquiry.tables` by name; their schemas are documented with
+the methods that analyse them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import polars as pl
+
+from coprod_analytics.errors import ValidationError
+
+__all__ = [
+    "ID_DTYPES",
+    "STATEMENT_COLUMNS",
+    "TIME_DTYPE",
+    "VOTE_COLUMNS",
+    "Inquiry",
+    "as_polars",
+]
+
+TIME_DTYPE = pl.Datetime("ms", "UTC")
+ID_DTYPES = (pl.Int64, pl.String)
+VOTE_COLUMNS = ("participant_id", "statement_id", "vote", "time")
+STATEMENT_COLUMNS = ("statement_id", "text", "author_id", "moderation", "is_meta", "created")
+VOTE_VALUES = {1: "agree", -1: "disagree", 0: "pass"}
+
+_VOTE_WORDS = {
+    "1": 1,
+    "+1": 1,
+    "1.0": 1,
+    "agree": 1,
+    "-1": -1,
+    "-1.0": -1,
+    "disagree": -1,
+    "0": 0,
+    "0.0": 0,
+    "-0": 0,
+    "pass": 0,
+}
+
+
+def as_polars(data: Any, *, name: str) -> pl.DataFrame:
+    """Convert a polars, pandas or Arrow table (or a dict of columns) to a polars DataFrame."""
+    if isinstance(data, pl.DataFrame):
+        return data
+    if isinstance(data, pl.LazyFrame):
+        return data.collect()
+    if isinstance(data, Mapping):
+        columns: list[pl.Series] = []
+        for key, values in data.items():
+            try:
+                columns.append(pl.Series(str(key), values))
+            except (TypeError, ValueError, pl.exceptions.PolarsError):
+                # mixed kinds of values (e.g. 1 and "pass"): keep them as text
+                columns.append(
+                    pl.Series(str(key), [None if v is None else str(v) for v in values])
+                )
+        try:
+            return pl.DataFrame(columns)
+        except pl.exceptions.ShapeError as exc:
+            raise ValidationError(f"columns have different lengths ({exc})", table=name) from exc
+    try:
+        converted = pl.from_dataframe(data) if hasattr(data, "__dataframe__") else pl.from_arrow(data)
+    except Exception as exc:  # pragma: no cover - depends on the foreign object
+        raise ValidationError(
+            f"expected a polars, pandas or Arrow table; got {type(data).__name__}", table=name
+        ) from exc
+    if not isinstance(converted, pl.DataFrame):
+        raise ValidationError(f"expected a table; got {type(data).__name__}", table=name)
+    return converted
+
+
+def _first_row(mask: pl.Series) -> int:
+    """1-based index of the first True in a boolean mask."""
+    return int(mask.arg_true()[0]) + 1
+
+
+def _require_columns(df: pl.DataFrame, columns: tuple[str, ...], table: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValidationError(
+            f"missing required column(s) {', '.join(repr(c) for c in missing)}; "
+            f"found {', '.join(repr(c) for c in df.columns) or 'no columns'}",
+            table=table,
+        )
+
+
+def _no_nulls(df: pl.DataFrame, column: str, table: str) -> None:
+    nulls = df.get_column(column).is_null()
+    if nulls.any():
+        raise ValidationError(
+            "missing value; every row needs one", table=table, row=_first_row(nulls), column=column
+        )
+
+
+def _normalise_ids(series: pl.Series, table: str) -> pl.Series:
+    """Ids become Int64 when they are integers, else String (floats must be whole numbers)."""
+    dtype = series.dtype
+    if dtype == pl.Int64 or dtype == pl.String:
+        return series
+    if dtype.is_integer():
+        return series.cast(pl.Int64)
+    if dtype.is_float():
+        whole = series.is_null() | (series == series.floor())
+        if not whole.all():
+            bad = _first_row(~whole)
+            raise ValidationError(
+                f"ids must be whole numbers or text; got {series[bad - 1]!r}",
+                table=table,
+                row=bad,
+                column=series.name,
+            )
+        return series.cast(pl.Int64)
+    if dtype == pl.Categorical or dtype == pl.Enum:
+        return series.cast(pl.String)
+    return series.cast(pl.String)
+
+
+def _unify_ids(a: pl.Series, b: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Bring two id columns to one dtype (String if either is String)."""
+    if a.dtype == b.dtype:
+        return a, b
+    return a.cast(pl.String), b.cast(pl.String)
+
+
+def parse_vote_values(series: pl.Series, table: str = "votes") -> pl.Series:
+    """Parse a vote column to Int8 in {1, -1, 0}.
+
+    Accepts integers, whole floats and the words ``agree``/``disagree``/``pass`` (any case).
+
+    Examples
+    --------
+    >>> parse_vote_values(pl.Series("vote", ["agree", "-1", "pass"])).to_list()
+    [1, -1, 0]
+    """
+    name = series.name
+    if series.dtype == pl.String or series.dtype == pl.Categorical:
+        text = series.cast(pl.String).str.strip_chars().str.to_lowercase()
+        mapped = text.replace_strict(_VOTE_WORDS, default=None, return_dtype=pl.Int8)
+        bad = mapped.is_null() & text.is_not_null()
+        if bad.any():
+            row = _first_row(bad)
+            raise ValidationError(
+                "expected a vote of 1 (agree), -1 (disagree) or 0 (pass); "
+                f"got {series[row - 1]!r}",
+                table=table,
+                row=row,
+                column=name,
+            )
+        return mapped.alias(name)
+    if series.dtype == pl.Boolean:
+        raise ValidationError(
+            "expected a vote of 1 (agree), -1 (disagree) or 0 (pass); got true/false values",
+            table=table,
+            column=name,
+        )
+    if not series.dtype.is_numeric():
+        raise ValidationError(
+            f"expected numeric votes 1, -1 or 0; got a column of type {series.dtype}",
+            table=table,
+            column=name,
+        )
+    ok = series.is_null() | series.is_in([1, -1, 0])
+    if not ok.all():
+        row = _first_row(~ok)
+        raise ValidationError(
+            "expected a vote of 1 (agree), -1 (disagree) or 0 (pass); "
+            f"got {series[row - 1]!r}",
+            table=table,
+            row=row,
+            column=name,
+        )
+    return series.cast(pl.Int8)
+
+
+def _parse_time(series: pl.Series, table: str) -> pl.Series:
+    """Times become Datetime(ms, UTC): integers are epoch milliseconds, strings ISO 8601."""
+    name = series.name
+    dtype = series.dtype
+    if isinstance(dtype, pl.Datetime):
+        out = series.dt.cast_time_unit("ms")
+        out = (
+            out.dt.replace_time_zone("UTC")
+            if dtype.time_zone is None
+            else out.dt.convert_time_zone("UTC")
+        )
+        return out
+    if dtype == pl.Date:
+        return series.cast(pl.Datetime("ms")).dt.replace_time_zone("UTC")
+    if dtype.is_integer() or dtype.is_float():
+        if dtype.is_float():
+            series = series.round(0)
+        return series.cast(pl.Int64).cast(pl.Datetime("ms")).dt.replace_time_zone("UTC").alias(name)
+    if dtype == pl.String:
+        as_int = series.str.strip_chars().cast(pl.Int64, strict=False)
+        if (as_int.is_not_null() | series.is_null()).all():
+            return _parse_time(as_int.alias(name), table)
+        try:
+            parsed = series.str.to_datetime(time_unit="ms", strict=False)
+        except Exception:  # polars may refuse to infer a format  # noqa: BLE001
+            parsed = pl.Series(name, [None] * len(series), dtype=pl.Datetime("ms"))
+        bad = parsed.is_null() & series.is_not_null() & (series.str.strip_chars() != "")
+        if bad.any():
+            row = _first_row(bad)
+            raise ValidationError(
+                "expected a time as epoch milliseconds or an ISO 8601 date-time; "
+                f"got {series[row - 1]!r}",
+                table=table,
+                row=row,
+                column=name,
+            )
+        return _parse_time(parsed.alias(name), table)
+    if dtype == pl.Null:
+        return pl.Series(name, [None] * len(series), dtype=TIME_DTYPE)
+    raise ValidationError(
+        f"expected times (epoch ms or ISO 8601); got a column of type {dtype}",
+        table=table,
+        column=name,
+    )
+
+
+def _check_unique(series: pl.Series, table: str) -> None:
+    dup = series.is_duplicated()
+    if dup.any():
+        rows = dup.arg_true()
+        first = int(rows[0])
+        value = series[first]
+        second = int(rows[1]) if len(rows) > 1 else first
+        # find the second occurrence of the same value
+        same = (series == value).arg_true()
+        if len(same) > 1:
+            second = int(same[1])
+        raise ValidationError(
+            f"duplicate id {value!r} (rows {first + 1} and {second + 1}); ids must be unique",
+            table=table,
+            row=second + 1,
+            column=series.name,
+        )
+
+
+def _validate_votes(df: pl.DataFrame) -> pl.DataFrame:
+    _require_columns(df, ("participant_id", "statement_id", "vote"), "votes")
+    for col in ("participant_id", "statement_id", "vote"):
+        _no_nulls(df, col, "votes")
+    pid = _normalise_ids(df.get_column("participant_id"), "votes")
+    sid = _normalise_ids(df.get_column("statement_id"), "votes")
+    vote = parse_vote_values(df.get_column("vote"), "votes")
+    if "time" in df.columns:
+        time = _parse_time(df.get_column("time"), "votes").alias("time")
+    else:
+        time = pl.Series("time", [None] * df.height, dtype=TIME_DTYPE)
+    return pl.DataFrame([pid, sid, vote, time])
+
+
+def _validate_statements(df: pl.DataFrame, vote_sids: pl.Series) -> pl.DataFrame:
+    _require_columns(df, ("statement_id",), "statements")
+    _no_nulls(df, "statement_id", "statements")
+    sid = _normalise_ids(df.get_column("statement_id"), "statements")
+    _check_unique(sid, "statements")
+    n = df.height
+    cols: dict[str, pl.Series] = {"statement_id": sid}
+    if "text" in df.columns:
+        cols["text"] = df.get_column("text").cast(pl.String)
+    else:
+        cols["text"] = pl.Series("text", [None] * n, dtype=pl.String)
+    if "author_id" in df.columns:
+        author = df.get_column("author_id")
+        cols["author_id"] = author if author.dtype in ID_DTYPES else _normalise_ids(author, "statements")
+    else:
+        cols["author_id"] = pl.Series("author_id", [None] * n, dtype=pl.Int64)
+    if "moderation" in df.columns:
+        mod = df.get_column("moderation")
+        if mod.dtype == pl.String:
+            mod = mod.str.strip_chars().cast(pl.Int64, strict=False)
+        mod = mod.fill_null(0)
+        ok = mod.is_in([1, 0, -1])
+        if not ok.all():
+            row = _first_row(~ok)
+            raise ValidationError(
+                "expected moderation 1 (accepted), 0 (unmoderated) or -1 (moderated out); "
+                f"got {df.get_column('moderation')[row - 1]!r}",
+                table="statements",
+                row=row,
+                column="moderation",
+            )
+        cols["moderation"] = mod.cast(pl.Int8)
+    else:
+        cols["moderation"] = pl.Series("moderation", [0] * n, dtype=pl.Int8)
+    if "is_meta" in df.columns:
+        meta = df.get_column("is_meta")
+        if meta.dtype == pl.String:
+            low = meta.str.strip_chars().str.to_lowercase()
+            meta = low.replace_strict(
+                {"true": True, "false": False, "1": True, "0": False, "": False},
+                default=None,
+                return_dtype=pl.Boolean,
+            )
+            bad = meta.is_null() & low.is_not_null()
+            if bad.any():
+                row = _first_row(bad)
+                raise ValidationError(
+                    f"expected true/false; got {df.get_column('is_meta')[row - 1]!r}",
+                    table="statements",
+                    row=row,
+                    column="is_meta",
+                )
+        elif meta.dtype != pl.Boolean:
+            meta = meta.cast(pl.Boolean)
+        cols["is_meta"] = meta.fill_null(False)
+    else:
+        cols["is_meta"] = pl.Series("is_meta", [False] * n, dtype=pl.Boolean)
+    if "created" in df.columns:
+        cols["created"] = _parse_time(df.get_column("created"), "statements").alias("created")
+    else:
+        cols["created"] = pl.Series("created", [None] * n, dtype=TIME_DTYPE)
+    out = pl.DataFrame(list(cols.values()))
+    extra = [c for c in df.columns if c not in cols]
+    if extra:
+        out = out.with_columns(df.select(extra))
+    # every voted statement must be known
+    sid_all, vote_sids = _unify_ids(out.get_column("statement_id"), vote_sids)
+    unknown = ~vote_sids.is_in(sid_all.implode())
+    if unknown.any():
+        row = _first_row(unknown)
+        raise ValidationError(
+            f"vote for unknown statement {vote_sids[row - 1]!r}; it is not in the statements table",
+            table="votes",
+            row=row,
+            column="statement_id",
+        )
+    return out.with_columns(sid_all.alias("statement_id"))
+
+
+def _validate_participants(df: pl.DataFrame, vote_pids: pl.Series) -> pl.DataFrame:
+    _require_columns(df, ("participant_id",), "participants")
+    _no_nulls(df, "participant_id", "participants")
+    pid = _normalise_ids(df.get_column("participant_id"), "participants")
+    _check_unique(pid, "participants")
+    out = df.with_columns(pid.alias("participant_id"))
+    pid, vote_pids = _unify_ids(pid, vote_pids)
+    out = out.with_columns(pid.alias("participant_id"))
+    missing = vote_pids.unique().filter(~vote_pids.unique().is_in(pid.implode()))
+    if missing.len():
+        add = pl.DataFrame({"participant_id": missing.sort()})
+        out = pl.concat([out, add], how="diagonal_relaxed")
+    return out
+
+
+def _may_have_duplicates(log: pl.DataFrame) -> bool:
+    """Cheap exact test for repeated (participant, statement) pairs on integer ids.
+
+    Packs both ids into one int64 key and sorts it (numpy's radix sort), which is several
+    times faster than hashing pairs on tens of millions of votes. Returns True (undecided)
+    when the ids are not small non-negative integers.
+    """
+    import numpy as np
+
+    pid, sid = log.get_column("participant_id"), log.get_column("statement_id")
+    if pid.dtype != pl.Int64 or sid.dtype != pl.Int64:
+        return True
+    pmin, pmax, smin, smax = pid.min(), pid.max(), sid.min(), sid.max()
+    if not all(isinstance(v, int) for v in (pmin, pmax, smin, smax)):
+        return True
+    assert isinstance(pmin, int) and isinstance(pmax, int)
+    assert isinstance(smin, int) and isinstance(smax, int)
+    span = smax - smin + 1
+    if pmin < 0 or (pmax - pmin + 1) * span >= 2**62:
+        return True
+    key = (pid.to_numpy() - pmin) * span + (sid.to_numpy() - smin)
+    key.sort()
+    return bool((key[1:] == key[:-1]).any())
+
+
+def latest_votes(log: pl.DataFrame) -> pl.DataFrame:
+    """The latest vote per (participant, statement) of a validated vote log.
+
+    The latest ``time`` wins; among equal (or missing) times the later row wins.
+
+    Examples
+    --------
+    >>> log = pl.DataFrame({"participant_id": [1, 1], "statement_id": [7, 7], "vote": [1, -1],
+    ...                     "time": [None, None]})
+    >>> latest_votes(log)["vote"].to_list()
+    [-1]
+    """
+    keys = ["participant_id", "statement_id"]
+    if log.height < 2 or not _may_have_duplicates(log):
+        return log
+    dup = log.select(pl.struct(keys).is_duplicated()).to_series()
+    if not dup.any():
+        return log
+    seq = pl.int_range(pl.len(), dtype=pl.Int64).alias("_seq")
+    indexed = log.with_columns(seq)
+    dups = indexed.filter(dup)
+    winners = (
+        dups.sort(["time", "_seq"], nulls_last=False)
+        .unique(subset=keys, keep="last")
+        .get_column("_seq")
+    )
+    keep = ~dup | indexed.get_column("_seq").is_in(winners.implode())
+    return log.filter(keep)
+
+
+@dataclass(frozen=True, eq=False)
+class Inquiry:
+    """Every input of one inquiry, validated, as tidy polars tables.
+
+    Parameters
+    ----------
+    votes : table, optional
+        The vote event log with columns ``participant_id``, ``statement_id``, ``vote``
+        (1/-1/0 or agree/disagree/pass) and optionally ``time`` (epoch ms, ISO 8601 or a
+        datetime). Re-votes are allowed: the latest wins in :attr:`votes`, and the full log
+        stays in :attr:`vote_log`.
+    statements : table, optional
+        ``statement_id`` plus optional ``text``, ``author_id``, ``moderation``, ``is_meta``,
+        ``created`` and any further columns. When omitted, statements are the distinct ids
+        voted on (no text, unmoderated).
+    participants : table, optional
+        ``participant_id`` plus attributes. Participants who voted but are missing are added.
+    metadata : dict, optional
+        Free-form facts about the inquiry (title, source, url, attribution, ...).
+    tables : dict of str to table, optional
+        Further inputs by name (``"estimates"``, ``"ratings"``, ``"evidence"``, ...).
+
+    Raises
+    ------
+    ValidationError
+        On any problem with the inputs, naming the table, row and column.
+
+    Examples
+    --------
+    >>> inq = Inquiry(votes={"participant_id": [1, 1, 2], "statement_id": [10, 10, 10],
+    ...                      "vote": [1, -1, "pass"]})
+    >>> inq.counts()["votes"], inq.counts()["disagree"], inq.counts()["pass"]
+    (2, 1, 1)
+    >>> inq.vote_log.height
+    3
+    """
+
+    vote_log: pl.DataFrame
+    votes: pl.DataFrame
+    statements: pl.DataFrame
+    participants: pl.DataFrame
+    metadata: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+    def __init__(
+        self,
+        votes: Any = None,
+        statements: Any = None,
+        participants: Any = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        tables: Mapping[str, Any] | None = None,
+    ) -> None:
+        if votes is None:
+            log = pl.DataFrame(
+                schema={
+                    "participant_id": pl.Int64,
+                    "statement_id": pl.Int64,
+                    "vote": pl.Int8,
+                    "time": TIME_DTYPE,
+                }
+            )
+        else:
+            log = _validate_votes(as_polars(votes, name="votes"))
+        if statements is None:
+            sids = log.get_column("statement_id").unique().sort()
+            stmts = _validate_statements(pl.DataFrame({"statement_id": sids}), log["statement_id"])
+        else:
+            stmts = _validate_statements(
+                as_polars(statements, name="statements"), log.get_column("statement_id")
+            )
+        log = log.with_columns(log.get_column("statement_id").cast(stmts["statement_id"].dtype))
+        if participants is None:
+            pids = log.get_column("participant_id").unique().sort()
+            ppl = pl.DataFrame({"participant_id": pids})
+        else:
+            ppl = _validate_participants(
+                as_polars(participants, name="participants"), log.get_column("participant_id")
+            )
+        log = log.with_columns(log.get_column("participant_id").cast(ppl["participant_id"].dtype))
+        extra: dict[str, pl.DataFrame] = {}
+        for name, table in (tables or {}).items():
+            extra[str(name)] = as_polars(table, name=str(name))
+        object.__setattr__(self, "vote_log", log)
+        object.__setattr__(self, "votes", latest_votes(log))
+        object.__setattr__(self, "statements", stmts)
+        object.__setattr__(self, "participants", ppl)
+        object.__setattr__(self, "metadata", dict(metadata or {}))
+        object.__setattr__(self, "tables", extra)
+
+    # ------------------------------------------------------------------ derived facts
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 of the statements, participants and full vote log (provenance)."""
+        from coprod_analytics.provenance import fingerprint_frames
+
+        return fingerprint_frames(
+            self.statements, self.participants, self.vote_log, *self.tables.values()
+        )
+
+    @property
+    def excluded_statement_ids(self) -> pl.Series:
+        """Ids of statements moderated out or meta (zeroed in the Pol.is analysis)."""
+        s = self.statements
+        return s.filter((pl.col("moderation") == -1) | pl.col("is_meta")).get_column("statement_id")
+
+    def counts(self) -> dict[str, int]:
+        """Headline counts (as ``coprod info --json`` prints them).
+
+        Keys: ``participants`` (distinct participants who voted), ``statements`` (rows of the
+        statements table), ``votes`` (after latest-vote-wins), ``vote_events`` (rows of the
+        log), ``agree``, ``disagree``, ``pass``, ``moderated_out`` (moderated out or meta).
+        """
+        v = self.votes
+        tally = v.group_by("vote").len()
+        by = dict(zip(tally["vote"].to_list(), tally["len"].to_list(), strict=True))
+        return {
+            "participants": int(v.get_column("participant_id").n_unique()) if v.height else 0,
+            "statements": self.statements.height,
+            "votes": v.height,
+            "vote_events": self.vote_log.height,
+            "agree": int(by.get(1, 0)),
+            "disagree": int(by.get(-1, 0)),
+            "pass": int(by.get(0, 0)),
+            "moderated_out": int(self.excluded_statement_ids.len()),
+        }
+
+    def statement_tallies(self) -> pl.DataFrame:
+        """Per statement: agree, disagree, pass and total votes (latest votes only)."""
+        t = self.votes.group_by("statement_id").agg(
+            agree=(pl.col("vote") == 1).sum().cast(pl.Int64),
+            disagree=(pl.col("vote") == -1).sum().cast(pl.Int64),
+            passes=(pl.col("vote") == 0).sum().cast(pl.Int64),
+            total=pl.len().cast(pl.Int64),
+        )
+        return (
+            self.statements.select("statement_id", "text", "moderation", "is_meta")
+            .join(t, on="statement_id", how="left")
+            .with_columns(pl.col("agree", "disagree", "passes", "total").fill_null(0))
+            .rename({"passes": "pass"})
+        )
+
+    def as_of(self, time: Any) -> Inquiry:
+        """The inquiry as it stood at ``time``: votes and statements up to and including it."""
+        t = _parse_time(pl.Series("time", [time]), "as_of")[0]
+        log = self.vote_log.filter(pl.col("time").is_null() | (pl.col("time") <= t))
+        stmts = self.statements.filter(pl.col("created").is_null() | (pl.col("created") <= t))
+        voted = log.get_column("statement_id").unique()
+        stmts = pl.concat(
+            [stmts, self.statements.filter(pl.col("statement_id").is_in(voted.implode()))]
+        ).unique(subset="statement_id", keep="first", maintain_order=True)
+        return Inquiry(
+            log,
+            stmts,
+            self.participants,
+            metadata={**self.metadata, "as_of": str(t)},
+            tables=self.tables,
+        )
+
+    def with_votes(self, new_votes: Any) -> Inquiry:
+        """A new inquiry with more vote events appended to the log (validated)."""
+        new = _validate_votes(as_polars(new_votes, name="votes"))
+        log = pl.concat([self.vote_log, new], how="vertical_relaxed")
+        return Inquiry(
+            log, self.statements, self.participants, metadata=self.metadata, tables=self.tables
+        )
+
+    def __repr__(self) -> str:
+        c = self.counts()
+        title = self.metadata.get("title")
+        head = f"Inquiry {title!r}" if title else "Inquiry"
+        return (
+            f"<{head}: {c['participants']} participants, {c['statements']} statements, "
+            f"{c['votes']} votes ({c['agree']} agree, {c['disagree']} disagree, "
+            f"{c['pass']} pass)>"
+        )
+
+    def _repr_html_(self) -> str:
+        from coprod_analytics.results import frame_to_html
+
+        c = self.counts()
+        table = pl.DataFrame({"what": list(c.keys()), "count": list(c.values())})
+        import html
+
+        title = html.escape(str(self.metadata.get("title", "Inquiry")))
+        return f"<strong>{title}</strong>" + frame_to_html(table)

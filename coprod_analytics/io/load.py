@@ -1,0 +1,64 @@
+"""Open any supported input by looking at what the path is."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from coprod_analytics.errors import ValidationError
+from coprod_analytics.inquiry import Inquiry
+
+__all__ = ["SUPPORTED_INPUTS", "load_inquiry", "register_loader"]
+
+SUPPORTED_INPUTS = (
+    "a Pol.is export folder (votes.csv, comments.csv, ...)",
+    "an inquiry Parquet folder (inquiry.json, votes.parquet, ...)",
+    "a long or wide votes file (.csv, .tsv, .parquet)",
+)
+
+#: Extra loaders registered by other modules: (predicate, loader, description).
+_LOADERS: list[tuple[Any, Any, str]] = []
+
+
+def register_loader(predicate: Any, loader: Any, description: str) -> None:
+    """Teach :func:`load_inquiry` a new kind of input (e.g. a live-session database)."""
+    _LOADERS.append((predicate, loader, description))
+
+
+def load_inquiry(path: str | os.PathLike[str], **options: Any) -> Inquiry:
+    """Open any supported input as an :class:`Inquiry`.
+
+    A folder with ``votes.csv`` is a Pol.is export; a folder with ``inquiry.json`` an
+    inquiry Parquet folder; a ``.csv``/``.tsv``/``.parquet`` file a votes table (long or
+    wide, see :func:`~coprod_analytics.io.votes.read_votes`). ``options`` go to the reader.
+    """
+    p = Path(path)
+    for predicate, loader, _ in _LOADERS:
+        if predicate(p):
+            return loader(p, **options)  # type: ignore[no-any-return]
+    if not p.exists():
+        raise FileNotFoundError(f"{p}: no such file or folder")
+    if p.is_dir():
+        if (p / "votes.csv").exists():
+            from coprod_analytics.io.polis import read_polis
+
+            return read_polis(p, **options)
+        if (p / "inquiry.json").exists():
+            from coprod_analytics.io.parquet import read_parquet
+
+            return read_parquet(p)
+        raise ValidationError(
+            "this folder is not an input I know; expected "
+            + "; or ".join(SUPPORTED_INPUTS + tuple(d for _, _, d in _LOADERS)),
+            file=p,
+        )
+    if p.suffix.lower() in {".csv", ".tsv", ".txt", ".parquet", ".pq"}:
+        from coprod_analytics.io.votes import read_votes
+
+        return read_votes(p, **options)
+    raise ValidationError(
+        f"unsupported file type {p.suffix!r}; expected "
+        + "; or ".join(SUPPORTED_INPUTS + tuple(d for _, _, d in _LOADERS)),
+        file=p,
+    )
