@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from coprod_analytics.errors import CoprodError
 
 #: Subcommand modules, in the order ``coprod --help`` lists them.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["rank"]
 
 
 def build_parser() -> argparse.ArgumentParser:
