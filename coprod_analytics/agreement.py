@@ -1,0 +1,834 @@
+"""Inter-rater agreement and ordinal consensus.
+
+One input convention everywhere (:func:`krippendorff_alpha`, :func:`fleiss_kappa`,
+:func:`kendall_w`):
+
+* a **raters x units** numpy array, ``NaN`` marking a missing rating (category codes for
+  kappa, scores or ranks for W), or
+* a **long polars table** with one row per rating and the columns ``rater``, ``unit`` and
+  ``value`` (other names through ``columns=(rater, unit, value)``). A null value is a missing
+  rating; each (rater, unit) pair may appear once. For nominal data the values may be strings.
+
+Each returns an :class:`~coprod_analytics.results.Estimate`, so ``result.value`` and
+``float(result)`` both give the coefficient, ``result.conf_int()`` the bootstrap interval
+and ``result.details`` the rest.
+
+The frequency-vector measures (:func:`van_der_eijk_agreement`,
+:func:`tastle_wierman_consensus`, :func:`leik_dispersion`) take the counts of the answers of
+one ordinal item, lowest category first, and return a float.
+
+Bootstrap of Krippendorff's alpha and Fleiss' kappa
+---------------------------------------------------
+Intervals come from a **unit-resampling (cluster) bootstrap with percentile limits**: units
+(items) are drawn with replacement, each resample keeping all ratings of a drawn unit. It is
+not Krippendorff's own bootstrap (Hayes & Krippendorff 2007, which resamples pairs of
+values); it treats units as the sampled population, which is what a report on "how
+reliable is this coding of these kinds of items" needs. Each unit's contribution to the
+coincidence matrix is computed once, so a resample is only a weighted sum of those
+contributions (one matrix product for all resamples).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import polars as pl
+
+from coprod_analytics.errors import ValidationError, check_param
+from coprod_analytics.results import Estimate
+
+__all__ = [
+    "fleiss_kappa",
+    "kendall_w",
+    "krippendorff_alpha",
+    "leik_dispersion",
+    "rating_matrix",
+    "tastle_wierman_consensus",
+    "van_der_eijk_agreement",
+]
+
+Level = Literal["nominal", "ordinal", "interval", "ratio"]
+_LEVELS = ("nominal", "ordinal", "interval", "ratio")
+_DEFAULT_COLUMNS = ("rater", "unit", "value")
+
+
+# ---------------------------------------------------------------------------------------
+# input handling
+# ---------------------------------------------------------------------------------------
+
+
+def rating_matrix(
+    data: pl.DataFrame | np.ndarray | Sequence[Sequence[float | None]],
+    *,
+    columns: tuple[str, str, str] = _DEFAULT_COLUMNS,
+    func: str = "rating_matrix",
+) -> tuple[np.ndarray, list[Any], list[Any], list[Any] | None]:
+    """Turn either input convention into a raters x units float matrix.
+
+    Parameters
+    ----------
+    data : polars.DataFrame, numpy.ndarray or nested sequence
+        A raters x units array (NaN or None = missing) or a long table with the columns
+        named in ``columns``.
+    columns : (str, str, str)
+        Names of the rater, unit and value columns of a long table.
+    func : str
+        The public function name, used in error messages.
+
+    Returns
+    -------
+    matrix : numpy.ndarray
+        Float array, raters x units, NaN where missing. Non-numeric values (allowed in a
+        long table) are replaced by their 0-based code in ``categories``.
+    raters, units : list
+        Row and column labels (``0..n-1`` for array input; sorted ids for a table).
+    categories : list or None
+        The sorted labels of non-numeric values, else None.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"rater": ["a", "a", "b"], "unit": [1, 2, 1], "value": [3, 4, 3]})
+    >>> m, raters, units, cats = rating_matrix(df)
+    >>> m
+    array([[ 3.,  4.],
+           [ 3., nan]])
+    >>> raters, units
+    (['a', 'b'], [1, 2])
+    """
+    if isinstance(data, pl.DataFrame):
+        return _matrix_from_long(data, columns=columns, func=func)
+    try:
+        arr = np.asarray(data, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(
+            f"{func} needs a numeric raters x units array (NaN = missing) or a long polars "
+            f"table with columns {list(columns)}; could not read the values as numbers ({exc})"
+        ) from None
+    if arr.ndim != 2:
+        raise ValidationError(
+            f"{func} needs a 2-D raters x units array; got an array with {arr.ndim} "
+            f"dimension(s) of shape {arr.shape}"
+        )
+    if (
+        arr.size
+        and np.isinf([np.fmin.reduce(arr, axis=None), np.fmax.reduce(arr, axis=None)]).any()
+    ):
+        r, u = np.argwhere(np.isinf(arr))[0]
+        raise ValidationError(
+            f"{func} needs finite ratings (NaN = missing); rater {r}, unit {u} is {arr[r, u]}"
+        )
+    return arr, list(range(arr.shape[0])), list(range(arr.shape[1])), None
+
+
+def _matrix_from_long(
+    df: pl.DataFrame, *, columns: tuple[str, str, str], func: str
+) -> tuple[np.ndarray, list[Any], list[Any], list[Any] | None]:
+    rater_c, unit_c, value_c = columns
+    for c in columns:
+        if c not in df.columns:
+            raise ValidationError(
+                f"{func} needs a long table with columns {list(columns)}; column '{c}' is "
+                f"missing (found {df.columns})",
+                column=c,
+            )
+    for c in (rater_c, unit_c):
+        if df[c].null_count():
+            row = int(df[c].is_null().arg_max() or 0) + 1
+            raise ValidationError("rater and unit ids may not be null", row=row, column=c)
+    dup = df.select(pl.struct(rater_c, unit_c).is_duplicated()).to_series()
+    if dup.any():
+        row = int(dup.arg_max() or 0)
+        raise ValidationError(
+            f"each (rater, unit) pair may appear once; rater {df[rater_c][row]!r} rated unit "
+            f"{df[unit_c][row]!r} twice",
+            row=row + 1,
+            column=unit_c,
+        )
+    raters = df[rater_c].unique().sort()
+    units = df[unit_c].unique().sort()
+    r_idx = (
+        df[rater_c]
+        .to_frame()
+        .join(
+            raters.to_frame().with_row_index("_i"), on=rater_c, how="left", maintain_order="left"
+        )["_i"]
+    )
+    u_idx = (
+        df[unit_c]
+        .to_frame()
+        .join(units.to_frame().with_row_index("_i"), on=unit_c, how="left", maintain_order="left")[
+            "_i"
+        ]
+    )
+    values = df[value_c]
+    categories: list[Any] | None = None
+    if values.dtype.is_numeric():
+        vals = values.cast(pl.Float64).fill_null(float("nan")).to_numpy()
+        if np.isinf(vals).any():
+            row = int(np.argmax(np.isinf(vals)))
+            raise ValidationError(
+                f"ratings must be finite; got {vals[row]}", row=row + 1, column=value_c
+            )
+    else:
+        cats = values.drop_nulls().unique().sort()
+        categories = cats.to_list()
+        codes = (
+            values.to_frame()
+            .join(
+                cats.to_frame().with_row_index("_c"), on=value_c, how="left", maintain_order="left"
+            )["_c"]
+            .cast(pl.Float64)
+            .fill_null(float("nan"))
+            .to_numpy()
+        )
+        vals = codes
+    mat = np.full((raters.len(), units.len()), np.nan)
+    mat[r_idx.to_numpy(), u_idx.to_numpy()] = vals
+    return mat, raters.to_list(), units.to_list(), categories
+
+
+def _encode(mat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-unit value counts: (units x V counts, sorted value domain of length V).
+
+    Integer-valued data with a modest range is counted with one ``np.bincount`` per block of
+    rows (no sort; the index of a rating is ``unit * width + value - min``, missing ratings
+    go to one extra bin); other data goes through ``np.unique``.
+    """
+    n_raters, n_units = mat.shape
+    if mat.size == 0 or np.isnan(lo := float(np.fmin.reduce(mat, axis=None))):
+        return np.zeros((n_units, 0)), np.zeros(0)
+    hi = float(np.fmax.reduce(mat, axis=None))
+    width = int(hi - lo) + 1
+    if width <= 100_000 and n_units * width <= 50_000_000:
+        missing = n_units * width
+        offset = np.arange(n_units, dtype=float) * width - lo
+        acc = np.zeros(missing + 1, dtype=np.intp)
+        step = max(1, (1 << 17) // max(n_units, 1))
+        integer = True
+        for r0 in range(0, n_raters, step):
+            block = mat[r0 : r0 + step] + offset
+            np.nan_to_num(block, copy=False, nan=missing)
+            idx = block.astype(np.intp)
+            if not np.array_equal(idx, block):
+                integer = False
+                break
+            acc += np.bincount(idx.ravel(), minlength=missing + 1)
+        if integer:
+            counts = acc[:-1].reshape(n_units, width)
+            present = counts.any(axis=0)
+            domain = lo + np.flatnonzero(present).astype(float)
+            return counts[:, present].astype(float), domain
+    finite = ~np.isnan(mat)
+    domain, inverse = np.unique(mat[finite], return_inverse=True)
+    unit_of = np.nonzero(finite)[1]
+    v = domain.size
+    flat = np.bincount(unit_of * v + inverse.ravel(), minlength=n_units * v)
+    return flat.reshape(n_units, v).astype(float), domain
+
+
+def _check_boot(func: str, n_boot: int, ci: float, seed: int | None) -> int:
+    check_param(
+        isinstance(n_boot, int | np.integer) and not isinstance(n_boot, bool) and n_boot >= 0,
+        "n_boot",
+        func,
+        "an int >= 0",
+        n_boot,
+    )
+    check_param(isinstance(ci, float | int) and 0 < ci < 1, "ci", func, "a float in (0, 1)", ci)
+    check_param(
+        seed is None or (isinstance(seed, int | np.integer) and not isinstance(seed, bool)),
+        "seed",
+        func,
+        "an int or None",
+        seed,
+    )
+    if seed is None:
+        return int(np.random.SeedSequence().entropy % (2**32))  # type: ignore[operator]
+    return int(seed)
+
+
+def _unit_weights(rng: np.random.Generator, n_units: int, n_boot: int) -> np.ndarray:
+    """n_boot x n_units multiplicities of a with-replacement resample of units."""
+    draws = rng.integers(0, n_units, size=(n_boot, n_units))
+    offs = (np.arange(n_boot) * n_units)[:, None]
+    return (
+        np.bincount((draws + offs).ravel(), minlength=n_boot * n_units)
+        .reshape(n_boot, n_units)
+        .astype(float)
+    )
+
+
+def _percentile_ci(boot: np.ndarray, ci: float) -> tuple[float | None, float | None]:
+    ok = boot[np.isfinite(boot)]
+    if ok.size == 0:
+        return None, None
+    lo, hi = np.quantile(ok, [(1 - ci) / 2, (1 + ci) / 2])
+    return float(lo), float(hi)
+
+
+# ---------------------------------------------------------------------------------------
+# Krippendorff's alpha
+# ---------------------------------------------------------------------------------------
+
+
+def _delta(domain: np.ndarray, level: str, marg: np.ndarray) -> np.ndarray:
+    """Squared distance between values; ``marg`` (V,) or (B, V) for the ordinal metric."""
+    c, k = domain[:, None], domain[None, :]
+    if level == "nominal":
+        return (c != k).astype(float)
+    if level == "interval":
+        return (c - k) ** 2
+    if level == "ratio":
+        s = c + k
+        with np.errstate(invalid="ignore", divide="ignore"):
+            d = np.where(s == 0, 0.0, ((c - k) / np.where(s == 0, 1.0, s)) ** 2)
+        return d
+    # ordinal: (sum_{g=c..k} n_g - (n_c + n_k)/2)^2, depends on the marginal counts
+    cum = np.cumsum(marg, axis=-1)
+    lo_cum = cum - marg  # counts strictly below g
+    # sum_{g=min(c,k)..max(c,k)} n_g = cum[max] - below[min]
+    span = np.maximum(
+        cum[..., None, :] - lo_cum[..., :, None], cum[..., :, None] - lo_cum[..., None, :]
+    )
+    half = (marg[..., :, None] + marg[..., None, :]) / 2
+    d = (span - half) ** 2
+    v = marg.shape[-1]
+    d[..., np.arange(v), np.arange(v)] = 0.0
+    return np.asarray(d)
+
+
+def krippendorff_alpha(
+    data: pl.DataFrame | np.ndarray | Sequence[Sequence[float | None]],
+    *,
+    level: Level = "interval",
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int | None = None,
+    columns: tuple[str, str, str] = _DEFAULT_COLUMNS,
+) -> Estimate:
+    """Krippendorff's alpha reliability coefficient, with a bootstrap confidence interval.
+
+    alpha = 1 - D_o / D_e, the observed over the expected disagreement, from the coincidence
+    matrix of pairable values (Krippendorff 2011). Units with fewer than two ratings are not
+    pairable and are left out.
+
+    Parameters
+    ----------
+    data : numpy.ndarray or polars.DataFrame
+        Raters x units array (NaN = missing) or a long table (rater, unit, value). Strings are
+        allowed in a table for ``level="nominal"``.
+    level : {"nominal", "ordinal", "interval", "ratio"}
+        Level of measurement, which sets the distance metric.
+    n_boot : int
+        Number of unit-resampling bootstrap resamples for the interval (0 = no interval).
+        See the module notes for the algorithm.
+    ci : float
+        Coverage of the percentile interval.
+    seed : int or None
+        Seed of the bootstrap; None draws one, recorded in ``details["seed"]``.
+    columns : (str, str, str)
+        Rater, unit and value column names of a long table.
+
+    Returns
+    -------
+    Estimate
+        ``value`` is alpha (NaN when the pairable values do not vary at all); ``details``
+        holds ``level``, ``n_units`` (pairable units), ``n_pairable`` (pairable values),
+        ``D_o``, ``D_e``, ``seed``, ``coincidences`` (V x V array) and ``values`` (the value
+        domain) and, with a bootstrap, ``prob_below`` = {threshold: share of resamples below
+        it} for Krippendorff's thresholds 0.667 and 0.8.
+
+    Examples
+    --------
+    >>> data = [[1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None],
+    ...         [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, 3],
+    ...         [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None],
+    ...         [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None]]
+    >>> res = krippendorff_alpha(data, level="nominal", n_boot=200, seed=1)
+    >>> round(res.value, 3)
+    0.743
+    >>> lo, hi = res.conf_int()
+    >>> lo < res.value < hi
+    True
+    >>> round(float(krippendorff_alpha(data, level="interval", n_boot=0)), 3)
+    0.849
+    """
+    func = "krippendorff_alpha"
+    check_param(level in _LEVELS, "level", func, f"one of {list(_LEVELS)}", level)
+    seed_used = _check_boot(func, n_boot, ci, seed)
+    mat, _, _, cats = rating_matrix(data, columns=columns, func=func)
+    if cats is not None and level != "nominal":
+        raise ValidationError(
+            f"{func} with level={level!r} needs numeric values; column '{columns[2]}' holds "
+            f"text such as {cats[0]!r} (use level='nominal' for categories)",
+            column=columns[2],
+        )
+    counts, domain = _encode(mat)
+    if level == "ratio" and domain.size and domain[0] < 0:
+        raise ValidationError(f"{func} with level='ratio' needs values >= 0; got {domain[0]:g}")
+    m_u = counts.sum(axis=1)
+    keep = m_u >= 2
+    if not keep.any():
+        raise ValidationError(
+            "Krippendorff's alpha needs at least one unit rated by two or more raters; got 0."
+        )
+    counts, m_u = counts[keep], m_u[keep]
+    counts_domain = counts.sum(axis=0) > 0
+    counts, domain = counts[:, counts_domain], domain[counts_domain]
+    inv = 1.0 / (m_u - 1.0)
+
+    scaled = counts * inv[:, None]
+    coincid = scaled.T @ counts
+    coincid[np.diag_indices_from(coincid)] -= scaled.sum(axis=0)
+    n_c = coincid.sum(axis=0)
+    n = float(n_c.sum())
+    delta = _delta(domain, level, n_c)
+    d_o_sum = float((coincid * delta).sum())
+    d_e_sum = float(n_c @ delta @ n_c)
+    d_o = d_o_sum / n
+    d_e = d_e_sum / (n * (n - 1))
+    value = 1.0 - d_o / d_e if d_e > 0 else float("nan")
+
+    details: dict[str, Any] = {
+        "level": level,
+        "n_units": int(keep.sum()),
+        "n_pairable": int(n),
+        "D_o": d_o,
+        "D_e": d_e,
+        "seed": seed_used if n_boot else None,
+        "n_boot": n_boot,
+        "coincidences": coincid,
+        "values": cats if cats is not None else domain.tolist(),
+    }
+    ci_low = ci_high = None
+    if n_boot:
+        rng = np.random.default_rng(seed_used)
+        boot = _alpha_bootstrap(counts, inv, domain, level, n_boot, rng)
+        ci_low, ci_high = _percentile_ci(boot, ci)
+        ok = boot[np.isfinite(boot)]
+        details["prob_below"] = {
+            t: float(np.mean(ok < t)) if ok.size else float("nan") for t in (0.667, 0.8)
+        }
+    return Estimate(
+        name=f"Krippendorff's alpha ({level})",
+        value=value,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        alpha=round(1 - ci, 12),
+        n=int(keep.sum()),
+        method="unit bootstrap, percentile" if n_boot else "",
+        details=details,
+    )
+
+
+def _alpha_bootstrap(
+    counts: np.ndarray,
+    inv: np.ndarray,
+    domain: np.ndarray,
+    level: str,
+    n_boot: int,
+    rng: np.random.Generator,
+    chunk: int = 250,
+) -> np.ndarray:
+    """Alpha of ``n_boot`` unit resamples, each a weighted sum of per-unit contributions."""
+    n_units, v = counts.shape
+    m_u = counts.sum(axis=1)
+    out = np.empty(n_boot)
+    if level in ("nominal", "interval"):
+        # per-unit observed disagreement in closed form (no V x V work)
+        if level == "nominal":
+            d_u = (m_u**2 - (counts**2).sum(axis=1)) * inv
+        else:
+            s1 = counts @ domain
+            s2 = counts @ domain**2
+            d_u = 2 * (m_u * s2 - s1**2) * inv
+        stats = np.column_stack(
+            [
+                m_u,
+                d_u,
+                counts
+                if level == "nominal"
+                else np.column_stack([counts @ domain, counts @ domain**2]),
+            ]
+        )
+    else:
+        d_fixed = None
+        if level == "ratio":
+            delta = _delta(domain, level, counts.sum(axis=0))
+            d_fixed = np.einsum("uv,vw,uw->u", counts, delta, counts) * inv
+        stats = (
+            np.column_stack([m_u, counts])
+            if d_fixed is None
+            else np.column_stack([m_u, d_fixed, counts])
+        )
+    big_ordinal = level == "ordinal" and n_units * v * v > 20_000_000
+    if level == "ordinal" and not big_ordinal:
+        pairs = (counts[:, :, None] * counts[:, None, :] * inv[:, None, None]).reshape(
+            n_units, v * v
+        )
+    for start in range(0, n_boot, chunk):
+        b = min(chunk, n_boot - start)
+        w = _unit_weights(rng, n_units, b)
+        agg = w @ stats
+        n = agg[:, 0]
+        if level == "nominal":
+            d_o, n_c = agg[:, 1], agg[:, 2:]
+            d_e = n**2 - (n_c**2).sum(axis=1)
+        elif level == "interval":
+            d_o, s1, s2 = agg[:, 1], agg[:, 2], agg[:, 3]
+            d_e = 2 * (n * s2 - s1**2)
+        elif level == "ratio":
+            d_o, n_c = agg[:, 1], agg[:, 2:]
+            d_e = np.einsum("bv,vw,bw->b", n_c, delta, n_c)
+        else:
+            n_c = agg[:, 1:]
+            deltas = _delta(domain, "ordinal", n_c)  # b x V x V
+            if big_ordinal:
+                d_o = np.array(
+                    [
+                        np.einsum("uv,vw,uw->", counts * (wi * inv)[:, None], dl, counts)
+                        for wi, dl in zip(w, deltas, strict=True)
+                    ]
+                )
+            else:
+                d_o = np.einsum("bk,bk->b", w @ pairs, deltas.reshape(b, v * v))
+            d_e = np.einsum("bv,bvw,bw->b", n_c, deltas, n_c)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[start : start + b] = 1.0 - (n - 1) * d_o / d_e
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Fleiss' kappa
+# ---------------------------------------------------------------------------------------
+
+
+def fleiss_kappa(
+    data: pl.DataFrame | np.ndarray | Sequence[Sequence[float | None]],
+    *,
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int | None = None,
+    columns: tuple[str, str, str] = _DEFAULT_COLUMNS,
+) -> Estimate:
+    """Fleiss' kappa for nominal ratings by many raters.
+
+    Each unit may be rated by a different set of raters. With the same number of ratings
+    ``n`` on every unit this is Fleiss (1971): P_i = sum_j n_ij (n_ij - 1) / (n (n - 1)),
+    kappa = (mean P_i - P_e) / (1 - P_e), P_e = sum_j p_j^2. When the number of ratings
+    varies, each P_i uses its own n_i and p_j pools all ratings (the usual generalisation);
+    units with fewer than two ratings are left out.
+
+    Parameters
+    ----------
+    data : numpy.ndarray or polars.DataFrame
+        Raters x units array of category codes (NaN = missing), or a long table
+        (rater, unit, value) whose values may be strings.
+    n_boot, ci, seed : see :func:`krippendorff_alpha` (unit-resampling bootstrap).
+    columns : (str, str, str)
+        Rater, unit and value column names of a long table.
+
+    Returns
+    -------
+    Estimate
+        ``details``: ``P_bar``, ``P_e``, ``category_shares``, ``equal_raters`` and, when every
+        unit has the same number of ratings, Fleiss' (1971) large-sample ``se0`` under the
+        null of chance agreement with ``z`` and one-sided ``p_value``.
+
+    Examples
+    --------
+    >>> x = np.array([[1, 2, 2, 3, 1], [1, 2, 3, 3, 1], [1, 2, 2, 3, 2]])
+    >>> round(fleiss_kappa(x, n_boot=0).value, 4)
+    0.5946
+    """
+    func = "fleiss_kappa"
+    seed_used = _check_boot(func, n_boot, ci, seed)
+    mat, _, _, cats = rating_matrix(data, columns=columns, func=func)
+    counts, domain = _encode(mat)
+    n_i = counts.sum(axis=1)
+    keep = n_i >= 2
+    if not keep.any():
+        raise ValidationError(
+            "Fleiss' kappa needs at least one unit rated by two or more raters; got 0."
+        )
+    counts, n_i = counts[keep], n_i[keep]
+
+    def _kappa(w: np.ndarray) -> np.ndarray:
+        # w: (B, U) unit weights
+        p_i = ((counts * (counts - 1)).sum(axis=1)) / (n_i * (n_i - 1))
+        p_bar = (w @ p_i) / w.sum(axis=1)
+        tot = w @ counts
+        p_j = tot / tot.sum(axis=1, keepdims=True)
+        p_e = (p_j**2).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray((p_bar - p_e) / (1 - p_e))
+
+    p_i = ((counts * (counts - 1)).sum(axis=1)) / (n_i * (n_i - 1))
+    p_j = counts.sum(axis=0) / counts.sum()
+    p_bar, p_e = float(p_i.mean()), float((p_j**2).sum())
+    value = float(_kappa(np.ones((1, counts.shape[0])))[0])
+    equal = bool(np.all(n_i == n_i[0]))
+    details: dict[str, Any] = {
+        "P_bar": p_bar,
+        "P_e": p_e,
+        "category_shares": dict(
+            zip(cats if cats is not None else domain.tolist(), p_j.tolist(), strict=True)
+        ),
+        "equal_raters": equal,
+        "seed": seed_used if n_boot else None,
+        "n_boot": n_boot,
+    }
+    if equal:
+        from scipy.stats import norm
+
+        n_sub, n_r = counts.shape[0], n_i[0]
+        pq = p_j * (1 - p_j)
+        s = pq.sum()
+        if s > 0:
+            var0 = 2 / (n_sub * n_r * (n_r - 1)) * (s**2 - (pq * (1 - 2 * p_j)).sum()) / s**2
+            se0 = float(np.sqrt(var0))
+            details.update(se0=se0, z=value / se0, p_value=float(norm.sf(value / se0)))
+    ci_low = ci_high = None
+    if n_boot:
+        rng = np.random.default_rng(seed_used)
+        boot = np.concatenate(
+            [
+                _kappa(_unit_weights(rng, counts.shape[0], min(250, n_boot - s)))
+                for s in range(0, n_boot, 250)
+            ]
+        )
+        ci_low, ci_high = _percentile_ci(boot, ci)
+    return Estimate(
+        name="Fleiss' kappa",
+        value=value,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        alpha=round(1 - ci, 12),
+        n=int(counts.shape[0]),
+        method="unit bootstrap, percentile" if n_boot else "",
+        details=details,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Kendall's W
+# ---------------------------------------------------------------------------------------
+
+
+def kendall_w(
+    data: pl.DataFrame | np.ndarray | Sequence[Sequence[float | None]],
+    *,
+    missing: Literal["raise", "drop-raters", "drop-units"] = "raise",
+    columns: tuple[str, str, str] = _DEFAULT_COLUMNS,
+) -> Estimate:
+    """Kendall's coefficient of concordance W, with the correction for ties.
+
+    Each rater's scores are ranked (ties get their average rank), then
+    W = 12 S / (m^2 (n^3 - n) - m sum_j T_j), where S is the sum of squared deviations of the
+    units' rank sums from their mean, m raters, n units and T_j = sum (t^3 - t) over the tie
+    groups of rater j (Kendall & Babington Smith 1939). Friedman's chi-square is
+    m (n - 1) W on n - 1 degrees of freedom.
+
+    Parameters
+    ----------
+    data : numpy.ndarray or polars.DataFrame
+        Raters x units scores or ranks (higher = ranked higher or lower, consistently), or a
+        long table (rater, unit, value).
+    missing : {"raise", "drop-raters", "drop-units"}
+        W needs complete data: raise on a missing rating, or drop the raters (rows) or the
+        units (columns) that have one.
+    columns : (str, str, str)
+        Rater, unit and value column names of a long table.
+
+    Returns
+    -------
+    Estimate
+        ``value`` is W in [0, 1]; ``details``: ``chi2``, ``df``, ``p_value`` (Friedman test),
+        ``S``, ``m``, ``n``, ``tie_correction`` (sum of T_j) and ``mean_ranks``.
+
+    Examples
+    --------
+    >>> w = kendall_w(np.array([[1, 2, 3, 4], [1, 2, 4, 3], [4, 3, 1, 2]]))
+    >>> round(w.value, 6)
+    0.111111
+    >>> round(float(kendall_w([[1, 2, 3], [1, 2, 3]])), 6)
+    1.0
+    """
+    from scipy.stats import chi2, rankdata
+
+    func = "kendall_w"
+    check_param(
+        missing in ("raise", "drop-raters", "drop-units"),
+        "missing",
+        func,
+        "one of ['raise', 'drop-raters', 'drop-units']",
+        missing,
+    )
+    mat, raters, units, _ = rating_matrix(data, columns=columns, func=func)
+    nan = np.isnan(mat)
+    if nan.any():
+        if missing == "raise":
+            r, u = np.argwhere(nan)[0]
+            raise ValidationError(
+                f"Kendall's W needs every rater to rate every unit; rater {raters[r]!r} has no "
+                f"rating for unit {units[u]!r} (pass missing='drop-raters' or 'drop-units')"
+            )
+        if missing == "drop-raters":
+            mat = mat[~nan.any(axis=1)]
+        else:
+            mat = mat[:, ~nan.any(axis=0)]
+    m, n = mat.shape
+    if m < 2 or n < 2:
+        raise ValidationError(
+            f"Kendall's W needs at least 2 raters and 2 units with complete ratings; got {m} "
+            f"rater(s) and {n} unit(s)"
+        )
+    ranks = rankdata(mat, axis=1)
+    rank_sums = ranks.sum(axis=0)
+    s = float(((rank_sums - rank_sums.mean()) ** 2).sum())
+    ties = 0.0
+    for row in mat:
+        _, t = np.unique(row, return_counts=True)
+        ties += float((t**3 - t).sum())
+    denom = m**2 * (n**3 - n) - m * ties
+    value = 12 * s / denom if denom > 0 else float("nan")
+    chi = m * (n - 1) * value
+    details = {
+        "chi2": chi,
+        "df": n - 1,
+        "p_value": float(chi2.sf(chi, n - 1)) if np.isfinite(chi) else float("nan"),
+        "S": s,
+        "m": m,
+        "n": n,
+        "tie_correction": ties,
+        "mean_ranks": (rank_sums / m).tolist(),
+    }
+    return Estimate(name="Kendall's W", value=float(value), n=m, method="", details=details)
+
+
+# ---------------------------------------------------------------------------------------
+# ordinal frequency-vector measures
+# ---------------------------------------------------------------------------------------
+
+
+def _freq(frequencies: Sequence[float] | np.ndarray, func: str, min_k: int = 2) -> np.ndarray:
+    f = np.asarray(frequencies, dtype=float)
+    if f.ndim != 1 or f.size < min_k:
+        raise ValidationError(
+            f"{func} needs a 1-D vector of at least {min_k} category counts (lowest category "
+            f"first); got shape {f.shape}"
+        )
+    if not np.all(np.isfinite(f)) or (f < 0).any():
+        i = int(np.argmax(~np.isfinite(f) | (f < 0)))
+        raise ValidationError(f"{func} needs finite counts >= 0; category {i} has {f[i]}")
+    if f.sum() <= 0:
+        raise ValidationError(f"{func} needs at least one answer; all counts are 0")
+    return f
+
+
+def _pattern_agreement(p: np.ndarray) -> float:
+    k = p.size
+    s = int(p.sum())
+    if s == 1:
+        return 1.0
+    # triples i < j < l: 1-0-1 is bimodal (TDU), 1-1-0 and 0-1-1 unimodal (TU)
+    ones = p.astype(bool)
+    before = np.cumsum(ones) - ones  # number of 1s strictly before j
+    after = ones[::-1].cumsum()[::-1] - ones  # strictly after j
+    zb = np.cumsum(~ones) - ~ones
+    za = (~ones)[::-1].cumsum()[::-1] - ~ones
+    tdu = float((before * after * ~ones).sum())
+    tu = float((before * za * ones).sum() + (zb * after * ones).sum())
+    if tu == 0 and tdu == 0:
+        u = 1.0
+    else:
+        u = ((k - 2) * tu - (k - 1) * tdu) / ((k - 2) * (tu + tdu))
+    return u * (1 - (s - 1) / (k - 1))
+
+
+def van_der_eijk_agreement(frequencies: Sequence[float] | np.ndarray) -> float:
+    """Van der Eijk's agreement A of an ordinal frequency distribution, in [-1, 1].
+
+    The distribution is split into layers of uniform patterns; each layer's agreement is
+    U (1 - (S - 1)/(K - 1)) with S its non-empty categories and U its unimodality from the
+    count of unimodal and bimodal triples; A is the layer-size-weighted mean (van der Eijk,
+    Quality & Quantity 35, 2001). 1 = everyone in one category, 0 = uniform, -1 = split
+    between the two extremes. Polarisation can be reported as (1 - A) / 2.
+
+    Parameters
+    ----------
+    frequencies : array_like
+        Counts of answers per category, lowest category first (K >= 3).
+
+    Examples
+    --------
+    >>> round(van_der_eijk_agreement([30, 40, 210, 130, 530, 50, 10]), 7)
+    0.6113333
+    >>> van_der_eijk_agreement([5, 0, 0, 0, 5])
+    -1.0
+    """
+    f = _freq(frequencies, "van_der_eijk_agreement", min_k=3).copy()
+    total = f.sum()
+    a = 0.0
+    while f.max() > 0:
+        pattern = (f > 0).astype(int)
+        layer = f[f > 0].min()
+        a += layer * pattern.sum() / total * _pattern_agreement(pattern)
+        f = np.where(f > 0, f - layer, 0.0)
+        f[np.isclose(f, 0.0, atol=1e-12 * total)] = 0.0
+    return float(a)
+
+
+def tastle_wierman_consensus(
+    frequencies: Sequence[float] | np.ndarray, *, values: Sequence[float] | None = None
+) -> float:
+    """Tastle & Wierman's consensus Cns of an ordinal distribution, in [0, 1].
+
+    Cns = 1 + sum_i p_i log2(1 - |X_i - mu| / d), d = X_max - X_min the width of the scale
+    (Tastle & Wierman, Int. J. Approx. Reasoning 45, 2007). 1 = everyone in one category,
+    0 = split between the two extremes.
+
+    Parameters
+    ----------
+    frequencies : array_like
+        Counts per category, lowest category first.
+    values : array_like, optional
+        The scale values of the categories (default 1..K).
+
+    Examples
+    --------
+    >>> round(tastle_wierman_consensus([30, 40, 210, 130, 530, 50, 10]), 7)
+    0.7256876
+    """
+    f = _freq(frequencies, "tastle_wierman_consensus")
+    x = np.arange(1, f.size + 1, dtype=float) if values is None else np.asarray(values, float)
+    if x.shape != f.shape or np.any(np.diff(x) <= 0):
+        raise ValidationError(
+            "tastle_wierman_consensus needs one increasing scale value per category; got "
+            f"{list(x)} for {f.size} categories"
+        )
+    p = f / f.sum()
+    mu = float(p @ x)
+    d = x[-1] - x[0]
+    inner = 1 - np.abs(x - mu) / d
+    with np.errstate(divide="ignore"):
+        terms = np.where(p > 0, p * np.log2(np.where(p > 0, inner, 1.0)), 0.0)
+    return float(1 + terms.sum())
+
+
+def leik_dispersion(frequencies: Sequence[float] | np.ndarray) -> float:
+    """Leik's ordinal dispersion D, in [0, 1].
+
+    D = sum_i min(F_i, 1 - F_i) / ((K - 1) / 2) with F the cumulative shares (Leik 1966).
+    0 = everyone in one category, 1 = split between the two extremes.
+
+    Examples
+    --------
+    >>> round(leik_dispersion([30, 40, 210, 130, 530, 50, 10]), 3)
+    0.287
+    """
+    f = _freq(frequencies, "leik_dispersion")
+    cum = np.cumsum(f) / f.sum()
+    return float(np.minimum(cum, 1 - cum)[:-1].sum() / ((f.size - 1) / 2))
