@@ -137,7 +137,7 @@ def _matrix_from_long(
         if df[c].null_count():
             row = int(df[c].is_null().arg_max() or 0) + 1
             raise ValidationError("rater and unit ids may not be null", row=row, column=c)
-    dup = df.select(pl.struct(rater_c, unit_c).is_duplicated()).to_series()
+    dup = df.select(pl.struct(rater_c, unit_c).is_first_distinct().not_()).to_series()
     if dup.any():
         row = int(dup.arg_max() or 0)
         raise ValidationError(

@@ -579,7 +579,7 @@ def surprisingly_popular(answers: pl.DataFrame, predictions: pl.DataFrame) -> Su
     if answers["answer"].null_count():
         row = int(answers["answer"].is_null().arg_max() or 0) + 1
         raise ValidationError("answer may not be null", table="answers", row=row, column="answer")
-    dup = answers["participant_id"].is_duplicated()
+    dup = answers["participant_id"].is_first_distinct().not_()
     if dup.any():
         row = int(dup.arg_max() or 0) + 1
         raise ValidationError(
@@ -754,7 +754,9 @@ def delphi_rounds(
     if bad.any():
         row = int(bad.arg_max() or 0) + 1
         raise ValidationError("answers must be finite numbers", row=row, column="value")
-    dup = df.select(pl.struct("participant_id", "item", "round").is_duplicated()).to_series()
+    dup = df.select(
+        pl.struct("participant_id", "item", "round").is_first_distinct().not_()
+    ).to_series()
     if dup.any():
         row = int(dup.arg_max() or 0) + 1
         raise ValidationError(

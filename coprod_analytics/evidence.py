@@ -205,7 +205,9 @@ def weigh_evidence(
                 column=c,
                 table="ratings",
             )
-    dup = ratings.select(pl.struct("participant_id", "evidence_id").is_duplicated()).to_series()
+    dup = ratings.select(
+        pl.struct("participant_id", "evidence_id").is_first_distinct().not_()
+    ).to_series()
     if dup.any():
         row = int(dup.arg_max() or 0)
         raise ValidationError(
@@ -252,7 +254,7 @@ def weigh_evidence(
                     column=c,
                     table="groups",
                 )
-        gdup = groups["participant_id"].is_duplicated()
+        gdup = groups["participant_id"].is_first_distinct().not_()
         if gdup.any():
             row = int(gdup.arg_max() or 0) + 1
             raise ValidationError(
