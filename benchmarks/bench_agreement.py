@@ -16,7 +16,9 @@ import tracemalloc
 import krippendorff
 import numpy as np
 
-from coprod_analytics.agreement import fleiss_kappa, krippendorff_alpha
+from coprod_analytics.agreement import Level, fleiss_kappa, krippendorff_alpha
+
+LEVELS: tuple[Level, ...] = ("nominal", "ordinal", "interval", "ratio")
 
 
 def best_of(fn, repeat: int = 3) -> tuple[float, object]:
@@ -34,7 +36,7 @@ def main() -> None:
     x[rng.random(x.shape) < 0.2] = np.nan
     print("alpha, 1,000 raters x 10,000 units, 20% missing (best of 3)")
     print(f"{'level':<10}{'ours s':>10}{'krippendorff s':>16}{'ratio':>8}{'|diff|':>10}")
-    for level in ("nominal", "ordinal", "interval", "ratio"):
+    for level in LEVELS:
         t_ours, ours = best_of(lambda lv=level: krippendorff_alpha(x, level=lv, n_boot=0))
         t_base, base = best_of(
             lambda lv=level: krippendorff.alpha(reliability_data=x, level_of_measurement=lv)
@@ -45,7 +47,7 @@ def main() -> None:
     y = rng.integers(1, 8, size=(100, 1000)).astype(float)
     y[rng.random(y.shape) < 0.2] = np.nan
     print("\nalpha + 1,000-resample unit bootstrap, 100 raters x 1,000 units (target < 10 s)")
-    for level in ("nominal", "ordinal", "interval", "ratio"):
+    for level in LEVELS:
         tracemalloc.start()
         t = time.perf_counter()
         res = krippendorff_alpha(y, level=level, n_boot=1000, seed=0)

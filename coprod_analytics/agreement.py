@@ -40,6 +40,7 @@ from coprod_analytics.errors import ValidationError, check_param
 from coprod_analytics.results import Estimate
 
 __all__ = [
+    "Level",
     "fleiss_kappa",
     "kendall_w",
     "krippendorff_alpha",

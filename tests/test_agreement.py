@@ -16,6 +16,7 @@ from statsmodels.stats.inter_rater import aggregate_raters
 from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
 from coprod_analytics.agreement import (
+    Level,
     fleiss_kappa,
     kendall_w,
     krippendorff_alpha,
@@ -26,7 +27,7 @@ from coprod_analytics.agreement import (
 )
 from coprod_analytics.errors import ParameterError, ValidationError
 
-LEVELS = ["nominal", "ordinal", "interval", "ratio"]
+LEVELS: list[Level] = ["nominal", "ordinal", "interval", "ratio"]
 
 
 def _case(case_id: str) -> dict:
@@ -44,7 +45,7 @@ def _nan(rows: list) -> np.ndarray:
 
 @pytest.mark.shared_data
 @pytest.mark.parametrize("level", LEVELS)
-def test_krippendorff_2011_worked_example(level: str) -> None:
+def test_krippendorff_2011_worked_example(level: Level) -> None:
     case = _case("krippendorff_alpha_2011")
     data = _nan(case["input"]["reliability_data_coders_by_units"])
     res = krippendorff_alpha(data, level=level, n_boot=0)
@@ -134,7 +135,7 @@ def test_alpha_matches_krippendorff_package(shape, missing, level) -> None:
     assert ours == pytest.approx(theirs, abs=1e-10)
 
 
-@pytest.mark.parametrize("level", ["nominal", "interval", "ordinal", "ratio"])
+@pytest.mark.parametrize("level", LEVELS)
 def test_alpha_non_integer_values_match_package(level) -> None:
     rng = np.random.default_rng(7)
     x = np.round(rng.gamma(2.0, 1.3, size=(6, 50)), 2)
@@ -307,6 +308,7 @@ def test_alpha_bootstrap_reproducible_and_covers_value() -> None:
     a = krippendorff_alpha(x, level="ordinal", n_boot=500, seed=3)
     b = krippendorff_alpha(x, level="ordinal", n_boot=500, seed=3)
     assert a.conf_int() == b.conf_int()
+    assert a.ci_low is not None and a.ci_high is not None
     assert a.ci_low < a.value < a.ci_high
     assert a.details["seed"] == 3
     assert 0 <= a.details["prob_below"][0.667] <= a.details["prob_below"][0.8] <= 1
@@ -319,6 +321,7 @@ def test_alpha_bootstrap_reproducible_and_covers_value() -> None:
 def test_fleiss_bootstrap_interval() -> None:
     subjects = np.array([[1, 1, 1], [2, 2, 1], [3, 3, 3], [1, 2, 1], [2, 2, 2]] * 6)
     res = fleiss_kappa(subjects.T, n_boot=400, seed=1)
+    assert res.ci_low is not None and res.ci_high is not None
     assert res.ci_low < res.value < res.ci_high
     assert res.method == "unit bootstrap, percentile"
 
@@ -393,7 +396,7 @@ def test_error_messages() -> None:
     with pytest.raises(ParameterError, match="'n_boot' parameter of fleiss_kappa must be an int"):
         fleiss_kappa([[1, 2], [1, 2]], n_boot=-1)
     with pytest.raises(ValidationError, match="2-D raters x units array"):
-        krippendorff_alpha([1, 2, 3])
+        krippendorff_alpha([1, 2, 3])  # type: ignore[list-item]
     with pytest.raises(ValidationError, match="needs values >= 0"):
         krippendorff_alpha([[-1, 2], [1, 2]], level="ratio")
     dup = pl.DataFrame({"rater": ["a", "a"], "unit": [1, 1], "value": [1, 2]})
