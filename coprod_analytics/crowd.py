@@ -99,6 +99,24 @@ def _statistic(method: str, trim: float) -> Callable[..., Any]:
     return lambda x, c, axis=-1: np.sum(x * c, axis=axis) / np.sum(c, axis=axis)
 
 
+def _resample_stat(
+    data: tuple[np.ndarray, ...],
+    stat: Callable[..., Any],
+    n_boot: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Statistic of ``n_boot`` paired with-replacement resamples; undefined ones dropped."""
+    n = data[0].size
+    batch = max(1, 2_000_000 // n)
+    out = []
+    for start in range(0, n_boot, batch):
+        idx = rng.integers(0, n, size=(min(batch, n_boot - start), n))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out.append(np.asarray(stat(*(d[idx] for d in data), axis=-1), dtype=float))
+    boot = np.concatenate(out)
+    return boot[np.isfinite(boot)]
+
+
 def crowd_estimate(
     values: Sequence[float] | np.ndarray | pl.Series,
     *,
@@ -128,11 +146,13 @@ def crowd_estimate(
         Share cut (or clamped) at EACH end for the trimmed / winsorized means, in [0, 0.5).
     n_boot : int
         Bootstrap resamples (0 = no interval). Guesses (and their confidences, paired) are
-        resampled with replacement.
+        resampled with replacement; a resample whose statistic is undefined (all its
+        confidences 0) is dropped.
     ci : float
         Coverage of the interval.
     ci_method : {"percentile", "basic", "BCa"}
-        Interval type passed to ``scipy.stats.bootstrap``.
+        Percentile or basic interval of the resampled statistic, or BCa computed by
+        ``scipy.stats.bootstrap``.
     seed : int or None
         Seed of the bootstrap; None draws one, recorded in ``details["seed"]``.
 
@@ -212,7 +232,7 @@ def crowd_estimate(
     if n_boot and x.size > 1:
         if np.ptp(x) == 0:
             ci_low = ci_high = value
-        else:
+        elif ci_method == "BCa":
             from scipy.stats import bootstrap
 
             res = bootstrap(
@@ -222,12 +242,18 @@ def crowd_estimate(
                 vectorized=True,
                 paired=len(data) > 1,
                 confidence_level=ci,
-                method=ci_method,
+                method="BCa",
                 rng=np.random.default_rng(seed_used),
                 batch=max(1, 2_000_000 // x.size),
             )
             ci_low = float(res.confidence_interval.low)
             ci_high = float(res.confidence_interval.high)
+        else:
+            boot = _resample_stat(data, stat, n_boot, np.random.default_rng(seed_used))
+            lo, hi = np.quantile(boot, [(1 - ci) / 2, (1 + ci) / 2])
+            if ci_method == "basic":
+                lo, hi = 2 * value - hi, 2 * value - lo
+            ci_low, ci_high = float(lo), float(hi)
     details: dict[str, Any] = {"seed": seed_used if n_boot else None, "n_boot": n_boot}
     if method in ("trimmed_mean", "winsorized_mean"):
         details["trim"] = float(trim)

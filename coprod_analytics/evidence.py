@@ -274,7 +274,9 @@ def weigh_evidence(
 
     rng = np.random.default_rng(seed)
     rows: list[dict[str, Any]] = []
-    for key, sub in df.sort("evidence_id").group_by("evidence_id", maintain_order=True):
+    for key, sub in df.sort("evidence_id", "participant_id").group_by(
+        "evidence_id", maintain_order=True
+    ):
         w = sub["confidence"].to_numpy() if has_conf else np.ones(sub.height)
         if w.sum() <= 0:
             w = np.ones(sub.height)
