@@ -509,7 +509,12 @@ def bradley_terry_pairwise(
         theta, n_iter = _fit_newton(W, float(l2), tol, max_iter)
     Nmat = W + W.T
     info = _fisher(theta, Nmat, float(l2))
-    cov = np.linalg.pinv(info, hermitian=True) if l2 == 0 else np.linalg.inv(info)
+    if l2 == 0:
+        # Moore–Penrose inverse of the (connected) Laplacian: (L + 11ᵀ/m)⁻¹ − 11ᵀ/m
+        J = np.full((m, m), 1.0 / m)
+        cov = np.linalg.inv(info + J) - J
+    else:
+        cov = np.linalg.inv(info)
     se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     return BradleyTerryResult(
         items=tuple(labels),

@@ -286,7 +286,7 @@ def validate_ballots(
             "weight": weight.alias("weight"),
         }
     )
-    dup = out.select(pl.struct("voter_id", "alternative").is_duplicated()).to_series()
+    dup = ~out.select(pl.struct("voter_id", "alternative").is_first_distinct()).to_series()
     if dup.any():
         i = _first_bad(dup)
         raise ValidationError(
