@@ -424,6 +424,24 @@ def krippendorff_alpha(
     )
 
 
+def _unit_pairs(counts: np.ndarray, inv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (c, k), c != k, of values present together in a unit: unit, flat c*V+k, and
+    n_uc n_uk / (m_u - 1)."""
+    v = counts.shape[1]
+    uu, cc = np.nonzero(counts)  # row-major: grouped by unit
+    k_u = np.bincount(uu, minlength=counts.shape[0])
+    start = np.cumsum(k_u) - k_u
+    reps = k_u[uu]
+    left = np.repeat(np.arange(uu.size), reps)
+    group_first = np.repeat(np.cumsum(reps) - reps, reps)
+    right = start[uu[left]] + (np.arange(left.size) - group_first)
+    keep = left != right
+    left, right = left[keep], right[keep]
+    unit = uu[left]
+    val = counts[unit, cc[left]] * counts[unit, cc[right]] * inv[unit]
+    return unit, cc[left] * v + cc[right], val
+
+
 def _alpha_bootstrap(
     counts: np.ndarray,
     inv: np.ndarray,
@@ -458,17 +476,23 @@ def _alpha_bootstrap(
         d_fixed = None
         if level == "ratio":
             delta = _delta(domain, level, counts.sum(axis=0))
-            d_fixed = np.einsum("uv,vw,uw->u", counts, delta, counts) * inv
+            d_fixed = ((counts @ delta) * counts).sum(axis=1) * inv
         stats = (
             np.column_stack([m_u, counts])
             if d_fixed is None
             else np.column_stack([m_u, d_fixed, counts])
         )
-    big_ordinal = level == "ordinal" and n_units * v * v > 20_000_000
-    if level == "ordinal" and not big_ordinal:
+    dense_pairs = level == "ordinal" and v <= 64 and n_units * v * v <= 20_000_000
+    if dense_pairs:
+        # few values: each unit's coincidence contribution as a row of V*V entries
         pairs = (counts[:, :, None] * counts[:, None, :] * inv[:, None, None]).reshape(
             n_units, v * v
         )
+    elif level == "ordinal":
+        # many values: sparse per-unit pairs (c, k) with n_uc n_uk > 0: d_o of a resample is a weighted
+        # sum of their values times the resample's own ordinal distances
+        pair_unit, pair_flat, pair_val = _unit_pairs(counts, inv)
+        chunk = max(1, min(chunk, 5_000_000 // max(v * v, 1)))
     for start in range(0, n_boot, chunk):
         b = min(chunk, n_boot - start)
         w = _unit_weights(rng, n_units, b)
@@ -482,19 +506,18 @@ def _alpha_bootstrap(
             d_e = 2 * (n * s2 - s1**2)
         elif level == "ratio":
             d_o, n_c = agg[:, 1], agg[:, 2:]
-            d_e = np.einsum("bv,vw,bw->b", n_c, delta, n_c)
+            d_e = ((n_c @ delta) * n_c).sum(axis=1)
         else:
             n_c = agg[:, 1:]
             deltas = _delta(domain, "ordinal", n_c)  # b x V x V
-            if big_ordinal:
-                d_o = np.array(
-                    [
-                        np.einsum("uv,vw,uw->", counts * (wi * inv)[:, None], dl, counts)
-                        for wi, dl in zip(w, deltas, strict=True)
-                    ]
-                )
-            else:
+            if dense_pairs:
                 d_o = np.einsum("bk,bk->b", w @ pairs, deltas.reshape(b, v * v))
+            else:
+                d_o = np.einsum(
+                    "bp,bp->b",
+                    w[:, pair_unit] * pair_val,
+                    deltas.reshape(b, v * v)[:, pair_flat],
+                )
             d_e = np.einsum("bv,bvw,bw->b", n_c, deltas, n_c)
         with np.errstate(invalid="ignore", divide="ignore"):
             out[start : start + b] = 1.0 - (n - 1) * d_o / d_e

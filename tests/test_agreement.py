@@ -278,9 +278,12 @@ def test_ordinal_frequency_extremes() -> None:
 # --------------------------------------------------------------------------- bootstrap
 
 
-def test_alpha_bootstrap_matches_brute_force_unit_resampling() -> None:
+@pytest.mark.parametrize("many_values", [False, True])
+def test_alpha_bootstrap_matches_brute_force_unit_resampling(many_values: bool) -> None:
     rng = np.random.default_rng(11)
     x = _random_ratings(rng, (5, 30), 5, "random")
+    if many_values:  # > 64 distinct values: the sparse ordinal path
+        x = np.round(x + rng.normal(0, 0.5, size=x.shape), 2) + 3
     for level in LEVELS:
         res = krippendorff_alpha(x, level=level, n_boot=300, seed=5)
         # brute force: same resampled units, alpha recomputed by the package
