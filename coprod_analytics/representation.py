@@ -278,7 +278,7 @@ def _check_frame(frame: Any, name: str, func: str, columns: Sequence[str]) -> pl
 
 
 def _unique_ids(frame: pl.DataFrame, id_column: str, name: str) -> None:
-    dup = frame[id_column].is_duplicated()
+    dup = ~frame[id_column].is_first_distinct()
     if dup.any():
         row = int(dup.arg_true()[0])
         raise ValidationError(
@@ -400,7 +400,7 @@ def _population_shares(
         raw = {str(k): float(v) for k, v in population.items()}
     else:
         _check_frame(population, "population", func, [attribute, share_column])
-        dup = population[attribute].is_duplicated()
+        dup = ~population[attribute].is_first_distinct()
         if dup.any():
             row = int(dup.arg_true()[0])
             raise ValidationError(
@@ -820,7 +820,7 @@ def poststratify_weights(
     _unique_ids(participants, id_column, "participants")
     key = pl.concat_str([_category(c) for c in cols], separator=" | ").alias("_cell")
     pop = population.with_columns(key)
-    dup = pop["_cell"].is_duplicated()
+    dup = ~pop["_cell"].is_first_distinct()
     if dup.any():
         row = int(dup.arg_true()[0])
         raise ValidationError(
@@ -1023,7 +1023,7 @@ def statement_exposure(
     _check_threshold(threshold, func)
     _check_frame(votes, "votes", func, [statement_column])
     _check_frame(statements, "statements", func, [statement_column, author_group_column])
-    dup = statements[statement_column].is_duplicated()
+    dup = ~statements[statement_column].is_first_distinct()
     if dup.any():
         row = int(dup.arg_true()[0])
         raise ValidationError(

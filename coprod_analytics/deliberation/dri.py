@@ -172,7 +172,7 @@ def _validate(
             column=value_column,
         )
     keys = [c for c in columns if c != value_column]
-    dup = frame.select(pl.struct(keys).is_duplicated()).to_series()
+    dup = frame.select(~pl.struct(keys).is_first_distinct()).to_series()
     if dup.any():
         row = int(dup.arg_true()[0])
         raise ValidationError(

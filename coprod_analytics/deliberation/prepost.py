@@ -259,7 +259,7 @@ def _validate_panel(
             row=row + 1,
             column=wave_column,
         )
-    dup = panel.select(pl.struct(id_column, item_column, wave_column).is_duplicated())
+    dup = panel.select(~pl.struct(id_column, item_column, wave_column).is_first_distinct())
     dup_mask = dup.to_series()
     if dup_mask.any():
         row = int(dup_mask.arg_true()[0])
@@ -412,7 +412,11 @@ def _nct_ci(t_obs: float, df: float, n: float, alpha: float) -> tuple[float, flo
 
     def solve(target: float) -> float:
         def f(ncp: float) -> float:
-            return float(stats.nct.cdf(t_obs, df, ncp)) - target
+            value = float(stats.nct.cdf(t_obs, df, ncp))
+            if not np.isfinite(value):  # far tails: normal approximation (Johnson & Welch 1940)
+                z = (t_obs * (1 - 1 / (4 * df)) - ncp) / np.sqrt(1 + t_obs**2 / (2 * df))
+                value = float(stats.norm.cdf(z))
+            return value - target
 
         lo, hi = t_obs - 10.0, t_obs + 10.0
         for _ in range(60):
@@ -900,14 +904,13 @@ def categorical_shift(
     groups = _group_iter(data, keys)
     child_seeds = rng_seed.spawn(len(groups))
     for (key, sub), child in zip(groups, child_seeds, strict=True):
-        counts = (
-            sub.group_by(wave_column, value_column)
-            .agg(pl.len().alias("n"))
-            .pivot(on=value_column, index=wave_column, values="n")
-            .fill_null(0)
-            .sort(wave_column)
-        )
-        table = counts.drop(wave_column).to_numpy().astype(float)
+        answers = sub[value_column].to_list()
+        cats = sorted(set(answers), key=lambda v: (str(type(v)), v))
+        col_of = {c: i for i, c in enumerate(cats)}
+        is_post = (sub[wave_column] == post).to_numpy()
+        table = np.zeros((2, len(cats)))
+        for answer, row_post in zip(answers, is_post, strict=True):
+            table[int(row_post), col_of[answer]] += 1
         n_pre = int(sub.filter(pl.col(wave_column) == pre).height)
         n_post = int(sub.filter(pl.col(wave_column) == post).height)
         res = chi2_independence(

@@ -49,7 +49,7 @@ def simulate_panel(
     n_participants: int = 200,
     n_items: int = 8,
     *,
-    n_moving: int = 3,
+    n_moving: int | None = None,
     shift: float = 0.8,
     trend: float = 0.0,
     control_share: float = 0.3,
@@ -71,8 +71,9 @@ def simulate_panel(
     ----------
     n_participants, n_items : int
         Panel size.
-    n_moving : int, default 3
-        How many items move in the treatment arm (``q1 .. q{n_moving}``).
+    n_moving : int, optional
+        How many items move in the treatment arm (``q1 .. q{n_moving}``); default
+        ``min(3, n_items)``.
     shift : float, default 0.8
         Size of the planted shift (items alternate +shift, -shift, ...).
     trend : float, default 0.0
@@ -108,6 +109,8 @@ def simulate_panel(
         n_participants,
     )
     check_param(isinstance(n_items, int) and n_items >= 1, "n_items", func, "an int >= 1", n_items)
+    if n_moving is None:
+        n_moving = min(3, n_items)
     check_param(
         isinstance(n_moving, int) and 0 <= n_moving <= n_items,
         "n_moving",
