@@ -1182,7 +1182,13 @@ def mixed_shift(
             continue
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            fit = MixedLM(y, x, groups=groups).fit(reml=reml)
+            try:
+                fit = MixedLM(y, x, groups=groups).fit(reml=reml)
+            except (np.linalg.LinAlgError, ValueError) as exc:
+                for term in terms:
+                    rows.append(base | _nan_term(term, key_term))
+                notes.append(f"{key[item_column]}: the mixed model could not be fitted ({exc}).")
+                continue
         if caught:
             notes.append(
                 f"{key[item_column]}: statsmodels warned: {str(caught[0].message).splitlines()[0]}"
