@@ -96,6 +96,4 @@ def check_param(ok: bool, name: str, func: str, expected: str, got: Any) -> None
     coprod_analytics.errors.ParameterError: The 'min_votes' parameter of opinion_groups must be an int >= 1. Got -3.
     """
     if not ok:
-        raise ParameterError(
-            f"The '{name}' parameter of {func} must be {expected}. Got {got!r}."
-        )
+        raise ParameterError(f"The '{name}' parameter of {func} must be {expected}. Got {got!r}.")

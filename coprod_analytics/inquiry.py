@@ -91,15 +91,15 @@ def as_polars(data: Any, *, name: str) -> pl.DataFrame:
                 columns.append(pl.Series(str(key), values))
             except (TypeError, ValueError, pl.exceptions.PolarsError):
                 # mixed kinds of values (e.g. 1 and "pass"): keep them as text
-                columns.append(
-                    pl.Series(str(key), [None if v is None else str(v) for v in values])
-                )
+                columns.append(pl.Series(str(key), [None if v is None else str(v) for v in values]))
         try:
             return pl.DataFrame(columns)
         except pl.exceptions.ShapeError as exc:
             raise ValidationError(f"columns have different lengths ({exc})", table=name) from exc
     try:
-        converted = pl.from_dataframe(data) if hasattr(data, "__dataframe__") else pl.from_arrow(data)
+        converted = (
+            pl.from_dataframe(data) if hasattr(data, "__dataframe__") else pl.from_arrow(data)
+        )
     except Exception as exc:  # pragma: no cover - depends on the foreign object
         raise ValidationError(
             f"expected a polars, pandas or Arrow table; got {type(data).__name__}", table=name
@@ -180,8 +180,7 @@ def parse_vote_values(series: pl.Series, table: str = "votes") -> pl.Series:
         if bad.any():
             row = _first_row(bad)
             raise ValidationError(
-                "expected a vote of 1 (agree), -1 (disagree) or 0 (pass); "
-                f"got {series[row - 1]!r}",
+                f"expected a vote of 1 (agree), -1 (disagree) or 0 (pass); got {series[row - 1]!r}",
                 table=table,
                 row=row,
                 column=name,
@@ -199,17 +198,32 @@ def parse_vote_values(series: pl.Series, table: str = "votes") -> pl.Series:
             table=table,
             column=name,
         )
-    ok = series.is_null() | series.is_in([1, -1, 0])
+    as_float = series.cast(pl.Float64)
+    ok = series.is_null() | as_float.is_in(pl.Series([1.0, -1.0, 0.0]).implode())
     if not ok.all():
         row = _first_row(~ok)
         raise ValidationError(
-            "expected a vote of 1 (agree), -1 (disagree) or 0 (pass); "
-            f"got {series[row - 1]!r}",
+            f"expected a vote of 1 (agree), -1 (disagree) or 0 (pass); got {series[row - 1]!r}",
             table=table,
             row=row,
             column=name,
         )
     return series.cast(pl.Int8)
+
+
+def _iso_ms(value: str | None) -> int | None:
+    """Epoch milliseconds of an ISO 8601 string (naive times are UTC), or None."""
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        t = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.UTC)
+    return int(t.timestamp() * 1000)
 
 
 def _parse_time(series: pl.Series, table: str) -> pl.Series:
@@ -231,14 +245,22 @@ def _parse_time(series: pl.Series, table: str) -> pl.Series:
             series = series.round(0)
         return series.cast(pl.Int64).cast(pl.Datetime("ms")).dt.replace_time_zone("UTC").alias(name)
     if dtype == pl.String:
-        as_int = series.str.strip_chars().cast(pl.Int64, strict=False)
-        if (as_int.is_not_null() | series.is_null()).all():
-            return _parse_time(as_int.alias(name), table)
+        text = series.str.strip_chars()
+        text = text.set(text == "", None)  # type: ignore[arg-type]
+        as_int = text.cast(pl.Int64, strict=False)
+        as_ms = as_int.cast(pl.Datetime("ms")).dt.replace_time_zone("UTC")
+        rest = text.set(as_int.is_not_null(), None)  # type: ignore[arg-type]
         try:
-            parsed = series.str.to_datetime(time_unit="ms", strict=False)
-        except Exception:  # polars may refuse to infer a format  # noqa: BLE001
-            parsed = pl.Series(name, [None] * len(series), dtype=pl.Datetime("ms"))
-        bad = parsed.is_null() & series.is_not_null() & (series.str.strip_chars() != "")
+            parsed = _parse_time(rest.str.to_datetime(time_unit="ms", strict=False), table)
+        except Exception:
+            parsed = pl.Series(name, [None] * len(series), dtype=TIME_DTYPE)
+        out = as_ms.fill_null(parsed).alias(name)
+        bad = out.is_null() & text.is_not_null()
+        if bad.any():  # mixed formats: Python's ISO 8601 parser for what is left
+            fixed = [_iso_ms(v) if b else None for v, b in zip(text, bad, strict=True)]
+            extra = pl.Series(name, fixed, dtype=pl.Int64).cast(pl.Datetime("ms"))
+            out = out.fill_null(extra.dt.replace_time_zone("UTC"))
+            bad = out.is_null() & text.is_not_null()
         if bad.any():
             row = _first_row(bad)
             raise ValidationError(
@@ -248,7 +270,7 @@ def _parse_time(series: pl.Series, table: str) -> pl.Series:
                 row=row,
                 column=name,
             )
-        return _parse_time(parsed.alias(name), table)
+        return out
     if dtype == pl.Null:
         return pl.Series(name, [None] * len(series), dtype=TIME_DTYPE)
     raise ValidationError(
@@ -304,7 +326,9 @@ def _validate_statements(df: pl.DataFrame, vote_sids: pl.Series) -> pl.DataFrame
         cols["text"] = pl.Series("text", [None] * n, dtype=pl.String)
     if "author_id" in df.columns:
         author = df.get_column("author_id")
-        cols["author_id"] = author if author.dtype in ID_DTYPES else _normalise_ids(author, "statements")
+        cols["author_id"] = (
+            author if author.dtype in ID_DTYPES else _normalise_ids(author, "statements")
+        )
     else:
         cols["author_id"] = pl.Series("author_id", [None] * n, dtype=pl.Int64)
     if "moderation" in df.columns:
@@ -385,29 +409,23 @@ def _validate_participants(df: pl.DataFrame, vote_pids: pl.Series) -> pl.DataFra
     return out
 
 
-def _may_have_duplicates(log: pl.DataFrame) -> bool:
-    """Cheap exact test for repeated (participant, statement) pairs on integer ids.
-
-    Packs both ids into one int64 key and sorts it (numpy's radix sort), which is several
-    times faster than hashing pairs on tens of millions of votes. Returns True (undecided)
-    when the ids are not small non-negative integers.
-    """
-    import numpy as np
-
+def _pair_key(log: pl.DataFrame) -> pl.Series | None:
+    """(participant, statement) packed into one Int64 when both ids are small integers."""
     pid, sid = log.get_column("participant_id"), log.get_column("statement_id")
     if pid.dtype != pl.Int64 or sid.dtype != pl.Int64:
-        return True
+        return None
     pmin, pmax, smin, smax = pid.min(), pid.max(), sid.min(), sid.max()
-    if not all(isinstance(v, int) for v in (pmin, pmax, smin, smax)):
-        return True
-    assert isinstance(pmin, int) and isinstance(pmax, int)
-    assert isinstance(smin, int) and isinstance(smax, int)
+    if not (
+        isinstance(pmin, int)
+        and isinstance(pmax, int)
+        and isinstance(smin, int)
+        and isinstance(smax, int)
+    ):
+        return None
     span = smax - smin + 1
-    if pmin < 0 or (pmax - pmin + 1) * span >= 2**62:
-        return True
-    key = (pid.to_numpy() - pmin) * span + (sid.to_numpy() - smin)
-    key.sort()
-    return bool((key[1:] == key[:-1]).any())
+    if (pmax - pmin + 1) * span >= 2**62:
+        return None
+    return ((pid - pmin) * span + (sid - smin)).alias("_key")
 
 
 def latest_votes(log: pl.DataFrame) -> pl.DataFrame:
@@ -423,17 +441,29 @@ def latest_votes(log: pl.DataFrame) -> pl.DataFrame:
     [-1]
     """
     keys = ["participant_id", "statement_id"]
-    if log.height < 2 or not _may_have_duplicates(log):
+    if log.height < 2:
         return log
-    dup = log.select(pl.struct(keys).is_duplicated()).to_series()
+    key = _pair_key(log)
+    if key is not None:
+        arr = key.to_numpy().copy()
+        arr.sort()  # numpy's radix sort: much faster than hashing pairs on big logs
+        if not (arr[1:] == arr[:-1]).any():
+            return log
+        dup = key.is_duplicated()
+        work = pl.DataFrame({"_key": key, "time": log.get_column("time")})
+        subset = ["_key"]
+    else:
+        dup = log.select(pl.struct(keys).is_duplicated()).to_series()
+        work = log.select([*keys, "time"])
+        subset = keys
     if not dup.any():
         return log
     seq = pl.int_range(pl.len(), dtype=pl.Int64).alias("_seq")
-    indexed = log.with_columns(seq)
+    indexed = work.with_columns(seq)
     dups = indexed.filter(dup)
     winners = (
         dups.sort(["time", "_seq"], nulls_last=False)
-        .unique(subset=keys, keep="last")
+        .unique(subset=subset, keep="last")
         .get_column("_seq")
     )
     keep = ~dup | indexed.get_column("_seq").is_in(winners.implode())

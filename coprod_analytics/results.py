@@ -24,9 +24,7 @@ def frame_to_html(frame: pl.DataFrame, *, caption: str | None = None, max_rows: 
         "<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row) + "</tr>" for row in rows
     )
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    more = (
-        f"<p>… {frame.height - max_rows} more rows</p>" if frame.height > max_rows else ""
-    )
+    more = f"<p>… {frame.height - max_rows} more rows</p>" if frame.height > max_rows else ""
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
 
 

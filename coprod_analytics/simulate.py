@@ -39,62 +39,130 @@ class SampleStatement:
 # Opinion axes: x = cars first (+) vs walking/cycling/buses first (-);
 #               y = change fast (+) vs protect what works / access for older people (-).
 SAMPLE_STATEMENTS: tuple[SampleStatement, ...] = (
-    SampleStatement("Every bus stop should have a shelter and a real-time departures board.", "consensus"),
-    SampleStatement("Crossings near schools should be made safer before anything else is done.", "consensus"),
+    SampleStatement(
+        "Every bus stop should have a shelter and a real-time departures board.", "consensus"
+    ),
+    SampleStatement(
+        "Crossings near schools should be made safer before anything else is done.", "consensus"
+    ),
     SampleStatement("The town centre needs more benches and public toilets.", "consensus"),
-    SampleStatement("Street lighting on the routes to the station should be improved.", "consensus"),
-    SampleStatement("Pavements should be repaired so that wheelchairs and buggies can use them.", "consensus"),
-    SampleStatement("The council should publish what it changes because of this inquiry.", "consensus"),
-    SampleStatement("Delivery lorries should unload outside the busiest shopping hours.", "consensus"),
+    SampleStatement(
+        "Street lighting on the routes to the station should be improved.", "consensus"
+    ),
+    SampleStatement(
+        "Pavements should be repaired so that wheelchairs and buggies can use them.", "consensus"
+    ),
+    SampleStatement(
+        "The council should publish what it changes because of this inquiry.", "consensus"
+    ),
+    SampleStatement(
+        "Delivery lorries should unload outside the busiest shopping hours.", "consensus"
+    ),
     SampleStatement("Bus timetables should connect with the trains at the station.", "consensus"),
-    SampleStatement("Residents do not need to be consulted on transport decisions.", "consensus-disagree"),
+    SampleStatement(
+        "Residents do not need to be consulted on transport decisions.", "consensus-disagree"
+    ),
     SampleStatement("Potholes are not worth fixing in the town centre.", "consensus-disagree"),
     SampleStatement("The High Street should be closed to cars every day.", "divisive", (1.6, 0.6)),
-    SampleStatement("Parking in the town centre should cost more to pay for buses.", "divisive", (1.5, 0.2)),
+    SampleStatement(
+        "Parking in the town centre should cost more to pay for buses.", "divisive", (1.5, 0.2)
+    ),
     SampleStatement("A 20 mph limit should cover the whole town.", "divisive", (1.3, 0.4)),
-    SampleStatement("On-street parking should be removed to make room for cycle lanes.", "divisive", (1.7, 0.8)),
+    SampleStatement(
+        "On-street parking should be removed to make room for cycle lanes.", "divisive", (1.7, 0.8)
+    ),
     SampleStatement("A congestion charge should apply at peak times.", "divisive", (1.4, 0.9)),
     SampleStatement("The multi-storey car park should be rebuilt bigger.", "divisive", (-1.6, 0.0)),
-    SampleStatement("Through traffic should be kept out of residential streets with planters.", "divisive", (1.2, 1.0)),
-    SampleStatement("I rely on my car and would shop elsewhere if parking got harder.", "group", (-1.2, -0.3)),
+    SampleStatement(
+        "Through traffic should be kept out of residential streets with planters.",
+        "divisive",
+        (1.2, 1.0),
+    ),
+    SampleStatement(
+        "I rely on my car and would shop elsewhere if parking got harder.", "group", (-1.2, -0.3)
+    ),
     SampleStatement("Free parking on Saturdays keeps the market alive.", "group", (-1.0, -0.6)),
     SampleStatement("Cycling in town feels too dangerous for me today.", "group", (0.2, -0.9)),
     SampleStatement("Protected cycle lanes would make me cycle to work.", "group", (1.1, 0.7)),
-    SampleStatement("Older people need door-to-door transport more than new cycle lanes.", "group", (-0.4, -1.3)),
-    SampleStatement("The hopper bus to the hospital should run every 15 minutes.", "group", (0.1, -1.1)),
+    SampleStatement(
+        "Older people need door-to-door transport more than new cycle lanes.", "group", (-0.4, -1.3)
+    ),
+    SampleStatement(
+        "The hopper bus to the hospital should run every 15 minutes.", "group", (0.1, -1.1)
+    ),
     SampleStatement("Blue-badge parking must stay close to the shops.", "group", (-0.5, -1.2)),
-    SampleStatement("School streets should close to traffic at drop-off and pick-up.", "group", (0.9, 0.5)),
-    SampleStatement("The ring road should be widened to take traffic out of the centre.", "group", (-1.1, 0.5)),
-    SampleStatement("Electric-car chargers should take priority over bike parking.", "group", (-0.9, 0.6)),
-    SampleStatement("A park-and-ride at the edge of town would solve most problems.", "group", (-0.3, 0.4)),
-    SampleStatement("Trials of street changes should last at least six months before judging them.", "group", (0.8, 0.9)),
+    SampleStatement(
+        "School streets should close to traffic at drop-off and pick-up.", "group", (0.9, 0.5)
+    ),
+    SampleStatement(
+        "The ring road should be widened to take traffic out of the centre.", "group", (-1.1, 0.5)
+    ),
+    SampleStatement(
+        "Electric-car chargers should take priority over bike parking.", "group", (-0.9, 0.6)
+    ),
+    SampleStatement(
+        "A park-and-ride at the edge of town would solve most problems.", "group", (-0.3, 0.4)
+    ),
+    SampleStatement(
+        "Trials of street changes should last at least six months before judging them.",
+        "group",
+        (0.8, 0.9),
+    ),
     SampleStatement("Changes should not go ahead without a referendum.", "group", (-0.8, -0.8)),
     SampleStatement("Bus fares for under-25s should be free.", "group", (0.7, 0.6)),
     SampleStatement("Taxis should be allowed to use the bus lanes.", "group", (-0.6, -0.2)),
     SampleStatement("Shops lose trade when parking is removed.", "group", (-1.3, -0.2)),
     SampleStatement("Wider pavements would bring more people into the shops.", "group", (1.0, 0.3)),
-    SampleStatement("Community transport volunteers should get council funding.", "group", (0.0, -1.0)),
+    SampleStatement(
+        "Community transport volunteers should get council funding.", "group", (0.0, -1.0)
+    ),
     SampleStatement("The council spends too much on cycling schemes.", "group", (-1.2, -0.5)),
-    SampleStatement("Car clubs should be offered to every new housing estate.", "group", (0.8, 0.8)),
+    SampleStatement(
+        "Car clubs should be offered to every new housing estate.", "group", (0.8, 0.8)
+    ),
     SampleStatement("Night buses should run at weekends.", "group", (0.6, 0.7)),
     SampleStatement("Speed cameras are mainly a way to raise money.", "group", (-1.0, 0.1)),
     SampleStatement("Rural villages should get a bus at least every hour.", "group", (0.2, -0.8)),
     SampleStatement("E-scooter hire should be allowed in the town centre.", "group", (0.5, 1.2)),
-    SampleStatement("Drivers should be able to cross town in under ten minutes.", "group", (-1.2, 0.3)),
-    SampleStatement("Low-traffic neighbourhoods push traffic onto main roads.", "group", (-1.1, -0.4)),
-    SampleStatement("Walking routes should be signposted with times, not distances.", "group", (0.5, 0.2)),
-    SampleStatement("Older residents were not asked before the last road changes.", "group", (-0.3, -1.2)),
-    SampleStatement("Car-free Sundays on the High Street would be a good start.", "group", (0.9, 0.4)),
-    SampleStatement("Trees should be planted even where it removes parking spaces.", "group", (1.0, 0.2)),
+    SampleStatement(
+        "Drivers should be able to cross town in under ten minutes.", "group", (-1.2, 0.3)
+    ),
+    SampleStatement(
+        "Low-traffic neighbourhoods push traffic onto main roads.", "group", (-1.1, -0.4)
+    ),
+    SampleStatement(
+        "Walking routes should be signposted with times, not distances.", "group", (0.5, 0.2)
+    ),
+    SampleStatement(
+        "Older residents were not asked before the last road changes.", "group", (-0.3, -1.2)
+    ),
+    SampleStatement(
+        "Car-free Sundays on the High Street would be a good start.", "group", (0.9, 0.4)
+    ),
+    SampleStatement(
+        "Trees should be planted even where it removes parking spaces.", "group", (1.0, 0.2)
+    ),
     SampleStatement("The station car park should be free for rail users.", "group", (-0.7, -0.1)),
-    SampleStatement("Cycle parking at the station should be secure and covered.", "group", (0.7, 0.1)),
-    SampleStatement("Dial-a-ride should be bookable by phone, not only online.", "group", (-0.1, -1.3)),
-    SampleStatement("Road space should be shared out by how many people each mode moves.", "group", (1.2, 0.6)),
+    SampleStatement(
+        "Cycle parking at the station should be secure and covered.", "group", (0.7, 0.1)
+    ),
+    SampleStatement(
+        "Dial-a-ride should be bookable by phone, not only online.", "group", (-0.1, -1.3)
+    ),
+    SampleStatement(
+        "Road space should be shared out by how many people each mode moves.", "group", (1.2, 0.6)
+    ),
     SampleStatement("The inquiry should look at housing, not only transport.", "group", (0.3, 0.5)),
     SampleStatement("Market traders need vans close to their stalls.", "group", (-0.8, -0.5)),
-    SampleStatement("Kids should be able to walk to school on their own safely.", "group", (0.6, -0.1)),
-    SampleStatement("Bus lanes that are empty most of the day should be removed.", "group", (-1.0, -0.1)),
-    SampleStatement("Changes should be tested with disabled residents first.", "group", (0.0, -0.9)),
+    SampleStatement(
+        "Kids should be able to walk to school on their own safely.", "group", (0.6, -0.1)
+    ),
+    SampleStatement(
+        "Bus lanes that are empty most of the day should be removed.", "group", (-1.0, -0.1)
+    ),
+    SampleStatement(
+        "Changes should be tested with disabled residents first.", "group", (0.0, -0.9)
+    ),
     SampleStatement("The town should aim to halve car trips by 2035.", "group", (1.3, 0.7)),
     SampleStatement("Loading bays are often blocked by parked cars.", "group", (0.1, 0.0)),
     SampleStatement("Residents' parking permits should be cheaper.", "group", (-0.7, -0.6)),
@@ -105,10 +173,12 @@ _GROUP_NAMES = ("walk-cycle-bus first", "drivers", "protect access")
 _GROUP_POSITIONS = np.array([[1.1, 0.5], [-1.2, 0.2], [0.0, -1.2]])
 
 
-def _participation(rng: np.random.Generator, n: int, n_statements: int, mean: float) -> np.ndarray:
-    """Heavy-tailed votes per participant (Pareto), clipped to [1, n_statements], with the
-    scale chosen so that the mean is close to ``mean``."""
-    raw = 1.0 + rng.pareto(1.3, size=n)
+def _participation(
+    rng: np.random.Generator, n: int, n_statements: int, mean: float, tail: float
+) -> np.ndarray:
+    """Heavy-tailed votes per participant (Pareto with shape ``tail``), clipped to
+    [1, n_statements], with the scale chosen so that the mean is close to ``mean``."""
+    raw = 1.0 + rng.pareto(tail, size=n)
     lo, hi = 1e-3, float(n_statements)
     target = min(max(mean, 1.0), float(n_statements))
     scale = 1.0
@@ -128,6 +198,7 @@ def simulate_inquiry(
     *,
     n_groups: int = 3,
     votes_per_participant: float = 25.0,
+    participation_tail: float = 1.0,
     n_consensus: int | None = None,
     n_divisive: int | None = None,
     pass_rate: float = 0.12,
@@ -148,6 +219,9 @@ def simulate_inquiry(
         Planted opinion groups (participants get the attribute ``planted_group``).
     votes_per_participant : float
         Target mean votes per participant; the distribution is heavy-tailed.
+    participation_tail : float
+        Pareto shape of votes per participant: smaller means a heavier tail (a few people
+        vote on everything, most on a handful).
     n_consensus, n_divisive : int, optional
         Statements everyone agrees with / that split the groups (default: 10% each).
     pass_rate : float
@@ -199,9 +273,15 @@ def simulate_inquiry(
     check_param(
         isinstance(n_groups, int) and n_groups >= 1, "n_groups", func, "an int >= 1", n_groups
     )
+    check_param(
+        participation_tail > 0, "participation_tail", func, "a number > 0", participation_tail
+    )
     check_param(0.0 <= pass_rate < 1.0, "pass_rate", func, "a float in [0, 1)", pass_rate)
     check_param(
-        votes_per_participant >= 1, "votes_per_participant", func, "a number >= 1",
+        votes_per_participant >= 1,
+        "votes_per_participant",
+        func,
+        "a number >= 1",
         votes_per_participant,
     )
     rng = np.random.default_rng(seed)
@@ -246,7 +326,7 @@ def simulate_inquiry(
     p_pass = np.clip(rng.beta(2, 2, s) * 2 * pass_rate, 0.0, 0.9)
 
     # --- who votes on what: a common presentation order, each participant starting early
-    counts = _participation(rng, n, s, votes_per_participant)
+    counts = _participation(rng, n, s, votes_per_participant, participation_tail)
     total = int(counts.sum())
     order = rng.permutation(s)
     first = np.floor(s * rng.beta(1.0, 4.0, n)).astype(np.int64)
@@ -315,6 +395,7 @@ def simulate_inquiry(
             "n_statements": s,
             "n_groups": n_groups,
             "votes_per_participant": votes_per_participant,
+            "participation_tail": participation_tail,
             "pass_rate": pass_rate,
             "separation": separation,
             "seed": seed,
@@ -335,7 +416,8 @@ def sample_inquiry(seed: int = 2026) -> Inquiry:
         150,
         statements=SAMPLE_STATEMENTS,
         n_groups=3,
-        votes_per_participant=28.0,
+        votes_per_participant=18.0,
+        participation_tail=0.9,
         pass_rate=0.12,
         separation=2.5,
         seed=seed,

@@ -61,9 +61,7 @@ class VoteMatrix:
         """Votes as CSR. Passes are stored zeros and vanish here: use :meth:`voted_csr` too."""
         import scipy.sparse as sp
 
-        return sp.csr_matrix(
-            (self.values.astype(dtype), (self.rows, self.cols)), shape=self.shape
-        )
+        return sp.csr_matrix((self.values.astype(dtype), (self.rows, self.cols)), shape=self.shape)
 
     def voted_csr(self) -> sp.csr_matrix:
         """1 where a participant voted (any value, passes included), as CSR."""
@@ -109,14 +107,12 @@ def vote_matrix(inquiry: Inquiry) -> VoteMatrix:
     s_index = pl.DataFrame({"statement_id": sids, "_col": np.arange(len(sids), dtype=np.int32)})
     coo = (
         votes.lazy()
-        .join(p_index.lazy(), on="participant_id", how="inner")
-        .join(s_index.lazy(), on="statement_id", how="inner")
+        .join(p_index.lazy(), on="participant_id", how="inner", maintain_order="left")
+        .join(s_index.lazy(), on="statement_id", how="inner", maintain_order="left")
         .select("_row", "_col", "vote", pl.col("time").dt.epoch("ms").fill_null(-1))
         .collect()
     )
-    excluded = (
-        ((stmts.get_column("moderation") == -1) | stmts.get_column("is_meta")).to_numpy()
-    )
+    excluded = ((stmts.get_column("moderation") == -1) | stmts.get_column("is_meta")).to_numpy()
     return VoteMatrix(
         participant_ids=pids,
         statement_ids=sids,

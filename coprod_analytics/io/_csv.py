@@ -41,7 +41,7 @@ def read_bytes(path: Path, encoding: str = "utf-8", *, validate: bool = True) ->
     """
     _check_file(path)
     raw = path.read_bytes()
-    if not raw.strip():
+    if not raw or raw.isspace():
         raise ValidationError("the file is empty; expected a header line and data rows", file=path)
     norm = codecs.lookup(encoding).name
     if raw.startswith(_UTF16_BOMS):
@@ -94,23 +94,46 @@ def _records(data: bytes) -> Iterator[tuple[int, list[str]]]:
         start = reader.line_num + 1
 
 
+def _record(data: bytes, row: int) -> tuple[int | None, list[str], list[str]]:
+    """(physical line, fields, header) of data row ``row`` (1-based, header excluded)."""
+    header: list[str] = []
+    for i, (line, fields) in enumerate(_records(data)):
+        if i == 0:
+            header = fields
+        if i == row:
+            return line, fields, header
+    return None, [], header
+
+
 def record_line(data: bytes, row: int) -> int | None:
     """Physical line on which data row ``row`` (1-based, header excluded) starts."""
-    for i, (line, _fields) in enumerate(_records(data)):
-        if i == row:
-            return line
-    return None
+    return _record(data, row)[0]
 
 
 def relocate(err: ValidationError, path: Path, data: bytes) -> ValidationError:
-    """Turn a table/row error into a file/line error for the file the table came from."""
+    """Turn a table/row error into a file/line error for the file the table came from.
+
+    When the row has fewer fields than the header (a truncated file, say), that is what
+    the message says, since it is the cause of the missing value.
+    """
     if err.file is not None:
         return err
-    line = record_line(data, err.row) if err.row is not None else None
-    new = ValidationError(err.message, file=path, line=line, column=err.column)
-    if err.row is not None and line is None:
-        new = ValidationError(err.message, file=path, row=err.row, column=err.column)
-    return new
+    if err.row is None:
+        return ValidationError(err.message, file=path, column=err.column)
+    try:
+        line, fields, header = _record(data, err.row)
+    except ValidationError as exc:
+        return ValidationError(exc.message, file=path, line=exc.line)
+    if line is None:
+        return ValidationError(err.message, file=path, row=err.row, column=err.column)
+    if fields and header and len(fields) != len(header):
+        return ValidationError(
+            f"this row has {len(fields)} fields but the header has {len(header)}; "
+            "is the file truncated or a field missing its quotes?",
+            file=path,
+            line=line,
+        )
+    return ValidationError(err.message, file=path, line=line, column=err.column)
 
 
 def _diagnose(
@@ -167,8 +190,8 @@ def read_csv_table(
     ----------
     path : path
         The CSV file.
-    required, optional : mapping of column name to polars dtype
-        Columns that must / may be present and the dtype to read them as.
+    required, optional : mapping of column name to polars dtype or None
+        Columns that must / may be present and the dtype to read them as (None: inferred).
     encoding : str
         The file's text encoding (UTF-8 by default; UTF-16 with a BOM is detected).
     other_columns : {"keep", "string"}
@@ -186,7 +209,12 @@ def read_csv_table(
     except UnicodeDecodeError:
         check_utf8(path, data)
         raise
-    header = next(csv.reader([first_line])) if first_line else []
+    try:
+        header = next(csv.reader(io.StringIO(first_line, newline=""), strict=True), [])
+    except csv.Error as exc:
+        raise ValidationError(
+            f"the header line is not valid CSV ({exc})", file=path, line=1
+        ) from None
     header = [h.strip() for h in header]
     missing = [c for c in required if c not in header]
     if missing:
@@ -203,7 +231,11 @@ def read_csv_table(
             file=path,
             line=1,
         )
-    dtypes: dict[str, Any] = {c: t for c, t in {**(optional or {}), **required}.items() if c in header}
+    dtypes: dict[str, Any] = {
+        c: t
+        for c, t in {**(optional or {}), **required}.items()
+        if c in header and t is not None  # None: let polars infer the column's type
+    }
     if other_columns == "string":
         for c in header:
             dtypes.setdefault(c, pl.String)
@@ -216,6 +248,10 @@ def read_csv_table(
             raise_if_empty=True,
         )
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError):
+        raise _diagnose(path, data, dtypes, header) from None
+    except BaseException as exc:  # polars' Rust panics arrive as pyo3 PanicException
+        if type(exc).__name__ != "PanicException":
+            raise
         raise _diagnose(path, data, dtypes, header) from None
     if df.height == 0:
         raise ValidationError("the file has a header but no data rows", file=path, line=2)

@@ -98,7 +98,7 @@ def read_parquet(path: str | os.PathLike[str]) -> Inquiry:
         file = folder / f"{name}.parquet"
         try:
             frames[name] = pl.read_parquet(file)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise ValidationError(f"not a readable Parquet file ({exc})", file=file) from None
     tables: dict[str, pl.DataFrame] = {}
     if (folder / "tables").is_dir():

@@ -98,6 +98,10 @@ def read_polis(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Inqu
     encoding : str
         Text encoding of the files (UTF-8 by default).
 
+    Two optional files are a coprod extension: ``participants.csv`` (``participant_id`` plus
+    attribute columns such as ``age_band``) and ``statements.csv`` (``statement_id`` plus
+    further statement columns); their columns are joined on by id.
+
     Returns
     -------
     Inquiry
@@ -215,7 +219,11 @@ def read_polis(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Inqu
                 schema_overrides={"xid": pl.String},
                 infer_schema_length=10000,
             )
-        except pl.exceptions.ComputeError:
+        except BaseException as exc:  # ComputeError, or a polars panic on mangled input
+            if not isinstance(exc, pl.exceptions.PolarsError) and type(exc).__name__ != (
+                "PanicException"
+            ):
+                raise
             # the slow path explains exactly what is wrong with the file
             pv, _ = read_csv_table(
                 pv_path,
@@ -231,6 +239,38 @@ def read_polis(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Inqu
             )
         if "xid" in pv.columns:
             participants = participants.with_columns(pv.get_column("xid").alias("xid"))
+
+    # coprod extension: participants.csv / statements.csv add attribute columns by id
+    extra_people = folder / "participants.csv"
+    if extra_people.exists():
+        attrs, attrs_data = read_csv_table(
+            extra_people, required={"participant_id": pl.Int64}, encoding=encoding
+        )
+        sources["participants"] = (extra_people, attrs_data)
+        if participants is None:
+            participants = attrs
+        else:
+            participants = participants.join(
+                attrs.select(
+                    ["participant_id", *[c for c in attrs.columns if c not in participants.columns]]
+                ),
+                on="participant_id",
+                how="full",
+                coalesce=True,
+                maintain_order="left",
+            )
+    extra_stmts = folder / "statements.csv"
+    if extra_stmts.exists() and statements is not None:
+        attrs, _ = read_csv_table(
+            extra_stmts, required={"statement_id": pl.Int64}, encoding=encoding
+        )
+        new_cols = [c for c in attrs.columns if c not in statements.columns]
+        statements = statements.join(
+            attrs.select(["statement_id", *new_cols]),
+            on="statement_id",
+            how="left",
+            maintain_order="left",
+        )
 
     metadata: dict[str, Any] = {"source_format": "polis", "source_path": str(folder)}
     summary_path = folder / "summary.csv"
@@ -267,6 +307,9 @@ def _atomic_write(path: Path, writer: Callable[[io.StringIO], None]) -> None:
             fh.write(buf.getvalue())
             fh.flush()
             os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -340,9 +383,7 @@ def write_polis(inquiry: Inquiry, path: str | os.PathLike[str]) -> Path:
             tallies.select("statement_id", "agree", "disagree"), on="statement_id", how="left"
         )
         created = _epoch_ms(t.get_column("created")).to_list()
-        seed = (
-            t.get_column("is_seed").to_list() if "is_seed" in t.columns else [False] * t.height
-        )
+        seed = t.get_column("is_seed").to_list() if "is_seed" in t.columns else [False] * t.height
         gic = (
             t.get_column("group_informed_consensus").to_list()
             if "group_informed_consensus" in t.columns
@@ -359,7 +400,7 @@ def write_polis(inquiry: Inquiry, path: str | os.PathLike[str]) -> Path:
                     row["moderation"],
                     _csv_value(bool(row["is_meta"])),
                     _csv_value(bool(seed[i]) if seed[i] is not None else False),
-                    _csv_value(gic[i] if gic[i] is None else repr(float(gic[i]))),
+                    _csv_value(None if gic[i] is None else repr(float(gic[i]))),
                     _csv_value(row["text"]),
                 ]
             )
@@ -369,8 +410,9 @@ def write_polis(inquiry: Inquiry, path: str | os.PathLike[str]) -> Path:
         sids = stmts.get_column("statement_id")
         voted_sids = [s for s in sids.to_list() if s in set(v.get_column("statement_id").to_list())]
         wide = (
-            v.select("participant_id", pl.col("statement_id").cast(pl.String), "vote")
-            .pivot(on="statement_id", index="participant_id", values="vote")
+            v.select("participant_id", pl.col("statement_id").cast(pl.String), "vote").pivot(
+                on="statement_id", index="participant_id", values="vote"
+            )
             if v.height
             else pl.DataFrame({"participant_id": []})
         )
@@ -396,9 +438,7 @@ def write_polis(inquiry: Inquiry, path: str | os.PathLike[str]) -> Path:
         table = (
             ppl.select(cols)
             .join(
-                authored.with_columns(
-                    pl.col("participant_id").cast(ppl.schema["participant_id"])
-                ),
+                authored.with_columns(pl.col("participant_id").cast(ppl.schema["participant_id"])),
                 on="participant_id",
                 how="left",
             )

@@ -37,14 +37,14 @@ def _read_table(
                 table=what,
             )
         return df, None, None
-    path = Path(source)
+    path = Path(str(source))
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
     suffix = path.suffix.lower()
     if suffix in {".parquet", ".pq"}:
         try:
             df = pl.read_parquet(path)
-        except Exception as exc:  # noqa: BLE001 - any reader failure is a bad file
+        except Exception as exc:
             raise ValidationError(f"not a readable Parquet file ({exc})", file=path) from None
         missing = [c for c in required if c not in df.columns]
         if missing:
@@ -72,7 +72,7 @@ def read_statements(
     Pol.is ``comments.csv`` (``comment-id``, ``comment-body``) is recognised as well.
     """
     probe_required: dict[str, Any] = {}
-    df, path, data = _read_table(
+    df, path, _ = _read_table(
         source, required=probe_required, optional={}, encoding=encoding, what="statements"
     )
     if statement not in df.columns and "comment-id" in df.columns:
@@ -144,31 +144,27 @@ def read_votes(
     check_param(
         layout in (None, "long", "wide"), "layout", "read_votes", "'long', 'wide' or None", layout
     )
+    df, path, data = _read_table(source, required={}, optional={}, encoding=encoding, what="votes")
+    where: dict[str, Any] = {"file": path, "line": 1} if path is not None else {"table": "votes"}
     if layout is None:
-        head, _, _ = _read_table(source, required={}, optional={}, encoding=encoding, what="votes")
-        layout = "long" if vote in head.columns else "wide"
-        if layout == "wide" and participant not in head.columns:
+        layout = "long" if vote in df.columns else "wide"
+        if layout == "wide" and participant not in df.columns:
             raise ValidationError(
                 f"cannot tell the layout: no {vote!r} column (long layout) and no {participant!r} "
-                f"column (wide layout); found {', '.join(repr(c) for c in head.columns)}. Name "
+                f"column (wide layout); found {', '.join(repr(c) for c in df.columns)}. Name "
                 "the columns with participant=..., statement=..., vote=...",
-                file=Path(source) if _is_path(source) else None,
-                line=1 if _is_path(source) else None,
-                table=None if _is_path(source) else "votes",
+                **where,
             )
     attrs: pl.DataFrame | None = None
     if layout == "long":
-        required = {participant: None, statement: None, vote: None}
-        optional: dict[str, Any] = {}
-        if time is not None:
-            required[time] = None
-        df, path, data = _read_table(
-            source,
-            required={k: pl.String for k in required},
-            optional=optional,
-            encoding=encoding,
-            what="votes",
-        )
+        needed = [participant, statement, vote] + ([time] if time is not None else [])
+        missing = [c for c in needed if c not in df.columns]
+        if missing:
+            raise ValidationError(
+                f"missing required column(s) {', '.join(repr(c) for c in missing)}; found "
+                f"{', '.join(repr(c) for c in df.columns)}",
+                **where,
+            )
         cols = [
             pl.col(participant).alias("participant_id"),
             pl.col(statement).alias("statement_id"),
@@ -181,13 +177,12 @@ def read_votes(
             [_maybe_int(votes.get_column(c)) for c in ("participant_id", "statement_id")]
         )
     else:
-        df, path, data = _read_table(
-            source,
-            required={participant: pl.String},
-            optional={},
-            encoding=encoding,
-            what="votes",
-        )
+        if participant not in df.columns:
+            raise ValidationError(
+                f"missing the participant column {participant!r}; found "
+                f"{', '.join(repr(c) for c in df.columns)}",
+                **where,
+            )
         skip = {participant, *exclude}
         stmt_cols = [c for c in df.columns if c not in skip]
         if not stmt_cols:
@@ -252,9 +247,7 @@ def read_votes(
         if path is not None and data is not None and (err.table in (None, "votes")):
             raise relocate(err, path, data) from None
         if path is not None and err.file is None:
-            raise ValidationError(
-                err.message, file=path, row=err.row, column=err.column
-            ) from None
+            raise ValidationError(err.message, file=path, row=err.row, column=err.column) from None
         raise
 
 

@@ -1,0 +1,47 @@
+# The two commands of the README:
+#   make demo   set everything up and run the demo on the sample inquiry in data/
+#   make test   set everything up and run the whole test suite (ruff, mypy, pytest)
+# Both create .venv/ in the project root and install the package into it.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test setup lint typecheck pytest bench chromium clean
+
+demo: setup
+	$(BIN)/coprod demo
+
+test: setup chromium lint typecheck pytest
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[widgets,test]"
+	touch $(STAMP)
+
+chromium:
+	bash scripts/ensure-chromium.sh
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+# pytest exits 5 when it collects no test: make treats that (like any non-zero exit) as a
+# failure, and scripts/check-test-count.py fails a run that executed suspiciously few tests.
+pytest: setup
+	$(BIN)/python -m pytest -p no:cacheprovider --junitxml=$(VENV)/junit.xml
+	$(BIN)/python scripts/check-test-count.py $(VENV)/junit.xml
+
+bench: setup
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

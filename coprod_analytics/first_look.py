@@ -1,0 +1,229 @@
+"""A first look at an agree/disagree/pass inquiry: participation, agreement and division.
+
+This needs no clustering: it is what a facilitator reads first. :func:`overview` returns an
+:class:`Overview` whose tables are polars DataFrames and whose :meth:`Overview.to_text` is the
+plain summary ``coprod summary`` prints.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from coprod_analytics.errors import check_param
+from coprod_analytics.inquiry import Inquiry
+from coprod_analytics.results import frame_to_html
+
+__all__ = ["Overview", "gini", "overview"]
+
+
+def gini(values: Any) -> float:
+    """Gini coefficient of non-negative values (0 = equal, towards 1 = concentrated).
+
+    Examples
+    --------
+    >>> gini([1, 1, 1, 1])
+    0.0
+    >>> round(gini([0, 0, 0, 10]), 3)
+    0.75
+    """
+    x = np.sort(np.asarray(values, dtype=float))
+    n = x.size
+    if n == 0 or x.sum() == 0:
+        return 0.0
+    cum = np.cumsum(x)
+    return float((n + 1 - 2 * (cum / cum[-1]).sum()) / n)
+
+
+def _wilson(k: np.ndarray, n: np.ndarray, z: float = 1.959964) -> tuple[np.ndarray, np.ndarray]:
+    n = np.maximum(n, 1)
+    p = k / n
+    denom = 1 + z**2 / n
+    centre = (p + z**2 / (2 * n)) / denom
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
+    return centre - half, centre + half
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Participation, agreement and division in an inquiry.
+
+    Attributes
+    ----------
+    counts : dict
+        As :meth:`Inquiry.counts`.
+    participation : dict
+        ``median_votes``, ``mean_votes``, ``gini`` (of votes per participant),
+        ``share_with_7_votes`` (share who cast at least 7 votes, Pol.is's clustering rule).
+    statements : pl.DataFrame
+        Per statement (moderated-out and meta excluded): statement_id, text, agree, disagree,
+        pass, total, agree_rate, disagree_rate, pass_rate, agree_ci_low, agree_ci_high
+        (Wilson 95%), divisiveness (1 when agree and disagree votes balance, 0 when one
+        side has them all, weighted by the share of non-pass votes).
+    top : int
+        How many statements each list shows.
+    min_votes : int
+        Statements with fewer votes are left out of the lists.
+    """
+
+    title: str
+    counts: dict[str, int]
+    participation: dict[str, float]
+    statements: pl.DataFrame
+    top: int = 5
+    min_votes: int = 5
+    notes: list[str] = field(default_factory=list)
+
+    def agreed(self) -> pl.DataFrame:
+        """Statements most of the room agrees with (by the lower end of the agree CI)."""
+        return (
+            self.statements.filter(pl.col("total") >= self.min_votes)
+            .sort("agree_ci_low", descending=True)
+            .head(self.top)
+        )
+
+    def rejected(self) -> pl.DataFrame:
+        """Statements most of the room disagrees with."""
+        return (
+            self.statements.filter(pl.col("total") >= self.min_votes)
+            .with_columns(
+                _low=_lower_bound(pl.col("disagree"), pl.col("total")),
+            )
+            .sort("_low", descending=True)
+            .drop("_low")
+            .head(self.top)
+        )
+
+    def divisive(self) -> pl.DataFrame:
+        """Statements that split the room most evenly."""
+        return (
+            self.statements.filter(pl.col("total") >= self.min_votes)
+            .sort("divisiveness", descending=True)
+            .head(self.top)
+        )
+
+    def to_text(self) -> str:
+        c, p = self.counts, self.participation
+        lines = [self.title, "=" * min(len(self.title), 78), ""]
+        lines.append(
+            f"{c['participants']} participants cast {c['votes']} votes on "
+            f"{c['statements']} statements ({c['agree']} agree, {c['disagree']} disagree, "
+            f"{c['pass']} pass)."
+        )
+        lines.append(
+            f"Median {p['median_votes']:.0f} votes per participant; "
+            f"{100 * p['share_with_7_votes']:.0f}% voted on 7 or more statements; "
+            f"participation inequality (Gini) {p['gini']:.2f}."
+        )
+        for heading, table, col in (
+            ("Where the room agrees", self.agreed(), "agree_rate"),
+            ("What the room rejects", self.rejected(), "disagree_rate"),
+            ("What divides the room", self.divisive(), None),
+        ):
+            lines += ["", heading + ":"]
+            if table.height == 0:
+                lines.append(f"  (no statement has {self.min_votes} or more votes yet)")
+            for row in table.iter_rows(named=True):
+                if col is None:
+                    share = (
+                        f"{100 * row['agree_rate']:.0f}% agree / "
+                        f"{100 * row['disagree_rate']:.0f}% disagree"
+                    )
+                else:
+                    share = f"{100 * row[col]:.0f}% {col.split('_')[0]}"
+                lines.append(f"  [{row['statement_id']}] {row['text'] or ''}")
+                lines.append(f"      {share} of {row['total']} votes")
+        for note in self.notes:
+            lines += ["", note]
+        return "\n".join(lines)
+
+    def summary(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        parts = [f"<h3>{html.escape(self.title)}</h3>"]
+        for heading, table in (
+            ("Where the room agrees", self.agreed()),
+            ("What the room rejects", self.rejected()),
+            ("What divides the room", self.divisive()),
+        ):
+            parts.append(
+                frame_to_html(
+                    table.select("statement_id", "text", "agree_rate", "disagree_rate", "total"),
+                    caption=heading,
+                )
+            )
+        return "".join(parts)
+
+
+def _lower_bound(k: pl.Expr, n: pl.Expr, z: float = 1.959964) -> pl.Expr:
+    p = k / n
+    denom = 1 + z**2 / n
+    centre = (p + z**2 / (2 * n)) / denom
+    half = z * ((p * (1 - p) / n + z**2 / (4 * n**2)).sqrt()) / denom
+    return centre - half
+
+
+def overview(inquiry: Inquiry, *, top: int = 5, min_votes: int | None = None) -> Overview:
+    """Participation, agreement and division at a glance.
+
+    Parameters
+    ----------
+    inquiry : Inquiry
+    top : int
+        Statements per list.
+    min_votes : int, optional
+        Leave out statements with fewer votes (default: 5, or fewer for tiny inquiries).
+
+    Examples
+    --------
+    >>> from coprod_analytics.simulate import sample_inquiry
+    >>> ov = overview(sample_inquiry())
+    >>> ov.agreed().height
+    5
+    >>> "Where the room agrees" in ov.to_text()
+    True
+    """
+    check_param(isinstance(top, int) and top >= 1, "top", "overview", "an int >= 1", top)
+    if min_votes is not None:
+        check_param(
+            isinstance(min_votes, int) and min_votes >= 1,
+            "min_votes",
+            "overview",
+            "an int >= 1",
+            min_votes,
+        )
+    tallies = inquiry.statement_tallies().filter((pl.col("moderation") != -1) & ~pl.col("is_meta"))
+    total = tallies.get_column("total").to_numpy()
+    agree = tallies.get_column("agree").to_numpy()
+    lo, hi = _wilson(agree, total)
+    safe = np.maximum(total, 1)
+    decided = tallies.get_column("agree").to_numpy() + tallies.get_column("disagree").to_numpy()
+    balance = np.where(
+        decided > 0,
+        1 - np.abs(agree - tallies.get_column("disagree").to_numpy()) / np.maximum(decided, 1),
+        0.0,
+    )
+    stmts = tallies.with_columns(
+        agree_rate=pl.Series(agree / safe),
+        disagree_rate=pl.Series(tallies.get_column("disagree").to_numpy() / safe),
+        pass_rate=pl.Series(tallies.get_column("pass").to_numpy() / safe),
+        agree_ci_low=pl.Series(np.where(total > 0, lo, np.nan)),
+        agree_ci_high=pl.Series(np.where(total > 0, hi, np.nan)),
+        divisiveness=pl.Series(balance * decided / safe),
+    )
+    per = inquiry.votes.group_by("participant_id").len().get_column("len").to_numpy()
+    participation = {
+        "median_votes": float(np.median(per)) if per.size else 0.0,
+        "mean_votes": float(per.mean()) if per.size else 0.0,
+        "gini": gini(per),
+        "share_with_7_votes": float((per >= 7).mean()) if per.size else 0.0,
+    }
+    if min_votes is None:
+        min_votes = 5 if inquiry.counts()["participants"] >= 20 else 1
+    title = str(inquiry.metadata.get("title") or "Inquiry")
+    return Overview(title, inquiry.counts(), participation, stmts, top, min_votes)

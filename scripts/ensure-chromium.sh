@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Browser tests need Debian's Chromium (never a browser downloaded by a test tool).
+# Installs it with apt when missing and we are root; otherwise explains what to do.
+set -euo pipefail
+if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then
+  exit 0
+fi
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing Debian's chromium for the browser tests..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium >/dev/null
+  exit 0
+fi
+echo "Chromium is missing: install Debian's package (sudo apt-get install chromium) to run the browser tests." >&2
+if [ "${CI:-}" = "true" ]; then exit 1; fi

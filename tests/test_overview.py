@@ -1,0 +1,77 @@
+"""The first-look overview: agreement, rejection, division and participation."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coprod_analytics import Inquiry, ParameterError, overview
+from coprod_analytics.first_look import gini
+from coprod_analytics.simulate import sample_inquiry
+
+
+def test_planted_consensus_statements_lead_the_agreed_list():
+    ov = overview(sample_inquiry())
+    roles = sample_inquiry().statements.select("statement_id", "planted_role")
+    agreed = ov.agreed().join(roles, on="statement_id")
+    assert (agreed.get_column("planted_role") == "consensus").sum() >= 4
+    rejected = ov.rejected().join(roles, on="statement_id")
+    assert "consensus-disagree" in rejected.get_column("planted_role").to_list()
+
+
+def test_rates_and_intervals_are_consistent():
+    ov = overview(sample_inquiry())
+    s = ov.statements
+    total = s.get_column("agree_rate") + s.get_column("disagree_rate") + s.get_column("pass_rate")
+    assert np.allclose(total.to_numpy(), 1.0)
+    assert (s.get_column("agree_ci_low") <= s.get_column("agree_rate")).all()
+    assert (s.get_column("agree_rate") <= s.get_column("agree_ci_high")).all()
+    assert s.get_column("divisiveness").is_between(0, 1).all()
+
+
+def test_divisiveness_extremes():
+    inq = Inquiry(
+        {
+            "participant_id": [1, 2, 3, 4, 1, 2, 3, 4],
+            "statement_id": [1, 1, 1, 1, 2, 2, 2, 2],
+            "vote": [1, 1, -1, -1, 1, 1, 1, 1],
+        }
+    )
+    s = overview(inq).statements.sort("statement_id")
+    assert s.get_column("divisiveness").to_list() == [1.0, 0.0]
+
+
+def test_moderated_out_statements_are_left_out():
+    inq = Inquiry(
+        {"participant_id": [1, 2], "statement_id": [1, 2], "vote": [1, 1]},
+        statements={"statement_id": [1, 2], "moderation": [1, -1]},
+    )
+    assert overview(inq).statements.get_column("statement_id").to_list() == [1]
+
+
+def test_parameters_checked():
+    with pytest.raises(
+        ParameterError, match=r"The 'top' parameter of overview must be an int >= 1\. Got 0\."
+    ):
+        overview(sample_inquiry(), top=0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(0, 1000), min_size=1, max_size=50))
+def test_gini_bounds_and_invariance(values):
+    g = gini(values)
+    assert 0.0 <= g < 1.0
+    assert gini(list(reversed(values))) == pytest.approx(g)
+    assert gini([v * 3 for v in values]) == pytest.approx(g)
+
+
+def test_html_escapes_statement_texts():
+    inq = Inquiry(
+        {"participant_id": [1, 2, 3, 4, 5], "statement_id": [1] * 5, "vote": [1] * 5},
+        statements=pl.DataFrame({"statement_id": [1], "text": ["<script>alert(1)</script>"]}),
+    )
+    page = overview(inq)._repr_html_()
+    assert "<script>" not in page and "&lt;script&gt;" in page
