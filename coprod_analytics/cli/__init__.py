@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from coprod_analytics.errors import CoprodError
 
 #: Subcommand modules, in the order ``coprod --help`` lists them.
-COMMAND_MODULES: list[str] = ["rank"]
+COMMAND_MODULES: list[str] = ["info", "summary", "demo", "simulate", "rank", "groups"]
 
 
 def build_parser() -> argparse.ArgumentParser:
