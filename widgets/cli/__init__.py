@@ -1,0 +1,1 @@
+"""Commands of the widgets layer (registered through the coprod.commands entry points)."""
