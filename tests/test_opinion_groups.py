@@ -7,6 +7,7 @@ import json
 import numpy as np
 import polars as pl
 import pytest
+from conftest import require_shared
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,12 +24,13 @@ from coprod_analytics.consensus.replay import parse_cadence, replay_timeline
 from coprod_analytics.errors import ParameterError, ValidationError
 from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.simulate import simulate_inquiry
-from conftest import require_shared
 
 
 def _inq(rows: list[tuple[int, int, int]], **kw: object) -> Inquiry:
     p, s, v = zip(*rows, strict=True)
-    return Inquiry(votes={"participant_id": list(p), "statement_id": list(s), "vote": list(v)}, **kw)
+    return Inquiry(
+        votes={"participant_id": list(p), "statement_id": list(s), "vote": list(v)}, **kw
+    )
 
 
 def _dense_imputed(inq: Inquiry) -> tuple[np.ndarray, np.ndarray]:
@@ -205,7 +207,13 @@ def test_silhouette_penalises_singletons() -> None:
 
 def test_cluster_projection_seed_and_k() -> None:
     rng = np.random.default_rng(1)
-    xy = np.vstack([rng.normal(-3, 0.3, (40, 2)), rng.normal(3, 0.3, (40, 2)), rng.normal((0, 6), 0.3, (40, 2))])
+    xy = np.vstack(
+        [
+            rng.normal(-3, 0.3, (40, 2)),
+            rng.normal(3, 0.3, (40, 2)),
+            rng.normal((0, 6), 0.3, (40, 2)),
+        ]
+    )
     lab = cluster_projection(xy)
     assert len(set(lab.tolist())) == 3
     assert (cluster_projection(xy, seed=4) == cluster_projection(xy, seed=4)).all()
@@ -217,13 +225,21 @@ def test_cluster_projection_seed_and_k() -> None:
 def test_in_conversation_rule() -> None:
     votes = np.array([7, 6, 1, 0, 9])
     assert P.in_conversation(votes, 30, min_participants=0).tolist() == [
-        True, False, False, False, True
+        True,
+        False,
+        False,
+        False,
+        True,
     ]
     # fewer than 7 statements: all of them are enough
     assert P.in_conversation(np.array([3, 2]), 3, min_participants=0).tolist() == [True, False]
     # topped up with the heaviest voters, never with non-voters
     assert P.in_conversation(votes, 30, min_participants=4).tolist() == [
-        True, True, True, False, True
+        True,
+        True,
+        True,
+        False,
+        True,
     ]
     sticky = np.array([False, False, False, True, False])
     assert P.in_conversation(votes, 30, min_participants=0, sticky=sticky)[3]
@@ -290,7 +306,10 @@ def test_summary_html_and_json() -> None:
     assert res.provenance.input_fingerprint == inq.fingerprint
     assert isinstance(res, OpinionGroups) and "OpinionGroups" in repr(res)
     assert res.conf_int().columns == [
-        "statement_id", "group_aware_consensus", "gac_ci_low", "gac_ci_high"
+        "statement_id",
+        "group_aware_consensus",
+        "gac_ci_low",
+        "gac_ci_high",
     ]
 
 
@@ -349,7 +368,9 @@ def test_statement_nobody_voted_on() -> None:
     # the unvoted statement changes nothing else
     base = opinion_groups(inq, bridging=False)
     assert base.participants["group"].to_list() == res.participants["group"].to_list()
-    assert np.allclose(base.participants[["x", "y"]].to_numpy(), res.participants[["x", "y"]].to_numpy())
+    assert np.allclose(
+        base.participants[["x", "y"]].to_numpy(), res.participants[["x", "y"]].to_numpy()
+    )
 
 
 def test_empty_inquiry_and_bad_input() -> None:
@@ -435,7 +456,9 @@ def test_replay_mode_as_of_and_timeline() -> None:
     assert [c for c, _, _ in tl][-1] == inq.vote_log.height
     assert all(b >= a for (a, _, _), (b, _, _) in zip(tl, tl[1:], strict=False))
     # sticky membership: once in the conversation, always in
-    ins = [set(out.matrix.participant_ids.filter(pl.Series(out.in_conv)).to_list()) for _, _, out in tl]
+    ins = [
+        set(out.matrix.participant_ids.filter(pl.Series(out.in_conv)).to_list()) for _, _, out in tl
+    ]
     assert all(a <= b for a, b in zip(ins, ins[1:], strict=False))
     assert parse_cadence("30s") == ("ms", 30_000)
     by_time = opinion_groups(inq, mode="replay", cadence="10m", bridging=False)
@@ -468,7 +491,9 @@ def small_inquiries(draw: st.DrawFn) -> Inquiry:
     n_s = draw(st.integers(1, 8))
     cells = draw(
         st.lists(
-            st.tuples(st.integers(0, n_p - 1), st.integers(0, n_s - 1), st.sampled_from([-1, 0, 1])),
+            st.tuples(
+                st.integers(0, n_p - 1), st.integers(0, n_s - 1), st.sampled_from([-1, 0, 1])
+            ),
             min_size=1,
             max_size=120,
         )
