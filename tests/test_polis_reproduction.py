@@ -108,7 +108,7 @@ def test_london_is_history_dependent(table: dict[str, tuple[float, float, int, i
     """26 voters, 24 clustered: every participant is their own base cluster, and the silhouette
     of the final data prefers 2 groups; Pol.is shows 3 because its k-smoother kept the k
     that won earlier updates. Replaying the log through Pol.is's update rules recovers k = 3."""
-    ours, _, k, polis_k = table["london.youth.policing"]
+    _ours, _, k, polis_k = table["london.youth.policing"]
     assert polis_k == 3 and k == 2
     inq = read_polis(require_shared("polis", "london.youth.policing"))
     replay = opinion_groups(inq, mode="replay", cadence=100, bridging=False)
