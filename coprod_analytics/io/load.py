@@ -15,6 +15,7 @@ SUPPORTED_INPUTS = (
     "a Pol.is export folder (votes.csv, comments.csv, ...)",
     "an inquiry Parquet folder (inquiry.json, votes.parquet, ...)",
     "a long or wide votes file (.csv, .tsv, .parquet)",
+    "a live-session database (.db, .sqlite)",
 )
 
 #: Extra loaders registered by other modules: (predicate, loader, description).
@@ -31,7 +32,9 @@ def load_inquiry(path: str | os.PathLike[str], **options: Any) -> Inquiry:
 
     A folder with ``votes.csv`` is a Pol.is export; a folder with ``inquiry.json`` an
     inquiry Parquet folder; a ``.csv``/``.tsv``/``.parquet`` file a votes table (long or
-    wide, see :func:`~coprod_analytics.io.votes.read_votes`). ``options`` go to the reader.
+    wide, see :func:`~coprod_analytics.io.votes.read_votes`); a ``.db``/``.sqlite`` file a
+    live-session database (:func:`~coprod_analytics.session.read_session`). ``options`` go to
+    the reader.
     """
     p = Path(path)
     for predicate, loader, _ in _LOADERS:
@@ -53,6 +56,10 @@ def load_inquiry(path: str | os.PathLike[str], **options: Any) -> Inquiry:
             + "; or ".join(SUPPORTED_INPUTS + tuple(d for _, _, d in _LOADERS)),
             file=p,
         )
+    if p.suffix.lower() in {".db", ".sqlite", ".sqlite3"}:
+        from coprod_analytics.session.store import read_session
+
+        return read_session(p)
     if p.suffix.lower() in {".csv", ".tsv", ".txt", ".parquet", ".pq"}:
         from coprod_analytics.io.votes import read_votes
 

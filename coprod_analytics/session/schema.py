@@ -1,0 +1,113 @@
+"""The versioned schema of a live-session database (SQLite) and its migrations.
+
+The database is an append-only event log (table ``events``) plus a small ``session_meta``
+key/value table written once when the session is created. ``PRAGMA user_version`` holds the
+schema version; :data:`MIGRATIONS` lists the steps from each version to the next, and
+opening an older database migrates it in one transaction. A database written by a newer
+version is refused rather than misread.
+
+``events`` columns
+------------------
+=================  ========  ================================================================
+column             type      meaning
+=================  ========  ================================================================
+``seq``            INTEGER   position in the log (primary key, strictly increasing)
+``kind``           TEXT      ``open``, ``close``, ``join``, ``statement``, ``moderation``,
+                             ``vote`` or ``setting``
+``idem_key``       TEXT      idempotency key, UNIQUE when present: a retried request with the
+                             same key is recognised and never stored twice
+``participant_id`` INTEGER   voter, joiner or author
+``statement_id``   INTEGER   statement voted on, submitted or moderated
+``vote``           INTEGER   1 agree, -1 disagree, 0 pass (``vote`` events)
+``text``           TEXT      statement text (``statement`` events)
+``value``          TEXT      JSON payload of the other kinds (moderation decision, setting)
+``time_ms``        INTEGER   server time of the event, epoch milliseconds (UTC)
+=================  ========  ================================================================
+
+Version 2 adds the rules "one vote per participant and statement" and "one statement event
+per statement id" as partial UNIQUE indexes, and an index for reading events by kind.
+Triggers refuse UPDATE and DELETE on ``events``: the log is append-only.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+__all__ = ["EVENT_KINDS", "MIGRATIONS", "SCHEMA_VERSION", "migrate"]
+
+#: Kinds of events the log holds.
+EVENT_KINDS = ("open", "close", "join", "statement", "moderation", "vote", "setting")
+
+_KINDS_SQL = ", ".join(f"'{k}'" for k in EVENT_KINDS)
+
+_V1 = f"""
+CREATE TABLE session_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE events (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind           TEXT NOT NULL CHECK (kind IN ({_KINDS_SQL})),
+    idem_key       TEXT UNIQUE,
+    participant_id INTEGER,
+    statement_id   INTEGER,
+    vote           INTEGER CHECK (vote IS NULL OR vote IN (-1, 0, 1)),
+    text           TEXT,
+    value          TEXT,
+    time_ms        INTEGER NOT NULL
+);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the session event log is append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the session event log is append-only'); END;
+"""
+
+_V2 = """
+CREATE UNIQUE INDEX one_vote_per_statement
+    ON events (participant_id, statement_id) WHERE kind = 'vote';
+CREATE UNIQUE INDEX one_statement_per_id
+    ON events (statement_id) WHERE kind = 'statement';
+CREATE INDEX events_by_kind ON events (kind, seq);
+"""
+
+#: ``MIGRATIONS[i]`` takes a database from version ``i`` to ``i + 1``.
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+
+#: The schema version this code writes.
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection, *, target: int = SCHEMA_VERSION) -> int:
+    """Bring a database to schema version ``target``; return the version found before.
+
+    Runs each missing step and sets ``PRAGMA user_version`` in one transaction, so a crash
+    mid-way leaves the database at its old version.
+    """
+    found = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if found >= target:
+        return found
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for version in range(found, target):
+            for statement in _split(MIGRATIONS[version]):
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {int(target)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return found
+
+
+def _split(script: str) -> list[str]:
+    """Split a migration script into statements (triggers keep their inner ``;``)."""
+    out: list[str] = []
+    buf = ""
+    for line in script.strip().splitlines():
+        buf += line + "\n"
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out

@@ -1,0 +1,528 @@
+"""The live-session store: an append-only SQLite event log with idempotency keys.
+
+One database file holds one session. Every change (a participant joining, a vote, a
+submitted statement, a moderation decision, a setting, opening and closing the session) is
+one row appended to ``events`` (schema in :mod:`coprod_analytics.session.schema`); nothing is
+ever updated or deleted. Derived state (:class:`~coprod_analytics.session.state.SessionState`,
+:meth:`SessionStore.to_inquiry`) is recomputed from the log.
+
+Durability: the database runs in WAL mode with ``synchronous=FULL``, so a transaction that
+returned from ``COMMIT`` survives a crash of the process or the machine. A request retried
+with the same idempotency key is recognised (UNIQUE key) and never stored twice.
+
+Only the standard library's ``sqlite3`` and polars are used: no web code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from coprod_analytics.errors import CoprodError, ValidationError, check_param
+from coprod_analytics.inquiry import TIME_DTYPE, Inquiry
+from coprod_analytics.session.schema import EVENT_KINDS, SCHEMA_VERSION, migrate
+from coprod_analytics.session.state import SessionState
+
+__all__ = [
+    "MAX_STATEMENT_CHARS",
+    "NewEvent",
+    "SessionStore",
+    "now_ms",
+    "read_events",
+    "read_session",
+]
+
+#: Longest statement text accepted, in characters.
+MAX_STATEMENT_CHARS = 500
+
+_COLUMNS = "seq, kind, idem_key, participant_id, statement_id, vote, text, value, time_ms"
+
+
+def now_ms() -> int:
+    """The current time as epoch milliseconds."""
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to append (``seq`` is assigned by the database)."""
+
+    kind: str
+    participant_id: int | None = None
+    statement_id: int | None = None
+    vote: int | None = None
+    text: str | None = None
+    value: dict[str, Any] | None = None
+    key: str | None = None
+    time_ms: int | None = None
+
+    def params(self) -> tuple[Any, ...]:
+        return (
+            self.kind,
+            self.key,
+            self.participant_id,
+            self.statement_id,
+            self.vote,
+            self.text,
+            None if self.value is None else json.dumps(self.value, ensure_ascii=False),
+            self.time_ms if self.time_ms is not None else now_ms(),
+        )
+
+
+def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
+    if readonly:
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 10000")
+    return conn
+
+
+def _check_version(conn: sqlite3.Connection, path: Path) -> int:
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise ValidationError(
+            f"this session database has schema version {version}, newer than this version of "
+            f"coprod-analytics understands ({SCHEMA_VERSION}); upgrade coprod-analytics",
+            file=path,
+        )
+    return version
+
+
+class SessionStore:
+    """A live session's event log in a SQLite database (created when missing).
+
+    Parameters
+    ----------
+    path : str or Path
+        The database file (``.db``). A missing file is created with a fresh session; an
+        older schema is migrated.
+    title : str, optional
+        Title of a new session (ignored when the file exists).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> store = SessionStore(pathlib.Path(tempfile.mkdtemp()) / "s.db", title="Demo")
+    >>> store.add_statements(["Buses should run later.", "Cycle lanes need kerbs."])
+    [0, 1]
+    >>> alice = store.join()
+    >>> store.record_vote(alice, 0, 1, key="k1") is not None
+    True
+    >>> store.record_vote(alice, 0, 1, key="k1") is None  # a retry: not stored twice
+    True
+    >>> store.to_inquiry().counts()["votes"]
+    1
+    >>> store.close()
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, title: str | None = None) -> None:
+        self.path = Path(path)
+        new = not self.path.exists() or self.path.stat().st_size == 0
+        if new:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = _connect(self.path, readonly=False)
+        try:
+            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":  # pragma: no cover - e.g. a network drive
+                raise CoprodError(f"{self.path}: could not switch the database to WAL mode")
+            self._conn.execute("PRAGMA synchronous = FULL")
+            _check_version(self._conn, self.path)
+            found = migrate(self._conn)
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise ValidationError(f"not a session database ({exc})", file=self.path) from exc
+        if found == 0:
+            created = now_ms()
+            meta = {
+                "format": "coprod-session",
+                "session_id": secrets.token_hex(8),
+                "token_secret": secrets.token_hex(32),
+                "created_ms": str(created),
+            }
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO session_meta (key, value) VALUES (?, ?)", meta.items()
+            )
+            self._conn.execute("COMMIT")
+            self.append([NewEvent("open", value={"title": title} if title else {})])
+        elif not self.meta().get("format"):
+            raise ValidationError("not a coprod session database", file=self.path)
+
+    # ------------------------------------------------------------------ basics
+    def __enter__(self) -> SessionStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the database connection (the session itself stays as it is)."""
+        self._conn.close()
+
+    def meta(self) -> dict[str, str]:
+        """The ``session_meta`` table: ``session_id``, ``token_secret``, ``created_ms``..."""
+        return dict(self._conn.execute("SELECT key, value FROM session_meta").fetchall())
+
+    @property
+    def session_id(self) -> str:
+        return self.meta()["session_id"]
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    # ------------------------------------------------------------------ writing
+    def append(self, events: Sequence[NewEvent]) -> list[int | None]:
+        """Append events in ONE durable transaction (group commit).
+
+        Returns each event's ``seq``, or ``None`` for an event refused by a UNIQUE rule (its
+        idempotency key was seen before, a second vote on the same statement, a statement id
+        already used); the other events of the batch are still stored.
+        """
+        for ev in events:
+            if ev.kind not in EVENT_KINDS:
+                check_param(False, "kind", "SessionStore.append", f"one of {EVENT_KINDS}", ev.kind)
+        out: list[int | None] = []
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for ev in events:
+                conn.execute("SAVEPOINT ev")
+                try:
+                    cur = conn.execute(
+                        "INSERT INTO events (kind, idem_key, participant_id, statement_id, vote,"
+                        " text, value, time_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        ev.params(),
+                    )
+                    out.append(cur.lastrowid)
+                    conn.execute("RELEASE ev")
+                except sqlite3.IntegrityError:
+                    conn.execute("ROLLBACK TO ev")
+                    conn.execute("RELEASE ev")
+                    out.append(None)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return out
+
+    def state(self, *, since: SessionState | None = None) -> SessionState:
+        """The derived state, folded from the log (or brought up to date from ``since``)."""
+        st = since if since is not None else SessionState()
+        for row in self._conn.execute(
+            f"SELECT {_COLUMNS} FROM events WHERE seq > ? ORDER BY seq", (st.last_seq,)
+        ):
+            st.apply(row)
+        return st
+
+    def join(self) -> int:
+        """A new anonymous participant; returns its id."""
+        while True:
+            pid = self.state().next_participant_id
+            if self.append([NewEvent("join", participant_id=pid)])[0] is not None:
+                return pid
+
+    def add_statements(
+        self, statements: Iterable[str] | pl.DataFrame | Inquiry, *, author_id: int | None = None
+    ) -> list[int]:
+        """Seed accepted statements (texts, a statements table or an inquiry's statements).
+
+        Statements moderated out or meta in a table are skipped. Returns the new ids.
+        """
+        rows: list[tuple[str, Any]]
+        if isinstance(statements, Inquiry):
+            statements = statements.statements
+        if isinstance(statements, pl.DataFrame):
+            table = statements
+            if "moderation" in table.columns:
+                table = table.filter(pl.col("moderation") != -1)
+            if "is_meta" in table.columns:
+                table = table.filter(~pl.col("is_meta"))
+            if "text" not in table.columns:
+                raise ValidationError("statements need a 'text' column", table="statements")
+            sids = table.get_column("statement_id").to_list() if "statement_id" in table else None
+            texts = table.get_column("text").to_list()
+            rows = [
+                (t if t is not None else "", None if sids is None else sids[i])
+                for i, t in enumerate(texts)
+            ]
+        else:
+            rows = [(str(t), None) for t in statements]
+        for i, (text, _) in enumerate(rows, start=1):
+            _check_text(text, row=i)
+        start = self.state().next_statement_id
+        events = [
+            NewEvent(
+                "statement",
+                participant_id=author_id,
+                statement_id=start + i,
+                text=text.strip(),
+                value={"moderation": 1, **({} if src is None else {"source_id": src})},
+            )
+            for i, (text, src) in enumerate(rows)
+        ]
+        seqs = self.append(events)
+        if any(s is None for s in seqs):  # pragma: no cover - another writer raced us
+            raise CoprodError("statement ids clashed with another writer; try again")
+        return [start + i for i in range(len(rows))]
+
+    def record_vote(
+        self,
+        participant_id: int,
+        statement_id: int,
+        vote: int,
+        *,
+        key: str | None = None,
+        time_ms: int | None = None,
+    ) -> int | None:
+        """Store one vote; returns its ``seq``, or ``None`` when ``key`` was already stored.
+
+        Raises
+        ------
+        ValidationError
+            An unknown participant or statement, a statement not accepted, a vote not in
+            {1, -1, 0}, a second vote on the same statement, or a closed session.
+        """
+        if vote not in (1, -1, 0) or isinstance(vote, bool):
+            raise ValidationError(
+                f"expected a vote of 1 (agree), -1 (disagree) or 0 (pass); got {vote!r}",
+                column="vote",
+            )
+        st = self.state()
+        if key is not None and key in st.keys:
+            return None
+        if not st.is_open:
+            raise ValidationError("the session is closed; reopen it to take votes")
+        if participant_id not in st.participants:
+            raise ValidationError(f"unknown participant {participant_id!r}")
+        rec = st.statements.get(statement_id)
+        if rec is None or rec.moderation != 1:
+            raise ValidationError(f"statement {statement_id!r} is not open for votes")
+        if statement_id in st.voted.get(participant_id, set()):
+            raise ValidationError(
+                f"participant {participant_id} already voted on statement {statement_id}"
+            )
+        ev = NewEvent(
+            "vote",
+            participant_id=participant_id,
+            statement_id=statement_id,
+            vote=vote,
+            key=key,
+            time_ms=time_ms,
+        )
+        return self.append([ev])[0]
+
+    def submit_statement(
+        self, participant_id: int | None, text: str, *, key: str | None = None
+    ) -> int | None:
+        """A statement submitted by a participant (waits for moderation when the session's
+        ``moderate_submissions`` setting is on); returns its id, or ``None`` for a retried
+        ``key``."""
+        _check_text(text)
+        st = self.state()
+        if key is not None and key in st.keys:
+            return None
+        moderation = 0 if st.settings.get("moderate_submissions", True) else 1
+        sid = st.next_statement_id
+        ev = NewEvent(
+            "statement",
+            participant_id=participant_id,
+            statement_id=sid,
+            text=text.strip(),
+            value={"moderation": moderation},
+            key=key,
+        )
+        return sid if self.append([ev])[0] is not None else None
+
+    def moderate(self, statement_id: int, *, accept: bool) -> None:
+        """Accept (shown to participants) or reject (hidden, excluded from analysis)."""
+        if statement_id not in self.state().statements:
+            raise ValidationError(f"unknown statement {statement_id!r}")
+        self.append(
+            [
+                NewEvent(
+                    "moderation", statement_id=statement_id, value={"decision": 1 if accept else -1}
+                )
+            ]
+        )
+
+    def set_setting(self, name: str, value: Any) -> None:
+        """Change a session setting (``allow_submissions``, ``moderate_submissions``)."""
+        from coprod_analytics.session.state import DEFAULT_SETTINGS
+
+        check_param(
+            name in DEFAULT_SETTINGS,
+            "name",
+            "set_setting",
+            f"one of {list(DEFAULT_SETTINGS)}",
+            name,
+        )
+        self.append([NewEvent("setting", value={"name": name, "value": value})])
+
+    def close_session(self) -> None:
+        """Stop taking votes and statements (the data stay; :meth:`reopen_session` resumes)."""
+        self.append([NewEvent("close")])
+
+    def reopen_session(self) -> None:
+        """Take votes again after :meth:`close_session`."""
+        self.append([NewEvent("open")])
+
+    # ------------------------------------------------------------------ reading
+    def events(self, *, since: int = 0) -> pl.DataFrame:
+        """The log from ``seq > since`` as a table (see the schema for columns)."""
+        return _events_frame(self._conn, since)
+
+    def to_inquiry(self) -> Inquiry:
+        """The session as an :class:`~coprod_analytics.inquiry.Inquiry` (recomputed from the
+        log): accepted, waiting (moderation 0) and rejected (-1) statements, every vote, and
+        every participant who joined (with a ``joined`` time)."""
+        return _to_inquiry(self._conn, self.path)
+
+    def export_polis(self, path: str | os.PathLike[str]) -> Path:
+        """Write the session as a Pol.is export folder (readable by :func:`load_inquiry`)."""
+        from coprod_analytics.io.polis import write_polis
+
+        return write_polis(self.to_inquiry(), path)
+
+    def export_parquet(self, path: str | os.PathLike[str]) -> Path:
+        """Write the session as an inquiry Parquet folder."""
+        from coprod_analytics.io.parquet import write_parquet
+
+        return write_parquet(self.to_inquiry(), path)
+
+
+def _check_text(text: Any, *, row: int | None = None) -> None:
+    if not isinstance(text, str) or not text.strip():
+        raise ValidationError("a statement needs some text", row=row, column="text")
+    if len(text) > MAX_STATEMENT_CHARS:
+        raise ValidationError(
+            f"statement text is {len(text)} characters long; at most {MAX_STATEMENT_CHARS} "
+            "are allowed",
+            row=row,
+            column="text",
+        )
+
+
+def _events_frame(conn: sqlite3.Connection, since: int) -> pl.DataFrame:
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM events WHERE seq > ? ORDER BY seq", (since,)
+    ).fetchall()
+    schema = {
+        "seq": pl.Int64,
+        "kind": pl.String,
+        "idem_key": pl.String,
+        "participant_id": pl.Int64,
+        "statement_id": pl.Int64,
+        "vote": pl.Int8,
+        "text": pl.String,
+        "value": pl.String,
+        "time_ms": pl.Int64,
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _to_inquiry(conn: sqlite3.Connection, path: Path) -> Inquiry:
+    st = SessionState()
+    for row in conn.execute(f"SELECT {_COLUMNS} FROM events WHERE kind != 'vote' ORDER BY seq"):
+        st.apply(row)
+    votes = pl.DataFrame(
+        conn.execute(
+            "SELECT participant_id, statement_id, vote, time_ms FROM events "
+            "WHERE kind = 'vote' ORDER BY seq"
+        ).fetchall(),
+        schema={
+            "participant_id": pl.Int64,
+            "statement_id": pl.Int64,
+            "vote": pl.Int8,
+            "time": pl.Int64,
+        },
+        orient="row",
+    ).with_columns(pl.col("time").cast(pl.Datetime("ms")).dt.replace_time_zone("UTC"))
+    recs = list(st.statements.values())
+    statements = pl.DataFrame(
+        {
+            "statement_id": pl.Series([r.statement_id for r in recs], dtype=pl.Int64),
+            "text": pl.Series([r.text for r in recs], dtype=pl.String),
+            "author_id": pl.Series([r.author_id for r in recs], dtype=pl.Int64),
+            "moderation": pl.Series([r.moderation for r in recs], dtype=pl.Int8),
+            "is_meta": pl.Series([r.is_meta for r in recs], dtype=pl.Boolean),
+            "created": pl.Series([r.created_ms for r in recs], dtype=pl.Int64)
+            .cast(pl.Datetime("ms"))
+            .dt.replace_time_zone("UTC"),
+            "is_seed": pl.Series([r.author_id is None for r in recs], dtype=pl.Boolean),
+        }
+    )
+    participants = pl.DataFrame(
+        {
+            "participant_id": pl.Series(list(st.participants), dtype=pl.Int64),
+            "joined": pl.Series(list(st.participants.values()), dtype=pl.Int64)
+            .cast(pl.Datetime("ms"))
+            .dt.replace_time_zone("UTC"),
+        }
+    )
+    meta = dict(conn.execute("SELECT key, value FROM session_meta").fetchall())
+    metadata = {
+        "title": st.title,
+        "source_format": "session",
+        "source_path": str(path),
+        "session_id": meta.get("session_id"),
+        "session_open": st.is_open,
+        "settings": dict(st.settings),
+    }
+    assert votes.schema["time"] == TIME_DTYPE
+    return Inquiry(votes, statements, participants, metadata=metadata)
+
+
+def read_events(path: str | os.PathLike[str], *, since: int = 0) -> pl.DataFrame:
+    """The event log of a session database from ``seq > since``, opened read-only."""
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"{p}: no such file")
+    conn = _connect(p, readonly=True)
+    try:
+        _check_version(conn, p)
+        return _events_frame(conn, since)
+    finally:
+        conn.close()
+
+
+def read_session(path: str | os.PathLike[str]) -> Inquiry:
+    """Open a session database read-only as an :class:`Inquiry` (what :func:`load_inquiry`
+    does for ``.db`` files); a server may keep writing meanwhile.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.db"
+    >>> with SessionStore(db) as s:
+    ...     _ = s.add_statements(["One", "Two"])
+    ...     _ = s.record_vote(s.join(), 1, -1)
+    >>> read_session(db).counts()["disagree"]
+    1
+    """
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"{p}: no such file")
+    try:
+        conn = _connect(p, readonly=True)
+        try:
+            version = _check_version(conn, p)
+            if version == 0:
+                raise ValidationError("not a coprod session database (no schema)", file=p)
+            return _to_inquiry(conn, p)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise ValidationError(f"not a session database ({exc})", file=p) from exc
