@@ -525,3 +525,21 @@ def test_property_vote_log_order_does_not_change_batch_result(inq: Inquiry) -> N
     b = opinion_groups(shuffled, bridging=False).participants.sort("participant_id")
     assert np.allclose(a[["x", "y"]].to_numpy(), b[["x", "y"]].to_numpy())
     assert a["group"].to_list() == b["group"].to_list()
+
+
+def test_uncertainty_stability_and_bridging_columns_are_filled() -> None:
+    inq = simulate_inquiry(120, 20, n_groups=2, seed=31)
+    res = opinion_groups(inq, n_boot=50, stability=True, bridging=True)
+    s = res.statements
+    voted = s.filter(pl.col("n_votes") > 0)
+    assert voted["gac_ci_low"].null_count() == 0
+    assert (voted["gac_ci_low"] <= voted["group_aware_consensus"] + 1e-12).all()
+    assert (voted["group_aware_consensus"] <= voted["gac_ci_high"] + 1e-12).all()
+    assert s["bridging"].null_count() < s.height
+    gv = res.group_votes.filter(pl.col("total") > 0)
+    assert gv["agree_ci_low"].null_count() == 0
+    p = res.participants.filter(pl.col("in_conv"))
+    conf = p["confidence"].drop_nulls().to_numpy()
+    assert conf.size > 0 and ((conf >= 0) & (conf <= 1)).all()
+    assert res.stability is not None and res.stability["polis_k"] == res.k
+    assert isinstance(res.stability["verdict"], str) and res.stability["supported_k"] >= 1

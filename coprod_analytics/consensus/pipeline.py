@@ -1487,8 +1487,20 @@ def _bootstrap(
     if func is None:
         notes.append("bootstrap intervals unavailable (no bootstrap_group_rates)")
         return None
-    res = func(matrix, labels, n_boot=n_boot, alpha=alpha, seed=seed, progress=progress)
+    callback = _progress_printer("bootstrap") if progress else None
+    res = func(matrix, labels, n_boot=n_boot, alpha=alpha, seed=seed, progress=callback)
     return _read_bootstrap(res, matrix, k, notes)
+
+
+def _progress_printer(what: str) -> Any:
+    """A ``progress(done, total)`` callback printing to stderr (no Jupyter imports)."""
+    import sys
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\r{what}: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show
 
 
 def _read_bootstrap(
@@ -1509,8 +1521,12 @@ def _read_bootstrap(
     gac_lo = np.full(m, np.nan)
     gac_hi = np.full(m, np.nan)
     g = gac.join(sid_index, on="statement_id", how="inner")
-    lo_col: str | None = next((c for c in ("ci_low", "gac_ci_low") if c in g.columns), None)
-    hi_col: str | None = next((c for c in ("ci_high", "gac_ci_high") if c in g.columns), None)
+    lo_col: str | None = next(
+        (c for c in ("gac_low", "ci_low", "gac_ci_low") if c in g.columns), None
+    )
+    hi_col: str | None = next(
+        (c for c in ("gac_high", "ci_high", "gac_ci_high") if c in g.columns), None
+    )
     if lo_col and hi_col:
         idx = g.get_column("_col").to_numpy()
         gac_lo[idx] = g.get_column(lo_col).cast(pl.Float64).fill_null(np.nan).to_numpy()
@@ -1518,8 +1534,8 @@ def _read_bootstrap(
     rate_lo = np.full((k, m), np.nan)
     rate_hi = np.full((k, m), np.nan)
     r = rates.join(sid_index, on="statement_id", how="inner")
-    lo_col = next((c for c in ("agree_ci_low", "ci_low") if c in r.columns), None)
-    hi_col = next((c for c in ("agree_ci_high", "ci_high") if c in r.columns), None)
+    lo_col = next((c for c in ("agree_low", "agree_ci_low", "ci_low") if c in r.columns), None)
+    hi_col = next((c for c in ("agree_high", "agree_ci_high", "ci_high") if c in r.columns), None)
     if lo_col and hi_col and "group" in r.columns:
         gi = r.get_column("group").cast(pl.Int64).to_numpy()
         ok = (gi >= 0) & (gi < k)
@@ -1547,21 +1563,22 @@ def _stability(
         notes.append("stability analysis unavailable (no consensus_clustering)")
         return None
     idx = np.flatnonzero(out.in_conv)
-    res = func(
-        out.xy[idx],
-        cluster=cluster_projection,
-        labels=out.labels[idx],
-        seed=seed,
-        progress=progress,
-    )
+    if idx.size < 4:
+        notes.append("stability analysis skipped: fewer than 4 clustered participants")
+        return None
+
+    def polis_clusters(points: np.ndarray, k: int, seed: int) -> np.ndarray:
+        return cluster_projection(points, k, seed=seed)
+
+    res = func(out.xy[idx], cluster_fn=polis_clusters, labels=out.labels[idx], seed=seed)
     conf = np.full(out.xy.shape[0], np.nan)
-    member_conf = getattr(res, "confidence", None)
-    if member_conf is not None:
-        conf[idx] = np.asarray(member_conf, dtype=np.float64)
-    summary: dict[str, Any] = {}
-    for key in ("supported_k", "verdict", "pac", "delta", "scores"):
-        if hasattr(res, key):
-            summary[key] = getattr(res, key)
+    conf[idx] = np.asarray(res.confidence, dtype=np.float64)
+    table = res.to_frame()
+    summary: dict[str, Any] = {
+        "supported_k": int(res.k),
+        "verdict": str(res.verdict),
+        "per_k": table.to_dicts(),
+    }
     summary["polis_k"] = int(out.k)
     return conf, summary
 
