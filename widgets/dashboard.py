@@ -1,0 +1,107 @@
+"""One call that composes the consensus views: :class:`ConsensusDashboard`."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import ipywidgets as widgets
+from coprod_widgets.render import CSS, footer_html, header_html
+from coprod_widgets.state import ConsensusState
+from coprod_widgets.views import OpinionMap, StabilityView, StatementBoard
+
+from coprod_analytics.inquiry import Inquiry
+
+__all__ = ["ConsensusDashboard"]
+
+
+class ConsensusDashboard(widgets.VBox):
+    """Header, first look, opinion map, statement board, stability and provenance.
+
+    Parameters
+    ----------
+    inquiry_or_path : Inquiry, path or ConsensusState
+        What to show: an inquiry, any input :func:`~coprod_analytics.load_inquiry` reads,
+        or an existing state (then ``seed``, ``min_cell`` and ``options`` are ignored).
+    seed : int
+        Random seed of the analysis.
+    min_cell : int
+        Suppress per-group breakdowns of fewer people than this (0: show all). Use 5 when
+        the dashboard is published.
+    **options
+        Further keyword arguments of :func:`~coprod_analytics.consensus.opinion_groups`.
+
+    Attributes
+    ----------
+    state : ConsensusState
+    opinion_map : OpinionMap
+    board : StatementBoard
+    stability : StabilityView
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> dash = ConsensusDashboard(sample_inquiry())
+    >>> dash.state.selected_group = 0
+    >>> dash.board.title.value.count("Group A")
+    1
+    """
+
+    def __init__(
+        self,
+        inquiry_or_path: Inquiry | ConsensusState | str | os.PathLike[str],
+        *,
+        seed: int = 0,
+        min_cell: int = 0,
+        **options: Any,
+    ) -> None:
+        if isinstance(inquiry_or_path, ConsensusState):
+            state = inquiry_or_path
+        else:
+            state = ConsensusState(inquiry_or_path, seed=seed, min_cell=min_cell, **options)
+        self.state = state
+        self.header = widgets.HTML(header_html(state))
+        self.header.add_class("coprod-header")
+        self.first_look = widgets.HTML(self._first_look_html())
+        self.opinion_map = OpinionMap(state, layout=widgets.Layout(flex="1 1 520px"))
+        self.board = StatementBoard(state, layout=widgets.Layout(flex="1 1 520px"))
+        self.stability = StabilityView(state)
+        self.footer = widgets.HTML(footer_html(state))
+        self.footer.add_class("coprod-footer")
+        first_look = widgets.Accordion(
+            [self.first_look],
+            titles=("First look: where the room agrees, what it rejects, what divides it",),
+        )
+        stability = widgets.Accordion(
+            [self.stability], titles=("How sure is the split? (group stability)",)
+        )
+        main = widgets.HBox(
+            [self.opinion_map, self.board],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start", width="100%"),
+        )
+        state.observe(self._on_result, names=["result", "min_cell"])
+        super().__init__([widgets.HTML(CSS), self.header, first_look, main, stability, self.footer])
+        self.add_class("coprod-dashboard")
+
+    def _first_look_html(self) -> str:
+        ov = self.state.overview
+        if ov is None:
+            return ""
+        from coprod_widgets.style import esc
+
+        # Overview's HTML escapes its texts; its plain summary lines are added for context
+        return (
+            '<div class="coprod">'
+            + ov._repr_html_()
+            + (
+                "<p class='muted'>" + esc(ov.to_text().splitlines()[3]) + "</p>"
+                if len(ov.to_text().splitlines()) > 3
+                else ""
+            )
+            + "</div>"
+        )
+
+    def _on_result(self, change: Any) -> None:
+        self.header.value = header_html(self.state)
+        self.first_look.value = self._first_look_html()
+        self.footer.value = footer_html(self.state)

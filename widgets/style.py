@@ -1,0 +1,134 @@
+"""Colours, labels and HTML helpers shared by every view and the static report.
+
+Colours follow the Okabe–Ito palette (safe for the common colour-vision deficiencies).
+Groups take the blues, orange, purple and yellow of the palette; agree / disagree / pass
+take bluish green, vermillion and grey, so a group colour is never read as a vote.
+
+Every text that comes from the data (statement texts, titles, ids) is untrusted: use
+:func:`esc` before putting it into HTML and :func:`hover_text` before putting it into a
+plotly hover label (plotly renders a few HTML tags in labels).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+__all__ = [
+    "AGREE",
+    "DISAGREE",
+    "GROUP_COLOURS",
+    "PASS",
+    "UNCLUSTERED",
+    "VISUALLY_HIDDEN_CSS",
+    "esc",
+    "group_colour",
+    "group_label",
+    "hover_text",
+    "short",
+]
+
+#: Okabe–Ito colours used for opinion groups, in order.
+GROUP_COLOURS: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#CC79A7",  # reddish purple
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+AGREE = "#009E73"  # bluish green
+DISAGREE = "#D55E00"  # vermillion
+PASS = "#BBBBBB"  # grey
+UNCLUSTERED = "#999999"
+
+#: CSS of the screen-reader-only class used for text alternatives of charts.
+VISUALLY_HIDDEN_CSS = (
+    ".coprod-sr-only{position:absolute!important;width:1px;height:1px;padding:0;"
+    "margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}"
+)
+
+
+def group_label(group: Any) -> str:
+    """Pol.is-style letter label of a group id: 0 → ``"Group A"``.
+
+    Examples
+    --------
+    >>> group_label(0), group_label(2), group_label(27)
+    ('Group A', 'Group C', 'Group 27')
+    >>> group_label(None)
+    'Not clustered'
+    """
+    if group is None:
+        return "Not clustered"
+    g = int(group)
+    return f"Group {chr(ord('A') + g)}" if 0 <= g < 26 else f"Group {g}"
+
+
+def group_colour(group: Any) -> str:
+    """Colour of a group id (grey for ``None``).
+
+    Examples
+    --------
+    >>> group_colour(0), group_colour(None)
+    ('#0072B2', '#999999')
+    """
+    if group is None:
+        return UNCLUSTERED
+    return GROUP_COLOURS[int(group) % len(GROUP_COLOURS)]
+
+
+def esc(value: Any) -> str:
+    """HTML-escape any value (``None`` → ``""``); quotes are escaped too.
+
+    Examples
+    --------
+    >>> esc('<img src=x onerror="alert(1)">')
+    '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;'
+    """
+    return "" if value is None else html.escape(str(value), quote=True)
+
+
+def short(text: Any, width: int = 120) -> str:
+    """One line of at most ``width`` characters (whitespace collapsed, ``…`` when cut).
+
+    Examples
+    --------
+    >>> short("a  b\\n c", 10), short("x" * 12, 5)
+    ('a b c', 'xxxx…')
+    """
+    s = " ".join(str(text or "").split())
+    return s if len(s) <= width else s[: width - 1] + "…"
+
+
+def hover_text(text: Any, width: int = 80, max_lines: int = 4) -> str:
+    """A statement text made safe for a plotly hover label and wrapped with ``<br>``.
+
+    Plotly renders a handful of HTML tags (``<b>``, ``<br>``, ``<a>`` ...) in labels, so
+    the text is escaped first (plotly shows ``&lt;`` as ``<``); only our own ``<br>`` tags
+    remain.
+
+    Examples
+    --------
+    >>> hover_text("<b>bold</b> & more")
+    '&lt;b&gt;bold&lt;/b&gt; &amp; more'
+    >>> hover_text("one two three", width=8)
+    'one two<br>three'
+    """
+    words: list[str] = []
+    for word in " ".join(str(text or "").split()).split(" "):
+        # texts without spaces (Chinese, Japanese, URLs) are cut into pieces
+        words += [word[i : i + width] for i in range(0, max(len(word), 1), width)]
+    lines: list[str] = []
+    line = ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line:
+        lines.append(line)
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], lines[max_lines - 1][: width - 1] + "…"]
+    return "<br>".join(html.escape(x, quote=False) for x in lines)
