@@ -25,12 +25,14 @@ from coprod_analytics.errors import CoprodError, ParameterError, ValidationError
 from coprod_analytics.inquiry import Inquiry
 
 if TYPE_CHECKING:  # pragma: no cover
+    from coprod_analytics.consensus import opinion_groups
     from coprod_analytics.consensus.matrix import vote_matrix
+    from coprod_analytics.first_look import overview
+    from coprod_analytics.io.inputs import read_input
     from coprod_analytics.io.load import load_inquiry
     from coprod_analytics.io.parquet import read_parquet, write_parquet
     from coprod_analytics.io.polis import read_polis, write_polis
     from coprod_analytics.io.votes import read_statements, read_votes
-    from coprod_analytics.first_look import overview
     from coprod_analytics.simulate import sample_inquiry, simulate_inquiry
 
 #: Public names loaded on first use: name -> module.
@@ -46,6 +48,8 @@ _LAZY: dict[str, str] = {
     "sample_inquiry": "coprod_analytics.simulate",
     "overview": "coprod_analytics.first_look",
     "vote_matrix": "coprod_analytics.consensus.matrix",
+    "opinion_groups": "coprod_analytics.consensus",
+    "read_input": "coprod_analytics.io.inputs",
 }
 
 _SUBMODULES = {
@@ -59,6 +63,7 @@ _SUBMODULES = {
     "evidence",
     "io",
     "first_look",
+    "inputs",
     "preferences",
     "privacy",
     "provenance",
@@ -73,7 +78,9 @@ __all__ = [
     "ParameterError",
     "ValidationError",
     "load_inquiry",
-    "first_look",
+    "opinion_groups",
+    "overview",
+    "read_input",
     "read_parquet",
     "read_polis",
     "read_statements",

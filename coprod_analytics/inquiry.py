@@ -32,9 +32,10 @@ Table schemas
     The latest vote per (participant, statement): the latest ``time`` wins; among equal or
     missing times the later event in the log wins. Same columns as ``vote_log``.
 
-Further inputs (crowd estimates, ratings, evidence ratings, rankings, pairwise comparisons,
-budget ballots) are held in :attr:`Inquiry.tables` by name; their schemas are documented with
-the methods that analyse them.
+Further inputs (crowd estimates, probabilities, choices, ratings, evidence ratings, and
+later rankings, pairwise comparisons, budget ballots) are held in :attr:`Inquiry.tables` by
+name; the schemas of the registered kinds are in :mod:`coprod_analytics.inputs` and are
+validated on construction.
 """
 
 from __future__ import annotations
@@ -550,9 +551,11 @@ class Inquiry:
                 as_polars(participants, name="participants"), log.get_column("participant_id")
             )
         log = log.with_columns(log.get_column("participant_id").cast(ppl["participant_id"].dtype))
+        from coprod_analytics.inputs import validate_input
+
         extra: dict[str, pl.DataFrame] = {}
         for name, table in (tables or {}).items():
-            extra[str(name)] = as_polars(table, name=str(name))
+            extra[str(name)] = validate_input(str(name), table)
         object.__setattr__(self, "vote_log", log)
         object.__setattr__(self, "votes", latest_votes(log))
         object.__setattr__(self, "statements", stmts)
@@ -635,6 +638,16 @@ class Inquiry:
         log = pl.concat([self.vote_log, new], how="vertical_relaxed")
         return Inquiry(
             log, self.statements, self.participants, metadata=self.metadata, tables=self.tables
+        )
+
+    def with_tables(self, **tables: Any) -> Inquiry:
+        """A new inquiry with further input tables added or replaced (validated)."""
+        return Inquiry(
+            self.vote_log,
+            self.statements,
+            self.participants,
+            metadata=self.metadata,
+            tables={**self.tables, **tables},
         )
 
     def __repr__(self) -> str:

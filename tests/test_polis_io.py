@@ -234,7 +234,7 @@ def test_empty_files(polis_copy):
 
 
 def test_not_a_polis_folder(tmp_path):
-    with pytest.raises(ValidationError, match="no votes.csv here"):
+    with pytest.raises(ValidationError, match=r"no votes\.csv here"):
         read_polis(tmp_path)
     with pytest.raises(FileNotFoundError):
         read_polis(tmp_path / "nope")

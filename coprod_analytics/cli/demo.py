@@ -18,14 +18,11 @@ def sample_path(data_dir: Path | None = None) -> Path:
     here = data_dir / SAMPLE_DIR_NAME
     if (here / "votes.csv").exists():
         return here
-    from coprod_analytics.io.polis import write_polis
+    from coprod_analytics.cli.simulate import write_inquiry_folder
     from coprod_analytics.simulate import sample_inquiry
 
     out = Path(tempfile.mkdtemp(prefix="coprod-sample-")) / SAMPLE_DIR_NAME
-    inquiry = sample_inquiry()
-    write_polis(inquiry, out)
-    inquiry.participants.write_csv(out / "participants.csv")
-    return out
+    return write_inquiry_folder(sample_inquiry(), out)
 
 
 def add_parser(sub: Any) -> None:

@@ -38,7 +38,10 @@ def info_dict(path: Path) -> dict[str, Any]:
     times = inquiry.vote_log.get_column("time").drop_nulls()
     out["first_vote"] = times.min().isoformat() if len(times) else None  # type: ignore[union-attr]
     out["last_vote"] = times.max().isoformat() if len(times) else None  # type: ignore[union-attr]
+    from coprod_analytics.inputs import describe_inputs
+
     out["tables"] = {name: t.height for name, t in inquiry.tables.items()}
+    out["inputs"] = describe_inputs(inquiry.tables)
     return out
 
 
@@ -50,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     title = facts.get("title") or args.path.name
     print(f"{title}")
     print(f"  source: {facts['path']} ({facts['source_format']})")
-    width = max(len(k) for k in ("participants", "statements", "moderated_out"))
+    width = max(len(k) for k in ("participants", "statements", "moderated_out", *facts["inputs"]))
     rows = [
         ("participants", facts["participants"], "distinct participants who voted"),
         ("statements", facts["statements"], ""),
@@ -68,8 +71,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {name:<{width}}  {value:>10,}  {note}")
     if facts["first_vote"]:
         print(f"  votes from {facts['first_vote']} to {facts['last_vote']}")
-    for name, n in facts["tables"].items():
-        print(f"  {name:<{width}}  {n:>10,}  rows")
+    for name, d in facts["inputs"].items():
+        parts = [f"{d['rows']:,} rows"]
+        if "participants" in d:
+            parts.append(f"{d['participants']:,} participants")
+        if "items" in d:
+            parts.append(f"{d['items']:,} items")
+        print(f"  {name:<{width}}  {', '.join(parts)}")
     return 0
 
 

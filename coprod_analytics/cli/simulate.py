@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from coprod_analytics.inquiry import Inquiry
 
 
 def add_parser(sub: Any) -> None:
@@ -28,6 +31,28 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+def write_inquiry_folder(inquiry: Inquiry, folder: Path) -> Path:
+    """Write an inquiry as a Pol.is export folder plus the coprod extension files.
+
+    ``participants.csv`` (attributes), ``statements.csv`` (statement columns beyond the Pol.is
+    ones, e.g. the planted truth) and one ``<kind>.csv`` per further input table; all are read
+    back by :func:`~coprod_analytics.io.polis.read_polis`.
+    """
+    from coprod_analytics.io.polis import write_polis
+
+    out = write_polis(inquiry, folder)
+    people = inquiry.participants
+    if len(people.columns) > 1:
+        people.write_csv(out / "participants.csv")
+    polis_cols = {"statement_id", "text", "author_id", "moderation", "is_meta", "created"}
+    extra = [c for c in inquiry.statements.columns if c not in polis_cols]
+    if extra:
+        inquiry.statements.select("statement_id", *extra).write_csv(out / "statements.csv")
+    for name, table in inquiry.tables.items():
+        table.write_csv(out / f"{name}.csv")
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     from coprod_analytics.simulate import sample_inquiry, simulate_inquiry
 
@@ -42,14 +67,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
         )
     if args.format == "polis":
-        from coprod_analytics.io.polis import write_polis
-
-        out = write_polis(inquiry, args.output)
-        # attributes and the planted truth travel in side tables read_polis merges
-        inquiry.participants.write_csv(out / "participants.csv")
-        inquiry.statements.select("statement_id", "planted_role", "lean_x", "lean_y").write_csv(
-            out / "statements.csv"
-        )
+        out = write_inquiry_folder(inquiry, args.output)
     else:
         from coprod_analytics.io.parquet import write_parquet
 

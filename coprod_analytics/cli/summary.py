@@ -22,8 +22,8 @@ def add_parser(sub: Any) -> None:
 
 
 def summary_text(path: Path, top: int = 5) -> str:
-    from coprod_analytics.io.load import load_inquiry
     from coprod_analytics.first_look import overview
+    from coprod_analytics.io.load import load_inquiry
 
     inquiry = load_inquiry(path)
     text = overview(inquiry, top=top).to_text()

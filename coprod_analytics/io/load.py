@@ -14,6 +14,7 @@ __all__ = ["SUPPORTED_INPUTS", "load_inquiry", "register_loader"]
 SUPPORTED_INPUTS = (
     "a Pol.is export folder (votes.csv, comments.csv, ...)",
     "an inquiry Parquet folder (inquiry.json, votes.parquet, ...)",
+    "a folder of input tables (estimates.csv, evidence.csv, ratings.csv, ...)",
     "a long or wide votes file (.csv, .tsv, .parquet)",
     "a live-session database (.db, .sqlite)",
 )
@@ -51,6 +52,14 @@ def load_inquiry(path: str | os.PathLike[str], **options: Any) -> Inquiry:
             from coprod_analytics.io.parquet import read_parquet
 
             return read_parquet(p)
+        from coprod_analytics.io.inputs import read_input_files
+
+        tables = read_input_files(p, **options)
+        if tables:  # a folder of input tables without votes (e.g. estimates.csv)
+            return Inquiry(
+                metadata={"source_format": "tables", "source_path": str(p), "title": p.name},
+                tables=tables,
+            )
         raise ValidationError(
             "this folder is not an input I know; expected "
             + "; or ".join(SUPPORTED_INPUTS + tuple(d for _, _, d in _LOADERS)),

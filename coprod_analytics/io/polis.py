@@ -98,9 +98,11 @@ def read_polis(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Inqu
     encoding : str
         Text encoding of the files (UTF-8 by default).
 
-    Two optional files are a coprod extension: ``participants.csv`` (``participant_id`` plus
-    attribute columns such as ``age_band``) and ``statements.csv`` (``statement_id`` plus
-    further statement columns); their columns are joined on by id.
+    Further optional files are a coprod extension: ``participants.csv`` (``participant_id``
+    plus attribute columns such as ``age_band``) and ``statements.csv`` (``statement_id`` plus
+    further statement columns), joined on by id; and one ``<kind>.csv`` per further input
+    (``estimates.csv``, ``evidence.csv``, ``ratings.csv``, ``questions.csv``, ...; see
+    :mod:`coprod_analytics.inputs`), held in :attr:`Inquiry.tables`.
 
     Returns
     -------
@@ -272,6 +274,10 @@ def read_polis(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Inqu
             maintain_order="left",
         )
 
+    from coprod_analytics.io.inputs import read_input_files
+
+    tables = read_input_files(folder, encoding=encoding)
+
     metadata: dict[str, Any] = {"source_format": "polis", "source_path": str(folder)}
     summary_path = folder / "summary.csv"
     if summary_path.exists():
@@ -288,7 +294,7 @@ def read_polis(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Inqu
         metadata["title"] = folder.name
 
     try:
-        return Inquiry(votes, statements, participants, metadata=metadata)
+        return Inquiry(votes, statements, participants, metadata=metadata, tables=tables)
     except ValidationError as err:
         table = err.table or "votes"
         if table in sources:
@@ -390,6 +396,7 @@ def write_polis(inquiry: Inquiry, path: str | os.PathLike[str]) -> Path:
             else [None] * t.height
         )
         for i, row in enumerate(t.iter_rows(named=True)):
+            g = gic[i]
             w.writerow(
                 [
                     _csv_value(created[i]),
@@ -400,7 +407,7 @@ def write_polis(inquiry: Inquiry, path: str | os.PathLike[str]) -> Path:
                     row["moderation"],
                     _csv_value(bool(row["is_meta"])),
                     _csv_value(bool(seed[i]) if seed[i] is not None else False),
-                    _csv_value(None if gic[i] is None else repr(float(gic[i]))),
+                    _csv_value(None if g is None else repr(float(g))),
                     _csv_value(row["text"]),
                 ]
             )
