@@ -218,8 +218,7 @@ def read_polis(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Inqu
             pv = pl.read_csv(
                 io.BytesIO(pv_bytes),
                 columns=wanted,
-                schema_overrides={"xid": pl.String},
-                infer_schema_length=10000,
+                schema_overrides={"xid": pl.String} if "xid" in wanted else None,
             )
         except BaseException as exc:  # ComputeError, or a polars panic on mangled input
             if not isinstance(exc, pl.exceptions.PolarsError) and type(exc).__name__ != (
