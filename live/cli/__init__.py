@@ -1,0 +1,1 @@
+"""``coprod`` subcommands of the live layer: ``serve``, ``loadtest``, ``demo``."""

@@ -1,0 +1,383 @@
+"""A load generator for the participant API: many simulated phones voting at once.
+
+Each simulated participant joins, then repeatedly asks for / receives the next statement,
+"thinks" for a random moment and votes. It votes at most once per statement, and when a
+request fails on a connection error, a timeout or a 5xx it retries with the SAME
+idempotency key, so a vote the server stored before a crash is never counted twice.
+Loopback only: this tool refuses any other host.
+
+The client is a minimal HTTP/1.1 keep-alive client on asyncio streams (one connection per
+participant), light enough that 200 participants and the server share two cores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import random
+import secrets
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any
+
+from coprod_analytics.errors import CoprodError, check_param
+
+__all__ = ["LoadResult", "check_loopback", "run_load"]
+
+MAX_PARTICIPANTS = 2000
+MAX_DURATION_S = 900.0
+
+
+def check_loopback(url: str) -> tuple[str, int]:
+    """Host and port of ``url``; refuses anything but this machine.
+
+    Examples
+    --------
+    >>> check_loopback("http://127.0.0.1:8765/")
+    ('127.0.0.1', 8765)
+    >>> check_loopback("http://example.org/")
+    Traceback (most recent call last):
+    ...
+    coprod_analytics.errors.CoprodError: loadtest only targets this machine ...
+    """
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        raise CoprodError(
+            f"expected a participant address like http://127.0.0.1:8765/; got {url!r}"
+        )
+    host = parts.hostname
+    ok = host == "localhost"
+    if not ok:
+        try:
+            ok = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            ok = False
+    if not ok:
+        raise CoprodError(
+            f"loadtest only targets this machine (127.0.0.1, ::1 or localhost); got host {host!r}"
+        )
+    return ("127.0.0.1" if host == "localhost" else host), parts.port or 80
+
+
+@dataclass
+class LoadResult:
+    """What a load run saw.
+
+    Attributes
+    ----------
+    acknowledged : int
+        Distinct votes the server confirmed (``ok``), duplicates of a retry counted once.
+    errors : int
+        Requests that ended in an error (4xx other than rate limiting, or gave up).
+    p50_ms, p95_ms : float
+        Vote acceptance latency (request sent to acknowledgement, per attempt that succeeded).
+    votes : list of tuple
+        ``(participant_id, statement_id, vote, key)`` of every acknowledged vote.
+    """
+
+    acknowledged: int
+    errors: int
+    p50_ms: float
+    p95_ms: float
+    participants: int
+    duration_s: float
+    requests: int
+    retries: int
+    rate_limited: int
+    finished: int
+    votes: list[tuple[int, int, int, str]] = field(default_factory=list, repr=False)
+    latencies_ms: list[float] = field(default_factory=list, repr=False)
+    error_messages: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON ``coprod loadtest --json`` prints."""
+        return {
+            "acknowledged": self.acknowledged,
+            "errors": self.errors,
+            "p50_ms": round(self.p50_ms, 2),
+            "p95_ms": round(self.p95_ms, 2),
+            "participants": self.participants,
+            "duration_s": round(self.duration_s, 2),
+            "requests": self.requests,
+            "retries": self.retries,
+            "rate_limited": self.rate_limited,
+            "finished_all_statements": self.finished,
+            "error_messages": self.error_messages,
+        }
+
+
+class _Conn:
+    """One keep-alive HTTP/1.1 connection (reconnects on demand)."""
+
+    def __init__(self, host: str, port: int, timeout: float) -> None:
+        self.host, self.port, self.timeout = host, port, timeout
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+    async def request(
+        self, method: str, path: str, body: Any = None, token: str | None = None
+    ) -> tuple[int, Any]:
+        return await asyncio.wait_for(self._request(method, path, body, token), self.timeout)
+
+    async def _request(
+        self, method: str, path: str, body: Any, token: str | None
+    ) -> tuple[int, Any]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None and self.writer is not None
+        data = b"" if body is None else json.dumps(body).encode()
+        head = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: {self.host}:{self.port}",
+            "Connection: keep-alive",
+            f"Content-Length: {len(data)}",
+        ]
+        if body is not None:
+            head.append("Content-Type: application/json")
+        if token:
+            head.append(f"Authorization: Bearer {token}")
+        try:
+            self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
+            await self.writer.drain()
+            status_line = await self.reader.readline()
+            if not status_line:
+                raise ConnectionError("connection closed by the server")
+            status = int(status_line.split()[1])
+            length = 0
+            close = False
+            while True:
+                line = await self.reader.readline()
+                if line in (b"\r\n", b"\n", b""):
+                    break
+                name, _, value = line.decode("latin-1").partition(":")
+                lname = name.strip().lower()
+                if lname == "content-length":
+                    length = int(value.strip())
+                elif lname == "connection" and value.strip().lower() == "close":
+                    close = True
+            payload = await self.reader.readexactly(length) if length else b""
+        except BaseException:
+            self.close()
+            raise
+        if close:
+            self.close()
+        try:
+            return status, json.loads(payload) if payload else {}
+        except ValueError:
+            return status, {"error": payload[:200].decode("utf-8", "replace")}
+
+
+class _Stats:
+    def __init__(self) -> None:
+        self.requests = 0
+        self.retries = 0
+        self.errors = 0
+        self.rate_limited = 0
+        self.finished = 0
+        self.latencies: list[float] = []
+        self.votes: list[tuple[int, int, int, str]] = []
+        self.messages: dict[str, int] = {}
+
+    def error(self, message: str) -> None:
+        self.errors += 1
+        self.messages[message] = self.messages.get(message, 0) + 1
+
+
+async def _call(
+    conn: _Conn,
+    stats: _Stats,
+    method: str,
+    path: str,
+    body: Any,
+    token: str | None,
+    give_up: float,
+) -> tuple[int, Any, float]:
+    """Send until an answer that is not a connection error / 5xx / 429, or ``give_up``."""
+    attempt = 0
+    while True:
+        attempt += 1
+        stats.requests += 1
+        t0 = time.perf_counter()
+        try:
+            status, data = await conn.request(method, path, body, token)
+        except (TimeoutError, OSError, ConnectionError, asyncio.IncompleteReadError, ValueError):
+            status, data = 0, None
+        ms = (time.perf_counter() - t0) * 1000
+        if status == 429:
+            stats.rate_limited += 1
+        if status and status < 500 and status != 429:
+            return status, data, ms
+        if time.monotonic() > give_up:
+            return status, data, ms
+        stats.retries += 1
+        await asyncio.sleep(min(0.05 * 2 ** min(attempt, 5), 1.0) * (0.5 + random.random()))
+
+
+async def _participant(
+    host: str,
+    port: int,
+    stats: _Stats,
+    *,
+    deadline: float,
+    grace: float,
+    think: tuple[float, float],
+    rng: random.Random,
+    timeout: float,
+    join_code: str | None,
+) -> None:
+    conn = _Conn(host, port, timeout)
+    try:
+        body = {"join_code": join_code} if join_code else {}
+        status, data, _ = await _call(conn, stats, "POST", "/api/join", body, None, deadline)
+        if status != 200:
+            stats.error(f"join: {status} {(data or {}).get('error', 'no answer')}")
+            return
+        token = data["token"]
+        pid = int(data["participant_id"])
+        status, data, _ = await _call(conn, stats, "GET", "/api/next", None, token, deadline)
+        if status != 200:
+            stats.error(f"next: {status} {(data or {}).get('error', 'no answer')}")
+            return
+        statement = data.get("statement")
+        voted: set[int] = set()
+        while time.monotonic() < deadline:
+            if statement is None:
+                stats.finished += 1
+                return
+            await asyncio.sleep(rng.uniform(*think))
+            if time.monotonic() >= deadline:
+                return
+            sid = int(statement["id"])
+            if sid in voted:  # never vote twice on one statement
+                stats.error("server offered a statement already voted on")
+                return
+            vote = rng.choice((1, -1, 0))
+            key = secrets.token_hex(12)
+            vote_body: dict[str, Any] = {"statement_id": sid, "vote": vote, "key": key}
+            # a vote in flight is retried (same key) past the deadline for a short grace
+            status, data, ms = await _call(
+                conn, stats, "POST", "/api/vote", vote_body, token, deadline + grace
+            )
+            if status == 200 and data.get("ok"):
+                voted.add(sid)
+                stats.latencies.append(ms)
+                stats.votes.append((pid, sid, vote, key))
+                statement = data.get("next")
+            else:
+                stats.error(f"vote: {status} {(data or {}).get('code', 'no answer')}")
+                status, data, _ = await _call(
+                    conn, stats, "GET", "/api/next", None, token, deadline
+                )
+                if status != 200:
+                    return
+                statement = data.get("statement")
+    finally:
+        conn.close()
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    pos = (len(s) - 1) * q
+    lo = int(pos)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
+
+
+async def run_load(
+    url: str,
+    *,
+    participants: int = 50,
+    duration: float = 10.0,
+    think: tuple[float, float] = (0.5, 1.5),
+    seed: int = 0,
+    timeout: float = 5.0,
+    grace: float = 30.0,
+    join_code: str | None = None,
+) -> LoadResult:
+    """Simulate ``participants`` phones voting for ``duration`` seconds against ``url``.
+
+    Parameters
+    ----------
+    url : str
+        The participant address (loopback only).
+    participants : int
+        Simulated participants, joining at once (at most 2000).
+    duration : float
+        Seconds of voting (at most 900); votes in flight are retried for up to ``grace``
+        more seconds so none is left unconfirmed.
+    think : (float, float)
+        Each participant waits a uniform random time in this range (seconds) before a vote.
+    seed : int
+        Random seed of the votes and think times.
+    timeout : float
+        Seconds before a request counts as failed (and is retried with the same key).
+    join_code : str, optional
+        The session's join code, when it has one.
+    """
+    func = "run_load"
+    check_param(
+        isinstance(participants, int) and 1 <= participants <= MAX_PARTICIPANTS,
+        "participants",
+        func,
+        f"an int in [1, {MAX_PARTICIPANTS}]",
+        participants,
+    )
+    check_param(
+        0 < float(duration) <= MAX_DURATION_S,
+        "duration",
+        func,
+        f"in (0, {MAX_DURATION_S:g}]",
+        duration,
+    )
+    check_param(
+        len(think) == 2 and 0 <= think[0] <= think[1],
+        "think",
+        func,
+        "(low, high) with 0 <= low <= high",
+        think,
+    )
+    host, port = check_loopback(url)
+    stats = _Stats()
+    start = time.monotonic()
+    deadline = start + float(duration)
+    master = random.Random(seed)
+    tasks = [
+        _participant(
+            host,
+            port,
+            stats,
+            deadline=deadline,
+            grace=grace,
+            think=think,
+            rng=random.Random(master.getrandbits(64)),
+            timeout=timeout,
+            join_code=join_code,
+        )
+        for _ in range(participants)
+    ]
+    await asyncio.gather(*tasks)
+    keys = {v[3] for v in stats.votes}
+    return LoadResult(
+        acknowledged=len(keys),
+        errors=stats.errors,
+        p50_ms=_percentile(stats.latencies, 0.5),
+        p95_ms=_percentile(stats.latencies, 0.95),
+        participants=participants,
+        duration_s=time.monotonic() - start,
+        requests=stats.requests,
+        retries=stats.retries,
+        rate_limited=stats.rate_limited,
+        finished=stats.finished,
+        votes=stats.votes,
+        latencies_ms=stats.latencies,
+        error_messages=stats.messages,
+    )

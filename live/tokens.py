@@ -1,0 +1,50 @@
+"""Anonymous per-device participant tokens (HMAC-signed, stateless to check).
+
+A token is ``<participant_id>.<session_id>.<signature>`` where the signature is an HMAC-SHA256
+of the session id and participant id under the session's secret (kept in the session
+database, so a restarted server still accepts the tokens it handed out). A token grants
+exactly one thing: acting as that anonymous participant in that session (vote, submit).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+__all__ = ["make_token", "parse_token"]
+
+_SIG_LEN = 27  # characters of base64url signature kept (160 bits)
+
+
+def _sig(secret: bytes, session_id: str, participant_id: int) -> str:
+    mac = hmac.new(secret, f"{session_id}:{participant_id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode()[:_SIG_LEN]
+
+
+def make_token(secret: bytes, session_id: str, participant_id: int) -> str:
+    """The token of a participant.
+
+    Examples
+    --------
+    >>> t = make_token(b"k", "s1", 7)
+    >>> parse_token(b"k", "s1", t)
+    7
+    >>> parse_token(b"k", "s1", t[:-1] + ("A" if t[-1] != "A" else "B")) is None
+    True
+    """
+    return f"{participant_id}.{session_id}.{_sig(secret, session_id, participant_id)}"
+
+
+def parse_token(secret: bytes, session_id: str, token: str | None) -> int | None:
+    """The participant id of a valid token of this session, else ``None`` (forged, altered,
+    from another session or malformed)."""
+    if not token or len(token) > 200:
+        return None
+    parts = token.split(".")
+    if len(parts) != 3 or parts[1] != session_id or not parts[0].isdigit():
+        return None
+    pid = int(parts[0])
+    if not hmac.compare_digest(parts[2], _sig(secret, session_id, pid)):
+        return None
+    return pid
