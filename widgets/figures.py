@@ -8,7 +8,7 @@ through :func:`~coprod_widgets.style.hover_text` (escaped).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 from coprod_widgets.style import UNCLUSTERED, group_colour, group_label, hover_text
