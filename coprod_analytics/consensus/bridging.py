@@ -131,6 +131,53 @@ def _fix_gauge(
     return float(mu), i_u, i_n, f_u, f_n
 
 
+def _fit(
+    u: np.ndarray,
+    n: np.ndarray,
+    r: np.ndarray,
+    count_u: np.ndarray,
+    count_n: np.ndarray,
+    lam_i: float,
+    lam_f: float,
+    rng: np.random.Generator,
+    n_iter: int,
+    tol: float,
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """One alternating-least-squares run from a random start: (loss, i_n, f_n)."""
+    n_u, n_n = count_u.size, count_n.size
+    f_u = rng.normal(0.0, 0.1, n_u)
+    f_n = rng.normal(0.0, 0.1, n_n)
+    i_u = np.zeros(n_u)
+    i_n = np.zeros(n_n)
+    mu = 0.0
+    if r.size:
+        for _ in range(n_iter):
+            new_i_n, new_f_n = _ridge2(n, f_u[u], r - mu - i_u[u], n_n, count_n, lam_i, lam_f)
+            new_i_u, new_f_u = _ridge2(
+                u, new_f_n[n], r - mu - new_i_n[n], n_u, count_u, lam_i, lam_f
+            )
+            resid = r - new_i_u[u] - new_i_n[n] - new_f_u[u] * new_f_n[n]
+            new_mu = float(resid.sum() / (r.size + lam_i))
+            new_mu, new_i_u, new_i_n, new_f_u, new_f_n = _fix_gauge(
+                new_mu, new_i_u, new_i_n, new_f_u, new_f_n, lam_i, lam_f
+            )
+            moved = max(
+                float(np.max(np.abs(new_i_n - i_n))),
+                float(np.max(np.abs(new_f_n - f_n))),
+                float(np.max(np.abs(new_i_u - i_u))),
+                float(np.max(np.abs(new_f_u - f_u))),
+                abs(new_mu - mu),
+            )
+            i_n, f_n, i_u, f_u, mu = new_i_n, new_f_n, new_i_u, new_f_u, new_mu
+            if moved < tol:
+                break
+    e = mu + i_u[u] + i_n[n] + f_u[u] * f_n[n] - r
+    loss = float(
+        e @ e + lam_i * (mu * mu + i_u @ i_u + i_n @ i_n) + lam_f * (f_u @ f_u + f_n @ f_n)
+    )
+    return loss, i_n, f_n
+
+
 def bridging_scores(
     matrix: VoteMatrix,
     *,
@@ -142,6 +189,7 @@ def bridging_scores(
     pass_rating: float | None = None,
     n_iter: int = 500,
     tol: float = 1e-9,
+    n_init: int = 2,
     seed: int = 0,
 ) -> pl.DataFrame:
     """Community-Notes-style bridging score of every statement.
@@ -166,6 +214,9 @@ def bridging_scores(
         Maximum alternating-least-squares sweeps.
     tol : float
         Stop when no parameter moves by more than this in a sweep.
+    n_init : int
+        Random starts; the fit with the smallest penalised loss is kept (the problem is
+        not convex: on tiny data different starts can end in different local minima).
     seed : int
         Seed of the random starting factors.
 
@@ -216,6 +267,7 @@ def bridging_scores(
     )
     check_param(isinstance(n_iter, int) and n_iter >= 1, "n_iter", func, "an int >= 1", n_iter)
     check_param(isinstance(tol, (int, float)) and tol > 0, "tol", func, "a number > 0", tol)
+    check_param(isinstance(n_init, int) and n_init >= 1, "n_init", func, "an int >= 1", n_init)
 
     n_users, n_items = matrix.shape
     keep = ~matrix.excluded[matrix.cols]
@@ -232,38 +284,17 @@ def bridging_scores(
     count_n = np.bincount(n, minlength=n_n).astype(np.float64)
 
     rng = np.random.default_rng(seed)
-    f_u = rng.normal(0.0, 0.1, n_u)
-    f_n = rng.normal(0.0, 0.1, n_n)
-    i_u = np.zeros(n_u)
-    i_n = np.zeros(n_n)
-    mu = 0.0
     lam_i, lam_f = float(lambda_intercept), float(lambda_factor)
-    if r.size:
-        for _ in range(n_iter):
-            new_i_n, new_f_n = _ridge2(n, f_u[u], r - mu - i_u[u], n_n, count_n, lam_i, lam_f)
-            new_i_u, new_f_u = _ridge2(
-                u, new_f_n[n], r - mu - new_i_n[n], n_u, count_u, lam_i, lam_f
-            )
-            resid = r - new_i_u[u] - new_i_n[n] - new_f_u[u] * new_f_n[n]
-            new_mu = float(resid.sum() / (r.size + lam_i))
-            new_mu, new_i_u, new_i_n, new_f_u, new_f_n = _fix_gauge(
-                new_mu, new_i_u, new_i_n, new_f_u, new_f_n, lam_i, lam_f
-            )
-            moved = max(
-                float(np.max(np.abs(new_i_n - i_n))),
-                float(np.max(np.abs(new_f_n - f_n))),
-                float(np.max(np.abs(new_i_u - i_u))),
-                float(np.max(np.abs(new_f_u - f_u))),
-                abs(new_mu - mu),
-            )
-            i_n, f_n, i_u, f_u, mu = new_i_n, new_f_n, new_i_u, new_f_u, new_mu
-            if moved < tol:
-                break
-
+    best: tuple[float, np.ndarray, np.ndarray] | None = None
+    for _ in range(n_init if r.size else 1):
+        fit = _fit(u, n, r, count_u, count_n, lam_i, lam_f, rng, n_iter, tol)
+        if best is None or fit[0] < best[0] - 1e-12:
+            best = fit
+    assert best is not None
+    _, i_n, f_n = best
     if f_n.size and np.any(f_n != 0):
         # the factor's sign is arbitrary: make the most polarising statement's factor positive
-        sign = np.sign(f_n[np.argmax(np.abs(f_n))])
-        f_n, f_u = f_n * sign, f_u * sign
+        f_n = f_n * np.sign(f_n[np.argmax(np.abs(f_n))])
     counts = np.zeros(n_items, dtype=np.int64)
     counts[items] = count_n.astype(np.int64)
     intercept = np.full(n_items, np.nan)
