@@ -1,5 +1,5 @@
 // Participant page of a coprod live session. Texts are always shown with textContent
-// (never innerHTML), so a statement containing HTML or script is displayed as plain text.
+// (never as markup), so a statement containing HTML or script is displayed as plain text.
 "use strict";
 (function () {
   var $ = function (id) { return document.getElementById(id); };
