@@ -1,0 +1,255 @@
+"""The static HTML report, its section registry, and the export / publish / report commands."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+pytest.importorskip("plotly")
+
+from conftest import require_shared
+from coprod_widgets.report import (
+    ReportContext,
+    build_report,
+    register_section,
+    registered_sections,
+    unregister_section,
+)
+from test_widgets_state import EVIL, evil_inquiry
+
+from coprod_analytics import sample_inquiry
+from coprod_analytics.cli import main
+
+
+@pytest.fixture(scope="module")
+def sample_page() -> str:
+    return build_report(sample_inquiry(), seed=0, min_cell=5)
+
+
+def test_report_is_self_contained(sample_page: str) -> None:
+    # plotly.js inlined exactly once; nothing loaded from elsewhere
+    assert sample_page.count("plotly.js v") >= 1
+    scripts = re.findall(r"<script[^>]*\bsrc=", sample_page)
+    assert scripts == []
+    outside_js = re.sub(r"<script\b.*?</script>", "", sample_page, flags=re.S)
+    assert not re.search(r"""(?:src|href)=["']https?://""", outside_js)
+    assert sample_page.count('class="plotly-graph-div"') == 2  # map + silhouette
+
+
+def test_report_sections_in_order(sample_page: str) -> None:
+    ids = re.findall(r'<section id="([^"]+)"', sample_page)
+    assert ids == ["overview", "opinion-groups", "statements", "stability", "provenance"]
+    assert "not computed" in sample_page  # stability absent -> says so
+
+
+def test_report_provenance_and_suppression(sample_page: str) -> None:
+    inq = sample_inquiry()
+    assert inq.fingerprint in sample_page
+    assert "coprod-analytics version" in sample_page
+    assert "parameters of opinion_groups" in sample_page
+    assert "Small cells suppressed" in sample_page
+    assert "fewer than 5 people" in sample_page
+
+
+def test_small_cells_never_published() -> None:
+    page = build_report(sample_inquiry(), seed=0, min_cell=20)
+    # every per-group bar in the page has n >= 20, and the smaller ones say why they are gone
+    ns = [int(n) for n in re.findall(r"n=(\d+)</span>", page)]
+    assert ns and min(ns) >= 20
+    assert "fewer than 20 voters, not shown" in page
+    assert "breakdowns with fewer than 20 voters are not shown" in page
+    # a group smaller than the threshold loses its size everywhere
+    big = build_report(sample_inquiry(), seed=0, min_cell=50)
+    assert "fewer than 50 people" in big and "39 people" not in big
+
+
+def test_hostile_statement_text_is_escaped() -> None:
+    page = build_report(evil_inquiry(), seed=0, min_cell=0)
+    body = page.split("<body", 1)[1]
+    # plotly.js itself contains '<script' strings; strip the script blocks first
+    text = re.sub(r"<script\b.*?</script>", "", body, flags=re.S)
+    assert "<img" not in text and "<script" not in text
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in text
+    assert "&lt;b&gt;Title&lt;/b&gt;" in page
+
+
+def test_polis_attribution_shown() -> None:
+    path = require_shared("polis", "london.youth.policing")
+    page = build_report(path, seed=0)
+    assert "sub-licensed under CC BY 4.0" in page
+    assert "The Computational Democracy Project" in page
+
+
+def test_section_registry_accepts_new_sections() -> None:
+    @dataclass(frozen=True)
+    class Extra:
+        key: str = "extra-test"
+        title: str = "Extra <section>"
+        order: int = 500
+
+        def applies(self, ctx: ReportContext) -> bool:
+            return ctx.inquiry.votes.height > 0
+
+        def render(self, ctx: ReportContext) -> str:
+            return f"<p>extra for {ctx.inquiry.counts()['participants']} people</p>"
+
+    register_section(Extra())
+    try:
+        assert "extra-test" in [s.key for s in registered_sections()]
+        page = build_report(sample_inquiry(), sections=[Extra()])
+        assert "extra for 150 people" in page
+        assert "Extra &lt;section&gt;" in page
+    finally:
+        unregister_section("extra-test")
+    assert "extra-test" not in [s.key for s in registered_sections()]
+    with pytest.raises(Exception, match="'section' parameter of register_section"):
+        register_section(object())  # type: ignore[arg-type]
+
+
+def test_export_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from coprod_analytics.io.parquet import write_parquet
+
+    src = write_parquet(sample_inquiry(), tmp_path / "inq")
+    out = tmp_path / "r.html"
+    assert main(["export", str(src), "-o", str(out), "--min-cell", "3"]) == 0
+    assert "wrote" in capsys.readouterr().out
+    page = out.read_text()
+    assert "fewer than 3 people" in page
+    assert main(["export", str(tmp_path / "missing"), "-o", str(out)]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["export", str(src), "-o", str(out), "--min-cell", "-1"]) == 2
+
+
+def test_publish_writes_app_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from coprod_analytics.io.parquet import read_parquet
+
+    inq = sample_inquiry()
+    from coprod_analytics.io.parquet import write_parquet
+
+    src = write_parquet(inq, tmp_path / "inq")
+    out = tmp_path / "app"
+    assert main(["publish", str(src), "-o", str(out), "--no-wheel"]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["README.md", "data", "report.ipynb", "requirements.txt", "voila.py"]
+    snap = read_parquet(out / "data")
+    assert snap.fingerprint == read_parquet(src).fingerprint
+    reqs = (out / "requirements.txt").read_text()
+    assert re.search(r"^voila==\d", reqs, re.M) and re.search(r"^polars==\d", reqs, re.M)
+    cfg = (out / "voila.py").read_text()
+    assert "cull_idle_timeout" in cfg and "'comm_msg'" in cfg
+    assert main(["publish", str(src), "-o", str(out), "--no-wheel"]) == 2
+    assert "not empty" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_published_app_notebook_runs_from_its_folder(tmp_path: Path) -> None:
+    """The published notebook reads data/ next to it (what `voila report.ipynb` runs)."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    from coprod_widgets.publish import publish_app
+
+    out = publish_app(sample_inquiry(), tmp_path / "app", wheel=False)
+    nb = nbformat.read(str(out / "report.ipynb"), as_version=4)
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "print(params['input'], _.state.inquiry.counts()['participants'])"
+        )
+    )
+    env_keep = {k: v for k, v in __import__("os").environ.items() if k != "COPROD_INPUT"}
+    import os
+
+    old = os.environ.pop("COPROD_INPUT", None)
+    try:
+        nbclient.NotebookClient(
+            nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(out)}}
+        ).execute()
+    finally:
+        if old is not None:
+            os.environ["COPROD_INPUT"] = old
+    assert env_keep is not None
+    assert "data 150" in nb.cells[-1].outputs[0]["text"]
+
+
+@pytest.mark.slow
+def test_publish_builds_wheel(tmp_path: Path) -> None:
+    from coprod_widgets.publish import _project_root, publish_app
+
+    if _project_root() is None:
+        pytest.skip("not a source checkout")
+    out = publish_app(sample_inquiry(), tmp_path / "app", wheel=True)
+    wheels = list((out / "wheels").glob("coprod_analytics-*.whl"))
+    assert len(wheels) == 1
+    import zipfile
+
+    names = zipfile.ZipFile(wheels[0]).namelist()
+    assert "coprod_widgets/app.py" in names and "coprod_analytics/__init__.py" in names
+    assert f"./wheels/{wheels[0].name}" in (out / "requirements.txt").read_text()
+
+
+def test_report_cli_rejects_busy_port(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "coprod_analytics",
+                "report",
+                str(tmp_path),
+                "--port",
+                str(port),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1
+
+
+def test_report_cli_busy_port_message(tmp_path: Path) -> None:
+    import socket
+
+    from coprod_analytics.io.parquet import write_parquet
+
+    src = write_parquet(sample_inquiry(), tmp_path / "inq")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "coprod_analytics",
+                "report",
+                str(src),
+                "--port",
+                str(port),
+                "--no-browser",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert proc.returncode == 2, proc.stderr
+    assert f"port {port} on 127.0.0.1 is already in use" in proc.stderr
+
+
+def test_launcher_config_and_token_policy() -> None:
+    from coprod_widgets.voila_launcher import DEFAULT_UNTRACKED_MESSAGE_TYPES, is_loopback
+
+    assert {"comm_msg", "comm_open", "comm_close", "status"} <= set(DEFAULT_UNTRACKED_MESSAGE_TYPES)
+    assert is_loopback("::1") and not is_loopback("192.168.1.4")
+    _ = pl  # polars imported for fixtures of other tests
+    assert EVIL
