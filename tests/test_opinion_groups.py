@@ -543,3 +543,22 @@ def test_uncertainty_stability_and_bridging_columns_are_filled() -> None:
     assert conf.size > 0 and ((conf >= 0) & (conf <= 1)).all()
     assert res.stability is not None and res.stability["polis_k"] == res.k
     assert isinstance(res.stability["verdict"], str) and res.stability["supported_k"] >= 1
+
+
+def test_bounded_assignment_equals_brute_force() -> None:
+    """The large-data k-means path (Hamerly bounds + neighbour search) is exact."""
+    rng = np.random.default_rng(5)
+    pts = np.vstack([rng.normal(-2, 1, (3000, 2)), rng.normal(2, 1, (3000, 2))])
+    centers = pts[:40].copy()
+    ham = P._Hamerly()
+    for step in range(8):
+        got = ham(pts, centers)
+        assert (got == P._exact_nearest(pts, centers)).all(), step
+        centers = centers + rng.normal(0, 0.3 / (step + 1), centers.shape)
+    keep = np.ones(40, dtype=bool)
+    keep[[3, 7]] = False
+    ham.labels = np.where(np.isin(ham.labels, [3, 7]), 0, ham.labels)
+    ham.u[:] = np.inf  # force re-checks after the artificial move
+    ham.drop(keep)
+    centers = centers[keep]
+    assert (ham(pts, centers) == P._exact_nearest(pts, centers)).all()

@@ -283,6 +283,117 @@ def _exact_nearest(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
     return np.argmin(dx, axis=1)
 
 
+def _two_nearest(
+    points: np.ndarray, centers: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Closest centre, its distance and the distance to the second closest (chunked)."""
+    n = points.shape[0]
+    lab = np.empty(n, dtype=np.int64)
+    d1 = np.empty(n)
+    d2 = np.full(n, np.inf)
+    for s in range(0, n, _CHUNK):
+        block = points[s : s + _CHUNK]
+        dx = block[:, 0, None] - centers[None, :, 0]
+        dy = block[:, 1, None] - centers[None, :, 1]
+        dx *= dx
+        dy *= dy
+        dx += dy
+        r = np.arange(block.shape[0])
+        best = np.argmin(dx, axis=1)
+        lab[s : s + _CHUNK] = best
+        d1[s : s + _CHUNK] = dx[r, best]
+        if centers.shape[0] > 1:
+            dx[r, best] = np.inf
+            d2[s : s + _CHUNK] = dx.min(axis=1)
+    return lab, np.sqrt(d1), np.sqrt(d2)
+
+
+class _Hamerly:
+    """Exact nearest-centre assignment across k-means iterations with Hamerly's bounds:
+    only points whose bounds no longer prove their assignment are recomputed."""
+
+    def __init__(self) -> None:
+        self.labels: np.ndarray | None = None
+        self.u = np.zeros(0)
+        self.l = np.zeros(0)
+        self.centers = np.zeros((0, 2))
+
+    def __call__(self, points: np.ndarray, centers: np.ndarray) -> np.ndarray:
+        if self.labels is None:
+            self.labels, self.u, self.l = _two_nearest(points, centers)
+        else:
+            labels = self.labels
+            delta = np.hypot(*(centers - self.centers).T)
+            self.u += delta[labels]
+            if delta.shape[0] > 1:
+                order = np.argsort(delta)
+                m1, m2 = delta[order[-1]], delta[order[-2]]
+                self.l -= np.where(labels == order[-1], m2, m1)
+                cc = np.hypot(
+                    centers[:, None, 0] - centers[None, :, 0],
+                    centers[:, None, 1] - centers[None, :, 1],
+                )
+                np.fill_diagonal(cc, np.inf)
+                half = 0.5 * cc.min(axis=1)
+            else:
+                half = np.full(1, np.inf)
+            bound = np.maximum(half[labels], self.l)
+            cand = np.flatnonzero(self.u > bound)
+            if cand.size:
+                own = centers[labels[cand]]
+                self.u[cand] = np.hypot(*(points[cand] - own).T)
+                cand = cand[self.u[cand] > bound[cand]]
+            if cand.size:
+                self._reassign(points, centers, cand)
+        self.centers = centers.copy()
+        return self.labels.copy()
+
+    def _reassign(self, points: np.ndarray, centers: np.ndarray, cand: np.ndarray) -> None:
+        """Exact nearest and second-nearest bound for ``cand``, looking only at centres
+        within twice the point's distance to its own centre (the nearest must be there)."""
+        assert self.labels is not None
+        labels = self.labels
+        cc = np.hypot(
+            centers[:, None, 0] - centers[None, :, 0], centers[:, None, 1] - centers[None, :, 1]
+        )
+        own = labels[cand]
+        order = np.argsort(own, kind="stable")
+        cand = cand[order]
+        own = own[order]
+        starts = np.flatnonzero(np.r_[True, own[1:] != own[:-1]])
+        ends = np.r_[starts[1:], own.shape[0]]
+        for a0, a1 in zip(starts.tolist(), ends.tolist(), strict=True):
+            a = int(own[a0])
+            idx = cand[a0:a1]
+            u = self.u[idx]
+            r = 2.0 * float(u.max())
+            near = cc[a] <= r
+            nb = np.flatnonzero(near)
+            far = cc[a][~near]
+            excl = float(far.min()) if far.size else np.inf
+            dx = points[idx, 0, None] - centers[None, nb, 0]
+            dy = points[idx, 1, None] - centers[None, nb, 1]
+            d = np.sqrt(dx * dx + dy * dy)
+            rr = np.arange(idx.shape[0])
+            best = np.argmin(d, axis=1)
+            d1 = d[rr, best]
+            if nb.shape[0] > 1:
+                d[rr, best] = np.inf
+                d2 = d.min(axis=1)
+            else:
+                d2 = np.full(idx.shape[0], np.inf)
+            labels[idx] = nb[best]
+            self.u[idx] = d1
+            self.l[idx] = np.minimum(d2, excl - u)
+
+    def drop(self, keep: np.ndarray) -> None:
+        """Forget empty clusters (their points moved; indices shift down)."""
+        assert self.labels is not None
+        remap = np.cumsum(keep) - 1
+        self.labels = remap[self.labels]
+        self.centers = self.centers[keep]
+
+
 def _first_distinct(points: np.ndarray, k: int) -> np.ndarray:
     """Indices of the first ``k`` distinct rows, in row order (Pol.is's cold start)."""
     n = points.shape[0]
@@ -437,10 +548,10 @@ def polis_kmeans(
         first = _first_distinct(points, k)
         ids = np.arange(first.shape[0], dtype=np.int64)
         centers = points[first].astype(np.float64)
-    nearest = _exact_nearest if n * centers.shape[0] <= 4_000_000 else _nearest
+    bounded = _Hamerly() if n * centers.shape[0] > 4_000_000 else None
     it = max_iters
     while True:
-        labels = nearest(points, centers)
+        labels = _exact_nearest(points, centers) if bounded is None else bounded(points, centers)
         new_centers, counts = _weighted_centres(points, weights, labels, centers.shape[0])
         keep = counts > 0
         if not keep.all():
@@ -448,6 +559,8 @@ def polis_kmeans(
             labels = remap[labels]
             new_centers = new_centers[keep]
             ids = ids[keep]
+            if bounded is not None:
+                bounded.drop(keep)
         done = it == 0 or _same_clustering(centers, new_centers)
         centers = new_centers
         if done:
