@@ -557,6 +557,7 @@ def test_bounded_assignment_equals_brute_force() -> None:
         centers = centers + rng.normal(0, 0.3 / (step + 1), centers.shape)
     keep = np.ones(40, dtype=bool)
     keep[[3, 7]] = False
+    assert ham.labels is not None
     ham.labels = np.where(np.isin(ham.labels, [3, 7]), 0, ham.labels)
     ham.u[:] = np.inf  # force re-checks after the artificial move
     ham.drop(keep)
