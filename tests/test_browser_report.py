@@ -1,0 +1,225 @@
+"""The Voila report app and the static report in a real headless Chromium (Debian's).
+
+One Voila server per input for the whole module; screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import IN_CI, ROOT, require_shared
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+RENDER_TIMEOUT_MS = 120_000
+
+
+def _need_browser() -> None:
+    pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        msg = "Debian's chromium is missing (bash scripts/ensure-chromium.sh)"
+        if IN_CI:
+            pytest.fail(msg)
+        pytest.skip(msg)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield b
+        b.close()
+
+
+def _serve(input_path: Path) -> Any:
+    from coprod_widgets.app import INPUT_ENV, MIN_CELL_ENV, report_notebook_path
+    from coprod_widgets.voila_launcher import start_voila
+
+    return start_voila(report_notebook_path(), env={INPUT_ENV: str(input_path), MIN_CELL_ENV: "5"})
+
+
+@pytest.fixture(scope="module")
+def vtaiwan_server() -> Iterator[Any]:
+    _need_browser()
+    server = _serve(require_shared("polis", "vtaiwan.uberx"))
+    yield server
+    server.stop()
+    assert not server.running()
+
+
+def _open(browser: Any, url: str) -> Any:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(url, timeout=RENDER_TIMEOUT_MS)
+    page.wait_for_selector(".coprod-statement-board .card", timeout=RENDER_TIMEOUT_MS)
+    page.wait_for_selector(
+        ".coprod-opinion-map .js-plotly-plot .scatterlayer", timeout=RENDER_TIMEOUT_MS
+    )
+    page.errors = errors  # type: ignore[attr-defined]
+    return page
+
+
+def test_voila_report_renders_vtaiwan(browser: Any, vtaiwan_server: Any) -> None:
+    from coprod_analytics import load_inquiry
+    from coprod_analytics.consensus import opinion_groups
+
+    inq = load_inquiry(require_shared("polis", "vtaiwan.uberx"))
+    k = opinion_groups(inq, seed=0).k
+    page = _open(browser, vtaiwan_server.url)
+    try:
+        assert "UberX" in page.locator(".coprod-header h2").inner_text()
+        # the opinion map: one legend entry and one button per group (plus "Everyone")
+        legend = page.locator(".coprod-opinion-map .legend .legendtext").all_text_contents()
+        assert sum(1 for t in legend if t.strip().startswith("Group ")) == k
+        buttons = page.locator(".coprod-group-buttons button").all_inner_texts()
+        assert [b.strip() for b in buttons] == ["Everyone"] + [
+            f"Group {chr(65 + g)}" for g in range(k)
+        ]
+        assert page.locator(".coprod-opinion-map .scatterlayer .trace").count() >= k
+        # attribution of the Pol.is open data is on the page
+        assert "Computational Democracy Project" in page.locator(".coprod-footer").inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "voila-report-vtaiwan.png"), full_page=True)
+        assert (ARTIFACTS / "voila-report-vtaiwan.png").stat().st_size > 10_000
+    finally:
+        page.close()
+
+
+def test_selecting_a_group_changes_the_board(browser: Any, vtaiwan_server: Any) -> None:
+    page = _open(browser, vtaiwan_server.url)
+    try:
+        title = page.locator(".coprod-board-title")
+        cards = page.locator(".coprod-board-cards .card")
+        before_title = title.inner_text()
+        before_ids = [c.get_attribute("data-statement-id") for c in cards.all()]
+        page.locator(".coprod-group-buttons button", has_text="Group B").click()
+        page.wait_for_function(
+            "document.querySelector('.coprod-board-title').innerText.includes('Group B')",
+            timeout=60_000,
+        )
+        after_ids = [c.get_attribute("data-statement-id") for c in cards.all()]
+        assert "What sets Group B apart" in title.inner_text()
+        assert title.inner_text() != before_title
+        assert after_ids and after_ids != before_ids
+        # the selected group's bar row is emphasised on every card
+        assert page.locator(".coprod-board-cards .row.sel").count() == len(after_ids)
+        # the filter box narrows the board
+        page.locator(".coprod-statement-board input[type=text]").fill("zzzz-no-such-text")
+        page.wait_for_function(
+            "document.querySelector('.coprod-board-cards').innerText.includes('No statement matches')",
+            timeout=60_000,
+        )
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "voila-report-group-b.png"))
+    finally:
+        page.close()
+
+
+def test_hostile_statement_shows_as_text_in_voila(browser: Any, tmp_path_factory: Any) -> None:
+    from test_widgets_state import evil_inquiry
+
+    from coprod_analytics.io.parquet import write_parquet
+
+    _need_browser()
+    src = write_parquet(evil_inquiry(), tmp_path_factory.mktemp("evil") / "inq")
+    server = _serve(src)
+    try:
+        page = browser.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(server.url, timeout=RENDER_TIMEOUT_MS)
+        page.wait_for_selector(".coprod-statement-board .card", timeout=RENDER_TIMEOUT_MS)
+        page.locator(".coprod-statement-board select").first.select_option(label="All statements")
+        page.wait_for_function(
+            "document.querySelector('.coprod-board-cards').innerText.includes('<script>')",
+            timeout=60_000,
+        )
+        text = page.locator(".coprod-board-cards").inner_text()
+        assert '<script>alert("x")</script><img src=x onerror="alert(1)">' in text
+        assert page.locator(".coprod-board-cards script").count() == 0
+        assert page.locator(".coprod-board-cards img").count() == 0
+        assert "<b>Title</b>" in page.locator(".coprod-header h2").inner_text()
+        page.wait_for_timeout(500)
+        assert dialogs == []
+        page.close()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def static_report(tmp_path_factory: Any) -> Path:
+    from coprod_widgets.report import write_report
+    from test_widgets_state import evil_inquiry
+
+    out = tmp_path_factory.mktemp("static")
+    write_report(out / "vtaiwan.html", require_shared("polis", "vtaiwan.uberx"), seed=0)
+    write_report(out / "evil.html", evil_inquiry(), seed=0, min_cell=0)
+    return out
+
+
+def _offline_page(browser: Any) -> tuple[Any, Any, list[str]]:
+    ctx = browser.new_context(offline=True)
+    requested: list[str] = []
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith("file://"):
+            r.continue_()
+        else:
+            requested.append(r.request.url)
+            r.abort()
+
+    ctx.route("**/*", route)
+    return ctx, ctx.new_page(), requested
+
+
+def test_static_report_renders_offline(browser: Any, static_report: Path) -> None:
+    ctx, page, requested = _offline_page(browser)
+    try:
+        page.goto((static_report / "vtaiwan.html").as_uri())
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+        plots = page.locator(".js-plotly-plot")
+        assert plots.count() >= 2
+        for i in range(plots.count()):
+            assert plots.nth(i).locator("svg.main-svg").count() >= 1
+        assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 2
+        assert "sub-licensed under CC BY 4.0" in page.inner_text("#provenance")
+        assert requested == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "static-report-vtaiwan.png"))
+    finally:
+        ctx.close()
+
+
+def test_static_report_shows_hostile_text_as_text(browser: Any, static_report: Path) -> None:
+    ctx, page, _ = _offline_page(browser)
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        page.goto((static_report / "evil.html").as_uri())
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+        text = page.inner_text("#statements")
+        assert '<script>alert("x")</script>' in text
+        assert page.locator("#statements img").count() == 0
+        assert page.locator("#statements script").count() == 0
+        assert dialogs == []
+    finally:
+        ctx.close()
