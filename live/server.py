@@ -37,6 +37,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import queue
 import random
 import re
@@ -134,6 +135,8 @@ class _Writer(threading.Thread):
             queue.SimpleQueue()
         )
         self.batches = 0
+        # events per transaction at most (1 = no group commit: the benchmark's baseline)
+        self.max_batch = max(1, int(os.environ.get("COPROD_LIVE_MAX_BATCH", "1000")))
 
     def submit(self, event: NewEvent) -> asyncio.Future[int | None]:
         fut: asyncio.Future[int | None] = self.loop.create_future()
@@ -150,7 +153,7 @@ class _Writer(threading.Thread):
             if item is None:
                 break
             batch = [item]
-            while len(batch) < 1000:
+            while len(batch) < self.max_batch:
                 try:
                     nxt = self.q.get_nowait()
                 except queue.Empty:

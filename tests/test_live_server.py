@@ -20,11 +20,11 @@ from typing import Any
 
 import polars as pl
 import pytest
+from coprod_live.loadtest import LoadResult, check_loopback, run_load
+from coprod_live.tokens import make_token
 
 from coprod_analytics.errors import CoprodError
 from coprod_analytics.session import SessionStore, read_events, read_session
-from coprod_live.loadtest import LoadResult, check_loopback, run_load
-from coprod_live.tokens import make_token
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -291,7 +291,7 @@ def test_rate_limit_per_token(server: Server) -> None:
     statuses = [server.call("GET", "/api/next", token=token) for _ in range(60)]
     limited = [s for s in statuses if s[0] == 429]
     assert limited, "60 requests in a burst were never rate limited"
-    status, err, headers = limited[0]
+    _, err, headers = limited[0]
     assert err["code"] == "rate_limited" and int(headers["retry-after"]) >= 1
     # another participant is not affected
     _, other = _join(server)

@@ -23,7 +23,7 @@ from coprod_analytics.session import (
     read_events,
     read_session,
 )
-from coprod_analytics.session.schema import MIGRATIONS, migrate
+from coprod_analytics.session.schema import migrate
 from coprod_analytics.simulate import simulate_inquiry
 
 
