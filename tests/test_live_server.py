@@ -52,7 +52,7 @@ class Server:
         )
         assert self.proc.stdout is not None
         deadline = time.monotonic() + 60
-        lines = []
+        lines: list[str] = []
         while time.monotonic() < deadline:
             line = self.proc.stdout.readline()
             if not line:
