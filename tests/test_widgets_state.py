@@ -202,7 +202,7 @@ def test_stability_view_degrades_when_not_computed(state: ConsensusState) -> Non
 
 def test_every_chart_has_a_text_alternative(evil_dashboard: ConsensusDashboard) -> None:
     html_values = [evil_dashboard.opinion_map.alt.value] + [
-        c.value for c in evil_dashboard.stability.children if hasattr(c, "value")
+        c.value for c in evil_dashboard.build_stability().children if hasattr(c, "value")
     ]
     alts = [v for v in html_values if "<details" in v]
     assert len(alts) >= 2
@@ -255,6 +255,9 @@ def test_dashboard_composes_views_without_displaying(capsys: pytest.CaptureFixtu
         "fingerprint" in dash.footer.value and dash.state.inquiry.fingerprint in dash.footer.value
     )
     assert "Small cells suppressed" in dash.footer.value
+    assert dash.stability is None  # folded away: built when opened
+    dash._stability_box.selected_index = 0
+    assert dash.stability is not None and dash._stability_box.children == (dash.stability,)
     again = ConsensusDashboard(dash.state)
     assert again.state is dash.state
 

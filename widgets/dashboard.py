@@ -36,7 +36,8 @@ class ConsensusDashboard(widgets.VBox):
     state : ConsensusState
     opinion_map : OpinionMap
     board : StatementBoard
-    stability : StabilityView
+    stability : StabilityView or None
+        Built when its section is first opened (or by :meth:`build_stability`).
 
     Examples
     --------
@@ -65,7 +66,8 @@ class ConsensusDashboard(widgets.VBox):
         self.first_look = widgets.HTML(self._first_look_html())
         self.opinion_map = OpinionMap(state, layout=widgets.Layout(flex="1 1 520px"))
         self.board = StatementBoard(state, layout=widgets.Layout(flex="1 1 520px"))
-        self.stability = StabilityView(state)
+        # built when first opened (it is folded away, and the first page should be quick)
+        self.stability: StabilityView | None = None
         self.footer = widgets.HTML(footer_html(state))
         self.footer.add_class("coprod-footer")
         first_look = widgets.Accordion(
@@ -73,8 +75,11 @@ class ConsensusDashboard(widgets.VBox):
             titles=("First look: where the room agrees, what it rejects, what divides it",),
         )
         stability = widgets.Accordion(
-            [self.stability], titles=("How sure is the split? (group stability)",)
+            [widgets.VBox([])], titles=("How sure is the split? (group stability)",)
         )
+        stability.selected_index = None
+        stability.observe(self._open_stability, names="selected_index")
+        self._stability_box = stability
         main = widgets.HBox(
             [self.opinion_map, self.board],
             layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start", width="100%"),
@@ -100,6 +105,17 @@ class ConsensusDashboard(widgets.VBox):
             )
             + "</div>"
         )
+
+    def build_stability(self) -> StabilityView:
+        """The stability view (built on first use)."""
+        if self.stability is None:
+            self.stability = StabilityView(self.state)
+            self._stability_box.children = (self.stability,)
+        return self.stability
+
+    def _open_stability(self, change: Any) -> None:
+        if change["new"] == 0:
+            self.build_stability()
 
     def _on_result(self, change: Any) -> None:
         self.header.value = header_html(self.state)

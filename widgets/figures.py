@@ -47,7 +47,7 @@ def opinion_map_figure(state: ConsensusState, *, height: int = 460) -> go.Figure
     """Participants as points coloured by group (one trace per group, then the people
     not clustered), plus the statements when ``state.show_statements``.
 
-    Each trace's ``customdata`` holds the group id first, so a click tells the group.
+    Each group trace's ``meta`` holds its group id, so a click tells the group.
     """
     import plotly.graph_objects as go
 
@@ -59,13 +59,12 @@ def opinion_map_figure(state: ConsensusState, *, height: int = 460) -> go.Figure
     if rest.height:
         fig.add_trace(
             go.Scatter(
-                x=rest.get_column("x").to_list(),
-                y=rest.get_column("y").to_list(),
+                x=rest.get_column("x").round(4).to_list(),
+                y=rest.get_column("y").round(4).to_list(),
                 mode="markers",
                 name=f"Not clustered ({rest.height}, too few votes)",
                 marker={"color": UNCLUSTERED, "size": 4, "opacity": 0.35},
-                customdata=[[-1, "Not clustered (too few votes)", ""]] * rest.height,
-                hovertemplate="%{customdata[1]}<extra></extra>",
+                hovertemplate="Not clustered (too few votes)<extra></extra>",
                 meta={"group": None},
             )
         )
@@ -73,15 +72,22 @@ def opinion_map_figure(state: ConsensusState, *, height: int = 460) -> go.Figure
         g = row["group"]
         members = people.filter(pl.col("group") == g)
         conf = members.get_column("confidence")
-        conf_txt = ["not computed" if c is None else f"{100 * c:.0f}%" for c in conf.to_list()]
         size_txt = f"fewer than {state.min_cell}" if row["size"] is None else str(row["size"])
         dim = selected is not None and selected != g
+        label = row["label"]
+        if conf.null_count() == conf.len():
+            # nothing per point to show: keep the widget's payload small
+            custom = None
+            hover = f"{label}<br>membership confidence: not computed<extra></extra>"
+        else:
+            custom = [["–" if c is None else f"{100 * c:.0f}%"] for c in conf.to_list()]
+            hover = f"{label}<br>membership confidence: %{{customdata[0]}}<extra></extra>"
         fig.add_trace(
             go.Scatter(
-                x=members.get_column("x").to_list(),
-                y=members.get_column("y").to_list(),
+                x=members.get_column("x").round(4).to_list(),
+                y=members.get_column("y").round(4).to_list(),
                 mode="markers",
-                name=f"{row['label']} ({size_txt})",
+                name=f"{label} ({size_txt})",
                 legendgroup=f"group{g}",
                 marker={
                     "color": group_colour(g),
@@ -89,10 +95,8 @@ def opinion_map_figure(state: ConsensusState, *, height: int = 460) -> go.Figure
                     "opacity": 0.15 if dim else 0.8,
                     "line": {"width": 0.5, "color": "white"},
                 },
-                customdata=[[g, row["label"], c] for c in conf_txt],
-                hovertemplate=(
-                    "%{customdata[1]}<br>membership confidence: %{customdata[2]}<extra></extra>"
-                ),
+                customdata=custom,
+                hovertemplate=hover,
                 meta={"group": g},
             )
         )
