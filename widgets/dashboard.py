@@ -84,8 +84,13 @@ class ConsensusDashboard(widgets.VBox):
             [self.opinion_map, self.board],
             layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start", width="100%"),
         )
+        self.panels: dict[str, Any] = {}
+        self._panel_box: dict[str, Any] = {}
+        extra = self._panel_boxes(state)
         state.observe(self._on_result, names=["result", "min_cell"])
-        super().__init__([widgets.HTML(CSS), self.header, first_look, main, stability, self.footer])
+        super().__init__(
+            [widgets.HTML(CSS), self.header, first_look, main, stability, *extra, self.footer]
+        )
         self.add_class("coprod-dashboard")
 
     def _first_look_html(self) -> str:
@@ -105,6 +110,40 @@ class ConsensusDashboard(widgets.VBox):
             )
             + "</div>"
         )
+
+    def _panel_boxes(self, state: ConsensusState) -> list[widgets.Accordion]:
+        """One folded accordion per registered panel that applies to this inquiry."""
+        from coprod_widgets.panels import registered_panels
+
+        inquiry = state.inquiry
+        boxes = []
+        for panel in registered_panels():
+            if inquiry is None or not panel.applies(inquiry):
+                continue
+            box = widgets.Accordion([widgets.VBox([])], titles=(panel.title,))
+            box.selected_index = None
+
+            def _open(change: Any, panel: Any = panel, box: Any = box) -> None:
+                if change["new"] == 0:
+                    self.build_panel(panel.key, box=box)
+
+            box.observe(_open, names="selected_index")
+            self._panel_box[panel.key] = box
+            boxes.append(box)
+        return boxes
+
+    def build_panel(self, key: str, *, box: Any = None) -> Any:
+        """The widget of a registered panel (built on first use)."""
+        from coprod_widgets.panels import registered_panels
+
+        if key not in self.panels:
+            panel = {p.key: p for p in registered_panels()}[key]
+            widget = panel.build(self.state.inquiry, min_cell=self.state.min_cell)
+            self.panels[key] = widget
+            target = box if box is not None else self._panel_box.get(key)
+            if target is not None:
+                target.children = (widget,)
+        return self.panels[key]
 
     def build_stability(self) -> StabilityView:
         """The stability view (built on first use)."""

@@ -1,0 +1,45 @@
+"""Dashboard panels: shown only when the inquiry has their data, built only when opened."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+from coprod_widgets import ConsensusDashboard
+from coprod_widgets.panels import Panel, register_panel, registered_panels
+
+from coprod_analytics import Inquiry, sample_inquiry
+
+
+def test_panels_apply_fold_and_build_lazily():
+    built: list[int] = []
+
+    def build(inquiry: Inquiry, *, min_cell: int) -> widgets.Widget:
+        built.append(min_cell)
+        return widgets.HTML(f"{inquiry.tables['estimates'].height} estimates")
+
+    panel = register_panel(
+        Panel("test-estimates", "Estimates (test)", 999, lambda i: "estimates" in i.tables, build)
+    )
+    try:
+        dash = ConsensusDashboard(sample_inquiry(), min_cell=5)
+        titles = [c.get_title(0) for c in dash.children if isinstance(c, widgets.Accordion)]
+        assert "Estimates (test)" in titles
+        assert built == []  # folded: not built yet
+        box = next(
+            c
+            for c in dash.children
+            if isinstance(c, widgets.Accordion) and c.get_title(0) == "Estimates (test)"
+        )
+        box.selected_index = 0  # the user opens it
+        assert built == [5]
+        assert "1000 estimates" in dash.panels["test-estimates"].value
+        # an inquiry without estimates does not show the panel
+        plain = ConsensusDashboard(
+            Inquiry({"participant_id": [1, 2], "statement_id": [1, 1], "vote": [1, -1]})
+        )
+        titles = [c.get_title(0) for c in plain.children if isinstance(c, widgets.Accordion)]
+        assert "Estimates (test)" not in titles
+        assert panel in registered_panels()
+    finally:
+        from coprod_widgets import panels
+
+        panels._REGISTRY.pop("test-estimates", None)
