@@ -35,7 +35,15 @@ import polars as pl
 
 from coprod_analytics.errors import ValidationError
 
-__all__ = ["INPUT_KINDS", "INPUT_SCHEMAS", "InputSchema", "describe_inputs", "validate_input"]
+__all__ = [
+    "INPUT_KINDS",
+    "INPUT_SCHEMAS",
+    "SCHEMA_MODULES",
+    "InputSchema",
+    "describe_inputs",
+    "register_input_schema",
+    "validate_input",
+]
 
 
 @dataclass(frozen=True)
@@ -190,6 +198,24 @@ INPUT_SCHEMAS: dict[str, InputSchema] = {
 #: Kinds of participant responses (as opposed to descriptive tables like ``questions``).
 INPUT_KINDS = ("estimates", "probabilities", "choices", "predictions", "ratings", "evidence")
 
+#: Modules that register further input schemas (with :func:`register_input_schema`) when
+#: imported; they are imported the first time an unknown table name is validated. Keep
+#: their top-level imports light (numpy and polars only).
+SCHEMA_MODULES: list[str] = []
+
+
+def register_input_schema(schema: InputSchema) -> InputSchema:
+    """Add (or replace) the schema of an input table kind."""
+    INPUT_SCHEMAS[schema.name] = schema
+    return schema
+
+
+def _load_schema_modules() -> None:
+    import importlib
+
+    for module in SCHEMA_MODULES:
+        importlib.import_module(module)
+
 
 def _first(mask: pl.Series) -> int:
     return int(mask.arg_true()[0]) + 1
@@ -266,6 +292,8 @@ def validate_input(name: str, data: Any) -> pl.DataFrame:
     from coprod_analytics.inquiry import as_polars
 
     df = as_polars(data, name=name)
+    if name not in INPUT_SCHEMAS:
+        _load_schema_modules()
     schema = INPUT_SCHEMAS.get(name)
     if schema is None:
         return df
