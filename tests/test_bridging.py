@@ -6,8 +6,6 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from coprod_analytics.consensus.bridging import bridging_scores
 from coprod_analytics.consensus.matrix import vote_matrix
@@ -83,7 +81,11 @@ def test_matches_independent_lbfgs_optimum() -> None:
     rng = np.random.default_rng(1)
     x0 = np.concatenate([np.zeros(1 + n_u + n_n), rng.normal(0, 0.1, n_u + n_n)])
     res = minimize(
-        _objective, x0, args=(u, n, r), jac=True, method="L-BFGS-B",
+        _objective,
+        x0,
+        args=(u, n, r),
+        jac=True,
+        method="L-BFGS-B",
         options={"maxiter": 50_000, "ftol": 1e-15, "gtol": 1e-10},
     )
     i_n = res.x[1 + n_u : 1 + n_u + n_n]
@@ -133,47 +135,34 @@ def test_passes_ignored_by_default_and_rated_on_request() -> None:
     assert half["bridging"][2] < ref["bridging"][2]
 
 
-@settings(max_examples=30, deadline=None)
-@given(
-    votes=st.lists(
-        st.tuples(st.integers(0, 7), st.integers(0, 4), st.sampled_from([-1, 0, 1])),
-        min_size=3,
-        max_size=40,
-        unique_by=lambda t: (t[0], t[1]),
-    ),
-    perm_seed=st.integers(0, 1000),
-)
-def test_participant_relabelling_changes_nothing(votes, perm_seed) -> None:  # type: ignore[no-untyped-def]
-    pid, sid, v = map(list, zip(*votes, strict=True))
-    perm = np.random.default_rng(perm_seed).permutation(8)
-    a = bridging_scores(
-        vote_matrix(Inquiry(votes={"participant_id": pid, "statement_id": sid, "vote": v})),
-        tol=1e-8,
-        n_init=6,
-    )
-    relabelled = [int(perm[p]) for p in pid]
-    order = np.argsort(relabelled, kind="stable")
-    b = bridging_scores(
-        vote_matrix(
-            Inquiry(
-                votes={
-                    "participant_id": [relabelled[i] for i in order],
-                    "statement_id": [sid[i] for i in order],
-                    "vote": [v[i] for i in order],
-                }
-            )
-        ),
-        tol=1e-8,
-        n_init=6,
-    )
-    a = a.sort("statement_id")
-    b = b.sort("statement_id")
+def test_participant_order_changes_nothing() -> None:
+    inq = simulate_inquiry(80, 20, n_groups=2, separation=3.0, seed=9)
+    votes = inq.votes.select("participant_id", "statement_id", "vote")
+    a = bridging_scores(vote_matrix(Inquiry(votes=votes)))
+    perm = np.random.default_rng(0).permutation(votes.height)
+    shuffled = votes[perm].with_columns((999 - pl.col("participant_id")).alias("participant_id"))
+    b = bridging_scores(vote_matrix(Inquiry(votes=shuffled)))
+    a, b = a.sort("statement_id"), b.sort("statement_id")
     assert a["n_votes"].to_list() == b["n_votes"].to_list()
-    np.testing.assert_allclose(
-        a["bridging"].fill_null(np.nan).to_numpy(),
-        b["bridging"].fill_null(np.nan).to_numpy(),
-        atol=1e-3,
-    )
+    np.testing.assert_allclose(a["bridging"].to_numpy(), b["bridging"].to_numpy(), atol=1e-5)
+
+
+def test_several_starts_keep_the_lowest_local_minimum() -> None:
+    # 15 votes, 8 participants: this tiny problem has two local minima (penalised loss 0.2387
+    # and the global 0.1769, checked with independent starts); one start can land in either
+    votes = [(1, 0, 0), (0, 4, 1), (0, 3, -1), (5, 0, -1), (1, 3, -1), (2, 0, 0), (0, 1, -1),
+             (0, 0, -1), (3, 0, 1), (4, 0, -1), (0, 2, -1), (1, 1, -1), (2, 3, 1),
+             (2, 2, -1), (7, 1, 1)]  # fmt: skip
+    pid, sid, v = map(list, zip(*votes, strict=True))
+    m = vote_matrix(Inquiry(votes={"participant_id": pid, "statement_id": sid, "vote": v}))
+    global_min = [0.0799, 0.1087, -0.2965, 0.1318, 0.2181]
+    singles = {
+        tuple(np.round(bridging_scores(m, n_init=1, seed=s)["bridging"].to_numpy(), 4))
+        for s in range(6)
+    }
+    assert len(singles) >= 2  # the local minima are real
+    best = bridging_scores(m, n_init=20, seed=0)["bridging"].to_numpy()
+    np.testing.assert_allclose(best, global_min, atol=2e-4)
 
 
 def test_real_polis_bridging_tracks_group_aware_consensus() -> None:
@@ -195,7 +184,7 @@ def test_parameter_errors() -> None:
     m = vote_matrix(two_camps())
     with pytest.raises(ParameterError, match="'lambda_factor' parameter of bridging_scores"):
         bridging_scores(m, lambda_factor=0)
-    with pytest.raises(ParameterError, match="'pass_rating' parameter .* None or a number"):
+    with pytest.raises(ParameterError, match=r"'pass_rating' parameter .* None or a number"):
         bridging_scores(m, pass_rating=2)
-    with pytest.raises(ParameterError, match="'matrix' parameter .* a VoteMatrix"):
+    with pytest.raises(ParameterError, match=r"'matrix' parameter .* a VoteMatrix"):
         bridging_scores("votes")  # type: ignore[arg-type]

@@ -52,9 +52,7 @@ def _as_groups(groups: Any, n_rows: int, func: str) -> np.ndarray:
             column="groups",
         )
     if arr.size and not np.issubdtype(arr.dtype, np.integer):
-        if np.issubdtype(arr.dtype, np.floating) and np.all(
-            np.isnan(arr) | (arr == np.round(arr))
-        ):
+        if np.issubdtype(arr.dtype, np.floating) and np.all(np.isnan(arr) | (arr == np.round(arr))):
             arr = np.where(np.isnan(arr), -1, arr)
         else:
             raise ValidationError(
@@ -187,7 +185,10 @@ def bootstrap_group_rates(
         n_boot,
     )
     check_param(
-        isinstance(alpha, (int, float)) and 0 < alpha < 1, "alpha", func, "a float in (0, 1)",
+        isinstance(alpha, (int, float)) and 0 < alpha < 1,
+        "alpha",
+        func,
+        "a float in (0, 1)",
         alpha,
     )
     check_param(progress is None or callable(progress), "progress", func, "a callable", progress)
