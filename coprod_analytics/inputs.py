@@ -201,7 +201,9 @@ INPUT_KINDS = ("estimates", "probabilities", "choices", "predictions", "ratings"
 #: Modules that register further input schemas (with :func:`register_input_schema`) when
 #: imported; they are imported the first time an unknown table name is validated. Keep
 #: their top-level imports light (numpy and polars only).
-SCHEMA_MODULES: list[str] = []
+SCHEMA_MODULES: list[str] = [
+    "coprod_analytics.deliberation.inputs",
+]
 
 
 def register_input_schema(schema: InputSchema) -> InputSchema:

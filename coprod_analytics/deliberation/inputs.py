@@ -1,0 +1,118 @@
+"""Input tables of deliberation change, Q-methodology and representativeness.
+
+Registers these kinds with :func:`coprod_analytics.inputs.register_input_schema`, so an
+:class:`~coprod_analytics.Inquiry` can hold them in ``inquiry.tables`` (and a folder with
+``<kind>.csv`` files loads them):
+
+==================  =========================================================================
+table               columns (optional ones in brackets)
+==================  =========================================================================
+``panel``           participant_id, item, wave (e.g. "pre"/"post"), value, [weight], [arm]
+                    (and any participant attribute columns, e.g. opinion_group, age_band);
+                    the input of :func:`~coprod_analytics.deliberation.paired_shift`
+``qsorts``          participant_id (the Q-sort), statement_id, score (long form of the
+                    statements x Q-sorts table of :func:`~coprod_analytics.deliberation.q_method`)
+``considerations``  participant_id, consideration, rating, [group], [wave] (DRI)
+``preferences``     participant_id, option, rank, [wave] (DRI)
+``population``      attribute, category, share (reference population: shares or counts)
+==================  =========================================================================
+
+Only numpy and polars are imported here (the module is imported by ``validate_input``).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from coprod_analytics.inputs import InputSchema, register_input_schema
+
+__all__ = ["DELIBERATION_SCHEMAS", "qsorts_wide"]
+
+DELIBERATION_SCHEMAS: tuple[InputSchema, ...] = (
+    InputSchema(
+        "panel",
+        ("participant_id", "item", "wave", "value"),
+        ("weight", "arm"),
+        {
+            "participant_id": "id",
+            "item": "id",
+            "wave": "text",
+            "value": "float",
+            "weight": "float",
+            "arm": "text",
+        },
+        ranges={"weight": (0.0, None)},
+        unique=("participant_id", "item", "wave"),
+        description="pre/post panel answers (deliberation change)",
+        item="item",
+    ),
+    InputSchema(
+        "qsorts",
+        ("participant_id", "statement_id", "score"),
+        (),
+        {"participant_id": "id", "statement_id": "id", "score": "float"},
+        unique=("participant_id", "statement_id"),
+        description="Q-sorts (one score per Q-sort and statement)",
+        item="statement_id",
+    ),
+    InputSchema(
+        "considerations",
+        ("participant_id", "consideration", "rating"),
+        ("group", "wave"),
+        {
+            "participant_id": "id",
+            "consideration": "id",
+            "rating": "float",
+            "group": "text",
+            "wave": "text",
+        },
+        unique=("participant_id", "consideration", "wave"),
+        description="consideration ratings (Deliberative Reason Index)",
+        item="consideration",
+    ),
+    InputSchema(
+        "preferences",
+        ("participant_id", "option", "rank"),
+        ("wave",),
+        {"participant_id": "id", "option": "id", "rank": "float", "wave": "text"},
+        unique=("participant_id", "option", "wave"),
+        description="preference ranks of policy options (Deliberative Reason Index)",
+        item="option",
+    ),
+    InputSchema(
+        "population",
+        ("attribute", "category", "share"),
+        (),
+        {"attribute": "text", "category": "text", "share": "float"},
+        ranges={"share": (0.0, None)},
+        unique=("attribute", "category"),
+        description="reference population shares (or counts) per attribute category",
+    ),
+)
+
+for _schema in DELIBERATION_SCHEMAS:
+    register_input_schema(_schema)
+
+
+def qsorts_wide(qsorts: pl.DataFrame) -> pl.DataFrame:
+    """The long ``qsorts`` table as the statements x Q-sorts table of ``q_method``.
+
+    Columns: ``statement`` then one column per Q-sort (named by its participant id, in order
+    of first appearance); rows in order of first appearance of the statements.
+
+    Examples
+    --------
+    >>> long = pl.DataFrame({"participant_id": [1, 1, 2, 2], "statement_id": ["a", "b"] * 2,
+    ...                      "score": [1.0, -1.0, -1.0, 1.0]})
+    >>> qsorts_wide(long).rows()
+    [('a', 1.0, -1.0), ('b', -1.0, 1.0)]
+    """
+    frame = qsorts.with_columns(
+        pl.col("participant_id").cast(pl.String), pl.col("statement_id").cast(pl.String)
+    )
+    order = frame.get_column("statement_id").unique(maintain_order=True)
+    wide = frame.pivot(
+        on="participant_id", index="statement_id", values="score", aggregate_function="first"
+    )
+    wide = pl.DataFrame({"statement_id": order}).join(wide, on="statement_id", how="left")
+    return wide.rename({"statement_id": "statement"})
