@@ -19,7 +19,9 @@ from coprod_analytics.inquiry import Inquiry
 __all__ = ["PANEL_MODULES", "Panel", "register_panel", "registered_panels"]
 
 #: Modules that register panels when imported (one line per capability).
-PANEL_MODULES: list[str] = []
+PANEL_MODULES: list[str] = [
+    "coprod_widgets.deliberation",
+]
 
 
 @dataclass(frozen=True)

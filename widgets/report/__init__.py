@@ -28,3 +28,5 @@ __all__ = [
     "unregister_section",
     "write_report",
 ]
+
+import coprod_widgets.report.deliberation  # noqa: F401  (registers its sections)
