@@ -264,7 +264,7 @@ def q_html(state: QMethodState) -> str:
         "<p class='muted'>Stars: significance of z-score differences (* p < .05, ** p < .01, "
         "*** p < .001, 6* p < 1e-6; standard error of differences as R qmethod).</p>",
     ]
-    parts += [f"<p class='muted'>Note: {esc(n)}</p>" for n in state.result.notes]
+    parts += [f"<p class='muted'>Note: {esc(n)}</p>" for n in state.notes()]
     return '<div class="coprod">' + "".join(parts) + "</div>"
 
 

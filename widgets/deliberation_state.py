@@ -502,6 +502,22 @@ class QMethodState(t.HasTraits):
             .sort("zscore", descending=True)
         )
 
+    def notes(self) -> list[str]:
+        """The core's notes, with Q-sort ids replaced by their pseudonyms when pseudonymised."""
+        notes = [str(n) for n in self.result.notes]
+        if not self.pseudonymise:
+            return notes
+        import re
+
+        ids = [str(v) for v in self.result.loadings["qsort"].to_list()]
+        names = pseudonyms(ids, prefix="Q-sort ")
+        pattern = re.compile(
+            r"(?<![\w-])("
+            + "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))
+            + r")(?![\w-])"
+        )
+        return [pattern.sub(lambda m: names[m.group(1)], n) for n in notes]
+
     def consensus_statements(self) -> list[str]:
         """Statements no pair of factors rates significantly differently."""
         return [str(s) for s in self.result.consensus]
