@@ -21,6 +21,7 @@ __all__ = ["PANEL_MODULES", "Panel", "register_panel", "registered_panels"]
 #: Modules that register panels when imported (one line per capability).
 PANEL_MODULES: list[str] = [
     "coprod_widgets.deliberation",
+    "coprod_widgets.crowd_views",
 ]
 
 

@@ -29,4 +29,5 @@ __all__ = [
     "write_report",
 ]
 
+import coprod_widgets.report.crowd_sections  # registers its sections
 import coprod_widgets.report.deliberation  # noqa: F401  (registers its sections)
