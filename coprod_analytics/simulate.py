@@ -585,10 +585,12 @@ def simulate_inputs(
             "answer": np.array(options, dtype=object)[pick].tolist(),
         }
     )
-    # people over-predict their own answer (false-consensus), so the surprisingly-popular
-    # answer is the one more common than people expect
-    pred = np.full((m, len(options)), 1.0) + rng.gamma(2.0, 1.0, (m, len(options)))
-    pred[np.arange(m), pick] += 3.0
+    # everyone expects "better buses" to be the popular answer (conventional wisdom) and
+    # over-predicts their own answer (false consensus): so the surprisingly-popular answer
+    # (more common than people expect) is not the most common one
+    expected = np.array([0.12, 0.55, 0.18, 0.15])[: len(options)]
+    pred = expected[None, :] + rng.gamma(2.0, 0.02, (m, len(options)))
+    pred[np.arange(m), pick] += 0.15
     pred /= pred.sum(axis=1, keepdims=True)
     predictions = pl.DataFrame(
         {
