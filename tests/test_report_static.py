@@ -39,12 +39,21 @@ def test_report_is_self_contained(sample_page: str) -> None:
     assert scripts == []
     outside_js = re.sub(r"<script\b.*?</script>", "", sample_page, flags=re.S)
     assert not re.search(r"""(?:src|href)=["']https?://""", outside_js)
-    assert sample_page.count('class="plotly-graph-div"') == 2  # map + silhouette
+    # the consensus sections draw the map and the silhouette chart; the sample's other inputs
+    # (estimates, ratings, evidence) add their own charts
+    consensus = sample_page.split('<section id="stability"')[1].split("</section>")[0]
+    groups = sample_page.split('<section id="opinion-groups"')[1].split("</section>")[0]
+    assert groups.count('class="plotly-graph-div"') == 1  # the opinion map
+    assert consensus.count('class="plotly-graph-div"') == 1  # silhouette per k
+    assert sample_page.count('class="plotly-graph-div"') > 2
 
 
 def test_report_sections_in_order(sample_page: str) -> None:
     ids = re.findall(r'<section id="([^"]+)"', sample_page)
-    assert ids == ["overview", "opinion-groups", "statements", "stability", "provenance"]
+    assert ids[:4] == ["overview", "opinion-groups", "statements", "stability"]
+    assert ids[-1] == "provenance"
+    # the sample inquiry's estimates, ratings and evidence get their sections in between
+    assert set(ids[4:-1]) == {"crowd-estimates", "agreement", "evidence"}
     assert "not computed" in sample_page  # stability absent -> says so
 
 
