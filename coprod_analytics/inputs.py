@@ -203,6 +203,7 @@ INPUT_KINDS = ("estimates", "probabilities", "choices", "predictions", "ratings"
 #: their top-level imports light (numpy and polars only).
 SCHEMA_MODULES: list[str] = [
     "coprod_analytics.deliberation.inputs",
+    "coprod_analytics.io.preference_tables",
 ]
 
 

@@ -61,7 +61,7 @@ class ConsensusDashboard(widgets.VBox):
         else:
             state = ConsensusState(inquiry_or_path, seed=seed, min_cell=min_cell, **options)
         self.state = state
-        self.header = widgets.HTML(header_html(state))
+        self.header = widgets.HTML(self._header_html())
         self.header.add_class("coprod-header")
         self.first_look = widgets.HTML(self._first_look_html())
         self.opinion_map = OpinionMap(state, layout=widgets.Layout(flex="1 1 520px"))
@@ -88,9 +88,11 @@ class ConsensusDashboard(widgets.VBox):
         self._panel_box: dict[str, Any] = {}
         extra = self._panel_boxes(state)
         state.observe(self._on_result, names=["result", "min_cell"])
-        super().__init__(
-            [widgets.HTML(CSS), self.header, first_look, main, stability, *extra, self.footer]
-        )
+        # an inquiry without votes (e.g. a budget or rankings only) shows just its panels
+        consensus = [first_look, main, stability] if state.inquiry.votes.height else []
+        if not consensus and extra:
+            extra[0].selected_index = 0  # nothing else to show: open the first panel
+        super().__init__([widgets.HTML(CSS), self.header, *consensus, *extra, self.footer])
         self.add_class("coprod-dashboard")
 
     def _first_look_html(self) -> str:
@@ -156,7 +158,14 @@ class ConsensusDashboard(widgets.VBox):
         if change["new"] == 0:
             self.build_stability()
 
+    def _header_html(self) -> str:
+        if self.state.inquiry.votes.height == 0:
+            from coprod_widgets.style import esc
+
+            return f'<div class="coprod" role="banner"><h2>{esc(self.state.title)}</h2></div>'
+        return header_html(self.state)
+
     def _on_result(self, change: Any) -> None:
-        self.header.value = header_html(self.state)
+        self.header.value = self._header_html()
         self.first_look.value = self._first_look_html()
         self.footer.value = footer_html(self.state)

@@ -22,6 +22,7 @@ __all__ = ["PANEL_MODULES", "Panel", "register_panel", "registered_panels"]
 PANEL_MODULES: list[str] = [
     "coprod_widgets.deliberation",
     "coprod_widgets.crowd_views",
+    "coprod_widgets.preference_views",
 ]
 
 

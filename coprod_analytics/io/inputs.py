@@ -123,9 +123,12 @@ def read_input_files(
     folder: str | os.PathLike[str], *, encoding: str = "utf-8"
 ) -> dict[str, pl.DataFrame]:
     """Every ``<kind>.csv`` (or ``.parquet``) of a registered kind found in ``folder``."""
+    from coprod_analytics.inputs import _load_schema_modules
+
+    _load_schema_modules()  # kinds registered by other capabilities
     out: dict[str, pl.DataFrame] = {}
     base = Path(folder)
-    for kind in INPUT_SCHEMAS:
+    for kind in list(INPUT_SCHEMAS):
         for suffix in (".csv", ".parquet"):
             f = base / f"{kind}{suffix}"
             if f.exists():

@@ -17,6 +17,7 @@ SUPPORTED_INPUTS = (
     "a folder of input tables (estimates.csv, evidence.csv, ratings.csv, ...)",
     "a long or wide votes file (.csv, .tsv, .parquet)",
     "a live-session database (.db, .sqlite)",
+    "a pabulib budgeting election (.pb) or PrefLib rankings (.soc, .soi, .toc, .toi)",
 )
 
 #: Extra loaders registered by other modules: (predicate, loader, description).
@@ -65,6 +66,10 @@ def load_inquiry(path: str | os.PathLike[str], **options: Any) -> Inquiry:
             + "; or ".join(SUPPORTED_INPUTS + tuple(d for _, _, d in _LOADERS)),
             file=p,
         )
+    if p.suffix.lower() in {".pb", ".soc", ".soi", ".toc", ".toi"}:  # budgets, rankings
+        from coprod_analytics.io.preference_tables import read_preference_inquiry
+
+        return read_preference_inquiry(p)
     if p.suffix.lower() in {".db", ".sqlite", ".sqlite3"}:
         from coprod_analytics.session.store import read_session
 

@@ -31,3 +31,4 @@ __all__ = [
 
 import coprod_widgets.report.crowd_sections  # registers its sections
 import coprod_widgets.report.deliberation  # noqa: F401  (registers its sections)
+import coprod_widgets.report.preference_sections  # noqa: F401  (registers its sections)
