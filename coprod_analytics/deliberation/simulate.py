@@ -212,6 +212,18 @@ def simulate_panel(
     return SimulatedPanel(panel=panel, participants=people, truth=truth, parameters=params)
 
 
+def _opposed_profiles(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Three centred unit profiles: v, -v and one orthogonal to v."""
+    v = rng.normal(size=n)
+    v -= v.mean()
+    v /= np.linalg.norm(v)
+    w = rng.normal(size=n)
+    w -= w.mean()
+    w -= (w @ v) * v
+    w /= np.linalg.norm(w)
+    return np.stack([v, -v, w]) * np.sqrt(n)
+
+
 def simulate_dri_data(
     n_participants: int = 30,
     n_considerations: int = 20,
@@ -227,7 +239,8 @@ def simulate_dri_data(
     Each participant holds one of three value profiles. Their consideration ratings are the
     profile's ratings plus noise; with probability ``coherence`` their preference ranking
     follows their profile (plus noise), otherwise it follows a random other profile. High
-    coherence gives a high DRI; ``coherence=0`` gives preferences unrelated to considerations.
+    coherence gives a DRI well above its permutation baseline; ``coherence=0`` makes
+    everyone prefer what another profile values, which falls below the baseline.
 
     Returns
     -------
@@ -247,8 +260,11 @@ def simulate_dri_data(
     check_param(0 <= coherence <= 1, "coherence", func, "in [0, 1]", coherence)
     rng = np.random.default_rng(seed)
     n_profiles = 3
-    prof_c = rng.normal(size=(n_profiles, n_considerations)) * 1.5
-    prof_p = rng.normal(size=(n_profiles, n_options)) * 1.5
+    # The DRI rewards pairs whose agreement on considerations matches their agreement on
+    # preferences, so both profile sets share one similarity structure: profiles 0 and 1
+    # are opposites and profile 2 is unrelated to both (orthogonal), in either space.
+    prof_c = _opposed_profiles(rng, n_considerations) * 1.5
+    prof_p = _opposed_profiles(rng, n_options) * 1.5
     who = rng.integers(0, n_profiles, size=n_participants)
     follows = rng.random(n_participants) < coherence
     other = (who + rng.integers(1, n_profiles, size=n_participants)) % n_profiles
