@@ -175,3 +175,16 @@ def test_errors() -> None:
         deliberative_reason_index(cons, prefs, n_permutations=-1)
     with pytest.raises(ValidationError, match="no group has two participants"):
         deliberative_reason_index(cons.filter(pl.col("participant_id") == 1), prefs)
+
+
+def test_simulated_coherent_data_scores_above_its_permutation_baseline():
+    from coprod_analytics.deliberation import deliberative_reason_index, simulate_dri_data
+
+    coherent = deliberative_reason_index(
+        *simulate_dri_data(40, 12, 5, coherence=1.0, seed=1), n_permutations=200, seed=0
+    ).groups.row(0, named=True)
+    scrambled = deliberative_reason_index(
+        *simulate_dri_data(40, 12, 5, coherence=0.0, seed=1), n_permutations=200, seed=0
+    ).groups.row(0, named=True)
+    assert coherent["dri"] > coherent["baseline_high"]
+    assert scrambled["dri"] < scrambled["baseline_low"]
