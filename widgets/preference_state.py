@@ -78,6 +78,11 @@ def _suppress(frame: pl.DataFrame, column: str, min_cell: int) -> pl.DataFrame:
     )
 
 
+def _check_min_cell(min_cell: Any, func: str) -> None:
+    ok = isinstance(min_cell, int) and not isinstance(min_cell, bool) and min_cell >= 0
+    check_param(ok, "min_cell", func, "an int >= 0", min_cell)
+
+
 class BudgetState(t.HasTraits):
     """Budgeting rules side by side on one election, with a what-if budget.
 
@@ -147,13 +152,7 @@ class BudgetState(t.HasTraits):
     ) -> None:
         func = "BudgetState"
         check_param(isinstance(inquiry, Inquiry), "inquiry", func, "an Inquiry", inquiry)
-        check_param(
-            isinstance(min_cell, int) and not isinstance(min_cell, bool) and min_cell >= 0,
-            "min_cell",
-            func,
-            "an int >= 0",
-            min_cell,
-        )
+        _check_min_cell(min_cell, func)
         labels = list(BUDGET_RULES) if rules is None else list(rules)
         check_param(
             bool(labels) and all(r in BUDGET_RULES for r in labels),
@@ -444,7 +443,7 @@ class RankingState(t.HasTraits):
     min_cell = t.Int(0)
     rankings = t.Dict()
     bradley_terry = t.Any(None, allow_none=True)
-    next_pairs = t.Any(None, allow_none=True)
+    next_pairs: t.List[dict[str, Any]] = t.List()
     notes = t.List(t.Unicode())
 
     def __init__(
@@ -458,13 +457,7 @@ class RankingState(t.HasTraits):
     ) -> None:
         func = "RankingState"
         check_param(isinstance(inquiry, Inquiry), "inquiry", func, "an Inquiry", inquiry)
-        check_param(
-            isinstance(min_cell, int) and not isinstance(min_cell, bool) and min_cell >= 0,
-            "min_cell",
-            func,
-            "an int >= 0",
-            min_cell,
-        )
+        _check_min_cell(min_cell, func)
         check_param(l2 >= 0, "l2", func, ">= 0", l2)
         check_param(fallback_l2 > 0, "fallback_l2", func, "> 0", fallback_l2)
         super().__init__(inquiry=inquiry, min_cell=min_cell)
@@ -534,7 +527,7 @@ class RankingState(t.HasTraits):
 
         if not self.has_pairwise:
             self.bradley_terry = None
-            self.next_pairs = None
+            self.next_pairs = []
             return
         comps = self.inquiry.tables["pairwise"]
         cols = [c for c in ("winner", "loser", "tie", "weight") if c in comps.columns]
@@ -550,8 +543,8 @@ class RankingState(t.HasTraits):
                 "never won, against the rest), so the plain estimate does not exist; the "
                 f"strengths shown are regularised (L2 penalty {self.fallback_l2:g})."
             )
-        self.bradley_terry = bt
-        self.next_pairs = suggest_next_pair(bt, top=int(self.top_pairs))
+        self.next_pairs = suggest_next_pair(bt, top=int(self.top_pairs)).rows(named=True)
+        self.bradley_terry = bt  # last: views redraw on this change
 
     def _refit(self, change: Any) -> None:
         if self.has_pairwise:
@@ -620,9 +613,9 @@ class RankingState(t.HasTraits):
     def next_pairs_table(self) -> pl.DataFrame:
         """The most informative pairs to ask next: ``item_a``, ``item_b``, ``p_a_wins``,
         ``score``."""
-        if self.next_pairs is None:
+        if not self.next_pairs:
             return pl.DataFrame()
-        return self.next_pairs.select(
+        return pl.DataFrame(self.next_pairs).select(
             pl.col("item_a").cast(pl.String),
             pl.col("item_b").cast(pl.String),
             "p_a_wins",

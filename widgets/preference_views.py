@@ -259,7 +259,7 @@ class RankingBoard(widgets.VBox):
                 self._draw_pairwise()
                 parts += [self.level, self.strengths_figure, self.strengths_alt, self.next_pairs]
                 self.level.observe(self._on_level, names="value")
-                state.observe(self._on_fit, names="next_pairs")
+                state.observe(self._on_fit, names="bradley_terry")
         super().__init__(parts, **kwargs)
         self.add_class("coprod-ranking-board")
 

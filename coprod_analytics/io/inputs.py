@@ -72,7 +72,8 @@ def read_input(
         if path.suffix.lower() in {".parquet", ".pq"}:
             df = pl.read_parquet(path)
         else:
-            df, data = read_csv_table(path, required={}, encoding=encoding)
+            text = {c: pl.String for c, k in schema.kinds.items() if k == "text"}  # keep "01"
+            df, data = read_csv_table(path, required={}, optional=text, encoding=encoding)
     else:
         df = as_polars(source, name=kind)
     if layout == "wide":

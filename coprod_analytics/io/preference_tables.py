@@ -75,7 +75,13 @@ for _schema in (
         "pairwise",
         ("winner", "loser"),
         ("tie", "participant_id", "weight"),
-        {"winner": "id", "loser": "id", "participant_id": "id", "weight": "float"},
+        {
+            "winner": "id",
+            "loser": "id",
+            "tie": "text",  # true/false, yes/no or 1/0, checked when the model is fitted
+            "participant_id": "id",
+            "weight": "float",
+        },
         {"weight": (0.0, None)},
         (),
         "pairwise comparisons (winner, loser, optional tie)",
@@ -91,6 +97,8 @@ for _schema in (
             "votes": "float",
             "score": "float",
             "selected": "int",
+            "category": "text",
+            "target": "text",
         },
         {"cost": (0.0, None), "selected": (0.0, 1.0)},
         ("project_id",),

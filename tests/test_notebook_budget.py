@@ -1,0 +1,21 @@
+"""The participatory-budgeting notebook runs on a real pabulib election (nbclient)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import require_shared
+from test_notebooks import outputs_text, run_notebook
+
+
+@pytest.mark.shared_data
+def test_participatory_budgeting_notebook_runs() -> None:
+    pb = require_shared("pabulib", "poland_krakow_2019_bienczyce.pb")
+    shared = require_shared()
+    nb = run_notebook(
+        "participatory_budgeting.ipynb",
+        {"COPROD_PB_PATH": str(pb), "COPROD_SHARED_DATA": str(shared)},
+    )
+    text = outputs_text(nb)
+    assert "greedy funds but the city did not: ['6']" in text
+    assert "'schulze': ['E']" in text and "'kemeny': ['E']" in text
+    assert "mes+phragmen" in text and "as funded (file)" in text
