@@ -14,9 +14,7 @@ widgets = [
     for name in find_packages(include=["widgets", "widgets.*"])
 ]
 
-live = [
-    "coprod_live" + name[len("live") :] for name in find_packages(include=["live", "live.*"])
-]
+live = ["coprod_live" + name[len("live") :] for name in find_packages(include=["live", "live.*"])]
 
 setup(
     packages=core + widgets + live,

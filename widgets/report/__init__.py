@@ -29,6 +29,7 @@ __all__ = [
     "write_report",
 ]
 
-import coprod_widgets.report.crowd_sections  # registers its sections
-import coprod_widgets.report.deliberation  # noqa: F401  (registers its sections)
-import coprod_widgets.report.preference_sections  # noqa: F401  (registers its sections)
+# each capability's section module registers its sections when imported
+import coprod_widgets.report.crowd_sections
+import coprod_widgets.report.deliberation
+import coprod_widgets.report.preference_sections  # noqa: F401
