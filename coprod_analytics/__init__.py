@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from coprod_analytics.io.parquet import read_parquet, write_parquet
     from coprod_analytics.io.polis import read_polis, write_polis
     from coprod_analytics.io.votes import read_statements, read_votes
+    from coprod_analytics.session import SessionStore, read_session
     from coprod_analytics.simulate import sample_inquiry, simulate_inquiry
 
 #: Public names loaded on first use: name -> module.
@@ -50,6 +51,8 @@ _LAZY: dict[str, str] = {
     "vote_matrix": "coprod_analytics.consensus.matrix",
     "opinion_groups": "coprod_analytics.consensus",
     "read_input": "coprod_analytics.io.inputs",
+    "read_session": "coprod_analytics.session",
+    "SessionStore": "coprod_analytics.session",
 }
 
 _SUBMODULES = {
@@ -69,6 +72,7 @@ _SUBMODULES = {
     "provenance",
     "representation",
     "results",
+    "session",
     "simulate",
 }
 
@@ -76,6 +80,7 @@ __all__ = [
     "CoprodError",
     "Inquiry",
     "ParameterError",
+    "SessionStore",
     "ValidationError",
     "load_inquiry",
     "opinion_groups",
@@ -83,6 +88,7 @@ __all__ = [
     "read_input",
     "read_parquet",
     "read_polis",
+    "read_session",
     "read_statements",
     "read_votes",
     "sample_inquiry",
