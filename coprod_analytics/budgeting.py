@@ -37,6 +37,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
+from coprod_analytics.diversity import gini
 from coprod_analytics.errors import ValidationError, check_param
 from coprod_analytics.io.pabulib import PBElection
 from coprod_analytics.provenance import Provenance, fingerprint_frames
@@ -688,32 +689,6 @@ def run_budget_rule(
 # ---------------------------------------------------------------------------------------
 # analysis
 # ---------------------------------------------------------------------------------------
-def gini(values: np.ndarray | Sequence[float]) -> float:
-    """Gini coefficient of non-negative values (0 = all equal; 0 when all are 0).
-
-    Examples
-    --------
-    >>> gini([1, 1, 1, 1])
-    0.0
-    >>> gini([0, 0, 0, 4])
-    0.75
-    """
-    x = np.sort(np.asarray(values, dtype=np.float64))
-    n = x.size
-    check_param(
-        n > 0 and bool(np.all(x >= 0)),
-        "values",
-        "gini",
-        "a non-empty array of numbers >= 0",
-        f"{n} values, min {x.min() if n else None}",
-    )
-    total = x.sum()
-    if total == 0:
-        return 0.0
-    ranks = np.arange(1, n + 1)
-    return float(2.0 * np.sum(ranks * x) / (n * total) - (n + 1) / n)
-
-
 @dataclass(frozen=True, eq=False)
 class OutcomeAnalysis:
     """How an outcome serves the voters.

@@ -9,34 +9,16 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import polars as pl
 
+from coprod_analytics.diversity import gini
 from coprod_analytics.errors import check_param
 from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.results import frame_to_html
 
-__all__ = ["Overview", "gini", "overview"]
-
-
-def gini(values: Any) -> float:
-    """Gini coefficient of non-negative values (0 = equal, towards 1 = concentrated).
-
-    Examples
-    --------
-    >>> gini([1, 1, 1, 1])
-    0.0
-    >>> round(gini([0, 0, 0, 10]), 3)
-    0.75
-    """
-    x = np.sort(np.asarray(values, dtype=float))
-    n = x.size
-    if n == 0 or x.sum() == 0:
-        return 0.0
-    cum = np.cumsum(x)
-    return float((n + 1 - 2 * (cum / cum[-1]).sum()) / n)
+__all__ = ["Overview", "overview"]
 
 
 def _wilson(k: np.ndarray, n: np.ndarray, z: float = 1.959964) -> tuple[np.ndarray, np.ndarray]:

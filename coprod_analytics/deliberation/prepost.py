@@ -285,6 +285,29 @@ def _participant_attribute(
     )
 
 
+def _with_participant_attributes(
+    panel: pl.DataFrame,
+    by_cols: list[str],
+    *,
+    id_column: str,
+    value_column: str,
+    wave_column: str,
+    pre: Any,
+) -> pl.DataFrame:
+    """Rows with a value, each carrying its participant's ``by`` attributes (as at ``pre``)."""
+    data = panel.drop_nulls(value_column)
+    if not by_cols:
+        return data
+    attrs = data.select(id_column).unique()
+    for col in by_cols:
+        attrs = attrs.join(
+            _participant_attribute(panel, id_column, col, wave_column, pre),
+            on=id_column,
+            how="left",
+        )
+    return data.drop(by_cols).join(attrs, on=id_column, how="left")
+
+
 def _weights_frame(
     panel: pl.DataFrame, id_column: str, weight_column: str, func: str
 ) -> pl.DataFrame:
@@ -788,16 +811,14 @@ def welch_shift(
         post=post,
         extra=by_cols,
     )
-    data = panel.drop_nulls(value_column)
-    if by_cols:
-        attrs = data.select(id_column).unique()
-        for col in by_cols:
-            attrs = attrs.join(
-                _participant_attribute(panel, id_column, col, wave_column, pre),
-                on=id_column,
-                how="left",
-            )
-        data = data.drop(by_cols).join(attrs, on=id_column, how="left")
+    data = _with_participant_attributes(
+        panel,
+        by_cols,
+        id_column=id_column,
+        value_column=value_column,
+        wave_column=wave_column,
+        pre=pre,
+    )
     keys = [item_column, *by_cols]
     rows = []
     for key, sub in _group_iter(data, keys):
@@ -888,16 +909,14 @@ def categorical_shift(
         extra=by_cols,
         numeric_value=False,
     )
-    data = panel.drop_nulls(value_column)
-    if by_cols:
-        attrs = data.select(id_column).unique()
-        for col in by_cols:
-            attrs = attrs.join(
-                _participant_attribute(panel, id_column, col, wave_column, pre),
-                on=id_column,
-                how="left",
-            )
-        data = data.drop(by_cols).join(attrs, on=id_column, how="left")
+    data = _with_participant_attributes(
+        panel,
+        by_cols,
+        id_column=id_column,
+        value_column=value_column,
+        wave_column=wave_column,
+        pre=pre,
+    )
     keys = [item_column, *by_cols]
     rows = []
     rng_seed = np.random.SeedSequence(seed)
