@@ -54,7 +54,10 @@ def test_report_sections_in_order(sample_page: str) -> None:
     assert ids[-1] == "provenance"
     # the sample inquiry's estimates, ratings and evidence get their sections in between
     assert set(ids[4:-1]) == {"crowd-estimates", "agreement", "evidence"}
-    assert "not computed" in sample_page  # stability absent -> says so
+    # built without resampling, the stability section says so (plotly.js, inlined in the
+    # page, happens to contain the words too: look inside the section only)
+    stability = sample_page.split('<section id="stability"')[1].split("</section>")[0]
+    assert "not computed" in stability
 
 
 def test_report_provenance_and_suppression(sample_page: str) -> None:
@@ -130,6 +133,15 @@ def test_export_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "wrote" in capsys.readouterr().out
     page = out.read_text()
     assert "fewer than 3 people" in page
+    # the exported report carries its uncertainty: resampling stability and bootstrap CIs
+    stability = page.split('<section id="stability"')[1].split("</section>")[0]
+    assert "not computed" not in stability
+    assert "the data supports k = 2 groups" in stability
+    assert "&quot;n_boot&quot;: 200, &quot;row_order&quot;" in page  # provenance of opinion_groups
+    fast = tmp_path / "fast.html"
+    assert main(["export", str(src), "-o", str(fast), "--no-stability", "--n-boot", "0"]) == 0
+    quick = fast.read_text().split('<section id="stability"')[1].split("</section>")[0]
+    assert "not computed" in quick
     assert main(["export", str(tmp_path / "missing"), "-o", str(out)]) == 2
     assert "no such file" in capsys.readouterr().err
     assert main(["export", str(src), "-o", str(out), "--min-cell", "-1"]) == 2

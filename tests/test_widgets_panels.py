@@ -43,3 +43,17 @@ def test_panels_apply_fold_and_build_lazily():
         from coprod_widgets import panels
 
         panels._REGISTRY.pop("test-estimates", None)
+
+
+def test_opening_the_stability_section_computes_resampling_stability():
+    from coprod_analytics import sample_inquiry as sample
+
+    dash = ConsensusDashboard(sample())
+    assert dash.state.result.stability is None  # the first page is quick
+    groups_before = dash.state.result.participants.get_column("group").to_list()
+    dash._stability_box.selected_index = 0  # the reader opens "How sure is the split?"
+    assert dash.state.result.stability is not None
+    assert "Resampling verdict" in dash.stability.verdict.value
+    assert dash.state.stability_summary()["per_k"].height >= 2
+    # same seed: the groups (and their colours) did not move
+    assert dash.state.result.participants.get_column("group").to_list() == groups_before

@@ -150,6 +150,12 @@ class ConsensusDashboard(widgets.VBox):
     def build_stability(self) -> StabilityView:
         """The stability view (built on first use)."""
         if self.stability is None:
+            # resampling stability is computed when a reader first asks how sure the split
+            # is, so that the first page stays quick
+            self._stability_box.children = (
+                widgets.HTML("<p>Resampling the participants to see how sure the split is…</p>"),
+            )
+            self.state.compute_stability()
             self.stability = StabilityView(self.state)
             self._stability_box.children = (self.stability,)
         return self.stability

@@ -69,31 +69,13 @@ def wilson_interval(
 
 
 def _per_k_stability(stab: dict[str, Any] | None) -> pl.DataFrame | None:
-    """Stability per k from the core's summary, whichever form it takes (a ``table`` with
-    ``k`` and ``stability`` columns, or a ``scores`` mapping k -> score); None if absent."""
-    if not stab:
+    """Stability per k (``k``, ``stability``, ``pac``, ``supported``) from the core's
+    resampling summary (``OpinionGroups.stability["per_k"]``); None when not computed."""
+    if not stab or not stab.get("per_k"):
         return None
-    table = stab.get("table")
-    if table is not None:
-        try:
-            frame = table if isinstance(table, pl.DataFrame) else pl.DataFrame(table)
-        except (TypeError, ValueError):
-            frame = None
-        if frame is not None and {"k", "stability"} <= set(frame.columns):
-            cols = [c for c in ("k", "stability", "supported") if c in frame.columns]
-            return frame.select(cols).sort("k")
-    scores = stab.get("scores")
-    if isinstance(scores, dict) and scores:
-        try:
-            return pl.DataFrame(
-                {
-                    "k": [int(k) for k in scores],
-                    "stability": [None if v is None else float(v) for v in scores.values()],
-                }
-            ).sort("k")
-        except (TypeError, ValueError):
-            return None
-    return None
+    frame = pl.DataFrame(stab["per_k"])
+    cols = [c for c in ("k", "stability", "pac", "supported") if c in frame.columns]
+    return frame.select(cols).sort("k")
 
 
 class ConsensusState(t.HasTraits):
@@ -198,6 +180,17 @@ class ConsensusState(t.HasTraits):
             self.selected_group = None
         self.status = "ready"
         return self.result
+
+    def compute_stability(self) -> Any:
+        """Add resampling stability (and membership confidence) if it was not computed.
+
+        Re-runs the analysis with ``stability=True`` and the same seed, so groups and their
+        labels stay as they were; views follow the new result.
+        """
+        if self.result is not None and self.result.stability is not None:
+            return self.result
+        self.options = {**self.options, "stability": True}
+        return self.compute()
 
     # ------------------------------------------------------------------ validation
     @t.validate("selected_group")

@@ -29,6 +29,18 @@ def add_parser(sub: Any) -> None:
         help="suppress groups and breakdowns of fewer people (default 5; 0 shows all)",
     )
     p.add_argument("--title", default=None, help="report title (default: the input's)")
+    p.add_argument(
+        "--n-boot",
+        type=int,
+        default=200,
+        help="bootstrap resamples for the intervals of group agree rates and group-aware "
+        "consensus (default 200; 0 uses Wilson intervals instead)",
+    )
+    p.add_argument(
+        "--no-stability",
+        action="store_true",
+        help="skip the resampling check of how sure the split is (faster)",
+    )
     p.set_defaults(func=run)
 
 
@@ -39,8 +51,17 @@ def run(args: argparse.Namespace) -> int:
 
     if args.min_cell < 0:
         raise ParameterError(f"--min-cell must be an int >= 0; got {args.min_cell}")
+    if args.n_boot < 0:
+        raise ParameterError(f"--n-boot must be an int >= 0; got {args.n_boot}")
+    # a published report carries its uncertainty: intervals and stability by default
+    groups = {"n_boot": args.n_boot, "stability": not args.no_stability}
     out = write_report(
-        args.output, args.path, seed=args.seed, min_cell=args.min_cell, title=args.title
+        args.output,
+        args.path,
+        seed=args.seed,
+        min_cell=args.min_cell,
+        title=args.title,
+        options={"opinion_groups": groups},
     )
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB; opens offline in any browser)")
     return 0
