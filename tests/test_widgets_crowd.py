@@ -78,7 +78,10 @@ def test_pooling_and_surprisingly_popular(inquiry: Inquiry) -> None:
     with pytest.raises(Exception, match="extremize must be > 0"):
         state.extremize = 0.0
     sp = state.popular_result["result"]
-    assert sp.answer == "better buses"
+    # the sample's planted truth: park-and-ride is more common than people predict, though
+    # "better buses" is the majority answer
+    assert sp.answer == "park-and-ride"
+    assert sp.majority_answer == "better buses"
     assert state.popular_result["table"]["votes"].sum() == 125
 
 
