@@ -11,7 +11,7 @@ def test_crowd_and_evidence_notebook_runs() -> None:
     nb = run_notebook("crowd_and_evidence.ipynb")
     text = outputs_text(nb)
     assert "residual True" in text
-    assert "surprisingly popular answer: 'better buses'" in text
+    assert "surprisingly popular answer: 'park-and-ride' (majority answer: 'better buses'" in text
     assert "Krippendorff's alpha (ordinal)" in text
     assert "planted groups" in text
     for key in ("crowd-estimates", "agreement", "evidence"):
