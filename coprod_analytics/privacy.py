@@ -1,9 +1,10 @@
-"""Disclosure control for published breakdowns: small-cell suppression.
+"""Disclosure control for what is published: small-cell suppression and pseudonyms.
 
 Every table that counts participants by attribute (age band, gender, opinion group, ...) is
 passed through :func:`suppress_small_cells` before it is shown: counts below the threshold
 (default 5) are replaced by nulls, together with any column derived from them (shares,
-percentages, means), and the result carries a note saying so.
+percentages, means), and the result carries a note saying so. Data published with a report
+(``coprod publish``) carries pseudonymous participant ids only (:func:`pseudonymise`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ import polars as pl
 from coprod_analytics.errors import ValidationError, check_param
 from coprod_analytics.results import frame_to_html
 
-__all__ = ["DEFAULT_THRESHOLD", "SuppressedFrame", "suppress_small_cells"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "IDENTIFYING_COLUMNS",
+    "SuppressedFrame",
+    "pseudonymise",
+    "suppress_small_cells",
+]
 
 DEFAULT_THRESHOLD = 5
 
@@ -172,3 +179,72 @@ def suppress_small_cells(
         f"({n_small} of {frame.height} rows)."
     )
     return SuppressedFrame(out, note, n_small, threshold, columns)
+
+
+#: Participant columns that identify people directly and are dropped by :func:`pseudonymise`.
+IDENTIFYING_COLUMNS = ("xid", "name", "email", "phone", "ip", "user_agent")
+
+
+def pseudonymise(inquiry: Any, *, prefix: str = "P", seed: int | None = None) -> Any:
+    """The same inquiry with every participant id replaced by a pseudonym (``P0001``, ...).
+
+    The pseudonyms are assigned in a random order (a fresh random one unless ``seed`` is
+    given), so they reveal neither the original ids nor the order in which people joined;
+    the mapping is not kept. Ids are replaced wherever they occur: votes, participants,
+    statement authors and every further input table with a ``participant_id`` column.
+    Directly identifying participant columns (:data:`IDENTIFYING_COLUMNS`, e.g. Pol.is's
+    ``xid``) are dropped. Exports meant for publication use this.
+
+    Examples
+    --------
+    >>> from coprod_analytics import Inquiry
+    >>> inq = Inquiry({"participant_id": ["ann", "bo", "ann"], "statement_id": [1, 1, 2],
+    ...                "vote": [1, -1, 0]})
+    >>> out = pseudonymise(inq, seed=0)
+    >>> sorted(out.participants["participant_id"].to_list())
+    ['P1', 'P2']
+    >>> out.counts() == inq.counts()
+    True
+    """
+    import numpy as np
+
+    from coprod_analytics.inquiry import Inquiry
+
+    if not isinstance(inquiry, Inquiry):
+        raise ValidationError(f"pseudonymise needs an Inquiry; got {type(inquiry).__name__}")
+    ids = inquiry.participants.get_column("participant_id")
+    others = [
+        s
+        for s in (
+            inquiry.statements.get_column("author_id").drop_nulls(),
+            *[
+                t.get_column("participant_id")
+                for t in inquiry.tables.values()
+                if "participant_id" in t.columns
+            ],
+        )
+        if len(s)
+    ]
+    every = pl.concat([ids.cast(pl.String), *[s.cast(pl.String) for s in others]]).unique(
+        maintain_order=True
+    )
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(every))
+    width = len(str(len(every)))
+    names = [f"{prefix}{i + 1:0{width}d}" for i in range(len(every))]
+    mapping = dict(zip(every.to_list(), [names[j] for j in order], strict=True))
+
+    def swap(frame: pl.DataFrame, column: str) -> pl.DataFrame:
+        if column not in frame.columns:
+            return frame
+        col = frame.get_column(column).cast(pl.String)
+        return frame.with_columns(col.replace_strict(mapping, default=None).alias(column))
+
+    people = swap(inquiry.participants, "participant_id").drop(
+        [c for c in IDENTIFYING_COLUMNS if c in inquiry.participants.columns]
+    )
+    votes = swap(inquiry.vote_log, "participant_id")
+    statements = swap(inquiry.statements, "author_id")
+    tables = {name: swap(t, "participant_id") for name, t in inquiry.tables.items()}
+    metadata = {**inquiry.metadata, "pseudonymised": True}
+    return Inquiry(votes, statements, people, metadata=metadata, tables=tables)

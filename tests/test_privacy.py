@@ -86,3 +86,56 @@ def test_no_published_count_is_below_threshold(
         else:
             assert after == before
     assert res.n_suppressed == sum(c is not None and lowest <= c < threshold for c in counts)
+
+
+def test_pseudonymise_replaces_ids_everywhere_and_keeps_the_analysis():
+    import polars as pl
+    from conftest import require_shared
+
+    from coprod_analytics import read_polis, sample_inquiry
+    from coprod_analytics.first_look import overview
+    from coprod_analytics.privacy import pseudonymise
+
+    inq = sample_inquiry()
+    out = pseudonymise(inq, seed=3)
+    assert out.counts() == inq.counts()
+    original = set(map(str, inq.participants["participant_id"].to_list()))
+    for frame in (
+        out.votes,
+        out.participants,
+        *[t for t in out.tables.values() if "participant_id" in t.columns],
+    ):
+        ids = set(frame.get_column("participant_id").to_list())
+        assert all(i.startswith("P") for i in ids)
+        assert not ids & original
+    # the same person keeps one pseudonym across tables (votes and estimates)
+    joined = (
+        inq.votes.select("participant_id")
+        .unique()
+        .join(inq.tables["estimates"].select("participant_id").unique(), on="participant_id")
+    )
+    joined_out = (
+        out.votes.select("participant_id")
+        .unique()
+        .join(out.tables["estimates"].select("participant_id").unique(), on="participant_id")
+    )
+    assert joined.height == joined_out.height
+    # the analysis does not change
+    a = overview(inq).statements.drop("statement_id")
+    b = overview(out).statements.drop("statement_id")
+    assert a.equals(b)
+    assert pseudonymise(inq, seed=3).fingerprint == out.fingerprint
+    assert pseudonymise(inq, seed=4).fingerprint != out.fingerprint
+    # Pol.is authors and xids: authors mapped like voters, xid dropped
+    polis = read_polis(require_shared("polis", "bg2050-volunteers"))
+    p = pseudonymise(polis, seed=0)
+    assert "xid" not in p.participants.columns
+    authors = p.statements.get_column("author_id").drop_nulls()
+    assert authors.str.starts_with("P").all()
+    voter_map = dict(
+        zip(polis.votes["participant_id"].cast(pl.String), p.votes["participant_id"], strict=True)
+    )
+    a0 = polis.statements.filter(pl.col("author_id").is_not_null()).row(0, named=True)
+    p0 = p.statements.filter(pl.col("statement_id") == a0["statement_id"]).row(0, named=True)
+    if str(a0["author_id"]) in voter_map:
+        assert voter_map[str(a0["author_id"])] == p0["author_id"]

@@ -159,13 +159,24 @@ def test_publish_writes_app_folder(tmp_path: Path, capsys: pytest.CaptureFixture
     names = sorted(p.name for p in out.iterdir())
     assert names == ["README.md", "data", "report.ipynb", "requirements.txt", "voila.py"]
     snap = read_parquet(out / "data")
-    assert snap.fingerprint == read_parquet(src).fingerprint
+    # the published data carries pseudonyms only, and the same votes
+    assert snap.counts() == inq.counts()
+    ids = snap.participants.get_column("participant_id").to_list()
+    assert all(str(i).startswith("P") for i in ids)
+    assert not set(map(str, ids)) & set(map(str, inq.participants["participant_id"].to_list()))
+    assert snap.metadata["pseudonymised"] is True
+    kept = tmp_path / "kept"
+    assert main(["publish", str(src), "-o", str(kept), "--no-wheel", "--keep-ids"]) == 0
+    assert read_parquet(kept / "data").fingerprint == read_parquet(src).fingerprint
     reqs = (out / "requirements.txt").read_text()
     assert re.search(r"^voila==\d", reqs, re.M) and re.search(r"^polars==\d", reqs, re.M)
     cfg = (out / "voila.py").read_text()
     assert "cull_idle_timeout" in cfg and "'comm_msg'" in cfg
     assert main(["publish", str(src), "-o", str(out), "--no-wheel"]) == 2
     assert "not empty" in capsys.readouterr().err
+    # --force swaps the new app in whole; nothing is left beside it
+    assert main(["publish", str(src), "-o", str(out), "--no-wheel", "--force"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app", "inq", "kept"]
 
 
 @pytest.mark.slow

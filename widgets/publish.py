@@ -119,51 +119,14 @@ suppression).
 {attribution}"""
 
 
-def publish_app(
-    inquiry: Inquiry | str | os.PathLike[str],
-    out_dir: str | os.PathLike[str],
-    *,
-    min_cell: int = 5,
-    seed: int = 0,
-    wheel: bool = True,
-    overwrite: bool = False,
-) -> Path:
-    """Write a Voila app folder that shows ``inquiry`` with one ``voila`` command.
-
-    Parameters
-    ----------
-    inquiry : Inquiry or path
-        The input (any format :func:`~coprod_analytics.load_inquiry` reads).
-    out_dir : path
-        The folder to create (must be empty or absent unless ``overwrite``).
-    min_cell, seed : int
-        Written into ``voila.py``'s environment defaults of the app.
-    wheel : bool
-        Build a wheel of coprod-analytics into ``wheels/`` (needs a source checkout).
-    overwrite : bool
-        Replace an existing non-empty folder.
-
-    Returns
-    -------
-    Path
-        The folder.
-    """
+def _write_app(inquiry: Inquiry, out: Path, *, min_cell: int, seed: int, wheel: bool) -> None:
+    """Write the app's files into ``out`` (an empty folder)."""
     from coprod_widgets.app import write_report_notebook
     from coprod_widgets.voila_launcher import voila_config
 
     from coprod_analytics.io.parquet import write_parquet
     from coprod_analytics.provenance import package_version
 
-    out = Path(out_dir)
-    if out.exists() and any(out.iterdir()):
-        if not overwrite:
-            raise CoprodError(f"{out} exists and is not empty; choose a new folder or --force")
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
-    if not isinstance(inquiry, Inquiry):
-        from coprod_analytics.io.load import load_inquiry
-
-        inquiry = load_inquiry(inquiry)
     write_parquet(inquiry, out / "data")
     write_report_notebook(out / "report.ipynb")
     config = voila_config()
@@ -191,4 +154,69 @@ def publish_app(
             attribution=f"\nData: {attribution}\n" if attribution else "",
         )
     )
+
+
+def publish_app(
+    inquiry: Inquiry | str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    min_cell: int = 5,
+    seed: int = 0,
+    wheel: bool = True,
+    overwrite: bool = False,
+    keep_ids: bool = False,
+) -> Path:
+    """Write a Voila app folder that shows ``inquiry`` with one ``voila`` command.
+
+    Parameters
+    ----------
+    inquiry : Inquiry or path
+        The input (any format :func:`~coprod_analytics.load_inquiry` reads).
+    out_dir : path
+        The folder to create (must be empty or absent unless ``overwrite``).
+    min_cell, seed : int
+        Written into ``voila.py``'s environment defaults of the app.
+    wheel : bool
+        Build a wheel of coprod-analytics into ``wheels/`` (needs a source checkout).
+    overwrite : bool
+        Replace an existing non-empty folder (only once the new one is complete).
+    keep_ids : bool
+        Publish the participants' original ids. By default the data snapshot carries
+        pseudonyms only (:func:`coprod_analytics.privacy.pseudonymise`).
+
+    Returns
+    -------
+    Path
+        The folder.
+    """
+    out = Path(out_dir)
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise CoprodError(f"{out} exists and is not empty; choose a new folder or --force")
+    if isinstance(inquiry, Inquiry):
+        data = inquiry
+    else:
+        from coprod_analytics.io.load import load_inquiry
+
+        data = load_inquiry(inquiry)
+    if not keep_ids:
+        from coprod_analytics.privacy import pseudonymise
+
+        data = pseudonymise(data)
+    # build beside the target and move it into place: a failure never leaves half an app,
+    # and --force never removes the old app before the new one is complete
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        _write_app(data, tmp, min_cell=min_cell, seed=seed, wheel=wheel)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return out

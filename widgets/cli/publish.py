@@ -25,6 +25,11 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--no-wheel", action="store_true", help="do not build a coprod wheel")
     p.add_argument("--force", action="store_true", help="replace a non-empty output folder")
+    p.add_argument(
+        "--keep-ids",
+        action="store_true",
+        help="publish the original participant ids (default: pseudonyms only)",
+    )
     p.set_defaults(func=run)
 
 
@@ -38,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         wheel=not args.no_wheel,
         overwrite=args.force,
+        keep_ids=args.keep_ids,
     )
     print(f"wrote the app to {out}; run it with:")
     print(f"  cd {out} && pip install -r requirements.txt && voila report.ipynb")
