@@ -21,7 +21,16 @@ from typing import Any
 from coprod_analytics.errors import CoprodError
 
 #: Subcommand modules of the core, in the order ``coprod --help`` lists them.
-COMMAND_MODULES: list[str] = ["info", "summary", "demo", "simulate", "groups", "rank", "budget"]
+COMMAND_MODULES: list[str] = [
+    "info",
+    "summary",
+    "demo",
+    "simulate",
+    "groups",
+    "rank",
+    "budget",
+    "session",
+]
 
 #: Entry-point group for commands of other layers (name = command, value = module); an
 #: entry point overrides a core command of the same name.
