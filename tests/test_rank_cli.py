@@ -89,3 +89,28 @@ def test_rank_errors_name_file_line_column(tmp_path: Path) -> None:
     other.write_text("x,y\n1,2\n")
     proc = _coprod(str(other))
     assert proc.returncode == 2 and "line 1: expected a ballots table" in proc.stderr
+
+
+def test_rank_reads_participant_id_ballots_and_points_pb_files_to_budget(tmp_path):
+    import subprocess
+    import sys
+
+    f = tmp_path / "b.csv"
+    f.write_text("participant_id,alternative,rank\n1,a,1\n1,b,2\n2,b,1\n2,a,2\n3,a,1\n3,b,2\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "coprod_analytics", "rank", str(f), "--method", "schulze"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "winner a" in out
+    pb = tmp_path / "x.pb"
+    pb.write_text("META\nkey;value\n")
+    res = subprocess.run(
+        [sys.executable, "-m", "coprod_analytics", "rank", str(pb), "--method", "borda"],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 2
+    assert "use 'coprod budget'" in res.stderr
+    assert "Traceback" not in res.stderr

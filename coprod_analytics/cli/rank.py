@@ -55,17 +55,25 @@ def _load(path: Path) -> tuple[str, pl.DataFrame]:
         from coprod_analytics.io.preflib import read_preflib
 
         return "ballots", read_preflib(path).ballots
-    try:
-        df = pl.read_csv(path, infer_schema=False)
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
-        raise ValidationError(f"cannot read as CSV: {exc}", file=path) from None
+    if path.suffix.lower() == ".pb":
+        raise ValidationError(
+            "a participatory-budgeting election: use 'coprod budget' for it ('coprod rank' "
+            "reads PrefLib .soc/.soi/.toc/.toi files and CSVs of ballots or comparisons)",
+            file=path,
+        )
+    from coprod_analytics.io._csv import read_csv_table
+
+    df, _ = read_csv_table(path, required={}, other_columns="string")
+    if "participant_id" in df.columns and "voter_id" not in df.columns:
+        df = df.rename({"participant_id": "voter_id"})  # the inquiry's name for a voter
     cols = set(df.columns)
     if {"winner", "loser"} <= cols:
         return "pairwise", df
     if {"voter_id", "alternative", "rank"} <= cols:
         return "ballots", df
     raise ValidationError(
-        "expected a ballots table (columns voter_id, alternative, rank) or pairwise "
+        "expected a ballots table (columns voter_id or participant_id, alternative, rank) or "
+        "pairwise "
         f"comparisons (columns winner, loser); found columns {df.columns}",
         file=path,
         line=1,
