@@ -1,0 +1,383 @@
+"""``coprod session ACTION SESSION.db``: look after a live session from the command line.
+
+Actions
+-------
+``status``
+    Title, open or closed, the settings (allow statements, moderation), participants,
+    statements (accepted / waiting for moderation / rejected), votes and the time of the
+    last event; ``--json`` prints one JSON object.
+``close`` / ``reopen``
+    Stop or resume taking votes and statements. The change is an event in the session's log,
+    so a running ``coprod serve`` on the same database picks it up. Closing a closed session
+    (or reopening an open one) changes nothing and says so.
+``allow-statements on|off``
+    The facilitator's "allow statements" switch (participants may submit statements).
+``export -o DIR [--format polis|parquet]``
+    Write the session as a Pol.is export folder or an inquiry Parquet folder, which
+    ``coprod info DIR`` and :func:`~coprod_analytics.io.load.load_inquiry` read with the same
+    counts as the database itself. An existing folder is refused unless ``--force``.
+
+Reading (``status``, ``export``) opens the database read-only, so it is safe while a server
+writes. No action ever creates a database: a missing file, a file that is not a coprod
+session or a session written by a newer version is an error (exit code 2, one line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from coprod_analytics.errors import CoprodError, ValidationError
+
+__all__ = ["add_parser", "export_session", "session_status"]
+
+#: Files an export writes, per format: ``--force`` replaces only a folder holding nothing else.
+_EXPORT_FILES: dict[str, frozenset[str]] = {
+    "polis": frozenset({"votes.csv", "comments.csv", "participants-votes.csv", "summary.csv"}),
+    "parquet": frozenset(
+        {"statements.parquet", "participants.parquet", "votes.parquet", "inquiry.json", "tables"}
+    ),
+}
+
+#: Counts an export must reproduce exactly (as ``coprod info --json`` reports them).
+_COUNT_KEYS = (
+    "participants",
+    "statements",
+    "votes",
+    "vote_events",
+    "agree",
+    "disagree",
+    "pass",
+    "moderated_out",
+)
+
+_EVENT_COLUMNS = "seq, kind, idem_key, participant_id, statement_id, vote, text, value, time_ms"
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "session",
+        help="status, close, reopen, export a live session (SESSION.db)",
+        description=(
+            "Look after a live session database written by 'coprod serve': show its status, "
+            "close or reopen it, switch participants' statements on or off, or export it as a "
+            "Pol.is export folder or a Parquet inquiry folder. A running server picks up "
+            "the changes. No action creates a database."
+        ),
+    )
+    p.set_defaults(func=_help(p))
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+
+    a = actions.add_parser("status", help="title, open/closed, settings and counts")
+    a.add_argument("db", type=Path, metavar="SESSION.db", help="the session database")
+    a.add_argument("--json", action="store_true", help="print one JSON object")
+    a.set_defaults(func=run_status)
+
+    for name, helptext in (
+        ("close", "stop taking votes and statements (the data stay)"),
+        ("reopen", "take votes and statements again"),
+    ):
+        a = actions.add_parser(name, help=helptext, description=helptext)
+        a.add_argument("db", type=Path, metavar="SESSION.db", help="the session database")
+        a.set_defaults(func=run_open_close)
+
+    a = actions.add_parser(
+        "allow-statements",
+        help="let participants submit statements (on) or not (off)",
+        description="The facilitator's 'allow statements' switch.",
+    )
+    a.add_argument("db", type=Path, metavar="SESSION.db", help="the session database")
+    a.add_argument("switch", choices=["on", "off"], help="on or off")
+    a.set_defaults(func=run_allow_statements)
+
+    a = actions.add_parser(
+        "export",
+        help="write a Pol.is export folder or a Parquet inquiry folder",
+        description=(
+            "Write the session as a Pol.is export folder (votes.csv, comments.csv, "
+            "participants-votes.csv, summary.csv) or a Parquet inquiry folder; either is read "
+            "back by 'coprod info DIR' with the same counts."
+        ),
+    )
+    a.add_argument("db", type=Path, metavar="SESSION.db", help="the session database")
+    a.add_argument("-o", "--output", type=Path, required=True, metavar="DIR", help="folder")
+    a.add_argument("--format", choices=["polis", "parquet"], default="polis", help="default: polis")
+    a.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing folder (only one holding nothing but a previous export)",
+    )
+    a.set_defaults(func=run_export)
+
+
+def _help(parser: argparse.ArgumentParser) -> Any:
+    def run(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+
+    return run
+
+
+# ---------------------------------------------------------------------- reading
+
+
+def _open_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection to an existing coprod session database, or a clear error."""
+    from coprod_analytics.session.schema import SCHEMA_VERSION
+
+    if not path.exists():
+        raise ValidationError("no such session database", file=path)
+    if not path.is_file():
+        raise ValidationError("not a session database (not a file)", file=path)
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise ValidationError(f"cannot open the session database ({exc})", file=path) from exc
+    try:
+        conn.execute("PRAGMA busy_timeout = 10000")
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise ValidationError(
+                f"this session database has schema version {version}, newer than this version "
+                f"of coprod-analytics understands ({SCHEMA_VERSION}); upgrade coprod-analytics",
+                file=path,
+            )
+        if version == 0:
+            raise ValidationError("not a coprod session database (no session schema)", file=path)
+        meta = dict(conn.execute("SELECT key, value FROM session_meta").fetchall())
+        if meta.get("format") != "coprod-session":
+            raise ValidationError("not a coprod session database", file=path)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise ValidationError(f"not a session database ({exc})", file=path) from exc
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _iso(ms: int | None) -> str | None:
+    if ms is None:
+        return None
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
+
+
+def session_status(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The facts ``coprod session status --json`` prints, read without writing anything.
+
+    Keys: ``path``, ``title``, ``session_id``, ``schema_version``, ``open``, ``settings``
+    (``allow_submissions``, ``moderate_submissions``), ``participants`` (joined),
+    ``voters`` (distinct participants who voted), ``statements`` (``total``, ``accepted``,
+    ``pending``, ``rejected``), ``votes``, ``agree``, ``disagree``, ``pass``, ``events``,
+    ``created`` and ``last_event`` (ISO 8601, UTC).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from coprod_analytics.session import SessionStore
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.db"
+    >>> with SessionStore(db, title="Buses") as s:
+    ...     _ = s.add_statements(["Run later.", "Run earlier."])
+    ...     _ = s.record_vote(s.join(), 0, 1)
+    >>> facts = session_status(db)
+    >>> facts["title"], facts["open"], facts["statements"]["accepted"], facts["votes"]
+    ('Buses', True, 2, 1)
+    """
+    from coprod_analytics.session.state import SessionState
+
+    p = Path(path)
+    conn = _open_readonly(p)
+    try:
+        st = SessionState()
+        for row in conn.execute(f"SELECT {_EVENT_COLUMNS} FROM events ORDER BY seq"):
+            st.apply(row)
+        n_events, last_ms = conn.execute("SELECT COUNT(*), MAX(time_ms) FROM events").fetchone()
+        meta = dict(conn.execute("SELECT key, value FROM session_meta").fetchall())
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.DatabaseError as exc:
+        raise ValidationError(f"cannot read the session database ({exc})", file=p) from exc
+    finally:
+        conn.close()
+    recs = list(st.statements.values())
+    created = meta.get("created_ms")
+    return {
+        "path": str(p),
+        "title": st.title,
+        "session_id": meta.get("session_id"),
+        "schema_version": version,
+        "open": st.is_open,
+        "settings": {
+            "allow_submissions": bool(st.settings.get("allow_submissions", True)),
+            "moderate_submissions": bool(st.settings.get("moderate_submissions", True)),
+        },
+        "participants": len(st.participants),
+        "voters": sum(1 for v in st.voted.values() if v),
+        "statements": {
+            "total": len(recs),
+            "accepted": sum(r.moderation == 1 for r in recs),
+            "pending": sum(r.moderation == 0 for r in recs),
+            "rejected": sum(r.moderation == -1 for r in recs),
+        },
+        "votes": st.n_votes,
+        "agree": sum(r.agree for r in recs),
+        "disagree": sum(r.disagree for r in recs),
+        "pass": sum(r.passes for r in recs),
+        "events": int(n_events),
+        "created": _iso(int(created)) if created and created.isdigit() else None,
+        "last_event": _iso(last_ms),
+    }
+
+
+def run_status(args: argparse.Namespace) -> int:
+    facts = session_status(args.db)
+    if args.json:
+        print(json.dumps(facts, ensure_ascii=False))
+        return 0
+    s = facts["statements"]
+    on = {True: "on", False: "off"}
+    print(facts["title"] or args.db.name)
+    print(f"  session:      {facts['path']} ({'open' if facts['open'] else 'closed'})")
+    print(
+        f"  settings:     allow statements {on[facts['settings']['allow_submissions']]}, "
+        f"moderation {on[facts['settings']['moderate_submissions']]}"
+    )
+    print(f"  participants: {facts['participants']:,} joined, {facts['voters']:,} voted")
+    print(
+        f"  statements:   {s['total']:,} ({s['accepted']:,} accepted, "
+        f"{s['pending']:,} waiting for moderation, {s['rejected']:,} rejected)"
+    )
+    print(
+        f"  votes:        {facts['votes']:,} ({facts['agree']:,} agree, "
+        f"{facts['disagree']:,} disagree, {facts['pass']:,} pass)"
+    )
+    print(f"  last event:   {facts['last_event'] or '-'}")
+    return 0
+
+
+# ---------------------------------------------------------------------- writing
+
+
+def _open_store(path: Path) -> Any:
+    """A writable :class:`SessionStore` on an existing, valid session database."""
+    from coprod_analytics.session.store import SessionStore
+
+    _open_readonly(path).close()  # refuses missing files, other databases, newer schemas
+    return SessionStore(path)
+
+
+def run_open_close(args: argparse.Namespace) -> int:
+    closing = args.action == "close"
+    with _open_store(args.db) as store:
+        was_open = store.state().is_open
+        if was_open != closing:
+            print(
+                f"{args.db}: the session is already {'closed' if closing else 'open'}; "
+                "nothing changed"
+            )
+            return 0
+        if closing:
+            store.close_session()
+        else:
+            store.reopen_session()
+    now = "closed: no more votes or statements" if closing else "open: taking votes again"
+    print(f"{args.db}: the session was {'open' if closing else 'closed'} and is now {now}")
+    return 0
+
+
+def run_allow_statements(args: argparse.Namespace) -> int:
+    want = args.switch == "on"
+    with _open_store(args.db) as store:
+        had = bool(store.state().settings.get("allow_submissions", True))
+        if had == want:
+            print(f"{args.db}: allow statements is already {args.switch}; nothing changed")
+            return 0
+        store.set_setting("allow_submissions", want)
+    print(f"{args.db}: allow statements {'off' if want else 'on'} -> {args.switch}")
+    return 0
+
+
+def export_session(
+    path: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    format: str = "polis",
+    force: bool = False,
+) -> dict[str, int]:
+    """Export a session database to a folder; return the counts the folder reads back with.
+
+    The folder is built beside ``output``, read back and checked against the database's own
+    counts, and only then moved into place, so a failed export leaves nothing behind.
+
+    Raises
+    ------
+    ValidationError
+        The database is missing, not a session, or of a newer schema.
+    CoprodError
+        ``output`` exists (and ``force`` is off, or it holds files an export does not write),
+        or the folder does not read back with the same counts.
+    """
+    from coprod_analytics.errors import check_param
+    from coprod_analytics.io.load import load_inquiry
+    from coprod_analytics.session.store import read_session
+
+    check_param(format in _EXPORT_FILES, "format", "export_session", "'polis' or 'parquet'", format)
+    src, out = Path(path), Path(output)
+    _open_readonly(src).close()
+    if out.exists() or out.is_symlink():
+        if not force:
+            raise CoprodError(f"{out}: already exists; use --force to replace it")
+        if not out.is_dir() or out.is_symlink():
+            raise CoprodError(f"{out}: exists and is not a folder; not replacing it")
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in _EXPORT_FILES[format])
+        if foreign:
+            raise CoprodError(
+                f"{out}: holds files a {format} export does not write ({', '.join(foreign[:3])}"
+                f"{', ...' if len(foreign) > 3 else ''}); not replacing it"
+            )
+    try:
+        inquiry = read_session(src)
+    except sqlite3.DatabaseError as exc:
+        raise ValidationError(f"cannot read the session database ({exc})", file=src) from exc
+    expected = {k: inquiry.counts()[k] for k in _COUNT_KEYS}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        if format == "polis":
+            from coprod_analytics.io.polis import write_polis
+
+            write_polis(inquiry, tmp)
+        else:
+            from coprod_analytics.io.parquet import write_parquet
+
+            shutil.rmtree(tmp)  # write_parquet builds its own folder and moves it into place
+            write_parquet(inquiry, tmp)
+        got = load_inquiry(tmp).counts()
+        diff = {k: (expected[k], got.get(k)) for k in _COUNT_KEYS if got.get(k) != expected[k]}
+        if diff:
+            raise CoprodError(
+                f"the {format} export does not read back like the session "
+                f"(session, export): {diff}; nothing written"
+            )
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return expected
+
+
+def run_export(args: argparse.Namespace) -> int:
+    counts = export_session(args.db, args.output, format=args.format, force=args.force)
+    print(
+        f"wrote {args.output} ({args.format}): {counts['participants']:,} participants who "
+        f"voted, {counts['statements']:,} statements, {counts['votes']:,} votes"
+    )
+    return 0
