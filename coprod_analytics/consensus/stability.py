@@ -645,8 +645,12 @@ def _verdict(
     tried = [j for j in ks if j >= 2]
     if k == 1:
         span = f"{min(tried)}..{max(tried)}" if tried else "none"
-        out = f"one room, no stable split: no k in {span} has PAC <= {pac_threshold:.2f}" + (
-            " and clearly below data without structure" if with_null else ""
+        out = (
+            "one room, no stable split: opinions may still differ, but along a continuum "
+            "rather than in separate camps, so any grouping cuts it at an arbitrary point "
+            f"(no k in {span} has PAC <= {pac_threshold:.2f}"
+            + (" and clearly below data without structure" if with_null else "")
+            + ")"
         )
     else:
         s = stats[k]
