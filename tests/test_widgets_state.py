@@ -291,3 +291,25 @@ def test_widgets_layer_keeps_core_clean() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_representative_tags_carry_each_groups_own_direction() -> None:
+    from coprod_analytics import sample_inquiry as sample
+
+    state = ConsensusState(sample(), seed=0)
+    gv = state.result.group_votes.filter(pl.col("rep_rank").is_not_null())
+    expected = {
+        (r["statement_id"], f"represents {group_label(r['group'])} ({r['repful_for']})")
+        for r in gv.iter_rows(named=True)
+    }
+    state.board_kind = "all"
+    shown = {
+        (r["statement_id"], t)
+        for r in state.board_table().iter_rows(named=True)
+        for t in r["tags"]
+        if t.startswith("represents")
+    }
+    assert shown == expected
+    # the sample has statements that set one group apart by agreeing and another by disagreeing
+    both = gv.group_by("statement_id").agg(pl.col("repful_for").n_unique().alias("n"))
+    assert (both.get_column("n") > 1).any()

@@ -358,11 +358,12 @@ class ConsensusState(t.HasTraits):
                 rep_rank=pl.col("rep_rank").first(),
                 rep_direction=pl.col("repful_for").first(),
                 rep_groups=pl.col("group"),
+                rep_directions=pl.col("repful_for"),
             )
         )
         s = s.join(reps, on="statement_id", how="left")
         tags = []
-        for row in s.select("consensus", "is_divisive", "rep_groups", "rep_direction").iter_rows(
+        for row in s.select("consensus", "is_divisive", "rep_groups", "rep_directions").iter_rows(
             named=True
         ):
             tag: list[str] = []
@@ -370,10 +371,14 @@ class ConsensusState(t.HasTraits):
                 tag.append(f"consensus: {row['consensus']}")
             if row["is_divisive"]:
                 tag.append("divisive")
-            for g in row["rep_groups"] or []:
-                tag.append(f"represents {group_label(g)} ({row['rep_direction']})")
+            # each group's own direction: a statement can set one group apart by agreeing
+            # and another by disagreeing
+            for g, direction in zip(
+                row["rep_groups"] or [], row["rep_directions"] or [], strict=True
+            ):
+                tag.append(f"represents {group_label(g)} ({direction})")
             tags.append(tag)
-        s = s.with_columns(tags=pl.Series(tags, dtype=pl.List(pl.String)))
+        s = s.with_columns(tags=pl.Series(tags, dtype=pl.List(pl.String))).drop("rep_directions")
         kind = self.board_kind
         if kind == "consensus":
             # Pol.is's consensus statements first, then the highest group-aware consensus
