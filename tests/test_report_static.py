@@ -285,3 +285,12 @@ def test_launcher_config_and_token_policy() -> None:
     assert is_loopback("::1") and not is_loopback("192.168.1.4")
     _ = pl  # polars imported for fixtures of other tests
     assert EVIL
+
+
+def test_report_states_title_once(sample_page: str) -> None:
+    import html as html_module
+
+    title = html_module.escape(sample_inquiry().metadata["title"])
+    body = sample_page.split("<body", 1)[1]
+    headings = re.findall(r"<h[1-6][^>]*>(.*?)</h[1-6]>", body)
+    assert headings.count(title) == 1  # the page heading, not again inside a section

@@ -141,17 +141,20 @@ def alt_table(
     )
 
 
-def header_html(state: ConsensusState) -> str:
-    """Title, counts and what the groups are, in plain words."""
+def header_html(state: ConsensusState, *, title: bool = True) -> str:
+    """Title, counts and what the groups are, in plain words (``title=False``: only what
+    the groups are, for a page that has already shown the title and counts)."""
     c = state.inquiry.counts()
     res = state.result
-    parts = [f'<div class="coprod" role="banner"><h2>{esc(state.title)}</h2>']
-    parts.append(
-        f"<p>{c['participants']:,} participants cast {c['votes']:,} votes on "
-        f"{c['statements']:,} statements ({pct(c['agree'] / max(c['votes'], 1))} agree, "
-        f"{pct(c['disagree'] / max(c['votes'], 1))} disagree, "
-        f"{pct(c['pass'] / max(c['votes'], 1))} pass).</p>"
-    )
+    parts = ['<div class="coprod" role="banner">' if title else '<div class="coprod">']
+    if title:
+        parts.append(f"<h2>{esc(state.title)}</h2>")
+        parts.append(
+            f"<p>{c['participants']:,} participants cast {c['votes']:,} votes on "
+            f"{c['statements']:,} statements ({pct(c['agree'] / max(c['votes'], 1))} agree, "
+            f"{pct(c['disagree'] / max(c['votes'], 1))} disagree, "
+            f"{pct(c['pass'] / max(c['votes'], 1))} pass).</p>"
+        )
     if res is not None:
         n_in = int(res.participants.get_column("in_conv").sum())
         groups = state.group_table()

@@ -213,7 +213,7 @@ class OpinionGroupsSection:
             formatters={"share of clustered": pct},
         )
         return (
-            header_html(state)
+            header_html(state, title=False)
             + ctx.figure_html(opinion_map_figure(state), alt=alt)
             + "<p class='muted'>Each dot is a participant placed by their votes: people "
             "who vote alike sit close together. Grey dots voted on too few statements to "
