@@ -202,7 +202,7 @@ def overview(inquiry: Inquiry, *, top: int = 5, min_votes: int | None = None) ->
     participation = {
         "median_votes": float(np.median(per)) if per.size else 0.0,
         "mean_votes": float(per.mean()) if per.size else 0.0,
-        "gini": gini(per),
+        "gini": gini(per) if per.size else 0.0,
         "share_with_7_votes": float((per >= 7).mean()) if per.size else 0.0,
     }
     if min_votes is None:

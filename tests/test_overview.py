@@ -75,3 +75,12 @@ def test_html_escapes_statement_texts():
     )
     page = overview(inq)._repr_html_()
     assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_overview_of_an_inquiry_without_votes():
+    ov = overview(
+        Inquiry(tables={"estimates": {"participant_id": [1], "question_id": [1], "value": [2.0]}})
+    )
+    assert ov.participation["gini"] == 0.0
+    assert ov.agreed().height == 0
+    assert "no statement has" in ov.to_text()
