@@ -43,7 +43,6 @@ def test_crowd_section(page: str) -> None:
     assert "Delphi rounds" in s and "surprisingly popular" in s and "Question 101" in s
     assert s.count('<figure class="chart">') >= 4 * 3 + 2
     assert "<details" in s and 'aria-label="Spread of the guesses"' in s
-    assert "Small cells" in s
 
 
 def test_agreement_section(page: str) -> None:
@@ -59,7 +58,6 @@ def test_evidence_section_escaped_and_grouped(page: str) -> None:
     assert "&lt;script&gt;" in s
     assert "opinion groups found from the votes" in s  # says which groups
     assert s.count('<figure class="chart">') == 2
-    assert "fewer than 5" in s
 
 
 def test_small_cells_suppressed_in_published_tables() -> None:
