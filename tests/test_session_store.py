@@ -38,7 +38,7 @@ def test_durable_settings_and_schema_version(store: SessionStore) -> None:
     conn = store._conn
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert store.schema_version == SCHEMA_VERSION == 2
+    assert store.schema_version == SCHEMA_VERSION == 3
 
 
 def test_log_is_append_only(store: SessionStore) -> None:
@@ -151,10 +151,10 @@ def test_migration_from_version_1_keeps_data(tmp_path: Path) -> None:
     conn.close()
     assert read_session(db).counts()["votes"] == 1  # an older schema is readable as is
     s = SessionStore(db)
-    assert s.schema_version == 2
+    assert s.schema_version == SCHEMA_VERSION == 3
     assert s.to_inquiry().counts()["agree"] == 1
     indexes = {r[0] for r in s._conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
-    assert "one_vote_per_statement" in indexes
+    assert {"one_vote_per_statement", "one_join_per_participant"} <= indexes
     s.close()
 
 
@@ -268,3 +268,194 @@ def test_reader_sees_a_writer_meanwhile(tmp_path: Path) -> None:
     assert read_session(tmp_path / "s.db").counts()["votes"] == 1
     assert isinstance(s.state(), SessionState)
     s.close()
+
+
+# ---------------------------------------------------------------------- review regressions
+def test_text_that_is_not_unicode_is_refused_alone(store: SessionStore) -> None:
+    pid = store.join()
+    with pytest.raises(ValidationError, match="not valid Unicode"):
+        store.submit_statement(pid, "x\ud800")
+    with pytest.raises(ValidationError, match=r"row 2.*not valid Unicode"):
+        store.add_statements(["fine", "bad \udfff"])
+    # a batch (group commit) holding one unstorable event: the others are still stored
+    before = store.events().height
+    seqs = store.append_each(
+        [
+            NewEvent("vote", participant_id=pid, statement_id=0, vote=1, key="a"),
+            NewEvent("statement", participant_id=pid, statement_id=50, text="x\ud800"),
+            NewEvent("vote", participant_id=pid, statement_id=1, vote=-1, key="b"),
+        ]
+    )
+    assert isinstance(seqs[0], int) and isinstance(seqs[2], int)
+    assert isinstance(seqs[1], UnicodeEncodeError)
+    assert store.events().height == before + 2
+    assert store.state().voted[pid] == {0, 1}
+    assert store.append([NewEvent("statement", statement_id=51, text="y\ud800")]) == [None]
+
+
+def test_reused_key_with_another_request_is_refused(store: SessionStore) -> None:
+    pid = store.join()
+    assert store.record_vote(pid, 0, 1, key="k") is not None
+    assert store.record_vote(pid, 0, 1, key="k") is None  # a true retry
+    with pytest.raises(ValidationError, match="already used for a different request"):
+        store.record_vote(pid, 0, -1, key="k")
+    with pytest.raises(ValidationError, match="already used for a different request"):
+        store.record_vote(pid, 1, 1, key="k")
+    assert store.submit_statement(pid, "New idea", key="s") is not None
+    assert store.submit_statement(pid, " New idea ", key="s") is None
+    with pytest.raises(ValidationError, match="already used for a different request"):
+        store.submit_statement(pid, "Another idea", key="s")
+    with pytest.raises(ValidationError, match="already used for a different request"):
+        store.submit_statement(pid, "Another idea", key="k")  # a vote's key
+
+
+def _v2_database(db: Path, joins: list[int]) -> None:
+    conn = sqlite3.connect(db, isolation_level=None)
+    migrate(conn, target=2)
+    conn.executemany(
+        "INSERT INTO session_meta VALUES (?, ?)",
+        [("format", "coprod-session"), ("session_id", "s"), ("token_secret", "00" * 32)],
+    )
+    conn.execute("INSERT INTO events (kind, time_ms, value) VALUES ('open', 1, '{}')")
+    for pid in joins:
+        conn.execute(
+            "INSERT INTO events (kind, participant_id, time_ms) VALUES ('join', ?, 2)", (pid,)
+        )
+    conn.close()
+
+
+def test_one_join_per_participant_id(tmp_path: Path) -> None:
+    db = tmp_path / "v2.db"
+    _v2_database(db, [0, 1])
+    with SessionStore(db) as s:
+        assert s.schema_version == 3
+        # a second writer handing out id 1 again is refused by the log itself
+        assert s.append([NewEvent("join", participant_id=1)]) == [None]
+        assert s.join() == 2
+    dup = tmp_path / "dup.db"
+    _v2_database(dup, [0, 1, 1])
+    with pytest.raises(ValidationError, match=r"dup\.db: participant id\(s\) \[1\] joined more"):
+        SessionStore(dup)
+    conn = sqlite3.connect(dup)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2  # left as it was
+    conn.close()
+    assert read_session(dup).participants.height == 2  # still readable
+
+
+def test_opening_that_fails_closes_its_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import coprod_analytics.session.store as store_mod
+
+    opened: list[sqlite3.Connection] = []
+    real = store_mod._connect
+
+    def spy(path: Path, *, readonly: bool) -> sqlite3.Connection:
+        opened.append(real(path, readonly=readonly))
+        return opened[-1]
+
+    monkeypatch.setattr(store_mod, "_connect", spy)
+    newer = tmp_path / "newer.db"
+    SessionStore(newer).close()
+    conn = sqlite3.connect(newer)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    nometa = tmp_path / "nometa.db"
+    conn = sqlite3.connect(nometa, isolation_level=None)
+    migrate(conn)
+    conn.close()
+    dup = tmp_path / "dup.db"
+    _v2_database(dup, [3, 3])
+    for path in (newer, nometa, dup):
+        opened.clear()
+        with pytest.raises(ValidationError):
+            SessionStore(path)
+        assert len(opened) == 1
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            opened[0].execute("SELECT 1")
+
+
+def test_creating_a_database_is_all_or_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import coprod_analytics.session.store as store_mod
+
+    def crash() -> int:
+        raise KeyboardInterrupt  # a crash right after the schema was written
+
+    db = tmp_path / "s.db"
+    with monkeypatch.context() as m:
+        m.setattr(store_mod, "now_ms", crash)
+        with pytest.raises(KeyboardInterrupt):
+            SessionStore(db, title="T")
+    with SessionStore(db, title="T") as s:  # the file is still usable: created afresh
+        assert s.meta()["format"] == "coprod-session"
+        assert s.to_inquiry().metadata["title"] == "T"
+        assert s.events().get_column("kind").to_list() == ["open"]
+
+
+class _WriterMeanwhile:
+    """A read connection that lets another writer add a statement and a vote on it right
+    after the first query on the events table."""
+
+    def __init__(self, conn: sqlite3.Connection, db: Path) -> None:
+        self.conn, self.db, self.done = conn, db, False
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+        cur = self.conn.execute(sql, *args)
+        if "FROM events" in sql and not self.done:
+            self.done = True
+            rows = cur.fetchall()
+            with SessionStore(self.db) as w:
+                sid = w.add_statements(["late"])[0]
+                w.record_vote(w.join(), sid, 1)
+            return _Rows(rows)  # type: ignore[return-value]
+        return cur
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class _Rows:
+    def __init__(self, rows: list) -> None:
+        self.rows = rows
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.rows)
+
+    def fetchall(self) -> list:
+        return self.rows
+
+    def fetchone(self):  # type: ignore[no-untyped-def]
+        return self.rows[0] if self.rows else None
+
+
+def test_to_inquiry_reads_one_snapshot(store: SessionStore) -> None:
+    import coprod_analytics.session.store as store_mod
+
+    store.record_vote(store.join(), 0, 1)
+    conn = store_mod._connect(store.path, readonly=True)
+    try:
+        inq = store_mod._to_inquiry(_WriterMeanwhile(conn, store.path), store.path)  # type: ignore[arg-type]
+    finally:
+        conn.close()
+    assert inq.counts()["votes"] == 1  # the snapshot from before the late writer
+    assert inq.statements.height == 3
+    assert read_session(store.path).counts()["votes"] == 2
+
+
+def test_session_status_reads_one_snapshot(
+    store: SessionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import coprod_analytics.cli.session as cli_session
+
+    store.record_vote(store.join(), 0, 1)
+    real = cli_session._open_readonly
+    monkeypatch.setattr(
+        cli_session, "_open_readonly", lambda p: _WriterMeanwhile(real(p), store.path)
+    )
+    facts = cli_session.session_status(store.path)
+    # every figure from the same moment, before the late statement, join and vote
+    assert facts["votes"] == 1
+    assert facts["statements"]["total"] == 3
+    assert facts["events"] == store.events().height - 3

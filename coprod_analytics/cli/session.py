@@ -195,12 +195,14 @@ def session_status(path: str | os.PathLike[str]) -> dict[str, Any]:
     p = Path(path)
     conn = _open_readonly(p)
     try:
+        conn.execute("BEGIN")  # one read transaction: every count from the same snapshot
         st = SessionState()
         for row in conn.execute(f"SELECT {_EVENT_COLUMNS} FROM events ORDER BY seq"):
             st.apply(row)
         n_events, last_ms = conn.execute("SELECT COUNT(*), MAX(time_ms) FROM events").fetchone()
         meta = dict(conn.execute("SELECT key, value FROM session_meta").fetchall())
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        conn.execute("COMMIT")
     except sqlite3.DatabaseError as exc:
         raise ValidationError(f"cannot read the session database ({exc})", file=p) from exc
     finally:

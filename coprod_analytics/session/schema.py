@@ -26,12 +26,18 @@ column             type      meaning
 
 Version 2 adds the rules "one vote per participant and statement" and "one statement event
 per statement id" as partial UNIQUE indexes, and an index for reading events by kind.
+Version 3 adds "one join event per participant id", so two writers can never hand out the
+same participant id. A version-2 database that already holds duplicate joins is refused with
+a clear error rather than migrated (it can still be read, e.g. by ``read_session``).
 Triggers refuse UPDATE and DELETE on ``events``: the log is append-only.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+
+from coprod_analytics.errors import ValidationError
 
 __all__ = ["EVENT_KINDS", "MIGRATIONS", "SCHEMA_VERSION", "migrate"]
 
@@ -70,18 +76,35 @@ CREATE UNIQUE INDEX one_statement_per_id
 CREATE INDEX events_by_kind ON events (kind, seq);
 """
 
+_V3 = """
+CREATE UNIQUE INDEX one_join_per_participant
+    ON events (participant_id) WHERE kind = 'join';
+"""
+
 #: ``MIGRATIONS[i]`` takes a database from version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 
 #: The schema version this code writes.
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def migrate(conn: sqlite3.Connection, *, target: int = SCHEMA_VERSION) -> int:
+def migrate(
+    conn: sqlite3.Connection,
+    *,
+    target: int = SCHEMA_VERSION,
+    on_create: Callable[[sqlite3.Connection], None] | None = None,
+) -> int:
     """Bring a database to schema version ``target``; return the version found before.
 
     Runs each missing step and sets ``PRAGMA user_version`` in one transaction, so a crash
-    mid-way leaves the database at its old version.
+    mid-way leaves the database at its old version. ``on_create`` runs inside that same
+    transaction when the database was empty (version 0), so a new database gets its schema
+    and its first rows together or not at all.
+
+    Raises
+    ------
+    ValidationError
+        A version-2 database in which a participant id joined more than once.
     """
     found = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if found >= target:
@@ -89,14 +112,34 @@ def migrate(conn: sqlite3.Connection, *, target: int = SCHEMA_VERSION) -> int:
     conn.execute("BEGIN IMMEDIATE")
     try:
         for version in range(found, target):
+            if version == 2:
+                _check_unique_joins(conn)
             for statement in _split(MIGRATIONS[version]):
                 conn.execute(statement)
+        if found == 0 and on_create is not None:
+            on_create(conn)
         conn.execute(f"PRAGMA user_version = {int(target)}")
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     return found
+
+
+def _check_unique_joins(conn: sqlite3.Connection) -> None:
+    dup = [
+        int(r[0])
+        for r in conn.execute(
+            "SELECT participant_id FROM events WHERE kind = 'join' "
+            "GROUP BY participant_id HAVING COUNT(*) > 1 ORDER BY participant_id LIMIT 10"
+        )
+    ]
+    if dup:
+        raise ValidationError(
+            f"participant id(s) {dup} joined more than once (two servers wrote to this "
+            "database at the same time), so it cannot be upgraded to schema version 3; its "
+            "data can still be read and exported (e.g. 'coprod session export')"
+        )
 
 
 def _split(script: str) -> list[str]:

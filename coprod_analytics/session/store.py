@@ -88,6 +88,23 @@ def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     return conn
 
 
+def _create_session(conn: sqlite3.Connection, title: str | None) -> None:
+    """The first rows of a new session (run inside the schema's creation transaction)."""
+    created = now_ms()
+    meta = {
+        "format": "coprod-session",
+        "session_id": secrets.token_hex(8),
+        "token_secret": secrets.token_hex(32),
+        "created_ms": str(created),
+    }
+    conn.executemany("INSERT OR IGNORE INTO session_meta (key, value) VALUES (?, ?)", meta.items())
+    conn.execute(
+        "INSERT INTO events (kind, idem_key, participant_id, statement_id, vote, text, value,"
+        " time_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        NewEvent("open", value={"title": title} if title else {}, time_ms=created).params(),
+    )
+
+
 def _check_version(conn: sqlite3.Connection, path: Path) -> int:
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if version > SCHEMA_VERSION:
@@ -138,26 +155,20 @@ class SessionStore:
                 raise CoprodError(f"{self.path}: could not switch the database to WAL mode")
             self._conn.execute("PRAGMA synchronous = FULL")
             _check_version(self._conn, self.path)
-            found = migrate(self._conn)
+            found = migrate(self._conn, on_create=lambda conn: _create_session(conn, title))
+            if found != 0 and not self.meta().get("format"):
+                raise ValidationError("not a coprod session database", file=self.path)
         except sqlite3.DatabaseError as exc:
             self._conn.close()
             raise ValidationError(f"not a session database ({exc})", file=self.path) from exc
-        if found == 0:
-            created = now_ms()
-            meta = {
-                "format": "coprod-session",
-                "session_id": secrets.token_hex(8),
-                "token_secret": secrets.token_hex(32),
-                "created_ms": str(created),
-            }
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._conn.executemany(
-                "INSERT OR IGNORE INTO session_meta (key, value) VALUES (?, ?)", meta.items()
-            )
-            self._conn.execute("COMMIT")
-            self.append([NewEvent("open", value={"title": title} if title else {})])
-        elif not self.meta().get("format"):
-            raise ValidationError("not a coprod session database", file=self.path)
+        except ValidationError as exc:
+            self._conn.close()
+            if exc.file is not None:
+                raise
+            raise ValidationError(exc.message, file=self.path) from exc
+        except BaseException:
+            self._conn.close()
+            raise
 
     # ------------------------------------------------------------------ basics
     def __enter__(self) -> SessionStore:
@@ -188,12 +199,18 @@ class SessionStore:
 
         Returns each event's ``seq``, or ``None`` for an event refused by a UNIQUE rule (its
         idempotency key was seen before, a second vote on the same statement, a statement id
-        already used); the other events of the batch are still stored.
+        or participant id already used) or one that cannot be stored at all (e.g. text that
+        is not valid Unicode); the other events of the batch are still stored.
         """
+        return [None if isinstance(r, Exception) else r for r in self.append_each(events)]
+
+    def append_each(self, events: Sequence[NewEvent]) -> list[int | Exception | None]:
+        """Like :meth:`append`, but an event that could not be stored for a reason other
+        than a UNIQUE rule gives its exception instead of ``None`` (the rest still commit)."""
         for ev in events:
             if ev.kind not in EVENT_KINDS:
                 check_param(False, "kind", "SessionStore.append", f"one of {EVENT_KINDS}", ev.kind)
-        out: list[int | None] = []
+        out: list[int | Exception | None] = []
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -211,6 +228,11 @@ class SessionStore:
                     conn.execute("ROLLBACK TO ev")
                     conn.execute("RELEASE ev")
                     out.append(None)
+                except (sqlite3.Error, ValueError, TypeError, OverflowError) as exc:
+                    # e.g. UnicodeEncodeError for a lone surrogate: refuse this event alone
+                    conn.execute("ROLLBACK TO ev")
+                    conn.execute("RELEASE ev")
+                    out.append(exc)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -293,7 +315,8 @@ class SessionStore:
         ------
         ValidationError
             An unknown participant or statement, a statement not accepted, a vote not in
-            {1, -1, 0}, a second vote on the same statement, or a closed session.
+            {1, -1, 0}, a second vote on the same statement, a closed session, or a ``key``
+            already stored with a different vote.
         """
         if vote not in (1, -1, 0) or isinstance(vote, bool):
             raise ValidationError(
@@ -302,6 +325,7 @@ class SessionStore:
             )
         st = self.state()
         if key is not None and key in st.keys:
+            _same_or_raise(key, st.keys[key], ("vote", participant_id, statement_id, vote, None))
             return None
         if not st.is_open:
             raise ValidationError("the session is closed; reopen it to take votes")
@@ -329,10 +353,11 @@ class SessionStore:
     ) -> int | None:
         """A statement submitted by a participant (waits for moderation when the session's
         ``moderate_submissions`` setting is on); returns its id, or ``None`` for a retried
-        ``key``."""
+        ``key`` (a ``key`` already stored with another text raises ValidationError)."""
         _check_text(text)
         st = self.state()
         if key is not None and key in st.keys:
+            _same_or_raise(key, st.keys[key], ("statement", participant_id, None, None, text))
             return None
         moderation = 0 if st.settings.get("moderate_submissions", True) else 1
         sid = st.next_statement_id
@@ -403,9 +428,30 @@ class SessionStore:
         return write_parquet(self.to_inquiry(), path)
 
 
+def _same_or_raise(key: str, seen: tuple[Any, ...], wanted: tuple[Any, ...]) -> None:
+    """A retried ``key`` must carry the request it was first stored with."""
+    kind, pid, sid, vote, text = seen
+    if kind == "vote":
+        same = (kind, pid, sid, vote) == wanted[:4]
+    else:
+        same = (kind, pid, (text or "").strip()) == (wanted[0], wanted[1], wanted[4].strip())
+    if not same:
+        raise ValidationError(
+            f"the idempotency key {key!r} was already used for a different request", column="key"
+        )
+
+
 def _check_text(text: Any, *, row: int | None = None) -> None:
     if not isinstance(text, str) or not text.strip():
         raise ValidationError("a statement needs some text", row=row, column="text")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationError(
+            f"statement text is not valid Unicode (a lone surrogate at character {exc.start})",
+            row=row,
+            column="text",
+        ) from exc
     if len(text) > MAX_STATEMENT_CHARS:
         raise ValidationError(
             f"statement text is {len(text)} characters long; at most {MAX_STATEMENT_CHARS} "
@@ -434,6 +480,15 @@ def _events_frame(conn: sqlite3.Connection, since: int) -> pl.DataFrame:
 
 
 def _to_inquiry(conn: sqlite3.Connection, path: Path) -> Inquiry:
+    """The inquiry, read in ONE read transaction (a consistent snapshot of the log)."""
+    conn.execute("BEGIN")
+    try:
+        return _to_inquiry_in_snapshot(conn, path)
+    finally:
+        conn.execute("COMMIT")
+
+
+def _to_inquiry_in_snapshot(conn: sqlite3.Connection, path: Path) -> Inquiry:
     st = SessionState()
     for row in conn.execute(f"SELECT {_COLUMNS} FROM events WHERE kind != 'vote' ORDER BY seq"):
         st.apply(row)
