@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import signal
 import socket
@@ -137,11 +138,13 @@ async def serve(
     """
     cfg = config or ServerConfig()
     if join_code is not None:
-        cfg.join_code = join_code
-    server = LiveServer(db, cfg)
+        cfg = dataclasses.replace(cfg, join_code=join_code)
+    server = LiveServer(db, cfg)  # strips the join code; refuses an empty one
+    cfg = server.config
     try:
         bound = await server.start(host, port)
     except OSError as exc:
+        await server.stop()
         raise CoprodError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from exc
     url = f"http://{_public_host(host)}:{bound}/"
     if cfg.join_code:

@@ -20,7 +20,9 @@ API (JSON; participant calls carry ``Authorization: Bearer <token>``)
 ``GET /api/session``
     title, open, join_code_required, allow_submissions, max_text.
 ``POST /api/join`` ``{"join_code": ...}``
-    a new anonymous participant: ``{"token", "participant_id"}``.
+    a new anonymous participant: ``{"token", "participant_id"}``. Join attempts are rate
+    limited per client address (wrong join codes much more strictly, before the code is
+    even compared) and over the whole server.
 ``GET /api/next``
     the next statement for this participant (``{"statement": {"id", "text"} | null, ...}``).
 ``POST /api/vote`` ``{"statement_id", "vote": 1 | -1 | 0, "key"}``
@@ -28,13 +30,20 @@ API (JSON; participant calls carry ``Authorization: Bearer <token>``)
 ``POST /api/statements`` ``{"text", "key"}``
     submits a statement (waits for moderation unless the facilitator turned that off).
 
-Errors are ``{"error": message, "code": code}`` with a 4xx status, and nothing is stored.
+Request bodies must be JSON sent as ``Content-Type: application/json`` (415 otherwise, which
+also keeps other web sites' plain form posts out). Errors are
+``{"error": message, "code": code}`` with a 4xx status, and nothing is stored.
+
+One server per database: the server holds an exclusive lock on ``<database>-serve.lock``
+while it runs, so a second server on the same database is refused.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import hmac
 import json
 import logging
 import os
@@ -54,16 +63,17 @@ import tornado.web
 from coprod_live.priority import choose_statement
 from coprod_live.tokens import make_token, parse_token
 
+from coprod_analytics.errors import CoprodError, check_param
 from coprod_analytics.session import MAX_STATEMENT_CHARS, NewEvent, SessionStore, now_ms
 from coprod_analytics.session.store import _connect
 
-__all__ = ["LiveServer", "RateLimit", "ServerConfig"]
+__all__ = ["LiveServer", "RateLimit", "ServerConfig", "normalize_join_code"]
 
 log = logging.getLogger("coprod_live.server")
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_BODY_BYTES = 8 * 1024
-_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_KEY_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # used with fullmatch
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -79,22 +89,55 @@ SECURITY_HEADERS = {
 
 @dataclass
 class RateLimit:
-    """A token bucket: ``rate`` requests per second on average, bursts up to ``burst``."""
+    """A token bucket per key: ``rate`` requests per second on average, bursts up to
+    ``burst``. At most ``max_keys`` buckets are kept: full (idle) buckets are forgotten
+    first, then the least recently used."""
 
     rate: float
     burst: float
+    max_keys: int = 10_000
     _buckets: dict[Any, tuple[float, float]] = field(default_factory=dict)
+
+    def _tokens(self, who: Any, t: float) -> float:
+        tokens, last = self._buckets.get(who, (self.burst, t))
+        return min(self.burst, tokens + max(0.0, t - last) * self.rate)
+
+    def wait(self, who: Any, now: float | None = None) -> float:
+        """Seconds ``who`` must wait before its next request (0.0: now); takes nothing."""
+        t = time.monotonic() if now is None else now
+        tokens = self._tokens(who, t)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
 
     def allow(self, who: Any, now: float | None = None) -> float:
         """0.0 when ``who`` may proceed (a token is taken), else seconds to wait."""
         t = time.monotonic() if now is None else now
-        tokens, last = self._buckets.get(who, (self.burst, t))
-        tokens = min(self.burst, tokens + (t - last) * self.rate)
+        tokens = self._tokens(who, t)
+        self._buckets.pop(who, None)  # re-insert: the dict stays in least-recent order
         if tokens >= 1.0:
             self._buckets[who] = (tokens - 1.0, t)
-            return 0.0
-        self._buckets[who] = (tokens, t)
-        return (1.0 - tokens) / self.rate
+            wait = 0.0
+        else:
+            self._buckets[who] = (tokens, t)
+            wait = (1.0 - tokens) / self.rate
+        if len(self._buckets) > self.max_keys:
+            self._prune(t)
+        return wait
+
+    def _prune(self, t: float) -> None:
+        full = [
+            k
+            for k, (tok, last) in self._buckets.items()
+            if tok + (t - last) * self.rate >= self.burst
+        ]
+        for k in full:
+            del self._buckets[k]
+        excess = len(self._buckets) - self.max_keys // 2
+        if excess > 0:
+            for k in list(self._buckets)[:excess]:
+                del self._buckets[k]
+
+    def __len__(self) -> int:
+        return len(self._buckets)
 
 
 @dataclass
@@ -106,8 +149,12 @@ class ServerConfig:
     request_rate: tuple[float, float] = (5.0, 30.0)
     #: statement submissions per participant (per second, burst)
     submit_rate: tuple[float, float] = (1 / 20, 3.0)
-    #: new participants per second over the whole server (per second, burst)
+    #: join attempts per second over the whole server (per second, burst)
     join_rate: tuple[float, float] = (100.0, 400.0)
+    #: join attempts per client address (per second, burst)
+    join_ip_rate: tuple[float, float] = (20.0, 200.0)
+    #: WRONG join codes per client address (per second, burst); checked before comparing
+    join_fail_rate: tuple[float, float] = (0.2, 10.0)
     #: seconds between Pol.is priority recomputations (0 turns them off)
     priority_interval: float = 10.0
     #: seconds between reads of events other processes appended (moderation, settings)
@@ -163,7 +210,7 @@ class _Writer(threading.Thread):
                     break
                 batch.append(nxt)
             try:
-                seqs = self.store.append([ev for ev, _ in batch])
+                seqs = self.store.append_each([ev for ev, _ in batch])
             except BaseException as exc:  # pragma: no cover - disk full, I/O error
                 log.exception("writing %d events failed", len(batch))
                 for _, fut in batch:
@@ -171,7 +218,11 @@ class _Writer(threading.Thread):
                 continue
             self.batches += 1
             for (_, fut), seq in zip(batch, seqs, strict=True):
-                self.loop.call_soon_threadsafe(_set_result, fut, seq)
+                if isinstance(seq, Exception):  # this event alone could not be stored
+                    log.error("an event could not be stored: %r", seq)
+                    self.loop.call_soon_threadsafe(_set_exc, fut, seq)
+                else:
+                    self.loop.call_soon_threadsafe(_set_result, fut, seq)
         self.store.close()
 
 
@@ -202,8 +253,14 @@ class LiveServer:
 
     def __init__(self, db_path: str | Path, config: ServerConfig | None = None) -> None:
         self.db_path = Path(db_path)
-        self.config = config or ServerConfig()
-        store = SessionStore(self.db_path)
+        cfg = config or ServerConfig()
+        self.config = dataclasses.replace(cfg, join_code=normalize_join_code(cfg.join_code))
+        self._lock = _ServeLock(self.db_path)
+        try:
+            store = SessionStore(self.db_path)
+        except BaseException:
+            self._lock.release()
+            raise
         meta = store.meta()
         self.session_id = meta["session_id"]
         self._secret = bytes.fromhex(meta["token_secret"])
@@ -222,6 +279,8 @@ class LiveServer:
         self.request_limit = RateLimit(rr, rb)
         self.submit_limit = RateLimit(sr, sb)
         self.join_limit = RateLimit(jr, jb)
+        self.join_ip_limit = RateLimit(*self.config.join_ip_rate)
+        self.join_fail_limit = RateLimit(*self.config.join_fail_rate)
         self.priorities: dict[int, float] = {}
         self._priority_votes = -1
         self._writer: _Writer | None = None
@@ -255,10 +314,15 @@ class LiveServer:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
         """Bind and start serving; returns the port (``port=0`` picks a free one)."""
         loop = asyncio.get_running_loop()
+        sockets = tornado.netutil.bind_sockets(port, address=host, backlog=1024)
+        try:
+            self._read_conn = _connect(self.db_path, readonly=True)
+        except BaseException:
+            for sock in sockets:
+                sock.close()
+            raise
         self._writer = _Writer(self._store, loop)
         self._writer.start()
-        self._read_conn = _connect(self.db_path, readonly=True)
-        sockets = tornado.netutil.bind_sockets(port, address=host, backlog=1024)
         self._http = tornado.httpserver.HTTPServer(
             self.make_app(), max_body_size=64 * 1024, idle_connection_timeout=120, xheaders=False
         )
@@ -280,10 +344,13 @@ class LiveServer:
         if self._writer is not None:
             self._writer.stop()
             await asyncio.get_running_loop().run_in_executor(None, self._writer.join, 10)
+        else:  # never started: the writer thread did not take the store over
+            self._store.close()
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
         if self._read_conn is not None:
             self._read_conn.close()
+        self._lock.release()
 
     # ------------------------------------------------------------------ background
     async def _poll_loop(self) -> None:
@@ -384,20 +451,32 @@ class LiveServer:
                 retry_after=round(wait, 2),
             )
 
-    async def join(self, join_code: Any) -> dict[str, Any]:
+    async def join(self, join_code: Any, client: str = "") -> dict[str, Any]:
+        """A new participant. Rate limits (per ``client`` address, for wrong codes, over the
+        whole server) are all checked BEFORE the code is compared."""
+        self.check_rate(self.join_ip_limit, client)
         code = self.config.join_code
         if code is not None:
-            import hmac
-
-            if not isinstance(join_code, str) or not hmac.compare_digest(
-                join_code.strip().upper().encode(), code.upper().encode()
-            ):
-                raise ApiError(403, "bad_join_code", "that join code is not right")
+            wait = self.join_fail_limit.wait(client)
+            if wait > 0:
+                raise ApiError(
+                    429,
+                    "rate_limited",
+                    "too many wrong join codes; wait a moment and try again",
+                    retry_after=round(wait, 2),
+                )
         self.check_rate(self.join_limit, "join")
-        pid = self._next_pid
-        self._next_pid += 1
-        seq = await self._commit(NewEvent("join", participant_id=pid, time_ms=now_ms()))
-        if seq is None:  # pragma: no cover - another process added this id meanwhile
+        if code is not None and not _code_matches(join_code, code):
+            self.join_fail_limit.allow(client)
+            raise ApiError(403, "bad_join_code", "that join code is not right")
+        for _ in range(100):
+            pid = self._next_pid
+            self._next_pid += 1
+            seq = await self._commit(NewEvent("join", participant_id=pid, time_ms=now_ms()))
+            if seq is not None:
+                break
+            # another writer took this id (the log refuses a second join of one id)
+        else:  # pragma: no cover - 100 ids taken by others in a row
             raise ApiError(409, "conflict", "please try again")
         return {"token": make_token(self._secret, self.session_id, pid), "participant_id": pid}
 
@@ -430,7 +509,7 @@ class LiveServer:
             raise ApiError(400, "bad_request", "'statement_id' must be an integer")
         if vote not in (1, -1, 0) or isinstance(vote, bool):
             raise ApiError(400, "bad_vote", "'vote' must be 1 (agree), -1 (disagree) or 0 (pass)")
-        if not isinstance(key, str) or not _KEY_RE.match(key):
+        if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
             raise ApiError(
                 400, "bad_key", "'key' must be 1 to 64 letters, digits, '-' or '_' (one per vote)"
             )
@@ -469,7 +548,9 @@ class LiveServer:
                 "text_too_long",
                 f"the statement is {len(text)} characters long; at most {MAX_STATEMENT_CHARS}",
             )
-        if not isinstance(key, str) or not _KEY_RE.match(key):
+        if not _encodable(text):
+            raise ApiError(400, "bad_text", "'text' is not valid Unicode (a lone surrogate)")
+        if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
             raise ApiError(400, "bad_key", "'key' must be 1 to 64 letters, digits, '-' or '_'")
         full_key = f"s:{pid}:{key}"
         if await self._duplicate(full_key, ("statement", pid, None, None, text.strip())):
@@ -520,6 +601,64 @@ class LiveServer:
         return True
 
 
+def normalize_join_code(code: str | None, *, func: str = "LiveServer") -> str | None:
+    """The configured join code without surrounding spaces; an empty or non-Unicode code is
+    refused (``None`` means no code is required)."""
+    if code is None:
+        return None
+    stripped = code.strip() if isinstance(code, str) else ""
+    check_param(
+        bool(stripped) and _encodable(stripped),
+        "join_code",
+        func,
+        "a non-empty code (or None for no code)",
+        code,
+    )
+    return stripped
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _code_matches(given: Any, code: str) -> bool:
+    if not isinstance(given, str) or not _encodable(given):
+        return False
+    return hmac.compare_digest(given.strip().upper().encode(), code.upper().encode())
+
+
+class _ServeLock:
+    """An exclusive lock on ``<db>-serve.lock`` for as long as a server runs on ``db``."""
+
+    def __init__(self, db: Path) -> None:
+        self.path = db.with_name(db.name + "-serve.lock")
+        self._fd: int | None = None
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: no lock
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            raise CoprodError(
+                f"another 'coprod serve' is already running on {db} (it holds {self.path}); "
+                "stop it first: two servers on one database would hand out the same ids"
+            ) from exc
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor releases the lock
+            self._fd = None
+
+
 def _quiet_log(handler: tornado.web.RequestHandler) -> None:
     status = handler.get_status()
     if status >= 500:
@@ -551,6 +690,11 @@ class _Base(tornado.web.RequestHandler):
             self.reply(status_code, {"error": "internal error", "code": "internal"})
 
     def body_json(self) -> dict[str, Any]:
+        ctype = self.request.headers.get("Content-Type", "")
+        if ctype.split(";", 1)[0].strip().lower() != "application/json":
+            raise ApiError(
+                415, "bad_content_type", "send the request body as Content-Type: application/json"
+            )
         if len(self.request.body) > MAX_BODY_BYTES:
             raise ApiError(413, "too_large", f"request body over {MAX_BODY_BYTES} bytes")
         try:
@@ -623,7 +767,11 @@ class _SessionHandler(_Base):
 
 class _JoinHandler(_Base):
     async def post(self) -> None:
-        await self.guarded(lambda: self.server.join(self.body_json().get("join_code")))
+        await self.guarded(
+            lambda: self.server.join(
+                self.body_json().get("join_code"), self.request.remote_ip or ""
+            )
+        )
 
 
 class _NextHandler(_Base):

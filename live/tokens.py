@@ -11,10 +11,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 
 __all__ = ["make_token", "parse_token"]
 
 _SIG_LEN = 27  # characters of base64url signature kept (160 bits)
+# an id without leading zeros, the session id, the signature: ASCII only, nothing else
+_TOKEN_RE = re.compile(
+    rf"(0|[1-9][0-9]{{0,17}})\.([A-Za-z0-9_-]{{1,64}})\.([A-Za-z0-9_-]{{{_SIG_LEN}}})"
+)
 
 
 def _sig(secret: bytes, session_id: str, participant_id: int) -> str:
@@ -39,12 +44,12 @@ def make_token(secret: bytes, session_id: str, participant_id: int) -> str:
 def parse_token(secret: bytes, session_id: str, token: str | None) -> int | None:
     """The participant id of a valid token of this session, else ``None`` (forged, altered,
     from another session or malformed)."""
-    if not token or len(token) > 200:
+    if not isinstance(token, str) or len(token) > 200:
         return None
-    parts = token.split(".")
-    if len(parts) != 3 or parts[1] != session_id or not parts[0].isdigit():
+    m = _TOKEN_RE.fullmatch(token)
+    if m is None or m.group(2) != session_id:
         return None
-    pid = int(parts[0])
-    if not hmac.compare_digest(parts[2], _sig(secret, session_id, pid)):
+    pid = int(m.group(1))
+    if not hmac.compare_digest(m.group(3).encode(), _sig(secret, session_id, pid).encode()):
         return None
     return pid

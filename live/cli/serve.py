@@ -48,7 +48,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from coprod_live.serve import print_addresses, seed_session, serve
-    from coprod_live.server import ServerConfig
+    from coprod_live.server import ServerConfig, normalize_join_code
 
     check_param(0 <= args.port <= 65535, "port", "coprod serve", "in [0, 65535]", args.port)
     check_param(
@@ -58,6 +58,9 @@ def run(args: argparse.Namespace) -> int:
         "a number >= 0",
         args.priority_interval,
     )
+    join_code = normalize_join_code(
+        args.join_code, func="coprod serve"
+    )  # strip; refuse an empty code
     print(seed_session(args.db, args.source), flush=True)
     config = ServerConfig(priority_interval=args.priority_interval)
     asyncio.run(
@@ -65,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             args.db,
             host=args.host,
             port=args.port,
-            join_code=args.join_code,
+            join_code=join_code,
             dashboard=not args.no_dashboard,
             dashboard_port=args.dashboard_port,
             config=config,
