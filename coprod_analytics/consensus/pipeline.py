@@ -1409,42 +1409,37 @@ def assemble(
         for r, rs in enumerate(lst):
             rank[g, rs.column] = r + 1
             rep_for[rs.column].append(int(mapping[g]))
-    # ---- optional analyses by the sibling modules
+    # ---- bridging, intervals and stability (their own modules; see their docs)
     bridging_col = pl.Series("bridging", [None] * m, dtype=pl.Float64)
     factor_col = pl.Series("bridging_factor", [None] * m, dtype=pl.Float64)
     if bridging:
+        from coprod_analytics.consensus.bridging import bridging_scores
+
         try:
-            from coprod_analytics.consensus.bridging import bridging_scores
-        except ImportError:
-            notes.append("bridging scores unavailable (coprod_analytics.consensus.bridging)")
+            bs = bridging_scores(matrix, seed=seed)
+        except (ValueError, RuntimeError) as exc:
+            notes.append(f"bridging scores not computed: {exc}")
         else:
-            try:
-                bs = bridging_scores(matrix, seed=seed)
-            except (ValueError, RuntimeError) as exc:
-                notes.append(f"bridging scores not computed: {exc}")
-            else:
-                joined = pl.DataFrame({"statement_id": sids}).join(
-                    bs.select(
-                        "statement_id",
-                        pl.col("bridging").cast(pl.Float64),
-                        pl.col("factor").cast(pl.Float64).alias("bridging_factor"),
-                    ),
-                    on="statement_id",
-                    how="left",
-                    maintain_order="left",
-                )
-                bridging_col = joined.get_column("bridging")
-                factor_col = joined.get_column("bridging_factor")
+            joined = pl.DataFrame({"statement_id": sids}).join(
+                bs.select(
+                    "statement_id",
+                    pl.col("bridging").cast(pl.Float64),
+                    pl.col("factor").cast(pl.Float64).alias("bridging_factor"),
+                ),
+                on="statement_id",
+                how="left",
+                maintain_order="left",
+            )
+            bridging_col = joined.get_column("bridging")
+            factor_col = joined.get_column("bridging_factor")
     gac_lo = np.full(m, np.nan)
     gac_hi = np.full(m, np.nan)
     rate_lo = np.full((k, m), np.nan)
     rate_hi = np.full((k, m), np.nan)
     if n_boot and k:
-        boot = _bootstrap(
-            matrix, labels, k, n_boot=n_boot, alpha=alpha, seed=seed, progress=progress, notes=notes
+        gac_lo, gac_hi, rate_lo, rate_hi = _bootstrap(
+            matrix, labels, k, n_boot=n_boot, alpha=alpha, seed=seed, progress=progress
         )
-        if boot is not None:
-            gac_lo, gac_hi, rate_lo, rate_hi = boot
     confidence = np.full(n, np.nan)
     stab: dict[str, Any] | None = None
     if stability:
@@ -1586,95 +1581,60 @@ def _bootstrap(
     alpha: float,
     seed: int,
     progress: bool,
-    notes: list[str],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """Bootstrap intervals from :mod:`coprod_analytics.consensus.uncertainty`, if present."""
-    try:
-        from coprod_analytics.consensus import uncertainty
-    except ImportError:
-        notes.append(
-            "bootstrap intervals unavailable (coprod_analytics.consensus.uncertainty missing)"
-        )
-        return None
-    func = getattr(uncertainty, "bootstrap_group_rates", None)
-    if func is None:
-        notes.append("bootstrap intervals unavailable (no bootstrap_group_rates)")
-        return None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Bootstrap intervals (:func:`~coprod_analytics.consensus.uncertainty.bootstrap_group_rates`)
+    as arrays: GAC low/high per statement, agree-rate low/high per (group, statement)."""
+    from coprod_analytics.consensus.uncertainty import bootstrap_group_rates
+
     callback = _progress_printer("bootstrap") if progress else None
-    res = func(matrix, labels, n_boot=n_boot, alpha=alpha, seed=seed, progress=callback)
-    return _read_bootstrap(res, matrix, k, notes)
-
-
-def _progress_printer(what: str) -> Any:
-    """A ``progress(done, total)`` callback printing to stderr (no Jupyter imports)."""
-    import sys
-
-    def show(done: int, total: int) -> None:
-        end = "\n" if done >= total else ""
-        print(f"\r{what}: {done}/{total}", end=end, file=sys.stderr, flush=True)
-
-    return show
-
-
-def _read_bootstrap(
-    res: Any, matrix: VoteMatrix, k: int, notes: list[str]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """Accept the bootstrap result as tables (``rates``/``gac``) and map them onto arrays."""
+    rates, gac = bootstrap_group_rates(
+        matrix, labels, n_boot=n_boot, alpha=alpha, seed=seed, progress=callback
+    )
     m = matrix.shape[1]
     sid_index = pl.DataFrame(
         {"statement_id": matrix.statement_ids, "_col": np.arange(m, dtype=np.int64)}
     )
-    rates = getattr(res, "rates", None)
-    gac = getattr(res, "gac", None)
-    if isinstance(res, tuple) and len(res) == 2:
-        rates, gac = res
-    if not isinstance(rates, pl.DataFrame) or not isinstance(gac, pl.DataFrame):
-        notes.append("bootstrap result in an unexpected form; intervals left empty")
-        return None
     gac_lo = np.full(m, np.nan)
     gac_hi = np.full(m, np.nan)
     g = gac.join(sid_index, on="statement_id", how="inner")
-    lo_col: str | None = next(
-        (c for c in ("gac_low", "ci_low", "gac_ci_low") if c in g.columns), None
-    )
-    hi_col: str | None = next(
-        (c for c in ("gac_high", "ci_high", "gac_ci_high") if c in g.columns), None
-    )
-    if lo_col and hi_col:
-        idx = g.get_column("_col").to_numpy()
-        gac_lo[idx] = g.get_column(lo_col).cast(pl.Float64).fill_null(np.nan).to_numpy()
-        gac_hi[idx] = g.get_column(hi_col).cast(pl.Float64).fill_null(np.nan).to_numpy()
+    idx = g.get_column("_col").to_numpy()
+    gac_lo[idx] = g.get_column("gac_low").cast(pl.Float64).fill_null(np.nan).to_numpy()
+    gac_hi[idx] = g.get_column("gac_high").cast(pl.Float64).fill_null(np.nan).to_numpy()
     rate_lo = np.full((k, m), np.nan)
     rate_hi = np.full((k, m), np.nan)
     r = rates.join(sid_index, on="statement_id", how="inner")
-    lo_col = next((c for c in ("agree_low", "agree_ci_low", "ci_low") if c in r.columns), None)
-    hi_col = next((c for c in ("agree_high", "agree_ci_high", "ci_high") if c in r.columns), None)
-    if lo_col and hi_col and "group" in r.columns:
-        gi = r.get_column("group").cast(pl.Int64).to_numpy()
-        ok = (gi >= 0) & (gi < k)
-        ci = r.get_column("_col").to_numpy()
-        rate_lo[gi[ok], ci[ok]] = (
-            r.get_column(lo_col).cast(pl.Float64).fill_null(np.nan).to_numpy()[ok]
-        )
-        rate_hi[gi[ok], ci[ok]] = (
-            r.get_column(hi_col).cast(pl.Float64).fill_null(np.nan).to_numpy()[ok]
-        )
+    gi = r.get_column("group").cast(pl.Int64).to_numpy()
+    ok = (gi >= 0) & (gi < k)
+    ci = r.get_column("_col").to_numpy()
+    lo = r.get_column("agree_low").cast(pl.Float64).fill_null(np.nan).to_numpy()
+    hi = r.get_column("agree_high").cast(pl.Float64).fill_null(np.nan).to_numpy()
+    rate_lo[gi[ok], ci[ok]] = lo[ok]
+    rate_hi[gi[ok], ci[ok]] = hi[ok]
     return gac_lo, gac_hi, rate_lo, rate_hi
+
+
+def _progress_printer(what: str) -> Any:
+    """A ``progress(done, total)`` callback drawing a text progress bar on stderr (it
+    updates in place in a terminal and in a notebook's output; no Jupyter imports)."""
+    import sys
+
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = int(width * done / max(total, 1))
+        bar = "#" * filled + "-" * (width - filled)
+        end = "\n" if done >= total else ""
+        print(f"\r{what} [{bar}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show
 
 
 def _stability(
     out: PipelineOutput, *, seed: int, notes: list[str], progress: bool
 ) -> tuple[np.ndarray, dict[str, Any]] | None:
-    """Resampling stability from :mod:`coprod_analytics.consensus.stability`, if present."""
-    try:
-        from coprod_analytics.consensus import stability as stab_mod
-    except ImportError:
-        notes.append("stability analysis unavailable (coprod_analytics.consensus.stability)")
-        return None
-    func = getattr(stab_mod, "consensus_clustering", None)
-    if func is None:
-        notes.append("stability analysis unavailable (no consensus_clustering)")
-        return None
+    """Resampling stability (:func:`~coprod_analytics.consensus.stability.consensus_clustering`)
+    of the clustered participants, with Pol.is's own clustering as the clustering function."""
+    from coprod_analytics.consensus.stability import consensus_clustering
+
     idx = np.flatnonzero(out.in_conv)
     if idx.size < 4:
         notes.append("stability analysis skipped: fewer than 4 clustered participants")
@@ -1683,7 +1643,9 @@ def _stability(
     def polis_clusters(points: np.ndarray, k: int, seed: int) -> np.ndarray:
         return cluster_projection(points, k, seed=seed)
 
-    res = func(out.xy[idx], cluster_fn=polis_clusters, labels=out.labels[idx], seed=seed)
+    res = consensus_clustering(
+        out.xy[idx], cluster_fn=polis_clusters, labels=out.labels[idx], seed=seed
+    )
     conf = np.full(out.xy.shape[0], np.nan)
     conf[idx] = np.asarray(res.confidence, dtype=np.float64)
     table = res.to_frame()
