@@ -1,11 +1,13 @@
 """``coprod serve``: one process for the participant server, plus the facilitator's Voila.
 
 The participant server (page + JSON API) runs in this process on its own port. The
-facilitator dashboard is a separate standalone Voila process (``voila_apps/live_dashboard.ipynb``)
-on another loopback port, protected by a random ``--token``: standalone Voila's token opens
-the dashboard pages and their kernel websocket, never a Jupyter API that executes code, and
-it is never shown on the participant side. Idle kernels are culled, including abandoned live
-dashboards (widget traffic does not count as activity; see VOILA_NOTES.md).
+facilitator dashboard is a separate standalone Voila process
+(``voila_apps/live_dashboard.ipynb``) on another loopback port, protected by a random token
+(``Voila.token``, passed in Voila's private config file, not on the command line):
+standalone Voila's token opens the dashboard pages and their kernel websocket, never a
+Jupyter API that executes code, and it is never shown on the participant side. Idle kernels
+are culled, including abandoned live dashboards (widget traffic does not count as
+activity; see VOILA_NOTES.md).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -310,3 +311,46 @@ def test_padded_join_code_still_admits(tmp_path: Path, code: str) -> None:
         await _join(port, "abcd")
 
     serving(db, test, join_code=code)
+
+
+def test_dashboard_token_is_not_on_the_command_line(tmp_path: Path) -> None:
+    import urllib.error
+    import urllib.request
+
+    from coprod_widgets.voila_launcher import start_voila
+
+    nb = tmp_path / "tiny.ipynb"
+    nb.write_text(
+        json.dumps(
+            {
+                "cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# Tiny"]}],
+                "metadata": {},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
+    )
+    token = "tok" + "x7" * 12
+    voila = start_voila(nb, host="127.0.0.1", token=token, ready_timeout=90)
+    try:
+        cmdline = Path(f"/proc/{voila.process.pid}/cmdline").read_bytes()
+        assert token.encode() not in cmdline
+        assert token not in " ".join(map(str, voila.process.args))
+        base = voila.url.split("?")[0]
+        # without the token: only the login page (the protection still works)
+        opener = urllib.request.build_opener(_NoRedirect)
+        with pytest.raises(urllib.error.HTTPError) as err:
+            opener.open(base, timeout=30)
+        assert err.value.code in (302, 401, 403)
+        assert "/login" in (err.value.headers.get("Location") or "/login")
+        with pytest.raises(urllib.error.HTTPError):
+            opener.open(base + "?token=wrong", timeout=30)
+        with urllib.request.urlopen(voila.url, timeout=60) as ok:
+            assert ok.status == 200
+    finally:
+        voila.stop()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None

@@ -17,7 +17,9 @@ Follows what was measured for voila 0.5.13 (``docs/VOILA_NOTES.md``):
   traits reliably only from a config file;
 - token: none on the loopback interface (only this machine can connect, as with a local
   notebook preview); when binding beyond loopback a random token is generated unless one
-  is given, and it is part of :attr:`VoilaServer.url`.
+  is given, and it is part of :attr:`VoilaServer.url`. The token goes to Voila through the
+  private ``voila.py`` config file (``Voila.token``), never on the command line, where any
+  local user could read it with ``ps``.
 
 The input of the notebook is passed through environment variables (``env``), since
 preheated kernels run the notebook before any request and cannot see the query string.
@@ -307,13 +309,18 @@ def start_voila(
         token = secrets.token_urlsafe(24)
     workdir = tempfile.TemporaryDirectory(prefix="coprod-voila-")
     cfg_dir = Path(workdir.name)
-    (cfg_dir / "voila.py").write_text(
-        voila_config(
-            cull_idle_timeout=cull_idle_timeout,
-            cull_interval=cull_interval,
-            untracked_message_types=untracked_message_types,
-        )
+    config_text = voila_config(
+        cull_idle_timeout=cull_idle_timeout,
+        cull_interval=cull_interval,
+        untracked_message_types=untracked_message_types,
     )
+    if token:
+        # in the private config file, not on the command line (visible to every local user
+        # in `ps`); standalone voila 0.5.13 honours Voila.token from its config file
+        config_text += f"c.Voila.token = {token!r}\n"
+    fd = os.open(cfg_dir / "voila.py", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(config_text)
     log_file = Path(log_path) if log_path is not None else cfg_dir / "voila.log"
     cmd = [
         sys.executable,
@@ -326,8 +333,9 @@ def start_voila(
         "--Voila.port_retries=0",
         "--Voila.config_file_paths",
         str(cfg_dir),
-        f"--token={token or ''}",
     ]
+    if not token:
+        cmd.append("--token=")  # no token: open on loopback
     if preheat:
         cmd += ["--preheat_kernel=True", f"--pool_size={int(pool_size)}"]
     cmd += list(extra_args)
