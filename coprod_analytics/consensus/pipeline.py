@@ -459,9 +459,14 @@ def _clean_start(
     u_ids: list[int] = []
     u_mem: list[np.ndarray] = []
     u_ctr: list[np.ndarray] = []
+    # exact equality of centres, looked up by value (tuples of floats compare like
+    # np.array_equal: -0.0 equals 0.0 and NaN equals nothing) instead of a linear scan
+    seen: dict[tuple[float, ...], int] = {}
     for cid, mem, ctr in zip(ids, members, centers, strict=True):
-        hit = next((j for j, c in enumerate(u_ctr) if np.array_equal(c, ctr)), None)
+        key = tuple(ctr.tolist())
+        hit = seen.get(key)
         if hit is None:
+            seen[key] = len(u_ctr)
             u_ids.append(cid)
             u_mem.append(mem)
             u_ctr.append(ctr)
