@@ -145,7 +145,7 @@ class LiveDashboard(widgets.VBox):
             state = ConsensusState(self.live.inquiry, compute=False, bridging=False)
             state.inquiry = self.live.inquiry
             self._set_result(state, res)
-            self.dashboard = ConsensusDashboard(state)
+            self.dashboard = ConsensusDashboard(state, show_title=False)
             self.analysis.children = [self.dashboard]
         else:
             state = self.dashboard.state

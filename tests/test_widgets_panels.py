@@ -57,3 +57,13 @@ def test_opening_the_stability_section_computes_resampling_stability():
     assert dash.state.stability_summary()["per_k"].height >= 2
     # same seed: the groups (and their colours) did not move
     assert dash.state.result.participants.get_column("group").to_list() == groups_before
+
+
+def test_dashboard_header_can_leave_the_title_to_its_page():
+    from coprod_analytics import sample_inquiry as sample
+
+    title = sample().metadata["title"]
+    assert "Riverside Citizens" in ConsensusDashboard(sample()).header.value
+    bare = ConsensusDashboard(sample(), show_title=False).header.value
+    assert "Riverside Citizens" not in bare and title not in bare
+    assert "opinion groups" in bare  # what the groups are is still said

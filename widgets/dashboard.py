@@ -28,6 +28,9 @@ class ConsensusDashboard(widgets.VBox):
     min_cell : int
         Suppress per-group breakdowns of fewer people than this (0: show all). Use 5 when
         the dashboard is published.
+    show_title : bool
+        Show the inquiry's title and counts in the header (a page that already shows them,
+        like the live facilitator view, passes False).
     **options
         Further keyword arguments of :func:`~coprod_analytics.consensus.opinion_groups`.
 
@@ -54,8 +57,10 @@ class ConsensusDashboard(widgets.VBox):
         *,
         seed: int = 0,
         min_cell: int = 0,
+        show_title: bool = True,
         **options: Any,
     ) -> None:
+        self.show_title = show_title
         if isinstance(inquiry_or_path, ConsensusState):
             state = inquiry_or_path
         else:
@@ -169,7 +174,7 @@ class ConsensusDashboard(widgets.VBox):
             from coprod_widgets.style import esc
 
             return f'<div class="coprod" role="banner"><h2>{esc(self.state.title)}</h2></div>'
-        return header_html(self.state)
+        return header_html(self.state, title=self.show_title)
 
     def _on_result(self, change: Any) -> None:
         self.header.value = self._header_html()
