@@ -66,6 +66,7 @@ _SUBMODULES = {
     "evidence",
     "io",
     "first_look",
+    "intervals",
     "inputs",
     "preferences",
     "privacy",

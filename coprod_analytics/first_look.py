@@ -16,18 +16,10 @@ import polars as pl
 from coprod_analytics.diversity import gini
 from coprod_analytics.errors import check_param
 from coprod_analytics.inquiry import Inquiry
+from coprod_analytics.intervals import wilson_interval
 from coprod_analytics.results import frame_to_html
 
 __all__ = ["Overview", "overview"]
-
-
-def _wilson(k: np.ndarray, n: np.ndarray, z: float = 1.959964) -> tuple[np.ndarray, np.ndarray]:
-    n = np.maximum(n, 1)
-    p = k / n
-    denom = 1 + z**2 / n
-    centre = (p + z**2 / (2 * n)) / denom
-    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    return centre - half, centre + half
 
 
 @dataclass(frozen=True)
@@ -70,11 +62,12 @@ class Overview:
 
     def rejected(self) -> pl.DataFrame:
         """Statements most of the room disagrees with."""
+        s = self.statements.filter(pl.col("total") >= self.min_votes)
+        low, _ = wilson_interval(
+            s.get_column("disagree").to_numpy(), s.get_column("total").to_numpy()
+        )
         return (
-            self.statements.filter(pl.col("total") >= self.min_votes)
-            .with_columns(
-                _low=_lower_bound(pl.col("disagree"), pl.col("total")),
-            )
+            s.with_columns(_low=pl.Series(low))
             .sort("_low", descending=True)
             .drop("_low")
             .head(self.top)
@@ -142,14 +135,6 @@ class Overview:
         return "".join(parts)
 
 
-def _lower_bound(k: pl.Expr, n: pl.Expr, z: float = 1.959964) -> pl.Expr:
-    p = k / n
-    denom = 1 + z**2 / n
-    centre = (p + z**2 / (2 * n)) / denom
-    half = z * ((p * (1 - p) / n + z**2 / (4 * n**2)).sqrt()) / denom
-    return centre - half
-
-
 def overview(inquiry: Inquiry, *, top: int = 5, min_votes: int | None = None) -> Overview:
     """Participation, agreement and division at a glance.
 
@@ -182,7 +167,7 @@ def overview(inquiry: Inquiry, *, top: int = 5, min_votes: int | None = None) ->
     tallies = inquiry.statement_tallies().filter((pl.col("moderation") != -1) & ~pl.col("is_meta"))
     total = tallies.get_column("total").to_numpy()
     agree = tallies.get_column("agree").to_numpy()
-    lo, hi = _wilson(agree, total)
+    lo, hi = wilson_interval(agree, total)
     safe = np.maximum(total, 1)
     decided = tallies.get_column("agree").to_numpy() + tallies.get_column("disagree").to_numpy()
     balance = np.where(

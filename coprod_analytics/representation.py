@@ -27,6 +27,7 @@ import numpy as np
 import polars as pl
 
 from coprod_analytics.errors import ValidationError, check_param
+from coprod_analytics.intervals import wilson_interval
 from coprod_analytics.privacy import DEFAULT_THRESHOLD, suppress_small_cells
 from coprod_analytics.provenance import Provenance, fingerprint_frames
 from coprod_analytics.results import frame_to_html
@@ -532,7 +533,7 @@ def compare_to_population(
         sim_stats = ((sims - expected[pos]) ** 2 / expected[pos]).sum(axis=1)
         p_value = float((1 + np.sum(sim_stats >= chi2 - 1e-9 * max(chi2, 1.0))) / (1 + n_resamples))
         p_method = "monte-carlo"
-    lo, hi = _wilson_vec(obs, n, alpha)
+    lo, hi = wilson_interval(obs, n, alpha=alpha)
     p_each = np.array(
         [
             stats.binomtest(int(o), int(n), float(p)).pvalue if p > 0 else np.nan
@@ -1167,7 +1168,7 @@ def attrition(
     )
     n_pre = table["n_pre"].to_numpy().astype(float)
     kept = table["n_retained"].to_numpy().astype(float)
-    lo, hi = _wilson_vec(kept, n_pre, alpha)
+    lo, hi = wilson_interval(kept, n_pre, alpha=alpha)
     table = table.with_columns(
         (pl.col("n_retained") / pl.col("n_pre")).alias("retention"),
         pl.Series("ci_low", lo),
@@ -1221,16 +1222,3 @@ def attrition(
             seed=seed,
         ),
     )
-
-
-def _wilson_vec(
-    k: np.ndarray, n: np.ndarray | float, alpha: float
-) -> tuple[np.ndarray, np.ndarray]:
-    from scipy import stats
-
-    z = float(stats.norm.ppf(1 - alpha / 2))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = k / n
-        centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return centre - half, centre + half

@@ -17,6 +17,7 @@ from coprod_widgets.style import group_colour, group_label
 
 from coprod_analytics.errors import ParameterError, check_param
 from coprod_analytics.inquiry import Inquiry
+from coprod_analytics.intervals import wilson_interval
 
 __all__ = ["BOARD_KINDS", "SORT_KEYS", "ConsensusState", "wilson_interval"]
 
@@ -38,34 +39,6 @@ SORT_KEYS: dict[str, str] = {
     "representativeness": "Representativeness (best first)",
     "id": "Statement id",
 }
-
-
-def wilson_interval(
-    k: np.ndarray, n: np.ndarray, *, alpha: float = 0.05
-) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of ``k`` successes in ``n`` trials (NaN where ``n == 0``).
-
-    Used for a group's agree rate when the core's bootstrap interval was not computed.
-
-    Examples
-    --------
-    >>> lo, hi = wilson_interval(np.array([8]), np.array([10]))
-    >>> round(float(lo[0]), 3), round(float(hi[0]), 3)
-    (0.49, 0.943)
-    """
-    from scipy.stats import norm
-
-    z = float(norm.ppf(1 - alpha / 2))
-    k = np.asarray(k, dtype=np.float64)
-    n = np.asarray(n, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / n
-        denom = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    lo = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
-    hi = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
-    return lo, hi
 
 
 def _per_k_stability(stab: dict[str, Any] | None) -> pl.DataFrame | None:
