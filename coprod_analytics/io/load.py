@@ -9,7 +9,7 @@ from typing import Any
 from coprod_analytics.errors import ValidationError
 from coprod_analytics.inquiry import Inquiry
 
-__all__ = ["SUPPORTED_INPUTS", "load_inquiry", "register_loader"]
+__all__ = ["SUPPORTED_INPUTS", "load_inquiry"]
 
 SUPPORTED_INPUTS = (
     "a Pol.is export folder (votes.csv, comments.csv, ...)",
@@ -20,14 +20,6 @@ SUPPORTED_INPUTS = (
     "a pabulib budgeting election (.pb) or PrefLib rankings (.soc, .soi, .toc, .toi)",
 )
 
-#: Extra loaders registered by other modules: (predicate, loader, description).
-_LOADERS: list[tuple[Any, Any, str]] = []
-
-
-def register_loader(predicate: Any, loader: Any, description: str) -> None:
-    """Teach :func:`load_inquiry` a new kind of input (e.g. a live-session database)."""
-    _LOADERS.append((predicate, loader, description))
-
 
 def load_inquiry(path: str | os.PathLike[str], **options: Any) -> Inquiry:
     """Open any supported input as an :class:`Inquiry`.
@@ -35,13 +27,11 @@ def load_inquiry(path: str | os.PathLike[str], **options: Any) -> Inquiry:
     A folder with ``votes.csv`` is a Pol.is export; a folder with ``inquiry.json`` an
     inquiry Parquet folder; a ``.csv``/``.tsv``/``.parquet`` file a votes table (long or
     wide, see :func:`~coprod_analytics.io.votes.read_votes`); a ``.db``/``.sqlite`` file a
-    live-session database (:func:`~coprod_analytics.session.read_session`). ``options`` go to
-    the reader.
+    live-session database (:func:`~coprod_analytics.session.read_session`); a ``.pb`` or PrefLib
+    file a budgeting election or rankings; a folder of ``<kind>.csv`` tables the inputs
+    besides votes. ``options`` go to the reader.
     """
     p = Path(path)
-    for predicate, loader, _ in _LOADERS:
-        if predicate(p):
-            return loader(p, **options)  # type: ignore[no-any-return]
     if not p.exists():
         raise FileNotFoundError(f"{p}: no such file or folder")
     if p.is_dir():
@@ -62,8 +52,7 @@ def load_inquiry(path: str | os.PathLike[str], **options: Any) -> Inquiry:
                 tables=tables,
             )
         raise ValidationError(
-            "this folder is not an input I know; expected "
-            + "; or ".join(SUPPORTED_INPUTS + tuple(d for _, _, d in _LOADERS)),
+            "this folder is not an input I know; expected " + "; or ".join(SUPPORTED_INPUTS),
             file=p,
         )
     if p.suffix.lower() in {".pb", ".soc", ".soi", ".toc", ".toi"}:  # budgets, rankings
@@ -79,7 +68,6 @@ def load_inquiry(path: str | os.PathLike[str], **options: Any) -> Inquiry:
 
         return read_votes(p, **options)
     raise ValidationError(
-        f"unsupported file type {p.suffix!r}; expected "
-        + "; or ".join(SUPPORTED_INPUTS + tuple(d for _, _, d in _LOADERS)),
+        f"unsupported file type {p.suffix!r}; expected " + "; or ".join(SUPPORTED_INPUTS),
         file=p,
     )
