@@ -292,7 +292,7 @@ class StabilityView(widgets.VBox):
             )
         if stab and stab.get("verdict"):
             lines.append(f"Resampling verdict: <strong>{esc(stab['verdict'])}</strong>.")
-        supported = (stab or {}).get("supported_k", (stab or {}).get("k"))
+        supported = (stab or {}).get("supported_k")
         if stab and supported is not None:
             lines.append(f"Number of groups the data supports: {esc(supported)}.")
         if not stab:
