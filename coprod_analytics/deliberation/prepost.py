@@ -308,6 +308,42 @@ def _with_participant_attributes(
     return data.drop(by_cols).join(attrs, on=id_column, how="left")
 
 
+def _validated_with_attributes(
+    panel: pl.DataFrame,
+    func: str,
+    by_cols: list[str],
+    *,
+    id_column: str,
+    item_column: str,
+    wave_column: str,
+    value_column: str,
+    pre: Any,
+    post: Any,
+    numeric_value: bool,
+) -> pl.DataFrame:
+    """Validate an independent-samples panel and attach each participant's ``by`` columns."""
+    _validate_panel(
+        panel,
+        func,
+        id_column=id_column,
+        item_column=item_column,
+        wave_column=wave_column,
+        value_column=value_column,
+        pre=pre,
+        post=post,
+        extra=by_cols,
+        numeric_value=numeric_value,
+    )
+    return _with_participant_attributes(
+        panel,
+        by_cols,
+        id_column=id_column,
+        value_column=value_column,
+        wave_column=wave_column,
+        pre=pre,
+    )
+
+
 def _weights_frame(
     panel: pl.DataFrame, id_column: str, weight_column: str, func: str
 ) -> pl.DataFrame:
@@ -800,24 +836,17 @@ def welch_shift(
     by_cols = _as_list(by)
     _check_alpha(alpha, func)
     _check_correction(correction, func)
-    _validate_panel(
+    data = _validated_with_attributes(
         panel,
         func,
+        by_cols,
         id_column=id_column,
         item_column=item_column,
         wave_column=wave_column,
         value_column=value_column,
         pre=pre,
         post=post,
-        extra=by_cols,
-    )
-    data = _with_participant_attributes(
-        panel,
-        by_cols,
-        id_column=id_column,
-        value_column=value_column,
-        wave_column=wave_column,
-        pre=pre,
+        numeric_value=True,
     )
     keys = [item_column, *by_cols]
     rows = []
@@ -897,25 +926,17 @@ def categorical_shift(
         "an int >= 100",
         n_resamples,
     )
-    _validate_panel(
+    data = _validated_with_attributes(
         panel,
         func,
+        by_cols,
         id_column=id_column,
         item_column=item_column,
         wave_column=wave_column,
         value_column=value_column,
         pre=pre,
         post=post,
-        extra=by_cols,
         numeric_value=False,
-    )
-    data = _with_participant_attributes(
-        panel,
-        by_cols,
-        id_column=id_column,
-        value_column=value_column,
-        wave_column=wave_column,
-        pre=pre,
     )
     keys = [item_column, *by_cols]
     rows = []
