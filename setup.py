@@ -1,23 +1,26 @@
 """Package discovery: the core ``coprod_analytics``, ``coprod_widgets`` from ``widgets/`` and
-``coprod_live`` from ``live/``.
+``coprod_apps`` from ``voila_apps/`` (the three layers: core <- widgets <- apps).
 
 Everything else about the distribution is in pyproject.toml; this file only maps the
-``widgets/`` folder to its import name, which pyproject.toml cannot do together with
-automatic discovery of subpackages.
+``widgets/`` and ``voila_apps/`` folders to their import names, which pyproject.toml cannot do
+together with automatic discovery of subpackages.
 """
 
 from setuptools import find_packages, setup
 
-core = find_packages(include=["coprod_analytics", "coprod_analytics.*"])
-widgets = [
-    "coprod_widgets" + name[len("widgets") :]
-    for name in find_packages(include=["widgets", "widgets.*"])
-]
 
-live = ["coprod_live" + name[len("live") :] for name in find_packages(include=["live", "live.*"])]
+def _mapped(folder: str, name: str) -> list[str]:
+    return [name + sub[len(folder) :] for sub in find_packages(include=[folder, folder + ".*"])]
+
+
+core = find_packages(include=["coprod_analytics", "coprod_analytics.*"])
 
 setup(
-    packages=core + widgets + live,
-    package_dir={"coprod_widgets": "widgets", "coprod_live": "live"},
-    package_data={"coprod_widgets": ["py.typed"], "coprod_live": ["py.typed", "static/*"]},
+    packages=core + _mapped("widgets", "coprod_widgets") + _mapped("voila_apps", "coprod_apps"),
+    package_dir={"coprod_widgets": "widgets", "coprod_apps": "voila_apps"},
+    package_data={
+        "coprod_analytics": ["py.typed"],
+        "coprod_widgets": ["py.typed"],
+        "coprod_apps": ["py.typed", "*.ipynb", "live/static/*"],
+    },
 )

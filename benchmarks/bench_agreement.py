@@ -16,7 +16,7 @@ import tracemalloc
 import krippendorff
 import numpy as np
 
-from coprod_analytics.agreement import Level, fleiss_kappa, krippendorff_alpha
+from coprod_analytics.crowd.agreement import Level, fleiss_kappa, krippendorff_alpha
 
 LEVELS: tuple[Level, ...] = ("nominal", "ordinal", "interval", "ratio")
 

@@ -65,8 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"missing {args.file}", file=sys.stderr)
         return 2
 
-    from coprod_analytics.budgeting import equal_shares_budget
     from coprod_analytics.io.pabulib import read_pabulib
+    from coprod_analytics.preferences.budgeting import equal_shares_budget
 
     t0 = time.perf_counter()
     election = read_pabulib(args.file)

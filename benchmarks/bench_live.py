@@ -26,11 +26,11 @@ import time
 from pathlib import Path
 
 import polars as pl
-from coprod_live.dashboard import LiveSession
-from coprod_live.loadtest import run_load
 
 from coprod_analytics.session import SessionStore, read_events
+from coprod_analytics.session.live import LiveSession
 from coprod_analytics.simulate import sample_inquiry
+from coprod_apps.live.loadtest import run_load
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -50,10 +50,11 @@ def main() -> int:
     if not VTAIWAN.exists():
         print(f"skipped: {VTAIWAN} is missing")
         return 0
-    from coprod_widgets.app import INPUT_ENV, report_notebook_path
-    from coprod_widgets.report import write_report
-    from coprod_widgets.voila_launcher import start_voila
     from playwright.sync_api import sync_playwright
+
+    from coprod_apps.launcher import start_voila
+    from coprod_apps.report_app import INPUT_ENV, report_notebook_path
+    from coprod_widgets.report import write_report
 
     env = {INPUT_ENV: str(VTAIWAN)}
     shot = ROOT / "docs" / "screenshot-report.png" if "--screenshot" in sys.argv else None

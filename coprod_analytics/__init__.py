@@ -12,8 +12,12 @@ own dependencies on first use. Main entry points:
 >>> inquiry.counts()["statements"]
 10
 
-Subpackages: ``io`` (readers and writers), ``consensus`` (opinion groups), ``agreement``,
-``crowd``, ``diversity``, ``evidence``, ``preferences``, ``budgeting``, ``deliberation``.
+One subpackage per family of methods: ``consensus`` (opinion groups and consensus),
+``crowd`` (crowd estimates, rater agreement, diversity), ``evidence`` (weighing evidence),
+``preferences`` (rankings, pairwise comparisons, participatory budgets), ``deliberation``
+(change during deliberation, Q-methodology, representativeness), ``session`` (the live
+session store); and ``io`` (readers and writers), ``privacy``, ``simulate``, ``cli``. See
+``docs/architecture.md``.
 """
 
 from __future__ import annotations
@@ -30,8 +34,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from coprod_analytics.first_look import overview
     from coprod_analytics.io.inputs import read_input
     from coprod_analytics.io.load import load_inquiry
+    from coprod_analytics.io.pabulib import read_pabulib, write_pabulib
     from coprod_analytics.io.parquet import read_parquet, write_parquet
     from coprod_analytics.io.polis import read_polis, write_polis
+    from coprod_analytics.io.preflib import read_preflib, write_preflib
     from coprod_analytics.io.votes import read_statements, read_votes
     from coprod_analytics.session import SessionStore, read_session
     from coprod_analytics.simulate import sample_inquiry, simulate_inquiry
@@ -45,6 +51,10 @@ _LAZY: dict[str, str] = {
     "read_parquet": "coprod_analytics.io.parquet",
     "write_parquet": "coprod_analytics.io.parquet",
     "load_inquiry": "coprod_analytics.io.load",
+    "read_pabulib": "coprod_analytics.io.pabulib",
+    "write_pabulib": "coprod_analytics.io.pabulib",
+    "read_preflib": "coprod_analytics.io.preflib",
+    "write_preflib": "coprod_analytics.io.preflib",
     "simulate_inquiry": "coprod_analytics.simulate",
     "sample_inquiry": "coprod_analytics.simulate",
     "overview": "coprod_analytics.first_look",
@@ -56,13 +66,10 @@ _LAZY: dict[str, str] = {
 }
 
 _SUBMODULES = {
-    "agreement",
-    "budgeting",
     "cli",
     "consensus",
     "crowd",
     "deliberation",
-    "diversity",
     "evidence",
     "io",
     "first_look",
@@ -71,7 +78,6 @@ _SUBMODULES = {
     "preferences",
     "privacy",
     "provenance",
-    "representation",
     "results",
     "session",
     "simulate",
@@ -87,16 +93,20 @@ __all__ = [
     "opinion_groups",
     "overview",
     "read_input",
+    "read_pabulib",
     "read_parquet",
     "read_polis",
+    "read_preflib",
     "read_session",
     "read_statements",
     "read_votes",
     "sample_inquiry",
     "simulate_inquiry",
     "vote_matrix",
+    "write_pabulib",
     "write_parquet",
     "write_polis",
+    "write_preflib",
 ]
 
 __version__: str

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from coprod_analytics.diversity import gini
+from coprod_analytics.crowd.diversity import gini
 from coprod_analytics.errors import check_param
 from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.intervals import wilson_interval

@@ -1,8 +1,15 @@
-"""Result objects shared by the methods: an estimate with its confidence interval.
+"""The one result protocol every method's result object follows: :class:`Result`.
 
-Inferential outputs are frozen dataclasses with ``to_frame()`` (documented columns),
-``conf_int(alpha)`` where an interval exists, ``summary()`` (plain text) and
-``_repr_html_`` (so a notebook shows a readable table).
+Inferential outputs are frozen dataclasses that inherit :class:`Result` and so have:
+
+- ``summary()`` — plain text a reader can paste into a report;
+- ``to_frame()`` — the main table, polars, with documented columns;
+- ``to_pandas()`` — the same table as pandas;
+- ``conf_int(alpha=0.05)`` — where the result has intervals: a polars table whose last
+  columns are ``ci_low``, ``ci_high`` and ``alpha``;
+- ``provenance`` — what produced it (:class:`~coprod_analytics.provenance.Provenance`);
+- ``_repr_html_()`` — a readable table in a notebook;
+- a one-line ``__repr__`` (never a whole table).
 """
 
 from __future__ import annotations
@@ -13,7 +20,83 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["Estimate", "frame_to_html"]
+__all__ = ["Estimate", "Result", "frame_to_html", "interval_frame"]
+
+
+class Result:
+    """The protocol of every result object (a mixin for frozen dataclasses).
+
+    Subclasses implement :meth:`to_frame` and :meth:`summary`, have a ``provenance``
+    attribute, and implement :meth:`conf_int` when they hold intervals. ``__repr__`` is one
+    line: the class name and the first line of the summary. Dataclass subclasses must be
+    declared with ``repr=False`` so that this ``__repr__`` is kept.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True, repr=False)
+    ... class Mean(Result):
+    ...     value: float
+    ...     provenance: object = None
+    ...     def to_frame(self):
+    ...         return pl.DataFrame({"mean": [self.value]})
+    ...     def summary(self):
+    ...         return f"mean {self.value:.2f}"
+    >>> Mean(2.5)
+    <Mean: mean 2.50>
+    >>> Mean(2.5).to_pandas().shape
+    (1, 1)
+    """
+
+    def to_frame(self) -> pl.DataFrame:
+        """The result's main table (polars)."""
+        raise NotImplementedError
+
+    def summary(self) -> str:
+        """The result in plain words."""
+        raise NotImplementedError
+
+    def to_pandas(self) -> Any:
+        """:meth:`to_frame` as a pandas DataFrame (needs pandas)."""
+        return self.to_frame().to_pandas()
+
+    def conf_int(self, alpha: float = 0.05) -> pl.DataFrame:
+        """Intervals at level ``1 - alpha``: the estimate's key columns, then ``ci_low``,
+        ``ci_high`` and ``alpha``."""
+        raise NotImplementedError(f"{type(self).__name__} has no intervals")
+
+    def __repr__(self) -> str:
+        try:
+            first = self.summary().strip().splitlines()[0]
+        except Exception:  # a repr must never raise
+            first = "…"
+        if len(first) > 100:
+            first = first[:99] + "…"
+        return f"<{type(self).__name__}: {first}>"
+
+    def _repr_html_(self) -> str:
+        lines = self.summary().strip().splitlines()
+        head = "".join(f"<p>{html.escape(line)}</p>" for line in lines[:6])
+        return (
+            f"<div class='coprod-result'>{head}{frame_to_html(self.to_frame(), max_rows=20)}</div>"
+        )
+
+
+def interval_frame(keys: dict[str, Any], low: Any, high: Any, *, alpha: float) -> pl.DataFrame:
+    """A ``conf_int`` table: the key columns, then ``ci_low``, ``ci_high`` and ``alpha``.
+
+    Examples
+    --------
+    >>> interval_frame({"item": ["a", "b"]}, [0.1, 0.2], [0.3, 0.4], alpha=0.05).columns
+    ['item', 'ci_low', 'ci_high', 'alpha']
+    """
+    frame = pl.DataFrame(keys)
+    n = frame.height if frame.width else len(list(low))
+    return frame.with_columns(
+        pl.Series("ci_low", list(low), dtype=pl.Float64),
+        pl.Series("ci_high", list(high), dtype=pl.Float64),
+        pl.Series("alpha", [float(alpha)] * n, dtype=pl.Float64),
+    )
 
 
 def frame_to_html(frame: pl.DataFrame, *, caption: str | None = None, max_rows: int = 50) -> str:
@@ -34,8 +117,8 @@ def _fmt(v: Any) -> str:
     return "" if v is None else str(v)
 
 
-@dataclass(frozen=True)
-class Estimate:
+@dataclass(frozen=True, repr=False)
+class Estimate(Result):
     """A point estimate with an optional confidence interval.
 
     Attributes
@@ -60,8 +143,10 @@ class Estimate:
     >>> e = Estimate("mean", 2.0, 1.5, 2.5, n=10)
     >>> float(e)
     2.0
-    >>> e.conf_int()
-    (1.5, 2.5)
+    >>> e.conf_int().row(0)
+    ('mean', 1.5, 2.5, 0.05)
+    >>> e
+    <Estimate: mean: 2 [1.5, 2.5] (95% CI), n = 10>
     """
 
     name: str
@@ -72,12 +157,26 @@ class Estimate:
     n: int = 0
     method: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    provenance: Any = None
 
     def __float__(self) -> float:
         return float(self.value)
 
-    def conf_int(self) -> tuple[float | None, float | None]:
-        return (self.ci_low, self.ci_high)
+    def conf_int(self, alpha: float | None = None) -> pl.DataFrame:
+        """The interval as a one-row table (name, ci_low, ci_high, alpha).
+
+        The interval was computed at ``self.alpha``; asking for another level is an error
+        (recompute with that ``alpha``)."""
+        if alpha is not None and abs(alpha - self.alpha) > 1e-12:
+            from coprod_analytics.errors import ParameterError
+
+            raise ParameterError(
+                f"The 'alpha' parameter of conf_int must be {self.alpha} for this estimate "
+                f"(computed at that level). Got {alpha}; recompute with alpha={alpha}."
+            )
+        return interval_frame(
+            {"name": [self.name]}, [self.ci_low], [self.ci_high], alpha=self.alpha
+        )
 
     def to_frame(self) -> pl.DataFrame:
         """One row: name, value, ci_low, ci_high, alpha, n, method."""

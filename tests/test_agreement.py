@@ -1,4 +1,4 @@
-"""Tests of coprod_analytics.agreement: golden values, oracles, properties, errors."""
+"""Tests of coprod_analytics.crowd.agreement: golden values, oracles, properties, errors."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from scipy.stats import friedmanchisquare
 from statsmodels.stats.inter_rater import aggregate_raters
 from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
-from coprod_analytics.agreement import (
+from coprod_analytics.crowd.agreement import (
     Level,
     fleiss_kappa,
     kendall_w,

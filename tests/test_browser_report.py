@@ -50,8 +50,8 @@ def browser() -> Iterator[Any]:
 
 
 def _serve(input_path: Path) -> Any:
-    from coprod_widgets.app import INPUT_ENV, MIN_CELL_ENV, report_notebook_path
-    from coprod_widgets.voila_launcher import start_voila
+    from coprod_apps.launcher import start_voila
+    from coprod_apps.report_app import INPUT_ENV, MIN_CELL_ENV, report_notebook_path
 
     return start_voila(report_notebook_path(), env={INPUT_ENV: str(input_path), MIN_CELL_ENV: "5"})
 
@@ -167,8 +167,9 @@ def test_hostile_statement_shows_as_text_in_voila(browser: Any, tmp_path_factory
 
 @pytest.fixture(scope="module")
 def static_report(tmp_path_factory: Any) -> Path:
-    from coprod_widgets.report import write_report
     from test_widgets_state import evil_inquiry
+
+    from coprod_widgets.report import write_report
 
     out = tmp_path_factory.mktemp("static")
     write_report(out / "vtaiwan.html", require_shared("polis", "vtaiwan.uberx"), seed=0)

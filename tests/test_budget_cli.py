@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import require_shared
 
-from coprod_analytics.budgeting import equal_shares_budget, greedy_budget
 from coprod_analytics.cli import budget as budget_cli
 from coprod_analytics.io.pabulib import read_pabulib
+from coprod_analytics.preferences.budgeting import equal_shares_budget, greedy_budget
 
 COPROD = Path(sys.executable).with_name("coprod")
 

@@ -1,4 +1,4 @@
-"""Participatory-budgeting rules and outcome analysis (coprod_analytics.budgeting).
+"""Participatory-budgeting rules and outcome analysis (coprod_analytics.preferences.budgeting).
 
 Oracles: the abcvoting test instances (expected committees for ``av``, ``seqphragmen``,
 ``equal-shares`` and ``equal-shares-with-av-completion``), the city's own ``selected``
@@ -18,7 +18,9 @@ import pytest
 from conftest import require_shared
 from hypothesis import given, settings
 
-from coprod_analytics.budgeting import (
+from coprod_analytics.errors import ParameterError, ValidationError
+from coprod_analytics.io.pabulib import PBElection, pb_election, read_pabulib
+from coprod_analytics.preferences.budgeting import (
     BudgetOutcome,
     compare_budget_rules,
     equal_shares_budget,
@@ -28,8 +30,6 @@ from coprod_analytics.budgeting import (
     phragmen_budget,
     run_budget_rule,
 )
-from coprod_analytics.errors import ParameterError, ValidationError
-from coprod_analytics.io.pabulib import PBElection, pb_election, read_pabulib
 
 
 # ---------------------------------------------------------------------------------------

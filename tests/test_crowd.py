@@ -1,4 +1,4 @@
-"""Tests of coprod_analytics.crowd."""
+"""Tests of coprod_analytics.crowd.estimates."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from coprod_analytics.crowd import (
+from coprod_analytics.crowd.estimates import (
     crowd_estimate,
     crowd_estimates,
     delphi_rounds,

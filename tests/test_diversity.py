@@ -1,4 +1,4 @@
-"""Tests of coprod_analytics.diversity."""
+"""Tests of coprod_analytics.crowd.diversity."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from coprod_analytics.diversity import (
+from coprod_analytics.crowd.diversity import (
     bimodality_coefficient,
     effective_number,
     esteban_ray_polarization,

@@ -1,4 +1,4 @@
-"""Tests of coprod_analytics.evidence."""
+"""Tests of coprod_analytics.evidence.weighing."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from coprod_analytics.errors import ParameterError, ValidationError
-from coprod_analytics.evidence import weigh_evidence
+from coprod_analytics.evidence.weighing import weigh_evidence
 
 
 def _room(seed: int = 0, n_people: int = 24, n_items: int = 6) -> pl.DataFrame:

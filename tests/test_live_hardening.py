@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from coprod_live.server import LiveServer, RateLimit, ServerConfig, _Writer
 
 from coprod_analytics.errors import CoprodError, ParameterError
 from coprod_analytics.session import NewEvent, SessionStore, read_events
+from coprod_apps.live.server import LiveServer, RateLimit, ServerConfig, _Writer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -317,7 +317,7 @@ def test_dashboard_token_is_not_on_the_command_line(tmp_path: Path) -> None:
     import urllib.error
     import urllib.request
 
-    from coprod_widgets.voila_launcher import start_voila
+    from coprod_apps.launcher import start_voila
 
     nb = tmp_path / "tiny.ipynb"
     nb.write_text(

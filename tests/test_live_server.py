@@ -20,11 +20,11 @@ from typing import Any
 
 import polars as pl
 import pytest
-from coprod_live.loadtest import LoadResult, check_loopback, run_load
-from coprod_live.tokens import make_token
 
 from coprod_analytics.errors import CoprodError
 from coprod_analytics.session import SessionStore, read_events, read_session
+from coprod_apps.live.loadtest import LoadResult, check_loopback, run_load
+from coprod_apps.live.tokens import make_token
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -307,7 +307,7 @@ def test_only_the_participant_surface_is_exposed(server: Server) -> None:
     csp = headers["content-security-policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert headers["x-content-type-options"] == "nosniff"
-    js = (ROOT / "live" / "static" / "participant.js").read_text()
+    js = (ROOT / "voila_apps" / "live" / "static" / "participant.js").read_text()
     assert "innerHTML" not in js and "textContent" in js
 
 

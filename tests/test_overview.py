@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coprod_analytics import Inquiry, ParameterError, overview
-from coprod_analytics.diversity import gini
+from coprod_analytics.crowd.diversity import gini
 from coprod_analytics.simulate import sample_inquiry
 
 

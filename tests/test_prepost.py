@@ -309,7 +309,7 @@ def test_simulation_is_reproducible_and_has_attrition() -> None:
 
 def test_import_stays_light() -> None:
     code = (
-        "import sys, coprod_analytics.deliberation, coprod_analytics.representation, "
+        "import sys, coprod_analytics.deliberation, coprod_analytics.deliberation.representation, "
         "coprod_analytics.privacy; "
         "print(sorted(m for m in ('scipy', 'statsmodels', 'sklearn', 'matplotlib', 'ipywidgets') "
         "if m in sys.modules))"

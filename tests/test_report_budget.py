@@ -9,12 +9,12 @@ import sys
 
 import polars as pl
 from conftest import require_shared
-from coprod_widgets.report import build_report
 
 from coprod_analytics import Inquiry, sample_inquiry
 from coprod_analytics.io.pabulib import pb_election
 from coprod_analytics.io.preference_tables import election_tables
 from coprod_analytics.preferences import ballots_from_orders
+from coprod_widgets.report import build_report
 
 
 def test_coprod_export_of_a_pb_file(tmp_path) -> None:

@@ -6,9 +6,9 @@ import re
 
 import polars as pl
 import pytest
-from coprod_widgets.report import build_report
 
 from coprod_analytics import Inquiry, sample_inquiry
+from coprod_widgets.report import build_report
 
 EVIL = "<script>alert('x')</script>"
 

@@ -10,11 +10,11 @@ import pytest
 pytest.importorskip("plotly")
 
 from conftest import require_shared
-from coprod_widgets.report import build_report
 from test_widgets_deliberation import CENSUS, EVIL
 
 from coprod_analytics import Inquiry, sample_inquiry
 from coprod_analytics.deliberation import simulate_panel
+from coprod_widgets.report import build_report
 
 
 def _evil(col: str, old: str) -> pl.Expr:

@@ -14,17 +14,12 @@ import pytest
 pytest.importorskip("plotly")
 
 from conftest import require_shared
-from coprod_widgets.report import (
-    ReportContext,
-    build_report,
-    register_section,
-    registered_sections,
-    unregister_section,
-)
 from test_widgets_state import EVIL, evil_inquiry
 
 from coprod_analytics import sample_inquiry
 from coprod_analytics.cli import main
+from coprod_widgets.families import sections
+from coprod_widgets.report import ReportContext, build_report
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +99,7 @@ def test_polis_attribution_shown() -> None:
     assert "The Computational Democracy Project" in page
 
 
-def test_section_registry_accepts_new_sections() -> None:
+def test_report_takes_any_list_of_sections() -> None:
     @dataclass(frozen=True)
     class Extra:
         key: str = "extra-test"
@@ -117,17 +112,10 @@ def test_section_registry_accepts_new_sections() -> None:
         def render(self, ctx: ReportContext) -> str:
             return f"<p>extra for {ctx.inquiry.counts()['participants']} people</p>"
 
-    register_section(Extra())
-    try:
-        assert "extra-test" in [s.key for s in registered_sections()]
-        page = build_report(sample_inquiry(), sections=[Extra()])
-        assert "extra for 150 people" in page
-        assert "Extra &lt;section&gt;" in page
-    finally:
-        unregister_section("extra-test")
-    assert "extra-test" not in [s.key for s in registered_sections()]
-    with pytest.raises(Exception, match="'section' parameter of register_section"):
-        register_section(object())  # type: ignore[arg-type]
+    page = build_report(sample_inquiry(), sections=[Extra()])
+    assert "extra for 150 people" in page
+    assert "Extra &lt;section&gt;" in page
+    assert "extra-test" not in [s.key for s in sections()]  # the default list is unchanged
 
 
 def test_export_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -190,7 +178,7 @@ def test_published_app_notebook_runs_from_its_folder(tmp_path: Path) -> None:
     """The published notebook reads data/ next to it (what `voila report.ipynb` runs)."""
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
-    from coprod_widgets.publish import publish_app
+    from coprod_apps.publish import publish_app
 
     out = publish_app(sample_inquiry(), tmp_path / "app", wheel=False)
     nb = nbformat.read(str(out / "report.ipynb"), as_version=4)
@@ -214,7 +202,7 @@ def test_published_app_notebook_runs_from_its_folder(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_publish_builds_wheel(tmp_path: Path) -> None:
-    from coprod_widgets.publish import _project_root, publish_app
+    from coprod_apps.publish import _project_root, publish_app
 
     if _project_root() is None:
         pytest.skip("not a source checkout")
@@ -283,7 +271,7 @@ def test_report_cli_busy_port_message(tmp_path: Path) -> None:
 
 
 def test_launcher_config_and_token_policy() -> None:
-    from coprod_widgets.voila_launcher import DEFAULT_UNTRACKED_MESSAGE_TYPES, is_loopback
+    from coprod_apps.launcher import DEFAULT_UNTRACKED_MESSAGE_TYPES, is_loopback
 
     assert {"comm_msg", "comm_open", "comm_close", "status"} <= set(DEFAULT_UNTRACKED_MESSAGE_TYPES)
     assert is_loopback("::1") and not is_loopback("192.168.1.4")

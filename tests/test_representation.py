@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from coprod_analytics.deliberation import paired_shift, simulate_panel
-from coprod_analytics.errors import ParameterError, ValidationError
-from coprod_analytics.representation import (
+from coprod_analytics.deliberation.representation import (
     attrition,
     chi2_independence,
     compare_to_population,
@@ -21,6 +20,7 @@ from coprod_analytics.representation import (
     rake_weights,
     statement_exposure,
 )
+from coprod_analytics.errors import ParameterError, ValidationError
 
 
 @pytest.fixture(scope="module")

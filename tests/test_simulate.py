@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from coprod_analytics import ParameterError, read_polis, simulate_inquiry
-from coprod_analytics.diversity import gini
+from coprod_analytics.crowd.diversity import gini
 from coprod_analytics.simulate import SAMPLE_STATEMENTS, sample_inquiry
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,16 +10,16 @@ import numpy as np
 import polars as pl
 import pytest
 from conftest import require_shared
-from coprod_widgets import ConsensusDashboard
-from coprod_widgets.preference_state import FILE_LABEL, BudgetState, RankingState
-from coprod_widgets.preference_views import BudgetExplorer, RankingBoard
 
 from coprod_analytics import Inquiry, load_inquiry
-from coprod_analytics.budgeting import outcome_analysis, run_budget_rule
 from coprod_analytics.errors import ValidationError
 from coprod_analytics.io.pabulib import pb_election, read_pabulib
 from coprod_analytics.io.preference_tables import election_from_tables, election_tables
 from coprod_analytics.preferences import ballots_from_orders
+from coprod_analytics.preferences.budgeting import outcome_analysis, run_budget_rule
+from coprod_widgets import ConsensusDashboard
+from coprod_widgets.preferences.state import FILE_LABEL, BudgetState, RankingState
+from coprod_widgets.preferences.views import BudgetExplorer, RankingBoard
 
 SMALL = (
     "poland_warszawa_2018_pole-mokotowskie.pb",

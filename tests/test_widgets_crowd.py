@@ -6,20 +6,20 @@ import ipywidgets as widgets
 import numpy as np
 import polars as pl
 import pytest
+
+from coprod_analytics import Inquiry, sample_inquiry
+from coprod_analytics.crowd.agreement import krippendorff_alpha, tastle_wierman_consensus
+from coprod_analytics.crowd.estimates import crowd_estimates, diversity_prediction, pool_log_odds
+from coprod_analytics.errors import ParameterError
 from coprod_widgets import ConsensusDashboard
-from coprod_widgets.crowd_state import (
+from coprod_widgets.crowd.state import (
     AgreementState,
     CrowdState,
     EvidenceState,
     agreement_reading,
     kendall_reading,
 )
-from coprod_widgets.crowd_views import AgreementPanel, CrowdEstimateView, EvidenceBoard
-
-from coprod_analytics import Inquiry, sample_inquiry
-from coprod_analytics.agreement import krippendorff_alpha, tastle_wierman_consensus
-from coprod_analytics.crowd import crowd_estimates, diversity_prediction, pool_log_odds
-from coprod_analytics.errors import ParameterError
+from coprod_widgets.crowd.views import AgreementPanel, CrowdEstimateView, EvidenceBoard
 
 EVIL = '<img src=x onerror="alert(1)">'
 

@@ -11,9 +11,6 @@ pytest.importorskip("plotly")
 
 import ipywidgets as widgets
 from conftest import require_shared
-from coprod_widgets.dashboard import ConsensusDashboard
-from coprod_widgets.deliberation import QFactorView, RepresentationView, ShiftView
-from coprod_widgets.deliberation_state import QMethodState, RepresentationState, ShiftState
 
 from coprod_analytics import Inquiry, sample_inquiry
 from coprod_analytics.deliberation import (
@@ -22,8 +19,11 @@ from coprod_analytics.deliberation import (
     paired_shift,
     simulate_panel,
 )
+from coprod_analytics.deliberation.representation import compare_to_population, rake_weights
 from coprod_analytics.errors import ValidationError
-from coprod_analytics.representation import compare_to_population, rake_weights
+from coprod_widgets.dashboard import ConsensusDashboard
+from coprod_widgets.deliberation.state import QMethodState, RepresentationState, ShiftState
+from coprod_widgets.deliberation.views import QFactorView, RepresentationView, ShiftView
 
 EVIL = '<script>alert("x")</script>'
 

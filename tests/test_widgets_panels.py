@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import ipywidgets as widgets
-from coprod_widgets import ConsensusDashboard
-from coprod_widgets.panels import Panel, register_panel, registered_panels
 
 from coprod_analytics import Inquiry, sample_inquiry
+from coprod_widgets import ConsensusDashboard
+from coprod_widgets.families import FAMILIES, Panel, panels
 
 
 def test_panels_apply_fold_and_build_lazily():
@@ -16,33 +16,41 @@ def test_panels_apply_fold_and_build_lazily():
         built.append(min_cell)
         return widgets.HTML(f"{inquiry.tables['estimates'].height} estimates")
 
-    panel = register_panel(
-        Panel("test-estimates", "Estimates (test)", 999, lambda i: "estimates" in i.tables, build)
+    panel = Panel(
+        "test-estimates", "Estimates (test)", 999, lambda i: "estimates" in i.tables, build
     )
-    try:
-        dash = ConsensusDashboard(sample_inquiry(), min_cell=5)
-        titles = [c.get_title(0) for c in dash.children if isinstance(c, widgets.Accordion)]
-        assert "Estimates (test)" in titles
-        assert built == []  # folded: not built yet
-        box = next(
-            c
-            for c in dash.children
-            if isinstance(c, widgets.Accordion) and c.get_title(0) == "Estimates (test)"
-        )
-        box.selected_index = 0  # the user opens it
-        assert built == [5]
-        assert "1000 estimates" in dash.panels["test-estimates"].value
-        # an inquiry without estimates does not show the panel
-        plain = ConsensusDashboard(
-            Inquiry({"participant_id": [1, 2], "statement_id": [1, 1], "vote": [1, -1]})
-        )
-        titles = [c.get_title(0) for c in plain.children if isinstance(c, widgets.Accordion)]
-        assert "Estimates (test)" not in titles
-        assert panel in registered_panels()
-    finally:
-        from coprod_widgets import panels
+    dash = ConsensusDashboard(sample_inquiry(), min_cell=5, extra_panels=[panel])
+    titles = [c.get_title(0) for c in dash.children if isinstance(c, widgets.Accordion)]
+    assert "Estimates (test)" in titles
+    assert built == []  # folded: not built yet
+    box = next(
+        c
+        for c in dash.children
+        if isinstance(c, widgets.Accordion) and c.get_title(0) == "Estimates (test)"
+    )
+    box.selected_index = 0  # the user opens it
+    assert built == [5]
+    assert "1000 estimates" in dash.panels["test-estimates"].value
+    # an inquiry without estimates does not show the panel
+    plain = ConsensusDashboard(
+        Inquiry({"participant_id": [1, 2], "statement_id": [1, 1], "vote": [1, -1]}),
+        extra_panels=[panel],
+    )
+    titles = [c.get_title(0) for c in plain.children if isinstance(c, widgets.Accordion)]
+    assert "Estimates (test)" not in titles
 
-        panels._REGISTRY.pop("test-estimates", None)
+
+def test_default_panels_come_from_the_families_list_only():
+    # every panel the dashboard folds in is one a family's views module lists
+    keys = [p.key for p in panels()]
+    assert keys == sorted(set(keys), key=keys.index)  # no duplicates
+    assert {"crowd-estimates", "agreement", "evidence", "budget", "rankings"} <= set(keys)
+    assert {"deliberation-change", "q-method", "representativeness"} <= set(keys)
+    assert FAMILIES[0].key == "consensus"
+    dash = ConsensusDashboard(sample_inquiry(), min_cell=5)
+    titles = [c.get_title(0) for c in dash.children if isinstance(c, widgets.Accordion)]
+    # the sample inquiry holds estimates, ratings and evidence: their panels are offered
+    assert "Crowd estimates" in titles and "Weighing the evidence" in titles
 
 
 def test_opening_the_stability_section_computes_resampling_stability():

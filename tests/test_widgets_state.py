@@ -14,14 +14,13 @@ from hypothesis import strategies as st
 pytest.importorskip("ipywidgets")
 pytest.importorskip("plotly")
 
-from coprod_widgets.dashboard import ConsensusDashboard
-from coprod_widgets.state import ConsensusState, wilson_interval
-from coprod_widgets.style import group_label, hover_text
-from coprod_widgets.views import EVERYONE, OpinionMap, StabilityView, StatementBoard
-
 from coprod_analytics import sample_inquiry
 from coprod_analytics.errors import ParameterError
 from coprod_analytics.inquiry import Inquiry
+from coprod_widgets.consensus.state import ConsensusState, wilson_interval
+from coprod_widgets.consensus.views import EVERYONE, OpinionMap, StabilityView, StatementBoard
+from coprod_widgets.dashboard import ConsensusDashboard
+from coprod_widgets.style import group_label, hover_text
 
 EVIL = '<script>alert("x")</script><img src=x onerror="alert(1)"> & co'
 
@@ -263,7 +262,7 @@ def test_dashboard_composes_views_without_displaying(capsys: pytest.CaptureFixtu
 
 
 def test_report_app_shows_an_error_for_bad_input(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from coprod_widgets.app import app_parameters, report_app
+    from coprod_apps.report_app import app_parameters, report_app
 
     bad = tmp_path / "x.json"
     bad.write_text("{}")
@@ -274,7 +273,8 @@ def test_report_app_shows_an_error_for_bad_input(tmp_path) -> None:  # type: ign
 
 def test_report_notebook_in_repo_matches_package() -> None:
     import nbformat
-    from coprod_widgets.app import REPORT_NOTEBOOK_CELLS, report_notebook_path
+
+    from coprod_apps.report_app import REPORT_NOTEBOOK_CELLS, report_notebook_path
 
     nb = nbformat.read(str(report_notebook_path()), as_version=4)
     assert [(c.cell_type, c.source) for c in nb.cells] == list(REPORT_NOTEBOOK_CELLS)

@@ -3,7 +3,6 @@
 State objects call the core and hold results (:class:`ConsensusState`); views only format
 and draw (:class:`OpinionMap`, :class:`StatementBoard`, :class:`StabilityView`);
 :class:`ConsensusDashboard` composes them. Static reports are in
-:mod:`coprod_widgets.report`, the Voila launcher in :mod:`coprod_widgets.voila_launcher`.
 Views of the other capabilities: crowd estimates, rater agreement and evidence
 (:class:`CrowdEstimateView`, :class:`AgreementPanel`, :class:`EvidenceBoard`), budgets and
 rankings (:class:`BudgetExplorer`, :class:`RankingBoard`), deliberation change, Q-method and
@@ -17,44 +16,41 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from coprod_widgets.crowd_state import AgreementState, CrowdState, EvidenceState
-    from coprod_widgets.crowd_views import AgreementPanel, CrowdEstimateView, EvidenceBoard
+    from coprod_widgets.consensus.state import ConsensusState
+    from coprod_widgets.consensus.views import OpinionMap, StabilityView, StatementBoard
+    from coprod_widgets.crowd.state import AgreementState, CrowdState, EvidenceState
+    from coprod_widgets.crowd.views import AgreementPanel, CrowdEstimateView, EvidenceBoard
     from coprod_widgets.dashboard import ConsensusDashboard
-    from coprod_widgets.deliberation import QFactorView, RepresentationView, ShiftView
-    from coprod_widgets.deliberation_state import QMethodState, RepresentationState, ShiftState
-    from coprod_widgets.preference_state import BudgetState, RankingState
-    from coprod_widgets.preference_views import BudgetExplorer, RankingBoard
+    from coprod_widgets.deliberation.state import QMethodState, RepresentationState, ShiftState
+    from coprod_widgets.deliberation.views import QFactorView, RepresentationView, ShiftView
+    from coprod_widgets.preferences.state import BudgetState, RankingState
+    from coprod_widgets.preferences.views import BudgetExplorer, RankingBoard
     from coprod_widgets.report import build_report, write_report
-    from coprod_widgets.state import ConsensusState
-    from coprod_widgets.views import OpinionMap, StabilityView, StatementBoard
-    from coprod_widgets.voila_launcher import VoilaServer, start_voila
 
 _LAZY: dict[str, str] = {
     "ConsensusDashboard": "coprod_widgets.dashboard",
-    "ConsensusState": "coprod_widgets.state",
-    "OpinionMap": "coprod_widgets.views",
-    "StatementBoard": "coprod_widgets.views",
-    "StabilityView": "coprod_widgets.views",
+    "ConsensusState": "coprod_widgets.consensus.state",
+    "OpinionMap": "coprod_widgets.consensus.views",
+    "StatementBoard": "coprod_widgets.consensus.views",
+    "StabilityView": "coprod_widgets.consensus.views",
     "build_report": "coprod_widgets.report",
     "write_report": "coprod_widgets.report",
-    "start_voila": "coprod_widgets.voila_launcher",
-    "VoilaServer": "coprod_widgets.voila_launcher",
-    "CrowdState": "coprod_widgets.crowd_state",
-    "AgreementState": "coprod_widgets.crowd_state",
-    "EvidenceState": "coprod_widgets.crowd_state",
-    "CrowdEstimateView": "coprod_widgets.crowd_views",
-    "AgreementPanel": "coprod_widgets.crowd_views",
-    "EvidenceBoard": "coprod_widgets.crowd_views",
-    "ShiftState": "coprod_widgets.deliberation_state",
-    "QMethodState": "coprod_widgets.deliberation_state",
-    "RepresentationState": "coprod_widgets.deliberation_state",
-    "ShiftView": "coprod_widgets.deliberation",
-    "QFactorView": "coprod_widgets.deliberation",
-    "RepresentationView": "coprod_widgets.deliberation",
-    "BudgetState": "coprod_widgets.preference_state",
-    "RankingState": "coprod_widgets.preference_state",
-    "BudgetExplorer": "coprod_widgets.preference_views",
-    "RankingBoard": "coprod_widgets.preference_views",
+    "CrowdState": "coprod_widgets.crowd.state",
+    "AgreementState": "coprod_widgets.crowd.state",
+    "EvidenceState": "coprod_widgets.crowd.state",
+    "CrowdEstimateView": "coprod_widgets.crowd.views",
+    "AgreementPanel": "coprod_widgets.crowd.views",
+    "EvidenceBoard": "coprod_widgets.crowd.views",
+    "ShiftState": "coprod_widgets.deliberation.state",
+    "QMethodState": "coprod_widgets.deliberation.state",
+    "RepresentationState": "coprod_widgets.deliberation.state",
+    "ShiftView": "coprod_widgets.deliberation.views",
+    "QFactorView": "coprod_widgets.deliberation.views",
+    "RepresentationView": "coprod_widgets.deliberation.views",
+    "BudgetState": "coprod_widgets.preferences.state",
+    "RankingState": "coprod_widgets.preferences.state",
+    "BudgetExplorer": "coprod_widgets.preferences.views",
+    "RankingBoard": "coprod_widgets.preferences.views",
 }
 
 __all__ = [
@@ -79,9 +75,7 @@ __all__ = [
     "ShiftView",
     "StabilityView",
     "StatementBoard",
-    "VoilaServer",
     "build_report",
-    "start_voila",
     "write_report",
 ]
 

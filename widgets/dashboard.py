@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets as widgets
-from coprod_widgets.render import CSS, footer_html, header_html
-from coprod_widgets.state import ConsensusState
-from coprod_widgets.views import OpinionMap, StabilityView, StatementBoard
 
 from coprod_analytics.inquiry import Inquiry
+from coprod_widgets.consensus.state import ConsensusState
+from coprod_widgets.consensus.views import OpinionMap, StabilityView, StatementBoard
+from coprod_widgets.families import Panel, panels
+from coprod_widgets.html import CSS, footer_html, header_html
 
 __all__ = ["ConsensusDashboard"]
 
@@ -58,9 +60,12 @@ class ConsensusDashboard(widgets.VBox):
         seed: int = 0,
         min_cell: int = 0,
         show_title: bool = True,
+        extra_panels: Sequence[Panel] | None = None,
         **options: Any,
     ) -> None:
         self.show_title = show_title
+        # the folded panels of the other families (coprod_widgets.families), or a given list
+        self._panel_specs: list[Panel] = list(panels() if extra_panels is None else extra_panels)
         if isinstance(inquiry_or_path, ConsensusState):
             state = inquiry_or_path
         else:
@@ -120,11 +125,9 @@ class ConsensusDashboard(widgets.VBox):
 
     def _panel_boxes(self, state: ConsensusState) -> list[widgets.Accordion]:
         """One folded accordion per registered panel that applies to this inquiry."""
-        from coprod_widgets.panels import registered_panels
-
         inquiry = state.inquiry
         boxes = []
-        for panel in registered_panels():
+        for panel in self._panel_specs:
             if inquiry is None or not panel.applies(inquiry):
                 continue
             box = widgets.Accordion([widgets.VBox([])], titles=(panel.title,))
@@ -141,10 +144,8 @@ class ConsensusDashboard(widgets.VBox):
 
     def build_panel(self, key: str, *, box: Any = None) -> Any:
         """The widget of a registered panel (built on first use)."""
-        from coprod_widgets.panels import registered_panels
-
         if key not in self.panels:
-            panel = {p.key: p for p in registered_panels()}[key]
+            panel = {p.key: p for p in self._panel_specs}[key]
             widget = panel.build(self.state.inquiry, min_cell=self.state.min_cell)
             self.panels[key] = widget
             target = box if box is not None else self._panel_box.get(key)

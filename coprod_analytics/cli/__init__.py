@@ -1,97 +1,224 @@
 """The ``coprod`` command line.
 
-Each subcommand lives in its own module and exposes ``add_parser(subparsers)``, which
-registers an ``argparse`` sub-parser whose default ``func`` is ``run(args) -> int``. Errors
-the package raises on purpose (:class:`CoprodError`) are printed as one line on stderr with
-exit code 2, never as a traceback.
+:data:`COMMANDS` is the one explicit list of subcommands: name, the module that implements
+it, the optional extra it needs and its one-line help. A command module exposes
+``add_parser(subparsers)``, which registers an ``argparse`` sub-parser whose default
+``func`` is ``run(args) -> int``. Only the module of the command being run is imported, so
+``coprod --help`` is quick and the core never imports the layers above it at import time
+(the modules of ``report``, ``serve``, ... are named here as strings and imported only when
+that command runs).
 
-The core's own commands are listed in :data:`COMMAND_MODULES`. Commands of the layers above
-the core (widgets, apps: ``report``, ``serve``, ...) register through the
-``coprod.commands`` entry-point group, so the core never imports UI or web code.
+A command whose extra is not installed exits with status 2 and one line naming the
+``pip install "coprod-analytics[...]"`` to run. Errors the package raises on purpose
+(:class:`~coprod_analytics.errors.CoprodError`) are printed as one line on stderr with exit
+code 2, never as a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
+import re
 import sys
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
 
 from coprod_analytics.errors import CoprodError
 
-#: Subcommand modules of the core, in the order ``coprod --help`` lists them.
-COMMAND_MODULES: list[str] = [
-    "info",
-    "summary",
-    "demo",
-    "simulate",
-    "groups",
-    "rank",
-    "budget",
-    "session",
+__all__ = ["COMMANDS", "EXTRAS", "Command", "build_parser", "main", "missing_extra", "plain_text"]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One ``coprod`` subcommand.
+
+    Attributes
+    ----------
+    name : str
+        What the user types after ``coprod``.
+    module : str
+        The module that implements it (``add_parser`` and ``run``).
+    extra : str or None
+        The optional extra of the distribution it needs (None: the core is enough).
+    help : str
+        One line for ``coprod --help``.
+    """
+
+    name: str
+    module: str
+    extra: str | None
+    help: str
+
+
+#: Every ``coprod`` subcommand, in the order ``coprod --help`` lists them.
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "info",
+        "coprod_analytics.cli.info",
+        None,
+        "counts of what an input holds (participants, statements, votes, other tables)",
+    ),
+    Command(
+        "summary",
+        "coprod_analytics.cli.summary",
+        None,
+        "what the room agrees on, rejects and is divided about",
+    ),
+    Command(
+        "groups",
+        "coprod_analytics.cli.groups",
+        None,
+        "opinion groups, representative and consensus statements",
+    ),
+    Command(
+        "rank", "coprod_analytics.cli.rank", None, "Borda, Copeland, Schulze, Kemeny, Bradley–Terry"
+    ),
+    Command(
+        "budget",
+        "coprod_analytics.cli.budget",
+        None,
+        "participatory budgeting: greedy, Method of Equal Shares, Phragmén",
+    ),
+    Command(
+        "simulate",
+        "coprod_analytics.cli.simulate",
+        None,
+        "a synthetic inquiry with planted groups (--sample: the shipped one)",
+    ),
+    Command(
+        "session",
+        "coprod_analytics.cli.session",
+        None,
+        "a live session's status, close, reopen, allow-statements, export",
+    ),
+    Command(
+        "export",
+        "coprod_widgets.cli.export",
+        "widgets",
+        "a self-contained static HTML report (opens offline)",
+    ),
+    Command(
+        "report",
+        "coprod_apps.cli.report",
+        "widgets",
+        "the interactive report in the browser (Voila)",
+    ),
+    Command(
+        "publish", "coprod_apps.cli.publish", "widgets", "a Voila app folder to put on any server"
+    ),
+    Command(
+        "serve",
+        "coprod_apps.cli.serve",
+        "live",
+        "a live session: participant page and facilitator dashboard",
+    ),
+    Command(
+        "demo",
+        "coprod_apps.cli.demo",
+        "live",
+        "the live demo on the sample inquiry, with simulated participants",
+    ),
+    Command(
+        "loadtest",
+        "coprod_apps.cli.loadtest",
+        "live",
+        "rehearse a room of N phones against a running session (loopback)",
+    ),
+)
+
+#: The third-party packages each optional extra brings (checked before a command runs).
+EXTRAS: dict[str, tuple[str, ...]] = {
+    "widgets": ("ipywidgets", "plotly", "voila", "nbformat", "nbclient", "ipykernel"),
+    "live": ("ipywidgets", "plotly", "voila", "nbformat", "ipykernel", "tornado", "segno"),
+}
+
+
+def missing_extra(extra: str | None) -> str | None:
+    """The first package of ``extra`` that is not installed, or None when all are.
+
+    Examples
+    --------
+    >>> missing_extra(None) is None
+    True
+    """
+    if extra is None:
+        return None
+    for package in EXTRAS[extra]:
+        if importlib.util.find_spec(package) is None:
+            return package
+    return None
+
+
+_RST = [
+    (re.compile(r":[a-z]+:`~?([^`<]*?)(?:\s*<[^>]*>)?`"), r"\1"),  # :func:`x` -> x
+    (re.compile(r"``([^`]*)``"), r"\1"),  # ``x`` -> x
+    (re.compile(r"`([^`]*)`_?"), r"\1"),
 ]
 
-#: Entry-point group for commands of other layers (name = command, value = module); an
-#: entry point overrides a core command of the same name.
-ENTRY_POINT_GROUP = "coprod.commands"
+
+def plain_text(text: str | None) -> str:
+    """ReStructuredText markup removed, for ``--help`` (``:func:`x``` and ````x```` -> x).
+
+    Examples
+    --------
+    >>> plain_text("Run ``coprod groups`` with :func:`~coprod_analytics.opinion_groups`.")
+    'Run coprod groups with coprod_analytics.opinion_groups.'
+    """
+    out = text or ""
+    for pattern, repl in _RST:
+        out = pattern.sub(repl, out)
+    return out
 
 
-def _commands() -> dict[str, str]:
-    commands = {name: f"coprod_analytics.cli.{name}" for name in COMMAND_MODULES}
-    from importlib.metadata import entry_points
+def _version() -> str:
+    from coprod_analytics.provenance import package_version
 
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        commands[ep.name] = ep.value
-    return commands
+    return package_version()
 
 
-def _missing_extra(sub: Any, name: str, exc: ImportError) -> None:
-    """A command whose layer is not installed still shows up and says how to get it."""
-    p = sub.add_parser(name, help=f"(needs the optional package {exc.name})")
-
-    def run(args: argparse.Namespace) -> int:
-        raise CoprodError(
-            f"'coprod {name}' needs the package {exc.name!r}, which is not installed; "
-            "install the extras with: pip install 'coprod-analytics[widgets]'"
-        )
-
-    p.set_defaults(func=run)
-
-
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``coprod`` parser; only ``command``'s module is imported (the others are listed
+    by their one-line help)."""
     parser = argparse.ArgumentParser(
         prog="coprod",
         description=(
             "Deliberation and wisdom-of-crowds analytics: opinion groups, consensus, crowd "
-            "estimates, agreement, rankings and participatory budgeting."
+            "estimates, agreement, rankings and participatory budgeting, live sessions and "
+            "reports."
         ),
     )
+    parser.add_argument("--version", action="version", version=f"coprod-analytics {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, module_name in _commands().items():
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as exc:
-            if module_name.startswith("coprod_analytics.") or exc.name is None:
-                raise
-            _missing_extra(sub, name, exc)
-            continue
-        module.add_parser(sub)
+    for spec in COMMANDS:
+        if spec.name == command:
+            importlib.import_module(spec.module).add_parser(sub)
+        else:
+            sub.add_parser(spec.name, help=spec.help, add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in args_list if not a.startswith("-")), None)
+    spec = next((c for c in COMMANDS if c.name == first), None)
+    if spec is not None:
+        missing = missing_extra(spec.extra)
+        if missing is not None:
+            print(
+                f"coprod {spec.name}: error: needs the optional package {missing!r}; install "
+                f'it with: pip install "coprod-analytics[{spec.extra}]"',
+                file=sys.stderr,
+            )
+            return 2
+    parser = build_parser(spec.name if spec else None)
+    args = parser.parse_args(args_list)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
     try:
         return int(args.func(args) or 0)
-    except CoprodError as exc:
-        print(f"coprod {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except FileNotFoundError as exc:
+    except (CoprodError, FileNotFoundError) as exc:
         print(f"coprod {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -52,8 +52,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``coprod budget``; returns the exit code."""
-    from coprod_analytics.budgeting import outcome_analysis, run_budget_rule
     from coprod_analytics.io.pabulib import read_pabulib
+    from coprod_analytics.preferences.budgeting import outcome_analysis, run_budget_rule
 
     election = read_pabulib(args.file)
     outcome = run_budget_rule(election, args.rule, utility=args.utility, completion=args.completion)

@@ -14,6 +14,7 @@ import argparse
 import json
 from typing import Any
 
+from coprod_analytics.cli import plain_text
 from coprod_analytics.errors import ValidationError
 
 
@@ -22,7 +23,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "groups",
         help="opinion groups, consensus and divisive statements (Pol.is-compatible)",
-        description=__doc__,
+        description=plain_text(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("path", metavar="PATH", help="Pol.is export folder or votes file")

@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from coprod_analytics.cli import plain_text
 from coprod_analytics.errors import ValidationError
 
 METHODS = ("borda", "copeland", "schulze", "kemeny", "bradley-terry")
@@ -27,7 +28,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "rank",
         help="rank alternatives from ballots (PrefLib or CSV) or pairwise comparisons",
-        description=__doc__,
+        description=plain_text(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("file", metavar="FILE", help="PrefLib .soc/.soi/.toc/.toi or CSV file")

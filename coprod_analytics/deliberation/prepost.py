@@ -613,7 +613,7 @@ def paired_shift(
         participant's group is read from the pre wave (post when missing there).
     weight_column : str, optional
         One non-negative weight per participant (e.g. from
-        :func:`coprod_analytics.representation.rake_weights`). Weights are rescaled to sum to
+        :func:`coprod_analytics.deliberation.representation.rake_weights`). Weights are rescaled to sum to
         the number of pairs, as relative survey weights; mean, SE and the t-test are then those
         of ``statsmodels.stats.weightstats.DescrStatsW`` (df = n - 1). The Wilcoxon test and
         rank-biserial correlation are unweighted.
@@ -912,7 +912,7 @@ def categorical_shift(
     >>> round(res.table["chi2"][0], 3), res.table["method"][0]
     (20.0, 'chi2')
     """
-    from coprod_analytics.representation import chi2_independence
+    from coprod_analytics.deliberation.representation import chi2_independence
 
     params = _params(locals())
     func = "categorical_shift"

@@ -1,9 +1,24 @@
-"""Preferences: voting rules on ballots and Bradley–Terry models of pairwise comparisons.
+"""Preferences and budgets: how a room sets priorities.
 
-See :mod:`coprod_analytics.preferences.rankings` for the ballot tables and rules and
-:mod:`coprod_analytics.preferences.pairwise` for pairwise comparisons.
+- :mod:`~coprod_analytics.preferences.rankings` — ballot tables and voting rules (Borda,
+  Copeland, Schulze, Kemeny–Young, approval, score, cumulative, quadratic);
+- :mod:`~coprod_analytics.preferences.pairwise` — Bradley–Terry models of pairwise comparisons;
+- :mod:`~coprod_analytics.preferences.budgeting` — participatory budgeting rules (greedy,
+  Method of Equal Shares, sequential Phragmén) and outcome analysis.
 """
 
+from coprod_analytics.preferences.budgeting import (
+    BudgetOutcome,
+    BudgetTie,
+    OutcomeAnalysis,
+    RuleComparison,
+    compare_budget_rules,
+    equal_shares_budget,
+    greedy_budget,
+    outcome_analysis,
+    phragmen_budget,
+    run_budget_rule,
+)
 from coprod_analytics.preferences.pairwise import (
     BradleyTerryResult,
     bradley_terry_pairwise,
@@ -31,18 +46,28 @@ from coprod_analytics.preferences.rankings import (
 __all__ = [
     "RANKING_METHODS",
     "BradleyTerryResult",
+    "BudgetOutcome",
+    "BudgetTie",
+    "OutcomeAnalysis",
     "RankingResult",
+    "RuleComparison",
     "approval_voting",
     "ballots_from_orders",
     "borda",
     "bradley_terry_pairwise",
+    "compare_budget_rules",
     "copeland",
     "cumulative_voting",
+    "equal_shares_budget",
+    "greedy_budget",
     "kemeny_young",
     "majority_matrix",
+    "outcome_analysis",
     "pairwise_counts",
+    "phragmen_budget",
     "quadratic_voting",
     "rank_ballots",
+    "run_budget_rule",
     "schulze",
     "score_voting",
     "suggest_next_pair",

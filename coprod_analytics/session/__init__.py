@@ -7,7 +7,7 @@
   :func:`~coprod_analytics.io.load.load_inquiry` does for ``.db`` files);
 - :class:`SessionState` — derived state folded from the log.
 
-Pure ``sqlite3`` and polars: no web code (the server lives in ``coprod_live``).
+Pure ``sqlite3`` and polars: no web code (the server lives in ``coprod_apps.live``).
 """
 
 from __future__ import annotations

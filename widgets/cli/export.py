@@ -45,9 +45,8 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from coprod_widgets.report import write_report
-
     from coprod_analytics.errors import ParameterError
+    from coprod_widgets.report import write_report
 
     if args.min_cell < 0:
         raise ParameterError(f"--min-cell must be an int >= 0; got {args.min_cell}")

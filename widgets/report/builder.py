@@ -8,12 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from coprod_widgets.render import CSS
-from coprod_widgets.report.sections import ReportContext, Section, registered_sections
-from coprod_widgets.style import esc
-
 from coprod_analytics.errors import check_param
 from coprod_analytics.inquiry import Inquiry
+from coprod_widgets.html import CSS
+from coprod_widgets.report.context import ReportContext, Section
+from coprod_widgets.style import esc
 
 __all__ = ["build_report", "write_report"]
 
@@ -78,7 +77,7 @@ def build_report(
 
         inquiry = load_inquiry(inquiry)
     ctx = ReportContext(inquiry=inquiry, seed=seed, min_cell=min_cell, options=dict(options or {}))
-    chosen = list(sections) if sections is not None else registered_sections()
+    chosen = list(sections) if sections is not None else _family_sections()
     chosen = sorted((s for s in chosen if s.applies(ctx)), key=lambda s: (s.order, s.key))
     # provenance-like sections (high order) render last so they see what the others did
     bodies = [(s, s.render(ctx)) for s in chosen]
@@ -111,3 +110,9 @@ def write_report(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(build_report(inquiry, **kwargs), encoding="utf-8")
     return out
+
+
+def _family_sections() -> list[Section]:
+    from coprod_widgets.families import sections
+
+    return sections()

@@ -1,1 +1,0 @@
-"""coprod_live: live sessions (participant web page and API, facilitator dashboard)."""

@@ -1,1 +1,0 @@
-"""``coprod`` subcommands of the live layer: ``serve``, ``loadtest``, ``demo``."""

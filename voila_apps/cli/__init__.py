@@ -1,0 +1,1 @@
+"""``coprod`` subcommands of the app layer: ``report``, ``publish``, ``serve``, ``loadtest``, ``demo``."""

@@ -1,0 +1,65 @@
+"""``coprod loadtest PARTICIPANT_URL``: rehearse a room of N phones against a running session."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from typing import Any
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "loadtest",
+        help="simulate N participants voting against a running 'coprod serve' (this machine only)",
+        description=(
+            "Simulate participants voting against a participant address on this machine "
+            "(loopback only). Each votes at most once per statement and retries failed requests "
+            "with the same idempotency key. With --json, prints acknowledged (distinct votes the "
+            "server confirmed), errors, p50_ms and p95_ms (vote acceptance latency). Use a "
+            "throwaway session: the simulated votes are stored like real ones."
+        ),
+    )
+    p.add_argument("url", metavar="PARTICIPANT_URL", help="e.g. http://127.0.0.1:8765/")
+    p.add_argument("--participants", type=int, default=50, help="simulated participants (50)")
+    p.add_argument("--duration", type=float, default=30.0, help="seconds of voting (30)")
+    p.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=(0.5, 1.5),
+        metavar=("MIN", "MAX"),
+        help="seconds each participant waits before a vote (0.5 1.5)",
+    )
+    p.add_argument("--join-code", default=None, help="the session's join code")
+    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from coprod_apps.live.loadtest import check_loopback, run_load
+
+    check_loopback(args.url)
+    result = asyncio.run(
+        run_load(
+            args.url,
+            participants=args.participants,
+            duration=args.duration,
+            think=(args.think[0], args.think[1]),
+            seed=args.seed,
+            join_code=args.join_code,
+        )
+    )
+    if args.json:
+        print(json.dumps(result.to_dict()))
+        return 0
+    d = result.to_dict()
+    print(f"{d['participants']} participants for {d['duration_s']} s against {args.url}")
+    print(f"  acknowledged votes  {d['acknowledged']:>8}")
+    print(f"  errors              {d['errors']:>8}")
+    print(f"  vote p50 / p95      {d['p50_ms']:>8.1f} / {d['p95_ms']:.1f} ms")
+    print(f"  requests (retries)  {d['requests']:>8} ({d['retries']})")
+    for msg, n in d["error_messages"].items():
+        print(f"    {n} x {msg}")
+    return 0

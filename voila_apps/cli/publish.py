@@ -1,0 +1,50 @@
+"""``coprod publish PATH -o DIR``: a self-contained Voila app folder."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "publish",
+        help="write a self-contained Voila app folder for an input",
+        description=(
+            "Write a folder with the report notebook, a snapshot of the data (Parquet), "
+            "pinned requirements, a wheel of coprod-analytics, a voila.py with kernel "
+            "culling and a README; it runs with one 'voila report.ipynb' command, offline."
+        ),
+    )
+    p.add_argument("path", type=Path, help="input file or folder")
+    p.add_argument("-o", "--output", type=Path, required=True, help="folder to create")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--min-cell", type=int, default=5, help="suppress breakdowns of fewer people (default 5)"
+    )
+    p.add_argument("--no-wheel", action="store_true", help="do not build a coprod wheel")
+    p.add_argument("--force", action="store_true", help="replace a non-empty output folder")
+    p.add_argument(
+        "--keep-ids",
+        action="store_true",
+        help="publish the original participant ids (default: pseudonyms only)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from coprod_apps.publish import publish_app
+
+    out = publish_app(
+        args.path,
+        args.output,
+        min_cell=args.min_cell,
+        seed=args.seed,
+        wheel=not args.no_wheel,
+        overwrite=args.force,
+        keep_ids=args.keep_ids,
+    )
+    print(f"wrote the app to {out}; run it with:")
+    print(f"  cd {out} && pip install -r requirements.txt && voila report.ipynb")
+    return 0

@@ -1,0 +1,79 @@
+"""``coprod serve SESSION.db``: run a live session (participant page + facilitator dashboard)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from coprod_analytics.errors import check_param
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="run a live session: participant page for phones + facilitator dashboard",
+        description=(
+            "Run a live session on SESSION.db (created when missing; restarting on the same file "
+            "continues the session). Prints the participant address (with a QR code) and the "
+            "facilitator dashboard address with its secret token, each on its own line."
+        ),
+    )
+    p.add_argument("db", type=Path, metavar="SESSION.db", help="the session database")
+    p.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        metavar="PATH",
+        help="seed statements from any supported input (Pol.is export, CSV with a 'text' "
+        "column, .txt with one statement per line); used only while the session has none",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="participant interface (127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="participant port (8765; 0 = any)")
+    p.add_argument("--join-code", default=None, help="participants must enter this code")
+    p.add_argument(
+        "--dashboard-port", type=int, default=None, help="facilitator dashboard port (any free)"
+    )
+    p.add_argument("--no-dashboard", action="store_true", help="participant server only")
+    p.add_argument("--no-qr", action="store_true", help="do not print a QR code")
+    p.add_argument(
+        "--priority-interval",
+        type=float,
+        default=10.0,
+        help="seconds between Pol.is priority updates (10; 0 = fewest votes first)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from coprod_apps.live.serve import print_addresses, seed_session, serve
+    from coprod_apps.live.server import ServerConfig, normalize_join_code
+
+    check_param(0 <= args.port <= 65535, "port", "coprod serve", "in [0, 65535]", args.port)
+    check_param(
+        args.priority_interval >= 0,
+        "priority_interval",
+        "coprod serve",
+        "a number >= 0",
+        args.priority_interval,
+    )
+    join_code = normalize_join_code(
+        args.join_code, func="coprod serve"
+    )  # strip; refuse an empty code
+    print(seed_session(args.db, args.source), flush=True)
+    config = ServerConfig(priority_interval=args.priority_interval)
+    asyncio.run(
+        serve(
+            args.db,
+            host=args.host,
+            port=args.port,
+            join_code=join_code,
+            dashboard=not args.no_dashboard,
+            dashboard_port=args.dashboard_port,
+            config=config,
+            on_ready=lambda info: print_addresses(info, qr=not args.no_qr),
+        )
+    )
+    print("Stopped; every acknowledged vote is in", args.db, flush=True)
+    return 0

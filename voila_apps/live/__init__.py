@@ -1,0 +1,1 @@
+"""coprod_apps.live: live sessions (participant web page and API, facilitator dashboard)."""

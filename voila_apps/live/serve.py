@@ -1,0 +1,217 @@
+"""``coprod serve``: one process for the participant server, plus the facilitator's Voila.
+
+The participant server (page + JSON API) runs in this process on its own port. The
+facilitator dashboard is a separate standalone Voila process
+(``voila_apps/live_dashboard.ipynb``) on another loopback port, protected by a random token
+(``Voila.token``, passed in Voila's private config file, not on the command line):
+standalone Voila's token opens the dashboard pages and their kernel websocket, never a
+Jupyter API that executes code, and it is never shown on the participant side. Idle kernels
+are culled, including abandoned live dashboards (widget traffic does not count as
+activity; see VOILA_NOTES.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import os
+import signal
+import socket
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from coprod_analytics.errors import CoprodError
+from coprod_analytics.session import SessionStore
+from coprod_apps.live.server import LiveServer, ServerConfig
+
+__all__ = ["ServeInfo", "dashboard_notebook", "seed_session", "serve"]
+
+
+def dashboard_notebook() -> Path:
+    """Where the live dashboard notebook is (``COPROD_LIVE_DASHBOARD`` overrides)."""
+    env = os.environ.get("COPROD_LIVE_DASHBOARD")
+    if env:
+        return Path(env)
+    from coprod_apps import app_notebook
+
+    return app_notebook("live_dashboard.ipynb")
+
+
+def seed_session(db: str | os.PathLike[str], source: str | os.PathLike[str] | None) -> str:
+    """Create or open the session; seed statements from ``source`` when it has none yet.
+
+    Returns a line saying what happened (restarting continues the session as it is).
+    """
+    with SessionStore(db, title=None) as store:
+        st = store.state()
+        if source is None:
+            if st.statements:
+                return (
+                    f"Continuing session {db}: {len(st.statements)} statements, {st.n_votes} votes."
+                )
+            return f"New session {db} with no statements yet (add some with --from PATH)."
+        if st.statements:
+            return (
+                f"Continuing session {db}: it already has {len(st.statements)} statements, "
+                f"so --from {source} was not applied again."
+            )
+        from coprod_analytics.io.load import load_inquiry
+        from coprod_analytics.session.store import NewEvent
+
+        src = Path(source)
+        if src.suffix.lower() in {".txt"}:
+            texts = [t.strip() for t in src.read_text().splitlines() if t.strip()]
+            ids = store.add_statements(texts)
+        else:
+            inquiry = _load_statements(src, load_inquiry)
+            ids = store.add_statements(inquiry)
+            title = inquiry.metadata.get("title")
+            if title:
+                store.append([NewEvent("open", value={"title": str(title)})])
+        return f"New session {db}: {len(ids)} statements from {source}."
+
+
+def _load_statements(src: Path, load_inquiry: Callable[..., Any]) -> Any:
+    """An inquiry from any supported input, or a CSV of statements (``text`` column)."""
+    try:
+        inquiry = load_inquiry(src)
+        if inquiry.statements.get_column("text").drop_nulls().len():
+            return inquiry
+    except CoprodError:
+        pass
+    import polars as pl
+
+    from coprod_analytics.inquiry import Inquiry
+
+    if src.suffix.lower() in {".csv", ".tsv"}:
+        table = pl.read_csv(src, separator="\t" if src.suffix.lower() == ".tsv" else ",")
+        col = next((c for c in ("text", "statement", "comment-body", "body") if c in table), None)
+        if col is not None:
+            texts = table.get_column(col).cast(pl.String)
+            return Inquiry(statements={"statement_id": list(range(len(texts))), "text": texts})
+    raise CoprodError(
+        f"{src}: no statement texts found; give a Pol.is export, an inquiry with statement "
+        "texts, a CSV with a 'text' column or a .txt file with one statement per line"
+    )
+
+
+@dataclass
+class ServeInfo:
+    """Where things are once :func:`serve` is up."""
+
+    participant_url: str
+    dashboard_url: str | None
+    join_code: str | None
+    server: LiveServer
+    dashboard: Any = None
+
+
+def _public_host(host: str) -> str:
+    if host in ("0.0.0.0", "::", ""):
+        try:
+            return socket.gethostbyname(socket.gethostname())
+        except OSError:
+            return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+async def serve(
+    db: str | os.PathLike[str],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    join_code: str | None = None,
+    dashboard: bool = True,
+    dashboard_port: int | None = None,
+    config: ServerConfig | None = None,
+    on_ready: Callable[[ServeInfo], None] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run the participant server (and the dashboard) until ``stop`` is set or a signal.
+
+    SIGINT/SIGTERM stop it cleanly: the server stops taking requests, every queued write is
+    committed, Voila shuts its kernels down.
+    """
+    cfg = config or ServerConfig()
+    if join_code is not None:
+        cfg = dataclasses.replace(cfg, join_code=join_code)
+    server = LiveServer(db, cfg)  # strips the join code; refuses an empty one
+    cfg = server.config
+    try:
+        bound = await server.start(host, port)
+    except OSError as exc:
+        await server.stop()
+        raise CoprodError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from exc
+    url = f"http://{_public_host(host)}:{bound}/"
+    if cfg.join_code:
+        url_with_code = f"{url}#join={cfg.join_code}"
+    else:
+        url_with_code = url
+    voila = None
+    dash_url = None
+    if dashboard:
+        try:
+            voila = await asyncio.get_running_loop().run_in_executor(
+                None, _start_dashboard, Path(db), dashboard_port
+            )
+            dash_url = voila.url
+        except Exception as exc:
+            await server.stop()
+            raise CoprodError(f"the facilitator dashboard did not start: {exc}") from exc
+    info = ServeInfo(url_with_code, dash_url, cfg.join_code, server, voila)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        if on_ready is not None:
+            on_ready(info)
+        await stop.wait()
+    finally:
+        await server.stop()
+        if voila is not None:
+            await loop.run_in_executor(None, voila.stop)
+
+
+def _start_dashboard(db: Path, port: int | None) -> Any:
+    import secrets
+
+    from coprod_apps.launcher import start_voila
+
+    nb = dashboard_notebook()
+    if not nb.exists():
+        raise CoprodError(f"the dashboard notebook {nb} is missing")
+    return start_voila(
+        nb,
+        env={"COPROD_SESSION_DB": str(db.resolve())},
+        port=port,
+        host="127.0.0.1",
+        token=secrets.token_urlsafe(24),
+        cull_idle_timeout=900,
+        cull_interval=60,
+    )
+
+
+def print_addresses(info: ServeInfo, out: TextIO = sys.stdout, *, qr: bool = True) -> None:
+    """The two addresses, each on its own line, and a QR code of the participant one."""
+    print(f"Participants: {info.participant_url}", file=out)
+    if info.dashboard_url:
+        print(
+            f"Facilitator dashboard (keep this address to yourself): {info.dashboard_url}", file=out
+        )
+    if info.join_code:
+        print(f"Join code: {info.join_code}", file=out)
+    if qr:
+        from coprod_apps.live.qr import qr_text
+
+        try:
+            print(qr_text(info.participant_url), file=out)
+        except ValueError as exc:  # pragma: no cover - a very long URL
+            print(f"(no QR code: {exc})", file=out)
+    print("Press Ctrl+C to stop; restarting on the same database continues the session.", file=out)
+    out.flush()

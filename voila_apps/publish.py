@@ -1,0 +1,223 @@
+"""Write a self-contained Voila app folder for one input: :func:`publish_app`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from coprod_analytics.errors import CoprodError
+from coprod_analytics.inquiry import Inquiry
+
+__all__ = ["APP_REQUIREMENTS", "pinned_requirements", "publish_app"]
+
+#: Distributions the published app needs (pinned to the installed versions).
+APP_REQUIREMENTS: tuple[str, ...] = (
+    "numpy",
+    "scipy",
+    "polars",
+    "pyarrow",
+    "scikit-learn",
+    "statsmodels",
+    "traitlets",
+    "ipywidgets",
+    "anywidget",
+    "plotly",
+    "ipykernel",
+    "voila",
+    "nbformat",
+)
+
+
+def pinned_requirements(names: tuple[str, ...] = APP_REQUIREMENTS) -> list[str]:
+    """``name==version`` of each installed distribution (missing ones are skipped).
+
+    Examples
+    --------
+    >>> any(line.startswith("polars==") for line in pinned_requirements())
+    True
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for name in names:
+        try:
+            out.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            continue
+    return out
+
+
+def _project_root() -> Path | None:
+    import coprod_analytics
+
+    root = Path(coprod_analytics.__file__).resolve().parent.parent
+    return root if (root / "pyproject.toml").is_file() else None
+
+
+def _build_wheel(dest: Path) -> Path | None:
+    """A wheel of coprod-analytics (with coprod_widgets) built from the source checkout
+    with ``pip wheel --no-deps``; None when not running from a checkout."""
+    root = _project_root()
+    if root is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="coprod-wheel-") as tmp:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(root), "-w", tmp],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        wheels = list(Path(tmp).glob("coprod_analytics-*.whl"))
+        if proc.returncode != 0 or not wheels:
+            raise CoprodError(
+                "could not build a wheel of coprod-analytics with 'pip wheel --no-deps' "
+                f"(use --no-wheel to skip it): {proc.stderr.strip()[-500:]}"
+            )
+        dest.mkdir(parents=True, exist_ok=True)
+        target = dest / wheels[0].name
+        shutil.copy2(wheels[0], target)
+        return target
+
+
+_README = """# {title}
+
+A self-contained Voila app made by `coprod publish` (coprod-analytics {version}).
+
+- `report.ipynb`: the report app (a thin notebook: parameters, load, show);
+- `data/`: a snapshot of the input (an inquiry Parquet folder; fingerprint
+  `{fingerprint}`);
+- `requirements.txt`: the versions it was made with;
+- `wheels/`: coprod-analytics itself (it is not on PyPI);
+- `voila.py`: Voila settings (idle kernels are culled).
+
+## Run it
+
+```
+python -m venv .venv && . .venv/bin/activate
+pip install -r requirements.txt
+voila report.ipynb --no-browser --Voila.ip=127.0.0.1 --port=8866 --Voila.port_retries=0
+```
+
+Run the `voila` command from this folder (it reads `voila.py` and `data/` from here). The
+app loads nothing from the internet: Voila serves every script itself. To install without
+internet, first download the wheels on a connected machine with
+`pip download -r requirements.txt -d wheels/` and then
+`pip install --no-index --find-links wheels/ -r requirements.txt`.
+
+To serve beyond this machine, bind another interface and protect it with a token:
+`voila report.ipynb --no-browser --Voila.ip=0.0.0.0 --port=8866 --token=<a long random string>`
+(standalone Voila ignores `--ServerApp.token`). Visitors cannot run code, but they can
+set any widget value.
+
+Groups and breakdowns of fewer than {min_cell} people are not shown (small-cell
+suppression).
+{attribution}"""
+
+
+def _write_app(inquiry: Inquiry, out: Path, *, min_cell: int, seed: int, wheel: bool) -> None:
+    """Write the app's files into ``out`` (an empty folder)."""
+    import shutil
+
+    from coprod_analytics.io.parquet import write_parquet
+    from coprod_analytics.provenance import package_version
+    from coprod_apps.launcher import voila_config
+    from coprod_apps.report_app import report_notebook_path
+
+    write_parquet(inquiry, out / "data")
+    shutil.copyfile(report_notebook_path(), out / "report.ipynb")
+    config = voila_config()
+    config += (
+        "# Parameters of the report app\n"
+        "import os  # noqa: E402\n"
+        f"os.environ.setdefault('COPROD_SEED', '{int(seed)}')\n"
+        f"os.environ.setdefault('COPROD_MIN_CELL', '{int(min_cell)}')\n"
+    )
+    (out / "voila.py").write_text(config)
+    reqs = pinned_requirements()
+    built: Any = _build_wheel(out / "wheels") if wheel else None
+    if built is not None:
+        reqs.append(f"./wheels/{built.name}")
+    else:
+        reqs.append(f"# coprod-analytics=={package_version()} (install it from your own index)")
+    (out / "requirements.txt").write_text("\n".join(reqs) + "\n")
+    attribution = inquiry.metadata.get("attribution")
+    (out / "README.md").write_text(
+        _README.format(
+            title=str(inquiry.metadata.get("title") or "Inquiry report"),
+            version=package_version(),
+            fingerprint=inquiry.fingerprint,
+            min_cell=min_cell,
+            attribution=f"\nData: {attribution}\n" if attribution else "",
+        )
+    )
+
+
+def publish_app(
+    inquiry: Inquiry | str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    min_cell: int = 5,
+    seed: int = 0,
+    wheel: bool = True,
+    overwrite: bool = False,
+    keep_ids: bool = False,
+) -> Path:
+    """Write a Voila app folder that shows ``inquiry`` with one ``voila`` command.
+
+    Parameters
+    ----------
+    inquiry : Inquiry or path
+        The input (any format :func:`~coprod_analytics.load_inquiry` reads).
+    out_dir : path
+        The folder to create (must be empty or absent unless ``overwrite``).
+    min_cell, seed : int
+        Written into ``voila.py``'s environment defaults of the app.
+    wheel : bool
+        Build a wheel of coprod-analytics into ``wheels/`` (needs a source checkout).
+    overwrite : bool
+        Replace an existing non-empty folder (only once the new one is complete).
+    keep_ids : bool
+        Publish the participants' original ids. By default the data snapshot carries
+        pseudonyms only (:func:`coprod_analytics.privacy.pseudonymise`).
+
+    Returns
+    -------
+    Path
+        The folder.
+    """
+    out = Path(out_dir)
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise CoprodError(f"{out} exists and is not empty; choose a new folder or --force")
+    if isinstance(inquiry, Inquiry):
+        data = inquiry
+    else:
+        from coprod_analytics.io.load import load_inquiry
+
+        data = load_inquiry(inquiry)
+    if not keep_ids:
+        from coprod_analytics.privacy import pseudonymise
+
+        data = pseudonymise(data)
+    # build beside the target and move it into place: a failure never leaves half an app,
+    # and --force never removes the old app before the new one is complete
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        _write_app(data, tmp, min_cell=min_cell, seed=seed, wheel=wheel)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out

@@ -1,0 +1,239 @@
+"""Static-report sections of opinion groups and consensus: the first look, the opinion
+groups, the statements and how sure the split is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from coprod_widgets.html import alt_table, pct, statement_cards, table_html
+from coprod_widgets.report.context import ReportContext
+from coprod_widgets.style import esc
+
+if TYPE_CHECKING:  # pragma: no cover
+    pass
+
+__all__ = ["SECTIONS"]
+
+
+def _has_votes(ctx: ReportContext) -> bool:
+    return ctx.inquiry.votes.height > 0
+
+
+@dataclass(frozen=True)
+class OverviewSection:
+    """Counts and the first look: where the room agrees, what it rejects, what divides it."""
+
+    key: str = "overview"
+    title: str = "First look"
+    order: int = 100
+
+    def applies(self, ctx: ReportContext) -> bool:
+        return _has_votes(ctx)
+
+    def render(self, ctx: ReportContext) -> str:
+        from coprod_analytics.first_look import overview
+
+        ov = overview(ctx.inquiry)
+        c = ov.counts
+        parts = [
+            f"<p>{c['participants']:,} participants cast {c['votes']:,} votes on "
+            f"{c['statements']:,} statements ({c['agree']:,} agree, {c['disagree']:,} "
+            f"disagree, {c['pass']:,} pass).</p>"
+        ]
+        cols = ["statement_id", "text", "agree_rate", "disagree_rate", "total"]
+        fmt = {"agree_rate": pct, "disagree_rate": pct}
+        for heading, table in (
+            ("Where the room agrees", ov.agreed()),
+            ("What the room rejects", ov.rejected()),
+            ("What divides the room", ov.divisive()),
+        ):
+            parts.append(
+                table_html(
+                    table.select(cols).rename({"total": "votes"}),
+                    caption=heading,
+                    aria_label=heading,
+                    formatters=fmt,
+                )
+            )
+        return "".join(parts)
+
+
+@dataclass(frozen=True)
+class OpinionGroupsSection:
+    """The opinion map and the groups."""
+
+    key: str = "opinion-groups"
+    title: str = "Opinion groups"
+    order: int = 200
+
+    def applies(self, ctx: ReportContext) -> bool:
+        return _has_votes(ctx)
+
+    def render(self, ctx: ReportContext) -> str:
+        from coprod_widgets.consensus.figures import opinion_map_figure
+        from coprod_widgets.html import header_html
+
+        state = ctx.consensus_state()
+        groups = state.group_table()
+        frame = groups.select(
+            pl.col("label").alias("group"),
+            pl.col("size").alias("people"),
+            pl.col("share").alias("share of clustered"),
+        )
+        alt = alt_table(
+            frame,
+            summary=f"Text alternative: {state.result.k} opinion groups; table of groups",
+            label="Opinion groups",
+            formatters={"share of clustered": pct},
+        )
+        return (
+            header_html(state, title=False)
+            + ctx.figure_html(opinion_map_figure(state), alt=alt)
+            + "<p class='muted'>Each dot is a participant placed by their votes: people "
+            "who vote alike sit close together. Grey dots voted on too few statements to "
+            "be placed in a group.</p>"
+        )
+
+
+@dataclass(frozen=True)
+class StatementsSection:
+    """Consensus, divisive and representative statements with per-group bars."""
+
+    key: str = "statements"
+    title: str = "Common ground and divisions"
+    order: int = 210
+    max_rows: int = 10
+
+    def applies(self, ctx: ReportContext) -> bool:
+        return _has_votes(ctx)
+
+    def render(self, ctx: ReportContext) -> str:
+        state = ctx.consensus_state()
+        parts = [
+            "<p class='muted'>Bars show, per group, the share who agree (green), disagree "
+            "(orange) and pass (grey); the black bracket is the 95% interval of the agree "
+            "rate.</p>"
+        ]
+        state.selected_group = None
+        for kind, heading in (
+            ("consensus", "Common ground: statements every group agrees on"),
+            ("divisive", "What divides the groups"),
+        ):
+            state.board_kind = kind
+            state.sort_by = "consensus" if kind == "consensus" else "votes"
+            parts.append(f"<h3>{esc(heading)}</h3>")
+            parts.append(statement_cards(state, state.board_table(), max_rows=self.max_rows))
+        for g in state.group_ids:
+            state.selected_group = g
+            parts.append(f"<h3>{esc(state.board_title())}</h3>")
+            parts.append(statement_cards(state, state.board_table(), max_rows=5))
+        state.selected_group = None
+        gv = state.group_votes()
+        n_sup = gv.filter(pl.col("total").is_null()).height
+        if ctx.min_cell and n_sup:
+            ctx.suppression_notes.append(
+                f"{n_sup} group × statement breakdowns with fewer than {ctx.min_cell} voters "
+                "are not shown."
+            )
+        return "".join(parts)
+
+
+@dataclass(frozen=True)
+class StabilitySection:
+    """How sure the split is."""
+
+    key: str = "stability"
+    title: str = "How sure is the split?"
+    order: int = 220
+
+    def applies(self, ctx: ReportContext) -> bool:
+        return _has_votes(ctx)
+
+    def render(self, ctx: ReportContext) -> str:
+        from coprod_widgets.consensus.figures import (
+            confidence_figure,
+            silhouette_figure,
+            stability_figure,
+        )
+        from coprod_widgets.consensus.views import silhouette_sentence
+
+        state = ctx.consensus_state()
+        info = state.stability_summary()
+        sil: dict[int, float] = info["silhouettes"]
+        k = int(info["k"])
+        parts = []
+        if k in sil:
+            parts.append(
+                f"<p>The room was split into {k} groups; the silhouette of that split is "
+                f"{sil[k]:.2f}, which indicates {silhouette_sentence(sil[k])}.</p>"
+            )
+        stab = info["stability"]
+        if stab and stab.get("verdict"):
+            parts.append(f"<p>Resampling verdict: <strong>{esc(stab['verdict'])}</strong></p>")
+        if not stab:
+            parts.append(
+                "<p>Stability under resampling was <strong>not computed</strong> for this "
+                "report (run with stability enabled to see how sure each person's group "
+                "is).</p>"
+            )
+        if sil:
+            frame = pl.DataFrame(
+                {"k": list(sil), "silhouette": [round(v, 3) for v in sil.values()]}
+            )
+            parts.append(
+                ctx.figure_html(
+                    silhouette_figure(sil, k),
+                    alt=alt_table(
+                        frame,
+                        summary="Text alternative: silhouette per number of groups",
+                        label="Silhouette per number of groups",
+                    ),
+                )
+            )
+        per_k = info["per_k"]
+        if per_k is not None and per_k.height:
+            scores = {
+                int(a): float(b)
+                for a, b in per_k.select("k", "stability").iter_rows()
+                if b is not None
+            }
+            parts.append(
+                ctx.figure_html(
+                    stability_figure(scores, k),
+                    alt=alt_table(
+                        per_k,
+                        summary="Text alternative: stability per number of groups",
+                        label="Stability per number of groups",
+                    ),
+                )
+            )
+        conf = info["confidence"]
+        if conf is not None:
+            sizes = conf.group_by("group").len()
+            small = sizes.filter(pl.col("len") < ctx.min_cell).get_column("group").to_list()
+            conf = conf.filter(~pl.col("group").is_in(small))
+            if conf.height:
+                table = (
+                    conf.group_by("group")
+                    .agg(people=pl.len(), median=pl.col("confidence").median())
+                    .sort("group")
+                )
+                parts.append(
+                    ctx.figure_html(
+                        confidence_figure(conf),
+                        alt=alt_table(
+                            table,
+                            summary="Text alternative: membership confidence by group",
+                            label="Membership confidence by group",
+                            formatters={"median": pct},
+                        ),
+                    )
+                )
+        return "".join(parts)
+
+
+#: The sections of this family, in report order.
+SECTIONS = (OverviewSection(), OpinionGroupsSection(), StatementsSection(), StabilitySection())

@@ -1,0 +1,433 @@
+"""The state object of the consensus views: it calls the core and holds the results.
+
+Views (:mod:`coprod_widgets.consensus.views`) observe a :class:`ConsensusState` and only format and
+draw what its tables say; every interaction (selecting a group, filtering, sorting) sets a
+trait here, so it can be tested headlessly and every view follows it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+import polars as pl
+import traitlets as t
+
+from coprod_analytics.errors import ParameterError, check_param
+from coprod_analytics.inquiry import Inquiry
+from coprod_analytics.intervals import wilson_interval
+from coprod_widgets.style import group_colour, group_label
+
+__all__ = ["BOARD_KINDS", "SORT_KEYS", "ConsensusState", "wilson_interval"]
+
+#: What the statement board can list: key -> label.
+BOARD_KINDS: dict[str, str] = {
+    "consensus": "Common ground (consensus)",
+    "divisive": "What divides groups",
+    "representative": "What sets a group apart",
+    "all": "All statements",
+}
+
+#: How the statement board can be sorted: key -> label.
+SORT_KEYS: dict[str, str] = {
+    "consensus": "Group-aware consensus (high first)",
+    "agree": "Agree rate (high first)",
+    "disagree": "Disagree rate (high first)",
+    "votes": "Number of votes (most first)",
+    "bridging": "Bridging score (high first)",
+    "representativeness": "Representativeness (best first)",
+    "id": "Statement id",
+}
+
+
+def _per_k_stability(stab: dict[str, Any] | None) -> pl.DataFrame | None:
+    """Stability per k (``k``, ``stability``, ``pac``, ``supported``) from the core's
+    resampling summary (``OpinionGroups.stability["per_k"]``); None when not computed."""
+    if not stab or not stab.get("per_k"):
+        return None
+    frame = pl.DataFrame(stab["per_k"])
+    cols = [c for c in ("k", "stability", "pac", "supported") if c in frame.columns]
+    return frame.select(cols).sort("k")
+
+
+class ConsensusState(t.HasTraits):
+    """Opinion groups of one inquiry and what the reader is looking at.
+
+    Parameters
+    ----------
+    inquiry : Inquiry or path
+        The inquiry, or any input :func:`~coprod_analytics.load_inquiry` reads.
+    seed : int
+        Random seed passed to :func:`~coprod_analytics.consensus.opinion_groups`.
+    min_cell : int
+        Small-cell threshold: per-group vote breakdowns with fewer than this many voters
+        are suppressed in every view (0 shows everything; publish with 5).
+    compute : bool
+        Run the analysis now (default) or later with :meth:`compute`.
+    **options
+        Further keyword arguments of ``opinion_groups`` (``n_boot``, ``stability``,
+        ``k`` ...).
+
+    Traits
+    ------
+    result : OpinionGroups or None
+        The core's result.
+    overview : Overview or None
+        The first-look overview (:func:`coprod_analytics.first_look.overview`).
+    selected_group : int or None
+        The group the reader selected; every view follows it.
+    show_statements : bool
+        Whether the opinion map shows statement positions.
+    board_kind : str
+        One of :data:`BOARD_KINDS`.
+    filter_text : str
+        Case-insensitive text (or statement id) the board filters on.
+    sort_by : str
+        One of :data:`SORT_KEYS`.
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> state = ConsensusState(sample_inquiry(), seed=0)
+    >>> state.group_ids
+    [0, 1]
+    >>> state.selected_group = 1
+    >>> state.board_kind
+    'representative'
+    >>> state.board_table().height > 0
+    True
+    """
+
+    inquiry = t.Instance(Inquiry)
+    result = t.Any(None, allow_none=True)
+    overview = t.Any(None, allow_none=True)
+    seed = t.Int(0)
+    min_cell = t.Int(0)
+    selected_group = t.Int(None, allow_none=True)
+    show_statements = t.Bool(False)
+    board_kind = t.Enum(list(BOARD_KINDS), default_value="consensus")
+    filter_text = t.Unicode("")
+    sort_by = t.Enum(list(SORT_KEYS), default_value="consensus")
+    status = t.Unicode("")
+
+    def __init__(
+        self,
+        inquiry: Inquiry | str | os.PathLike[str],
+        *,
+        seed: int = 0,
+        min_cell: int = 0,
+        compute: bool = True,
+        **options: Any,
+    ) -> None:
+        func = "ConsensusState"
+        check_param(
+            isinstance(seed, int) and not isinstance(seed, bool), "seed", func, "an int", seed
+        )
+        check_param(
+            isinstance(min_cell, int) and not isinstance(min_cell, bool) and min_cell >= 0,
+            "min_cell",
+            func,
+            "an int >= 0",
+            min_cell,
+        )
+        if not isinstance(inquiry, Inquiry):
+            from coprod_analytics.io.load import load_inquiry
+
+            inquiry = load_inquiry(inquiry)
+        super().__init__(inquiry=inquiry, seed=seed, min_cell=min_cell)
+        self.options: dict[str, Any] = dict(options)
+        if compute:
+            self.compute()
+
+    # ------------------------------------------------------------------ analysis
+    def compute(self) -> Any:
+        """Run the core analysis (opinion groups and the first-look overview)."""
+        from coprod_analytics.consensus import opinion_groups
+        from coprod_analytics.first_look import overview
+
+        self.status = "computing"
+        self.overview = overview(self.inquiry)
+        self.result = opinion_groups(self.inquiry, seed=self.seed, **self.options)
+        if self.selected_group is not None and self.selected_group not in self.group_ids:
+            self.selected_group = None
+        self.status = "ready"
+        return self.result
+
+    def compute_stability(self) -> Any:
+        """Add resampling stability (and membership confidence) if it was not computed.
+
+        Re-runs the analysis with ``stability=True`` and the same seed, so groups and their
+        labels stay as they were; views follow the new result.
+        """
+        if self.result is not None and self.result.stability is not None:
+            return self.result
+        self.options = {**self.options, "stability": True}
+        return self.compute()
+
+    # ------------------------------------------------------------------ validation
+    @t.validate("selected_group")
+    def _check_group(self, proposal: Any) -> Any:
+        value = proposal["value"]
+        if value is None:
+            return None
+        ids = self.group_ids
+        if value not in ids:
+            raise t.TraitError(f"selected_group must be None or one of {ids}; got {value!r}")
+        return value
+
+    @t.observe("selected_group")
+    def _follow_group(self, change: Any) -> None:
+        if change["new"] is not None:
+            self.board_kind = "representative"
+            self.sort_by = "representativeness"
+
+    # ------------------------------------------------------------------ derived tables
+    @property
+    def group_ids(self) -> list[int]:
+        """Group ids of the result (empty before :meth:`compute`)."""
+        if self.result is None:
+            return []
+        return [int(g) for g in self.result.groups.get_column("group").to_list()]
+
+    @property
+    def title(self) -> str:
+        """The inquiry's title (untrusted text: escape it before showing as HTML)."""
+        return str(self.inquiry.metadata.get("title") or "Inquiry")
+
+    @property
+    def attribution(self) -> str | None:
+        """The licence attribution of the input (Pol.is open data), if any."""
+        value = self.inquiry.metadata.get("attribution")
+        return str(value) if value else None
+
+    def select_group(self, group: int | None) -> None:
+        """Select a group (``None`` for everyone); raises ParameterError for an unknown id."""
+        if group is not None and group not in self.group_ids:
+            raise ParameterError(
+                f"The 'group' parameter of select_group must be None or one of "
+                f"{self.group_ids}. Got {group!r}."
+            )
+        self.selected_group = group
+
+    def group_table(self) -> pl.DataFrame:
+        """Groups with ``label``, ``colour``, ``size``, ``share`` (of clustered people),
+        ``x``, ``y``; sizes below ``min_cell`` are suppressed (null)."""
+        res = self._result()
+        g = res.groups.select("group", "size", "x", "y")
+        total = int(g.get_column("size").sum()) or 1
+        g = g.with_columns(
+            label=pl.col("group").map_elements(group_label, return_dtype=pl.String),
+            colour=pl.col("group").map_elements(group_colour, return_dtype=pl.String),
+            share=pl.col("size") / total,
+        ).select("group", "label", "colour", "size", "share", "x", "y")
+        if self.min_cell:
+            from coprod_analytics.privacy import suppress_small_cells
+
+            g = suppress_small_cells(
+                g, count_column="size", threshold=self.min_cell, also=["share"]
+            ).frame
+        return g
+
+    def participant_table(self) -> pl.DataFrame:
+        """Participants with ``x``, ``y``, ``group``, ``label``, ``in_conv``, ``n_votes``
+        and ``confidence`` (null unless stability was computed)."""
+        p = self._result().participants
+        return p.with_columns(
+            label=pl.col("group").map_elements(
+                group_label, return_dtype=pl.String, skip_nulls=False
+            )
+        )
+
+    def statement_table(self) -> pl.DataFrame:
+        """Statements of the result minus those moderated out or meta."""
+        return self._result().statements.filter(~pl.col("excluded"))
+
+    def group_votes(self, statement_ids: list[Any] | None = None) -> pl.DataFrame:
+        """Per group × statement: ``total``, ``agree_rate``, ``disagree_rate``,
+        ``pass_rate``, ``agree_ci_low``, ``agree_ci_high`` and ``ci_method``
+        (``"bootstrap"`` when the core computed it, else ``"wilson"``), in the order of
+        ``statement_ids``; cells with fewer than ``min_cell`` voters are suppressed."""
+        gv = self._result().group_votes
+        if statement_ids is not None:
+            order = pl.DataFrame(
+                {"statement_id": statement_ids, "_order": np.arange(len(statement_ids))}
+            ).with_columns(pl.col("statement_id").cast(gv.schema["statement_id"]))
+            gv = gv.join(order, on="statement_id", how="inner").sort("_order", "group")
+            gv = gv.drop("_order")
+        lo, hi = wilson_interval(
+            gv.get_column("agree").to_numpy(), gv.get_column("total").to_numpy()
+        )
+        boot = gv.get_column("agree_ci_low").is_not_null()
+        gv = gv.with_columns(
+            ci_method=pl.when(boot).then(pl.lit("bootstrap")).otherwise(pl.lit("wilson")),
+            agree_ci_low=pl.when(boot)
+            .then(pl.col("agree_ci_low"))
+            .otherwise(pl.Series(lo).fill_nan(None)),
+            agree_ci_high=pl.when(boot)
+            .then(pl.col("agree_ci_high"))
+            .otherwise(pl.Series(hi).fill_nan(None)),
+        ).select(
+            "group",
+            "statement_id",
+            "total",
+            "agree",
+            "disagree",
+            "pass",
+            "agree_rate",
+            "disagree_rate",
+            "pass_rate",
+            "agree_ci_low",
+            "agree_ci_high",
+            "ci_method",
+            "rep_rank",
+            "repful_for",
+        )
+        if self.min_cell:
+            from coprod_analytics.privacy import suppress_small_cells
+
+            gv = suppress_small_cells(
+                gv,
+                count_column="total",
+                threshold=self.min_cell,
+                also=[
+                    "agree",
+                    "disagree",
+                    "pass",
+                    "agree_rate",
+                    "disagree_rate",
+                    "pass_rate",
+                    "agree_ci_low",
+                    "agree_ci_high",
+                ],
+            ).frame
+        return gv
+
+    def board_title(self) -> str:
+        """A sentence saying what the board lists (plain text)."""
+        if self.board_kind == "representative":
+            if self.selected_group is None:
+                return "What sets each group apart (representative statements)"
+            return f"What sets {group_label(self.selected_group)} apart (representative statements)"
+        return BOARD_KINDS[self.board_kind]
+
+    def board_table(self) -> pl.DataFrame:
+        """The statements the board lists now, filtered and sorted.
+
+        Columns: ``statement_id``, ``text``, ``tags`` (list: "consensus agree",
+        "divisive", "represents Group A" ...), ``group_aware_consensus``, ``gac_ci_low``,
+        ``gac_ci_high``, ``agree_rate``, ``n_votes``, ``bridging``, ``rep_rank`` (rank for
+        the selected group, or the best rank over groups) and ``rep_direction``.
+        """
+        res = self._result()
+        s = self.statement_table()
+        gv = res.group_votes.filter(pl.col("rep_rank").is_not_null())
+        if self.selected_group is not None:
+            gv = gv.filter(pl.col("group") == self.selected_group)
+        reps = (
+            gv.sort("rep_rank")
+            .group_by("statement_id", maintain_order=True)
+            .agg(
+                rep_rank=pl.col("rep_rank").first(),
+                rep_direction=pl.col("repful_for").first(),
+                rep_groups=pl.col("group"),
+                rep_directions=pl.col("repful_for"),
+            )
+        )
+        s = s.join(reps, on="statement_id", how="left")
+        tags = []
+        for row in s.select("consensus", "is_divisive", "rep_groups", "rep_directions").iter_rows(
+            named=True
+        ):
+            tag: list[str] = []
+            if row["consensus"]:
+                tag.append(f"consensus: {row['consensus']}")
+            if row["is_divisive"]:
+                tag.append("divisive")
+            # each group's own direction: a statement can set one group apart by agreeing
+            # and another by disagreeing
+            for g, direction in zip(
+                row["rep_groups"] or [], row["rep_directions"] or [], strict=True
+            ):
+                tag.append(f"represents {group_label(g)} ({direction})")
+            tags.append(tag)
+        s = s.with_columns(tags=pl.Series(tags, dtype=pl.List(pl.String))).drop("rep_directions")
+        kind = self.board_kind
+        if kind == "consensus":
+            # Pol.is's consensus statements first, then the highest group-aware consensus
+            s = s.filter(
+                pl.col("is_consensus")
+                | (pl.col("group_aware_consensus") >= pl.col("group_aware_consensus").quantile(0.9))
+            )
+        elif kind == "divisive":
+            s = s.filter(pl.col("is_divisive"))
+        elif kind == "representative":
+            s = s.filter(pl.col("rep_rank").is_not_null())
+        text = self.filter_text.strip().lower()
+        if text:
+            s = s.filter(
+                pl.col("text").fill_null("").str.to_lowercase().str.contains(text, literal=True)
+                | (pl.col("statement_id").cast(pl.String) == text)
+            )
+        s = s.with_columns(
+            disagree_rate=pl.col("disagree") / pl.col("n_votes").cast(pl.Float64).clip(1)
+        )
+        key = self.sort_by
+        if key == "consensus":
+            s = s.sort("group_aware_consensus", descending=True, nulls_last=True)
+        elif key == "agree":
+            s = s.sort("agree_rate", descending=True, nulls_last=True)
+        elif key == "disagree":
+            s = s.sort("disagree_rate", descending=True, nulls_last=True)
+        elif key == "votes":
+            s = s.sort("n_votes", descending=True, nulls_last=True)
+        elif key == "bridging":
+            s = s.sort("bridging", descending=True, nulls_last=True)
+        elif key == "representativeness":
+            s = s.sort(
+                ["rep_rank", "group_aware_consensus"], descending=[False, True], nulls_last=True
+            )
+        else:
+            s = s.sort("statement_id")
+        return s.select(
+            "statement_id",
+            "text",
+            "tags",
+            "group_aware_consensus",
+            "gac_ci_low",
+            "gac_ci_high",
+            "agree_rate",
+            "disagree_rate",
+            "n_votes",
+            "bridging",
+            "rep_rank",
+            "rep_direction",
+        )
+
+    def stability_summary(self) -> dict[str, Any]:
+        """What the stability view shows: ``silhouettes`` (k -> score, always),
+        ``k``, ``best_k``, ``stability`` (the core's resampling summary or None),
+        ``per_k`` (a table ``k``, ``stability`` and maybe ``supported``, or None),
+        ``confidence`` (per clustered participant: group and confidence, or None when not
+        computed) and ``notes``."""
+        res = self._result()
+        conf = res.participants.filter(
+            pl.col("in_conv") & pl.col("confidence").is_not_null()
+        ).select("group", "confidence")
+        return {
+            "per_k": _per_k_stability(res.stability),
+            "silhouettes": dict(sorted(res.silhouettes.items())),
+            "k": res.k,
+            "best_k": res.best_k,
+            "stability": res.stability,
+            "confidence": conf if conf.height else None,
+            "notes": list(res.notes),
+        }
+
+    def _result(self) -> Any:
+        if self.result is None:
+            raise ParameterError(
+                "ConsensusState has no result yet; call compute() first (or create it with "
+                "compute=True)."
+            )
+        return self.result

@@ -1,0 +1,384 @@
+"""Views of a :class:`~coprod_widgets.consensus.state.ConsensusState`: they only format and draw.
+
+Each view is an ``ipywidgets.VBox`` built from the state; nothing is displayed in a
+constructor (show a view by leaving it last in a cell or with ``display(view)``). Views
+observe the state's traits and redraw; interactions set traits on the state, so every view
+follows (select a group on the map and the statement board changes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as widgets
+import polars as pl
+
+from coprod_widgets.consensus.figures import (
+    STATEMENTS_TRACE,
+    confidence_figure,
+    opinion_map_figure,
+    silhouette_figure,
+    stability_figure,
+)
+from coprod_widgets.consensus.state import BOARD_KINDS, SORT_KEYS, ConsensusState
+from coprod_widgets.html import CSS, alt_table, pct, statement_cards
+from coprod_widgets.style import esc, group_label
+
+__all__ = ["EVERYONE", "OpinionMap", "StabilityView", "StatementBoard"]
+
+#: Value of the "Everyone" group button (no group selected).
+EVERYONE = -1
+
+
+def _html(value: str = "", **kw: Any) -> widgets.HTML:
+    return widgets.HTML(value=value, **kw)
+
+
+class OpinionMap(widgets.VBox):
+    """Participants on the opinion map, coloured by group.
+
+    Click a point (or a group button) to select its group everywhere; tick "Show
+    statements" to add the statements' positions (hover shows their text).
+
+    Attributes
+    ----------
+    figure : plotly.graph_objects.FigureWidget
+    group_buttons : ipywidgets.ToggleButtons
+        "Everyone" and one button per group (values: :data:`EVERYONE` or the group id).
+    statements_toggle : ipywidgets.Checkbox
+    alt : ipywidgets.HTML
+        The text alternative (groups, sizes and centres as a table).
+    """
+
+    def __init__(self, state: ConsensusState, **kwargs: Any) -> None:
+        import plotly.graph_objects as go
+
+        self.state = state
+        self.figure = go.FigureWidget(opinion_map_figure(state))
+        self.group_buttons = widgets.ToggleButtons(
+            options=self._group_options(),
+            value=EVERYONE if state.selected_group is None else state.selected_group,
+            description="Select:",
+            style={"button_width": "auto"},
+        )
+        self.group_buttons.add_class("coprod-group-buttons")
+        self.statements_toggle = widgets.Checkbox(
+            value=state.show_statements, description="Show statements", indent=False
+        )
+        self.alt = _html(self._alt_html())
+        self._bind_clicks()
+        self.group_buttons.observe(self._on_button, names="value")
+        self.statements_toggle.observe(self._on_toggle, names="value")
+        state.observe(self._on_selected, names="selected_group")
+        state.observe(self._on_show_statements, names="show_statements")
+        state.observe(self._on_result, names=["result", "min_cell"])
+        super().__init__(
+            [
+                _html(CSS),
+                widgets.HBox([self.group_buttons, self.statements_toggle]),
+                self.figure,
+                self.alt,
+            ],
+            **kwargs,
+        )
+        self.add_class("coprod-opinion-map")
+
+    # ---------------------------------------------------------------- formatting
+    def _group_options(self) -> list[tuple[str, int]]:
+        opts = [("Everyone", EVERYONE)]
+        opts += [(group_label(g), g) for g in self.state.group_ids]
+        return opts
+
+    def _alt_html(self) -> str:
+        groups = self.state.group_table()
+        n_out = self.state.participant_table().filter(pl.col("group").is_null()).height
+        sentence = (
+            f"Text alternative: {len(groups)} opinion groups"
+            + (f"; {n_out} people not clustered (too few votes)" if n_out else "")
+            + ". Table of groups:"
+        )
+        frame = groups.select(
+            pl.col("label").alias("group"),
+            pl.col("size").alias("people"),
+            pl.col("share").alias("share of clustered"),
+            pl.col("x").round(2).alias("centre x"),
+            pl.col("y").round(2).alias("centre y"),
+        )
+        return (
+            '<div class="coprod">'
+            + alt_table(
+                frame,
+                summary=sentence,
+                label="Opinion groups on the map",
+                formatters={"share of clustered": pct},
+            )
+            + "</div>"
+        )
+
+    # ---------------------------------------------------------------- events
+    def _bind_clicks(self) -> None:
+        for trace in self.figure.data:
+            if trace.name != STATEMENTS_TRACE and (trace.meta or {}).get("group") is not None:
+                trace.on_click(self._on_click)
+
+    def _on_click(self, trace: Any, points: Any, selector: Any = None) -> None:
+        if not getattr(points, "point_inds", None):
+            return
+        group = (trace.meta or {}).get("group")
+        if group is not None:
+            self.state.selected_group = int(group)
+
+    def _on_button(self, change: Any) -> None:
+        value = change["new"]
+        self.state.selected_group = None if value in (None, EVERYONE) else int(value)
+
+    def _on_toggle(self, change: Any) -> None:
+        self.state.show_statements = bool(change["new"])
+
+    def _on_show_statements(self, change: Any) -> None:
+        self.statements_toggle.value = bool(change["new"])
+        for trace in self.figure.data:
+            if trace.name == STATEMENTS_TRACE:
+                trace.visible = bool(change["new"])
+
+    def _on_selected(self, change: Any) -> None:
+        sel = change["new"]
+        self.group_buttons.value = EVERYONE if sel is None else sel
+        with self.figure.batch_update():
+            for trace in self.figure.data:
+                g = (trace.meta or {}).get("group")
+                if g is None:
+                    continue
+                trace.marker.opacity = 0.15 if (sel is not None and sel != g) else 0.8
+
+    def _on_result(self, change: Any) -> None:
+        fresh = opinion_map_figure(self.state)
+        with self.figure.batch_update():
+            self.figure.data = []
+            self.figure.add_traces(list(fresh.data))
+            self.figure.layout = fresh.layout
+        self._bind_clicks()
+        self.group_buttons.options = self._group_options()
+        self.alt.value = self._alt_html()
+
+
+class StatementBoard(widgets.VBox):
+    """Consensus, divisive and representative statements with agree/disagree/pass bars
+    per group and the agree-rate interval; filter by text, sort, and follow the selected
+    group.
+
+    Attributes
+    ----------
+    kind : ipywidgets.Dropdown
+        What to list (:data:`~coprod_widgets.consensus.state.BOARD_KINDS`).
+    filter : ipywidgets.Text
+        Filter text (statement words or id).
+    sort : ipywidgets.Dropdown
+        Sort order (:data:`~coprod_widgets.consensus.state.SORT_KEYS`).
+    title : ipywidgets.HTML
+    cards : ipywidgets.HTML
+        The statements (escaped text, bars with ``aria-label`` sentences).
+    """
+
+    def __init__(self, state: ConsensusState, *, max_rows: int = 12, **kwargs: Any) -> None:
+        self.state = state
+        self.max_rows = max_rows
+        self.kind = widgets.Dropdown(
+            options=[(label, key) for key, label in BOARD_KINDS.items()],
+            value=state.board_kind,
+            description="Show:",
+        )
+        self.filter = widgets.Text(
+            value=state.filter_text,
+            placeholder="filter by words or id",
+            description="Filter:",
+            continuous_update=True,
+        )
+        self.sort = widgets.Dropdown(
+            options=[(label, key) for key, label in SORT_KEYS.items()],
+            value=state.sort_by,
+            description="Sort by:",
+        )
+        self.links = [
+            widgets.link((state, "board_kind"), (self.kind, "value")),
+            widgets.link((state, "filter_text"), (self.filter, "value")),
+            widgets.link((state, "sort_by"), (self.sort, "value")),
+        ]
+        self.title = _html()
+        self.cards = _html()
+        self.title.add_class("coprod-board-title")
+        self.cards.add_class("coprod-board-cards")
+        self.refresh()
+        state.observe(
+            self._on_change,
+            names=["selected_group", "board_kind", "filter_text", "sort_by", "result", "min_cell"],
+        )
+        super().__init__(
+            [_html(CSS), self.title, widgets.HBox([self.kind, self.sort]), self.filter, self.cards],
+            **kwargs,
+        )
+        self.add_class("coprod-statement-board")
+
+    def refresh(self) -> None:
+        """Redraw from the state."""
+        board = self.state.board_table()
+        self.title.value = (
+            f'<div class="coprod"><h3 aria-live="polite">{esc(self.state.board_title())}</h3>'
+            '<p class="muted">Bars: <span class="swatch agree"></span>agree '
+            '<span class="swatch disagree"></span>disagree <span class="swatch pass"></span>'
+            "pass, per group; the black bracket is the 95% interval of the agree rate.</p></div>"
+        )
+        self.cards.value = statement_cards(self.state, board, max_rows=self.max_rows)
+
+    def _on_change(self, change: Any) -> None:
+        self.refresh()
+
+
+_SILHOUETTE_WORDS = (
+    (0.70, "a strong structure"),
+    (0.50, "a reasonable structure"),
+    (0.25, "a weak structure that could be an artefact"),
+    (-1.0, "no substantial structure"),
+)
+
+
+def silhouette_sentence(score: float) -> str:
+    """Kaufman & Rousseeuw's reading of an average silhouette.
+
+    Examples
+    --------
+    >>> silhouette_sentence(0.55)
+    'a reasonable structure'
+    """
+    for threshold, words in _SILHOUETTE_WORDS:
+        if score > threshold:
+            return words
+    return _SILHOUETTE_WORDS[-1][1]
+
+
+class StabilityView(widgets.VBox):
+    """How sure the split is: silhouette per k (always), resampling stability per k and
+    membership confidence when the core computed them, or a clear "not computed" message.
+
+    Attributes
+    ----------
+    verdict : ipywidgets.HTML
+        The plain-language verdict.
+    figures : list of plotly.graph_objects.FigureWidget
+    """
+
+    def __init__(self, state: ConsensusState, **kwargs: Any) -> None:
+        self.state = state
+        self.verdict = _html()
+        self.verdict.add_class("coprod-stability-verdict")
+        self.figures: list[Any] = []
+        super().__init__([], **kwargs)
+        self.add_class("coprod-stability")
+        self.refresh()
+        state.observe(lambda change: self.refresh(), names=["result"])
+
+    def refresh(self) -> None:
+        """Rebuild from the state."""
+        import plotly.graph_objects as go
+
+        info = self.state.stability_summary()
+        sil: dict[int, float] = info["silhouettes"]
+        k = int(info["k"])
+        stab = info["stability"]
+        lines = []
+        if sil and k in sil:
+            lines.append(
+                f"The room was split into <strong>{k} groups</strong>; the silhouette of that "
+                f"split is {sil[k]:.2f}, which indicates {silhouette_sentence(sil[k])}."
+            )
+        if stab and stab.get("verdict"):
+            lines.append(f"Resampling verdict: <strong>{esc(stab['verdict'])}</strong>.")
+        supported = (stab or {}).get("supported_k")
+        if stab and supported is not None:
+            lines.append(f"Number of groups the data supports: {esc(supported)}.")
+        if not stab:
+            lines.append(
+                "Stability under resampling was <strong>not computed</strong> for this view "
+                "(run with <code>stability=True</code>), so how sure each person's group is "
+                "cannot be shown."
+            )
+        children: list[Any] = [_html(CSS)]
+        self.verdict.value = (
+            '<div class="coprod">' + "".join(f"<p>{x}</p>" for x in lines) + "</div>"
+        )
+        children.append(self.verdict)
+        self.figures = []
+        if sil:
+            fig = go.FigureWidget(silhouette_figure(sil, k))
+            self.figures.append(fig)
+            frame = pl.DataFrame(
+                {"k": list(sil), "silhouette": [round(v, 3) for v in sil.values()]}
+            )
+            children += [
+                fig,
+                _html(
+                    '<div class="coprod">'
+                    + alt_table(
+                        frame,
+                        summary=f"Text alternative: silhouette for k = {', '.join(map(str, sil))}",
+                        label="Silhouette per number of groups",
+                    )
+                    + "</div>"
+                ),
+            ]
+        per_k = info["per_k"]
+        if per_k is not None and per_k.height:
+            scores = {
+                int(k): float(v)
+                for k, v in per_k.select("k", "stability").iter_rows()
+                if v is not None
+            }
+            fig = go.FigureWidget(stability_figure(scores, k))
+            self.figures.append(fig)
+            children += [
+                fig,
+                _html(
+                    '<div class="coprod">'
+                    + alt_table(
+                        per_k,
+                        summary="Text alternative: stability per number of groups",
+                        label="Stability per number of groups",
+                    )
+                    + "</div>"
+                ),
+            ]
+        conf = info["confidence"]
+        if conf is not None:
+            fig = go.FigureWidget(confidence_figure(conf))
+            self.figures.append(fig)
+            table = (
+                conf.group_by("group")
+                .agg(
+                    people=pl.len(),
+                    median=pl.col("confidence").median(),
+                    below_80=(pl.col("confidence") < 0.8).mean(),
+                )
+                .sort("group")
+                .with_columns(pl.col("group").map_elements(group_label, return_dtype=pl.String))
+            )
+            children += [
+                fig,
+                _html(
+                    '<div class="coprod">'
+                    + alt_table(
+                        table,
+                        summary="Text alternative: membership confidence by group",
+                        label="Membership confidence by group",
+                        formatters={"median": pct, "below_80": pct},
+                    )
+                    + "</div>"
+                ),
+            ]
+        else:
+            children.append(
+                _html(
+                    '<div class="coprod"><p class="muted">Membership confidence: not computed.'
+                    "</p></div>"
+                )
+            )
+        self.children = tuple(children)

@@ -1,0 +1,1001 @@
+"""State objects of the crowd, agreement and evidence views: they call the core and hold results.
+
+* :class:`CrowdState` -- numeric estimates per question (every estimator with its bootstrap
+  interval, the Diversity Prediction terms when the truth is known, Delphi rounds when there
+  is more than one round), log-odds pooling of probability forecasts with extremizing, and
+  the surprisingly-popular answer of multiple-choice questions.
+* :class:`AgreementState` -- Krippendorff's alpha (with its bootstrap interval) per item
+  set, Tastle–Wierman consensus, van der Eijk's A and Leik's dispersion per rating item, and
+  Kendall's W when every rater rated every item of a set.
+* :class:`EvidenceState` -- the ranked evidence of :func:`~coprod_analytics.evidence.weighing.weigh_evidence`
+  with titles, and how differently opinion groups rate each item when groups are known.
+
+Views (:mod:`coprod_widgets.crowd.views`) observe these states and only format and draw.
+Every table a view publishes passes the small-cell rule here (``min_cell``): a question,
+item, round, answer or group with fewer than ``min_cell`` people is not shown.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import polars as pl
+import traitlets as t
+
+from coprod_analytics.errors import ParameterError, check_param
+from coprod_analytics.inquiry import Inquiry
+from coprod_widgets.style import group_label
+
+__all__ = [
+    "AGREEMENT_THRESHOLDS",
+    "DELPHI_RULES",
+    "EVIDENCE_SORT_KEYS",
+    "GROUP_SOURCES",
+    "AgreementState",
+    "CrowdState",
+    "EvidenceState",
+    "agreement_reading",
+    "has_agreement_data",
+    "has_crowd_data",
+    "has_evidence_data",
+    "kendall_reading",
+]
+
+#: Krippendorff's conventional thresholds (Krippendorff 2004, *Content Analysis*, §11.4.4):
+#: alpha >= 0.800 -- rely on the ratings; 0.667 <= alpha < 0.800 -- tentative conclusions
+#: only; below 0.667 -- discard (do not rely on them).
+AGREEMENT_THRESHOLDS: tuple[float, float] = (0.667, 0.8)
+
+#: Delphi consensus rules: key -> label. The default, CV <= 0.5, is English & Kernan's
+#: (1976) "good degree of consensus"; IQR <= 1 is the usual rule on a 7-point scale.
+DELPHI_RULES: dict[str, str] = {
+    "cv": "coefficient of variation (sd / |mean|)",
+    "iqr": "interquartile range",
+    "sd": "standard deviation",
+}
+
+#: Where the evidence board's groups come from: key -> label.
+GROUP_SOURCES: dict[str, str] = {
+    "opinion_groups": "opinion groups found from the votes (Pol.is method, as on the opinion map)",
+    "polis_group_id": "the groups of the Pol.is export (participants' polis_group_id)",
+    "planted_group": "the simulator's planted groups (participants' planted_group)",
+    "none": "no groups",
+}
+
+#: How the evidence board can be sorted: key -> label.
+EVIDENCE_SORT_KEYS: dict[str, str] = {
+    "score": "Weight: credibility x relevance (high first)",
+    "credibility": "Credibility (high first)",
+    "relevance": "Relevance (high first)",
+    "divergence": "Group divergence in credibility (largest first)",
+    "consensus": "Raters' consensus on credibility (low first)",
+}
+
+
+def _nonneg_int(value: Any, name: str, func: str) -> None:
+    check_param(
+        isinstance(value, int) and not isinstance(value, bool) and value >= 0,
+        name,
+        func,
+        "an int >= 0",
+        value,
+    )
+
+
+def _load(inquiry: Any) -> Inquiry:
+    if isinstance(inquiry, Inquiry):
+        return inquiry
+    from coprod_analytics.io.load import load_inquiry
+
+    return load_inquiry(inquiry)
+
+
+def has_crowd_data(inquiry: Inquiry) -> bool:
+    """Whether the inquiry has estimates, probabilities or choices with predictions.
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> has_crowd_data(sample_inquiry())
+    True
+    """
+    tables = inquiry.tables
+    return any(
+        tables.get(k) is not None and tables[k].height > 0 for k in ("estimates", "probabilities")
+    ) or all(tables.get(k) is not None and tables[k].height > 0 for k in ("choices", "predictions"))
+
+
+def has_agreement_data(inquiry: Inquiry) -> bool:
+    """Whether the inquiry has ordinal ratings."""
+    r = inquiry.tables.get("ratings")
+    return r is not None and r.height > 0
+
+
+def has_evidence_data(inquiry: Inquiry) -> bool:
+    """Whether the inquiry has evidence ratings."""
+    e = inquiry.tables.get("evidence")
+    return e is not None and e.height > 0
+
+
+def agreement_reading(alpha: float | None) -> str:
+    """Plain-language reading of Krippendorff's alpha by the conventional thresholds.
+
+    alpha >= 0.8: "raters agree well"; 0.667 <= alpha < 0.8: "raters agree moderately
+    (tentative conclusions only)"; below 0.667: "raters agree poorly" (Krippendorff 2004).
+
+    Examples
+    --------
+    >>> agreement_reading(0.85), agreement_reading(0.7)
+    ('raters agree well', 'raters agree moderately (tentative conclusions only)')
+    >>> agreement_reading(0.1), agreement_reading(float("nan"))
+    ('raters agree poorly', 'agreement cannot be computed (the ratings do not vary)')
+    """
+    if alpha is None or math.isnan(alpha):
+        return "agreement cannot be computed (the ratings do not vary)"
+    low, high = AGREEMENT_THRESHOLDS
+    if alpha >= high:
+        return "raters agree well"
+    if alpha >= low:
+        return "raters agree moderately (tentative conclusions only)"
+    return "raters agree poorly"
+
+
+_KENDALL_WORDS = (
+    (0.9, "unusually strong"),
+    (0.7, "strong"),
+    (0.5, "moderate"),
+    (0.3, "weak"),
+    (0.1, "very weak"),
+)
+
+
+def kendall_reading(w: float | None) -> str:
+    """Schmidt's (1997) reading of Kendall's W (0.1 very weak ... 0.9 unusually strong).
+
+    Examples
+    --------
+    >>> kendall_reading(0.55), kendall_reading(0.02)
+    ('moderate agreement on the order', 'no agreement on the order')
+    """
+    if w is None or math.isnan(w):
+        return "cannot be computed"
+    for threshold, words in _KENDALL_WORDS:
+        if w >= threshold:
+            return f"{words} agreement on the order"
+    return "no agreement on the order"
+
+
+def _labels(table: pl.DataFrame | None, key: str, text: str) -> dict[Any, str]:
+    if table is None or key not in table.columns or text not in table.columns:
+        return {}
+    return {k: str(v) for k, v in table.select(key, text).iter_rows() if v is not None and str(v)}
+
+
+# =========================================================================================
+# crowd estimates
+# =========================================================================================
+
+
+class CrowdState(t.HasTraits):
+    """Crowd estimates, pooled probabilities and the surprisingly-popular answer.
+
+    Parameters
+    ----------
+    inquiry : Inquiry or path
+        The inquiry (its ``estimates``, ``questions``, ``probabilities``, ``choices`` and
+        ``predictions`` tables are used when present).
+    seed : int
+        Seed of the bootstrap intervals.
+    n_boot : int
+        Bootstrap resamples per interval (0: no intervals).
+    min_cell : int
+        Questions, rounds and answers given by fewer people are not shown (0: show all).
+
+    Traits
+    ------
+    question : question id of ``estimates`` being shown (a dropdown in the view).
+    round : the Delphi round the estimators use (default the last round).
+    log_scale : bool, draw the estimates on a log axis.
+    delphi_rule, delphi_threshold : the Delphi consensus rule (:data:`DELPHI_RULES`).
+    probability_question, extremize : the forecast shown and the extremizing factor a.
+    choice_question : the multiple-choice question shown.
+    estimate_result, pooling_result, popular_result : dicts of results (see the methods).
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> state = CrowdState(sample_inquiry(), n_boot=200)
+    >>> state.question, state.round
+    (1, 2)
+    >>> state.estimate_result["estimators"].get_column("method").to_list()[:2]
+    ['mean', 'median']
+    >>> state.extremize = 2.0
+    >>> round(state.pooling_result["pooled"], 3)
+    0.436
+    """
+
+    inquiry = t.Instance(Inquiry)
+    seed = t.Int(0)
+    n_boot = t.Int(1000)
+    min_cell = t.Int(0)
+    question = t.Any(None, allow_none=True)
+    round = t.Int(None, allow_none=True)
+    log_scale = t.Bool(False)
+    delphi_rule = t.Enum(list(DELPHI_RULES), default_value="cv")
+    delphi_threshold = t.Float(0.5)
+    probability_question = t.Any(None, allow_none=True)
+    extremize = t.Float(1.0)
+    choice_question = t.Any(None, allow_none=True)
+    estimate_result = t.Any(None, allow_none=True)
+    pooling_result = t.Any(None, allow_none=True)
+    popular_result = t.Any(None, allow_none=True)
+
+    def __init__(
+        self, inquiry: Any, *, seed: int = 0, n_boot: int = 1000, min_cell: int = 0
+    ) -> None:
+        func = "CrowdState"
+        check_param(
+            isinstance(seed, int) and not isinstance(seed, bool), "seed", func, "an int", seed
+        )
+        _nonneg_int(n_boot, "n_boot", func)
+        _nonneg_int(min_cell, "min_cell", func)
+        inquiry = _load(inquiry)
+        super().__init__(inquiry=inquiry, seed=seed, n_boot=n_boot, min_cell=min_cell)
+        self._cache: dict[Any, dict[str, Any]] = {}
+        qs = self.question_ids
+        if qs:
+            self.question = qs[0]  # sets round and computes
+        pq = self.probability_question_ids
+        if pq:
+            self.probability_question = pq[0]
+        cq = self.choice_question_ids
+        if cq:
+            self.choice_question = cq[0]
+
+    # ------------------------------------------------------------------ tables and labels
+    def _table(self, name: str) -> pl.DataFrame | None:
+        table = self.inquiry.tables.get(name)
+        return table if table is not None and table.height else None
+
+    @property
+    def question_ids(self) -> list[Any]:
+        """Question ids of the estimates, sorted."""
+        e = self._table("estimates")
+        return [] if e is None else e.get_column("question_id").unique().sort().to_list()
+
+    @property
+    def probability_question_ids(self) -> list[Any]:
+        """Question ids of the probability forecasts, sorted."""
+        p = self._table("probabilities")
+        return [] if p is None else p.get_column("question_id").unique().sort().to_list()
+
+    @property
+    def choice_question_ids(self) -> list[Any]:
+        """Question ids with both answers (``choices``) and ``predictions``, sorted."""
+        c, p = self._table("choices"), self._table("predictions")
+        if c is None or p is None:
+            return []
+        both = set(c.get_column("question_id").to_list()) & set(
+            p.get_column("question_id").to_list()
+        )
+        return sorted(both)
+
+    def question_text(self, question: Any) -> str:
+        """The question's text from ``questions`` (or ``"Question <id>"``); untrusted."""
+        return _labels(self._table("questions"), "question_id", "text").get(
+            question, f"Question {question}"
+        )
+
+    def question_options(self, ids: list[Any]) -> list[tuple[str, Any]]:
+        """Dropdown options (short label, id) of question ids."""
+        from coprod_widgets.style import short
+
+        return [(short(f"{q}: {self.question_text(q)}", 90), q) for q in ids]
+
+    def truth(self, question: Any) -> float | None:
+        """The known true value of a question (``questions.truth``), or None."""
+        q = self._table("questions")
+        if q is None or "truth" not in q.columns:
+            return None
+        row = q.filter(pl.col("question_id") == question)
+        if row.height == 0 or row.get_column("truth")[0] is None:
+            return None
+        return float(row.get_column("truth")[0])
+
+    def unit(self, question: Any) -> str:
+        """The question's unit (``questions.unit``) or ""; untrusted."""
+        return _labels(self._table("questions"), "question_id", "unit").get(question, "")
+
+    def rounds(self, question: Any | None = None) -> list[int]:
+        """The Delphi rounds of a question (``[]`` without a ``round`` column)."""
+        e = self._table("estimates")
+        q = self.question if question is None else question
+        if e is None or "round" not in e.columns or q is None:
+            return []
+        sub = e.filter(pl.col("question_id") == q)
+        return [int(r) for r in sub.get_column("round").drop_nulls().unique().sort().to_list()]
+
+    def values(self) -> pl.DataFrame:
+        """The shown question's answers in the shown round: ``participant_id``, ``value``
+        and ``confidence`` (when given); empty when fewer than ``min_cell`` people answered."""
+        e = self._table("estimates")
+        if e is None or self.question is None:
+            return pl.DataFrame(schema={"participant_id": pl.Int64, "value": pl.Float64})
+        sub = e.filter(pl.col("question_id") == self.question)
+        if self.round is not None and "round" in sub.columns:
+            sub = sub.filter(pl.col("round") == self.round)
+        cols = [c for c in ("participant_id", "value", "confidence") if c in sub.columns]
+        sub = sub.select(cols)
+        if "confidence" in sub.columns and sub.get_column("confidence").null_count():
+            sub = sub.drop("confidence")
+        if self.min_cell and sub.height < self.min_cell:
+            return sub.clear()
+        return sub
+
+    # ------------------------------------------------------------------ validation
+    @t.validate("question")
+    def _check_question(self, proposal: Any) -> Any:
+        value = proposal["value"]
+        if value is not None and value not in self.question_ids:
+            raise t.TraitError(f"question must be one of {self.question_ids}; got {value!r}")
+        return value
+
+    @t.validate("round")
+    def _check_round(self, proposal: Any) -> Any:
+        value = proposal["value"]
+        rounds = self.rounds()
+        if value is not None and value not in rounds:
+            raise t.TraitError(f"round must be one of {rounds}; got {value!r}")
+        return value
+
+    @t.validate("extremize")
+    def _check_extremize(self, proposal: Any) -> Any:
+        value = float(proposal["value"])
+        if not value > 0:
+            raise t.TraitError(f"extremize must be > 0; got {value!r}")
+        return value
+
+    @t.validate("probability_question")
+    def _check_pq(self, proposal: Any) -> Any:
+        value = proposal["value"]
+        if value is not None and value not in self.probability_question_ids:
+            raise t.TraitError(
+                f"probability_question must be one of {self.probability_question_ids}; "
+                f"got {value!r}"
+            )
+        return value
+
+    @t.validate("choice_question")
+    def _check_cq(self, proposal: Any) -> Any:
+        value = proposal["value"]
+        if value is not None and value not in self.choice_question_ids:
+            raise t.TraitError(
+                f"choice_question must be one of {self.choice_question_ids}; got {value!r}"
+            )
+        return value
+
+    # ------------------------------------------------------------------ analysis
+    @t.observe("question")
+    def _on_question(self, change: Any) -> None:
+        rounds = self.rounds()
+        last = rounds[-1] if rounds else None
+        if self.round == last:
+            self.compute_estimates()
+        else:
+            self.round = last  # observed: computes
+
+    @t.observe("round", "delphi_rule", "delphi_threshold", "min_cell", "n_boot", "seed")
+    def _on_estimate_params(self, change: Any) -> None:
+        self.compute_estimates()
+
+    @t.observe("probability_question", "extremize", "min_cell")
+    def _on_pool_params(self, change: Any) -> None:
+        self.compute_pooling()
+
+    @t.observe("choice_question", "min_cell")
+    def _on_choice(self, change: Any) -> None:
+        self.compute_popular()
+
+    def compute_estimates(self) -> dict[str, Any] | None:
+        """Estimators, Diversity Prediction terms and Delphi rounds of the shown question.
+
+        Sets :attr:`estimate_result` to a dict: ``question``, ``round``, ``n``,
+        ``suppressed`` (bool), ``estimators`` (the core's
+        :func:`~coprod_analytics.crowd.estimates.crowd_estimates` table: ``method``, ``value``,
+        ``ci_low``, ``ci_high``, ``n`` and ``abs_error`` with a truth), ``truth``,
+        ``diversity`` (:class:`~coprod_analytics.crowd.estimates.DiversityPrediction` or None) and
+        ``delphi`` (:class:`~coprod_analytics.crowd.estimates.DelphiRounds` or None, with more than
+        one round; rounds of fewer than ``min_cell`` people are dropped from its table).
+        """
+        if self.question is None:
+            self.estimate_result = None
+            return None
+        key = (
+            self.question,
+            self.round,
+            self.delphi_rule,
+            self.delphi_threshold,
+            self.min_cell,
+            self.n_boot,
+            self.seed,
+        )
+        if key not in self._cache:
+            self._cache[key] = self._estimates()
+        self.estimate_result = self._cache[key]
+        return self.estimate_result
+
+    def _estimates(self) -> dict[str, Any]:
+        from coprod_analytics.crowd.estimates import (
+            crowd_estimates,
+            delphi_rounds,
+            diversity_prediction,
+        )
+
+        vals = self.values()
+        truth = self.truth(self.question)
+        out: dict[str, Any] = {
+            "question": self.question,
+            "round": self.round,
+            "n": vals.height,
+            "suppressed": vals.height == 0,
+            "truth": truth,
+            "estimators": None,
+            "diversity": None,
+            "delphi": None,
+        }
+        if vals.height:
+            x = vals.get_column("value")
+            conf = vals.get_column("confidence") if "confidence" in vals.columns else None
+            if conf is not None and float(conf.sum()) <= 0:
+                conf = None
+            out["estimators"] = crowd_estimates(
+                x, confidence=conf, truth=truth, n_boot=self.n_boot, seed=self.seed
+            )
+            if truth is not None:
+                out["diversity"] = diversity_prediction(x, truth)
+        rounds = self.rounds()
+        if len(rounds) > 1:
+            e = self._table("estimates")
+            assert e is not None
+            data = e.filter(pl.col("question_id") == self.question).select(
+                "participant_id", "round", "value"
+            )
+            res = delphi_rounds(
+                data,
+                consensus=self.delphi_rule,  # type: ignore[arg-type]
+                threshold=float(self.delphi_threshold),
+            )
+            if self.min_cell:
+                from dataclasses import replace
+
+                res = replace(res, table=res.table.filter(pl.col("n") >= self.min_cell))
+            out["delphi"] = res
+        return out
+
+    def compute_pooling(self) -> dict[str, Any] | None:
+        """Pool the shown forecast question.
+
+        Sets :attr:`pooling_result`: ``question``, ``n``, ``extremize``, ``pooled``
+        (log-odds pool with the extremizing factor), ``table`` (``method``, ``value``: mean,
+        median, log-odds pool a = 1 and the extremized pool) and ``values`` (the
+        forecasts); empty tables when fewer than ``min_cell`` people answered.
+        """
+        from coprod_analytics.crowd.estimates import pool_log_odds
+
+        p = self._table("probabilities")
+        q = self.probability_question
+        if p is None or q is None:
+            self.pooling_result = None
+            return None
+        x = p.filter(pl.col("question_id") == q).get_column("probability")
+        if self.min_cell and x.len() < self.min_cell:
+            self.pooling_result = {"question": q, "n": x.len(), "suppressed": True}
+            return self.pooling_result
+        a = float(self.extremize)
+        plain = pool_log_odds(x, clip=0.01)
+        pooled = pool_log_odds(x, extremize=a, clip=0.01)
+        table = pl.DataFrame(
+            {
+                "method": [
+                    "mean of the forecasts",
+                    "median of the forecasts",
+                    "log-odds pool (a = 1, geometric mean of odds)",
+                    f"extremized log-odds pool (a = {a:g})",
+                ],
+                "value": [float(x.mean()), float(x.median()), plain, pooled],  # type: ignore[arg-type]
+            }
+        )
+        self.pooling_result = {
+            "question": q,
+            "n": x.len(),
+            "suppressed": False,
+            "extremize": a,
+            "pooled": pooled,
+            "table": table,
+            "values": x.to_list(),
+        }
+        return self.pooling_result
+
+    def compute_popular(self) -> dict[str, Any] | None:
+        """The surprisingly-popular answer of the shown choice question.
+
+        Sets :attr:`popular_result`: ``question``, ``result`` (the core's
+        :class:`~coprod_analytics.crowd.estimates.SurprisinglyPopular`) and ``table`` (its table
+        with ``votes`` and ``actual_share`` suppressed for answers given by fewer than
+        ``min_cell`` people).
+        """
+        from coprod_analytics.crowd.estimates import surprisingly_popular
+
+        c, p = self._table("choices"), self._table("predictions")
+        q = self.choice_question
+        if c is None or p is None or q is None:
+            self.popular_result = None
+            return None
+        res = surprisingly_popular(
+            c.filter(pl.col("question_id") == q).select("participant_id", "answer"),
+            p.filter(pl.col("question_id") == q).select("participant_id", "option", "share"),
+        )
+        table = res.table
+        note = ""
+        if self.min_cell:
+            from coprod_analytics.privacy import suppress_small_cells
+
+            sup = suppress_small_cells(
+                table, count_column="votes", threshold=self.min_cell, also=["actual_share"]
+            )
+            table, note = sup.frame, sup.note
+        self.popular_result = {"question": q, "result": res, "table": table, "note": note}
+        return self.popular_result
+
+
+# =========================================================================================
+# agreement
+# =========================================================================================
+
+
+class AgreementState(t.HasTraits):
+    """How much raters agree on ordinal (Likert) ratings.
+
+    Parameters
+    ----------
+    inquiry : Inquiry or path
+        Uses ``ratings`` (and ``rating_items`` for texts and scales).
+    level : {"ordinal", "interval", "nominal"}
+        Level of measurement of Krippendorff's alpha (ordinal for Likert ratings).
+    seed, n_boot : int
+        The unit-resampling bootstrap of alpha's interval.
+    min_cell : int
+        Items rated by fewer people are not shown.
+
+    Traits
+    ------
+    result : dict
+        ``sets`` (one row per item set, items sharing a scale: ``item_set``, ``items``,
+        ``raters``, ``alpha``, ``ci_low``, ``ci_high``, ``prob_below_0.667``, ``reading``,
+        ``kendall_w``, ``kendall_p``, ``kendall_raters``, ``kendall_reading``,
+        ``kendall_note``), ``items`` (one row per item: ``item_id``, ``text``, ``n``,
+        ``median``, ``mean``, ``tastle_wierman``, ``van_der_eijk``, ``leik``), ``alphas``
+        (item set -> the core's Estimate), ``note``.
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> state = AgreementState(sample_inquiry(), n_boot=200)
+    >>> state.result["sets"].select("items", "raters").row(0)
+    (5, 125)
+    >>> state.result["sets"].get_column("reading")[0]
+    'raters agree poorly'
+    """
+
+    inquiry = t.Instance(Inquiry)
+    level = t.Enum(["ordinal", "interval", "nominal"], default_value="ordinal")
+    seed = t.Int(0)
+    n_boot = t.Int(1000)
+    min_cell = t.Int(0)
+    result = t.Any(None, allow_none=True)
+
+    def __init__(
+        self,
+        inquiry: Any,
+        *,
+        level: str = "ordinal",
+        seed: int = 0,
+        n_boot: int = 1000,
+        min_cell: int = 0,
+    ) -> None:
+        func = "AgreementState"
+        check_param(
+            level in ("ordinal", "interval", "nominal"),
+            "level",
+            func,
+            "one of ['ordinal', 'interval', 'nominal']",
+            level,
+        )
+        check_param(
+            isinstance(seed, int) and not isinstance(seed, bool), "seed", func, "an int", seed
+        )
+        _nonneg_int(n_boot, "n_boot", func)
+        _nonneg_int(min_cell, "min_cell", func)
+        super().__init__(
+            inquiry=_load(inquiry), level=level, seed=seed, n_boot=n_boot, min_cell=min_cell
+        )
+        self.compute()
+
+    @t.observe("level", "seed", "n_boot", "min_cell")
+    def _on_params(self, change: Any) -> None:
+        if self.result is not None:
+            self.compute()
+
+    def ratings(self) -> pl.DataFrame:
+        """The ratings with their scale: ``participant_id``, ``item_id``, ``rating``,
+        ``scale_min``, ``scale_max`` (from the ratings, else ``rating_items``, else the
+        range seen on the item set) and ``item_set`` (a label of the scale)."""
+        r = self.inquiry.tables.get("ratings")
+        if r is None or r.height == 0:
+            raise ParameterError("AgreementState needs a 'ratings' table; the inquiry has none.")
+        items = self.inquiry.tables.get("rating_items")
+        for c in ("scale_min", "scale_max"):
+            if c not in r.columns:
+                r = r.with_columns(pl.lit(None, dtype=pl.Float64).alias(c))
+            if items is not None and c in items.columns:
+                r = (
+                    r.join(
+                        items.select("item_id", pl.col(c).alias(f"_{c}")), on="item_id", how="left"
+                    )
+                    .with_columns(pl.coalesce(c, f"_{c}").alias(c))
+                    .drop(f"_{c}")
+                )
+        lo = float(r.get_column("rating").min())  # type: ignore[arg-type]
+        hi = float(r.get_column("rating").max())  # type: ignore[arg-type]
+        r = r.with_columns(
+            pl.col("scale_min").fill_null(lo), pl.col("scale_max").fill_null(hi)
+        ).with_columns(
+            item_set=pl.format(
+                "scale {}–{}",
+                pl.col("scale_min").round(6).cast(pl.String),
+                pl.col("scale_max").round(6).cast(pl.String),
+            )
+        )
+        return r.select("participant_id", "item_id", "rating", "scale_min", "scale_max", "item_set")
+
+    def compute(self) -> dict[str, Any]:
+        """Run the core measures (see :attr:`result`)."""
+        from coprod_analytics.crowd.agreement import (
+            kendall_w,
+            krippendorff_alpha,
+            leik_dispersion,
+            tastle_wierman_consensus,
+            van_der_eijk_agreement,
+        )
+        from coprod_analytics.errors import ValidationError
+
+        r = self.ratings()
+        texts = _labels(self.inquiry.tables.get("rating_items"), "item_id", "text")
+        n_per_item = r.group_by("item_id").len()
+        small = n_per_item.filter(pl.col("len") < self.min_cell).get_column("item_id")
+        note = ""
+        if self.min_cell and small.len():
+            note = (
+                f"{small.len()} item(s) rated by fewer than {self.min_cell} people are not "
+                "shown and not used."
+            )
+            r = r.filter(~pl.col("item_id").is_in(small.implode()))
+        item_rows: list[dict[str, Any]] = []
+        for (item,), sub in r.sort("item_id").group_by(["item_id"], maintain_order=True):
+            x = sub.get_column("rating").to_numpy()
+            lo, hi = float(sub["scale_min"][0]), float(sub["scale_max"][0])
+            whole = bool(np.all(x == np.round(x))) and lo == round(lo) and hi == round(hi)
+            cats = np.arange(lo, hi + 1) if whole else np.unique(np.r_[x, lo, hi])
+            freq = np.array([(x == c).sum() for c in cats], dtype=float)
+            item_rows.append(
+                {
+                    "item_id": item,
+                    "text": texts.get(item, f"Item {item}"),
+                    "n": int(x.size),
+                    "median": float(np.median(x)),
+                    "mean": float(x.mean()),
+                    "tastle_wierman": tastle_wierman_consensus(freq, values=cats.tolist()),
+                    "van_der_eijk": van_der_eijk_agreement(freq) if freq.size >= 3 else None,
+                    "leik": leik_dispersion(freq),
+                }
+            )
+        set_rows: list[dict[str, Any]] = []
+        alphas: dict[str, Any] = {}
+        for (label,), sub in r.sort("item_set").group_by(["item_set"], maintain_order=True):
+            long = sub.select(
+                pl.col("participant_id").alias("rater"),
+                pl.col("item_id").alias("unit"),
+                pl.col("rating").alias("value"),
+            )
+            row: dict[str, Any] = {
+                "item_set": label,
+                "items": int(sub.get_column("item_id").n_unique()),
+                "raters": int(sub.get_column("participant_id").n_unique()),
+            }
+            try:
+                est = krippendorff_alpha(
+                    long,
+                    level=self.level,  # type: ignore[arg-type]
+                    n_boot=self.n_boot,
+                    seed=self.seed,
+                )
+                alphas[str(label)] = est
+                row |= {
+                    "alpha": est.value,
+                    "ci_low": est.ci_low,
+                    "ci_high": est.ci_high,
+                    "prob_below_0.667": est.details.get("prob_below", {}).get(0.667),
+                    "reading": agreement_reading(est.value),
+                }
+            except ValidationError as exc:
+                row |= {"alpha": None, "ci_low": None, "ci_high": None}
+                row |= {"prob_below_0.667": None, "reading": str(exc)}
+            try:
+                w = kendall_w(long, missing="drop-raters")
+                row |= {
+                    "kendall_w": w.value,
+                    "kendall_p": w.details["p_value"],
+                    "kendall_raters": int(w.details["m"]),
+                    "kendall_reading": kendall_reading(w.value),
+                    "kendall_note": "",
+                }
+            except ValidationError as exc:
+                row |= {"kendall_w": None, "kendall_p": None, "kendall_raters": None}
+                row |= {"kendall_reading": "not applicable", "kendall_note": str(exc)}
+            set_rows.append(row)
+        sets = pl.DataFrame(
+            set_rows,
+            schema_overrides={
+                "alpha": pl.Float64,
+                "ci_low": pl.Float64,
+                "ci_high": pl.Float64,
+                "prob_below_0.667": pl.Float64,
+                "kendall_w": pl.Float64,
+                "kendall_p": pl.Float64,
+                "kendall_raters": pl.Int64,
+            },
+        )
+        items_t = pl.DataFrame(
+            item_rows, schema_overrides={"van_der_eijk": pl.Float64}, infer_schema_length=None
+        )
+        self.result = {"sets": sets, "items": items_t, "alphas": alphas, "note": note}
+        return self.result
+
+
+# =========================================================================================
+# evidence
+# =========================================================================================
+
+
+class EvidenceState(t.HasTraits):
+    """The evidence board: ranked evidence with intervals and group divergence.
+
+    Parameters
+    ----------
+    inquiry : Inquiry or path
+        Uses ``evidence`` (and ``evidence_items`` for titles and sources).
+    groups : {"auto", "opinion_groups", "polis_group_id", "planted_group", "none"}
+        Where the groups come from. ``"auto"``: the opinion groups found from the votes
+        when the inquiry has votes (the groups of the opinion map), else the participants'
+        ``polis_group_id``, else their ``planted_group``, else none.
+    opinion_groups : OpinionGroups, optional
+        An opinion-groups result already computed on this inquiry (saves recomputing it).
+    scale : (low, high), optional
+        Rating scale (default: the range of the ratings).
+    seed, n_boot : int
+        Bootstrap of the intervals.
+    min_cell : int
+        Group breakdowns with fewer raters are suppressed (and the item's group divergence
+        with them); items rated by fewer people are not shown.
+
+    Traits
+    ------
+    result : EvidenceWeighing or None
+    group_source : str
+        The groups used (a key of :data:`GROUP_SOURCES`).
+    sort_by : str
+        One of :data:`EVIDENCE_SORT_KEYS`.
+    selected_evidence : evidence id whose per-group ratings are shown (None: the first).
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> state = EvidenceState(sample_inquiry(), groups="planted_group", n_boot=100)
+    >>> state.group_source
+    'planted_group'
+    >>> state.board_table().height
+    8
+    """
+
+    inquiry = t.Instance(Inquiry)
+    result = t.Any(None, allow_none=True)
+    group_source = t.Enum(list(GROUP_SOURCES), default_value="none")
+    sort_by = t.Enum(list(EVIDENCE_SORT_KEYS), default_value="score")
+    selected_evidence = t.Any(None, allow_none=True)
+    seed = t.Int(0)
+    n_boot = t.Int(1000)
+    min_cell = t.Int(0)
+
+    def __init__(
+        self,
+        inquiry: Any,
+        *,
+        groups: str = "auto",
+        opinion_groups: Any = None,
+        scale: tuple[float, float] | None = None,
+        seed: int = 0,
+        n_boot: int = 1000,
+        min_cell: int = 0,
+    ) -> None:
+        func = "EvidenceState"
+        check_param(
+            groups == "auto" or groups in GROUP_SOURCES,
+            "groups",
+            func,
+            f"'auto' or one of {list(GROUP_SOURCES)}",
+            groups,
+        )
+        check_param(
+            isinstance(seed, int) and not isinstance(seed, bool), "seed", func, "an int", seed
+        )
+        _nonneg_int(n_boot, "n_boot", func)
+        _nonneg_int(min_cell, "min_cell", func)
+        inquiry = _load(inquiry)
+        if not has_evidence_data(inquiry):
+            raise ParameterError("EvidenceState needs an 'evidence' table; the inquiry has none.")
+        super().__init__(inquiry=inquiry, seed=seed, n_boot=n_boot, min_cell=min_cell)
+        self.scale = scale
+        self._opinion_groups = opinion_groups
+        self.group_source = self._resolve(groups)
+        self.compute()
+
+    def _resolve(self, groups: str) -> str:
+        cols = self.inquiry.participants.columns
+        if groups != "auto":
+            if groups in ("polis_group_id", "planted_group") and groups not in cols:
+                raise ParameterError(
+                    f"The 'groups' parameter of EvidenceState names the participants' column "
+                    f"{groups!r}, which this inquiry does not have. Got {groups!r}."
+                )
+            if groups == "opinion_groups" and self.inquiry.votes.height == 0:
+                raise ParameterError(
+                    "The 'groups' parameter of EvidenceState must not be 'opinion_groups' for "
+                    "an inquiry without votes. Got 'opinion_groups'."
+                )
+            return groups
+        if self.inquiry.votes.height > 0:
+            return "opinion_groups"
+        for col in ("polis_group_id", "planted_group"):
+            if col in cols and self.inquiry.participants.get_column(col).drop_nulls().len():
+                return col
+        return "none"
+
+    def groups_table(self) -> pl.DataFrame | None:
+        """``participant_id`` -> ``group`` from :attr:`group_source` (None for "none")."""
+        src = self.group_source
+        if src == "none":
+            return None
+        if src == "opinion_groups":
+            if self._opinion_groups is None:
+                from coprod_analytics.consensus import opinion_groups
+
+                self._opinion_groups = opinion_groups(self.inquiry, seed=self.seed)
+            people = self._opinion_groups.participants
+            return people.filter(pl.col("group").is_not_null()).select("participant_id", "group")
+        return (
+            self.inquiry.participants.select("participant_id", pl.col(src).alias("group"))
+            .drop_nulls()
+            .with_columns(pl.col("group").cast(pl.Int64, strict=False))
+            .drop_nulls()
+        )
+
+    def group_name(self, group: Any) -> str:
+        """A group's label: "Group A" for opinion groups, else "group 2 (name)"."""
+        if self.group_source == "opinion_groups":
+            return group_label(group)
+        names = (self.inquiry.metadata.get("simulation") or {}).get("group_names") or []
+        if self.group_source == "planted_group" and 0 <= int(group) < len(names):
+            return f"planted group {group} ({names[int(group)]})"
+        return f"group {group}"
+
+    @property
+    def source_sentence(self) -> str:
+        """Which groups the divergence columns use, in words."""
+        return f"Groups: {GROUP_SOURCES[self.group_source]}."
+
+    @t.observe("group_source", "min_cell", "seed", "n_boot")
+    def _on_params(self, change: Any) -> None:
+        if self.result is not None:
+            self.compute()
+
+    def compute(self) -> Any:
+        """Run :func:`~coprod_analytics.evidence.weighing.weigh_evidence` (items rated by fewer than
+        ``min_cell`` people left out)."""
+        from coprod_analytics.evidence.weighing import weigh_evidence
+
+        ev = self.inquiry.tables["evidence"]
+        self.n_items_dropped = 0
+        if self.min_cell:
+            n = ev.group_by("evidence_id").len()
+            small = n.filter(pl.col("len") < self.min_cell).get_column("evidence_id")
+            self.n_items_dropped = small.len()
+            ev = ev.filter(~pl.col("evidence_id").is_in(small.implode()))
+        if ev.height == 0:
+            self.result = None
+            return None
+        self.result = weigh_evidence(
+            ev, groups=self.groups_table(), scale=self.scale, n_boot=self.n_boot, seed=self.seed
+        )
+        return self.result
+
+    def titles(self) -> pl.DataFrame:
+        """``evidence_id``, ``title``, ``source`` of the rated items (untrusted texts)."""
+        ids = self.inquiry.tables["evidence"].select("evidence_id").unique()
+        items = self.inquiry.tables.get("evidence_items")
+        out = ids
+        if items is not None:
+            out = ids.join(
+                items.select([c for c in ("evidence_id", "title", "source") if c in items.columns]),
+                on="evidence_id",
+                how="left",
+            )
+        for c in ("title", "source"):
+            if c not in out.columns:
+                out = out.with_columns(pl.lit(None, dtype=pl.String).alias(c))
+        return out.with_columns(
+            pl.col("title").fill_null(pl.format("Evidence {}", pl.col("evidence_id")))
+        )
+
+    def group_breakdown(self) -> pl.DataFrame | None:
+        """Per item and group: ``evidence_id``, ``group``, ``label``, ``n``,
+        ``credibility``, ``relevance`` (means); cells of fewer than ``min_cell`` raters
+        are suppressed (null). None without groups."""
+        res = self.result
+        if res is None or res.group_table is None:
+            return None
+        g = res.group_table.with_columns(
+            pl.col("n").cast(pl.Int64),
+            label=pl.col("group").map_elements(self.group_name, return_dtype=pl.String),
+        ).select("evidence_id", "group", "label", "n", "credibility", "relevance")
+        if self.min_cell:
+            from coprod_analytics.privacy import suppress_small_cells
+
+            g = suppress_small_cells(
+                g, count_column="n", threshold=self.min_cell, also=["credibility", "relevance"]
+            ).frame
+        return g
+
+    def board_table(self) -> pl.DataFrame:
+        """The ranked evidence, sorted by :attr:`sort_by`, with ``title`` and ``source``.
+
+        Columns of the core's table (``rank`` is the rank by weight) plus ``title``,
+        ``source`` and, with groups, ``divergence_suppressed`` (True where a group of
+        fewer than ``min_cell`` raters hides the item's group gap and test).
+        """
+        res = self.result
+        if res is None:
+            return pl.DataFrame()
+        table = res.table.join(self.titles(), on="evidence_id", how="left")
+        groups = self.group_breakdown()
+        if groups is not None:
+            hidden = (
+                groups.filter(pl.col("n").is_null()).get_column("evidence_id").unique().implode()
+            )
+            gap_cols = [c for c in table.columns if "_group_" in c]
+            flag = pl.col("evidence_id").is_in(hidden)
+            table = table.with_columns(
+                *(pl.when(flag).then(None).otherwise(pl.col(c)).alias(c) for c in gap_cols),
+                divergence_suppressed=flag,
+            )
+        key = self.sort_by
+        if key == "score":
+            table = table.sort("rank")
+        elif key == "divergence" and "credibility_group_gap" in table.columns:
+            table = table.sort("credibility_group_gap", descending=True, nulls_last=True)
+        elif key == "consensus":
+            table = table.sort("credibility_consensus", nulls_last=True)
+        elif key in ("credibility", "relevance"):
+            table = table.sort(key, descending=True, nulls_last=True)
+        return table

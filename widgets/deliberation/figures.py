@@ -1,0 +1,407 @@
+"""Plotly figures and HTML of the deliberation views (shared by widgets and the report).
+
+Pure formatting of the published tables of :mod:`coprod_widgets.deliberation.state`: each
+``*_figure`` returns a ``plotly.graph_objects.Figure``, each ``*_html`` an escaped HTML
+fragment; charts come with a text alternative (``alt_table``). Suppressed (null) cells are
+drawn as gaps and listed as "suppressed" in the text alternative.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from coprod_widgets.consensus.figures import _layout
+from coprod_widgets.html import alt_table, pct, table_html
+from coprod_widgets.style import AGREE, DISAGREE, GROUP_COLOURS, PASS, esc, hover_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    import plotly.graph_objects as go
+
+    from coprod_widgets.deliberation.state import QMethodState, RepresentationState, ShiftState
+
+__all__ = [
+    "distribution_figure",
+    "dri_figure",
+    "dri_html",
+    "group_shift_figure",
+    "loadings_figure",
+    "population_figure",
+    "q_html",
+    "representation_html",
+    "shift_html",
+]
+
+_STATUS_COLOUR = {"over": DISAGREE, "under": GROUP_COLOURS[0], "ok": PASS}
+
+
+def _num(v: Any, digits: int = 2) -> str:
+    return "suppressed" if v is None else f"{float(v):.{digits}f}"
+
+
+def _p(v: Any) -> str:
+    if v is None:
+        return "–"
+    return "< 0.001" if float(v) < 0.001 else f"{float(v):.3f}"
+
+
+def _notes_html(notes: list[str]) -> str:
+    return "".join(f"<p class='muted'>{esc(n)}</p>" for n in notes)
+
+
+# ------------------------------------------------------------------------ deliberation change
+def distribution_figure(dist: pl.DataFrame, *, item: str, pre: str, post: str) -> go.Figure:
+    """Share of answers per value, before (grey) and after (blue) deliberation."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for wave, colour in ((pre, PASS), (post, GROUP_COLOURS[0])):
+        sub = dist.filter(pl.col("wave") == wave)
+        fig.add_trace(
+            go.Bar(
+                x=sub["value"].to_list(),
+                y=sub["share"].to_list(),
+                name=f"{wave} (n = {int(sub['n'].sum())})",
+                marker_color=colour,
+                hovertemplate=f"{esc(wave)}: %{{y:.0%}} answered %{{x}}<extra></extra>",
+            )
+        )
+    fig.update_layout(barmode="group", yaxis_tickformat=".0%", xaxis_title="answer")
+    return _layout(fig, title=f"Answers to {hover_text(item, 60)}, {pre} and {post}", height=320)
+
+
+def group_shift_figure(rows: pl.DataFrame, *, by: str) -> go.Figure:
+    """Mean shift (post - pre) per group with its confidence interval."""
+    import plotly.graph_objects as go
+
+    rows = rows.drop_nulls("estimate")
+    labels = [hover_text(v, 40) for v in rows[by].to_list()] if by else ["everyone"] * rows.height
+    est = rows["estimate"].to_list()
+    fig = go.Figure(
+        go.Scatter(
+            x=est,
+            y=labels,
+            mode="markers",
+            marker={"color": GROUP_COLOURS[0], "size": 10},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": [h - e for h, e in zip(rows["ci_high"].to_list(), est, strict=True)],
+                "arrayminus": [e - lo for lo, e in zip(rows["ci_low"].to_list(), est, strict=True)],
+            },
+            hovertemplate="%{y}: shift %{x:.2f}<extra></extra>",
+        )
+    )
+    fig.add_vline(x=0, line_color="#888", line_dash="dot")
+    fig.update_layout(xaxis_title="mean shift (after - before) with 95% interval")
+    return _layout(fig, title=f"Shift by {by or 'everyone'}", height=120 + 40 * max(rows.height, 1))
+
+
+def shift_html(state: ShiftState, notes: list[str] | None = None) -> str:
+    """The test results of every item (and group), the correction and the DiD table."""
+    notes = notes if notes is not None else []
+    table = state.shift_table(notes)
+    fmt = {"p_value": _p, "p_adjusted": _p}
+    by = f" by {state.by}" if state.by else ""
+    parts = [
+        table_html(
+            table,
+            caption=f"Paired shift per item{by} (after - before)",
+            aria_label="Paired shift per item",
+            formatters=fmt,
+        ),
+        f"<p class='muted'>Paired t-test on participants who answered before and after; "
+        f"estimate = mean change with its 95% interval; Cohen's d<sub>z</sub> with its "
+        f"interval. Adjusted p-values: {esc(state.correction_text)} across the "
+        f"{table.height} rows.</p>",
+    ]
+    did = state.did_table(notes)
+    if did is not None:
+        parts.append(
+            table_html(
+                did,
+                caption="Difference-in-differences against the control arm",
+                aria_label="Difference-in-differences",
+                formatters=fmt,
+            )
+        )
+        parts.append(
+            "<p class='muted'>Estimate = change in the deliberating arm minus change in the "
+            "control arm (Welch test on change scores).</p>"
+        )
+    return '<div class="coprod">' + "".join(parts) + _notes_html(notes) + "</div>"
+
+
+def shift_alt(state: ShiftState) -> str:
+    """Text alternative of the distribution chart of the selected item."""
+    dist = state.distribution()
+    return alt_table(
+        dist.with_columns(pl.col("n").cast(pl.String).fill_null("suppressed")),
+        summary=f"Text alternative: answers to {state.item} before and after",
+        label=f"Answers to {state.item} per wave",
+        formatters={"share": pct},
+    )
+
+
+def dri_figure(table: pl.DataFrame) -> go.Figure:
+    """DRI per group and wave (points) next to the range chance alone gives (bars)."""
+    import plotly.graph_objects as go
+
+    table = table.drop_nulls("dri")
+    labels = [
+        f"{hover_text(g, 30)} · {hover_text(w, 20)}"
+        for g, w in table.select("group", "wave").rows()
+    ]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            y=labels,
+            x=[h - lo for lo, h in table.select("baseline_low", "baseline_high").rows()],
+            base=table["baseline_low"].to_list(),
+            orientation="h",
+            marker_color="#DDDDDD",
+            name="chance (95% of permutations)",
+            hovertemplate="chance range %{base:.2f} to %{x:.2f}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            y=labels,
+            x=table["dri"].to_list(),
+            mode="markers",
+            marker={"color": AGREE, "size": 12, "symbol": "diamond"},
+            name="observed DRI",
+            hovertemplate="DRI %{x:.2f}<extra></extra>",
+        )
+    )
+    fig.update_layout(xaxis_title="Deliberative Reason Index", xaxis_range=[-1, 1])
+    return _layout(fig, title="Deliberative Reason Index", height=140 + 40 * max(table.height, 1))
+
+
+def dri_html(state: ShiftState, notes: list[str] | None = None) -> str:
+    """DRI table with its baseline, the pre/post change, and how to read it."""
+    notes = notes if notes is not None else []
+    table = state.dri_table(notes)
+    if table is None:
+        return ""
+    parts = [
+        table_html(
+            table,
+            caption="Deliberative Reason Index per group and wave",
+            aria_label="Deliberative Reason Index",
+            formatters={"p_value": _p},
+        ),
+        f"<p class='muted'>DRI (Niemeyer et al. 2024) from -1 to 1: how consistently people "
+        f"who agree on what matters also agree on what to do. Random answers give values "
+        f"anywhere in the grey 'chance' range ({state.n_permutations} permutations, seed "
+        f"{state.seed}); p = share of permutations at least as high.</p>",
+    ]
+    change = state.dri_change()
+    if change is not None:
+        parts.append(
+            table_html(
+                change,
+                caption="Change of the DRI (Wilcoxon on pair consistencies; indicative)",
+                aria_label="Change of the DRI",
+                formatters={"p_value": _p},
+            )
+        )
+    return '<div class="coprod">' + "".join(parts) + _notes_html(notes) + "</div>"
+
+
+# ------------------------------------------------------------------------ Q-methodology
+def loadings_figure(loadings: pl.DataFrame) -> go.Figure:
+    """Heat map of Q-sort x factor loadings; flagged loadings are marked with a star."""
+    import plotly.graph_objects as go
+
+    factors = [c for c in loadings.columns if c not in ("qsort", "flagged")]
+    z = loadings.select(factors).to_numpy().round(3).tolist()
+    flagged = loadings["flagged"].to_list()
+    text = [
+        [f"{v:.2f}{'*' if flagged[i] == f else ''}" for v, f in zip(row, factors, strict=True)]
+        for i, row in enumerate(z)
+    ]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=factors,
+            y=[hover_text(q, 30) for q in loadings["qsort"].to_list()],
+            text=text,
+            texttemplate="%{text}",
+            colorscale=[[0, DISAGREE], [0.5, "#FFFFFF"], [1, GROUP_COLOURS[0]]],
+            zmin=-1,
+            zmax=1,
+            hovertemplate="%{y}, %{x}: loading %{z:.2f}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    return _layout(
+        fig, title="Loadings (* = flagged Q-sort)", height=120 + 24 * max(loadings.height, 1)
+    )
+
+
+def q_html(state: QMethodState) -> str:
+    """Factors, the selected factor's statements, distinguishing and consensus statements."""
+    f = state.factor
+    cons = state.consensus_statements()
+    dist = state.distinguishing_table()
+    parts = [
+        table_html(state.factor_table(), caption="Factors", aria_label="Q-method factors"),
+        table_html(
+            state.statements_table(),
+            caption=f"Statements of factor {f}, most agreed first (z-score, factor score)",
+            aria_label=f"Statements of factor {f}",
+        ),
+        table_html(
+            dist,
+            caption=f"Statements distinguishing {f} from every other factor",
+            aria_label=f"Distinguishing statements of {f}",
+        )
+        if dist.height
+        else f"<p>No statement distinguishes {esc(f)} from every other factor.</p>",
+        "<p><strong>Consensus statements</strong> (no two factors differ significantly): "
+        + (esc(", ".join(cons)) if cons else "none")
+        + ".</p>",
+        "<p class='muted'>Stars: significance of z-score differences (* p < .05, ** p < .01, "
+        "*** p < .001, 6* p < 1e-6; standard error of differences as R qmethod).</p>",
+    ]
+    parts += [f"<p class='muted'>Note: {esc(n)}</p>" for n in state.notes()]
+    return '<div class="coprod">' + "".join(parts) + "</div>"
+
+
+def loadings_alt(state: QMethodState) -> str:
+    """Text alternative of the loadings heat map."""
+    return alt_table(
+        state.loadings_table().with_columns(pl.col(pl.Float64).round(3)),
+        summary=f"Text alternative: loadings of {state.loadings_table().height} Q-sorts on "
+        f"{state.n_factors} factors",
+        label="Q-sort loadings",
+    )
+
+
+# ------------------------------------------------------------------------ representativeness
+def population_figure(table: pl.DataFrame, *, attribute: str) -> go.Figure:
+    """Sample share per category with its interval (bars coloured over/under/ok) and the
+    population share (black marks); suppressed categories show no bar."""
+    import plotly.graph_objects as go
+
+    cats = [hover_text(c, 30) for c in table["category"].to_list()]
+    share = table["sample_share"].to_list()
+    lo, hi = table["ci_low"].to_list(), table["ci_high"].to_list()
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=cats,
+            y=share,
+            marker_color=[_STATUS_COLOUR.get(s, PASS) for s in table["status"].to_list()],
+            name="participants",
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": [None if h is None else h - s for h, s in zip(hi, share, strict=True)],
+                "arrayminus": [
+                    None if lw is None else s - lw for lw, s in zip(lo, share, strict=True)
+                ],
+            },
+            hovertemplate="%{x}: %{y:.0%} of participants<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=cats,
+            y=table["population_share"].to_list(),
+            mode="markers",
+            marker={"symbol": "line-ew-open", "size": 26, "color": "#000", "line": {"width": 3}},
+            name="population",
+            hovertemplate="%{x}: %{y:.0%} of the population<extra></extra>",
+        )
+    )
+    fig.update_layout(yaxis_tickformat=".0%", yaxis_title="share")
+    return _layout(
+        fig, title=f"Participants vs population: {hover_text(attribute, 40)}", height=340
+    )
+
+
+def population_alt(table: pl.DataFrame, *, attribute: str) -> str:
+    """Text alternative of :func:`population_figure`."""
+    return alt_table(
+        table.select(
+            "category",
+            pl.col("n").cast(pl.String).fill_null("suppressed"),
+            "sample_share",
+            "ci_low",
+            "ci_high",
+            "population_share",
+            "status",
+        ),
+        summary=f"Text alternative: participants vs population by {attribute}",
+        label=f"Participants vs population by {attribute}",
+        formatters={c: pct for c in ("sample_share", "ci_low", "ci_high", "population_share")},
+    )
+
+
+def _breakdown_html(res: Any, *, caption: str, formatters: dict[str, Any] | None = None) -> str:
+    test = ""
+    if res.test and res.p_value is not None:
+        test = (
+            f"<p class='muted'>{esc(res.test)}: statistic {_num(res.statistic)}, p = "
+            f"{_p(res.p_value)} ({esc(res.p_method)}), effect size {_num(res.effect_size)}.</p>"
+        )
+    return (
+        table_html(res.table, caption=caption, aria_label=caption, formatters=formatters)
+        + test
+        + _notes_html(list(res.notes))
+    )
+
+
+def representation_html(state: RepresentationState) -> str:
+    """Goodness of fit, weights, group make-up, exposure and attrition of the attribute."""
+    attr = state.attribute
+    cmp = state.comparison()
+    w = state.weights_summary()
+    parts = [
+        _breakdown_html(
+            cmp,
+            caption=f"Participants vs population by {attr}",
+            formatters={c: pct for c in ("sample_share", "ci_low", "ci_high", "population_share")}
+            | {"p_value": _p, "p_adjusted": _p},
+        ),
+        "<h4>Raking weights</h4>"
+        f"<p>Weights reproducing the population on {esc(', '.join(state.attributes))}: "
+        f"{w['participants']} participants, weights from {w['min']:.2f} to {w['max']:.2f}, "
+        f"design effect {w['design_effect']:.2f}, effective n {w['effective_n']:.0f}"
+        f"{'' if w['converged'] else ' (raking did NOT converge)'}. Weighted analyses count "
+        f"as {w['effective_n']:.0f} people, not {w['participants']}.</p>",
+        table_html(
+            state.weights().margins,
+            caption="Target, achieved and unweighted shares",
+            aria_label="Raking margins",
+            formatters={"target": pct, "achieved": pct, "unweighted": pct},
+        ),
+    ]
+    comp = state.composition()
+    if comp is not None:
+        parts.append(f"<h4>Opinion groups by {esc(attr)}</h4>")
+        parts.append(
+            _breakdown_html(
+                comp,
+                caption=f"Make-up of the opinion groups by {attr}",
+                formatters={"share_of_group": pct},
+            )
+        )
+    exp = state.exposure()
+    if exp is not None:
+        parts.append("<h4>Statement exposure</h4>")
+        parts.append(_breakdown_html(exp, caption="Votes per statement by author's group"))
+    att = state.attrition()
+    if att is not None:
+        parts.append(f"<h4>Attrition by {esc(attr)}</h4>")
+        parts.append(
+            _breakdown_html(
+                att,
+                caption=f"Who stayed until the post wave, by {attr}",
+                formatters={"retention": pct, "ci_low": pct, "ci_high": pct},
+            )
+        )
+    return '<div class="coprod">' + "".join(parts) + "</div>"

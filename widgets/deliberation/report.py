@@ -1,0 +1,182 @@
+"""Static-report sections of deliberation change, Q-methodology and representativeness.
+
+Shown only when the inquiry holds the data (``panel`` or ``considerations`` +
+``preferences``; ``qsorts``; ``population``). Every breakdown is published through
+:func:`~coprod_analytics.privacy.suppress_small_cells` at ``ctx.min_cell`` and the section
+says what was suppressed; Q-sorts are shown under pseudonyms (``Q-sort 1, 2, ...``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coprod_widgets.deliberation.figures import (
+    distribution_figure,
+    dri_figure,
+    dri_html,
+    group_shift_figure,
+    loadings_alt,
+    loadings_figure,
+    population_alt,
+    population_figure,
+    q_html,
+    representation_html,
+    shift_alt,
+    shift_html,
+)
+from coprod_widgets.deliberation.state import (
+    QMethodState,
+    RepresentationState,
+    ShiftState,
+    has_deliberation_data,
+    has_population,
+    has_qsorts,
+)
+from coprod_widgets.report.context import ReportContext
+from coprod_widgets.style import esc
+
+__all__ = ["DeliberationChangeSection", "QMethodSection", "RepresentationSection"]
+
+
+def _suppressed_sentence(ctx: ReportContext, notes: list[str], where: str) -> str:
+    if not ctx.min_cell:
+        return ""
+    for note in notes:
+        ctx.suppression_notes.append(f"{where}: {note}")
+    return (
+        f"<p class='muted'>Small cells: no row of fewer than {ctx.min_cell} people is shown "
+        f"in this section{' (' + esc(' '.join(notes)) + ')' if notes else ''}.</p>"
+    )
+
+
+@dataclass(frozen=True)
+class DeliberationChangeSection:
+    """Before/after distributions, paired tests per item, DiD and the DRI."""
+
+    key: str = "deliberation-change"
+    title: str = "Did views move? Before and after deliberation"
+    order: int = 400
+
+    def applies(self, ctx: ReportContext) -> bool:
+        return has_deliberation_data(ctx.inquiry)
+
+    def render(self, ctx: ReportContext) -> str:
+        state = ShiftState.from_inquiry(ctx.inquiry, min_cell=ctx.min_cell, seed=ctx.seed)
+        notes: list[str] = []
+        parts: list[str] = []
+        if state.panel is not None:
+            res = state.shift()
+            if res.provenance is not None:
+                ctx.provenance.append(res.provenance.to_dict())
+            sig = state.shift_table().drop_nulls("p_adjusted")
+            n_sig = sig.filter(sig["p_adjusted"] < 0.05).height
+            parts.append(
+                f"<p>{len(state.items)} items were answered {esc(state.pre)} and "
+                f"{esc(state.post)} deliberation; {n_sig} moved significantly (adjusted p "
+                f"&lt; 0.05, {esc(state.correction_text)}).</p>"
+            )
+            for item in state.items:
+                state.item = item
+                parts.append(
+                    ctx.figure_html(
+                        distribution_figure(
+                            state.distribution(notes), item=item, pre=state.pre, post=state.post
+                        ),
+                        alt=shift_alt(state),
+                    )
+                )
+            parts.append(shift_html(state, notes))
+            for by in state.by_options:
+                state.by = by
+                table = state.shift_table(notes)
+                rows = table.drop_nulls("estimate")
+                if rows.height == 0:
+                    continue
+                parts.append(f"<h3>Shift by {esc(by)}</h3>" + shift_html(state, notes))
+            state.by = ""
+            state.item = state.items[0]
+            parts.append(
+                ctx.figure_html(
+                    group_shift_figure(state.shift_table(), by=""),
+                    alt="<p class='muted'>Text alternative: the table of paired shifts above.</p>",
+                )
+            )
+        table = state.dri_table(notes)
+        if table is not None:
+            parts.append("<h3>Deliberative Reason Index</h3>")
+            parts.append(
+                ctx.figure_html(
+                    dri_figure(table),
+                    alt="<p class='muted'>Text alternative: the DRI table below.</p>",
+                )
+            )
+            parts.append(dri_html(state, notes))
+        parts.append(_suppressed_sentence(ctx, notes, self.title))
+        return "".join(parts)
+
+
+@dataclass(frozen=True)
+class QMethodSection:
+    """Q-methodology factors, loadings, distinguishing and consensus statements."""
+
+    key: str = "q-method"
+    title: str = "Viewpoints (Q-methodology)"
+    order: int = 410
+
+    def applies(self, ctx: ReportContext) -> bool:
+        return has_qsorts(ctx.inquiry)
+
+    def render(self, ctx: ReportContext) -> str:
+        state = QMethodState.from_inquiry(ctx.inquiry, pseudonymise=True)
+        if state.result.provenance is not None:
+            ctx.provenance.append(state.result.provenance.to_dict())
+        parts = [
+            f"<p>{state.result.loadings.height} Q-sorts of {state.result.zscores.height} "
+            f"statements, {state.n_factors} factors (principal components, varimax, automatic "
+            "flagging as R qmethod). Q-sorts are shown under pseudonyms.</p>",
+            ctx.figure_html(loadings_figure(state.loadings_table()), alt=loadings_alt(state)),
+        ]
+        for f in state.factors:
+            state.factor = f
+            parts.append(f"<h3>Factor {esc(f)}</h3>" + q_html(state))
+        return "".join(parts)
+
+
+@dataclass(frozen=True)
+class RepresentationSection:
+    """Participants vs population, weights, group make-up, exposure, attrition."""
+
+    key: str = "representativeness"
+    title: str = "Who took part? Participants vs population"
+    order: int = 420
+
+    def applies(self, ctx: ReportContext) -> bool:
+        return has_population(ctx.inquiry)
+
+    def render(self, ctx: ReportContext) -> str:
+        groups = None
+        if ctx.inquiry.votes.height:
+            groups = ctx.consensus_state().result.participants.select("participant_id", "group")
+        state = RepresentationState.from_inquiry(
+            ctx.inquiry, groups=groups, min_cell=ctx.min_cell, seed=ctx.seed
+        )
+        parts: list[str] = []
+        notes: list[str] = []
+        for attr in state.attributes:
+            state.attribute = attr
+            table = state.comparison_table()
+            notes += [n for n in state.comparison().notes if n.startswith("Cells")]
+            parts.append(f"<h3>{esc(attr)}</h3>")
+            parts.append(
+                ctx.figure_html(
+                    population_figure(table, attribute=attr),
+                    alt=population_alt(table, attribute=attr),
+                )
+            )
+            parts.append(representation_html(state))
+        parts.append(_suppressed_sentence(ctx, sorted(set(notes)), self.title))
+        return "".join(parts)
+
+
+#: The sections of this family, in report order.
+SECTIONS = (DeliberationChangeSection(), QMethodSection(), RepresentationSection())

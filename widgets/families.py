@@ -1,0 +1,152 @@
+"""The one explicit list of method families: :data:`FAMILIES`.
+
+Each family of methods has the same rooms in the core (``coprod_analytics/<family>/``) and in
+the widgets (``coprod_widgets/<family>/``: ``state``, ``views``, ``figures``, ``report``). What a
+dashboard shows and what a static report holds is read from this list only, so it never
+depends on what happened to be imported before:
+
+- a family's ``views`` module may define ``PANELS`` — folded sections of
+  :class:`~coprod_widgets.dashboard.ConsensusDashboard`, each shown only when the inquiry has
+  the data it needs (``applies(inquiry)``) and built only when the user opens it;
+- a family's ``report`` module may define ``SECTIONS`` — the parts of the static report
+  (:class:`~coprod_widgets.report.context.Section`).
+
+A new family is one more line here (see ``docs/architecture.md``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from coprod_analytics.inquiry import Inquiry
+
+if TYPE_CHECKING:  # pragma: no cover
+    from coprod_widgets.report.context import Section
+
+__all__ = ["FAMILIES", "Family", "Panel", "panels", "sections"]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One folded dashboard panel.
+
+    Attributes
+    ----------
+    key : str
+        Unique key.
+    title : str
+        The accordion title a facilitator reads (plain words).
+    order : int
+        Panels are shown by increasing order (the consensus views come first).
+    applies : callable(Inquiry) -> bool
+        Whether the inquiry has the data this panel needs.
+    build : callable(Inquiry, *, min_cell: int) -> ipywidgets.Widget
+        Builds the panel's widget (a state object plus views) when first opened.
+    """
+
+    key: str
+    title: str
+    order: int
+    applies: Callable[[Inquiry], bool]
+    build: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Family:
+    """One family of methods, as the widgets layer shows it.
+
+    Attributes
+    ----------
+    key : str
+        The family's folder name in ``coprod_analytics/`` and ``coprod_widgets/``.
+    title : str
+        What the family is about, in plain words.
+    core : str
+        The core package of its methods.
+    views : str or None
+        The widgets module whose ``PANELS`` the dashboard folds in (None: no extra panels;
+        the consensus views are the dashboard itself).
+    report : str or None
+        The widgets module whose ``SECTIONS`` the static report holds.
+    """
+
+    key: str
+    title: str
+    core: str
+    views: str | None
+    report: str | None
+
+
+#: Every family, in the order the dashboard and the report show them.
+FAMILIES: tuple[Family, ...] = (
+    Family(
+        "consensus",
+        "Opinion groups and consensus",
+        "coprod_analytics.consensus",
+        None,
+        "coprod_widgets.consensus.report",
+    ),
+    Family(
+        "crowd",
+        "Crowd estimates, rater agreement and evidence",
+        "coprod_analytics.crowd",
+        "coprod_widgets.crowd.views",
+        "coprod_widgets.crowd.report",
+    ),
+    Family(
+        "preferences",
+        "Rankings, pairwise comparisons and participatory budgets",
+        "coprod_analytics.preferences",
+        "coprod_widgets.preferences.views",
+        "coprod_widgets.preferences.report",
+    ),
+    Family(
+        "deliberation",
+        "Deliberation change, Q-methodology and representativeness",
+        "coprod_analytics.deliberation",
+        "coprod_widgets.deliberation.views",
+        "coprod_widgets.deliberation.report",
+    ),
+    Family(
+        "session",
+        "Live sessions",
+        "coprod_analytics.session",
+        None,
+        None,
+    ),
+)
+
+
+def panels() -> list[Panel]:
+    """Every family's dashboard panels, in order.
+
+    Examples
+    --------
+    >>> [p.key for p in panels()][:2]
+    ['crowd-estimates', 'deliberation-change']
+    """
+    out: list[Panel] = []
+    for family in FAMILIES:
+        if family.views:
+            out.extend(getattr(importlib.import_module(family.views), "PANELS", ()))
+    return sorted(out, key=lambda p: (p.order, p.key))
+
+
+def sections() -> list[Section]:
+    """Every family's static-report sections in report order, then the provenance section.
+
+    Examples
+    --------
+    >>> [s.key for s in sections()][0], [s.key for s in sections()][-1]
+    ('overview', 'provenance')
+    """
+    from coprod_widgets.report.context import ProvenanceSection
+
+    out: list[Any] = []
+    for family in FAMILIES:
+        if family.report:
+            out.extend(getattr(importlib.import_module(family.report), "SECTIONS", ()))
+    return [*sorted(out, key=lambda s: (s.order, s.key)), ProvenanceSection()]

@@ -1,0 +1,302 @@
+"""HTML fragments of the consensus views (shared by the widgets and the static report).
+
+Pure formatting of the state's tables into HTML strings. Every value from the data goes
+through :func:`~coprod_widgets.style.esc`, so a statement like ``<script>...`` is shown as
+text. Charts get a text alternative (:func:`alt_table`), a ``<details>`` block holding an
+HTML table with an ``aria-label`` that a screen reader reads.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from coprod_analytics.format import fmt_pct
+from coprod_widgets.style import (
+    AGREE,
+    DISAGREE,
+    PASS,
+    VISUALLY_HIDDEN_CSS,
+    esc,
+    group_colour,
+    group_label,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from coprod_widgets.consensus.state import ConsensusState
+
+__all__ = [
+    "CSS",
+    "alt_table",
+    "footer_html",
+    "header_html",
+    "pct",
+    "statement_cards",
+    "table_html",
+]
+
+CSS = (
+    "<style>"
+    + VISUALLY_HIDDEN_CSS
+    + ".coprod{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#222}"
+    ".coprod h2{margin:.2em 0}.coprod .muted{color:#555}"
+    ".coprod table{border-collapse:collapse;font-size:13px;margin:.3em 0}"
+    ".coprod th,.coprod td{border-bottom:1px solid #ddd;padding:2px 8px;text-align:left;"
+    "vertical-align:top}"
+    ".coprod caption{text-align:left;font-weight:600;padding:2px 0}"
+    ".coprod details.alt{margin:.2em 0 .8em 0;font-size:13px}"
+    ".coprod details.alt summary{cursor:pointer;color:#0050a0}"
+    ".coprod .card{border:1px solid #ddd;border-radius:6px;padding:6px 10px;margin:6px 0;"
+    "background:#fff}"
+    ".coprod .card .text{font-size:14px;margin:2px 0 4px 0;white-space:pre-wrap;"
+    "overflow-wrap:anywhere}"
+    ".coprod .tag{display:inline-block;font-size:11px;border-radius:9px;padding:0 7px;"
+    "margin-right:4px;background:#eef;color:#224}"
+    ".coprod .row{display:flex;align-items:center;gap:6px;font-size:12px;margin:1px 0}"
+    ".coprod .row .who{width:110px;flex:none}"
+    ".coprod .bar{position:relative;display:flex;width:260px;height:12px;flex:none;"
+    "background:#f4f4f4;border:1px solid #ccc}"
+    ".coprod .bar span{display:block;height:100%}"
+    ".coprod .bar .ci{position:absolute;top:-3px;height:16px;border-left:2px solid #000;"
+    "border-right:2px solid #000;box-sizing:border-box;background:transparent}"
+    ".coprod .row.sel .who{font-weight:700}"
+    ".coprod .swatch{display:inline-block;width:10px;height:10px;border-radius:5px;"
+    "margin-right:4px}"
+    f".coprod .agree{{background:{AGREE}}}.coprod .disagree{{background:{DISAGREE}}}"
+    f".coprod .pass{{background:{PASS}}}"
+    "</style>"
+)
+
+
+def pct(value: Any, digits: int = 0) -> str:
+    """A share as a percentage string (:func:`coprod_analytics.format.fmt_pct`).
+
+    Examples
+    --------
+    >>> pct(0.456), pct(None), pct(float("nan"))
+    ('46%', '–', '–')
+    """
+    return fmt_pct(value, digits)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.3g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def table_html(
+    frame: pl.DataFrame,
+    *,
+    caption: str | None = None,
+    aria_label: str | None = None,
+    max_rows: int = 200,
+    formatters: dict[str, Any] | None = None,
+) -> str:
+    """An escaped HTML table of ``frame`` (at most ``max_rows`` rows).
+
+    Examples
+    --------
+    >>> table_html(pl.DataFrame({"text": ["<b>x</b>"]}), aria_label="demo")
+    '<table aria-label="demo"><thead><tr><th scope="col">text</th></tr></thead><tbody><tr><td>&lt;b&gt;x&lt;/b&gt;</td></tr></tbody></table>'
+    """
+    formatters = formatters or {}
+    label = f' aria-label="{esc(aria_label)}"' if aria_label else ""
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in frame.columns)
+    body = []
+    for row in frame.head(max_rows).iter_rows(named=True):
+        cells = []
+        for c, v in row.items():
+            fmt = formatters.get(c)
+            cells.append(f"<td>{esc(fmt(v) if fmt else _cell(v))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    more = (
+        f"<p class='muted'>… and {frame.height - max_rows} more rows</p>"
+        if frame.height > max_rows
+        else ""
+    )
+    return (
+        f"<table{label}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
+        f"</table>{more}"
+    )
+
+
+def alt_table(
+    frame: pl.DataFrame, *, summary: str, label: str, formatters: dict[str, Any] | None = None
+) -> str:
+    """The text alternative of a chart: a sentence and a collapsible table."""
+    return (
+        f'<details class="alt"><summary>{esc(summary)}</summary>'
+        + table_html(frame, aria_label=label, formatters=formatters)
+        + "</details>"
+    )
+
+
+def header_html(state: ConsensusState, *, title: bool = True) -> str:
+    """Title, counts and what the groups are, in plain words (``title=False``: only what
+    the groups are, for a page that has already shown the title and counts)."""
+    c = state.inquiry.counts()
+    res = state.result
+    parts = ['<div class="coprod" role="banner">' if title else '<div class="coprod">']
+    if title:
+        parts.append(f"<h2>{esc(state.title)}</h2>")
+        parts.append(
+            f"<p>{c['participants']:,} participants cast {c['votes']:,} votes on "
+            f"{c['statements']:,} statements ({pct(c['agree'] / max(c['votes'], 1))} agree, "
+            f"{pct(c['disagree'] / max(c['votes'], 1))} disagree, "
+            f"{pct(c['pass'] / max(c['votes'], 1))} pass).</p>"
+        )
+    if res is not None:
+        n_in = int(res.participants.get_column("in_conv").sum())
+        groups = state.group_table()
+        sizes = ", ".join(
+            f"{esc(r['label'])}: "
+            + (
+                f"{r['size']:,} people"
+                if r["size"] is not None
+                else f"fewer than {state.min_cell} people"
+            )
+            for r in groups.iter_rows(named=True)
+        )
+        parts.append(
+            f"<p>The {n_in:,} people who voted on enough statements fall into "
+            f"<strong>{res.k} opinion groups</strong> ({sizes}). Groups are people who tend "
+            "to vote alike; they are found from the votes alone (Pol.is's method).</p>"
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _bar(row: dict[str, Any], *, who: str, colour: str, selected: bool, min_cell: int) -> str:
+    total = row.get("total")
+    if total is None or row.get("agree_rate") is None:
+        reason = (
+            f"fewer than {min_cell} voters, not shown" if total is None and min_cell else "no votes"
+        )
+        return (
+            f'<div class="row{" sel" if selected else ""}"><span class="who">'
+            f'<span class="swatch" style="background:{colour}"></span>{esc(who)}</span>'
+            f'<span class="muted">{esc(reason)}</span></div>'
+        )
+    a, d, p = (float(row[k] or 0.0) for k in ("agree_rate", "disagree_rate", "pass_rate"))
+    lo, hi = row.get("agree_ci_low"), row.get("agree_ci_high")
+    ci = ""
+    ci_txt = ""
+    if lo is not None and hi is not None:
+        ci = (
+            f'<span class="ci" style="left:{100 * lo:.1f}%;width:{100 * max(hi - lo, 0):.1f}%">'
+            "</span>"
+        )
+        ci_txt = f" (95% interval {pct(lo)} to {pct(hi)})"
+    label = f"{who}: {pct(a)} agree{ci_txt}, {pct(d)} disagree, {pct(p)} pass, {total} voters"
+    return (
+        f'<div class="row{" sel" if selected else ""}"><span class="who">'
+        f'<span class="swatch" style="background:{colour}"></span>{esc(who)}</span>'
+        f'<span class="bar" role="img" aria-label="{esc(label)}" title="{esc(label)}">'
+        f'<span class="agree" style="width:{100 * a:.1f}%"></span>'
+        f'<span class="disagree" style="width:{100 * d:.1f}%"></span>'
+        f'<span class="pass" style="width:{100 * p:.1f}%"></span>{ci}</span>'
+        f"<span>{pct(a)} agree · {pct(d)} disagree · {pct(p)} pass · n={total}</span></div>"
+    )
+
+
+def statement_cards(state: ConsensusState, board: pl.DataFrame, *, max_rows: int = 12) -> str:
+    """The statement board as HTML cards: text, tags and agree/disagree/pass bars per
+    group with the agree-rate interval."""
+    if board.height == 0:
+        return '<div class="coprod"><p class="muted">No statement matches.</p></div>'
+    shown = board.head(max_rows)
+    ids = shown.get_column("statement_id").to_list()
+    gv = state.group_votes(ids)
+    by_sid: dict[Any, list[dict[str, Any]]] = {}
+    for r in gv.iter_rows(named=True):
+        by_sid.setdefault(r["statement_id"], []).append(r)
+    cards = []
+    for row in shown.iter_rows(named=True):
+        sid = row["statement_id"]
+        tags = "".join(f'<span class="tag">{esc(tg)}</span>' for tg in row["tags"] or [])
+        gac = row["group_aware_consensus"]
+        gac_txt = f"group-aware consensus {gac:.2f}" if gac is not None else ""
+        if row["gac_ci_low"] is not None and row["gac_ci_high"] is not None:
+            gac_txt += f" ({row['gac_ci_low']:.2f}–{row['gac_ci_high']:.2f})"
+        bars = "".join(
+            _bar(
+                r,
+                who=group_label(r["group"]),
+                colour=group_colour(r["group"]),
+                selected=r["group"] == state.selected_group,
+                min_cell=state.min_cell,
+            )
+            for r in by_sid.get(sid, [])
+        )
+        cards.append(
+            f'<div class="card" data-statement-id="{esc(sid)}">'
+            f'<div class="muted">#{esc(sid)} · {row["n_votes"]} votes · {esc(gac_txt)} {tags}</div>'
+            f'<div class="text">{esc(row["text"])}</div>{bars}</div>'
+        )
+    more = (
+        f'<p class="muted">Showing {max_rows} of {board.height} statements; filter to narrow '
+        "down.</p>"
+        if board.height > max_rows
+        else f'<p class="muted">{board.height} statement(s).</p>'
+    )
+    return f'<div class="coprod" role="list">{"".join(cards)}{more}</div>'
+
+
+def footer_html(
+    state: ConsensusState, *, suppression_note: str | None = None, extra: Sequence[str] = ()
+) -> str:
+    """Provenance (input fingerprint, parameters, seed, version), notes and attribution."""
+    res = state.result
+    parts = ['<div class="coprod" role="contentinfo"><hr>']
+    if state.min_cell:
+        parts.append(
+            f"<p class='muted'>Small cells suppressed: no breakdown of fewer than "
+            f"{state.min_cell} people is shown"
+            + (f" ({esc(suppression_note)})" if suppression_note else "")
+            + ".</p>"
+        )
+    if res is not None:
+        for note in res.notes:
+            parts.append(f"<p class='muted'>Note: {esc(note)}</p>")
+        prov = res.provenance.to_dict()
+        params = json.dumps(prov["parameters"], sort_keys=True, default=str)
+        parts.append(
+            "<details class='alt'><summary>Provenance: how this was computed</summary>"
+            + table_html(
+                pl.DataFrame(
+                    {
+                        "what": [
+                            "method",
+                            "input fingerprint (SHA-256)",
+                            "parameters",
+                            "seed",
+                            "coprod-analytics version",
+                        ],
+                        "value": [
+                            prov["method"],
+                            prov["input_fingerprint"],
+                            params,
+                            str(prov["seed"]),
+                            prov["version"],
+                        ],
+                    }
+                ),
+                aria_label="Provenance",
+            )
+            + "</details>"
+        )
+    parts.extend(extra)
+    if state.attribution:
+        parts.append(f"<p class='muted'><strong>Data:</strong> {esc(state.attribution)}</p>")
+    parts.append("</div>")
+    return "".join(parts)

@@ -1,0 +1,338 @@
+"""Figures and HTML of the budget explorer and the ranking board (shared by the widgets and
+the static report).
+
+Pure formatting of :mod:`coprod_widgets.preferences.state` tables: every value from the data
+goes through :func:`~coprod_widgets.style.esc` (HTML) or
+:func:`~coprod_widgets.style.hover_text` (plotly labels), and every chart has a text
+alternative (:func:`~coprod_widgets.html.alt_table`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from coprod_widgets.consensus.figures import _layout
+from coprod_widgets.html import alt_table, pct, table_html
+from coprod_widgets.style import GROUP_COLOURS, esc, hover_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    import plotly.graph_objects as go
+
+    from coprod_widgets.preferences.state import BudgetState, RankingState
+
+__all__ = [
+    "budget_header_html",
+    "next_pairs_html",
+    "projects_html",
+    "ranking_html",
+    "rules_alt",
+    "rules_figure",
+    "rules_html",
+    "satisfaction_alt",
+    "satisfaction_figure",
+    "strengths_alt",
+    "strengths_figure",
+]
+
+
+def _colour(k: int) -> str:
+    return GROUP_COLOURS[k % len(GROUP_COLOURS)]
+
+
+def _yes_no(value: Any) -> str:
+    return "not checked" if value is None else ("yes" if value else "NO")
+
+
+def _money(value: Any) -> str:
+    return "–" if value is None else f"{float(value):,.0f}"
+
+
+# ---------------------------------------------------------------------------- budgets
+def budget_header_html(state: BudgetState) -> str:
+    """The election in one paragraph: ballots, projects, voters, budget (and a what-if)."""
+    e = state.election
+    what_if = (
+        f" <strong>What-if: the rules below run with a budget of {_money(state.budget)}"
+        f" ({state.budget / state.base_budget:.0%} of the real one).</strong>"
+        if state.budget != state.base_budget
+        else ""
+    )
+    rule = e.meta.get("rule")
+    rule_txt = f" The city's rule: {esc(rule)}." if rule else ""
+    return (
+        f'<div class="coprod"><p><strong>{esc(state.title)}</strong>: {e.n_voters:,} voters, '
+        f"{esc(e.vote_type)} ballots, {e.n_projects} projects, budget "
+        f"{_money(state.base_budget)}.{rule_txt}{what_if}</p></div>"
+    )
+
+
+def rules_html(state: BudgetState) -> str:
+    """The rules side by side: funded projects, money spent, voters served, EJR/PJR."""
+    table = state.rules_table()
+    frame = table.select(
+        "rule",
+        "description",
+        pl.col("funded").alias("projects funded"),
+        pl.col("cost").alias("cost"),
+        pl.col("leftover_share").alias("budget left"),
+        pl.col("share_with_funded").alias("voters with ≥1 funded project"),
+        pl.col("mean_funded").round(2).alias("funded projects per voter (mean)"),
+        pl.col("gini").round(3).alias("Gini of funded projects per voter"),
+        "ejr",
+        "pjr",
+    )
+    fmt = {
+        "cost": _money,
+        "budget left": pct,
+        "voters with ≥1 funded project": pct,
+        "ejr": _yes_no,
+        "pjr": _yes_no,
+    }
+    if not state.approval:
+        frame = frame.drop("ejr", "pjr")
+    note = (
+        "<p class='muted'>EJR / PJR (extended / proportional justified representation): "
+        "every group of voters large enough to afford projects they all approve gets "
+        "enough of what they approve. Checked for approval ballots only.</p>"
+        if state.approval
+        else "<p class='muted'>EJR / PJR are defined for approval ballots; these are "
+        f"{esc(state.vote_type)} ballots.</p>"
+    )
+    return (
+        '<div class="coprod">'
+        + table_html(
+            frame, caption="What each rule would fund", aria_label="Rules compared", formatters=fmt
+        )
+        + note
+        + "</div>"
+    )
+
+
+def projects_html(state: BudgetState, *, max_rows: int = 40) -> str:
+    """The projects with a tick per rule that funds them (most supported first)."""
+    table = state.projects_table()
+    rules = [
+        c for c in table.columns if c not in ("project_id", "name", "cost", "votes", "funded_by")
+    ]
+    fmt: dict[str, Any] = {r: (lambda v: "✓" if v else "") for r in rules}
+    fmt["cost"] = _money
+    fmt["votes"] = lambda v: f"fewer than {state.min_cell}" if v is None else f"{v:,}"
+    frame = table.with_columns(
+        pl.col("name").map_elements(lambda s: s[:80], return_dtype=pl.String)
+    )
+    return (
+        '<div class="coprod">'
+        + table_html(
+            frame,
+            caption="Projects (✓ = funded under that rule)",
+            aria_label="Projects funded under each rule",
+            max_rows=max_rows,
+            formatters=fmt,
+        )
+        + "</div>"
+    )
+
+
+def rules_figure(state: BudgetState, *, height: int = 340) -> go.Figure:
+    """Per rule: the share of voters with at least one funded project and the share of the
+    budget spent (horizontal bars)."""
+    import plotly.graph_objects as go
+
+    table = state.rules_table()
+    rules = table["rule"].to_list()
+    fig = go.Figure()
+    for k, (col, name) in enumerate(
+        (
+            ("share_with_funded", "Voters with ≥1 funded project"),
+            ("spent", "Budget spent"),
+        )
+    ):
+        values = (1 - table["leftover_share"]).to_list() if col == "spent" else table[col].to_list()
+        fig.add_trace(
+            go.Bar(
+                y=[hover_text(r) for r in rules],
+                x=values,
+                name=name,
+                orientation="h",
+                marker_color=_colour(k),
+                hovertemplate="%{y}: %{x:.0%}<extra>" + name + "</extra>",
+            )
+        )
+    fig.update_layout(barmode="group", xaxis={"tickformat": ".0%", "range": [0, 1]})
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, title="Whom each rule serves, and how much it spends", height=height)
+
+
+def rules_alt(state: BudgetState) -> str:
+    table = state.rules_table().select(
+        "rule",
+        pl.col("share_with_funded").alias("voters with ≥1 funded project"),
+        (1 - pl.col("leftover_share")).alias("budget spent"),
+    )
+    return alt_table(
+        table,
+        summary="Text alternative: voters served and budget spent per rule",
+        label="Voters served and budget spent per rule",
+        formatters={"voters with ≥1 funded project": pct, "budget spent": pct},
+    )
+
+
+def satisfaction_figure(state: BudgetState, *, height: int = 340) -> go.Figure:
+    """Share of voters by number of funded projects on their ballot, one bar series per
+    rule (suppressed cells left out)."""
+    import plotly.graph_objects as go
+
+    long = state.satisfaction_long()
+    fig = go.Figure()
+    for k, rule in enumerate(dict.fromkeys(long["rule"].to_list())):
+        part = long.filter((pl.col("rule") == rule) & pl.col("share").is_not_null())
+        fig.add_trace(
+            go.Bar(
+                x=part["n_funded"].to_list(),
+                y=part["share"].to_list(),
+                name=hover_text(rule),
+                marker_color=_colour(k),
+                hovertemplate="%{x} funded: %{y:.1%} of voters<extra>"
+                + hover_text(rule)
+                + "</extra>",
+            )
+        )
+    fig.update_layout(
+        barmode="group",
+        xaxis={"title": "funded projects on a voter's ballot", "dtick": 1},
+        yaxis={"title": "share of voters", "tickformat": ".0%"},
+    )
+    return _layout(fig, title="How many of their projects voters got", height=height)
+
+
+def satisfaction_alt(state: BudgetState) -> str:
+    long = state.satisfaction_long()
+    wide = long.pivot(on="rule", index="n_funded", values="share").sort("n_funded")
+    fmt = {c: pct for c in wide.columns if c != "n_funded"}
+    return alt_table(
+        wide,
+        summary="Text alternative: share of voters by number of funded projects, per rule "
+        "(blank: fewer than the small-cell threshold)",
+        label="Share of voters by number of funded projects",
+        formatters=fmt,
+    )
+
+
+# ---------------------------------------------------------------------------- rankings
+def ranking_html(state: RankingState) -> str:
+    """The ranked-ballot rules side by side (ties shown) and the winners in words."""
+    if not state.rankings:
+        return ""
+    if state.rankings_suppressed():
+        return (
+            f"<div class='coprod'><p class='muted'>Rankings from fewer than {state.min_cell} "
+            "ballots are not shown.</p></div>"
+        )
+    lines = []
+    for method, res in state.rankings.items():
+        from coprod_widgets.preferences.state import RANKING_RULES
+
+        who = ", ".join(esc(w) for w in res.winners)
+        tie = " (a tie)" if res.tied else ""
+        lines.append(f"<li>{esc(RANKING_RULES[method])}: {who}{tie}</li>")
+    agree = len({tuple(r.winners) for r in state.rankings.values()}) == 1
+    verdict = (
+        "All four rules agree on the winner."
+        if agree
+        else "The rules disagree on the winner: the choice of rule matters here."
+    )
+    notes = "".join(f"<p class='muted'>Note: {esc(n)}</p>" for n in state.notes if "Kemeny" in n)
+    return (
+        f'<div class="coprod"><p>{state.n_ballots:,.0f} ranked ballots. {verdict}</p>'
+        f"<ul>{''.join(lines)}</ul>"
+        + table_html(
+            state.ranking_table(),
+            caption="Rankings side by side (= marks a tie)",
+            aria_label="Rankings side by side",
+        )
+        + notes
+        + "</div>"
+    )
+
+
+def strengths_figure(state: RankingState, *, height: int | None = None) -> go.Figure:
+    """Forest plot of Bradley–Terry log-strengths with their intervals, strongest on top."""
+    import plotly.graph_objects as go
+
+    table = state.strengths_table()
+    items = [hover_text(i, width=40, max_lines=1) for i in table["item"].to_list()]
+    theta = table["log_strength"].to_numpy()
+    lo = table["ci_low"].to_numpy()
+    hi = table["ci_high"].to_numpy()
+    fig = go.Figure(
+        go.Scatter(
+            x=theta,
+            y=items,
+            mode="markers",
+            marker={"color": _colour(0), "size": 9},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": hi - theta,
+                "arrayminus": theta - lo,
+                "color": _colour(0),
+            },
+            name="log-strength",
+            hovertemplate="%{y}: %{x:.2f}<extra></extra>",
+        )
+    )
+    fig.add_vline(x=0, line={"color": "#999", "dash": "dot"})
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title=f"log-strength (mean 0) with {1 - state.alpha:.0%} interval")
+    return _layout(
+        fig,
+        title="Bradley–Terry strengths from pairwise comparisons",
+        height=height or max(260, 60 + 26 * len(items)),
+    )
+
+
+def strengths_alt(state: RankingState) -> str:
+    table = state.strengths_table().select(
+        "rank",
+        "item",
+        pl.col("log_strength").round(3),
+        pl.col("ci_low").round(3),
+        pl.col("ci_high").round(3),
+        "p_beats_average",
+        "comparisons",
+    )
+    return alt_table(
+        table,
+        summary=f"Text alternative: Bradley–Terry strengths of {table.height} items with "
+        f"{1 - state.alpha:.0%} intervals",
+        label="Bradley–Terry strengths",
+        formatters={"p_beats_average": pct},
+    )
+
+
+def next_pairs_html(state: RankingState) -> str:
+    """The pair(s) to ask about next, in words and as a table."""
+    pairs = state.next_pairs_table()
+    if pairs.height == 0:
+        return ""
+    first = pairs.row(0, named=True)
+    regularised = any("regularised" in n for n in state.notes)
+    note = "".join(
+        f"<p class='muted'>Note: {esc(n)}</p>" for n in state.notes if "regularised" in n
+    )
+    return (
+        '<div class="coprod">'
+        f"<p><strong>Ask next:</strong> {esc(first['item_a'])} vs {esc(first['item_b'])} "
+        f"(predicted {pct(first['p_a_wins'])} for {esc(first['item_a'])}): the comparison "
+        "that would most reduce the uncertainty of the strengths.</p>"
+        + table_html(
+            pairs,
+            caption="Most informative next pairs",
+            aria_label="Most informative next pairs",
+            formatters={"p_a_wins": pct},
+        )
+        + (note if regularised else "")
+        + "</div>"
+    )

@@ -1,0 +1,174 @@
+"""What the sections of a static report share: :class:`ReportContext`, the :class:`Section`
+protocol, and the provenance section that closes every report.
+
+Which sections a report has is said in one place, :data:`coprod_widgets.families.FAMILIES`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import polars as pl
+
+from coprod_analytics.inquiry import Inquiry
+from coprod_widgets.html import table_html
+from coprod_widgets.style import esc
+
+if TYPE_CHECKING:  # pragma: no cover
+    from coprod_widgets.consensus.state import ConsensusState
+
+__all__ = ["ProvenanceSection", "ReportContext", "Section"]
+
+
+@dataclass
+class ReportContext:
+    """What every section of one report shares.
+
+    Attributes
+    ----------
+    inquiry : Inquiry
+    seed : int
+    min_cell : int
+        Small-cell threshold; sections must not publish a breakdown of fewer people.
+    options : dict
+        Options of the analyses (e.g. ``opinion_groups`` keyword arguments under
+        ``"opinion_groups"``).
+    cache : dict
+        Results computed by one section for the others (e.g. ``"consensus_state"``).
+    suppression_notes : list of str
+        Sentences saying what was suppressed (shown in the provenance section).
+    provenance : list of dict
+        Provenance records of the analyses run (shown at the end).
+    """
+
+    inquiry: Inquiry
+    seed: int = 0
+    min_cell: int = 5
+    options: dict[str, Any] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict)
+    suppression_notes: list[str] = field(default_factory=list)
+    provenance: list[dict[str, Any]] = field(default_factory=list)
+    _figures: int = 0
+
+    def consensus_state(self) -> ConsensusState:
+        """The opinion-groups analysis (run once, shared by the sections)."""
+        state = self.cache.get("consensus_state")
+        if state is None:
+            from coprod_widgets.consensus.state import ConsensusState
+
+            state = ConsensusState(
+                self.inquiry,
+                seed=self.seed,
+                min_cell=self.min_cell,
+                **self.options.get("opinion_groups", {}),
+            )
+            self.cache["consensus_state"] = state
+            self.provenance.append(state.result.provenance.to_dict())
+        return state
+
+    def figure_html(self, fig: Any, *, alt: str) -> str:
+        """A plotly figure as static HTML; plotly.js is inlined with the first figure of
+        the report. ``alt`` is the figure's text alternative (HTML)."""
+        first = self._figures == 0
+        self._figures += 1
+        div = fig.to_html(
+            full_html=False,
+            include_plotlyjs=True if first else False,
+            config={"displaylogo": False, "responsive": True},
+            div_id=f"coprod-fig-{self._figures}",
+        )
+        return f'<figure class="chart">{div}{alt}</figure>'
+
+
+@runtime_checkable
+class Section(Protocol):
+    """One part of a static report.
+
+    Attributes
+    ----------
+    key : str
+        Unique id (also the HTML anchor).
+    title : str
+        Heading shown in the report and its table of contents.
+    order : int
+        Position (lower first): overview 100, consensus 200-299, provenance 1000.
+    """
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def order(self) -> int: ...
+
+    def applies(self, ctx: ReportContext) -> bool:
+        """Whether this input has what the section needs."""
+        ...
+
+    def render(self, ctx: ReportContext) -> str:
+        """The section's body (HTML; escape every value from the data)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ProvenanceSection:
+    """Input fingerprint, parameters, seed, version, suppression and attribution."""
+
+    key: str = "provenance"
+    title: str = "How this report was made"
+    order: int = 1000
+
+    def applies(self, ctx: ReportContext) -> bool:
+        return True
+
+    def render(self, ctx: ReportContext) -> str:
+        import json
+
+        from coprod_analytics.provenance import package_version
+
+        inq = ctx.inquiry
+        rows = [
+            ("input", str(inq.metadata.get("source_path") or inq.metadata.get("title") or "")),
+            ("input format", str(inq.metadata.get("source_format") or "")),
+            ("input fingerprint (SHA-256)", inq.fingerprint),
+            ("seed", str(ctx.seed)),
+            ("coprod-analytics version", package_version()),
+            (
+                "small-cell threshold",
+                f"fewer than {ctx.min_cell} people suppressed"
+                if ctx.min_cell
+                else "none (every cell shown)",
+            ),
+        ]
+        for prov in ctx.provenance:
+            rows.append(
+                (
+                    f"parameters of {prov['method']}",
+                    json.dumps(prov["parameters"], sort_keys=True, default=str),
+                )
+            )
+        parts = [
+            table_html(
+                pl.DataFrame({"what": [r[0] for r in rows], "value": [r[1] for r in rows]}),
+                aria_label="Provenance",
+            )
+        ]
+        if ctx.min_cell:
+            parts.append(
+                f"<p id='suppression'><strong>Small cells suppressed:</strong> no table or "
+                f"chart breakdown in this report shows a group or breakdown of fewer than "
+                f"{ctx.min_cell} people.</p>"
+            )
+            for note in ctx.suppression_notes:
+                parts.append(f"<p class='muted'>{esc(note)}</p>")
+        state = ctx.cache.get("consensus_state")
+        if state is not None:
+            for note in state.result.notes:
+                parts.append(f"<p class='muted'>Note: {esc(note)}</p>")
+        attribution = inq.metadata.get("attribution")
+        if attribution:
+            parts.append(f"<p class='attribution'><strong>Data:</strong> {esc(attribution)}</p>")
+        return "".join(parts)
