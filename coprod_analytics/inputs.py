@@ -27,45 +27,21 @@ Ids are Int64 when they are whole numbers, else text. ``round`` numbers Delphi r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from coprod_analytics.errors import ValidationError
+from coprod_analytics.schema import InputSchema, as_polars, normalise_ids
 
 __all__ = [
     "INPUT_KINDS",
     "INPUT_SCHEMAS",
-    "SCHEMA_MODULES",
     "InputSchema",
     "describe_inputs",
-    "register_input_schema",
     "validate_input",
 ]
-
-
-@dataclass(frozen=True)
-class InputSchema:
-    """Columns and checks of one kind of input table.
-
-    ``kinds`` maps each column to ``"id"``, ``"float"``, ``"int"`` or ``"text"``;
-    ``ranges`` bounds float columns (inclusive); ``unique`` lists the columns that together
-    identify a row.
-    """
-
-    name: str
-    required: tuple[str, ...]
-    optional: tuple[str, ...] = ()
-    kinds: dict[str, str] = field(default_factory=dict)
-    ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
-    unique: tuple[str, ...] = ()
-    description: str = ""
-    #: the column naming what is answered or rated (for counts and wide layouts)
-    item: str | None = None
-    #: the column holding the answer in a wide layout
-    value: str | None = None
 
 
 def _s(
@@ -198,26 +174,17 @@ INPUT_SCHEMAS: dict[str, InputSchema] = {
 #: Kinds of participant responses (as opposed to descriptive tables like ``questions``).
 INPUT_KINDS = ("estimates", "probabilities", "choices", "predictions", "ratings", "evidence")
 
-#: Modules that register further input schemas (with :func:`register_input_schema`) when
-#: imported; they are imported the first time an unknown table name is validated. Keep
-#: their top-level imports light (numpy and polars only).
-SCHEMA_MODULES: list[str] = [
-    "coprod_analytics.deliberation.inputs",
-    "coprod_analytics.io.preference_tables",
-]
 
+def _family_schemas() -> None:
+    """Add the schemas that families declare in their own ``inputs`` modules (the one explicit
+    list of them; imported on first use so that importing this module stays light)."""
+    if "panel" in INPUT_SCHEMAS:
+        return
+    from coprod_analytics.deliberation.inputs import DELIBERATION_SCHEMAS
+    from coprod_analytics.preferences.inputs import PREFERENCE_SCHEMAS
 
-def register_input_schema(schema: InputSchema) -> InputSchema:
-    """Add (or replace) the schema of an input table kind."""
-    INPUT_SCHEMAS[schema.name] = schema
-    return schema
-
-
-def _load_schema_modules() -> None:
-    import importlib
-
-    for module in SCHEMA_MODULES:
-        importlib.import_module(module)
+    for schema in (*DELIBERATION_SCHEMAS, *PREFERENCE_SCHEMAS):
+        INPUT_SCHEMAS[schema.name] = schema
 
 
 def _first(mask: pl.Series) -> int:
@@ -229,9 +196,7 @@ def _cast(series: pl.Series, kind: str, table: str) -> pl.Series:
     if kind == "text":
         return series.cast(pl.String)
     if kind == "id":
-        from coprod_analytics.inquiry import _normalise_ids
-
-        out = _normalise_ids(series, table)
+        out = normalise_ids(series, table)
         if out.dtype == pl.String:
             stripped = out.str.strip_chars()
             as_int = stripped.cast(pl.Int64, strict=False)
@@ -292,11 +257,8 @@ def validate_input(name: str, data: Any) -> pl.DataFrame:
     ...
     coprod_analytics.errors.ValidationError: table 'probabilities', row 1, column 'probability': expected a value between 0.0 and 1.0; got 1.2
     """
-    from coprod_analytics.inquiry import as_polars
-
     df = as_polars(data, name=name)
-    if name not in INPUT_SCHEMAS:
-        _load_schema_modules()
+    _family_schemas()
     schema = INPUT_SCHEMAS.get(name)
     if schema is None:
         return df
@@ -390,6 +352,7 @@ def describe_inputs(tables: dict[str, pl.DataFrame]) -> dict[str, dict[str, int]
     """
     out: dict[str, dict[str, int]] = {}
     for name, table in tables.items():
+        _family_schemas()
         schema = INPUT_SCHEMAS.get(name)
         facts = {"rows": table.height}
         if "participant_id" in table.columns:

@@ -48,6 +48,7 @@ from typing import Any
 import polars as pl
 
 from coprod_analytics.errors import ValidationError
+from coprod_analytics.schema import as_polars, normalise_ids
 
 __all__ = [
     "ID_DTYPES",
@@ -79,37 +80,6 @@ _VOTE_WORDS = {
 }
 
 
-def as_polars(data: Any, *, name: str) -> pl.DataFrame:
-    """Convert a polars, pandas or Arrow table (or a dict of columns) to a polars DataFrame."""
-    if isinstance(data, pl.DataFrame):
-        return data
-    if isinstance(data, pl.LazyFrame):
-        return data.collect()
-    if isinstance(data, Mapping):
-        columns: list[pl.Series] = []
-        for key, values in data.items():
-            try:
-                columns.append(pl.Series(str(key), values))
-            except (TypeError, ValueError, pl.exceptions.PolarsError):
-                # mixed kinds of values (e.g. 1 and "pass"): keep them as text
-                columns.append(pl.Series(str(key), [None if v is None else str(v) for v in values]))
-        try:
-            return pl.DataFrame(columns)
-        except pl.exceptions.ShapeError as exc:
-            raise ValidationError(f"columns have different lengths ({exc})", table=name) from exc
-    try:
-        converted = (
-            pl.from_dataframe(data) if hasattr(data, "__dataframe__") else pl.from_arrow(data)
-        )
-    except Exception as exc:  # pragma: no cover - depends on the foreign object
-        raise ValidationError(
-            f"expected a polars, pandas or Arrow table; got {type(data).__name__}", table=name
-        ) from exc
-    if not isinstance(converted, pl.DataFrame):
-        raise ValidationError(f"expected a table; got {type(data).__name__}", table=name)
-    return converted
-
-
 def _first_row(mask: pl.Series) -> int:
     """1-based index of the first True in a boolean mask."""
     return int(mask.arg_true()[0]) + 1
@@ -131,29 +101,6 @@ def _no_nulls(df: pl.DataFrame, column: str, table: str) -> None:
         raise ValidationError(
             "missing value; every row needs one", table=table, row=_first_row(nulls), column=column
         )
-
-
-def _normalise_ids(series: pl.Series, table: str) -> pl.Series:
-    """Ids become Int64 when they are integers, else String (floats must be whole numbers)."""
-    dtype = series.dtype
-    if dtype == pl.Int64 or dtype == pl.String:
-        return series
-    if dtype.is_integer():
-        return series.cast(pl.Int64)
-    if dtype.is_float():
-        whole = series.is_null() | (series == series.floor())
-        if not whole.all():
-            bad = _first_row(~whole)
-            raise ValidationError(
-                f"ids must be whole numbers or text; got {series[bad - 1]!r}",
-                table=table,
-                row=bad,
-                column=series.name,
-            )
-        return series.cast(pl.Int64)
-    if dtype == pl.Categorical or dtype == pl.Enum:
-        return series.cast(pl.String)
-    return series.cast(pl.String)
 
 
 def _unify_ids(a: pl.Series, b: pl.Series) -> tuple[pl.Series, pl.Series]:
@@ -304,8 +251,8 @@ def _validate_votes(df: pl.DataFrame) -> pl.DataFrame:
     _require_columns(df, ("participant_id", "statement_id", "vote"), "votes")
     for col in ("participant_id", "statement_id", "vote"):
         _no_nulls(df, col, "votes")
-    pid = _normalise_ids(df.get_column("participant_id"), "votes")
-    sid = _normalise_ids(df.get_column("statement_id"), "votes")
+    pid = normalise_ids(df.get_column("participant_id"), "votes")
+    sid = normalise_ids(df.get_column("statement_id"), "votes")
     vote = parse_vote_values(df.get_column("vote"), "votes")
     if "time" in df.columns:
         time = _parse_time(df.get_column("time"), "votes").alias("time")
@@ -317,7 +264,7 @@ def _validate_votes(df: pl.DataFrame) -> pl.DataFrame:
 def _validate_statements(df: pl.DataFrame, vote_sids: pl.Series) -> pl.DataFrame:
     _require_columns(df, ("statement_id",), "statements")
     _no_nulls(df, "statement_id", "statements")
-    sid = _normalise_ids(df.get_column("statement_id"), "statements")
+    sid = normalise_ids(df.get_column("statement_id"), "statements")
     _check_unique(sid, "statements")
     n = df.height
     cols: dict[str, pl.Series] = {"statement_id": sid}
@@ -328,7 +275,7 @@ def _validate_statements(df: pl.DataFrame, vote_sids: pl.Series) -> pl.DataFrame
     if "author_id" in df.columns:
         author = df.get_column("author_id")
         cols["author_id"] = (
-            author if author.dtype in ID_DTYPES else _normalise_ids(author, "statements")
+            author if author.dtype in ID_DTYPES else normalise_ids(author, "statements")
         )
     else:
         cols["author_id"] = pl.Series("author_id", [None] * n, dtype=pl.Int64)
@@ -398,7 +345,7 @@ def _validate_statements(df: pl.DataFrame, vote_sids: pl.Series) -> pl.DataFrame
 def _validate_participants(df: pl.DataFrame, vote_pids: pl.Series) -> pl.DataFrame:
     _require_columns(df, ("participant_id",), "participants")
     _no_nulls(df, "participant_id", "participants")
-    pid = _normalise_ids(df.get_column("participant_id"), "participants")
+    pid = normalise_ids(df.get_column("participant_id"), "participants")
     _check_unique(pid, "participants")
     out = df.with_columns(pid.alias("participant_id"))
     pid, vote_pids = _unify_ids(pid, vote_pids)

@@ -1,6 +1,6 @@
 """Input tables of deliberation change, Q-methodology and representativeness.
 
-Registers these kinds with :func:`coprod_analytics.inputs.register_input_schema`, so an
+Lists these kinds for :data:`coprod_analytics.inputs.INPUT_SCHEMAS`, so an
 :class:`~coprod_analytics.Inquiry` can hold them in ``inquiry.tables`` (and a folder with
 ``<kind>.csv`` files loads them):
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from coprod_analytics.inputs import InputSchema, register_input_schema
+from coprod_analytics.schema import InputSchema
 
 __all__ = ["DELIBERATION_SCHEMAS", "qsorts_wide"]
 
@@ -89,9 +89,6 @@ DELIBERATION_SCHEMAS: tuple[InputSchema, ...] = (
         description="reference population shares (or counts) per attribute category",
     ),
 )
-
-for _schema in DELIBERATION_SCHEMAS:
-    register_input_schema(_schema)
 
 
 def qsorts_wide(qsorts: pl.DataFrame) -> pl.DataFrame:

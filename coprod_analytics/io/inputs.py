@@ -11,8 +11,8 @@ import polars as pl
 
 from coprod_analytics.errors import ValidationError, check_param
 from coprod_analytics.inputs import INPUT_SCHEMAS, validate_input
-from coprod_analytics.inquiry import as_polars
 from coprod_analytics.io._csv import read_csv_table, relocate
+from coprod_analytics.schema import as_polars
 
 __all__ = ["read_input", "read_input_files"]
 
@@ -124,9 +124,9 @@ def read_input_files(
     folder: str | os.PathLike[str], *, encoding: str = "utf-8"
 ) -> dict[str, pl.DataFrame]:
     """Every ``<kind>.csv`` (or ``.parquet``) of a registered kind found in ``folder``."""
-    from coprod_analytics.inputs import _load_schema_modules
+    from coprod_analytics.inputs import _family_schemas
 
-    _load_schema_modules()  # kinds registered by other capabilities
+    _family_schemas()  # kinds declared by the families' inputs modules
     out: dict[str, pl.DataFrame] = {}
     base = Path(folder)
     for kind in list(INPUT_SCHEMAS):

@@ -11,8 +11,9 @@ from typing import Any, Literal
 import polars as pl
 
 from coprod_analytics.errors import ValidationError, check_param
-from coprod_analytics.inquiry import Inquiry, as_polars
+from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.io._csv import read_csv_table, relocate
+from coprod_analytics.schema import as_polars
 
 __all__ = ["read_statements", "read_votes"]
 

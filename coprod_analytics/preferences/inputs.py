@@ -1,0 +1,80 @@
+"""The input tables of the preferences family: rankings, pairwise comparisons and
+participatory budgets (listed in :data:`coprod_analytics.inputs.INPUT_SCHEMAS`).
+
+See :mod:`coprod_analytics.io.preference_tables` for their columns and how ``.pb`` and
+PrefLib files become these tables.
+"""
+
+from __future__ import annotations
+
+from coprod_analytics.schema import InputSchema
+
+__all__ = ["PREFERENCE_SCHEMAS"]
+
+PREFERENCE_SCHEMAS: tuple[InputSchema, ...] = (
+    InputSchema(
+        "rankings",
+        ("participant_id", "alternative", "rank"),
+        ("weight",),
+        {"participant_id": "id", "alternative": "text", "rank": "int", "weight": "float"},
+        {"rank": (1.0, None), "weight": (0.0, None)},
+        ("participant_id", "alternative"),
+        "ranked ballots (1 is best; equal ranks are ties)",
+        item="alternative",
+        value="rank",
+    ),
+    InputSchema(
+        "pairwise",
+        ("winner", "loser"),
+        ("tie", "participant_id", "weight"),
+        {
+            "winner": "id",
+            "loser": "id",
+            "tie": "text",  # true/false, yes/no or 1/0, checked when the model is fitted
+            "participant_id": "id",
+            "weight": "float",
+        },
+        {"weight": (0.0, None)},
+        (),
+        "pairwise comparisons (winner, loser, optional tie)",
+    ),
+    InputSchema(
+        "budget_projects",
+        ("project_id", "cost"),
+        ("name", "votes", "score", "selected", "category", "target"),
+        {
+            "project_id": "text",
+            "cost": "float",
+            "name": "text",
+            "votes": "float",
+            "score": "float",
+            "selected": "int",
+            "category": "text",
+            "target": "text",
+        },
+        {"cost": (0.0, None), "selected": (0.0, 1.0)},
+        ("project_id",),
+        "participatory-budgeting projects (id, cost, ...)",
+        item="project_id",
+    ),
+    InputSchema(
+        "budget_votes",
+        ("participant_id", "project_id"),
+        ("points", "rank"),
+        {"participant_id": "text", "project_id": "text", "points": "float", "rank": "int"},
+        {"points": (0.0, None), "rank": (1.0, None)},
+        ("participant_id", "project_id"),
+        "participatory-budgeting ballots (one row per voter and project)",
+        item="project_id",
+        value="points",
+    ),
+    InputSchema(
+        "budget_meta",
+        ("key", "value"),
+        (),
+        {"key": "text", "value": "text"},
+        {},
+        ("key",),
+        "participatory-budgeting META (budget, vote_type, rule, ...)",
+    ),
+)
