@@ -1,39 +1,42 @@
 """Disclosure control for what is published: small-cell suppression and pseudonyms.
 
 Every table that counts participants by attribute (age band, gender, opinion group, ...) is
-passed through :func:`suppress_small_cells` before it is shown: counts below the threshold
+passed through :func:`suppress_small_cells` before it is shown: counts below ``min_cell``
 (default 5) are replaced by nulls, together with any column derived from them (shares,
-percentages, means), and the result carries a note saying so. Data published with a report
-(``coprod publish``) carries pseudonymous participant ids only (:func:`pseudonymise`).
+percentages, means), and the result carries a note saying so. This is THE small-cell rule of
+the project: the core's breakdowns and every widget family call this one function. Data
+published with a report (``coprod publish``) carries pseudonymous participant ids only
+(:func:`pseudonymise`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import html
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import polars as pl
 
 from coprod_analytics.errors import ValidationError, check_param
-from coprod_analytics.results import frame_to_html
+from coprod_analytics.inquiry import Inquiry
+from coprod_analytics.provenance import Provenance, fingerprint_frames
+from coprod_analytics.results import Result, frame_to_html
 
 __all__ = [
-    "DEFAULT_THRESHOLD",
+    "DEFAULT_MIN_CELL",
     "IDENTIFYING_COLUMNS",
     "SuppressedFrame",
     "pseudonymise",
     "suppress_small_cells",
 ]
 
-DEFAULT_THRESHOLD = 5
+#: The default small-cell limit: counts of fewer than 5 people are not published.
+DEFAULT_MIN_CELL = 5
 
 
-@dataclass(frozen=True)
-class SuppressedFrame:
+@dataclass(frozen=True, repr=False)
+class SuppressedFrame(Result):
     """A table after small-cell suppression, with the note to print next to it.
-
-    Unpacks as ``frame, note = suppress_small_cells(...)``.
 
     Attributes
     ----------
@@ -43,70 +46,85 @@ class SuppressedFrame:
         A sentence for readers ("" when nothing was suppressed).
     n_suppressed : int
         Number of rows whose count was suppressed.
-    threshold : int
+    min_cell : int
         Counts strictly below this were suppressed.
     columns : tuple of str
         The columns nulled in suppressed rows.
+    provenance : Provenance or None
+        Input fingerprint and parameters.
+
+    Examples
+    --------
+    >>> t = pl.DataFrame({"area": ["north", "south"], "n": [12, 3]})
+    >>> suppress_small_cells(t, count_column="n")
+    <SuppressedFrame: Cells with fewer than 5 participants are suppressed (1 of 2 rows).>
     """
 
     frame: pl.DataFrame
     note: str
     n_suppressed: int
-    threshold: int
+    min_cell: int
     columns: tuple[str, ...]
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self.frame, self.note))
+    provenance: Provenance | None = None
 
     def to_frame(self) -> pl.DataFrame:
+        """The suppressed table.
+
+        Returns
+        -------
+        pl.DataFrame
+        """
         return self.frame
 
     def summary(self) -> str:
-        return self.note or f"No cell below {self.threshold}; nothing suppressed."
+        """The note, or that nothing was suppressed.
+
+        Returns
+        -------
+        str
+        """
+        return self.note or f"No cell below {self.min_cell}; nothing suppressed."
 
     def _repr_html_(self) -> str:
         return frame_to_html(self.frame) + (
-            f"<p><em>{_escape(self.note)}</em></p>" if self.note else ""
+            f"<p><em>{html.escape(self.note)}</em></p>" if self.note else ""
         )
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text)
 
 
 def suppress_small_cells(
     frame: pl.DataFrame,
     *,
     count_column: str,
-    threshold: int = DEFAULT_THRESHOLD,
+    min_cell: int = DEFAULT_MIN_CELL,
     also: Sequence[str] | None = None,
     suppress_zeros: bool = False,
+    unit: str = "participants",
 ) -> SuppressedFrame:
-    """Null the counts below ``threshold`` (and columns derived from them) and say so.
+    """Null the counts below ``min_cell`` (and columns derived from them) and say so.
 
     Parameters
     ----------
     frame : pl.DataFrame
         A breakdown with one count per row.
     count_column : str
-        The column of counts (number of participants in the cell).
-    threshold : int, default 5
-        Counts ``1 <= n < threshold`` are suppressed. ``threshold=0`` or ``1`` suppresses
+        The column of counts (number of people in the cell).
+    min_cell : int, default 5
+        Counts ``1 <= n < min_cell`` are suppressed. ``min_cell=0`` or ``1`` suppresses
         nothing.
     also : sequence of str, optional
         Further columns to null in suppressed rows (shares, means, CIs computed from the
         cell). By default every numeric column other than the count whose name does not
-        mark it as a reference value (``expected``, ``population``, ``reference``) is nulled
-        too, so a share cannot give the count away.
+        mark it as a reference value (``expected``, ``population``, ``reference``,
+        ``target``) is nulled too, so a share cannot give the count away.
     suppress_zeros : bool, default False
         Also suppress zero counts (stricter regimes treat a structural zero as disclosive).
+    unit : str, default "participants"
+        What is counted, in the note ("voters", "raters", "statements", ...).
 
     Returns
     -------
     SuppressedFrame
-        ``frame`` (the suppressed table) and ``note``; unpacks as ``frame, note``.
+        ``frame`` (the suppressed table), ``note``, ``n_suppressed``.
 
     Notes
     -----
@@ -117,11 +135,13 @@ def suppress_small_cells(
     Examples
     --------
     >>> t = pl.DataFrame({"gender": ["f", "m", "x"], "n": [40, 37, 2], "share": [0.51, 0.47, 0.03]})
-    >>> out, note = suppress_small_cells(t, count_column="n")
-    >>> out["n"].to_list(), out["share"].to_list()
+    >>> res = suppress_small_cells(t, count_column="n")
+    >>> res.frame["n"].to_list(), res.frame["share"].to_list()
     ([40, 37, None], [0.51, 0.47, None])
-    >>> note
+    >>> res.note
     'Cells with fewer than 5 participants are suppressed (1 of 3 rows).'
+    >>> suppress_small_cells(t, count_column="n", min_cell=0).n_suppressed
+    0
     """
     func = "suppress_small_cells"
     if not isinstance(frame, pl.DataFrame):
@@ -139,11 +159,11 @@ def suppress_small_cells(
             column=count_column,
         )
     check_param(
-        isinstance(threshold, int) and not isinstance(threshold, bool) and threshold >= 0,
-        "threshold",
+        isinstance(min_cell, int) and not isinstance(min_cell, bool) and min_cell >= 0,
+        "min_cell",
         func,
         "an int >= 0",
-        threshold,
+        min_cell,
     )
     if also is None:
         reference_words = ("expected", "population", "reference", "target")
@@ -162,42 +182,68 @@ def suppress_small_cells(
                 table="breakdown",
             )
         derived = [c for c in also if c != count_column]
+    provenance = Provenance(
+        method=func,
+        input_fingerprint=fingerprint_frames(frame),
+        parameters={
+            "count_column": count_column,
+            "min_cell": min_cell,
+            "suppress_zeros": suppress_zeros,
+        },
+    )
     count = pl.col(count_column)
     lower = 0 if suppress_zeros else 1
-    small = count.is_not_null() & (count >= lower) & (count < threshold)
+    small = count.is_not_null() & (count >= lower) & (count < min_cell)
     flags = frame.select(small.alias("_s"))["_s"]
     n_small = int(flags.sum())
     columns = (count_column, *derived)
     if n_small == 0:
-        return SuppressedFrame(frame, "", 0, threshold, columns)
+        return SuppressedFrame(frame, "", 0, min_cell, columns, provenance)
     out = frame.with_columns(
         [pl.when(small).then(None).otherwise(pl.col(c)).alias(c) for c in columns]
     )
     zero_text = "" if not suppress_zeros else " (zero counts included)"
     note = (
-        f"Cells with fewer than {threshold} participants are suppressed{zero_text} "
+        f"Cells with fewer than {min_cell} {unit} are suppressed{zero_text} "
         f"({n_small} of {frame.height} rows)."
     )
-    return SuppressedFrame(out, note, n_small, threshold, columns)
+    return SuppressedFrame(out, note, n_small, min_cell, columns, provenance)
 
 
 #: Participant columns that identify people directly and are dropped by :func:`pseudonymise`.
 IDENTIFYING_COLUMNS = ("xid", "name", "email", "phone", "ip", "user_agent")
 
 
-def pseudonymise(inquiry: Any, *, prefix: str = "P", seed: int | None = None) -> Any:
+def pseudonymise(inquiry: Inquiry, *, prefix: str = "P", seed: int | None = None) -> Inquiry:
     """The same inquiry with every participant id replaced by a pseudonym (``P0001``, ...).
 
     The pseudonyms are assigned in a random order (a fresh random one unless ``seed`` is
     given), so they reveal neither the original ids nor the order in which people joined;
-    the mapping is not kept. Ids are replaced wherever they occur: votes, participants,
+    the mapping is not kept.
+
+    This is the one deliberate exception to the house default ``seed=0``: a fixed, published
+    seed would let anyone who knows the order people joined undo the shuffle, so the default
+    draws fresh randomness. Pass ``seed`` only for tests and reproducible demos. Ids are replaced wherever they occur: votes, participants,
     statement authors and every further input table with a ``participant_id`` column.
     Directly identifying participant columns (:data:`IDENTIFYING_COLUMNS`, e.g. Pol.is's
     ``xid``) are dropped. Exports meant for publication use this.
 
+    Parameters
+    ----------
+    inquiry : Inquiry
+        The inquiry to publish.
+    prefix : str, default "P"
+        Start of every pseudonym.
+    seed : int, optional
+        Seed of the order of the pseudonyms (default: fresh randomness; see above).
+
+    Returns
+    -------
+    Inquiry
+        The same data under pseudonyms, with ``metadata["pseudonymised"] = True``.
+
     Examples
     --------
-    >>> from coprod_analytics import Inquiry
     >>> inq = Inquiry({"participant_id": ["ann", "bo", "ann"], "statement_id": [1, 1, 2],
     ...                "vote": [1, -1, 0]})
     >>> out = pseudonymise(inq, seed=0)
@@ -207,8 +253,6 @@ def pseudonymise(inquiry: Any, *, prefix: str = "P", seed: int | None = None) ->
     True
     """
     import numpy as np
-
-    from coprod_analytics.inquiry import Inquiry
 
     if not isinstance(inquiry, Inquiry):
         raise ValidationError(f"pseudonymise needs an Inquiry; got {type(inquiry).__name__}")

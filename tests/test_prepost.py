@@ -14,8 +14,9 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.weightstats import DescrStatsW
 
+from coprod_analytics import Inquiry
 from coprod_analytics.deliberation import (
-    adjust_pvalues,
+    ShiftResult,
     categorical_shift,
     did_shift,
     mixed_shift,
@@ -23,6 +24,7 @@ from coprod_analytics.deliberation import (
     simulate_panel,
     welch_shift,
 )
+from coprod_analytics.deliberation.inference import adjust_pvalues
 from coprod_analytics.errors import ParameterError, ValidationError
 
 
@@ -31,7 +33,7 @@ def _panel(pre: np.ndarray, post: np.ndarray, item: str = "q1") -> pl.DataFrame:
     return pl.DataFrame(
         {
             "participant_id": np.concatenate([np.arange(n), np.arange(n)]),
-            "item": [item] * (2 * n),
+            "item_id": [item] * (2 * n),
             "wave": ["pre"] * n + ["post"] * n,
             "value": np.concatenate([pre, post]),
         }
@@ -71,7 +73,7 @@ def test_weighted_paired_equals_descrstatsw(n: int, seed: int) -> None:
     post = pre + rng.normal(0.2, 1, size=n)
     w = rng.uniform(0.2, 3.0, size=n)
     panel = _panel(pre, post).with_columns(pl.Series("w", np.concatenate([w, w])))
-    row = paired_shift(panel, weight_column="w").table.row(0, named=True)
+    row = paired_shift(panel, weight="w").table.row(0, named=True)
     d = DescrStatsW(post - pre, weights=w / w.mean())
     t, p, df = d.ttest_mean(0)
     lo, hi = d.tconfint_mean(0.05)
@@ -86,13 +88,21 @@ def test_weighted_paired_equals_descrstatsw(n: int, seed: int) -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(st.floats(min_value=0, max_value=1), min_size=1, max_size=40),
+    st.lists(
+        st.one_of(st.floats(min_value=0, max_value=1), st.just(float("nan"))),
+        min_size=1,
+        max_size=40,
+    ),
     st.sampled_from(["fdr_bh", "holm", "bonferroni"]),
 )
-def test_adjust_pvalues_equals_statsmodels(p: list[float], method: str) -> None:
+def test_adjust_pvalues_is_multipletests_on_the_tested_rows(p: list[float], method: str) -> None:
+    # untested rows (NaN) take no part: the others get exactly what statsmodels gives them
     ours = adjust_pvalues(p, method=method)  # type: ignore[arg-type]
-    ref = multipletests(p, method=method)[1]
-    np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-15)
+    finite = np.isfinite(p)
+    assert np.isnan(ours[~finite]).all()
+    if finite.any():
+        ref = multipletests(np.asarray(p)[finite], method=method)[1]
+        np.testing.assert_allclose(ours[finite], ref, rtol=1e-12, atol=1e-15)
 
 
 def test_adjust_pvalues_leaves_nan_out() -> None:
@@ -130,7 +140,7 @@ def test_welch_equals_scipy() -> None:
     panel = pl.DataFrame(
         {
             "participant_id": np.arange(65),
-            "item": ["q"] * 65,
+            "item_id": ["q"] * 65,
             "wave": ["pre"] * 25 + ["post"] * 40,
             "value": np.concatenate([a, b]),
         }
@@ -183,14 +193,14 @@ def test_did_equals_welch_on_change_scores() -> None:
     sim = simulate_panel(150, 4, seed=7, trend=0.5, scale=None)
     res = did_shift(sim.panel)
     wide = (
-        sim.panel.filter(pl.col("item") == "q1")
+        sim.panel.filter(pl.col("item_id") == "q1")
         .pivot(on="wave", index=["participant_id", "arm"], values="value")
         .drop_nulls()
     )
     d = (wide["post"] - wide["pre"]).to_numpy()
     treated = (wide["arm"] == "treatment").to_numpy()
     ref = stats.ttest_ind(d[treated], d[~treated], equal_var=False)
-    row = res.table.filter(pl.col("item") == "q1").row(0, named=True)
+    row = res.table.filter(pl.col("item_id") == "q1").row(0, named=True)
     assert row["estimate"] == pytest.approx(d[treated].mean() - d[~treated].mean(), rel=1e-12)
     assert row["t"] == pytest.approx(ref.statistic, rel=1e-10)
     assert row["p_value"] == pytest.approx(ref.pvalue, rel=1e-10)
@@ -199,7 +209,7 @@ def test_did_equals_welch_on_change_scores() -> None:
 
 def test_planted_shifts_are_recovered_and_trend_removed() -> None:
     sim = simulate_panel(400, 8, n_moving=3, shift=0.8, trend=0.6, seed=11, scale=None)
-    did = did_shift(sim.panel).table.join(sim.truth, on="item")
+    did = did_shift(sim.panel).table.join(sim.truth, on="item_id")
     moving = did.filter(pl.col("moving"))
     still = did.filter(~pl.col("moving"))
     assert (moving["p_adjusted"] < 0.01).all()
@@ -208,7 +218,7 @@ def test_planted_shifts_are_recovered_and_trend_removed() -> None:
     )
     assert (still["estimate"].abs() < 0.35).all()
     # the naive paired shift also picks up the common trend on still items
-    paired = paired_shift(sim.panel).table.join(sim.truth, on="item")
+    paired = paired_shift(sim.panel).table.join(sim.truth, on="item_id")
     assert (paired.filter(~pl.col("moving"))["estimate"] > 0.3).all()
 
 
@@ -225,7 +235,7 @@ def test_mixed_model_equals_mean_difference_on_balanced_panel() -> None:
 
 def test_mixed_model_with_control_group_matches_did_when_balanced() -> None:
     sim = simulate_panel(120, 2, seed=8, attrition=0.0, trend=0.4, scale=None)
-    res = mixed_shift(sim.panel, treatment_column="arm")
+    res = mixed_shift(sim.panel, arm="arm")
     key = res.table.filter(pl.col("key_term"))
     assert key["term"].to_list() == ["post:treated", "post:treated"]
     did = did_shift(sim.panel).table
@@ -238,7 +248,7 @@ def test_mixed_model_with_control_group_matches_did_when_balanced() -> None:
 def test_by_group_rows_equal_subset_analysis() -> None:
     sim = simulate_panel(150, 3, seed=9, scale=None)
     res = paired_shift(sim.panel, by="opinion_group")
-    assert res.keys == ("item", "opinion_group")
+    assert res.keys == ("item_id", "opinion_group")
     sub = sim.panel.filter(pl.col("opinion_group") == "B")
     alone = paired_shift(sub).table
     rows = res.table.filter(pl.col("opinion_group") == "B")
@@ -253,15 +263,23 @@ def test_conf_int_other_alpha_matches_rerun() -> None:
     ci = res.conf_int(0.1)
     np.testing.assert_allclose(ci["ci_low"].to_numpy(), rerun.table["ci_low"].to_numpy())
     np.testing.assert_allclose(ci["ci_high"].to_numpy(), rerun.table["ci_high"].to_numpy())
-    assert res.conf_int().columns == ["item", "estimate", "ci_low", "ci_high"]
+    assert res.conf_int().columns == ["item_id", "estimate", "ci_low", "ci_high", "alpha"]
+    assert res.conf_int()["alpha"].unique().to_list() == [0.05]
+    np.testing.assert_allclose(res.conf_int()["ci_low"].to_numpy(), res.table["ci_low"].to_numpy())
+    assert ci["alpha"].unique().to_list() == [0.1]
     assert "<table>" in res._repr_html_()
+    # the protocol: one-line repr, polars and pandas tables
+    assert isinstance(res, ShiftResult) and "\n" not in repr(res)
+    assert res.to_pandas().shape == res.table.shape
+    with pytest.raises(ValidationError, match="no standard errors"):
+        categorical_shift(sim.panel, progress=False).conf_int(0.1)
 
 
 def test_too_few_pairs_give_nan_not_errors() -> None:
     panel = pl.DataFrame(
         {
             "participant_id": [1, 1, 2, 3, 3],
-            "item": ["a", "a", "b", "b", "b"],
+            "item_id": ["a", "a", "b", "b", "b"],
             "wave": ["pre", "post", "pre", "pre", "post"],
             "value": [1.0, 2.0, 3.0, 1.0, 1.0],
         }
@@ -294,7 +312,28 @@ def test_validation_names_the_problem() -> None:
         welch_shift(_panel(np.ones(3), np.ones(3)), alpha=2)
     varying = _panel(np.ones(2), np.ones(2)).with_columns(pl.Series("w", [1.0, 1.0, 2.0, 1.0]))
     with pytest.raises(ValidationError, match="participant 0 has more than one weight"):
-        paired_shift(varying, weight_column="w")
+        paired_shift(varying, weight="w")
+
+
+def test_the_inquiry_table_feeds_every_shift_without_renaming() -> None:
+    sim = simulate_panel(60, 3, seed=1)
+    inq = Inquiry(
+        {"participant_id": [1, 2], "statement_id": [1, 1], "vote": [1, -1]},
+        tables={"panel": sim.panel},
+    )
+    stored = inq.tables["panel"]
+    assert stored.columns[:4] == ["participant_id", "item_id", "wave", "value"]
+    for func in (paired_shift, welch_shift, did_shift, mixed_shift):
+        a = func(inq).table  # type: ignore[operator]
+        b = func(stored).table  # type: ignore[operator]
+        assert a.equals(b)
+    assert categorical_shift(inq, progress=False).table.height == 3
+    # a table named differently: keywords after the canonical column
+    renamed = stored.rename({"item_id": "question", "participant_id": "person"})
+    other = paired_shift(renamed, item_id="question", participant_id="person").table
+    np.testing.assert_allclose(other["estimate"], paired_shift(stored).table["estimate"])
+    with pytest.raises(ValidationError, match="needs a 'panel' table"):
+        paired_shift(Inquiry({"participant_id": [1], "statement_id": [1], "vote": [1]}))
 
 
 def test_simulation_is_reproducible_and_has_attrition() -> None:

@@ -34,8 +34,8 @@ def result(lipset: pl.DataFrame):  # type: ignore[no-untyped-def]
 @pytest.mark.shared_data
 def test_loadings_match_r(result) -> None:  # type: ignore[no-untyped-def]
     expected = _ref("expected_loadings.csv")
-    assert result.loadings["qsort"].to_list() == expected[expected.columns[0]].to_list()
-    assert result.loadings.columns == ["qsort", "f1", "f2", "f3"]
+    assert result.loadings["participant_id"].to_list() == expected[expected.columns[0]].to_list()
+    assert result.loadings.columns == ["participant_id", "f1", "f2", "f3"]
     np.testing.assert_allclose(_mat(result.loadings), _mat(expected), atol=1e-4)
     # R's files are rounded to 6 decimals; we agree to that rounding
     np.testing.assert_allclose(_mat(result.loadings), _mat(expected), atol=1e-6)
@@ -47,7 +47,7 @@ def test_zscores_and_factor_scores_match_r(result) -> None:  # type: ignore[no-u
     np.testing.assert_array_equal(
         _mat(result.factor_scores), _mat(_ref("expected_factor_scores.csv"))
     )
-    assert result.zscores["statement"].to_list()[:2] == ["sta_1", "sta_2"]
+    assert result.zscores["statement_id"].to_list()[:2] == ["sta_1", "sta_2"]
 
 
 @pytest.mark.shared_data
@@ -59,7 +59,7 @@ def test_flags_match_r_lipset_output(result) -> None:  # type: ignore[no-untyped
         "flag_f3": ["CA6", "UK7", "FR9"],
     }
     for col, sorts in expected.items():
-        got = result.flagged.filter(pl.col(col))["qsort"].to_list()
+        got = result.flagged.filter(pl.col(col))["participant_id"].to_list()
         assert got == sorts
     assert result.characteristics["n_loading"].to_list() == [3, 3, 3]
     # JP5 and FR9 are flagged on negative loadings, which R also does; we say so
@@ -71,7 +71,7 @@ def test_flags_match_r_lipset_output(result) -> None:  # type: ignore[no-untyped
 def test_distinguishing_and_consensus_match_r(result) -> None:  # type: ignore[no-untyped-def]
     expected = _ref("expected_distinguishing_consensus.csv")
     got = result.distinguishing
-    assert got["statement"].to_list() == expected[expected.columns[0]].to_list()
+    assert got["statement_id"].to_list() == expected[expected.columns[0]].to_list()
     assert got["dist_and_cons"].to_list() == expected["dist.and.cons"].fill_null("").to_list()
     for pair in ("f1_f2", "f1_f3", "f2_f3"):
         np.testing.assert_allclose(got[pair].to_numpy(), expected[pair].to_numpy(), atol=1e-6)
@@ -89,6 +89,7 @@ def test_result_object_protocol(result) -> None:  # type: ignore[no-untyped-def]
     assert "<table>" in result._repr_html_()
     assert result.provenance is not None
     assert result.provenance.parameters["rotation"] == "varimax"
+    assert repr(result).startswith("<QMethodResult: Q-method: 33 statements, 9 Q-sorts")
     np.testing.assert_allclose(
         result.characteristics["reliability"].to_numpy(), 2.4 / 2.6, atol=1e-12
     )
@@ -100,9 +101,27 @@ def test_column_order_of_qsorts_does_not_change_factors(lipset: pl.DataFrame) ->
     shuffled = lipset.select([cols[0], *reversed(cols[1:])])
     a = q_method(lipset, n_factors=3)
     b = q_method(shuffled, n_factors=3)
-    merged = a.loadings.join(b.loadings, on="qsort", suffix="_b")
+    merged = a.loadings.join(b.loadings, on="participant_id", suffix="_b")
     for f in ("f1", "f2", "f3"):
         np.testing.assert_allclose(merged[f].to_numpy(), merged[f"{f}_b"].to_numpy(), atol=1e-8)
+
+
+@pytest.mark.shared_data
+def test_the_long_qsorts_table_of_an_inquiry_gives_the_same_factors(
+    lipset: pl.DataFrame, result
+) -> None:  # type: ignore[no-untyped-def]
+    from coprod_analytics import Inquiry
+
+    stored = lipset.rename({lipset.columns[0]: "statement_id"}).unpivot(
+        index="statement_id", variable_name="participant_id", value_name="score"
+    )
+    inq = Inquiry(
+        {"participant_id": [1, 2], "statement_id": [1, 1], "vote": [1, -1]},
+        tables={"qsorts": stored},
+    )
+    for res in (q_method(inq, n_factors=3), q_method(inq.tables["qsorts"], n_factors=3)):
+        np.testing.assert_allclose(_mat(res.loadings), _mat(result.loadings), atol=1e-12)
+        assert res.zscores["statement_id"].to_list() == result.zscores["statement_id"].to_list()
 
 
 @pytest.mark.shared_data
@@ -146,7 +165,8 @@ def test_two_factor_labels_and_numpy_input() -> None:
 def test_varimax_is_orthogonal_and_keeps_communalities(n: int, k: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     a = rng.normal(size=(n, k))
-    rotated, rot = varimax(a)
+    res = varimax(a)
+    rotated, rot = res.loadings, res.rotation
     np.testing.assert_allclose(rot @ rot.T, np.eye(k), atol=1e-10)
     np.testing.assert_allclose(rotated, a @ rot, atol=1e-10)
     np.testing.assert_allclose((rotated**2).sum(axis=1), (a**2).sum(axis=1), atol=1e-10)
@@ -167,7 +187,7 @@ def test_flags_follow_the_documented_rule(seed: int) -> None:
     sorts = np.column_stack([rng.permutation(grid) for _ in range(7)])
     res = q_method(sorts, n_factors=2)
     loa = _mat(res.loadings)
-    flags = res.flagged.drop("qsort").to_numpy()
+    flags = res.flagged.drop("participant_id").to_numpy()
     sq = loa**2
     rule = (sq > sq.sum(axis=1, keepdims=True) - sq) & (np.abs(loa) > 1.96 / np.sqrt(14))
     np.testing.assert_array_equal(flags, rule)

@@ -26,7 +26,7 @@ def page() -> str:
     q = pl.read_csv(require_shared("reference", "qmethod_lipset", "qsorts.csv"))
     q = q.rename({q.columns[0]: "statement_id"})
     qlong = q.unpivot(index="statement_id", variable_name="participant_id", value_name="score")
-    panel = simulate_panel(150, 4, seed=2).panel.with_columns(_evil("item", "q4"))
+    panel = simulate_panel(150, 4, seed=2).panel.with_columns(_evil("item_id", "q4"))
     inq = sample_inquiry()
     inq = Inquiry(
         inq.vote_log,

@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from coprod_analytics.deliberation import paired_shift, simulate_panel
+from coprod_analytics import Inquiry
+from coprod_analytics.deliberation import chi2_independence, paired_shift, simulate_panel
 from coprod_analytics.deliberation.representation import (
     attrition,
-    chi2_independence,
     compare_to_population,
     group_composition,
     participation_breakdown,
@@ -116,7 +116,7 @@ def test_raking_reproduces_margins_exactly(sim) -> None:  # type: ignore[no-unty
     assert "converged" in res.summary()
     # the table plugs into the other analyses
     panel = sim.panel.join(res.weights, on="participant_id")
-    out = paired_shift(panel, weight_column="weight")
+    out = paired_shift(panel, weight="weight")
     assert out.table.height == 4
 
 
@@ -187,7 +187,7 @@ def test_raking_errors() -> None:
 
 
 def test_group_composition_equals_scipy_without_small_cells(sim) -> None:  # type: ignore[no-untyped-def]
-    res = group_composition(sim.participants, group_column="opinion_group", attribute="age_band")
+    res = group_composition(sim.participants, group="opinion_group", attribute="age_band")
     table = (
         sim.participants.group_by("opinion_group", "age_band")
         .len()
@@ -206,19 +206,18 @@ def test_group_composition_equals_scipy_without_small_cells(sim) -> None:  # typ
 
 def test_chi2_monte_carlo_matches_exact_permutation_p() -> None:
     table = np.array([[6, 1], [2, 7]])
-    res = chi2_independence(table, n_resamples=4000, seed=3)
-    assert res["method"] == "monte-carlo"
+    res = chi2_independence(table, n_resamples=4000, seed=3, progress=False)
+    assert res.method == "monte-carlo"
     rows, cols, n = table.sum(axis=1), table.sum(axis=0), table.sum()
     hyper = stats.hypergeom(n, cols[0], rows[0])
     exact = 0.0
     for k in range(max(0, rows[0] - cols[1]), min(rows[0], cols[0]) + 1):
         t = np.array([[k, rows[0] - k], [cols[0] - k, rows[1] - cols[0] + k]])
-        if stats.chi2_contingency(t, correction=False).statistic >= res["chi2"] - 1e-9:
+        if stats.chi2_contingency(t, correction=False).statistic >= res.chi2 - 1e-9:
             exact += hyper.pmf(k)
-    assert res["p_value"] == pytest.approx(exact, abs=0.015)
-    assert res["p_asymptotic"] == pytest.approx(
-        stats.chi2_contingency(table, correction=False).pvalue
-    )
+    assert res.p_value == pytest.approx(exact, abs=0.015)
+    assert res.to_frame()["method"].item() == "monte-carlo" and "\n" not in repr(res)
+    assert res.p_asymptotic == pytest.approx(stats.chi2_contingency(table, correction=False).pvalue)
 
 
 def test_statement_exposure() -> None:
@@ -237,7 +236,7 @@ def test_statement_exposure() -> None:
         votes, statements.with_columns(pl.Series("author_group", ["A"] * 9 + ["C"] * 3))
     )
     assert few.table.filter(pl.col("author_group") == "C")["exposure_ratio"][0] is None
-    assert "statements are suppressed" in few.notes[0]
+    assert few.notes[0].startswith("Cells with fewer than 5 statements are suppressed")
 
 
 def test_attrition_by_group(sim) -> None:  # type: ignore[no-untyped-def]
@@ -254,3 +253,55 @@ def test_attrition_by_group(sim) -> None:  # type: ignore[no-untyped-def]
     # the simulator makes the youngest drop out twice as often
     young = res.table.filter(pl.col("category") == "16-34")["retention"][0]
     assert young < res.table.filter(pl.col("category") == "55+")["retention"][0]
+
+
+def test_inquiry_tables_feed_the_analyses_without_renaming(sim) -> None:  # type: ignore[no-untyped-def]
+    # the ``population`` table as an Inquiry stores it: attribute, category, share
+    census = pl.DataFrame(
+        {
+            "attribute": ["age_band"] * 3 + ["area"] * 2,
+            "category": ["16-34", "35-54", "55+", "urban", "rural"],
+            "share": [0.3, 0.3, 0.4, 0.8, 0.2],
+        }
+    )
+    people = sim.participants.drop("retained")
+    inq = Inquiry(
+        {"participant_id": [1, 2], "statement_id": [1, 1], "vote": [1, -1]},
+        participants=people,
+        tables={"population": census, "panel": sim.panel.drop("age_band")},
+    )
+    stored = inq.tables["population"]
+    direct = compare_to_population(
+        people, {"16-34": 0.3, "35-54": 0.3, "55+": 0.4}, attribute="age_band"
+    )
+    for res in (
+        compare_to_population(inq, attribute="age_band"),
+        compare_to_population(people, stored, attribute="age_band"),
+    ):
+        assert res.table.equals(direct.table)
+        assert res.statistic == pytest.approx(direct.statistic)
+    with pytest.raises(ValidationError, match="no row for attribute 'gender'"):
+        compare_to_population(inq, attribute="gender")
+    rake = rake_weights(inq, stored)
+    assert rake.converged and rake.weights.height == people.height
+    # attrition reads the attribute from the participants when the panel lacks it
+    att = attrition(inq, by="age_band", progress=False)
+    assert att.table["n_pre"].sum() == people.height
+    assert participation_breakdown(inq, by="area").table["n"].sum() == people.height
+
+
+def test_results_follow_the_protocol(sim) -> None:  # type: ignore[no-untyped-def]
+    res = compare_to_population(
+        sim.participants, {"urban": 0.5, "rural": 0.5}, attribute="area", alpha=0.1
+    )
+    ci = res.conf_int(alpha=0.1)
+    assert ci.columns == ["category", "sample_share", "ci_low", "ci_high", "alpha"]
+    assert ci["alpha"].unique().to_list() == [0.1]
+    with pytest.raises(ParameterError, match=r"'alpha' parameter of conf_int must be 0\.1"):
+        res.conf_int()
+    assert "\n" not in repr(res) and res.to_pandas().shape == res.table.shape
+    with pytest.raises(NotImplementedError):
+        participation_breakdown(sim.participants, by="area").conf_int()
+    w = rake_weights(sim.participants, {"area": {"urban": 0.5, "rural": 0.5}})
+    assert repr(w).startswith("<WeightsResult: rake_weights: 400 participants, converged")
+    assert w.to_frame().columns == ["participant_id", "weight"]

@@ -14,12 +14,13 @@ from conftest import require_shared
 
 from coprod_analytics import Inquiry, sample_inquiry
 from coprod_analytics.deliberation import (
+    compare_to_population,
     deliberative_reason_index,
     did_shift,
     paired_shift,
+    rake_weights,
     simulate_panel,
 )
-from coprod_analytics.deliberation.representation import compare_to_population, rake_weights
 from coprod_analytics.errors import ValidationError
 from coprod_widgets.dashboard import ConsensusDashboard
 from coprod_widgets.deliberation.state import QMethodState, RepresentationState, ShiftState
@@ -66,9 +67,9 @@ def dri_data() -> tuple[pl.DataFrame, pl.DataFrame]:
                 prefs.append((pid, f"o{j}", float(r)))
     return (
         pl.DataFrame(
-            cons, schema=["participant_id", "group", "consideration", "rating"], orient="row"
+            cons, schema=["participant_id", "group", "consideration_id", "rating"], orient="row"
         ),
-        pl.DataFrame(prefs, schema=["participant_id", "option", "rank"], orient="row"),
+        pl.DataFrame(prefs, schema=["participant_id", "option_id", "rank"], orient="row"),
     )
 
 
@@ -99,7 +100,12 @@ def test_inquiry_holds_the_new_kinds(sim, dri_data) -> None:  # type: ignore[no-
 
 def test_bad_inputs_are_named() -> None:
     panel = pl.DataFrame(
-        {"participant_id": [1, 1], "item": ["q1", "q1"], "wave": ["pre", "pre"], "value": [1, 2]}
+        {
+            "participant_id": [1, 1],
+            "item_id": ["q1", "q1"],
+            "wave": ["pre", "pre"],
+            "value": [1, 2],
+        }
     )
     with pytest.raises(ValidationError, match=r"table 'panel'.*duplicate row"):
         sample_inquiry().with_tables(panel=panel)
@@ -119,8 +125,9 @@ def test_shift_state_is_the_core_and_finds_the_planted_items(sim) -> None:  # ty
     table = state.shift_table()
     assert table["estimate"].to_list() == pytest.approx(core["estimate"].to_list())
     assert table["p_adjusted"].to_list() == pytest.approx(core["p_adjusted"].to_list())
-    moving = set(sim.truth.filter(pl.col("moving"))["item"].to_list())
-    found = set(table.filter(pl.col("p_adjusted") < 0.05)["item"].to_list())
+    # the planted items come from our own simulator (simulate_panel), not an outside reference
+    moving = set(sim.truth.filter(pl.col("moving"))["item_id"].to_list())
+    found = set(table.filter(pl.col("p_adjusted") < 0.05)["item_id"].to_list())
     assert moving <= found
     assert "Benjamini-Hochberg" in state.correction_text
 
@@ -129,7 +136,7 @@ def test_shift_by_group_did_and_suppression(sim) -> None:  # type: ignore[no-unt
     state = ShiftState(sim.panel, min_cell=5)
     state.by = "opinion_group"
     table = state.shift_table()
-    assert table.columns[:2] == ["item", "opinion_group"]
+    assert table.columns[:2] == ["item_id", "opinion_group"]
     assert table.height == 6 * sim.panel["opinion_group"].n_unique()
     with pytest.raises(traitlets.TraitError, match="cannot split by"):
         state.by = "value"
@@ -151,14 +158,14 @@ def test_shift_by_group_did_and_suppression(sim) -> None:  # type: ignore[no-unt
 
 def test_dri_is_the_core_and_beats_chance(dri_data) -> None:  # type: ignore[no-untyped-def]
     cons, prefs = dri_data
-    state = ShiftState(considerations=cons, preferences=prefs, n_permutations=99)
+    state = ShiftState(considerations=cons, preferences=prefs, n_resamples=99)
     table = state.dri_table()
     assert table is not None
-    core = deliberative_reason_index(cons, prefs, group_column="group", n_permutations=99, seed=0)
+    core = deliberative_reason_index(cons, prefs, group="group", n_resamples=99, seed=0)
     assert table["dri"].to_list() == pytest.approx(core.groups["dri"].to_list())
     # coherent data: every group's DRI sits above the range chance gives
     assert (table["dri"] > table["baseline_high"]).all()
-    small = ShiftState(considerations=cons, preferences=prefs, n_permutations=9, min_cell=13)
+    small = ShiftState(considerations=cons, preferences=prefs, n_resamples=9, min_cell=13)
     t2 = small.dri_table()
     assert t2 is not None and t2["dri"].null_count() == t2.height  # 12 people per group < 13
 
@@ -166,9 +173,9 @@ def test_dri_is_the_core_and_beats_chance(dri_data) -> None:  # type: ignore[no-
 def test_shift_view_follows_the_state_and_escapes(sim, dri_data) -> None:  # type: ignore[no-untyped-def]
     cons, prefs = dri_data
     panel = sim.panel.with_columns(
-        pl.when(pl.col("item") == "q2").then(pl.lit(EVIL)).otherwise("item").alias("item")
+        pl.when(pl.col("item_id") == "q2").then(pl.lit(EVIL)).otherwise("item_id").alias("item_id")
     )
-    state = ShiftState(panel, considerations=cons, preferences=prefs, n_permutations=19)
+    state = ShiftState(panel, considerations=cons, preferences=prefs, n_resamples=19)
     view = ShiftView(state)
     assert "Benjamini-Hochberg" in view.results.value
     assert "<script>" not in view.results.value and "&lt;script&gt;" in view.results.value
@@ -182,6 +189,11 @@ def test_shift_view_follows_the_state_and_escapes(sim, dri_data) -> None:  # typ
     assert len(view.groups.data[0].x) == n_bands
     assert view.dri is not None and "chance" in view.dri_table.value
     assert '<table aria-label="Answers to' in view.alt.value
+    # charts are plotly's mimetype in an output area (no plotly.js bundle in widget state),
+    # and the output follows the state
+    shown = view.groups_chart.outputs[0]["data"]["application/vnd.plotly.v1+json"]
+    assert len(shown["data"][0]["x"]) == n_bands
+    assert not any(type(w).__name__ == "FigureWidget" for w in view.children)
 
 
 # ------------------------------------------------------------------------ Q-methodology
@@ -231,11 +243,7 @@ def test_representation_state_is_the_core_and_suppresses() -> None:
     ppl = sample_inquiry().participants
     state = RepresentationState(ppl, CENSUS, min_cell=5)
     assert state.attributes == ["age_band", "area"]
-    core = compare_to_population(
-        ppl,
-        dict(zip(CENSUS["category"][:5], CENSUS["share"][:5], strict=True)),
-        attribute="age_band",
-    )
+    core = compare_to_population(ppl, CENSUS, attribute="age_band")
     assert state.comparison_table()["status"].to_list() == core.table["status"].to_list()
     w = rake_weights(
         ppl,
@@ -244,8 +252,8 @@ def test_representation_state_is_the_core_and_suppresses() -> None:
             for (a,), g in CENSUS.group_by("attribute")
         },
     )
-    assert state.weights_summary()["design_effect"] == pytest.approx(w.design_effect)
-    assert state.weights_summary()["effective_n"] < ppl.height
+    assert state.weights().design_effect == pytest.approx(w.design_effect)
+    assert state.weights().effective_n < ppl.height
     state.min_cell = 11  # 10 people aged 16-24
     row = state.comparison_table().filter(pl.col("category") == "16-24")
     assert row["n"].item() is None and row["sample_share"].item() is None
@@ -304,3 +312,21 @@ def test_panels_show_only_with_their_data(sim, dri_data) -> None:  # type: ignor
         isinstance(c, widgets.Accordion) and c.get_title(0).startswith("Did views move")
         for c in d2.children
     )
+
+
+def test_the_family_applies_the_small_cell_rule_only_through_the_one_function() -> None:
+    """No count is compared with ``min_cell`` by hand in this family's widgets: every
+    published table goes through ``coprod_analytics.privacy.suppress_small_cells``."""
+    import re
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "widgets" / "deliberation"
+    by_hand = re.compile(r"(<|<=|>|>=)\s*(self\.|ctx\.|state\.)?min_cell\b")
+    offenders = [
+        f"{path.name}:{i}"
+        for path in sorted(folder.glob("*.py"))
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if by_hand.search(line) and "check_param" not in line and "min_cell >= 0" not in line
+    ]
+    assert offenders == []
+    assert "suppress_small_cells(" in (folder / "state.py").read_text(encoding="utf-8")

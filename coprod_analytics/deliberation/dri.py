@@ -16,29 +16,47 @@ observed in both waves.
 Random data can score anywhere between about 0.2 and 0.8, so every group DRI is reported next
 to a permutation baseline: each participant's ratings and ranks are shuffled independently
 (keeping their own distribution of answers but breaking any link between considerations and
-preferences), the DRI is recomputed ``n_permutations`` times, and the table shows the
-baseline's mean, its central 95% range and the one-sided p-value of the observed DRI.
+preferences), the DRI is recomputed ``n_resamples`` times, and the table shows the
+baseline's mean, its central ``1 - alpha`` range and the one-sided p-value of the observed DRI.
+
+The inputs are the ``considerations`` and ``preferences`` tables of an
+:class:`~coprod_analytics.Inquiry` as stored (or the Inquiry itself); differently named
+columns are named with keywords after the canonical column (``rating="score"``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from coprod_analytics.errors import ValidationError, check_param
+from coprod_analytics.format import fmt_number, fmt_p
+from coprod_analytics.inquiry import Inquiry
+from coprod_analytics.progress import progress as _progress
 from coprod_analytics.provenance import Provenance, fingerprint_frames
-from coprod_analytics.results import frame_to_html
+from coprod_analytics.results import Result, frame_to_html
 
 __all__ = ["DRI_LAMBDA", "DRIResult", "deliberative_reason_index", "dri_from_ic"]
 
-DRI_LAMBDA = 1 - np.sqrt(2) / 2
+#: The DRI's lambda, ``1 - sqrt(2)/2``: the lowest possible intersubjective consistency.
+DRI_LAMBDA = float(1 - np.sqrt(2) / 2)
 
 
 def dri_from_ic(mean_ic: float | np.ndarray) -> float | np.ndarray:
     """Rescale a mean intersubjective consistency into the DRI: ``2((IC - lam)/(1 - lam)) - 1``.
+
+    Parameters
+    ----------
+    mean_ic : float or numpy.ndarray
+        Mean intersubjective consistency (between ``DRI_LAMBDA`` and 1).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The DRI (between -1 and 1), a float for a float input.
 
     Examples
     --------
@@ -51,17 +69,18 @@ def dri_from_ic(mean_ic: float | np.ndarray) -> float | np.ndarray:
     return float(out) if np.ndim(out) == 0 else out
 
 
-@dataclass(frozen=True)
-class DRIResult:
+@dataclass(frozen=True, repr=False)
+class DRIResult(Result):
     """Deliberative Reason Index per group (and wave), per participant, and pre/post change.
 
     Attributes
     ----------
     groups : pl.DataFrame
         ``group``, ``wave``, ``n_participants``, ``n_pairs``, ``mean_ic``, ``dri``,
-        ``baseline_mean``, ``baseline_low``, ``baseline_high`` (2.5% and 97.5% of the
-        permutation DRIs), ``baseline_z``, ``p_value`` (share of permutations with a DRI at
-        least as high, ``(1 + k) / (1 + n_permutations)``).
+        ``baseline_mean``, ``baseline_low``, ``baseline_high`` (the ``alpha / 2`` and
+        ``1 - alpha / 2`` quantiles of the permutation DRIs: the range chance alone gives, not
+        a confidence interval of the DRI), ``baseline_z``, ``p_value`` (share of permutations
+        with a DRI at least as high, ``(1 + k) / (1 + n_resamples)``).
     participants : pl.DataFrame
         ``participant_id``, ``group``, ``wave``, ``n_pairs``, ``mean_ic``, ``dri``.
     change : pl.DataFrame
@@ -71,42 +90,74 @@ class DRIResult:
     pairs : pl.DataFrame
         Every pair: ``group``, ``wave``, ``participant_a``, ``participant_b``, ``rho_c``,
         ``rho_p``, ``ic``.
-    n_permutations : int
-    seed : int or None
+    n_resamples : int
+        Size of the permutation baseline (0: none).
+    seed : int
+        Seed of the permutations.
+    alpha : float
+        The baseline range is the central ``1 - alpha`` of the permutation DRIs.
     notes : tuple of str
-    provenance : Provenance
+        Participants left out, how to read the change test, ...
+    provenance : Provenance or None
+        Input fingerprint and parameters.
+
+    Examples
+    --------
+    >>> cons = pl.DataFrame({"participant_id": [1] * 3 + [2] * 3,
+    ...                      "consideration_id": ["a", "b", "c"] * 2, "rating": [1, 2, 3] * 2})
+    >>> prefs = pl.DataFrame({"participant_id": [1] * 3 + [2] * 3,
+    ...                       "option_id": ["x", "y", "z"] * 2, "rank": [1, 2, 3] * 2})
+    >>> deliberative_reason_index(cons, prefs, n_resamples=0)
+    <DRIResult: Deliberative Reason Index (Niemeyer et al. 2024): group all, all: DRI 1 from 1 pairs>
     """
 
     groups: pl.DataFrame
     participants: pl.DataFrame
     change: pl.DataFrame
-    pairs: pl.DataFrame = field(repr=False)
-    n_permutations: int = 0
-    seed: int | None = None
+    pairs: pl.DataFrame
+    n_resamples: int = 0
+    seed: int = 0
+    alpha: float = 0.05
     notes: tuple[str, ...] = ()
-    provenance: Provenance | None = field(default=None, repr=False)
+    provenance: Provenance | None = None
 
     def to_frame(self) -> pl.DataFrame:
-        """The per-group table (see ``groups``)."""
+        """The per-group table (see ``groups``).
+
+        Returns
+        -------
+        pl.DataFrame
+        """
         return self.groups
 
-    def conf_int(self) -> pl.DataFrame:
-        """The permutation baseline range per group (what chance alone gives), not a CI of DRI."""
-        return self.groups.select("group", "wave", "baseline_low", "baseline_high")
-
     def summary(self) -> str:
-        lines = ["Deliberative Reason Index (Niemeyer et al. 2024)"]
+        """DRI per group and wave next to its chance range, and the change, in plain text.
+
+        Returns
+        -------
+        str
+        """
+        lines = []
         for r in self.groups.iter_rows(named=True):
+            chance = ""
+            if self.n_resamples:
+                chance = (
+                    f"; chance {fmt_number(r['baseline_mean'])} [{fmt_number(r['baseline_low'])}"
+                    f", {fmt_number(r['baseline_high'])}], p = {fmt_p(r['p_value'])}"
+                )
             lines.append(
-                f"  group {r['group']}, {r['wave']}: DRI {r['dri']:.3f} from {r['n_pairs']} pairs; "
-                f"chance {r['baseline_mean']:.3f} [{r['baseline_low']:.3f}, "
-                f"{r['baseline_high']:.3f}], p = {r['p_value']:.3g}"
+                f"group {r['group']}, {r['wave']}: DRI {fmt_number(r['dri'])} from "
+                f"{r['n_pairs']} pairs{chance}"
             )
         for r in self.change.iter_rows(named=True):
             lines.append(
-                f"  group {r['group']}: change {r['change']:+.3f} (Wilcoxon on IC of "
-                f"{r['n_pairs']} pairs, p = {_num(r['p_value'])})"
+                f"group {r['group']}: change {r['change']:+.3f} (Wilcoxon on IC of "
+                f"{r['n_pairs']} pairs, p = {fmt_p(r['p_value'])})"
             )
+        head = "Deliberative Reason Index (Niemeyer et al. 2024)"
+        if len(lines) == 1:
+            return f"{head}: {lines[0]}" + "".join(f"\n  note: {n}" for n in self.notes)
+        lines = [head] + [f"  {line}" for line in lines]
         lines.extend(f"  note: {n}" for n in self.notes)
         return "\n".join(lines)
 
@@ -115,10 +166,6 @@ class DRIResult:
         if self.change.height:
             html += frame_to_html(self.change, caption="Pre/post change")
         return html
-
-
-def _num(v: Any) -> str:
-    return "NA" if v is None or not np.isfinite(v) else f"{v:.3g}"
 
 
 def _row_ranks(x: np.ndarray) -> np.ndarray:
@@ -184,41 +231,54 @@ def _validate(
 
 
 def deliberative_reason_index(
-    considerations: pl.DataFrame,
-    preferences: pl.DataFrame,
+    considerations: pl.DataFrame | Inquiry,
+    preferences: pl.DataFrame | None = None,
     *,
-    id_column: str = "participant_id",
-    consideration_column: str = "consideration",
-    rating_column: str = "rating",
-    option_column: str = "option",
-    rank_column: str = "rank",
-    group_column: str | None = None,
-    wave_column: str | None = None,
+    group: str | None = None,
+    wave: str | None = None,
+    participant_id: str = "participant_id",
+    consideration_id: str = "consideration_id",
+    rating: str = "rating",
+    option_id: str = "option_id",
+    rank: str = "rank",
     pre: Any = "pre",
     post: Any = "post",
-    n_permutations: int = 1000,
-    seed: int | None = 0,
+    n_resamples: int = 1000,
+    alpha: float = 0.05,
+    seed: int = 0,
+    progress: bool = True,
 ) -> DRIResult:
     """Deliberative Reason Index per group, per participant, pre and post, with a chance baseline.
 
     Parameters
     ----------
-    considerations : pl.DataFrame
-        Long table ``participant_id``, ``consideration``, ``rating`` (+ ``group_column`` and
-        ``wave_column`` when used).
-    preferences : pl.DataFrame
-        Long table ``participant_id``, ``option``, ``rank`` (+ ``wave_column``). Any numeric
-        score works: only its order is used (higher = ranked higher, or the reverse, as long
-        as every participant uses the same convention).
-    group_column : str, optional
-        Deliberating group (table, mini-public) in ``considerations``; pairs are formed within
-        groups. Without it everyone is one group ``"all"``.
-    wave_column : str, optional
-        Wave column in both tables (values ``pre``/``post``). Without it one wave ``"all"``.
-    n_permutations : int, default 1000
+    considerations : pl.DataFrame or Inquiry
+        The ``considerations`` table: ``participant_id``, ``consideration_id``, ``rating``
+        (+ the ``group`` and ``wave`` columns when used); or an Inquiry holding both tables.
+    preferences : pl.DataFrame, optional
+        The ``preferences`` table: ``participant_id``, ``option_id``, ``rank`` (+ ``wave``). Any
+        numeric score works: only its order is used (higher = ranked higher, or the reverse,
+        as long as every participant uses the same convention). Needed unless
+        ``considerations`` is an Inquiry.
+    group : str, optional
+        Column of the deliberating group (table, mini-public) in ``considerations``, e.g.
+        ``"group"``; pairs are formed within groups. Without it everyone is one group
+        ``"all"``.
+    wave : str, optional
+        Column of the wave in both tables (values ``pre``/``post``), e.g. ``"wave"``. Without
+        it one wave ``"all"``.
+    participant_id, consideration_id, rating, option_id, rank : str
+        The tables' columns holding each canonical column, named after it.
+    pre, post : any, default "pre", "post"
+        The labels of the two waves.
+    n_resamples : int, default 1000
         Size of the permutation baseline (0 to skip it).
-    seed : int, optional
+    alpha : float, default 0.05
+        The baseline range is the central ``1 - alpha`` of the permutation DRIs.
+    seed : int, default 0
         Seed of the permutations.
+    progress : bool, default True
+        Show a progress bar over the permutations.
 
     Returns
     -------
@@ -235,22 +295,44 @@ def deliberative_reason_index(
     Examples
     --------
     >>> cons = pl.DataFrame({"participant_id": [1] * 3 + [2] * 3 + [3] * 3,
-    ...                      "consideration": ["a", "b", "c"] * 3,
+    ...                      "consideration_id": ["a", "b", "c"] * 3,
     ...                      "rating": [1, 2, 3, 1, 2, 3, 3, 2, 1]})
     >>> prefs = pl.DataFrame({"participant_id": [1] * 3 + [2] * 3 + [3] * 3,
-    ...                       "option": ["x", "y", "z"] * 3,
+    ...                       "option_id": ["x", "y", "z"] * 3,
     ...                       "rank": [1, 2, 3, 1, 2, 3, 3, 2, 1]})
-    >>> res = deliberative_reason_index(cons, prefs, n_permutations=0)
+    >>> res = deliberative_reason_index(cons, prefs, n_resamples=0)
     >>> res.groups["dri"].item()
     1.0
     """
     func = "deliberative_reason_index"
+    if isinstance(considerations, Inquiry):
+        missing = [t for t in ("considerations", "preferences") if t not in considerations.tables]
+        if missing:
+            raise ValidationError(
+                f"{func} needs the tables {missing}; the inquiry holds "
+                f"{sorted(considerations.tables)}",
+                table=missing[0],
+            )
+        if preferences is None:
+            preferences = considerations.tables["preferences"]
+        considerations = considerations.tables["considerations"]
+    if preferences is None:
+        raise ValidationError(
+            f"{func} needs a preferences table (or an Inquiry holding one)", table="preferences"
+        )
+    id_column, group_column, wave_column = participant_id, group, wave
+    consideration_column, rating_column = consideration_id, rating
+    option_column, rank_column = option_id, rank
+    n_permutations = n_resamples
     check_param(
-        isinstance(n_permutations, int) and n_permutations >= 0,
-        "n_permutations",
+        isinstance(n_resamples, int) and not isinstance(n_resamples, bool) and n_resamples >= 0,
+        "n_resamples",
         func,
         "an int >= 0",
-        n_permutations,
+        n_resamples,
+    )
+    check_param(
+        isinstance(alpha, float | int) and 0 < alpha < 1, "alpha", func, "a float in (0, 1)", alpha
     )
     extra_c = [c for c in (group_column, wave_column) if c]
     extra_p = [wave_column] if wave_column else []
@@ -344,15 +426,20 @@ def deliberative_reason_index(
             }
             if n_permutations:
                 perm = np.empty(n_permutations)
-                for b in range(n_permutations):
+                for b in _progress(
+                    range(n_permutations),
+                    enabled=progress,
+                    desc=f"DRI baseline, group {group}, {wave}",
+                    unit="permutation",
+                ):
                     icb, _, _ = _ic_matrix(rng.permuted(rc, axis=1), rng.permuted(rp, axis=1))
                     perm[b] = icb[iu].mean()
                 perm_dri = np.asarray(dri_from_ic(perm))
                 sd = float(perm_dri.std(ddof=1)) if n_permutations > 1 else float("nan")
                 grow |= {
                     "baseline_mean": float(perm_dri.mean()),
-                    "baseline_low": float(np.quantile(perm_dri, 0.025)),
-                    "baseline_high": float(np.quantile(perm_dri, 0.975)),
+                    "baseline_low": float(np.quantile(perm_dri, alpha / 2)),
+                    "baseline_high": float(np.quantile(perm_dri, 1 - alpha / 2)),
                     "baseline_z": (observed - float(perm_dri.mean())) / sd if sd > 0 else np.nan,
                     "p_value": float(
                         (1 + np.sum(perm_dri >= observed - 1e-12)) / (1 + n_permutations)
@@ -458,8 +545,9 @@ def deliberative_reason_index(
         participants=pl.DataFrame(part_rows),
         change=change,
         pairs=pl.concat(pair_frames),
-        n_permutations=n_permutations,
+        n_resamples=n_resamples,
         seed=seed,
+        alpha=alpha,
         notes=tuple(notes),
         provenance=Provenance(
             method=func,
@@ -469,7 +557,8 @@ def deliberative_reason_index(
                 "wave_column": wave_column,
                 "pre": pre,
                 "post": post,
-                "n_permutations": n_permutations,
+                "n_resamples": n_resamples,
+                "alpha": alpha,
             },
             seed=seed,
         ),

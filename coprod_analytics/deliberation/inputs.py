@@ -7,12 +7,12 @@ Lists these kinds for :data:`coprod_analytics.inputs.INPUT_SCHEMAS`, so an
 ==================  =========================================================================
 table               columns (optional ones in brackets)
 ==================  =========================================================================
-``panel``           participant_id, item, wave (e.g. "pre"/"post"), value, [weight], [arm]
+``panel``           participant_id, item_id, wave (e.g. "pre"/"post"), value, [weight], [arm]
                     (and any participant attribute columns, e.g. opinion_group, age_band);
                     the input of :func:`~coprod_analytics.deliberation.paired_shift`
 ``qsorts``          participant_id (the Q-sort), statement_id, score (long form of the
                     statements x Q-sorts table of :func:`~coprod_analytics.deliberation.q_method`)
-``considerations``  participant_id, consideration, rating, [group], [wave] (DRI)
+``considerations``  participant_id, consideration_id, rating, [group], [wave] (DRI)
 ``preferences``     participant_id, option, rank, [wave] (DRI)
 ``population``      attribute, category, share (reference population: shares or counts)
 ==================  =========================================================================
@@ -31,20 +31,20 @@ __all__ = ["DELIBERATION_SCHEMAS", "qsorts_wide"]
 DELIBERATION_SCHEMAS: tuple[InputSchema, ...] = (
     InputSchema(
         "panel",
-        ("participant_id", "item", "wave", "value"),
+        ("participant_id", "item_id", "wave", "value"),
         ("weight", "arm"),
         {
             "participant_id": "id",
-            "item": "id",
+            "item_id": "id",
             "wave": "text",
             "value": "float",
             "weight": "float",
             "arm": "text",
         },
         ranges={"weight": (0.0, None)},
-        unique=("participant_id", "item", "wave"),
+        unique=("participant_id", "item_id", "wave"),
         description="pre/post panel answers (deliberation change)",
-        item="item",
+        item="item_id",
     ),
     InputSchema(
         "qsorts",
@@ -57,27 +57,27 @@ DELIBERATION_SCHEMAS: tuple[InputSchema, ...] = (
     ),
     InputSchema(
         "considerations",
-        ("participant_id", "consideration", "rating"),
+        ("participant_id", "consideration_id", "rating"),
         ("group", "wave"),
         {
             "participant_id": "id",
-            "consideration": "id",
+            "consideration_id": "id",
             "rating": "float",
             "group": "text",
             "wave": "text",
         },
-        unique=("participant_id", "consideration", "wave"),
+        unique=("participant_id", "consideration_id", "wave"),
         description="consideration ratings (Deliberative Reason Index)",
-        item="consideration",
+        item="consideration_id",
     ),
     InputSchema(
         "preferences",
-        ("participant_id", "option", "rank"),
+        ("participant_id", "option_id", "rank"),
         ("wave",),
-        {"participant_id": "id", "option": "id", "rank": "float", "wave": "text"},
-        unique=("participant_id", "option", "wave"),
+        {"participant_id": "id", "option_id": "id", "rank": "float", "wave": "text"},
+        unique=("participant_id", "option_id", "wave"),
         description="preference ranks of policy options (Deliberative Reason Index)",
-        item="option",
+        item="option_id",
     ),
     InputSchema(
         "population",
@@ -94,8 +94,18 @@ DELIBERATION_SCHEMAS: tuple[InputSchema, ...] = (
 def qsorts_wide(qsorts: pl.DataFrame) -> pl.DataFrame:
     """The long ``qsorts`` table as the statements x Q-sorts table of ``q_method``.
 
-    Columns: ``statement`` then one column per Q-sort (named by its participant id, in order
-    of first appearance); rows in order of first appearance of the statements.
+    Columns: ``statement_id`` then one column per Q-sort (named by its participant id, in
+    order of first appearance); rows in order of first appearance of the statements.
+
+    Parameters
+    ----------
+    qsorts : pl.DataFrame
+        The long ``qsorts`` table (``participant_id``, ``statement_id``, ``score``).
+
+    Returns
+    -------
+    pl.DataFrame
+        The wide table.
 
     Examples
     --------
@@ -112,4 +122,4 @@ def qsorts_wide(qsorts: pl.DataFrame) -> pl.DataFrame:
         on="participant_id", index="statement_id", values="score", aggregate_function="first"
     )
     wide = pl.DataFrame({"statement_id": order}).join(wide, on="statement_id", how="left")
-    return wide.rename({"statement_id": "statement"})
+    return wide

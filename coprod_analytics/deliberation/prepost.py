@@ -1,8 +1,12 @@
 """Pre/post (panel) analysis of opinion change, item by item.
 
-Input is a long polars table with one row per participant x item x wave::
+Input is the ``panel`` table of an :class:`~coprod_analytics.Inquiry` (or the Inquiry itself):
+one row per participant x item x wave::
 
-    participant_id | item | wave ("pre"/"post") | value | [group columns] | [weight]
+    participant_id | item_id | wave ("pre"/"post") | value | [group columns] | [weight]
+
+A table whose columns are named differently is named with keyword arguments after the
+canonical column (``participant_id="person"``, ``item_id="question"``, ...).
 
 Functions (each returns a :class:`ShiftResult` with one row per item, or per item x group):
 
@@ -17,26 +21,36 @@ Functions (each returns a :class:`ShiftResult` with one row per item, or per ite
 - :func:`mixed_shift` -- a linear mixed model per item (statsmodels MixedLM) with a random
   intercept per participant, which uses participants seen in one wave only too.
 
-Every function corrects p-values across the rows of its table (Benjamini-Hochberg by default)
-and says so in the result's ``notes``. See METHODS.md section 6 (Fishkin & Luskin 2005).
+Every function corrects p-values across the rows of its table (Benjamini-Hochberg by default,
+statsmodels ``multipletests``) and says so in the result's ``notes``. See METHODS.md
+section 6 (Fishkin & Luskin 2005).
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import polars as pl
 
+from coprod_analytics.deliberation.inference import (
+    CORRECTION_TEXT,
+    Correction,
+    adjust_pvalues,
+    chi2_independence,
+)
 from coprod_analytics.errors import ValidationError, check_param
+from coprod_analytics.format import fmt_number, fmt_p
+from coprod_analytics.inquiry import Inquiry
+from coprod_analytics.progress import progress as _progress
 from coprod_analytics.provenance import Provenance, fingerprint_frames
-from coprod_analytics.results import frame_to_html
+from coprod_analytics.results import Result, frame_to_html, interval_frame
 
 __all__ = [
     "ShiftResult",
-    "adjust_pvalues",
     "categorical_shift",
     "did_shift",
     "mixed_shift",
@@ -44,72 +58,11 @@ __all__ = [
     "welch_shift",
 ]
 
-Correction = Literal["fdr_bh", "bonferroni", "holm", "none"]
-_CORRECTION_TEXT = {
-    "fdr_bh": "Benjamini-Hochberg false discovery rate",
-    "bonferroni": "Bonferroni",
-    "holm": "Holm step-down",
-    "none": "no correction",
-}
+_CORRECTION_TEXT = CORRECTION_TEXT
 
 
-def adjust_pvalues(
-    p_values: Sequence[float] | np.ndarray, *, method: Correction = "fdr_bh"
-) -> np.ndarray:
-    """Adjust p-values for multiple testing; NaN entries are left out and stay NaN.
-
-    Parameters
-    ----------
-    p_values : array-like of float
-        Raw p-values.
-    method : {"fdr_bh", "bonferroni", "holm", "none"}, default "fdr_bh"
-        Benjamini-Hochberg (1995) step-up FDR, Bonferroni, Holm (1979), or none.
-
-    Returns
-    -------
-    ndarray
-        Adjusted p-values (capped at 1), same order as the input.
-
-    Examples
-    --------
-    >>> adjust_pvalues([0.01, 0.04, 0.03, float("nan")])
-    array([0.03, 0.04, 0.04,  nan])
-    """
-    check_param(
-        method in _CORRECTION_TEXT,
-        "method",
-        "adjust_pvalues",
-        "one of 'fdr_bh', 'bonferroni', 'holm', 'none'",
-        method,
-    )
-    p = np.asarray(p_values, dtype=float)
-    out = np.full(p.shape, np.nan)
-    ok = np.isfinite(p)
-    q = p[ok]
-    m = q.size
-    if m == 0:
-        return out
-    if method == "none":
-        adj = q.copy()
-    elif method == "bonferroni":
-        adj = np.minimum(q * m, 1.0)
-    elif method == "holm":
-        order = np.argsort(q, kind="stable")
-        stepped = np.maximum.accumulate((m - np.arange(m)) * q[order])
-        adj = np.empty(m)
-        adj[order] = np.minimum(stepped, 1.0)
-    else:
-        order = np.argsort(q, kind="stable")[::-1]
-        ranks = np.arange(m, 0, -1)
-        stepped = np.minimum.accumulate(q[order] * m / ranks)
-        adj = np.empty(m)
-        adj[order] = np.minimum(stepped, 1.0)
-    out[ok] = adj
-    return out
-
-
-@dataclass(frozen=True)
-class ShiftResult:
+@dataclass(frozen=True, repr=False)
+class ShiftResult(Result):
     """Item-by-item change between waves.
 
     Attributes
@@ -125,12 +78,24 @@ class ShiftResult:
     correction : str
         The multiple-testing correction behind ``p_adjusted``.
     alpha : float
-        Level of the confidence intervals.
+        The intervals in ``table`` have coverage ``1 - alpha``.
     keys : tuple of str
-        The columns identifying a row (``item`` and any group columns).
+        The columns identifying a row (``item_id`` and any group columns).
     notes : tuple of str
         Plain-language notes: the correction applied, rows that could not be tested, ...
-    provenance : Provenance
+    provenance : Provenance or None
+        Input fingerprint and parameters.
+
+    Examples
+    --------
+    >>> panel = pl.DataFrame({"participant_id": [1, 1, 2, 2, 3, 3],
+    ...                       "item_id": ["q1"] * 6, "wave": ["pre", "post"] * 3,
+    ...                       "value": [1, 2, 2, 4, 3, 4]})
+    >>> res = paired_shift(panel)
+    >>> res
+    <ShiftResult: paired_shift: 0 of 1 rows with adjusted p < 0.05 (Benjamini-Hochberg false discovery rate)>
+    >>> res.conf_int().columns
+    ['item_id', 'estimate', 'ci_low', 'ci_high', 'alpha']
     """
 
     table: pl.DataFrame
@@ -140,21 +105,49 @@ class ShiftResult:
     alpha: float
     keys: tuple[str, ...]
     notes: tuple[str, ...] = ()
-    provenance: Provenance | None = field(default=None, repr=False)
+    provenance: Provenance | None = field(default=None)
 
     def to_frame(self) -> pl.DataFrame:
-        """The result table (see the producing function for its columns)."""
+        """The result table (see the producing function for its columns).
+
+        Returns
+        -------
+        pl.DataFrame
+        """
         return self.table
 
-    def conf_int(self, alpha: float | None = None) -> pl.DataFrame:
-        """Key columns with ``ci_low`` and ``ci_high`` of ``estimate``.
+    def conf_int(self, alpha: float = 0.05) -> pl.DataFrame:
+        """Intervals of ``estimate`` at coverage ``1 - alpha``.
 
-        With another ``alpha`` than the one used, intervals are recomputed from ``se`` and
-        ``df`` (t-based) or ``se`` alone (normal), when the table has them.
+        At the ``alpha`` the result was computed with, the table's own intervals; at another
+        ``alpha`` they are recomputed from ``se`` and ``df`` (t-based) or ``se`` alone
+        (normal), when the table has them.
+
+        Parameters
+        ----------
+        alpha : float, default 0.05
+            1 - coverage.
+
+        Returns
+        -------
+        pl.DataFrame
+            The key columns, ``estimate``, ``ci_low``, ``ci_high``, ``alpha``.
         """
-        if alpha is None or alpha == self.alpha:
-            return self.table.select([*self.keys, "estimate", "ci_low", "ci_high"])
-        check_param(0 < alpha < 1, "alpha", "ShiftResult.conf_int", "in (0, 1)", alpha)
+        check_param(
+            isinstance(alpha, float | int) and 0 < alpha < 1,
+            "alpha",
+            "ShiftResult.conf_int",
+            "a float in (0, 1)",
+            alpha,
+        )
+        keys = {k: self.table[k] for k in self.keys} | {"estimate": self.table["estimate"]}
+        if abs(alpha - self.alpha) < 1e-12:
+            return interval_frame(
+                keys,
+                self.table["ci_low"].cast(pl.Float64).to_list(),
+                self.table["ci_high"].cast(pl.Float64).to_list(),
+                alpha=alpha,
+            )
         if "se" not in self.table.columns:
             raise ValidationError(
                 f"this result has no standard errors, so intervals at alpha={alpha} cannot be "
@@ -163,54 +156,77 @@ class ShiftResult:
             )
         from scipy import stats
 
-        est = self.table["estimate"].to_numpy().astype(float)
-        se = self.table["se"].to_numpy().astype(float)
+        est = self.table["estimate"].cast(pl.Float64).to_numpy()
+        se = self.table["se"].cast(pl.Float64).to_numpy()
         if "df" in self.table.columns:
-            crit = stats.t.ppf(1 - alpha / 2, self.table["df"].to_numpy().astype(float))
+            crit = stats.t.ppf(1 - alpha / 2, self.table["df"].cast(pl.Float64).to_numpy())
         else:
             crit = np.full(est.shape, stats.norm.ppf(1 - alpha / 2))
-        return self.table.select([*self.keys, "estimate"]).with_columns(
-            pl.Series("ci_low", est - crit * se), pl.Series("ci_high", est + crit * se)
-        )
+        return interval_frame(keys, est - crit * se, est + crit * se, alpha=alpha)
 
-    def significant(self, *, level: float = 0.05) -> pl.DataFrame:
-        """Rows whose adjusted p-value is below ``level``."""
-        return self.table.filter(pl.col("p_adjusted") < level)
+    def significant(self, *, alpha: float = 0.05) -> pl.DataFrame:
+        """Rows whose adjusted p-value is below ``alpha``.
+
+        Parameters
+        ----------
+        alpha : float, default 0.05
+            Significance level applied to ``p_adjusted``.
+
+        Returns
+        -------
+        pl.DataFrame
+            The rows of :attr:`table` with ``p_adjusted < alpha``.
+        """
+        return self.table.filter(pl.col("p_adjusted") < alpha)
 
     def summary(self) -> str:
+        """The test, the rows with the smallest p-values and the notes, in plain text.
+
+        Returns
+        -------
+        str
+        """
         n_sig = int((self.table["p_adjusted"].fill_nan(None).drop_nulls() < 0.05).sum())
         lines = [
-            f"{self.method}: {self.test}; {self.table.height} rows, {n_sig} with adjusted "
-            f"p < 0.05 ({self.correction})",
+            f"{self.method}: {n_sig} of {self.table.height} rows with adjusted p < 0.05 "
+            f"({self.correction})",
+            f"  test: {self.test}",
         ]
         show = self.table.sort("p_value", nulls_last=True).head(10)
         for row in show.iter_rows(named=True):
             key = ", ".join(f"{k}={row[k]}" for k in self.keys)
             lines.append(
-                f"  {key}: estimate {_num(row['estimate'])} "
-                f"[{_num(row['ci_low'])}, {_num(row['ci_high'])}], p = {_num(row['p_value'])}, "
-                f"adjusted p = {_num(row['p_adjusted'])}"
+                f"  {key}: estimate {fmt_number(row['estimate'])} "
+                f"[{fmt_number(row['ci_low'])}, {fmt_number(row['ci_high'])}], "
+                f"p = {fmt_p(row['p_value'])}, adjusted p = {fmt_p(row['p_adjusted'])}"
             )
         lines.extend(f"  note: {n}" for n in self.notes)
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        notes = "".join(f"<p>{_html(n)}</p>" for n in self.notes)
+        notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.notes)
         return frame_to_html(self.table, caption=f"{self.method}: {self.test}") + notes
-
-
-def _num(v: Any) -> str:
-    return "NA" if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{v:.4g}"
-
-
-def _html(text: str) -> str:
-    import html
-
-    return html.escape(text)
 
 
 # ---------------------------------------------------------------------------------------------
 # input handling
+
+
+def _panel_of(panel: Any, func: str) -> pl.DataFrame:
+    """The panel table itself, or an Inquiry's ``panel`` table."""
+    if isinstance(panel, Inquiry):
+        if "panel" not in panel.tables:
+            raise ValidationError(
+                f"{func} needs a 'panel' table; the inquiry holds {sorted(panel.tables)}",
+                table="panel",
+            )
+        return panel.tables["panel"]
+    if not isinstance(panel, pl.DataFrame):
+        raise ValidationError(
+            f"{func} needs a polars DataFrame or an Inquiry; got {type(panel).__name__}",
+            table="panel",
+        )
+    return panel
 
 
 def _as_list(by: str | Sequence[str] | None) -> list[str]:
@@ -586,14 +602,14 @@ _PAIRED_COLS = [
 
 
 def paired_shift(
-    panel: pl.DataFrame,
+    panel: pl.DataFrame | Inquiry,
     *,
     by: str | Sequence[str] | None = None,
-    weight_column: str | None = None,
-    id_column: str = "participant_id",
-    item_column: str = "item",
-    wave_column: str = "wave",
-    value_column: str = "value",
+    weight: str | None = None,
+    participant_id: str = "participant_id",
+    item_id: str = "item_id",
+    wave: str = "wave",
+    value: str = "value",
     pre: Any = "pre",
     post: Any = "post",
     alpha: float = 0.05,
@@ -605,27 +621,28 @@ def paired_shift(
 
     Parameters
     ----------
-    panel : pl.DataFrame
-        Long table: ``participant_id``, ``item``, ``wave``, ``value`` (+ ``by`` columns and
-        ``weight_column``).
+    panel : pl.DataFrame or Inquiry
+        The ``panel`` table (or an Inquiry holding one): ``participant_id``, ``item_id``,
+        ``wave``, ``value`` (+ ``by`` columns and ``weight``).
     by : str or sequence of str, optional
         Participant attributes (opinion group, age band, ...) to split each item by. A
         participant's group is read from the pre wave (post when missing there).
-    weight_column : str, optional
-        One non-negative weight per participant (e.g. from
-        :func:`coprod_analytics.deliberation.representation.rake_weights`). Weights are rescaled to sum to
+    weight : str, optional
+        The column of one non-negative weight per participant (e.g. from
+        :func:`~coprod_analytics.deliberation.rake_weights`). Weights are rescaled to sum to
         the number of pairs, as relative survey weights; mean, SE and the t-test are then those
         of ``statsmodels.stats.weightstats.DescrStatsW`` (df = n - 1). The Wilcoxon test and
         rank-biserial correlation are unweighted.
-    id_column, item_column, wave_column, value_column : str
-        Column names.
+    participant_id, item_id, wave, value : str
+        The panel's columns holding each canonical column, named after it (e.g.
+        ``item_id="question"``).
     pre, post : any, default "pre", "post"
         The labels of the two waves.
     alpha : float, default 0.05
-        Confidence level ``1 - alpha`` of the intervals.
+        The intervals have coverage ``1 - alpha``.
     correction : {"fdr_bh", "bonferroni", "holm", "none"}, default "fdr_bh"
         Multiple-testing correction across the rows (applied to the t-test and, separately, to
-        the Wilcoxon p-values).
+        the Wilcoxon p-values) (statsmodels ``multipletests``).
 
     Returns
     -------
@@ -640,18 +657,21 @@ def paired_shift(
     --------
     >>> panel = pl.DataFrame({
     ...     "participant_id": [1, 1, 2, 2, 3, 3, 4, 4],
-    ...     "item": ["q1"] * 8,
+    ...     "item_id": ["q1"] * 8,
     ...     "wave": ["pre", "post"] * 4,
     ...     "value": [2, 4, 3, 4, 3, 5, 1, 2],
     ... })
     >>> res = paired_shift(panel)
-    >>> res.table.select("item", "n", "estimate").row(0)
+    >>> res.table.select("item_id", "n", "estimate").row(0)
     ('q1', 4, 1.5)
     >>> round(res.table["p_value"][0], 4)
     0.0138
     """
     params = _params(locals())
     func = "paired_shift"
+    id_column, item_column, wave_column, value_column = participant_id, item_id, wave, value
+    panel = _panel_of(panel, func)
+    weight_column = weight
     by_cols = _as_list(by)
     _check_alpha(alpha, func)
     _check_correction(correction, func)
@@ -795,13 +815,13 @@ def _welch(a: np.ndarray, b: np.ndarray, alpha: float) -> dict[str, Any]:
 
 
 def welch_shift(
-    panel: pl.DataFrame,
+    panel: pl.DataFrame | Inquiry,
     *,
     by: str | Sequence[str] | None = None,
-    id_column: str = "participant_id",
-    item_column: str = "item",
-    wave_column: str = "wave",
-    value_column: str = "value",
+    participant_id: str = "participant_id",
+    item_id: str = "item_id",
+    wave: str = "wave",
+    value: str = "value",
     pre: Any = "pre",
     post: Any = "post",
     alpha: float = 0.05,
@@ -811,6 +831,24 @@ def welch_shift(
 
     Use when the waves are cross-sections (the same people are not followed), or to include
     everyone who answered either wave.
+
+    Parameters
+    ----------
+    panel : pl.DataFrame or Inquiry
+        The ``panel`` table (or an Inquiry holding one): ``participant_id``, ``item_id``,
+        ``wave``, ``value`` (+ ``by`` columns).
+    by : str or sequence of str, optional
+        Participant attributes (opinion group, age band, ...) to split each item by. A
+        participant's group is read from the pre wave (post when missing there).
+    participant_id, item_id, wave, value : str
+        The panel's columns holding each canonical column, named after it (e.g.
+        ``item_id="question"``).
+    pre, post : any, default "pre", "post"
+        The labels of the two waves.
+    alpha : float, default 0.05
+        The intervals have coverage ``1 - alpha``.
+    correction : {"fdr_bh", "bonferroni", "holm", "none"}, default "fdr_bh"
+        Multiple-testing correction across the rows (statsmodels ``multipletests``).
 
     Returns
     -------
@@ -824,7 +862,7 @@ def welch_shift(
     --------
     >>> panel = pl.DataFrame({
     ...     "participant_id": list(range(8)),
-    ...     "item": ["q1"] * 8,
+    ...     "item_id": ["q1"] * 8,
     ...     "wave": ["pre"] * 4 + ["post"] * 4,
     ...     "value": [1, 2, 2, 3, 3, 4, 4, 5],
     ... })
@@ -833,6 +871,8 @@ def welch_shift(
     """
     params = _params(locals())
     func = "welch_shift"
+    id_column, item_column, wave_column, value_column = participant_id, item_id, wave, value
+    panel = _panel_of(panel, func)
     by_cols = _as_list(by)
     _check_alpha(alpha, func)
     _check_correction(correction, func)
@@ -872,19 +912,20 @@ def welch_shift(
 
 
 def categorical_shift(
-    panel: pl.DataFrame,
+    panel: pl.DataFrame | Inquiry,
     *,
     by: str | Sequence[str] | None = None,
-    id_column: str = "participant_id",
-    item_column: str = "item",
-    wave_column: str = "wave",
-    value_column: str = "value",
+    participant_id: str = "participant_id",
+    item_id: str = "item_id",
+    wave: str = "wave",
+    value: str = "value",
     pre: Any = "pre",
     post: Any = "post",
     n_resamples: int = 2000,
-    seed: int | None = 0,
+    seed: int = 0,
     alpha: float = 0.05,
     correction: Correction = "fdr_bh",
+    progress: bool = True,
 ) -> ShiftResult:
     """Did the distribution of answers change? Chi-square test of wave x answer per item.
 
@@ -892,6 +933,30 @@ def categorical_shift(
     continuity correction is used; when more than 20% of expected counts are below 5 (or any
     below 1) the p-value is a Monte Carlo permutation p-value (``n_resamples``, ``seed``) and
     the ``method`` column says so. The waves are treated as independent samples.
+
+    Parameters
+    ----------
+    panel : pl.DataFrame or Inquiry
+        The ``panel`` table (or an Inquiry holding one): ``participant_id``, ``item_id``,
+        ``wave``, ``value`` (+ ``by`` columns); ``value`` of any type.
+    by : str or sequence of str, optional
+        Participant attributes (opinion group, age band, ...) to split each item by. A
+        participant's group is read from the pre wave (post when missing there).
+    participant_id, item_id, wave, value : str
+        The panel's columns holding each canonical column, named after it (e.g.
+        ``item_id="question"``).
+    pre, post : any, default "pre", "post"
+        The labels of the two waves.
+    n_resamples : int, default 2000
+        Monte Carlo resamples of an item whose expected counts are small (>= 100).
+    seed : int, default 0
+        Seed of the Monte Carlo resampling (each item gets its own stream from it).
+    alpha : float, default 0.05
+        The intervals have coverage ``1 - alpha``.
+    correction : {"fdr_bh", "bonferroni", "holm", "none"}, default "fdr_bh"
+        Multiple-testing correction across the rows (statsmodels ``multipletests``).
+    progress : bool, default True
+        Show a progress bar over the items.
 
     Returns
     -------
@@ -904,7 +969,7 @@ def categorical_shift(
     --------
     >>> panel = pl.DataFrame({
     ...     "participant_id": list(range(40)) * 2,
-    ...     "item": ["q1"] * 80,
+    ...     "item_id": ["q1"] * 80,
     ...     "wave": ["pre"] * 40 + ["post"] * 40,
     ...     "value": ["no"] * 30 + ["yes"] * 10 + ["no"] * 10 + ["yes"] * 30,
     ... })
@@ -912,10 +977,10 @@ def categorical_shift(
     >>> round(res.table["chi2"][0], 3), res.table["method"][0]
     (20.0, 'chi2')
     """
-    from coprod_analytics.deliberation.representation import chi2_independence
-
     params = _params(locals())
     func = "categorical_shift"
+    id_column, item_column, wave_column, value_column = participant_id, item_id, wave, value
+    panel = _panel_of(panel, func)
     by_cols = _as_list(by)
     _check_alpha(alpha, func)
     _check_correction(correction, func)
@@ -943,7 +1008,12 @@ def categorical_shift(
     rng_seed = np.random.SeedSequence(seed)
     groups = _group_iter(data, keys)
     child_seeds = rng_seed.spawn(len(groups))
-    for (key, sub), child in zip(groups, child_seeds, strict=True):
+    for (key, sub), child in _progress(
+        list(zip(groups, child_seeds, strict=True)),
+        enabled=progress,
+        desc="Chi-square per item",
+        unit="item",
+    ):
         answers = sub[value_column].to_list()
         cats = sorted(set(answers), key=lambda v: (str(type(v)), v))
         col_of = {c: i for i, c in enumerate(cats)}
@@ -954,7 +1024,7 @@ def categorical_shift(
         n_pre = int(sub.filter(pl.col(wave_column) == pre).height)
         n_post = int(sub.filter(pl.col(wave_column) == post).height)
         res = chi2_independence(
-            table, n_resamples=n_resamples, seed=int(child.generate_state(1)[0])
+            table, n_resamples=n_resamples, seed=int(child.generate_state(1)[0]), progress=False
         )
         rows.append(
             key
@@ -962,13 +1032,13 @@ def categorical_shift(
                 "n_pre": n_pre,
                 "n_post": n_post,
                 "n_categories": table.shape[1],
-                "chi2": res["chi2"],
-                "dof": res["dof"],
-                "p_value": res["p_value"],
-                "p_asymptotic": res["p_asymptotic"],
-                "method": res["method"],
-                "min_expected": res["min_expected"],
-                "estimate": res["cramers_v"],
+                "chi2": res.chi2,
+                "dof": res.dof,
+                "p_value": res.p_value,
+                "p_asymptotic": res.p_asymptotic,
+                "method": res.method,
+                "min_expected": res.min_expected,
+                "estimate": res.cramers_v,
                 "ci_low": None,
                 "ci_high": None,
             }
@@ -998,15 +1068,15 @@ def categorical_shift(
 
 
 def did_shift(
-    panel: pl.DataFrame,
+    panel: pl.DataFrame | Inquiry,
     *,
-    treatment_column: str = "arm",
+    arm: str = "arm",
     treated: Any = "treatment",
     by: str | Sequence[str] | None = None,
-    id_column: str = "participant_id",
-    item_column: str = "item",
-    wave_column: str = "wave",
-    value_column: str = "value",
+    participant_id: str = "participant_id",
+    item_id: str = "item_id",
+    wave: str = "wave",
+    value: str = "value",
     pre: Any = "pre",
     post: Any = "post",
     alpha: float = 0.05,
@@ -1021,10 +1091,26 @@ def did_shift(
 
     Parameters
     ----------
-    treatment_column : str, default "arm"
-        Participant-level column saying who deliberated.
+    panel : pl.DataFrame or Inquiry
+        The ``panel`` table (or an Inquiry holding one): ``participant_id``, ``item_id``,
+        ``wave``, ``value``, ``arm`` (+ ``by`` columns).
+    arm : str, default "arm"
+        The participant-level column saying who deliberated (named after the canonical
+        ``arm`` column).
     treated : any, default "treatment"
-        The value of ``treatment_column`` marking the treated; every other value is control.
+        The value of ``arm`` marking the treated; every other value is control.
+    by : str or sequence of str, optional
+        Participant attributes (opinion group, age band, ...) to split each item by. A
+        participant's group is read from the pre wave (post when missing there).
+    participant_id, item_id, wave, value : str
+        The panel's columns holding each canonical column, named after it (e.g.
+        ``item_id="question"``).
+    pre, post : any, default "pre", "post"
+        The labels of the two waves.
+    alpha : float, default 0.05
+        The intervals have coverage ``1 - alpha``.
+    correction : {"fdr_bh", "bonferroni", "holm", "none"}, default "fdr_bh"
+        Multiple-testing correction across the rows (statsmodels ``multipletests``).
 
     Returns
     -------
@@ -1037,7 +1123,7 @@ def did_shift(
     --------
     >>> panel = pl.DataFrame({
     ...     "participant_id": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6],
-    ...     "item": ["q1"] * 12,
+    ...     "item_id": ["q1"] * 12,
     ...     "wave": ["pre", "post"] * 6,
     ...     "value": [2, 4, 3, 6, 1, 3, 2, 2, 3, 4, 2, 2],
     ...     "arm": ["treatment"] * 6 + ["control"] * 6,
@@ -1048,6 +1134,9 @@ def did_shift(
     """
     params = _params(locals())
     func = "did_shift"
+    id_column, item_column, wave_column, value_column = participant_id, item_id, wave, value
+    panel = _panel_of(panel, func)
+    treatment_column = arm
     by_cols = _as_list(by)
     _check_alpha(alpha, func)
     _check_correction(correction, func)
@@ -1120,19 +1209,20 @@ def did_shift(
 
 
 def mixed_shift(
-    panel: pl.DataFrame,
+    panel: pl.DataFrame | Inquiry,
     *,
-    treatment_column: str | None = None,
+    arm: str | None = None,
     treated: Any = "treatment",
-    id_column: str = "participant_id",
-    item_column: str = "item",
-    wave_column: str = "wave",
-    value_column: str = "value",
+    participant_id: str = "participant_id",
+    item_id: str = "item_id",
+    wave: str = "wave",
+    value: str = "value",
     pre: Any = "pre",
     post: Any = "post",
     alpha: float = 0.05,
     correction: Correction = "fdr_bh",
     reml: bool = True,
+    progress: bool = True,
 ) -> ShiftResult:
     """Linear mixed model per item with a random intercept per participant (statsmodels MixedLM).
 
@@ -1140,10 +1230,34 @@ def mixed_shift(
     ``value ~ 1 + post + treated + post:treated``, with participant random intercepts. Unlike
     the paired test, participants seen in one wave only still contribute.
 
+    Parameters
+    ----------
+    panel : pl.DataFrame or Inquiry
+        The ``panel`` table (or an Inquiry holding one): ``participant_id``, ``item_id``,
+        ``wave``, ``value`` (+ ``arm``).
+    arm : str, optional
+        The participant-level column saying who deliberated; with it the model has a
+        treatment term and its interaction with the wave.
+    treated : any, default "treatment"
+        The value of ``arm`` marking the treated; every other value is control.
+    participant_id, item_id, wave, value : str
+        The panel's columns holding each canonical column, named after it (e.g.
+        ``item_id="question"``).
+    pre, post : any, default "pre", "post"
+        The labels of the two waves.
+    alpha : float, default 0.05
+        The intervals have coverage ``1 - alpha``.
+    correction : {"fdr_bh", "bonferroni", "holm", "none"}, default "fdr_bh"
+        Multiple-testing correction across the rows (on the key term only) (statsmodels ``multipletests``).
+    reml : bool, default True
+        Fit by restricted maximum likelihood (else maximum likelihood).
+    progress : bool, default True
+        Show a progress bar over the items (one model fit each).
+
     Returns
     -------
     ShiftResult
-        One row per item x term: ``item``, ``term``, ``estimate``, ``se``, ``z``, ``ci_low``,
+        One row per item x term: ``item_id``, ``term``, ``estimate``, ``se``, ``z``, ``ci_low``,
         ``ci_high``, ``p_value``, ``n_obs``, ``n_participants``, ``group_variance``,
         ``converged``, ``key_term`` (the row the correction is applied to: ``post`` or
         ``post:treated``) and ``p_adjusted`` (null for other terms).
@@ -1154,7 +1268,7 @@ def mixed_shift(
     >>> base = rng.normal(size=30)
     >>> panel = pl.DataFrame({
     ...     "participant_id": list(range(30)) * 2,
-    ...     "item": ["q1"] * 60,
+    ...     "item_id": ["q1"] * 60,
     ...     "wave": ["pre"] * 30 + ["post"] * 30,
     ...     "value": np.concatenate([base, base + 1 + rng.normal(0, 0.3, 30)]),
     ... })
@@ -1169,6 +1283,9 @@ def mixed_shift(
 
     params = _params(locals())
     func = "mixed_shift"
+    id_column, item_column, wave_column, value_column = participant_id, item_id, wave, value
+    panel = _panel_of(panel, func)
+    treatment_column = arm
     _check_alpha(alpha, func)
     _check_correction(correction, func)
     extra = [treatment_column] if treatment_column else []
@@ -1188,11 +1305,11 @@ def mixed_shift(
     )
     terms = ["Intercept", "post"]
     if treatment_column:
-        arm = _participant_attribute(panel, id_column, treatment_column, wave_column, pre)
-        arm = arm.with_columns(
+        arms = _participant_attribute(panel, id_column, treatment_column, wave_column, pre)
+        arms = arms.with_columns(
             (pl.col(treatment_column) == treated).fill_null(False).cast(pl.Float64).alias("_t")
         ).select(id_column, "_t")
-        data = data.join(arm, on=id_column, how="left").with_columns(pl.col("_t").fill_null(0.0))
+        data = data.join(arms, on=id_column, how="left").with_columns(pl.col("_t").fill_null(0.0))
         if data["_t"].sum() == 0:
             raise ValidationError(
                 f"no participant has {treatment_column} == {treated!r}",
@@ -1204,7 +1321,9 @@ def mixed_shift(
     z_crit = float(stats.norm.ppf(1 - alpha / 2))
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
-    for key, sub in _group_iter(data, [item_column]):
+    for key, sub in _progress(
+        _group_iter(data, [item_column]), enabled=progress, desc="Mixed model per item", unit="item"
+    ):
         y = sub[value_column].to_numpy().astype(float)
         p = sub["_post"].to_numpy()
         design = [np.ones_like(y), p]

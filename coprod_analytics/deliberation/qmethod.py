@@ -30,11 +30,14 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
+from coprod_analytics.deliberation.inputs import qsorts_wide
 from coprod_analytics.errors import ValidationError, check_param
+from coprod_analytics.format import fmt_number
+from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.provenance import Provenance, fingerprint_frames
-from coprod_analytics.results import frame_to_html
+from coprod_analytics.results import Result, frame_to_html
 
-__all__ = ["QMethodResult", "q_method", "varimax"]
+__all__ = ["QMethodResult", "VarimaxResult", "q_method", "varimax"]
 
 _SIG_LEVELS: tuple[tuple[float, str], ...] = (
     (1.960, "*"),
@@ -44,9 +47,57 @@ _SIG_LEVELS: tuple[tuple[float, str], ...] = (
 )
 
 
+@dataclass(frozen=True, repr=False)
+class VarimaxResult(Result):
+    """A varimax rotation: the rotated loadings and the rotation matrix.
+
+    Attributes
+    ----------
+    loadings : numpy.ndarray of shape (n_variables, n_factors)
+        ``unrotated @ rotation``.
+    rotation : numpy.ndarray of shape (n_factors, n_factors)
+        The orthogonal rotation matrix.
+    iterations : int
+        Iterations made.
+    provenance : Provenance or None
+        Input fingerprint and parameters.
+
+    Examples
+    --------
+    >>> varimax(np.array([[0.8, 0.3], [0.7, 0.4], [0.2, 0.9], [0.3, 0.8]]))
+    <VarimaxResult: varimax rotation of 4 x 2 loadings (52 iterations)>
+    """
+
+    loadings: np.ndarray
+    rotation: np.ndarray
+    iterations: int = 0
+    provenance: Provenance | None = None
+
+    def to_frame(self) -> pl.DataFrame:
+        """The rotated loadings, one column ``f1 .. fk`` per factor.
+
+        Returns
+        -------
+        pl.DataFrame
+        """
+        return pl.DataFrame(
+            {f"f{j + 1}": self.loadings[:, j] for j in range(self.loadings.shape[1])}
+        )
+
+    def summary(self) -> str:
+        """The shape of the rotated loadings.
+
+        Returns
+        -------
+        str
+        """
+        r, c = self.loadings.shape
+        return f"varimax rotation of {r} x {c} loadings ({self.iterations} iterations)"
+
+
 def varimax(
     loadings: np.ndarray, *, normalize: bool = True, eps: float = 1e-5, max_iter: int = 1000
-) -> tuple[np.ndarray, np.ndarray]:
+) -> VarimaxResult:
     """Varimax rotation, the algorithm of R's ``stats::varimax``.
 
     Parameters
@@ -62,24 +113,28 @@ def varimax(
 
     Returns
     -------
-    rotated : ndarray
-        ``loadings @ rotation``.
-    rotation : ndarray of shape (n_factors, n_factors)
-        The orthogonal rotation matrix.
+    VarimaxResult
+        ``loadings`` (the rotated loadings, ``unrotated @ rotation``) and ``rotation`` (the
+        orthogonal rotation matrix).
 
     Examples
     --------
     >>> a = np.array([[0.8, 0.3], [0.7, 0.4], [0.2, 0.9], [0.3, 0.8]])
-    >>> rotated, rot = varimax(a)
-    >>> np.allclose(rot @ rot.T, np.eye(2))
+    >>> res = varimax(a)
+    >>> np.allclose(res.rotation @ res.rotation.T, np.eye(2))
     True
-    >>> np.allclose((rotated**2).sum(axis=1), (a**2).sum(axis=1))  # communalities kept
+    >>> np.allclose((res.loadings**2).sum(axis=1), (a**2).sum(axis=1))  # communalities kept
     True
     """
     x = np.asarray(loadings, dtype=float)
     n_rows, n_cols = x.shape
+    provenance = Provenance(
+        method="varimax",
+        input_fingerprint=fingerprint_frames(pl.DataFrame(x)),
+        parameters={"normalize": normalize, "eps": eps, "max_iter": max_iter},
+    )
     if n_cols < 2:
-        return x.copy(), np.eye(n_cols)
+        return VarimaxResult(x.copy(), np.eye(n_cols), 0, provenance)
     scale = np.ones(n_rows)
     if normalize:
         scale = np.sqrt((x**2).sum(axis=1))
@@ -87,7 +142,8 @@ def varimax(
         x = x / scale[:, None]
     rotation = np.eye(n_cols)
     criterion = 0.0
-    for _ in range(max_iter):
+    iterations = 0
+    for iterations in range(1, max_iter + 1):  # noqa: B007
         z = x @ rotation
         gradient = x.T @ (z**3 - z * (z**2).sum(axis=0) / n_rows)
         u, s, vt = np.linalg.svd(gradient)
@@ -97,26 +153,27 @@ def varimax(
         if criterion < previous * (1 + eps):
             break
     rotated = (x @ rotation) * scale[:, None]
-    return rotated, rotation
+    return VarimaxResult(rotated, rotation, iterations, provenance)
 
 
-@dataclass(frozen=True)
-class QMethodResult:
+@dataclass(frozen=True, repr=False)
+class QMethodResult(Result):
     """Outputs of :func:`q_method`, each as a polars table.
 
     Attributes
     ----------
     loadings : pl.DataFrame
-        ``qsort`` and one column ``f1 .. fk`` of (rotated) loadings per factor.
+        ``participant_id`` (the Q-sort) and one column ``f1 .. fk`` of (rotated) loadings
+        per factor.
     flagged : pl.DataFrame
-        ``qsort`` and boolean ``flag_f1 .. flag_fk`` (automatic flagging).
+        ``participant_id`` and boolean ``flag_f1 .. flag_fk`` (automatic flagging).
     zscores : pl.DataFrame
-        ``statement`` and ``zsc_f1 .. zsc_fk``.
+        ``statement_id`` and ``zsc_f1 .. zsc_fk``.
     factor_scores : pl.DataFrame
-        ``statement`` and ``fsc_f1 .. fsc_fk`` (z-scores placed back onto the Q-sort
+        ``statement_id`` and ``fsc_f1 .. fsc_fk`` (z-scores placed back onto the Q-sort
         distribution).
     distinguishing : pl.DataFrame
-        ``statement``, ``dist_and_cons`` (``"Consensus"``, ``"Distinguishes f1 only"``,
+        ``statement_id``, ``dist_and_cons`` (``"Consensus"``, ``"Distinguishes f1 only"``,
         ``"Distinguishes all"``, ``"Distinguishing"`` for two factors, or ``""``) and, for each
         pair of factors, the z-score difference ``f1_f2`` and its significance ``sig_f1_f2``
         (``""``, ``"*"`` p < .05, ``"**"`` p < .01, ``"***"`` p < .001, ``"6*"`` p < 1e-6).
@@ -133,6 +190,16 @@ class QMethodResult:
         Warnings a reader should see (e.g. Q-sorts flagged on a negative loading).
     provenance : Provenance
         Input fingerprint and parameters.
+
+    Examples
+    --------
+    >>> grid = np.repeat([-2, -1, 0, 1, 2], [1, 2, 3, 2, 1])
+    >>> rng = np.random.default_rng(0)
+    >>> res = q_method(np.column_stack([rng.permutation(grid) for _ in range(4)]), n_factors=2)
+    >>> res
+    <QMethodResult: Q-method: 9 statements, 4 Q-sorts, 2 factors>
+    >>> res.to_frame().columns[:3]
+    ['statement_id', 'zsc_f1', 'zsc_f2']
     """
 
     loadings: pl.DataFrame
@@ -143,27 +210,52 @@ class QMethodResult:
     characteristics: pl.DataFrame
     sed: pl.DataFrame
     zscore_correlations: pl.DataFrame
-    rotation_matrix: np.ndarray = field(repr=False)
+    rotation_matrix: np.ndarray = field(default_factory=lambda: np.eye(1))
     notes: tuple[str, ...] = ()
-    provenance: Provenance | None = field(default=None, repr=False)
+    provenance: Provenance | None = None
 
     @property
     def n_factors(self) -> int:
+        """The number of factors extracted.
+
+        Returns
+        -------
+        int
+        """
         return self.loadings.width - 1
 
     @property
     def consensus(self) -> list[str]:
-        """Statements classified as consensus."""
+        """Statements classified as consensus.
+
+        Returns
+        -------
+        list of str
+            Their ``statement_id``.
+        """
         frame = self.distinguishing.filter(pl.col("dist_and_cons") == "Consensus")
-        return frame["statement"].to_list()
+        return [str(v) for v in frame["statement_id"].to_list()]
 
     def to_frame(self) -> pl.DataFrame:
-        """One row per statement: z-scores, factor scores and the distinguishing table."""
-        return self.zscores.join(self.factor_scores, on="statement", how="left").join(
-            self.distinguishing, on="statement", how="left"
+        """One row per statement: z-scores, factor scores and the distinguishing table.
+
+        Returns
+        -------
+        pl.DataFrame
+            ``statement_id``, ``zsc_f*``, ``fsc_f*``, ``dist_and_cons`` and the pairwise
+            differences with their significance.
+        """
+        return self.zscores.join(self.factor_scores, on="statement_id", how="left").join(
+            self.distinguishing, on="statement_id", how="left"
         )
 
     def summary(self) -> str:
+        """Factors, their flagged Q-sorts and variance, and the consensus statements.
+
+        Returns
+        -------
+        str
+        """
         lines = [
             f"Q-method: {self.zscores.height} statements, {self.loadings.height} Q-sorts, "
             f"{self.n_factors} factors",
@@ -171,8 +263,9 @@ class QMethodResult:
         for row in self.characteristics.iter_rows(named=True):
             lines.append(
                 f"  {row['factor']}: {row['n_loading']} flagged Q-sorts, eigenvalue "
-                f"{row['eigenvalue']:.3f}, {row['explained_variance']:.1f}% of variance, "
-                f"reliability {row['reliability']:.3f}"
+                f"{fmt_number(row['eigenvalue'], 4)}, "
+                f"{fmt_number(row['explained_variance'], 3)}% of variance, "
+                f"reliability {fmt_number(row['reliability'], 3)}"
             )
         lines.append(f"  consensus statements: {', '.join(self.consensus) or 'none'}")
         lines.extend(f"  note: {n}" for n in self.notes)
@@ -265,11 +358,11 @@ def _r_rank_map(z: np.ndarray, qscores: np.ndarray) -> np.ndarray:
 
 
 def q_method(
-    qsorts: pl.DataFrame | np.ndarray,
+    qsorts: pl.DataFrame | np.ndarray | Inquiry,
     *,
     n_factors: int,
     rotation: Literal["varimax", "none"] = "varimax",
-    statement_column: str | None = None,
+    statement_id: str | None = None,
     forced: bool = True,
     distribution: np.ndarray | list[float] | None = None,
     correlation: Literal["pearson", "spearman", "kendall"] = "pearson",
@@ -278,16 +371,20 @@ def q_method(
 
     Parameters
     ----------
-    qsorts : pl.DataFrame or ndarray
-        One row per statement and one numeric column per Q-sort (the value a participant gave
-        the statement). A first non-numeric column (or ``statement_column``) names the
-        statements; without it statements are called ``sta_1, sta_2, ...``.
+    qsorts : pl.DataFrame, ndarray or Inquiry
+        The ``qsorts`` table as an Inquiry stores it (long: ``participant_id``,
+        ``statement_id``, ``score``), an Inquiry holding it, or the wide statements x Q-sorts
+        table: one row per statement and one numeric column per Q-sort (the value a
+        participant gave the statement). In the wide table a first non-numeric column (or
+        ``statement_id``) names the statements; without it statements are called
+        ``sta_1, sta_2, ...``.
     n_factors : int
         Number of factors to extract (1 <= n_factors <= number of Q-sorts).
     rotation : {"varimax", "none"}, default "varimax"
         Rotation of the principal-component loadings.
-    statement_column : str, optional
-        Column holding the statement ids.
+    statement_id : str, optional
+        The wide table's column holding the statement ids, named after the canonical column
+        (default: its first non-numeric column).
     forced : bool, default True
         Whether every Q-sort follows the same forced distribution (checked); factor scores
         then use that distribution. With ``forced=False`` give ``distribution``.
@@ -318,12 +415,23 @@ def q_method(
     >>> sorts = np.column_stack([rng.permutation(grid) for _ in range(3)] + [base] * 3)
     >>> res = q_method(sorts, n_factors=2)
     >>> res.loadings.columns
-    ['qsort', 'f1', 'f2']
+    ['participant_id', 'f1', 'f2']
     >>> res.flagged["flag_f1"].to_list()[3:]
     [True, True, True]
     """
     func = "q_method"
-    x, statements, sort_names = _as_matrix(qsorts, statement_column)
+    if isinstance(qsorts, Inquiry):
+        if "qsorts" not in qsorts.tables:
+            raise ValidationError(
+                f"{func} needs a 'qsorts' table; the inquiry holds {sorted(qsorts.tables)}",
+                table="qsorts",
+            )
+        qsorts = qsorts.tables["qsorts"]
+    if isinstance(qsorts, pl.DataFrame) and {"participant_id", "statement_id", "score"} <= set(
+        qsorts.columns
+    ):
+        qsorts = qsorts_wide(qsorts)
+    x, statements, sort_names = _as_matrix(qsorts, statement_id)
     n_stat, n_sorts = x.shape
     if n_stat < 2 or n_sorts < 2:
         raise ValidationError(
@@ -386,7 +494,8 @@ def q_method(
     unrotated = vectors[:, :k] * np.sqrt(np.clip(eigenvalues[:k], 0, None))
     unrotated = unrotated * np.where(unrotated.sum(axis=0) < 0, -1.0, 1.0)
     if rotation == "varimax" and k > 1:
-        loa, rot = varimax(unrotated)
+        vm = varimax(unrotated)
+        loa, rot = vm.loadings, vm.rotation
         order = np.argsort(-(loa**2).sum(axis=0), kind="stable")
         loa, rot = loa[:, order], rot[:, order]
         signs = np.where(loa.sum(axis=0) < 0, -1.0, 1.0)
@@ -436,7 +545,7 @@ def q_method(
         zcor = np.corrcoef(zsc, rowvar=False) if k > 1 else np.ones((1, 1))
 
     # Distinguishing and consensus statements
-    dist_cols: dict[str, Any] = {"statement": statements}
+    dist_cols: dict[str, Any] = {"statement_id": statements}
     labels = [""] * n_stat
     if k > 1:
         pairs = list(combinations(range(k), 2))
@@ -469,8 +578,8 @@ def q_method(
                     elif all_in:
                         label = f"{label}Distinguishes f{f + 1} "
                 labels[s] = label.rstrip()
-    dist_cols = {"statement": statements, "dist_and_cons": labels} | {
-        key: val for key, val in dist_cols.items() if key != "statement"
+    dist_cols = {"statement_id": statements, "dist_and_cons": labels} | {
+        key: val for key, val in dist_cols.items() if key != "statement_id"
     }
 
     provenance = Provenance(
@@ -485,15 +594,17 @@ def q_method(
         },
     )
     return QMethodResult(
-        loadings=pl.DataFrame({"qsort": sort_names} | {fnames[f]: loa[:, f] for f in range(k)}),
+        loadings=pl.DataFrame(
+            {"participant_id": sort_names} | {fnames[f]: loa[:, f] for f in range(k)}
+        ),
         flagged=pl.DataFrame(
-            {"qsort": sort_names} | {f"flag_{fnames[f]}": flags[:, f] for f in range(k)}
+            {"participant_id": sort_names} | {f"flag_{fnames[f]}": flags[:, f] for f in range(k)}
         ),
         zscores=pl.DataFrame(
-            {"statement": statements} | {f"zsc_{fnames[f]}": zsc[:, f] for f in range(k)}
+            {"statement_id": statements} | {f"zsc_{fnames[f]}": zsc[:, f] for f in range(k)}
         ),
         factor_scores=pl.DataFrame(
-            {"statement": statements}
+            {"statement_id": statements}
             | {
                 f"fsc_{fnames[f]}": fsc[:, f].astype(np.int64) if integer_scores else fsc[:, f]
                 for f in range(k)

@@ -5,38 +5,48 @@
   supplies: chi-square goodness of fit and over/under-represented categories.
 - :func:`rake_weights` -- raking (iterative proportional fitting) weights reproducing target
   margins; :func:`poststratify_weights` -- cell weights from a joint distribution. Both return
-  a ``participant_id -> weight`` table that the other analyses accept (``weight_column``).
+  a ``participant_id -> weight`` table that the other analyses accept (``weight="weight"``).
 - :func:`group_composition` -- do opinion groups differ in demographic make-up (chi-square
   with a Monte Carlo p-value when cells are small)?
 - :func:`statement_exposure` -- are statements written by some groups rarely seen (votes per
   statement by author group)?
 - :func:`attrition` -- which groups drop out between pre and post?
 
+Analyses accept the tables as an :class:`~coprod_analytics.Inquiry` stores them (or the
+Inquiry itself); differently named columns are named with keywords after the canonical column
+(``participant_id="person"``).
+
 Every published table passes through :func:`coprod_analytics.privacy.suppress_small_cells`
-(counts under ``threshold``, default 5, are nulled and the result says so); tests are
+(counts under ``min_cell``, default 5, are nulled and the result says so); tests are
 computed on the full data.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from coprod_analytics.deliberation.inference import (
+    adjust_pvalues,
+    chi2_independence,
+    small_expected,
+)
 from coprod_analytics.errors import ValidationError, check_param
+from coprod_analytics.format import fmt_number, fmt_p
+from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.intervals import wilson_interval
-from coprod_analytics.privacy import DEFAULT_THRESHOLD, suppress_small_cells
+from coprod_analytics.privacy import DEFAULT_MIN_CELL, suppress_small_cells
 from coprod_analytics.provenance import Provenance, fingerprint_frames
-from coprod_analytics.results import frame_to_html
+from coprod_analytics.results import Result, frame_to_html, interval_frame
 
 __all__ = [
     "BreakdownResult",
     "WeightsResult",
     "attrition",
-    "chi2_independence",
     "compare_to_population",
     "group_composition",
     "participation_breakdown",
@@ -45,15 +55,16 @@ __all__ = [
     "statement_exposure",
 ]
 
-MISSING = "(missing)"
+#: The category of a participant whose attribute is missing.
+MISSING_CATEGORY = "(missing)"
 
 
 # ---------------------------------------------------------------------------------------------
 # result objects
 
 
-@dataclass(frozen=True)
-class BreakdownResult:
+@dataclass(frozen=True, repr=False)
+class BreakdownResult(Result):
     """A published breakdown (small cells suppressed) with an optional test.
 
     Attributes
@@ -64,17 +75,34 @@ class BreakdownResult:
         The producing function.
     test : str
         The test behind ``statistic``/``p_value`` ("" when none).
-    statistic, dof, p_value : float or None
-        Test statistic, degrees of freedom, p-value.
+    statistic : float or None
+        Test statistic.
+    dof : float or None
+        Degrees of freedom.
+    p_value : float or None
+        The test's p-value.
     p_method : str
         How the p-value was obtained (``"chi2"`` asymptotic or ``"monte-carlo"``).
     effect_size : float or None
         Cramér's V (or Cohen's w for goodness of fit).
-    threshold : int
-        Small-cell threshold applied to ``table``.
+    min_cell : int
+        Counts below this were suppressed in ``table``.
     notes : tuple of str
         Suppression note and other caveats; show them next to the table.
-    provenance : Provenance
+    alpha : float
+        Coverage ``1 - alpha`` of the intervals in ``table`` (when it has ``ci_low``).
+    estimate : str
+        The column the intervals belong to (``"sample_share"``, ``"retention"``; "" when
+        the table has no intervals).
+    provenance : Provenance or None
+        Input fingerprint and parameters.
+
+    Examples
+    --------
+    >>> people = pl.DataFrame({"participant_id": range(12),
+    ...                        "gender": ["f"] * 6 + ["m"] * 5 + ["x"]})
+    >>> participation_breakdown(people, by="gender")
+    <BreakdownResult: participation_breakdown: 3 rows>
     """
 
     table: pl.DataFrame
@@ -85,19 +113,65 @@ class BreakdownResult:
     p_value: float | None = None
     p_method: str = ""
     effect_size: float | None = None
-    threshold: int = DEFAULT_THRESHOLD
+    min_cell: int = DEFAULT_MIN_CELL
     notes: tuple[str, ...] = ()
-    provenance: Provenance | None = field(default=None, repr=False)
+    alpha: float = 0.05
+    estimate: str = ""
+    provenance: Provenance | None = None
 
     def to_frame(self) -> pl.DataFrame:
+        """The published breakdown (suppressed cells are null).
+
+        Returns
+        -------
+        pl.DataFrame
+        """
         return self.table
 
+    def conf_int(self, alpha: float = 0.05) -> pl.DataFrame:
+        """The Wilson intervals of :attr:`estimate` per category (suppressed ones null).
+
+        Parameters
+        ----------
+        alpha : float, default 0.05
+            Must be the ``alpha`` the result was computed with (rerun the function with
+            another ``alpha`` for other intervals).
+
+        Returns
+        -------
+        pl.DataFrame
+            ``category``, the estimate, ``ci_low``, ``ci_high``, ``alpha``.
+        """
+        from coprod_analytics.errors import ParameterError
+
+        if not self.estimate:
+            raise NotImplementedError(f"{self.method} gives no intervals")
+        if abs(alpha - self.alpha) > 1e-12:
+            raise ParameterError(
+                f"The 'alpha' parameter of conf_int must be {self.alpha} for this result "
+                f"(computed at that level). Got {alpha}; rerun {self.method} with "
+                f"alpha={alpha}."
+            )
+        return interval_frame(
+            {"category": self.table["category"], self.estimate: self.table[self.estimate]},
+            self.table["ci_low"].to_list(),
+            self.table["ci_high"].to_list(),
+            alpha=self.alpha,
+        )
+
     def summary(self) -> str:
+        """The breakdown's size, its test and its notes in plain text.
+
+        Returns
+        -------
+        str
+        """
         lines = [f"{self.method}: {self.table.height} rows"]
         if self.test:
             lines.append(
-                f"  {self.test}: statistic {_num(self.statistic)}, df {_num(self.dof)}, "
-                f"p = {_num(self.p_value)} ({self.p_method}), effect size {_num(self.effect_size)}"
+                f"  {self.test}: statistic {fmt_number(self.statistic)}, df "
+                f"{fmt_number(self.dof)}, p = {fmt_p(self.p_value)} ({self.p_method}), effect "
+                f"size {fmt_number(self.effect_size)}"
             )
         lines.extend(f"  note: {n}" for n in self.notes)
         return "\n".join(lines)
@@ -108,32 +182,44 @@ class BreakdownResult:
         extra = "".join(f"<p>{html.escape(n)}</p>" for n in self.notes)
         if self.test:
             extra = (
-                f"<p>{html.escape(self.test)}: statistic {_num(self.statistic)}, "
-                f"p = {_num(self.p_value)} ({html.escape(self.p_method)})</p>" + extra
+                f"<p>{html.escape(self.test)}: statistic {fmt_number(self.statistic)}, "
+                f"p = {fmt_p(self.p_value)} ({html.escape(self.p_method)})</p>" + extra
             )
         return frame_to_html(self.table, caption=self.method) + extra
 
 
-@dataclass(frozen=True)
-class WeightsResult:
+@dataclass(frozen=True, repr=False)
+class WeightsResult(Result):
     """Participant weights from raking or post-stratification.
 
     Attributes
     ----------
     weights : pl.DataFrame
-        ``participant_id`` (or the id column used) and ``weight`` (mean 1).
+        ``participant_id`` and ``weight`` (mean 1).
     margins : pl.DataFrame
         ``attribute``, ``category``, ``target`` share, ``achieved`` weighted share,
         ``unweighted`` share. For post-stratification ``attribute`` is ``"cell"``.
     method : str
+        The producing function.
     iterations : int
+        Raking passes made (1 for post-stratification).
     converged : bool
+        Whether every margin was met within the tolerance.
     design_effect : float
         Kish's approximate design effect ``n sum(w^2) / sum(w)^2``.
     effective_n : float
         ``n / design_effect``.
     notes : tuple of str
-    provenance : Provenance
+        Caveats (e.g. raking did not converge).
+    provenance : Provenance or None
+        Input fingerprint and parameters.
+
+    Examples
+    --------
+    >>> people = pl.DataFrame({"participant_id": range(4), "area": ["city"] * 3 + ["rural"]})
+    >>> res = rake_weights(people, {"area": {"city": 0.5, "rural": 0.5}})
+    >>> res.converged, round(res.design_effect, 3), round(res.effective_n, 1)
+    (True, 1.333, 3.0)
     """
 
     weights: pl.DataFrame
@@ -144,19 +230,31 @@ class WeightsResult:
     design_effect: float
     effective_n: float
     notes: tuple[str, ...] = ()
-    provenance: Provenance | None = field(default=None, repr=False)
+    provenance: Provenance | None = None
 
     def to_frame(self) -> pl.DataFrame:
-        """The ``id -> weight`` table."""
+        """The ``participant_id -> weight`` table (joins onto any participant table).
+
+        Returns
+        -------
+        pl.DataFrame
+        """
         return self.weights
 
     def summary(self) -> str:
+        """Convergence, the range of the weights, the design effect and the effective n.
+
+        Returns
+        -------
+        str
+        """
         w = self.weights["weight"].to_numpy()
         lines = [
             f"{self.method}: {self.weights.height} participants, "
             f"{'converged' if self.converged else 'NOT converged'} after {self.iterations} "
-            f"iteration(s); weights {w.min():.3g} to {w.max():.3g}, design effect "
-            f"{self.design_effect:.3f}, effective n {self.effective_n:.1f}",
+            f"iteration(s); weights {fmt_number(w.min())} to {fmt_number(w.max())}, design "
+            f"effect {fmt_number(self.design_effect, 4)}, effective n "
+            f"{fmt_number(self.effective_n, 4)}",
         ]
         lines.extend(f"  note: {n}" for n in self.notes)
         return "\n".join(lines)
@@ -165,104 +263,42 @@ class WeightsResult:
         return frame_to_html(self.margins, caption=self.summary().splitlines()[0])
 
 
-def _num(v: Any) -> str:
-    if v is None:
-        return "NA"
-    if isinstance(v, float) and not np.isfinite(v):
-        return "NA"
-    return f"{v:.4g}"
-
-
-# ---------------------------------------------------------------------------------------------
-# tests
-
-
-def _chi2_stat(observed: np.ndarray, expected: np.ndarray) -> float:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(expected > 0, (observed - expected) ** 2 / expected, 0.0)
-    return float(terms.sum())
-
-
-def _small_expected(expected: np.ndarray) -> bool:
-    """Cochran's rule fails: any expected count < 1 or more than 20% below 5."""
-    return bool(expected.min() < 1 or np.mean(expected < 5) > 0.2)
-
-
-def chi2_independence(
-    table: np.ndarray, *, n_resamples: int = 2000, seed: int | None = 0
-) -> dict[str, Any]:
-    """Pearson chi-square test of independence on an r x c count table, small-cell aware.
-
-    Empty rows and columns are dropped. When Cochran's rule fails (an expected count below 1
-    or more than 20% below 5) the reported ``p_value`` is a Monte Carlo permutation p-value
-    with fixed margins, ``(1 + #{chi2* >= chi2}) / (1 + n_resamples)`` (as R's
-    ``chisq.test(simulate.p.value=TRUE)``); otherwise it is the asymptotic one.
-    No continuity correction is applied.
-
-    Returns
-    -------
-    dict
-        ``chi2``, ``dof``, ``p_value``, ``p_asymptotic``, ``method`` (``"chi2"`` or
-        ``"monte-carlo"``), ``min_expected``, ``cramers_v``, ``n``, ``expected`` (array).
-
-    Examples
-    --------
-    >>> res = chi2_independence(np.array([[30, 10], [10, 30]]))
-    >>> round(res["chi2"], 3), res["method"], round(res["cramers_v"], 3)
-    (20.0, 'chi2', 0.5)
-    """
-    from scipy import stats
-
-    obs = np.asarray(table, dtype=float)
-    obs = obs[obs.sum(axis=1) > 0][:, obs.sum(axis=0) > 0] if obs.size else obs
-    nan = float("nan")
-    out: dict[str, Any] = {
-        "chi2": nan,
-        "dof": nan,
-        "p_value": nan,
-        "p_asymptotic": nan,
-        "method": "none",
-        "min_expected": nan,
-        "cramers_v": nan,
-        "n": int(obs.sum()) if obs.size else 0,
-        "expected": np.empty((0, 0)),
-    }
-    if obs.ndim != 2 or obs.shape[0] < 2 or obs.shape[1] < 2:
-        return out
-    n = obs.sum()
-    expected = np.outer(obs.sum(axis=1), obs.sum(axis=0)) / n
-    chi2 = _chi2_stat(obs, expected)
-    dof = (obs.shape[0] - 1) * (obs.shape[1] - 1)
-    p_asym = float(stats.chi2.sf(chi2, dof))
-    v = float(np.sqrt(chi2 / (n * (min(obs.shape) - 1))))
-    out |= {
-        "chi2": chi2,
-        "dof": float(dof),
-        "p_asymptotic": p_asym,
-        "p_value": p_asym,
-        "method": "chi2",
-        "min_expected": float(expected.min()),
-        "cramers_v": v,
-        "expected": expected,
-    }
-    if _small_expected(expected):
-        rng = np.random.default_rng(seed)
-        r, c = obs.shape
-        rows = np.repeat(np.arange(r), obs.sum(axis=1).astype(int))
-        cols = np.concatenate([np.repeat(np.arange(c), obs[i].astype(int)) for i in range(r)])
-        exceed = 0
-        for _ in range(n_resamples):
-            perm = rng.permutation(cols)
-            sim = np.bincount(rows * c + perm, minlength=r * c).reshape(r, c)
-            if _chi2_stat(sim, expected) >= chi2 - 1e-9 * max(chi2, 1.0):
-                exceed += 1
-        out["p_value"] = (1 + exceed) / (1 + n_resamples)
-        out["method"] = "monte-carlo"
-    return out
-
-
 # ---------------------------------------------------------------------------------------------
 # validation helpers
+
+
+def _participants_of(participants: Any, func: str) -> pl.DataFrame:
+    """The participants table itself, or an Inquiry's ``participants``."""
+    if isinstance(participants, Inquiry):
+        return participants.participants
+    return participants  # type: ignore[no-any-return]
+
+
+def _population_of(inquiry: Any, func: str) -> pl.DataFrame:
+    """An Inquiry's ``population`` table (needed when no population is given)."""
+    if isinstance(inquiry, Inquiry) and "population" in inquiry.tables:
+        return inquiry.tables["population"]
+    raise ValidationError(
+        f"{func} needs a reference population: pass population=..., or an Inquiry with a "
+        "'population' table",
+        table="population",
+    )
+
+
+def _panel_with_attribute(inquiry: Inquiry, by: str, func: str) -> pl.DataFrame:
+    """An Inquiry's ``panel`` with the participants' ``by`` attribute joined in."""
+    if "panel" not in inquiry.tables:
+        raise ValidationError(
+            f"{func} needs a 'panel' table; the inquiry holds {sorted(inquiry.tables)}",
+            table="panel",
+        )
+    panel = inquiry.tables["panel"]
+    people = inquiry.participants
+    if by not in panel.columns and by in people.columns:
+        attrs = people.select("participant_id", by)
+        if attrs.schema["participant_id"] == panel.schema["participant_id"]:
+            panel = panel.join(attrs, on="participant_id", how="left")
+    return panel
 
 
 def _check_frame(frame: Any, name: str, func: str, columns: Sequence[str]) -> pl.DataFrame:
@@ -292,16 +328,16 @@ def _unique_ids(frame: pl.DataFrame, id_column: str, name: str) -> None:
 
 
 def _category(col: str) -> pl.Expr:
-    return pl.col(col).cast(pl.String).fill_null(MISSING)
+    return pl.col(col).cast(pl.String).fill_null(MISSING_CATEGORY)
 
 
-def _check_threshold(threshold: int, func: str) -> None:
+def _check_min_cell(min_cell: int, func: str) -> None:
     check_param(
-        isinstance(threshold, int) and not isinstance(threshold, bool) and threshold >= 0,
-        "threshold",
+        isinstance(min_cell, int) and not isinstance(min_cell, bool) and min_cell >= 0,
+        "min_cell",
         func,
         "an int >= 0",
-        threshold,
+        min_cell,
     )
 
 
@@ -310,25 +346,27 @@ def _check_threshold(threshold: int, func: str) -> None:
 
 
 def participation_breakdown(
-    participants: pl.DataFrame,
+    participants: pl.DataFrame | Inquiry,
     *,
     by: str | Sequence[str],
-    id_column: str = "participant_id",
-    weight_column: str | None = None,
-    threshold: int = DEFAULT_THRESHOLD,
+    participant_id: str = "participant_id",
+    weight: str | None = None,
+    min_cell: int = DEFAULT_MIN_CELL,
 ) -> BreakdownResult:
     """Counts and shares of participants by attribute (age band, gender, area, ...).
 
     Parameters
     ----------
-    participants : pl.DataFrame
-        One row per participant with the attribute columns.
+    participants : pl.DataFrame or Inquiry
+        One row per participant with the attribute columns (an Inquiry's ``participants``).
     by : str or sequence of str
         Attributes to break down (each separately; a missing value is its own category
         ``"(missing)"``).
-    weight_column : str, optional
-        Also report weighted shares (e.g. after :func:`rake_weights`).
-    threshold : int, default 5
+    participant_id : str, default "participant_id"
+        The column holding the participant ids.
+    weight : str, optional
+        A column of weights: also report weighted shares (e.g. after :func:`rake_weights`).
+    min_cell : int, default 5
         Cells with fewer participants are suppressed.
 
     Returns
@@ -348,9 +386,11 @@ def participation_breakdown(
     'Cells with fewer than 5 participants are suppressed (1 of 3 rows).'
     """
     func = "participation_breakdown"
+    participants = _participants_of(participants, func)
+    id_column, weight_column = participant_id, weight
     cols = [by] if isinstance(by, str) else list(by)
     check_param(len(cols) > 0, "by", func, "at least one column name", by)
-    _check_threshold(threshold, func)
+    _check_min_cell(min_cell, func)
     needed = [id_column, *cols] + ([weight_column] if weight_column else [])
     _check_frame(participants, "participants", func, needed)
     _unique_ids(participants, id_column, "participants")
@@ -376,16 +416,16 @@ def participation_breakdown(
         )
         parts.append(t.select(keep).with_columns(pl.col("n").cast(pl.Int64)))
     table = pl.concat(parts)
-    sup = suppress_small_cells(table, count_column="n", threshold=threshold)
+    sup = suppress_small_cells(table, count_column="n", min_cell=min_cell)
     return BreakdownResult(
         table=sup.frame,
         method=func,
-        threshold=threshold,
+        min_cell=min_cell,
         notes=(sup.note,) if sup.note else (),
         provenance=Provenance(
             method=func,
             input_fingerprint=fingerprint_frames(participants),
-            parameters={"by": cols, "weight_column": weight_column, "threshold": threshold},
+            parameters={"by": cols, "weight_column": weight_column, "min_cell": min_cell},
         ),
     )
 
@@ -399,6 +439,25 @@ def _population_shares(
 ) -> dict[str, float]:
     if isinstance(population, Mapping):
         raw = {str(k): float(v) for k, v in population.items()}
+    elif (
+        isinstance(population, pl.DataFrame)
+        and attribute not in population.columns
+        and {"attribute", "category", share_column} <= set(population.columns)
+    ):  # the long ``population`` table of an inquiry
+        rows = population.filter(pl.col("attribute").cast(pl.String) == attribute)
+        if rows.height == 0:
+            raise ValidationError(
+                f"the population table has no row for attribute '{attribute}'; it lists "
+                f"{sorted(population['attribute'].cast(pl.String).unique().to_list())}",
+                table="population",
+                column="attribute",
+            )
+        return _population_shares(
+            rows.select(pl.col("category").alias(attribute), share_column),
+            attribute=attribute,
+            share_column=share_column,
+            func=func,
+        )
     else:
         _check_frame(population, "population", func, [attribute, share_column])
         dup = ~population[attribute].is_first_distinct()
@@ -432,35 +491,42 @@ def _population_shares(
 
 
 def compare_to_population(
-    participants: pl.DataFrame,
-    population: pl.DataFrame | Mapping[Any, float],
+    participants: pl.DataFrame | Inquiry,
+    population: pl.DataFrame | Mapping[Any, float] | None = None,
     *,
     attribute: str,
-    id_column: str = "participant_id",
-    share_column: str = "share",
+    participant_id: str = "participant_id",
+    share: str = "share",
     alpha: float = 0.05,
-    threshold: int = DEFAULT_THRESHOLD,
+    min_cell: int = DEFAULT_MIN_CELL,
     n_resamples: int = 5000,
-    seed: int | None = 0,
+    seed: int = 0,
 ) -> BreakdownResult:
     """Compare participants with a reference population on one attribute.
 
     Parameters
     ----------
-    participants : pl.DataFrame
-        One row per participant.
-    population : pl.DataFrame or mapping
-        Reference shares (or counts; they are normalised) per category: a table with
-        ``attribute`` and ``share_column`` columns, or ``{category: share}``.
+    participants : pl.DataFrame or Inquiry
+        One row per participant (an Inquiry's ``participants``).
+    population : pl.DataFrame or mapping, optional
+        Reference shares (or counts; they are normalised) per category: the inquiry's
+        ``population`` table (``attribute``, ``category``, ``share``) as it is stored, a table
+        with a column named after the attribute and a ``share`` column, or
+        ``{category: share}``. Default: the ``population`` table of the Inquiry passed.
     attribute : str
-        The attribute compared (same name in both tables).
+        The attribute compared (a participants column).
+    participant_id, share : str
+        The columns holding each canonical column, named after it.
     alpha : float, default 0.05
-        Level of the Wilson intervals and of the per-category tests.
-    threshold : int, default 5
-        Small-cell suppression of the published table.
-    n_resamples, seed
-        Monte Carlo (multinomial) p-value of the goodness-of-fit test, used when expected
+        The Wilson intervals have coverage ``1 - alpha``; the per-category tests use level
+        ``alpha``.
+    min_cell : int, default 5
+        Counts below this are suppressed in the published table.
+    n_resamples : int, default 5000
+        Multinomial draws of the Monte Carlo goodness-of-fit p-value, used when expected
         counts are small (Cochran's rule).
+    seed : int, default 0
+        Seed of those draws.
 
     Returns
     -------
@@ -485,11 +551,13 @@ def compare_to_population(
     """
     from scipy import stats
 
-    from coprod_analytics.deliberation.prepost import adjust_pvalues
-
     func = "compare_to_population"
+    if population is None:
+        population = _population_of(participants, func)
+    participants = _participants_of(participants, func)
+    id_column, share_column = participant_id, share
     check_param(0 < alpha < 1, "alpha", func, "a float in (0, 1)", alpha)
-    _check_threshold(threshold, func)
+    _check_min_cell(min_cell, func)
     _check_frame(participants, "participants", func, [id_column, attribute])
     _unique_ids(participants, id_column, "participants")
     shares = _population_shares(
@@ -523,11 +591,11 @@ def compare_to_population(
             f"categories {bad} have population share 0 but participants in the sample",
             table="population",
         )
-    chi2 = _chi2_stat(obs[pos], expected[pos])
+    chi2 = float(((obs[pos] - expected[pos]) ** 2 / expected[pos]).sum())
     dof = int(pos.sum()) - 1
     p_asym = float(stats.chi2.sf(chi2, dof)) if dof > 0 else float("nan")
     p_value, p_method = p_asym, "chi2"
-    if dof > 0 and _small_expected(expected[pos]):
+    if dof > 0 and small_expected(expected[pos]):
         rng = np.random.default_rng(seed)
         sims = rng.multinomial(int(n), pop[pos], size=n_resamples).astype(float)
         sim_stats = ((sims - expected[pos]) ** 2 / expected[pos]).sum(axis=1)
@@ -564,7 +632,7 @@ def compare_to_population(
     sup = suppress_small_cells(
         table,
         count_column="n",
-        threshold=threshold,
+        min_cell=min_cell,
         also=["sample_share", "ci_low", "ci_high", "ratio", "residual"],
     )
     notes = [
@@ -581,13 +649,15 @@ def compare_to_population(
     return BreakdownResult(
         table=sup.frame,
         method=func,
+        alpha=alpha,
+        estimate="sample_share",
         test="chi-square goodness of fit",
         statistic=chi2,
         dof=float(dof),
         p_value=p_value,
         p_method=p_method,
         effect_size=float(np.sqrt(chi2 / n)),
-        threshold=threshold,
+        min_cell=min_cell,
         notes=tuple(notes),
         provenance=Provenance(
             method=func,
@@ -596,7 +666,7 @@ def compare_to_population(
                 "attribute": attribute,
                 "population": shares,
                 "alpha": alpha,
-                "threshold": threshold,
+                "min_cell": min_cell,
                 "n_resamples": n_resamples,
             },
             seed=seed,
@@ -641,10 +711,10 @@ def _kish(w: np.ndarray) -> tuple[float, float]:
 
 
 def rake_weights(
-    participants: pl.DataFrame,
+    participants: pl.DataFrame | Inquiry,
     margins: Mapping[str, Mapping[Any, float]] | pl.DataFrame,
     *,
-    id_column: str = "participant_id",
+    participant_id: str = "participant_id",
     max_iter: int = 1000,
     tol: float = 1e-10,
     cap: float | None = None,
@@ -657,11 +727,15 @@ def rake_weights(
 
     Parameters
     ----------
-    participants : pl.DataFrame
-        One row per participant with a column per attribute in ``margins``.
+    participants : pl.DataFrame or Inquiry
+        One row per participant with a column per attribute in ``margins`` (an Inquiry's
+        ``participants``).
     margins : mapping or pl.DataFrame
-        ``{attribute: {category: share}}`` or a table ``attribute, category, share``.
-        Shares of an attribute are normalised to sum to 1.
+        ``{attribute: {category: share}}`` or a table ``attribute, category, share`` (the
+        inquiry's ``population`` table as stored). Shares of an attribute are normalised to
+        sum to 1.
+    participant_id : str, default "participant_id"
+        The column holding the participant ids.
     max_iter : int, default 1000
         Maximum number of passes.
     tol : float, default 1e-10
@@ -673,7 +747,7 @@ def rake_weights(
     Returns
     -------
     WeightsResult
-        ``weights`` (``id_column``, ``weight``; mean 1), ``margins`` with the achieved shares,
+        ``weights`` (``participant_id``, ``weight``; mean 1), ``margins`` with the achieved shares,
         ``design_effect`` and ``effective_n``.
 
     Examples
@@ -687,6 +761,8 @@ def rake_weights(
     [('gender', 'f', 0.5), ('gender', 'm', 0.5), ('age', 'old', 0.5), ('age', 'young', 0.5)]
     """
     func = "rake_weights"
+    participants = _participants_of(participants, func)
+    id_column = participant_id
     targets = _margins_dict(margins, func)
     check_param(
         isinstance(max_iter, int) and max_iter >= 1, "max_iter", func, "an int >= 1", max_iter
@@ -781,24 +857,26 @@ def rake_weights(
 
 
 def poststratify_weights(
-    participants: pl.DataFrame,
+    participants: pl.DataFrame | Inquiry,
     population: pl.DataFrame,
     *,
     cells: str | Sequence[str],
-    share_column: str = "share",
-    id_column: str = "participant_id",
+    share: str = "share",
+    participant_id: str = "participant_id",
 ) -> WeightsResult:
     """Post-stratification weights: population share of a participant's cell / sample share.
 
     Parameters
     ----------
-    participants : pl.DataFrame
-        One row per participant with the ``cells`` columns.
+    participants : pl.DataFrame or Inquiry
+        One row per participant with the ``cells`` columns (an Inquiry's ``participants``).
     population : pl.DataFrame
-        One row per cell (combination of the ``cells`` columns) with ``share_column`` (shares
-        or counts, normalised).
+        One row per cell (combination of the ``cells`` columns) with a ``share`` column
+        (shares or counts, normalised).
     cells : str or sequence of str
         The columns defining the cells (e.g. ``["age", "gender"]``).
+    share, participant_id : str
+        The columns holding each canonical column, named after it.
 
     Returns
     -------
@@ -814,6 +892,8 @@ def poststratify_weights(
     [0.666..., 0.666..., 0.666..., 2.0]
     """
     func = "poststratify_weights"
+    participants = _participants_of(participants, func)
+    id_column, share_column = participant_id, share
     cols = [cells] if isinstance(cells, str) else list(cells)
     check_param(len(cols) > 0, "cells", func, "at least one column name", cells)
     _check_frame(participants, "participants", func, [id_column, *cols])
@@ -881,20 +961,40 @@ def poststratify_weights(
 
 
 def group_composition(
-    participants: pl.DataFrame,
+    participants: pl.DataFrame | Inquiry,
     *,
-    group_column: str,
     attribute: str,
-    id_column: str = "participant_id",
-    threshold: int = DEFAULT_THRESHOLD,
+    group: str = "group",
+    participant_id: str = "participant_id",
+    min_cell: int = DEFAULT_MIN_CELL,
     n_resamples: int = 5000,
-    seed: int | None = 0,
+    seed: int = 0,
+    progress: bool = True,
 ) -> BreakdownResult:
     """Do opinion groups differ in demographic make-up? Chi-square on group x attribute.
 
     Participants with no group are left out. The p-value is asymptotic unless expected
     counts are small (Cochran's rule), in which case it is a Monte Carlo permutation p-value
     (``n_resamples``, ``seed``); ``p_method`` says which.
+
+    Parameters
+    ----------
+    participants : pl.DataFrame or Inquiry
+        One row per participant with the group and attribute columns.
+    attribute : str
+        The demographic attribute.
+    group : str, default "group"
+        The column of opinion groups (letters A, B, ...).
+    participant_id : str, default "participant_id"
+        The column holding the participant ids.
+    min_cell : int, default 5
+        Group x category cells with fewer participants are suppressed.
+    n_resamples : int, default 5000
+        Monte Carlo resamples when expected counts are small.
+    seed : int, default 0
+        Seed of the resampling.
+    progress : bool, default True
+        Show a progress bar while resampling.
 
     Returns
     -------
@@ -908,12 +1008,14 @@ def group_composition(
     >>> people = pl.DataFrame({"participant_id": range(40),
     ...                        "group": ["A"] * 20 + ["B"] * 20,
     ...                        "age": ["young"] * 15 + ["old"] * 5 + ["young"] * 5 + ["old"] * 15})
-    >>> res = group_composition(people, group_column="group", attribute="age")
+    >>> res = group_composition(people, attribute="age")
     >>> round(res.statistic, 2), res.p_method
     (10.0, 'chi2')
     """
     func = "group_composition"
-    _check_threshold(threshold, func)
+    participants = _participants_of(participants, func)
+    id_column, group_column = participant_id, group
+    _check_min_cell(min_cell, func)
     _check_frame(participants, "participants", func, [id_column, group_column, attribute])
     _unique_ids(participants, id_column, "participants")
     data = participants.drop_nulls(group_column).with_columns(
@@ -926,7 +1028,7 @@ def group_composition(
     table = np.zeros((len(groups), len(cats)))
     for g, c in zip(data["group"].to_list(), data["category"].to_list(), strict=True):
         table[gi[g], ci[c]] += 1
-    res = chi2_independence(table, n_resamples=n_resamples, seed=seed)
+    res = chi2_independence(table, n_resamples=n_resamples, seed=seed, progress=progress)
     n = table.sum()
     expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / n if n > 0 else np.zeros_like(table)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -945,12 +1047,12 @@ def group_composition(
         }
     )
     sup = suppress_small_cells(
-        out, count_column="n", threshold=threshold, also=["share_of_group", "adjusted_residual"]
+        out, count_column="n", min_cell=min_cell, also=["share_of_group", "adjusted_residual"]
     )
     notes = [sup.note] if sup.note else []
-    if res["method"] == "monte-carlo":
+    if res.method == "monte-carlo":
         notes.append(
-            f"Expected counts are small (min {res['min_expected']:.2g}); the p-value is a Monte "
+            f"Expected counts are small (min {res.min_expected:.2g}); the p-value is a Monte "
             f"Carlo permutation p-value ({n_resamples} resamples, seed {seed})."
         )
     dropped = participants.height - data.height
@@ -960,12 +1062,12 @@ def group_composition(
         table=sup.frame,
         method=func,
         test=f"chi-square test of independence ({group_column} x {attribute})",
-        statistic=res["chi2"],
-        dof=res["dof"],
-        p_value=res["p_value"],
-        p_method=res["method"],
-        effect_size=res["cramers_v"],
-        threshold=threshold,
+        statistic=res.chi2,
+        dof=res.dof,
+        p_value=res.p_value,
+        p_method=res.method,
+        effect_size=res.cramers_v,
+        min_cell=min_cell,
         notes=tuple(notes),
         provenance=Provenance(
             method=func,
@@ -973,7 +1075,7 @@ def group_composition(
             parameters={
                 "group_column": group_column,
                 "attribute": attribute,
-                "threshold": threshold,
+                "min_cell": min_cell,
                 "n_resamples": n_resamples,
             },
             seed=seed,
@@ -985,9 +1087,9 @@ def statement_exposure(
     votes: pl.DataFrame,
     statements: pl.DataFrame,
     *,
-    author_group_column: str = "author_group",
-    statement_column: str = "statement_id",
-    threshold: int = DEFAULT_THRESHOLD,
+    author_group: str = "author_group",
+    statement_id: str = "statement_id",
+    min_cell: int = DEFAULT_MIN_CELL,
 ) -> BreakdownResult:
     """Are some groups' statements rarely seen? Votes per statement by author group.
 
@@ -995,10 +1097,14 @@ def statement_exposure(
     ----------
     votes : pl.DataFrame
         One row per vote (any vote, pass included, counts as the statement being seen), with
-        ``statement_column``.
+        ``statement_id``.
     statements : pl.DataFrame
-        One row per statement with ``statement_column`` and ``author_group_column`` (the
-        opinion or demographic group of its author). Statements nobody voted on count as 0.
+        One row per statement with ``statement_id`` and ``author_group`` (the opinion or
+        demographic group of its author). Statements nobody voted on count as 0.
+    author_group, statement_id : str
+        The columns holding each canonical column, named after it.
+    min_cell : int, default 5
+        Author groups with fewer statements are suppressed.
 
     Returns
     -------
@@ -1007,7 +1113,7 @@ def statement_exposure(
         ``author_group``, ``n_statements``, ``n_votes``, ``mean_votes_per_statement``,
         ``median_votes_per_statement``, ``share_of_statements``, ``share_of_votes``,
         ``exposure_ratio`` (share of votes / share of statements; below 1 means
-        under-exposed). Groups with fewer than ``threshold`` statements are suppressed.
+        under-exposed). Groups with fewer than ``min_cell`` statements are suppressed.
 
     Examples
     --------
@@ -1021,7 +1127,8 @@ def statement_exposure(
     from scipy import stats
 
     func = "statement_exposure"
-    _check_threshold(threshold, func)
+    author_group_column, statement_column = author_group, statement_id
+    _check_min_cell(min_cell, func)
     _check_frame(votes, "votes", func, [statement_column])
     _check_frame(statements, "statements", func, [statement_column, author_group_column])
     dup = ~statements[statement_column].is_first_distinct()
@@ -1081,7 +1188,8 @@ def statement_exposure(
     sup = suppress_small_cells(
         table,
         count_column="n_statements",
-        threshold=threshold,
+        min_cell=min_cell,
+        unit="statements",
         also=[
             "n_votes",
             "mean_votes_per_statement",
@@ -1092,7 +1200,7 @@ def statement_exposure(
         ],
     )
     if sup.note:
-        notes.insert(0, sup.note.replace("participants", "statements"))
+        notes.insert(0, sup.note)
     return BreakdownResult(
         table=sup.frame,
         method=func,
@@ -1101,33 +1209,56 @@ def statement_exposure(
         dof=dof,
         p_value=p,
         p_method="chi2" if p is not None else "",
-        threshold=threshold,
+        min_cell=min_cell,
         notes=tuple(notes),
         provenance=Provenance(
             method=func,
             input_fingerprint=fingerprint_frames(votes, statements),
-            parameters={"author_group_column": author_group_column, "threshold": threshold},
+            parameters={"author_group_column": author_group_column, "min_cell": min_cell},
         ),
     )
 
 
 def attrition(
-    panel: pl.DataFrame,
+    panel: pl.DataFrame | Inquiry,
     *,
     by: str,
-    id_column: str = "participant_id",
-    wave_column: str = "wave",
+    participant_id: str = "participant_id",
+    wave: str = "wave",
     pre: Any = "pre",
     post: Any = "post",
     alpha: float = 0.05,
-    threshold: int = DEFAULT_THRESHOLD,
+    min_cell: int = DEFAULT_MIN_CELL,
     n_resamples: int = 5000,
-    seed: int | None = 0,
+    seed: int = 0,
+    progress: bool = True,
 ) -> BreakdownResult:
     """Which groups drop out between pre and post? Retention by participant attribute.
 
     A participant is retained when they have any row in the ``post`` wave. The attribute is
     read from the pre wave.
+
+    Parameters
+    ----------
+    panel : pl.DataFrame or Inquiry
+        The ``panel`` table with the ``by`` column (an Inquiry's panel gets the participants'
+        attribute joined in).
+    by : str
+        The participant attribute.
+    participant_id, wave : str
+        The columns holding each canonical column, named after it.
+    pre, post : any, default "pre", "post"
+        The labels of the two waves.
+    alpha : float, default 0.05
+        The Wilson intervals of the retention have coverage ``1 - alpha``.
+    min_cell : int, default 5
+        Categories with fewer participants at ``pre`` are suppressed.
+    n_resamples : int, default 5000
+        Monte Carlo resamples when expected counts are small.
+    seed : int, default 0
+        Seed of the resampling.
+    progress : bool, default True
+        Show a progress bar while resampling.
 
     Returns
     -------
@@ -1147,8 +1278,11 @@ def attrition(
     [('old', 0.4), ('young', 1.0)]
     """
     func = "attrition"
+    id_column, wave_column = participant_id, wave
+    if isinstance(panel, Inquiry):
+        panel = _panel_with_attribute(panel, by, func)
     check_param(0 < alpha < 1, "alpha", func, "a float in (0, 1)", alpha)
-    _check_threshold(threshold, func)
+    _check_min_cell(min_cell, func)
     _check_frame(panel, "panel", func, [id_column, wave_column, by])
     pre_people = (
         panel.filter(pl.col(wave_column) == pre)
@@ -1176,30 +1310,33 @@ def attrition(
         (pl.col("n_pre") - pl.col("n_retained")).alias("n_dropped"),
     )
     res = chi2_independence(
-        np.column_stack([kept, n_pre - kept]), n_resamples=n_resamples, seed=seed
+        np.column_stack([kept, n_pre - kept]),
+        n_resamples=n_resamples,
+        seed=seed,
+        progress=progress,
     )
     sup = suppress_small_cells(
         table,
         count_column="n_pre",
-        threshold=threshold,
+        min_cell=min_cell,
         also=["n_retained", "retention", "ci_low", "ci_high", "n_dropped"],
     )
     notes = [sup.note] if sup.note else []
     # a small number of drop-outs (or stayers) in a published cell is also disclosive
     small_sub = table.filter(
-        (pl.col("n_pre") >= threshold)
+        (pl.col("n_pre") >= min_cell)
         & (
-            ((pl.col("n_dropped") > 0) & (pl.col("n_dropped") < threshold))
-            | ((pl.col("n_retained") > 0) & (pl.col("n_retained") < threshold))
+            ((pl.col("n_dropped") > 0) & (pl.col("n_dropped") < min_cell))
+            | ((pl.col("n_retained") > 0) & (pl.col("n_retained") < min_cell))
         )
     )
     if small_sub.height:
         notes.append(
             f"{small_sub.height} categor{'y has' if small_sub.height == 1 else 'ies have'} fewer "
-            f"than {threshold} drop-outs or stayers; the counts are shown, so round or merge "
+            f"than {min_cell} drop-outs or stayers; the counts are shown, so round or merge "
             "before publishing outside the team."
         )
-    if res["method"] == "monte-carlo":
+    if res.method == "monte-carlo":
         notes.append(
             f"Expected counts are small; the p-value is a Monte Carlo permutation p-value "
             f"({n_resamples} resamples, seed {seed})."
@@ -1207,18 +1344,20 @@ def attrition(
     return BreakdownResult(
         table=sup.frame,
         method=func,
+        alpha=alpha,
+        estimate="retention",
         test=f"chi-square test of retention x {by}",
-        statistic=res["chi2"],
-        dof=res["dof"],
-        p_value=res["p_value"],
-        p_method=res["method"],
-        effect_size=res["cramers_v"],
-        threshold=threshold,
+        statistic=res.chi2,
+        dof=res.dof,
+        p_value=res.p_value,
+        p_method=res.method,
+        effect_size=res.cramers_v,
+        min_cell=min_cell,
         notes=tuple(notes),
         provenance=Provenance(
             method=func,
             input_fingerprint=fingerprint_frames(panel),
-            parameters={"by": by, "pre": pre, "post": post, "threshold": threshold},
+            parameters={"by": by, "pre": pre, "post": post, "min_cell": min_cell},
             seed=seed,
         ),
     )

@@ -14,35 +14,118 @@ import numpy as np
 import polars as pl
 
 from coprod_analytics.errors import check_param
+from coprod_analytics.provenance import Provenance, fingerprint_frames
+from coprod_analytics.results import Result
 
-__all__ = ["SimulatedPanel", "simulate_dri_data", "simulate_panel"]
+__all__ = ["SimulatedDRI", "SimulatedPanel", "simulate_dri_data", "simulate_panel"]
 
 
-@dataclass(frozen=True)
-class SimulatedPanel:
+@dataclass(frozen=True, repr=False)
+class SimulatedPanel(Result):
     """A simulated panel and the truth behind it.
 
     Attributes
     ----------
     panel : pl.DataFrame
-        Long table: ``participant_id``, ``item``, ``wave``, ``value``, ``arm``
-        (``"treatment"``/``"control"``), ``opinion_group``, ``age_band``, ``gender``,
-        ``area``.
+        The ``panel`` table: ``participant_id``, ``item_id``, ``wave``, ``value``, ``arm``
+        (``"treatment"``/``"control"``), ``opinion_group`` (A or B), ``age_band``,
+        ``gender``, ``area``.
     participants : pl.DataFrame
         One row per participant: ``participant_id``, ``arm``, ``opinion_group``, ``age_band``,
         ``gender``, ``area``, ``retained`` (answered the post wave).
     truth : pl.DataFrame
-        One row per item: ``item``, ``moving`` and ``planted_shift`` (the latent shift in the
-        treatment arm, on the scale of ``value`` before rounding), ``trend`` (shift in both
+        One row per item: ``item_id``, ``moving`` and ``planted_shift`` (the latent shift in
+        the treatment arm, on the scale of ``value`` before rounding), ``trend`` (shift in both
         arms).
     parameters : dict
         The arguments used, seed included.
+    provenance : Provenance or None
+        The simulator, its parameters and seed.
+
+    Examples
+    --------
+    >>> simulate_panel(50, 4, seed=1)
+    <SimulatedPanel: simulated panel: 50 participants x 4 items, 3 moving (shift 0.8), seed 1>
     """
 
     panel: pl.DataFrame
     participants: pl.DataFrame
     truth: pl.DataFrame
     parameters: dict[str, object] = field(default_factory=dict)
+    provenance: Provenance | None = None
+
+    def to_frame(self) -> pl.DataFrame:
+        """The simulated ``panel`` table.
+
+        Returns
+        -------
+        pl.DataFrame
+        """
+        return self.panel
+
+    def summary(self) -> str:
+        """What was simulated and planted.
+
+        Returns
+        -------
+        str
+        """
+        p = self.parameters
+        return (
+            f"simulated panel: {p.get('n_participants')} participants x {p.get('n_items')} "
+            f"items, {p.get('n_moving')} moving (shift {p.get('shift')}), seed {p.get('seed')}"
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class SimulatedDRI(Result):
+    """Simulated inputs of the Deliberative Reason Index.
+
+    Attributes
+    ----------
+    considerations : pl.DataFrame
+        The ``considerations`` table: ``participant_id``, ``group``, ``consideration_id``,
+        ``rating``.
+    preferences : pl.DataFrame
+        The ``preferences`` table: ``participant_id``, ``option_id``, ``rank``.
+    parameters : dict
+        The arguments used, seed included.
+    provenance : Provenance or None
+        The simulator, its parameters and seed.
+
+    Examples
+    --------
+    >>> simulate_dri_data(6, 5, 3, seed=0)
+    <SimulatedDRI: simulated DRI data: 6 participants, 5 considerations, 3 options, coherence 0.9, seed 0>
+    """
+
+    considerations: pl.DataFrame
+    preferences: pl.DataFrame
+    parameters: dict[str, object] = field(default_factory=dict)
+    provenance: Provenance | None = None
+
+    def to_frame(self) -> pl.DataFrame:
+        """The ``considerations`` table.
+
+        Returns
+        -------
+        pl.DataFrame
+        """
+        return self.considerations
+
+    def summary(self) -> str:
+        """What was simulated.
+
+        Returns
+        -------
+        str
+        """
+        p = self.parameters
+        return (
+            f"simulated DRI data: {p.get('n_participants')} participants, "
+            f"{p.get('n_considerations')} considerations, {p.get('n_options')} options, "
+            f"coherence {p.get('coherence')}, seed {p.get('seed')}"
+        )
 
 
 def simulate_panel(
@@ -56,7 +139,7 @@ def simulate_panel(
     attrition: float = 0.1,
     noise: float = 1.0,
     scale: int | None = 7,
-    seed: int | None = 0,
+    seed: int = 0,
 ) -> SimulatedPanel:
     """Simulate pre/post answers with planted shifts on some items.
 
@@ -87,15 +170,20 @@ def simulate_panel(
         Standard deviation of the answer noise.
     scale : int or None, default 7
         Likert scale top (answers 1..scale), or None for continuous answers.
-    seed : int, optional
+    seed : int, default 0
         Random seed; the same seed gives the same panel.
+
+    Returns
+    -------
+    SimulatedPanel
+        ``panel`` (the ``panel`` table), ``participants`` and the planted ``truth``.
 
     Examples
     --------
     >>> sim = simulate_panel(50, 4, seed=1)
     >>> sim.panel.columns
-    ['participant_id', 'item', 'wave', 'value', 'arm', 'opinion_group', 'age_band', 'gender', 'area']
-    >>> sim.truth.filter(pl.col("moving"))["item"].to_list()
+    ['participant_id', 'item_id', 'wave', 'value', 'arm', 'opinion_group', 'age_band', 'gender', 'area']
+    >>> sim.truth.filter(pl.col("moving"))["item_id"].to_list()
     ['q1', 'q2', 'q3']
     >>> simulate_panel(50, 4, seed=1).panel.equals(sim.panel)
     True
@@ -170,7 +258,7 @@ def simulate_panel(
     pre = pl.DataFrame(
         {
             "participant_id": np.repeat(ids, n_items),
-            "item": items * n,
+            "item_id": items * n,
             "wave": "pre",
             "value": pre_v.ravel(),
         }
@@ -179,7 +267,7 @@ def simulate_panel(
     post = pl.DataFrame(
         {
             "participant_id": np.repeat(ids, n_items)[keep],
-            "item": (np.array(items * n))[keep],
+            "item_id": (np.array(items * n))[keep],
             "wave": "post",
             "value": post_v.ravel()[keep],
         }
@@ -187,11 +275,11 @@ def simulate_panel(
     panel = (
         pl.concat([pre, post])
         .join(people.drop("retained"), on="participant_id", how="left")
-        .sort("participant_id", "wave", "item", descending=[False, True, False])
+        .sort("participant_id", "wave", "item_id", descending=[False, True, False])
     )
     truth = pl.DataFrame(
         {
-            "item": items,
+            "item_id": items,
             "moving": planted != 0,
             "planted_shift": planted,
             "trend": np.full(n_items, float(trend)),
@@ -209,7 +297,18 @@ def simulate_panel(
         "scale": scale,
         "seed": seed,
     }
-    return SimulatedPanel(panel=panel, participants=people, truth=truth, parameters=params)
+    return SimulatedPanel(
+        panel=panel,
+        participants=people,
+        truth=truth,
+        parameters=params,
+        provenance=Provenance(
+            method="simulate_panel",
+            input_fingerprint=fingerprint_frames(panel),
+            parameters=params,
+            seed=seed,
+        ),
+    )
 
 
 def _opposed_profiles(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -232,8 +331,8 @@ def simulate_dri_data(
     coherence: float = 0.9,
     n_groups: int = 1,
     scale: int = 5,
-    seed: int | None = 0,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+    seed: int = 0,
+) -> SimulatedDRI:
     """Consideration ratings and preference ranks with a chosen coherence.
 
     Each participant holds one of three value profiles. Their consideration ratings are the
@@ -242,15 +341,29 @@ def simulate_dri_data(
     coherence gives a DRI well above its permutation baseline; ``coherence=0`` makes
     everyone prefer what another profile values, which falls below the baseline.
 
+    Parameters
+    ----------
+    n_participants, n_considerations, n_options : int
+        Participants (>= 2), considerations (>= 3) and policy options (>= 3).
+    coherence : float, default 0.9
+        Probability that a participant's preferences follow their own value profile.
+    n_groups : int, default 1
+        Deliberating groups ``g1, g2, ...`` (participants are dealt round-robin).
+    scale : int, default 5
+        Rating scale top (ratings 1..scale).
+    seed : int, default 0
+        Random seed.
+
     Returns
     -------
-    considerations, preferences : pl.DataFrame
-        ``participant_id, group, consideration, rating`` and ``participant_id, option, rank``.
+    SimulatedDRI
+        ``considerations`` (``participant_id, group, consideration_id, rating``) and
+        ``preferences`` (``participant_id, option_id, rank``).
 
     Examples
     --------
-    >>> cons, prefs = simulate_dri_data(6, 5, 3, seed=0)
-    >>> cons.shape, prefs.shape
+    >>> sim = simulate_dri_data(6, 5, 3, seed=0)
+    >>> sim.considerations.shape, sim.preferences.shape
     ((30, 4), (18, 3))
     """
     func = "simulate_dri_data"
@@ -282,15 +395,34 @@ def simulate_dri_data(
         {
             "participant_id": np.repeat(ids, n_considerations),
             "group": np.repeat(groups, n_considerations),
-            "consideration": [f"c{j + 1}" for j in range(n_considerations)] * n_participants,
+            "consideration_id": [f"c{j + 1}" for j in range(n_considerations)] * n_participants,
             "rating": ratings.ravel(),
         }
     )
     prefs = pl.DataFrame(
         {
             "participant_id": np.repeat(ids, n_options),
-            "option": [f"o{j + 1}" for j in range(n_options)] * n_participants,
+            "option_id": [f"o{j + 1}" for j in range(n_options)] * n_participants,
             "rank": ranks.ravel().astype(np.int64),
         }
     )
-    return cons, prefs
+    params: dict[str, object] = {
+        "n_participants": n_participants,
+        "n_considerations": n_considerations,
+        "n_options": n_options,
+        "coherence": coherence,
+        "n_groups": n_groups,
+        "scale": scale,
+        "seed": seed,
+    }
+    return SimulatedDRI(
+        considerations=cons,
+        preferences=prefs,
+        parameters=params,
+        provenance=Provenance(
+            method="simulate_dri_data",
+            input_fingerprint=fingerprint_frames(cons, prefs),
+            parameters=params,
+            seed=seed,
+        ),
+    )

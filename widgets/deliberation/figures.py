@@ -12,38 +12,61 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from coprod_analytics.format import SUPPRESSED, fmt_number, fmt_p
 from coprod_widgets.consensus.figures import _layout
+from coprod_widgets.deliberation.state import QMethodState, RepresentationState, ShiftState
 from coprod_widgets.html import alt_table, pct, table_html
 from coprod_widgets.style import AGREE, DISAGREE, GROUP_COLOURS, PASS, esc, hover_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
 
-    from coprod_widgets.deliberation.state import QMethodState, RepresentationState, ShiftState
-
 __all__ = [
     "distribution_figure",
     "dri_figure",
     "dri_html",
     "group_shift_figure",
+    "loadings_alt",
     "loadings_figure",
+    "population_alt",
     "population_figure",
     "q_html",
     "representation_html",
+    "shift_alt",
     "shift_html",
 ]
 
 _STATUS_COLOUR = {"over": DISAGREE, "under": GROUP_COLOURS[0], "ok": PASS}
 
 
-def _num(v: Any, digits: int = 2) -> str:
-    return "suppressed" if v is None else f"{float(v):.{digits}f}"
+def _stat(v: Any) -> str:
+    """A statistic in a sentence: :data:`SUPPRESSED` when withheld (None)."""
+    return SUPPRESSED if v is None else fmt_number(v)
 
 
-def _p(v: Any) -> str:
-    if v is None:
-        return "–"
-    return "< 0.001" if float(v) < 0.001 else f"{float(v):.3f}"
+#: Count columns of the published tables: a null there is a suppressed small cell.
+_COUNTS = (
+    "n",
+    "n_pre",
+    "n_post",
+    "n_retained",
+    "n_dropped",
+    "n_participants",
+    "n_treated",
+    "n_control",
+    "n_statements",
+    "n_votes",
+)
+
+
+def _count(v: Any) -> str:
+    return SUPPRESSED if v is None else f"{int(v):,}"
+
+
+def _table(frame: pl.DataFrame, *, formatters: dict[str, Any] | None = None, **kw: Any) -> str:
+    """:func:`table_html` with suppressed counts written as :data:`SUPPRESSED`."""
+    fmt = {c: _count for c in _COUNTS if c in frame.columns} | (formatters or {})
+    return table_html(frame, formatters=fmt, **kw)
 
 
 def _notes_html(notes: list[str]) -> str:
@@ -52,7 +75,29 @@ def _notes_html(notes: list[str]) -> str:
 
 # ------------------------------------------------------------------------ deliberation change
 def distribution_figure(dist: pl.DataFrame, *, item: str, pre: str, post: str) -> go.Figure:
-    """Share of answers per value, before (grey) and after (blue) deliberation."""
+    """Share of answers per value, before (grey) and after (blue) deliberation.
+
+    Parameters
+    ----------
+    dist : pl.DataFrame
+        :meth:`ShiftState.distribution` (``wave``, ``value``, ``n``, ``share``).
+    item : str
+        The item's text or id (title).
+    pre, post : str
+        The labels of the two waves.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> from coprod_analytics.deliberation import simulate_panel
+    >>> state = ShiftState(simulate_panel(60, 2, seed=0).panel, min_cell=5)
+    >>> fig = distribution_figure(state.distribution(), item="q1", pre="pre", post="post")
+    >>> [t.name.split(" ")[0] for t in fig.data]
+    ['pre', 'post']
+    """
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -72,7 +117,27 @@ def distribution_figure(dist: pl.DataFrame, *, item: str, pre: str, post: str) -
 
 
 def group_shift_figure(rows: pl.DataFrame, *, by: str) -> go.Figure:
-    """Mean shift (post - pre) per group with its confidence interval."""
+    """Mean shift (post - pre) per group with its confidence interval.
+
+    Parameters
+    ----------
+    rows : pl.DataFrame
+        Rows of :meth:`ShiftState.shift_table` (``estimate``, ``ci_low``, ``ci_high`` and the
+        ``by`` column).
+    by : str
+        The split column ("" for everyone).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> from coprod_analytics.deliberation import simulate_panel
+    >>> state = ShiftState(simulate_panel(60, 2, seed=0).panel, min_cell=5)
+    >>> len(group_shift_figure(state.item_shift(), by="").data[0].x)
+    1
+    """
     import plotly.graph_objects as go
 
     rows = rows.drop_nulls("estimate")
@@ -99,13 +164,33 @@ def group_shift_figure(rows: pl.DataFrame, *, by: str) -> go.Figure:
 
 
 def shift_html(state: ShiftState, notes: list[str] | None = None) -> str:
-    """The test results of every item (and group), the correction and the DiD table."""
+    """The test results of every item (and group), the correction and the DiD table.
+
+    Parameters
+    ----------
+    state : ShiftState
+        The state (its :attr:`by` split is used).
+    notes : list of str, optional
+        Collects suppression notes; they are also printed under the tables.
+
+    Returns
+    -------
+    str
+        Escaped HTML.
+
+    Examples
+    --------
+    >>> from coprod_analytics.deliberation import simulate_panel
+    >>> state = ShiftState(simulate_panel(60, 2, seed=0).panel, min_cell=5)
+    >>> "Paired shift per item" in shift_html(state)
+    True
+    """
     notes = notes if notes is not None else []
     table = state.shift_table(notes)
-    fmt = {"p_value": _p, "p_adjusted": _p}
+    fmt = {"p_value": fmt_p, "p_adjusted": fmt_p}
     by = f" by {state.by}" if state.by else ""
     parts = [
-        table_html(
+        _table(
             table,
             caption=f"Paired shift per item{by} (after - before)",
             aria_label="Paired shift per item",
@@ -119,7 +204,7 @@ def shift_html(state: ShiftState, notes: list[str] | None = None) -> str:
     did = state.did_table(notes)
     if did is not None:
         parts.append(
-            table_html(
+            _table(
                 did,
                 caption="Difference-in-differences against the control arm",
                 aria_label="Difference-in-differences",
@@ -134,10 +219,28 @@ def shift_html(state: ShiftState, notes: list[str] | None = None) -> str:
 
 
 def shift_alt(state: ShiftState) -> str:
-    """Text alternative of the distribution chart of the selected item."""
+    """Text alternative of the distribution chart of the selected item.
+
+    Parameters
+    ----------
+    state : ShiftState
+        The state (its selected :attr:`item`).
+
+    Returns
+    -------
+    str
+        Escaped HTML.
+
+    Examples
+    --------
+    >>> from coprod_analytics.deliberation import simulate_panel
+    >>> state = ShiftState(simulate_panel(60, 2, seed=0).panel, min_cell=5)
+    >>> "Text alternative" in shift_alt(state)
+    True
+    """
     dist = state.distribution()
     return alt_table(
-        dist.with_columns(pl.col("n").cast(pl.String).fill_null("suppressed")),
+        dist.with_columns(pl.col("n").cast(pl.String).fill_null(SUPPRESSED)),
         summary=f"Text alternative: answers to {state.item} before and after",
         label=f"Answers to {state.item} per wave",
         formatters={"share": pct},
@@ -145,7 +248,26 @@ def shift_alt(state: ShiftState) -> str:
 
 
 def dri_figure(table: pl.DataFrame) -> go.Figure:
-    """DRI per group and wave (points) next to the range chance alone gives (bars)."""
+    """DRI per group and wave (points) next to the range chance alone gives (bars).
+
+    Parameters
+    ----------
+    table : pl.DataFrame
+        :meth:`ShiftState.dri_table`.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> from coprod_analytics.deliberation import simulate_dri_data
+    >>> sim = simulate_dri_data(12, 6, 4, seed=0)
+    >>> state = ShiftState(considerations=sim.considerations, preferences=sim.preferences,
+    ...                    n_resamples=19)
+    >>> [t.name for t in dri_figure(state.dri_table()).data]
+    ['chance (95% of permutations)', 'observed DRI']
+    """
     import plotly.graph_objects as go
 
     table = table.drop_nulls("dri")
@@ -180,31 +302,53 @@ def dri_figure(table: pl.DataFrame) -> go.Figure:
 
 
 def dri_html(state: ShiftState, notes: list[str] | None = None) -> str:
-    """DRI table with its baseline, the pre/post change, and how to read it."""
+    """DRI table with its baseline, the pre/post change, and how to read it.
+
+    Parameters
+    ----------
+    state : ShiftState
+        A state with considerations and preferences.
+    notes : list of str, optional
+        Collects suppression notes.
+
+    Returns
+    -------
+    str
+        Escaped HTML ("" without DRI data).
+
+    Examples
+    --------
+    >>> from coprod_analytics.deliberation import simulate_dri_data
+    >>> sim = simulate_dri_data(12, 6, 4, seed=0)
+    >>> state = ShiftState(considerations=sim.considerations, preferences=sim.preferences,
+    ...                    n_resamples=19)
+    >>> "Deliberative Reason Index per group" in dri_html(state)
+    True
+    """
     notes = notes if notes is not None else []
     table = state.dri_table(notes)
     if table is None:
         return ""
     parts = [
-        table_html(
+        _table(
             table,
             caption="Deliberative Reason Index per group and wave",
             aria_label="Deliberative Reason Index",
-            formatters={"p_value": _p},
+            formatters={"p_value": fmt_p},
         ),
         f"<p class='muted'>DRI (Niemeyer et al. 2024) from -1 to 1: how consistently people "
         f"who agree on what matters also agree on what to do. Random answers give values "
-        f"anywhere in the grey 'chance' range ({state.n_permutations} permutations, seed "
+        f"anywhere in the grey 'chance' range ({state.n_resamples} permutations, seed "
         f"{state.seed}); p = share of permutations at least as high.</p>",
     ]
     change = state.dri_change()
     if change is not None:
         parts.append(
-            table_html(
+            _table(
                 change,
                 caption="Change of the DRI (Wilcoxon on pair consistencies; indicative)",
                 aria_label="Change of the DRI",
-                formatters={"p_value": _p},
+                formatters={"p_value": fmt_p},
             )
         )
     return '<div class="coprod">' + "".join(parts) + _notes_html(notes) + "</div>"
@@ -212,7 +356,28 @@ def dri_html(state: ShiftState, notes: list[str] | None = None) -> str:
 
 # ------------------------------------------------------------------------ Q-methodology
 def loadings_figure(loadings: pl.DataFrame) -> go.Figure:
-    """Heat map of Q-sort x factor loadings; flagged loadings are marked with a star."""
+    """Heat map of Q-sort x factor loadings; flagged loadings are marked with a star.
+
+    Parameters
+    ----------
+    loadings : pl.DataFrame
+        :meth:`QMethodState.loadings_table`.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> grid = np.repeat([-2, -1, 0, 1, 2], [1, 2, 3, 2, 1])
+    >>> rng = np.random.default_rng(0)
+    >>> sorts = pl.DataFrame(np.column_stack([rng.permutation(grid) for _ in range(4)]),
+    ...                      schema=["a", "b", "c", "d"])
+    >>> from coprod_widgets.deliberation.state import QMethodState
+    >>> list(loadings_figure(QMethodState(sorts, n_factors=2).loadings_table()).data[0].x)
+    ['f1', 'f2']
+    """
     import plotly.graph_objects as go
 
     factors = [c for c in loadings.columns if c not in ("qsort", "flagged")]
@@ -242,18 +407,40 @@ def loadings_figure(loadings: pl.DataFrame) -> go.Figure:
 
 
 def q_html(state: QMethodState) -> str:
-    """Factors, the selected factor's statements, distinguishing and consensus statements."""
+    """Factors, the selected factor's statements, distinguishing and consensus statements.
+
+    Parameters
+    ----------
+    state : QMethodState
+        The state (its selected :attr:`factor`).
+
+    Returns
+    -------
+    str
+        Escaped HTML.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> grid = np.repeat([-2, -1, 0, 1, 2], [1, 2, 3, 2, 1])
+    >>> rng = np.random.default_rng(0)
+    >>> sorts = pl.DataFrame(np.column_stack([rng.permutation(grid) for _ in range(4)]),
+    ...                      schema=["a", "b", "c", "d"])
+    >>> from coprod_widgets.deliberation.state import QMethodState
+    >>> "Consensus statements" in q_html(QMethodState(sorts, n_factors=2))
+    True
+    """
     f = state.factor
     cons = state.consensus_statements()
     dist = state.distinguishing_table()
     parts = [
-        table_html(state.factor_table(), caption="Factors", aria_label="Q-method factors"),
-        table_html(
+        _table(state.factor_table(), caption="Factors", aria_label="Q-method factors"),
+        _table(
             state.statements_table(),
             caption=f"Statements of factor {f}, most agreed first (z-score, factor score)",
             aria_label=f"Statements of factor {f}",
         ),
-        table_html(
+        _table(
             dist,
             caption=f"Statements distinguishing {f} from every other factor",
             aria_label=f"Distinguishing statements of {f}",
@@ -271,7 +458,29 @@ def q_html(state: QMethodState) -> str:
 
 
 def loadings_alt(state: QMethodState) -> str:
-    """Text alternative of the loadings heat map."""
+    """Text alternative of the loadings heat map.
+
+    Parameters
+    ----------
+    state : QMethodState
+        The state.
+
+    Returns
+    -------
+    str
+        Escaped HTML.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> grid = np.repeat([-2, -1, 0, 1, 2], [1, 2, 3, 2, 1])
+    >>> rng = np.random.default_rng(0)
+    >>> sorts = pl.DataFrame(np.column_stack([rng.permutation(grid) for _ in range(4)]),
+    ...                      schema=["a", "b", "c", "d"])
+    >>> from coprod_widgets.deliberation.state import QMethodState
+    >>> "loadings of 4 Q-sorts" in loadings_alt(QMethodState(sorts, n_factors=2))
+    True
+    """
     return alt_table(
         state.loadings_table().with_columns(pl.col(pl.Float64).round(3)),
         summary=f"Text alternative: loadings of {state.loadings_table().height} Q-sorts on "
@@ -283,7 +492,29 @@ def loadings_alt(state: QMethodState) -> str:
 # ------------------------------------------------------------------------ representativeness
 def population_figure(table: pl.DataFrame, *, attribute: str) -> go.Figure:
     """Sample share per category with its interval (bars coloured over/under/ok) and the
-    population share (black marks); suppressed categories show no bar."""
+    population share (black marks); suppressed categories show no bar.
+
+    Parameters
+    ----------
+    table : pl.DataFrame
+        :meth:`RepresentationState.comparison_table`.
+    attribute : str
+        The attribute (title).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> from coprod_widgets.deliberation.state import RepresentationState
+    >>> ppl = pl.DataFrame({"participant_id": range(40), "age": ["young"] * 10 + ["old"] * 30})
+    >>> pop = pl.DataFrame({"attribute": ["age"] * 2, "category": ["old", "young"],
+    ...                     "share": [0.5, 0.5]})
+    >>> table = RepresentationState(ppl, pop).comparison_table()
+    >>> [t.name for t in population_figure(table, attribute="age").data]
+    ['participants', 'population']
+    """
     import plotly.graph_objects as go
 
     cats = [hover_text(c, 30) for c in table["category"].to_list()]
@@ -324,11 +555,34 @@ def population_figure(table: pl.DataFrame, *, attribute: str) -> go.Figure:
 
 
 def population_alt(table: pl.DataFrame, *, attribute: str) -> str:
-    """Text alternative of :func:`population_figure`."""
+    """Text alternative of :func:`population_figure`.
+
+    Parameters
+    ----------
+    table : pl.DataFrame
+        :meth:`RepresentationState.comparison_table`.
+    attribute : str
+        The attribute.
+
+    Returns
+    -------
+    str
+        Escaped HTML.
+
+    Examples
+    --------
+    >>> from coprod_widgets.deliberation.state import RepresentationState
+    >>> ppl = pl.DataFrame({"participant_id": range(40), "age": ["young"] * 10 + ["old"] * 30})
+    >>> pop = pl.DataFrame({"attribute": ["age"] * 2, "category": ["old", "young"],
+    ...                     "share": [0.5, 0.5]})
+    >>> table = RepresentationState(ppl, pop).comparison_table()
+    >>> "Participants vs population by age" in population_alt(table, attribute="age")
+    True
+    """
     return alt_table(
         table.select(
             "category",
-            pl.col("n").cast(pl.String).fill_null("suppressed"),
+            pl.col("n").cast(pl.String).fill_null(SUPPRESSED),
             "sample_share",
             "ci_low",
             "ci_high",
@@ -345,35 +599,57 @@ def _breakdown_html(res: Any, *, caption: str, formatters: dict[str, Any] | None
     test = ""
     if res.test and res.p_value is not None:
         test = (
-            f"<p class='muted'>{esc(res.test)}: statistic {_num(res.statistic)}, p = "
-            f"{_p(res.p_value)} ({esc(res.p_method)}), effect size {_num(res.effect_size)}.</p>"
+            f"<p class='muted'>{esc(res.test)}: statistic {_stat(res.statistic)}, p = "
+            f"{fmt_p(res.p_value)} ({esc(res.p_method)}), effect size {_stat(res.effect_size)}.</p>"
         )
     return (
-        table_html(res.table, caption=caption, aria_label=caption, formatters=formatters)
+        _table(res.table, caption=caption, aria_label=caption, formatters=formatters)
         + test
         + _notes_html(list(res.notes))
     )
 
 
 def representation_html(state: RepresentationState) -> str:
-    """Goodness of fit, weights, group make-up, exposure and attrition of the attribute."""
+    """Goodness of fit, weights, group make-up, exposure and attrition of the attribute.
+
+    Parameters
+    ----------
+    state : RepresentationState
+        The state (its selected :attr:`attribute`).
+
+    Returns
+    -------
+    str
+        Escaped HTML.
+
+    Examples
+    --------
+    >>> from coprod_widgets.deliberation.state import RepresentationState
+    >>> ppl = pl.DataFrame({"participant_id": range(40), "age": ["young"] * 10 + ["old"] * 30})
+    >>> pop = pl.DataFrame({"attribute": ["age"] * 2, "category": ["old", "young"],
+    ...                     "share": [0.5, 0.5]})
+    >>> "Raking weights" in representation_html(RepresentationState(ppl, pop))
+    True
+    """
     attr = state.attribute
     cmp = state.comparison()
-    w = state.weights_summary()
+    w = state.weights()
+    col = w.weights.get_column("weight")
+    w_min, w_max, n_people = col.min(), col.max(), w.weights.height
     parts = [
         _breakdown_html(
             cmp,
             caption=f"Participants vs population by {attr}",
             formatters={c: pct for c in ("sample_share", "ci_low", "ci_high", "population_share")}
-            | {"p_value": _p, "p_adjusted": _p},
+            | {"p_value": fmt_p, "p_adjusted": fmt_p},
         ),
         "<h4>Raking weights</h4>"
         f"<p>Weights reproducing the population on {esc(', '.join(state.attributes))}: "
-        f"{w['participants']} participants, weights from {w['min']:.2f} to {w['max']:.2f}, "
-        f"design effect {w['design_effect']:.2f}, effective n {w['effective_n']:.0f}"
-        f"{'' if w['converged'] else ' (raking did NOT converge)'}. Weighted analyses count "
-        f"as {w['effective_n']:.0f} people, not {w['participants']}.</p>",
-        table_html(
+        f"{n_people} participants, weights from {fmt_number(w_min)} to {fmt_number(w_max)}, "
+        f"design effect {fmt_number(w.design_effect)}, effective n {w.effective_n:.0f}"
+        f"{'' if w.converged else ' (raking did NOT converge)'}. Weighted analyses count "
+        f"as {w.effective_n:.0f} people, not {n_people}.</p>",
+        _table(
             state.weights().margins,
             caption="Target, achieved and unweighted shares",
             aria_label="Raking margins",

@@ -51,16 +51,53 @@ def _suppressed_sentence(ctx: ReportContext, notes: list[str], where: str) -> st
 
 @dataclass(frozen=True)
 class DeliberationChangeSection:
-    """Before/after distributions, paired tests per item, DiD and the DRI."""
+    """Before/after distributions, paired tests per item, DiD and the DRI.
+
+    Attributes
+    ----------
+    key : str
+        The section's id in the page.
+    title : str
+        Its heading.
+    order : int
+        Its place in the report.
+
+    Examples
+    --------
+    >>> DeliberationChangeSection().key
+    'deliberation-change'
+    """
 
     key: str = "deliberation-change"
     title: str = "Did views move? Before and after deliberation"
     order: int = 400
 
     def applies(self, ctx: ReportContext) -> bool:
+        """Whether the inquiry holds a panel or DRI data.
+
+        Parameters
+        ----------
+        ctx : ReportContext
+            The report being built (inquiry, seed, ``min_cell``).
+
+        Returns
+        -------
+        bool
+        """
         return has_deliberation_data(ctx.inquiry)
 
     def render(self, ctx: ReportContext) -> str:
+        """The section's HTML (every breakdown published at ``ctx.min_cell``).
+
+        Parameters
+        ----------
+        ctx : ReportContext
+            The report being built (inquiry, seed, ``min_cell``).
+
+        Returns
+        -------
+        str
+        """
         state = ShiftState.from_inquiry(ctx.inquiry, min_cell=ctx.min_cell, seed=ctx.seed)
         notes: list[str] = []
         parts: list[str] = []
@@ -117,16 +154,53 @@ class DeliberationChangeSection:
 
 @dataclass(frozen=True)
 class QMethodSection:
-    """Q-methodology factors, loadings, distinguishing and consensus statements."""
+    """Q-methodology factors, loadings, distinguishing and consensus statements.
+
+    Attributes
+    ----------
+    key : str
+        The section's id in the page.
+    title : str
+        Its heading.
+    order : int
+        Its place in the report.
+
+    Examples
+    --------
+    >>> QMethodSection().key
+    'q-method'
+    """
 
     key: str = "q-method"
     title: str = "Viewpoints (Q-methodology)"
     order: int = 410
 
     def applies(self, ctx: ReportContext) -> bool:
+        """Whether the inquiry holds Q-sorts.
+
+        Parameters
+        ----------
+        ctx : ReportContext
+            The report being built (inquiry, seed, ``min_cell``).
+
+        Returns
+        -------
+        bool
+        """
         return has_qsorts(ctx.inquiry)
 
     def render(self, ctx: ReportContext) -> str:
+        """The section's HTML (every breakdown published at ``ctx.min_cell``).
+
+        Parameters
+        ----------
+        ctx : ReportContext
+            The report being built (inquiry, seed, ``min_cell``).
+
+        Returns
+        -------
+        str
+        """
         state = QMethodState.from_inquiry(ctx.inquiry, pseudonymise=True)
         if state.result.provenance is not None:
             ctx.provenance.append(state.result.provenance.to_dict())
@@ -144,16 +218,53 @@ class QMethodSection:
 
 @dataclass(frozen=True)
 class RepresentationSection:
-    """Participants vs population, weights, group make-up, exposure, attrition."""
+    """Participants vs population, weights, group make-up, exposure, attrition.
+
+    Attributes
+    ----------
+    key : str
+        The section's id in the page.
+    title : str
+        Its heading.
+    order : int
+        Its place in the report.
+
+    Examples
+    --------
+    >>> RepresentationSection().key
+    'representativeness'
+    """
 
     key: str = "representativeness"
     title: str = "Who took part? Participants vs population"
     order: int = 420
 
     def applies(self, ctx: ReportContext) -> bool:
+        """Whether the inquiry holds a population table naming a participants column.
+
+        Parameters
+        ----------
+        ctx : ReportContext
+            The report being built (inquiry, seed, ``min_cell``).
+
+        Returns
+        -------
+        bool
+        """
         return has_population(ctx.inquiry)
 
     def render(self, ctx: ReportContext) -> str:
+        """The section's HTML (every breakdown published at ``ctx.min_cell``).
+
+        Parameters
+        ----------
+        ctx : ReportContext
+            The report being built (inquiry, seed, ``min_cell``).
+
+        Returns
+        -------
+        str
+        """
         groups = None
         if ctx.inquiry.votes.height:
             groups = ctx.consensus_state().result.participants.select("participant_id", "group")

@@ -8,21 +8,34 @@
 - :class:`RepresentationState` -- participants against a reference population, raking
   weights, the make-up of opinion groups, statement exposure and attrition.
 
-Every table a view shows comes from a method here and has passed through
-:func:`~coprod_analytics.privacy.suppress_small_cells` (cells of fewer than ``min_cell``
-people are nulled, and ``notes`` says so). Views only format and draw.
+Every table a view shows comes from a method here and has passed through the one small-cell
+rule, :func:`~coprod_analytics.privacy.suppress_small_cells` (cells of fewer than
+``min_cell`` people are nulled, and ``notes`` says so). Views only format and draw.
+
+The states pass the inquiry's tables to the core exactly as they are stored (``panel``,
+``considerations``/``preferences``, ``qsorts``, ``population``) and run the core's
+resampling without a progress bar (``progress=False``): the view is what the user watches.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import traitlets as t
 
 from coprod_analytics.errors import ValidationError, check_param
 from coprod_analytics.inquiry import Inquiry
-from coprod_analytics.privacy import suppress_small_cells
+from coprod_analytics.privacy import DEFAULT_MIN_CELL, suppress_small_cells
+
+if TYPE_CHECKING:  # pragma: no cover
+    from coprod_analytics.deliberation import (
+        BreakdownResult,
+        DRIResult,
+        QMethodResult,
+        ShiftResult,
+        WeightsResult,
+    )
 
 __all__ = [
     "EVERYONE",
@@ -32,13 +45,12 @@ __all__ = [
     "has_deliberation_data",
     "has_population",
     "has_qsorts",
-    "pseudonyms",
 ]
 
 #: Value of the "split by" trait meaning no split.
 EVERYONE = ""
 
-_PANEL_CORE = ("participant_id", "item", "wave", "value", "weight", "arm")
+_PANEL_CORE = ("participant_id", "item_id", "wave", "value", "weight", "arm")
 _SHIFT_COLUMNS = (
     "n",
     "mean_pre",
@@ -54,21 +66,20 @@ _SHIFT_COLUMNS = (
 )
 
 
-def pseudonyms(ids: list[Any], prefix: str = "P") -> dict[Any, str]:
-    """Pseudonymous labels ``P1, P2, ...`` for ids, in the order given (for publishing).
-
-    Examples
-    --------
-    >>> pseudonyms(["alice", "bob"], prefix="Q-sort ")
-    {'alice': 'Q-sort 1', 'bob': 'Q-sort 2'}
-    """
+def _pseudonyms(ids: list[Any], prefix: str = "P") -> dict[Any, str]:
+    """Pseudonymous labels ``P1, P2, ...`` for ids, in the order given (for publishing)."""
     return {v: f"{prefix}{i + 1}" for i, v in enumerate(ids)}
 
 
-def _suppress(
-    frame: pl.DataFrame, count: str, min_cell: int, notes: list[str], **kw: Any
+def _published(
+    frame: pl.DataFrame,
+    count: str,
+    min_cell: int,
+    notes: list[str],
+    also: list[str] | None = None,
 ) -> pl.DataFrame:
-    sup = suppress_small_cells(frame, count_column=count, threshold=min_cell, **kw)
+    """``frame`` through the one small-cell rule; its note (once) added to ``notes``."""
+    sup = suppress_small_cells(frame, count_column=count, min_cell=min_cell, also=also)
     if sup.note and sup.note not in notes:
         notes.append(sup.note)
     return sup.frame
@@ -93,8 +104,8 @@ class ShiftState(t.HasTraits):
     Parameters
     ----------
     panel : pl.DataFrame, optional
-        Long table ``participant_id, item, wave, value`` (+ ``weight``, ``arm`` and attribute
-        columns such as ``opinion_group`` or ``age_band``).
+        The ``panel`` table ``participant_id, item_id, wave, value`` (+ ``weight``, ``arm``
+        and attribute columns such as ``opinion_group`` or ``age_band``).
     considerations, preferences : pl.DataFrame, optional
         Inputs of the Deliberative Reason Index (``group`` and ``wave`` columns are used
         when present).
@@ -102,11 +113,13 @@ class ShiftState(t.HasTraits):
         Rows (items x group, DRI groups, answer counts) of fewer people are suppressed.
     correction : str
         Multiple-testing correction across rows (default Benjamini-Hochberg).
-    n_permutations, seed : int
-        Permutation baseline of the DRI.
+    n_resamples : int
+        Size of the permutation baseline of the DRI.
+    seed : int
+        Seed of the permutations.
 
-    Traits
-    ------
+    Attributes
+    ----------
     item : str
         The item whose distributions are drawn.
     by : str
@@ -120,7 +133,7 @@ class ShiftState(t.HasTraits):
     >>> state.items, state.by_options
     (['q1', 'q2', 'q3'], ['opinion_group', 'age_band', 'gender', 'area'])
     >>> state.shift_table().columns[:3]
-    ['item', 'n', 'mean_pre']
+    ['item_id', 'n', 'mean_pre']
     """
 
     item = t.Unicode("")
@@ -135,7 +148,7 @@ class ShiftState(t.HasTraits):
         preferences: pl.DataFrame | None = None,
         min_cell: int = 0,
         correction: str = "fdr_bh",
-        n_permutations: int = 200,
+        n_resamples: int = 200,
         seed: int = 0,
     ) -> None:
         func = "ShiftState"
@@ -154,12 +167,12 @@ class ShiftState(t.HasTraits):
         self.considerations = considerations
         self.preferences = preferences
         self.correction = correction
-        self.n_permutations = n_permutations
+        self.n_resamples = n_resamples
         self.seed = seed
         self._cache: dict[Any, Any] = {}
         self.pre, self.post = _waves(panel) if panel is not None else ("pre", "post")
         self.items: list[str] = (
-            [str(v) for v in panel.get_column("item").unique(maintain_order=True).to_list()]
+            [str(v) for v in panel.get_column("item_id").unique(maintain_order=True).to_list()]
             if panel is not None
             else []
         )
@@ -178,7 +191,19 @@ class ShiftState(t.HasTraits):
     @classmethod
     def from_inquiry(cls, inquiry: Inquiry, **kwargs: Any) -> ShiftState:
         """The state of an inquiry's ``panel`` (attributes of ``participants`` joined in)
-        and ``considerations``/``preferences`` tables."""
+        and ``considerations``/``preferences`` tables.
+
+        Parameters
+        ----------
+        inquiry : Inquiry
+            The inquiry (its tables are used as stored).
+        **kwargs
+            Passed to :class:`ShiftState` (``min_cell``, ``seed``, ...).
+
+        Returns
+        -------
+        ShiftState
+        """
         panel = inquiry.tables.get("panel")
         if panel is not None:
             attrs = [
@@ -204,8 +229,19 @@ class ShiftState(t.HasTraits):
         return str(value)
 
     # ---------------------------------------------------------------- the core's results
-    def shift(self, by: str | None = None) -> Any:
-        """The core's :class:`~coprod_analytics.deliberation.ShiftResult` (paired shift)."""
+    def shift(self, by: str | None = None) -> ShiftResult:
+        """The core's :class:`~coprod_analytics.deliberation.ShiftResult` (paired shift).
+
+        Parameters
+        ----------
+        by : str, optional
+            Attribute to split each item by (default: no split).
+
+        Returns
+        -------
+        ShiftResult
+            Cached per split.
+        """
         from coprod_analytics.deliberation import paired_shift
 
         key = ("shift", by or EVERYONE)
@@ -214,15 +250,20 @@ class ShiftState(t.HasTraits):
             self._cache[key] = paired_shift(
                 self.panel,
                 by=by or None,
-                weight_column="weight" if "weight" in self.panel.columns else None,
+                weight="weight" if "weight" in self.panel.columns else None,
                 pre=self.pre,
                 post=self.post,
                 correction=self.correction,  # type: ignore[arg-type]
             )
         return self._cache[key]
 
-    def did(self) -> Any:
-        """Difference-in-differences when the panel has a control arm, else None."""
+    def did(self) -> ShiftResult | None:
+        """Difference-in-differences when the panel has a control arm, else None.
+
+        Returns
+        -------
+        ShiftResult or None
+        """
         if self.panel is None or "arm" not in self.panel.columns:
             return None
         arms = self.panel.get_column("arm").drop_nulls().unique().sort().to_list()
@@ -241,8 +282,13 @@ class ShiftState(t.HasTraits):
             )
         return self._cache["did"]
 
-    def dri(self) -> Any:
-        """The Deliberative Reason Index when considerations and preferences exist, else None."""
+    def dri(self) -> DRIResult | None:
+        """The Deliberative Reason Index when considerations and preferences exist, else None.
+
+        Returns
+        -------
+        DRIResult or None
+        """
         if self.considerations is None or self.preferences is None:
             return None
         if "dri" not in self._cache:
@@ -253,41 +299,77 @@ class ShiftState(t.HasTraits):
             self._cache["dri"] = deliberative_reason_index(
                 cons,
                 prefs,
-                group_column="group" if "group" in cons.columns else None,
-                wave_column=wave,
-                n_permutations=self.n_permutations,
+                group="group" if "group" in cons.columns else None,
+                wave=wave,
+                n_resamples=self.n_resamples,
                 seed=self.seed,
+                progress=False,
             )
         return self._cache["dri"]
 
     # ---------------------------------------------------------------- published tables
     @property
     def correction_text(self) -> str:
-        """The correction behind the adjusted p-values, in words."""
+        """The correction behind the adjusted p-values, in words.
+
+        Returns
+        -------
+        str
+        """
         return str(self.shift().correction) if self.panel is not None else ""
 
     def shift_table(self, notes: list[str] | None = None) -> pl.DataFrame:
         """Per item (x group when :attr:`by` is set): pairs, means, shift with CI, p,
-        adjusted p, Cohen's d_z with CI; rows of fewer than ``min_cell`` pairs suppressed."""
+        adjusted p, Cohen's d_z with CI; rows of fewer than ``min_cell`` pairs suppressed.
+
+        Parameters
+        ----------
+        notes : list of str, optional
+            Collects the suppression note (once) for the caller to print.
+
+        Returns
+        -------
+        pl.DataFrame
+            ``item_id`` (and the ``by`` column), ``n``, ``mean_pre``, ``mean_post``, ``estimate``,
+            ``ci_low``, ``ci_high``, ``p_value``, ``p_adjusted``, ``cohens_dz``, ``dz_ci_low``,
+            ``dz_ci_high``.
+        """
         res = self.shift(self.by or None)
         keys = list(res.keys)
         table = res.table.select(*keys, *_SHIFT_COLUMNS)
         if self.by:
             table = table.with_columns(pl.col(self.by).cast(pl.String))
-        return _suppress(table, "n", self.min_cell, notes if notes is not None else [])
+        return _published(table, "n", self.min_cell, notes if notes is not None else [])
 
     def item_shift(self) -> pl.DataFrame:
-        """:meth:`shift_table` rows of the selected item."""
-        return self.shift_table().filter(pl.col("item").cast(pl.String) == self.item)
+        """:meth:`shift_table` rows of the selected item.
+
+        Returns
+        -------
+        pl.DataFrame
+        """
+        return self.shift_table().filter(pl.col("item_id").cast(pl.String) == self.item)
 
     def distribution(self, notes: list[str] | None = None) -> pl.DataFrame:
         """Answers to the selected item per wave: ``wave``, ``value``, ``n``, ``share``
-        (of the wave); counts under ``min_cell`` suppressed."""
+        (of the wave); counts under ``min_cell`` suppressed.
+
+        Parameters
+        ----------
+        notes : list of str, optional
+            Collects the suppression note (once) for the caller to print.
+
+        Returns
+        -------
+        pl.DataFrame
+            ``wave``, ``value``, ``n``, ``share``.
+        """
         if self.panel is None:
             return pl.DataFrame(
                 schema={"wave": pl.String, "value": pl.Float64, "n": pl.Int64, "share": pl.Float64}
             )
-        sub = self.panel.filter(pl.col("item").cast(pl.String) == self.item).drop_nulls("value")
+        sub = self.panel.filter(pl.col("item_id").cast(pl.String) == self.item)
+        sub = sub.drop_nulls("value")
         table = (
             sub.group_by("wave", "value")
             .agg(n=pl.len().cast(pl.Int64))
@@ -296,16 +378,28 @@ class ShiftState(t.HasTraits):
             .sort("_order", "value")
             .drop("_order")
         )
-        return _suppress(table, "n", self.min_cell, notes if notes is not None else [])
+        return _published(table, "n", self.min_cell, notes if notes is not None else [])
 
     def did_table(self, notes: list[str] | None = None) -> pl.DataFrame | None:
         """DiD per item (None without a control arm); rows where either arm has fewer than
-        ``min_cell`` people suppressed."""
+        ``min_cell`` people suppressed.
+
+        Parameters
+        ----------
+        notes : list of str, optional
+            Collects the suppression note (once) for the caller to print.
+
+        Returns
+        -------
+        pl.DataFrame or None
+            ``item_id``, ``n_treated``, ``n_control``, ``shift_treated``, ``shift_control``,
+            ``estimate``, ``ci_low``, ``ci_high``, ``p_value``, ``p_adjusted``.
+        """
         res = self.did()
         if res is None:
             return None
         table = res.table.select(
-            "item",
+            "item_id",
             "n_treated",
             "n_control",
             "shift_treated",
@@ -316,13 +410,25 @@ class ShiftState(t.HasTraits):
             "p_value",
             "p_adjusted",
         ).with_columns(_n=pl.min_horizontal("n_treated", "n_control"))
-        also = [c for c in table.columns if c not in ("item", "_n")]
-        out = _suppress(table, "_n", self.min_cell, notes if notes is not None else [], also=also)
+        also = [c for c in table.columns if c not in ("item_id", "_n")]
+        out = _published(table, "_n", self.min_cell, notes if notes is not None else [], also=also)
         return out.drop("_n")
 
     def dri_table(self, notes: list[str] | None = None) -> pl.DataFrame | None:
         """DRI per group and wave with the permutation baseline (None without DRI data);
-        groups of fewer than ``min_cell`` participants suppressed."""
+        groups of fewer than ``min_cell`` participants suppressed.
+
+        Parameters
+        ----------
+        notes : list of str, optional
+            Collects the suppression note (once) for the caller to print.
+
+        Returns
+        -------
+        pl.DataFrame or None
+            ``group``, ``wave``, ``n_participants``, ``dri``, ``baseline_mean``, ``baseline_low``,
+            ``baseline_high``, ``p_value``.
+        """
         res = self.dri()
         if res is None:
             return None
@@ -336,7 +442,7 @@ class ShiftState(t.HasTraits):
             "baseline_high",
             "p_value",
         )
-        return _suppress(
+        return _published(
             table,
             "n_participants",
             self.min_cell,
@@ -346,7 +452,13 @@ class ShiftState(t.HasTraits):
 
     def dri_change(self) -> pl.DataFrame | None:
         """Pre/post change of the DRI per group (None without two waves); groups with a
-        suppressed DRI row are left out."""
+        suppressed DRI row are left out.
+
+        Returns
+        -------
+        pl.DataFrame or None
+            ``group``, ``dri_pre``, ``dri_post``, ``change``, ``p_value``.
+        """
         res = self.dri()
         if res is None or res.change.height == 0:
             return None
@@ -373,8 +485,8 @@ class QMethodState(t.HasTraits):
     pseudonymise : bool
         Show Q-sorts as ``Q-sort 1, 2, ...`` instead of their ids (for publishing).
 
-    Traits
-    ------
+    Attributes
+    ----------
     n_factors : int
     factor : str
         ``"f1"``, ``"f2"``, ... the factor whose statements are listed.
@@ -410,7 +522,19 @@ class QMethodState(t.HasTraits):
 
     @classmethod
     def from_inquiry(cls, inquiry: Inquiry, **kwargs: Any) -> QMethodState:
-        """The state of an inquiry's ``qsorts`` table."""
+        """The state of an inquiry's ``qsorts`` table.
+
+        Parameters
+        ----------
+        inquiry : Inquiry
+            The inquiry (its ``qsorts`` table is used as stored).
+        **kwargs
+            Passed to :class:`QMethodState`.
+
+        Returns
+        -------
+        QMethodState
+        """
         return cls(inquiry.tables["qsorts"], **kwargs)
 
     @t.observe("n_factors")
@@ -419,8 +543,14 @@ class QMethodState(t.HasTraits):
             self.factor = "f1"
 
     @property
-    def result(self) -> Any:
-        """The core's :class:`~coprod_analytics.deliberation.QMethodResult`."""
+    def result(self) -> QMethodResult:
+        """The core's :class:`~coprod_analytics.deliberation.QMethodResult`.
+
+        Returns
+        -------
+        QMethodResult
+            Cached per number of factors.
+        """
         if self.n_factors not in self._cache:
             from coprod_analytics.deliberation import q_method
 
@@ -429,48 +559,72 @@ class QMethodState(t.HasTraits):
 
     @property
     def factors(self) -> list[str]:
+        """``["f1", ..., "fk"]`` for the current number of factors.
+
+        Returns
+        -------
+        list of str
+        """
         return [f"f{i + 1}" for i in range(self.n_factors)]
 
     def _labels(self, ids: list[Any]) -> list[str]:
         if not self.pseudonymise:
             return [str(v) for v in ids]
-        names = pseudonyms(ids, prefix="Q-sort ")
+        names = _pseudonyms(ids, prefix="Q-sort ")
         return [names[v] for v in ids]
 
     def loadings_table(self) -> pl.DataFrame:
-        """``qsort``, the loadings ``f1..fk`` and ``flagged`` (the factor it defines, or "")."""
+        """``qsort`` (the Q-sort's id, or its pseudonym), the loadings ``f1..fk`` and
+        ``flagged`` (the factor it defines, or "").
+
+        Returns
+        -------
+        pl.DataFrame
+        """
         res = self.result
         flags = res.flagged
         flagged = [
             next((f for f in self.factors if row[f"flag_{f}"]), "")
             for row in flags.iter_rows(named=True)
         ]
-        return res.loadings.with_columns(
-            pl.Series("qsort", self._labels(res.loadings["qsort"].to_list())),
+        labels = self._labels(res.loadings["participant_id"].to_list())
+        return res.loadings.drop("participant_id").select(
+            pl.Series("qsort", labels, dtype=pl.String),
+            pl.all(),
             pl.Series("flagged", flagged, dtype=pl.String),
         )
 
     def factor_table(self) -> pl.DataFrame:
-        """Per factor: flagged Q-sorts, eigenvalue, explained variance, reliability."""
+        """Per factor: flagged Q-sorts, eigenvalue, explained variance, reliability.
+
+        Returns
+        -------
+        pl.DataFrame
+            ``factor``, ``n_loading``, ``eigenvalue``, ``explained_variance``, ``reliability``.
+        """
         return self.result.characteristics.select(
             "factor", "n_loading", "eigenvalue", "explained_variance", "reliability"
         )
 
     def statements_table(self) -> pl.DataFrame:
         """Statements of the selected factor, highest z-score first: ``statement``, ``zscore``,
-        ``factor_score``, ``classification``."""
+        ``factor_score``, ``classification``.
+
+        Returns
+        -------
+        pl.DataFrame
+        """
         res = self.result
         f = self.factor
+        st = pl.col("statement_id").alias("statement")
         return (
-            res.zscores.select("statement", pl.col(f"zsc_{f}").alias("zscore"))
+            res.zscores.select(st, pl.col(f"zsc_{f}").alias("zscore"))
             .join(
-                res.factor_scores.select("statement", pl.col(f"fsc_{f}").alias("factor_score")),
+                res.factor_scores.select(st, pl.col(f"fsc_{f}").alias("factor_score")),
                 on="statement",
             )
             .join(
-                res.distinguishing.select(
-                    "statement", pl.col("dist_and_cons").alias("classification")
-                ),
+                res.distinguishing.select(st, pl.col("dist_and_cons").alias("classification")),
                 on="statement",
             )
             .sort("zscore", descending=True)
@@ -478,11 +632,18 @@ class QMethodState(t.HasTraits):
 
     def distinguishing_table(self) -> pl.DataFrame:
         """Statements distinguishing the selected factor (significant differences from
-        every other factor's z-score), with the z-score differences and their stars."""
+        every other factor's z-score), with the z-score differences and their stars.
+
+        Returns
+        -------
+        pl.DataFrame
+            ``statement``, per other factor ``g`` the difference ``"f - g"`` and its stars
+            ``"sig f - g"``, and ``zscore``.
+        """
         res = self.result
         f = self.factor
         others = [g for g in self.factors if g != f]
-        dist = res.distinguishing
+        dist = res.distinguishing.rename({"statement_id": "statement"})
         cols: list[pl.Expr] = []
         sig: list[pl.Expr] = []
         for g in others:
@@ -497,20 +658,28 @@ class QMethodState(t.HasTraits):
             dist.filter(pl.all_horizontal(sig))
             .select("statement", *cols)
             .join(
-                res.zscores.select("statement", pl.col(f"zsc_{f}").alias("zscore")), on="statement"
+                res.zscores.select(
+                    pl.col("statement_id").alias("statement"), pl.col(f"zsc_{f}").alias("zscore")
+                ),
+                on="statement",
             )
             .sort("zscore", descending=True)
         )
 
     def notes(self) -> list[str]:
-        """The core's notes, with Q-sort ids replaced by their pseudonyms when pseudonymised."""
+        """The core's notes, with Q-sort ids replaced by their pseudonyms when pseudonymised.
+
+        Returns
+        -------
+        list of str
+        """
         notes = [str(n) for n in self.result.notes]
         if not self.pseudonymise:
             return notes
         import re
 
-        ids = [str(v) for v in self.result.loadings["qsort"].to_list()]
-        names = pseudonyms(ids, prefix="Q-sort ")
+        ids = [str(v) for v in self.result.loadings["participant_id"].to_list()]
+        names = _pseudonyms(ids, prefix="Q-sort ")
         pattern = re.compile(
             r"(?<![\w-])("
             + "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))
@@ -519,7 +688,12 @@ class QMethodState(t.HasTraits):
         return [pattern.sub(lambda m: names[m.group(1)], n) for n in notes]
 
     def consensus_statements(self) -> list[str]:
-        """Statements no pair of factors rates significantly differently."""
+        """Statements no pair of factors rates significantly differently.
+
+        Returns
+        -------
+        list of str
+        """
         return [str(s) for s in self.result.consensus]
 
 
@@ -539,10 +713,12 @@ class RepresentationState(t.HasTraits):
     votes, statements : pl.DataFrame, optional
         For statement exposure by author's opinion group (needs ``author_id``).
     min_cell : int
-        Small-cell threshold of every published table (default 5).
+        Counts of fewer people are suppressed in every published table (default 5).
+    seed : int
+        Seed of the Monte Carlo p-values.
 
-    Traits
-    ------
+    Attributes
+    ----------
     attribute : str
         The attribute shown.
 
@@ -559,7 +735,7 @@ class RepresentationState(t.HasTraits):
     """
 
     attribute = t.Unicode("")
-    min_cell = t.Int(5)
+    min_cell = t.Int(DEFAULT_MIN_CELL)
 
     def __init__(
         self,
@@ -570,7 +746,7 @@ class RepresentationState(t.HasTraits):
         panel: pl.DataFrame | None = None,
         votes: pl.DataFrame | None = None,
         statements: pl.DataFrame | None = None,
-        min_cell: int = 5,
+        min_cell: int = DEFAULT_MIN_CELL,
         seed: int = 0,
     ) -> None:
         func = "RepresentationState"
@@ -606,7 +782,21 @@ class RepresentationState(t.HasTraits):
         cls, inquiry: Inquiry, *, groups: pl.DataFrame | None = None, **kwargs: Any
     ) -> RepresentationState:
         """The state of an inquiry's participants and ``population`` table (opinion groups
-        from ``groups`` when given)."""
+        from ``groups`` when given).
+
+        Parameters
+        ----------
+        inquiry : Inquiry
+            The inquiry (its tables are used as stored).
+        groups : pl.DataFrame, optional
+            ``participant_id, group`` (opinion groups).
+        **kwargs
+            Passed to :class:`RepresentationState`.
+
+        Returns
+        -------
+        RepresentationState
+        """
         return cls(
             inquiry.participants,
             inquiry.tables["population"],
@@ -629,26 +819,43 @@ class RepresentationState(t.HasTraits):
     def _on_min_cell(self, change: Any) -> None:
         self._cache.clear()
 
-    def _margins(self, attribute: str) -> dict[str, float]:
-        pop = self.population.filter(pl.col("attribute") == attribute)
-        return dict(zip(pop["category"].to_list(), pop["share"].to_list(), strict=True))
+    def comparison(self, attribute: str | None = None) -> BreakdownResult:
+        """The core's :func:`~coprod_analytics.deliberation.compare_to_population` of the
+        attribute (the population table passed as it is stored).
 
-    def comparison(self, attribute: str | None = None) -> Any:
-        """The core's :func:`~coprod_analytics.deliberation.representation.compare_to_population`."""
-        from coprod_analytics.deliberation.representation import compare_to_population
+        Parameters
+        ----------
+        attribute : str, optional
+            The attribute (default: the :attr:`attribute` trait).
+
+        Returns
+        -------
+        BreakdownResult
+        """
+        from coprod_analytics.deliberation import compare_to_population
 
         attr = attribute or self.attribute
         key = ("cmp", attr)
         if key not in self._cache:
             ppl = self.participants.with_columns(pl.col(attr).cast(pl.String))
             self._cache[key] = compare_to_population(
-                ppl, self._margins(attr), attribute=attr, threshold=self.min_cell, seed=self.seed
+                ppl, self.population, attribute=attr, min_cell=self.min_cell, seed=self.seed
             )
-        return self._cache[key]
+        return self._cache[key]  # type: ignore[no-any-return]
 
     def comparison_table(self, attribute: str | None = None) -> pl.DataFrame:
         """``category``, ``n``, ``sample_share`` with ``ci_low``/``ci_high``,
-        ``population_share``, ``ratio``, ``p_adjusted``, ``status`` (over/under/ok)."""
+        ``population_share``, ``ratio``, ``p_adjusted``, ``status`` (over/under/ok).
+
+        Parameters
+        ----------
+        attribute : str, optional
+            The attribute (default: the :attr:`attribute` trait).
+
+        Returns
+        -------
+        pl.DataFrame
+        """
         return self.comparison(attribute).table.select(
             "category",
             "n",
@@ -661,34 +868,34 @@ class RepresentationState(t.HasTraits):
             "status",
         )
 
-    def weights(self) -> Any:
-        """Raking weights to every attribute's margins (a ``WeightsResult``; only its
-        summary and margins are published, never the per-participant weights)."""
+    def weights(self) -> WeightsResult:
+        """Raking weights to every attribute's margins (the core's ``WeightsResult``; only
+        its summary and margins are published, never the per-participant weights).
+
+        Returns
+        -------
+        WeightsResult
+        """
         if "weights" not in self._cache:
-            from coprod_analytics.deliberation.representation import rake_weights
+            from coprod_analytics.deliberation import rake_weights
 
             ppl = self.participants.with_columns(pl.col(a).cast(pl.String) for a in self.attributes)
-            self._cache["weights"] = rake_weights(
-                ppl, {a: self._margins(a) for a in self.attributes}
-            )
-        return self._cache["weights"]
+            margins = self.population.filter(pl.col("attribute").is_in(self.attributes))
+            self._cache["weights"] = rake_weights(ppl, margins)
+        return self._cache["weights"]  # type: ignore[no-any-return]
 
-    def weights_summary(self) -> dict[str, Any]:
-        """``participants``, ``design_effect``, ``effective_n``, ``min``/``max`` weight,
-        ``converged``."""
-        w = self.weights()
-        col = w.weights.get_column("weight")
-        return {
-            "participants": w.weights.height,
-            "design_effect": float(w.design_effect),
-            "effective_n": float(w.effective_n),
-            "min": float(col.min()),  # type: ignore[arg-type]
-            "max": float(col.max()),  # type: ignore[arg-type]
-            "converged": bool(w.converged),
-        }
+    def composition(self, attribute: str | None = None) -> BreakdownResult | None:
+        """Opinion-group make-up on the attribute (None without groups).
 
-    def composition(self, attribute: str | None = None) -> Any:
-        """Opinion-group make-up on the attribute (None without groups)."""
+        Parameters
+        ----------
+        attribute : str, optional
+            The attribute (default: the :attr:`attribute` trait).
+
+        Returns
+        -------
+        BreakdownResult or None
+        """
         if self.groups is None:
             return None
         from coprod_analytics.deliberation.representation import group_composition
@@ -703,13 +910,23 @@ class RepresentationState(t.HasTraits):
                 pl.col("group").map_elements(_group_name, return_dtype=pl.String)
             )
             self._cache[key] = group_composition(
-                ppl, group_column="group", attribute=attr, threshold=self.min_cell, seed=self.seed
+                ppl,
+                attribute=attr,
+                group="group",
+                min_cell=self.min_cell,
+                seed=self.seed,
+                progress=False,
             )
-        return self._cache[key]
+        return self._cache[key]  # type: ignore[no-any-return]
 
-    def exposure(self) -> Any:
+    def exposure(self) -> BreakdownResult | None:
         """Votes per statement by the author's opinion group (None when statements have no
-        authors or there are no groups)."""
+        authors or there are no groups).
+
+        Returns
+        -------
+        BreakdownResult or None
+        """
         if self.groups is None or self.votes is None or self.statements is None:
             return None
         if "author_id" not in self.statements.columns:
@@ -731,12 +948,22 @@ class RepresentationState(t.HasTraits):
                 .alias("author_group"),
             )
             self._cache["exposure"] = statement_exposure(
-                self.votes, authors, threshold=self.min_cell
+                self.votes, authors, min_cell=self.min_cell
             )
-        return self._cache["exposure"]
+        return self._cache["exposure"]  # type: ignore[no-any-return]
 
-    def attrition(self, attribute: str | None = None) -> Any:
-        """Retention between waves by the attribute (None without a panel)."""
+    def attrition(self, attribute: str | None = None) -> BreakdownResult | None:
+        """Retention between waves by the attribute (None without a panel).
+
+        Parameters
+        ----------
+        attribute : str, optional
+            The attribute (default: the :attr:`attribute` trait).
+
+        Returns
+        -------
+        BreakdownResult or None
+        """
         if self.panel is None:
             return None
         from coprod_analytics.deliberation.representation import attrition
@@ -756,24 +983,73 @@ class RepresentationState(t.HasTraits):
                 by=attr,
                 pre=pre,
                 post=post,
-                threshold=self.min_cell,
+                min_cell=self.min_cell,
                 seed=self.seed,
+                progress=False,
             )
-        return self._cache[key]
+        return self._cache[key]  # type: ignore[no-any-return]
 
 
 def has_deliberation_data(inquiry: Inquiry) -> bool:
-    """A pre/post ``panel`` or DRI ``considerations`` and ``preferences``."""
+    """Whether the inquiry holds a pre/post ``panel`` or DRI ``considerations`` and
+    ``preferences`` (the deliberation-change panel applies).
+
+    Parameters
+    ----------
+    inquiry : Inquiry
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> has_deliberation_data(sample_inquiry())
+    False
+    """
     t = inquiry.tables
     return "panel" in t or ("considerations" in t and "preferences" in t)
 
 
 def has_qsorts(inquiry: Inquiry) -> bool:
+    """Whether the inquiry holds a ``qsorts`` table (the Q-method panel applies).
+
+    Parameters
+    ----------
+    inquiry : Inquiry
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> has_qsorts(sample_inquiry())
+    False
+    """
     return "qsorts" in inquiry.tables
 
 
 def has_population(inquiry: Inquiry) -> bool:
-    """A ``population`` table naming at least one participants column."""
+    """Whether the inquiry holds a ``population`` table naming at least one participants
+    column (the representativeness panel applies).
+
+    Parameters
+    ----------
+    inquiry : Inquiry
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> has_population(sample_inquiry())
+    False
+    """
     pop = inquiry.tables.get("population")
     if pop is None:
         return False

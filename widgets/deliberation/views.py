@@ -10,8 +10,10 @@
   attrition.
 
 Views observe their state (:mod:`coprod_widgets.deliberation.state`) and only format and
-draw; nothing is displayed in a constructor. Importing this module registers the dashboard
-panels (folded; shown only when the inquiry has the data).
+draw; nothing is displayed in a constructor. Charts reach the page as plotly's mimetype in an
+output area (a saved notebook stores the figure, not the 5 MB plotly.js bundle a
+``FigureWidget`` carries). :data:`PANELS` lists the dashboard panels of this family (folded;
+shown only when the inquiry has the data).
 """
 
 from __future__ import annotations
@@ -62,30 +64,59 @@ def _html(value: str = "") -> widgets.HTML:
     return widgets.HTML(value=value)
 
 
-def _set_figure(target: Any, fresh: Any) -> None:
-    with target.batch_update():
-        target.data = []
-        target.add_traces(list(fresh.data))
-        target.layout = fresh.layout
+def _chart(fig: Any) -> widgets.Output:
+    """An output area showing ``fig`` as plotly's mimetype (see :func:`_show`)."""
+    out = widgets.Output()
+    _show(out, fig)
+    return out
+
+
+def _show(out: widgets.Output, fig: Any) -> None:
+    """Show ``fig`` in ``out`` as ``application/vnd.plotly.v1+json``.
+
+    A plotly ``FigureWidget`` keeps the whole plotly.js bundle (5 MB) in its widget state, so
+    a saved notebook grew by 5 MB per chart; the mimetype output stores the figure only and
+    is drawn by the ``jupyterlab-plotly`` renderer that plotly installs. The output is set
+    on the widget's model directly, so it works with or without a running kernel.
+    """
+    import plotly.io as pio
+
+    bundle = pio.renderers["plotly_mimetype"].to_mimebundle(fig.to_dict())
+    out.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
 
 
 class ShiftView(widgets.VBox):
     """Deliberation change: distributions, tests, groups, DiD and DRI.
+
+    Parameters
+    ----------
+    state : ShiftState
+        The state to draw (the view follows its ``item``, ``by`` and ``min_cell``).
+    **kwargs
+        Passed to ``ipywidgets.VBox``.
+
+    Examples
+    --------
+    >>> from coprod_analytics.deliberation import simulate_panel
+    >>> view = ShiftView(ShiftState(simulate_panel(60, 2, seed=0).panel, min_cell=5))
+    >>> view.item.value = "q2"
+    >>> view.state.item
+    'q2'
 
     Attributes
     ----------
     item : ipywidgets.Dropdown
     by : ipywidgets.Dropdown
         "Everyone" or an attribute to split by.
-    distribution, groups, dri : plotly.graph_objects.FigureWidget or None
+    distribution, groups, dri : plotly.graph_objects.Figure or None
+        The charts currently shown (in ``distribution_chart``, ``groups_chart`` and
+        ``dri_chart``, output areas holding plotly's mimetype).
     results : ipywidgets.HTML
         Test results of every item (and DiD), the correction stated.
     dri_table : ipywidgets.HTML
     """
 
     def __init__(self, state: ShiftState, **kwargs: Any) -> None:
-        import plotly.graph_objects as go
-
         self.state = state
         children: list[Any] = [_html(CSS)]
         self.distribution: Any = None
@@ -106,22 +137,25 @@ class ShiftView(widgets.VBox):
                 widgets.link((state, "item"), (self.item, "value")),
                 widgets.link((state, "by"), (self.by, "value")),
             ]
-            self.distribution = go.FigureWidget(self._distribution_fig())
-            self.groups = go.FigureWidget(self._groups_fig())
+            self.distribution = self._distribution_fig()
+            self.groups = self._groups_fig()
+            self.distribution_chart = _chart(self.distribution)
+            self.groups_chart = _chart(self.groups)
             children += [
                 widgets.HBox([self.item, self.by]),
-                self.distribution,
+                self.distribution_chart,
                 self.alt,
-                self.groups,
+                self.groups_chart,
                 self.results,
             ]
             state.observe(self._on_change, names=["item", "by", "min_cell"])
         if state.dri() is not None:
             table = state.dri_table()
             assert table is not None
-            self.dri = go.FigureWidget(dri_figure(table))
+            self.dri = dri_figure(table)
+            self.dri_chart = _chart(self.dri)
             self.dri_table.value = dri_html(state)
-            children += [self.dri, self.dri_table]
+            children += [self.dri_chart, self.dri_table]
         self.refresh()
         super().__init__(children, **kwargs)
         self.add_class("coprod-shift")
@@ -134,15 +168,22 @@ class ShiftView(widgets.VBox):
         return group_shift_figure(self.state.item_shift(), by=self.state.by)
 
     def refresh(self) -> None:
-        """Redraw from the state."""
+        """Redraw from the state.
+
+        Returns
+        -------
+        None
+        """
         if self.state.panel is None:
             return
         self.alt.value = '<div class="coprod">' + shift_alt(self.state) + "</div>"
         self.results.value = shift_html(self.state)
 
     def _on_change(self, change: Any) -> None:
-        _set_figure(self.distribution, self._distribution_fig())
-        _set_figure(self.groups, self._groups_fig())
+        self.distribution = self._distribution_fig()
+        self.groups = self._groups_fig()
+        _show(self.distribution_chart, self.distribution)
+        _show(self.groups_chart, self.groups)
         self.refresh()
 
 
@@ -150,17 +191,35 @@ class QFactorView(widgets.VBox):
     """Q-methodology: loadings heat map, the selected factor's statements, distinguishing
     and consensus statements.
 
+    Parameters
+    ----------
+    state : QMethodState
+        The state to draw (the view follows its ``n_factors`` and ``factor``).
+    **kwargs
+        Passed to ``ipywidgets.VBox``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> grid = np.repeat([-2, -1, 0, 1, 2], [1, 2, 3, 2, 1])
+    >>> rng = np.random.default_rng(0)
+    >>> sorts = pl.DataFrame(np.column_stack([rng.permutation(grid) for _ in range(4)]),
+    ...                      schema=["a", "b", "c", "d"])
+    >>> view = QFactorView(QMethodState(sorts, n_factors=2))
+    >>> view.factor.value = "f2"
+    >>> "Statements of factor f2" in view.tables.value
+    True
+
     Attributes
     ----------
     n_factors : ipywidgets.BoundedIntText
     factor : ipywidgets.Dropdown
-    heatmap : plotly.graph_objects.FigureWidget
+    heatmap : plotly.graph_objects.Figure
+        The loadings heat map shown (in ``heatmap_chart``).
     tables : ipywidgets.HTML
     """
 
     def __init__(self, state: QMethodState, **kwargs: Any) -> None:
-        import plotly.graph_objects as go
-
         self.state = state
         n_sorts = state.result.loadings.height
         self.n_factors = widgets.BoundedIntText(
@@ -173,7 +232,8 @@ class QFactorView(widgets.VBox):
             widgets.link((state, "n_factors"), (self.n_factors, "value")),
             widgets.link((state, "factor"), (self.factor, "value")),
         ]
-        self.heatmap = go.FigureWidget(loadings_figure(state.loadings_table()))
+        self.heatmap = loadings_figure(state.loadings_table())
+        self.heatmap_chart = _chart(self.heatmap)
         self.alt = _html()
         self.tables = _html()
         self.refresh()
@@ -183,7 +243,7 @@ class QFactorView(widgets.VBox):
             [
                 _html(CSS),
                 widgets.HBox([self.n_factors, self.factor]),
-                self.heatmap,
+                self.heatmap_chart,
                 self.alt,
                 self.tables,
             ],
@@ -192,48 +252,75 @@ class QFactorView(widgets.VBox):
         self.add_class("coprod-qmethod")
 
     def refresh(self) -> None:
-        """Redraw the tables from the state."""
+        """Redraw the tables from the state.
+
+        Returns
+        -------
+        None
+        """
         self.alt.value = '<div class="coprod">' + loadings_alt(self.state) + "</div>"
         self.tables.value = q_html(self.state)
 
     def _on_n_factors(self, change: Any) -> None:
         self.factor.options = self.state.factors
         self.factor.value = self.state.factor
-        _set_figure(self.heatmap, loadings_figure(self.state.loadings_table()))
+        self.heatmap = loadings_figure(self.state.loadings_table())
+        _show(self.heatmap_chart, self.heatmap)
         self.refresh()
 
 
 class RepresentationView(widgets.VBox):
     """Participants vs population per attribute, weights, group make-up, exposure, attrition.
 
+    Parameters
+    ----------
+    state : RepresentationState
+        The state to draw (the view follows its ``attribute`` and ``min_cell``).
+    **kwargs
+        Passed to ``ipywidgets.VBox``.
+
+    Examples
+    --------
+    >>> ppl = pl.DataFrame({"participant_id": range(40), "age": ["young"] * 10 + ["old"] * 30})
+    >>> pop = pl.DataFrame({"attribute": ["age"] * 2, "category": ["old", "young"],
+    ...                     "share": [0.5, 0.5]})
+    >>> view = RepresentationView(RepresentationState(ppl, pop))
+    >>> "Raking weights" in view.tables.value
+    True
+
     Attributes
     ----------
     attribute : ipywidgets.Dropdown
-    figure : plotly.graph_objects.FigureWidget
+    figure : plotly.graph_objects.Figure
+        The chart shown (in ``chart``).
     tables : ipywidgets.HTML
     """
 
     def __init__(self, state: RepresentationState, **kwargs: Any) -> None:
-        import plotly.graph_objects as go
-
         self.state = state
         self.attribute = widgets.Dropdown(
             options=state.attributes, value=state.attribute, description="Attribute:"
         )
         self.links = [widgets.link((state, "attribute"), (self.attribute, "value"))]
-        self.figure = go.FigureWidget(self._fig())
+        self.figure = self._fig()
+        self.chart = _chart(self.figure)
         self.alt = _html()
         self.tables = _html()
         self.refresh()
         state.observe(self._on_change, names=["attribute", "min_cell"])
-        super().__init__([_html(CSS), self.attribute, self.figure, self.alt, self.tables], **kwargs)
+        super().__init__([_html(CSS), self.attribute, self.chart, self.alt, self.tables], **kwargs)
         self.add_class("coprod-representation")
 
     def _fig(self) -> Any:
         return population_figure(self.state.comparison_table(), attribute=self.state.attribute)
 
     def refresh(self) -> None:
-        """Redraw the tables from the state."""
+        """Redraw the tables from the state.
+
+        Returns
+        -------
+        None
+        """
         table = self.state.comparison_table()
         self.alt.value = (
             '<div class="coprod">'
@@ -243,13 +330,32 @@ class RepresentationView(widgets.VBox):
         self.tables.value = representation_html(self.state)
 
     def _on_change(self, change: Any) -> None:
-        _set_figure(self.figure, self._fig())
+        self.figure = self._fig()
+        _show(self.chart, self.figure)
         self.refresh()
 
 
 # ------------------------------------------------------------------------ dashboard panels
 def opinion_groups_of(inquiry: Inquiry, *, seed: int = 0) -> pl.DataFrame | None:
-    """``participant_id, group`` of the inquiry's opinion groups (None without votes)."""
+    """``participant_id, group`` of the inquiry's opinion groups (None without votes).
+
+    Parameters
+    ----------
+    inquiry : Inquiry
+        The inquiry.
+    seed : int, default 0
+        Seed of the opinion-group analysis.
+
+    Returns
+    -------
+    pl.DataFrame or None
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> opinion_groups_of(sample_inquiry()).columns
+    ['participant_id', 'group']
+    """
     if inquiry.votes.height == 0:
         return None
     from coprod_analytics.consensus import opinion_groups
