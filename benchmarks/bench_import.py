@@ -23,8 +23,8 @@ def main() -> None:
     ours_votes = best_of(
         lambda: read_votes(
             folder / "votes.csv",
-            participant="voter-id",
-            statement="comment-id",
+            participant_id="voter-id",
+            statement_id="comment-id",
             vote="vote",
             time="timestamp",
         )

@@ -526,18 +526,60 @@ class Inquiry:
         s = self.statements
         return s.filter((pl.col("moderation") == -1) | pl.col("is_meta")).get_column("statement_id")
 
+    def participant_ids(self) -> pl.Series:
+        """Everyone who answered anything: the distinct participant ids of the votes and of
+        every response table (estimates, ratings, evidence, ballots, ...), as text.
+
+        Descriptive tables (the ``participants`` attributes, questions, items, projects, the
+        population) do not count: being listed is not taking part.
+
+        Returns
+        -------
+        polars.Series
+            Sorted distinct ids (String), named ``participant_id``.
+
+        Examples
+        --------
+        >>> inq = Inquiry({"participant_id": [1, 2], "statement_id": [1, 1], "vote": [1, -1]})
+        >>> inq.with_tables(estimates={"participant_id": [3], "question_id": [1],
+        ...                            "value": [2.0]}).participant_ids().to_list()
+        ['1', '2', '3']
+        """
+        from coprod_analytics.inputs import INPUT_SCHEMAS, _family_schemas
+
+        _family_schemas()
+        parts = [self.votes.get_column("participant_id").cast(pl.String)]
+        for name, table in self.tables.items():
+            schema = INPUT_SCHEMAS.get(name)
+            if name == "participants" or schema is None or "participant_id" not in table.columns:
+                continue
+            parts.append(table.get_column("participant_id").cast(pl.String))
+        return pl.concat(parts).drop_nulls().unique().sort().alias("participant_id")
+
     def counts(self) -> dict[str, int]:
         """Headline counts (as ``coprod info --json`` prints them).
 
-        Keys: ``participants`` (distinct participants who voted), ``statements`` (rows of the
-        statements table), ``votes`` (after latest-vote-wins), ``vote_events`` (rows of the
-        log), ``agree``, ``disagree``, ``pass``, ``moderated_out`` (moderated out or meta).
+        Returns
+        -------
+        dict of str to int
+            ``participants`` (distinct people who answered anything: voted, estimated, rated,
+            ranked, cast a ballot, ...; see :meth:`participant_ids`), ``voters`` (distinct
+            participants who voted on statements), ``statements`` (rows of the statements
+            table), ``votes`` (after latest-vote-wins), ``vote_events`` (rows of the log),
+            ``agree``, ``disagree``, ``pass``, ``moderated_out`` (moderated out or meta).
+
+        Examples
+        --------
+        >>> Inquiry({"participant_id": [1, 2], "statement_id": [1, 1], "vote": [1, -1]}).counts()
+        {'participants': 2, 'voters': 2, 'statements': 1, 'votes': 2, 'vote_events': 2, 'agree': 1, 'disagree': 1, 'pass': 0, 'moderated_out': 0}
         """
         v = self.votes
         tally = v.group_by("vote").len()
         by = dict(zip(tally["vote"].to_list(), tally["len"].to_list(), strict=True))
+        voters = int(v.get_column("participant_id").n_unique()) if v.height else 0
         return {
-            "participants": int(v.get_column("participant_id").n_unique()) if v.height else 0,
+            "participants": self.participant_ids().len() if self.tables else voters,
+            "voters": voters,
             "statements": self.statements.height,
             "votes": v.height,
             "vote_events": self.vote_log.height,
@@ -601,11 +643,16 @@ class Inquiry:
         c = self.counts()
         title = self.metadata.get("title")
         head = f"Inquiry {title!r}" if title else "Inquiry"
-        return (
-            f"<{head}: {c['participants']} participants, {c['statements']} statements, "
-            f"{c['votes']} votes ({c['agree']} agree, {c['disagree']} disagree, "
-            f"{c['pass']} pass)>"
-        )
+        parts = [f"{c['participants']:,} participants"]
+        if c["statements"] or c["votes"]:
+            parts.append(
+                f"{c['statements']:,} statements, {c['votes']:,} votes ({c['agree']:,} agree, "
+                f"{c['disagree']:,} disagree, {c['pass']:,} pass)"
+            )
+        held = [f"{name} ({table.height:,})" for name, table in sorted(self.tables.items())]
+        if held:
+            parts.append("tables: " + ", ".join(held))
+        return f"<{head}: " + "; ".join(parts) + ">"
 
     def _repr_html_(self) -> str:
         from coprod_analytics.results import frame_to_html

@@ -112,9 +112,13 @@ def frame_to_html(frame: pl.DataFrame, *, caption: str | None = None, max_rows: 
 
 
 def _fmt(v: Any) -> str:
+    from coprod_analytics.format import MISSING, fmt_number
+
+    if v is None:
+        return MISSING
     if isinstance(v, float):
-        return f"{v:.4g}"
-    return "" if v is None else str(v)
+        return fmt_number(v, digits=4)
+    return str(v)
 
 
 @dataclass(frozen=True, repr=False)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from coprod_analytics.format import fmt_pct
+from coprod_analytics.format import MISSING, fmt_number, fmt_pct
 from coprod_widgets.style import (
     AGREE,
     DISAGREE,
@@ -84,10 +84,10 @@ def pct(value: Any, digits: int = 0) -> str:
 
 
 def _cell(value: Any) -> str:
-    if value is None:
-        return ""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
     if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:.3g}"
+        return fmt_number(value)
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return str(value)

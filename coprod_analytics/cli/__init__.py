@@ -150,25 +150,35 @@ def missing_extra(extra: str | None) -> str | None:
     return None
 
 
-_RST = [
-    (re.compile(r":[a-z]+:`~?([^`<]*?)(?:\s*<[^>]*>)?`"), r"\1"),  # :func:`x` -> x
-    (re.compile(r"``([^`]*)``"), r"\1"),  # ``x`` -> x
-    (re.compile(r"`([^`]*)`_?"), r"\1"),
-]
+_ROLE = re.compile(r":[a-z]+:`(~?)([^`<]*?)\s*(?:<[^>]*>)?`")
+_LITERAL = re.compile(r"``([^`]*)``")
+
+
+def _role(match: re.Match[str]) -> str:
+    tilde, target = match.group(1), match.group(2).strip()
+    return target.rsplit(".", 1)[-1] if tilde else target
 
 
 def plain_text(text: str | None) -> str:
-    """ReStructuredText markup removed, for ``--help`` (``:func:`x``` and ````x```` -> x).
+    """ReStructuredText markup removed, for ``--help`` (``:func:`x``` and ````x```` -> x;
+    ``:class:`~a.B``` -> B, as Sphinx shows it).
+
+    Parameters
+    ----------
+    text : str or None
+        A docstring or help text.
+
+    Returns
+    -------
+    str
+        The text without roles and literal markup.
 
     Examples
     --------
     >>> plain_text("Run ``coprod groups`` with :func:`~coprod_analytics.opinion_groups`.")
-    'Run coprod groups with coprod_analytics.opinion_groups.'
+    'Run coprod groups with opinion_groups.'
     """
-    out = text or ""
-    for pattern, repl in _RST:
-        out = pattern.sub(repl, out)
-    return out
+    return _LITERAL.sub(r"\1", _ROLE.sub(_role, text or ""))
 
 
 def _version() -> str:

@@ -22,9 +22,8 @@ def read_input(
     source: str | os.PathLike[str] | Any,
     *,
     layout: Literal["long", "wide"] = "long",
-    columns: dict[str, str] | None = None,
-    participant: str = "participant_id",
     encoding: str = "utf-8",
+    **columns: str,
 ) -> pl.DataFrame:
     """Read one input table of a registered kind (see :mod:`coprod_analytics.inputs`).
 
@@ -40,11 +39,12 @@ def read_input(
         ``"long"``: one answer per row with the schema's columns. ``"wide"``: one row per
         participant, a ``participant`` column and one column per question or item holding
         the answer (estimates, probabilities, choices and ratings only).
-    columns : dict, optional
-        Long layout: the source's column names for schema columns, e.g.
-        ``{"value": "guess", "question_id": "q"}``.
-    participant : str
-        Wide layout: the participant column.
+    encoding : str, default "utf-8"
+        Text encoding of CSV files.
+    **columns : str
+        The source's column for a schema column, named after the schema column, e.g.
+        ``value="guess", question_id="q"``; in the wide layout ``participant_id="who"``
+        names the participant column.
 
     Returns
     -------
@@ -63,6 +63,16 @@ def read_input(
     )
     check_param(layout in ("long", "wide"), "layout", "read_input", "'long' or 'wide'", layout)
     schema = INPUT_SCHEMAS[kind]
+    known = (*schema.required, *schema.optional)
+    for name in columns:
+        check_param(
+            name in known,
+            name,
+            "read_input",
+            f"a column of the {kind!r} table ({', '.join(known)})",
+            columns[name],
+        )
+    participant = columns.get("participant_id", "participant_id")
     path: Path | None = None
     data: bytes | None = None
     if isinstance(source, str | os.PathLike):

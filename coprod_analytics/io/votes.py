@@ -62,36 +62,57 @@ def _read_table(
 def read_statements(
     source: Source,
     *,
-    statement: str = "statement_id",
+    statement_id: str = "statement_id",
     text: str = "text",
     encoding: str = "utf-8",
 ) -> pl.DataFrame:
     """Read a statements table (CSV, Parquet or a table) into the documented schema.
 
-    Columns named by ``statement`` and ``text`` become ``statement_id`` and ``text``;
     ``author_id``, ``moderation``, ``is_meta`` and ``created`` are kept when present. A
     Pol.is ``comments.csv`` (``comment-id``, ``comment-body``) is recognised as well.
+
+    Parameters
+    ----------
+    source : path or table
+        A CSV, TSV or Parquet file, or a polars/pandas/Arrow table.
+    statement_id, text : str
+        The source's column holding each canonical column, named after it (e.g.
+        ``statement_id="id"``); they become ``statement_id`` and ``text``.
+    encoding : str, default "utf-8"
+        Text encoding of CSV files.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``statement_id``, ``text`` and the optional columns present.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> t = pl.DataFrame({"id": [1, 2], "body": ["Buses", "Bikes"]})
+    >>> read_statements(t, statement_id="id", text="body").columns
+    ['statement_id', 'text']
     """
     probe_required: dict[str, Any] = {}
     df, path, _ = _read_table(
         source, required=probe_required, optional={}, encoding=encoding, what="statements"
     )
-    if statement not in df.columns and "comment-id" in df.columns:
-        df = df.rename({"comment-id": statement})
+    if statement_id not in df.columns and "comment-id" in df.columns:
+        df = df.rename({"comment-id": statement_id})
         if "comment-body" in df.columns:
             df = df.rename({"comment-body": text})
         if "moderated" in df.columns:
             df = df.rename({"moderated": "moderation"})
-    if statement not in df.columns:
+    if statement_id not in df.columns:
         err = ValidationError(
-            f"missing the statement id column {statement!r}; found "
-            f"{', '.join(repr(c) for c in df.columns)} (pass statement=... to name it)",
+            f"missing the statement id column {statement_id!r}; found "
+            f"{', '.join(repr(c) for c in df.columns)} (pass statement_id=... to name it)",
             file=path,
             line=1 if path else None,
             table=None if path else "statements",
         )
         raise err
-    rename = {statement: "statement_id"}
+    rename = {statement_id: "statement_id"}
     if text in df.columns:
         rename[text] = "text"
     return df.rename(rename)
@@ -101,8 +122,8 @@ def read_votes(
     source: Source,
     *,
     layout: Literal["long", "wide"] | None = None,
-    participant: str = "participant_id",
-    statement: str = "statement_id",
+    participant_id: str = "participant_id",
+    statement_id: str = "statement_id",
     vote: str = "vote",
     time: str | None = None,
     exclude: Sequence[str] = (),
@@ -117,12 +138,13 @@ def read_votes(
     source : path or table
         A CSV, TSV or Parquet file, or a polars/pandas/Arrow table.
     layout : {"long", "wide"}, optional
-        ``"long"``: one vote per row with columns ``participant``, ``statement``, ``vote``
-        (and ``time``). ``"wide"``: one row per participant, a ``participant`` column and
+        ``"long"``: one vote per row with the columns ``participant_id``, ``statement_id``, ``vote``
+        (and ``time``). ``"wide"``: one row per participant, a ``participant_id`` column and
         one column per statement holding 1/-1/0 or empty. Detected when omitted: long when
         the ``vote`` column exists, else wide.
-    participant, statement, vote, time : str
-        Column names in the source (``time`` optional; epoch ms or ISO 8601).
+    participant_id, statement_id, vote, time : str
+        The source's column holding each canonical column, named after it (e.g.
+        ``participant_id="voter"``; ``time`` optional; epoch ms or ISO 8601).
     exclude : sequence of str
         Wide layout only: further columns that are not statements (e.g. ``"age"``); they
         become participant attributes.
@@ -139,7 +161,7 @@ def read_votes(
     >>> read_votes(wide).counts()["votes"]
     3
     >>> long = pl.DataFrame({"who": [1, 2], "what": [5, 5], "v": ["agree", "pass"]})
-    >>> read_votes(long, participant="who", statement="what", vote="v").counts()["agree"]
+    >>> read_votes(long, participant_id="who", statement_id="what", vote="v").counts()["agree"]
     1
     """
     check_param(
@@ -149,16 +171,16 @@ def read_votes(
     where: dict[str, Any] = {"file": path, "line": 1} if path is not None else {"table": "votes"}
     if layout is None:
         layout = "long" if vote in df.columns else "wide"
-        if layout == "wide" and participant not in df.columns:
+        if layout == "wide" and participant_id not in df.columns:
             raise ValidationError(
-                f"cannot tell the layout: no {vote!r} column (long layout) and no {participant!r} "
+                f"cannot tell the layout: no {vote!r} column (long layout) and no {participant_id!r} "
                 f"column (wide layout); found {', '.join(repr(c) for c in df.columns)}. Name "
-                "the columns with participant=..., statement=..., vote=...",
+                "the columns with participant_id=..., statement_id=..., vote=...",
                 **where,
             )
     attrs: pl.DataFrame | None = None
     if layout == "long":
-        needed = [participant, statement, vote] + ([time] if time is not None else [])
+        needed = [participant_id, statement_id, vote] + ([time] if time is not None else [])
         missing = [c for c in needed if c not in df.columns]
         if missing:
             raise ValidationError(
@@ -167,8 +189,8 @@ def read_votes(
                 **where,
             )
         cols = [
-            pl.col(participant).alias("participant_id"),
-            pl.col(statement).alias("statement_id"),
+            pl.col(participant_id).alias("participant_id"),
+            pl.col(statement_id).alias("statement_id"),
             pl.col(vote).alias("vote"),
         ]
         if time is not None:
@@ -178,28 +200,28 @@ def read_votes(
             [_maybe_int(votes.get_column(c)) for c in ("participant_id", "statement_id")]
         )
     else:
-        if participant not in df.columns:
+        if participant_id not in df.columns:
             raise ValidationError(
-                f"missing the participant column {participant!r}; found "
+                f"missing the participant column {participant_id!r}; found "
                 f"{', '.join(repr(c) for c in df.columns)}",
                 **where,
             )
-        skip = {participant, *exclude}
+        skip = {participant_id, *exclude}
         stmt_cols = [c for c in df.columns if c not in skip]
         if not stmt_cols:
             raise ValidationError(
                 "the wide layout needs one column per statement; found none besides "
-                f"{participant!r}",
+                f"{participant_id!r}",
                 file=path,
                 line=1 if path else None,
                 table=None if path else "votes",
             )
         if exclude:
-            attrs = df.select([participant, *[c for c in exclude if c in df.columns]]).rename(
-                {participant: "participant_id"}
+            attrs = df.select([participant_id, *[c for c in exclude if c in df.columns]]).rename(
+                {participant_id: "participant_id"}
             )
         wide = df.select(
-            pl.col(participant).alias("participant_id"),
+            pl.col(participant_id).alias("participant_id"),
             *[pl.col(c).cast(pl.String).alias(c) for c in stmt_cols],
         ).with_row_index("_row")
         long = wide.unpivot(
