@@ -1,6 +1,6 @@
 # The two commands of the README:
 #   make demo   set everything up and run the demo on the sample inquiry in data/
-#   make test   set everything up and run the whole test suite (ruff, mypy, pytest)
+#   make test   set everything up and run the whole test suite (ruff, mypy, pytest, docs)
 # Both create .venv/ in the project root and install the package into it.
 
 PYTHON ?= python3
@@ -8,20 +8,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup lint typecheck pytest bench chromium clean
+.PHONY: demo test setup lint typecheck pytest docs bench chromium clean
 
 demo: setup
 	$(BIN)/coprod demo
 
-test: setup chromium lint typecheck pytest
+test: setup chromium lint typecheck pytest docs
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.11")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[widgets,live,test]"
+	$(BIN)/python -m pip install --quiet -e ".[widgets,live,test,docs]"
 	touch $(STAMP)
 
 chromium:
@@ -40,8 +40,13 @@ pytest: setup
 	$(BIN)/python -m pytest -p no:cacheprovider --junitxml=$(VENV)/junit.xml
 	$(BIN)/python scripts/check-test-count.py $(VENV)/junit.xml
 
+# The user guide, the architecture and the API reference (docs/), built offline with warnings
+# as errors; the API pages are written from every public module's __all__ (docs/public_api.py).
+docs: setup
+	$(BIN)/python -m sphinx -W --keep-going -q -b html -d build/docs/doctrees docs build/docs/html
+
 bench: setup
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build/docs docs/api

@@ -2,6 +2,8 @@
 # Browser tests need Debian's Chromium (never a browser downloaded by a test tool).
 # Installs it with apt when missing and we are root; otherwise explains what to do.
 set -euo pipefail
+# The same reading of CI as tests/conftest.py IN_CI: 1, true or yes, any case (.ci/run sets it).
+case "$(printf '%s' "${CI:-}" | tr '[:upper:]' '[:lower:]')" in 1|true|yes) in_ci=1 ;; *) in_ci=0 ;; esac
 fonts_ok() { [ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || [ "$(id -u)" != "0" ]; }
 if { command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; } && fonts_ok; then
   exit 0
@@ -16,4 +18,4 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   exit 0
 fi
 echo "Chromium is missing: install Debian's package (sudo apt-get install chromium) to run the browser tests." >&2
-if [ "${CI:-}" = "true" ]; then exit 1; fi
+if [ "$in_ci" = 1 ]; then exit 1; fi

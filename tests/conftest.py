@@ -8,7 +8,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+#: Whether this run is CI. The one reading of the ``CI`` variable for every test: import it
+#: (``from conftest import IN_CI``) rather than reading the environment again. ``.ci/run``
+#: sets ``CI=true`` itself; scripts/check-test-count.py and scripts/ensure-chromium.sh read it
+#: the same way (1, true or yes, any case).
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def fail_or_skip(reason: str) -> None:
+    """Skip the calling test with ``reason`` locally; under CI fail it (nothing is skipped)."""
+    if IN_CI:
+        pytest.fail(reason + " (under CI=true this is a failure, not a skip)")
+    pytest.skip(reason)
 
 
 def shared_data_dir() -> Path:
@@ -32,9 +44,7 @@ def require_shared(*parts: str) -> Path:
             f"reference data {path} is missing (it lives beside the project in "
             "../shared/data; set COPROD_SHARED_DATA to point elsewhere)"
         )
-        if IN_CI:
-            pytest.fail(msg + " — under CI=true this is a failure, not a skip")
-        pytest.skip(msg)
+        fail_or_skip(msg)
     return path
 
 

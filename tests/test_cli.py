@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -11,6 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import POLIS_CONVERSATIONS, require_shared
 from test_polis_io import independent_counts
+
+from coprod_analytics.cli import COMMANDS, build_parser, missing_extra
 
 COPROD = [sys.executable, "-m", "coprod_analytics"]
 
@@ -21,9 +25,57 @@ def run(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
 
 def test_help_lists_the_commands():
     out = run("--help", check=True).stdout
-    for cmd in ("info", "summary", "demo", "simulate"):
-        assert cmd in out
     assert "usage: coprod" in out
+    flat = " ".join(out.split())  # argparse wraps long help lines
+    # the one command table, every entry with its one-line help, in its order
+    positions = [flat.index(f" {c.name} {c.help}") for c in COMMANDS]
+    assert positions == sorted(positions)
+
+
+def test_version():
+    from coprod_analytics.provenance import package_version
+
+    res = run("--version", check=True)
+    assert res.stdout.strip() == f"coprod-analytics {package_version()}"
+
+
+# reStructuredText that must not reach a terminal: ``x``, :func:`x`, `x`_
+_RST_MARKUP = re.compile(r"``|:[a-z]+:`|`_")
+
+
+@pytest.mark.parametrize("name", [c.name for c in COMMANDS])
+def test_every_command_help_is_plain_text(name):
+    spec = next(c for c in COMMANDS if c.name == name)
+    if missing_extra(spec.extra) is not None:
+        pytest.skip(f"the {spec.extra} extra is not installed")  # test_install_wheel covers it
+    parser = build_parser(name)
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    text = sub.choices[name].format_help()
+    assert f"usage: coprod {name}" in text
+    assert not _RST_MARKUP.search(text), f"coprod {name} --help shows markup: " + "; ".join(
+        line for line in text.splitlines() if _RST_MARKUP.search(line)
+    )
+
+
+def test_a_missing_extra_exits_2_with_one_line(monkeypatch, capsys):
+    """Without ipywidgets, `coprod report` names the pip command; no traceback, nothing run."""
+    import importlib.util
+
+    from coprod_analytics import cli
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a, **k: None if name == "ipywidgets" else real(name, *a, **k),
+    )
+    assert cli.main(["report", "anything"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "coprod report: error: needs the optional package 'ipywidgets'; install it with: "
+        'pip install "coprod-analytics[widgets]"'
+    ]
+    assert cli.missing_extra(None) is None
 
 
 def test_console_script_exists():
@@ -70,19 +122,10 @@ def test_unknown_command_and_bad_arguments_exit_2():
     assert run().returncode == 2
 
 
-def test_summary_and_the_core_demo(capsys):
+def test_summary():
     out = run("summary", str(require_shared("polis", "london.youth.policing")), check=True).stdout
     assert "Where the room agrees" in out
     assert "CC BY 4.0" in out  # the Pol.is attribution travels with anything derived
-    # the core's own demo (what `coprod demo` runs when the live layer is not installed)
-    import argparse
-
-    from coprod_analytics.cli import demo
-
-    assert demo.run(argparse.Namespace()) == 0
-    printed = capsys.readouterr().out
-    assert "Riverside Citizens' Inquiry" in printed
-    assert "What divides the room" in printed
 
 
 def test_simulate_writes_readable_inquiries(tmp_path):
@@ -103,14 +146,13 @@ def test_simulate_writes_readable_inquiries(tmp_path):
     assert facts["participants"] > 0
 
 
-def test_demo_sample_is_written_afresh_outside_a_checkout(tmp_path):
-    """Installed without the repository's data/, the demo writes the sample afresh."""
-    from coprod_analytics.cli.demo import sample_path
+def test_simulate_sample_writes_the_shipped_sample(tmp_path):
+    """`coprod simulate --sample` writes the sample inquiry the package ships (no checkout
+    needed: it is made by the simulator, so it is the same everywhere)."""
     from coprod_analytics.io.polis import read_polis
     from coprod_analytics.simulate import sample_inquiry
 
-    path = sample_path(tmp_path / "no-data-here")
-    assert path.name == "sample-inquiry" and not str(path).startswith(str(tmp_path))
-    inq = read_polis(path)
+    run("simulate", "--sample", "-o", str(tmp_path / "sample"), check=True)
+    inq = read_polis(tmp_path / "sample")
     assert inq.vote_log.equals(sample_inquiry().vote_log)
     assert "age_band" in inq.participants.columns

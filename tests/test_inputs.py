@@ -105,24 +105,20 @@ def test_long_csv_with_renamed_columns_names_the_line(tmp_path):
         ValidationError,
         match=r"guesses\.csv, line 3, column 'value': expected a number; got 'eleven'",
     ):
-        read_input(
-            "estimates", f, columns={"participant_id": "who", "question_id": "q", "value": "guess"}
-        )
+        read_input("estimates", f, participant_id="who", question_id="q", value="guess")
     f.write_text("who,q,guess\n1,1,10\n2,1,11\n")
-    t = read_input(
-        "estimates", f, columns={"participant_id": "who", "question_id": "q", "value": "guess"}
-    )
+    t = read_input("estimates", f, participant_id="who", question_id="q", value="guess")
     assert t.get_column("value").to_list() == [10.0, 11.0]
 
 
 def test_wide_layouts(tmp_path):
     f = tmp_path / "ratings.csv"
     f.write_text("participant,buses,cycling\n1,5,\n2,3,7\n")
-    t = read_input("ratings", f, layout="wide", participant="participant")
+    t = read_input("ratings", f, layout="wide", participant_id="participant")
     assert t.height == 3
     assert set(t.get_column("item_id").to_list()) == {"buses", "cycling"}
     with pytest.raises(ValidationError, match="has no wide layout"):
-        read_input("evidence", f, layout="wide", participant="participant")
+        read_input("evidence", f, layout="wide", participant_id="participant")
     with pytest.raises(ParameterError, match="The 'kind' parameter of read_input"):
         read_input("opinions", f)
 
@@ -167,8 +163,36 @@ def test_info_json_reports_the_input_kinds(tmp_path):
     assert facts["votes"] == 2699
 
 
-def test_every_registered_schema_is_consistent():
-    for name, schema in INPUT_SCHEMAS.items():
+@pytest.fixture
+def all_schemas() -> dict:
+    """INPUT_SCHEMAS with the families' schemas loaded (they are added on first use)."""
+    from coprod_analytics.inputs import _family_schemas
+
+    _family_schemas()
+    assert {"panel", "rankings", "budget_votes"} <= set(INPUT_SCHEMAS)
+    return INPUT_SCHEMAS
+
+
+def test_one_column_vocabulary_across_schemas(all_schemas):
+    """Ids end in ``_id`` in every schema (participant_id, item_id, question_id, ...): the
+    column a table is about (``schema.item``) and every column of kind "id". A pairwise
+    comparison's ``winner`` and ``loser`` are roles of two item ids, named for the role."""
+    roles = {("pairwise", "winner"), ("pairwise", "loser")}
+    offenders = []
+    for name, schema in all_schemas.items():
+        ids = {c for c, kind in schema.kinds.items() if kind == "id"}
+        if schema.item is not None:
+            ids.add(schema.item)
+        offenders += [
+            f"{name}.{c}" for c in sorted(ids) if not c.endswith("_id") and (name, c) not in roles
+        ]
+        if "participant" in " ".join(schema.kinds):
+            assert "participant_id" in schema.kinds, name
+    assert not offenders, f"id columns not named *_id: {offenders}"
+
+
+def test_every_registered_schema_is_consistent(all_schemas):
+    for name, schema in all_schemas.items():
         assert set(schema.required) | set(schema.optional) == set(schema.kinds), name
         assert set(schema.unique) <= set(schema.kinds), name
         assert schema.item is None or schema.item in schema.required

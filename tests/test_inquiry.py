@@ -193,6 +193,7 @@ def test_counts_and_moderation():
     c = inq.counts()
     assert c == {
         "participants": 3,
+        "voters": 3,
         "statements": 3,
         "votes": 3,
         "vote_events": 3,
@@ -216,3 +217,16 @@ def test_fingerprint_changes_with_data():
     b = Inquiry(_votes(vote=[1, -1, 1]))
     assert a.fingerprint == Inquiry(_votes()).fingerprint
     assert a.fingerprint != b.fingerprint
+
+
+def test_counts_and_repr_see_everyone_who_answered_anything() -> None:
+    # two voted; a third only gave an estimate; a fourth is only listed with attributes
+    inq = Inquiry(_votes(vote=[1, 1, -1])).with_tables(
+        estimates={"participant_id": [99], "question_id": [1], "value": [2.0]},
+        participants={"participant_id": [1000], "age": ["18-24"]},
+    )
+    voters = inq.counts()["voters"]
+    assert inq.counts()["participants"] == voters + 1
+    assert f"{voters + 1} participants" in repr(inq)
+    assert "estimates (1)" in repr(inq)
+    assert "\n" not in repr(inq)

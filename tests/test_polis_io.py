@@ -34,8 +34,10 @@ def independent_counts(folder: Path) -> dict[str, int]:
         for c in comments
         if c["moderated"].strip() == "-1" or c.get("is-meta", "false").strip().lower() == "true"
     )
+    voters = len({k[0] for k in latest})
     return {
-        "participants": len({k[0] for k in latest}),
+        "participants": voters,  # a Pol.is export holds votes only: everyone is a voter
+        "voters": voters,
         "statements": len(comments),
         "votes": len(values),
         "agree": values.count(1),

@@ -12,6 +12,7 @@ from coprod_analytics import (
     load_inquiry,
     read_parquet,
     read_polis,
+    read_statements,
     read_votes,
     write_parquet,
 )
@@ -22,7 +23,7 @@ def test_long_csv_with_named_columns_and_time(tmp_path):
     f.write_text(
         "who,what,how,when\nann,s1,agree,2024-01-01T10:00:00Z\nann,s1,disagree,2024-01-01T10:05:00Z\nbo,s2,0,2024-01-01T10:01:00Z\n"
     )
-    inq = read_votes(f, participant="who", statement="what", vote="how", time="when")
+    inq = read_votes(f, participant_id="who", statement_id="what", vote="how", time="when")
     assert inq.counts()["votes"] == 2
     assert inq.votes.filter(pl.col("participant_id") == "ann").get_column("vote").item() == -1
     assert inq.vote_log.height == 3
@@ -43,7 +44,7 @@ def test_wide_csv_with_attributes_and_statements(tmp_path):
     f.write_text("participant,age,q1,q2,q3\np1,16-24,1,,-1\np2,65+,0,1,\n")
     s = tmp_path / "statements.csv"
     s.write_text("statement_id,text\nq1,Buses first\nq2,Cars first\nq3,Trees\n")
-    inq = read_votes(f, participant="participant", exclude=["age"], statements=s)
+    inq = read_votes(f, participant_id="participant", exclude=["age"], statements=s)
     assert inq.counts() | {} == inq.counts()
     assert inq.counts()["votes"] == 4
     assert inq.participants.sort("participant_id").get_column("age").to_list() == ["16-24", "65+"]
@@ -112,3 +113,50 @@ def test_load_inquiry_detects_every_kind(tmp_path):
         load_inquiry(tmp_path / "a.xlsx")
     with pytest.raises(ValidationError, match="this folder is not an input I know"):
         load_inquiry(tmp_path / "pq" / ".." / "..")
+
+
+# --- read_statements: naming the columns -------------------------------------------------
+
+
+def test_read_statements_names_columns_by_keyword(tmp_path):
+    f = tmp_path / "s.csv"
+    f.write_text("id,body,moderation\n7,Buses first,1\n8,Cars first,-1\n")
+    df = read_statements(f, statement_id="id", text="body")
+    assert df.columns == ["statement_id", "text", "moderation"]
+    assert df.rows() == [(7, "Buses first", 1), (8, "Cars first", -1)]
+
+
+def test_read_statements_canonical_columns_pass_through():
+    table = pl.DataFrame({"statement_id": ["a", "b"], "text": ["x", "y"], "is_meta": [False, True]})
+    df = read_statements(table)
+    assert df.columns == ["statement_id", "text", "is_meta"]
+    assert df.get_column("statement_id").to_list() == ["a", "b"]
+
+
+def test_read_statements_recognises_a_polis_comments_file(tmp_path):
+    f = tmp_path / "comments.csv"
+    f.write_text("comment-id,comment-body,moderated\n0,Trees on every street,1\n1,No trees,-1\n")
+    df = read_statements(f)
+    assert set(df.columns) >= {"statement_id", "text", "moderation"}
+    assert "comment-id" not in df.columns and "comment-body" not in df.columns
+    assert df.sort("statement_id").get_column("text").to_list() == [
+        "Trees on every street",
+        "No trees",
+    ]
+
+
+def test_read_statements_missing_id_column_says_how_to_name_it(tmp_path):
+    f = tmp_path / "s.csv"
+    f.write_text("id,body\n1,Buses\n")
+    with pytest.raises(ValidationError, match=r"s\.csv.*'statement_id'.*statement_id=\.\.\."):
+        read_statements(f)
+
+
+def test_read_votes_takes_a_statements_file_with_its_own_names(tmp_path):
+    votes = tmp_path / "v.csv"
+    votes.write_text("participant_id,statement_id,vote\n1,7,1\n2,7,-1\n")
+    texts = read_statements(
+        pl.DataFrame({"id": [7], "body": ["Buses first"]}), statement_id="id", text="body"
+    )
+    inq = read_votes(votes, statements=texts)
+    assert inq.statements.select("statement_id", "text").rows() == [(7, "Buses first")]
