@@ -16,6 +16,7 @@ from coprod_analytics.crowd.estimates import (
     crowd_estimates,
     delphi_rounds,
     diversity_prediction,
+    pool_forecasts,
     pool_log_odds,
     surprisingly_popular,
 )
@@ -31,7 +32,7 @@ def test_point_estimates_match_scipy() -> None:
     rng = np.random.default_rng(0)
     x = rng.lognormal(3, 1, size=101)
     c = rng.uniform(0.1, 1, size=101)
-    kw: dict[str, Any] = {"n_boot": 0}
+    kw: dict[str, Any] = {"n_resamples": 0}
     assert crowd_estimate(x, method="mean", **kw).value == pytest.approx(x.mean())
     assert crowd_estimate(x, method="median", **kw).value == pytest.approx(np.median(x))
     assert crowd_estimate(x, method="trimmed_mean", trim=0.2, **kw).value == pytest.approx(
@@ -48,35 +49,54 @@ def test_point_estimates_match_scipy() -> None:
 
 def test_bootstrap_interval_matches_scipy_and_is_reproducible() -> None:
     x = np.array([12.0, 15, 9, 30, 14, 11, 13, 16, 10, 100, 12, 14])
-    a = crowd_estimate(x, method="median", n_boot=999, seed=4)
-    b = crowd_estimate(x, method="median", n_boot=999, seed=4)
-    assert a.conf_int() == b.conf_int()
+    a = crowd_estimate(x, method="median", n_resamples=999, seed=4)
+    b = crowd_estimate(x, method="median", n_resamples=999, seed=4)
+    assert a.conf_int().equals(b.conf_int())
+    # independent reference: the percentile limits of the same resamples drawn by hand
     rng = np.random.default_rng(4)
     boot = np.median(x[rng.integers(0, x.size, size=(999, x.size))], axis=1)
-    assert a.conf_int() == pytest.approx(tuple(np.quantile(boot, [0.025, 0.975])))
-    assert a.method == "bootstrap-percentile" and a.n == 12
-    basic = crowd_estimate(x, method="median", n_boot=999, seed=4, ci_method="basic")
-    assert basic.conf_int() == pytest.approx(
+    ci = a.conf_int()
+    assert ci.columns == ["name", "ci_low", "ci_high", "alpha"]
+    assert (ci["ci_low"][0], ci["ci_high"][0]) == pytest.approx(
+        tuple(np.quantile(boot, [0.025, 0.975]))
+    )
+    assert a.method == "bootstrap-percentile" and a.n == 12 and a.alpha == 0.05
+    basic = crowd_estimate(x, method="median", n_resamples=999, seed=4, ci_method="basic")
+    assert (basic.ci_low, basic.ci_high) == pytest.approx(
         (2 * a.value - a.ci_high, 2 * a.value - a.ci_low)  # type: ignore[operator]
     )
-    bca = crowd_estimate(x, method="mean", n_boot=999, seed=4, ci_method="BCa")
+    bca = crowd_estimate(x, method="mean", n_resamples=999, seed=4, ci_method="BCa")
     ref = stats.bootstrap((x,), np.mean, n_resamples=999, rng=np.random.default_rng(4))
     assert bca.ci_low == pytest.approx(ref.confidence_interval.low)
     assert bca.ci_high == pytest.approx(ref.confidence_interval.high)
+    # alpha sets the level: a 50% interval is inside the 95% one
+    half = crowd_estimate(x, method="median", n_resamples=999, seed=4, alpha=0.5)
+    assert a.ci_low <= half.ci_low <= half.ci_high <= a.ci_high  # type: ignore[operator]
+    assert a.provenance is not None and a.provenance.seed == 4
+
+
+def test_bootstrap_progress_bar(capsys: pytest.CaptureFixture[str]) -> None:
+    x = np.arange(50.0)
+    crowd_estimate(x, n_resamples=500, progress=True)
+    assert "crowd_estimate (median)" in capsys.readouterr().err
+    crowd_estimate(x, n_resamples=500, progress=False)
+    assert capsys.readouterr().err == ""
 
 
 def test_weighted_bootstrap_is_paired() -> None:
     # guesses and confidences travel together: a guess with zero confidence never matters
     x = np.array([10.0, 11, 12, 1000])
     c = np.array([1.0, 1, 1, 0])
-    est = crowd_estimate(x, method="confidence_weighted_mean", confidence=c, n_boot=500, seed=0)
+    est = crowd_estimate(
+        x, method="confidence_weighted_mean", confidence=c, n_resamples=500, seed=0
+    )
     assert est.ci_low is not None and est.ci_high is not None
     assert 10 <= est.ci_low <= est.ci_high <= 12
 
 
 def test_constant_values_have_a_point_interval() -> None:
-    est = crowd_estimate([5, 5, 5], method="mean", n_boot=100, seed=0)
-    assert est.conf_int() == (5.0, 5.0)
+    est = crowd_estimate([5, 5, 5], method="mean", n_resamples=100, seed=0)
+    assert est.conf_int().row(0)[1:3] == (5.0, 5.0)
 
 
 @settings(max_examples=40, deadline=None)
@@ -84,18 +104,27 @@ def test_constant_values_have_a_point_interval() -> None:
 def test_robust_estimates_lie_within_range(values, seed) -> None:
     x = np.array(values)
     for method in ("mean", "median", "trimmed_mean", "winsorized_mean"):
-        v = crowd_estimate(x, method=method, n_boot=0).value  # type: ignore[arg-type]
+        v = crowd_estimate(x, method=method, n_resamples=0).value  # type: ignore[arg-type]
         assert x.min() - 1e-9 <= v <= x.max() + 1e-9
     # order does not matter
     perm = np.random.default_rng(seed).permutation(x)
-    assert crowd_estimate(perm, method="winsorized_mean", n_boot=0).value == pytest.approx(
-        crowd_estimate(x, method="winsorized_mean", n_boot=0).value
+    assert crowd_estimate(perm, method="winsorized_mean", n_resamples=0).value == pytest.approx(
+        crowd_estimate(x, method="winsorized_mean", n_resamples=0).value
     )
 
 
 def test_crowd_estimates_table() -> None:
-    t = crowd_estimates([10, 12, 9, 11, 30], confidence=[1, 1, 1, 1, 0.1], truth=11, n_boot=200)
-    assert t["method"].to_list() == [
+    t = pl.DataFrame(
+        {
+            "participant_id": [1, 2, 3, 4, 5],
+            "question_id": [1] * 5,
+            "value": [10, 12, 9, 11, 30],
+            "confidence": [1.0, 1, 1, 1, 0.1],
+        }
+    )
+    res = crowd_estimates(t, truth=11, n_resamples=200)
+    f = res.to_frame()
+    assert f["method"].to_list() == [
         "mean",
         "median",
         "trimmed_mean",
@@ -103,10 +132,39 @@ def test_crowd_estimates_table() -> None:
         "geometric_mean",
         "confidence_weighted_mean",
     ]
-    assert t.filter(pl.col("method") == "median")["abs_error"][0] == 0.0
-    assert (t["ci_low"] <= t["value"]).all() and (t["value"] <= t["ci_high"]).all()
-    neg = crowd_estimates([-1, 2, 3], n_boot=0)
-    assert "geometric_mean" not in neg["method"].to_list()
+    assert f.filter(pl.col("method") == "median")["abs_error"][0] == 0.0
+    assert (f["ci_low"] <= f["value"]).all() and (f["value"] <= f["ci_high"]).all()
+    # each row is crowd_estimate on the question's values, same seed
+    one = crowd_estimate(t["value"], method="median", n_resamples=200)
+    assert f.filter(pl.col("method") == "median").row(0, named=True)["ci_low"] == one.ci_low
+    ci = res.conf_int()
+    assert ci.columns == ["question_id", "method", "ci_low", "ci_high", "alpha"]
+    neg = crowd_estimates(t.with_columns(pl.col("value") - 10), n_resamples=0)
+    assert "geometric_mean" not in neg.to_frame()["method"].to_list()
+    with pytest.raises(ValidationError, match="pass a dict question id -> truth"):
+        crowd_estimates(t.with_columns(question_id=pl.Series([1, 1, 2, 2, 2])), truth=3.0)
+
+
+def test_crowd_estimates_take_the_inquiry_and_its_table_as_stored() -> None:
+    from coprod_analytics import sample_inquiry
+
+    inquiry = sample_inquiry()
+    est = inquiry.tables["estimates"]
+    by_inquiry = crowd_estimates(inquiry, n_resamples=0).to_frame()
+    by_table = crowd_estimates(est, n_resamples=0).to_frame()
+    assert by_inquiry.drop("truth", "abs_error").equals(by_table)
+    # truths come from the questions table; one row set per question and Delphi round
+    assert by_inquiry.select("question_id", "round").unique().height == 8
+    q1 = est.filter((pl.col("question_id") == 1) & (pl.col("round") == 2))
+    row = by_inquiry.filter(
+        (pl.col("question_id") == 1) & (pl.col("round") == 2) & (pl.col("method") == "median")
+    ).row(0, named=True)
+    assert row["value"] == pytest.approx(float(np.median(q1["value"].to_numpy())))
+    assert row["truth"] == 4.0
+    # a user's own column names, by keyword
+    mine = est.rename({"question_id": "q", "value": "guess"})
+    renamed = crowd_estimates(mine, question_id="q", value="guess", n_resamples=0).to_frame()
+    assert renamed.equals(by_table)
 
 
 # --------------------------------------------------------------------------- diversity prediction
@@ -174,6 +232,25 @@ def test_pool_log_odds_properties(ps, a) -> None:
     assert pool_log_odds(1 - p, extremize=a) == pytest.approx(1 - ext)
 
 
+def test_pool_forecasts_take_the_probabilities_table_as_stored() -> None:
+    from coprod_analytics import sample_inquiry
+
+    inquiry = sample_inquiry()
+    probs = inquiry.tables["probabilities"]
+    out = pool_forecasts(inquiry, extremize=2.0)
+    assert out.equals(pool_forecasts(probs, extremize=2.0))
+    for row in out.iter_rows(named=True):
+        p = probs.filter(pl.col("question_id") == row["question_id"])["probability"]
+        assert row["n"] == p.len()
+        assert row["pooled"] == pytest.approx(pool_log_odds(p, clip=0.01))
+        assert row["extremized"] == pytest.approx(pool_log_odds(p, extremize=2.0, clip=0.01))
+        assert row["mean"] == pytest.approx(p.mean())
+    two = pl.DataFrame({"q": [1, 1, 2, 2], "p": [0.2, 0.4, 0.9, 0.7]})
+    res = pool_forecasts(two, question_id="q", probability="p")
+    assert res["question_id"].to_list() == [1, 2]
+    assert res["pooled"][1] == pytest.approx(pool_log_odds([0.9, 0.7]))
+
+
 def test_pool_log_odds_errors_and_clip() -> None:
     with pytest.raises(ValidationError, match=r"strictly between 0 and 1; position 1 is 1"):
         pool_log_odds([0.5, 1.0])
@@ -211,6 +288,28 @@ def test_surprisingly_popular_philadelphia() -> None:
     assert row["surprise"] == pytest.approx(0.35 - 0.235)
     assert sp.table["surprise"].sum() == pytest.approx(0.0)  # shares sum to 1 on both sides
     assert "surprisingly popular answer: 'no'" in sp.summary()
+    assert sp.to_frame().equals(sp.table) and repr(sp).startswith("<SurprisinglyPopular: ")
+
+
+def test_surprisingly_popular_takes_the_inquiry_tables_as_stored() -> None:
+    from coprod_analytics import sample_inquiry
+
+    inquiry = sample_inquiry()
+    by_inquiry = surprisingly_popular(inquiry)
+    by_tables = surprisingly_popular(inquiry.tables["choices"], inquiry.tables["predictions"])
+    assert by_inquiry.answer == by_tables.answer == "park-and-ride"
+    assert by_inquiry.table.equals(by_tables.table)
+    # several questions: pick one
+    answers, preds = _philadelphia()
+    two = pl.concat(
+        [answers.with_columns(question_id=pl.lit(1)), answers.with_columns(question_id=pl.lit(2))]
+    )
+    two_p = pl.concat(
+        [preds.with_columns(question_id=pl.lit(1)), preds.with_columns(question_id=pl.lit(2))]
+    )
+    with pytest.raises(ValidationError, match="pass question="):
+        surprisingly_popular(two, two_p)
+    assert surprisingly_popular(two, two_p, question=2).answer == "no"
 
 
 def test_surprisingly_popular_validation() -> None:
@@ -225,7 +324,7 @@ def test_surprisingly_popular_validation() -> None:
                 .alias("share")
             ),
         )
-    with pytest.raises(ValidationError, match="needs column 'answer'"):
+    with pytest.raises(ValidationError, match="column 'answer' is missing"):
         surprisingly_popular(answers.drop("answer"), preds)
     with pytest.raises(ValidationError, match="row 101, column 'participant_id'"):
         surprisingly_popular(pl.concat([answers, answers.head(1)]), preds)
@@ -257,13 +356,14 @@ def test_delphi_rounds_statistics_and_wilcoxon() -> None:
     assert t["stable"][1] == (w.pvalue > 0.05)
     assert t["p_value"][0] is None and t["n_paired"][1] == 20
     assert res.final().height == 1 and "IQR <= 1" in res.summary()
+    assert res.final().columns[0] == "question_id"
 
 
 def test_delphi_items_custom_rule_and_stable_rounds() -> None:
     df = pl.DataFrame(
         {
             "participant_id": [1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2],
-            "item": ["a"] * 6 + ["b"] * 5,
+            "question_id": ["a"] * 6 + ["b"] * 5,
             "round": [1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2],
             "value": [3, 4, 5, 3, 4, 5, 1, 7, 4, 2, 6],
         }
@@ -273,10 +373,10 @@ def test_delphi_items_custom_rule_and_stable_rounds() -> None:
         return bool(np.mean(np.abs(x - np.median(x)) <= 1) >= 0.7)
 
     res = delphi_rounds(df, consensus=seventy_percent_within_one)
-    a = res.table.filter(pl.col("item") == "a")
+    a = res.table.filter(pl.col("question_id") == "a")
     assert a["p_value"][1] == 1.0 and a["stable"][1] is True  # nobody moved
     assert a["consensus"].to_list() == [True, True]
-    b = res.table.filter(pl.col("item") == "b")
+    b = res.table.filter(pl.col("question_id") == "b")
     assert b["n_paired"][1] == 2 and b["consensus"].to_list() == [False, False]
     assert res.rule == "seventy_percent_within_one"
 
@@ -289,6 +389,19 @@ def test_delphi_validation() -> None:
         delphi_rounds(df.drop("value"))
     with pytest.raises(ParameterError, match="The 'consensus' parameter of delphi_rounds"):
         delphi_rounds(df, consensus="mad")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="column 'wave' is missing"):
+        delphi_rounds(df, round="wave")
+
+
+def test_delphi_takes_the_estimates_table_as_stored() -> None:
+    from coprod_analytics import sample_inquiry
+
+    inquiry = sample_inquiry()
+    a = delphi_rounds(inquiry, consensus="cv", threshold=0.5)
+    b = delphi_rounds(inquiry.tables["estimates"], consensus="cv", threshold=0.5)
+    assert a.table.equals(b.table)
+    assert sorted(a.final()["question_id"].to_list()) == [1, 2, 3, 4]
+    assert a.provenance is not None and a.provenance.parameters["threshold"] == 0.5
 
 
 def test_crowd_estimate_validation() -> None:

@@ -61,11 +61,11 @@ def test_distribution_measures_bounds_and_order(counts, seed) -> None:
 def test_esteban_ray_properties(counts, alpha) -> None:
     c = np.array(counts, dtype=float)
     y = np.arange(c.size, dtype=float)
-    p = esteban_ray_polarization(c, y, alpha=alpha)
+    p = esteban_ray_polarization(c, y, identification=alpha)
     assert p >= 0
     # scale-invariant in counts, linear in distances
-    assert esteban_ray_polarization(3 * c, y, alpha=alpha) == pytest.approx(p)
-    assert esteban_ray_polarization(c, 2 * y, alpha=alpha) == pytest.approx(2 * p)
+    assert esteban_ray_polarization(3 * c, y, identification=alpha) == pytest.approx(p)
+    assert esteban_ray_polarization(c, 2 * y, identification=alpha) == pytest.approx(2 * p)
     # direct double sum
     sh = c / c.sum()
     direct = sum(
@@ -107,22 +107,37 @@ def test_participation_gini() -> None:
     assert participation_gini(votes, n_participants=5) == pytest.approx(gini([8, 1, 1, 0, 0]))
     with pytest.raises(ParameterError, match="The 'n_participants' parameter"):
         participation_gini(votes, n_participants=2)
-    with pytest.raises(ValidationError, match="needs column 'participant_id'"):
+    with pytest.raises(ValidationError, match="column 'participant_id' is missing"):
         participation_gini(votes.rename({"participant_id": "voter"}))
+    # a user's own column name, by keyword
+    renamed = votes.rename({"participant_id": "voter"})
+    assert participation_gini(renamed, participant_id="voter") == participation_gini(votes)
+
+
+def test_diversity_takes_the_inquiry() -> None:
+    from coprod_analytics import sample_inquiry
+
+    inquiry = sample_inquiry()
+    per = inquiry.votes.group_by("participant_id").len()["len"].to_numpy()
+    n = inquiry.participants.height
+    expected = gini(np.concatenate([per, np.zeros(n - per.size)]))
+    assert participation_gini(inquiry) == pytest.approx(expected)
+    assert vote_diversity(inquiry).equals(vote_diversity(inquiry.votes))
 
 
 @pytest.mark.shared_data
 def test_vote_measures_on_real_polis_conversation() -> None:
     path = require_shared("polis", "london.youth.policing", "votes.csv")
-    votes = pl.read_csv(path).rename({"comment-id": "statement_id", "voter-id": "participant_id"})
+    votes = pl.read_csv(path)
     # the export keeps every vote ever cast; keep the last per (voter, comment)
-    votes = votes.sort("timestamp").unique(["participant_id", "statement_id"], keep="last")
-    g = participation_gini(votes)
-    per = votes.group_by("participant_id").len()["len"].to_numpy()
+    votes = votes.sort("timestamp").unique(["voter-id", "comment-id"], keep="last")
+    # the export's own column names, named by keyword (no renaming by hand)
+    g = participation_gini(votes, participant_id="voter-id")
+    per = votes.group_by("voter-id").len()["len"].to_numpy()
     assert g == pytest.approx(gini(per))
     assert 0 < g < 1
-    table = vote_diversity(votes)
-    assert table.height == votes["statement_id"].n_unique()
+    table = vote_diversity(votes, statement_id="comment-id")
+    assert table.height == votes["comment-id"].n_unique()
     assert table["n"].sum() == votes.height
     shares = table.select(pl.col("agree") + pl.col("pass") + pl.col("disagree")).to_series()
     assert np.allclose(shares.to_numpy(), 1.0)
@@ -140,8 +155,10 @@ def test_validation_messages() -> None:
         shannon_diversity([1, -1, 3])
     with pytest.raises(ValidationError, match="all counts are 0"):
         simpson_diversity([0, 0])
-    with pytest.raises(ParameterError, match="The 'alpha' parameter of esteban_ray_polarization"):
-        esteban_ray_polarization([1, 1], [0, 1], alpha=2.0)
+    with pytest.raises(
+        ParameterError, match="The 'identification' parameter of esteban_ray_polarization"
+    ):
+        esteban_ray_polarization([1, 1], [0, 1], identification=2.0)
     with pytest.raises(ValidationError, match="exactly one of distances= or positions="):
         rao_quadratic_entropy([1, 1])
     with pytest.raises(ValidationError, match="all values are equal"):

@@ -1,4 +1,5 @@
-"""Headless tests of the crowd, agreement and evidence states and views."""
+"""Headless tests of the crowd-estimate and agreement states and views (the evidence board's
+are in tests/test_evidence_widgets.py), and of the dashboard panels of both families."""
 
 from __future__ import annotations
 
@@ -10,16 +11,15 @@ import pytest
 from coprod_analytics import Inquiry, sample_inquiry
 from coprod_analytics.crowd.agreement import krippendorff_alpha, tastle_wierman_consensus
 from coprod_analytics.crowd.estimates import crowd_estimates, diversity_prediction, pool_log_odds
-from coprod_analytics.errors import ParameterError
 from coprod_widgets import ConsensusDashboard
 from coprod_widgets.crowd.state import (
     AgreementState,
     CrowdState,
-    EvidenceState,
     agreement_reading,
     kendall_reading,
 )
-from coprod_widgets.crowd.views import AgreementPanel, CrowdEstimateView, EvidenceBoard
+from coprod_widgets.crowd.views import AgreementPanel, CrowdEstimateView
+from coprod_widgets.evidence.views import EvidenceBoard
 
 EVIL = '<img src=x onerror="alert(1)">'
 
@@ -36,13 +36,13 @@ def _tiny(**tables: object) -> Inquiry:
 
 
 def test_crowd_state_matches_the_core(inquiry: Inquiry) -> None:
-    state = CrowdState(inquiry, n_boot=200, seed=3)
+    state = CrowdState(inquiry, n_resamples=200, seed=3)
     assert state.question_ids == [1, 2, 3, 4]
     assert state.question == 1 and state.round == 2  # the last Delphi round by default
     e = inquiry.tables["estimates"].filter((pl.col("question_id") == 1) & (pl.col("round") == 2))
-    want = crowd_estimates(e["value"], confidence=e["confidence"], truth=4.0, n_boot=200, seed=3)
+    want = crowd_estimates(e, truth=4.0, n_resamples=200, seed=3).to_frame()
     got = state.estimate_result["estimators"]
-    assert got.equals(want)
+    assert got.equals(want.drop("round"))
     d = state.estimate_result["diversity"]
     ref = diversity_prediction(e["value"], 4.0)
     assert d.crowd_error == ref.crowd_error and abs(d.residual) < 1e-9
@@ -58,7 +58,7 @@ def test_crowd_state_matches_the_core(inquiry: Inquiry) -> None:
 
 
 def test_delphi_rule_is_a_parameter(inquiry: Inquiry) -> None:
-    state = CrowdState(inquiry, n_boot=0)
+    state = CrowdState(inquiry, n_resamples=0)
     table = state.estimate_result["delphi"].table
     assert table["round"].to_list() == [1, 2]
     assert table["consensus"].to_list() == (table["cv"] <= 0.5).to_list()
@@ -68,7 +68,7 @@ def test_delphi_rule_is_a_parameter(inquiry: Inquiry) -> None:
 
 
 def test_pooling_and_surprisingly_popular(inquiry: Inquiry) -> None:
-    state = CrowdState(inquiry, n_boot=0)
+    state = CrowdState(inquiry, n_resamples=0)
     p = inquiry.tables["probabilities"]["probability"]
     assert state.pooling_result["pooled"] == pytest.approx(pool_log_odds(p, clip=0.01))
     state.extremize = 2.5
@@ -105,7 +105,7 @@ def test_crowd_small_cells_and_escaping() -> None:
             "share": [0.9, 0.9],
         },
     )
-    state = CrowdState(inq, n_boot=50, min_cell=5)
+    state = CrowdState(inq, n_resamples=50, min_cell=5)
     view = CrowdEstimateView(state)
     assert state.estimate_result["suppressed"] and state.values().height == 0
     assert "Fewer than 5 people answered" in view.summary.value
@@ -123,7 +123,7 @@ def test_crowd_small_cells_and_escaping() -> None:
 
 
 def test_crowd_view_follows_the_state(inquiry: Inquiry) -> None:
-    state = CrowdState(inquiry, n_boot=50)
+    state = CrowdState(inquiry, n_resamples=50)
     view = CrowdEstimateView(state)
     assert len(view.estimators.data[0].x) == 6  # six estimators
     assert "<details" in view.guesses_alt.value and "aria-label" in view.guesses_alt.value
@@ -139,15 +139,10 @@ def test_crowd_view_follows_the_state(inquiry: Inquiry) -> None:
 
 
 def test_agreement_state_and_panel(inquiry: Inquiry) -> None:
-    state = AgreementState(inquiry, n_boot=200, seed=1)
+    state = AgreementState(inquiry, n_resamples=200, seed=1)
     sets = state.result["sets"]
     r = inquiry.tables["ratings"]
-    long = r.select(
-        pl.col("participant_id").alias("rater"),
-        pl.col("item_id").alias("unit"),
-        pl.col("rating").alias("value"),
-    )
-    ref = krippendorff_alpha(long, level="ordinal", n_boot=200, seed=1)
+    ref = krippendorff_alpha(r, level_of_measurement="ordinal", n_resamples=200, seed=1)
     assert sets["alpha"][0] == pytest.approx(ref.value)
     assert (sets["ci_low"][0], sets["ci_high"][0]) == (ref.ci_low, ref.ci_high)
     assert sets["reading"][0] == agreement_reading(ref.value)
@@ -159,8 +154,9 @@ def test_agreement_state_and_panel(inquiry: Inquiry) -> None:
     assert sets["kendall_raters"][0] == 125
     panel = AgreementPanel(state)
     assert "raters agree poorly" in panel.summary.value
-    panel.level.value = "interval"
-    assert state.level == "interval" and "alpha (interval)" in panel.summary.value
+    panel.level_of_measurement.value = "interval"
+    assert state.level_of_measurement == "interval"
+    assert "alpha (interval)" in panel.summary.value
 
 
 def test_agreement_readings_and_thresholds() -> None:
@@ -176,59 +172,15 @@ def test_agreement_readings_and_thresholds() -> None:
             "rating": np.tile([1.0, 3.0, 5.0, 7.0], 6),
         }
     )
-    state = AgreementState(_tiny(ratings=ratings), n_boot=50)
+    state = AgreementState(_tiny(ratings=ratings), n_resamples=50)
     row = state.result["sets"].row(0, named=True)
     assert row["alpha"] == pytest.approx(1.0) and row["reading"] == "raters agree well"
     assert row["kendall_w"] == pytest.approx(1.0)
     # a missing rating: W uses the raters with every item; items below min_cell dropped
     ratings = ratings.filter(~((pl.col("participant_id") == 0) & (pl.col("item_id") == 0)))
-    state = AgreementState(_tiny(ratings=ratings), n_boot=0, min_cell=6)
+    state = AgreementState(_tiny(ratings=ratings), n_resamples=0, min_cell=6)
     assert state.result["items"]["item_id"].to_list() == [1, 2, 3]
     assert "fewer than 6 people" in state.result["note"]
-
-
-def test_evidence_state_groups_and_suppression(inquiry: Inquiry) -> None:
-    state = EvidenceState(inquiry, n_boot=100)
-    assert state.group_source == "opinion_groups"  # the inquiry has votes
-    assert "opinion groups found from the votes" in state.source_sentence
-    planted = EvidenceState(inquiry, groups="planted_group", n_boot=100)
-    g = planted.group_breakdown()
-    assert set(g["group"].to_list()) == {0, 1, 2}
-    assert "planted group 1 (drivers)" in g["label"].to_list()
-    # petition (3) and cycling report (8) split the groups; casualty statistics (7) do not
-    b = planted.board_table()
-    gap = dict(b.select("evidence_id", "credibility_group_gap").iter_rows())
-    assert gap[3] > 1.0 and gap[8] > 1.0 and gap[7] < 0.7
-    # a small threshold hides group cells and the divergence they feed
-    strict = EvidenceState(inquiry, groups="planted_group", n_boot=0, min_cell=25)
-    bd = strict.group_breakdown()
-    hidden = bd.filter(pl.col("n").is_null())
-    assert hidden.height > 0 and hidden["credibility"].null_count() == hidden.height
-    sb = strict.board_table()
-    flagged = sb.filter(pl.col("divergence_suppressed"))
-    assert flagged.height > 0 and flagged["credibility_group_gap"].null_count() == flagged.height
-    with pytest.raises(ParameterError, match="polis_group_id"):
-        EvidenceState(inquiry, groups="polis_group_id")
-
-
-def test_evidence_board_view(inquiry: Inquiry) -> None:
-    ev = inquiry.tables["evidence"]
-    items = inquiry.tables["evidence_items"].with_columns(
-        pl.when(pl.col("evidence_id") == 3).then(pl.lit(EVIL)).otherwise("title").alias("title")
-    )
-    inq = inquiry.with_tables(evidence_items=items)
-    state = EvidenceState(inq, groups="planted_group", n_boot=50, min_cell=5)
-    board = EvidenceBoard(state)
-    html = board.table.value + board.alt.value + board.groups_alt.value
-    assert EVIL not in html and "&lt;img src=x" in html
-    assert all(EVIL not in str(tr.customdata) for tr in board.figure.data)
-    assert "planted groups" in board.table.value
-    board.sort.value = "divergence"
-    first = state.board_table()["evidence_id"][0]
-    assert first in (3, 4, 8)  # the items that split the planted groups
-    board.groups.value = "none"
-    assert state.result.group_table is None and "No opinion groups" in board.table.value
-    assert ev.height == state.inquiry.tables["evidence"].height
 
 
 def test_dashboard_shows_the_three_panels_only_with_data(inquiry: Inquiry) -> None:
@@ -240,6 +192,26 @@ def test_dashboard_shows_the_three_panels_only_with_data(inquiry: Inquiry) -> No
     board = dash.build_panel("evidence")
     assert isinstance(board, EvidenceBoard) and board.state.min_cell == 5
     assert isinstance(dash.build_panel("agreement"), AgreementPanel)
+    assert isinstance(dash.build_panel("crowd-estimates"), CrowdEstimateView)
+
+
+def test_the_families_list_names_evidence_after_crowd() -> None:
+    from coprod_widgets.families import FAMILIES, panels, sections
+
+    keys = [f.key for f in FAMILIES]
+    assert keys.index("evidence") == keys.index("crowd") + 1
+    ev = FAMILIES[keys.index("evidence")]
+    assert (ev.core, ev.views, ev.report) == (
+        "coprod_analytics.evidence",
+        "coprod_widgets.evidence.views",
+        "coprod_widgets.evidence.report",
+    )
+    by_key = {p.key: p for p in panels()}
+    assert by_key["evidence"].build.__module__ == "coprod_widgets.evidence.views"
+    assert by_key["agreement"].build.__module__ == "coprod_widgets.crowd.views"
+    assert [type(s).__module__ for s in sections() if s.key == "evidence"] == [
+        "coprod_widgets.evidence.report"
+    ]
     plain = ConsensusDashboard(_tiny())
     titles = [c.get_title(0) for c in plain.children if isinstance(c, widgets.Accordion)]
     assert "Crowd estimates" not in titles and "Weighing the evidence" not in titles

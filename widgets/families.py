@@ -91,10 +91,17 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "crowd",
-        "Crowd estimates, rater agreement and evidence",
+        "Crowd estimates and rater agreement",
         "coprod_analytics.crowd",
         "coprod_widgets.crowd.views",
         "coprod_widgets.crowd.report",
+    ),
+    Family(
+        "evidence",
+        "Weighing the evidence",
+        "coprod_analytics.evidence",
+        "coprod_widgets.evidence.views",
+        "coprod_widgets.evidence.report",
     ),
     Family(
         "preferences",

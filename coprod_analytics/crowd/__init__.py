@@ -7,11 +7,16 @@
 - :mod:`~coprod_analytics.crowd.diversity` — diversity, polarisation and participation
   inequality.
 
-See METHODS.md sections 2–4.
+Each function takes the inquiry's table as stored (``ratings``, ``estimates``, ``choices`` and
+``predictions``, ``votes``) or the Inquiry itself; columns of a user's own table are named
+with keywords called after the canonical column (``participant_id="rater"``). See METHODS.md
+sections 2–4.
 """
 
 from coprod_analytics.crowd.agreement import (
     Level,
+    RatingMatrix,
+    agreement_by_item,
     fleiss_kappa,
     kendall_w,
     krippendorff_alpha,
@@ -33,6 +38,7 @@ from coprod_analytics.crowd.diversity import (
 )
 from coprod_analytics.crowd.estimates import (
     CROWD_METHODS,
+    CrowdEstimates,
     DelphiRounds,
     DiversityPrediction,
     SurprisinglyPopular,
@@ -40,16 +46,20 @@ from coprod_analytics.crowd.estimates import (
     crowd_estimates,
     delphi_rounds,
     diversity_prediction,
+    pool_forecasts,
     pool_log_odds,
     surprisingly_popular,
 )
 
 __all__ = [
     "CROWD_METHODS",
+    "CrowdEstimates",
     "DelphiRounds",
     "DiversityPrediction",
     "Level",
+    "RatingMatrix",
     "SurprisinglyPopular",
+    "agreement_by_item",
     "bimodality_coefficient",
     "crowd_estimate",
     "crowd_estimates",
@@ -63,6 +73,7 @@ __all__ = [
     "krippendorff_alpha",
     "leik_dispersion",
     "participation_gini",
+    "pool_forecasts",
     "pool_log_odds",
     "rao_quadratic_entropy",
     "rating_matrix",

@@ -13,12 +13,13 @@ each position, or the sizes of opinion groups -- as a 1-D array:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import polars as pl
 
+from coprod_analytics.crowd._common import canonical_columns
 from coprod_analytics.errors import ValidationError, check_param
+from coprod_analytics.inquiry import Inquiry
 
 __all__ = [
     "bimodality_coefficient",
@@ -59,8 +60,13 @@ def shannon_diversity(
         Counts or shares of each position (zeros allowed).
     base : float, optional
         Logarithm base (default e, nats; 2 gives bits).
-    normalize : bool
+    normalize : bool, default False
         Divide by log K, K = ``len(counts)``, giving evenness in [0, 1] (Pielou's J).
+
+    Returns
+    -------
+    float
+        H (or J with ``normalize``).
 
     Examples
     --------
@@ -82,6 +88,16 @@ def simpson_diversity(counts: ArrayLike1D) -> float:
     """Gini–Simpson diversity 1 - Σ p_i²: the chance two people drawn at random (with
     replacement) hold different positions.
 
+    Parameters
+    ----------
+    counts : array_like
+        Counts or shares of each position (zeros allowed).
+
+    Returns
+    -------
+    float
+        In [0, 1 - 1/K].
+
     Examples
     --------
     >>> simpson_diversity([1, 1, 1, 1])
@@ -97,6 +113,18 @@ def effective_number(counts: ArrayLike1D, *, order: float = 1.0) -> float:
     q = 0 counts the positions held; q = 1 is exp(Shannon entropy); q = 2 is 1 / Σ p_i²
     (inverse Simpson, Laakso–Taagepera's "effective number of parties"). Applied to group
     sizes it is the effective number of opinion groups.
+
+    Parameters
+    ----------
+    counts : array_like
+        Counts or shares of each position (zeros allowed).
+    order : float, default 1.0
+        The order q >= 0.
+
+    Returns
+    -------
+    float
+        Between 1 and the number of positions held.
 
     Examples
     --------
@@ -125,13 +153,15 @@ def esteban_ray_polarization(
     counts: ArrayLike1D,
     positions: ArrayLike1D,
     *,
-    alpha: float = 1.6,
+    identification: float = 1.6,
     k: float = 1.0,
 ) -> float:
     """Esteban–Ray polarisation P = K Σ_i Σ_j π_i^(1+α) π_j |y_i - y_j|.
 
     Polarisation grows with the size of opposed groups and the distance between them
-    (Esteban & Ray, Econometrica 62, 1994). α ∈ (0, 1.6] sets the weight of group identity.
+    (Esteban & Ray, Econometrica 62, 1994). α ∈ (0, 1.6], passed as ``identification``
+    (not ``alpha``, which in coprod-analytics is always an interval level), sets the weight
+    of group identity.
 
     Parameters
     ----------
@@ -139,25 +169,30 @@ def esteban_ray_polarization(
         Counts or shares of each position.
     positions : array_like
         The location y_i of each position (e.g. -1, 0, 1 for disagree, pass, agree).
-    alpha : float
-        Identification sensitivity, in (0, 1.6].
-    k : float
+    identification : float, default 1.6
+        Esteban and Ray's α, the sensitivity to group identification, in (0, 1.6].
+    k : float, default 1.0
         Normalising constant K > 0.
+
+    Returns
+    -------
+    float
+        P >= 0.
 
     Examples
     --------
-    >>> round(esteban_ray_polarization([50, 50], [0, 1], alpha=1.0), 4)
+    >>> round(esteban_ray_polarization([50, 50], [0, 1], identification=1.0), 4)
     0.25
     >>> esteban_ray_polarization([100, 0], [0, 1])
     0.0
     """
     func = "esteban_ray_polarization"
     check_param(
-        isinstance(alpha, float | int) and 0 < alpha <= 1.6,
-        "alpha",
+        isinstance(identification, float | int) and 0 < identification <= 1.6,
+        "identification",
         func,
         "a number in (0, 1.6]",
-        alpha,
+        identification,
     )
     check_param(isinstance(k, float | int) and k > 0, "k", func, "a number > 0", k)
     p = _shares(counts, func)
@@ -168,7 +203,7 @@ def esteban_ray_polarization(
             f"{p.size} counts"
         )
     dist = np.abs(y[:, None] - y[None, :])
-    return float(k * (p ** (1 + alpha)) @ dist @ p)
+    return float(k * (p ** (1 + identification)) @ dist @ p)
 
 
 def rao_quadratic_entropy(
@@ -183,6 +218,20 @@ def rao_quadratic_entropy(
     Give either a K x K ``distances`` matrix (symmetric, zero diagonal, >= 0) or 1-D
     ``positions`` (then d_ij = |y_i - y_j|). With d_ij = 1 for i != j, Q is the Gini–Simpson
     index.
+
+    Parameters
+    ----------
+    counts : array_like
+        Counts or shares of each position.
+    distances : array_like, optional
+        K x K distances between the positions.
+    positions : array_like, optional
+        The location of each position.
+
+    Returns
+    -------
+    float
+        Q >= 0.
 
     Examples
     --------
@@ -218,6 +267,16 @@ def bimodality_coefficient(values: ArrayLike1D) -> float:
     (Pfister et al., Front. Psychol. 4, 2013). BC > 5/9 ≈ 0.555 (the value of a uniform
     distribution) suggests two camps. Needs n >= 4 values that are not all equal.
 
+    Parameters
+    ----------
+    values : array_like
+        The raw answers (finite numbers).
+
+    Returns
+    -------
+    float
+        BC in (0, 1].
+
     Examples
     --------
     >>> two_camps = [1] * 20 + [7] * 20
@@ -248,6 +307,16 @@ def gini(values: ArrayLike1D) -> float:
 
     G = Σ_i (2i - n - 1) x_(i) / (n Σ x), x sorted ascending.
 
+    Parameters
+    ----------
+    values : array_like
+        Amounts >= 0.
+
+    Returns
+    -------
+    float
+        G in [0, 1).
+
     Examples
     --------
     >>> gini([1, 1, 1, 1])
@@ -268,31 +337,29 @@ def gini(values: ArrayLike1D) -> float:
     return float(((2 * rank - s.size - 1) * s).sum() / (s.size * s.sum()))
 
 
-def _need_columns(df: Any, cols: Sequence[str], func: str, table: str) -> None:
-    if not isinstance(df, pl.DataFrame):
-        raise ValidationError(f"{func} needs a polars DataFrame; got {type(df).__name__}")
-    for c in cols:
-        if c not in df.columns:
-            raise ValidationError(
-                f"{func} needs column '{c}' (found {df.columns})", column=c, table=table
-            )
-
-
 def participation_gini(
-    votes: pl.DataFrame,
+    data: Inquiry | pl.DataFrame,
     *,
-    participant_col: str = "participant_id",
     n_participants: int | None = None,
+    participant_id: str = "participant_id",
 ) -> float:
     """Participation inequality: the Gini coefficient of the number of votes per participant.
 
     Parameters
     ----------
-    votes : polars.DataFrame
-        One row per vote with a ``participant_id`` column (name set by ``participant_col``).
+    data : Inquiry or polars.DataFrame
+        The inquiry (its ``votes``, and its participants as ``n_participants`` when not
+        given) or a votes table with one row per vote and a ``participant_id`` column.
     n_participants : int, optional
         Total number of participants, when some cast no vote (they count as 0 votes); must
         be at least the number of distinct voters.
+    participant_id : str, default "participant_id"
+        The table's participant column.
+
+    Returns
+    -------
+    float
+        G in [0, 1).
 
     Examples
     --------
@@ -303,8 +370,18 @@ def participation_gini(
     0.4167
     """
     func = "participation_gini"
-    _need_columns(votes, [participant_col], func, "votes")
-    per = votes.group_by(participant_col).len()["len"].to_numpy().astype(float)
+    if isinstance(data, Inquiry):
+        if n_participants is None:
+            n_participants = max(data.participants.height, data.votes["participant_id"].n_unique())
+        data = data.votes
+    votes = canonical_columns(
+        data,
+        {"participant_id": participant_id},
+        required=["participant_id"],
+        func=func,
+        table="votes",
+    )
+    per = votes.group_by("participant_id").len()["len"].to_numpy().astype(float)
     if n_participants is not None:
         check_param(
             isinstance(n_participants, int) and n_participants >= per.size,
@@ -320,23 +397,24 @@ def participation_gini(
 
 
 def vote_diversity(
-    votes: pl.DataFrame,
+    data: Inquiry | pl.DataFrame,
     *,
-    statement_col: str = "statement_id",
-    vote_col: str = "vote",
-    alpha: float = 1.6,
+    identification: float = 1.6,
+    statement_id: str = "statement_id",
+    vote: str = "vote",
 ) -> pl.DataFrame:
     """Diversity and polarisation of agree / pass / disagree votes, per statement.
 
     Parameters
     ----------
-    votes : polars.DataFrame
-        One row per vote: ``statement_id`` and ``vote`` in {-1, 0, 1} (disagree, pass,
-        agree; the Pol.is convention).
-    statement_col, vote_col : str
-        Column names.
-    alpha : float
-        Esteban–Ray α.
+    data : Inquiry or polars.DataFrame
+        The inquiry (its ``votes``) or a votes table as the inquiry stores it, one row per
+        vote: ``statement_id`` and ``vote`` in {-1, 0, 1} (disagree, pass, agree; the
+        Pol.is convention).
+    identification : float, default 1.6
+        Esteban–Ray α (see :func:`esteban_ray_polarization`).
+    statement_id, vote : str
+        The table's columns (default the inquiry's own names).
 
     Returns
     -------
@@ -354,24 +432,39 @@ def vote_diversity(
     [(1, 0.5, 0.5), (2, 0.75, 0.0)]
     """
     func = "vote_diversity"
-    _need_columns(votes, [statement_col, vote_col], func, "votes")
-    bad = ~votes[vote_col].is_in([-1, 0, 1]) | votes[vote_col].is_null()
+    check_param(
+        isinstance(identification, float | int) and 0 < identification <= 1.6,
+        "identification",
+        func,
+        "a number in (0, 1.6]",
+        identification,
+    )
+    if isinstance(data, Inquiry):
+        data = data.votes
+    votes = canonical_columns(
+        data,
+        {"statement_id": statement_id, "vote": vote},
+        required=["statement_id", "vote"],
+        func=func,
+        table="votes",
+    )
+    bad = ~votes["vote"].is_in([-1, 0, 1]) | votes["vote"].is_null()
     if bad.any():
         row = int(bad.arg_max() or 0)
         raise ValidationError(
-            f"votes must be -1, 0 or 1; got {votes[vote_col][row]!r}",
+            f"votes must be -1, 0 or 1; got {votes['vote'][row]!r}",
             row=row + 1,
-            column=vote_col,
+            column=vote,
             table="votes",
         )
     counts = (
-        votes.group_by(statement_col)
+        votes.group_by("statement_id")
         .agg(
-            (pl.col(vote_col) == -1).sum().alias("_d"),
-            (pl.col(vote_col) == 0).sum().alias("_p"),
-            (pl.col(vote_col) == 1).sum().alias("_a"),
+            (pl.col("vote") == -1).sum().alias("_d"),
+            (pl.col("vote") == 0).sum().alias("_p"),
+            (pl.col("vote") == 1).sum().alias("_a"),
         )
-        .sort(statement_col)
+        .sort("statement_id")
     )
     mat = counts.select("_d", "_p", "_a").to_numpy().astype(float)
     n = mat.sum(axis=1)
@@ -381,10 +474,10 @@ def vote_diversity(
     h = -plogp.sum(axis=1)
     y = np.array([-1.0, 0.0, 1.0])
     dist = np.abs(y[:, None] - y[None, :])
-    er = np.einsum("si,ij,sj->s", p ** (1 + alpha), dist, p)
+    er = np.einsum("si,ij,sj->s", p ** (1 + identification), dist, p)
     return pl.DataFrame(
         {
-            statement_col: counts[statement_col],
+            "statement_id": counts["statement_id"],
             "n": n.astype(np.int64),
             "agree": p[:, 2],
             "pass": p[:, 1],
@@ -394,4 +487,4 @@ def vote_diversity(
             "effective_number": np.exp(h),
             "polarization": er,
         }
-    ).sort(["polarization", statement_col], descending=[True, False])
+    ).sort(["polarization", "statement_id"], descending=[True, False])

@@ -2,9 +2,11 @@
 
 * :func:`crowd_estimate` / :func:`crowd_estimates` -- mean, median, trimmed and winsorized
   means, geometric mean and confidence-weighted mean of numeric guesses, each with a
-  bootstrap interval (``scipy.stats.bootstrap``).
+  bootstrap interval (``scipy.stats.bootstrap``); :func:`crowd_estimates` takes the
+  inquiry's ``estimates`` table as stored (or the Inquiry) and answers every question.
 * :func:`diversity_prediction` -- Page's Diversity Prediction Theorem when the truth is known.
-* :func:`pool_log_odds` -- log-odds pooling of probabilities with extremizing.
+* :func:`pool_log_odds` -- log-odds pooling of probabilities with extremizing;
+  :func:`pool_forecasts` pools every question of the inquiry's ``probabilities`` table.
 * :func:`surprisingly_popular` -- Prelec, Seung & McCoy (2017).
 * :func:`delphi_rounds` -- per-round median, IQR, CV, a consensus rule and stability between
   rounds by the paired Wilcoxon test.
@@ -13,17 +15,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 
+from coprod_analytics.crowd._common import (
+    bootstrap_interval,
+    canonical_columns,
+    check_resampling,
+    make_provenance,
+    table_of,
+)
 from coprod_analytics.errors import ValidationError, check_param
-from coprod_analytics.results import Estimate, frame_to_html
+from coprod_analytics.format import fmt_number
+from coprod_analytics.inquiry import Inquiry
+from coprod_analytics.progress import progress as progress_bar
+from coprod_analytics.results import Estimate, Result, frame_to_html, interval_frame
 
 __all__ = [
     "CROWD_METHODS",
+    "CrowdEstimates",
     "DelphiRounds",
     "DiversityPrediction",
     "SurprisinglyPopular",
@@ -31,6 +44,7 @@ __all__ = [
     "crowd_estimates",
     "delphi_rounds",
     "diversity_prediction",
+    "pool_forecasts",
     "pool_log_odds",
     "surprisingly_popular",
 ]
@@ -99,93 +113,25 @@ def _statistic(method: str, trim: float) -> Callable[..., Any]:
     return lambda x, c, axis=-1: np.sum(x * c, axis=axis) / np.sum(c, axis=axis)
 
 
-def _resample_stat(
-    data: tuple[np.ndarray, ...],
-    stat: Callable[..., Any],
-    n_boot: int,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Statistic of ``n_boot`` paired with-replacement resamples; undefined ones dropped."""
-    n = data[0].size
-    batch = max(1, 2_000_000 // n)
-    out = []
-    for start in range(0, n_boot, batch):
-        idx = rng.integers(0, n, size=(min(batch, n_boot - start), n))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out.append(np.asarray(stat(*(d[idx] for d in data), axis=-1), dtype=float))
-    boot = np.concatenate(out)
-    return boot[np.isfinite(boot)]
-
-
-def crowd_estimate(
+def _crowd_estimate(
     values: Sequence[float] | np.ndarray | pl.Series,
     *,
     method: CrowdMethod = "median",
     confidence: Sequence[float] | np.ndarray | pl.Series | None = None,
     trim: float = 0.1,
-    n_boot: int = 2000,
-    ci: float = 0.95,
+    n_resamples: int = 2000,
+    alpha: float = 0.05,
     ci_method: Literal["percentile", "basic", "BCa"] = "percentile",
-    seed: int | None = None,
-) -> Estimate:
-    """One crowd estimate of a numeric quantity, with a bootstrap confidence interval.
-
-    Parameters
-    ----------
-    values : array_like or polars.Series
-        The individual guesses (finite numbers; > 0 for the geometric mean).
-    method : str
-        ``"mean"``, ``"median"`` (Galton 1907), ``"trimmed_mean"`` and ``"winsorized_mean"``
-        (cut / clamp ``trim`` of the guesses at each end; Jose & Winkler 2008),
-        ``"geometric_mean"`` (ratio-scale quantities; Lorenz et al. 2011) or
-        ``"confidence_weighted_mean"`` (sum c_i x_i / sum c_i; Koriat 2012; needs
-        ``confidence``).
-    confidence : array_like, optional
-        Non-negative confidence of each guess, for ``"confidence_weighted_mean"``.
-    trim : float
-        Share cut (or clamped) at EACH end for the trimmed / winsorized means, in [0, 0.5).
-    n_boot : int
-        Bootstrap resamples (0 = no interval). Guesses (and their confidences, paired) are
-        resampled with replacement; a resample whose statistic is undefined (all its
-        confidences 0) is dropped.
-    ci : float
-        Coverage of the interval.
-    ci_method : {"percentile", "basic", "BCa"}
-        Percentile or basic interval of the resampled statistic, or BCa computed by
-        ``scipy.stats.bootstrap``.
-    seed : int or None
-        Seed of the bootstrap; None draws one, recorded in ``details["seed"]``.
-
-    Returns
-    -------
-    Estimate
-        ``details`` has ``trim`` (for the trimmed / winsorized means) and ``seed``.
-
-    Examples
-    --------
-    >>> guesses = [1100, 1200, 1150, 5000, 1180, 900, 1250]
-    >>> est = crowd_estimate(guesses, method="median", n_boot=500, seed=0)
-    >>> est.value
-    1180.0
-    >>> est.ci_low <= est.value <= est.ci_high
-    True
-    >>> crowd_estimate([2, 4, 6], method="confidence_weighted_mean",
-    ...                confidence=[1, 1, 2], n_boot=0).value
-    4.5
-    """
+    seed: int | None = 0,
+    progress: bool = True,
+) -> tuple[Estimate, dict[str, Any]]:
+    """:func:`crowd_estimate` without the input fingerprint (computed by the caller)."""
     func = "crowd_estimate"
     check_param(method in CROWD_METHODS, "method", func, f"one of {list(CROWD_METHODS)}", method)
     check_param(
         isinstance(trim, float | int) and 0 <= trim < 0.5, "trim", func, "a float in [0, 0.5)", trim
     )
-    check_param(
-        isinstance(n_boot, int) and not isinstance(n_boot, bool) and n_boot >= 0,
-        "n_boot",
-        func,
-        "an int >= 0",
-        n_boot,
-    )
-    check_param(isinstance(ci, float | int) and 0 < ci < 1, "ci", func, "a float in (0, 1)", ci)
+    seed_used = check_resampling(func, n_resamples, alpha, seed)
     check_param(
         ci_method in ("percentile", "basic", "BCa"),
         "ci_method",
@@ -225,115 +171,376 @@ def crowd_estimate(
         )
     stat = _statistic(method, float(trim))
     value = float(stat(*data))
-    seed_used = (
-        int(seed) if seed is not None else int(np.random.SeedSequence().entropy % (2**32))  # type: ignore[operator]
-    )
     ci_low = ci_high = None
-    if n_boot and x.size > 1:
+    if n_resamples and x.size > 1:
         if np.ptp(x) == 0:
             ci_low = ci_high = value
-        elif ci_method == "BCa":
-            from scipy.stats import bootstrap
-
-            res = bootstrap(
+        else:
+            ci_low, ci_high = bootstrap_interval(
                 data,
                 stat,
-                n_resamples=n_boot,
-                vectorized=True,
-                paired=len(data) > 1,
-                confidence_level=ci,
-                method="BCa",
-                rng=np.random.default_rng(seed_used),
-                batch=max(1, 2_000_000 // x.size),
+                n_resamples=n_resamples,
+                alpha=alpha,
+                seed=seed_used,
+                method=ci_method,
+                progress=progress,
+                desc=f"{func} ({method})",
             )
-            ci_low = float(res.confidence_interval.low)
-            ci_high = float(res.confidence_interval.high)
-        else:
-            boot = _resample_stat(data, stat, n_boot, np.random.default_rng(seed_used))
-            lo, hi = np.quantile(boot, [(1 - ci) / 2, (1 + ci) / 2])
-            if ci_method == "basic":
-                lo, hi = 2 * value - hi, 2 * value - lo
-            ci_low, ci_high = float(lo), float(hi)
-    details: dict[str, Any] = {"seed": seed_used if n_boot else None, "n_boot": n_boot}
+    details: dict[str, Any] = {
+        "seed": seed_used if n_resamples else None,
+        "n_resamples": n_resamples,
+    }
     if method in ("trimmed_mean", "winsorized_mean"):
         details["trim"] = float(trim)
+    params = {
+        "method": method,
+        "trim": float(trim),
+        "n_resamples": n_resamples,
+        "alpha": alpha,
+        "ci_method": ci_method,
+        "seed": seed_used,
+    }
     return Estimate(
         name=method,
         value=value,
         ci_low=ci_low,
         ci_high=ci_high,
-        alpha=round(1 - ci, 12),
+        alpha=float(alpha),
         n=int(x.size),
-        method=f"bootstrap-{ci_method}" if n_boot else "",
+        method=f"bootstrap-{ci_method}" if n_resamples else "",
         details=details,
-    )
+    ), params
 
 
-def crowd_estimates(
+def crowd_estimate(
     values: Sequence[float] | np.ndarray | pl.Series,
     *,
+    method: CrowdMethod = "median",
     confidence: Sequence[float] | np.ndarray | pl.Series | None = None,
-    truth: float | None = None,
     trim: float = 0.1,
-    n_boot: int = 2000,
-    ci: float = 0.95,
+    n_resamples: int = 2000,
+    alpha: float = 0.05,
+    ci_method: Literal["percentile", "basic", "BCa"] = "percentile",
     seed: int | None = 0,
-) -> pl.DataFrame:
-    """Every applicable crowd estimate in one table.
+    progress: bool = True,
+) -> Estimate:
+    """One crowd estimate of a numeric quantity, with a bootstrap confidence interval.
 
-    The geometric mean is included only when all values are > 0 and the
-    confidence-weighted mean only when ``confidence`` is given.
+    Parameters
+    ----------
+    values : array_like or polars.Series
+        The individual guesses (finite numbers; > 0 for the geometric mean).
+    method : str, default "median"
+        ``"mean"``, ``"median"`` (Galton 1907), ``"trimmed_mean"`` and ``"winsorized_mean"``
+        (cut / clamp ``trim`` of the guesses at each end; Jose & Winkler 2008),
+        ``"geometric_mean"`` (ratio-scale quantities; Lorenz et al. 2011) or
+        ``"confidence_weighted_mean"`` (sum c_i x_i / sum c_i; Koriat 2012; needs
+        ``confidence``).
+    confidence : array_like, optional
+        Non-negative confidence of each guess, for ``"confidence_weighted_mean"``.
+    trim : float, default 0.1
+        Share cut (or clamped) at EACH end for the trimmed / winsorized means, in [0, 0.5).
+    n_resamples : int, default 2000
+        Bootstrap resamples (0 = no interval). Guesses (and their confidences, paired) are
+        resampled with replacement by :func:`scipy.stats.bootstrap`; a resample whose
+        statistic is undefined (all its confidences 0) is left out.
+    alpha : float, default 0.05
+        The interval's level is ``1 - alpha``.
+    ci_method : {"percentile", "basic", "BCa"}, default "percentile"
+        The kind of bootstrap interval (as :func:`scipy.stats.bootstrap` computes it).
+    seed : int or None, default 0
+        Seed of the bootstrap; None draws one, recorded in ``details["seed"]``.
+    progress : bool, default True
+        Show a progress bar while resampling.
 
     Returns
     -------
-    polars.DataFrame
-        Columns ``method``, ``value``, ``ci_low``, ``ci_high``, ``n`` and, when ``truth`` is
-        given, ``abs_error`` = |value - truth|.
+    Estimate
+        ``name`` is the method; ``details`` has ``trim`` (for the trimmed / winsorized
+        means), ``seed`` and ``n_resamples``.
 
     Examples
     --------
-    >>> t = crowd_estimates([10, 12, 9, 11, 30], truth=11, n_boot=0)
-    >>> t.select("method", "value", "abs_error").row(1)
-    ('median', 11.0, 0.0)
+    >>> guesses = [1100, 1200, 1150, 5000, 1180, 900, 1250]
+    >>> est = crowd_estimate(guesses, method="median", n_resamples=500, progress=False)
+    >>> est.value
+    1180.0
+    >>> est.ci_low <= est.value <= est.ci_high
+    True
+    >>> crowd_estimate([2, 4, 6], method="confidence_weighted_mean",
+    ...                confidence=[1, 1, 2], n_resamples=0).value
+    4.5
     """
-    x = _as_vector(values, "crowd_estimates")
-    rows = []
-    for method in CROWD_METHODS:
-        if method == "geometric_mean" and (x <= 0).any():
-            continue
-        if method == "confidence_weighted_mean" and confidence is None:
-            continue
-        est = crowd_estimate(
-            x,
-            method=method,  # type: ignore[arg-type]
-            confidence=confidence if method == "confidence_weighted_mean" else None,
-            trim=trim,
-            n_boot=n_boot,
-            ci=ci,
-            seed=seed,
-        )
-        rows.append(
-            {
-                "method": method,
-                "value": est.value,
-                "ci_low": est.ci_low,
-                "ci_high": est.ci_high,
-                "n": est.n,
-            }
-        )
-    out = pl.DataFrame(
-        rows,
-        schema={
-            "method": pl.String,
-            "value": pl.Float64,
-            "ci_low": pl.Float64,
-            "ci_high": pl.Float64,
-            "n": pl.Int64,
-        },
+    est, params = _crowd_estimate(
+        values,
+        method=method,
+        confidence=confidence,
+        trim=trim,
+        n_resamples=n_resamples,
+        alpha=alpha,
+        ci_method=ci_method,
+        seed=seed,
+        progress=progress,
     )
-    if truth is not None:
-        out = out.with_columns((pl.col("value") - float(truth)).abs().alias("abs_error"))
-    return out
+    data = [values] if confidence is None else [values, confidence]
+    stacked = np.vstack([np.asarray(d, dtype=float) for d in data])
+    return replace(
+        est,
+        provenance=make_provenance(
+            "crowd.estimates.crowd_estimate", stacked, params, params["seed"]
+        ),
+    )
+
+
+@dataclass(frozen=True, repr=False)
+class CrowdEstimates(Result):
+    """Every applicable crowd estimate of every question (the result of
+    :func:`crowd_estimates`).
+
+    Attributes
+    ----------
+    table : polars.DataFrame
+        One row per question (and Delphi round, when the table has rounds) and estimator:
+        ``question_id``, [``round``], ``method``, ``value``, ``ci_low``, ``ci_high``,
+        ``alpha``, ``n`` and, where the truth is known, ``truth`` and ``abs_error`` =
+        |value - truth|.
+    parameters : dict
+        Every parameter used, with the seed.
+    provenance : Provenance
+        What produced it.
+
+    Examples
+    --------
+    >>> t = pl.DataFrame({"participant_id": [1, 2, 3], "question_id": [7, 7, 7],
+    ...                   "value": [10.0, 12.0, 30.0]})
+    >>> res = crowd_estimates(t, n_resamples=0)
+    >>> res.to_frame().select("method", "value").row(1)
+    ('median', 12.0)
+    """
+
+    table: pl.DataFrame
+    parameters: dict[str, Any] = field(default_factory=dict)
+    provenance: Any = None
+
+    @property
+    def _keys(self) -> list[str]:
+        return [c for c in ("question_id", "round", "method") if c in self.table.columns]
+
+    def to_frame(self) -> pl.DataFrame:
+        """The table of estimates (see the class attributes for its columns).
+
+        Returns
+        -------
+        polars.DataFrame
+        """
+        return self.table
+
+    def conf_int(self, alpha: float | None = None) -> pl.DataFrame:
+        """The bootstrap intervals: ``question_id``, [``round``], ``method``, ``ci_low``,
+        ``ci_high``, ``alpha``.
+
+        Parameters
+        ----------
+        alpha : float, optional
+            Must be the ``alpha`` the intervals were computed at (the default); recompute
+            with :func:`crowd_estimates` for another level.
+
+        Returns
+        -------
+        polars.DataFrame
+        """
+        computed = float(self.parameters.get("alpha", 0.05))
+        if alpha is not None and abs(alpha - computed) > 1e-12:
+            from coprod_analytics.errors import ParameterError
+
+            raise ParameterError(
+                f"The 'alpha' parameter of conf_int must be {computed} for these estimates "
+                f"(computed at that level). Got {alpha}; recompute with alpha={alpha}."
+            )
+        keys = {k: self.table[k] for k in self._keys}
+        return interval_frame(keys, self.table["ci_low"], self.table["ci_high"], alpha=computed)
+
+    def summary(self) -> str:
+        """One line per question: the median with its interval (and the truth).
+
+        Returns
+        -------
+        str
+        """
+        med = self.table.filter(pl.col("method") == "median")
+        n_q = self.table["question_id"].n_unique()
+        lines = [f"crowd estimates of {n_q} question(s), {self.table.height} rows"]
+        for r in med.iter_rows(named=True):
+            rnd = f" round {r['round']}" if r.get("round") is not None else ""
+            ci = ""
+            if r["ci_low"] is not None:
+                ci = f" [{fmt_number(r['ci_low'], 4)}, {fmt_number(r['ci_high'], 4)}]"
+            truth = f", truth {fmt_number(r['truth'], 4)}" if r.get("truth") is not None else ""
+            lines.append(
+                f"question {r['question_id']}{rnd}: median {fmt_number(r['value'], 4)}{ci} "
+                f"(n = {r['n']}){truth}"
+            )
+        return "\n".join(lines)
+
+
+def crowd_estimates(
+    data: Inquiry | pl.DataFrame,
+    *,
+    truth: float | dict[Any, float] | None = None,
+    trim: float = 0.1,
+    n_resamples: int = 2000,
+    alpha: float = 0.05,
+    seed: int | None = 0,
+    progress: bool = True,
+    question_id: str = "question_id",
+    value: str = "value",
+    confidence: str = "confidence",
+    round: str = "round",
+) -> CrowdEstimates:
+    """Every applicable crowd estimate of every question, in one table.
+
+    The geometric mean is included only when all of a question's values are > 0 and the
+    confidence-weighted mean only when the table has a complete ``confidence`` column with a
+    positive total. With a ``round`` column (Delphi rounds) each round is estimated on its
+    own.
+
+    Parameters
+    ----------
+    data : Inquiry or polars.DataFrame
+        The inquiry (its ``estimates`` table, and the ``truth`` of its ``questions`` table)
+        or an estimates table as the inquiry stores it: ``question_id``, ``value`` and
+        optionally ``confidence`` and ``round`` (other columns are ignored).
+    truth : float or dict, optional
+        The true value (one number for a single question, or question id -> truth); by
+        default the ``questions`` table's ``truth`` when ``data`` is an Inquiry.
+    trim : float, default 0.1
+        Share trimmed / clamped at each end (see :func:`crowd_estimate`).
+    n_resamples : int, default 2000
+        Bootstrap resamples per interval (0 = no intervals).
+    alpha : float, default 0.05
+        The intervals' level is ``1 - alpha``.
+    seed : int or None, default 0
+        Seed of every bootstrap (each question and round is resampled from this seed).
+    progress : bool, default True
+        Show a progress bar over the questions.
+    question_id, value, confidence, round : str
+        The table's columns (default the inquiry's own names).
+
+    Returns
+    -------
+    CrowdEstimates
+        ``to_frame()``: ``question_id``, [``round``], ``method``, ``value``, ``ci_low``,
+        ``ci_high``, ``alpha``, ``n`` and, with a truth, ``truth`` and ``abs_error``.
+
+    Examples
+    --------
+    >>> t = pl.DataFrame({"participant_id": [1, 2, 3, 4, 5], "question_id": [1] * 5,
+    ...                   "value": [10, 12, 9, 11, 30]})
+    >>> res = crowd_estimates(t, truth=11, n_resamples=0)
+    >>> res.to_frame().select("method", "value", "abs_error").row(1)
+    ('median', 11.0, 0.0)
+
+    The sample inquiry, as stored (truths from its questions table):
+
+    >>> from coprod_analytics import sample_inquiry
+    >>> res = crowd_estimates(sample_inquiry(), n_resamples=0)
+    >>> res.to_frame().filter(pl.col("method") == "median").height  # 4 questions x 2 rounds
+    8
+    """
+    func = "crowd_estimates"
+    seed_used = check_resampling(func, n_resamples, alpha, seed)
+    truths: dict[Any, float] = {}
+    if isinstance(data, Inquiry) and truth is None:
+        q = data.tables.get("questions")
+        if q is not None and "truth" in q.columns:
+            truths = {
+                k: float(v)
+                for k, v in q.select("question_id", "truth").iter_rows()
+                if v is not None
+            }
+    table = table_of(data, "estimates", func)
+    names = {"question_id": question_id, "value": value, "confidence": confidence, "round": round}
+    df = canonical_columns(
+        table, names, required=["question_id", "value"], func=func, table="estimates"
+    )
+    if df.height == 0:
+        raise ValidationError(f"{func} needs at least one estimate; the table is empty")
+    if df["question_id"].null_count():
+        row = int(df["question_id"].is_null().arg_max() or 0) + 1
+        raise ValidationError("question ids may not be null", row=row, column=question_id)
+    if isinstance(truth, dict):
+        truths = {k: float(v) for k, v in truth.items()}
+    elif truth is not None:
+        n_q = df["question_id"].n_unique()
+        if n_q != 1:
+            raise ValidationError(
+                f"{func}: truth={truth!r} is one number but the table has {n_q} questions; "
+                "pass a dict question id -> truth"
+            )
+        truths = {df["question_id"][0]: float(truth)}
+    keys = ["question_id", "round"] if "round" in df.columns else ["question_id"]
+    groups = df.sort(keys, nulls_last=True).partition_by(keys, maintain_order=True)
+    rows: list[dict[str, Any]] = []
+    for sub in progress_bar(groups, enabled=progress, desc=func, unit="question"):
+        x = _as_vector(sub["value"], func, "values")
+        conf = None
+        if "confidence" in sub.columns and not sub["confidence"].null_count():
+            c = sub["confidence"].cast(pl.Float64).to_numpy()
+            conf = c if c.sum() > 0 else None
+        key = {k: sub[k][0] for k in keys}
+        for method in CROWD_METHODS:
+            if method == "geometric_mean" and (x <= 0).any():
+                continue
+            if method == "confidence_weighted_mean" and conf is None:
+                continue
+            est, _ = _crowd_estimate(
+                x,
+                method=method,  # type: ignore[arg-type]
+                confidence=conf if method == "confidence_weighted_mean" else None,
+                trim=trim,
+                n_resamples=n_resamples,
+                alpha=alpha,
+                seed=seed_used,
+                progress=False,
+            )
+            rows.append(
+                key
+                | {
+                    "method": method,
+                    "value": est.value,
+                    "ci_low": est.ci_low,
+                    "ci_high": est.ci_high,
+                    "alpha": float(alpha),
+                    "n": est.n,
+                }
+            )
+    schema: dict[str, Any] = {k: df.schema[k] for k in keys} | {
+        "method": pl.String,
+        "value": pl.Float64,
+        "ci_low": pl.Float64,
+        "ci_high": pl.Float64,
+        "alpha": pl.Float64,
+        "n": pl.Int64,
+    }
+    out = pl.DataFrame(rows, schema=schema)
+    if truths:
+        out = out.with_columns(
+            pl.col("question_id")
+            .replace_strict(truths, default=None, return_dtype=pl.Float64)
+            .alias("truth")
+        ).with_columns((pl.col("value") - pl.col("truth")).abs().alias("abs_error"))
+    params = {
+        "trim": float(trim),
+        "n_resamples": n_resamples,
+        "alpha": alpha,
+        "seed": seed_used,
+        "truth": truths or None,
+    } | ({} if all(k == v for k, v in names.items()) else {"columns": names})
+    return CrowdEstimates(
+        table=out,
+        parameters=params,
+        provenance=make_provenance(f"crowd.estimates.{func}", table, params, seed_used),
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -341,8 +548,8 @@ def crowd_estimates(
 # ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DiversityPrediction:
+@dataclass(frozen=True, repr=False)
+class DiversityPrediction(Result):
     """Page's decomposition: crowd error = average individual error - diversity.
 
     Attributes
@@ -359,6 +566,14 @@ class DiversityPrediction:
         Mean of (x_i - mean)^2 (population variance of the guesses).
     n : int
         Number of guesses.
+    provenance : Provenance or None
+        What produced it.
+
+    Examples
+    --------
+    >>> repr(diversity_prediction([8, 10, 15], truth=10))[:45]
+    '<DiversityPrediction: crowd error 1 = average'
+
     """
 
     crowd_estimate: float
@@ -367,14 +582,25 @@ class DiversityPrediction:
     average_error: float
     diversity: float
     n: int
+    provenance: Any = None
 
     @property
     def residual(self) -> float:
-        """crowd_error - (average_error - diversity): zero up to rounding."""
+        """crowd_error - (average_error - diversity): zero up to rounding.
+
+        Returns
+        -------
+        float
+        """
         return self.crowd_error - (self.average_error - self.diversity)
 
     def to_frame(self) -> pl.DataFrame:
-        """One row: crowd_estimate, truth, crowd_error, average_error, diversity, n."""
+        """One row: crowd_estimate, truth, crowd_error, average_error, diversity, n.
+
+        Returns
+        -------
+        polars.DataFrame
+        """
         return pl.DataFrame(
             [
                 {
@@ -389,10 +615,17 @@ class DiversityPrediction:
         )
 
     def summary(self) -> str:
+        """The identity with its terms, in one line.
+
+        Returns
+        -------
+        str
+        """
         return (
-            f"crowd error {self.crowd_error:.4g} = average error {self.average_error:.4g} "
-            f"- diversity {self.diversity:.4g} (crowd estimate {self.crowd_estimate:.4g}, "
-            f"truth {self.truth:.4g}, n = {self.n})"
+            f"crowd error {fmt_number(self.crowd_error, 4)} = average error "
+            f"{fmt_number(self.average_error, 4)} - diversity {fmt_number(self.diversity, 4)} "
+            f"(crowd estimate {fmt_number(self.crowd_estimate, 4)}, truth "
+            f"{fmt_number(self.truth, 4)}, n = {self.n})"
         )
 
     def _repr_html_(self) -> str:
@@ -407,6 +640,18 @@ def diversity_prediction(
     (x̄ - θ)² = mean (x_i - θ)² - mean (x_i - x̄)²: the crowd's squared error equals the
     average individual squared error minus the diversity of the guesses. The identity is
     exact for the arithmetic mean and squared error only.
+
+    Parameters
+    ----------
+    values : array_like or polars.Series
+        The individual guesses (finite numbers).
+    truth : float
+        The true value.
+
+    Returns
+    -------
+    DiversityPrediction
+        The three terms, the crowd's mean and ``residual`` (zero up to rounding).
 
     Examples
     --------
@@ -434,6 +679,9 @@ def diversity_prediction(
         average_error=float(np.mean((x - float(truth)) ** 2)),
         diversity=float(np.mean((x - m) ** 2)),
         n=int(x.size),
+        provenance=make_provenance(
+            "crowd.estimates.diversity_prediction", x[None, :], {"truth": float(truth)}
+        ),
     )
 
 
@@ -465,6 +713,11 @@ def pool_log_odds(
         The factor a > 0.
     clip : float, optional
         Clip forecasts to [clip, 1 - clip] first (e.g. 0.01), so that 0 and 1 are allowed.
+
+    Returns
+    -------
+    float
+        The pooled probability.
 
     Examples
     --------
@@ -514,13 +767,91 @@ def pool_log_odds(
     return float(1.0 / (1.0 + np.exp(-z)))
 
 
+def pool_forecasts(
+    data: Inquiry | pl.DataFrame,
+    *,
+    extremize: float = 1.0,
+    clip: float | None = 0.01,
+    question_id: str = "question_id",
+    probability: str = "probability",
+) -> pl.DataFrame:
+    """Pool the probability forecasts of every question of a probabilities table.
+
+    Per question: the mean and median forecast, the log-odds pool (a = 1, the geometric mean
+    of the odds) and the extremized log-odds pool with factor ``extremize``
+    (:func:`pool_log_odds`).
+
+    Parameters
+    ----------
+    data : Inquiry or polars.DataFrame
+        The inquiry (its ``probabilities`` table) or a probabilities table as the inquiry
+        stores it: ``question_id`` and ``probability`` in [0, 1] (other columns ignored).
+    extremize : float, default 1.0
+        The extremizing factor a > 0 of the ``extremized`` column.
+    clip : float or None, default 0.01
+        Forecasts are clipped to [clip, 1 - clip] before pooling, so that 0 and 1 are allowed
+        (None: they are refused).
+    question_id, probability : str
+        The table's columns (default the inquiry's own names).
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per question, sorted: ``question_id``, ``n``, ``mean``, ``median``,
+        ``pooled`` (a = 1), ``extremized`` and ``extremize`` (a).
+
+    Examples
+    --------
+    >>> t = pl.DataFrame({"participant_id": [1, 2, 3], "question_id": [9, 9, 9],
+    ...                   "probability": [0.6, 0.7, 0.8]})
+    >>> pool_forecasts(t, extremize=2.5).select(pl.col("pooled", "extremized").round(4)).row(0)
+    (0.7068, 0.9002)
+    >>> from coprod_analytics import sample_inquiry
+    >>> pool_forecasts(sample_inquiry()).height
+    1
+    """
+    func = "pool_forecasts"
+    check_param(
+        isinstance(extremize, float | int) and extremize > 0,
+        "extremize",
+        func,
+        "a number > 0",
+        extremize,
+    )
+    table = table_of(data, "probabilities", func)
+    df = canonical_columns(
+        table,
+        {"question_id": question_id, "probability": probability},
+        required=["question_id", "probability"],
+        func=func,
+        table="probabilities",
+    )
+    rows: list[dict[str, Any]] = []
+    for sub in df.sort("question_id").partition_by("question_id", maintain_order=True):
+        x = _as_vector(sub["probability"].cast(pl.Float64), func, "probabilities")
+        rows.append(
+            {
+                "question_id": sub["question_id"][0],
+                "n": int(x.size),
+                "mean": float(x.mean()),
+                "median": float(np.median(x)),
+                "pooled": pool_log_odds(x, clip=clip),
+                "extremized": pool_log_odds(x, extremize=extremize, clip=clip),
+                "extremize": float(extremize),
+            }
+        )
+    schema: dict[str, Any] = {"question_id": df.schema["question_id"], "n": pl.Int64}
+    schema |= {c: pl.Float64 for c in ("mean", "median", "pooled", "extremized", "extremize")}
+    return pl.DataFrame(rows, schema=schema)
+
+
 # ---------------------------------------------------------------------------------------
 # surprisingly popular
 # ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SurprisinglyPopular:
+@dataclass(frozen=True, repr=False)
+class SurprisinglyPopular(Result):
     """The surprisingly popular answer and the per-option table behind it.
 
     Attributes
@@ -537,6 +868,14 @@ class SurprisinglyPopular:
         is reported).
     n : int
         Number of respondents.
+    provenance : Provenance or None
+        What produced it.
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> surprisingly_popular(sample_inquiry()).to_frame().columns
+    ['option', 'votes', 'actual_share', 'predicted_share', 'surprise']
     """
 
     answer: Any
@@ -544,11 +883,24 @@ class SurprisinglyPopular:
     table: pl.DataFrame
     tied: bool
     n: int
+    provenance: Any = None
 
     def to_frame(self) -> pl.DataFrame:
+        """The per-option table (see the attributes).
+
+        Returns
+        -------
+        polars.DataFrame
+        """
         return self.table
 
     def summary(self) -> str:
+        """The answer, the majority answer and the number of respondents.
+
+        Returns
+        -------
+        str
+        """
         return (
             f"surprisingly popular answer: {self.answer!r} (majority answer: "
             f"{self.majority_answer!r}; n = {self.n}{'; tied' if self.tied else ''})"
@@ -558,7 +910,17 @@ class SurprisinglyPopular:
         return frame_to_html(self.table, caption=self.summary())
 
 
-def surprisingly_popular(answers: pl.DataFrame, predictions: pl.DataFrame) -> SurprisinglyPopular:
+def surprisingly_popular(
+    data: Inquiry | pl.DataFrame,
+    predictions: pl.DataFrame | None = None,
+    *,
+    question: Any = None,
+    participant_id: str = "participant_id",
+    question_id: str = "question_id",
+    answer: str = "answer",
+    option: str = "option",
+    share: str = "share",
+) -> SurprisinglyPopular:
     """The surprisingly popular answer (Prelec, Seung & McCoy, Nature 541, 2017).
 
     Each respondent answers and predicts what share of the others will give each answer; the
@@ -566,13 +928,25 @@ def surprisingly_popular(answers: pl.DataFrame, predictions: pl.DataFrame) -> Su
 
     Parameters
     ----------
-    answers : polars.DataFrame
-        Columns ``participant_id`` and ``answer`` (one row per respondent).
-    predictions : polars.DataFrame
-        Columns ``participant_id``, ``option`` and ``share`` (predicted share in [0, 1] of
-        respondents giving ``option``). An option a respondent gave no prediction for counts
-        as 0 for that respondent. Respondents without any prediction are left out of the
-        mean predicted shares.
+    data : Inquiry or polars.DataFrame
+        The inquiry (its ``choices`` and ``predictions`` tables) or the choices table as the
+        inquiry stores it: ``participant_id``, ``answer`` and, when it holds several
+        questions, ``question_id`` (one row per respondent and question).
+    predictions : polars.DataFrame, optional
+        The predictions table (needed unless ``data`` is an Inquiry): ``participant_id``,
+        ``option``, ``share`` (predicted share in [0, 1] of respondents giving ``option``)
+        and optionally ``question_id``. An option a respondent gave no prediction for
+        counts as 0 for that respondent. Respondents without any prediction are left out of
+        the mean predicted shares.
+    question : optional
+        The question id to analyse; needed when the tables hold more than one question.
+    participant_id, question_id, answer, option, share : str
+        The tables' columns (default the inquiry's own names).
+
+    Returns
+    -------
+    SurprisinglyPopular
+        The answer, the majority answer and the per-option table.
 
     Examples
     --------
@@ -585,41 +959,81 @@ def surprisingly_popular(answers: pl.DataFrame, predictions: pl.DataFrame) -> Su
     ...     predictions.with_columns(option=pl.lit("no"), share=1 - pl.col("share"))))
     >>> sp.answer, sp.majority_answer
     ('no', 'yes')
+    >>> from coprod_analytics import sample_inquiry
+    >>> surprisingly_popular(sample_inquiry()).answer
+    'park-and-ride'
     """
     func = "surprisingly_popular"
-    for name, df, cols in (
-        ("answers", answers, ("participant_id", "answer")),
-        ("predictions", predictions, ("participant_id", "option", "share")),
-    ):
-        if not isinstance(df, pl.DataFrame):
-            raise ValidationError(f"{func} needs a polars DataFrame for {name}; got {type(df)}")
-        for c in cols:
-            if c not in df.columns:
-                raise ValidationError(
-                    f"{func}: the {name} table needs column '{c}' (found {df.columns})",
-                    column=c,
-                    table=name,
-                )
+    choices_in = table_of(data, "choices", func)
+    if isinstance(data, Inquiry) and predictions is None:
+        predictions = table_of(data, "predictions", func)
+    if predictions is None:
+        raise ValidationError(f"{func} needs a predictions table (or an Inquiry holding one)")
+    answers = canonical_columns(
+        choices_in,
+        {"participant_id": participant_id, "question_id": question_id, "answer": answer},
+        required=["participant_id", "answer"],
+        func=func,
+        table="choices",
+    )
+    predictions = canonical_columns(
+        predictions,
+        {
+            "participant_id": participant_id,
+            "question_id": question_id,
+            "option": option,
+            "share": share,
+        },
+        required=["participant_id", "option", "share"],
+        func=func,
+        table="predictions",
+    )
+    if "question_id" in answers.columns:
+        qs = answers["question_id"].unique().sort().to_list()
+        if question is None and len(qs) > 1:
+            raise ValidationError(
+                f"{func} answers one question at a time; the choices table holds {len(qs)} "
+                f"questions {qs[:10]}: pass question=<one of them>",
+                column=question_id,
+                table="choices",
+            )
+        q = qs[0] if question is None else question
+        if q not in qs:
+            raise ValidationError(
+                f"{func}: question {q!r} is not in the choices table (found {qs[:10]})",
+                column=question_id,
+                table="choices",
+            )
+        answers = answers.filter(pl.col("question_id") == q).drop("question_id")
+        if "question_id" in predictions.columns:
+            predictions = predictions.filter(pl.col("question_id").cast(pl.String) == str(q)).drop(
+                "question_id"
+            )
+    elif "question_id" in predictions.columns:
+        predictions = predictions.drop("question_id")
     if answers.height == 0:
-        raise ValidationError(f"{func} needs at least one answer; got 0", table="answers")
+        raise ValidationError(f"{func} needs at least one answer; got 0", table="choices")
     if answers["answer"].null_count():
         row = int(answers["answer"].is_null().arg_max() or 0) + 1
-        raise ValidationError("answer may not be null", table="answers", row=row, column="answer")
+        raise ValidationError("answer may not be null", table="choices", row=row, column=answer)
     dup = answers["participant_id"].is_first_distinct().not_()
     if dup.any():
         row = int(dup.arg_max() or 0) + 1
         raise ValidationError(
-            "each participant may answer once", table="answers", row=row, column="participant_id"
+            "each participant may answer once",
+            table="choices",
+            row=row,
+            column=participant_id,
         )
-    share = predictions["share"].cast(pl.Float64, strict=False)
-    bad = share.is_null() | share.is_nan() | (share < 0) | (share > 1)
+    shares = predictions["share"].cast(pl.Float64, strict=False)
+    bad = shares.is_null() | shares.is_nan() | (shares < 0) | (shares > 1)
     if bad.any():
         row = int(bad.arg_max() or 0)
         raise ValidationError(
             f"predicted shares must be numbers in [0, 1]; got {predictions['share'][row]!r}",
             table="predictions",
             row=row + 1,
-            column="share",
+            column=share,
         )
     n = answers.height
     n_pred = predictions["participant_id"].n_unique()
@@ -658,7 +1072,16 @@ def surprisingly_popular(answers: pl.DataFrame, predictions: pl.DataFrame) -> Su
     majority = table.filter(pl.col("votes") == top_votes)["option"][0]
     table = table.sort(["surprise", "option"], descending=[True, False])
     return SurprisinglyPopular(
-        answer=winners[0], majority_answer=majority, table=table, tied=winners.len() > 1, n=n
+        answer=winners[0],
+        majority_answer=majority,
+        table=table,
+        tied=winners.len() > 1,
+        n=n,
+        provenance=make_provenance(
+            f"crowd.estimates.{func}",
+            answers.with_columns(pl.col("answer").cast(pl.String)),
+            {"question": question},
+        ),
     )
 
 
@@ -667,14 +1090,14 @@ def surprisingly_popular(answers: pl.DataFrame, predictions: pl.DataFrame) -> Su
 # ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DelphiRounds:
-    """Per-item, per-round Delphi statistics.
+@dataclass(frozen=True, repr=False)
+class DelphiRounds(Result):
+    """Per-question, per-round Delphi statistics (the result of :func:`delphi_rounds`).
 
     Attributes
     ----------
     table : polars.DataFrame
-        One row per (item, round), sorted: ``item``, ``round``, ``n``, ``median``, ``q1``,
+        One row per (question, round), sorted: ``question_id``, ``round``, ``n``, ``median``, ``q1``,
         ``q3``, ``iqr``, ``mean``, ``sd``, ``cv`` (sd / |mean|), ``consensus`` (the rule),
         ``n_paired`` (participants answering this and the previous round), ``wilcoxon_stat``,
         ``p_value`` (paired Wilcoxon signed-rank test against the previous round; null in the
@@ -683,56 +1106,98 @@ class DelphiRounds:
         The consensus rule, in words.
     parameters : dict
         The parameters used.
+    provenance : Provenance or None
+        What produced it.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"participant_id": [1, 2, 1, 2], "round": [1, 1, 2, 2],
+    ...                    "value": [2.0, 6.0, 4.0, 5.0]})
+    >>> delphi_rounds(df).summary()
+    'Delphi: 1 question(s), consensus (IQR <= 1) on 1 in the last round'
     """
 
     table: pl.DataFrame
     rule: str
     parameters: dict[str, Any] = field(default_factory=dict)
+    provenance: Any = None
 
     def to_frame(self) -> pl.DataFrame:
+        """The per-question, per-round table.
+
+        Returns
+        -------
+        polars.DataFrame
+        """
         return self.table
 
     def final(self) -> pl.DataFrame:
-        """The last round of each item: ``item``, ``round``, ``median``, ``iqr``, ``consensus``,
-        ``stable``."""
+        """The last round of each question.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``question_id``, ``round``, ``median``, ``iqr``, ``consensus``, ``stable``.
+        """
         return (
-            self.table.group_by("item", maintain_order=True)
+            self.table.group_by("question_id", maintain_order=True)
             .last()
-            .select("item", "round", "median", "iqr", "consensus", "stable")
+            .select("question_id", "round", "median", "iqr", "consensus", "stable")
         )
 
     def summary(self) -> str:
+        """How many questions reached consensus in their last round.
+
+        Returns
+        -------
+        str
+        """
         f = self.final()
         n_cons = int(f["consensus"].sum())
-        return f"Delphi: {f.height} item(s), consensus ({self.rule}) on {n_cons} in the last round"
+        return (
+            f"Delphi: {f.height} question(s), consensus ({self.rule}) on {n_cons} in the last round"
+        )
 
     def _repr_html_(self) -> str:
         return frame_to_html(self.table, caption=self.summary())
 
 
 def delphi_rounds(
-    data: pl.DataFrame,
+    data: Inquiry | pl.DataFrame,
     *,
     consensus: Literal["iqr", "cv", "sd"] | Callable[[np.ndarray], bool] = "iqr",
     threshold: float = 1.0,
     stability_alpha: float = 0.05,
+    participant_id: str = "participant_id",
+    question_id: str = "question_id",
+    round: str = "round",
+    value: str = "value",
 ) -> DelphiRounds:
     """Track a Delphi study round by round (Dalkey & Helmer 1963; von der Gracht 2012).
 
     Parameters
     ----------
-    data : polars.DataFrame
-        Long table with columns ``participant_id``, ``round`` (sortable) and ``value``
-        (numeric), and optionally ``item`` (one study may ask several questions; without it
-        all rows are one item). One row per participant, item and round.
-    consensus : {"iqr", "cv", "sd"} or callable
+    data : Inquiry or polars.DataFrame
+        The inquiry (its ``estimates`` table) or an estimates table as the inquiry stores
+        it: ``participant_id``, ``round`` (sortable), ``value`` (numeric) and optionally
+        ``question_id`` (without it all rows are one question). One row per participant,
+        question and round; other columns are ignored.
+    consensus : {"iqr", "cv", "sd"} or callable, default "iqr"
         The consensus rule: the round's IQR, coefficient of variation or standard deviation
         is <= ``threshold``; or a function of the round's values returning True/False.
-    threshold : float
-        Threshold of the built-in rules (e.g. IQR <= 1 on a 7-point scale).
-    stability_alpha : float
+    threshold : float, default 1.0
+        The largest IQR, CV or SD that counts as consensus (e.g. IQR <= 1 on a 7-point
+        scale).
+    stability_alpha : float, default 0.05
         A round is "stable" when the paired Wilcoxon test against the previous round (on the
         participants who answered both) has p > stability_alpha. All-equal pairs give p = 1.
+    participant_id, question_id, round, value : str
+        The table's columns (default the inquiry's own names).
+
+    Returns
+    -------
+    DelphiRounds
+        The per-question, per-round table (see :class:`DelphiRounds`).
 
     Examples
     --------
@@ -742,6 +1207,9 @@ def delphi_rounds(
     >>> res = delphi_rounds(df, consensus="iqr", threshold=1.0)
     >>> res.table.select("round", "median", "iqr", "consensus").rows()
     [(1, 4.5, 2.0, False), (2, 4.5, 1.0, True)]
+    >>> from coprod_analytics import sample_inquiry
+    >>> delphi_rounds(sample_inquiry(), consensus="cv", threshold=0.5).final().height
+    4
     """
     from scipy.stats import wilcoxon
 
@@ -760,33 +1228,35 @@ def delphi_rounds(
         "a float in (0, 1)",
         stability_alpha,
     )
-    if not isinstance(data, pl.DataFrame):
-        raise ValidationError(f"{func} needs a polars DataFrame; got {type(data)}")
-    for c in ("participant_id", "round", "value"):
-        if c not in data.columns:
-            raise ValidationError(
-                f"{func} needs columns participant_id, round, value (and optionally item); "
-                f"column '{c}' is missing (found {data.columns})",
-                column=c,
-            )
-    df = data if "item" in data.columns else data.with_columns(item=pl.lit("item"))
+    table = table_of(data, "estimates", func)
+    names = {
+        "participant_id": participant_id,
+        "question_id": question_id,
+        "round": round,
+        "value": value,
+    }
+    df = canonical_columns(
+        table, names, required=["participant_id", "round", "value"], func=func, table="estimates"
+    )
+    if "question_id" not in df.columns:
+        df = df.with_columns(question_id=pl.lit("question"))
     if not df["value"].dtype.is_numeric():
         raise ValidationError(
-            f"{func} needs numeric answers; column 'value' has type {df['value'].dtype}",
-            column="value",
+            f"{func} needs numeric answers; column '{value}' has type {df['value'].dtype}",
+            column=value,
         )
     vals = df["value"].cast(pl.Float64)
     bad = vals.is_null() | vals.is_nan() | vals.is_infinite()
     if bad.any():
         row = int(bad.arg_max() or 0) + 1
-        raise ValidationError("answers must be finite numbers", row=row, column="value")
+        raise ValidationError("answers must be finite numbers", row=row, column=value)
     dup = df.select(
-        pl.struct("participant_id", "item", "round").is_first_distinct().not_()
+        pl.struct("participant_id", "question_id", "round").is_first_distinct().not_()
     ).to_series()
     if dup.any():
         row = int(dup.arg_max() or 0) + 1
         raise ValidationError(
-            "each participant may answer an item once per round", row=row, column="round"
+            "each participant may answer a question once per round", row=row, column=round
         )
     df = df.with_columns(vals.alias("value"))
     rows: list[dict[str, Any]] = []
@@ -794,8 +1264,8 @@ def delphi_rounds(
         rule = getattr(consensus, "__name__", "custom rule")
     else:
         rule = f"{consensus.upper() if consensus != 'cv' else 'CV'} <= {threshold:g}"
-    for item in df["item"].unique(maintain_order=True).to_list():
-        sub = df.filter(pl.col("item") == item)
+    for item in df["question_id"].unique(maintain_order=True).to_list():
+        sub = df.filter(pl.col("question_id") == item)
         prev: dict[Any, float] | None = None
         for rnd in sub["round"].unique().sort().to_list():
             r = sub.filter(pl.col("round") == rnd)
@@ -823,7 +1293,7 @@ def delphi_rounds(
                 stable = None if p is None else p > stability_alpha
             rows.append(
                 {
-                    "item": item,
+                    "question_id": item,
                     "round": rnd,
                     "n": int(x.size),
                     "median": med,
@@ -841,7 +1311,7 @@ def delphi_rounds(
                 }
             )
             prev = cur
-    table = pl.DataFrame(
+    out = pl.DataFrame(
         rows,
         schema_overrides={
             "n_paired": pl.Int64,
@@ -850,8 +1320,14 @@ def delphi_rounds(
             "stable": pl.Boolean,
         },
     )
+    params: dict[str, Any] = {
+        "consensus": rule,
+        "threshold": threshold,
+        "stability_alpha": stability_alpha,
+    }
     return DelphiRounds(
-        table=table,
+        table=out,
         rule=rule,
-        parameters={"consensus": rule, "threshold": threshold, "stability_alpha": stability_alpha},
+        parameters=params,
+        provenance=make_provenance(f"crowd.estimates.{func}", table, params),
     )

@@ -14,16 +14,26 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from coprod_analytics.errors import ValidationError, check_param
-from coprod_analytics.results import Estimate, frame_to_html
+from coprod_analytics.crowd._common import (
+    bootstrap_interval,
+    canonical_columns,
+    check_resampling,
+    make_provenance,
+    table_of,
+)
+from coprod_analytics.errors import ParameterError, ValidationError, check_param
+from coprod_analytics.format import fmt_number
+from coprod_analytics.inquiry import Inquiry
+from coprod_analytics.progress import progress as progress_bar
+from coprod_analytics.results import Estimate, Result, frame_to_html, interval_frame
 
 __all__ = ["EvidenceWeighing", "weigh_evidence"]
 
 _CRITERIA = ("credibility", "relevance")
 
 
-@dataclass(frozen=True)
-class EvidenceWeighing:
+@dataclass(frozen=True, repr=False)
+class EvidenceWeighing(Result):
     """Result of :func:`weigh_evidence`.
 
     Attributes
@@ -33,13 +43,25 @@ class EvidenceWeighing:
     group_table : polars.DataFrame or None
         Per item and opinion group: ``evidence_id``, ``group``, ``n``, ``credibility``,
         ``relevance`` (group means); None without groups.
-    reliability : dict
+    reliability : dict of str to Estimate
         ``{"credibility": Estimate, "relevance": Estimate}``: Krippendorff's alpha of each
         criterion across raters (rows) and evidence items (units), with a bootstrap interval.
     scale : (float, float)
         The rating scale used for consensus and scores.
     parameters : dict
         Every parameter used, with the seed.
+    provenance : Provenance or None
+        What produced it.
+
+    Examples
+    --------
+    >>> r = pl.DataFrame({"participant_id": [1, 2, 1, 2], "evidence_id": [1, 1, 2, 2],
+    ...                   "credibility": [5, 4, 2, 1], "relevance": [4, 4, 5, 5]})
+    >>> res = weigh_evidence(r, scale=(1, 5), n_resamples=0)
+    >>> res.to_frame()["evidence_id"].to_list()
+    [1, 2]
+    >>> res.summary().splitlines()[0]
+    '2 evidence item(s) ranked by score; top: [1, 2]'
     """
 
     table: pl.DataFrame
@@ -47,40 +69,98 @@ class EvidenceWeighing:
     reliability: dict[str, Estimate]
     scale: tuple[float, float]
     parameters: dict[str, Any] = field(default_factory=dict)
+    provenance: Any = None
 
     def to_frame(self) -> pl.DataFrame:
-        """The ranked evidence table."""
+        """The ranked evidence table.
+
+        Returns
+        -------
+        polars.DataFrame
+        """
         return self.table
 
+    def conf_int(self, alpha: float | None = None) -> pl.DataFrame:
+        """The bootstrap intervals of each item's credibility and relevance.
+
+        Parameters
+        ----------
+        alpha : float, optional
+            Must be the ``alpha`` the intervals were computed at (the default); call
+            :func:`weigh_evidence` again for another level.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``evidence_id``, ``criterion``, ``ci_low``, ``ci_high``, ``alpha`` (in rank
+            order, credibility first).
+        """
+        computed = float(self.parameters.get("alpha", 0.05))
+        if alpha is not None and abs(alpha - computed) > 1e-12:
+            raise ParameterError(
+                f"The 'alpha' parameter of conf_int must be {computed} for this weighing "
+                f"(computed at that level). Got {alpha}; recompute with alpha={alpha}."
+            )
+        parts = [
+            interval_frame(
+                {"evidence_id": self.table["evidence_id"], "criterion": [c] * self.table.height},
+                self.table[f"{c}_low"],
+                self.table[f"{c}_high"],
+                alpha=computed,
+            )
+            for c in _CRITERIA
+        ]
+        return pl.concat(parts)
+
     def summary(self) -> str:
-        rel = ", ".join(f"{k} alpha {v.value:.3g}" for k, v in self.reliability.items())
+        """The ranking's top and the reliability of the ratings.
+
+        Returns
+        -------
+        str
+        """
+        rel = ", ".join(f"{k} alpha {fmt_number(v.value)}" for k, v in self.reliability.items())
         top = self.table["evidence_id"].head(3).to_list()
         return (
-            f"{self.table.height} evidence item(s) ranked by score; top: {top}; reliability: {rel}"
+            f"{self.table.height} evidence item(s) ranked by score; top: {top}\nreliability: {rel}"
         )
 
     def _repr_html_(self) -> str:
         return frame_to_html(self.table, caption="Evidence, ranked")
 
 
-def _boot_center(
-    x: np.ndarray, w: np.ndarray, estimator: str, n_boot: int, ci: float, rng: np.random.Generator
-) -> tuple[float, float | None, float | None]:
-    def center(xs: np.ndarray, ws: np.ndarray) -> np.ndarray:
-        if estimator == "median":
-            return np.median(xs, axis=-1)
-        return np.asarray((xs * ws).sum(axis=-1) / ws.sum(axis=-1))
+def _weighted_mean(x: np.ndarray, w: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.asarray((x * w).sum(axis=axis) / w.sum(axis=axis))
 
-    value = float(center(x, w))
-    if n_boot == 0 or x.size < 2:
+
+def _median(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.asarray(np.median(x, axis=axis))
+
+
+def _center(
+    x: np.ndarray,
+    w: np.ndarray,
+    estimator: str,
+    n_resamples: int,
+    alpha: float,
+    seed: int,
+) -> tuple[float, float | None, float | None]:
+    """The item's aggregate and its percentile bootstrap interval (scipy.stats.bootstrap)."""
+    if estimator == "median":
+        value = float(np.median(x))
+        data: tuple[np.ndarray, ...] = (x,)
+        stat: Any = _median
+    else:
+        value = float(_weighted_mean(x, w))
+        data, stat = (x, w), _weighted_mean
+    if n_resamples == 0 or x.size < 2:
         return value, None, None
-    idx = rng.integers(0, x.size, size=(n_boot, x.size))
-    ws = w[idx]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        boot = center(x[idx], ws)
-    boot = boot[np.isfinite(boot)]
-    lo, hi = np.quantile(boot, [(1 - ci) / 2, (1 + ci) / 2])
-    return value, float(lo), float(hi)
+    if np.ptp(x) == 0:
+        return value, value, value
+    lo, hi = bootstrap_interval(
+        data, stat, n_resamples=n_resamples, alpha=alpha, seed=seed, progress=False
+    )
+    return value, lo, hi
 
 
 def _consensus(x: np.ndarray, lo: float, hi: float) -> float:
@@ -94,41 +174,59 @@ def _consensus(x: np.ndarray, lo: float, hi: float) -> float:
 
 
 def weigh_evidence(
-    ratings: pl.DataFrame,
+    data: Inquiry | pl.DataFrame,
     *,
     groups: pl.DataFrame | None = None,
     scale: tuple[float, float] | None = None,
     estimator: Literal["mean", "median"] = "mean",
-    level: Literal["ordinal", "interval"] = "interval",
-    n_boot: int = 1000,
-    ci: float = 0.95,
+    level_of_measurement: Literal["ordinal", "interval"] = "interval",
+    n_resamples: int = 1000,
+    alpha: float = 0.05,
     seed: int | None = 0,
+    progress: bool = True,
+    participant_id: str = "participant_id",
+    evidence_id: str = "evidence_id",
+    credibility: str = "credibility",
+    relevance: str = "relevance",
+    confidence: str = "confidence",
+    group: str = "group",
 ) -> EvidenceWeighing:
     """Aggregate a room's ratings of evidence into a ranked table it can discuss.
 
     Parameters
     ----------
-    ratings : polars.DataFrame
-        Long table, one row per (participant, evidence item): ``participant_id``,
-        ``evidence_id``, ``credibility``, ``relevance`` (numbers on the rating scale) and
-        optionally ``confidence`` (>= 0; weights the mean).
+    data : Inquiry or polars.DataFrame
+        The inquiry (its ``evidence`` table) or the evidence table as the inquiry stores
+        it, one row per (participant, evidence item): ``participant_id``, ``evidence_id``,
+        ``credibility``, ``relevance`` (numbers on the rating scale) and optionally
+        ``confidence`` (>= 0; weights the mean). Other columns are ignored.
     groups : polars.DataFrame, optional
-        ``participant_id`` → ``group`` (e.g. the opinion groups of a Pol.is conversation).
-        Participants not in it are left out of the group columns only.
+        ``participant_id`` -> ``group`` (e.g. the opinion groups of a Pol.is conversation,
+        or the inquiry's ``participants`` table with ``group=`` naming one of its columns).
+        Participants not in it, or with a null group, are left out of the group columns
+        only.
     scale : (low, high), optional
         The ends of the rating scale (e.g. (1, 5)); default the smallest and largest rating
         seen in either criterion.
-    estimator : {"mean", "median"}
+    estimator : {"mean", "median"}, default "mean"
         Per-item aggregate; "mean" is the confidence-weighted mean when ``confidence`` is
         given (the median ignores confidence).
-    level : {"ordinal", "interval"}
-        Level of measurement for the overall Krippendorff's alpha.
-    n_boot : int
-        Bootstrap resamples of raters per item (and of items for alpha); 0 = no intervals.
-    ci : float
-        Coverage of the percentile intervals.
-    seed : int or None
+    level_of_measurement : {"ordinal", "interval"}, default "interval"
+        Level of measurement of the overall Krippendorff's alpha.
+    n_resamples : int, default 1000
+        Bootstrap resamples of raters per item (percentile intervals by
+        :func:`scipy.stats.bootstrap`) and of items for alpha; 0 = no intervals.
+    alpha : float, default 0.05
+        The intervals' level is ``1 - alpha``.
+    seed : int or None, default 0
         Seed of every bootstrap.
+    progress : bool, default True
+        Show a progress bar over the evidence items.
+    participant_id, evidence_id, credibility, relevance, confidence : str
+        The table's columns (default the inquiry's own names); ``participant_id`` names the
+        participant column of ``groups`` too.
+    group : str, default "group"
+        The column of ``groups`` holding the group.
 
     Returns
     -------
@@ -151,48 +249,63 @@ def weigh_evidence(
     ...     "evidence_id": ["report", "report", "report", "blog", "blog", "blog"],
     ...     "credibility": [5, 4, 5, 2, 1, 3],
     ...     "relevance": [4, 4, 5, 5, 4, 4]})
-    >>> res = weigh_evidence(r, scale=(1, 5), n_boot=200)
+    >>> res = weigh_evidence(r, scale=(1, 5), n_resamples=200, progress=False)
     >>> res.table.select("rank", "evidence_id", "credibility").rows()
     [(1, 'report', 4.666666666666667), (2, 'blog', 2.0)]
+
+    The sample inquiry, as stored:
+
+    >>> from coprod_analytics import sample_inquiry
+    >>> inquiry = sample_inquiry()
+    >>> weigh_evidence(inquiry, n_resamples=0).table.height
+    8
+    >>> by_planted = weigh_evidence(inquiry, groups=inquiry.participants, group="planted_group",
+    ...                             n_resamples=0)
+    >>> by_planted.group_table["group"].unique().sort().to_list()
+    [0, 1, 2]
     """
     func = "weigh_evidence"
     check_param(estimator in ("mean", "median"), "estimator", func, "'mean' or 'median'", estimator)
-    check_param(level in ("ordinal", "interval"), "level", func, "'ordinal' or 'interval'", level)
+    level = level_of_measurement
     check_param(
-        isinstance(n_boot, int) and not isinstance(n_boot, bool) and n_boot >= 0,
-        "n_boot",
+        level in ("ordinal", "interval"),
+        "level_of_measurement",
         func,
-        "an int >= 0",
-        n_boot,
+        "'ordinal' or 'interval'",
+        level,
     )
-    check_param(isinstance(ci, float) and 0 < ci < 1, "ci", func, "a float in (0, 1)", ci)
-    if not isinstance(ratings, pl.DataFrame):
-        raise ValidationError(f"{func} needs a polars DataFrame; got {type(ratings).__name__}")
-    required = ("participant_id", "evidence_id", *_CRITERIA)
-    for c in required:
-        if c not in ratings.columns:
-            raise ValidationError(
-                f"{func} needs columns {list(required)} (and optionally 'confidence'); "
-                f"column '{c}' is missing (found {ratings.columns})",
-                column=c,
-                table="ratings",
-            )
+    seed_used = check_resampling(func, n_resamples, alpha, seed)
+    table_in = table_of(data, "evidence", func)
+    names = {
+        "participant_id": participant_id,
+        "evidence_id": evidence_id,
+        "credibility": credibility,
+        "relevance": relevance,
+        "confidence": confidence,
+    }
+    ratings = canonical_columns(
+        table_in,
+        names,
+        required=["participant_id", "evidence_id", *_CRITERIA],
+        func=func,
+        table="evidence",
+    )
     if ratings.height == 0:
         raise ValidationError(
-            f"{func} needs at least one rating; the table is empty", table="ratings"
+            f"{func} needs at least one rating; the table is empty", table="evidence"
         )
     has_conf = "confidence" in ratings.columns
     num_cols = [*_CRITERIA, "confidence"] if has_conf else list(_CRITERIA)
     for c in ["participant_id", "evidence_id"]:
         if ratings[c].null_count():
             row = int(ratings[c].is_null().arg_max() or 0) + 1
-            raise ValidationError("ids may not be null", row=row, column=c, table="ratings")
+            raise ValidationError("ids may not be null", row=row, column=names[c], table="evidence")
     for c in num_cols:
         if not ratings[c].dtype.is_numeric():
             raise ValidationError(
-                f"ratings must be numbers; column '{c}' has type {ratings[c].dtype}",
-                column=c,
-                table="ratings",
+                f"ratings must be numbers; column '{names[c]}' has type {ratings[c].dtype}",
+                column=names[c],
+                table="evidence",
             )
         s = ratings[c].cast(pl.Float64)
         bad = s.is_null() | s.is_nan() | s.is_infinite() | ((s < 0) if c == "confidence" else False)
@@ -202,8 +315,8 @@ def weigh_evidence(
             raise ValidationError(
                 f"each rating must be {what}; got {ratings[c][row]!r}",
                 row=row + 1,
-                column=c,
-                table="ratings",
+                column=names[c],
+                table="evidence",
             )
     dup = ratings.select(
         pl.struct("participant_id", "evidence_id").is_first_distinct().not_()
@@ -214,8 +327,8 @@ def weigh_evidence(
             f"participant {ratings['participant_id'][row]!r} rated evidence "
             f"{ratings['evidence_id'][row]!r} more than once",
             row=row + 1,
-            column="evidence_id",
-            table="ratings",
+            column=evidence_id,
+            table="evidence",
         )
     df = ratings.with_columns(pl.col(c).cast(pl.Float64) for c in num_cols)
     if scale is None:
@@ -237,33 +350,30 @@ def weigh_evidence(
                 raise ValidationError(
                     f"rating {df[c][row]:g} is outside the scale ({lo:g}, {hi:g})",
                     row=row + 1,
-                    column=c,
-                    table="ratings",
+                    column=names[c],
+                    table="evidence",
                 )
     width = hi - lo if hi > lo else 1.0
 
     group_of: pl.DataFrame | None = None
     if groups is not None:
-        if not isinstance(groups, pl.DataFrame):
-            raise ValidationError(f"{func}: groups must be a polars DataFrame")
-        for c in ("participant_id", "group"):
-            if c not in groups.columns:
-                raise ValidationError(
-                    f"{func}: the groups table needs columns participant_id and group; "
-                    f"'{c}' is missing",
-                    column=c,
-                    table="groups",
-                )
+        groups = canonical_columns(
+            groups,
+            {"participant_id": participant_id, "group": group},
+            required=["participant_id", "group"],
+            func=func,
+            table="groups",
+        )
         gdup = groups["participant_id"].is_first_distinct().not_()
         if gdup.any():
             row = int(gdup.arg_max() or 0) + 1
             raise ValidationError(
                 "each participant may belong to one group",
                 row=row,
-                column="participant_id",
+                column=participant_id,
                 table="groups",
             )
-        group_of = groups.select("participant_id", "group").drop_nulls()
+        group_of = groups.drop_nulls()
         df = df.join(
             group_of.with_columns(pl.col("participant_id").cast(df["participant_id"].dtype)),
             on="participant_id",
@@ -272,18 +382,18 @@ def weigh_evidence(
 
     from scipy.stats import kruskal
 
-    rng = np.random.default_rng(seed)
     rows: list[dict[str, Any]] = []
-    for key, sub in df.sort("evidence_id", "participant_id").group_by(
+    items = df.sort("evidence_id", "participant_id").partition_by(
         "evidence_id", maintain_order=True
-    ):
+    )
+    for sub in progress_bar(items, enabled=progress, desc=func, unit="item"):
         w = sub["confidence"].to_numpy() if has_conf else np.ones(sub.height)
         if w.sum() <= 0:
             w = np.ones(sub.height)
-        item: dict[str, Any] = {"evidence_id": key[0], "n": sub.height}
+        item: dict[str, Any] = {"evidence_id": sub["evidence_id"][0], "n": sub.height}
         for c in _CRITERIA:
             x = sub[c].to_numpy()
-            v, l_, h_ = _boot_center(x, w, estimator, n_boot, ci, rng)
+            v, l_, h_ = _center(x, w, estimator, n_resamples, alpha, seed_used)
             item[c], item[f"{c}_low"], item[f"{c}_high"] = v, l_, h_
             item[f"{c}_consensus"] = _consensus(x, lo, hi)
         item["score"] = ((item["credibility"] - lo) / width) * ((item["relevance"] - lo) / width)
@@ -329,33 +439,39 @@ def weigh_evidence(
 
     reliability: dict[str, Estimate] = {}
     for c in _CRITERIA:
-        long = df.select(
-            pl.col("participant_id").alias("rater"),
-            pl.col("evidence_id").alias("unit"),
-            pl.col(c).alias("value"),
-        )
+        long = df.select("participant_id", "evidence_id", c)
         try:
             reliability[c] = krippendorff_alpha(
-                long, level=level, n_boot=n_boot, ci=ci, seed=seed if seed is not None else 0
+                long,
+                level_of_measurement=level,
+                n_resamples=n_resamples,
+                alpha=alpha,
+                seed=seed_used,
+                progress=False,
+                item_id="evidence_id",
+                rating=c,
             )
         except ValidationError:
             reliability[c] = Estimate(
                 name=f"Krippendorff's alpha ({level})",
                 value=float("nan"),
+                alpha=float(alpha),
                 details={"note": "no item was rated by two or more participants"},
             )
+    params: dict[str, Any] = {
+        "estimator": estimator,
+        "level_of_measurement": level,
+        "n_resamples": n_resamples,
+        "alpha": alpha,
+        "seed": seed_used,
+        "scale": (lo, hi),
+        "confidence_weighted": has_conf,
+    } | ({} if all(k == v for k, v in names.items()) else {"columns": names})
     return EvidenceWeighing(
         table=table,
         group_table=group_table,
         reliability=reliability,
         scale=(lo, hi),
-        parameters={
-            "estimator": estimator,
-            "level": level,
-            "n_boot": n_boot,
-            "ci": ci,
-            "seed": seed,
-            "scale": (lo, hi),
-            "confidence_weighted": has_conf,
-        },
+        parameters=params,
+        provenance=make_provenance(f"evidence.weighing.{func}", table_in, params, seed_used),
     )

@@ -1,33 +1,52 @@
-"""Plotly figures of the crowd, agreement and evidence views, built from the states' tables.
+"""Figures and HTML fragments of the crowd-estimate and agreement views (shared by the views
+and the static report).
 
-Pure formatting, as :mod:`coprod_widgets.consensus.figures`: tables in, ``plotly.graph_objects.Figure``
-out; texts from the data reach plotly only through
-:func:`~coprod_widgets.style.hover_text` (escaped).
+Pure formatting of the states' results, as :mod:`coprod_widgets.consensus.figures`:
+
+- plotly figures: tables in, ``plotly.graph_objects.Figure`` out; texts from the data reach
+  plotly only through :func:`~coprod_widgets.style.hover_text` (escaped);
+- HTML fragments: every value from the data goes through :func:`~coprod_widgets.style.esc`
+  (via :func:`~coprod_widgets.html.table_html`), numbers through
+  :mod:`coprod_analytics.format`, and each chart's text alternative is an
+  :func:`~coprod_widgets.html.alt_table`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from coprod_analytics.format import MISSING, fmt_number, fmt_p, fmt_pct
 from coprod_widgets.consensus.figures import _layout
-from coprod_widgets.style import AGREE, DISAGREE, GROUP_COLOURS, group_colour, hover_text, short
+from coprod_widgets.html import alt_table, table_html
+from coprod_widgets.style import AGREE, DISAGREE, GROUP_COLOURS, esc, hover_text, short
 
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
 
+    from coprod_widgets.crowd.state import AgreementState, CrowdState
+
 __all__ = [
     "METHOD_LABELS",
+    "agreement_alt",
     "agreement_figure",
+    "agreement_html",
+    "delphi_alt",
     "delphi_figure",
+    "delphi_html",
+    "estimates_alt",
     "estimates_figure",
+    "estimates_html",
     "estimators_figure",
-    "evidence_figure",
-    "evidence_groups_figure",
+    "interval_label",
+    "pooling_alt",
     "pooling_figure",
+    "pooling_html",
+    "popular_alt",
     "popular_figure",
+    "popular_html",
 ]
 
 #: Plain names of the crowd estimators.
@@ -44,12 +63,32 @@ _BLUE = GROUP_COLOURS[0]
 _ORANGE = GROUP_COLOURS[1]
 
 
+def interval_label(alpha: float | None) -> str:
+    """The coverage of a ``1 - alpha`` interval in words.
+
+    Parameters
+    ----------
+    alpha : float or None
+        One minus the coverage (None: the default 0.05).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> interval_label(0.05), interval_label(0.1), interval_label(None)
+    ('95%', '90%', '95%')
+    """
+    return fmt_pct(1 - (0.05 if alpha is None else float(alpha)))
+
+
 def _truth_line(fig: go.Figure, truth: float | None) -> None:
     if truth is not None:
         fig.add_vline(
             x=truth,
             line={"color": TRUTH, "dash": "dash", "width": 2},
-            annotation_text=f"true value {truth:g}",
+            annotation_text=f"true value {fmt_number(truth, 6)}",
             annotation_position="top",
         )
 
@@ -62,7 +101,30 @@ def estimates_figure(
     unit: str = "",
     height: int = 260,
 ) -> go.Figure:
-    """Every guess as a dot over a box plot (median and quartiles), the truth dashed."""
+    """Every guess as a dot over a box plot (median and quartiles), the truth dashed.
+
+    Parameters
+    ----------
+    values : sequence of float
+        The guesses.
+    truth : float, optional
+        The true value (a dashed line).
+    log_scale : bool, default False
+        A logarithmic axis.
+    unit : str, default ""
+        The quantity's unit (untrusted; escaped).
+    height : int, default 260
+        Pixels.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> len(estimates_figure([3, 4, 5], truth=4).data)
+    1
+    """
     import plotly.graph_objects as go
 
     fig = go.Figure(
@@ -95,7 +157,32 @@ def estimators_figure(
     log_scale: bool = False,
     height: int = 300,
 ) -> go.Figure:
-    """Each crowd estimator with its bootstrap interval (a forest plot), the truth dashed."""
+    """Each crowd estimator with its bootstrap interval (a forest plot), the truth dashed.
+
+    Parameters
+    ----------
+    estimators : polars.DataFrame
+        :func:`~coprod_analytics.crowd.estimates.crowd_estimates`' table (``method``,
+        ``value``, ``ci_low``, ``ci_high``, optionally ``alpha``).
+    truth : float, optional
+        The true value (a dashed line).
+    log_scale : bool, default False
+        A logarithmic axis.
+    height : int, default 300
+        Pixels.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> from coprod_analytics.crowd import crowd_estimates
+    >>> table = crowd_estimates(sample_inquiry(), n_resamples=0).to_frame()
+    >>> estimators_figure(table.head(6)).layout.title.text
+    'Crowd estimates with 95% intervals'
+    """
     import plotly.graph_objects as go
 
     rows = list(estimators.iter_rows(named=True))[::-1]
@@ -123,11 +210,31 @@ def estimators_figure(
     _truth_line(fig, truth)
     fig.update_xaxes(type="log" if log_scale else "linear", title="crowd estimate")
     fig.update_layout(showlegend=False)
-    return _layout(fig, title="Crowd estimates with 95% intervals", height=height)
+    return _layout(fig, title=f"Crowd estimates with {_level(estimators)} intervals", height=height)
 
 
 def delphi_figure(table: pl.DataFrame, *, height: int = 260) -> go.Figure:
-    """Median per Delphi round with its interquartile range."""
+    """Median per Delphi round with its interquartile range.
+
+    Parameters
+    ----------
+    table : polars.DataFrame
+        :class:`~coprod_analytics.crowd.estimates.DelphiRounds`' table of one question.
+    height : int, default 260
+        Pixels.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> from coprod_analytics.crowd import delphi_rounds
+    >>> d = delphi_rounds(sample_inquiry())
+    >>> list(delphi_figure(d.table.filter(pl.col("question_id") == 1)).data[0].x)
+    ['1', '2']
+    """
     import plotly.graph_objects as go
 
     rounds = [str(r) for r in table.get_column("round").to_list()]
@@ -154,7 +261,27 @@ def delphi_figure(table: pl.DataFrame, *, height: int = 260) -> go.Figure:
 
 
 def pooling_figure(values: Sequence[float], table: pl.DataFrame, *, height: int = 260) -> go.Figure:
-    """Histogram of the forecasts with the mean and the pooled forecasts marked."""
+    """Histogram of the forecasts with the mean and the pooled forecasts marked.
+
+    Parameters
+    ----------
+    values : sequence of float
+        The forecasts.
+    table : polars.DataFrame
+        ``method``, ``value``: the pools marked as lines.
+    height : int, default 260
+        Pixels.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> t = pl.DataFrame({"method": ["mean"], "value": [0.6]})
+    >>> len(pooling_figure([0.5, 0.7], t).data)
+    2
+    """
     import plotly.graph_objects as go
 
     fig = go.Figure(
@@ -178,7 +305,7 @@ def pooling_figure(values: Sequence[float], table: pl.DataFrame, *, height: int 
                 y=[None],
                 mode="lines",
                 line={"color": _ORANGE if dash == "solid" else "#333333", "dash": dash},
-                name=f"{short(method, 50)}: {value:.3f}",
+                name=f"{short(method, 50)}: {fmt_pct(value, 1)}",
             )
         )
     fig.update_xaxes(title="probability", range=[0, 1])
@@ -188,7 +315,26 @@ def pooling_figure(values: Sequence[float], table: pl.DataFrame, *, height: int 
 
 
 def popular_figure(table: pl.DataFrame, *, height: int = 280) -> go.Figure:
-    """Actual and mean predicted share of each answer (the surprise is the difference)."""
+    """Actual and mean predicted share of each answer (the surprise is the difference).
+
+    Parameters
+    ----------
+    table : polars.DataFrame
+        :class:`~coprod_analytics.crowd.estimates.SurprisinglyPopular`' table.
+    height : int, default 280
+        Pixels.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> from coprod_analytics.crowd import surprisingly_popular
+    >>> len(popular_figure(surprisingly_popular(sample_inquiry()).table).data)
+    2
+    """
     import plotly.graph_objects as go
 
     options = [hover_text(o, width=30, max_lines=2) for o in table.get_column("option").to_list()]
@@ -216,7 +362,27 @@ def popular_figure(table: pl.DataFrame, *, height: int = 280) -> go.Figure:
 
 
 def agreement_figure(items: pl.DataFrame, *, height: int = 300) -> go.Figure:
-    """Per rating item: Tastle–Wierman consensus and Leik's dispersion (both 0–1)."""
+    """Per rating item: Tastle–Wierman consensus and Leik's dispersion (both 0–1).
+
+    Parameters
+    ----------
+    items : polars.DataFrame
+        :attr:`AgreementState.result` ``["items"]``.
+    height : int, default 300
+        Pixels.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> from coprod_widgets.crowd.state import AgreementState
+    >>> state = AgreementState(sample_inquiry(), n_resamples=0)
+    >>> len(agreement_figure(state.result["items"]).data)
+    2
+    """
     import plotly.graph_objects as go
 
     labels = [
@@ -246,71 +412,561 @@ def agreement_figure(items: pl.DataFrame, *, height: int = 300) -> go.Figure:
     return _layout(fig, title="Consensus and dispersion per item", height=height)
 
 
-def evidence_figure(board: pl.DataFrame, *, height: int | None = None) -> go.Figure:
-    """Credibility and relevance of each evidence item with their intervals, in board order."""
-    import plotly.graph_objects as go
+# =========================================================================================
+# HTML fragments
+# =========================================================================================
 
-    rows = list(board.iter_rows(named=True))[::-1]
-    labels = [hover_text(short(r["title"], 45), width=45, max_lines=1) for r in rows]
-    traces = []
-    for crit, colour, offset in (("credibility", _BLUE, -0.15), ("relevance", _ORANGE, 0.15)):
-        traces.append(
-            go.Scatter(
-                x=[r[crit] for r in rows],
-                y=[i + offset for i in range(len(rows))],
-                mode="markers",
-                name=crit,
-                marker={"color": colour, "size": 9},
-                error_x={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": [
-                        None if r[f"{crit}_high"] is None else r[f"{crit}_high"] - r[crit]
-                        for r in rows
-                    ],
-                    "arrayminus": [
-                        None if r[f"{crit}_low"] is None else r[crit] - r[f"{crit}_low"]
-                        for r in rows
-                    ],
-                    "color": colour,
-                },
-                customdata=labels,
-                hovertemplate=f"%{{customdata}}<br>{crit} %{{x:.2f}}<extra></extra>",
-            )
+
+def _num4(value: Any) -> str:
+    return fmt_number(value, 4)
+
+
+def _p(value: Any) -> str:
+    """``"= 0.031"`` or ``"< 0.001"``."""
+    text = fmt_p(value)
+    return text if text.startswith("<") else f"= {text}"
+
+
+def _level(est: pl.DataFrame) -> str:
+    return interval_label(est["alpha"][0] if "alpha" in est.columns and est.height else None)
+
+
+def _wrap(*parts: str) -> str:
+    return '<div class="coprod">' + "".join(parts) + "</div>"
+
+
+# ------------------------------------------------------------------------------- estimates
+def _estimator_frame(est: pl.DataFrame) -> pl.DataFrame:
+    cols = [
+        pl.col("method").replace_strict(METHOD_LABELS, default=pl.col("method")).alias("method"),
+        pl.col("value").alias("estimate"),
+        pl.col("ci_low").alias(f"{_level(est)} low"),
+        pl.col("ci_high").alias(f"{_level(est)} high"),
+    ]
+    if "abs_error" in est.columns:
+        cols.append(pl.col("abs_error").alias("error vs truth"))
+    return est.select(cols)
+
+
+def estimates_html(state: CrowdState) -> str:
+    """The question, its crowd estimators with intervals and the Diversity Prediction terms.
+
+    Parameters
+    ----------
+    state : CrowdState
+        The state shown.
+
+    Returns
+    -------
+    str
+        Escaped HTML (empty when there is nothing to show).
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> from coprod_widgets.crowd.state import CrowdState
+    >>> state = CrowdState(sample_inquiry(), n_resamples=0)
+    >>> "Diversity Prediction" in estimates_html(state)
+    True
+    """
+    res = state.estimate_result
+    if not res:
+        return _wrap("<p class='muted'>No numeric estimates in this inquiry.</p>")
+    q = res["question"]
+    unit = state.unit(q)
+    head = f"<h3>{esc(state.question_text(q))}</h3>"
+    facts = [f"{res['n']} answers" if not res["suppressed"] else ""]
+    if res["round"] is not None:
+        facts.append(f"round {res['round']} of {len(state.rounds())}")
+    if unit:
+        facts.append(f"unit: {esc(unit)}")
+    if res["truth"] is not None:
+        facts.append(f"true value: <strong>{fmt_number(res['truth'], 6)}</strong>")
+    head += f"<p class='muted'>{' · '.join(f for f in facts if f)}</p>"
+    if res["suppressed"]:
+        return _wrap(
+            head,
+            f"<p>Fewer than {state.min_cell} people answered this question in this round, "
+            "so its answers are not shown.</p>",
         )
-    fig = go.Figure(traces)
-    fig.update_yaxes(tickvals=list(range(len(rows))), ticktext=labels, automargin=True)
-    fig.update_xaxes(title="mean rating (95% interval)")
-    fig.update_layout(legend={"orientation": "h", "y": -0.15})
-    return _layout(
-        fig, title="Evidence: credibility and relevance", height=height or 120 + 40 * len(rows)
+    est = res["estimators"]
+    parts = [
+        head,
+        table_html(
+            _estimator_frame(est),
+            caption=f"Crowd estimates (bootstrap {_level(est)} intervals)",
+            aria_label="Crowd estimates with intervals",
+            formatters={
+                "estimate": _num4,
+                f"{_level(est)} low": _num4,
+                f"{_level(est)} high": _num4,
+            },
+        ),
+    ]
+    if res["truth"] is not None and "abs_error" in est.columns:
+        best = est.sort("abs_error").row(0, named=True)
+        parts.append(
+            f"<p>Closest to the truth: the <strong>{esc(METHOD_LABELS.get(best['method']))}"
+            f"</strong> ({_num4(best['value'])}, off by {fmt_number(best['abs_error'])}).</p>"
+        )
+    d = res["diversity"]
+    if d is not None:
+        parts.append(
+            "<p><strong>Diversity Prediction Theorem</strong> (mean, squared error): crowd "
+            f"error {_num4(d.crowd_error)} = average individual error {_num4(d.average_error)} − "
+            f"diversity {_num4(d.diversity)}. The crowd's mean is closer to the truth than the "
+            "typical individual because the guesses differ.</p>"
+        )
+    return _wrap(*parts)
+
+
+def estimates_alt(state: CrowdState) -> str:
+    """Text alternative of the guesses and estimators charts.
+
+    Parameters
+    ----------
+    state : CrowdState
+        The state shown.
+
+    Returns
+    -------
+    str
+        Escaped HTML (empty when there is nothing to show).
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> from coprod_widgets.crowd.state import CrowdState
+    >>> state = CrowdState(sample_inquiry(), n_resamples=0)
+    >>> "<details" in estimates_alt(state)
+    True
+    """
+    res = state.estimate_result
+    if not res or res["suppressed"]:
+        return ""
+    vals = state.values().get_column("value")
+    q = vals.quantile(0.25), vals.median(), vals.quantile(0.75)
+    frame = pl.DataFrame(
+        {
+            "statistic": [
+                "answers",
+                "smallest",
+                "lower quartile",
+                "median",
+                "upper quartile",
+                "largest",
+            ],
+            "value": [float(vals.len()), vals.min(), *q, vals.max()],
+        },
+        schema={"statistic": pl.String, "value": pl.Float64},
+    )
+    return alt_table(
+        frame,
+        summary="Text alternative: the spread of the guesses",
+        label="Spread of the guesses",
+        formatters={"value": _num4},
     )
 
 
-def evidence_groups_figure(
-    breakdown: pl.DataFrame, titles: dict[Any, str], *, criterion: str = "credibility"
-) -> go.Figure:
-    """Each group's mean rating of each evidence item (suppressed cells left out)."""
-    import plotly.graph_objects as go
+def delphi_html(state: CrowdState) -> str:
+    """Delphi rounds: median, IQR, CV, consensus (the rule) and stability per round.
 
-    shown = breakdown.filter(pl.col(criterion).is_not_null())
-    ids = list(dict.fromkeys(breakdown.get_column("evidence_id").to_list()))
-    labels = {e: hover_text(short(titles.get(e, str(e)), 45), width=45, max_lines=1) for e in ids}
-    fig = go.Figure()
-    for (g, label), part in shown.sort("group").group_by(["group", "label"], maintain_order=True):
-        fig.add_trace(
-            go.Scatter(
-                x=part.get_column(criterion).to_list(),
-                y=[labels[e] for e in part.get_column("evidence_id").to_list()],
-                mode="markers",
-                name=hover_text(label, width=60, max_lines=1),
-                marker={"color": group_colour(g), "size": 10},
-                hovertemplate=f"%{{y}}<br>{criterion} %{{x:.2f}}<extra></extra>",
+    Parameters
+    ----------
+    state : CrowdState
+        The state shown.
+
+    Returns
+    -------
+    str
+        Escaped HTML (empty when there is nothing to show).
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> from coprod_widgets.crowd.state import CrowdState
+    >>> state = CrowdState(sample_inquiry(), n_resamples=0)
+    >>> "Delphi rounds" in delphi_html(state)
+    True
+    """
+    res = state.estimate_result
+    d = None if not res else res["delphi"]
+    if d is None:
+        return ""
+    t = d.table.select(
+        "round",
+        "n",
+        "median",
+        "q1",
+        "q3",
+        "iqr",
+        "cv",
+        pl.col("consensus").replace_strict({True: "yes", False: "no"}, return_dtype=pl.String),
+        pl.col("p_value").alias("Wilcoxon p vs previous"),
+        pl.col("stable").replace_strict(
+            {True: "yes", False: "no"}, default=None, return_dtype=pl.String
+        ),
+    )
+    last = d.table.tail(1).row(0, named=True) if d.table.height else None
+    words = ""
+    if last is not None:
+        words = (
+            f"<p>In the last round shown (round {last['round']}) the room "
+            + (
+                "<strong>reached</strong>"
+                if last["consensus"]
+                else "<strong>did not reach</strong>"
             )
+            + f" consensus by the rule {esc(d.rule)}"
+            + (
+                "; answers had <strong>stopped moving</strong> (no significant change from the "
+                "previous round)."
+                if last["stable"]
+                else "; answers <strong>still moved</strong> from the previous round "
+                "(paired Wilcoxon test, p ≤ 0.05)."
+                if last["stable"] is False
+                else "."
+            )
+            + "</p>"
         )
-    fig.update_yaxes(categoryorder="array", categoryarray=[labels[e] for e in ids][::-1])
-    fig.update_xaxes(title=f"mean {criterion} in the group")
-    fig.update_layout(legend={"orientation": "h", "y": -0.15})
-    return _layout(
-        fig, title=f"How groups rate each item ({criterion})", height=140 + 36 * len(ids)
+    return _wrap(
+        "<h4>Delphi rounds</h4>",
+        words,
+        table_html(
+            t,
+            caption=f"Per round (consensus rule: {d.rule})",
+            aria_label="Delphi rounds",
+            formatters={c: _num4 for c in ("median", "q1", "q3", "iqr", "cv")},
+        ),
+    )
+
+
+def delphi_alt(state: CrowdState) -> str:
+    """Text alternative of the Delphi chart.
+
+    Parameters
+    ----------
+    state : CrowdState
+        The state shown.
+
+    Returns
+    -------
+    str
+        Escaped HTML (empty when there is nothing to show).
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> from coprod_widgets.crowd.state import CrowdState
+    >>> state = CrowdState(sample_inquiry(), n_resamples=0)
+    >>> "<details" in delphi_alt(state)
+    True
+    """
+    res = state.estimate_result
+    if not res or res["delphi"] is None:
+        return ""
+    return alt_table(
+        res["delphi"].table.select("round", "median", "q1", "q3"),
+        summary="Text alternative: median and quartiles per round",
+        label="Median and quartiles per Delphi round",
+    )
+
+
+def pooling_html(state: CrowdState) -> str:
+    """The pooled forecast of the shown probability question.
+
+    Parameters
+    ----------
+    state : CrowdState
+        The state shown.
+
+    Returns
+    -------
+    str
+        Escaped HTML (empty when there is nothing to show).
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> from coprod_widgets.crowd.state import CrowdState
+    >>> state = CrowdState(sample_inquiry(), n_resamples=0)
+    >>> "log-odds" in pooling_html(state)
+    True
+    """
+    res = state.pooling_result
+    if not res:
+        return ""
+    head = f"<h4>{esc(state.question_text(res['question']))}</h4>"
+    if res["suppressed"]:
+        return _wrap(
+            head,
+            f"<p>Fewer than {state.min_cell} people gave a forecast, so it is not shown.</p>",
+        )
+    return _wrap(
+        head,
+        f"<p>{res['n']} forecasts. Pooled in log-odds with extremizing factor "
+        f"a = {fmt_number(res['extremize'])}: <strong>{fmt_pct(res['pooled'], 1)}</strong>. a = 1 is the "
+        "geometric mean of the odds; a &gt; 1 pushes the pool away from 50%, which corrects the "
+        "under-confidence of averaged forecasts (Satopää et al. 2014). Forecasts of exactly 0 "
+        "or 1 count as 1% and 99%.</p>",
+        table_html(
+            res["table"],
+            aria_label="Pooled forecasts",
+            formatters={"value": lambda v: fmt_pct(v, 1)},
+        ),
+    )
+
+
+def pooling_alt(state: CrowdState) -> str:
+    """Text alternative of the forecasts histogram.
+
+    Parameters
+    ----------
+    state : CrowdState
+        The state shown.
+
+    Returns
+    -------
+    str
+        Escaped HTML (empty when there is nothing to show).
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> from coprod_widgets.crowd.state import CrowdState
+    >>> state = CrowdState(sample_inquiry(), n_resamples=0)
+    >>> "<details" in pooling_alt(state)
+    True
+    """
+    res = state.pooling_result
+    if not res or res["suppressed"]:
+        return ""
+    x = pl.Series(res["values"])
+    bins = pl.DataFrame(
+        {
+            "forecast": ["0–20%", "20–40%", "40–60%", "60–80%", "80–100%"],
+            "forecasts": [
+                int(((x >= lo) & ((x < lo + 0.2) if lo < 0.8 else (x <= 1))).sum())
+                for lo in (0.0, 0.2, 0.4, 0.6, 0.8)
+            ],
+        }
+    )
+    return alt_table(
+        bins,
+        summary="Text alternative: how many forecasts fall in each fifth",
+        label="Forecasts per fifth of the probability scale",
+    )
+
+
+def popular_html(state: CrowdState) -> str:
+    """The surprisingly-popular answer and the table behind it.
+
+    Parameters
+    ----------
+    state : CrowdState
+        The state shown.
+
+    Returns
+    -------
+    str
+        Escaped HTML (empty when there is nothing to show).
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> from coprod_widgets.crowd.state import CrowdState
+    >>> state = CrowdState(sample_inquiry(), n_resamples=0)
+    >>> "park-and-ride" in popular_html(state)
+    True
+    """
+    res = state.popular_result
+    if not res:
+        return ""
+    sp = res["result"]
+    fmt: dict[str, Callable[[Any], str]] = {
+        "actual_share": fmt_pct,
+        "predicted_share": fmt_pct,
+        "surprise": lambda v: MISSING if v is None else f"{100 * v:+.1f} points",
+    }
+    same = sp.answer == sp.majority_answer
+    return _wrap(
+        f"<h4>{esc(state.question_text(res['question']))}</h4>",
+        f"<p>The <strong>surprisingly popular</strong> answer is <strong>{esc(sp.answer)}"
+        f"</strong>: it was given more often than people predicted ({sp.n} respondents; "
+        "Prelec, Seung &amp; McCoy 2017). "
+        + (
+            "It is also the most common answer."
+            if same
+            else f"The most common answer was {esc(sp.majority_answer)}."
+        )
+        + (" Two or more answers tie." if sp.tied else "")
+        + "</p>",
+        table_html(
+            res["table"],
+            aria_label="Answers: actual and predicted shares",
+            formatters=fmt,
+        ),
+        f"<p class='muted'>{esc(res['note'])}</p>" if res["note"] else "",
+    )
+
+
+def popular_alt(state: CrowdState) -> str:
+    """Text alternative of the surprisingly-popular chart.
+
+    Parameters
+    ----------
+    state : CrowdState
+        The state shown.
+
+    Returns
+    -------
+    str
+        Escaped HTML (empty when there is nothing to show).
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> from coprod_widgets.crowd.state import CrowdState
+    >>> state = CrowdState(sample_inquiry(), n_resamples=0)
+    >>> "<details" in popular_alt(state)
+    True
+    """
+    res = state.popular_result
+    if not res:
+        return ""
+    return alt_table(
+        res["table"].select("option", "actual_share", "predicted_share"),
+        summary="Text alternative: actual and predicted share of each answer",
+        label="Actual and predicted share of each answer",
+        formatters={"actual_share": fmt_pct, "predicted_share": fmt_pct},
+    )
+
+
+# ------------------------------------------------------------------------------- agreement
+def agreement_html(state: AgreementState) -> str:
+    """Krippendorff's alpha per item set with its reading, Kendall's W, and the per-item
+    consensus table.
+
+    Parameters
+    ----------
+    state : AgreementState
+        The state shown.
+
+    Returns
+    -------
+    str
+        Escaped HTML (empty when there is nothing to show).
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> from coprod_widgets.crowd.state import AgreementState
+    >>> state = AgreementState(sample_inquiry(), n_resamples=0)
+    >>> "raters agree poorly" in agreement_html(state)
+    True
+    """
+    res = state.result
+    if not res:
+        return ""
+    parts = []
+    for row in res["sets"].iter_rows(named=True):
+        if row["alpha"] is None:
+            parts.append(f"<p>{esc(row['item_set'])}: {esc(row['reading'])}</p>")
+            continue
+        ci = ""
+        if row["ci_low"] is not None:
+            ci = (
+                f" ({interval_label(row.get('ci_alpha'))} interval {fmt_number(row['ci_low'], 2)} "
+                f"to {fmt_number(row['ci_high'], 2)})"
+            )
+        parts.append(
+            f"<p><strong>{esc(row['item_set'])}</strong>, {row['items']} items, "
+            f"{row['raters']} raters: Krippendorff's alpha ({esc(state.level_of_measurement)}) = "
+            f"<strong>{fmt_number(row['alpha'], 2)}</strong>{ci}: <strong>{esc(row['reading'])}</strong>."
+            + (
+                f" Chance that alpha is below 0.667: {fmt_pct(row['prob_below_0.667'])}."
+                if row["prob_below_0.667"] is not None
+                else ""
+            )
+            + "</p>"
+        )
+        if row["kendall_w"] is not None:
+            parts.append(
+                f"<p>Kendall's W (do raters order the items alike?) = "
+                f"{fmt_number(row['kendall_w'], 2)} over {row['kendall_raters']} raters who rated every "
+                f"item: {esc(row['kendall_reading'])} (Friedman p {_p(row['kendall_p'])}).</p>"
+            )
+        else:
+            parts.append(
+                f"<p class='muted'>Kendall's W not applicable: {esc(row['kendall_note'])}</p>"
+            )
+    parts.append(
+        "<p class='muted'>Readings: alpha ≥ 0.80 raters agree well; 0.667 to 0.80 moderately "
+        "(tentative conclusions only); below 0.667 poorly (Krippendorff 2004). The interval "
+        "resamples the items. For opinion questions low agreement means the room differs, not "
+        "that the ratings are wrong. Kendall's W words follow Schmidt (1997).</p>"
+    )
+    items = res["items"].select(
+        "item_id",
+        "text",
+        pl.col("n").alias("raters"),
+        "median",
+        pl.col("tastle_wierman").alias("consensus (Tastle–Wierman)"),
+        pl.col("van_der_eijk").alias("agreement A (van der Eijk)"),
+        pl.col("leik").alias("dispersion (Leik)"),
+    )
+    parts.append(
+        table_html(
+            items,
+            caption="Per item: consensus 1 = everyone gave the same answer, 0 = split between "
+            "the two ends; A from −1 (split) through 0 (uniform) to 1; dispersion the opposite",
+            aria_label="Agreement per rating item",
+            formatters={
+                c: lambda v: fmt_number(v, 2)
+                for c in (
+                    "consensus (Tastle–Wierman)",
+                    "agreement A (van der Eijk)",
+                    "dispersion (Leik)",
+                )
+            },
+        )
+    )
+    if res["note"]:
+        parts.append(f"<p class='muted'>{esc(res['note'])}</p>")
+    return _wrap(*parts)
+
+
+def agreement_alt(state: AgreementState) -> str:
+    """Text alternative of the per-item chart.
+
+    Parameters
+    ----------
+    state : AgreementState
+        The state shown.
+
+    Returns
+    -------
+    str
+        Escaped HTML (empty when there is nothing to show).
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> from coprod_widgets.crowd.state import AgreementState
+    >>> state = AgreementState(sample_inquiry(), n_resamples=0)
+    >>> "<details" in agreement_alt(state)
+    True
+    """
+    res = state.result
+    if not res:
+        return ""
+    return alt_table(
+        res["items"].select(
+            "item_id",
+            "text",
+            pl.col("tastle_wierman").round(3).alias("consensus"),
+            pl.col("leik").round(3).alias("dispersion"),
+        ),
+        summary="Text alternative: consensus and dispersion per item",
+        label="Consensus and dispersion per item",
     )

@@ -1,35 +1,33 @@
-"""Static-report sections of crowd estimates, rater agreement and evidence weighing.
+"""Static-report sections of crowd estimates and rater agreement (:data:`SECTIONS`).
 
 Each section applies only when the inquiry has its data, renders the same HTML fragments as
-the widgets (:mod:`coprod_widgets.crowd.render`) and inlines its charts with
+the widgets (:mod:`coprod_widgets.crowd.figures`) and inlines its charts with
 :meth:`~coprod_widgets.report.context.ReportContext.figure_html`. Small cells: questions,
 rounds, answers, items and group breakdowns of fewer than ``ctx.min_cell`` people are not
-published, and each section says so.
+published, and each section says so. The evidence section is in
+:mod:`coprod_widgets.evidence.report`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from coprod_widgets.crowd.render import (
+from coprod_widgets.crowd.figures import (
     agreement_alt,
     agreement_html,
     delphi_alt,
     delphi_html,
     estimates_alt,
     estimates_html,
-    evidence_alt,
-    evidence_groups_alt,
-    evidence_html,
     pooling_alt,
     pooling_html,
     popular_alt,
     popular_html,
 )
-from coprod_widgets.crowd.state import has_agreement_data, has_crowd_data, has_evidence_data
+from coprod_widgets.crowd.state import has_agreement_data, has_crowd_data
 from coprod_widgets.report.context import ReportContext
 
-__all__ = ["AgreementSection", "CrowdEstimatesSection", "EvidenceSection"]
+__all__ = ["SECTIONS", "AgreementSection", "CrowdEstimatesSection"]
 
 
 def _small_cells(ctx: ReportContext, what: str) -> str:
@@ -44,17 +42,59 @@ def _small_cells(ctx: ReportContext, what: str) -> str:
 @dataclass(frozen=True)
 class CrowdEstimatesSection:
     """Every estimate question (estimators, truth, Diversity Prediction, Delphi rounds),
-    the pooled forecasts and the surprisingly-popular answers."""
+    the pooled forecasts and the surprisingly-popular answers.
+
+    Attributes
+    ----------
+    key : str
+        The section's anchor.
+    title : str
+        Its heading.
+    order : int
+        Its place in the report.
+    n_resamples : int, default 1000
+        Bootstrap resamples of its intervals.
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> from coprod_widgets.report import build_report
+    >>> page = build_report(sample_inquiry(), min_cell=5)
+    >>> f'<section id="{CrowdEstimatesSection().key}"' in page
+    True
+    """
 
     key: str = "crowd-estimates"
     title: str = "Crowd estimates"
     order: int = 400
-    n_boot: int = 1000
+    n_resamples: int = 1000
 
     def applies(self, ctx: ReportContext) -> bool:
+        """Whether the inquiry has this section's data.
+
+        Parameters
+        ----------
+        ctx : ReportContext
+            The report being built.
+
+        Returns
+        -------
+        bool
+        """
         return has_crowd_data(ctx.inquiry)
 
     def render(self, ctx: ReportContext) -> str:
+        """The section's HTML (values escaped, small cells suppressed).
+
+        Parameters
+        ----------
+        ctx : ReportContext
+            The report being built (inquiry, seed, ``min_cell``).
+
+        Returns
+        -------
+        str
+        """
         from coprod_widgets.crowd.figures import (
             delphi_figure,
             estimates_figure,
@@ -64,7 +104,9 @@ class CrowdEstimatesSection:
         )
         from coprod_widgets.crowd.state import CrowdState
 
-        state = CrowdState(ctx.inquiry, seed=ctx.seed, n_boot=self.n_boot, min_cell=ctx.min_cell)
+        state = CrowdState(
+            ctx.inquiry, seed=ctx.seed, n_resamples=self.n_resamples, min_cell=ctx.min_cell
+        )
         parts = []
         for q in state.question_ids:
             state.question = q
@@ -115,7 +157,7 @@ class CrowdEstimatesSection:
             {
                 "method": "crowd estimates (coprod_analytics.crowd.estimates)",
                 "parameters": {
-                    "n_boot": self.n_boot,
+                    "n_resamples": self.n_resamples,
                     "delphi_rule": state.delphi_rule,
                     "delphi_threshold": state.delphi_threshold,
                     "extremize": state.extremize,
@@ -128,27 +170,73 @@ class CrowdEstimatesSection:
 
 @dataclass(frozen=True)
 class AgreementSection:
-    """Krippendorff's alpha per item set, Kendall's W and per-item consensus."""
+    """Krippendorff's alpha per item set, Kendall's W and per-item consensus.
+
+    Attributes
+    ----------
+    key : str
+        The section's anchor.
+    title : str
+        Its heading.
+    order : int
+        Its place in the report.
+    n_resamples : int, default 1000
+        Bootstrap resamples of its intervals.
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> from coprod_widgets.report import build_report
+    >>> page = build_report(sample_inquiry(), min_cell=5)
+    >>> f'<section id="{AgreementSection().key}"' in page
+    True
+    """
 
     key: str = "agreement"
     title: str = "How much do raters agree?"
     order: int = 410
-    n_boot: int = 1000
+    n_resamples: int = 1000
 
     def applies(self, ctx: ReportContext) -> bool:
+        """Whether the inquiry has this section's data.
+
+        Parameters
+        ----------
+        ctx : ReportContext
+            The report being built.
+
+        Returns
+        -------
+        bool
+        """
         return has_agreement_data(ctx.inquiry)
 
     def render(self, ctx: ReportContext) -> str:
+        """The section's HTML (values escaped, small cells suppressed).
+
+        Parameters
+        ----------
+        ctx : ReportContext
+            The report being built (inquiry, seed, ``min_cell``).
+
+        Returns
+        -------
+        str
+        """
         from coprod_widgets.crowd.figures import agreement_figure
         from coprod_widgets.crowd.state import AgreementState
 
         state = AgreementState(
-            ctx.inquiry, seed=ctx.seed, n_boot=self.n_boot, min_cell=ctx.min_cell
+            ctx.inquiry, seed=ctx.seed, n_resamples=self.n_resamples, min_cell=ctx.min_cell
         )
         ctx.provenance.append(
             {
                 "method": "rater agreement (coprod_analytics.crowd.agreement)",
-                "parameters": {"level": state.level, "n_boot": self.n_boot, "seed": ctx.seed},
+                "parameters": {
+                    "level_of_measurement": state.level_of_measurement,
+                    "n_resamples": self.n_resamples,
+                    "seed": ctx.seed,
+                },
             }
         )
         return (
@@ -158,62 +246,5 @@ class AgreementSection:
         )
 
 
-@dataclass(frozen=True)
-class EvidenceSection:
-    """Ranked evidence with intervals and how opinion groups read it."""
-
-    key: str = "evidence"
-    title: str = "Weighing the evidence"
-    order: int = 420
-    n_boot: int = 1000
-
-    def applies(self, ctx: ReportContext) -> bool:
-        return has_evidence_data(ctx.inquiry)
-
-    def render(self, ctx: ReportContext) -> str:
-        from coprod_widgets.crowd.figures import evidence_figure, evidence_groups_figure
-        from coprod_widgets.crowd.state import EvidenceState
-
-        groups = None
-        if ctx.inquiry.votes.height:
-            # the groups of the report's opinion map (computed once, shared)
-            groups = ctx.consensus_state().result
-        state = EvidenceState(
-            ctx.inquiry,
-            opinion_groups=groups,
-            seed=ctx.seed,
-            n_boot=self.n_boot,
-            min_cell=ctx.min_cell,
-        )
-        parts = [evidence_html(state)]
-        board = state.board_table()
-        if board.height:
-            parts.append(ctx.figure_html(evidence_figure(board), alt=evidence_alt(state)))
-        breakdown = state.group_breakdown()
-        if breakdown is not None:
-            titles = dict(state.titles().select("evidence_id", "title").iter_rows())
-            parts.append(
-                ctx.figure_html(
-                    evidence_groups_figure(breakdown, titles), alt=evidence_groups_alt(state)
-                )
-            )
-            n_sup = breakdown.filter(breakdown["n"].is_null()).height
-            if ctx.min_cell and n_sup:
-                ctx.suppression_notes.append(
-                    f"{n_sup} evidence item × group breakdowns with fewer than {ctx.min_cell} "
-                    "raters are not shown."
-                )
-        parts.append(_small_cells(ctx, "evidence items and group breakdowns rated by"))
-        ctx.provenance.append(
-            {
-                "method": "evidence weighing (coprod_analytics.evidence.weighing.weigh_evidence)",
-                "parameters": dict(state.result.parameters) | {"groups": state.group_source}
-                if state.result is not None
-                else {"groups": state.group_source},
-            }
-        )
-        return "".join(parts)
-
-
 #: The sections of this family, in report order.
-SECTIONS = (CrowdEstimatesSection(), AgreementSection(), EvidenceSection())
+SECTIONS = (CrowdEstimatesSection(), AgreementSection())

@@ -1,4 +1,4 @@
-"""State objects of the crowd, agreement and evidence views: they call the core and hold results.
+"""State objects of the crowd-estimate and agreement views: they call the core and hold results.
 
 * :class:`CrowdState` -- numeric estimates per question (every estimator with its bootstrap
   interval, the Diversity Prediction terms when the truth is known, Delphi rounds when there
@@ -7,8 +7,6 @@
 * :class:`AgreementState` -- Krippendorff's alpha (with its bootstrap interval) per item
   set, Tastle–Wierman consensus, van der Eijk's A and Leik's dispersion per rating item, and
   Kendall's W when every rater rated every item of a set.
-* :class:`EvidenceState` -- the ranked evidence of :func:`~coprod_analytics.evidence.weighing.weigh_evidence`
-  with titles, and how differently opinion groups rate each item when groups are known.
 
 Views (:mod:`coprod_widgets.crowd.views`) observe these states and only format and draw.
 Every table a view publishes passes the small-cell rule here (``min_cell``): a question,
@@ -20,26 +18,21 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 import polars as pl
 import traitlets as t
 
 from coprod_analytics.errors import ParameterError, check_param
+from coprod_analytics.format import fmt_number
 from coprod_analytics.inquiry import Inquiry
-from coprod_widgets.style import group_label
 
 __all__ = [
     "AGREEMENT_THRESHOLDS",
     "DELPHI_RULES",
-    "EVIDENCE_SORT_KEYS",
-    "GROUP_SOURCES",
     "AgreementState",
     "CrowdState",
-    "EvidenceState",
     "agreement_reading",
     "has_agreement_data",
     "has_crowd_data",
-    "has_evidence_data",
     "kendall_reading",
 ]
 
@@ -54,23 +47,6 @@ DELPHI_RULES: dict[str, str] = {
     "cv": "coefficient of variation (sd / |mean|)",
     "iqr": "interquartile range",
     "sd": "standard deviation",
-}
-
-#: Where the evidence board's groups come from: key -> label.
-GROUP_SOURCES: dict[str, str] = {
-    "opinion_groups": "opinion groups found from the votes (Pol.is method, as on the opinion map)",
-    "polis_group_id": "the groups of the Pol.is export (participants' polis_group_id)",
-    "planted_group": "the simulator's planted groups (participants' planted_group)",
-    "none": "no groups",
-}
-
-#: How the evidence board can be sorted: key -> label.
-EVIDENCE_SORT_KEYS: dict[str, str] = {
-    "score": "Weight: credibility x relevance (high first)",
-    "credibility": "Credibility (high first)",
-    "relevance": "Relevance (high first)",
-    "divergence": "Group divergence in credibility (largest first)",
-    "consensus": "Raters' consensus on credibility (low first)",
 }
 
 
@@ -95,6 +71,15 @@ def _load(inquiry: Any) -> Inquiry:
 def has_crowd_data(inquiry: Inquiry) -> bool:
     """Whether the inquiry has estimates, probabilities or choices with predictions.
 
+    Parameters
+    ----------
+    inquiry : Inquiry
+        The inquiry.
+
+    Returns
+    -------
+    bool
+
     Examples
     --------
     >>> from coprod_analytics import sample_inquiry
@@ -108,15 +93,25 @@ def has_crowd_data(inquiry: Inquiry) -> bool:
 
 
 def has_agreement_data(inquiry: Inquiry) -> bool:
-    """Whether the inquiry has ordinal ratings."""
+    """Whether the inquiry has ordinal ratings.
+
+    Parameters
+    ----------
+    inquiry : Inquiry
+        The inquiry.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> has_agreement_data(sample_inquiry())
+    True
+    """
     r = inquiry.tables.get("ratings")
     return r is not None and r.height > 0
-
-
-def has_evidence_data(inquiry: Inquiry) -> bool:
-    """Whether the inquiry has evidence ratings."""
-    e = inquiry.tables.get("evidence")
-    return e is not None and e.height > 0
 
 
 def agreement_reading(alpha: float | None) -> str:
@@ -124,6 +119,15 @@ def agreement_reading(alpha: float | None) -> str:
 
     alpha >= 0.8: "raters agree well"; 0.667 <= alpha < 0.8: "raters agree moderately
     (tentative conclusions only)"; below 0.667: "raters agree poorly" (Krippendorff 2004).
+
+    Parameters
+    ----------
+    alpha : float or None
+        Krippendorff's alpha (the coefficient, not an interval level).
+
+    Returns
+    -------
+    str
 
     Examples
     --------
@@ -154,6 +158,15 @@ _KENDALL_WORDS = (
 def kendall_reading(w: float | None) -> str:
     """Schmidt's (1997) reading of Kendall's W (0.1 very weak ... 0.9 unusually strong).
 
+    Parameters
+    ----------
+    w : float or None
+        Kendall's W.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> kendall_reading(0.55), kendall_reading(0.02)
@@ -165,6 +178,17 @@ def kendall_reading(w: float | None) -> str:
         if w >= threshold:
             return f"{words} agreement on the order"
     return "no agreement on the order"
+
+
+_EMPTY_ITEMS: dict[str, pl.DataType] = {
+    "item_id": pl.Int64(),
+    "n": pl.Int64(),
+    "median": pl.Float64(),
+    "mean": pl.Float64(),
+    "tastle_wierman": pl.Float64(),
+    "van_der_eijk": pl.Float64(),
+    "leik": pl.Float64(),
+}
 
 
 def _labels(table: pl.DataFrame | None, key: str, text: str) -> dict[Any, str]:
@@ -186,9 +210,9 @@ class CrowdState(t.HasTraits):
     inquiry : Inquiry or path
         The inquiry (its ``estimates``, ``questions``, ``probabilities``, ``choices`` and
         ``predictions`` tables are used when present).
-    seed : int
+    seed : int, default 0
         Seed of the bootstrap intervals.
-    n_boot : int
+    n_resamples : int, default 1000
         Bootstrap resamples per interval (0: no intervals).
     min_cell : int
         Questions, rounds and answers given by fewer people are not shown (0: show all).
@@ -206,7 +230,7 @@ class CrowdState(t.HasTraits):
     Examples
     --------
     >>> from coprod_analytics import sample_inquiry
-    >>> state = CrowdState(sample_inquiry(), n_boot=200)
+    >>> state = CrowdState(sample_inquiry(), n_resamples=200)
     >>> state.question, state.round
     (1, 2)
     >>> state.estimate_result["estimators"].get_column("method").to_list()[:2]
@@ -218,7 +242,7 @@ class CrowdState(t.HasTraits):
 
     inquiry = t.Instance(Inquiry)
     seed = t.Int(0)
-    n_boot = t.Int(1000)
+    n_resamples = t.Int(1000)
     min_cell = t.Int(0)
     question = t.Any(None, allow_none=True)
     round = t.Int(None, allow_none=True)
@@ -233,16 +257,16 @@ class CrowdState(t.HasTraits):
     popular_result = t.Any(None, allow_none=True)
 
     def __init__(
-        self, inquiry: Any, *, seed: int = 0, n_boot: int = 1000, min_cell: int = 0
+        self, inquiry: Any, *, seed: int = 0, n_resamples: int = 1000, min_cell: int = 0
     ) -> None:
         func = "CrowdState"
         check_param(
             isinstance(seed, int) and not isinstance(seed, bool), "seed", func, "an int", seed
         )
-        _nonneg_int(n_boot, "n_boot", func)
+        _nonneg_int(n_resamples, "n_resamples", func)
         _nonneg_int(min_cell, "min_cell", func)
         inquiry = _load(inquiry)
-        super().__init__(inquiry=inquiry, seed=seed, n_boot=n_boot, min_cell=min_cell)
+        super().__init__(inquiry=inquiry, seed=seed, n_resamples=n_resamples, min_cell=min_cell)
         self._cache: dict[Any, dict[str, Any]] = {}
         qs = self.question_ids
         if qs:
@@ -261,19 +285,34 @@ class CrowdState(t.HasTraits):
 
     @property
     def question_ids(self) -> list[Any]:
-        """Question ids of the estimates, sorted."""
+        """Question ids of the estimates, sorted.
+
+        Returns
+        -------
+        list
+        """
         e = self._table("estimates")
         return [] if e is None else e.get_column("question_id").unique().sort().to_list()
 
     @property
     def probability_question_ids(self) -> list[Any]:
-        """Question ids of the probability forecasts, sorted."""
+        """Question ids of the probability forecasts, sorted.
+
+        Returns
+        -------
+        list
+        """
         p = self._table("probabilities")
         return [] if p is None else p.get_column("question_id").unique().sort().to_list()
 
     @property
     def choice_question_ids(self) -> list[Any]:
-        """Question ids with both answers (``choices``) and ``predictions``, sorted."""
+        """Question ids with both answers (``choices``) and ``predictions``, sorted.
+
+        Returns
+        -------
+        list
+        """
         c, p = self._table("choices"), self._table("predictions")
         if c is None or p is None:
             return []
@@ -283,19 +322,49 @@ class CrowdState(t.HasTraits):
         return sorted(both)
 
     def question_text(self, question: Any) -> str:
-        """The question's text from ``questions`` (or ``"Question <id>"``); untrusted."""
+        """The question's text from ``questions`` (or ``"Question <id>"``); untrusted.
+
+        Parameters
+        ----------
+        question : int or str
+            A question id.
+
+        Returns
+        -------
+        str
+        """
         return _labels(self._table("questions"), "question_id", "text").get(
             question, f"Question {question}"
         )
 
     def question_options(self, ids: list[Any]) -> list[tuple[str, Any]]:
-        """Dropdown options (short label, id) of question ids."""
+        """Dropdown options (short label, id) of question ids.
+
+        Parameters
+        ----------
+        ids : list
+            Question ids.
+
+        Returns
+        -------
+        list of (str, id)
+        """
         from coprod_widgets.style import short
 
         return [(short(f"{q}: {self.question_text(q)}", 90), q) for q in ids]
 
     def truth(self, question: Any) -> float | None:
-        """The known true value of a question (``questions.truth``), or None."""
+        """The known true value of a question (``questions.truth``), or None.
+
+        Parameters
+        ----------
+        question : int or str
+            A question id.
+
+        Returns
+        -------
+        float or None
+        """
         q = self._table("questions")
         if q is None or "truth" not in q.columns:
             return None
@@ -305,11 +374,31 @@ class CrowdState(t.HasTraits):
         return float(row.get_column("truth")[0])
 
     def unit(self, question: Any) -> str:
-        """The question's unit (``questions.unit``) or ""; untrusted."""
+        """The question's unit (``questions.unit``) or ""; untrusted.
+
+        Parameters
+        ----------
+        question : int or str
+            A question id.
+
+        Returns
+        -------
+        str
+        """
         return _labels(self._table("questions"), "question_id", "unit").get(question, "")
 
     def rounds(self, question: Any | None = None) -> list[int]:
-        """The Delphi rounds of a question (``[]`` without a ``round`` column)."""
+        """The Delphi rounds of a question (``[]`` without a ``round`` column).
+
+        Parameters
+        ----------
+        question : int or str, optional
+            A question id (default the shown question).
+
+        Returns
+        -------
+        list of int
+        """
         e = self._table("estimates")
         q = self.question if question is None else question
         if e is None or "round" not in e.columns or q is None:
@@ -319,7 +408,12 @@ class CrowdState(t.HasTraits):
 
     def values(self) -> pl.DataFrame:
         """The shown question's answers in the shown round: ``participant_id``, ``value``
-        and ``confidence`` (when given); empty when fewer than ``min_cell`` people answered."""
+        and ``confidence`` (when given); empty when fewer than ``min_cell`` people answered.
+
+        Returns
+        -------
+        polars.DataFrame
+        """
         e = self._table("estimates")
         if e is None or self.question is None:
             return pl.DataFrame(schema={"participant_id": pl.Int64, "value": pl.Float64})
@@ -386,7 +480,7 @@ class CrowdState(t.HasTraits):
         else:
             self.round = last  # observed: computes
 
-    @t.observe("round", "delphi_rule", "delphi_threshold", "min_cell", "n_boot", "seed")
+    @t.observe("round", "delphi_rule", "delphi_threshold", "min_cell", "n_resamples", "seed")
     def _on_estimate_params(self, change: Any) -> None:
         self.compute_estimates()
 
@@ -398,7 +492,7 @@ class CrowdState(t.HasTraits):
     def _on_choice(self, change: Any) -> None:
         self.compute_popular()
 
-    def compute_estimates(self) -> dict[str, Any] | None:
+    def compute_estimates(self) -> None:
         """Estimators, Diversity Prediction terms and Delphi rounds of the shown question.
 
         Sets :attr:`estimate_result` to a dict: ``question``, ``round``, ``n``,
@@ -408,23 +502,27 @@ class CrowdState(t.HasTraits):
         ``diversity`` (:class:`~coprod_analytics.crowd.estimates.DiversityPrediction` or None) and
         ``delphi`` (:class:`~coprod_analytics.crowd.estimates.DelphiRounds` or None, with more than
         one round; rounds of fewer than ``min_cell`` people are dropped from its table).
+
+        Returns
+        -------
+        None
+            The result is in the trait (observe it).
         """
         if self.question is None:
             self.estimate_result = None
-            return None
+            return
         key = (
             self.question,
             self.round,
             self.delphi_rule,
             self.delphi_threshold,
             self.min_cell,
-            self.n_boot,
+            self.n_resamples,
             self.seed,
         )
         if key not in self._cache:
             self._cache[key] = self._estimates()
         self.estimate_result = self._cache[key]
-        return self.estimate_result
 
     def _estimates(self) -> dict[str, Any]:
         from coprod_analytics.crowd.estimates import (
@@ -446,24 +544,21 @@ class CrowdState(t.HasTraits):
             "delphi": None,
         }
         if vals.height:
-            x = vals.get_column("value")
-            conf = vals.get_column("confidence") if "confidence" in vals.columns else None
-            if conf is not None and float(conf.sum()) <= 0:
-                conf = None
             out["estimators"] = crowd_estimates(
-                x, confidence=conf, truth=truth, n_boot=self.n_boot, seed=self.seed
-            )
+                vals.with_columns(question_id=pl.lit(self.question)),
+                truth=truth,
+                n_resamples=self.n_resamples,
+                seed=self.seed,
+                progress=False,
+            ).to_frame()
             if truth is not None:
-                out["diversity"] = diversity_prediction(x, truth)
+                out["diversity"] = diversity_prediction(vals.get_column("value"), truth)
         rounds = self.rounds()
         if len(rounds) > 1:
             e = self._table("estimates")
             assert e is not None
-            data = e.filter(pl.col("question_id") == self.question).select(
-                "participant_id", "round", "value"
-            )
             res = delphi_rounds(
-                data,
+                e.filter(pl.col("question_id") == self.question),
                 consensus=self.delphi_rule,  # type: ignore[arg-type]
                 threshold=float(self.delphi_threshold),
             )
@@ -474,37 +569,43 @@ class CrowdState(t.HasTraits):
             out["delphi"] = res
         return out
 
-    def compute_pooling(self) -> dict[str, Any] | None:
+    def compute_pooling(self) -> None:
         """Pool the shown forecast question.
 
         Sets :attr:`pooling_result`: ``question``, ``n``, ``extremize``, ``pooled``
         (log-odds pool with the extremizing factor), ``table`` (``method``, ``value``: mean,
         median, log-odds pool a = 1 and the extremized pool) and ``values`` (the
         forecasts); empty tables when fewer than ``min_cell`` people answered.
+
+        Returns
+        -------
+        None
+            The result is in the trait (observe it).
         """
-        from coprod_analytics.crowd.estimates import pool_log_odds
+        from coprod_analytics.crowd.estimates import pool_forecasts
 
         p = self._table("probabilities")
         q = self.probability_question
         if p is None or q is None:
             self.pooling_result = None
-            return None
-        x = p.filter(pl.col("question_id") == q).get_column("probability")
+            return
+        sub = p.filter(pl.col("question_id") == q)
+        x = sub.get_column("probability")
         if self.min_cell and x.len() < self.min_cell:
             self.pooling_result = {"question": q, "n": x.len(), "suppressed": True}
-            return self.pooling_result
+            return
         a = float(self.extremize)
-        plain = pool_log_odds(x, clip=0.01)
-        pooled = pool_log_odds(x, extremize=a, clip=0.01)
+        pools = pool_forecasts(sub, extremize=a).row(0, named=True)
+        pooled = pools["extremized"]
         table = pl.DataFrame(
             {
                 "method": [
                     "mean of the forecasts",
                     "median of the forecasts",
                     "log-odds pool (a = 1, geometric mean of odds)",
-                    f"extremized log-odds pool (a = {a:g})",
+                    f"extremized log-odds pool (a = {fmt_number(a)})",
                 ],
-                "value": [float(x.mean()), float(x.median()), plain, pooled],  # type: ignore[arg-type]
+                "value": [pools["mean"], pools["median"], pools["pooled"], pooled],
             }
         )
         self.pooling_result = {
@@ -516,15 +617,19 @@ class CrowdState(t.HasTraits):
             "table": table,
             "values": x.to_list(),
         }
-        return self.pooling_result
 
-    def compute_popular(self) -> dict[str, Any] | None:
+    def compute_popular(self) -> None:
         """The surprisingly-popular answer of the shown choice question.
 
         Sets :attr:`popular_result`: ``question``, ``result`` (the core's
         :class:`~coprod_analytics.crowd.estimates.SurprisinglyPopular`) and ``table`` (its table
         with ``votes`` and ``actual_share`` suppressed for answers given by fewer than
         ``min_cell`` people).
+
+        Returns
+        -------
+        None
+            The result is in the trait (observe it).
         """
         from coprod_analytics.crowd.estimates import surprisingly_popular
 
@@ -532,22 +637,18 @@ class CrowdState(t.HasTraits):
         q = self.choice_question
         if c is None or p is None or q is None:
             self.popular_result = None
-            return None
-        res = surprisingly_popular(
-            c.filter(pl.col("question_id") == q).select("participant_id", "answer"),
-            p.filter(pl.col("question_id") == q).select("participant_id", "option", "share"),
-        )
+            return
+        res = surprisingly_popular(c, p, question=q)
         table = res.table
         note = ""
         if self.min_cell:
             from coprod_analytics.privacy import suppress_small_cells
 
             sup = suppress_small_cells(
-                table, count_column="votes", threshold=self.min_cell, also=["actual_share"]
+                table, count_column="votes", min_cell=self.min_cell, also=["actual_share"]
             )
             table, note = sup.frame, sup.note
         self.popular_result = {"question": q, "result": res, "table": table, "note": note}
-        return self.popular_result
 
 
 # =========================================================================================
@@ -562,10 +663,12 @@ class AgreementState(t.HasTraits):
     ----------
     inquiry : Inquiry or path
         Uses ``ratings`` (and ``rating_items`` for texts and scales).
-    level : {"ordinal", "interval", "nominal"}
+    level_of_measurement : {"ordinal", "interval", "nominal"}, default "ordinal"
         Level of measurement of Krippendorff's alpha (ordinal for Likert ratings).
-    seed, n_boot : int
-        The unit-resampling bootstrap of alpha's interval.
+    seed : int, default 0
+        Seed of the unit-resampling bootstrap of alpha's interval.
+    n_resamples : int, default 1000
+        Its resamples (0: no interval).
     min_cell : int
         Items rated by fewer people are not shown.
 
@@ -582,7 +685,7 @@ class AgreementState(t.HasTraits):
     Examples
     --------
     >>> from coprod_analytics import sample_inquiry
-    >>> state = AgreementState(sample_inquiry(), n_boot=200)
+    >>> state = AgreementState(sample_inquiry(), n_resamples=200)
     >>> state.result["sets"].select("items", "raters").row(0)
     (5, 125)
     >>> state.result["sets"].get_column("reading")[0]
@@ -590,9 +693,9 @@ class AgreementState(t.HasTraits):
     """
 
     inquiry = t.Instance(Inquiry)
-    level = t.Enum(["ordinal", "interval", "nominal"], default_value="ordinal")
+    level_of_measurement = t.Enum(["ordinal", "interval", "nominal"], default_value="ordinal")
     seed = t.Int(0)
-    n_boot = t.Int(1000)
+    n_resamples = t.Int(1000)
     min_cell = t.Int(0)
     result = t.Any(None, allow_none=True)
 
@@ -600,30 +703,34 @@ class AgreementState(t.HasTraits):
         self,
         inquiry: Any,
         *,
-        level: str = "ordinal",
+        level_of_measurement: str = "ordinal",
         seed: int = 0,
-        n_boot: int = 1000,
+        n_resamples: int = 1000,
         min_cell: int = 0,
     ) -> None:
         func = "AgreementState"
         check_param(
-            level in ("ordinal", "interval", "nominal"),
-            "level",
+            level_of_measurement in ("ordinal", "interval", "nominal"),
+            "level_of_measurement",
             func,
             "one of ['ordinal', 'interval', 'nominal']",
-            level,
+            level_of_measurement,
         )
         check_param(
             isinstance(seed, int) and not isinstance(seed, bool), "seed", func, "an int", seed
         )
-        _nonneg_int(n_boot, "n_boot", func)
+        _nonneg_int(n_resamples, "n_resamples", func)
         _nonneg_int(min_cell, "min_cell", func)
         super().__init__(
-            inquiry=_load(inquiry), level=level, seed=seed, n_boot=n_boot, min_cell=min_cell
+            inquiry=_load(inquiry),
+            level_of_measurement=level_of_measurement,
+            seed=seed,
+            n_resamples=n_resamples,
+            min_cell=min_cell,
         )
         self.compute()
 
-    @t.observe("level", "seed", "n_boot", "min_cell")
+    @t.observe("level_of_measurement", "seed", "n_resamples", "min_cell")
     def _on_params(self, change: Any) -> None:
         if self.result is not None:
             self.compute()
@@ -631,7 +738,12 @@ class AgreementState(t.HasTraits):
     def ratings(self) -> pl.DataFrame:
         """The ratings with their scale: ``participant_id``, ``item_id``, ``rating``,
         ``scale_min``, ``scale_max`` (from the ratings, else ``rating_items``, else the
-        range seen on the item set) and ``item_set`` (a label of the scale)."""
+        range seen on the item set) and ``item_set`` (a label of the scale).
+
+        Returns
+        -------
+        polars.DataFrame
+        """
         r = self.inquiry.tables.get("ratings")
         if r is None or r.height == 0:
             raise ParameterError("AgreementState needs a 'ratings' table; the inquiry has none.")
@@ -660,14 +772,18 @@ class AgreementState(t.HasTraits):
         )
         return r.select("participant_id", "item_id", "rating", "scale_min", "scale_max", "item_set")
 
-    def compute(self) -> dict[str, Any]:
-        """Run the core measures (see :attr:`result`)."""
+    def compute(self) -> None:
+        """Run the core measures; sets :attr:`result`.
+
+        Returns
+        -------
+        None
+            The result is in :attr:`result` (observe it).
+        """
         from coprod_analytics.crowd.agreement import (
+            agreement_by_item,
             kendall_w,
             krippendorff_alpha,
-            leik_dispersion,
-            tastle_wierman_consensus,
-            van_der_eijk_agreement,
         )
         from coprod_analytics.errors import ValidationError
 
@@ -682,33 +798,27 @@ class AgreementState(t.HasTraits):
                 "shown and not used."
             )
             r = r.filter(~pl.col("item_id").is_in(small.implode()))
-        item_rows: list[dict[str, Any]] = []
-        for (item,), sub in r.sort("item_id").group_by(["item_id"], maintain_order=True):
-            x = sub.get_column("rating").to_numpy()
-            lo, hi = float(sub["scale_min"][0]), float(sub["scale_max"][0])
-            whole = bool(np.all(x == np.round(x))) and lo == round(lo) and hi == round(hi)
-            cats = np.arange(lo, hi + 1) if whole else np.unique(np.r_[x, lo, hi])
-            freq = np.array([(x == c).sum() for c in cats], dtype=float)
-            item_rows.append(
-                {
-                    "item_id": item,
-                    "text": texts.get(item, f"Item {item}"),
-                    "n": int(x.size),
-                    "median": float(np.median(x)),
-                    "mean": float(x.mean()),
-                    "tastle_wierman": tastle_wierman_consensus(freq, values=cats.tolist()),
-                    "van_der_eijk": van_der_eijk_agreement(freq) if freq.size >= 3 else None,
-                    "leik": leik_dispersion(freq),
-                }
-            )
+        per_item = (
+            agreement_by_item(r)
+            if r.height
+            else pl.DataFrame(schema=_EMPTY_ITEMS | {"item_id": r.schema["item_id"]})
+        )
+        items_t = per_item.select(
+            "item_id",
+            pl.col("item_id")
+            .map_elements(lambda i: texts.get(i, f"Item {i}"), return_dtype=pl.String)
+            .alias("text"),
+            "n",
+            "median",
+            "mean",
+            "tastle_wierman",
+            "van_der_eijk",
+            "leik",
+        )
         set_rows: list[dict[str, Any]] = []
         alphas: dict[str, Any] = {}
         for (label,), sub in r.sort("item_set").group_by(["item_set"], maintain_order=True):
-            long = sub.select(
-                pl.col("participant_id").alias("rater"),
-                pl.col("item_id").alias("unit"),
-                pl.col("rating").alias("value"),
-            )
+            long = sub.select("participant_id", "item_id", "rating")
             row: dict[str, Any] = {
                 "item_set": label,
                 "items": int(sub.get_column("item_id").n_unique()),
@@ -717,9 +827,10 @@ class AgreementState(t.HasTraits):
             try:
                 est = krippendorff_alpha(
                     long,
-                    level=self.level,  # type: ignore[arg-type]
-                    n_boot=self.n_boot,
+                    level_of_measurement=self.level_of_measurement,  # type: ignore[arg-type]
+                    n_resamples=self.n_resamples,
                     seed=self.seed,
+                    progress=False,
                 )
                 alphas[str(label)] = est
                 row |= {
@@ -757,245 +868,4 @@ class AgreementState(t.HasTraits):
                 "kendall_raters": pl.Int64,
             },
         )
-        items_t = pl.DataFrame(
-            item_rows, schema_overrides={"van_der_eijk": pl.Float64}, infer_schema_length=None
-        )
         self.result = {"sets": sets, "items": items_t, "alphas": alphas, "note": note}
-        return self.result
-
-
-# =========================================================================================
-# evidence
-# =========================================================================================
-
-
-class EvidenceState(t.HasTraits):
-    """The evidence board: ranked evidence with intervals and group divergence.
-
-    Parameters
-    ----------
-    inquiry : Inquiry or path
-        Uses ``evidence`` (and ``evidence_items`` for titles and sources).
-    groups : {"auto", "opinion_groups", "polis_group_id", "planted_group", "none"}
-        Where the groups come from. ``"auto"``: the opinion groups found from the votes
-        when the inquiry has votes (the groups of the opinion map), else the participants'
-        ``polis_group_id``, else their ``planted_group``, else none.
-    opinion_groups : OpinionGroups, optional
-        An opinion-groups result already computed on this inquiry (saves recomputing it).
-    scale : (low, high), optional
-        Rating scale (default: the range of the ratings).
-    seed, n_boot : int
-        Bootstrap of the intervals.
-    min_cell : int
-        Group breakdowns with fewer raters are suppressed (and the item's group divergence
-        with them); items rated by fewer people are not shown.
-
-    Traits
-    ------
-    result : EvidenceWeighing or None
-    group_source : str
-        The groups used (a key of :data:`GROUP_SOURCES`).
-    sort_by : str
-        One of :data:`EVIDENCE_SORT_KEYS`.
-    selected_evidence : evidence id whose per-group ratings are shown (None: the first).
-
-    Examples
-    --------
-    >>> from coprod_analytics import sample_inquiry
-    >>> state = EvidenceState(sample_inquiry(), groups="planted_group", n_boot=100)
-    >>> state.group_source
-    'planted_group'
-    >>> state.board_table().height
-    8
-    """
-
-    inquiry = t.Instance(Inquiry)
-    result = t.Any(None, allow_none=True)
-    group_source = t.Enum(list(GROUP_SOURCES), default_value="none")
-    sort_by = t.Enum(list(EVIDENCE_SORT_KEYS), default_value="score")
-    selected_evidence = t.Any(None, allow_none=True)
-    seed = t.Int(0)
-    n_boot = t.Int(1000)
-    min_cell = t.Int(0)
-
-    def __init__(
-        self,
-        inquiry: Any,
-        *,
-        groups: str = "auto",
-        opinion_groups: Any = None,
-        scale: tuple[float, float] | None = None,
-        seed: int = 0,
-        n_boot: int = 1000,
-        min_cell: int = 0,
-    ) -> None:
-        func = "EvidenceState"
-        check_param(
-            groups == "auto" or groups in GROUP_SOURCES,
-            "groups",
-            func,
-            f"'auto' or one of {list(GROUP_SOURCES)}",
-            groups,
-        )
-        check_param(
-            isinstance(seed, int) and not isinstance(seed, bool), "seed", func, "an int", seed
-        )
-        _nonneg_int(n_boot, "n_boot", func)
-        _nonneg_int(min_cell, "min_cell", func)
-        inquiry = _load(inquiry)
-        if not has_evidence_data(inquiry):
-            raise ParameterError("EvidenceState needs an 'evidence' table; the inquiry has none.")
-        super().__init__(inquiry=inquiry, seed=seed, n_boot=n_boot, min_cell=min_cell)
-        self.scale = scale
-        self._opinion_groups = opinion_groups
-        self.group_source = self._resolve(groups)
-        self.compute()
-
-    def _resolve(self, groups: str) -> str:
-        cols = self.inquiry.participants.columns
-        if groups != "auto":
-            if groups in ("polis_group_id", "planted_group") and groups not in cols:
-                raise ParameterError(
-                    f"The 'groups' parameter of EvidenceState names the participants' column "
-                    f"{groups!r}, which this inquiry does not have. Got {groups!r}."
-                )
-            if groups == "opinion_groups" and self.inquiry.votes.height == 0:
-                raise ParameterError(
-                    "The 'groups' parameter of EvidenceState must not be 'opinion_groups' for "
-                    "an inquiry without votes. Got 'opinion_groups'."
-                )
-            return groups
-        if self.inquiry.votes.height > 0:
-            return "opinion_groups"
-        for col in ("polis_group_id", "planted_group"):
-            if col in cols and self.inquiry.participants.get_column(col).drop_nulls().len():
-                return col
-        return "none"
-
-    def groups_table(self) -> pl.DataFrame | None:
-        """``participant_id`` -> ``group`` from :attr:`group_source` (None for "none")."""
-        src = self.group_source
-        if src == "none":
-            return None
-        if src == "opinion_groups":
-            if self._opinion_groups is None:
-                from coprod_analytics.consensus import opinion_groups
-
-                self._opinion_groups = opinion_groups(self.inquiry, seed=self.seed)
-            people = self._opinion_groups.participants
-            return people.filter(pl.col("group").is_not_null()).select("participant_id", "group")
-        return (
-            self.inquiry.participants.select("participant_id", pl.col(src).alias("group"))
-            .drop_nulls()
-            .with_columns(pl.col("group").cast(pl.Int64, strict=False))
-            .drop_nulls()
-        )
-
-    def group_name(self, group: Any) -> str:
-        """A group's label: "Group A" for opinion groups, else "group 2 (name)"."""
-        if self.group_source == "opinion_groups":
-            return group_label(group)
-        names = (self.inquiry.metadata.get("simulation") or {}).get("group_names") or []
-        if self.group_source == "planted_group" and 0 <= int(group) < len(names):
-            return f"planted group {group} ({names[int(group)]})"
-        return f"group {group}"
-
-    @property
-    def source_sentence(self) -> str:
-        """Which groups the divergence columns use, in words."""
-        return f"Groups: {GROUP_SOURCES[self.group_source]}."
-
-    @t.observe("group_source", "min_cell", "seed", "n_boot")
-    def _on_params(self, change: Any) -> None:
-        if self.result is not None:
-            self.compute()
-
-    def compute(self) -> Any:
-        """Run :func:`~coprod_analytics.evidence.weighing.weigh_evidence` (items rated by fewer than
-        ``min_cell`` people left out)."""
-        from coprod_analytics.evidence.weighing import weigh_evidence
-
-        ev = self.inquiry.tables["evidence"]
-        self.n_items_dropped = 0
-        if self.min_cell:
-            n = ev.group_by("evidence_id").len()
-            small = n.filter(pl.col("len") < self.min_cell).get_column("evidence_id")
-            self.n_items_dropped = small.len()
-            ev = ev.filter(~pl.col("evidence_id").is_in(small.implode()))
-        if ev.height == 0:
-            self.result = None
-            return None
-        self.result = weigh_evidence(
-            ev, groups=self.groups_table(), scale=self.scale, n_boot=self.n_boot, seed=self.seed
-        )
-        return self.result
-
-    def titles(self) -> pl.DataFrame:
-        """``evidence_id``, ``title``, ``source`` of the rated items (untrusted texts)."""
-        ids = self.inquiry.tables["evidence"].select("evidence_id").unique()
-        items = self.inquiry.tables.get("evidence_items")
-        out = ids
-        if items is not None:
-            out = ids.join(
-                items.select([c for c in ("evidence_id", "title", "source") if c in items.columns]),
-                on="evidence_id",
-                how="left",
-            )
-        for c in ("title", "source"):
-            if c not in out.columns:
-                out = out.with_columns(pl.lit(None, dtype=pl.String).alias(c))
-        return out.with_columns(
-            pl.col("title").fill_null(pl.format("Evidence {}", pl.col("evidence_id")))
-        )
-
-    def group_breakdown(self) -> pl.DataFrame | None:
-        """Per item and group: ``evidence_id``, ``group``, ``label``, ``n``,
-        ``credibility``, ``relevance`` (means); cells of fewer than ``min_cell`` raters
-        are suppressed (null). None without groups."""
-        res = self.result
-        if res is None or res.group_table is None:
-            return None
-        g = res.group_table.with_columns(
-            pl.col("n").cast(pl.Int64),
-            label=pl.col("group").map_elements(self.group_name, return_dtype=pl.String),
-        ).select("evidence_id", "group", "label", "n", "credibility", "relevance")
-        if self.min_cell:
-            from coprod_analytics.privacy import suppress_small_cells
-
-            g = suppress_small_cells(
-                g, count_column="n", threshold=self.min_cell, also=["credibility", "relevance"]
-            ).frame
-        return g
-
-    def board_table(self) -> pl.DataFrame:
-        """The ranked evidence, sorted by :attr:`sort_by`, with ``title`` and ``source``.
-
-        Columns of the core's table (``rank`` is the rank by weight) plus ``title``,
-        ``source`` and, with groups, ``divergence_suppressed`` (True where a group of
-        fewer than ``min_cell`` raters hides the item's group gap and test).
-        """
-        res = self.result
-        if res is None:
-            return pl.DataFrame()
-        table = res.table.join(self.titles(), on="evidence_id", how="left")
-        groups = self.group_breakdown()
-        if groups is not None:
-            hidden = (
-                groups.filter(pl.col("n").is_null()).get_column("evidence_id").unique().implode()
-            )
-            gap_cols = [c for c in table.columns if "_group_" in c]
-            flag = pl.col("evidence_id").is_in(hidden)
-            table = table.with_columns(
-                *(pl.when(flag).then(None).otherwise(pl.col(c)).alias(c) for c in gap_cols),
-                divergence_suppressed=flag,
-            )
-        key = self.sort_by
-        if key == "score":
-            table = table.sort("rank")
-        elif key == "divergence" and "credibility_group_gap" in table.columns:
-            table = table.sort("credibility_group_gap", descending=True, nulls_last=True)
-        elif key == "consensus":
-            table = table.sort("credibility_consensus", nulls_last=True)
-        elif key in ("credibility", "relevance"):
-            table = table.sort(key, descending=True, nulls_last=True)
-        return table

@@ -1,10 +1,10 @@
-"""Views of crowd estimates, rater agreement and evidence weighing; their dashboard panels.
+"""Views of crowd estimates and rater agreement; their dashboard panels (:data:`PANELS`).
 
 Each view is an ``ipywidgets.VBox`` that observes a state of :mod:`coprod_widgets.crowd.state`
 and only formats and draws; controls set traits on the state. Nothing is displayed in a
-constructor. Importing this module registers three folded dashboard panels ("Crowd
-estimates", "How much do raters agree?", "Weighing the evidence"), shown only when the
-inquiry has such data.
+constructor. :data:`PANELS` holds two folded dashboard panels ("Crowd estimates", "How much
+do raters agree?"), shown only when the inquiry has such data (listed in
+:data:`coprod_widgets.families.FAMILIES`).
 """
 
 from __future__ import annotations
@@ -15,45 +15,34 @@ import ipywidgets as widgets
 
 from coprod_analytics.inquiry import Inquiry
 from coprod_widgets.crowd.figures import (
-    agreement_figure,
-    delphi_figure,
-    estimates_figure,
-    estimators_figure,
-    evidence_figure,
-    evidence_groups_figure,
-    pooling_figure,
-    popular_figure,
-)
-from coprod_widgets.crowd.render import (
     agreement_alt,
+    agreement_figure,
     agreement_html,
     delphi_alt,
+    delphi_figure,
     delphi_html,
     estimates_alt,
+    estimates_figure,
     estimates_html,
-    evidence_alt,
-    evidence_groups_alt,
-    evidence_html,
+    estimators_figure,
     pooling_alt,
+    pooling_figure,
     pooling_html,
     popular_alt,
+    popular_figure,
     popular_html,
 )
 from coprod_widgets.crowd.state import (
     DELPHI_RULES,
-    EVIDENCE_SORT_KEYS,
-    GROUP_SOURCES,
     AgreementState,
     CrowdState,
-    EvidenceState,
     has_agreement_data,
     has_crowd_data,
-    has_evidence_data,
 )
 from coprod_widgets.families import Panel
 from coprod_widgets.html import CSS
 
-__all__ = ["AgreementPanel", "CrowdEstimateView", "EvidenceBoard"]
+__all__ = ["PANELS", "AgreementPanel", "CrowdEstimateView"]
 
 
 def _html(value: str = "") -> widgets.HTML:
@@ -78,6 +67,13 @@ class CrowdEstimateView(widgets.VBox):
     """Crowd estimates per question, Delphi rounds, pooled forecasts and the
     surprisingly-popular answer.
 
+    Parameters
+    ----------
+    state : CrowdState
+        The state it observes (the crowd estimates, forecasts and choices shown).
+    **kwargs
+        Passed to ``ipywidgets.VBox``.
+
     Attributes
     ----------
     question, round : ipywidgets.Dropdown
@@ -97,7 +93,7 @@ class CrowdEstimateView(widgets.VBox):
     Examples
     --------
     >>> from coprod_analytics import sample_inquiry
-    >>> view = CrowdEstimateView(CrowdState(sample_inquiry(), n_boot=100))
+    >>> view = CrowdEstimateView(CrowdState(sample_inquiry(), n_resamples=100))
     >>> view.state.extremize = 2.5
     >>> "a = 2.5" in view.pooling.value
     True
@@ -247,7 +243,12 @@ class CrowdEstimateView(widgets.VBox):
         return estimators_figure(est, truth=res.get("truth"), log_scale=s.log_scale)
 
     def refresh(self) -> None:
-        """Redraw the HTML parts from the state."""
+        """Redraw the HTML parts from the state.
+
+        Returns
+        -------
+        None
+        """
         s = self.state
         if s.question_ids:
             self.summary.value = estimates_html(s)
@@ -301,9 +302,16 @@ class AgreementPanel(widgets.VBox):
     """How much raters agree: alpha per item set with its plain reading, Kendall's W, and
     consensus / agreement / dispersion per item.
 
+    Parameters
+    ----------
+    state : AgreementState
+        The state it observes (the agreement measures shown).
+    **kwargs
+        Passed to ``ipywidgets.VBox``.
+
     Attributes
     ----------
-    level : ipywidgets.Dropdown
+    level_of_measurement : ipywidgets.Dropdown
         Level of measurement of alpha (linked to the state).
     summary : ipywidgets.HTML
     figure : plotly FigureWidget
@@ -312,131 +320,47 @@ class AgreementPanel(widgets.VBox):
     Examples
     --------
     >>> from coprod_analytics import sample_inquiry
-    >>> panel = AgreementPanel(AgreementState(sample_inquiry(), n_boot=100))
+    >>> panel = AgreementPanel(AgreementState(sample_inquiry(), n_resamples=100))
     >>> "raters agree poorly" in panel.summary.value
     True
     """
 
     def __init__(self, state: AgreementState, **kwargs: Any) -> None:
         self.state = state
-        self.level = widgets.Dropdown(
+        self.level_of_measurement = widgets.Dropdown(
             options=[
                 ("ordinal (Likert)", "ordinal"),
                 ("interval", "interval"),
                 ("nominal", "nominal"),
             ],
-            value=state.level,
-            description="Alpha level:",
+            value=state.level_of_measurement,
+            description="Measured as:",
         )
-        self.links = [widgets.link((state, "level"), (self.level, "value"))]
+        self.links = [
+            widgets.link((state, "level_of_measurement"), (self.level_of_measurement, "value"))
+        ]
         self.summary = _html()
         self.alt = _html()
         self.figure = _figure(agreement_figure(state.result["items"]))
         self.refresh()
         state.observe(self._on_result, names="result")
-        super().__init__([_html(CSS), self.level, self.summary, self.figure, self.alt], **kwargs)
+        super().__init__(
+            [_html(CSS), self.level_of_measurement, self.summary, self.figure, self.alt], **kwargs
+        )
         self.add_class("coprod-agreement")
 
     def refresh(self) -> None:
-        """Redraw the HTML parts from the state."""
+        """Redraw the HTML parts from the state.
+
+        Returns
+        -------
+        None
+        """
         self.summary.value = agreement_html(self.state)
         self.alt.value = '<div class="coprod">' + agreement_alt(self.state) + "</div>"
 
     def _on_result(self, change: Any) -> None:
         _replace(self.figure, agreement_figure(self.state.result["items"]))
-        self.refresh()
-
-
-class EvidenceBoard(widgets.VBox):
-    """Ranked evidence with credibility / relevance intervals and group divergence.
-
-    Attributes
-    ----------
-    sort : ipywidgets.Dropdown
-        Sort order (:data:`~coprod_widgets.crowd.state.EVIDENCE_SORT_KEYS`).
-    groups : ipywidgets.Dropdown
-        Where the groups come from (the sources this inquiry has).
-    table : ipywidgets.HTML
-        The ranked table (escaped titles) and reliability sentences.
-    figure, groups_figure : plotly FigureWidget (``groups_figure`` None without groups)
-    alt, groups_alt : ipywidgets.HTML
-
-    Examples
-    --------
-    >>> from coprod_analytics import sample_inquiry
-    >>> board = EvidenceBoard(EvidenceState(sample_inquiry(), groups="planted_group",
-    ...                                     n_boot=100))
-    >>> "planted groups" in board.table.value
-    True
-    """
-
-    def __init__(self, state: EvidenceState, **kwargs: Any) -> None:
-        self.state = state
-        self.sort = widgets.Dropdown(
-            options=[(label, key) for key, label in EVIDENCE_SORT_KEYS.items()],
-            value=state.sort_by,
-            description="Sort by:",
-            layout=widgets.Layout(width="460px"),
-        )
-        sources = [state.group_source] + [
-            s for s in self._available_sources() if s != state.group_source
-        ]
-        self.groups = widgets.Dropdown(
-            options=[(GROUP_SOURCES[s], s) for s in sources],
-            value=state.group_source,
-            description="Groups:",
-            layout=widgets.Layout(width="640px"),
-        )
-        self.links = [
-            widgets.link((state, "sort_by"), (self.sort, "value")),
-            widgets.link((state, "group_source"), (self.groups, "value")),
-        ]
-        self.table = _html()
-        self.alt = _html()
-        self.groups_alt = _html()
-        self.figure = _figure(evidence_figure(state.board_table()))
-        self.groups_figure: Any = _figure(self._groups_fig())
-        self.refresh()
-        state.observe(self._on_change, names=["result", "sort_by"])
-        super().__init__(
-            [
-                _html(CSS),
-                widgets.HBox([self.sort, self.groups]),
-                self.table,
-                self.figure,
-                self.alt,
-                self.groups_figure,
-                self.groups_alt,
-            ],
-            **kwargs,
-        )
-        self.add_class("coprod-evidence")
-
-    def _available_sources(self) -> list[str]:
-        inq = self.state.inquiry
-        out = ["opinion_groups"] if inq.votes.height else []
-        out += [c for c in ("polis_group_id", "planted_group") if c in inq.participants.columns]
-        return [*out, "none"]
-
-    def _groups_fig(self) -> Any:
-        g = self.state.group_breakdown()
-        if g is None:
-            import plotly.graph_objects as go
-
-            return go.Figure(layout={"height": 10, "title": {"text": ""}})
-        titles = dict(self.state.titles().select("evidence_id", "title").iter_rows())
-        return evidence_groups_figure(g, titles)
-
-    def refresh(self) -> None:
-        """Redraw the HTML parts from the state."""
-        self.table.value = evidence_html(self.state)
-        self.alt.value = '<div class="coprod">' + evidence_alt(self.state) + "</div>"
-        self.groups_alt.value = '<div class="coprod">' + evidence_groups_alt(self.state) + "</div>"
-
-    def _on_change(self, change: Any) -> None:
-        _replace(self.figure, evidence_figure(self.state.board_table()))
-        if change["name"] == "result":
-            _replace(self.groups_figure, self._groups_fig())
         self.refresh()
 
 
@@ -449,13 +373,8 @@ def _build_agreement(inquiry: Inquiry, *, min_cell: int = 0) -> AgreementPanel:
     return AgreementPanel(AgreementState(inquiry, min_cell=min_cell))
 
 
-def _build_evidence(inquiry: Inquiry, *, min_cell: int = 0) -> EvidenceBoard:
-    return EvidenceBoard(EvidenceState(inquiry, min_cell=min_cell))
-
-
 #: The dashboard panels of this family (folded; built when first opened).
 PANELS = (
     Panel("crowd-estimates", "Crowd estimates", 400, has_crowd_data, _build_crowd),
     Panel("agreement", "How much do raters agree?", 410, has_agreement_data, _build_agreement),
-    Panel("evidence", "Weighing the evidence", 420, has_evidence_data, _build_evidence),
 )

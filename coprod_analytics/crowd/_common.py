@@ -1,0 +1,200 @@
+"""Plumbing shared by the crowd and evidence families (private).
+
+- :func:`table_of` and :func:`canonical_columns`: one way in for an inquiry table — the
+  :class:`~coprod_analytics.inquiry.Inquiry` itself, its table exactly as stored, or a user's
+  table whose columns are named with keywords called after the canonical column
+  (``participant_id="rater"``);
+- :func:`make_provenance`: what produced a result;
+- :func:`check_resampling`: the one check of ``n_resamples``, ``alpha`` and ``seed``;
+- :func:`bootstrap_interval`: a percentile / basic / BCa bootstrap interval by
+  :func:`scipy.stats.bootstrap`, with a tqdm progress bar.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from coprod_analytics.errors import ValidationError, check_param
+from coprod_analytics.inquiry import Inquiry
+from coprod_analytics.progress import progress as progress_bar
+from coprod_analytics.provenance import Provenance, fingerprint_frames
+
+
+def table_of(data: Any, name: str, func: str) -> Any:
+    """``data.tables[name]`` when ``data`` is an Inquiry (an error naming the table when it
+    has none), else ``data`` unchanged."""
+    if isinstance(data, Inquiry):
+        table = data.tables.get(name)
+        if table is None or table.height == 0:
+            raise ValidationError(
+                f"{func} needs the inquiry's '{name}' table; this inquiry has none "
+                f"(it holds {sorted(data.tables) or 'no further tables'})",
+                table=name,
+            )
+        return table
+    return data
+
+
+def canonical_columns(
+    df: Any,
+    names: Mapping[str, str],
+    *,
+    required: Sequence[str],
+    func: str,
+    table: str,
+) -> pl.DataFrame:
+    """The columns ``names`` (canonical name -> the user's column) of ``df``, renamed to
+    their canonical names, in the order of ``names``; optional columns that are absent are
+    left out. A missing required column is an error that says which keyword names it."""
+    if not isinstance(df, pl.DataFrame):
+        raise ValidationError(
+            f"{func} needs a polars DataFrame (or an Inquiry) for the {table} table; got "
+            f"{type(df).__name__}",
+            table=table,
+        )
+    for canon in required:
+        col = names[canon]
+        if col not in df.columns:
+            want = [names[c] for c in required]
+            hint = f" (name yours with {canon}='...')" if col == canon else ""
+            raise ValidationError(
+                f"{func} needs columns {want}; column '{col}' is missing (found "
+                f"{df.columns}){hint}",
+                column=col,
+                table=table,
+            )
+    present = [(canon, col) for canon, col in names.items() if col in df.columns]
+    return df.select(pl.col(col).alias(canon) for canon, col in present)
+
+
+def data_fingerprint(data: Any) -> str:
+    """SHA-256 of a table (:func:`fingerprint_frames`) or of an array's shape and bytes."""
+    if isinstance(data, pl.DataFrame):
+        return fingerprint_frames(data)
+    arr = np.ascontiguousarray(np.asarray(data, dtype=float))
+    h = hashlib.sha256(repr(arr.shape).encode())
+    h.update(arr.data.cast("B"))  # the array's own buffer: no copy of a large matrix
+    return h.hexdigest()
+
+
+def make_provenance(
+    func: str, data: Any, parameters: Mapping[str, Any], seed: int | None = None
+) -> Provenance:
+    """The provenance of a result of ``func`` computed on ``data``."""
+    return Provenance(
+        method=f"coprod_analytics.{func}",
+        input_fingerprint=data_fingerprint(data),
+        parameters=dict(parameters),
+        seed=seed,
+    )
+
+
+def check_resampling(func: str, n_resamples: int, alpha: float, seed: int | None) -> int:
+    """Check the resampling parameters; return the seed to use (drawn when ``seed`` is None)."""
+    check_param(
+        isinstance(n_resamples, int | np.integer)
+        and not isinstance(n_resamples, bool)
+        and n_resamples >= 0,
+        "n_resamples",
+        func,
+        "an int >= 0",
+        n_resamples,
+    )
+    check_param(
+        isinstance(alpha, float | int) and not isinstance(alpha, bool) and 0 < alpha < 1,
+        "alpha",
+        func,
+        "a float in (0, 1)",
+        alpha,
+    )
+    check_param(
+        seed is None or (isinstance(seed, int | np.integer) and not isinstance(seed, bool)),
+        "seed",
+        func,
+        "an int or None",
+        seed,
+    )
+    if seed is None:
+        return int(np.random.SeedSequence().entropy % (2**32))  # type: ignore[operator]
+    return int(seed)
+
+
+def percentile_interval(boot: np.ndarray, alpha: float) -> tuple[float | None, float | None]:
+    """Percentile limits of the finite bootstrap values (None, None when there are none)."""
+    ok = boot[np.isfinite(boot)]
+    if ok.size == 0:
+        return None, None
+    lo, hi = np.quantile(ok, [alpha / 2, 1 - alpha / 2])
+    return float(lo), float(hi)
+
+
+def bootstrap_interval(
+    data: tuple[np.ndarray, ...],
+    statistic: Callable[..., Any],
+    *,
+    n_resamples: int,
+    alpha: float,
+    seed: int,
+    method: str = "percentile",
+    progress: bool = True,
+    desc: str = "Bootstrap",
+) -> tuple[float | None, float | None]:
+    """A bootstrap interval of ``statistic`` by :func:`scipy.stats.bootstrap` (private helper).
+
+    The observations (paired when ``data`` holds several arrays) are resampled with
+    replacement. A resample whose statistic is undefined (NaN) is left out of a percentile
+    or basic interval, as scipy would otherwise return NaN. The progress bar advances once
+    per batch of resamples.
+    """
+    from scipy.stats import bootstrap
+
+    n = data[0].size
+    batch = max(1, min(n_resamples, 2_000_000 // max(n, 1)))
+    ticks: Iterator[int] = iter(
+        progress_bar(
+            range(math.ceil(n_resamples / batch)), enabled=progress, desc=desc, unit="batch"
+        )
+    )
+
+    def stat(*xs: np.ndarray, axis: int = -1) -> Any:
+        if xs[0].ndim > 1:
+            next(ticks, None)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return statistic(*xs, axis=axis)
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.filterwarnings("ignore", message=".*confidence interval cannot be calculated")
+        res = bootstrap(
+            data,
+            stat,
+            n_resamples=n_resamples,
+            vectorized=True,
+            paired=len(data) > 1,
+            confidence_level=1 - alpha,
+            method="BCa" if method == "BCa" else method,
+            rng=np.random.default_rng(seed),
+            batch=batch,
+        )
+    for _ in ticks:  # close the bar
+        pass
+    lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    if method != "BCa" and not (np.isfinite(lo) and np.isfinite(hi)):
+        lo_, hi_ = percentile_interval(np.asarray(res.bootstrap_distribution), alpha)
+        if lo_ is None or hi_ is None:
+            return None, None
+        lo, hi = lo_, hi_
+        if method == "basic":
+            theta = float(statistic(*data, axis=-1))
+            lo, hi = 2 * theta - hi, 2 * theta - lo
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return None, None
+    return lo, hi
