@@ -346,48 +346,171 @@ def _check_exactly_once(db: Path, result: LoadResult) -> pl.DataFrame:
 
 
 def test_load_every_acknowledged_vote_stored_exactly_once(tmp_path: Path) -> None:
+    # 50 phones each vote on all 12 statements: the load ends when everyone is done (the
+    # duration is only a ceiling), and the counts are checked after it ended
     db = tmp_path / "load.db"
-    _seed(db, 40)
+    _seed(db, 12)
     srv = Server(db, extra=("--priority-interval", "2"))
     try:
         result = asyncio.run(
-            run_load(srv.url, participants=50, duration=10, think=(0.05, 0.4), seed=1)
+            run_load(srv.url, participants=50, duration=300, think=(0.0, 0.05), seed=1)
         )
     finally:
         srv.stop()
     assert result.errors == 0, result.error_messages
-    assert result.acknowledged > 500
+    assert result.finished == 50, "not every simulated participant got through the statements"
+    assert result.acknowledged == 50 * 12
     _check_exactly_once(db, result)
-    assert read_session(db).counts()["votes"] == result.acknowledged
+    assert read_session(db).counts()["votes"] == 50 * 12
+
+
+def _wait_until(check: Any, what: str, timeout: float = 120) -> None:
+    """Poll ``check`` until it holds (the timeout only guards against a hung test)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.05)
+
+
+def _refuses_connections(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
 
 
 @pytest.mark.slow
 def test_kill_9_mid_load_loses_nothing_and_continues(tmp_path: Path) -> None:
+    # 40 phones each vote on all 30 statements; the server is killed once 100 votes are
+    # stored and restarted once it refuses connections. The load ends when everyone is
+    # done (the duration is only a ceiling): every vote must be stored exactly once.
     db = tmp_path / "crash.db"
-    _seed(db, 60)
+    _seed(db, 30)
     srv = Server(db, extra=("--priority-interval", "0"))
     out: dict[str, LoadResult] = {}
 
     def load() -> None:
         out["r"] = asyncio.run(
-            run_load(srv.url, participants=40, duration=12, think=(0.05, 0.3), seed=2, timeout=2)
+            run_load(srv.url, participants=40, duration=300, think=(0.02, 0.1), seed=2, timeout=2)
         )
 
     t = threading.Thread(target=load)
     t.start()
-    time.sleep(4)
+    _wait_until(lambda: _stored_votes(db).height >= 100, "100 stored votes")
     srv.kill9()
     killed_at = time.time()
     before_restart = _stored_votes(db).height
-    time.sleep(1.5)
+    assert before_restart < 40 * 30, "the load finished before the kill"
+    _wait_until(lambda: _refuses_connections(srv.port), "the killed server's port to close")
     srv.start()  # same port, same database
-    t.join(120)
+    t.join(300)
+    assert not t.is_alive(), "the load did not end"
     srv.stop()
     result = out["r"]
     assert result.retries > 0, "the kill did not interrupt any request"
+    assert result.errors == 0, result.error_messages
+    assert result.finished == 40 and result.acknowledged == 40 * 30
     votes = _check_exactly_once(db, result)
     after = votes.filter(pl.col("time_ms") > int(killed_at * 1000))
     assert after.height > 0 and votes.height > before_restart, "the session did not continue"
     # participants kept their tokens across the restart: no one joined twice
     joins = read_events(db).filter(pl.col("kind") == "join")
     assert joins.height == 40
+
+
+def test_loadtest_command_counts_what_the_store_holds(tmp_path: Path) -> None:
+    # 5 simulated phones each vote on all 6 statements; the duration is only a ceiling
+    db = tmp_path / "lt.db"
+    _seed(db, 6)
+    srv = Server(db, extra=("--priority-interval", "0"))
+    try:
+        proc = subprocess.run(
+            [
+                *(sys.executable, "-m", "coprod_analytics.cli", "loadtest", srv.url),
+                *("--participants", "5", "--duration", "300", "--think", "0", "0.01", "--json"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=ROOT,
+        )
+    finally:
+        srv.stop()
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["errors"] == 0, out["error_messages"]
+    assert out["finished_all_statements"] == 5
+    assert out["acknowledged"] == 5 * 6 == read_session(db).counts()["votes"]
+    assert _stored_votes(db).height == out["acknowledged"]
+    assert proc.stderr == ""  # not a terminal: no progress bar
+
+
+def test_loadtest_progress_bar_goes_to_stderr(
+    server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asyncio.run(run_load(server.url, participants=1, duration=1.5, think=(0.3, 0.3)))
+    captured = capsys.readouterr()
+    assert "Simulated voting" in captured.err and captured.out == ""
+    asyncio.run(
+        run_load(server.url, participants=1, duration=1.5, think=(0.3, 0.3), progress=False)
+    )
+    assert "Simulated voting" not in capsys.readouterr().err
+
+
+def _read_until(proc: subprocess.Popen[str], pattern: str, lines: list[str]) -> re.Match[str]:
+    assert proc.stdout is not None
+    while True:
+        line = proc.stdout.readline()
+        if not line:
+            raise AssertionError("the process ended early:\n" + "".join(lines))
+        lines.append(line)
+        m = re.search(pattern, line)
+        if m:
+            return m
+
+
+@pytest.mark.slow
+def test_coprod_demo_serves_the_sample_and_stops_cleanly(tmp_path: Path) -> None:
+    """What ``make demo`` runs: the participant page and the dashboard answer; Ctrl+C stops."""
+    import urllib.request
+
+    db = tmp_path / "demo.db"
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "coprod_analytics.cli", "demo", "--port", "0"),
+            *("--db", str(db), "--participants", "3", "--minutes", "5"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        cwd=tmp_path,
+    )
+    lines: list[str] = []
+    try:
+        participant = _read_until(proc, r"Participants: (http://127\.0\.0\.1:\d+/)", lines)[1]
+        dashboard = _read_until(proc, r"Facilitator dashboard.*: (http\S+)", lines)[1]
+        _read_until(proc, r"simulated participants now vote", lines)
+        with urllib.request.urlopen(participant, timeout=60) as page:
+            assert page.status == 200
+            assert b"participant.js" in page.read()
+        with urllib.request.urlopen(dashboard, timeout=120) as dash:
+            assert dash.status == 200
+        # the sample inquiry's statements are in the session
+        assert read_session(db).statements.height == sample_statements()
+        proc.send_signal(signal.SIGINT)  # Ctrl+C, while the simulated phones still vote
+        rest, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+    output = "".join(lines) + rest
+    assert proc.returncode == 0, output
+    assert "Stopped. Analyse the session with: coprod summary" in output
+    assert "Traceback" not in output
+
+
+def sample_statements() -> int:
+    from coprod_analytics.simulate import sample_inquiry
+
+    return sample_inquiry().statements.height

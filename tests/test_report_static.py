@@ -8,13 +8,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import polars as pl
 import pytest
 
 pytest.importorskip("plotly")
 
 from conftest import require_shared
-from test_widgets_state import EVIL, evil_inquiry
+from test_widgets_state import evil_inquiry
 
 from coprod_analytics import sample_inquiry
 from coprod_analytics.cli import main
@@ -118,22 +117,29 @@ def test_report_takes_any_list_of_sections() -> None:
     assert "extra-test" not in [s.key for s in sections()]  # the default list is unchanged
 
 
-def test_export_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from coprod_analytics.io.parquet import write_parquet
 
     src = write_parquet(sample_inquiry(), tmp_path / "inq")
     out = tmp_path / "r.html"
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # as in a terminal
     assert main(["export", str(src), "-o", str(out), "--min-cell", "3"]) == 0
-    assert "wrote" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "wrote" in captured.out
+    assert "Stability" in captured.err and "Stability" not in captured.out  # the progress bar
     page = out.read_text()
     assert "fewer than 3 people" in page
     # the exported report carries its uncertainty: resampling stability and bootstrap CIs
     stability = page.split('<section id="stability"')[1].split("</section>")[0]
     assert "not computed" not in stability
     assert "the data supports k = 2 groups" in stability
-    assert "&quot;n_boot&quot;: 200, &quot;row_order&quot;" in page  # provenance of opinion_groups
+    assert "&quot;n_resamples&quot;: 200" in page  # provenance of opinion_groups
     fast = tmp_path / "fast.html"
-    assert main(["export", str(src), "-o", str(fast), "--no-stability", "--n-boot", "0"]) == 0
+    args = ["export", str(src), "-o", str(fast), "--no-stability", "--n-resamples", "0"]
+    assert main([*args, "--no-progress"]) == 0
+    assert capsys.readouterr().err == ""  # --no-progress: no bar even in a terminal
     quick = fast.read_text().split('<section id="stability"')[1].split("</section>")[0]
     assert "not computed" in quick
     assert main(["export", str(tmp_path / "missing"), "-o", str(out)]) == 2
@@ -141,7 +147,9 @@ def test_export_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", str(src), "-o", str(out), "--min-cell", "-1"]) == 2
 
 
-def test_publish_writes_app_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_publish_writes_app_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from coprod_analytics.io.parquet import read_parquet
 
     inq = sample_inquiry()
@@ -159,8 +167,12 @@ def test_publish_writes_app_folder(tmp_path: Path, capsys: pytest.CaptureFixture
     assert all(str(i).startswith("P") for i in ids)
     assert not set(map(str, ids)) & set(map(str, inq.participants["participant_id"].to_list()))
     assert snap.metadata["pseudonymised"] is True
+    assert "Publish" not in capsys.readouterr().err  # not a terminal: no progress bar
     kept = tmp_path / "kept"
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # as in a terminal
     assert main(["publish", str(src), "-o", str(kept), "--no-wheel", "--keep-ids"]) == 0
+    captured = capsys.readouterr()
+    assert "Publish" in captured.err and "Publish" not in captured.out
     assert read_parquet(kept / "data").fingerprint == read_parquet(src).fingerprint
     reqs = (out / "requirements.txt").read_text()
     assert re.search(r"^voila==\d", reqs, re.M) and re.search(r"^polars==\d", reqs, re.M)
@@ -212,33 +224,8 @@ def test_publish_builds_wheel(tmp_path: Path) -> None:
     import zipfile
 
     names = zipfile.ZipFile(wheels[0]).namelist()
-    assert "coprod_widgets/app.py" in names and "coprod_analytics/__init__.py" in names
+    assert "coprod_apps/report.ipynb" in names and "coprod_analytics/__init__.py" in names
     assert f"./wheels/{wheels[0].name}" in (out / "requirements.txt").read_text()
-
-
-def test_report_cli_rejects_busy_port(tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        s.listen()
-        port = s.getsockname()[1]
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "coprod_analytics",
-                "report",
-                str(tmp_path),
-                "--port",
-                str(port),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    assert proc.returncode == 2
-    assert proc.stderr.count("\n") == 1
 
 
 def test_report_cli_busy_port_message(tmp_path: Path) -> None:
@@ -266,7 +253,9 @@ def test_report_cli_busy_port_message(tmp_path: Path) -> None:
             text=True,
             timeout=120,
         )
+    # a valid input (it is read before Voila starts), so the busy port is what fails
     assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines() == [proc.stderr.strip()]  # one line, no traceback
     assert f"port {port} on 127.0.0.1 is already in use" in proc.stderr
 
 
@@ -275,8 +264,6 @@ def test_launcher_config_and_token_policy() -> None:
 
     assert {"comm_msg", "comm_open", "comm_close", "status"} <= set(DEFAULT_UNTRACKED_MESSAGE_TYPES)
     assert is_loopback("::1") and not is_loopback("192.168.1.4")
-    _ = pl  # polars imported for fixtures of other tests
-    assert EVIL
 
 
 def test_report_states_title_once(sample_page: str) -> None:

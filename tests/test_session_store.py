@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -401,8 +403,8 @@ class _WriterMeanwhile:
     def __init__(self, conn: sqlite3.Connection, db: Path) -> None:
         self.conn, self.db, self.done = conn, db, False
 
-    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
-        cur = self.conn.execute(sql, *args)
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        cur = self.conn.execute(sql, params)
         if "FROM events" in sql and not self.done:
             self.done = True
             rows = cur.fetchall()
@@ -456,6 +458,6 @@ def test_session_status_reads_one_snapshot(
     )
     facts = cli_session.session_status(store.path)
     # every figure from the same moment, before the late statement, join and vote
-    assert facts["votes"] == 1
-    assert facts["statements"]["total"] == 3
-    assert facts["events"] == store.events().height - 3
+    assert facts.votes == 1
+    assert facts.statements == 3
+    assert facts.events == store.events().height - 3

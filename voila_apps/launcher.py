@@ -88,15 +88,47 @@ DEFAULT_UNTRACKED_MESSAGE_TYPES: tuple[str, ...] = (
 
 
 class VoilaError(CoprodError):
-    """Voila could not be started (or stopped) as asked."""
+    """Voila could not be started (or stopped) as asked.
+
+    Parameters
+    ----------
+    message : str
+        What went wrong, with the end of Voila's log when there is one.
+
+    Examples
+    --------
+    >>> str(VoilaError("Voila exited with code 1"))
+    'Voila exited with code 1'
+    """
 
 
 class PortInUseError(VoilaError):
-    """The requested port is already in use (Voila does not silently move)."""
+    """The requested port is already in use (Voila does not silently move).
+
+    Parameters
+    ----------
+    message : str
+        Which port on which interface, and what to do.
+
+    Examples
+    --------
+    >>> issubclass(PortInUseError, VoilaError)
+    True
+    """
 
 
 def is_loopback(host: str) -> bool:
     """Whether ``host`` only accepts connections from this machine.
+
+    Parameters
+    ----------
+    host : str
+        An interface address or ``"localhost"``.
+
+    Returns
+    -------
+    bool
+        True for ``localhost``, ``127.0.0.0/8`` and ``::1``.
 
     Examples
     --------
@@ -112,7 +144,23 @@ def is_loopback(host: str) -> bool:
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """A port that is free now on ``host`` (the OS picks it: bind to port 0)."""
+    """A port that is free now on ``host`` (the OS picks it: bind to port 0).
+
+    Parameters
+    ----------
+    host : str, default "127.0.0.1"
+        The interface.
+
+    Returns
+    -------
+    int
+        The port (free when this returns; another process may take it later).
+
+    Examples
+    --------
+    >>> 0 < free_port() < 65536
+    True
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return int(s.getsockname()[1])
@@ -134,6 +182,21 @@ def voila_config(
     untracked_message_types: Sequence[str] = DEFAULT_UNTRACKED_MESSAGE_TYPES,
 ) -> str:
     """The text of a ``voila.py`` config file with kernel culling set up.
+
+    Parameters
+    ----------
+    cull_idle_timeout : int, default 1800
+        Seconds of inactivity before a kernel without an open page is shut down.
+    cull_interval : int, default 60
+        Seconds between checks for idle kernels.
+    untracked_message_types : sequence of str
+        Kernel messages that do not count as activity (by default including widget
+        traffic, so an abandoned live dashboard is culled too).
+
+    Returns
+    -------
+    str
+        Python source for Voila's config file.
 
     Examples
     --------
@@ -169,8 +232,21 @@ class VoilaServer:
     process : subprocess.Popen
         The Voila process (leader of its own process group).
     notebook : Path
+        The notebook served.
     log_path : Path
         Voila's combined stdout/stderr.
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib, urllib.request
+    >>> nb = pathlib.Path(tempfile.mkdtemp()) / "tiny.ipynb"
+    >>> _ = nb.write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4,
+    ...                                "nbformat_minor": 5}))
+    >>> nb.name
+    'tiny.ipynb'
+    >>> with start_voila(nb) as server:  # doctest: +SKIP
+    ...     urllib.request.urlopen(server.url).status
+    200
     """
 
     url: str
@@ -184,23 +260,54 @@ class VoilaServer:
 
     @property
     def base_url(self) -> str:
-        """``http://host:port`` without path or token."""
+        """``http://host:port`` without path or token.
+
+        Returns
+        -------
+        str
+            The address (``127.0.0.1`` for a server bound to all interfaces).
+        """
         return f"http://{_url_host(self.host)}:{self.port}"
 
     def running(self) -> bool:
-        """Whether the Voila process is still alive."""
+        """Whether the Voila process is still alive.
+
+        Returns
+        -------
+        bool
+            True while the process runs.
+        """
         return self.process.poll() is None
 
     def log(self) -> str:
-        """Voila's output so far."""
+        """Voila's output so far.
+
+        Returns
+        -------
+        str
+            The log (empty when it cannot be read).
+        """
         try:
             return self.log_path.read_text(errors="replace")
         except OSError:
             return ""
 
     def stop(self, timeout: float = 20.0) -> int | None:
-        """SIGTERM the process group (Voila shuts its kernels down), wait, SIGKILL if it
-        does not exit within ``timeout`` seconds. Returns the exit code."""
+        """Stop Voila and its kernels.
+
+        SIGTERM the process group (Voila shuts its kernels down), wait, SIGKILL it if it
+        does not exit in time.
+
+        Parameters
+        ----------
+        timeout : float, default 20
+            Seconds to wait after SIGTERM.
+
+        Returns
+        -------
+        int or None
+            Voila's exit code.
+        """
         proc = self.process
         if proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
@@ -285,6 +392,7 @@ def start_voila(
     Returns
     -------
     VoilaServer
+        The running server (stop it with :meth:`VoilaServer.stop` or a ``with`` block).
 
     Raises
     ------
@@ -292,6 +400,16 @@ def start_voila(
         The port is busy.
     VoilaError
         Voila exited or did not become ready in time (its log is in the message).
+
+    Examples
+    --------
+    >>> from coprod_apps import app_notebook
+    >>> notebook = app_notebook("report.ipynb")
+    >>> server = start_voila(notebook, port=8866)  # doctest: +SKIP
+    >>> server.url  # doctest: +SKIP
+    'http://127.0.0.1:8866/'
+    >>> server.stop()  # doctest: +SKIP
+    0
     """
     nb = Path(notebook).resolve()
     if not nb.is_file():

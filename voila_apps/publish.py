@@ -8,7 +8,6 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from coprod_analytics.errors import CoprodError
 from coprod_analytics.inquiry import Inquiry
@@ -36,6 +35,16 @@ APP_REQUIREMENTS: tuple[str, ...] = (
 def pinned_requirements(names: tuple[str, ...] = APP_REQUIREMENTS) -> list[str]:
     """``name==version`` of each installed distribution (missing ones are skipped).
 
+    Parameters
+    ----------
+    names : tuple of str, default APP_REQUIREMENTS
+        Distribution names.
+
+    Returns
+    -------
+    list of str
+        One requirement line per installed distribution.
+
     Examples
     --------
     >>> any(line.startswith("polars==") for line in pinned_requirements())
@@ -59,15 +68,33 @@ def _project_root() -> Path | None:
     return root if (root / "pyproject.toml").is_file() else None
 
 
+#: What is not part of the source tree (not copied to the wheel's build folder).
+_NOT_SOURCE = (
+    ".git",
+    ".venv",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".*_cache",
+    ".hypothesis",
+    "test-artifacts",
+    "node_modules",
+)
+
+
 def _build_wheel(dest: Path) -> Path | None:
-    """A wheel of coprod-analytics (with coprod_widgets) built from the source checkout
-    with ``pip wheel --no-deps``; None when not running from a checkout."""
+    """A wheel of coprod-analytics (all three layers) built with ``pip wheel --no-deps``
+    from a copy of the source checkout (setuptools writes a ``build/`` folder where it
+    builds; the checkout is left as it is); None when not running from a checkout."""
     root = _project_root()
     if root is None:
         return None
     with tempfile.TemporaryDirectory(prefix="coprod-wheel-") as tmp:
+        src = Path(tmp) / "src"
+        shutil.copytree(root, src, ignore=shutil.ignore_patterns(*_NOT_SOURCE), symlinks=True)
         proc = subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(root), "-w", tmp],
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(src), "-w", tmp],
             capture_output=True,
             text=True,
             check=False,
@@ -119,42 +146,54 @@ suppression).
 {attribution}"""
 
 
-def _write_app(inquiry: Inquiry, out: Path, *, min_cell: int, seed: int, wheel: bool) -> None:
+def _write_app(
+    inquiry: Inquiry, out: Path, *, min_cell: int, seed: int, wheel: bool, progress: bool
+) -> None:
     """Write the app's files into ``out`` (an empty folder)."""
-    import shutil
-
     from coprod_analytics.io.parquet import write_parquet
+    from coprod_analytics.progress import progress as progress_bar
     from coprod_analytics.provenance import package_version
     from coprod_apps.launcher import voila_config
     from coprod_apps.report_app import report_notebook_path
 
-    write_parquet(inquiry, out / "data")
-    shutil.copyfile(report_notebook_path(), out / "report.ipynb")
-    config = voila_config()
-    config += (
-        "# Parameters of the report app\n"
-        "import os  # noqa: E402\n"
-        f"os.environ.setdefault('COPROD_SEED', '{int(seed)}')\n"
-        f"os.environ.setdefault('COPROD_MIN_CELL', '{int(min_cell)}')\n"
-    )
-    (out / "voila.py").write_text(config)
-    reqs = pinned_requirements()
-    built: Any = _build_wheel(out / "wheels") if wheel else None
-    if built is not None:
-        reqs.append(f"./wheels/{built.name}")
-    else:
-        reqs.append(f"# coprod-analytics=={package_version()} (install it from your own index)")
-    (out / "requirements.txt").write_text("\n".join(reqs) + "\n")
-    attribution = inquiry.metadata.get("attribution")
-    (out / "README.md").write_text(
-        _README.format(
-            title=str(inquiry.metadata.get("title") or "Inquiry report"),
-            version=package_version(),
-            fingerprint=inquiry.fingerprint,
-            min_cell=min_cell,
-            attribution=f"\nData: {attribution}\n" if attribution else "",
+    def data() -> None:
+        write_parquet(inquiry, out / "data")
+
+    def app() -> None:
+        shutil.copyfile(report_notebook_path(), out / "report.ipynb")
+        config = voila_config()
+        config += (
+            "# Parameters of the report app\n"
+            "import os  # noqa: E402\n"
+            f"os.environ.setdefault('COPROD_SEED', '{int(seed)}')\n"
+            f"os.environ.setdefault('COPROD_MIN_CELL', '{int(min_cell)}')\n"
         )
-    )
+        (out / "voila.py").write_text(config)
+
+    def requirements() -> None:
+        reqs = pinned_requirements()
+        built: Path | None = _build_wheel(out / "wheels") if wheel else None
+        if built is not None:
+            reqs.append(f"./wheels/{built.name}")
+        else:
+            reqs.append(f"# coprod-analytics=={package_version()} (install it from your own index)")
+        (out / "requirements.txt").write_text("\n".join(reqs) + "\n")
+
+    def readme() -> None:
+        attribution = inquiry.metadata.get("attribution")
+        (out / "README.md").write_text(
+            _README.format(
+                title=str(inquiry.metadata.get("title") or "Inquiry report"),
+                version=package_version(),
+                fingerprint=inquiry.fingerprint,
+                min_cell=min_cell,
+                attribution=f"\nData: {attribution}\n" if attribution else "",
+            )
+        )
+
+    steps = [data, app, requirements, readme]
+    for step in progress_bar(steps, enabled=progress, desc="Publish", unit="step"):
+        step()
 
 
 def publish_app(
@@ -166,6 +205,7 @@ def publish_app(
     wheel: bool = True,
     overwrite: bool = False,
     keep_ids: bool = False,
+    progress: bool = True,
 ) -> Path:
     """Write a Voila app folder that shows ``inquiry`` with one ``voila`` command.
 
@@ -184,11 +224,23 @@ def publish_app(
     keep_ids : bool
         Publish the participants' original ids. By default the data snapshot carries
         pseudonyms only (:func:`coprod_analytics.privacy.pseudonymise`).
+    progress : bool, default True
+        Show a progress bar of the steps on stderr (building the wheel takes a few
+        seconds).
 
     Returns
     -------
     Path
         The folder.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from coprod_analytics import sample_inquiry
+    >>> out = publish_app(sample_inquiry(), pathlib.Path(tempfile.mkdtemp()) / "app",
+    ...                   wheel=False, progress=False)
+    >>> sorted(p.name for p in out.iterdir())
+    ['README.md', 'data', 'report.ipynb', 'requirements.txt', 'voila.py']
     """
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()) and not overwrite:
@@ -208,7 +260,7 @@ def publish_app(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        _write_app(data, tmp, min_cell=min_cell, seed=seed, wheel=wheel)
+        _write_app(data, tmp, min_cell=min_cell, seed=seed, wheel=wheel, progress=progress)
         if out.exists():
             old = out.with_name(f".{out.name}.old")
             shutil.rmtree(old, ignore_errors=True)

@@ -37,6 +37,16 @@ def app_parameters(environ: dict[str, str] | None = None) -> dict[str, Any]:
     by ``coprod publish``, else the sample inquiry), ``COPROD_SEED`` (default 0) and
     ``COPROD_MIN_CELL`` (default 5).
 
+    Parameters
+    ----------
+    environ : dict, optional
+        The environment to read (default: ``os.environ``).
+
+    Returns
+    -------
+    dict
+        ``{"input": str or None, "seed": int, "min_cell": int}``.
+
     Examples
     --------
     >>> app_parameters({"COPROD_INPUT": "x.csv", "COPROD_SEED": "3"})
@@ -56,8 +66,29 @@ def app_parameters(environ: dict[str, str] | None = None) -> dict[str, Any]:
 def report_app(
     input: str | os.PathLike[str] | None = None, *, seed: int = 0, min_cell: int = 5
 ) -> widgets.Widget:
-    """The report dashboard for an input path (the sample inquiry when ``None``), or a
-    readable error message when the input cannot be read."""
+    """The report dashboard of an input, or a readable message when it cannot be read.
+
+    Parameters
+    ----------
+    input : path, optional
+        Any input :func:`~coprod_analytics.load_inquiry` reads (the sample inquiry when
+        ``None``).
+    seed : int, default 0
+        Random seed of the analyses.
+    min_cell : int, default 5
+        Groups and breakdowns of fewer people are not shown.
+
+    Returns
+    -------
+    ipywidgets.Widget
+        A :class:`~coprod_widgets.dashboard.ConsensusDashboard`, or an ``HTML`` widget
+        saying why the input cannot be shown.
+
+    Examples
+    --------
+    >>> type(report_app("no/such/file.csv")).__name__
+    'HTML'
+    """
     from coprod_analytics.errors import CoprodError
     from coprod_widgets.dashboard import ConsensusDashboard
 

@@ -25,6 +25,7 @@ session or a session written by a newer version is an error (exit code 2, one li
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -35,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from coprod_analytics.errors import CoprodError, ValidationError
+from coprod_analytics.provenance import Provenance
+from coprod_analytics.session.status import SessionExport, SessionStatus
 
 __all__ = ["add_parser", "export_session", "session_status"]
 
@@ -62,6 +65,13 @@ _EVENT_COLUMNS = "seq, kind, idem_key, participant_id, statement_id, vote, text,
 
 
 def add_parser(sub: Any) -> None:
+    """Register ``coprod session`` and its subcommands on an ``argparse`` sub-parsers object.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The ``coprod`` sub-parsers.
+    """
     p = sub.add_parser(
         "session",
         help="status, close, reopen, export a live session (SESSION.db)",
@@ -169,14 +179,20 @@ def _iso(ms: int | None) -> str | None:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
 
 
-def session_status(path: str | os.PathLike[str]) -> dict[str, Any]:
+def session_status(path: str | os.PathLike[str]) -> SessionStatus:
     """The facts ``coprod session status --json`` prints, read without writing anything.
 
-    Keys: ``path``, ``title``, ``session_id``, ``schema_version``, ``open``, ``settings``
-    (``allow_submissions``, ``moderate_submissions``), ``participants`` (joined),
-    ``voters`` (distinct participants who voted), ``statements`` (``total``, ``accepted``,
-    ``pending``, ``rejected``), ``votes``, ``agree``, ``disagree``, ``pass``, ``events``,
-    ``created`` and ``last_event`` (ISO 8601, UTC).
+    Every figure comes from one read transaction (one snapshot of the log).
+
+    Parameters
+    ----------
+    path : path
+        The session database (opened read-only).
+
+    Returns
+    -------
+    SessionStatus
+        The facts; ``to_dict()`` is what ``--json`` prints, ``summary()`` the text.
 
     Examples
     --------
@@ -187,7 +203,7 @@ def session_status(path: str | os.PathLike[str]) -> dict[str, Any]:
     ...     _ = s.add_statements(["Run later.", "Run earlier."])
     ...     _ = s.record_vote(s.join(), 0, 1)
     >>> facts = session_status(db)
-    >>> facts["title"], facts["open"], facts["statements"]["accepted"], facts["votes"]
+    >>> facts.title, facts.open, facts.accepted, facts.votes
     ('Buses', True, 2, 1)
     """
     from coprod_analytics.session.state import SessionState
@@ -209,57 +225,54 @@ def session_status(path: str | os.PathLike[str]) -> dict[str, Any]:
         conn.close()
     recs = list(st.statements.values())
     created = meta.get("created_ms")
-    return {
-        "path": str(p),
-        "title": st.title,
-        "session_id": meta.get("session_id"),
-        "schema_version": version,
-        "open": st.is_open,
-        "settings": {
-            "allow_submissions": bool(st.settings.get("allow_submissions", True)),
-            "moderate_submissions": bool(st.settings.get("moderate_submissions", True)),
-        },
-        "participants": len(st.participants),
-        "voters": sum(1 for v in st.voted.values() if v),
-        "statements": {
-            "total": len(recs),
-            "accepted": sum(r.moderation == 1 for r in recs),
-            "pending": sum(r.moderation == 0 for r in recs),
-            "rejected": sum(r.moderation == -1 for r in recs),
-        },
-        "votes": st.n_votes,
-        "agree": sum(r.agree for r in recs),
-        "disagree": sum(r.disagree for r in recs),
-        "pass": sum(r.passes for r in recs),
-        "events": int(n_events),
-        "created": _iso(int(created)) if created and created.isdigit() else None,
-        "last_event": _iso(last_ms),
-    }
+    state_key = f"{meta.get('session_id')}:{int(n_events)}:{last_ms}".encode()
+    return SessionStatus(
+        path=str(p),
+        title=st.title,
+        session_id=meta.get("session_id"),
+        schema_version=version,
+        open=st.is_open,
+        allow_submissions=bool(st.settings.get("allow_submissions", True)),
+        moderate_submissions=bool(st.settings.get("moderate_submissions", True)),
+        participants=len(st.participants),
+        voters=sum(1 for v in st.voted.values() if v),
+        statements=len(recs),
+        accepted=sum(r.moderation == 1 for r in recs),
+        pending=sum(r.moderation == 0 for r in recs),
+        rejected=sum(r.moderation == -1 for r in recs),
+        votes=st.n_votes,
+        agree=sum(r.agree for r in recs),
+        disagree=sum(r.disagree for r in recs),
+        passes=sum(r.passes for r in recs),
+        events=int(n_events),
+        created=_iso(int(created)) if created and created.isdigit() else None,
+        last_event=_iso(last_ms),
+        provenance=Provenance(
+            method="session_status",
+            input_fingerprint=hashlib.sha256(state_key).hexdigest(),
+            parameters={"path": str(p)},
+        ),
+    )
 
 
 def run_status(args: argparse.Namespace) -> int:
+    """Print a session's status (``coprod session status``).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``coprod session status`` arguments.
+
+    Returns
+    -------
+    int
+        The exit status (0).
+    """
     facts = session_status(args.db)
     if args.json:
-        print(json.dumps(facts, ensure_ascii=False))
+        print(json.dumps(facts.to_dict(), ensure_ascii=False))
         return 0
-    s = facts["statements"]
-    on = {True: "on", False: "off"}
-    print(facts["title"] or args.db.name)
-    print(f"  session:      {facts['path']} ({'open' if facts['open'] else 'closed'})")
-    print(
-        f"  settings:     allow statements {on[facts['settings']['allow_submissions']]}, "
-        f"moderation {on[facts['settings']['moderate_submissions']]}"
-    )
-    print(f"  participants: {facts['participants']:,} joined, {facts['voters']:,} voted")
-    print(
-        f"  statements:   {s['total']:,} ({s['accepted']:,} accepted, "
-        f"{s['pending']:,} waiting for moderation, {s['rejected']:,} rejected)"
-    )
-    print(
-        f"  votes:        {facts['votes']:,} ({facts['agree']:,} agree, "
-        f"{facts['disagree']:,} disagree, {facts['pass']:,} pass)"
-    )
-    print(f"  last event:   {facts['last_event'] or '-'}")
+    print(facts.summary())
     return 0
 
 
@@ -275,6 +288,18 @@ def _open_store(path: Path) -> Any:
 
 
 def run_open_close(args: argparse.Namespace) -> int:
+    """Close or reopen a session (``coprod session close`` / ``reopen``).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``coprod session close/reopen`` arguments.
+
+    Returns
+    -------
+    int
+        The exit status (0).
+    """
     closing = args.action == "close"
     with _open_store(args.db) as store:
         was_open = store.state().is_open
@@ -294,6 +319,18 @@ def run_open_close(args: argparse.Namespace) -> int:
 
 
 def run_allow_statements(args: argparse.Namespace) -> int:
+    """Switch participants' statements on or off (``coprod session allow-statements``).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``coprod session allow-statements`` arguments.
+
+    Returns
+    -------
+    int
+        The exit status (0).
+    """
     want = args.switch == "on"
     with _open_store(args.db) as store:
         had = bool(store.state().settings.get("allow_submissions", True))
@@ -311,11 +348,28 @@ def export_session(
     *,
     format: str = "polis",
     force: bool = False,
-) -> dict[str, int]:
-    """Export a session database to a folder; return the counts the folder reads back with.
+) -> SessionExport:
+    """Export a session database to a folder, checked by reading it back.
 
     The folder is built beside ``output``, read back and checked against the database's own
     counts, and only then moved into place, so a failed export leaves nothing behind.
+
+    Parameters
+    ----------
+    path : path
+        The session database (opened read-only).
+    output : path
+        The folder to write.
+    format : {"polis", "parquet"}, default "polis"
+        A Pol.is export folder or an inquiry Parquet folder.
+    force : bool, default False
+        Replace an existing export folder.
+
+    Returns
+    -------
+    SessionExport
+        The folder, its format and the counts it reads back with (``participants`` who
+        voted, ``statements``, ``votes``, ...).
 
     Raises
     ------
@@ -324,6 +378,17 @@ def export_session(
     CoprodError
         ``output`` exists (and ``force`` is off, or it holds files an export does not write),
         or the folder does not read back with the same counts.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from coprod_analytics.session import SessionStore
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> with SessionStore(tmp / "s.db") as s:
+    ...     _ = s.add_statements(["Run later.", "Run earlier."])
+    ...     _ = s.record_vote(s.join(), 0, 1)
+    >>> export_session(tmp / "s.db", tmp / "out").counts["votes"]
+    1
     """
     from coprod_analytics.errors import check_param
     from coprod_analytics.io.load import load_inquiry
@@ -373,13 +438,31 @@ def export_session(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return expected
+    return SessionExport(
+        path=str(out),
+        format=format,
+        counts=expected,
+        provenance=Provenance(
+            method="export_session",
+            input_fingerprint=inquiry.fingerprint,
+            parameters={"format": format, "force": force},
+        ),
+    )
 
 
 def run_export(args: argparse.Namespace) -> int:
-    counts = export_session(args.db, args.output, format=args.format, force=args.force)
-    print(
-        f"wrote {args.output} ({args.format}): {counts['participants']:,} participants who "
-        f"voted, {counts['statements']:,} statements, {counts['votes']:,} votes"
-    )
+    """Export a session to a folder (``coprod session export``).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``coprod session export`` arguments.
+
+    Returns
+    -------
+    int
+        The exit status (0).
+    """
+    result = export_session(args.db, args.output, format=args.format, force=args.force)
+    print(result.summary())
     return 0

@@ -5,7 +5,9 @@
   :class:`~coprod_analytics.inquiry.Inquiry` from the log;
 - :func:`read_session` — open a session database read-only as an inquiry (what
   :func:`~coprod_analytics.io.load.load_inquiry` does for ``.db`` files);
-- :class:`SessionState` — derived state folded from the log.
+- :class:`SessionState` — derived state folded from the log;
+- :class:`SessionStatus`, :class:`SessionExport` — what ``coprod session status`` and
+  ``coprod session export`` report.
 
 Pure ``sqlite3`` and polars: no web code (the server lives in ``coprod_apps.live``).
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 from coprod_analytics.session.schema import SCHEMA_VERSION
 from coprod_analytics.session.state import DEFAULT_SETTINGS, SessionState, StatementRecord
+from coprod_analytics.session.status import SessionExport, SessionStatus
 from coprod_analytics.session.store import (
     MAX_STATEMENT_CHARS,
     NewEvent,
@@ -28,7 +31,9 @@ __all__ = [
     "MAX_STATEMENT_CHARS",
     "SCHEMA_VERSION",
     "NewEvent",
+    "SessionExport",
     "SessionState",
+    "SessionStatus",
     "SessionStore",
     "StatementRecord",
     "now_ms",

@@ -20,6 +20,7 @@ labels stay stable (``opinion_groups(previous=...)``, Hungarian label matching).
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import time
@@ -31,6 +32,8 @@ import polars as pl
 
 __all__ = ["LiveSession", "Readiness"]
 
+log = logging.getLogger("coprod_analytics.session.live")
+
 MIN_VOTES = 7
 MIN_PARTICIPANTS = 15
 PER_GROUP_VOTES = 10
@@ -39,7 +42,28 @@ STABLE_SHARE = 0.9
 
 @dataclass(frozen=True)
 class Readiness:
-    """The "enough data yet?" verdict and the numbers behind it."""
+    """The "enough data yet?" verdict and the numbers behind it.
+
+    Parameters
+    ----------
+    level : str
+        ``"not yet"``, ``"groups forming"`` or ``"enough"``.
+    message : str
+        The verdict in plain words, for the facilitator.
+    participants_clustered : int
+        Participants with enough votes to be placed in a group.
+    median_votes_per_statement : float
+        Median votes an accepted statement has.
+    target_votes_per_statement : int
+        Votes per statement wanted for the groups found.
+    label_stability : float or None
+        Share of participants who kept their group in the last update.
+
+    Examples
+    --------
+    >>> Readiness("not yet", "3 of 15", 3, 2.0, 20, None).level
+    'not yet'
+    """
 
     level: str  # "not yet", "groups forming", "enough"
     message: str
@@ -56,6 +80,7 @@ class LiveSession:
     Parameters
     ----------
     db_path : str or Path
+        The session database (read-only).
     recompute_interval : float
         Least seconds between two opinion-group recomputations.
     seed : int
@@ -100,7 +125,22 @@ class LiveSession:
             conn.close()
 
     def poll(self, *, force_groups: bool = False) -> bool:
-        """Re-read the store if it changed; True when something new is there to draw."""
+        """Re-read the store if it changed, and recompute the groups when due.
+
+        A failed recomputation is logged (``coprod_analytics.session.live``) and the last
+        groups are kept.
+
+        Parameters
+        ----------
+        force_groups : bool, default False
+            Recompute the opinion groups now if anything changed, even before
+            ``recompute_interval`` has passed.
+
+        Returns
+        -------
+        bool
+            True when something new is there to draw.
+        """
         changed = False
         seq = self._fresh_seq()
         if seq != self.last_seq:
@@ -154,12 +194,19 @@ class LiveSession:
         self._dirty_groups = False
         if self.counts.get("with_min_votes", 0) < 2 or self.inquiry.votes.height < 10:
             return False
+        kwargs: dict[str, Any] = {"bridging": False, "seed": self.seed, "progress": False}
         try:
-            res = opinion_groups(self.inquiry, bridging=False, seed=self.seed, previous=self.result)
+            res = opinion_groups(self.inquiry, previous=self.result, **kwargs)
         except Exception:
+            log.warning("warm-started opinion groups failed; starting afresh", exc_info=True)
             try:
-                res = opinion_groups(self.inquiry, bridging=False, seed=self.seed)
+                res = opinion_groups(self.inquiry, **kwargs)
             except Exception:
+                log.exception(
+                    "the opinion groups of %s could not be computed; the dashboard keeps the "
+                    "last ones",
+                    self.db_path,
+                )
                 return False
         clustered = res.participants.filter(pl.col("in_conv"))
         groups = dict(
@@ -174,7 +221,24 @@ class LiveSession:
         return True
 
     def readiness(self) -> Readiness:
-        """Whether there is enough data for stable groups (see the module documentation)."""
+        """Whether there is enough data for stable groups (see the module documentation).
+
+        Returns
+        -------
+        Readiness
+            The verdict and the numbers behind it.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from coprod_analytics.session import SessionStore
+        >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.db"
+        >>> SessionStore(db).close()
+        >>> live = LiveSession(db)
+        >>> _ = live.poll()
+        >>> live.readiness().level
+        'not yet'
+        """
         clustered = int(self.counts.get("with_min_votes", 0))
         median = float(self.counts.get("median_votes_per_statement", 0.0))
         k = self.result.k if self.result is not None else 2

@@ -101,10 +101,30 @@ def migrate(
     transaction when the database was empty (version 0), so a new database gets its schema
     and its first rows together or not at all.
 
+    Parameters
+    ----------
+    conn : sqlite3.Connection
+        An open connection in autocommit mode (``isolation_level=None``).
+    target : int, default SCHEMA_VERSION
+        The version to reach.
+    on_create : callable, optional
+        ``on_create(conn)`` writes the first rows of a new database.
+
+    Returns
+    -------
+    int
+        The version found before (0 for a new database).
+
     Raises
     ------
     ValidationError
         A version-2 database in which a participant id joined more than once.
+
+    Examples
+    --------
+    >>> conn = sqlite3.connect(":memory:", isolation_level=None)
+    >>> migrate(conn), migrate(conn) == SCHEMA_VERSION
+    (0, True)
     """
     found = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if found >= target:

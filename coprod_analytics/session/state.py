@@ -30,7 +30,32 @@ EventRow = tuple[
 
 @dataclass
 class StatementRecord:
-    """A statement as the log says it stands now."""
+    """A statement as the log says it stands now.
+
+    Parameters
+    ----------
+    statement_id : int
+        The statement's id.
+    text : str
+        Its text.
+    author_id : int or None
+        The participant who submitted it (None: seeded by the facilitator).
+    moderation : int
+        1 accepted, 0 waiting for moderation, -1 rejected.
+    is_meta : bool
+        A meta statement (not asked about).
+    created_ms : int
+        When it was added (epoch ms).
+    source_id : any, optional
+        Its id in the input it was seeded from.
+    agree, disagree, passes : int
+        Votes so far.
+
+    Examples
+    --------
+    >>> StatementRecord(0, "Parks", None, 1, False, 0, agree=2, passes=1).n_votes
+    3
+    """
 
     statement_id: int
     text: str
@@ -45,6 +70,7 @@ class StatementRecord:
 
     @property
     def n_votes(self) -> int:
+        """Votes on the statement (agree, disagree and pass)."""
         return self.agree + self.disagree + self.passes
 
 
@@ -69,6 +95,15 @@ class SessionState:
         Idempotency key to ``(kind, participant_id, statement_id, vote, text)``.
     n_votes : int
         Vote events in the log.
+
+    Examples
+    --------
+    >>> st = SessionState()
+    >>> st.apply((1, "statement", None, None, 0, None, "Parks", '{"moderation": 1}', 0))
+    >>> st.apply((2, "join", None, 7, None, None, None, None, 0))
+    >>> st.apply((3, "vote", "k", 7, 0, 1, None, None, 0))
+    >>> st.statements[0].agree, st.next_participant_id, st.votable()
+    (1, 8, [0])
     """
 
     last_seq: int = 0
@@ -84,7 +119,14 @@ class SessionState:
     n_votes: int = 0
 
     def apply(self, row: EventRow) -> None:
-        """Fold one event into the state."""
+        """Fold one event into the state.
+
+        Parameters
+        ----------
+        row : EventRow
+            ``(seq, kind, idem_key, participant_id, statement_id, vote, text, value,
+            time_ms)`` as in the ``events`` table.
+        """
         seq, kind, key, pid, sid, vote, text, value, time_ms = row
         self.last_seq = max(self.last_seq, seq)
         if key is not None:
@@ -133,16 +175,30 @@ class SessionState:
 
     @property
     def next_participant_id(self) -> int:
+        """The id a new participant gets (one past the highest)."""
         return max(self.participants, default=-1) + 1
 
     @property
     def next_statement_id(self) -> int:
+        """The id a new statement gets (one past the highest)."""
         return max(self.statements, default=-1) + 1
 
     def votable(self) -> list[int]:
-        """Ids of statements participants are asked about (accepted, not meta)."""
+        """Ids of statements participants are asked about.
+
+        Returns
+        -------
+        list of int
+            Accepted statements that are not meta, in the order they were added.
+        """
         return [s for s, r in self.statements.items() if r.moderation == 1 and not r.is_meta]
 
     def pending(self) -> list[StatementRecord]:
-        """Submitted statements waiting for moderation, oldest first."""
+        """Submitted statements waiting for moderation.
+
+        Returns
+        -------
+        list of StatementRecord
+            Oldest first.
+        """
         return [r for r in self.statements.values() if r.moderation == 0]

@@ -48,13 +48,47 @@ _COLUMNS = "seq, kind, idem_key, participant_id, statement_id, vote, text, value
 
 
 def now_ms() -> int:
-    """The current time as epoch milliseconds."""
+    """The current time as epoch milliseconds.
+
+    Returns
+    -------
+    int
+        Milliseconds since 1970-01-01 UTC.
+
+    Examples
+    --------
+    >>> now_ms() > 1_700_000_000_000
+    True
+    """
     return time.time_ns() // 1_000_000
 
 
 @dataclass(frozen=True)
 class NewEvent:
-    """An event to append (``seq`` is assigned by the database)."""
+    """An event to append (``seq`` is assigned by the database).
+
+    Parameters
+    ----------
+    kind : str
+        One of ``EVENT_KINDS`` (``"join"``, ``"vote"``, ``"statement"``, ...).
+    participant_id, statement_id : int, optional
+        Who and what the event is about.
+    vote : int, optional
+        1 (agree), -1 (disagree) or 0 (pass), for a vote.
+    text : str, optional
+        The statement text, for a statement.
+    value : dict, optional
+        More fields (stored as JSON), e.g. ``{"moderation": 1}``.
+    key : str, optional
+        Idempotency key: a second event with the same key is refused.
+    time_ms : int, optional
+        When it happened (epoch milliseconds; now when omitted).
+
+    Examples
+    --------
+    >>> NewEvent("vote", participant_id=0, statement_id=3, vote=1, time_ms=5).params()
+    ('vote', None, 0, 3, 1, None, None, 5)
+    """
 
     kind: str
     participant_id: int | None = None
@@ -66,6 +100,13 @@ class NewEvent:
     time_ms: int | None = None
 
     def params(self) -> tuple[Any, ...]:
+        """The ``INSERT`` parameters of the event, in ``events`` column order.
+
+        Returns
+        -------
+        tuple
+            ``(kind, key, participant_id, statement_id, vote, text, value_json, time_ms)``.
+        """
         return (
             self.kind,
             self.key,
@@ -182,31 +223,60 @@ class SessionStore:
         self._conn.close()
 
     def meta(self) -> dict[str, str]:
-        """The ``session_meta`` table: ``session_id``, ``token_secret``, ``created_ms``..."""
+        """The ``session_meta`` table.
+
+        Returns
+        -------
+        dict of str to str
+            ``session_id``, ``token_secret``, ``created_ms``, ``format``.
+        """
         return dict(self._conn.execute("SELECT key, value FROM session_meta").fetchall())
 
     @property
     def session_id(self) -> str:
+        """The session's random id (part of every participant token)."""
         return self.meta()["session_id"]
 
     @property
     def schema_version(self) -> int:
+        """The database's schema version (``PRAGMA user_version``)."""
         return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
 
     # ------------------------------------------------------------------ writing
     def append(self, events: Sequence[NewEvent]) -> list[int | None]:
         """Append events in ONE durable transaction (group commit).
 
-        Returns each event's ``seq``, or ``None`` for an event refused by a UNIQUE rule (its
-        idempotency key was seen before, a second vote on the same statement, a statement id
-        or participant id already used) or one that cannot be stored at all (e.g. text that
-        is not valid Unicode); the other events of the batch are still stored.
+        Parameters
+        ----------
+        events : sequence of NewEvent
+            The events, stored in this order.
+
+        Returns
+        -------
+        list of int or None
+            Each event's ``seq``, or ``None`` for an event refused by a UNIQUE rule (its
+            idempotency key was seen before, a second vote on the same statement, a
+            statement id or participant id already used) or one that cannot be stored at all
+            (e.g. text that is not valid Unicode); the other events of the batch are still
+            stored.
         """
         return [None if isinstance(r, Exception) else r for r in self.append_each(events)]
 
     def append_each(self, events: Sequence[NewEvent]) -> list[int | Exception | None]:
         """Like :meth:`append`, but an event that could not be stored for a reason other
-        than a UNIQUE rule gives its exception instead of ``None`` (the rest still commit)."""
+        than a UNIQUE rule gives its exception instead of ``None`` (the rest still commit).
+
+        Parameters
+        ----------
+        events : sequence of NewEvent
+            The events, stored in this order.
+
+        Returns
+        -------
+        list of int, Exception or None
+            Each event's ``seq``; ``None`` when a UNIQUE rule refused it; the exception
+            that kept it out otherwise.
+        """
         for ev in events:
             if ev.kind not in EVENT_KINDS:
                 check_param(False, "kind", "SessionStore.append", f"one of {EVENT_KINDS}", ev.kind)
@@ -241,7 +311,18 @@ class SessionStore:
         return out
 
     def state(self, *, since: SessionState | None = None) -> SessionState:
-        """The derived state, folded from the log (or brought up to date from ``since``)."""
+        """The derived state, folded from the log.
+
+        Parameters
+        ----------
+        since : SessionState, optional
+            A state to bring up to date (updated in place) instead of starting afresh.
+
+        Returns
+        -------
+        SessionState
+            Participants, statements, votes, settings and keys as of the last event.
+        """
         st = since if since is not None else SessionState()
         for row in self._conn.execute(
             f"SELECT {_COLUMNS} FROM events WHERE seq > ? ORDER BY seq", (st.last_seq,)
@@ -250,7 +331,13 @@ class SessionStore:
         return st
 
     def join(self) -> int:
-        """A new anonymous participant; returns its id."""
+        """A new anonymous participant.
+
+        Returns
+        -------
+        int
+            The participant's id (the next free one).
+        """
         while True:
             pid = self.state().next_participant_id
             if self.append([NewEvent("join", participant_id=pid)])[0] is not None:
@@ -259,9 +346,21 @@ class SessionStore:
     def add_statements(
         self, statements: Iterable[str] | pl.DataFrame | Inquiry, *, author_id: int | None = None
     ) -> list[int]:
-        """Seed accepted statements (texts, a statements table or an inquiry's statements).
+        """Seed accepted statements.
 
-        Statements moderated out or meta in a table are skipped. Returns the new ids.
+        Parameters
+        ----------
+        statements : iterable of str, polars.DataFrame or Inquiry
+            Texts, a statements table (``text``, optionally ``statement_id``, kept as
+            ``source_id``) or an inquiry's statements. Statements moderated out or meta in a
+            table are skipped.
+        author_id : int, optional
+            The participant who wrote them (none: the facilitator).
+
+        Returns
+        -------
+        list of int
+            The new statement ids.
         """
         rows: list[tuple[str, Any]]
         if isinstance(statements, Inquiry):
@@ -309,7 +408,25 @@ class SessionStore:
         key: str | None = None,
         time_ms: int | None = None,
     ) -> int | None:
-        """Store one vote; returns its ``seq``, or ``None`` when ``key`` was already stored.
+        """Store one vote.
+
+        Parameters
+        ----------
+        participant_id : int
+            Who votes (must have joined).
+        statement_id : int
+            An accepted statement.
+        vote : int
+            1 (agree), -1 (disagree) or 0 (pass).
+        key : str, optional
+            Idempotency key: a retry with the same key and vote is not stored again.
+        time_ms : int, optional
+            When (epoch milliseconds; now when omitted).
+
+        Returns
+        -------
+        int or None
+            The vote's ``seq``, or ``None`` when ``key`` was already stored.
 
         Raises
         ------
@@ -351,9 +468,25 @@ class SessionStore:
     def submit_statement(
         self, participant_id: int | None, text: str, *, key: str | None = None
     ) -> int | None:
-        """A statement submitted by a participant (waits for moderation when the session's
-        ``moderate_submissions`` setting is on); returns its id, or ``None`` for a retried
-        ``key`` (a ``key`` already stored with another text raises ValidationError)."""
+        """A statement submitted by a participant.
+
+        It waits for moderation when the session's ``moderate_submissions`` setting is on.
+
+        Parameters
+        ----------
+        participant_id : int or None
+            The author.
+        text : str
+            The statement (at most ``MAX_STATEMENT_CHARS`` characters).
+        key : str, optional
+            Idempotency key (a key already stored with another text raises
+            ValidationError).
+
+        Returns
+        -------
+        int or None
+            The new statement's id, or ``None`` for a retried ``key``.
+        """
         _check_text(text)
         st = self.state()
         if key is not None and key in st.keys:
@@ -372,7 +505,15 @@ class SessionStore:
         return sid if self.append([ev])[0] is not None else None
 
     def moderate(self, statement_id: int, *, accept: bool) -> None:
-        """Accept (shown to participants) or reject (hidden, excluded from analysis)."""
+        """Accept (shown to participants) or reject (hidden, excluded from analysis).
+
+        Parameters
+        ----------
+        statement_id : int
+            A statement of the session.
+        accept : bool
+            True to accept, False to reject.
+        """
         if statement_id not in self.state().statements:
             raise ValidationError(f"unknown statement {statement_id!r}")
         self.append(
@@ -384,7 +525,15 @@ class SessionStore:
         )
 
     def set_setting(self, name: str, value: Any) -> None:
-        """Change a session setting (``allow_submissions``, ``moderate_submissions``)."""
+        """Change a session setting.
+
+        Parameters
+        ----------
+        name : str
+            ``"allow_submissions"`` or ``"moderate_submissions"``.
+        value : any
+            The new value (JSON-serialisable; both settings are booleans).
+        """
         from coprod_analytics.session.state import DEFAULT_SETTINGS
 
         check_param(
@@ -406,23 +555,62 @@ class SessionStore:
 
     # ------------------------------------------------------------------ reading
     def events(self, *, since: int = 0) -> pl.DataFrame:
-        """The log from ``seq > since`` as a table (see the schema for columns)."""
+        """The log as a table.
+
+        Parameters
+        ----------
+        since : int, default 0
+            Only events with ``seq > since``.
+
+        Returns
+        -------
+        polars.DataFrame
+            One row per event (columns as in the ``events`` table).
+        """
         return _events_frame(self._conn, since)
 
     def to_inquiry(self) -> Inquiry:
         """The session as an :class:`~coprod_analytics.inquiry.Inquiry` (recomputed from the
         log): accepted, waiting (moderation 0) and rejected (-1) statements, every vote, and
-        every participant who joined (with a ``joined`` time)."""
+        every participant who joined (with a ``joined`` time).
+
+        Returns
+        -------
+        Inquiry
+            The session's statements, votes and participants.
+        """
         return _to_inquiry(self._conn, self.path)
 
     def export_polis(self, path: str | os.PathLike[str]) -> Path:
-        """Write the session as a Pol.is export folder (readable by :func:`load_inquiry`)."""
+        """Write the session as a Pol.is export folder (readable by :func:`load_inquiry`).
+
+        Parameters
+        ----------
+        path : path
+            The folder to write.
+
+        Returns
+        -------
+        Path
+            The folder.
+        """
         from coprod_analytics.io.polis import write_polis
 
         return write_polis(self.to_inquiry(), path)
 
     def export_parquet(self, path: str | os.PathLike[str]) -> Path:
-        """Write the session as an inquiry Parquet folder."""
+        """Write the session as an inquiry Parquet folder.
+
+        Parameters
+        ----------
+        path : path
+            The folder to write.
+
+        Returns
+        -------
+        Path
+            The folder.
+        """
         from coprod_analytics.io.parquet import write_parquet
 
         return write_parquet(self.to_inquiry(), path)
@@ -541,7 +729,30 @@ def _to_inquiry_in_snapshot(conn: sqlite3.Connection, path: Path) -> Inquiry:
 
 
 def read_events(path: str | os.PathLike[str], *, since: int = 0) -> pl.DataFrame:
-    """The event log of a session database from ``seq > since``, opened read-only."""
+    """The event log of a session database, opened read-only.
+
+    Parameters
+    ----------
+    path : path
+        The session database.
+    since : int, default 0
+        Only events with ``seq > since``.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per event: ``seq``, ``kind``, ``idem_key``, ``participant_id``,
+        ``statement_id``, ``vote``, ``text``, ``value`` (JSON), ``time_ms``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.db"
+    >>> with SessionStore(db) as s:
+    ...     _ = s.join()
+    >>> read_events(db).get_column("kind").to_list()
+    ['open', 'join']
+    """
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"{p}: no such file")
@@ -556,6 +767,16 @@ def read_events(path: str | os.PathLike[str], *, since: int = 0) -> pl.DataFrame
 def read_session(path: str | os.PathLike[str]) -> Inquiry:
     """Open a session database read-only as an :class:`Inquiry` (what :func:`load_inquiry`
     does for ``.db`` files); a server may keep writing meanwhile.
+
+    Parameters
+    ----------
+    path : path
+        The session database.
+
+    Returns
+    -------
+    Inquiry
+        Its statements, votes and participants (a consistent snapshot).
 
     Examples
     --------

@@ -5,10 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 from typing import Any
 
 
 def add_parser(sub: Any) -> None:
+    """Register ``coprod loadtest`` on an ``argparse`` sub-parsers object.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The ``coprod`` sub-parsers.
+    """
     p = sub.add_parser(
         "loadtest",
         help="simulate N participants voting against a running 'coprod serve' (this machine only)",
@@ -34,10 +42,27 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--join-code", default=None, help="the session's join code")
     p.add_argument("--seed", type=int, default=0, help="random seed (0)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (by default one is shown on stderr in a terminal)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the load and print what it saw.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``coprod loadtest`` arguments.
+
+    Returns
+    -------
+    int
+        The exit status (0).
+    """
     from coprod_apps.live.loadtest import check_loopback, run_load
 
     check_loopback(args.url)
@@ -49,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
             think=(args.think[0], args.think[1]),
             seed=args.seed,
             join_code=args.join_code,
+            progress=not args.no_progress and sys.stderr.isatty(),
         )
     )
     if args.json:

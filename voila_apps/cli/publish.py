@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 
 def add_parser(sub: Any) -> None:
+    """Register ``coprod publish`` on an ``argparse`` sub-parsers object.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The ``coprod`` sub-parsers.
+    """
     p = sub.add_parser(
         "publish",
         help="write a self-contained Voila app folder for an input",
@@ -30,10 +38,27 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="publish the original participant ids (default: pseudonyms only)",
     )
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (by default one is shown on stderr in a terminal)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    """Write the app folder and say how to run it.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``coprod publish`` arguments.
+
+    Returns
+    -------
+    int
+        The exit status (0).
+    """
     from coprod_apps.publish import publish_app
 
     out = publish_app(
@@ -44,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         wheel=not args.no_wheel,
         overwrite=args.force,
         keep_ids=args.keep_ids,
+        progress=not args.no_progress and sys.stderr.isatty(),
     )
     print(f"wrote the app to {out}; run it with:")
     print(f"  cd {out} && pip install -r requirements.txt && voila report.ipynb")

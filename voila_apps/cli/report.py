@@ -11,6 +11,13 @@ from typing import Any
 
 
 def add_parser(sub: Any) -> None:
+    """Register ``coprod report`` on an ``argparse`` sub-parsers object.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The ``coprod`` sub-parsers.
+    """
     p = sub.add_parser(
         "report",
         help="open the interactive report of an input in the browser (Voila)",
@@ -47,6 +54,18 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``coprod report`` until Ctrl+C or SIGTERM.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``coprod report`` arguments.
+
+    Returns
+    -------
+    int
+        The exit status (0; 1 when Voila stopped by itself).
+    """
     from coprod_apps.launcher import start_voila
     from coprod_apps.report_app import INPUT_ENV, MIN_CELL_ENV, SEED_ENV, report_notebook_path
 

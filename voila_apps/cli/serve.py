@@ -11,6 +11,13 @@ from coprod_analytics.errors import check_param
 
 
 def add_parser(sub: Any) -> None:
+    """Register ``coprod serve`` on an ``argparse`` sub-parsers object.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The ``coprod`` sub-parsers.
+    """
     p = sub.add_parser(
         "serve",
         help="run a live session: participant page for phones + facilitator dashboard",
@@ -47,8 +54,21 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``coprod serve`` until Ctrl+C or SIGTERM.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``coprod serve`` arguments.
+
+    Returns
+    -------
+    int
+        The exit status (0; 1 when Voila stopped by itself).
+    """
+    from coprod_apps.live.config import ServerConfig
+    from coprod_apps.live.rules import normalize_join_code
     from coprod_apps.live.serve import print_addresses, seed_session, serve
-    from coprod_apps.live.server import ServerConfig, normalize_join_code
 
     check_param(0 <= args.port <= 65535, "port", "coprod serve", "in [0, 65535]", args.port)
     check_param(

@@ -13,8 +13,10 @@ participant), light enough that 200 participants and the server share two cores.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import json
+import math
 import random
 import secrets
 import time
@@ -32,6 +34,21 @@ MAX_DURATION_S = 900.0
 
 def check_loopback(url: str) -> tuple[str, int]:
     """Host and port of ``url``; refuses anything but this machine.
+
+    Parameters
+    ----------
+    url : str
+        A participant address (``http://`` on a loopback host).
+
+    Returns
+    -------
+    (str, int)
+        The host (``localhost`` as ``127.0.0.1``) and port.
+
+    Raises
+    ------
+    CoprodError
+        Not ``http://``, or a host other than ``127.0.0.0/8``, ``::1`` or ``localhost``.
 
     Examples
     --------
@@ -73,8 +90,26 @@ class LoadResult:
         Requests that ended in an error (4xx other than rate limiting, or gave up).
     p50_ms, p95_ms : float
         Vote acceptance latency (request sent to acknowledgement, per attempt that succeeded).
+    participants : int
+        Simulated participants.
+    duration_s : float
+        Seconds the run took.
+    requests, retries, rate_limited : int
+        Requests sent, of which retries, and answers that said "wait" (429).
+    finished : int
+        Participants who voted on every statement.
     votes : list of tuple
         ``(participant_id, statement_id, vote, key)`` of every acknowledged vote.
+    latencies_ms : list of float
+        Vote acceptance latency of each acknowledged vote.
+    error_messages : dict of str to int
+        How often each error was seen.
+
+    Examples
+    --------
+    >>> r = LoadResult(10, 0, 3.0, 9.0, 2, 5.0, 24, 0, 0, 2)
+    >>> r.to_dict()["acknowledged"], r.to_dict()["finished_all_statements"]
+    (10, 2)
     """
 
     acknowledged: int
@@ -92,7 +127,13 @@ class LoadResult:
     error_messages: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON ``coprod loadtest --json`` prints."""
+        """The JSON ``coprod loadtest --json`` prints.
+
+        Returns
+        -------
+        dict
+            The counts and latencies (not the individual votes).
+        """
         return {
             "acknowledged": self.acknowledged,
             "errors": self.errors,
@@ -282,6 +323,22 @@ async def _participant(
         conn.close()
 
 
+async def _tick(duration: float, *, enabled: bool) -> None:
+    """A progress bar of the seconds of voting (stderr), until cancelled or over."""
+    if not enabled:
+        return
+    from coprod_analytics.progress import progress
+
+    seconds = progress(range(math.ceil(duration)), enabled=True, desc="Simulated voting", unit="s")
+    try:
+        for _ in seconds:
+            await asyncio.sleep(1.0)
+    finally:
+        close = getattr(seconds, "close", None)
+        if close is not None:
+            close()
+
+
 def _percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -302,6 +359,7 @@ async def run_load(
     timeout: float = 5.0,
     grace: float = 30.0,
     join_code: str | None = None,
+    progress: bool = True,
 ) -> LoadResult:
     """Simulate ``participants`` phones voting for ``duration`` seconds against ``url``.
 
@@ -320,8 +378,26 @@ async def run_load(
         Random seed of the votes and think times.
     timeout : float
         Seconds before a request counts as failed (and is retried with the same key).
+    grace : float, default 30
+        Seconds past ``duration`` a vote in flight is still retried.
     join_code : str, optional
         The session's join code, when it has one.
+    progress : bool, default True
+        Show a progress bar of the seconds of voting on stderr.
+
+    Returns
+    -------
+    LoadResult
+        What the run saw; it ends when ``duration`` is over or when every participant
+        has voted on every statement, whichever comes first.
+
+    Examples
+    --------
+    >>> import asyncio
+    >>> asyncio.run(run_load("http://example.org/", duration=1))
+    Traceback (most recent call last):
+    ...
+    coprod_analytics.errors.CoprodError: loadtest only targets this machine ...
     """
     func = "run_load"
     check_param(
@@ -364,7 +440,13 @@ async def run_load(
         )
         for _ in range(participants)
     ]
-    await asyncio.gather(*tasks)
+    ticker = asyncio.ensure_future(_tick(float(duration), enabled=progress))
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        ticker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ticker
     keys = {v[3] for v in stats.votes}
     return LoadResult(
         acknowledged=len(keys),

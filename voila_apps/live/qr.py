@@ -1,37 +1,50 @@
 """A terminal QR code of the participant address (needs the optional package ``segno``).
 
-``segno`` (pure Python, BSD) draws the code; without it :func:`qr_text` returns a one-line
-hint instead, so ``coprod serve`` still runs.
+``segno`` (pure Python, BSD) makes and draws the code with its own compact terminal output
+(two modules per character cell); without it :func:`qr_text` returns a one-line hint
+instead, so ``coprod serve`` still runs.
 """
 
 from __future__ import annotations
 
-__all__ = ["qr_text"]
+import io
 
-# Two modules per character cell: upper half, lower half.
-_HALF = {
-    (False, False): " ",
-    (True, False): "\u2580",
-    (False, True): "\u2584",
-    (True, True): "\u2588",
-}
+__all__ = ["QR_HINT", "qr_text"]
+
+#: What :func:`qr_text` returns when ``segno`` is not installed.
+QR_HINT = "(install the package 'segno' to get a QR code of the participant address here)"
 
 
 def qr_text(url: str, *, border: int = 2) -> str:
-    """The QR code of ``url`` drawn with block characters (dark modules as blocks, so print
-    it on a light terminal background or scan the inverted code), or an install hint."""
+    """The QR code of ``url`` as terminal text, or an install hint without ``segno``.
+
+    segno's compact terminal output draws LIGHT modules as blocks, which suits the usual
+    dark terminal: the code reads as dark modules on a light quiet zone.
+
+    Parameters
+    ----------
+    url : str
+        The address to encode.
+    border : int, default 2
+        Quiet zone around the code, in modules.
+
+    Returns
+    -------
+    str
+        The code, one line per two rows of modules (no trailing newline), or
+        :data:`QR_HINT`.
+
+    Examples
+    --------
+    >>> text = qr_text("http://127.0.0.1:8765/")
+    >>> text == QR_HINT or set(text) <= set(" \\u2580\\u2584\\u2588\\n")
+    True
+    """
     try:
         import segno
     except ImportError:
-        return "(install the package 'segno' to get a QR code of the participant address here)"
+        return QR_HINT
     code = segno.make(url, error="m", micro=False)
-    rows = [[bool(v) for v in row] for row in code.matrix_iter(scale=1, border=border)]
-    # invert: terminals are usually dark, and a QR code needs light quiet zones around dark
-    rows = [[not v for v in row] for row in rows]
-    if len(rows) % 2:
-        rows.append([False] * len(rows[0]))
-    lines = [
-        "".join(_HALF[(top, bottom)] for top, bottom in zip(rows[i], rows[i + 1], strict=True))
-        for i in range(0, len(rows), 2)
-    ]
-    return "\n".join(lines)
+    out = io.StringIO()
+    code.terminal(out=out, border=border, compact=True)
+    return out.getvalue().rstrip("\n")

@@ -25,14 +25,28 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from coprod_analytics.errors import CoprodError
+from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.session import SessionStore
-from coprod_apps.live.server import LiveServer, ServerConfig
+from coprod_apps.live.config import ServerConfig
+from coprod_apps.live.server import LiveServer
 
 __all__ = ["ServeInfo", "dashboard_notebook", "seed_session", "serve"]
 
 
 def dashboard_notebook() -> Path:
-    """Where the live dashboard notebook is (``COPROD_LIVE_DASHBOARD`` overrides)."""
+    """Where the live dashboard notebook is.
+
+    Returns
+    -------
+    pathlib.Path
+        ``COPROD_LIVE_DASHBOARD`` when set, else the ``live_dashboard.ipynb`` shipped in
+        the package.
+
+    Examples
+    --------
+    >>> dashboard_notebook().suffix
+    '.ipynb'
+    """
     env = os.environ.get("COPROD_LIVE_DASHBOARD")
     if env:
         return Path(env)
@@ -41,13 +55,39 @@ def dashboard_notebook() -> Path:
     return app_notebook("live_dashboard.ipynb")
 
 
-def seed_session(db: str | os.PathLike[str], source: str | os.PathLike[str] | None) -> str:
+def seed_session(
+    db: str | os.PathLike[str], source: str | os.PathLike[str] | Inquiry | None
+) -> str:
     """Create or open the session; seed statements from ``source`` when it has none yet.
 
-    Returns a line saying what happened (restarting continues the session as it is).
+    Parameters
+    ----------
+    db : path
+        The session database (created when missing).
+    source : path, Inquiry or None
+        Where the statements come from: any supported input, a CSV with a ``text`` column,
+        a ``.txt`` file with one statement per line, or an inquiry. Ignored when the
+        session already has statements (restarting continues the session as it is).
+
+    Returns
+    -------
+    str
+        A line saying what happened, for the terminal.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from coprod_analytics import Inquiry
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.db"
+    >>> inq = Inquiry(statements={"statement_id": [0, 1], "text": ["Parks", "Buses"]})
+    >>> seed_session(db, inq).startswith("New session")
+    True
+    >>> seed_session(db, None).startswith("Continuing session")
+    True
     """
     with SessionStore(db, title=None) as store:
         st = store.state()
+        label = "the inquiry" if isinstance(source, Inquiry) else str(source)
         if source is None:
             if st.statements:
                 return (
@@ -57,25 +97,28 @@ def seed_session(db: str | os.PathLike[str], source: str | os.PathLike[str] | No
         if st.statements:
             return (
                 f"Continuing session {db}: it already has {len(st.statements)} statements, "
-                f"so --from {source} was not applied again."
+                f"so the statements of {label} were not added again."
             )
         from coprod_analytics.io.load import load_inquiry
         from coprod_analytics.session.store import NewEvent
 
-        src = Path(source)
-        if src.suffix.lower() in {".txt"}:
-            texts = [t.strip() for t in src.read_text().splitlines() if t.strip()]
-            ids = store.add_statements(texts)
+        if isinstance(source, Inquiry):
+            inquiry: Inquiry | None = source
+            ids = store.add_statements(source)
+        elif Path(source).suffix.lower() == ".txt":
+            lines = Path(source).read_text().splitlines()
+            inquiry = None
+            ids = store.add_statements([t.strip() for t in lines if t.strip()])
         else:
-            inquiry = _load_statements(src, load_inquiry)
+            inquiry = _load_statements(Path(source), load_inquiry)
             ids = store.add_statements(inquiry)
-            title = inquiry.metadata.get("title")
-            if title:
-                store.append([NewEvent("open", value={"title": str(title)})])
-        return f"New session {db}: {len(ids)} statements from {source}."
+        title = inquiry.metadata.get("title") if inquiry is not None else None
+        if title:
+            store.append([NewEvent("open", value={"title": str(title)})])
+        return f"New session {db}: {len(ids)} statements from {label}."
 
 
-def _load_statements(src: Path, load_inquiry: Callable[..., Any]) -> Any:
+def _load_statements(src: Path, load_inquiry: Callable[..., Inquiry]) -> Inquiry:
     """An inquiry from any supported input, or a CSV of statements (``text`` column)."""
     try:
         inquiry = load_inquiry(src)
@@ -84,8 +127,6 @@ def _load_statements(src: Path, load_inquiry: Callable[..., Any]) -> Any:
     except CoprodError:
         pass
     import polars as pl
-
-    from coprod_analytics.inquiry import Inquiry
 
     if src.suffix.lower() in {".csv", ".tsv"}:
         table = pl.read_csv(src, separator="\t" if src.suffix.lower() == ".tsv" else ",")
@@ -101,7 +142,27 @@ def _load_statements(src: Path, load_inquiry: Callable[..., Any]) -> Any:
 
 @dataclass
 class ServeInfo:
-    """Where things are once :func:`serve` is up."""
+    """Where things are once :func:`serve` is up.
+
+    Parameters
+    ----------
+    participant_url : str
+        The address for phones (with ``#join=CODE`` when a join code is set).
+    dashboard_url : str or None
+        The facilitator dashboard's address with its secret token (None without one).
+    join_code : str or None
+        The join code participants must enter.
+    server : LiveServer
+        The running participant server.
+    dashboard : VoilaServer, optional
+        The dashboard's Voila process.
+
+    Examples
+    --------
+    >>> info = ServeInfo("http://127.0.0.1:8765/", None, None, server=None)
+    >>> info.participant_url
+    'http://127.0.0.1:8765/'
+    """
 
     participant_url: str
     dashboard_url: str | None
@@ -135,6 +196,47 @@ async def serve(
 
     SIGINT/SIGTERM stop it cleanly: the server stops taking requests, every queued write is
     committed, Voila shuts its kernels down.
+
+    Parameters
+    ----------
+    db : path
+        The session database (created when missing).
+    host : str, default "127.0.0.1"
+        The participant server's interface.
+    port : int, default 8765
+        The participant server's port (0: any free one).
+    join_code : str, optional
+        Participants must enter this code.
+    dashboard : bool, default True
+        Also start the facilitator dashboard (Voila, token-protected, loopback).
+    dashboard_port : int, optional
+        The dashboard's port (default: a free one).
+    config : ServerConfig, optional
+        Rate limits and intervals of the participant server.
+    on_ready : callable, optional
+        Called with a :class:`ServeInfo` once both are up.
+    stop : asyncio.Event, optional
+        Set it to stop (signals set it too).
+
+    Raises
+    ------
+    CoprodError
+        The port cannot be bound, another server runs on ``db``, or the dashboard did
+        not start.
+
+    Examples
+    --------
+    >>> import asyncio, tempfile, pathlib
+    >>> async def main(db):
+    ...     stop = asyncio.Event()
+    ...     seen = []
+    ...     def ready(info):
+    ...         seen.append(info.participant_url)
+    ...         stop.set()
+    ...     await serve(db, port=0, dashboard=False, on_ready=ready, stop=stop)
+    ...     return seen[0].startswith("http://127.0.0.1:")
+    >>> asyncio.run(main(pathlib.Path(tempfile.mkdtemp()) / "s.db"))
+    True
     """
     cfg = config or ServerConfig()
     if join_code is not None:
@@ -197,8 +299,27 @@ def _start_dashboard(db: Path, port: int | None) -> Any:
     )
 
 
-def print_addresses(info: ServeInfo, out: TextIO = sys.stdout, *, qr: bool = True) -> None:
-    """The two addresses, each on its own line, and a QR code of the participant one."""
+def print_addresses(info: ServeInfo, out: TextIO | None = None, *, qr: bool = True) -> None:
+    """Print the two addresses, each on its own line, and a QR code of the participant one.
+
+    Parameters
+    ----------
+    info : ServeInfo
+        What :func:`serve` reported.
+    out : text stream, optional
+        Where to print (default: ``sys.stdout``).
+    qr : bool, default True
+        Print the QR code (see :func:`~coprod_apps.live.qr.qr_text`).
+
+    Examples
+    --------
+    >>> info = ServeInfo("http://127.0.0.1:8765/", None, "ABCD", server=None)
+    >>> print_addresses(info, qr=False)
+    Participants: http://127.0.0.1:8765/
+    Join code: ABCD
+    Press Ctrl+C to stop; restarting on the same database continues the session.
+    """
+    out = sys.stdout if out is None else out
     print(f"Participants: {info.participant_url}", file=out)
     if info.dashboard_url:
         print(

@@ -30,6 +30,20 @@ def _sig(secret: bytes, session_id: str, participant_id: int) -> str:
 def make_token(secret: bytes, session_id: str, participant_id: int) -> str:
     """The token of a participant.
 
+    Parameters
+    ----------
+    secret : bytes
+        The session's token secret.
+    session_id : str
+        The session's id.
+    participant_id : int
+        The participant.
+
+    Returns
+    -------
+    str
+        ``<participant_id>.<session_id>.<signature>``.
+
     Examples
     --------
     >>> t = make_token(b"k", "s1", 7)
@@ -42,8 +56,30 @@ def make_token(secret: bytes, session_id: str, participant_id: int) -> str:
 
 
 def parse_token(secret: bytes, session_id: str, token: str | None) -> int | None:
-    """The participant id of a valid token of this session, else ``None`` (forged, altered,
-    from another session or malformed)."""
+    """The participant id of a valid token of this session.
+
+    Parameters
+    ----------
+    secret : bytes
+        The session's token secret.
+    session_id : str
+        The session's id.
+    token : str or None
+        What the request carried.
+
+    Returns
+    -------
+    int or None
+        The participant id; ``None`` for a forged, altered, malformed token or one from
+        another session.
+
+    Examples
+    --------
+    >>> parse_token(b"k", "s1", "7.s1.garbage") is None
+    True
+    >>> parse_token(b"k", "s2", make_token(b"k", "s1", 7)) is None  # another session
+    True
+    """
     if not isinstance(token, str) or len(token) > 200:
         return None
     m = _TOKEN_RE.fullmatch(token)

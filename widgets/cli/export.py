@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 
 def add_parser(sub: Any) -> None:
+    """Register ``coprod export`` on an ``argparse`` sub-parsers object.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The ``coprod`` sub-parsers.
+    """
     p = sub.add_parser(
         "export",
         help="write a self-contained HTML report (opens offline)",
@@ -16,7 +24,8 @@ def add_parser(sub: Any) -> None:
             "map, common ground and divisions, group stability, provenance (input "
             "fingerprint, parameters, seed, version) and the data's attribution. Charts are "
             "static plotly figures with plotly.js inlined (no CDN). Groups and breakdowns of "
-            "fewer than --min-cell people are suppressed."
+            "fewer than --min-cell people are suppressed. In a terminal, progress bars of the "
+            "resampling are shown on stderr."
         ),
     )
     p.add_argument("path", type=Path, help="input file or folder")
@@ -30,7 +39,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--title", default=None, help="report title (default: the input's)")
     p.add_argument(
-        "--n-boot",
+        "--n-resamples",
         type=int,
         default=200,
         help="bootstrap resamples for the intervals of group agree rates and group-aware "
@@ -41,19 +50,40 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="skip the resampling check of how sure the split is (faster)",
     )
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bars (by default they are shown on stderr in a terminal)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    """Write the report and say where it is.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``coprod export`` arguments.
+
+    Returns
+    -------
+    int
+        The exit status (0).
+    """
     from coprod_analytics.errors import ParameterError
     from coprod_widgets.report import write_report
 
     if args.min_cell < 0:
         raise ParameterError(f"--min-cell must be an int >= 0; got {args.min_cell}")
-    if args.n_boot < 0:
-        raise ParameterError(f"--n-boot must be an int >= 0; got {args.n_boot}")
+    if args.n_resamples < 0:
+        raise ParameterError(f"--n-resamples must be an int >= 0; got {args.n_resamples}")
     # a published report carries its uncertainty: intervals and stability by default
-    groups = {"n_boot": args.n_boot, "stability": not args.no_stability}
+    groups = {
+        "n_resamples": args.n_resamples,
+        "stability": not args.no_stability,
+        "progress": not args.no_progress and sys.stderr.isatty(),
+    }
     out = write_report(
         args.output,
         args.path,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
+import logging
 import os
 from typing import Any
 
@@ -21,6 +22,8 @@ from coprod_analytics.session import SessionStore
 from coprod_analytics.session.live import LiveSession
 
 __all__ = ["LiveDashboard"]
+
+log = logging.getLogger("coprod_widgets.session.views")
 
 _LEVEL_COLOURS = {"not yet": "#b3261e", "groups forming": "#a86400", "enough": "#1b7f3b"}
 
@@ -36,6 +39,25 @@ class LiveDashboard(widgets.VBox):
         Seconds between polls of the store.
     recompute_interval : float
         Least seconds between opinion-group recomputations.
+    **kwargs
+        Passed on to ``ipywidgets.VBox``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from coprod_analytics.session import SessionStore
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.db"
+    >>> with SessionStore(db, title="Buses") as s:
+    ...     _ = s.add_statements(["Run later."])
+    ...     _ = s.submit_statement(s.join(), "More night buses")
+    >>> board = LiveDashboard(db)
+    >>> board.title.value
+    '<h2>Buses</h2>'
+    >>> [w.children[0].value for w in board.queue_box.children]
+    ['More night buses']
+    >>> board.moderate(1, accept=True)
+    >>> board.queue_box.children[0].value
+    'Nothing waiting.'
     """
 
     def __init__(
@@ -76,7 +98,18 @@ class LiveDashboard(widgets.VBox):
 
     # ------------------------------------------------------------------ drawing
     def refresh(self, *, force_groups: bool = False) -> bool:
-        """Poll the store; redraw what changed. Returns whether anything did."""
+        """Poll the store and redraw what changed.
+
+        Parameters
+        ----------
+        force_groups : bool, default False
+            Recompute the opinion groups now if anything changed.
+
+        Returns
+        -------
+        bool
+            Whether anything changed.
+        """
         groups_before = self.live.result
         if not self.live.poll(force_groups=force_groups):
             return False
@@ -162,7 +195,15 @@ class LiveDashboard(widgets.VBox):
 
     # ------------------------------------------------------------------ actions
     def moderate(self, statement_id: int, *, accept: bool) -> None:
-        """Approve or reject a submitted statement (a moderation event in the log)."""
+        """Approve or reject a submitted statement (a moderation event in the log).
+
+        Parameters
+        ----------
+        statement_id : int
+            The statement.
+        accept : bool
+            True to approve (participants get it), False to reject.
+        """
         with SessionStore(self.db_path) as store:
             store.moderate(statement_id, accept=accept)
         self.refresh()
@@ -186,12 +227,19 @@ class LiveDashboard(widgets.VBox):
 
     # ------------------------------------------------------------------ polling
     def start(self) -> asyncio.Task[None]:
-        """Poll the store every ``interval`` seconds in the running event loop (the kernel's)."""
+        """Poll the store every ``interval`` seconds in the running event loop (the kernel's).
+
+        Returns
+        -------
+        asyncio.Task
+            The polling task (the same one while it runs).
+        """
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._loop())
         return self._task
 
     def stop(self) -> None:
+        """Stop polling (the dashboard keeps what it shows)."""
         if self._task is not None:
             self._task.cancel()
 
@@ -201,4 +249,5 @@ class LiveDashboard(widgets.VBox):
             try:
                 self.refresh()
             except Exception as exc:  # keep polling; show what went wrong
+                log.exception("refreshing the live dashboard of %s failed", self.db_path)
                 self.readiness.value = f"<p>Refresh failed: {html.escape(str(exc))}</p>"

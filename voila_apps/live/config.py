@@ -1,0 +1,51 @@
+"""Tunables of the participant server: :class:`ServerConfig`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ServerConfig"]
+
+
+@dataclass
+class ServerConfig:
+    """Tunables of :class:`~coprod_apps.live.server.LiveServer`.
+
+    Parameters
+    ----------
+    join_code : str, optional
+        Participants must send this code to join (``None``: anyone with the address joins).
+    request_rate : (float, float), default (5, 30)
+        Requests per second per participant token (average, burst).
+    submit_rate : (float, float), default (1/20, 3)
+        Statement submissions per participant (per second, burst).
+    join_rate : (float, float), default (100, 400)
+        Join attempts per second over the whole server (per second, burst).
+    join_ip_rate : (float, float), default (20, 200)
+        Join attempts per client address (per second, burst).
+    join_fail_rate : (float, float), default (0.2, 10)
+        WRONG join codes per client address (per second, burst); checked before the code
+        is compared, so guessing is slow.
+    priority_interval : float, default 10
+        Seconds between Pol.is priority recomputations (0 turns them off: fewest votes
+        first).
+    poll_interval : float, default 0.5
+        Seconds between reads of events other processes appended (moderation, settings).
+    seed : int, default 0
+        Seed of the random choice of the next statement.
+
+    Examples
+    --------
+    >>> ServerConfig(join_code="ABCD").request_rate
+    (5.0, 30.0)
+    """
+
+    join_code: str | None = None
+    request_rate: tuple[float, float] = (5.0, 30.0)
+    submit_rate: tuple[float, float] = (1 / 20, 3.0)
+    join_rate: tuple[float, float] = (100.0, 400.0)
+    join_ip_rate: tuple[float, float] = (20.0, 200.0)
+    join_fail_rate: tuple[float, float] = (0.2, 10.0)
+    priority_interval: float = 10.0
+    poll_interval: float = 0.5
+    seed: int = 0

@@ -1,0 +1,67 @@
+"""One server per session database: :class:`ServeLock`.
+
+Two servers on one database would hand out the same participant and statement ids, so a
+running server holds an exclusive lock on ``<database>-serve.lock`` and a second one is
+refused with a plain message.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from coprod_analytics.errors import CoprodError
+
+__all__ = ["ServeLock"]
+
+
+class ServeLock:
+    """An exclusive lock on ``<db>-serve.lock``, taken when created.
+
+    Parameters
+    ----------
+    db : Path
+        The session database.
+
+    Raises
+    ------
+    CoprodError
+        When another process holds the lock.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.db"
+    >>> lock = ServeLock(db)
+    >>> ServeLock(db)
+    Traceback (most recent call last):
+    ...
+    coprod_analytics.errors.CoprodError: another 'coprod serve' is already running on ...
+    >>> lock.release()
+    >>> ServeLock(db).release()
+    """
+
+    def __init__(self, db: Path) -> None:
+        self.path = db.with_name(db.name + "-serve.lock")
+        self._fd: int | None = None
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: no lock
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            raise CoprodError(
+                f"another 'coprod serve' is already running on {db} (it holds {self.path}); "
+                "stop it first: two servers on one database would hand out the same ids"
+            ) from exc
+        self._fd = fd
+
+    def release(self) -> None:
+        """Release the lock (closing the descriptor releases it); safe to call twice."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

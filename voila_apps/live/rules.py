@@ -1,0 +1,529 @@
+"""The rules of a live session as the participant server applies them: :class:`SessionRules`.
+
+Everything here works on the in-memory session state and knows nothing of HTTP or threads:
+who may join (join code, rate limits checked BEFORE the code is compared), which statement a
+participant gets next, what makes a vote or a statement acceptable, and idempotency (a
+retried request carrying the same key is answered from the log and never stored twice).
+Storing is delegated to a ``write`` coroutine (the server's group-commit writer); once an
+event is durable it is folded into the state exactly once, whether the rules stored it or
+another process did (the poller's rows go through :meth:`SessionRules.apply_external`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import hmac
+import json
+import random
+import re
+from collections.abc import Awaitable, Callable, Hashable, Iterable
+from typing import Any
+
+from coprod_analytics.errors import check_param
+from coprod_analytics.session import MAX_STATEMENT_CHARS, NewEvent, now_ms
+from coprod_analytics.session.priority import choose_statement
+from coprod_analytics.session.state import EventRow, SessionState
+from coprod_apps.live.config import ServerConfig
+from coprod_apps.live.ratelimit import RateLimit
+from coprod_apps.live.tokens import make_token, parse_token
+
+__all__ = ["ApiError", "SessionRules", "normalize_join_code"]
+
+_KEY_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # used with fullmatch
+
+#: ``write(event)``: store one event durably; its sequence number, or None when the log
+#: refused it as a repeat.
+Write = Callable[[NewEvent], Awaitable[int | None]]
+
+
+class ApiError(Exception):
+    """A request the rules refuse: answered with ``status`` and ``{"error", "code"}``.
+
+    Parameters
+    ----------
+    status : int
+        HTTP status (4xx).
+    code : str
+        A stable machine-readable code (``"bad_vote"``, ``"rate_limited"``, ...).
+    message : str
+        What went wrong, in the participant's words.
+    **extra
+        More fields of the JSON answer (``retry_after``).
+
+    Examples
+    --------
+    >>> err = ApiError(403, "closed", "this session is closed")
+    >>> err.status, err.code, str(err)
+    (403, 'closed', 'this session is closed')
+    """
+
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.extra = extra
+
+
+class SessionRules:
+    """The participant-facing rules of one live session over its in-memory state.
+
+    Parameters
+    ----------
+    state : SessionState
+        The session's state (folded from its event log); updated in place.
+    secret : bytes
+        The session's token secret.
+    session_id : str
+        The session's id (part of every token).
+    config : ServerConfig
+        Join code, rate limits and seed.
+    write : coroutine function
+        Stores one event durably and returns its sequence number (None: refused as a
+        repeat by the log).
+
+    Attributes
+    ----------
+    priorities : dict of int to float
+        Pol.is priority of each statement (empty: fewest votes first); set by the server.
+
+    Examples
+    --------
+    >>> import asyncio
+    >>> from coprod_analytics.session.state import EventRow, SessionState
+    >>> state = SessionState()
+    >>> seqs = iter(range(1, 100))
+    >>> async def write(event):
+    ...     return next(seqs)
+    >>> rules = SessionRules(state, secret=b"k", session_id="s1", config=ServerConfig(),
+    ...                      write=write)
+    >>> asyncio.run(rules.join(None))["participant_id"]
+    0
+    """
+
+    def __init__(
+        self,
+        state: SessionState,
+        *,
+        secret: bytes,
+        session_id: str,
+        config: ServerConfig,
+        write: Write,
+    ) -> None:
+        self.state = state
+        self.session_id = session_id
+        self.config = dataclasses.replace(config, join_code=normalize_join_code(config.join_code))
+        self._secret = secret
+        self._write = write
+        self._next_pid = state.next_participant_id
+        self._next_sid = state.next_statement_id
+        self._poll_seq = state.last_seq
+        self._own_seqs: set[int] = set()
+        self._inflight: dict[str, asyncio.Future[int | None]] = {}
+        self._claimed: set[tuple[int, int]] = set()
+        self._rng = random.Random(self.config.seed)
+        self.request_limit = RateLimit(*self.config.request_rate)
+        self.submit_limit = RateLimit(*self.config.submit_rate)
+        self.join_limit = RateLimit(*self.config.join_rate)
+        self.join_ip_limit = RateLimit(*self.config.join_ip_rate)
+        self.join_fail_limit = RateLimit(*self.config.join_fail_rate)
+        self.priorities: dict[int, float] = {}
+
+    # ------------------------------------------------------------------ the state
+    @property
+    def last_seq(self) -> int:
+        """The highest sequence number read from the log by :meth:`apply_external`."""
+        return self._poll_seq
+
+    def apply_external(self, rows: Iterable[EventRow]) -> None:
+        """Fold event rows read from the log (``seq`` first, in order) into the state.
+
+        Rows of events these rules stored themselves are skipped (already folded in).
+
+        Parameters
+        ----------
+        rows : iterable of EventRow
+            ``(seq, kind, idem_key, participant_id, statement_id, vote, text, value,
+            time_ms)`` as in the ``events`` table.
+        """
+        for row in rows:
+            seq = int(row[0])
+            self._poll_seq = max(self._poll_seq, seq)
+            if seq in self._own_seqs:
+                self._own_seqs.discard(seq)
+                continue
+            self.state.apply(row)
+            kind, pid, sid = row[1], row[3], row[4]
+            if kind == "statement" and sid is not None:
+                self._next_sid = max(self._next_sid, sid + 1)
+            elif kind == "join" and pid is not None:
+                self._next_pid = max(self._next_pid, pid + 1)
+
+    async def _commit(self, event: NewEvent, key: str | None = None) -> int | None:
+        """Store ``event``; once durable, fold it into the in-memory state."""
+        fut = asyncio.ensure_future(self._write(event))
+        if key is not None:
+            self._inflight[key] = fut
+        try:
+            seq = await asyncio.shield(fut)
+        finally:
+            if key is not None:
+                self._inflight.pop(key, None)
+        if seq is None:
+            return None
+        if seq <= self._poll_seq:  # the poller already read and applied it
+            return seq
+        self._own_seqs.add(seq)
+        value = None if event.value is None else json.dumps(event.value)
+        self.state.apply(
+            (
+                seq,
+                event.kind,
+                event.key,
+                event.participant_id,
+                event.statement_id,
+                event.vote,
+                event.text,
+                value,
+                event.time_ms or now_ms(),
+            )
+        )
+        return seq
+
+    # ------------------------------------------------------------------ participants
+    def participant(self, token: str | None) -> int:
+        """The participant id a token stands for.
+
+        Parameters
+        ----------
+        token : str or None
+            The bearer token of the request.
+
+        Returns
+        -------
+        int
+            The participant id.
+
+        Raises
+        ------
+        ApiError
+            401 when the token is missing, forged, from another session or of no one who
+            joined.
+        """
+        pid = parse_token(self._secret, self.session_id, token)
+        if pid is None or pid not in self.state.participants:
+            raise ApiError(401, "bad_token", "missing or invalid participant token; join again")
+        return pid
+
+    def check_rate(self, limit: RateLimit, who: Hashable) -> None:
+        """Take a token of ``limit`` for ``who``.
+
+        Parameters
+        ----------
+        limit : RateLimit
+            One of the rules' limits.
+        who : hashable
+            A participant id or client address.
+
+        Raises
+        ------
+        ApiError
+            429 with ``retry_after`` (seconds) when ``who`` must wait.
+        """
+        wait = limit.allow(who)
+        if wait > 0:
+            raise ApiError(
+                429,
+                "rate_limited",
+                "too many requests; wait a moment and try again",
+                retry_after=round(wait, 2),
+            )
+
+    async def join(self, join_code: Any, client: str = "") -> dict[str, Any]:
+        """A new anonymous participant.
+
+        Rate limits (per ``client`` address, for wrong codes, over the whole server) are
+        all checked BEFORE the code is compared.
+
+        Parameters
+        ----------
+        join_code : any
+            What the participant sent as the join code.
+        client : str, default ""
+            The client's address (the key of the per-address limits).
+
+        Returns
+        -------
+        dict
+            ``{"token", "participant_id"}``.
+
+        Raises
+        ------
+        ApiError
+            429 when rate limited, 403 for a wrong join code.
+        """
+        self.check_rate(self.join_ip_limit, client)
+        code = self.config.join_code
+        if code is not None:
+            wait = self.join_fail_limit.wait(client)
+            if wait > 0:
+                raise ApiError(
+                    429,
+                    "rate_limited",
+                    "too many wrong join codes; wait a moment and try again",
+                    retry_after=round(wait, 2),
+                )
+        self.check_rate(self.join_limit, "join")
+        if code is not None and not _code_matches(join_code, code):
+            self.join_fail_limit.allow(client)
+            raise ApiError(403, "bad_join_code", "that join code is not right")
+        for _ in range(100):
+            pid = self._next_pid
+            self._next_pid += 1
+            seq = await self._commit(NewEvent("join", participant_id=pid, time_ms=now_ms()))
+            if seq is not None:
+                break
+            # another writer took this id (the log refuses a second join of one id)
+        else:  # pragma: no cover - 100 ids taken by others in a row
+            raise ApiError(409, "conflict", "please try again")
+        return {"token": make_token(self._secret, self.session_id, pid), "participant_id": pid}
+
+    def next_statement(self, pid: int) -> dict[str, Any] | None:
+        """The next statement for participant ``pid``.
+
+        Parameters
+        ----------
+        pid : int
+            The participant.
+
+        Returns
+        -------
+        dict or None
+            ``{"id", "text"}``, or None when nothing is left to vote on.
+        """
+        st = self.state
+        voted = st.voted.get(pid, set())
+        candidates = [s for s in st.votable() if s not in voted and (pid, s) not in self._claimed]
+        counts = {s: st.statements[s].n_votes for s in candidates}
+        sid = choose_statement(candidates, counts, self.priorities, self._rng)
+        if sid is None:
+            return None
+        return {"id": sid, "text": st.statements[sid].text}
+
+    def progress(self, pid: int) -> dict[str, Any]:
+        """Where participant ``pid`` stands.
+
+        Parameters
+        ----------
+        pid : int
+            The participant.
+
+        Returns
+        -------
+        dict
+            ``{"voted", "remaining", "open", "allow_submissions"}``.
+        """
+        st = self.state
+        voted = st.voted.get(pid, set())
+        votable = st.votable()
+        return {
+            "voted": len(voted),
+            "remaining": sum(1 for s in votable if s not in voted),
+            "open": st.is_open,
+            "allow_submissions": bool(st.settings.get("allow_submissions", True)),
+        }
+
+    async def vote(self, pid: int, body: dict[str, Any]) -> dict[str, Any]:
+        """Store participant ``pid``'s vote.
+
+        Parameters
+        ----------
+        pid : int
+            The participant.
+        body : dict
+            ``{"statement_id": int, "vote": 1 | -1 | 0, "key": str}``.
+
+        Returns
+        -------
+        dict
+            ``{"ok", "duplicate", "next"}`` (``duplicate``: this key was already stored).
+
+        Raises
+        ------
+        ApiError
+            400 for a malformed vote, 404 for a statement not open for votes, 403 when the
+            session is closed, 409 for a second vote on one statement or a reused key.
+        """
+        sid = body.get("statement_id")
+        vote = body.get("vote")
+        key = body.get("key")
+        if not isinstance(sid, int) or isinstance(sid, bool):
+            raise ApiError(400, "bad_request", "'statement_id' must be an integer")
+        if vote not in (1, -1, 0) or isinstance(vote, bool):
+            raise ApiError(400, "bad_vote", "'vote' must be 1 (agree), -1 (disagree) or 0 (pass)")
+        if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
+            raise ApiError(
+                400, "bad_key", "'key' must be 1 to 64 letters, digits, '-' or '_' (one per vote)"
+            )
+        full_key = f"v:{pid}:{key}"
+        if await self._duplicate(full_key, ("vote", pid, sid, vote)):
+            return {"ok": True, "duplicate": True, "next": self.next_statement(pid)}
+        st = self.state
+        rec = st.statements.get(sid)
+        if rec is None or rec.moderation != 1 or rec.is_meta:
+            raise ApiError(404, "unknown_statement", f"statement {sid} is not open for votes")
+        if not st.is_open:
+            raise ApiError(403, "closed", "this session is closed")
+        if sid in st.voted.get(pid, set()) or (pid, sid) in self._claimed:
+            raise ApiError(409, "already_voted", f"you already voted on statement {sid}")
+        self._claimed.add((pid, sid))
+        event = NewEvent(
+            "vote", participant_id=pid, statement_id=sid, vote=vote, key=full_key, time_ms=now_ms()
+        )
+        try:
+            seq = await self._commit(event, full_key)
+        finally:
+            self._claimed.discard((pid, sid))
+        if seq is None:  # pragma: no cover - the log refused it (state out of step)
+            raise ApiError(409, "already_voted", f"you already voted on statement {sid}")
+        return {"ok": True, "duplicate": False, "next": self.next_statement(pid)}
+
+    async def submit(self, pid: int, body: dict[str, Any]) -> dict[str, Any]:
+        """Store participant ``pid``'s statement (held for moderation unless turned off).
+
+        Parameters
+        ----------
+        pid : int
+            The participant.
+        body : dict
+            ``{"text": str, "key": str}``.
+
+        Returns
+        -------
+        dict
+            ``{"ok", "duplicate", "statement_id", "status"}``.
+
+        Raises
+        ------
+        ApiError
+            400 for an empty or non-Unicode text or a bad key, 413 for a text over
+            ``MAX_STATEMENT_CHARS``, 403 when closed or not taking statements, 429 when
+            rate limited.
+        """
+        text = body.get("text")
+        key = body.get("key")
+        if not isinstance(text, str) or not text.strip():
+            raise ApiError(400, "bad_text", "'text' must be a non-empty string")
+        if len(text) > MAX_STATEMENT_CHARS:
+            raise ApiError(
+                413,
+                "text_too_long",
+                f"the statement is {len(text)} characters long; at most {MAX_STATEMENT_CHARS}",
+            )
+        if not _encodable(text):
+            raise ApiError(400, "bad_text", "'text' is not valid Unicode (a lone surrogate)")
+        if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
+            raise ApiError(400, "bad_key", "'key' must be 1 to 64 letters, digits, '-' or '_'")
+        full_key = f"s:{pid}:{key}"
+        if await self._duplicate(full_key, ("statement", pid, None, None, text.strip())):
+            return {"ok": True, "duplicate": True, "status": "received"}
+        st = self.state
+        if not st.is_open:
+            raise ApiError(403, "closed", "this session is closed")
+        if not st.settings.get("allow_submissions", True):
+            raise ApiError(403, "submissions_off", "the facilitator is not taking statements now")
+        self.check_rate(self.submit_limit, pid)
+        moderation = 0 if st.settings.get("moderate_submissions", True) else 1
+        sid = self._next_sid
+        self._next_sid += 1
+        event = NewEvent(
+            "statement",
+            participant_id=pid,
+            statement_id=sid,
+            text=text.strip(),
+            value={"moderation": moderation},
+            key=full_key,
+            time_ms=now_ms(),
+        )
+        seq = await self._commit(event, full_key)
+        if seq is None:  # pragma: no cover
+            raise ApiError(409, "conflict", "please try again")
+        status = "waiting for the facilitator" if moderation == 0 else "accepted"
+        return {"ok": True, "duplicate": False, "statement_id": sid, "status": status}
+
+    async def _duplicate(self, full_key: str, payload: tuple[Any, ...]) -> bool:
+        """True when this idempotency key was already stored with the same payload."""
+        fut = self._inflight.get(full_key)
+        if fut is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(fut)
+        seen = self.state.keys.get(full_key)
+        if seen is None:
+            return False
+        kind, pid, sid, vote, text = seen
+        same = (
+            (kind, pid, sid, vote) == payload[:4]
+            if kind == "vote"
+            else (kind, pid, text) == (payload[0], payload[1], payload[4])
+        )
+        if not same:
+            raise ApiError(
+                409, "key_reused", "this request key was already used for a different request"
+            )
+        return True
+
+
+def normalize_join_code(code: str | None, *, func: str = "LiveServer") -> str | None:
+    """The configured join code without surrounding spaces.
+
+    Parameters
+    ----------
+    code : str or None
+        The code (``None``: no code is required).
+    func : str, default "LiveServer"
+        The caller named in the error message.
+
+    Returns
+    -------
+    str or None
+        The stripped code.
+
+    Raises
+    ------
+    ParameterError
+        For an empty or non-Unicode code.
+
+    Examples
+    --------
+    >>> normalize_join_code("  abcd ")
+    'abcd'
+    >>> normalize_join_code(None) is None
+    True
+    """
+    if code is None:
+        return None
+    stripped = code.strip() if isinstance(code, str) else ""
+    check_param(
+        bool(stripped) and _encodable(stripped),
+        "join_code",
+        func,
+        "a non-empty code (or None for no code)",
+        code,
+    )
+    return stripped
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _code_matches(given: Any, code: str) -> bool:
+    if not isinstance(given, str) or not _encodable(given):
+        return False
+    return hmac.compare_digest(given.strip().upper().encode(), code.upper().encode())
