@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ import polars as pl
 __all__ = ["Provenance", "fingerprint_frames", "package_version"]
 
 
+@functools.cache
 def package_version() -> str:
     """The installed version of coprod-analytics (``"0+unknown"`` when not installed)."""
     from importlib.metadata import PackageNotFoundError, version

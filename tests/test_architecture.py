@@ -182,7 +182,7 @@ def test_each_family_has_its_room_in_the_core(family: str) -> None:
 
 def test_widget_families_have_the_same_file_roles() -> None:
     roles = {"state.py", "views.py", "figures.py", "report.py"}
-    for family in ["consensus", "crowd", "preferences", "deliberation"]:
+    for family in ["consensus", "crowd", "evidence", "preferences", "deliberation"]:
         folder = PACKAGES["coprod_widgets"] / family
         present = {p.name for p in folder.glob("*.py")} - {"__init__.py"}
         assert roles <= present, f"{family}: missing {sorted(roles - present)}"

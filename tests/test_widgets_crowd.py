@@ -132,7 +132,7 @@ def test_crowd_view_follows_the_state(inquiry: Inquiry) -> None:
     view.round.value = 1
     assert state.round == 1 and "round 1 of 2" in view.summary.value
     view.log_scale.value = True
-    assert view.guesses.layout.xaxis.type == "log"
+    assert view.guesses.figure.layout.xaxis.type == "log"
     view.extremize.value = 2.0
     assert "a = 2" in view.pooling.value
     assert "Delphi rounds" in view.delphi.value and view.delphi_chart is not None

@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     from coprod_widgets.consensus.state import ConsensusState
     from coprod_widgets.consensus.views import OpinionMap, StabilityView, StatementBoard
-    from coprod_widgets.crowd.state import AgreementState, CrowdState, EvidenceState
-    from coprod_widgets.crowd.views import AgreementPanel, CrowdEstimateView, EvidenceBoard
+    from coprod_widgets.crowd.state import AgreementState, CrowdState
+    from coprod_widgets.crowd.views import AgreementPanel, CrowdEstimateView
     from coprod_widgets.dashboard import ConsensusDashboard
     from coprod_widgets.deliberation.state import QMethodState, RepresentationState, ShiftState
     from coprod_widgets.deliberation.views import QFactorView, RepresentationView, ShiftView
+    from coprod_widgets.evidence.state import EvidenceState
+    from coprod_widgets.evidence.views import EvidenceBoard
     from coprod_widgets.preferences.state import BudgetState, RankingState
     from coprod_widgets.preferences.views import BudgetExplorer, RankingBoard
     from coprod_widgets.report import build_report, write_report
@@ -37,10 +39,10 @@ _LAZY: dict[str, str] = {
     "write_report": "coprod_widgets.report",
     "CrowdState": "coprod_widgets.crowd.state",
     "AgreementState": "coprod_widgets.crowd.state",
-    "EvidenceState": "coprod_widgets.crowd.state",
+    "EvidenceState": "coprod_widgets.evidence.state",
     "CrowdEstimateView": "coprod_widgets.crowd.views",
     "AgreementPanel": "coprod_widgets.crowd.views",
-    "EvidenceBoard": "coprod_widgets.crowd.views",
+    "EvidenceBoard": "coprod_widgets.evidence.views",
     "ShiftState": "coprod_widgets.deliberation.state",
     "QMethodState": "coprod_widgets.deliberation.state",
     "RepresentationState": "coprod_widgets.deliberation.state",

@@ -14,6 +14,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from coprod_analytics.inquiry import Inquiry
+from coprod_widgets.chart import Chart
 from coprod_widgets.crowd.figures import (
     agreement_alt,
     agreement_figure,
@@ -49,20 +50,6 @@ def _html(value: str = "") -> widgets.HTML:
     return widgets.HTML(value=value)
 
 
-def _figure(fig: Any) -> Any:
-    import plotly.graph_objects as go
-
-    return go.FigureWidget(fig)
-
-
-def _replace(widget: Any, fig: Any) -> None:
-    """Redraw a FigureWidget from a fresh figure."""
-    with widget.batch_update():
-        widget.data = []
-        widget.add_traces(list(fig.data))
-        widget.layout = fig.layout
-
-
 class CrowdEstimateView(widgets.VBox):
     """Crowd estimates per question, Delphi rounds, pooled forecasts and the
     surprisingly-popular answer.
@@ -83,12 +70,12 @@ class CrowdEstimateView(widgets.VBox):
         The Delphi consensus rule.
     summary : ipywidgets.HTML
         Question, estimators with intervals, truth and Diversity Prediction terms.
-    guesses, estimators, delphi_chart : plotly FigureWidget (``delphi_chart`` None
+    guesses, estimators, delphi_chart : Chart (``delphi_chart`` None
         without rounds)
     delphi : ipywidgets.HTML
     probability_question, extremize : ipywidgets.Dropdown, ipywidgets.FloatSlider
     pooling, popular : ipywidgets.HTML
-    pooling_chart, popular_chart : plotly FigureWidget or None
+    pooling_chart, popular_chart : Chart or None
 
     Examples
     --------
@@ -139,10 +126,10 @@ class CrowdEstimateView(widgets.VBox):
             ]
             self.round.observe(self._on_round_widget, names="value")
             res = state.estimate_result or {}
-            self.guesses = _figure(self._guesses_fig())
-            self.estimators = _figure(self._estimators_fig())
+            self.guesses = Chart(self._guesses_fig())
+            self.estimators = Chart(self._estimators_fig())
             if res.get("delphi") is not None:
-                self.delphi_chart = _figure(delphi_figure(res["delphi"].table))
+                self.delphi_chart = Chart(delphi_figure(res["delphi"].table))
             children += [
                 self.question,
                 widgets.HBox([self.round, self.log_scale, self.rule, self.threshold]),
@@ -180,7 +167,7 @@ class CrowdEstimateView(widgets.VBox):
             ]
             res = state.pooling_result or {}
             if res and not res.get("suppressed"):
-                self.pooling_chart = _figure(pooling_figure(res["values"], res["table"]))
+                self.pooling_chart = Chart(pooling_figure(res["values"], res["table"]))
             children += [
                 _html('<div class="coprod"><h3>Probability forecasts</h3></div>'),
                 self.probability_question,
@@ -205,7 +192,7 @@ class CrowdEstimateView(widgets.VBox):
             )
             res = state.popular_result or {}
             if res:
-                self.popular_chart = _figure(popular_figure(res["table"]))
+                self.popular_chart = Chart(popular_figure(res["table"]))
             children += [
                 _html(
                     '<div class="coprod"><h3>Multiple choice: the surprisingly popular '
@@ -274,27 +261,27 @@ class CrowdEstimateView(widgets.VBox):
             self.round.options = rounds
         if self.round.value != s.round:
             self.round.value = s.round
-        _replace(self.guesses, self._guesses_fig())
-        _replace(self.estimators, self._estimators_fig())
+        self.guesses.update(self._guesses_fig())
+        self.estimators.update(self._estimators_fig())
         res = s.estimate_result or {}
         if self.delphi_chart is not None and res.get("delphi") is not None:
-            _replace(self.delphi_chart, delphi_figure(res["delphi"].table))
+            self.delphi_chart.update(delphi_figure(res["delphi"].table))
         self.refresh()
 
     def _on_log(self, change: Any) -> None:
-        _replace(self.guesses, self._guesses_fig())
-        _replace(self.estimators, self._estimators_fig())
+        self.guesses.update(self._guesses_fig())
+        self.estimators.update(self._estimators_fig())
 
     def _on_pooling(self, change: Any) -> None:
         res = self.state.pooling_result or {}
         if self.pooling_chart is not None and res and not res.get("suppressed"):
-            _replace(self.pooling_chart, pooling_figure(res["values"], res["table"]))
+            self.pooling_chart.update(pooling_figure(res["values"], res["table"]))
         self.refresh()
 
     def _on_popular(self, change: Any) -> None:
         res = self.state.popular_result or {}
         if self.popular_chart is not None and res:
-            _replace(self.popular_chart, popular_figure(res["table"]))
+            self.popular_chart.update(popular_figure(res["table"]))
         self.refresh()
 
 
@@ -314,7 +301,7 @@ class AgreementPanel(widgets.VBox):
     level_of_measurement : ipywidgets.Dropdown
         Level of measurement of alpha (linked to the state).
     summary : ipywidgets.HTML
-    figure : plotly FigureWidget
+    figure : Chart
     alt : ipywidgets.HTML
 
     Examples
@@ -341,7 +328,7 @@ class AgreementPanel(widgets.VBox):
         ]
         self.summary = _html()
         self.alt = _html()
-        self.figure = _figure(agreement_figure(state.result["items"]))
+        self.figure = Chart(agreement_figure(state.result["items"]))
         self.refresh()
         state.observe(self._on_result, names="result")
         super().__init__(
@@ -360,7 +347,7 @@ class AgreementPanel(widgets.VBox):
         self.alt.value = '<div class="coprod">' + agreement_alt(self.state) + "</div>"
 
     def _on_result(self, change: Any) -> None:
-        _replace(self.figure, agreement_figure(self.state.result["items"]))
+        self.figure.update(agreement_figure(self.state.result["items"]))
         self.refresh()
 
 

@@ -24,6 +24,7 @@ import ipywidgets as widgets
 import polars as pl
 
 from coprod_analytics.inquiry import Inquiry
+from coprod_widgets.chart import Chart
 from coprod_widgets.deliberation.figures import (
     distribution_figure,
     dri_figure,
@@ -62,27 +63,6 @@ __all__ = [
 
 def _html(value: str = "") -> widgets.HTML:
     return widgets.HTML(value=value)
-
-
-def _chart(fig: Any) -> widgets.Output:
-    """An output area showing ``fig`` as plotly's mimetype (see :func:`_show`)."""
-    out = widgets.Output()
-    _show(out, fig)
-    return out
-
-
-def _show(out: widgets.Output, fig: Any) -> None:
-    """Show ``fig`` in ``out`` as ``application/vnd.plotly.v1+json``.
-
-    A plotly ``FigureWidget`` keeps the whole plotly.js bundle (5 MB) in its widget state, so
-    a saved notebook grew by 5 MB per chart; the mimetype output stores the figure only and
-    is drawn by the ``jupyterlab-plotly`` renderer that plotly installs. The output is set
-    on the widget's model directly, so it works with or without a running kernel.
-    """
-    import plotly.io as pio
-
-    bundle = pio.renderers["plotly_mimetype"].to_mimebundle(fig.to_dict())
-    out.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
 
 
 class ShiftView(widgets.VBox):
@@ -139,8 +119,8 @@ class ShiftView(widgets.VBox):
             ]
             self.distribution = self._distribution_fig()
             self.groups = self._groups_fig()
-            self.distribution_chart = _chart(self.distribution)
-            self.groups_chart = _chart(self.groups)
+            self.distribution_chart = Chart(self.distribution)
+            self.groups_chart = Chart(self.groups)
             children += [
                 widgets.HBox([self.item, self.by]),
                 self.distribution_chart,
@@ -153,7 +133,7 @@ class ShiftView(widgets.VBox):
             table = state.dri_table()
             assert table is not None
             self.dri = dri_figure(table)
-            self.dri_chart = _chart(self.dri)
+            self.dri_chart = Chart(self.dri)
             self.dri_table.value = dri_html(state)
             children += [self.dri_chart, self.dri_table]
         self.refresh()
@@ -182,8 +162,8 @@ class ShiftView(widgets.VBox):
     def _on_change(self, change: Any) -> None:
         self.distribution = self._distribution_fig()
         self.groups = self._groups_fig()
-        _show(self.distribution_chart, self.distribution)
-        _show(self.groups_chart, self.groups)
+        self.distribution_chart.update(self.distribution)
+        self.groups_chart.update(self.groups)
         self.refresh()
 
 
@@ -233,7 +213,7 @@ class QFactorView(widgets.VBox):
             widgets.link((state, "factor"), (self.factor, "value")),
         ]
         self.heatmap = loadings_figure(state.loadings_table())
-        self.heatmap_chart = _chart(self.heatmap)
+        self.heatmap_chart = Chart(self.heatmap)
         self.alt = _html()
         self.tables = _html()
         self.refresh()
@@ -265,7 +245,7 @@ class QFactorView(widgets.VBox):
         self.factor.options = self.state.factors
         self.factor.value = self.state.factor
         self.heatmap = loadings_figure(self.state.loadings_table())
-        _show(self.heatmap_chart, self.heatmap)
+        self.heatmap_chart.update(self.heatmap)
         self.refresh()
 
 
@@ -303,7 +283,7 @@ class RepresentationView(widgets.VBox):
         )
         self.links = [widgets.link((state, "attribute"), (self.attribute, "value"))]
         self.figure = self._fig()
-        self.chart = _chart(self.figure)
+        self.chart = Chart(self.figure)
         self.alt = _html()
         self.tables = _html()
         self.refresh()
@@ -331,7 +311,7 @@ class RepresentationView(widgets.VBox):
 
     def _on_change(self, change: Any) -> None:
         self.figure = self._fig()
-        _show(self.chart, self.figure)
+        self.chart.update(self.figure)
         self.refresh()
 
 

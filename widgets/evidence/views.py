@@ -14,6 +14,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from coprod_analytics.inquiry import Inquiry
+from coprod_widgets.chart import Chart
 from coprod_widgets.evidence.figures import (
     evidence_alt,
     evidence_figure,
@@ -37,20 +38,6 @@ def _html(value: str = "") -> widgets.HTML:
     return widgets.HTML(value=value)
 
 
-def _figure(fig: Any) -> Any:
-    import plotly.graph_objects as go
-
-    return go.FigureWidget(fig)
-
-
-def _replace(widget: Any, fig: Any) -> None:
-    """Redraw a FigureWidget from a fresh figure."""
-    with widget.batch_update():
-        widget.data = []
-        widget.add_traces(list(fig.data))
-        widget.layout = fig.layout
-
-
 class EvidenceBoard(widgets.VBox):
     """Ranked evidence with credibility / relevance intervals and group divergence.
 
@@ -69,7 +56,7 @@ class EvidenceBoard(widgets.VBox):
         Where the groups come from (the sources this inquiry has).
     table : ipywidgets.HTML
         The ranked table (escaped titles) and reliability sentences.
-    figure, groups_figure : plotly FigureWidget (``groups_figure`` None without groups)
+    figure, groups_figure : Chart (``groups_figure`` None without groups)
     alt, groups_alt : ipywidgets.HTML
 
     Examples
@@ -105,8 +92,8 @@ class EvidenceBoard(widgets.VBox):
         self.table = _html()
         self.alt = _html()
         self.groups_alt = _html()
-        self.figure = _figure(self._board_fig())
-        self.groups_figure: Any = _figure(self._groups_fig())
+        self.figure = Chart(self._board_fig())
+        self.groups_figure: Any = Chart(self._groups_fig())
         self.refresh()
         state.observe(self._on_change, names=["result", "sort_by"])
         super().__init__(
@@ -155,9 +142,9 @@ class EvidenceBoard(widgets.VBox):
         self.groups_alt.value = '<div class="coprod">' + evidence_groups_alt(self.state) + "</div>"
 
     def _on_change(self, change: Any) -> None:
-        _replace(self.figure, self._board_fig())
+        self.figure.update(self._board_fig())
         if change["name"] == "result":
-            _replace(self.groups_figure, self._groups_fig())
+            self.groups_figure.update(self._groups_fig())
         self.refresh()
 
 
