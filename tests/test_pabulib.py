@@ -17,7 +17,7 @@ from coprod_analytics.io.pabulib import (
     PBElection,
     parse_pabulib,
     pb_election,
-    read_pabulib,
+    read_pabulib_election,
     to_pabulib_string,
     write_pabulib,
 )
@@ -48,7 +48,7 @@ _CACHE: dict[str, PBElection] = {}
 
 def _load(name: str) -> PBElection:
     if name not in _CACHE:
-        _CACHE[name] = read_pabulib(require_shared("pabulib", name))
+        _CACHE[name] = read_pabulib_election(require_shared("pabulib", name))
     return _CACHE[name]
 
 
@@ -69,7 +69,7 @@ def test_round_trip_reproduces_the_file_text(name: str, tmp_path: Path) -> None:
     written = to_pabulib_string(e)
     # same text; two source files lack the final newline, which the writer always adds
     assert written == original if original.endswith("\n") else written == original + "\n"
-    back = read_pabulib(write_pabulib(e, tmp_path / name))
+    back = read_pabulib_election(write_pabulib(e, tmp_path / name))
     assert back == e
     assert back.source == str(tmp_path / name)
 
@@ -82,14 +82,14 @@ def test_votes_column_counts_the_ballots(name: str) -> None:
     expected = e.projects["votes"].to_list()
     assert [counts.get(p, 0) for p in e.project_ids] == expected
     if "score" in e.projects.columns:
-        _, idx, pts = e.ballots
+        idx, pts = e.ballots.project_index, e.ballots.points
         points = np.bincount(idx, weights=pts, minlength=e.n_projects)
         assert points.astype(int).tolist() == e.projects["score"].to_list()
 
 
 def test_ordinal_points_are_borda_points_as_krakow_counts() -> None:
     e = _load("poland_krakow_2019_bienczyce.pb")
-    indptr, _, pts = e.ballots
+    indptr, pts = e.ballots.indptr, e.ballots.points
     assert pts[indptr[0] : indptr[1]].tolist() == [3.0, 2.0, 1.0]
     assert e.votes["vote"][0].to_list() == ["4", "11", "14"]
 
@@ -149,7 +149,8 @@ def test_round_trip_every_vote_type(e: PBElection) -> None:
     back = parse_pabulib(text)
     assert back == e
     assert to_pabulib_string(back) == text
-    indptr, idx, pts = back.ballots
+    b = back.ballots
+    indptr, idx, pts = b.indptr, b.project_index, b.points
     assert indptr[-1] == idx.size == pts.size == sum(len(v) for v in e.votes["vote"].to_list())
 
 
@@ -201,7 +202,7 @@ def test_malformed_files_name_file_line_and_column(text: str, message: str, tmp_
     path = tmp_path / "bad.pb"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ValidationError, match=message) as info:
-        read_pabulib(path)
+        read_pabulib_election(path)
     assert info.value.file == str(path)
     assert info.value.line is not None
 
@@ -209,7 +210,7 @@ def test_malformed_files_name_file_line_and_column(text: str, message: str, tmp_
 def test_good_text_is_good(tmp_path: Path) -> None:
     path = tmp_path / "good.pb"
     path.write_text(GOOD, encoding="utf-8")
-    e = read_pabulib(path)
+    e = read_pabulib_election(path)
     assert e.project_ids == ("1", "2")
     assert e.votes["vote"].to_list() == [["1", "2"], ["2"]]
     assert e.summary().endswith("2 projects, 2 voters, budget 100")
@@ -219,4 +220,4 @@ def test_good_text_is_good(tmp_path: Path) -> None:
 def test_byte_order_mark_is_ignored(tmp_path: Path) -> None:
     path = tmp_path / "bom.pb"
     path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
-    assert read_pabulib(path).meta["budget"] == "100"
+    assert read_pabulib_election(path).meta["budget"] == "100"

@@ -184,7 +184,7 @@ def test_result_frame_summary_html() -> None:
     assert isinstance(res, BradleyTerryResult)
     frame = res.to_frame()
     assert frame.columns == [
-        "item",
+        "item_id",
         "log_strength",
         "se",
         "ci_low",

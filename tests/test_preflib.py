@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coprod_analytics.errors import ValidationError
-from coprod_analytics.io.preflib import read_preflib, write_preflib
+from coprod_analytics.io.preflib import read_preflib_data, write_preflib
 from coprod_analytics.preferences import ballots_from_orders, borda, schulze
 
 TOC = """\
@@ -54,7 +54,7 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def test_read_toc_with_ties(tmp_path: Path) -> None:
-    d = read_preflib(_write(tmp_path, "park.toc", TOC))
+    d = read_preflib_data(_write(tmp_path, "park.toc", TOC))
     assert d.data_type == "toc"
     assert d.alternatives == ("Park", "Library", "Pool")
     assert d.n_voters == 5
@@ -73,11 +73,11 @@ def test_read_toc_with_ties(tmp_path: Path) -> None:
 
 
 def test_read_legacy_soi(tmp_path: Path) -> None:
-    d = read_preflib(_write(tmp_path, "old.soi", LEGACY_SOI))
+    d = read_preflib_data(_write(tmp_path, "old.soi", LEGACY_SOI))
     assert d.data_type == "soi"
     assert d.alternatives == ("Alice", "Bob", "Carol", "Dave")
     assert d.n_voters == 6
-    assert d.ballots.filter(pl.col("voter_id") == 2).rows() == [(2, "Dave", 1, 2)]
+    assert d.ballots.filter(pl.col("participant_id") == 2).rows() == [(2, "Dave", 1, 2)]
     # unranked alternatives sit at the bottom: Bob ranked above Carol by 4 of 6 ballots
     assert schulze(d.ballots).winners == ["Alice"]
 
@@ -94,14 +94,11 @@ def test_round_trip_fixed(tmp_path: Path, suffix: str) -> None:
     path = write_preflib(
         ballots, tmp_path / f"x.{suffix}", alternatives=["a", "b", "c"], metadata={"TITLE": "t"}
     )
-    back = read_preflib(path)
+    back = read_preflib_data(path)
     assert back.data_type == suffix and back.metadata["TITLE"] == "t"
     assert back.n_voters == 3
     for rule in (borda, schulze):
-        assert (
-            rule(back.ballots, alternatives="abc").ranking
-            == rule(ballots, alternatives="abc").ranking
-        )
+        assert rule(back.ballots, items="abc").ranking == rule(ballots, items="abc").ranking
     again = write_preflib(back.ballots, tmp_path / f"y.{suffix}", alternatives=back.alternatives)
     body = [ln for ln in path.read_text().splitlines() if not ln.startswith("# FILE NAME")]
     body2 = [ln for ln in again.read_text().splitlines() if not ln.startswith("# FILE NAME")]
@@ -113,8 +110,8 @@ def test_round_trip_fixed(tmp_path: Path, suffix: str) -> None:
 def _canon(ballots: pl.DataFrame) -> list[tuple[tuple[tuple[str, ...], ...], float]]:
     """Each ballot as tie groups best first, with its weight; sorted."""
     out = []
-    for _, sub in ballots.group_by("voter_id"):
-        groups = sub.group_by("rank").agg("alternative").sort("rank")["alternative"].to_list()
+    for _, sub in ballots.group_by("participant_id"):
+        groups = sub.group_by("rank").agg("item_id").sort("rank")["item_id"].to_list()
         w = float(sub["weight"][0]) if "weight" in sub.columns else 1.0
         out.append((tuple(tuple(sorted(g)) for g in groups), w))
     merged: dict[tuple[tuple[str, ...], ...], float] = {}
@@ -147,7 +144,7 @@ def test_round_trip_property(tmp_path_factory: pytest.TempPathFactory, ballots_s
         weights.append(float(w))
     ballots = ballots_from_orders(orders, weights=weights)
     path = write_preflib(ballots, tmp_path_factory.mktemp("pl") / "r.toi", alternatives="abcde")
-    back = read_preflib(path)
+    back = read_preflib_data(path)
     assert _canon(back.ballots) == _canon(ballots)
     assert back.alternatives == tuple("abcde")
 
@@ -179,14 +176,14 @@ def test_round_trip_property(tmp_path_factory: pytest.TempPathFactory, ballots_s
 def test_bad_files_name_file_line_column(tmp_path: Path, text: str, match: str) -> None:
     path = _write(tmp_path, "bad.toc", text)
     with pytest.raises(ValidationError, match=match) as info:
-        read_preflib(path)
+        read_preflib_data(path)
     assert info.value.file == str(path)
 
 
 def test_strict_types_reject_ties_on_read_and_write(tmp_path: Path) -> None:
     path = _write(tmp_path, "bad.soc", TOC.replace("DATA TYPE: toc", "DATA TYPE: soc"))
     with pytest.raises(ValidationError, match="line 17, column 'order': a soc file holds strict"):
-        read_preflib(path)
+        read_preflib_data(path)
     with pytest.raises(ValidationError, match="contain ties, which a soc file cannot hold"):
         write_preflib(ballots_from_orders([["a", ("b", "c")]]), tmp_path / "x.soc")
     with pytest.raises(ValidationError, match="do not rank all 3 alternatives"):

@@ -64,8 +64,8 @@ def test_schulze_45_voter_path_strengths_match_published_table() -> None:
     # Schulze (2011), the d and p matrices of this example (winning votes).
     ballots = _case_ballots(_schulze_case())
     mm = majority_matrix(ballots)
-    assert mm.filter(pl.col("alternative") == "A")["B"][0] == 20
-    assert mm.filter(pl.col("alternative") == "B")["A"][0] == 25
+    assert mm.filter(pl.col("item_id") == "A")["B"][0] == 20
+    assert mm.filter(pl.col("item_id") == "B")["A"][0] == 25
     p = schulze(ballots).details["path_strength"]
     expected_p = np.array(
         [
@@ -138,7 +138,7 @@ def test_borda_scores_match_classic_points_on_strict_ballots() -> None:
     ours = borda(_ours(orders)).scores
     theirs = prof.borda_scores()
     for row in ours.iter_rows(named=True):
-        assert row["score"] == theirs[int(row["alternative"])]
+        assert row["score"] == theirs[int(row["item_id"])]
 
 
 # --------------------------------------------------------------------------- Kemeny exact vs brute force
@@ -165,9 +165,9 @@ def test_kemeny_exact_equals_brute_force_with_ties_and_partial(ranks: list[list[
         for a, r in zip(alts, rr, strict=True)
         if not (r == 3 and a in "ef")  # leave some alternatives unranked
     ]
-    df = pl.DataFrame(rows, schema=["voter_id", "alternative", "rank"], orient="row")
-    res = kemeny_young(df, alternatives=alts, max_rankings=10_000)
-    N = majority_matrix(df, alternatives=alts).drop("alternative").to_numpy()
+    df = pl.DataFrame(rows, schema=["participant_id", "item_id", "rank"], orient="row")
+    res = kemeny_young(df, items=alts, max_rankings=10_000)
+    N = majority_matrix(df, items=alts).drop("item_id").to_numpy()
     best, arg = _brute_kemeny(N)
     assert res.details["kemeny_score"] == pytest.approx(best)
     assert res.details["n_optimal"] == len(arg)
@@ -214,15 +214,26 @@ orders_st = st.integers(3, 5).flatmap(
 @given(orders_st)
 def test_condorcet_winner_wins_copeland_schulze_kemeny(orders: list[list[int]]) -> None:
     ballots = _ours([tuple(o) for o in orders])
-    N = majority_matrix(ballots).drop("alternative").to_numpy()
+    N = majority_matrix(ballots).drop("item_id").to_numpy()
     m = N.shape[0]
     cw = [a for a in range(m) if all(N[a, b] > N[b, a] for b in range(m) if b != a)]
     for rule in (copeland, schulze, kemeny_young):
         res = rule(ballots)
         if cw:
             assert res.winners == [str(cw[0])], rule.__name__
-        # consistency of the result object
-        assert set(res.winners) <= set(res.ranking[0]) | set(res.winners)
+        # consistency of the result object: the winners are exactly the first tie group
+        # (Kemeny: every item first in some optimal ranking, which the first group holds)
+        if rule is kemeny_young:
+            tops = {r[0] for r in res.details["optimal_rankings"]}
+            assert tops <= set(res.winners)
+            if res.details["n_optimal"] == len(res.details["optimal_rankings"]):
+                # every optimal ranking listed: the winners are exactly their first items,
+                # all in the first tie group
+                assert set(res.winners) == tops
+                assert set(res.winners) <= set(res.ranking[0])
+        else:
+            assert res.winners == list(res.ranking[0])
+        assert res.scores.filter(pl.col("rank") == 1)["item_id"].to_list() == sorted(res.ranking[0])
         assert sorted(a for g in res.ranking for a in g) == sorted(map(str, range(m)))
 
 
@@ -271,12 +282,12 @@ def test_condorcet_cycle_is_reported_as_a_tie_by_every_rule() -> None:
 
 def test_partial_ballots_rank_unlisted_alternatives_last_and_ties_share_rank() -> None:
     df = pl.DataFrame(
-        {"voter_id": [1, 1, 2, 2], "alternative": ["a", "b", "c", "b"], "rank": [1, 1, 1, 2]}
+        {"participant_id": [1, 1, 2, 2], "item_id": ["a", "b", "c", "b"], "rank": [1, 1, 1, 2]}
     )
-    res = borda(df, alternatives=["a", "b", "c", "d"])
+    res = borda(df, items=["a", "b", "c", "d"])
     # ballot 1: a = b > {c, d};  ballot 2: c > b > {a, d}  (unranked tied at the bottom)
     # a: (2 + 0.5) + 0.5;  b: (2 + 0.5) + 2;  c: 0.5 + 3;  d: 0.5 + 0.5
-    scores = dict(res.scores.select("alternative", "score").iter_rows())
+    scores = dict(res.scores.select("item_id", "score").iter_rows())
     assert scores == {"a": 3.0, "b": 4.5, "c": 3.5, "d": 1.0}
     assert res.ranking == (("b",), ("c",), ("a",), ("d",))
     assert res.scores["rank"].to_list() == [1, 2, 3, 4]
@@ -286,7 +297,7 @@ def test_partial_ballots_rank_unlisted_alternatives_last_and_ties_share_rank() -
 
 def test_copeland_counts_wins_losses_ties() -> None:
     res = copeland(ballots_from_orders(["abc", "bac", "abc", "bac"]))
-    row = res.scores.filter(pl.col("alternative") == "c").row(0, named=True)
+    row = res.scores.filter(pl.col("item_id") == "c").row(0, named=True)
     assert (row["wins"], row["losses"], row["ties"], row["score"]) == (0, 2, 0, -2.0)
     assert res.ranking == (("a", "b"), ("c",))
 
@@ -294,33 +305,33 @@ def test_copeland_counts_wins_losses_ties() -> None:
 # --------------------------------------------------------------------------- cardinal rules
 def test_approval_score_cumulative_quadratic() -> None:
     appr = pl.DataFrame(
-        {"voter_id": [1, 1, 2, 3], "alternative": ["a", "b", "b", "a"], "approved": [1, 1, 1, 0]}
+        {"participant_id": [1, 1, 2, 3], "item_id": ["a", "b", "b", "a"], "approved": [1, 1, 1, 0]}
     )
-    res = approval_voting(appr, alternatives=["a", "b", "c"])
-    assert dict(res.scores.select("alternative", "score").iter_rows()) == {
+    res = approval_voting(appr, items=["a", "b", "c"])
+    assert dict(res.scores.select("item_id", "score").iter_rows()) == {
         "b": 2.0,
         "a": 1.0,
         "c": 0.0,
     }
     assert res.scores["supporters"].to_list() == [2.0, 1.0, 0.0]
     sc = pl.DataFrame(
-        {"voter_id": [1, 1, 2, 2], "alternative": ["a", "b", "a", "b"], "score": [4, 2, 1, 3]}
+        {"participant_id": [1, 1, 2, 2], "item_id": ["a", "b", "a", "b"], "score": [4, 2, 1, 3]}
     )
     assert score_voting(sc).winners == ["a", "b"]  # 5 = 5: a tie, reported
     cum = pl.DataFrame(
-        {"voter_id": [1, 1, 2], "alternative": ["a", "b", "b"], "points": [6, 4, 10]}
+        {"participant_id": [1, 1, 2], "item_id": ["a", "b", "b"], "points": [6, 4, 10]}
     )
     assert cumulative_voting(cum, budget=10).winners == ["b"]
     with pytest.raises(
         ValidationError,
-        match=r"row 1, column 'points': voter 1 spends 10 \(points\), over the budget of 9",
+        match=r"row 1, column 'points': participant 1 spends 10 \(points\), over the budget of 9",
     ):
         cumulative_voting(cum, budget=9)
     qv = pl.DataFrame(
-        {"voter_id": [1, 1, 2, 2], "alternative": ["a", "b", "a", "b"], "votes": [3, 1, -2, 2]}
+        {"participant_id": [1, 1, 2, 2], "item_id": ["a", "b", "a", "b"], "votes": [3, 1, -2, 2]}
     )
     res = quadratic_voting(qv, budget=10)
-    assert dict(res.scores.select("alternative", "score").iter_rows()) == {"b": 3.0, "a": 1.0}
+    assert dict(res.scores.select("item_id", "score").iter_rows()) == {"b": 3.0, "a": 1.0}
     with pytest.raises(
         ValidationError, match=r"row 1, column 'votes'.*spends 10 \(votes squared\)"
     ):
@@ -331,7 +342,7 @@ def test_approval_score_cumulative_quadratic() -> None:
 def test_result_object_frame_summary_html() -> None:
     res = schulze(ballots_from_orders(["ab", "ab", "ba"]))
     assert isinstance(res, RankingResult)
-    assert res.to_frame().columns[:3] == ["alternative", "score", "rank"]
+    assert res.to_frame().columns[:3] == ["item_id", "score", "rank"]
     assert res.summary().startswith("schulze: winner a;")
     html = schulze(ballots_from_orders([["<b>", "x"]]))._repr_html_()
     assert "&lt;b&gt;" in html and "<b>" not in html
@@ -341,20 +352,20 @@ def test_result_object_frame_summary_html() -> None:
 # --------------------------------------------------------------------------- bad input
 def test_bad_ballots_name_row_and_column() -> None:
     with pytest.raises(ValidationError, match=r"missing column\(s\) \['rank'\]"):
-        borda(pl.DataFrame({"voter_id": [1], "alternative": ["a"]}))
-    bad = pl.DataFrame({"voter_id": [1, 1], "alternative": ["a", "b"], "rank": [1.0, 1.5]})
+        borda(pl.DataFrame({"participant_id": [1], "item_id": ["a"]}))
+    bad = pl.DataFrame({"participant_id": [1, 1], "item_id": ["a", "b"], "rank": [1.0, 1.5]})
     with pytest.raises(ValidationError, match=r"row 2, column 'rank': expected an integer rank"):
         borda(bad)
-    dup = pl.DataFrame({"voter_id": [1, 1], "alternative": ["a", "a"], "rank": [1, 2]})
-    with pytest.raises(ValidationError, match=r"row 2, column 'alternative': voter 1 lists"):
+    dup = pl.DataFrame({"participant_id": [1, 1], "item_id": ["a", "a"], "rank": [1, 2]})
+    with pytest.raises(ValidationError, match=r"row 2, column 'item_id': participant 1 lists"):
         copeland(dup)
-    with pytest.raises(ValidationError, match=r"votes.csv, line 3, column 'alternative'"):
+    with pytest.raises(ValidationError, match=r"votes.csv, line 3, column 'item_id'"):
         validate_ballots(
-            pl.DataFrame({"voter_id": [1, 2], "alternative": ["a", None], "rank": [1, 1]}),
+            pl.DataFrame({"participant_id": [1, 2], "item_id": ["a", None], "rank": [1, 1]}),
             file="votes.csv",
         )
     w = pl.DataFrame(
-        {"voter_id": [1, 1], "alternative": ["a", "b"], "rank": [1, 2], "weight": [1, 2]}
+        {"participant_id": [1, 1], "item_id": ["a", "b"], "rank": [1, 2], "weight": [1, 2]}
     )
     with pytest.raises(ValidationError, match="different weights"):
         borda(w)

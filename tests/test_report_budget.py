@@ -11,10 +11,14 @@ import polars as pl
 from conftest import require_shared
 
 from coprod_analytics import Inquiry, sample_inquiry
-from coprod_analytics.io.pabulib import pb_election
-from coprod_analytics.io.preference_tables import election_tables
+from coprod_analytics.io.pabulib import PBElection, pb_election
 from coprod_analytics.preferences import ballots_from_orders
 from coprod_widgets.report import build_report
+
+
+def _budget_tables(e: PBElection) -> dict[str, pl.DataFrame]:
+    """The budget tables of an election, as an Inquiry stores them."""
+    return dict(e.to_inquiry().tables)
 
 
 def test_coprod_export_of_a_pb_file(tmp_path) -> None:
@@ -39,11 +43,11 @@ def test_coprod_export_of_a_pb_file(tmp_path) -> None:
 
 def test_sections_escape_suppress_and_apply_only_with_data() -> None:
     e = pb_election({"p1": 10, "p2": 10}, [["p1"]] * 7 + [["p2"]] * 2, budget=10)
-    tables = election_tables(e)
+    tables = _budget_tables(e)
     tables["budget_projects"] = tables["budget_projects"].with_columns(
         name=pl.Series(["<img src=x onerror=alert(1)>", "fine"])
     )
-    ballots = ballots_from_orders(["ab", "ba", "ab"]).rename({"voter_id": "participant_id"})
+    ballots = ballots_from_orders(["ab", "ba", "ab"])
     page = build_report(Inquiry(tables={**tables, "rankings": ballots}), min_cell=5)
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     # p2's 2 votes and the 2 voters it serves are hidden: the section counts what it hid

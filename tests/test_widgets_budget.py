@@ -13,8 +13,12 @@ from conftest import require_shared
 
 from coprod_analytics import Inquiry, load_inquiry
 from coprod_analytics.errors import ValidationError
-from coprod_analytics.io.pabulib import pb_election, read_pabulib
-from coprod_analytics.io.preference_tables import election_from_tables, election_tables
+from coprod_analytics.io.pabulib import (
+    PBElection,
+    election_from_tables,
+    pb_election,
+    read_pabulib_election,
+)
 from coprod_analytics.preferences import ballots_from_orders
 from coprod_analytics.preferences.budgeting import outcome_analysis, run_budget_rule
 from coprod_widgets import ConsensusDashboard
@@ -27,6 +31,11 @@ SMALL = (
     "poland_krakow_2019_bienczyce.pb",
     "poland_zabrze_2021_.pb",
 )
+
+
+def _budget_tables(e: PBElection) -> dict[str, pl.DataFrame]:
+    """The budget tables of an election, as an Inquiry stores them."""
+    return dict(e.to_inquiry().tables)
 
 
 def worked(case_id: str) -> dict:
@@ -43,7 +52,7 @@ def toy_inquiry(**meta: str) -> Inquiry:
         budget=3,
         meta=meta or None,
     )
-    return Inquiry(tables=election_tables(e))
+    return Inquiry(tables=_budget_tables(e))
 
 
 # ------------------------------------------------------------------ inputs
@@ -55,7 +64,7 @@ def test_pb_file_round_trips_through_the_inquiry(name: str) -> None:
     assert inq.votes.height == 0
     assert {"budget_projects", "budget_votes", "budget_meta"} <= set(inq.tables)
     back = election_from_tables(inq.tables)
-    orig = read_pabulib(path)
+    orig = read_pabulib_election(path)
     assert back.meta == orig.meta
     assert back.projects.equals(orig.projects)
     assert back.votes.equals(orig.votes.select(back.votes.columns))
@@ -63,7 +72,7 @@ def test_pb_file_round_trips_through_the_inquiry(name: str) -> None:
 
 
 def test_budget_tables_validate_and_name_the_problem() -> None:
-    tables = election_tables(pb_election({"a": 1, "b": 2}, [["a"], ["b"]], budget=2))
+    tables = _budget_tables(pb_election({"a": 1, "b": 2}, [["a"], ["b"]], budget=2))
     bad = tables["budget_votes"].with_columns(
         pl.when(pl.col("project_id") == "b")
         .then(pl.lit("zz"))
@@ -81,10 +90,10 @@ def test_budget_tables_validate_and_name_the_problem() -> None:
 
 
 def test_folder_of_tables_loads_rankings_pairwise_and_budget(tmp_path) -> None:
-    ballots = ballots_from_orders(["abc", "bca"]).rename({"voter_id": "participant_id"})
+    ballots = ballots_from_orders(["abc", "bca"])
     ballots.write_csv(tmp_path / "rankings.csv")
     pl.DataFrame({"winner": ["x", "y"], "loser": ["y", "x"]}).write_csv(tmp_path / "pairwise.csv")
-    for name, table in election_tables(
+    for name, table in _budget_tables(
         pb_election({"01": 5, "2": 5}, [["01"], ["01", "2"]], budget=5)
     ).items():
         table.write_csv(tmp_path / f"{name}.csv")
@@ -100,7 +109,7 @@ def test_folder_of_tables_loads_rankings_pairwise_and_budget(tmp_path) -> None:
 @pytest.mark.parametrize("name", SMALL)
 def test_budget_state_matches_the_core_rules(name: str) -> None:
     path = require_shared("pabulib", name)
-    election = read_pabulib(path)
+    election = read_pabulib_election(path)
     state = BudgetState(load_inquiry(path))
     funded = state.funded()
     for label, (rule, utility, completion) in (
@@ -138,7 +147,7 @@ def test_ejr_pjr_and_what_if_budget() -> None:
     assert (greedy["ejr"], greedy["pjr"]) == (False, False)
     assert mes["ejr"] is True
     assert greedy["share_with_funded"] == pytest.approx(4 / 6)
-    assert state.proportionality["greedy"]["ejr_witness"]["T"] == ["c"]
+    assert state.proportionality["greedy"]["ejr_witness"].projects == ("c",)
     # what-if: with budget 4 every project is funded by every completed rule
     state.budget = 4
     funded = state.funded()
@@ -198,7 +207,7 @@ def test_small_cells_suppressed_and_texts_escaped() -> None:
         budget=10,
         meta={"description": "<b>District</b>"},
     )
-    tables = election_tables(e)
+    tables = _budget_tables(e)
     tables["budget_projects"] = tables["budget_projects"].with_columns(
         name=pl.Series(["<script>alert(1)</script>", "ok & fine"])
     )
@@ -227,7 +236,7 @@ def test_ranking_board_on_the_schulze_45_voter_example() -> None:
     case = worked("schulze_45_voters")
     pairs = case["input"]["ballots_count_and_order_best_first"]
     orders = [o for n, o in pairs for _ in range(n)]
-    ballots = ballots_from_orders(orders).rename({"voter_id": "participant_id"})
+    ballots = ballots_from_orders(orders)
     state = RankingState(Inquiry(tables={"rankings": ballots}))
     assert state.n_ballots == 45
     assert {m: w for m, w in state.winners().items()} == {
@@ -244,7 +253,7 @@ def test_ranking_board_on_the_schulze_45_voter_example() -> None:
 
 
 def test_ranking_ties_are_shown_not_broken() -> None:
-    ballots = ballots_from_orders(["abc", "abc", "bca"]).rename({"voter_id": "participant_id"})
+    ballots = ballots_from_orders(["abc", "abc", "bca"])
     state = RankingState(Inquiry(tables={"rankings": ballots}))
     assert state.winners()["borda"] == ["a", "b"]
     table = state.ranking_table()

@@ -15,9 +15,28 @@ library") is UTF-8 text with three ``;``-separated tables, in this order:
     ordinal ballots); ``points`` is the matching list for cumulative and scoring ballots;
     other columns (age, sex, voting_method, district) are voter attributes.
 
-:func:`read_pabulib` returns a :class:`PBElection` whose ``projects`` and ``votes`` are polars
-tables; :func:`write_pabulib` writes one back. Reading then writing a file reproduces its
-text (fields are kept as written, CSV quoting as in the source).
+:func:`read_pabulib` opens a file as an :class:`~coprod_analytics.inquiry.Inquiry` holding
+three tables (the readers at the top level of the package all return an Inquiry):
+
+===================  ====================================================================
+table                columns (optional ones in brackets)
+===================  ====================================================================
+``budget_projects``  project_id, cost, [name], [votes], [score], [selected] (1 = funded
+                     by the city), [category], [target], ... (as in PROJECTS)
+``budget_votes``     participant_id, project_id, [points] (cumulative and scoring
+                     ballots), [rank] (ordinal ballots: 1 is the voter's first choice)
+``budget_meta``      key, value: the META table (``budget``, ``vote_type``, ...)
+===================  ====================================================================
+
+Project and participant ids are kept as text, exactly as the file writes them (``"01"``
+stays ``"01"``); voter attributes (age, sex, ...) are not carried over. The budgeting rules
+of :mod:`coprod_analytics.preferences.budgeting` take that Inquiry as it is.
+
+The election itself — META, PROJECTS and VOTES as the file holds them — is a
+:class:`PBElection`: :func:`read_pabulib_election` reads one, :func:`election_from_tables`
+gets it back from an Inquiry and :meth:`PBElection.to_inquiry` goes the other way.
+:func:`write_pabulib` writes either. Reading then writing a file reproduces its text (fields
+are kept as written, CSV quoting as in the source).
 """
 
 from __future__ import annotations
@@ -35,17 +54,29 @@ import numpy as np
 import polars as pl
 
 from coprod_analytics.errors import ValidationError
+from coprod_analytics.format import fmt_number
+from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.results import frame_to_html
 
 __all__ = [
+    "BUDGET_TABLES",
     "VOTE_TYPES",
+    "BallotArrays",
     "PBElection",
+    "election_from_tables",
     "parse_pabulib",
     "pb_election",
     "read_pabulib",
+    "read_pabulib_election",
     "to_pabulib_string",
     "write_pabulib",
 ]
+
+#: The tables of an Inquiry holding one participatory-budgeting election.
+BUDGET_TABLES = ("budget_projects", "budget_votes", "budget_meta")
+
+#: How pabulib.org asks to be cited (kept in the metadata of an Inquiry read from a file).
+ATTRIBUTION = "pabulib.org — Pabulib: a participatory budgeting library (Faliszewski et al.)"
 
 #: The four ballot types of the format.
 VOTE_TYPES = ("approval", "ordinal", "cumulative", "scoring")
@@ -55,6 +86,35 @@ _INT_PROJECT_COLUMNS = ("votes", "score", "selected")
 
 
 @dataclass(frozen=True, eq=False)
+class BallotArrays:
+    """Ballots in compressed-row form (what the budgeting rules compute on).
+
+    Voter ``i`` lists ``project_index[indptr[i]:indptr[i + 1]]`` (positions in the
+    election's ``projects``), in ballot order, with ``points[...]`` the matching points.
+
+    Attributes
+    ----------
+    indptr : numpy.ndarray
+        Int64, one more than the number of voters.
+    project_index : numpy.ndarray
+        Int64 positions of the listed projects.
+    points : numpy.ndarray
+        Float64: the ballot's points (cumulative and scoring), the Borda points
+        ``L - position`` for ordinal ballots, 1 for approval ballots.
+
+    Examples
+    --------
+    >>> b = pb_election({"a": 1, "b": 1}, [["b", "a"], ["a"]], budget=1).ballots
+    >>> b.indptr.tolist(), b.project_index.tolist(), b.points.tolist()
+    ([0, 2, 3], [1, 0, 0], [1.0, 1.0, 1.0])
+    """
+
+    indptr: np.ndarray
+    project_index: np.ndarray
+    points: np.ndarray
+
+
+@dataclass(frozen=True, eq=False, repr=False)
 class PBElection:
     """A participatory-budgeting election: META, PROJECTS and VOTES of a ``.pb`` file.
 
@@ -80,6 +140,8 @@ class PBElection:
     ('approval', 100, 3)
     >>> e.project_ids
     ('a', 'b', 'c')
+    >>> e
+    <PBElection: election: approval ballots, 3 projects, 3 voters, budget 100>
     """
 
     meta: dict[str, str]
@@ -128,13 +190,18 @@ class PBElection:
         return self.projects["cost"].cast(pl.Float64).to_numpy().copy()
 
     @cached_property
-    def ballots(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Ballots in compressed-row form ``(indptr, project_index, points)``.
+    def ballots(self) -> BallotArrays:
+        """Ballots in compressed-row form (:class:`BallotArrays`).
 
         Voter ``i`` lists ``project_index[indptr[i]:indptr[i + 1]]`` (positions in
         ``projects``), in ballot order. ``points`` holds the ballot's points (cumulative and
         scoring), the Borda points ``L - position`` with ``L`` = META ``max_length`` (or the
         longest ballot) for ordinal ballots, and 1 for approval ballots.
+
+        Examples
+        --------
+        >>> pb_election({"a": 1, "b": 1}, [["b", "a"]], budget=1).ballots.project_index
+        array([1, 0])
         """
         index = {pid: k for k, pid in enumerate(self.project_ids)}
         vote = self.votes["vote"]
@@ -152,19 +219,77 @@ class PBElection:
             pts = (max(top, longest) - pos).astype(np.float64)
         else:
             pts = np.ones(idx.size, dtype=np.float64)
-        return indptr, idx, np.ascontiguousarray(pts, dtype=np.float64)
+        return BallotArrays(indptr, idx, np.ascontiguousarray(pts, dtype=np.float64))
+
+    # -- as tables ----------------------------------------------------------------------
+    def to_inquiry(self, *, metadata: Mapping[str, Any] | None = None) -> Inquiry:
+        """The election as an Inquiry holding ``budget_projects``, ``budget_votes`` and
+        ``budget_meta`` (see the module docstring).
+
+        Parameters
+        ----------
+        metadata : mapping, optional
+            The Inquiry's metadata (default: the title from META ``description`` and the
+            source file).
+
+        Returns
+        -------
+        Inquiry
+
+        Examples
+        --------
+        >>> e = pb_election({"a": 60, "b": 50}, [["a"], ["b", "a"]], budget=100)
+        >>> inq = e.to_inquiry()
+        >>> inq.tables["budget_votes"].rows()
+        [('1', 'a'), ('2', 'b'), ('2', 'a')]
+        >>> election_from_tables(inq) == e
+        True
+        """
+        md: dict[str, Any] = {"source_format": "pabulib"}
+        if self.source:
+            md["source_path"] = self.source
+        title = self.meta.get("description") or (Path(self.source).stem if self.source else "")
+        if title:
+            md["title"] = title
+        md["attribution"] = ATTRIBUTION
+        md.update(metadata or {})
+        return Inquiry(metadata=md, tables=_election_tables(self))
 
     # -- display ------------------------------------------------------------------------
     def to_frame(self) -> pl.DataFrame:
-        """The PROJECTS table."""
+        """The PROJECTS table.
+
+        Returns
+        -------
+        polars.DataFrame
+
+        Examples
+        --------
+        >>> pb_election({"a": 60}, [["a"]], budget=100).to_frame().columns
+        ['project_id', 'cost']
+        """
         return self.projects
 
     def summary(self) -> str:
+        """The election in one line: ballots, projects, voters and budget.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> pb_election({"a": 60}, [["a"]], budget=100).summary()
+        'election: approval ballots, 1 projects, 1 voters, budget 100'
+        """
         where = self.meta.get("description") or self.source or "election"
         return (
             f"{where}: {self.vote_type} ballots, {self.n_projects} projects, "
-            f"{self.n_voters} voters, budget {self.budget}"
+            f"{self.n_voters} voters, budget {fmt_number(self.budget, 15)}"
         )
+
+    def __repr__(self) -> str:
+        return f"<PBElection: {self.summary()}>"
 
     def _repr_html_(self) -> str:
         cols = [c for c in ("project_id", "cost", "votes", "score", "name", "selected")]
@@ -175,8 +300,46 @@ class PBElection:
 # ---------------------------------------------------------------------------------------
 # reading
 # ---------------------------------------------------------------------------------------
-def read_pabulib(path: str | Path) -> PBElection:
-    """Read a pabulib ``.pb`` file.
+def read_pabulib(path: str | Path) -> Inquiry:
+    """Read a pabulib ``.pb`` file as an Inquiry.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file (UTF-8, optionally with a byte-order mark).
+
+    Returns
+    -------
+    Inquiry
+        Holding ``budget_projects``, ``budget_votes`` and ``budget_meta`` (module
+        docstring); metadata ``title`` (META ``description``), ``source_path``,
+        ``source_format`` and ``attribution``. The budgeting rules take it as it is;
+        :func:`election_from_tables` gives the :class:`PBElection` back.
+
+    Raises
+    ------
+    ValidationError
+        When the file breaks the format; the message names the file, the line, the section
+        and the column.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> text = "META\\nkey;value\\nbudget;100\\nvote_type;approval\\nPROJECTS\\n"
+    >>> text += "project_id;cost\\n1;60\\n2;50\\nVOTES\\nvoter_id;vote\\nv1;1,2\\nv2;2\\n"
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = os.path.join(d, "tiny.pb")
+    ...     _ = open(p, "w", encoding="utf-8").write(text)
+    ...     inq = read_pabulib(p)
+    >>> inq.tables["budget_votes"].rows()
+    [('v1', '1'), ('v1', '2'), ('v2', '2')]
+    """
+    return read_pabulib_election(path).to_inquiry()
+
+
+def read_pabulib_election(path: str | Path) -> PBElection:
+    """Read a pabulib ``.pb`` file as a :class:`PBElection` (META, PROJECTS and VOTES as the
+    file holds them; :func:`read_pabulib` gives the Inquiry).
 
     Parameters
     ----------
@@ -201,7 +364,7 @@ def read_pabulib(path: str | Path) -> PBElection:
     >>> with tempfile.TemporaryDirectory() as d:
     ...     p = os.path.join(d, "tiny.pb")
     ...     _ = open(p, "w", encoding="utf-8").write(text)
-    ...     e = read_pabulib(p)
+    ...     e = read_pabulib_election(p)
     >>> e.votes["vote"].to_list()
     [['1', '2'], ['2']]
     """
@@ -212,7 +375,23 @@ def read_pabulib(path: str | Path) -> PBElection:
 
 
 def parse_pabulib(text: str, *, source: str | None = None) -> PBElection:
-    """Parse the text of a ``.pb`` file (see :func:`read_pabulib`).
+    """Parse the text of a ``.pb`` file (see :func:`read_pabulib_election`).
+
+    Parameters
+    ----------
+    text : str
+        The file's text.
+    source : str, optional
+        Where it came from (named in errors and kept as the election's source).
+
+    Returns
+    -------
+    PBElection
+
+    Raises
+    ------
+    ValidationError
+        Naming the source, line, section and column of the first problem.
 
     Examples
     --------
@@ -512,6 +691,131 @@ def _all_int(values: Iterable[Any]) -> bool:
 
 
 # ---------------------------------------------------------------------------------------
+# the election as tables of an Inquiry, and back
+# ---------------------------------------------------------------------------------------
+def _integral(s: pl.Series) -> pl.Series:
+    """Int64 when every value is whole (as the ``.pb`` reader types numbers), else as is."""
+    if s.dtype.is_float() and bool(((s == s.floor()) | s.is_null()).all()):
+        return s.cast(pl.Int64)
+    return s
+
+
+def _election_tables(election: PBElection) -> dict[str, pl.DataFrame]:
+    """The ``budget_projects``, ``budget_votes`` and ``budget_meta`` tables of an election."""
+    votes = election.votes
+    cols = [pl.col("voter_id").alias("participant_id"), pl.col("vote").alias("project_id")]
+    has_points = "points" in votes.columns
+    if has_points:
+        cols.append(pl.col("points"))
+    long = votes.select(cols).with_columns(
+        pl.int_ranges(1, pl.col("project_id").list.len() + 1).alias("rank")
+    )
+    long = long.explode(["project_id", "rank", *(["points"] if has_points else [])])
+    long = long.drop_nulls("project_id")
+    if election.vote_type != "ordinal":
+        long = long.drop("rank")
+    else:
+        long = long.with_columns(pl.col("rank").cast(pl.Int64))
+    meta = pl.DataFrame(
+        {"key": list(election.meta), "value": [str(v) for v in election.meta.values()]},
+        schema={"key": pl.String, "value": pl.String},
+    )
+    return {"budget_projects": election.projects, "budget_votes": long, "budget_meta": meta}
+
+
+def election_from_tables(
+    tables: Inquiry | Mapping[str, Any], *, source: str | None = None
+) -> PBElection:
+    """The :class:`PBElection` held by an inquiry's budget tables.
+
+    Parameters
+    ----------
+    tables : Inquiry or mapping of str to table
+        An Inquiry holding ``budget_projects``, ``budget_votes`` and ``budget_meta`` (e.g.
+        from :func:`read_pabulib` or ``load_inquiry``), or those tables by name.
+    source : str, optional
+        Recorded as the election's source (default: the Inquiry's ``source_path``).
+
+    Returns
+    -------
+    PBElection
+
+    Raises
+    ------
+    ValidationError
+        When a table is missing, META has no budget, or a vote names an unknown project.
+
+    Examples
+    --------
+    >>> inq = pb_election({"a": 60, "b": 50}, [["a"], ["b", "a"]], budget=100).to_inquiry()
+    >>> election_from_tables(inq).votes["vote"].to_list()
+    [['a'], ['b', 'a']]
+    >>> election_from_tables({"budget_projects": inq.tables["budget_projects"],
+    ...                       "budget_votes": inq.tables["budget_votes"]})
+    Traceback (most recent call last):
+    ...
+    coprod_analytics.errors.ValidationError: table 'budget_meta': the budget is unknown: add a row key=budget to budget_meta
+    """
+    from coprod_analytics.inputs import validate_input
+
+    if isinstance(tables, Inquiry):
+        source = source if source is not None else tables.metadata.get("source_path")
+        tables = tables.tables
+    for name in ("budget_projects", "budget_votes"):
+        if name not in tables:
+            raise ValidationError(
+                "a budgeting election needs the tables budget_projects, budget_votes and "
+                f"budget_meta; {name} is missing",
+                table=name,
+            )
+    projects = validate_input("budget_projects", tables["budget_projects"])
+    votes = validate_input("budget_votes", tables["budget_votes"])
+    meta: dict[str, str] = {}
+    if "budget_meta" in tables:
+        m = validate_input("budget_meta", tables["budget_meta"])
+        meta = dict(zip(m["key"].to_list(), m["value"].to_list(), strict=True))
+    if "budget" not in meta:
+        raise ValidationError(
+            "the budget is unknown: add a row key=budget to budget_meta", table="budget_meta"
+        )
+    known = set(projects["project_id"].to_list())
+    unknown = ~votes["project_id"].is_in(list(known))
+    if unknown.any():
+        row = int(unknown.arg_true()[0]) + 1
+        raise ValidationError(
+            f"the vote names project {votes['project_id'][row - 1]!r}, which is not in "
+            "budget_projects",
+            table="budget_votes",
+            row=row,
+            column="project_id",
+        )
+    if "vote_type" not in meta:
+        meta["vote_type"] = (
+            "cumulative"
+            if "points" in votes.columns
+            else "ordinal"
+            if "rank" in votes.columns
+            else "approval"
+        )
+    projects = projects.with_columns(
+        [_integral(projects[c]) for c in ("cost", "votes", "score") if c in projects.columns]
+    )
+    order = pl.col("rank") if "rank" in votes.columns else pl.int_range(pl.len())
+    aggs = [pl.col("project_id").sort_by(order).alias("vote")]
+    if "points" in votes.columns and meta["vote_type"] in ("cumulative", "scoring"):
+        pts = _integral(votes["points"])
+        votes = votes.with_columns(pts)
+        aggs.append(pl.col("points").sort_by(order))
+    ballots = (
+        votes.with_columns(pl.col("participant_id").cast(pl.String))
+        .group_by("participant_id", maintain_order=True)
+        .agg(aggs)
+        .rename({"participant_id": "voter_id"})
+    )
+    return PBElection(meta=meta, projects=projects, votes=ballots, source=source)
+
+
+# ---------------------------------------------------------------------------------------
 # building and writing
 # ---------------------------------------------------------------------------------------
 def pb_election(
@@ -527,13 +831,21 @@ def pb_election(
     Parameters
     ----------
     costs : mapping of project id to cost
+        The projects, in order.
     ballots : iterable
         Approval and ordinal ballots: iterables of project ids (best first for ordinal).
         Cumulative and scoring ballots: mappings of project id to points.
     budget : number
+        The budget limit.
     vote_type : {"approval", "ordinal", "cumulative", "scoring"}
+        The ballot type.
     meta : mapping, optional
         Extra META entries.
+
+    Returns
+    -------
+    PBElection
+        (:meth:`PBElection.to_inquiry` gives the Inquiry.)
 
     Examples
     --------
@@ -582,8 +894,17 @@ def _pb_text(
     return out.getvalue()
 
 
-def to_pabulib_string(election: PBElection) -> str:
+def to_pabulib_string(election: PBElection | Inquiry) -> str:
     """The ``.pb`` text of an election (inverse of :func:`parse_pabulib`).
+
+    Parameters
+    ----------
+    election : PBElection or Inquiry
+        An election, or an Inquiry holding its budget tables.
+
+    Returns
+    -------
+    str
 
     Examples
     --------
@@ -591,6 +912,8 @@ def to_pabulib_string(election: PBElection) -> str:
     >>> parse_pabulib(to_pabulib_string(e)) == e
     True
     """
+    if isinstance(election, Inquiry):
+        election = election_from_tables(election)
     out = io.StringIO()
     w = csv.writer(out, delimiter=";", lineterminator="\n")
     w.writerow(["META"])
@@ -621,17 +944,31 @@ def _fmt_value(v: Any) -> str:
     return str(v)
 
 
-def write_pabulib(election: PBElection, path: str | Path) -> Path:
-    """Write an election as a ``.pb`` file (UTF-8, ``\\n`` line ends); returns the path.
+def write_pabulib(election: PBElection | Inquiry, path: str | Path) -> Path:
+    """Write an election as a ``.pb`` file (UTF-8, ``\\n`` line ends).
+
+    Parameters
+    ----------
+    election : PBElection or Inquiry
+        An election, or an Inquiry holding its budget tables (e.g. from
+        :func:`read_pabulib`).
+    path : str or Path
+        The file to write.
+
+    Returns
+    -------
+    Path
+        The file written.
 
     Examples
     --------
     >>> import tempfile, os
     >>> e = pb_election({"a": 5, "b": 4}, [["b", "a"]], budget=9, vote_type="ordinal")
     >>> with tempfile.TemporaryDirectory() as d:
-    ...     back = read_pabulib(write_pabulib(e, os.path.join(d, "e.pb")))
-    >>> back == e
-    True
+    ...     back = read_pabulib_election(write_pabulib(e, os.path.join(d, "e.pb")))
+    ...     again = read_pabulib(write_pabulib(e.to_inquiry(), os.path.join(d, "f.pb")))
+    >>> back == e, election_from_tables(again) == e
+    (True, True)
     """
     path = Path(path)
     path.write_text(to_pabulib_string(election), encoding="utf-8")

@@ -20,9 +20,13 @@ complete with ties, ``toi`` incomplete with ties. The pre-2022 layout (a count o
 alternatives, ``number,name`` lines, a ``voters,sum,unique`` line, then ``count,order`` lines)
 is read too. Files are written in the current layout.
 
-The ballots come out as the long table of :mod:`coprod_analytics.preferences.rankings`: one
-ballot per distinct order with its count as ``weight``. (An empty order in a ``soi``/``toi``
-file has no row in a long table; its voters still count in ``NUMBER VOTERS``.)
+:func:`read_preflib` opens a file as an :class:`~coprod_analytics.inquiry.Inquiry` whose
+``rankings`` table (``participant_id``, ``item_id``, ``rank``, ``weight``) is the long ballot
+table of :mod:`coprod_analytics.preferences.rankings`: one ballot per distinct order (its
+``participant_id`` is the number of the order line) with its count as ``weight``, so the
+voting rules take it as it is. (An empty order in a ``soi``/``toi`` file has no row in a long
+table; its voters still count in ``NUMBER VOTERS``.) :func:`read_preflib_data` gives the
+file's content with its header (:class:`PreflibData`).
 """
 
 from __future__ import annotations
@@ -31,12 +35,24 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from coprod_analytics.errors import ValidationError, check_param
+from coprod_analytics.inquiry import Inquiry
 
-__all__ = ["PREFLIB_TYPES", "PreflibData", "read_preflib", "write_preflib"]
+__all__ = [
+    "ATTRIBUTION",
+    "PREFLIB_TYPES",
+    "PreflibData",
+    "read_preflib",
+    "read_preflib_data",
+    "write_preflib",
+]
+
+#: How PrefLib asks to be cited (kept in the metadata of an Inquiry read from a file).
+ATTRIBUTION = "PrefLib (preflib.org; Mattei & Walsh 2013)"
 
 PREFLIB_TYPES = ("soc", "soi", "toc", "toi")
 
@@ -54,22 +70,31 @@ _HEADER_ORDER = (
 _ALT_RE = re.compile(r"ALTERNATIVE NAME (\d+)$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class PreflibData:
     """The content of a PrefLib ranking file.
 
     Attributes
     ----------
     ballots : polars.DataFrame
-        ``voter_id`` (int: 1-based number of the order line), ``alternative`` (str: the
-        alternative's name), ``rank`` (int: 1 is best; a tie group shares a rank) and
-        ``weight`` (int: how many voters cast that order).
+        The ``rankings`` table: ``participant_id`` (int: 1-based number of the order line),
+        ``item_id`` (str: the alternative's name), ``rank`` (int: 1 is best; a tie group
+        shares a rank) and ``weight`` (int: how many voters cast that order).
     alternatives : tuple of str
         Names in PrefLib's numbering (``alternatives[0]`` is alternative 1).
     data_type : str
         ``"soc"``, ``"soi"``, ``"toc"`` or ``"toi"``.
     metadata : dict of str to str
         The other header fields (``TITLE``, ``DESCRIPTION``, ...).
+    source : str or None
+        The file it was read from.
+
+    Examples
+    --------
+    >>> d = PreflibData(pl.DataFrame({"participant_id": [1, 2], "item_id": ["x", "y"],
+    ...                 "rank": [1, 1], "weight": [3, 2]}), ("x", "y"), "soi")
+    >>> d
+    <PreflibData: soi, 2 alternatives, 5 voters, 2 distinct orders>
     """
 
     ballots: pl.DataFrame
@@ -77,9 +102,48 @@ class PreflibData:
     data_type: str
     metadata: dict[str, str] = field(default_factory=dict)
 
+    source: str | None = None
+
     @property
     def n_voters(self) -> int:
-        return int(self.ballots.unique("voter_id")["weight"].sum())
+        """Voters: the sum of the orders' counts."""
+        return int(self.ballots.unique("participant_id")["weight"].sum())
+
+    def to_inquiry(self, *, metadata: Mapping[str, Any] | None = None) -> Inquiry:
+        """An Inquiry holding the ballots as its ``rankings`` table.
+
+        Parameters
+        ----------
+        metadata : mapping, optional
+            Added to the Inquiry's metadata (default: title, data type, source, attribution).
+
+        Returns
+        -------
+        Inquiry
+
+        Examples
+        --------
+        >>> d = PreflibData(pl.DataFrame({"participant_id": [1], "item_id": ["x"],
+        ...                 "rank": [1], "weight": [3]}), ("x",), "soc")
+        >>> d.to_inquiry().tables["rankings"].columns
+        ['participant_id', 'item_id', 'rank', 'weight']
+        """
+        md: dict[str, Any] = {"source_format": f"preflib ({self.data_type})"}
+        if self.source:
+            md["source_path"] = self.source
+        title = self.metadata.get("TITLE") or (Path(self.source).stem if self.source else "")
+        if title:
+            md["title"] = title
+        md["attribution"] = ATTRIBUTION
+        md.update(metadata or {})
+        return Inquiry(metadata=md, tables={"rankings": self.ballots})
+
+    def __repr__(self) -> str:
+        return (
+            f"<PreflibData: {self.data_type}, {len(self.alternatives)} alternatives, "
+            f"{self.n_voters} voters, {self.ballots['participant_id'].n_unique()} distinct "
+            "orders>"
+        )
 
 
 def _parse_order(text: str, n_alt: int, file: str, line: int) -> list[list[int]]:
@@ -149,8 +213,45 @@ def _parse_count(tok: str, file: str, line: int) -> int:
     return int(tok)
 
 
-def read_preflib(path: str | Path, *, data_type: str | None = None) -> PreflibData:
-    """Read a PrefLib ``.soc``/``.soi``/``.toc``/``.toi`` file.
+def read_preflib(path: str | Path, *, data_type: str | None = None) -> Inquiry:
+    """Read a PrefLib ``.soc``/``.soi``/``.toc``/``.toi`` file as an Inquiry.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    data_type : {"soc", "soi", "toc", "toi"}, optional
+        Overrides the type given by the header (see :func:`read_preflib_data`).
+
+    Returns
+    -------
+    Inquiry
+        Its ``rankings`` table holds one ballot per distinct order (``participant_id`` =
+        number of the order line) with its count as ``weight``; the voting rules of
+        :mod:`coprod_analytics.preferences.rankings` take it (or the Inquiry) as it is.
+
+    Raises
+    ------
+    ValidationError
+        Naming the file, line and field (``count``, ``order`` or the header key).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from coprod_analytics.preferences import schulze
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "tiny.soc"
+    >>> _ = p.write_text("# ALTERNATIVE NAME 1: x\\n# ALTERNATIVE NAME 2: y\\n2: 2,1\\n1: 1,2\\n")
+    >>> inq = read_preflib(p)
+    >>> inq.tables["rankings"].columns
+    ['participant_id', 'item_id', 'rank', 'weight']
+    >>> schulze(inq).winners
+    ['y']
+    """
+    return read_preflib_data(path, data_type=data_type).to_inquiry()
+
+
+def read_preflib_data(path: str | Path, *, data_type: str | None = None) -> PreflibData:
+    """Read a PrefLib ``.soc``/``.soi``/``.toc``/``.toi`` file with its header.
 
     Parameters
     ----------
@@ -175,7 +276,7 @@ def read_preflib(path: str | Path, *, data_type: str | None = None) -> PreflibDa
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "tiny.soc"
     >>> _ = p.write_text("# ALTERNATIVE NAME 1: x\\n# ALTERNATIVE NAME 2: y\\n2: 2,1\\n1: 1,2\\n")
-    >>> d = read_preflib(p)
+    >>> d = read_preflib_data(p)
     >>> d.alternatives, d.n_voters, d.ballots.rows()[:2]
     (('x', 'y'), 3, [(1, 'y', 1, 2), (1, 'x', 2, 2)])
     """
@@ -262,7 +363,11 @@ def read_preflib(path: str | Path, *, data_type: str | None = None) -> PreflibDa
         n_alt = max([n_alt, *names])
     dtype = data_type or meta.get("DATA TYPE", "").lower() or p.suffix.lstrip(".").lower()
     check_param(
-        dtype in PREFLIB_TYPES, "data_type", "read_preflib", f"one of {PREFLIB_TYPES}", dtype
+        dtype in PREFLIB_TYPES,
+        "data_type",
+        "read_preflib_data",
+        f"one of {PREFLIB_TYPES}",
+        dtype,
     )
     if n_alt == 0:
         raise ValidationError(
@@ -323,10 +428,10 @@ def read_preflib(path: str | Path, *, data_type: str | None = None) -> PreflibDa
                 column=key,
             )
     ballots = pl.DataFrame(
-        {"voter_id": voter, "alternative": alt, "rank": rank, "weight": weight},
+        {"participant_id": voter, "item_id": alt, "rank": rank, "weight": weight},
         schema={
-            "voter_id": pl.Int64,
-            "alternative": pl.String,
+            "participant_id": pl.Int64,
+            "item_id": pl.String,
             "rank": pl.Int64,
             "weight": pl.Int64,
         },
@@ -337,11 +442,13 @@ def read_preflib(path: str | Path, *, data_type: str | None = None) -> PreflibDa
         if k not in ("NUMBER ALTERNATIVES", "NUMBER VOTERS", "NUMBER UNIQUE ORDERS")
     }
     other["DATA TYPE"] = dtype
-    return PreflibData(ballots=ballots, alternatives=tuple(labels), data_type=dtype, metadata=other)
+    return PreflibData(
+        ballots=ballots, alternatives=tuple(labels), data_type=dtype, metadata=other, source=f
+    )
 
 
 def write_preflib(
-    ballots: pl.DataFrame,
+    ballots: Inquiry | pl.DataFrame,
     path: str | Path,
     *,
     data_type: str | None = None,
@@ -352,10 +459,10 @@ def write_preflib(
 
     Parameters
     ----------
-    ballots : polars.DataFrame
-        Long ranked-ballot table (``voter_id``, ``alternative``, ``rank``, optional whole-number
-        ``weight``); identical orders are merged and written with their count, most common
-        first.
+    ballots : Inquiry or polars.DataFrame
+        The ``rankings`` table of an inquiry (``participant_id``, ``item_id``, ``rank``,
+        optional whole-number ``weight``) or the Inquiry itself; identical orders are merged
+        and written with their count, most common first.
     path : str or Path
         Target file.
     data_type : {"soc", "soi", "toc", "toi"}, optional
@@ -384,14 +491,14 @@ def write_preflib(
     from coprod_analytics.preferences.rankings import validate_ballots
 
     df = validate_ballots(ballots, kind="rank")
-    names = list(alternatives) if alternatives is not None else sorted(df["alternative"].unique())
+    names = list(alternatives) if alternatives is not None else sorted(df["item_id"].unique())
     number = {a: i + 1 for i, a in enumerate(names)}
-    unknown = df.filter(~pl.col("alternative").is_in(names))
+    unknown = df.filter(~pl.col("item_id").is_in(names))
     if unknown.height:
         raise ValidationError(
-            f"alternative {unknown['alternative'][0]!r} is not in 'alternatives'",
+            f"item {unknown['item_id'][0]!r} is not in 'alternatives'",
             table="ballots",
-            column="alternative",
+            column="item_id",
         )
     frac = df.filter(pl.col("weight") != pl.col("weight").round(0))
     if frac.height:
@@ -401,10 +508,10 @@ def write_preflib(
             column="weight",
         )
     counts: dict[tuple[tuple[int, ...], ...], int] = {}
-    for _, sub in df.sort("value").group_by("voter_id", maintain_order=True):
+    for _, sub in df.sort("value").group_by("participant_id", maintain_order=True):
         groups: list[tuple[int, ...]] = []
         for _, g in sub.group_by("value", maintain_order=True):
-            groups.append(tuple(sorted(number[a] for a in g["alternative"])))
+            groups.append(tuple(sorted(number[a] for a in g["item_id"])))
         key = tuple(groups)
         counts[key] = counts.get(key, 0) + int(sub["weight"][0])
     counts = {k: v for k, v in counts.items() if v > 0}
@@ -435,7 +542,7 @@ def write_preflib(
             f"some ballots do not rank all {len(names)} alternatives, which a {data_type} file "
             "requires; use soi or toi",
             table="ballots",
-            column="alternative",
+            column="item_id",
         )
     meta = dict(metadata or {})
     meta.setdefault("FILE NAME", Path(path).name)

@@ -5,11 +5,20 @@
 - :mod:`~coprod_analytics.preferences.pairwise` — Bradley–Terry models of pairwise comparisons;
 - :mod:`~coprod_analytics.preferences.budgeting` — participatory budgeting rules (greedy,
   Method of Equal Shares, sequential Phragmén) and outcome analysis.
+
+Every function takes the tables exactly as an :class:`~coprod_analytics.inquiry.Inquiry`
+stores them (``rankings``, ``pairwise``, ``budget_votes``, ...) or the Inquiry itself:
+
+>>> from coprod_analytics import Inquiry
+>>> inquiry = Inquiry(tables={"rankings": ballots_from_orders(["abc", "abc", "bca"])})
+>>> schulze(inquiry.tables["rankings"]).winners, borda(inquiry).winners
+(['a'], ['a', 'b'])
 """
 
 from coprod_analytics.preferences.budgeting import (
     BudgetOutcome,
     BudgetTie,
+    JRWitness,
     OutcomeAnalysis,
     RuleComparison,
     compare_budget_rules,
@@ -48,6 +57,7 @@ __all__ = [
     "BradleyTerryResult",
     "BudgetOutcome",
     "BudgetTie",
+    "JRWitness",
     "OutcomeAnalysis",
     "RankingResult",
     "RuleComparison",

@@ -1,8 +1,10 @@
 """Participatory budgeting: greedy, Method of Equal Shares, sequential Phragmén, analysis.
 
-Rules take a :class:`~coprod_analytics.io.pabulib.PBElection` (read a ``.pb`` file with
-:func:`~coprod_analytics.io.pabulib.read_pabulib` or build one with
-:func:`~coprod_analytics.io.pabulib.pb_election`) and return a :class:`BudgetOutcome`.
+Rules take an :class:`~coprod_analytics.inquiry.Inquiry` holding a budgeting election (read a
+``.pb`` file with :func:`~coprod_analytics.io.pabulib.read_pabulib`; its ``budget_projects``,
+``budget_votes`` and ``budget_meta`` tables as they are), or a
+:class:`~coprod_analytics.io.pabulib.PBElection` (build one with
+:func:`~coprod_analytics.io.pabulib.pb_election`), and return a :class:`BudgetOutcome`.
 
 * :func:`greedy_budget` — what cities use: projects in decreasing order of votes (or points
   for ordinal and cumulative ballots), each funded if it still fits.
@@ -30,27 +32,30 @@ exact ties of the rational arithmetic (as in pabutools and abcvoting) are found 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import polars as pl
 
 from coprod_analytics.crowd.diversity import gini
 from coprod_analytics.errors import ValidationError, check_param
-from coprod_analytics.io.pabulib import PBElection
+from coprod_analytics.format import fmt_number, fmt_pct
+from coprod_analytics.inquiry import Inquiry
+from coprod_analytics.io.pabulib import PBElection, election_from_tables
 from coprod_analytics.provenance import Provenance, fingerprint_frames
-from coprod_analytics.results import frame_to_html
+from coprod_analytics.results import Result, frame_to_html
 
 __all__ = [
     "BudgetOutcome",
     "BudgetTie",
+    "Election",
+    "JRWitness",
     "OutcomeAnalysis",
     "RuleComparison",
     "compare_budget_rules",
     "equal_shares_budget",
-    "gini",
     "greedy_budget",
     "outcome_analysis",
     "phragmen_budget",
@@ -61,6 +66,16 @@ _TOL = 1e-9
 
 Utility = Literal["cost", "cardinality"]
 Completion = Literal["none", "add1", "greedy", "phragmen"]
+Rule = Literal["greedy", "mes", "phragmen"]
+
+#: What the rules accept: an Inquiry holding ``budget_projects``, ``budget_votes`` and
+#: ``budget_meta`` (e.g. from ``read_pabulib``), those tables by name, or a PBElection.
+Election: TypeAlias = "Inquiry | PBElection | Mapping[str, pl.DataFrame]"
+
+
+def _money(x: float) -> str:
+    """An amount of money or a count, written in full (no exponent)."""
+    return fmt_number(x, 15)
 
 
 # ---------------------------------------------------------------------------------------
@@ -82,6 +97,12 @@ class BudgetTie:
         The project taken (smallest id in string order).
     value : float
         The tied value (votes, ``ρ`` or load).
+
+    Examples
+    --------
+    >>> from coprod_analytics.io.pabulib import pb_election
+    >>> greedy_budget(pb_election({"a": 1, "b": 1}, [["a"], ["b"]], budget=1)).ties[0]
+    BudgetTie(phase='greedy', step=1, tied=('a', 'b'), chosen='a', value=1.0)
     """
 
     phase: str
@@ -91,8 +112,8 @@ class BudgetTie:
     value: float
 
 
-@dataclass(frozen=True, eq=False)
-class BudgetOutcome:
+@dataclass(frozen=True, repr=False, eq=False)
+class BudgetOutcome(Result):
     """The projects a budgeting rule funds.
 
     Attributes
@@ -118,6 +139,15 @@ class BudgetOutcome:
         points used by greedy), ``selected`` (bool), ``order`` (1-based funding position,
         null when not funded).
     provenance : Provenance or None
+        The rule, its parameters and a fingerprint of the election.
+
+    Examples
+    --------
+    >>> from coprod_analytics.io.pabulib import pb_election
+    >>> e = pb_election({"a": 60, "b": 50, "c": 40}, [["a"], ["a", "b"], ["b"], ["c"]],
+    ...                 budget=100)
+    >>> greedy_budget(e)
+    <BudgetOutcome: greedy: 2 projects funded, cost 100 of 100 (leftover 0)>
     """
 
     rule: str
@@ -136,35 +166,75 @@ class BudgetOutcome:
         return self.budget - self.cost
 
     def to_frame(self) -> pl.DataFrame:
-        """The per-project table (see ``table``), funded projects first in funding order."""
+        """The per-project table, funded projects first in funding order.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``project_id``, ``cost``, ``score``, ``selected``, ``order`` (see :attr:`table`).
+
+        Examples
+        --------
+        >>> from coprod_analytics.io.pabulib import pb_election
+        >>> e = pb_election({"a": 1, "b": 1}, [["b"], ["b"], ["a"]], budget=1)
+        >>> greedy_budget(e).to_frame()["project_id"].to_list()
+        ['b', 'a']
+        """
         return self.table.sort("order", nulls_last=True, maintain_order=True)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready summary: ``rule``, ``selected``, ``cost``, ``budget``, ``leftover``,
-        ``ties``, ``parameters``."""
-        return {
-            "rule": self.rule,
-            "selected": list(self.selected),
-            "cost": _num(self.cost),
-            "budget": _num(self.budget),
-            "leftover": _num(self.leftover),
-            "parameters": dict(self.parameters),
-            "ties": [
-                {
-                    "phase": t.phase,
-                    "step": t.step,
-                    "tied": list(t.tied),
-                    "chosen": t.chosen,
-                    "value": t.value,
-                }
-                for t in self.ties
-            ],
-        }
+    def ties_frame(self) -> pl.DataFrame:
+        """Every tie broken on the way, one row each.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``phase``, ``step``, ``tied`` (list of project ids), ``chosen``, ``value``.
+
+        Examples
+        --------
+        >>> from coprod_analytics.io.pabulib import pb_election
+        >>> e = pb_election({"a": 1, "b": 1}, [["a"], ["b"]], budget=1)
+        >>> greedy_budget(e).ties_frame().row(0)
+        ('greedy', 1, ['a', 'b'], 'a', 1.0)
+        """
+        return pl.DataFrame(
+            {
+                "phase": [t.phase for t in self.ties],
+                "step": [t.step for t in self.ties],
+                "tied": [list(t.tied) for t in self.ties],
+                "chosen": [t.chosen for t in self.ties],
+                "value": [float(t.value) for t in self.ties],
+            },
+            schema={
+                "phase": pl.String,
+                "step": pl.Int64,
+                "tied": pl.List(pl.String),
+                "chosen": pl.String,
+                "value": pl.Float64,
+            },
+        )
 
     def summary(self) -> str:
+        """What was funded, at what cost, and every tie broken.
+
+        Returns
+        -------
+        str
+            First line: rule, number funded, cost, budget, leftover; then the funded ids and
+            one line per tie.
+
+        Examples
+        --------
+        >>> from coprod_analytics.io.pabulib import pb_election
+        >>> e = pb_election({"a": 1, "b": 1}, [["a"], ["b"]], budget=1)
+        >>> print(greedy_budget(e).summary())
+        greedy: 1 projects funded, cost 1 of 1 (leftover 0)
+        funded: a
+        tie at step 1 (greedy) between a, b: took a
+        """
         lines = [
-            f"{self.rule}: {len(self.selected)} projects funded, cost {_num(self.cost)} of "
-            f"{_num(self.budget)} (leftover {_num(self.leftover)})",
+            f"{self.rule}: {len(self.selected)} projects funded, cost {_money(self.cost)} of "
+            f"{_money(self.budget)} (leftover {_money(self.leftover)})",
             "funded: " + ", ".join(self.selected),
         ]
         for t in self.ties:
@@ -177,10 +247,6 @@ class BudgetOutcome:
         return f"<p>{html.escape(self.summary().splitlines()[0])}</p>" + frame_to_html(
             self.to_frame(), caption=self.rule
         )
-
-
-def _num(x: float) -> float | int:
-    return int(x) if float(x).is_integer() else float(x)
 
 
 # ---------------------------------------------------------------------------------------
@@ -208,16 +274,28 @@ class _Instance:
         return self.p_voter[self.p_indptr[j] : self.p_indptr[j + 1]]
 
 
+def _as_election(election: Election, func: str) -> PBElection:
+    """The PBElection of an Inquiry, of its budget tables, or the election itself."""
+    if isinstance(election, PBElection):
+        return election
+    if isinstance(election, Inquiry | Mapping):
+        return election_from_tables(election)
+    check_param(
+        False,
+        "election",
+        func,
+        "an Inquiry holding budget tables (e.g. read_pabulib(...)) or a PBElection",
+        type(election).__name__,
+    )
+    raise AssertionError  # pragma: no cover
+
+
 def _instance(election: PBElection) -> _Instance:
-    if not isinstance(election, PBElection):
-        raise TypeError(
-            "budgeting rules take a PBElection (see coprod_analytics.io.pabulib.read_pabulib); "
-            f"got {type(election).__name__}"
-        )
     ids = list(election.project_ids)
     costs = election.costs
     m = len(ids)
-    indptr, proj, pts = election.ballots
+    arrays = election.ballots
+    indptr, proj, pts = arrays.indptr, arrays.project_index, arrays.points
     n = election.n_voters
     voter_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
     order = np.argsort(proj, kind="stable")
@@ -309,7 +387,7 @@ def _outcome(
 # greedy
 # ---------------------------------------------------------------------------------------
 def greedy_budget(
-    election: PBElection, *, by: Literal["auto", "votes", "points"] = "auto"
+    election: Election, *, by: Literal["auto", "votes", "points"] = "auto"
 ) -> BudgetOutcome:
     """Greedy by votes, as cities count: fund projects in decreasing score while they fit.
 
@@ -318,7 +396,8 @@ def greedy_budget(
 
     Parameters
     ----------
-    election : PBElection
+    election : Inquiry or PBElection
+        An Inquiry holding the budget tables (e.g. ``read_pabulib("x.pb")``), or an election.
     by : {"auto", "votes", "points"}
         ``"votes"``: number of voters listing the project; ``"points"``: total points
         (cumulative / scoring points; Borda points ``L - position`` for ordinal ballots, as
@@ -346,6 +425,7 @@ def greedy_budget(
         "one of 'auto', 'votes', 'points'",
         by,
     )
+    election = _as_election(election, "greedy_budget")
     inst = _instance(election)
     score = _greedy_scores(inst, by)
     selected, ties = _greedy_fill(inst, score, [], phase="greedy")
@@ -480,7 +560,7 @@ def _mes_phase(
 
 
 def equal_shares_budget(
-    election: PBElection,
+    election: Election,
     *,
     utility: Utility = "cost",
     completion: Completion = "none",
@@ -490,8 +570,9 @@ def equal_shares_budget(
 
     Parameters
     ----------
-    election : PBElection
-        Any ballot type; a voter's utility counts every project on the ballot (as
+    election : Inquiry or PBElection
+        An Inquiry holding the budget tables (e.g. ``read_pabulib("x.pb")``), or an
+        election. Any ballot type; a voter's utility counts every project on the ballot (as
         pabutools' ``Cost_Sat`` / ``Cardinality_Sat``).
     utility : {"cost", "cardinality"}
         A funded project is worth its cost (``"cost"``) or 1 (``"cardinality"``) to each
@@ -540,6 +621,7 @@ def equal_shares_budget(
         "a number > 0",
         increment,
     )
+    election = _as_election(election, "equal_shares_budget")
     inst = _instance(election)
     params: dict[str, Any] = {"utility": utility, "completion": completion}
     if completion == "add1":
@@ -633,7 +715,7 @@ def _phragmen(
     return selected, ties
 
 
-def phragmen_budget(election: PBElection) -> BudgetOutcome:
+def phragmen_budget(election: Election) -> BudgetOutcome:
     """Sequential Phragmén for participatory budgeting.
 
     Voters earn money continuously from 0; a project is funded as soon as its supporters can
@@ -644,6 +726,16 @@ def phragmen_budget(election: PBElection) -> BudgetOutcome:
     all tied, when every supported project is funded (as in pabutools and abcvoting, so that
     with unit costs a committee is always filled).
 
+    Parameters
+    ----------
+    election : Inquiry or PBElection
+        An Inquiry holding the budget tables (e.g. ``read_pabulib("x.pb")``), or an election.
+
+    Returns
+    -------
+    BudgetOutcome
+        Ties between equal loads are broken by project id and recorded.
+
     Examples
     --------
     >>> from coprod_analytics.io.pabulib import pb_election
@@ -651,25 +743,41 @@ def phragmen_budget(election: PBElection) -> BudgetOutcome:
     >>> phragmen_budget(e).selected
     ('a', 'c')
     """
+    election = _as_election(election, "phragmen_budget")
     inst = _instance(election)
     selected, ties = _phragmen(inst, np.zeros(inst.n), [], phase="phragmen")
     return _outcome(inst, election, "phragmen", selected, ties, {})
 
 
 def run_budget_rule(
-    election: PBElection,
-    rule: Literal["greedy", "mes", "phragmen"],
+    election: Election,
+    rule: Rule,
     *,
     utility: Utility = "cost",
     completion: Completion = "none",
 ) -> BudgetOutcome:
-    """Dispatch by name (used by the CLI and :func:`compare_budget_rules`).
+    """Run a budgeting rule by name (used by the CLI and :func:`compare_budget_rules`).
+
+    Parameters
+    ----------
+    election : Inquiry or PBElection
+        An Inquiry holding the budget tables (e.g. ``read_pabulib("x.pb")``), or an election.
+    rule : {"greedy", "mes", "phragmen"}
+        :func:`greedy_budget`, :func:`equal_shares_budget` or :func:`phragmen_budget`.
+    utility : {"cost", "cardinality"}
+        Voter utility of Equal Shares (ignored by the other rules).
+    completion : {"none", "add1", "greedy", "phragmen"}
+        Completion of Equal Shares (ignored by the other rules).
+
+    Returns
+    -------
+    BudgetOutcome
 
     Examples
     --------
     >>> from coprod_analytics.io.pabulib import pb_election
     >>> e = pb_election({"a": 1, "b": 1}, [["a"], ["a", "b"]], budget=1)
-    >>> run_budget_rule(e, "mes").selected
+    >>> run_budget_rule(e.to_inquiry(), "mes").selected
     ('a',)
     """
     check_param(
@@ -689,30 +797,79 @@ def run_budget_rule(
 # ---------------------------------------------------------------------------------------
 # analysis
 # ---------------------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class OutcomeAnalysis:
+@dataclass(frozen=True)
+class JRWitness:
+    """A group of voters that EJR or PJR leaves short (the proof that the property fails).
+
+    Attributes
+    ----------
+    projects : tuple of str
+        The projects ``T`` the group all approve and could afford with their share.
+    group_size : int
+        How many voters are in the group.
+    ell : int
+        ``|T|``: the group deserves ``ell`` funded projects it approves.
+
+    Examples
+    --------
+    >>> from coprod_analytics.io.pabulib import pb_election
+    >>> e = pb_election({"a": 1, "b": 1}, [["a"]] * 2 + [["b"]] * 2, budget=1)
+    >>> outcome_analysis(e, greedy_budget(e)).ejr_witness is None
+    True
+    """
+
+    projects: tuple[str, ...]
+    group_size: int
+    ell: int
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class OutcomeAnalysis(Result):
     """How an outcome serves the voters.
 
     Attributes
     ----------
     rule : str
-    total_cost, budget, leftover : float
+        The outcome's rule (or label).
+    total_cost : float
+        Money spent.
+    budget : float
+        The budget limit.
+    leftover : float
+        ``budget - total_cost``.
     leftover_share : float
         ``leftover / budget``.
     n_selected : int
+        Funded projects.
     share_with_funded : float
         Share of voters with at least one funded project on their ballot.
-    gini_cardinality, gini_cost : float
-        Gini of the per-voter number of funded projects and of their cost.
-    ejr, pjr : bool or None
-        EJR / PJR for approval ballots with cardinality utilities (Peters, Pierczyński &
+    gini_cardinality : float
+        Gini (:func:`coprod_analytics.crowd.diversity.gini`) of the per-voter number of
+        funded projects.
+    gini_cost : float
+        Gini of the per-voter cost of funded projects.
+    ejr : bool or None
+        EJR for approval ballots with cardinality utilities (Peters, Pierczyński &
         Skowron 2021; a group ``S`` is ``T``-cohesive when ``|S| / n · B >= cost(T)`` and
         everyone in ``S`` approves all of ``T``). None when not checked (not approval
         ballots, ``check_proportionality=False``, or the solver hit its time limit).
-    ejr_witness, pjr_witness : dict or None
-        A violating ``T`` and group size when the property fails.
+    pjr : bool or None
+        PJR, likewise.
+    ejr_witness : JRWitness or None
+        A group EJR leaves short, when it fails.
+    pjr_witness : JRWitness or None
+        A group PJR leaves short, when it fails.
     satisfaction : polars.DataFrame
-        Per voter: ``voter_id``, ``n_funded``, ``cost_funded``.
+        Per voter: ``participant_id``, ``n_funded``, ``cost_funded``.
+    provenance : Provenance or None
+        The analysis's parameters and a fingerprint of the election.
+
+    Examples
+    --------
+    >>> from coprod_analytics.io.pabulib import pb_election
+    >>> e = pb_election({"a": 1, "b": 1}, [["a"], ["a"], ["b"]], budget=1)
+    >>> outcome_analysis(e, greedy_budget(e))
+    <OutcomeAnalysis: greedy: 1 funded, cost 1 of 1 (leftover 0%); 67% of voters have a funded project; Gini 0.333; EJR y…>
     """
 
     rule: str
@@ -726,13 +883,28 @@ class OutcomeAnalysis:
     gini_cost: float
     ejr: bool | None
     pjr: bool | None
-    ejr_witness: dict[str, Any] | None
-    pjr_witness: dict[str, Any] | None
+    ejr_witness: JRWitness | None
+    pjr_witness: JRWitness | None
     satisfaction: pl.DataFrame
+    provenance: Provenance | None = None
 
     def to_frame(self) -> pl.DataFrame:
-        """One row: rule, n_selected, total_cost, budget, leftover, leftover_share,
-        share_with_funded, mean_funded, gini_cardinality, gini_cost, ejr, pjr."""
+        """The analysis in one row.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``rule``, ``n_selected``, ``total_cost``, ``budget``, ``leftover``,
+            ``leftover_share``, ``share_with_funded``, ``mean_funded``, ``gini_cardinality``,
+            ``gini_cost``, ``ejr``, ``pjr``.
+
+        Examples
+        --------
+        >>> from coprod_analytics.io.pabulib import pb_election
+        >>> e = pb_election({"a": 1, "b": 1}, [["a"], ["a"], ["b"]], budget=1)
+        >>> outcome_analysis(e, greedy_budget(e)).to_frame()["mean_funded"].round(3).to_list()
+        [0.667]
+        """
         return pl.DataFrame(
             {
                 "rule": [self.rule],
@@ -756,20 +928,47 @@ class OutcomeAnalysis:
         )
 
     def satisfaction_distribution(self) -> pl.DataFrame:
-        """Number of voters per number of funded projects: ``n_funded``, ``voters``, ``share``."""
+        """Number of voters per number of funded projects on their ballot.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``n_funded``, ``voters``, ``share``.
+
+        Examples
+        --------
+        >>> from coprod_analytics.io.pabulib import pb_election
+        >>> e = pb_election({"a": 1, "b": 1}, [["a"], ["a"], ["b"]], budget=1)
+        >>> outcome_analysis(e, greedy_budget(e)).satisfaction_distribution()["voters"].to_list()
+        [1, 2]
+        """
         d = self.satisfaction.group_by("n_funded").len(name="voters").sort("n_funded")
         total = max(self.satisfaction.height, 1)
         return d.with_columns((pl.col("voters") / total).alias("share"))
 
     def summary(self) -> str:
+        """The analysis in one line.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> from coprod_analytics.io.pabulib import pb_election
+        >>> e = pb_election({"a": 1, "b": 1}, [["a"], ["a"], ["b"]], budget=1)
+        >>> print(outcome_analysis(e, greedy_budget(e)).summary())
+        greedy: 1 funded, cost 1 of 1 (leftover 0%); 67% of voters have a funded project; Gini 0.333; EJR yes, PJR yes
+        """
+
         def yn(v: bool | None) -> str:
             return "not checked" if v is None else ("yes" if v else "NO")
 
         return (
-            f"{self.rule}: {self.n_selected} funded, cost {_num(self.total_cost)} of "
-            f"{_num(self.budget)} (leftover {100 * self.leftover_share:.1f}%); "
-            f"{100 * self.share_with_funded:.1f}% of voters have a funded project; "
-            f"Gini {self.gini_cardinality:.3f}; EJR {yn(self.ejr)}, PJR {yn(self.pjr)}"
+            f"{self.rule}: {self.n_selected} funded, cost {_money(self.total_cost)} of "
+            f"{_money(self.budget)} (leftover {fmt_pct(self.leftover_share)}); "
+            f"{fmt_pct(self.share_with_funded)} of voters have a funded project; "
+            f"Gini {fmt_number(self.gini_cardinality)}; EJR {yn(self.ejr)}, PJR {yn(self.pjr)}"
         )
 
     def _repr_html_(self) -> str:
@@ -777,7 +976,7 @@ class OutcomeAnalysis:
 
 
 def outcome_analysis(
-    election: PBElection,
+    election: Election,
     outcome: BudgetOutcome,
     *,
     check_proportionality: bool = True,
@@ -787,13 +986,18 @@ def outcome_analysis(
 
     Parameters
     ----------
-    election : PBElection
+    election : Inquiry or PBElection
+        An Inquiry holding the budget tables (e.g. ``read_pabulib("x.pb")``), or an election.
     outcome : BudgetOutcome
         From any rule on this election.
     check_proportionality : bool
         Check EJR and PJR (approval ballots only) with an integer program (scipy's HiGHS).
     time_limit : float
         Seconds per integer program; an unfinished check is reported as None.
+
+    Returns
+    -------
+    OutcomeAnalysis
 
     Examples
     --------
@@ -804,10 +1008,11 @@ def outcome_analysis(
     >>> round(a.share_with_funded, 3), a.ejr, a.pjr
     (0.667, False, False)
     >>> a.ejr_witness
-    {'T': ['c'], 'group_size': 2, 'ell': 1}
+    JRWitness(projects=('c',), group_size=2, ell=1)
     >>> outcome_analysis(e, equal_shares_budget(e)).ejr
     True
     """
+    election = _as_election(election, "outcome_analysis")
     inst = _instance(election)
     known = {p: k for k, p in enumerate(inst.ids)}
     for p in outcome.selected:
@@ -824,7 +1029,7 @@ def outcome_analysis(
     total = float(inst.costs[funded].sum())
     sat = pl.DataFrame(
         {
-            "voter_id": election.votes["voter_id"],
+            "participant_id": election.votes["voter_id"],
             "n_funded": n_funded.astype(np.int64),
             "cost_funded": cost_funded,
         }
@@ -849,6 +1054,16 @@ def outcome_analysis(
         ejr_witness=ejr_w,
         pjr_witness=pjr_w,
         satisfaction=sat,
+        provenance=Provenance(
+            method="outcome_analysis",
+            input_fingerprint=fingerprint_frames(election.projects, election.votes),
+            parameters={
+                "rule": outcome.rule,
+                "selected": list(outcome.selected),
+                "check_proportionality": check_proportionality,
+                "time_limit": time_limit,
+            },
+        ),
     )
 
 
@@ -858,7 +1073,7 @@ def _check_jr(
     n_funded: np.ndarray,
     kind: str,
     time_limit: float,
-) -> tuple[bool | None, dict[str, Any] | None]:
+) -> tuple[bool | None, JRWitness | None]:
     """Search for a violating cohesive group with a MILP per size ``ℓ = |T|``."""
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import coo_matrix
@@ -959,7 +1174,7 @@ def _check_jr(
             x = res.x[ny : ny + nx] > 0.5
             t = [inst.ids[projs[k]] for k in np.flatnonzero(y)]
             size = int(weight[np.array(gs)[x]].sum())
-            return False, {"T": t, "group_size": size, "ell": ell}
+            return False, JRWitness(projects=tuple(t), group_size=size, ell=ell)
         if res.status != 2:  # not proven infeasible
             unknown = True
     del m
@@ -978,29 +1193,69 @@ _DEFAULT_RULES: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-@dataclass(frozen=True, eq=False)
-class RuleComparison:
+@dataclass(frozen=True, repr=False, eq=False)
+class RuleComparison(Result):
     """What each rule funds, side by side.
 
     Attributes
     ----------
     outcomes : dict of str to BudgetOutcome
+        By label.
     analyses : dict of str to OutcomeAnalysis
+        By label.
     projects : polars.DataFrame
         One row per project: ``project_id``, ``cost``, ``score``, ``selected_in_file``
         (the file's ``selected`` column when present) and one Boolean column per rule.
+    provenance : Provenance or None
+        The rules compared and a fingerprint of the election.
+
+    Examples
+    --------
+    >>> from coprod_analytics.io.pabulib import pb_election
+    >>> e = pb_election({"a": 1, "b": 1}, [["a"], ["a"], ["b"]], budget=1)
+    >>> compare_budget_rules(e)
+    <RuleComparison: 5 rules compared: greedy funds 1, mes funds 0, mes+add1 funds 0, mes+greedy funds 1, phragmen funds…>
     """
 
     outcomes: dict[str, BudgetOutcome]
     analyses: dict[str, OutcomeAnalysis]
     projects: pl.DataFrame
+    provenance: Provenance | None = None
 
     def to_frame(self) -> pl.DataFrame:
-        """One row per rule (columns of :meth:`OutcomeAnalysis.to_frame`)."""
+        """One row per rule (columns of :meth:`OutcomeAnalysis.to_frame`).
+
+        Returns
+        -------
+        polars.DataFrame
+
+        Examples
+        --------
+        >>> from coprod_analytics.io.pabulib import pb_election
+        >>> e = pb_election({"a": 1, "b": 1}, [["a"], ["a"], ["b"]], budget=1)
+        >>> compare_budget_rules(e).to_frame()["rule"].to_list()
+        ['greedy', 'mes', 'mes+add1', 'mes+greedy', 'phragmen']
+        """
         return pl.concat([a.to_frame() for a in self.analyses.values()])
 
     def summary(self) -> str:
-        return "\n".join(a.summary() for a in self.analyses.values())
+        """A headline, then one line per rule (:meth:`OutcomeAnalysis.summary`).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> from coprod_analytics.io.pabulib import pb_election
+        >>> e = pb_election({"a": 1, "b": 1}, [["a"], ["a"], ["b"]], budget=1)
+        >>> len(compare_budget_rules(e).summary().splitlines())
+        6
+        """
+        head = f"{len(self.analyses)} rules compared: " + ", ".join(
+            f"{k} funds {a.n_selected}" for k, a in self.analyses.items()
+        )
+        return "\n".join([head, *(a.summary() for a in self.analyses.values())])
 
     def _repr_html_(self) -> str:
         return frame_to_html(self.to_frame(), caption="budgeting rules compared") + frame_to_html(
@@ -1009,7 +1264,7 @@ class RuleComparison:
 
 
 def compare_budget_rules(
-    election: PBElection,
+    election: Election,
     *,
     rules: Sequence[tuple[str, str, str, str]] = _DEFAULT_RULES,
     check_proportionality: bool = False,
@@ -1018,11 +1273,16 @@ def compare_budget_rules(
 
     Parameters
     ----------
-    election : PBElection
+    election : Inquiry or PBElection
+        An Inquiry holding the budget tables (e.g. ``read_pabulib("x.pb")``), or an election.
     rules : sequence of (label, rule, utility, completion)
         Default: greedy, MES, MES + add1, MES + greedy, sequential Phragmén.
     check_proportionality : bool
         Also check EJR / PJR (slow on large elections).
+
+    Returns
+    -------
+    RuleComparison
 
     Examples
     --------
@@ -1035,6 +1295,7 @@ def compare_budget_rules(
     >>> cmp.to_frame()["share_with_funded"].to_list()
     [0.666..., 1.0, 1.0, 1.0, 1.0]
     """
+    election = _as_election(election, "compare_budget_rules")
     outcomes: dict[str, BudgetOutcome] = {}
     for label, rule, utility, completion in rules:
         check_param(
@@ -1067,4 +1328,16 @@ def compare_budget_rules(
         base = base.with_columns(selected_in_file=(sel == 1))
     for k, o in outcomes.items():
         base = base.with_columns(o.table["selected"].alias(k))
-    return RuleComparison(outcomes=outcomes, analyses=analyses, projects=base)
+    return RuleComparison(
+        outcomes=outcomes,
+        analyses=analyses,
+        projects=base,
+        provenance=Provenance(
+            method="compare_budget_rules",
+            input_fingerprint=fingerprint_frames(election.projects, election.votes),
+            parameters={
+                "rules": [list(r) for r in rules],
+                "check_proportionality": check_proportionality,
+            },
+        ),
+    )

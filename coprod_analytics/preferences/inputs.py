@@ -14,13 +14,13 @@ __all__ = ["PREFERENCE_SCHEMAS"]
 PREFERENCE_SCHEMAS: tuple[InputSchema, ...] = (
     InputSchema(
         "rankings",
-        ("participant_id", "alternative", "rank"),
+        ("participant_id", "item_id", "rank"),
         ("weight",),
-        {"participant_id": "id", "alternative": "text", "rank": "int", "weight": "float"},
+        {"participant_id": "id", "item_id": "text", "rank": "int", "weight": "float"},
         {"rank": (1.0, None), "weight": (0.0, None)},
-        ("participant_id", "alternative"),
+        ("participant_id", "item_id"),
         "ranked ballots (1 is best; equal ranks are ties)",
-        item="alternative",
+        item="item_id",
         value="rank",
     ),
     InputSchema(

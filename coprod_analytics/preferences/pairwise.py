@@ -2,20 +2,23 @@
 
 Comparison tables
 -----------------
-One row per comparison:
+One row per comparison — exactly the ``pairwise`` table of an
+:class:`~coprod_analytics.inquiry.Inquiry` (the Inquiry itself is accepted too):
 
-============  =============================================================================
-column        meaning
-============  =============================================================================
-``winner``    the item preferred (any type; all items in one column share one type)
-``loser``     the other item
-``tie``       optional bool / 0-1: the two were judged equal (``winner``/``loser`` is then
-              just the pair)
-``rater``     optional: who compared (kept for provenance; not used by the model)
-``weight``    optional, >= 0: the row counts this many times (default 1)
-============  =============================================================================
+==================  =======================================================================
+column              meaning
+==================  =======================================================================
+``winner``          the item preferred (an item id; both columns share one type)
+``loser``           the other item
+``tie``             optional bool / 0-1: the two were judged equal (``winner``/``loser`` is
+                    then just the pair)
+``participant_id``  optional: who compared (kept for provenance; not used by the model)
+``weight``          optional, >= 0: the row counts this many times (default 1)
+==================  =======================================================================
 
-A numpy array of shape ``(k, 2)`` (winner, loser) is accepted too.
+A numpy array of shape ``(k, 2)`` (winner, loser) is accepted too. When a table names its
+columns differently, name them with keywords named after the canonical column:
+``bradley_terry_pairwise(table, winner="preferred", loser="other")``.
 
 Model
 -----
@@ -33,25 +36,36 @@ Gaussian prior with variance ``1 / l2``) and always has a finite solution.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import NormalDist
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import polars as pl
 
 from coprod_analytics.errors import ValidationError, check_param
-from coprod_analytics.results import frame_to_html
+from coprod_analytics.format import fmt_number
+from coprod_analytics.inquiry import Inquiry
+from coprod_analytics.provenance import Provenance, fingerprint_frames
+from coprod_analytics.results import Result, frame_to_html, interval_frame
 
 __all__ = [
     "BradleyTerryResult",
+    "Comparisons",
     "bradley_terry_pairwise",
     "pairwise_counts",
     "suggest_next_pair",
     "validate_comparisons",
 ]
+
+
+#: What the functions accept: an Inquiry (its ``pairwise`` table), a polars, pandas or Arrow
+#: table, a dict of columns, or a numpy array of shape (k, 2).
+Comparisons: TypeAlias = (
+    "Inquiry | pl.DataFrame | pl.LazyFrame | np.ndarray | Mapping[str, Sequence[Any]] | Any"
+)
 
 
 def _where(i: int, file: str | Path | None, table: str) -> dict[str, Any]:
@@ -61,8 +75,11 @@ def _where(i: int, file: str | Path | None, table: str) -> dict[str, Any]:
 
 
 def validate_comparisons(
-    comparisons: Any,
+    comparisons: Comparisons,
     *,
+    winner: str | None = None,
+    loser: str | None = None,
+    participant_id: str | None = None,
     file: str | Path | None = None,
     table: str = "comparisons",
 ) -> pl.DataFrame:
@@ -70,15 +87,26 @@ def validate_comparisons(
 
     Parameters
     ----------
-    comparisons : polars.DataFrame, pandas / Arrow table, or numpy array of shape (k, 2)
-        See the module docstring for the columns.
-    file, table : optional
-        Named in error messages (``file`` gives line numbers, the header being line 1).
+    comparisons : Inquiry, table, dict of columns or numpy array of shape (k, 2)
+        See the module docstring for the columns; an Inquiry gives its ``pairwise`` table.
+    winner, loser, participant_id : str, optional
+        The names of these columns in ``comparisons`` when they differ from the canonical
+        ones.
+    file : str or Path, optional
+        Named in error messages (with line numbers, the header being line 1).
+    table : str, default "comparisons"
+        Named in error messages when ``file`` is not given.
 
     Returns
     -------
     polars.DataFrame
-        Columns ``winner``, ``loser``, ``tie`` (bool), ``weight`` (float).
+        Columns ``winner``, ``loser``, ``tie`` (bool), ``weight`` (float), and
+        ``participant_id`` when given.
+
+    Raises
+    ------
+    ValidationError
+        Naming the row (or file line) and column of the first bad value.
 
     Examples
     --------
@@ -86,8 +114,19 @@ def validate_comparisons(
     Traceback (most recent call last):
     ...
     coprod_analytics.errors.ValidationError: table 'comparisons', row 1, column 'loser': an item cannot be compared with itself; got 'a' against 'a'
+    >>> validate_comparisons({"preferred": ["a"], "other": ["b"]}, winner="preferred",
+    ...                      loser="other").columns
+    ['winner', 'loser', 'tie', 'weight']
     """
     func = "validate_comparisons"
+    if isinstance(comparisons, Inquiry):
+        if "pairwise" not in comparisons.tables:
+            raise ValidationError(
+                f"{func} needs pairwise comparisons: the inquiry holds no 'pairwise' table "
+                f"(it holds {sorted(comparisons.tables) or 'no further tables'})",
+                table="pairwise",
+            )
+        comparisons = comparisons.tables["pairwise"]
     if isinstance(comparisons, np.ndarray):
         check_param(
             comparisons.ndim == 2 and comparisons.shape[1] == 2,
@@ -101,6 +140,8 @@ def validate_comparisons(
         df = comparisons
     elif isinstance(comparisons, pl.LazyFrame):
         df = comparisons.collect()
+    elif isinstance(comparisons, dict):
+        df = pl.DataFrame(comparisons)
     elif type(comparisons).__module__.startswith("pandas"):
         df = pl.from_pandas(comparisons)
     elif type(comparisons).__module__.startswith("pyarrow"):
@@ -113,17 +154,19 @@ def validate_comparisons(
             False,
             "comparisons",
             func,
-            "a polars, pandas or Arrow table or a (k, 2) numpy array",
+            "an Inquiry, a polars, pandas or Arrow table or a (k, 2) numpy array",
             type(comparisons).__name__,
         )
         raise AssertionError  # pragma: no cover
-    missing = [c for c in ("winner", "loser") if c not in df.columns]
+    wcol, lcol = winner or "winner", loser or "loser"
+    pcol = participant_id or "participant_id"
+    missing = [c for c in (wcol, lcol) if c not in df.columns]
     if missing:
         raise ValidationError(
-            f"missing column(s) {missing}; expected 'winner' and 'loser', found {df.columns}",
+            f"missing column(s) {missing}; expected {wcol!r} and {lcol!r}, found {df.columns}",
             **({"file": file} if file is not None else {"table": table}),
         )
-    for c in ("winner", "loser"):
+    for c in (wcol, lcol):
         nulls = df[c].is_null()
         if nulls.any():
             raise ValidationError(
@@ -131,18 +174,18 @@ def validate_comparisons(
                 column=c,
                 **_where(int(nulls.arg_true()[0]), file, table),
             )
-    winner, loser = df["winner"], df["loser"]
-    if winner.dtype != loser.dtype:
-        winner, loser = winner.cast(pl.String), loser.cast(pl.String)
-    same = winner == loser
+    win, lose = df[wcol], df[lcol]
+    if win.dtype != lose.dtype:
+        win, lose = win.cast(pl.String), lose.cast(pl.String)
+    same = win == lose
     if same.any():
         i = int(same.arg_true()[0])
         raise ValidationError(
-            f"an item cannot be compared with itself; got {winner[i]!r} against {loser[i]!r}",
-            column="loser",
+            f"an item cannot be compared with itself; got {win[i]!r} against {lose[i]!r}",
+            column=lcol,
             **_where(i, file, table),
         )
-    out_cols: dict[str, pl.Series] = {"winner": winner, "loser": loser}
+    out_cols: dict[str, pl.Series] = {"winner": win, "loser": lose}
     for c, what in (("tie", "a tie flag (true/false or 1/0)"), ("weight", "a weight >= 0")):
         if c not in df.columns:
             continue
@@ -171,6 +214,8 @@ def validate_comparisons(
     n = df.height
     out_cols.setdefault("tie", pl.Series("tie", [False] * n, dtype=pl.Boolean))
     out_cols.setdefault("weight", pl.Series("weight", np.ones(n)))
+    if pcol in df.columns:
+        out_cols["participant_id"] = df[pcol]
     return pl.DataFrame({k: v.alias(k) for k, v in out_cols.items()})
 
 
@@ -209,14 +254,29 @@ def _win_matrix(df: pl.DataFrame, items: Iterable[Any] | None) -> tuple[list[Any
     return uniq.to_list(), W
 
 
-def pairwise_counts(comparisons: Any, *, items: Iterable[Any] | None = None) -> pl.DataFrame:
+def pairwise_counts(
+    comparisons: Comparisons,
+    *,
+    items: Iterable[Any] | None = None,
+    winner: str | None = None,
+    loser: str | None = None,
+) -> pl.DataFrame:
     """The win matrix: how often each item beat each other (ties count half).
+
+    Parameters
+    ----------
+    comparisons : Inquiry, table or numpy array of shape (k, 2)
+        ``winner``, ``loser``, optional ``tie`` and ``weight`` (module docstring).
+    items : iterable, optional
+        The items to list (default: every item seen).
+    winner, loser : str, optional
+        Column names in ``comparisons`` when they differ from the canonical ones.
 
     Returns
     -------
     polars.DataFrame
-        Column ``item`` then one column per item (named by its text): the cell in row ``i``,
-        column ``j`` is the weighted number of wins of ``i`` over ``j``.
+        Column ``item_id`` then one column per item (named by its text): the cell in row
+        ``i``, column ``j`` is the weighted number of wins of ``i`` over ``j``.
 
     Examples
     --------
@@ -224,8 +284,8 @@ def pairwise_counts(comparisons: Any, *, items: Iterable[Any] | None = None) -> 
     >>> pairwise_counts(df).rows()
     [('a', 0.0, 2.0), ('b', 1.0, 0.0)]
     """
-    items_, W = _win_matrix(validate_comparisons(comparisons), items)
-    return pl.DataFrame({"item": items_, **{str(b): W[:, j] for j, b in enumerate(items_)}})
+    items_, W = _win_matrix(validate_comparisons(comparisons, winner=winner, loser=loser), items)
+    return pl.DataFrame({"item_id": items_, **{str(b): W[:, j] for j, b in enumerate(items_)}})
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -295,8 +355,8 @@ def _strong_components(W: np.ndarray) -> list[list[int]]:
     return [np.flatnonzero(labels == k).tolist() for k in range(n)]
 
 
-@dataclass(frozen=True, eq=False)
-class BradleyTerryResult:
+@dataclass(frozen=True, repr=False, eq=False)
+class BradleyTerryResult(Result):
     """Fitted Bradley–Terry log-strengths with Wald confidence intervals.
 
     Attributes
@@ -311,9 +371,11 @@ class BradleyTerryResult:
     cov : numpy.ndarray
         The covariance matrix those standard errors come from.
     alpha : float
-        Level of the reported intervals (``1 − alpha`` coverage).
-    wins, comparisons : numpy.ndarray
-        Per item: (weighted) wins, ties counting half, and comparisons taken part in.
+        Level of the intervals in :meth:`to_frame` (``1 − alpha`` coverage).
+    wins : numpy.ndarray
+        Per item: (weighted) wins, ties counting half.
+    comparisons : numpy.ndarray
+        Per item: (weighted) comparisons taken part in.
     l2 : float
         The L2 penalty used (0 is the plain maximum-likelihood estimate).
     method : str
@@ -324,6 +386,16 @@ class BradleyTerryResult:
         Penalised log-likelihood at the estimate.
     details : dict
         ``win_matrix`` (W[i, j] = wins of i over j) and anything else.
+    provenance : Provenance or None
+        Parameters and a fingerprint of the validated comparisons.
+
+    Examples
+    --------
+    >>> res = bradley_terry_pairwise({"winner": [0, 0, 1, 2], "loser": [1, 1, 2, 0]})
+    >>> res
+    <BradleyTerryResult: Bradley–Terry (newton): 3 items, 4 comparisons; strongest: 0>
+    >>> res.conf_int(alpha=0.1).columns
+    ['item_id', 'ci_low', 'ci_high', 'alpha']
     """
 
     items: tuple[Any, ...]
@@ -338,21 +410,43 @@ class BradleyTerryResult:
     n_iter: int
     log_likelihood: float
     details: dict[str, Any] = field(default_factory=dict)
+    provenance: Provenance | None = None
 
-    def _z(self, alpha: float | None) -> float:
-        a = self.alpha if alpha is None else alpha
-        check_param(0 < a < 1, "alpha", "BradleyTerryResult.conf_int", "in (0, 1)", a)
-        return NormalDist().inv_cdf(1 - a / 2)
+    def _z(self, alpha: float) -> float:
+        check_param(
+            isinstance(alpha, int | float) and 0 < alpha < 1,
+            "alpha",
+            "BradleyTerryResult.conf_int",
+            "in (0, 1)",
+            alpha,
+        )
+        return NormalDist().inv_cdf(1 - alpha / 2)
 
-    def conf_int(self, alpha: float | None = None) -> pl.DataFrame:
-        """Wald intervals ``θ ± z·se``: columns ``item``, ``ci_low``, ``ci_high``."""
+    def conf_int(self, alpha: float = 0.05) -> pl.DataFrame:
+        """Wald intervals ``θ ± z·se`` of the log-strengths at level ``1 − alpha``.
+
+        Parameters
+        ----------
+        alpha : float, default 0.05
+            Any level in (0, 1) (Wald intervals are recomputed from ``se``).
+
+        Returns
+        -------
+        polars.DataFrame
+            ``item_id``, ``ci_low``, ``ci_high``, ``alpha`` (items in sorted order).
+
+        Examples
+        --------
+        >>> res = bradley_terry_pairwise({"winner": ["a", "b", "a"], "loser": ["b", "a", "b"]})
+        >>> res.conf_int().row(0)[0], round(res.conf_int()["ci_low"][0], 3)
+        ('a', -0.854)
+        """
         z = self._z(alpha)
-        return pl.DataFrame(
-            {
-                "item": list(self.items),
-                "ci_low": self.log_strength - z * self.se,
-                "ci_high": self.log_strength + z * self.se,
-            }
+        return interval_frame(
+            {"item_id": list(self.items)},
+            self.log_strength - z * self.se,
+            self.log_strength + z * self.se,
+            alpha=alpha,
         )
 
     @property
@@ -369,7 +463,23 @@ class BradleyTerryResult:
         return list(self.ranking[0])
 
     def probability(self, a: Any, b: Any) -> float:
-        """Estimated probability that ``a`` beats ``b``."""
+        """Estimated probability that ``a`` beats ``b``.
+
+        Parameters
+        ----------
+        a, b : item ids
+            Two fitted items.
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> res = bradley_terry_pairwise({"winner": ["a", "a", "b"], "loser": ["b", "b", "a"]})
+        >>> round(res.probability("a", "b"), 3)
+        0.667
+        """
         idx = {x: i for i, x in enumerate(self.items)}
         for name, x in (("a", a), ("b", b)):
             check_param(x in idx, name, "BradleyTerryResult.probability", "a fitted item", x)
@@ -378,11 +488,21 @@ class BradleyTerryResult:
     def to_frame(self) -> pl.DataFrame:
         """One row per item, strongest first.
 
-        Columns: ``item``, ``log_strength`` (θ, mean zero), ``se``, ``ci_low``, ``ci_high``
-        (at ``alpha``), ``strength`` (exp θ, geometric mean 1), ``wins`` (ties count half),
-        ``comparisons`` and ``rank`` (1 is strongest; equal estimates share a rank).
+        Returns
+        -------
+        polars.DataFrame
+            ``item_id``, ``log_strength`` (θ, mean zero), ``se``, ``ci_low``, ``ci_high``
+            (at :attr:`alpha`), ``strength`` (exp θ, geometric mean 1), ``wins`` (ties count
+            half), ``comparisons`` and ``rank`` (1 is strongest; equal estimates share a
+            rank).
+
+        Examples
+        --------
+        >>> res = bradley_terry_pairwise({"winner": ["a", "a", "b"], "loser": ["b", "b", "a"]})
+        >>> res.to_frame()["item_id"].to_list()
+        ['a', 'b']
         """
-        z = self._z(None)
+        z = self._z(self.alpha)
         rank: dict[Any, int] = {}
         pos = 1
         for g in self.ranking:
@@ -391,7 +511,7 @@ class BradleyTerryResult:
             pos += len(g)
         return pl.DataFrame(
             {
-                "item": list(self.items),
+                "item_id": list(self.items),
                 "log_strength": self.log_strength,
                 "se": self.se,
                 "ci_low": self.log_strength - z * self.se,
@@ -401,14 +521,25 @@ class BradleyTerryResult:
                 "comparisons": self.comparisons,
                 "rank": [rank[i] for i in self.items],
             }
-        ).sort(["rank", "item"])
+        ).sort(["rank", "item_id"])
 
     def summary(self) -> str:
+        """The fit in one line: items, comparisons and the strongest item(s).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> bradley_terry_pairwise({"winner": ["a", "b"], "loser": ["b", "a"]}).summary()
+        'Bradley–Terry (newton): 2 items, 2 comparisons; strongest: a, b'
+        """
         top = ", ".join(str(w) for w in self.winners)
-        reg = f", L2 penalty {self.l2:g}" if self.l2 else ""
+        reg = f", L2 penalty {fmt_number(self.l2)}" if self.l2 else ""
         return (
             f"Bradley–Terry ({self.method}{reg}): {len(self.items)} items, "
-            f"{float(self.comparisons.sum()) / 2:g} comparisons; strongest: {top}"
+            f"{fmt_number(float(self.comparisons.sum()) / 2, 12)} comparisons; strongest: {top}"
         )
 
     def _repr_html_(self) -> str:
@@ -416,9 +547,12 @@ class BradleyTerryResult:
 
 
 def bradley_terry_pairwise(
-    comparisons: Any,
+    comparisons: Comparisons,
     *,
     items: Iterable[Any] | None = None,
+    winner: str | None = None,
+    loser: str | None = None,
+    participant_id: str | None = None,
     l2: float = 0.0,
     method: str = "newton",
     alpha: float = 0.05,
@@ -433,10 +567,13 @@ def bradley_terry_pairwise(
 
     Parameters
     ----------
-    comparisons : polars.DataFrame or numpy array of shape (k, 2)
-        ``winner``, ``loser``, optional ``tie``, ``rater``, ``weight`` (module docstring).
+    comparisons : Inquiry, table or numpy array of shape (k, 2)
+        ``winner``, ``loser``, optional ``tie``, ``participant_id``, ``weight`` (module
+        docstring): an inquiry's ``pairwise`` table as it is, or the Inquiry itself.
     items : iterable, optional
         The items to estimate (default: every item seen). Items never compared need ``l2 > 0``.
+    winner, loser, participant_id : str, optional
+        Column names in ``comparisons`` when they differ from the canonical ones.
     l2 : float, default 0
         L2 penalty ``(l2 / 2)·Σ θ²`` (a Gaussian prior with variance ``1 / l2``). Needed when
         the comparison graph is not strongly connected. ``choix.opt_pairwise(alpha=a)``
@@ -475,10 +612,12 @@ def bradley_terry_pairwise(
     check_param(isinstance(l2, int | float) and np.isfinite(l2) and l2 >= 0, "l2", func, ">= 0", l2)
     check_param(method in ("newton", "mm"), "method", func, "'newton' or 'mm'", method)
     check_param(method == "newton" or l2 == 0, "method", func, "'newton' when l2 > 0", method)
-    check_param(isinstance(alpha, float) and 0 < alpha < 1, "alpha", func, "in (0, 1)", alpha)
+    check_param(isinstance(alpha, int | float) and 0 < alpha < 1, "alpha", func, "in (0, 1)", alpha)
     check_param(tol > 0, "tol", func, "> 0", tol)
     check_param(isinstance(max_iter, int) and max_iter >= 1, "max_iter", func, ">= 1", max_iter)
-    df = validate_comparisons(comparisons, file=file)
+    df = validate_comparisons(
+        comparisons, winner=winner, loser=loser, participant_id=participant_id, file=file
+    )
     labels, W = _win_matrix(df, items)
     m = len(labels)
     if m < 2:
@@ -521,7 +660,7 @@ def bradley_terry_pairwise(
         log_strength=theta,
         se=se,
         cov=cov,
-        alpha=alpha,
+        alpha=float(alpha),
         wins=W.sum(axis=1),
         comparisons=Nmat.sum(axis=1),
         l2=float(l2),
@@ -529,11 +668,16 @@ def bradley_terry_pairwise(
         n_iter=n_iter,
         log_likelihood=_loglik(theta, W, float(l2)),
         details={"win_matrix": W, "n_rows": df.height},
+        provenance=Provenance(
+            method=func,
+            input_fingerprint=fingerprint_frames(df),
+            parameters={"l2": float(l2), "method": method, "alpha": float(alpha), "tol": tol},
+        ),
     )
 
 
 def suggest_next_pair(
-    data: Any,
+    data: BradleyTerryResult | Comparisons,
     *,
     items: Iterable[Any] | None = None,
     l2: float = 1.0,
@@ -554,9 +698,10 @@ def suggest_next_pair(
 
     Parameters
     ----------
-    data : BradleyTerryResult or comparisons table
-        A fitted model, or comparisons to fit with penalty ``l2`` (a prior that keeps early
-        sessions, with few or one-sided answers, well defined).
+    data : BradleyTerryResult, Inquiry or comparisons table
+        A fitted model, or comparisons (an inquiry's ``pairwise`` table or the Inquiry) to
+        fit with penalty ``l2`` (a prior that keeps early sessions, with few or one-sided
+        answers, well defined).
     items : iterable, optional
         All the items of the session (include those not compared yet).
     l2 : float, default 1.0

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from coprod_analytics.format import fmt_number, fmt_pct
 from coprod_widgets.consensus.figures import _layout
 from coprod_widgets.html import alt_table, pct, table_html
 from coprod_widgets.style import GROUP_COLOURS, esc, hover_text
@@ -46,16 +47,37 @@ def _yes_no(value: Any) -> str:
 
 
 def _money(value: Any) -> str:
-    return "–" if value is None else f"{float(value):,.0f}"
+    """An amount in full (no exponent); the house's dash when missing."""
+    return fmt_number(value, 15)
 
 
 # ---------------------------------------------------------------------------- budgets
 def budget_header_html(state: BudgetState) -> str:
-    """The election in one paragraph: ballots, projects, voters, budget (and a what-if)."""
+    """The election in one paragraph: ballots, projects, voters, budget (and a what-if).
+
+    Parameters
+    ----------
+    state : BudgetState
+        The budget explorer's state.
+
+    Returns
+    -------
+    str
+        An HTML fragment.
+
+    Examples
+    --------
+    >>> from coprod_analytics.io.pabulib import pb_election
+    >>> from coprod_widgets.preferences.state import BudgetState
+    >>> state = BudgetState(pb_election({"a": 1, "b": 1}, [["a"], ["a"], ["b"]],
+    ...                                 budget=1).to_inquiry())
+    >>> "3 voters" in budget_header_html(state)
+    True
+    """
     e = state.election
     what_if = (
         f" <strong>What-if: the rules below run with a budget of {_money(state.budget)}"
-        f" ({state.budget / state.base_budget:.0%} of the real one).</strong>"
+        f" ({fmt_pct(state.budget / state.base_budget)} of the real one).</strong>"
         if state.budget != state.base_budget
         else ""
     )
@@ -69,7 +91,27 @@ def budget_header_html(state: BudgetState) -> str:
 
 
 def rules_html(state: BudgetState) -> str:
-    """The rules side by side: funded projects, money spent, voters served, EJR/PJR."""
+    """The rules side by side: funded projects, money spent, voters served, EJR/PJR.
+
+    Parameters
+    ----------
+    state : BudgetState
+        The budget explorer's state.
+
+    Returns
+    -------
+    str
+        An HTML fragment (a table and a note).
+
+    Examples
+    --------
+    >>> from coprod_analytics.io.pabulib import pb_election
+    >>> from coprod_widgets.preferences.state import BudgetState
+    >>> state = BudgetState(pb_election({"a": 1, "b": 1}, [["a"], ["a"], ["b"]],
+    ...                                 budget=1).to_inquiry())
+    >>> "What each rule would fund" in rules_html(state)
+    True
+    """
     table = state.rules_table()
     frame = table.select(
         "rule",
@@ -111,14 +153,36 @@ def rules_html(state: BudgetState) -> str:
 
 
 def projects_html(state: BudgetState, *, max_rows: int = 40) -> str:
-    """The projects with a tick per rule that funds them (most supported first)."""
+    """The projects with a tick per rule that funds them (most supported first).
+
+    Parameters
+    ----------
+    state : BudgetState
+        The budget explorer's state.
+    max_rows : int, default 40
+        Rows shown.
+
+    Returns
+    -------
+    str
+        An HTML fragment.
+
+    Examples
+    --------
+    >>> from coprod_analytics.io.pabulib import pb_election
+    >>> from coprod_widgets.preferences.state import BudgetState
+    >>> state = BudgetState(pb_election({"a": 1, "b": 1}, [["a"], ["a"], ["b"]],
+    ...                                 budget=1).to_inquiry())
+    >>> "✓" in projects_html(state)
+    True
+    """
     table = state.projects_table()
     rules = [
         c for c in table.columns if c not in ("project_id", "name", "cost", "votes", "funded_by")
     ]
     fmt: dict[str, Any] = {r: (lambda v: "✓" if v else "") for r in rules}
     fmt["cost"] = _money
-    fmt["votes"] = lambda v: f"fewer than {state.min_cell}" if v is None else f"{v:,}"
+    fmt["votes"] = lambda v: f"fewer than {state.min_cell}" if v is None else fmt_number(v, 15)
     frame = table.with_columns(
         pl.col("name").map_elements(lambda s: s[:80], return_dtype=pl.String)
     )
@@ -137,7 +201,28 @@ def projects_html(state: BudgetState, *, max_rows: int = 40) -> str:
 
 def rules_figure(state: BudgetState, *, height: int = 340) -> go.Figure:
     """Per rule: the share of voters with at least one funded project and the share of the
-    budget spent (horizontal bars)."""
+    budget spent (horizontal bars).
+
+    Parameters
+    ----------
+    state : BudgetState
+        The budget explorer's state.
+    height : int, default 340
+        Pixels.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> from coprod_analytics.io.pabulib import pb_election
+    >>> from coprod_widgets.preferences.state import BudgetState
+    >>> state = BudgetState(pb_election({"a": 1, "b": 1}, [["a"], ["a"], ["b"]],
+    ...                                 budget=1).to_inquiry())
+    >>> len(rules_figure(state).data) == 2
+    True
+    """
     import plotly.graph_objects as go
 
     table = state.rules_table()
@@ -166,6 +251,27 @@ def rules_figure(state: BudgetState, *, height: int = 340) -> go.Figure:
 
 
 def rules_alt(state: BudgetState) -> str:
+    """Text alternative of :func:`rules_figure`: voters served and budget spent per rule.
+
+    Parameters
+    ----------
+    state : BudgetState
+        The budget explorer's state.
+
+    Returns
+    -------
+    str
+        An HTML table.
+
+    Examples
+    --------
+    >>> from coprod_analytics.io.pabulib import pb_election
+    >>> from coprod_widgets.preferences.state import BudgetState
+    >>> state = BudgetState(pb_election({"a": 1, "b": 1}, [["a"], ["a"], ["b"]],
+    ...                                 budget=1).to_inquiry())
+    >>> "budget spent" in rules_alt(state)
+    True
+    """
     table = state.rules_table().select(
         "rule",
         pl.col("share_with_funded").alias("voters with ≥1 funded project"),
@@ -181,7 +287,28 @@ def rules_alt(state: BudgetState) -> str:
 
 def satisfaction_figure(state: BudgetState, *, height: int = 340) -> go.Figure:
     """Share of voters by number of funded projects on their ballot, one bar series per
-    rule (suppressed cells left out)."""
+    rule (suppressed cells left out).
+
+    Parameters
+    ----------
+    state : BudgetState
+        The budget explorer's state.
+    height : int, default 340
+        Pixels.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> from coprod_analytics.io.pabulib import pb_election
+    >>> from coprod_widgets.preferences.state import BudgetState
+    >>> state = BudgetState(pb_election({"a": 1, "b": 1}, [["a"], ["a"], ["b"]],
+    ...                                 budget=1).to_inquiry())
+    >>> len(satisfaction_figure(state).data) == len(state.analyses())
+    True
+    """
     import plotly.graph_objects as go
 
     long = state.satisfaction_long()
@@ -208,6 +335,28 @@ def satisfaction_figure(state: BudgetState, *, height: int = 340) -> go.Figure:
 
 
 def satisfaction_alt(state: BudgetState) -> str:
+    """Text alternative of :func:`satisfaction_figure`: shares of voters by funded
+    projects, per rule.
+
+    Parameters
+    ----------
+    state : BudgetState
+        The budget explorer's state.
+
+    Returns
+    -------
+    str
+        An HTML table.
+
+    Examples
+    --------
+    >>> from coprod_analytics.io.pabulib import pb_election
+    >>> from coprod_widgets.preferences.state import BudgetState
+    >>> state = BudgetState(pb_election({"a": 1, "b": 1}, [["a"], ["a"], ["b"]],
+    ...                                 budget=1).to_inquiry())
+    >>> "n_funded" in satisfaction_alt(state)
+    True
+    """
     long = state.satisfaction_long()
     wide = long.pivot(on="rule", index="n_funded", values="share").sort("n_funded")
     fmt = {c: pct for c in wide.columns if c != "n_funded"}
@@ -222,7 +371,28 @@ def satisfaction_alt(state: BudgetState) -> str:
 
 # ---------------------------------------------------------------------------- rankings
 def ranking_html(state: RankingState) -> str:
-    """The ranked-ballot rules side by side (ties shown) and the winners in words."""
+    """The ranked-ballot rules side by side (ties shown) and the winners in words.
+
+    Parameters
+    ----------
+    state : RankingState
+        The ranking board's state.
+
+    Returns
+    -------
+    str
+        An HTML fragment (empty without ranked ballots).
+
+    Examples
+    --------
+    >>> from coprod_analytics import Inquiry
+    >>> from coprod_analytics.preferences import ballots_from_orders
+    >>> from coprod_widgets.preferences.state import RankingState
+    >>> state = RankingState(Inquiry(tables={"rankings": ballots_from_orders(["ab", "ba", "ab"]),
+    ...     "pairwise": {"winner": ["a", "a", "b"], "loser": ["b", "b", "a"]}}))
+    >>> "3 ranked ballots" in ranking_html(state)
+    True
+    """
     if not state.rankings:
         return ""
     if state.rankings_suppressed():
@@ -258,11 +428,33 @@ def ranking_html(state: RankingState) -> str:
 
 
 def strengths_figure(state: RankingState, *, height: int | None = None) -> go.Figure:
-    """Forest plot of Bradley–Terry log-strengths with their intervals, strongest on top."""
+    """Forest plot of Bradley–Terry log-strengths with their intervals, strongest on top.
+
+    Parameters
+    ----------
+    state : RankingState
+        The ranking board's state.
+    height : int, optional
+        Pixels (default: from the number of items).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> from coprod_analytics import Inquiry
+    >>> from coprod_analytics.preferences import ballots_from_orders
+    >>> from coprod_widgets.preferences.state import RankingState
+    >>> state = RankingState(Inquiry(tables={"rankings": ballots_from_orders(["ab", "ba", "ab"]),
+    ...     "pairwise": {"winner": ["a", "a", "b"], "loser": ["b", "b", "a"]}}))
+    >>> strengths_figure(state).data[0].y == ("a", "b")
+    True
+    """
     import plotly.graph_objects as go
 
     table = state.strengths_table()
-    items = [hover_text(i, width=40, max_lines=1) for i in table["item"].to_list()]
+    items = [hover_text(i, width=40, max_lines=1) for i in table["item_id"].to_list()]
     theta = table["log_strength"].to_numpy()
     lo = table["ci_low"].to_numpy()
     hi = table["ci_high"].to_numpy()
@@ -294,9 +486,31 @@ def strengths_figure(state: RankingState, *, height: int | None = None) -> go.Fi
 
 
 def strengths_alt(state: RankingState) -> str:
+    """Text alternative of :func:`strengths_figure`: the strengths with their intervals.
+
+    Parameters
+    ----------
+    state : RankingState
+        The ranking board's state.
+
+    Returns
+    -------
+    str
+        An HTML table.
+
+    Examples
+    --------
+    >>> from coprod_analytics import Inquiry
+    >>> from coprod_analytics.preferences import ballots_from_orders
+    >>> from coprod_widgets.preferences.state import RankingState
+    >>> state = RankingState(Inquiry(tables={"rankings": ballots_from_orders(["ab", "ba", "ab"]),
+    ...     "pairwise": {"winner": ["a", "a", "b"], "loser": ["b", "b", "a"]}}))
+    >>> "log_strength" in strengths_alt(state)
+    True
+    """
     table = state.strengths_table().select(
         "rank",
-        "item",
+        "item_id",
         pl.col("log_strength").round(3),
         pl.col("ci_low").round(3),
         pl.col("ci_high").round(3),
@@ -313,7 +527,28 @@ def strengths_alt(state: RankingState) -> str:
 
 
 def next_pairs_html(state: RankingState) -> str:
-    """The pair(s) to ask about next, in words and as a table."""
+    """The pair(s) to ask about next, in words and as a table.
+
+    Parameters
+    ----------
+    state : RankingState
+        The ranking board's state.
+
+    Returns
+    -------
+    str
+        An HTML fragment (empty without pairwise data).
+
+    Examples
+    --------
+    >>> from coprod_analytics import Inquiry
+    >>> from coprod_analytics.preferences import ballots_from_orders
+    >>> from coprod_widgets.preferences.state import RankingState
+    >>> state = RankingState(Inquiry(tables={"rankings": ballots_from_orders(["ab", "ba", "ab"]),
+    ...     "pairwise": {"winner": ["a", "a", "b"], "loser": ["b", "b", "a"]}}))
+    >>> "Ask next" in next_pairs_html(state)
+    True
+    """
     pairs = state.next_pairs_table()
     if pairs.height == 0:
         return ""

@@ -38,7 +38,24 @@ __all__ = ["BudgetSection", "RankingSection"]
 
 @dataclass(frozen=True)
 class BudgetSection:
-    """What each budgeting rule would fund, whom it serves, EJR/PJR, and the projects."""
+    """What each budgeting rule would fund, whom it serves, EJR/PJR, and the projects.
+
+    Attributes
+    ----------
+    key : str
+        The section's id in the report.
+    title : str
+        Its heading.
+    order : int
+        Its place in the report.
+    max_projects : int
+        Rows of the projects table.
+
+    Examples
+    --------
+    >>> BudgetSection().key
+    'budget'
+    """
 
     key: str = "budget"
     title: str = "Participatory budget: what each rule would fund"
@@ -86,7 +103,22 @@ class BudgetSection:
 
 @dataclass(frozen=True)
 class RankingSection:
-    """Ranked-ballot rules side by side and Bradley–Terry strengths of pairwise data."""
+    """Ranked-ballot rules side by side and Bradley–Terry strengths of pairwise data.
+
+    Attributes
+    ----------
+    key : str
+        The section's id in the report.
+    title : str
+        Its heading.
+    order : int
+        Its place in the report.
+
+    Examples
+    --------
+    >>> RankingSection().title
+    'Rankings and pairwise comparisons'
+    """
 
     key: str = "rankings"
     title: str = "Rankings and pairwise comparisons"

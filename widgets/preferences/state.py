@@ -12,20 +12,24 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import traitlets as t
 
 from coprod_analytics.errors import ValidationError, check_param
 from coprod_analytics.inquiry import Inquiry
-from coprod_analytics.io.preference_tables import (
-    election_from_tables,
-    has_budget,
-    has_pairwise,
-    has_rankings,
-    rankings_as_ballots,
-)
+from coprod_analytics.io.pabulib import election_from_tables
+from coprod_analytics.io.preference_tables import has_budget, has_pairwise, has_rankings
+from coprod_analytics.privacy import suppress_small_cells
+
+if TYPE_CHECKING:  # pragma: no cover
+    from coprod_analytics.io.pabulib import PBElection
+    from coprod_analytics.preferences.budgeting import (
+        BudgetOutcome,
+        OutcomeAnalysis,
+        RuleComparison,
+    )
 
 __all__ = [
     "BUDGET_RULES",
@@ -59,23 +63,57 @@ RANKING_RULES: dict[str, str] = {
 
 
 def has_budget_data(inquiry: Inquiry) -> bool:
-    """Whether the inquiry holds a budgeting election (budget_projects and budget_votes)."""
-    return has_budget(inquiry.tables)
+    """Whether the inquiry holds a budgeting election (budget_projects and budget_votes).
+
+    Parameters
+    ----------
+    inquiry : Inquiry
+        Any inquiry.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from coprod_analytics.io.pabulib import pb_election
+    >>> has_budget_data(pb_election({"a": 1}, [["a"]], budget=1).to_inquiry())
+    True
+    """
+    return has_budget(inquiry)
 
 
 def has_ranking_data(inquiry: Inquiry) -> bool:
-    """Whether the inquiry holds ranked ballots or pairwise comparisons."""
-    return has_rankings(inquiry.tables) or has_pairwise(inquiry.tables)
+    """Whether the inquiry holds ranked ballots or pairwise comparisons.
+
+    Parameters
+    ----------
+    inquiry : Inquiry
+        Any inquiry.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> has_ranking_data(Inquiry())
+    False
+    """
+    return has_rankings(inquiry) or has_pairwise(inquiry)
 
 
-def _suppress(frame: pl.DataFrame, column: str, min_cell: int) -> pl.DataFrame:
-    """Counts of fewer than ``min_cell`` people (but more than 0) become null."""
+def _suppress(
+    frame: pl.DataFrame, column: str, min_cell: int, also: tuple[str, ...] = ()
+) -> pl.DataFrame:
+    """Counts of fewer than ``min_cell`` voters (but more than 0) become null, with the
+    columns ``also`` derived from them (the one suppression rule of
+    :func:`coprod_analytics.privacy.suppress_small_cells`)."""
     if not min_cell or column not in frame.columns:
         return frame
-    c = pl.col(column)
-    return frame.with_columns(
-        pl.when((c > 0) & (c < min_cell)).then(None).otherwise(c).alias(column)
-    )
+    return suppress_small_cells(
+        frame, count_column=column, min_cell=min_cell, also=list(also), unit="voters"
+    ).frame
 
 
 def _check_min_cell(min_cell: Any, func: str) -> None:
@@ -119,12 +157,10 @@ class BudgetState(t.HasTraits):
 
     Examples
     --------
-    >>> from coprod_analytics import Inquiry
     >>> from coprod_analytics.io.pabulib import pb_election
-    >>> from coprod_analytics.io.preference_tables import election_tables
     >>> e = pb_election({"a": 1, "b": 1, "c": 1, "d": 1},
     ...                 [["a", "b", "d"]] * 4 + [["c"]] * 2, budget=3)
-    >>> state = BudgetState(Inquiry(tables=election_tables(e)))
+    >>> state = BudgetState(e.to_inquiry())
     >>> state.funded()["greedy"], state.funded()["mes"]
     (['a', 'b', 'd'], ['a', 'b', 'c'])
     >>> state.budget = 2
@@ -161,7 +197,7 @@ class BudgetState(t.HasTraits):
             f"a non-empty list of {list(BUDGET_RULES)}",
             rules,
         )
-        election = election_from_tables(inquiry.tables, source=inquiry.metadata.get("source_path"))
+        election = election_from_tables(inquiry)
         super().__init__(
             inquiry=inquiry,
             min_cell=min_cell,
@@ -203,14 +239,20 @@ class BudgetState(t.HasTraits):
         )
 
     # ------------------------------------------------------------------ analysis
-    def _election_at(self, budget: float) -> Any:
+    def _election_at(self, budget: float) -> PBElection:
         if budget == self.base_budget:
             return self.election
         value = int(budget) if float(budget).is_integer() else budget
         return replace(self.election, meta={**self.election.meta, "budget": str(value)})
 
-    def compute(self) -> Any:
-        """Run the rules at :attr:`budget` (and EJR/PJR when automatic)."""
+    def compute(self) -> RuleComparison:
+        """Run the rules at :attr:`budget` (and EJR/PJR when automatic).
+
+        Returns
+        -------
+        RuleComparison
+            The core's comparison (also in :attr:`comparison`).
+        """
         from coprod_analytics.preferences.budgeting import compare_budget_rules
 
         check_param(self.budget > 0, "budget", "BudgetState", "> 0", self.budget)
@@ -231,7 +273,7 @@ class BudgetState(t.HasTraits):
         if self.comparison is not None and change["new"] != change["old"]:
             self.compute()
 
-    def _file_outcome(self) -> Any:
+    def _file_outcome(self) -> BudgetOutcome:
         from coprod_analytics.preferences.budgeting import BudgetOutcome
 
         e = self.election
@@ -240,15 +282,25 @@ class BudgetState(t.HasTraits):
         cost = float(e.projects.filter(sel)["cost"].cast(pl.Float64).sum())
         return BudgetOutcome(rule=FILE_LABEL, selected=ids, cost=cost, budget=self.base_budget)
 
-    def outcomes(self) -> dict[str, Any]:
-        """label -> BudgetOutcome (plus the file's own selection at the file's budget)."""
+    def outcomes(self) -> dict[str, BudgetOutcome]:
+        """label -> BudgetOutcome (plus the file's own selection at the file's budget).
+
+        Returns
+        -------
+        dict of str to BudgetOutcome
+        """
         out = dict(self._result().outcomes)
         if self.has_file_selection and self.budget == self.base_budget:
             out[FILE_LABEL] = self._file_outcome()
         return out
 
-    def analyses(self) -> dict[str, Any]:
-        """label -> OutcomeAnalysis (without EJR/PJR; see :attr:`proportionality`)."""
+    def analyses(self) -> dict[str, OutcomeAnalysis]:
+        """label -> OutcomeAnalysis (without EJR/PJR; see :attr:`proportionality`).
+
+        Returns
+        -------
+        dict of str to OutcomeAnalysis
+        """
         from coprod_analytics.preferences.budgeting import outcome_analysis
 
         out = dict(self._result().analyses)
@@ -257,28 +309,46 @@ class BudgetState(t.HasTraits):
             out[FILE_LABEL] = a
         return out
 
-    def check_proportionality(self, *, time_limit: float = 5.0) -> dict[str, Any]:
+    def check_proportionality(self, *, time_limit: float = 5.0) -> pl.DataFrame:
         """Check EJR and PJR of every outcome (approval ballots only; slow on large
-        elections: an integer program per ballot length)."""
+        elections: an integer program per ballot length).
+
+        Parameters
+        ----------
+        time_limit : float, default 5.0
+            Seconds per integer program; an unfinished check is reported as null.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``rule``, ``ejr``, ``pjr`` (null: not decided); empty for other ballots. The
+            witnesses are kept in :attr:`proportionality`.
+        """
         from coprod_analytics.preferences.budgeting import outcome_analysis
 
-        if not self.approval:
-            return {}
-        election = self._election_at(self.budget)
         found: dict[str, Any] = {}
-        for label, outcome in self.outcomes().items():
-            e = self.election if label == FILE_LABEL else election
-            a = outcome_analysis(e, outcome, time_limit=time_limit)
-            found[label] = {
-                "ejr": a.ejr,
-                "pjr": a.pjr,
-                "ejr_witness": a.ejr_witness,
-                "pjr_witness": a.pjr_witness,
-            }
-        self.proportionality = found
-        return found
+        if self.approval:
+            election = self._election_at(self.budget)
+            for label, outcome in self.outcomes().items():
+                e = self.election if label == FILE_LABEL else election
+                a = outcome_analysis(e, outcome, time_limit=time_limit)
+                found[label] = {
+                    "ejr": a.ejr,
+                    "pjr": a.pjr,
+                    "ejr_witness": a.ejr_witness,
+                    "pjr_witness": a.pjr_witness,
+                }
+            self.proportionality = found
+        return pl.DataFrame(
+            {
+                "rule": list(found),
+                "ejr": [v["ejr"] for v in found.values()],
+                "pjr": [v["pjr"] for v in found.values()],
+            },
+            schema={"rule": pl.String, "ejr": pl.Boolean, "pjr": pl.Boolean},
+        )
 
-    def _result(self) -> Any:
+    def _result(self) -> RuleComparison:
         if self.comparison is None:
             raise ValidationError("the rules have not been run yet; call compute() first")
         return self.comparison
@@ -336,9 +406,7 @@ class BudgetState(t.HasTraits):
         e = self.election
         import numpy as np
 
-        _indptr, proj, _pts = e.ballots
-
-        support = np.bincount(proj, minlength=e.n_projects)
+        support = np.bincount(e.ballots.project_index, minlength=e.n_projects)
         base = pl.DataFrame(
             {
                 "project_id": list(e.project_ids),
@@ -377,10 +445,7 @@ class BudgetState(t.HasTraits):
             label,
         )
         d = analyses[label].satisfaction_distribution()
-        d = _suppress(d, "voters", self.min_cell)
-        return d.with_columns(
-            pl.when(pl.col("voters").is_null()).then(None).otherwise(pl.col("share")).alias("share")
-        )
+        return _suppress(d, "voters", self.min_cell, also=("share",))
 
     def satisfaction_long(self) -> pl.DataFrame:
         """Every outcome's satisfaction distribution: ``rule``, ``n_funded``, ``voters``,
@@ -412,13 +477,17 @@ class RankingState(t.HasTraits):
     Parameters
     ----------
     inquiry : Inquiry
-        Holding ``rankings`` (participant_id, alternative, rank[, weight]) and/or
-        ``pairwise`` (winner, loser[, tie][, weight]) tables.
+        Holding ``rankings`` (participant_id, item_id, rank[, weight]) and/or
+        ``pairwise`` (winner, loser[, tie][, participant_id][, weight]) tables.
     min_cell : int
         Results from fewer ballots (or raters) than this are not shown.
     l2 : float
         Bradley–Terry L2 penalty; when 0 and the comparison graph is not strongly
         connected, the state falls back to ``l2=fallback_l2`` and says so in ``notes``.
+    fallback_l2 : float, default 0.1
+        The penalty used in that case.
+    compute : bool, default True
+        Run the rules now.
 
     Traits
     ------
@@ -431,8 +500,7 @@ class RankingState(t.HasTraits):
     --------
     >>> from coprod_analytics import Inquiry
     >>> from coprod_analytics.preferences import ballots_from_orders
-    >>> b = ballots_from_orders(["abc", "abc", "bca"]).rename({"voter_id": "participant_id"})
-    >>> state = RankingState(Inquiry(tables={"rankings": b}))
+    >>> state = RankingState(Inquiry(tables={"rankings": ballots_from_orders(["abc", "abc", "bca"])}))
     >>> state.winners()
     {'borda': ['a', 'b'], 'copeland': ['a'], 'schulze': ['a'], 'kemeny': ['a']}
     """
@@ -509,7 +577,7 @@ class RankingState(t.HasTraits):
         notes: list[str] = []
         found: dict[str, Any] = {}
         if self.has_rankings:
-            ballots = rankings_as_ballots(self.inquiry.tables["rankings"])
+            ballots = self.inquiry.tables["rankings"]
             for method in RANKING_RULES:
                 found[method] = rank_ballots(ballots, method=method)
             kem = found["kemeny"]
@@ -530,8 +598,6 @@ class RankingState(t.HasTraits):
             self.next_pairs = []
             return
         comps = self.inquiry.tables["pairwise"]
-        cols = [c for c in ("winner", "loser", "tie", "weight") if c in comps.columns]
-        comps = comps.select(cols)
         try:
             bt = bradley_terry_pairwise(comps, l2=self.l2, alpha=float(self.alpha))
         except ValidationError as exc:
@@ -554,7 +620,12 @@ class RankingState(t.HasTraits):
 
     # ------------------------------------------------------------------ tables
     def winners(self) -> dict[str, list[str]]:
-        """method -> winners (several when tied)."""
+        """method -> winners (several when tied).
+
+        Returns
+        -------
+        dict of str to list of str
+        """
         return {m: list(r.winners) for m, r in self.rankings.items()}
 
     def ranking_table(self) -> pl.DataFrame:
@@ -578,21 +649,21 @@ class RankingState(t.HasTraits):
         return pl.DataFrame({"position": list(range(1, m + 1)), **cols})
 
     def scores_table(self) -> pl.DataFrame:
-        """Per alternative: its rank under each rule (1 is best; tied alternatives share
-        the rank), sorted by the Schulze rank then name."""
+        """Per item: its rank under each rule (1 is best; tied items share the rank),
+        sorted by the Schulze rank then id: ``item_id`` and one column per rule."""
         frames = None
         for method, res in self.rankings.items():
-            f = res.scores.select("alternative", pl.col("rank").alias(RANKING_RULES[method]))
+            f = res.scores.select("item_id", pl.col("rank").alias(RANKING_RULES[method]))
             frames = (
-                f if frames is None else frames.join(f, on="alternative", how="full", coalesce=True)
+                f if frames is None else frames.join(f, on="item_id", how="full", coalesce=True)
             )
         if frames is None:
-            return pl.DataFrame({"alternative": []}, schema={"alternative": pl.String})
+            return pl.DataFrame({"item_id": []}, schema={"item_id": pl.String})
         key = RANKING_RULES["schulze"] if "schulze" in self.rankings else frames.columns[1]
-        return frames.sort([key, "alternative"])
+        return frames.sort([key, "item_id"])
 
     def strengths_table(self) -> pl.DataFrame:
-        """Bradley–Terry per item, strongest first: ``item``, ``log_strength``, ``ci_low``,
+        """Bradley–Terry per item, strongest first: ``item_id``, ``log_strength``, ``ci_low``,
         ``ci_high``, ``p_beats_average`` (probability of beating an item of average
         strength), ``wins``, ``comparisons``, ``rank``."""
         bt = self.bradley_terry
@@ -600,7 +671,7 @@ class RankingState(t.HasTraits):
             return pl.DataFrame()
         f = bt.to_frame()
         return f.select(
-            pl.col("item").cast(pl.String),
+            pl.col("item_id").cast(pl.String),
             "log_strength",
             "ci_low",
             "ci_high",

@@ -57,9 +57,13 @@ class BudgetExplorer(widgets.VBox):
     ----------
     state : BudgetState or Inquiry
         The state (or an inquiry holding a budgeting election; then ``min_cell`` applies).
+    min_cell : int, default 0
+        Counts of fewer voters than this are suppressed (when ``state`` is an Inquiry).
     update : {"live", "release", "button"}, optional
         How the budget slider recomputes. Default: from the time the rules took — live
         under 0.3 s, on release under 2 s, else with the "Recompute" button.
+    **kwargs
+        Passed on to ``ipywidgets.VBox``.
 
     Attributes
     ----------
@@ -77,11 +81,9 @@ class BudgetExplorer(widgets.VBox):
 
     Examples
     --------
-    >>> from coprod_analytics import Inquiry
     >>> from coprod_analytics.io.pabulib import pb_election
-    >>> from coprod_analytics.io.preference_tables import election_tables
     >>> e = pb_election({"a": 1, "b": 1, "c": 1}, [["a", "b"]] * 3 + [["c"]] * 2, budget=2)
-    >>> view = BudgetExplorer(Inquiry(tables=election_tables(e)))
+    >>> view = BudgetExplorer(e.to_inquiry())
     >>> view.update
     'live'
     >>> view.budget_slider.value = 3
@@ -212,6 +214,13 @@ class RankingBoard(widgets.VBox):
     Parameters
     ----------
     state : RankingState or Inquiry
+        The state (or an inquiry holding rankings or pairwise comparisons; then
+        ``min_cell`` applies).
+    min_cell : int, default 0
+        Results from fewer ballots or raters than this are not shown (when ``state`` is an
+        Inquiry).
+    **kwargs
+        Passed on to ``ipywidgets.VBox``.
 
     Attributes
     ----------
