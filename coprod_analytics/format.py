@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["MISSING", "SUPPRESSED", "fmt_number", "fmt_p", "fmt_pct"]
+__all__ = ["MISSING", "SUPPRESSED", "fmt_amount", "fmt_number", "fmt_p", "fmt_pct"]
 
 #: How a missing or undefined value is written (an en dash).
 MISSING = "–"
@@ -50,6 +50,29 @@ def fmt_number(value: Any, digits: int = 3) -> str:
     if _missing(value):
         return MISSING
     return f"{float(value):.{digits}g}"
+
+
+def fmt_amount(value: Any) -> str:
+    """A count or a sum of money, rounded to a whole number, with thousands separators;
+    :data:`MISSING` for None or NaN.
+
+    Parameters
+    ----------
+    value : number or None
+        A cost, a budget, a number of votes.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> fmt_amount(904700), fmt_amount(1234.6), fmt_amount(None)
+    ('904,700', '1,235', '–')
+    """
+    if _missing(value):
+        return MISSING
+    return f"{float(value):,.0f}"
 
 
 def fmt_pct(value: Any, digits: int = 0) -> str:

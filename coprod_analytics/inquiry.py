@@ -7,16 +7,16 @@ table, row and column of the first problem) and never leaves a half-built object
 Table schemas
 -------------
 ``statements``
-    ======================  =================  ==========================================
-    column                  dtype              meaning
-    ======================  =================  ==========================================
-    ``statement_id``        Int64 or String    unique id
-    ``text``                String             the statement as participants saw it
-    ``author_id``           same as participant ids, nullable   who wrote it
-    ``moderation``          Int8               1 accepted, 0 unmoderated, -1 moderated out
-    ``is_meta``             Boolean            a meta statement (about the process)
-    ``created``             Datetime(ms, UTC)  when it was submitted (nullable)
-    ======================  =================  ==========================================
+    ====================  ============================  ==========================================
+    column                dtype                         meaning
+    ====================  ============================  ==========================================
+    ``statement_id``      Int64 or String               unique id
+    ``text``              String                        the statement as participants saw it
+    ``author_id``         as participant ids, nullable  who wrote it
+    ``moderation``        Int8                          1 accepted, 0 unmoderated, -1 moderated out
+    ``is_meta``           Boolean                       a meta statement (about the process)
+    ``created``           Datetime(ms, UTC), nullable   when it was submitted
+    ====================  ============================  ==========================================
 
     Further columns (e.g. Pol.is's ``group_informed_consensus``) are kept as they are.
 
@@ -418,6 +418,11 @@ def latest_votes(log: pl.DataFrame) -> pl.DataFrame:
     return log.filter(keep)
 
 
+def _weighted_ballots(name: str, table: pl.DataFrame) -> bool:
+    """Whether ``table`` holds ballot types with a voter count (``rankings`` with ``weight``)."""
+    return name == "rankings" and "weight" in table.columns and "participant_id" in table.columns
+
+
 @dataclass(frozen=True, eq=False)
 class Inquiry:
     """Every input of one inquiry, validated, as tidy polars tables.
@@ -553,6 +558,8 @@ class Inquiry:
             schema = INPUT_SCHEMAS.get(name)
             if name == "participants" or schema is None or "participant_id" not in table.columns:
                 continue
+            if _weighted_ballots(name, table):
+                continue  # ballot types standing for several voters (PrefLib), not people
             parts.append(table.get_column("participant_id").cast(pl.String))
         return pl.concat(parts).drop_nulls().unique().sort().alias("participant_id")
 
@@ -563,7 +570,9 @@ class Inquiry:
         -------
         dict of str to int
             ``participants`` (distinct people who answered anything: voted, estimated, rated,
-            ranked, cast a ballot, ...; see :meth:`participant_ids`), ``voters`` (distinct
+            ranked, cast a ballot, ...; see :meth:`participant_ids`; a ranking table with a
+            ``weight`` column, as PrefLib files keep one row per distinct order, counts the
+            voters its weights stand for), ``voters`` (distinct
             participants who voted on statements), ``statements`` (rows of the statements
             table), ``votes`` (after latest-vote-wins), ``vote_events`` (rows of the log),
             ``agree``, ``disagree``, ``pass``, ``moderated_out`` (moderated out or meta).
@@ -577,8 +586,15 @@ class Inquiry:
         tally = v.group_by("vote").len()
         by = dict(zip(tally["vote"].to_list(), tally["len"].to_list(), strict=True))
         voters = int(v.get_column("participant_id").n_unique()) if v.height else 0
+        people = voters
+        if self.tables:
+            people = self.participant_ids().len()
+            for name, table in self.tables.items():
+                if _weighted_ballots(name, table):
+                    per_ballot = table.group_by("participant_id").agg(pl.col("weight").first())
+                    people += round(float(per_ballot.get_column("weight").sum()))
         return {
-            "participants": self.participant_ids().len() if self.tables else voters,
+            "participants": people,
             "voters": voters,
             "statements": self.statements.height,
             "votes": v.height,

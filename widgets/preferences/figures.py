@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from coprod_analytics.format import fmt_number, fmt_pct
+from coprod_analytics.format import fmt_amount, fmt_pct
 from coprod_widgets.consensus.figures import _layout
 from coprod_widgets.html import alt_table, pct, table_html
 from coprod_widgets.style import GROUP_COLOURS, esc, hover_text
@@ -48,7 +48,7 @@ def _yes_no(value: Any) -> str:
 
 def _money(value: Any) -> str:
     """An amount in full (no exponent); the house's dash when missing."""
-    return fmt_number(value, 15)
+    return fmt_amount(value)
 
 
 # ---------------------------------------------------------------------------- budgets
@@ -182,7 +182,7 @@ def projects_html(state: BudgetState, *, max_rows: int = 40) -> str:
     ]
     fmt: dict[str, Any] = {r: (lambda v: "✓" if v else "") for r in rules}
     fmt["cost"] = _money
-    fmt["votes"] = lambda v: f"fewer than {state.min_cell}" if v is None else fmt_number(v, 15)
+    fmt["votes"] = lambda v: f"fewer than {state.min_cell}" if v is None else fmt_amount(v)
     frame = table.with_columns(
         pl.col("name").map_elements(lambda s: s[:80], return_dtype=pl.String)
     )

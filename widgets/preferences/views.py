@@ -15,6 +15,7 @@ import ipywidgets as widgets
 
 from coprod_analytics.errors import check_param
 from coprod_analytics.inquiry import Inquiry
+from coprod_widgets.chart import Chart
 from coprod_widgets.families import Panel
 from coprod_widgets.html import CSS
 from coprod_widgets.preferences.figures import (
@@ -43,13 +44,6 @@ __all__ = ["UPDATE_MODES", "BudgetExplorer", "RankingBoard"]
 UPDATE_MODES = ("live", "release", "button")
 
 
-def _refresh(figure: Any, fresh: Any) -> None:
-    with figure.batch_update():
-        figure.data = []
-        figure.add_traces(list(fresh.data))
-        figure.layout = fresh.layout
-
-
 class BudgetExplorer(widgets.VBox):
     """Budgeting rules side by side, whom each outcome serves, and a what-if budget.
 
@@ -75,7 +69,7 @@ class BudgetExplorer(widgets.VBox):
     check_jr : ipywidgets.Button
         Checks EJR / PJR on demand (approval ballots, when not checked automatically).
     rules, projects, header, status : ipywidgets.HTML
-    rules_figure, satisfaction_figure : plotly.graph_objects.FigureWidget
+    rules_figure, satisfaction_figure : Chart
     rules_alt, satisfaction_alt : ipywidgets.HTML
         The charts' text alternatives.
 
@@ -99,7 +93,6 @@ class BudgetExplorer(widgets.VBox):
         update: str | None = None,
         **kwargs: Any,
     ) -> None:
-        import plotly.graph_objects as go
 
         if isinstance(state, Inquiry):
             state = BudgetState(state, min_cell=min_cell)
@@ -134,9 +127,9 @@ class BudgetExplorer(widgets.VBox):
         self.status = widgets.HTML("")
         self.header = widgets.HTML(budget_header_html(state))
         self.rules = widgets.HTML(rules_html(state))
-        self.rules_figure = go.FigureWidget(rules_figure(state))
+        self.rules_figure = Chart(rules_figure(state))
         self.rules_alt = widgets.HTML('<div class="coprod">' + rules_alt(state) + "</div>")
-        self.satisfaction_figure = go.FigureWidget(satisfaction_figure(state))
+        self.satisfaction_figure = Chart(satisfaction_figure(state))
         self.satisfaction_alt = widgets.HTML(
             '<div class="coprod">' + satisfaction_alt(state) + "</div>"
         )
@@ -203,8 +196,8 @@ class BudgetExplorer(widgets.VBox):
         self.projects.value = projects_html(s)
         self.rules_alt.value = '<div class="coprod">' + rules_alt(s) + "</div>"
         self.satisfaction_alt.value = '<div class="coprod">' + satisfaction_alt(s) + "</div>"
-        _refresh(self.rules_figure, rules_figure(s))
-        _refresh(self.satisfaction_figure, satisfaction_figure(s))
+        self.rules_figure.update(rules_figure(s))
+        self.satisfaction_figure.update(satisfaction_figure(s))
 
 
 class RankingBoard(widgets.VBox):
@@ -227,7 +220,7 @@ class RankingBoard(widgets.VBox):
     rankings : ipywidgets.HTML
     level : ipywidgets.Dropdown
         Interval level of the strengths (sets ``state.alpha``).
-    strengths_figure : plotly.graph_objects.FigureWidget or None
+    strengths_figure : Chart or None
     strengths_alt, next_pairs : ipywidgets.HTML
 
     Examples
@@ -241,7 +234,6 @@ class RankingBoard(widgets.VBox):
     """
 
     def __init__(self, state: RankingState | Inquiry, *, min_cell: int = 0, **kwargs: Any) -> None:
-        import plotly.graph_objects as go
 
         if isinstance(state, Inquiry):
             state = RankingState(state, min_cell=min_cell)
@@ -264,7 +256,7 @@ class RankingBoard(widgets.VBox):
                 )
                 parts.append(self.next_pairs)
             else:
-                self.strengths_figure = go.FigureWidget(strengths_figure(state))
+                self.strengths_figure = Chart(strengths_figure(state))
                 self._draw_pairwise()
                 parts += [self.level, self.strengths_figure, self.strengths_alt, self.next_pairs]
                 self.level.observe(self._on_level, names="value")
@@ -281,7 +273,7 @@ class RankingBoard(widgets.VBox):
 
     def _on_fit(self, change: Any) -> None:
         if self.strengths_figure is not None:
-            _refresh(self.strengths_figure, strengths_figure(self.state))
+            self.strengths_figure.update(strengths_figure(self.state))
         self._draw_pairwise()
 
 
