@@ -18,7 +18,20 @@ __all__ = ["CoprodError", "ParameterError", "ValidationError", "check_param"]
 
 
 class CoprodError(Exception):
-    """Base class of every error raised on purpose by coprod_analytics."""
+    """Base class of every error raised on purpose by coprod_analytics.
+
+    Catch it to handle every such error at once (the ``coprod`` command line prints them as
+    one line with exit status 2). It takes the arguments of :class:`Exception`.
+
+    Examples
+    --------
+    >>> from coprod_analytics import Inquiry
+    >>> try:
+    ...     Inquiry(votes={"participant_id": [1], "statement_id": [1], "vote": [5]})
+    ... except CoprodError as err:
+    ...     print(type(err).__name__)
+    ValidationError
+    """
 
 
 class ValidationError(CoprodError, ValueError):
@@ -82,11 +95,40 @@ class ValidationError(CoprodError, ValueError):
 
 
 class ParameterError(CoprodError, ValueError):
-    """A function argument is out of its documented range or of the wrong kind."""
+    """A function argument is out of its documented range or of the wrong kind.
+
+    Raised through :func:`check_param`, whose message follows the house template. It takes
+    the arguments of :class:`Exception` (the message).
+
+    Examples
+    --------
+    >>> err = ParameterError("The 'seed' parameter of f must be an int. Got 'x'.")
+    >>> isinstance(err, CoprodError), isinstance(err, ValueError)
+    (True, True)
+    """
 
 
 def check_param(ok: bool, name: str, func: str, expected: str, got: Any) -> None:
     """Raise :class:`ParameterError` in the house template unless ``ok``.
+
+    Parameters
+    ----------
+    ok : bool
+        Whether the argument is acceptable; nothing happens when it is.
+    name : str
+        The parameter's name.
+    func : str
+        The public function (or class) it belongs to.
+    expected : str
+        What the parameter must be, in words (``"an int >= 1"``).
+    got : Any
+        The value given (shown with :func:`repr`).
+
+    Raises
+    ------
+    ParameterError
+        When ``ok`` is false: "The '<name>' parameter of <func> must be <expected>.
+        Got <got>."
 
     Examples
     --------

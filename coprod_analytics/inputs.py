@@ -243,8 +243,27 @@ def _cast(series: pl.Series, kind: str, table: str) -> pl.Series:
 def validate_input(name: str, data: Any) -> pl.DataFrame:
     """Check and normalise an input table of a registered kind.
 
-    Unknown kinds are returned unchanged (as polars). Raises :class:`ValidationError`
-    naming the table, row and column of the first problem.
+    Checks the required columns, missing values, types (ids become Int64 when they are
+    whole numbers, else text), ranges and duplicate rows, in that order. Tables of an
+    unknown kind are returned unchanged (as polars).
+
+    Parameters
+    ----------
+    name : str
+        The kind of table (a key of :data:`INPUT_SCHEMAS`, e.g. ``"estimates"``); family
+        schemas such as ``"rankings"`` or ``"panel"`` count too.
+    data : polars, pandas or Arrow table, or dict of columns
+        The table, with the schema's column names.
+
+    Returns
+    -------
+    polars.DataFrame
+        The table with the schema's types (same rows and columns).
+
+    Raises
+    ------
+    ValidationError
+        Naming the table, row and column of the first problem.
 
     Examples
     --------
@@ -342,6 +361,18 @@ def validate_input(name: str, data: Any) -> pl.DataFrame:
 
 def describe_inputs(tables: dict[str, pl.DataFrame]) -> dict[str, dict[str, int]]:
     """Per input kind present: rows, distinct participants and distinct items.
+
+    Parameters
+    ----------
+    tables : dict of str to polars.DataFrame
+        Input tables by kind, as :attr:`Inquiry.tables` holds them.
+
+    Returns
+    -------
+    dict of str to dict of str to int
+        Per table name: ``rows``; ``participants`` (distinct ``participant_id``) when the
+        table has that column; ``items`` (distinct questions, items, evidence, ...) when its
+        schema names an item column.
 
     Examples
     --------

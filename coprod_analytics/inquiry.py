@@ -115,6 +115,23 @@ def parse_vote_values(series: pl.Series, table: str = "votes") -> pl.Series:
 
     Accepts integers, whole floats and the words ``agree``/``disagree``/``pass`` (any case).
 
+    Parameters
+    ----------
+    series : polars.Series
+        The vote column.
+    table : str, default "votes"
+        The table it belongs to (named in errors).
+
+    Returns
+    -------
+    polars.Series
+        Int8 votes: 1 agree, -1 disagree, 0 pass (nulls stay null).
+
+    Raises
+    ------
+    ValidationError
+        Naming the row and column of the first value that is not a vote.
+
     Examples
     --------
     >>> parse_vote_values(pl.Series("vote", ["agree", "-1", "pass"])).to_list()
@@ -381,6 +398,16 @@ def latest_votes(log: pl.DataFrame) -> pl.DataFrame:
 
     The latest ``time`` wins; among equal (or missing) times the later row wins.
 
+    Parameters
+    ----------
+    log : polars.DataFrame
+        A vote log as :attr:`Inquiry.vote_log` holds it.
+
+    Returns
+    -------
+    polars.DataFrame
+        The winning rows, in log order.
+
     Examples
     --------
     >>> log = pl.DataFrame({"participant_id": [1, 1], "statement_id": [7, 7], "vote": [1, -1],
@@ -518,7 +545,16 @@ class Inquiry:
     # ------------------------------------------------------------------ derived facts
     @cached_property
     def fingerprint(self) -> str:
-        """SHA-256 of the statements, participants and full vote log (provenance)."""
+        """SHA-256 of the statements, participants, full vote log and further tables.
+
+        Recorded in every result's provenance (see
+        :func:`~coprod_analytics.provenance.fingerprint_frames`).
+
+        Returns
+        -------
+        str
+            The hex digest (64 characters).
+        """
         from coprod_analytics.provenance import fingerprint_frames
 
         return fingerprint_frames(
@@ -527,7 +563,14 @@ class Inquiry:
 
     @property
     def excluded_statement_ids(self) -> pl.Series:
-        """Ids of statements moderated out or meta (zeroed in the Pol.is analysis)."""
+        """Ids of statements moderated out or meta (zeroed in the Pol.is analysis).
+
+        Returns
+        -------
+        polars.Series
+            The ``statement_id`` of every statement with ``moderation == -1`` or
+            ``is_meta``.
+        """
         s = self.statements
         return s.filter((pl.col("moderation") == -1) | pl.col("is_meta")).get_column("statement_id")
 
@@ -606,7 +649,21 @@ class Inquiry:
         }
 
     def statement_tallies(self) -> pl.DataFrame:
-        """Per statement: agree, disagree, pass and total votes (latest votes only)."""
+        """Per statement: agree, disagree, pass and total votes (latest votes only).
+
+        Returns
+        -------
+        polars.DataFrame
+            One row per statement: ``statement_id``, ``text``, ``moderation``, ``is_meta``,
+            ``agree``, ``disagree``, ``pass``, ``total`` (0 for statements without votes).
+
+        Examples
+        --------
+        >>> inq = Inquiry({"participant_id": [1, 2, 2], "statement_id": [1, 1, 2],
+        ...                "vote": [1, -1, 0]})
+        >>> inq.statement_tallies().select("statement_id", "agree", "pass", "total").rows()
+        [(1, 1, 0, 2), (2, 0, 1, 1)]
+        """
         t = self.votes.group_by("statement_id").agg(
             agree=(pl.col("vote") == 1).sum().cast(pl.Int64),
             disagree=(pl.col("vote") == -1).sum().cast(pl.Int64),
@@ -621,7 +678,28 @@ class Inquiry:
         )
 
     def as_of(self, time: Any) -> Inquiry:
-        """The inquiry as it stood at ``time``: votes and statements up to and including it."""
+        """The inquiry as it stood at ``time``: votes and statements up to and including it.
+
+        Votes and statements without a time are kept, and so is every statement voted on
+        by then.
+
+        Parameters
+        ----------
+        time : str, datetime or int
+            ISO 8601 text, a datetime or epoch milliseconds (naive times are UTC).
+
+        Returns
+        -------
+        Inquiry
+            A new inquiry; ``metadata["as_of"]`` records the time.
+
+        Examples
+        --------
+        >>> inq = Inquiry({"participant_id": [1, 2], "statement_id": [1, 1], "vote": [1, -1],
+        ...                "time": ["2026-03-07T10:00:00Z", "2026-03-07T10:30:00Z"]})
+        >>> inq.as_of("2026-03-07T10:15:00Z").counts()["votes"]
+        1
+        """
         t = _parse_time(pl.Series("time", [time]), "as_of")[0]
         log = self.vote_log.filter(pl.col("time").is_null() | (pl.col("time") <= t))
         stmts = self.statements.filter(pl.col("created").is_null() | (pl.col("created") <= t))
@@ -638,7 +716,27 @@ class Inquiry:
         )
 
     def with_votes(self, new_votes: Any) -> Inquiry:
-        """A new inquiry with more vote events appended to the log (validated)."""
+        """A new inquiry with more vote events appended to the log (validated).
+
+        Parameters
+        ----------
+        new_votes : table
+            Vote events with the columns of the ``votes`` argument of :class:`Inquiry`.
+
+        Returns
+        -------
+        Inquiry
+            A new inquiry; latest-vote-wins applies across old and new events.
+
+        Examples
+        --------
+        >>> inq = Inquiry({"participant_id": [1], "statement_id": [1], "vote": [1],
+        ...                "time": ["2026-03-07T10:00:00Z"]})
+        >>> later = inq.with_votes({"participant_id": [1], "statement_id": [1], "vote": [-1],
+        ...                         "time": ["2026-03-07T10:05:00Z"]})
+        >>> later.counts()["vote_events"], later.counts()["disagree"]
+        (2, 1)
+        """
         new = _validate_votes(as_polars(new_votes, name="votes"))
         log = pl.concat([self.vote_log, new], how="vertical_relaxed")
         return Inquiry(
@@ -646,7 +744,27 @@ class Inquiry:
         )
 
     def with_tables(self, **tables: Any) -> Inquiry:
-        """A new inquiry with further input tables added or replaced (validated)."""
+        """A new inquiry with further input tables added or replaced (validated).
+
+        Parameters
+        ----------
+        **tables : table
+            Input tables by name (``estimates=...``, ``ratings=...``), checked with
+            :func:`~coprod_analytics.inputs.validate_input`.
+
+        Returns
+        -------
+        Inquiry
+            A new inquiry holding the old and the new tables.
+
+        Examples
+        --------
+        >>> inq = Inquiry({"participant_id": [1], "statement_id": [1], "vote": [1]})
+        >>> rated = inq.with_tables(ratings={"participant_id": [2], "item_id": [1],
+        ...                                  "rating": [4]})
+        >>> sorted(rated.tables), rated.counts()["participants"]
+        (['ratings'], 2)
+        """
         return Inquiry(
             self.vote_log,
             self.statements,

@@ -38,9 +38,9 @@ def progress(
     unit : str, default "it"
         What one item is (``"resample"``).
 
-    Returns
-    -------
-    iterator
+    Yields
+    ------
+    T
         The items of ``iterable``, in order.
 
     Examples

@@ -15,7 +15,19 @@ __all__ = ["Provenance", "fingerprint_frames", "package_version"]
 
 @functools.cache
 def package_version() -> str:
-    """The installed version of coprod-analytics (``"0+unknown"`` when not installed)."""
+    """The installed version of coprod-analytics (``"0+unknown"`` when not installed).
+
+    Returns
+    -------
+    str
+        The version string of the installed distribution, e.g. ``"0.9.0"``.
+
+    Examples
+    --------
+    >>> v = package_version()
+    >>> isinstance(v, str) and v == Provenance("demo", "0" * 64).version
+    True
+    """
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -30,6 +42,16 @@ def fingerprint_frames(*frames: pl.DataFrame | None) -> str:
     The fingerprint depends on column names, dtypes and values in row order; it does not
     depend on the polars version's internal hashing (the tables are serialised to Arrow IPC
     without compression and hashed).
+
+    Parameters
+    ----------
+    *frames : polars.DataFrame or None
+        The tables, in order (None stands for an absent table and counts as one).
+
+    Returns
+    -------
+    str
+        The SHA-256 hex digest (64 characters).
 
     Examples
     --------
@@ -66,7 +88,14 @@ class Provenance:
     seed : int or None
         The random seed, when the method is random.
     version : str
-        coprod-analytics version.
+        coprod-analytics version (default: the installed one).
+
+    Examples
+    --------
+    >>> frame = pl.DataFrame({"participant_id": [1, 2], "vote": [1, -1]})
+    >>> prov = Provenance("opinion_groups", fingerprint_frames(frame), {"max_k": 5}, seed=0)
+    >>> prov.to_dict()["parameters"], prov.seed, len(prov.input_fingerprint)
+    ({'max_k': 5}, 0, 64)
     """
 
     method: str
@@ -76,6 +105,14 @@ class Provenance:
     version: str = field(default_factory=package_version)
 
     def to_dict(self) -> dict[str, Any]:
+        """The record as a plain dict (JSON-ready when the parameters are).
+
+        Returns
+        -------
+        dict of str to Any
+            ``method``, ``input_fingerprint``, ``parameters`` (a copy), ``seed`` and
+            ``version``.
+        """
         return {
             "method": self.method,
             "input_fingerprint": self.input_fingerprint,

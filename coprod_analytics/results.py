@@ -49,20 +49,54 @@ class Result:
     """
 
     def to_frame(self) -> pl.DataFrame:
-        """The result's main table (polars)."""
+        """The result's main table (polars).
+
+        Returns
+        -------
+        polars.DataFrame
+            One row per item of the result, with the columns its class documents.
+        """
         raise NotImplementedError
 
     def summary(self) -> str:
-        """The result in plain words."""
+        """The result in plain words.
+
+        Returns
+        -------
+        str
+            Text a reader can paste into a report; its first line is the headline.
+        """
         raise NotImplementedError
 
     def to_pandas(self) -> Any:
-        """:meth:`to_frame` as a pandas DataFrame (needs pandas)."""
+        """:meth:`to_frame` as a pandas DataFrame (needs pandas).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The same table.
+        """
         return self.to_frame().to_pandas()
 
     def conf_int(self, alpha: float = 0.05) -> pl.DataFrame:
-        """Intervals at level ``1 - alpha``: the estimate's key columns, then ``ci_low``,
-        ``ci_high`` and ``alpha``."""
+        """Intervals at level ``1 - alpha``.
+
+        Parameters
+        ----------
+        alpha : float, default 0.05
+            Significance level (0.05: 95% intervals).
+
+        Returns
+        -------
+        polars.DataFrame
+            The estimate's key columns, then ``ci_low``, ``ci_high`` and ``alpha`` (see
+            :func:`interval_frame`).
+
+        Raises
+        ------
+        NotImplementedError
+            When the result has no intervals.
+        """
         raise NotImplementedError(f"{type(self).__name__} has no intervals")
 
     def __repr__(self) -> str:
@@ -85,10 +119,27 @@ class Result:
 def interval_frame(keys: dict[str, Any], low: Any, high: Any, *, alpha: float) -> pl.DataFrame:
     """A ``conf_int`` table: the key columns, then ``ci_low``, ``ci_high`` and ``alpha``.
 
+    Parameters
+    ----------
+    keys : dict of str to sequence
+        The columns saying what each interval is about (e.g. ``{"item_id": [...]}``), in
+        order, one value per interval.
+    low, high : sequence of float or None
+        The lower and upper bounds, one per row (None: no interval for that row).
+    alpha : float
+        The significance level the intervals were computed at (``1 - alpha`` coverage).
+
+    Returns
+    -------
+    polars.DataFrame
+        The key columns, then ``ci_low``, ``ci_high`` and ``alpha`` (Float64).
+
     Examples
     --------
     >>> interval_frame({"item": ["a", "b"]}, [0.1, 0.2], [0.3, 0.4], alpha=0.05).columns
     ['item', 'ci_low', 'ci_high', 'alpha']
+    >>> interval_frame({"item": ["a"]}, [1.0], [None], alpha=0.1).row(0)
+    ('a', 1.0, None, 0.1)
     """
     frame = pl.DataFrame(keys)
     n = frame.height if frame.width else len(list(low))
@@ -100,7 +151,30 @@ def interval_frame(keys: dict[str, Any], low: Any, high: Any, *, alpha: float) -
 
 
 def frame_to_html(frame: pl.DataFrame, *, caption: str | None = None, max_rows: int = 50) -> str:
-    """Render a polars table as an escaped HTML table (values are never trusted as HTML)."""
+    """Render a polars table as an escaped HTML table (values are never trusted as HTML).
+
+    Parameters
+    ----------
+    frame : polars.DataFrame
+        The table.
+    caption : str, optional
+        A caption above the table.
+    max_rows : int, default 50
+        Rows shown; a line below the table says how many more there are.
+
+    Returns
+    -------
+    str
+        The HTML ``<table>`` (floats with 4 significant digits, missing values as
+        :data:`~coprod_analytics.format.MISSING`).
+
+    Examples
+    --------
+    >>> frame_to_html(pl.DataFrame({"text": ["<b>x</b>"], "share": [0.123456]}))
+    '<table><thead><tr><th>text</th><th>share</th></tr></thead><tbody><tr><td>&lt;b&gt;x&lt;/b&gt;</td><td>0.1235</td></tr></tbody></table>'
+    >>> frame_to_html(pl.DataFrame({"x": range(5)}), max_rows=2).endswith("<p>… 3 more rows</p>")
+    True
+    """
     rows = frame.head(max_rows).rows()
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     body = "".join(
@@ -131,8 +205,10 @@ class Estimate(Result):
         What was estimated (e.g. ``"median"``).
     value : float
         The point estimate.
-    ci_low, ci_high : float or None
-        Bounds of the ``1 - alpha`` confidence interval (None when not computed).
+    ci_low : float or None
+        Lower bound of the ``1 - alpha`` confidence interval (None when not computed).
+    ci_high : float or None
+        Upper bound of the interval (None when not computed).
     alpha : float
         Significance level of the interval.
     n : int
@@ -141,6 +217,8 @@ class Estimate(Result):
         How the interval was obtained (e.g. ``"bootstrap-BCa"``).
     details : dict
         Anything else a reader may need.
+    provenance : Provenance or None
+        What produced the estimate (:class:`~coprod_analytics.provenance.Provenance`).
 
     Examples
     --------
@@ -170,7 +248,23 @@ class Estimate(Result):
         """The interval as a one-row table (name, ci_low, ci_high, alpha).
 
         The interval was computed at ``self.alpha``; asking for another level is an error
-        (recompute with that ``alpha``)."""
+        (recompute with that ``alpha``).
+
+        Parameters
+        ----------
+        alpha : float, optional
+            The level asked for; None or the estimate's own ``alpha``.
+
+        Returns
+        -------
+        polars.DataFrame
+            One row: ``name``, ``ci_low``, ``ci_high``, ``alpha``.
+
+        Raises
+        ------
+        ParameterError
+            When ``alpha`` differs from the level the interval was computed at.
+        """
         if alpha is not None and abs(alpha - self.alpha) > 1e-12:
             from coprod_analytics.errors import ParameterError
 
@@ -183,7 +277,13 @@ class Estimate(Result):
         )
 
     def to_frame(self) -> pl.DataFrame:
-        """One row: name, value, ci_low, ci_high, alpha, n, method."""
+        """The estimate as a one-row table.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``name``, ``value``, ``ci_low``, ``ci_high``, ``alpha``, ``n``, ``method``.
+        """
         return pl.DataFrame(
             {
                 "name": [self.name],
@@ -206,6 +306,13 @@ class Estimate(Result):
         )
 
     def summary(self) -> str:
+        """The estimate in one line: name, value, interval and ``n``.
+
+        Returns
+        -------
+        str
+            E.g. ``"mean: 2 [1.5, 2.5] (95% CI), n = 10"``.
+        """
         ci = ""
         if self.ci_low is not None and self.ci_high is not None:
             ci = f" [{self.ci_low:.4g}, {self.ci_high:.4g}] ({100 * (1 - self.alpha):.0f}% CI)"

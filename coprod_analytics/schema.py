@@ -23,9 +23,40 @@ __all__ = ["InputSchema", "as_polars", "normalise_ids"]
 class InputSchema:
     """Columns and checks of one kind of input table.
 
-    ``kinds`` maps each column to ``"id"``, ``"float"``, ``"int"`` or ``"text"``;
-    ``ranges`` bounds float columns (inclusive); ``unique`` lists the columns that together
-    identify a row.
+    :func:`~coprod_analytics.inputs.validate_input` applies it; the schemas of the core are
+    listed in :data:`coprod_analytics.inputs.INPUT_SCHEMAS` and each family declares its
+    own in its ``inputs`` module.
+
+    Attributes
+    ----------
+    name : str
+        The table's name in :attr:`Inquiry.tables` (``"estimates"``) and its file name
+        (``estimates.csv``).
+    required : tuple of str
+        Columns every table of this kind has.
+    optional : tuple of str
+        Columns it may have.
+    kinds : dict of str to str
+        Each column's kind: ``"id"``, ``"float"``, ``"int"`` or ``"text"``.
+    ranges : dict of str to (float or None, float or None)
+        Inclusive bounds of numeric columns (None: unbounded on that side).
+    unique : tuple of str
+        The columns that together identify a row (each combination may appear once).
+    description : str
+        What the table holds, in plain words (named in errors).
+    item : str or None
+        The column naming what is answered or rated (for counts and wide layouts).
+    value : str or None
+        The column holding the answer in a wide layout (None: no wide layout).
+
+    Examples
+    --------
+    >>> s = InputSchema("scores", ("participant_id", "item_id", "score"),
+    ...                 kinds={"participant_id": "id", "item_id": "id", "score": "float"},
+    ...                 ranges={"score": (0.0, 10.0)}, unique=("participant_id", "item_id"),
+    ...                 item="item_id", value="score")
+    >>> s.required, s.optional, s.ranges["score"]
+    (('participant_id', 'item_id', 'score'), (), (0.0, 10.0))
     """
 
     name: str
@@ -35,9 +66,7 @@ class InputSchema:
     ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
     unique: tuple[str, ...] = ()
     description: str = ""
-    #: the column naming what is answered or rated (for counts and wide layouts)
     item: str | None = None
-    #: the column holding the answer in a wide layout
     value: str | None = None
 
 
@@ -100,6 +129,12 @@ def as_polars(data: Any, *, name: str) -> pl.DataFrame:
     Returns
     -------
     polars.DataFrame
+        The same table (polars and LazyFrames are returned or collected as they are).
+
+    Raises
+    ------
+    ValidationError
+        When ``data`` is not a table or its columns have different lengths.
 
     Examples
     --------

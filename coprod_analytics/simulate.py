@@ -34,7 +34,28 @@ AREAS = ("Old Town", "Riverside", "North Hill", "Station Quarter", "Millbrook")
 
 @dataclass(frozen=True)
 class SampleStatement:
-    """A statement of the sample inquiry: its text, planted role and lean in opinion space."""
+    """A statement of the sample inquiry: its text, planted role and lean in opinion space.
+
+    Attributes
+    ----------
+    text : str
+        The statement as participants see it.
+    role : str
+        Its planted role: ``"consensus"`` (nearly everyone agrees), ``"consensus-disagree"``
+        (nearly everyone disagrees), ``"divisive"`` (splits the groups) or ``"group"``
+        (some groups lean one way).
+    lean : tuple of (float, float), default (0.0, 0.0)
+        Its direction in the 2-D opinion space: a group agrees more the further its
+        position lies along it (no lean: only the role's overall agreement counts).
+
+    Examples
+    --------
+    >>> s = SampleStatement("Every street should have a bench.", "consensus")
+    >>> s.lean
+    (0.0, 0.0)
+    >>> sum(st.role == "divisive" for st in SAMPLE_STATEMENTS), len(SAMPLE_STATEMENTS)
+    (7, 60)
+    """
 
     text: str
     role: str
@@ -419,6 +440,26 @@ def sample_inquiry(seed: int = 2026) -> Inquiry:
     nearly everyone rejects, seven divisive statements; plus numeric estimates in two Delphi
     rounds, a forecast, a multiple-choice question with predicted shares, Likert ratings and
     evidence ratings (see :func:`simulate_inputs`).
+
+    Parameters
+    ----------
+    seed : int, default 2026
+        Random seed of the votes (the further inputs use ``seed + 1``); the default gives
+        the shipped sample data.
+
+    Returns
+    -------
+    Inquiry
+        The votes of :func:`simulate_inquiry` on :data:`SAMPLE_STATEMENTS`, with the
+        further input tables of :func:`simulate_inputs` in :attr:`Inquiry.tables`.
+
+    Examples
+    --------
+    >>> inq = sample_inquiry()
+    >>> inq.counts()["participants"], inq.statements.height
+    (150, 60)
+    >>> sorted(inq.tables)[:4]
+    ['choices', 'estimates', 'evidence', 'evidence_items']
     """
     votes = simulate_inquiry(
         150,
@@ -502,12 +543,33 @@ def simulate_inputs(
     (so the crowd's median beats most individuals), given in ``delphi_rounds`` rounds where
     later rounds move towards the previous round's median.
 
+    Parameters
+    ----------
+    inquiry : Inquiry
+        Whose participants answer; their ``planted_group`` attribute is used when present
+        (else each gets a random group).
+    share_answering : float, default 0.8
+        The share of participants who give the further inputs, in (0, 1].
+    delphi_rounds : int, default 2
+        Rounds of the numeric estimates (at least 1).
+    seed : int, default 0
+        Random seed; the same seed gives the same tables.
+
     Returns
     -------
     dict of str to DataFrame
         ``estimates``, ``questions``, ``probabilities``, ``choices``, ``predictions``,
         ``ratings``, ``rating_items``, ``evidence``, ``evidence_items`` (schemas in
         :mod:`coprod_analytics.inputs`).
+
+    Examples
+    --------
+    >>> inq = simulate_inquiry(40, 10, seed=1)
+    >>> tables = simulate_inputs(inq, delphi_rounds=3, seed=0)
+    >>> sorted(tables["estimates"].get_column("round").unique().to_list())
+    [1, 2, 3]
+    >>> inq.with_tables(**tables).counts()["participants"] <= 40
+    True
     """
     func = "simulate_inputs"
     check_param(0 < share_answering <= 1, "share_answering", func, "in (0, 1]", share_answering)

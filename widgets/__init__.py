@@ -2,12 +2,13 @@
 
 State objects call the core and hold results (:class:`ConsensusState`); views only format
 and draw (:class:`OpinionMap`, :class:`StatementBoard`, :class:`StabilityView`);
-:class:`ConsensusDashboard` composes them. Static reports are in
-Views of the other capabilities: crowd estimates, rater agreement and evidence
-(:class:`CrowdEstimateView`, :class:`AgreementPanel`, :class:`EvidenceBoard`), budgets and
-rankings (:class:`BudgetExplorer`, :class:`RankingBoard`), deliberation change, Q-method and
-representativeness (:class:`ShiftView`, :class:`QFactorView`, :class:`RepresentationView`);
-each has its state object. Names are loaded on first use.
+:class:`ConsensusDashboard` composes them. Views of the other families: crowd estimates,
+rater agreement and evidence (:class:`CrowdEstimateView`, :class:`AgreementPanel`,
+:class:`EvidenceBoard`), budgets and rankings (:class:`BudgetExplorer`,
+:class:`RankingBoard`), deliberation change, Q-method and representativeness
+(:class:`ShiftView`, :class:`QFactorView`, :class:`RepresentationView`); each has its state
+object. Static HTML reports come from :func:`build_report` and :func:`write_report`
+(:mod:`coprod_widgets.report`). Names are loaded on first use.
 """
 
 from __future__ import annotations

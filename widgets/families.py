@@ -41,10 +41,18 @@ class Panel:
         The accordion title a facilitator reads (plain words).
     order : int
         Panels are shown by increasing order (the consensus views come first).
-    applies : callable(Inquiry) -> bool
-        Whether the inquiry has the data this panel needs.
-    build : callable(Inquiry, *, min_cell: int) -> ipywidgets.Widget
-        Builds the panel's widget (a state object plus views) when first opened.
+    applies : callable
+        ``applies(inquiry) -> bool``: whether the inquiry has the data this panel needs.
+    build : callable
+        ``build(inquiry, *, min_cell) -> ipywidgets.Widget``: builds the panel's widget (a
+        state object plus views) when first opened.
+
+    Examples
+    --------
+    >>> from coprod_analytics import sample_inquiry
+    >>> panel = next(p for p in panels() if p.key == "crowd-estimates")
+    >>> panel.title, panel.applies(sample_inquiry())
+    ('Crowd estimates', True)
     """
 
     key: str
@@ -71,6 +79,13 @@ class Family:
         the consensus views are the dashboard itself).
     report : str or None
         The widgets module whose ``SECTIONS`` the static report holds.
+
+    Examples
+    --------
+    >>> [f.key for f in FAMILIES]
+    ['consensus', 'crowd', 'evidence', 'preferences', 'deliberation', 'session']
+    >>> next(f for f in FAMILIES if f.key == "crowd").views
+    'coprod_widgets.crowd.views'
     """
 
     key: str
@@ -130,6 +145,14 @@ FAMILIES: tuple[Family, ...] = (
 def panels() -> list[Panel]:
     """Every family's dashboard panels, in order.
 
+    Reads the ``PANELS`` of each family's ``views`` module in :data:`FAMILIES` (importing
+    it).
+
+    Returns
+    -------
+    list of Panel
+        Sorted by ``order``, then ``key``.
+
     Examples
     --------
     >>> [p.key for p in panels()][:2]
@@ -144,6 +167,15 @@ def panels() -> list[Panel]:
 
 def sections() -> list[Section]:
     """Every family's static-report sections in report order, then the provenance section.
+
+    Reads the ``SECTIONS`` of each family's ``report`` module in :data:`FAMILIES`
+    (importing it).
+
+    Returns
+    -------
+    list of Section
+        Sorted by ``order``, then ``key``; the
+        :class:`~coprod_widgets.report.context.ProvenanceSection` last.
 
     Examples
     --------

@@ -75,6 +75,18 @@ CSS = (
 def pct(value: Any, digits: int = 0) -> str:
     """A share as a percentage string (:func:`coprod_analytics.format.fmt_pct`).
 
+    Parameters
+    ----------
+    value : float or None
+        A share between 0 and 1.
+    digits : int, default 0
+        Decimals of the percentage.
+
+    Returns
+    -------
+    str
+        E.g. ``"46%"``; :data:`~coprod_analytics.format.MISSING` for None or NaN.
+
     Examples
     --------
     >>> pct(0.456), pct(None), pct(float("nan"))
@@ -103,10 +115,31 @@ def table_html(
 ) -> str:
     """An escaped HTML table of ``frame`` (at most ``max_rows`` rows).
 
+    Parameters
+    ----------
+    frame : polars.DataFrame
+        The table.
+    caption : str, optional
+        A visible caption.
+    aria_label : str, optional
+        The table's name for screen readers.
+    max_rows : int, default 200
+        Rows shown; a line below the table says how many more there are.
+    formatters : dict of str to callable, optional
+        Per column, a function turning a value into text (default: floats with 3
+        significant digits, missing values as :data:`~coprod_analytics.format.MISSING`).
+
+    Returns
+    -------
+    str
+        The HTML table; every value is escaped.
+
     Examples
     --------
     >>> table_html(pl.DataFrame({"text": ["<b>x</b>"]}), aria_label="demo")
     '<table aria-label="demo"><thead><tr><th scope="col">text</th></tr></thead><tbody><tr><td>&lt;b&gt;x&lt;/b&gt;</td></tr></tbody></table>'
+    >>> table_html(pl.DataFrame({"share": [0.123, None]}), formatters={"share": pct})
+    '<table><thead><tr><th scope="col">share</th></tr></thead><tbody><tr><td>12%</td></tr><tr><td>–</td></tr></tbody></table>'
     """
     formatters = formatters or {}
     label = f' aria-label="{esc(aria_label)}"' if aria_label else ""
@@ -133,7 +166,30 @@ def table_html(
 def alt_table(
     frame: pl.DataFrame, *, summary: str, label: str, formatters: dict[str, Any] | None = None
 ) -> str:
-    """The text alternative of a chart: a sentence and a collapsible table."""
+    """The text alternative of a chart: a sentence and a collapsible table.
+
+    Parameters
+    ----------
+    frame : polars.DataFrame
+        The data the chart shows.
+    summary : str
+        One sentence saying what the chart shows (the visible ``<summary>``).
+    label : str
+        The table's name for screen readers (``aria-label``).
+    formatters : dict of str to callable, optional
+        Per column, a function turning a value into text (see :func:`table_html`).
+
+    Returns
+    -------
+    str
+        A ``<details class="alt">`` block holding the sentence and the table.
+
+    Examples
+    --------
+    >>> alt_table(pl.DataFrame({"group": ["A"], "size": [16]}), summary="Group sizes",
+    ...           label="Group sizes")
+    '<details class="alt"><summary>Group sizes</summary><table aria-label="Group sizes"><thead><tr><th scope="col">group</th><th scope="col">size</th></tr></thead><tbody><tr><td>A</td><td>16</td></tr></tbody></table></details>'
+    """
     return (
         f'<details class="alt"><summary>{esc(summary)}</summary>'
         + table_html(frame, aria_label=label, formatters=formatters)
@@ -142,8 +198,34 @@ def alt_table(
 
 
 def header_html(state: ConsensusState, *, title: bool = True) -> str:
-    """Title, counts and what the groups are, in plain words (``title=False``: only what
-    the groups are, for a page that has already shown the title and counts)."""
+    """Title, counts and what the groups are, in plain words.
+
+    Parameters
+    ----------
+    state : ConsensusState
+        The analysed state (its inquiry, result and small-cell threshold).
+    title : bool, default True
+        Whether to show the title and the vote counts; False shows only what the groups
+        are, for a page that has already shown the title and counts.
+
+    Returns
+    -------
+    str
+        A ``<div class="coprod">`` block (a ``banner`` landmark with the title).
+
+    Examples
+    --------
+    >>> from coprod_analytics import simulate_inquiry
+    >>> from coprod_widgets.consensus.state import ConsensusState
+    >>> state = ConsensusState(simulate_inquiry(60, 15, seed=1), min_cell=5, bridging=False)
+    >>> html = header_html(state)
+    >>> html.startswith('<div class="coprod" role="banner"><h2>Simulated inquiry</h2>')
+    True
+    >>> "60 participants cast 900 votes on 15 statements" in html
+    True
+    >>> f"<strong>{state.result.k} opinion groups</strong>" in header_html(state, title=False)
+    True
+    """
     c = state.inquiry.counts()
     res = state.result
     parts = ['<div class="coprod" role="banner">' if title else '<div class="coprod">']
@@ -210,8 +292,38 @@ def _bar(row: dict[str, Any], *, who: str, colour: str, selected: bool, min_cell
 
 
 def statement_cards(state: ConsensusState, board: pl.DataFrame, *, max_rows: int = 12) -> str:
-    """The statement board as HTML cards: text, tags and agree/disagree/pass bars per
-    group with the agree-rate interval."""
+    """The statement board as HTML cards.
+
+    Each card shows the statement's text, tags and group-aware consensus, and one
+    agree/disagree/pass bar per group with the agree-rate interval (a group smaller than
+    the state's ``min_cell`` is not shown).
+
+    Parameters
+    ----------
+    state : ConsensusState
+        The analysed state (group votes, selected group, small-cell threshold).
+    board : polars.DataFrame
+        The statements to show, as :meth:`ConsensusState.board_table` returns them.
+    max_rows : int, default 12
+        Cards shown; a line says how many statements there are.
+
+    Returns
+    -------
+    str
+        A ``<div class="coprod" role="list">`` of cards.
+
+    Examples
+    --------
+    >>> from coprod_analytics import simulate_inquiry
+    >>> from coprod_widgets.consensus.state import ConsensusState
+    >>> state = ConsensusState(simulate_inquiry(60, 15, seed=1), min_cell=5, bridging=False)
+    >>> board = state.board_table()
+    >>> html = statement_cards(state, board, max_rows=2)
+    >>> html.count('<div class="card"'), f"Showing 2 of {board.height} statements" in html
+    (2, True)
+    >>> statement_cards(state, board.head(0))
+    '<div class="coprod"><p class="muted">No statement matches.</p></div>'
+    """
     if board.height == 0:
         return '<div class="coprod"><p class="muted">No statement matches.</p></div>'
     shown = board.head(max_rows)
@@ -255,7 +367,34 @@ def statement_cards(state: ConsensusState, board: pl.DataFrame, *, max_rows: int
 def footer_html(
     state: ConsensusState, *, suppression_note: str | None = None, extra: Sequence[str] = ()
 ) -> str:
-    """Provenance (input fingerprint, parameters, seed, version), notes and attribution."""
+    """Provenance (input fingerprint, parameters, seed, version), notes and attribution.
+
+    Parameters
+    ----------
+    state : ConsensusState
+        The analysed state (its result's provenance and notes, small-cell threshold and
+        attribution).
+    suppression_note : str, optional
+        Added to the sentence about small-cell suppression (e.g. what was suppressed).
+    extra : sequence of str, optional
+        Further HTML fragments placed before the attribution (trusted: escape data first).
+
+    Returns
+    -------
+    str
+        A ``<div class="coprod">`` block (a ``contentinfo`` landmark).
+
+    Examples
+    --------
+    >>> from coprod_analytics import simulate_inquiry
+    >>> from coprod_widgets.consensus.state import ConsensusState
+    >>> state = ConsensusState(simulate_inquiry(60, 15, seed=1), min_cell=5, bridging=False)
+    >>> html = footer_html(state, suppression_note="one group of 4")
+    >>> "fewer than 5 people is shown (one group of 4)" in html
+    True
+    >>> state.inquiry.fingerprint in html
+    True
+    """
     res = state.result
     parts = ['<div class="coprod" role="contentinfo"><hr>']
     if state.min_cell:

@@ -52,6 +52,17 @@ VISUALLY_HIDDEN_CSS = (
 def group_label(group: Any) -> str:
     """Pol.is-style letter label of a group id: 0 → ``"Group A"``.
 
+    Parameters
+    ----------
+    group : int or None
+        A group id (0, 1, ...); None for people not in any group.
+
+    Returns
+    -------
+    str
+        ``"Group A"`` to ``"Group Z"`` for ids 0 to 25, ``"Group <id>"`` beyond, and
+        ``"Not clustered"`` for None.
+
     Examples
     --------
     >>> group_label(0), group_label(2), group_label(27)
@@ -68,6 +79,17 @@ def group_label(group: Any) -> str:
 def group_colour(group: Any) -> str:
     """Colour of a group id (grey for ``None``).
 
+    Parameters
+    ----------
+    group : int or None
+        A group id (0, 1, ...); None for people not in any group.
+
+    Returns
+    -------
+    str
+        A hex colour of :data:`GROUP_COLOURS` (cycling after six groups), or
+        :data:`UNCLUSTERED` for None.
+
     Examples
     --------
     >>> group_colour(0), group_colour(None)
@@ -81,6 +103,16 @@ def group_colour(group: Any) -> str:
 def esc(value: Any) -> str:
     """HTML-escape any value (``None`` → ``""``); quotes are escaped too.
 
+    Parameters
+    ----------
+    value : Any
+        Anything; it is turned into text with :class:`str`.
+
+    Returns
+    -------
+    str
+        Text safe inside HTML elements and quoted attributes.
+
     Examples
     --------
     >>> esc('<img src=x onerror="alert(1)">')
@@ -91,6 +123,18 @@ def esc(value: Any) -> str:
 
 def short(text: Any, width: int = 120) -> str:
     """One line of at most ``width`` characters (whitespace collapsed, ``…`` when cut).
+
+    Parameters
+    ----------
+    text : Any
+        The text (None: empty); turned into text with :class:`str`.
+    width : int, default 120
+        The most characters returned, the ``…`` included.
+
+    Returns
+    -------
+    str
+        The shortened text (not escaped).
 
     Examples
     --------
@@ -107,6 +151,20 @@ def hover_text(text: Any, width: int = 80, max_lines: int = 4) -> str:
     Plotly renders a handful of HTML tags (``<b>``, ``<br>``, ``<a>`` ...) in labels, so
     the text is escaped first (plotly shows ``&lt;`` as ``<``); only our own ``<br>`` tags
     remain.
+
+    Parameters
+    ----------
+    text : Any
+        The text (None: empty); turned into text with :class:`str`.
+    width : int, default 80
+        Characters per line; longer words are cut.
+    max_lines : int, default 4
+        Lines kept; the last one ends in ``…`` when text was left out.
+
+    Returns
+    -------
+    str
+        The escaped lines joined with ``<br>``.
 
     Examples
     --------

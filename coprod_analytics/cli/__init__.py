@@ -43,6 +43,14 @@ class Command:
         The optional extra of the distribution it needs (None: the core is enough).
     help : str
         One line for ``coprod --help``.
+
+    Examples
+    --------
+    >>> spec = next(c for c in COMMANDS if c.name == "info")
+    >>> spec.module, spec.extra
+    ('coprod_analytics.cli.info', None)
+    >>> sorted({c.extra for c in COMMANDS if c.extra})
+    ['live', 'widgets']
     """
 
     name: str
@@ -137,10 +145,24 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 def missing_extra(extra: str | None) -> str | None:
     """The first package of ``extra`` that is not installed, or None when all are.
 
+    Parameters
+    ----------
+    extra : str or None
+        A key of :data:`EXTRAS` (``"widgets"``, ``"live"``), or None for the core, which
+        needs nothing further.
+
+    Returns
+    -------
+    str or None
+        The import name of the first package of the extra that cannot be found, or None
+        when every one is installed.
+
     Examples
     --------
     >>> missing_extra(None) is None
     True
+    >>> EXTRAS["live"][:3]
+    ('ipywidgets', 'plotly', 'voila')
     """
     if extra is None:
         return None
@@ -188,8 +210,32 @@ def _version() -> str:
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The ``coprod`` parser; only ``command``'s module is imported (the others are listed
-    by their one-line help)."""
+    """The ``coprod`` argument parser.
+
+    Only the module of ``command`` is imported, which registers its full sub-parser; every
+    other command is listed by its one-line help from :data:`COMMANDS`.
+
+    Parameters
+    ----------
+    command : str, optional
+        The subcommand about to run (its options are added). None: every command is listed
+        by name and help only, which is enough for ``coprod --help``.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The parser of ``coprod``; a parsed subcommand has its ``run`` function as
+        ``args.func``.
+
+    Examples
+    --------
+    >>> parser = build_parser("info")
+    >>> args = parser.parse_args(["info", "votes.csv", "--json"])
+    >>> args.command, str(args.path), args.json
+    ('info', 'votes.csv', True)
+    >>> args.func.__module__
+    'coprod_analytics.cli.info'
+    """
     parser = argparse.ArgumentParser(
         prog="coprod",
         description=(
@@ -209,6 +255,34 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``coprod`` command line (the ``coprod`` console script).
+
+    Checks that the command's optional extra is installed, parses the arguments and runs
+    the command. Errors the package raises on purpose
+    (:class:`~coprod_analytics.errors.CoprodError`) and missing files are printed as one
+    line on stderr, never as a traceback.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after ``coprod`` (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, 2 on a usage or data error (or a missing extra),
+        130 when interrupted.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stderr(io.StringIO()) as err:
+    ...     status = main(["info", "no-such-folder"])
+    >>> status
+    2
+    >>> err.getvalue().strip()
+    'coprod info: error: no-such-folder: no such file or folder'
+    """
     args_list = list(sys.argv[1:] if argv is None else argv)
     first = next((a for a in args_list if not a.startswith("-")), None)
     spec = next((c for c in COMMANDS if c.name == first), None)

@@ -1,4 +1,10 @@
-"""``coprod info PATH``: what is in an input, in numbers."""
+"""``coprod info PATH``: what is in an input, in numbers.
+
+Prints the title and source format, the counts of participants, statements and votes
+(after latest-vote-wins) with the agree, disagree and pass shares, the time span of the
+votes and the rows of every further input table. ``--json`` prints the same facts as one
+JSON object (:func:`info_dict`).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,25 @@ from typing import Any
 
 from coprod_analytics.io.load import SUPPORTED_INPUTS
 
+__all__ = ["add_parser", "info_dict", "run"]
+
 
 def add_parser(sub: Any) -> None:
+    """Register ``info`` on the ``coprod`` sub-parsers.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        What ``ArgumentParser.add_subparsers`` returned.
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser(prog="coprod")
+    >>> add_parser(parser.add_subparsers())
+    >>> args = parser.parse_args(["info", "votes.csv", "--json"])
+    >>> str(args.path), args.json, args.func is run
+    ('votes.csv', True, True)
+    """
     p = sub.add_parser(
         "info",
         help="summarise any supported input (counts of participants, statements, votes)",
@@ -28,7 +51,32 @@ def add_parser(sub: Any) -> None:
 
 
 def info_dict(path: Path) -> dict[str, Any]:
-    """The facts ``coprod info --json`` prints for an input."""
+    """The facts ``coprod info --json`` prints for an input.
+
+    Parameters
+    ----------
+    path : Path
+        Any input :func:`~coprod_analytics.io.load.load_inquiry` reads.
+
+    Returns
+    -------
+    dict of str to Any
+        ``path``, ``title``, ``source_format``, the counts of
+        :meth:`~coprod_analytics.inquiry.Inquiry.counts`, ``first_vote`` and ``last_vote``
+        (ISO 8601, or None without times), ``tables`` (rows per further input table) and
+        ``inputs`` (rows, participants and items per input kind, see
+        :func:`~coprod_analytics.inputs.describe_inputs`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     votes = Path(tmp) / "votes.csv"
+    ...     _ = votes.write_text("participant_id,statement_id,vote\\n1,1,1\\n2,1,-1\\n2,2,0\\n")
+    ...     facts = info_dict(votes)
+    >>> facts["source_format"], facts["participants"], facts["votes"], facts["pass"]
+    ('long-votes', 2, 3, 1)
+    """
     from coprod_analytics.io.load import load_inquiry
 
     inquiry = load_inquiry(path)
@@ -46,6 +94,37 @@ def info_dict(path: Path) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``coprod info``: print the facts of :func:`info_dict` (as JSON with ``--json``).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``path`` (the input) and ``json`` (print one JSON object).
+
+    Returns
+    -------
+    int
+        The exit status (0).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     votes = Path(tmp) / "votes.csv"
+    ...     _ = votes.write_text("participant_id,statement_id,vote\\n1,1,1\\n2,1,-1\\n")
+    ...     status = run(argparse.Namespace(path=votes, json=False))  # doctest: +ELLIPSIS
+    votes
+      source: .../votes.csv (long-votes)
+      participants           2  distinct participants who voted
+      statements             1
+      moderated_out          0  moderated out or meta
+      votes                  2  latest per participant and statement; 2 events
+      agree                  1  50.0%
+      disagree               1  50.0%
+      pass                   0  0.0%
+    >>> status
+    0
+    """
     facts = info_dict(args.path)
     if args.json:
         print(json.dumps(facts, ensure_ascii=False))

@@ -1,4 +1,11 @@
-"""``coprod simulate``: write a synthetic inquiry (the sample data is made this way)."""
+"""``coprod simulate``: write a synthetic inquiry (the sample data is made this way).
+
+The inquiry comes from :func:`~coprod_analytics.simulate.simulate_inquiry` (planted opinion
+groups, consensus and divisive statements, pass votes, heavy-tailed participation) or, with
+``--sample``, :func:`~coprod_analytics.simulate.sample_inquiry`. It is written as a Pol.is
+export folder plus the coprod extension files (:func:`write_inquiry_folder`) or, with
+``--format parquet``, as an inquiry Parquet folder.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +16,25 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     from coprod_analytics.inquiry import Inquiry
 
+__all__ = ["add_parser", "run", "write_inquiry_folder"]
+
 
 def add_parser(sub: Any) -> None:
+    """Register ``simulate`` on the ``coprod`` sub-parsers.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        What ``ArgumentParser.add_subparsers`` returned.
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser(prog="coprod")
+    >>> add_parser(parser.add_subparsers())
+    >>> args = parser.parse_args(["simulate", "-o", "out", "--participants", "40"])
+    >>> args.participants, args.statements, args.seed, args.format
+    (40, 60, 0, 'polis')
+    """
     p = sub.add_parser(
         "simulate",
         help="write a synthetic inquiry with planted opinion groups",
@@ -34,9 +58,35 @@ def add_parser(sub: Any) -> None:
 def write_inquiry_folder(inquiry: Inquiry, folder: Path) -> Path:
     """Write an inquiry as a Pol.is export folder plus the coprod extension files.
 
-    ``participants.csv`` (attributes), ``statements.csv`` (statement columns beyond the Pol.is
-    ones, e.g. the planted truth) and one ``<kind>.csv`` per further input table; all are read
-    back by :func:`~coprod_analytics.io.polis.read_polis`.
+    Besides the Pol.is files of :func:`~coprod_analytics.io.polis.write_polis`, the folder
+    gets ``participants.csv`` (attributes), ``statements.csv`` (statement columns beyond the
+    Pol.is ones, e.g. the planted truth) and one ``<kind>.csv`` per further input table; all
+    are read back by :func:`~coprod_analytics.io.polis.read_polis`.
+
+    Parameters
+    ----------
+    inquiry : Inquiry
+        The inquiry to write.
+    folder : Path
+        The folder (created when missing; files in it are replaced).
+
+    Returns
+    -------
+    Path
+        The folder written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from coprod_analytics.io.polis import read_polis
+    >>> from coprod_analytics.simulate import simulate_inquiry
+    >>> inquiry = simulate_inquiry(30, 8, seed=1)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     back = read_polis(write_inquiry_folder(inquiry, Path(tmp) / "inq"))
+    >>> back.counts() == inquiry.counts()
+    True
+    >>> "planted_group" in back.participants.columns
+    True
     """
     from coprod_analytics.io.polis import write_polis
 
@@ -54,6 +104,33 @@ def write_inquiry_folder(inquiry: Inquiry, folder: Path) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``coprod simulate``: simulate (or take the sample inquiry) and write it.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``output``, ``sample``, ``participants``, ``statements``, ``groups``,
+        ``votes_per_participant``, ``seed`` and ``format``, as :func:`add_parser` defines
+        them.
+
+    Returns
+    -------
+    int
+        The exit status (0).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> parser = argparse.ArgumentParser(prog="coprod")
+    >>> add_parser(parser.add_subparsers())
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     args = parser.parse_args(["simulate", "-o", f"{tmp}/inq", "--participants", "30",
+    ...                               "--statements", "8", "--format", "parquet"])
+    ...     status = run(args)  # doctest: +ELLIPSIS
+    wrote .../inq: 30 participants, 8 statements, ... votes
+    >>> status
+    0
+    """
     from coprod_analytics.simulate import sample_inquiry, simulate_inquiry
 
     if args.sample:

@@ -133,7 +133,35 @@ def read_input(
 def read_input_files(
     folder: str | os.PathLike[str], *, encoding: str = "utf-8"
 ) -> dict[str, pl.DataFrame]:
-    """Every ``<kind>.csv`` (or ``.parquet``) of a registered kind found in ``folder``."""
+    """Read every ``<kind>.csv`` (or ``<kind>.parquet``) of a registered kind in ``folder``.
+
+    Each file is read with :func:`read_input` in the long layout; a kind with both files
+    is read from the CSV. Files of other names are ignored.
+
+    Parameters
+    ----------
+    folder : path
+        The folder to look in.
+    encoding : str, default "utf-8"
+        Text encoding of CSV files.
+
+    Returns
+    -------
+    dict of str to polars.DataFrame
+        The validated tables by kind (empty when there are none), ready for
+        :attr:`Inquiry.tables <coprod_analytics.inquiry.Inquiry.tables>`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = (Path(tmp) / "estimates.csv").write_text(
+    ...         "participant_id,question_id,value\\n1,1,12.5\\n2,1,9\\n")
+    ...     _ = (Path(tmp) / "notes.csv").write_text("a,b\\n1,2\\n")
+    ...     tables = read_input_files(tmp)
+    >>> list(tables), tables["estimates"].get_column("value").to_list()
+    (['estimates'], [12.5, 9.0])
+    """
     from coprod_analytics.inputs import _family_schemas
 
     _family_schemas()  # kinds declared by the families' inputs modules

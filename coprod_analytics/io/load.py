@@ -22,14 +22,54 @@ SUPPORTED_INPUTS = (
 
 
 def load_inquiry(path: str | os.PathLike[str], **options: Any) -> Inquiry:
-    """Open any supported input as an :class:`Inquiry`.
+    """Open any supported input as an :class:`~coprod_analytics.inquiry.Inquiry`.
 
-    A folder with ``votes.csv`` is a Pol.is export; a folder with ``inquiry.json`` an
-    inquiry Parquet folder; a ``.csv``/``.tsv``/``.parquet`` file a votes table (long or
-    wide, see :func:`~coprod_analytics.io.votes.read_votes`); a ``.db``/``.sqlite`` file a
-    live-session database (:func:`~coprod_analytics.session.read_session`); a ``.pb`` or PrefLib
-    file a budgeting election or rankings; a folder of ``<kind>.csv`` tables the inputs
-    besides votes. ``options`` go to the reader.
+    What the path is decides the reader:
+
+    - a folder with ``votes.csv``: a Pol.is export
+      (:func:`~coprod_analytics.io.polis.read_polis`);
+    - a folder with ``inquiry.json``: an inquiry Parquet folder
+      (:func:`~coprod_analytics.io.parquet.read_parquet`);
+    - another folder: its ``<kind>.csv`` input tables, the inputs besides votes
+      (:func:`~coprod_analytics.io.inputs.read_input_files`);
+    - a ``.csv``, ``.tsv``, ``.txt``, ``.parquet`` or ``.pq`` file: a votes table, long or
+      wide (:func:`~coprod_analytics.io.votes.read_votes`);
+    - a ``.db``, ``.sqlite`` or ``.sqlite3`` file: a live-session database
+      (:func:`~coprod_analytics.session.read_session`);
+    - a ``.pb`` file (pabulib) or a PrefLib file (``.soc``, ``.soi``, ``.toc``, ``.toi``):
+      a budgeting election or rankings.
+
+    Parameters
+    ----------
+    path : path
+        The file or folder.
+    **options : Any
+        Keyword arguments for the reader of Pol.is folders, folders of input tables and
+        votes tables, e.g. ``encoding="latin-1"`` or ``participant_id="voter"`` for a
+        votes table.
+
+    Returns
+    -------
+    Inquiry
+        The validated inquiry; ``metadata["source_format"]`` says which reader was used.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` does not exist.
+    ValidationError
+        When the path is no supported input, or its data are invalid (naming the file,
+        line and column).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     votes = Path(tmp) / "votes.csv"
+    ...     _ = votes.write_text("voter,statement_id,vote\\n1,1,agree\\n2,1,disagree\\n")
+    ...     inquiry = load_inquiry(votes, participant_id="voter")
+    >>> inquiry.metadata["source_format"], inquiry.counts()["votes"]
+    ('long-votes', 2)
     """
     p = Path(path)
     if not p.exists():

@@ -28,13 +28,27 @@ def write_parquet(inquiry: Inquiry, path: str | os.PathLike[str]) -> Path:
     ``inquiry.json`` (format version and metadata). The folder is built beside the target
     and moved into place, so a reader never sees a half-written inquiry.
 
+    Parameters
+    ----------
+    inquiry : Inquiry
+        The inquiry to write.
+    path : path
+        The folder to write (its parents are created; an existing folder is replaced).
+
+    Returns
+    -------
+    Path
+        The folder written.
+
     Examples
     --------
-    >>> import tempfile, pathlib
-    >>> inq = Inquiry(votes={"participant_id": [1], "statement_id": [2], "vote": [1]})
-    >>> out = write_parquet(inq, pathlib.Path(tempfile.mkdtemp()) / "inq")
-    >>> read_parquet(out).counts()["votes"]
-    1
+    >>> import tempfile
+    >>> inq = Inquiry(votes={"participant_id": [1], "statement_id": [2], "vote": [1]},
+    ...               metadata={"title": "Demo"})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     out = write_parquet(inq, Path(tmp) / "inq")
+    ...     print(sorted(f.name for f in out.iterdir()))
+    ['inquiry.json', 'participants.parquet', 'statements.parquet', 'votes.parquet']
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -75,7 +89,37 @@ def _jsonable(value: Any) -> Any:
 
 
 def read_parquet(path: str | os.PathLike[str]) -> Inquiry:
-    """Read an inquiry folder written by :func:`write_parquet`."""
+    """Read an inquiry folder written by :func:`write_parquet`.
+
+    Parameters
+    ----------
+    path : path
+        The folder (holding ``inquiry.json``).
+
+    Returns
+    -------
+    Inquiry
+        The inquiry as it was written: the full vote log, statements, participants, further
+        input tables and metadata.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the folder does not exist.
+    ValidationError
+        When it is no inquiry Parquet folder, was written by a newer version, or holds
+        invalid data (naming the file).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> inq = Inquiry(votes={"participant_id": [1, 2], "statement_id": [7, 7],
+    ...                      "vote": [1, -1]}, metadata={"title": "Demo"})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     back = read_parquet(write_parquet(inq, Path(tmp) / "inq"))
+    >>> back.metadata["title"], back.counts()["votes"], back.vote_log.equals(inq.vote_log)
+    ('Demo', 2, True)
+    """
     folder = Path(path)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: no such folder")

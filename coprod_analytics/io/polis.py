@@ -90,19 +90,20 @@ def _as_bool(series: pl.Series, path: Path, data: bytes) -> pl.Series:
 def read_polis(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Inquiry:
     """Read a Pol.is export folder.
 
+    The folder holds at least ``votes.csv``; ``comments.csv``, ``participants-votes.csv``
+    and ``summary.csv`` are read when present. Further optional files are a coprod
+    extension: ``participants.csv`` (``participant_id`` plus attribute columns such as
+    ``age_band``) and ``statements.csv`` (``statement_id`` plus further statement columns),
+    joined on by id; and one ``<kind>.csv`` per further input (``estimates.csv``,
+    ``evidence.csv``, ``ratings.csv``, ``questions.csv`` and so on, see
+    :mod:`coprod_analytics.inputs`), held in :attr:`Inquiry.tables`.
+
     Parameters
     ----------
     path : path
-        Folder holding at least ``votes.csv``; ``comments.csv``,
-        ``participants-votes.csv`` and ``summary.csv`` are read when present.
-    encoding : str
-        Text encoding of the files (UTF-8 by default).
-
-    Further optional files are a coprod extension: ``participants.csv`` (``participant_id``
-    plus attribute columns such as ``age_band``) and ``statements.csv`` (``statement_id`` plus
-    further statement columns), joined on by id; and one ``<kind>.csv`` per further input
-    (``estimates.csv``, ``evidence.csv``, ``ratings.csv``, ``questions.csv``, ...; see
-    :mod:`coprod_analytics.inputs`), held in :attr:`Inquiry.tables`.
+        The export folder.
+    encoding : str, default "utf-8"
+        Text encoding of the files.
 
     Returns
     -------
@@ -116,16 +117,25 @@ def read_polis(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Inqu
 
     Raises
     ------
+    FileNotFoundError
+        When the folder does not exist.
     ValidationError
         Naming the file, line and column of the first problem.
 
     Examples
     --------
-    >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "votes.csv").write_text("timestamp,comment-id,voter-id,vote\\n1,0,5,1\\n2,0,6,-1\\n")
-    >>> read_polis(d).counts()["votes"]
-    2
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     d = Path(tmp)
+    ...     _ = (d / "votes.csv").write_text(
+    ...         "timestamp,comment-id,voter-id,vote\\n1,0,5,1\\n2,0,6,-1\\n3,1,6,1\\n")
+    ...     _ = (d / "comments.csv").write_text(
+    ...         "comment-id,comment-body,moderated\\n0,More buses,1\\n1,Fewer cars,1\\n")
+    ...     inquiry = read_polis(d)
+    >>> inquiry.counts()["votes"], inquiry.statements.get_column("text").to_list()
+    (3, ['More buses', 'Fewer cars'])
+    >>> inquiry.metadata["attribution"] == POLIS_ATTRIBUTION
+    True
     """
     folder = Path(path)
     if not folder.exists():
@@ -339,12 +349,34 @@ def write_polis(inquiry: Inquiry, path: str | os.PathLike[str]) -> Path:
     Writes ``votes.csv`` (the full vote log), ``comments.csv``, ``participants-votes.csv``
     (the latest-vote matrix with ``group-id`` from the ``polis_group_id`` attribute when
     present) and ``summary.csv``. Each file is written atomically. Ids are written as they
-    are; text ids are allowed but other Pol.is tools expect integers.
+    are; text ids are allowed but other Pol.is tools expect integers. The inquiry's further
+    input tables are not written (see
+    :func:`~coprod_analytics.cli.simulate.write_inquiry_folder`, which adds them).
+
+    Parameters
+    ----------
+    inquiry : Inquiry
+        The inquiry to write.
+    path : path
+        The folder (created when missing; the four files in it are replaced).
 
     Returns
     -------
     Path
         The folder written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> inq = Inquiry(votes={"participant_id": [1, 2], "statement_id": [0, 0], "vote": [1, 0]},
+    ...               statements={"statement_id": [0], "text": ["More buses"]})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     folder = write_polis(inq, Path(tmp) / "export")
+    ...     print(sorted(f.name for f in folder.iterdir()))
+    ...     back = read_polis(folder)
+    ['comments.csv', 'participants-votes.csv', 'summary.csv', 'votes.csv']
+    >>> back.counts() == inq.counts()
+    True
     """
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)

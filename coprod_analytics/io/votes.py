@@ -154,6 +154,19 @@ def read_votes(
     encoding : str
         Text encoding of CSV files.
 
+    Returns
+    -------
+    Inquiry
+        The votes (ids that are all whole numbers become Int64), the statements and
+        participants given, and ``metadata["source_format"]`` ``"long-votes"`` or
+        ``"wide-votes"``.
+
+    Raises
+    ------
+    ValidationError
+        When the layout cannot be told, a column is missing or a value is invalid, naming
+        the file (or table), line (or row) and column.
+
     Examples
     --------
     >>> import polars as pl

@@ -1,4 +1,4 @@
-"""Render the registered sections into one self-contained HTML page."""
+"""Render the report sections of every family into one self-contained HTML page."""
 
 from __future__ import annotations
 
@@ -39,17 +39,18 @@ def build_report(
     ----------
     inquiry : Inquiry or path
         The inquiry or any input :func:`~coprod_analytics.load_inquiry` reads.
-    seed : int
+    seed : int, default 0
         Random seed of the analyses.
-    min_cell : int
+    min_cell : int, default 5
         Small-cell threshold: no group or breakdown of fewer people is published (0 turns
         suppression off; the report says which applies).
     title : str, optional
         Page title (default: the inquiry's).
     sections : sequence of Section, optional
-        Sections to render (default: every registered section that applies).
+        Sections to render, those that apply to the input (default: every family's
+        sections, :func:`coprod_widgets.families.sections`).
     options : dict, optional
-        Options per analysis, e.g. ``{"opinion_groups": {"n_boot": 200}}``.
+        Keyword arguments per analysis, e.g. ``{"opinion_groups": {"n_resamples": 200}}``.
 
     Returns
     -------
@@ -58,10 +59,13 @@ def build_report(
 
     Examples
     --------
-    >>> from coprod_analytics import sample_inquiry
-    >>> page = build_report(sample_inquiry())
+    >>> from coprod_analytics import simulate_inquiry
+    >>> inquiry = simulate_inquiry(60, 15, seed=1)
+    >>> page = build_report(inquiry, options={"opinion_groups": {"bridging": False}})
     >>> page.startswith("<!DOCTYPE html>"), "cdn.plot.ly" in page.split("<body")[1][:2000]
     (True, False)
+    >>> '<section id="opinion-groups"' in page, '<section id="provenance"' in page
+    (True, True)
     """
     func = "build_report"
     check_param(
@@ -105,7 +109,36 @@ def build_report(
 def write_report(
     path: str | os.PathLike[str], inquiry: Inquiry | str | os.PathLike[str], **kwargs: Any
 ) -> Path:
-    """Write :func:`build_report` to ``path`` (UTF-8) and return the path."""
+    """Write :func:`build_report` to ``path`` (UTF-8) and return the path.
+
+    Parameters
+    ----------
+    path : path
+        The HTML file to write (its folder is created when missing).
+    inquiry : Inquiry or path
+        The inquiry or any input :func:`~coprod_analytics.load_inquiry` reads.
+    **kwargs : Any
+        Keyword arguments of :func:`build_report` (``seed``, ``min_cell``, ``title``,
+        ``sections``, ``options``).
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from coprod_analytics import simulate_inquiry
+    >>> from coprod_widgets.report.context import ProvenanceSection
+    >>> inquiry = simulate_inquiry(30, 8, seed=1)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     out = write_report(Path(tmp) / "report.html", inquiry, title="Travel",
+    ...                        sections=[ProvenanceSection()])
+    ...     page = out.read_text(encoding="utf-8")
+    >>> out.name, "<title>Travel</title>" in page
+    ('report.html', True)
+    """
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(build_report(inquiry, **kwargs), encoding="utf-8")

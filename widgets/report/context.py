@@ -28,8 +28,10 @@ class ReportContext:
     Attributes
     ----------
     inquiry : Inquiry
-    seed : int
-    min_cell : int
+        The inquiry the report is about.
+    seed : int, default 0
+        Random seed of the analyses.
+    min_cell : int, default 5
         Small-cell threshold; sections must not publish a breakdown of fewer people.
     options : dict
         Options of the analyses (e.g. ``opinion_groups`` keyword arguments under
@@ -40,6 +42,16 @@ class ReportContext:
         Sentences saying what was suppressed (shown in the provenance section).
     provenance : list of dict
         Provenance records of the analyses run (shown at the end).
+
+    Examples
+    --------
+    >>> from coprod_analytics import simulate_inquiry
+    >>> ctx = ReportContext(simulate_inquiry(60, 15, seed=1),
+    ...                     options={"opinion_groups": {"bridging": False}})
+    >>> ctx.consensus_state() is ctx.consensus_state()  # run once, then shared
+    True
+    >>> [p["method"] for p in ctx.provenance]
+    ['opinion_groups']
     """
 
     inquiry: Inquiry
@@ -52,7 +64,17 @@ class ReportContext:
     _figures: int = 0
 
     def consensus_state(self) -> ConsensusState:
-        """The opinion-groups analysis (run once, shared by the sections)."""
+        """The opinion-groups analysis (run once, shared by the sections).
+
+        The first call runs it with the context's seed, small-cell threshold and
+        ``options["opinion_groups"]``, caches it under ``"consensus_state"`` and records its
+        provenance.
+
+        Returns
+        -------
+        ConsensusState
+            The analysed state.
+        """
         state = self.cache.get("consensus_state")
         if state is None:
             from coprod_widgets.consensus.state import ConsensusState
@@ -68,8 +90,21 @@ class ReportContext:
         return state
 
     def figure_html(self, fig: Any, *, alt: str) -> str:
-        """A plotly figure as static HTML; plotly.js is inlined with the first figure of
-        the report. ``alt`` is the figure's text alternative (HTML)."""
+        """A plotly figure as static HTML; plotly.js is inlined with the first figure.
+
+        Parameters
+        ----------
+        fig : plotly.graph_objects.Figure
+            The figure.
+        alt : str
+            The figure's text alternative (HTML, e.g. from
+            :func:`~coprod_widgets.html.alt_table`), placed after it.
+
+        Returns
+        -------
+        str
+            A ``<figure class="chart">`` holding the figure's ``<div>`` and ``alt``.
+        """
         first = self._figures == 0
         self._figures += 1
         div = fig.to_html(
@@ -93,6 +128,23 @@ class Section(Protocol):
         Heading shown in the report and its table of contents.
     order : int
         Position (lower first): overview 100, consensus 200-299, provenance 1000.
+
+    Examples
+    --------
+    A section is any object with these three attributes and the two methods:
+
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class Note:
+    ...     key: str = "note"
+    ...     title: str = "A note"
+    ...     order: int = 900
+    ...     def applies(self, ctx):
+    ...         return True
+    ...     def render(self, ctx):
+    ...         return "<p>Read with care.</p>"
+    >>> isinstance(Note(), Section)
+    True
     """
 
     @property
@@ -105,26 +157,96 @@ class Section(Protocol):
     def order(self) -> int: ...
 
     def applies(self, ctx: ReportContext) -> bool:
-        """Whether this input has what the section needs."""
+        """Whether this input has what the section needs.
+
+        Parameters
+        ----------
+        ctx : ReportContext
+            The report's shared context.
+
+        Returns
+        -------
+        bool
+            True when the section is to be rendered.
+        """
         ...
 
     def render(self, ctx: ReportContext) -> str:
-        """The section's body (HTML; escape every value from the data)."""
+        """The section's body (HTML; escape every value from the data).
+
+        Parameters
+        ----------
+        ctx : ReportContext
+            The report's shared context.
+
+        Returns
+        -------
+        str
+            The HTML under the section's heading.
+        """
         ...
 
 
 @dataclass(frozen=True)
 class ProvenanceSection:
-    """Input fingerprint, parameters, seed, version, suppression and attribution."""
+    """The closing section of every report: how the report was made.
+
+    It lists the input and its fingerprint, the seed, the version, the parameters of every
+    analysis run, what small-cell suppression withheld and the data attribution.
+
+    Attributes
+    ----------
+    key : str, default "provenance"
+        Unique id (also the HTML anchor).
+    title : str, default "How this report was made"
+        Heading shown in the report.
+    order : int, default 1000
+        Position: after every other section, so that it sees what they ran.
+
+    Examples
+    --------
+    >>> from coprod_analytics import simulate_inquiry
+    >>> inquiry = simulate_inquiry(30, 8, seed=1)
+    >>> section = ProvenanceSection()
+    >>> html = section.render(ReportContext(inquiry, min_cell=5))
+    >>> section.applies(ReportContext(inquiry)), inquiry.fingerprint in html
+    (True, True)
+    >>> "fewer than 5 people" in html
+    True
+    """
 
     key: str = "provenance"
     title: str = "How this report was made"
     order: int = 1000
 
     def applies(self, ctx: ReportContext) -> bool:
+        """Always: every report closes with how it was made.
+
+        Parameters
+        ----------
+        ctx : ReportContext
+            The report's shared context.
+
+        Returns
+        -------
+        bool
+            True.
+        """
         return True
 
     def render(self, ctx: ReportContext) -> str:
+        """The provenance table, the small-cell notes and the data attribution.
+
+        Parameters
+        ----------
+        ctx : ReportContext
+            The report's shared context (its provenance records and notes).
+
+        Returns
+        -------
+        str
+            The section's HTML.
+        """
         import json
 
         from coprod_analytics.provenance import package_version
