@@ -557,9 +557,13 @@ class Inquiry:
         """
         from coprod_analytics.provenance import fingerprint_frames
 
-        return fingerprint_frames(
-            self.statements, self.participants, self.vote_log, *self.tables.values()
-        )
+        # further tables in name order (a dict's order says nothing about the data) and by
+        # name, so that a table renamed is a change
+        named = [
+            t.rename({c: f"{name}.{c}" for c in t.columns})
+            for name, t in sorted(self.tables.items())
+        ]
+        return fingerprint_frames(self.statements, self.participants, self.vote_log, *named)
 
     @property
     def excluded_statement_ids(self) -> pl.Series:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,8 +39,8 @@ def fingerprint_frames(*frames: pl.DataFrame | None) -> str:
     """A stable SHA-256 fingerprint of one or more tables (schema and contents, in order).
 
     The fingerprint depends on column names, dtypes and values in row order; it does not
-    depend on the polars version's internal hashing (the tables are serialised to Arrow IPC
-    without compression and hashed).
+    depend on the polars version's internal hashing nor on how the table was stored (the same
+    values read back from Parquet give the same fingerprint).
 
     Parameters
     ----------
@@ -67,10 +66,36 @@ def fingerprint_frames(*frames: pl.DataFrame | None) -> str:
             h.update(b"<none>")
             continue
         h.update(repr(list(frame.schema.items())).encode())
-        buf = io.BytesIO()
-        frame.rechunk().write_ipc(buf, compression="uncompressed")
-        h.update(buf.getvalue())
+        h.update(frame.height.to_bytes(8, "little"))
+        for name in frame.columns:
+            _hash_column(h, frame.get_column(name))
     return h.hexdigest()
+
+
+def _hash_column(h: Any, series: pl.Series) -> None:
+    """Feed one column to ``h`` canonically: the null mask, then the non-null values.
+
+    Serialised bytes (Arrow IPC) are not canonical — the same values read back from Parquet
+    give other buffers — so values are hashed as numpy bytes (numbers, booleans, dates as
+    their physical integers) or as length-prefixed UTF-8 (text and everything else).
+    """
+    import numpy as np
+
+    h.update(series.name.encode() + b"\0")
+    h.update(np.packbits(series.is_null().to_numpy()).tobytes())
+    values = series.drop_nulls()
+    dtype = values.dtype
+    if dtype.is_numeric() or dtype == pl.Boolean:
+        h.update(np.ascontiguousarray(values.to_numpy()).tobytes())
+    elif dtype.is_temporal():
+        h.update(np.ascontiguousarray(values.to_physical().to_numpy()).tobytes())
+    else:
+        try:
+            text = values.cast(pl.String)
+        except pl.exceptions.PolarsError:  # nested types: their Python repr, row by row
+            text = pl.Series([repr(v) for v in values.to_list()], dtype=pl.String)
+        h.update(np.ascontiguousarray(text.str.len_bytes().to_numpy()).tobytes())
+        h.update("".join(text.to_list()).encode())
 
 
 @dataclass(frozen=True)

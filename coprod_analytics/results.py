@@ -141,13 +141,16 @@ def interval_frame(keys: dict[str, Any], low: Any, high: Any, *, alpha: float) -
     >>> interval_frame({"item": ["a"]}, [1.0], [None], alpha=0.1).row(0)
     ('a', 1.0, None, 0.1)
     """
+    lows, highs = list(low), list(high)
+    columns = [
+        pl.Series("ci_low", lows, dtype=pl.Float64),
+        pl.Series("ci_high", highs, dtype=pl.Float64),
+        pl.Series("alpha", [float(alpha)] * len(lows), dtype=pl.Float64),
+    ]
     frame = pl.DataFrame(keys)
-    n = frame.height if frame.width else len(list(low))
-    return frame.with_columns(
-        pl.Series("ci_low", list(low), dtype=pl.Float64),
-        pl.Series("ci_high", list(high), dtype=pl.Float64),
-        pl.Series("alpha", [float(alpha)] * n, dtype=pl.Float64),
-    )
+    if frame.width == 0:  # no key columns: the intervals alone
+        return pl.DataFrame(columns)
+    return frame.with_columns(columns)
 
 
 def frame_to_html(frame: pl.DataFrame, *, caption: str | None = None, max_rows: int = 50) -> str:

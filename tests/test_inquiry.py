@@ -230,3 +230,16 @@ def test_counts_and_repr_see_everyone_who_answered_anything() -> None:
     assert f"{voters + 1} participants" in repr(inq)
     assert "estimates (1)" in repr(inq)
     assert "\n" not in repr(inq)
+
+
+def test_fingerprint_survives_a_parquet_round_trip(tmp_path) -> None:
+    # same values, stored and read back (other buffers, other table order): same fingerprint
+    from coprod_analytics import read_parquet, sample_inquiry, write_parquet
+
+    inq = sample_inquiry()
+    write_parquet(inq, tmp_path / "inq")
+    back = read_parquet(tmp_path / "inq")
+    assert back.fingerprint == inq.fingerprint
+    # and a real change is seen
+    changed = back.with_tables(questions=back.tables["questions"].head(3))
+    assert changed.fingerprint != inq.fingerprint
