@@ -1,6 +1,6 @@
 """Start and stop a standalone Voila server for one notebook: :func:`start_voila`.
 
-Follows what was measured for voila 0.5.13 (``docs/VOILA_NOTES.md``):
+Follows what was measured for voila 0.5.13 (``docs/design/VOILA_NOTES.md``):
 
 - binds to ``127.0.0.1`` by default, on a free port picked by binding to port 0 when no
   port is given; ``--Voila.port_retries=0`` so Voila never silently moves to another port
