@@ -16,8 +16,8 @@ Ties are broken by project id and reported.
 
 Examples:
 
-  coprod budget poland_zabrze_2021_.pb --rule greedy
-  coprod budget poland_lodz_2020_.pb --rule mes --completion add1 --json
+  ``coprod budget poland_zabrze_2021_.pb --rule greedy``
+  ``coprod budget poland_lodz_2020_.pb --rule mes --completion add1 --json``
 
 With --json the output is one JSON object: file, rule, utility, completion, selected
 (project ids as strings, in the file's id form, in funding order), cost, budget, leftover,

@@ -989,7 +989,7 @@ def tastle_wierman_consensus(
 ) -> float:
     """Tastle & Wierman's consensus Cns of an ordinal distribution, in [0, 1].
 
-    Cns = 1 + sum_i p_i log2(1 - |X_i - mu| / d), d = X_max - X_min the width of the scale
+    Cns = 1 + sum_i p_i log2(1 - abs(X_i - mu) / d), d = X_max - X_min the width of the scale
     (Tastle & Wierman, Int. J. Approx. Reasoning 45, 2007). 1 = everyone in one category,
     0 = split between the two extremes.
 

@@ -156,7 +156,7 @@ def esteban_ray_polarization(
     identification: float = 1.6,
     k: float = 1.0,
 ) -> float:
-    """Esteban–Ray polarisation P = K Σ_i Σ_j π_i^(1+α) π_j |y_i - y_j|.
+    """Esteban–Ray polarisation P = K Σ_i Σ_j π_i^(1+α) π_j abs(y_i - y_j).
 
     Polarisation grows with the size of opposed groups and the distance between them
     (Esteban & Ray, Econometrica 62, 1994). α ∈ (0, 1.6], passed as ``identification``
@@ -216,7 +216,7 @@ def rao_quadratic_entropy(
     positions of two people drawn at random.
 
     Give either a K x K ``distances`` matrix (symmetric, zero diagonal, >= 0) or 1-D
-    ``positions`` (then d_ij = |y_i - y_j|). With d_ij = 1 for i != j, Q is the Gini–Simpson
+    ``positions`` (then d_ij = abs(y_i - y_j)). With d_ij = 1 for i != j, Q is the Gini–Simpson
     index.
 
     Parameters

@@ -303,7 +303,7 @@ class CrowdEstimates(Result):
         One row per question (and Delphi round, when the table has rounds) and estimator:
         ``question_id``, [``round``], ``method``, ``value``, ``ci_low``, ``ci_high``,
         ``alpha``, ``n`` and, where the truth is known, ``truth`` and ``abs_error`` =
-        |value - truth|.
+        abs(value - truth).
     parameters : dict
         Every parameter used, with the seed.
     provenance : Provenance
@@ -1098,7 +1098,7 @@ class DelphiRounds(Result):
     ----------
     table : polars.DataFrame
         One row per (question, round), sorted: ``question_id``, ``round``, ``n``, ``median``, ``q1``,
-        ``q3``, ``iqr``, ``mean``, ``sd``, ``cv`` (sd / |mean|), ``consensus`` (the rule),
+        ``q3``, ``iqr``, ``mean``, ``sd``, ``cv`` (sd / abs(mean)), ``consensus`` (the rule),
         ``n_paired`` (participants answering this and the previous round), ``wilcoxon_stat``,
         ``p_value`` (paired Wilcoxon signed-rank test against the previous round; null in the
         first round) and ``stable`` (p_value > ``stability_alpha``).

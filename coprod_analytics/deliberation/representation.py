@@ -1000,7 +1000,7 @@ def group_composition(
     -------
     BreakdownResult
         Cramér's V in ``effect_size``. ``table`` columns: ``group``, ``category``, ``n``,
-        ``share_of_group`` (row share), ``expected``, ``adjusted_residual`` (Haberman; |r| > 2
+        ``share_of_group`` (row share), ``expected``, ``adjusted_residual`` (Haberman; abs(r) > 2
         marks a notable cell).
 
     Examples

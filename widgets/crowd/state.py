@@ -217,8 +217,8 @@ class CrowdState(t.HasTraits):
     min_cell : int
         Questions, rounds and answers given by fewer people are not shown (0: show all).
 
-    Traits
-    ------
+    Attributes
+    ----------
     question : question id of ``estimates`` being shown (a dropdown in the view).
     round : the Delphi round the estimators use (default the last round).
     log_scale : bool, draw the estimates on a log axis.
@@ -672,8 +672,8 @@ class AgreementState(t.HasTraits):
     min_cell : int
         Items rated by fewer people are not shown.
 
-    Traits
-    ------
+    Attributes
+    ----------
     result : dict
         ``sets`` (one row per item set, items sharing a scale: ``item_set``, ``items``,
         ``raters``, ``alpha``, ``ci_low``, ``ci_high``, ``prob_below_0.667``, ``reading``,

@@ -110,8 +110,8 @@ class EvidenceState(t.HasTraits):
         Group breakdowns with fewer raters are suppressed (and the item's group divergence
         with them); items rated by fewer people are not shown.
 
-    Traits
-    ------
+    Attributes
+    ----------
     result : EvidenceWeighing or None
     group_source : str
         The groups used (a key of :data:`GROUP_SOURCES`).

@@ -140,8 +140,8 @@ class BudgetState(t.HasTraits):
     compute : bool
         Run the rules now (default).
 
-    Traits
-    ------
+    Attributes
+    ----------
     budget : float
         The budget the rules run with (the election's by default; set it for a what-if).
     comparison : RuleComparison or None
@@ -489,8 +489,8 @@ class RankingState(t.HasTraits):
     compute : bool, default True
         Run the rules now.
 
-    Traits
-    ------
+    Attributes
+    ----------
     alpha : float
         Level of the Bradley–Terry intervals (0.05 gives 95%).
     top_pairs : int
