@@ -4,7 +4,8 @@ Run: ``.venv/bin/python benchmarks/bench_consensus.py [--skip-large]``
 
 1. vtaiwan.uberx: our full pipeline (no resampling, no bridging, like red-dwarf) vs
    red-dwarf 0.4.0 ``run_pipeline`` on the same votes, same process, median of 5; plus the
-   ARI table of both against Pol.is's own groups on the four conversations.
+   ARI table of both against Pol.is's own groups on the four conversations; plus one run
+   with ``n_resamples=200, stability=True`` (the slow path, which shows progress bars).
 2. A 200 participant x 100 statement session: recompute after one new vote (``update``).
 3. simulate_inquiry(1_000_000, 10_000, votes_per_participant=50): pipeline time and peak RSS,
    measured in a subprocess with resource.getrusage (target: < 60 s, < 8 GB).
@@ -83,6 +84,12 @@ def bench_vtaiwan() -> None:
         f"\nvtaiwan.uberx pipeline: ours {o * 1000:.1f} ms, red-dwarf run_pipeline "
         f"{r * 1000:.1f} ms, ratio {r / o:.1f}x (target >= 5x); "
         f"ours with bridging {f * 1000:.1f} ms"
+    )
+    t = time.perf_counter()
+    opinion_groups(inq, bridging=False, n_resamples=200, stability=True, progress=False)
+    print(
+        f"vtaiwan.uberx with 200 bootstrap resamples and stability: "
+        f"{time.perf_counter() - t:.1f} s (one run)"
     )
 
 

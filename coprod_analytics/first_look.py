@@ -8,26 +8,30 @@ plain summary ``coprod summary`` prints.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
 from coprod_analytics.crowd.diversity import gini
 from coprod_analytics.errors import check_param
+from coprod_analytics.format import fmt_pct
 from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.intervals import wilson_interval
-from coprod_analytics.results import frame_to_html
+from coprod_analytics.provenance import Provenance
+from coprod_analytics.results import Result, frame_to_html, interval_frame
 
 __all__ = ["Overview", "overview"]
 
 
-@dataclass(frozen=True)
-class Overview:
+@dataclass(frozen=True, eq=False, repr=False)
+class Overview(Result):
     """Participation, agreement and division in an inquiry.
 
     Attributes
     ----------
+    title : str
+        The inquiry's title (``metadata["title"]``, else "Inquiry").
     counts : dict
         As :meth:`Inquiry.counts`.
     participation : dict
@@ -42,6 +46,19 @@ class Overview:
         How many statements each list shows.
     min_votes : int
         Statements with fewer votes are left out of the lists.
+    notes : tuple of str
+        Anything the reader should know.
+    provenance : Provenance or None
+        Method, input fingerprint and parameters.
+
+    Examples
+    --------
+    >>> from coprod_analytics.simulate import sample_inquiry
+    >>> ov = overview(sample_inquiry())
+    >>> ov  # doctest: +ELLIPSIS
+    <Overview: Riverside Citizens' Inquiry: ...: 150 participants, 2699 votes on 60 statements>
+    >>> ov.conf_int().columns
+    ['statement_id', 'agree_rate', 'ci_low', 'ci_high', 'alpha']
     """
 
     title: str
@@ -50,10 +67,70 @@ class Overview:
     statements: pl.DataFrame
     top: int = 5
     min_votes: int = 5
-    notes: list[str] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
+    provenance: Provenance | None = None
+
+    def to_frame(self) -> pl.DataFrame:
+        """The per-statement table (see :attr:`statements` for its columns).
+
+        Returns
+        -------
+        polars.DataFrame
+        """
+        return self.statements
+
+    def conf_int(self, alpha: float = 0.05) -> pl.DataFrame:
+        """Wilson intervals of every statement's agree rate, at level ``1 - alpha``.
+
+        Parameters
+        ----------
+        alpha : float, default 0.05
+            1 - confidence level (the intervals are recomputed for any level).
+
+        Returns
+        -------
+        polars.DataFrame
+            ``statement_id``, ``agree_rate``, ``ci_low``, ``ci_high``, ``alpha`` (null
+            interval for a statement without votes).
+        """
+        check_param(
+            isinstance(alpha, float | int) and 0 < alpha < 1,
+            "alpha",
+            "Overview.conf_int",
+            "a number in (0, 1)",
+            alpha,
+        )
+        s = self.statements
+        lo, hi = wilson_interval(
+            s.get_column("agree").to_numpy(), s.get_column("total").to_numpy(), alpha=alpha
+        )
+        frame = interval_frame(
+            {
+                "statement_id": s.get_column("statement_id"),
+                "agree_rate": s.get_column("agree_rate"),
+            },
+            lo,
+            hi,
+            alpha=alpha,
+        )
+        return frame.with_columns(pl.col("ci_low", "ci_high").fill_nan(None))
+
+    def __repr__(self) -> str:
+        c = self.counts
+        return (
+            f"<Overview: {self.title}: {c['participants']} participants, {c['votes']} votes on "
+            f"{c['statements']} statements>"
+        )
 
     def agreed(self) -> pl.DataFrame:
-        """Statements most of the room agrees with (by the lower end of the agree CI)."""
+        """Statements most of the room agrees with (by the lower end of the agree CI).
+
+        Returns
+        -------
+        polars.DataFrame
+            At most :attr:`top` rows of :attr:`statements` with at least :attr:`min_votes`
+            votes, best first.
+        """
         return (
             self.statements.filter(pl.col("total") >= self.min_votes)
             .sort("agree_ci_low", descending=True)
@@ -61,7 +138,14 @@ class Overview:
         )
 
     def rejected(self) -> pl.DataFrame:
-        """Statements most of the room disagrees with."""
+        """Statements most of the room disagrees with (by the lower end of the Wilson
+        interval of the disagree rate).
+
+        Returns
+        -------
+        polars.DataFrame
+            At most :attr:`top` rows of :attr:`statements`, most rejected first.
+        """
         s = self.statements.filter(pl.col("total") >= self.min_votes)
         low, _ = wilson_interval(
             s.get_column("disagree").to_numpy(), s.get_column("total").to_numpy()
@@ -74,7 +158,13 @@ class Overview:
         )
 
     def divisive(self) -> pl.DataFrame:
-        """Statements that split the room most evenly."""
+        """Statements that split the room most evenly.
+
+        Returns
+        -------
+        polars.DataFrame
+            At most :attr:`top` rows of :attr:`statements`, by ``divisiveness``.
+        """
         return (
             self.statements.filter(pl.col("total") >= self.min_votes)
             .sort("divisiveness", descending=True)
@@ -82,6 +172,12 @@ class Overview:
         )
 
     def to_text(self) -> str:
+        """The plain summary ``coprod summary`` prints (same as :meth:`summary`).
+
+        Returns
+        -------
+        str
+        """
         c, p = self.counts, self.participation
         lines = [self.title, "=" * min(len(self.title), 78), ""]
         lines.append(
@@ -91,7 +187,7 @@ class Overview:
         )
         lines.append(
             f"Median {p['median_votes']:.0f} votes per participant; "
-            f"{100 * p['share_with_7_votes']:.0f}% voted on 7 or more statements; "
+            f"{fmt_pct(p['share_with_7_votes'])} voted on 7 or more statements; "
             f"participation inequality (Gini) {p['gini']:.2f}."
         )
         for heading, table, col in (
@@ -105,11 +201,11 @@ class Overview:
             for row in table.iter_rows(named=True):
                 if col is None:
                     share = (
-                        f"{100 * row['agree_rate']:.0f}% agree / "
-                        f"{100 * row['disagree_rate']:.0f}% disagree"
+                        f"{fmt_pct(row['agree_rate'])} agree / "
+                        f"{fmt_pct(row['disagree_rate'])} disagree"
                     )
                 else:
-                    share = f"{100 * row[col]:.0f}% {col.split('_')[0]}"
+                    share = f"{fmt_pct(row[col])} {col.split('_')[0]}"
                 lines.append(f"  [{row['statement_id']}] {row['text'] or ''}")
                 lines.append(f"      {share} of {row['total']} votes")
         for note in self.notes:
@@ -117,6 +213,12 @@ class Overview:
         return "\n".join(lines)
 
     def summary(self) -> str:
+        """Participation, then what the room agrees on, rejects and is divided about.
+
+        Returns
+        -------
+        str
+        """
         return self.to_text()
 
     def _repr_html_(self) -> str:
@@ -141,10 +243,15 @@ def overview(inquiry: Inquiry, *, top: int = 5, min_votes: int | None = None) ->
     Parameters
     ----------
     inquiry : Inquiry
-    top : int
+        Agree/disagree/pass votes and statements.
+    top : int, default 5
         Statements per list.
     min_votes : int, optional
         Leave out statements with fewer votes (default: 5, or fewer for tiny inquiries).
+
+    Returns
+    -------
+    Overview
 
     Examples
     --------
@@ -193,4 +300,9 @@ def overview(inquiry: Inquiry, *, top: int = 5, min_votes: int | None = None) ->
     if min_votes is None:
         min_votes = 5 if inquiry.counts()["participants"] >= 20 else 1
     title = str(inquiry.metadata.get("title") or "Inquiry")
-    return Overview(title, inquiry.counts(), participation, stmts, top, min_votes)
+    prov = Provenance(
+        method="overview",
+        input_fingerprint=inquiry.fingerprint,
+        parameters={"top": top, "min_votes": min_votes},
+    )
+    return Overview(title, inquiry.counts(), participation, stmts, top, min_votes, provenance=prov)

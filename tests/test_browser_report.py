@@ -104,30 +104,55 @@ def test_voila_report_renders_vtaiwan(browser: Any, vtaiwan_server: Any) -> None
         page.close()
 
 
+def _recorder(dialogs: list[str]) -> Any:
+    """A dialog handler that records the message and dismisses the dialog."""
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    return on_dialog
+
+
+def _board(page: Any, group: str) -> Any:
+    """The board's cards once a render for ``group`` (a letter or "everyone") is complete.
+
+    The board writes its selection into ``data-board`` of the element that holds the cards,
+    in the same update as the cards, so waiting for that attribute is waiting for the
+    state (never for time) and the cards read after it are a whole render.
+    """
+    render = page.locator(f'.coprod-board-cards .coprod-board-render[data-board^="{group}|"]')
+    render.wait_for(state="attached", timeout=60_000)
+    return render
+
+
 def test_selecting_a_group_changes_the_board(browser: Any, vtaiwan_server: Any) -> None:
     page = _open(browser, vtaiwan_server.url)
     try:
         title = page.locator(".coprod-board-title")
-        cards = page.locator(".coprod-board-cards .card")
+        before = _board(page, "everyone")
         before_title = title.inner_text()
-        before_ids = [c.get_attribute("data-statement-id") for c in cards.all()]
+        before_ids = [c.get_attribute("data-statement-id") for c in before.locator(".card").all()]
         page.locator(".coprod-group-buttons button", has_text="Group B").click()
+        after = _board(page, "B")
+        after_ids = [c.get_attribute("data-statement-id") for c in after.locator(".card").all()]
         page.wait_for_function(
             "document.querySelector('.coprod-board-title').innerText.includes('Group B')",
             timeout=60_000,
         )
-        after_ids = [c.get_attribute("data-statement-id") for c in cards.all()]
         assert "What sets Group B apart" in title.inner_text()
         assert title.inner_text() != before_title
-        assert after_ids and after_ids != before_ids
+        assert before_ids and after_ids and after_ids != before_ids
         # the selected group's bar row is emphasised on every card
-        assert page.locator(".coprod-board-cards .row.sel").count() == len(after_ids)
+        assert after.locator(".row.sel").count() == len(after_ids)
         # the filter box narrows the board
         page.locator(".coprod-statement-board input[type=text]").fill("zzzz-no-such-text")
-        page.wait_for_function(
-            "document.querySelector('.coprod-board-cards').innerText.includes('No statement matches')",
-            timeout=60_000,
+        filtered = page.locator(
+            '.coprod-board-cards .coprod-board-render[data-board$="|zzzz-no-such-text"]'
         )
+        filtered.wait_for(state="attached", timeout=60_000)
+        assert "No statement matches" in filtered.inner_text()
+        assert filtered.locator(".card").count() == 0
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "voila-report-group-b.png"))
     finally:
@@ -145,7 +170,7 @@ def test_hostile_statement_shows_as_text_in_voila(browser: Any, tmp_path_factory
     try:
         page = browser.new_page()
         dialogs: list[str] = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("dialog", _recorder(dialogs))
         page.goto(server.url, timeout=RENDER_TIMEOUT_MS)
         page.wait_for_selector(".coprod-statement-board .card", timeout=RENDER_TIMEOUT_MS)
         page.locator(".coprod-statement-board select").first.select_option(label="All statements")
@@ -213,7 +238,7 @@ def test_static_report_renders_offline(browser: Any, static_report: Path) -> Non
 def test_static_report_shows_hostile_text_as_text(browser: Any, static_report: Path) -> None:
     ctx, page, _ = _offline_page(browser)
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("dialog", _recorder(dialogs))
     try:
         page.goto((static_report / "evil.html").as_uri())
         page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)

@@ -29,7 +29,8 @@ def test_groups_summary_replay_and_as_of(capsys: pytest.CaptureFixture[str]) -> 
     path = require_shared("polis", "london.youth.policing")
     assert main(["groups", str(path)]) == 0
     text = capsys.readouterr().out
-    assert "Group 0" in text and "Consensus" in text and "k = 2" in text
+    assert "Group A (" in text and "Group B (" in text and "Group 0" not in text
+    assert "Consensus" in text and "k = 2" in text
     args = ["groups", str(path), "--mode", "replay", "--cadence", "100", "--json"]
     assert main([*args, "--as-of", "2022-07-27T15:02:00Z", "--no-bridging"]) == 0
     early = json.loads(capsys.readouterr().out)
@@ -45,3 +46,23 @@ def test_groups_errors(capsys: pytest.CaptureFixture[str], tmp_path: object) -> 
     path = require_shared("polis", "london.youth.policing")
     assert main(["groups", str(path), "--mode", "replay", "--cadence", "soon"]) == 2
     assert "cadence" in capsys.readouterr().err
+
+
+def test_groups_intervals_and_plain_help(capsys: pytest.CaptureFixture[str]) -> None:
+    path = require_shared("polis", "london.youth.policing")
+    args = ["groups", str(path), "--json", "--no-bridging", "--no-progress"]
+    assert main([*args, "--n-resamples", "30", "--alpha", "0.1"]) == 0
+    out = capsys.readouterr()
+    data = json.loads(out.out)
+    assert out.err == ""  # --no-progress: nothing on stderr
+    assert data["parameters"]["n_resamples"] == 30 and data["parameters"]["alpha"] == 0.1
+    filled = [s for s in data["statements"] if s["gac_ci_low"] is not None]
+    assert filled and all(
+        s["gac_ci_low"] <= s["group_aware_consensus"] + 1e-12 <= s["gac_ci_high"] + 2e-12
+        for s in filled
+    )
+    with pytest.raises(SystemExit):
+        main(["groups", "--help"])
+    text = capsys.readouterr().out
+    assert "--n-resamples" in text and "--n-boot" not in text
+    assert "``" not in text and ":func:" not in text and ":mod:" not in text

@@ -20,7 +20,13 @@ from coprod_analytics.consensus import (
     update,
     vote_matrix,
 )
+from coprod_analytics.consensus import assemble as A
+from coprod_analytics.consensus import clustering as CL
+from coprod_analytics.consensus import kmeans as KM
+from coprod_analytics.consensus import pca as PCA
 from coprod_analytics.consensus import pipeline as P
+from coprod_analytics.consensus import repness as R
+from coprod_analytics.consensus import tallies as T
 from coprod_analytics.consensus.replay import parse_cadence, replay_timeline
 from coprod_analytics.errors import ParameterError, ValidationError
 from coprod_analytics.inquiry import Inquiry
@@ -76,7 +82,7 @@ def test_repness_formulas_match_the_specification() -> None:
     agree = np.array([[8], [2]])
     disagree = np.array([[1], [6]])
     total = np.array([[10], [10]])
-    rep = P.repness_stats(agree, disagree, total)
+    rep = R.repness_stats(agree, disagree, total)
     pa = 9 / 12
     assert rep.pa[0, 0] == pytest.approx(pa)
     assert rep.pat[0, 0] == pytest.approx(2 * np.sqrt(11) * (9 / 11 - 0.5))
@@ -85,22 +91,22 @@ def test_repness_formulas_match_the_specification() -> None:
     z = (pi1 - pi2) / np.sqrt(pi * (1 - pi) * (1 / 11 + 1 / 11))
     assert rep.rat[0, 0] == pytest.approx(z)
     # the two-proportion test is 0 when the pooled proportion is 1
-    assert P._two_prop_test(np.array([5.0]), np.array([5.0]), np.array([5.0]), np.array([5.0]))[
+    assert R._two_prop_test(np.array([5.0]), np.array([5.0]), np.array([5.0]), np.array([5.0]))[
         0
     ] == pytest.approx(0.0)
-    chosen = P.select_representative(rep, np.array([False]))
+    chosen = R.select_representative(rep, np.array([False]))
     assert chosen[0][0].direction == "agree" and chosen[1][0].direction == "disagree"
     # an excluded statement is never representative
-    assert P.select_representative(rep, np.array([True])) == [[], []]
+    assert R.select_representative(rep, np.array([True])) == [[], []]
 
 
 def test_consensus_and_priority() -> None:
     agree = np.array([40, 2, 30])
     disagree = np.array([2, 40, 1])
     total = np.array([45, 45, 31])
-    a, d = P.select_consensus(agree, disagree, total, np.array([False, False, True]))
+    a, d = T.select_consensus(agree, disagree, total, np.array([False, False, True]))
     assert a == [0] and d == [1]  # statement 2 is excluded
-    pri = P.comment_priority(agree, disagree, total, np.zeros(3), np.array([False, False, True]))
+    pri = T.comment_priority(agree, disagree, total, np.zeros(3), np.array([False, False, True]))
     assert pri[2] == 49.0
     imp = (1 - (3 + 1) / 47) * 1 * 41 / 47
     assert pri[0] == pytest.approx((imp * (1 + 8 * 2 ** (-45 / 5))) ** 2)
@@ -113,7 +119,7 @@ def test_sparse_pca_matches_dense_svd() -> None:
     )
     inq = Inquiry(inq.vote_log, stmts, inq.participants)
     centred, _ = _dense_imputed(inq)
-    pca = P.sparse_pca(vote_matrix(inq))
+    pca = PCA.sparse_pca(vote_matrix(inq))
     _, _, vt = np.linalg.svd(centred, full_matrices=False)
     for i in range(2):
         assert abs(float(np.dot(vt[i], pca.comps[i]))) == pytest.approx(1.0, abs=1e-8)
@@ -126,14 +132,14 @@ def test_sparse_pca_matches_dense_svd() -> None:
 def test_sparse_pca_iterative_solver_agrees_with_gram_solver() -> None:
     inq = simulate_inquiry(400, 30, seed=2)
     m = vote_matrix(inq)
-    csr, _ = P._centred_csr(m)
+    csr, _ = PCA._centred_csr(m)
     gram = (csr.T @ csr).toarray()
     w, v = np.linalg.eigh(gram)
     from scipy.sparse.linalg import svds
 
     _, _, vt = svds(csr, k=2, solver="arpack", v0=np.ones(30))
     top = v[:, np.argsort(w)[::-1][:2]].T
-    pca = P.sparse_pca(m)
+    pca = PCA.sparse_pca(m)
     for i in range(2):
         assert abs(float(np.dot(top[i], pca.comps[i]))) == pytest.approx(1.0, abs=1e-8)
     assert {round(abs(float(np.dot(vt[j], pca.comps[0]))), 6) for j in range(2)} >= {1.0}
@@ -143,7 +149,7 @@ def test_projection_is_polis_sparsity_aware_projection() -> None:
     inq = simulate_inquiry(50, 15, seed=4)
     res = opinion_groups(inq, bridging=False, row_order="log")
     m = vote_matrix(inq)
-    pca = P.sparse_pca(m)
+    pca = PCA.sparse_pca(m)
     _, dense = _dense_imputed(inq)
     for i in (0, 7, 23):
         voted = ~np.isnan(dense[i])
@@ -175,32 +181,32 @@ def test_moderated_out_statement_is_zeroed_but_counted_as_voted() -> None:
 # --------------------------------------------------------------------------- k-means
 def test_polis_kmeans_cold_start_uses_first_distinct_rows() -> None:
     pts = np.array([[0.0, 0.0], [0.0, 0.0], [10.0, 0.0], [0.2, 0.0], [10.2, 0.0]])
-    state, labels = P.polis_kmeans(pts, 2)
+    state, labels = KM.polis_kmeans(pts, 2)
     assert labels.tolist() == [0, 0, 1, 0, 1]
     assert state.centers[1].tolist() == pytest.approx([10.1, 0.0])
     # fewer distinct points than k: fewer clusters, no crash
-    state, labels = P.polis_kmeans(np.zeros((5, 2)), 3)
+    state, labels = KM.polis_kmeans(np.zeros((5, 2)), 3)
     assert state.n == 1 and labels.tolist() == [0] * 5
 
 
 def test_polis_kmeans_warm_start_keeps_ids() -> None:
     rng = np.random.default_rng(0)
     pts = np.vstack([rng.normal(-4, 0.5, (20, 2)), rng.normal(4, 0.5, (20, 2))])
-    first, lab1 = P.polis_kmeans(pts, 2)
+    first, lab1 = KM.polis_kmeans(pts, 2)
     moved = pts + 0.05
-    again, lab2 = P.polis_kmeans(moved, 2, last=first)
+    again, lab2 = KM.polis_kmeans(moved, 2, last=first)
     assert again.ids.tolist() == first.ids.tolist()
     assert (lab1 == lab2).all()
 
 
 def test_silhouette_penalises_singletons() -> None:
     c = np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 0.0], [5.1, 0.0], [30.0, 0.0]])
-    two = P.silhouette_of_centres(c, np.array([0, 0, 1, 1, 1]))
-    singleton = P.silhouette_of_centres(c, np.array([0, 0, 0, 0, 1]))
-    assert P.silhouette_of_centres(c, np.array([0, 0, 1, 1, 2])) < 1.0
+    two = CL.silhouette_of_centres(c, np.array([0, 0, 1, 1, 1]))
+    singleton = CL.silhouette_of_centres(c, np.array([0, 0, 0, 0, 1]))
+    assert CL.silhouette_of_centres(c, np.array([0, 0, 1, 1, 2])) < 1.0
     assert singleton < 1.0 and two > 0
     # a point alone in its group contributes exactly 0
-    s = P.silhouette_of_centres(np.array([[0.0, 0.0], [1.0, 0.0]]), np.array([0, 1]))
+    s = CL.silhouette_of_centres(np.array([[0.0, 0.0], [1.0, 0.0]]), np.array([0, 1]))
     assert s == 0.0
 
 
@@ -296,7 +302,10 @@ def test_summary_html_and_json() -> None:
     html_out = res._repr_html_()
     assert "<script>" not in html_out and "&lt;script&gt;" in html_out
     text = res.summary()
-    assert f"k = {res.k}" in text and "Group 0" in text
+    assert f"k = {res.k}" in text
+    # groups are letters in the summary, as in the widgets
+    assert "Group A (" in text and "Group B (" in text and "Group 0" not in text
+    assert repr(res).count("\n") == 0 and len(repr(res)) < 120
     data = json.loads(json.dumps(res.to_json_dict()))
     assert data["k"] == res.k and data["fingerprint"] == inq.fingerprint
     assert len(data["participants"]) == res.participants.height
@@ -304,12 +313,8 @@ def test_summary_html_and_json() -> None:
     assert {"id", "group_aware_consensus", "bridging"} <= set(data["statements"][0])
     assert res.provenance.input_fingerprint == inq.fingerprint
     assert isinstance(res, OpinionGroups) and "OpinionGroups" in repr(res)
-    assert res.conf_int().columns == [
-        "statement_id",
-        "group_aware_consensus",
-        "gac_ci_low",
-        "gac_ci_high",
-    ]
+    # computed without resamples: no interval columns filled
+    assert res.statements["gac_ci_low"].null_count() == res.statements.height
 
 
 def test_divisive_flag() -> None:
@@ -435,7 +440,7 @@ def test_hungarian_relabel_new_group_gets_fresh_label() -> None:
     keys = np.arange(6)
     old = np.array([0, 0, 1, 1, -1, -1])
     new = np.array([1, 1, 0, 0, 2, 2])
-    mapping = P.hungarian_relabel(new, keys, old, keys, 3)
+    mapping = A.hungarian_relabel(new, keys, old, keys, 3)
     assert mapping.tolist() == [1, 0, 2]
 
 
@@ -451,15 +456,16 @@ def test_replay_mode_as_of_and_timeline() -> None:
     early = opinion_groups(inq, mode="replay", as_of=mid, cadence=300, bridging=False)
     assert early.participants.height < res.participants.height
     assert early.as_of is not None
-    tl = replay_timeline(inq, cadence=500)
-    assert [c for c, _, _ in tl][-1] == inq.vote_log.height
-    assert all(b >= a for (a, _, _), (b, _, _) in itertools.pairwise(tl))
+    tl = replay_timeline(inq, cadence=500, progress=False)
+    assert [u.n_votes for u in tl][-1] == inq.vote_log.height
+    assert all(b.n_votes >= a.n_votes for a, b in itertools.pairwise(tl))
     # sticky membership: once in the conversation, always in
     ins = [
-        set(out.matrix.participant_ids.filter(pl.Series(out.in_conv)).to_list()) for _, _, out in tl
+        set(u.output.matrix.participant_ids.filter(pl.Series(u.output.in_conv)).to_list())
+        for u in tl
     ]
     assert all(a <= b for a, b in itertools.pairwise(ins))
-    assert parse_cadence("30s") == ("ms", 30_000)
+    assert (parse_cadence("30s").unit, parse_cadence("30s").step) == ("ms", 30_000)
     by_time = opinion_groups(inq, mode="replay", cadence="10m", bridging=False)
     assert by_time.parameters["cadence"] == "10m"
 
@@ -529,7 +535,7 @@ def test_property_vote_log_order_does_not_change_batch_result(inq: Inquiry) -> N
 
 def test_uncertainty_stability_and_bridging_columns_are_filled() -> None:
     inq = simulate_inquiry(120, 20, n_groups=2, seed=31)
-    res = opinion_groups(inq, n_boot=50, stability=True, bridging=True)
+    res = opinion_groups(inq, n_resamples=50, stability=True, bridging=True, progress=False)
     s = res.statements
     voted = s.filter(pl.col("n_votes") > 0)
     assert voted["gac_ci_low"].null_count() == 0
@@ -541,8 +547,45 @@ def test_uncertainty_stability_and_bridging_columns_are_filled() -> None:
     p = res.participants.filter(pl.col("in_conv"))
     conf = p["confidence"].drop_nulls().to_numpy()
     assert conf.size > 0 and ((conf >= 0) & (conf <= 1)).all()
-    assert res.stability is not None and res.stability["polis_k"] == res.k
-    assert isinstance(res.stability["verdict"], str) and res.stability["supported_k"] >= 1
+    assert res.stability is not None and res.stability.k >= 1
+    assert isinstance(res.stability.verdict, str)
+    # the stability analysis ran on the clustered participants, with Pol.is's clustering
+    assert res.stability.n_points == int(res.participants["in_conv"].sum())
+    assert res.stability.params["cluster_fn"] == "polis_cluster_fn"
+    stab_json = res.to_json_dict()["stability"]
+    assert stab_json["polis_k"] == res.k and stab_json["supported_k"] == res.stability.k
+    # the intervals, through the result protocol
+    ci = res.conf_int()
+    assert ci.columns[-3:] == ["ci_low", "ci_high", "alpha"]
+    assert ci.height == s.height + res.group_votes.height
+    gac = ci.filter(pl.col("statistic") == "group_aware_consensus")
+    assert gac["estimate"].to_list() == s["group_aware_consensus"].to_list()
+    with pytest.raises(ParameterError, match=r"'alpha' parameter of OpinionGroups\.conf_int"):
+        res.conf_int(alpha=0.1)
+
+
+def test_conf_int_without_resamples_says_how_to_get_them() -> None:
+    from coprod_analytics.consensus.result import IntervalsNotComputedError
+
+    res = opinion_groups(simulate_inquiry(40, 12, n_groups=2, seed=1), bridging=False)
+    with pytest.raises(IntervalsNotComputedError, match="n_resamples=0; rerun"):
+        res.conf_int()
+
+
+def test_votes_table_is_accepted_as_stored_by_the_inquiry() -> None:
+    inq = simulate_inquiry(50, 15, n_groups=2, seed=8)
+    from_table = opinion_groups(inq.votes, bridging=False)
+    # no statement texts without the Inquiry, but the same groups and projection
+    ours = opinion_groups(inq, bridging=False)
+    assert from_table.participants.equals(ours.participants)
+    with pytest.raises(ValidationError, match="expected an Inquiry"):
+        opinion_groups({"participant_id": [1]}, bridging=False)  # type: ignore[arg-type]
+
+
+def test_old_bootstrap_name_is_gone() -> None:
+    inq = simulate_inquiry(30, 10, n_groups=2, seed=1)
+    with pytest.raises(TypeError, match="n_boot"):
+        opinion_groups(inq, n_boot=10)  # type: ignore[call-arg]
 
 
 def test_bounded_assignment_equals_brute_force() -> None:
@@ -550,10 +593,10 @@ def test_bounded_assignment_equals_brute_force() -> None:
     rng = np.random.default_rng(5)
     pts = np.vstack([rng.normal(-2, 1, (3000, 2)), rng.normal(2, 1, (3000, 2))])
     centers = pts[:40].copy()
-    ham = P._Hamerly()
+    ham = KM._Hamerly()
     for step in range(8):
         got = ham(pts, centers)
-        assert (got == P._exact_nearest(pts, centers)).all(), step
+        assert (got == KM._exact_nearest(pts, centers)).all(), step
         centers = centers + rng.normal(0, 0.3 / (step + 1), centers.shape)
     keep = np.ones(40, dtype=bool)
     keep[[3, 7]] = False
@@ -562,4 +605,20 @@ def test_bounded_assignment_equals_brute_force() -> None:
     ham.u[:] = np.inf  # force re-checks after the artificial move
     ham.drop(keep)
     centers = centers[keep]
-    assert (ham(pts, centers) == P._exact_nearest(pts, centers)).all()
+    assert (ham(pts, centers) == KM._exact_nearest(pts, centers)).all()
+
+
+def test_replay_shows_progress_unless_turned_off(capsys: pytest.CaptureFixture[str]) -> None:
+    inq = simulate_inquiry(40, 12, n_groups=2, seed=1)
+    loud = opinion_groups(inq, mode="replay", cadence=100, bridging=False)
+    assert "Replay" in capsys.readouterr().err
+    quiet = opinion_groups(inq, mode="replay", cadence=100, bridging=False, progress=False)
+    assert capsys.readouterr().err == ""
+    assert loud.participants.equals(quiet.participants)
+
+
+def test_group_letters() -> None:
+    from coprod_analytics.consensus.result import group_letter
+
+    assert [group_letter(g) for g in range(3)] == ["A", "B", "C"]
+    assert group_letter(25) == "Z" and group_letter(26) == "26"

@@ -84,3 +84,32 @@ def test_overview_of_an_inquiry_without_votes():
     assert ov.participation["gini"] == 0.0
     assert ov.agreed().height == 0
     assert "no statement has" in ov.to_text()
+
+
+def test_result_protocol_one_line_repr_and_intervals_at_any_level() -> None:
+    inq = sample_inquiry()
+    ov = overview(inq)
+    text = repr(ov)
+    assert "\n" not in text and len(text) < 200  # was 5,280 characters
+    assert "150 participants" in text
+    assert ov.summary() == ov.to_text()
+    assert ov.to_frame().equals(ov.statements)
+    assert ov.to_pandas().shape == ov.statements.shape
+    assert ov.provenance is not None and ov.provenance.input_fingerprint == inq.fingerprint
+    wide = ov.conf_int()
+    narrow = ov.conf_int(alpha=0.2)
+    assert wide.columns[-3:] == ["ci_low", "ci_high", "alpha"]
+    assert (wide["ci_high"] - wide["ci_low"] >= narrow["ci_high"] - narrow["ci_low"]).all()
+    # the stored 95% columns are the alpha=0.05 intervals
+    assert np.allclose(wide["ci_low"].to_numpy(), ov.statements["agree_ci_low"].to_numpy())
+    # an independent reference for the 80% intervals: statsmodels' Wilson interval
+    from statsmodels.stats.proportion import proportion_confint
+
+    s = ov.statements
+    ref_lo, ref_hi = proportion_confint(
+        s["agree"].to_numpy(), s["total"].to_numpy(), alpha=0.2, method="wilson"
+    )
+    assert np.allclose(narrow["ci_low"].to_numpy(), ref_lo)
+    assert np.allclose(narrow["ci_high"].to_numpy(), ref_hi)
+    with pytest.raises(ParameterError, match="'alpha' parameter of Overview"):
+        ov.conf_int(alpha=1.5)

@@ -47,8 +47,9 @@ def sklearn_kmeans(points: np.ndarray, k: int, seed: int) -> np.ndarray:
 def test_picks_planted_k_with_strong_separation(seed: int, fn) -> None:  # type: ignore[no-untyped-def]
     from sklearn.metrics import adjusted_rand_score
 
+    # expected answer from our own simulator: it plants 3 well-separated groups
     pts, planted = opinion_map(simulate_inquiry(240, 40, n_groups=3, separation=4.0, seed=seed))
-    res = consensus_clustering(pts, n_resamples=25, cluster_fn=fn, labels=planted)
+    res = consensus_clustering(pts, n_resamples=25, cluster_fn=fn, labels=planted, progress=False)
     assert res.k == 3
     assert res.verdict.startswith("the data supports k = 3 groups")
     assert adjusted_rand_score(planted, res.consensus_labels) > 0.8
@@ -145,13 +146,36 @@ def test_result_object() -> None:
         res.k = 3  # type: ignore[misc]
 
 
-def test_kmeans_labels_agree_with_sklearn_on_clear_blobs() -> None:
-    from sklearn.metrics import adjusted_rand_score
-
+def test_kmeans_labels_recover_the_generating_blobs() -> None:
+    # truth is the blob each point was drawn from (independent of any k-means)
     rng = np.random.default_rng(5)
     pts = np.concatenate([rng.normal(c, 0.3, (50, 2)) for c in ((0, 0), (3, 0), (0, 3))])
-    ours = kmeans_labels(pts, 3, 0)
-    assert adjusted_rand_score(ours, sklearn_kmeans(pts, 3, 0)) == 1.0
+    truth = np.repeat([0, 1, 2], 50)
+    labels = kmeans_labels(pts, 3, 0)
+    # numbered by first appearance: the first blob is 0, the second 1, the third 2
+    assert labels.tolist() == truth.tolist()
+    assert kmeans_labels(pts[::-1], 3, 0).tolist() == truth.tolist()  # renumbered, same split
+
+
+def test_kmeans_labels_with_fewer_distinct_points_than_k() -> None:
+    pts = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0], [1.0, 1.0]])
+    assert kmeans_labels(pts, 3, 0).tolist() == [0, 0, 1, 1]
+    assert kmeans_labels(np.ones((5, 2)), 4, 0).tolist() == [0] * 5
+
+
+def test_progress_bar_and_protocol(capsys: pytest.CaptureFixture[str]) -> None:
+    rng = np.random.default_rng(1)
+    pts = rng.normal(size=(40, 2))
+    loud = consensus_clustering(pts, ks=(2, 3), n_resamples=5, n_null=1)
+    assert "Stability" in capsys.readouterr().err
+    quiet = consensus_clustering(pts, ks=(2, 3), n_resamples=5, n_null=1, progress=False)
+    assert capsys.readouterr().err == ""
+    assert loud.to_frame().equals(quiet.to_frame())
+    assert "\n" not in repr(quiet) and repr(quiet).startswith("<StabilityResult: Verdict: ")
+    assert quiet.provenance is not None and quiet.provenance.seed == 0
+    assert quiet.provenance.method == "consensus_clustering"
+    with pytest.raises(NotImplementedError, match="no intervals"):
+        quiet.conf_int()
 
 
 def test_errors() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
 import pytest
@@ -10,10 +12,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coprod_analytics.consensus.matrix import vote_matrix
-from coprod_analytics.consensus.uncertainty import bootstrap_group_rates, group_aware_consensus
+from coprod_analytics.consensus.uncertainty import (
+    GroupRates,
+    bootstrap_group_rates,
+    gac_from_counts,
+)
 from coprod_analytics.errors import ParameterError, ValidationError
 from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.simulate import simulate_inquiry
+
+
+def _boot(*args: Any, **kwargs: Any) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(rates, consensus) of a quiet bootstrap."""
+    res = bootstrap_group_rates(*args, progress=False, **kwargs)
+    assert isinstance(res, GroupRates)
+    return res.rates, res.consensus
 
 
 def _polis_groups(inq: Inquiry, m) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -31,7 +44,7 @@ def test_gac_equals_polis_on_bg2050() -> None:
 
     inq = read_polis(require_shared("polis", "bg2050-volunteers"))
     m = vote_matrix(inq)
-    rates, gac = bootstrap_group_rates(m, _polis_groups(inq, m), n_boot=20)
+    rates, gac = _boot(m, _polis_groups(inq, m), n_resamples=20)
     ref = inq.statements.select("statement_id", "group_informed_consensus").join(
         gac, on="statement_id"
     )
@@ -63,9 +76,9 @@ def _sim():  # type: ignore[no-untyped-def]
 
 def test_deterministic_per_seed_and_seed_matters() -> None:
     m, groups = _sim()
-    a = bootstrap_group_rates(m, groups, n_boot=40, seed=5)
-    b = bootstrap_group_rates(m, groups, n_boot=40, seed=5)
-    c = bootstrap_group_rates(m, groups, n_boot=40, seed=6)
+    a = _boot(m, groups, n_resamples=40, seed=5)
+    b = _boot(m, groups, n_resamples=40, seed=5)
+    c = _boot(m, groups, n_resamples=40, seed=6)
     assert a[0].equals(b[0]) and a[1].equals(b[1])
     assert not a[1]["gac_low"].equals(c[1]["gac_low"])
     # point estimates do not depend on the seed
@@ -74,7 +87,7 @@ def test_deterministic_per_seed_and_seed_matters() -> None:
 
 def test_point_rates_are_the_plain_proportions() -> None:
     m, groups = _sim()
-    rates, _ = bootstrap_group_rates(m, groups, n_boot=10)
+    rates, _ = _boot(m, groups, n_resamples=10)
     g = groups[m.rows]
     sel = g >= 0
     votes = pl.DataFrame(
@@ -105,9 +118,7 @@ def test_coverage_on_a_known_proportion() -> None:
         inq = Inquiry(
             votes={"participant_id": np.arange(200), "statement_id": [0] * 200, "vote": v}
         )
-        rates, _ = bootstrap_group_rates(
-            vote_matrix(inq), np.zeros(200, int), n_boot=200, alpha=0.1, seed=rep
-        )
+        rates, _ = _boot(vote_matrix(inq), np.zeros(200, int), n_resamples=200, alpha=0.1, seed=rep)
         hits += rates["agree_low"][0] <= 0.3 <= rates["agree_high"][0]
     assert hits >= 30
 
@@ -127,7 +138,7 @@ def test_intervals_contain_the_estimate(votes, labels, seed) -> None:  # type: i
     pid, sid, v = map(list, zip(*votes, strict=True))
     m = vote_matrix(Inquiry(votes={"participant_id": pid, "statement_id": sid, "vote": v}))
     groups = np.array([labels[int(p)] for p in m.participant_ids])
-    rates, gac = bootstrap_group_rates(m, groups, n_boot=30, seed=seed)
+    rates, gac = _boot(m, groups, n_resamples=30, seed=seed)
     for name in ("agree", "disagree", "pass"):
         r = rates.drop_nulls(f"{name}_rate")
         assert (r[f"{name}_low"] <= r[f"{name}_rate"] + 1e-12).all()
@@ -139,18 +150,41 @@ def test_intervals_contain_the_estimate(votes, labels, seed) -> None:  # type: i
         assert gac["group_aware_consensus"].null_count() == gac.height
 
 
-def test_progress_callback_reaches_total() -> None:
+def test_progress_bar_is_shown_on_stderr_and_can_be_turned_off(capsys: Any) -> None:
     m, groups = _sim()
-    calls: list[tuple[int, int]] = []
-    bootstrap_group_rates(m, groups, n_boot=45, progress=lambda d, t: calls.append((d, t)))
-    assert calls[-1] == (45, 45)
-    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    loud = bootstrap_group_rates(m, groups, n_resamples=45, seed=1)
+    err = capsys.readouterr().err
+    assert "Bootstrap" in err
+    quiet = bootstrap_group_rates(m, groups, n_resamples=45, seed=1, progress=False)
+    assert capsys.readouterr().err == ""
+    # the bar does not change the numbers
+    assert loud.rates.equals(quiet.rates) and loud.consensus.equals(quiet.consensus)
+
+
+def test_result_protocol() -> None:
+    m, groups = _sim()
+    res = bootstrap_group_rates(m, groups, n_resamples=30, alpha=0.1, progress=False)
+    ci = res.conf_int(alpha=0.1)
+    assert ci.columns[-3:] == ["ci_low", "ci_high", "alpha"]
+    assert set(ci["statistic"].unique()) == {
+        "agree_rate",
+        "disagree_rate",
+        "pass_rate",
+        "group_aware_consensus",
+    }
+    assert ci.height == 3 * res.rates.height + res.consensus.height
+    assert (ci["alpha"] == 0.1).all()
+    with pytest.raises(ParameterError, match=r"'alpha' parameter of GroupRates\.conf_int"):
+        res.conf_int()
+    assert "\n" not in repr(res) and "30 resamples, 90% intervals" in repr(res)
+    assert res.to_frame("consensus").equals(res.consensus)
+    assert res.provenance.seed == 0 and res.provenance.parameters["n_resamples"] == 30
 
 
 def test_gac_formula() -> None:
     a = np.array([[3, 0], [1, 2]])
     s = np.array([[4, 1], [2, 2]])
-    np.testing.assert_allclose(group_aware_consensus(a, s), [(4 / 6) * (2 / 4), (1 / 3) * (3 / 4)])
+    np.testing.assert_allclose(gac_from_counts(a, s), [(4 / 6) * (2 / 4), (1 / 3) * (3 / 4)])
 
 
 def test_errors() -> None:
@@ -161,7 +195,7 @@ def test_errors() -> None:
     bad[4] = -3
     with pytest.raises(ValidationError, match="row 5, column 'groups'"):
         bootstrap_group_rates(m, bad)
-    with pytest.raises(ParameterError, match="'n_boot' parameter of bootstrap_group_rates"):
-        bootstrap_group_rates(m, groups, n_boot=0)
+    with pytest.raises(ParameterError, match="'n_resamples' parameter of bootstrap_group_rates"):
+        bootstrap_group_rates(m, groups, n_resamples=0)
     with pytest.raises(ParameterError, match="'alpha' parameter"):
         bootstrap_group_rates(m, groups, alpha=1.5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -271,13 +272,18 @@ def test_report_app_shows_an_error_for_bad_input(tmp_path) -> None:  # type: ign
     assert app_parameters({"COPROD_INPUT": "a", "COPROD_MIN_CELL": "0"})["min_cell"] == 0
 
 
-def test_report_notebook_in_repo_matches_package() -> None:
+def test_report_notebook_is_the_packaged_one_and_builds_the_report_app() -> None:
     import nbformat
 
-    from coprod_apps.report_app import REPORT_NOTEBOOK_CELLS, report_notebook_path
+    import coprod_apps
+    from coprod_apps.report_app import report_notebook_path
 
-    nb = nbformat.read(str(report_notebook_path()), as_version=4)
-    assert [(c.cell_type, c.source) for c in nb.cells] == list(REPORT_NOTEBOOK_CELLS)
+    path = report_notebook_path()
+    # one copy: the notebook shipped inside the app package, no second copy in Python
+    assert path.parent == Path(coprod_apps.__file__).parent
+    nb = nbformat.read(str(path), as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "report_app(" in code
 
 
 def test_widgets_layer_keeps_core_clean() -> None:
@@ -313,3 +319,20 @@ def test_representative_tags_carry_each_groups_own_direction() -> None:
     # the sample has statements that set one group apart by agreeing and another by disagreeing
     both = gv.group_by("statement_id").agg(pl.col("repful_for").n_unique().alias("n"))
     assert (both.get_column("n") > 1).any()
+
+
+def test_board_cards_carry_the_selection_they_were_rendered_for(state: ConsensusState) -> None:
+    board = StatementBoard(state)
+    before = (state.selected_group, state.filter_text)
+    try:
+        state.selected_group = None
+        assert 'data-board="everyone|' in board.cards.value
+        state.selected_group = 1
+        # the cards and their marker change in one update of the cards widget
+        assert 'data-board="B|' in board.cards.value
+        assert board.render_key().startswith("B|")
+        state.filter_text = "zzzz-no-such-text"
+        assert board.cards.value.startswith('<div class="coprod-board-render" data-board="B|')
+        assert "No statement matches" in board.cards.value
+    finally:
+        state.selected_group, state.filter_text = before

@@ -25,14 +25,17 @@ class ConsensusDashboard(widgets.VBox):
     inquiry_or_path : Inquiry, path or ConsensusState
         What to show: an inquiry, any input :func:`~coprod_analytics.load_inquiry` reads,
         or an existing state (then ``seed``, ``min_cell`` and ``options`` are ignored).
-    seed : int
+    seed : int, default 0
         Random seed of the analysis.
-    min_cell : int
+    min_cell : int, default 0
         Suppress per-group breakdowns of fewer people than this (0: show all). Use 5 when
         the dashboard is published.
     show_title : bool
         Show the inquiry's title and counts in the header (a page that already shows them,
         like the live facilitator view, passes False).
+    extra_panels : sequence of Panel, optional
+        The panels of the other families to offer (default: every panel of the families
+        list, :func:`~coprod_widgets.families.panels`, that applies to the inquiry).
     **options
         Further keyword arguments of :func:`~coprod_analytics.consensus.opinion_groups`.
 
@@ -143,7 +146,19 @@ class ConsensusDashboard(widgets.VBox):
         return boxes
 
     def build_panel(self, key: str, *, box: Any = None) -> Any:
-        """The widget of a registered panel (built on first use)."""
+        """The widget of a panel of the families list (built on first use).
+
+        Parameters
+        ----------
+        key : str
+            The panel's key.
+        box : ipywidgets.Box, optional
+            Where to put it (default: the panel's own accordion).
+
+        Returns
+        -------
+        ipywidgets.Widget
+        """
         if key not in self.panels:
             panel = {p.key: p for p in self._panel_specs}[key]
             widget = panel.build(self.state.inquiry, min_cell=self.state.min_cell)
@@ -154,7 +169,12 @@ class ConsensusDashboard(widgets.VBox):
         return self.panels[key]
 
     def build_stability(self) -> StabilityView:
-        """The stability view (built on first use)."""
+        """The stability view (built on first use; computes the resampling stability).
+
+        Returns
+        -------
+        StabilityView
+        """
         if self.stability is None:
             # resampling stability is computed when a reader first asks how sure the split
             # is, so that the first page stays quick

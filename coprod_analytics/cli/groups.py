@@ -5,7 +5,12 @@ a long/wide votes file. Without ``--json`` a readable summary is printed (groups
 sizes, top representative and consensus statements with their texts); with ``--json`` one
 JSON object with ``k``, ``participants`` (``id``, ``group`` (null when not clustered),
 ``x``, ``y``, ``confidence``), ``statements`` (``id``, ``group_aware_consensus``,
-``bridging``, ...) and ``groups``.
+``bridging``, ...) and ``groups``. Groups are numbered 0, 1, ... in the JSON and named
+A, B, ... in the summary (0 is A).
+
+With ``--n-resamples N`` the statements and group votes get bootstrap intervals at level
+``1 - alpha`` (``--alpha``, default 0.05); with ``--stability`` the summary says how many
+groups the data supports. Progress bars go to stderr (``--no-progress`` hides them).
 """
 
 from __future__ import annotations
@@ -19,7 +24,25 @@ from coprod_analytics.errors import ValidationError
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``groups`` on the ``coprod`` sub-parsers."""
+    """Register ``groups`` on the ``coprod`` sub-parsers.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        What ``ArgumentParser.add_subparsers`` returned.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The ``groups`` parser.
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser(prog="coprod")
+    >>> p = add_parser(parser.add_subparsers())
+    >>> p.parse_args(["votes.csv", "--n-resamples", "200"]).n_resamples
+    200
+    """
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "groups",
         help="opinion groups, consensus and divisive statements (Pol.is-compatible)",
@@ -43,19 +66,44 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-bridging", action="store_true", help="skip bridging scores")
     parser.add_argument(
-        "--n-boot", type=int, default=0, help="bootstrap resamples for intervals (default 0)"
+        "--n-resamples",
+        dest="n_resamples",
+        type=int,
+        default=0,
+        help="bootstrap resamples for intervals (default 0: none)",
+    )
+    parser.add_argument(
+        "--alpha", type=float, default=0.05, help="interval level 1 - alpha (default 0.05)"
     )
     parser.add_argument(
         "--stability", action="store_true", help="resampling stability and confidence"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     parser.set_defaults(func=run)
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``coprod groups``; prints a summary (or JSON) and returns the exit code."""
-    from coprod_analytics.consensus.pipeline import opinion_groups
+    """Run ``coprod groups``: print a summary (or JSON).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options (see :func:`add_parser`).
+
+    Returns
+    -------
+    int
+        The exit code (0).
+
+    Examples
+    --------
+    >>> from coprod_analytics.cli import main
+    >>> main(["groups", "/nonexistent/folder"])  # errors are one line on stderr
+    2
+    """
+    from coprod_analytics.consensus.groups import opinion_groups
     from coprod_analytics.io.load import load_inquiry
 
     inquiry = load_inquiry(args.path)
@@ -71,8 +119,10 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         cadence=cadence,
         bridging=not args.no_bridging,
-        n_boot=args.n_boot,
+        n_resamples=args.n_resamples,
+        alpha=args.alpha,
         stability=args.stability,
+        progress=not args.no_progress,
     )
     if args.json:
         print(json.dumps(res.to_json_dict(), ensure_ascii=False))

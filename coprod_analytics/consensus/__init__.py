@@ -6,7 +6,17 @@ Main entry points (loaded on first use, so importing the package stays light):
 - :func:`update` — recompute after new votes, warm-started, keeping group labels;
 - :func:`group_aware_consensus` — Pol.is's group-aware consensus for given groups;
 - :func:`cluster_projection` — Pol.is's two-level clustering of 2-D points;
+- :func:`consensus_clustering` — how many groups the data supports (resampling);
+- :func:`bootstrap_group_rates` — bootstrap intervals of group rates;
 - :func:`vote_matrix` — the sparse latest-vote matrix.
+
+Where things are (one responsibility per module): ``matrix`` (the vote matrix), ``pca``
+(centring, components, projections), ``kmeans`` (Pol.is's exact k-means), ``clustering``
+(groups of base clusters, k by silhouette), ``repness`` (representative statements),
+``tallies`` (group tallies, consensus, priority), ``pipeline`` (one Pol.is update and its
+carried state), ``replay`` (a vote log replayed through updates), ``assemble`` (tables of
+the result), ``resampling`` (bootstrap and stability glue), ``groups`` (the entry points),
+``result`` (:class:`OpinionGroups`), ``stability``, ``uncertainty``, ``bridging``.
 """
 
 from __future__ import annotations
@@ -15,29 +25,36 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    from coprod_analytics.consensus.clustering import cluster_projection
+    from coprod_analytics.consensus.groups import opinion_groups, update
     from coprod_analytics.consensus.matrix import VoteMatrix, vote_matrix
-    from coprod_analytics.consensus.pipeline import (
-        cluster_projection,
-        group_aware_consensus,
-        opinion_groups,
-        update,
-    )
     from coprod_analytics.consensus.result import OpinionGroups
+    from coprod_analytics.consensus.stability import StabilityResult, consensus_clustering
+    from coprod_analytics.consensus.tallies import group_aware_consensus
+    from coprod_analytics.consensus.uncertainty import GroupRates, bootstrap_group_rates
 
 _LAZY: dict[str, str] = {
-    "opinion_groups": "coprod_analytics.consensus.pipeline",
-    "update": "coprod_analytics.consensus.pipeline",
-    "group_aware_consensus": "coprod_analytics.consensus.pipeline",
-    "cluster_projection": "coprod_analytics.consensus.pipeline",
+    "opinion_groups": "coprod_analytics.consensus.groups",
+    "update": "coprod_analytics.consensus.groups",
+    "group_aware_consensus": "coprod_analytics.consensus.tallies",
+    "cluster_projection": "coprod_analytics.consensus.clustering",
+    "consensus_clustering": "coprod_analytics.consensus.stability",
+    "StabilityResult": "coprod_analytics.consensus.stability",
+    "bootstrap_group_rates": "coprod_analytics.consensus.uncertainty",
+    "GroupRates": "coprod_analytics.consensus.uncertainty",
     "OpinionGroups": "coprod_analytics.consensus.result",
     "VoteMatrix": "coprod_analytics.consensus.matrix",
     "vote_matrix": "coprod_analytics.consensus.matrix",
 }
 
 __all__ = [
+    "GroupRates",
     "OpinionGroups",
+    "StabilityResult",
     "VoteMatrix",
+    "bootstrap_group_rates",
     "cluster_projection",
+    "consensus_clustering",
     "group_aware_consensus",
     "opinion_groups",
     "update",

@@ -31,14 +31,26 @@ class VoteMatrix:
         Row labels (participants who voted), in row order.
     statement_ids : pl.Series
         Column labels (every statement of the inquiry), in column order.
-    rows, cols : np.ndarray of int32
-        Coordinates of each vote.
+    rows : np.ndarray of int32
+        Row of each vote.
+    cols : np.ndarray of int32
+        Column of each vote.
     values : np.ndarray of int8
         The votes: 1 agree, -1 disagree, 0 pass.
     excluded : np.ndarray of bool
         Per column: moderated out or meta (Pol.is zeroes these columns in the projection).
     times : np.ndarray of int64
         Epoch milliseconds of each (latest) vote; -1 when unknown.
+
+    Examples
+    --------
+    >>> from coprod_analytics.inquiry import Inquiry
+    >>> m = vote_matrix(Inquiry(votes={"participant_id": [7, 7, 9], "statement_id": [1, 2, 2],
+    ...                                "vote": [1, 0, -1]}))
+    >>> m.shape, m.nnz, m.votes_per_participant().tolist()
+    ((2, 2), 3, [2, 1])
+    >>> [c.tolist() for c in m.counts()]
+    [[1, 0], [0, 1], [1, 2]]
     """
 
     participant_ids: pl.Series
@@ -51,20 +63,37 @@ class VoteMatrix:
 
     @property
     def shape(self) -> tuple[int, int]:
+        """(participants, statements)."""
         return (len(self.participant_ids), len(self.statement_ids))
 
     @property
     def nnz(self) -> int:
+        """Number of votes (passes included)."""
         return int(self.values.shape[0])
 
     def csr(self, *, dtype: type = np.float64) -> sp.csr_matrix:
-        """Votes as CSR. Passes are stored zeros and vanish here: use :meth:`voted_csr` too."""
+        """Votes as CSR. Passes are stored zeros and vanish here: use :meth:`voted_csr` too.
+
+        Parameters
+        ----------
+        dtype : type, default numpy.float64
+            Value type.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+        """
         import scipy.sparse as sp
 
         return sp.csr_matrix((self.values.astype(dtype), (self.rows, self.cols)), shape=self.shape)
 
     def voted_csr(self) -> sp.csr_matrix:
-        """1 where a participant voted (any value, passes included), as CSR."""
+        """1 where a participant voted (any value, passes included), as CSR.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+        """
         import scipy.sparse as sp
 
         return sp.csr_matrix(
@@ -72,7 +101,12 @@ class VoteMatrix:
         )
 
     def counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per statement (column): agrees, disagrees and all votes (passes included)."""
+        """Per statement (column): agrees, disagrees and all votes (passes included).
+
+        Returns
+        -------
+        (np.ndarray, np.ndarray, np.ndarray)
+        """
         m = self.shape[1]
         agree = np.bincount(self.cols[self.values == 1], minlength=m)
         disagree = np.bincount(self.cols[self.values == -1], minlength=m)
@@ -80,6 +114,12 @@ class VoteMatrix:
         return agree, disagree, total
 
     def votes_per_participant(self) -> np.ndarray:
+        """Votes of every row (passes included).
+
+        Returns
+        -------
+        np.ndarray
+        """
         return np.bincount(self.rows, minlength=self.shape[0])
 
 
@@ -89,6 +129,15 @@ def vote_matrix(inquiry: Inquiry) -> VoteMatrix:
     Rows are the participants who voted, in order of first appearance in the vote log
     (Pol.is's cold start depends on row order); columns are all statements in the order of
     the statements table.
+
+    Parameters
+    ----------
+    inquiry : Inquiry
+        Votes (latest vote wins) and statements with moderation.
+
+    Returns
+    -------
+    VoteMatrix
 
     Examples
     --------

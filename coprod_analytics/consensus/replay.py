@@ -19,28 +19,68 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
-from coprod_analytics.consensus.matrix import VoteMatrix
+from coprod_analytics.consensus.matrix import VoteMatrix, vote_matrix
 from coprod_analytics.consensus.pipeline import PipelineOutput, PolisState, run_update
 from coprod_analytics.errors import ParameterError
+from coprod_analytics.progress import progress as progress_bar
 
-__all__ = ["parse_cadence", "replay_timeline", "replay_updates"]
+if TYPE_CHECKING:  # pragma: no cover
+    from coprod_analytics.inquiry import Inquiry
+
+__all__ = ["Cadence", "ReplayUpdate", "parse_cadence", "replay_timeline", "replay_updates"]
 
 _UNITS = {"ms": 1, "s": 1000, "m": 60_000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
 
 
-def parse_cadence(cadence: Any) -> tuple[str, int]:
-    """``("votes", n)`` or ``("ms", window)`` from an int, a timedelta or a string like
-    ``"500"``, ``"30s"``, ``"10m"``, ``"1h"``, ``"1d"``.
+@dataclass(frozen=True)
+class Cadence:
+    """How often the replay updates: every ``step`` votes or every ``step`` milliseconds.
+
+    Attributes
+    ----------
+    unit : {"votes", "ms"}
+        What ``step`` counts.
+    step : int
+        Votes or milliseconds between updates.
+
+    Examples
+    --------
+    >>> parse_cadence("30s")
+    Cadence(unit='ms', step=30000)
+    """
+
+    unit: str
+    step: int
+
+
+def parse_cadence(cadence: int | str | dt.timedelta) -> Cadence:
+    """The replay cadence from an int, a timedelta or a string like ``"500"``, ``"30s"``,
+    ``"10m"``, ``"1h"``, ``"1d"``.
+
+    Parameters
+    ----------
+    cadence : int, str or datetime.timedelta
+        Votes per update (int or digits) or a time window.
+
+    Returns
+    -------
+    Cadence
+
+    Raises
+    ------
+    ParameterError
+        For anything else (zero, negative, an unknown unit).
 
     Examples
     --------
     >>> parse_cadence(200), parse_cadence("1h")
-    (('votes', 200), ('ms', 3600000))
+    (Cadence(unit='votes', step=200), Cadence(unit='ms', step=3600000))
     """
     msg = (
         "The 'cadence' parameter of opinion_groups must be an int >= 1 (votes per update), "
@@ -51,12 +91,12 @@ def parse_cadence(cadence: Any) -> tuple[str, int]:
     if isinstance(cadence, int | np.integer):
         if cadence < 1:
             raise ParameterError(msg.format(cadence))
-        return "votes", int(cadence)
+        return Cadence("votes", int(cadence))
     if isinstance(cadence, dt.timedelta):
         ms = int(cadence.total_seconds() * 1000)
         if ms < 1:
             raise ParameterError(msg.format(cadence))
-        return "ms", ms
+        return Cadence("ms", ms)
     if isinstance(cadence, str):
         text = cadence.strip().lower()
         if text.isdigit():
@@ -65,11 +105,11 @@ def parse_cadence(cadence: Any) -> tuple[str, int]:
         if hit:
             ms = int(float(hit.group(1)) * _UNITS[hit.group(2)])
             if ms >= 1:
-                return "ms", ms
+                return Cadence("ms", ms)
     raise ParameterError(msg.format(cadence))
 
 
-def _ordered_log(inquiry: Any) -> tuple[pl.DataFrame, pl.Series, pl.Series]:
+def _ordered_log(inquiry: Inquiry) -> tuple[pl.DataFrame, pl.Series, pl.Series]:
     """The vote log in time order (stable; votes without a time keep their log position
     before all timed ones), with row (first appearance) and column indices."""
     log = inquiry.vote_log.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("_seq"))
@@ -105,14 +145,65 @@ def _cuts(times: np.ndarray, kind: str, step: int) -> list[int]:
     return cuts
 
 
+@dataclass(frozen=True, eq=False)
+class ReplayUpdate:
+    """One update of a replay.
+
+    Attributes
+    ----------
+    n_votes : int
+        Votes in the log up to this update.
+    time : int
+        Epoch milliseconds of the last of them (-1 when unknown).
+    output : PipelineOutput
+        The update's arrays.
+
+    Examples
+    --------
+    >>> from coprod_analytics.simulate import simulate_inquiry
+    >>> last = replay_timeline(simulate_inquiry(40, 12, n_groups=2, seed=1), progress=False)[-1]
+    >>> last.output.k
+    2
+    """
+
+    n_votes: int
+    time: int
+    output: PipelineOutput
+
+
 def replay_timeline(
-    inquiry: Any,
+    inquiry: Inquiry,
     *,
-    cadence: Any = 500,
+    cadence: int | str | dt.timedelta = 500,
+    progress: bool = True,
     **params: Any,
-) -> list[tuple[int, int, PipelineOutput]]:
-    """Every update of the replay: ``(n_votes_so_far, epoch_ms_of_last_vote, output)``."""
-    kind, step = parse_cadence(cadence)
+) -> list[ReplayUpdate]:
+    """Every update of the replay, in time order.
+
+    Parameters
+    ----------
+    inquiry : Inquiry
+        The vote log (``Inquiry.vote_log``) and the statements.
+    cadence : int, str or datetime.timedelta, default 500
+        See :func:`parse_cadence`.
+    progress : bool, default True
+        Show a progress bar over the updates.
+    **params
+        Keyword arguments of :func:`~coprod_analytics.consensus.pipeline.run_update`.
+
+    Returns
+    -------
+    list of ReplayUpdate
+
+    Examples
+    --------
+    >>> from coprod_analytics.simulate import simulate_inquiry
+    >>> inq = simulate_inquiry(40, 12, n_groups=2, seed=1)
+    >>> steps = replay_timeline(inq, cadence=100, progress=False)
+    >>> [u.n_votes for u in steps][:3], steps[-1].n_votes == inq.vote_log.height
+    ([100, 200, 300], True)
+    """
+    c = parse_cadence(cadence)
     coo, pids, sids = _ordered_log(inquiry)
     rows = coo.get_column("_row").to_numpy().astype(np.int64)
     cols = coo.get_column("_col").to_numpy().astype(np.int64)
@@ -124,8 +215,9 @@ def replay_timeline(
     excluded = np.asarray(excluded, dtype=bool)
     key = rows * max(m, 1) + cols
     state: PolisState | None = None
-    timeline: list[tuple[int, int, PipelineOutput]] = []
-    for cut in _cuts(times, kind, step):
+    timeline: list[ReplayUpdate] = []
+    cuts = _cuts(times, c.unit, c.step)
+    for cut in progress_bar(cuts, enabled=progress, desc="Replay", unit="update"):
         rev = key[:cut][::-1]
         _, first_rev = np.unique(rev, return_index=True)
         latest = np.sort(cut - 1 - first_rev)
@@ -141,21 +233,46 @@ def replay_timeline(
         )
         out = run_update(matrix, np.arange(n_rows, dtype=np.int64), previous=state, **params)
         state = out.state
-        timeline.append((cut, int(times[cut - 1]), out))
+        timeline.append(ReplayUpdate(cut, int(times[cut - 1]), out))
     return timeline
 
 
-def replay_updates(inquiry: Any, *, cadence: Any = 500, **params: Any) -> PipelineOutput:
-    """The last update of :func:`replay_timeline` (what Pol.is showed at the end)."""
-    from dataclasses import replace
+def replay_updates(
+    inquiry: Inquiry,
+    *,
+    cadence: int | str | dt.timedelta = 500,
+    progress: bool = True,
+    **params: Any,
+) -> PipelineOutput:
+    """The last update of :func:`replay_timeline` (what Pol.is showed at the end).
 
-    timeline = replay_timeline(inquiry, cadence=cadence, **params)
+    Parameters
+    ----------
+    inquiry : Inquiry
+        The vote log and the statements.
+    cadence : int, str or datetime.timedelta, default 500
+        See :func:`parse_cadence`.
+    progress : bool, default True
+        Show a progress bar over the updates.
+    **params
+        Keyword arguments of :func:`~coprod_analytics.consensus.pipeline.run_update`.
+
+    Returns
+    -------
+    PipelineOutput
+
+    Examples
+    --------
+    >>> from coprod_analytics.simulate import simulate_inquiry
+    >>> out = replay_updates(simulate_inquiry(40, 12, n_groups=2, seed=1), progress=False)
+    >>> out.k, out.state.n_updates
+    (2, 1)
+    """
+    timeline = replay_timeline(inquiry, cadence=cadence, progress=progress, **params)
     if not timeline:
-        from coprod_analytics.consensus.matrix import vote_matrix
-
         matrix = vote_matrix(inquiry)
         out = run_update(matrix, np.arange(matrix.shape[0], dtype=np.int64), **params)
     else:
-        out = timeline[-1][2]
+        out = timeline[-1].output
     pids = out.matrix.participant_ids
     return replace(out, state=replace(out.state, key_ids=pids))

@@ -23,7 +23,7 @@ meta: zeroed in the projection, never representative or consensus), ``agree``,
 ``y`` (projection of a virtual participant who agreed only with it), ``extremity`` (norm of
 that projection), ``group_aware_consensus`` (Pol.is's product over groups of
 (A+1)/(S+2)), ``gac_ci_low``/``gac_ci_high`` (bootstrap interval, null unless
-``n_boot > 0``), ``bridging`` and ``bridging_factor`` (Community-Notes-style intercept and
+``n_resamples > 0``), ``bridging`` and ``bridging_factor`` (Community-Notes-style intercept and
 factor, null unless ``bridging=True`` succeeds), ``consensus`` (``"agree"`` /
 ``"disagree"`` when chosen as a Pol.is consensus statement, else null), ``is_consensus``,
 ``is_divisive`` (a significant majority of one group agrees, z > 1.2816 and smoothed rate
@@ -38,7 +38,7 @@ total is 0), Pol.is's representativeness statistics ``pa``, ``pd`` (smoothed rat
 (two-proportion z vs the rest), ``repful_for`` (``"agree"`` if rat > rdt else
 ``"disagree"``), ``rep_rank`` (1-based rank among the group's representative statements,
 null otherwise) and ``agree_ci_low``/``agree_ci_high`` (bootstrap interval of the agree
-rate, null unless ``n_boot > 0``).
+rate, null unless ``n_resamples > 0``).
 
 ``groups`` — one row per group: ``group``, ``size`` (clustered members), ``x``, ``y``
 (centre), ``representative`` (statement ids, best first) and ``representative_direction``
@@ -51,14 +51,20 @@ import html
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from coprod_analytics.consensus.stability import StabilityResult
+from coprod_analytics.errors import CoprodError, ParameterError, check_param
+from coprod_analytics.format import MISSING
 from coprod_analytics.provenance import Provenance
-from coprod_analytics.results import frame_to_html
+from coprod_analytics.results import Result, frame_to_html, interval_frame
 
-__all__ = ["OpinionGroups"]
+if TYPE_CHECKING:  # pragma: no cover
+    from coprod_analytics.consensus.pipeline import PolisState
+
+__all__ = ["IntervalsNotComputedError", "OpinionGroups", "group_letter"]
 
 _TABLES = ("participants", "statements", "group_votes", "groups")
 
@@ -74,25 +80,74 @@ def _clean(v: Any) -> Any:
     return v
 
 
-@dataclass(frozen=True, eq=False)
-class OpinionGroups:
+def group_letter(group: int | None) -> str:
+    """The name of a group as every summary and widget shows it: 0 -> "A", 1 -> "B", ...
+
+    Parameters
+    ----------
+    group : int or None
+        Group number (the ``group`` column of the tables).
+
+    Returns
+    -------
+    str
+        ``"A"``, ``"B"``, ... (``"–"`` for None; ``"26"`` and above stay numbers).
+
+    Examples
+    --------
+    >>> group_letter(0), group_letter(2), group_letter(None)
+    ('A', 'C', '–')
+    """
+    if group is None:
+        return MISSING
+    g = int(group)
+    return chr(ord("A") + g) if 0 <= g < 26 else str(g)
+
+
+class IntervalsNotComputedError(CoprodError, ValueError):
+    """``conf_int`` on a result computed without resamples (``n_resamples=0``).
+
+    Examples
+    --------
+    >>> from coprod_analytics.consensus import opinion_groups
+    >>> from coprod_analytics.simulate import simulate_inquiry
+    >>> res = opinion_groups(simulate_inquiry(40, 12, seed=1), bridging=False)
+    >>> try:
+    ...     res.conf_int()
+    ... except IntervalsNotComputedError as err:
+    ...     print(str(err)[:45])
+    no intervals: this result was computed with n
+    """
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class OpinionGroups(Result):
     """Opinion groups, consensus and divisions of an agree/disagree/pass inquiry.
 
     Attributes
     ----------
-    participants, statements, group_votes, groups : polars.DataFrame
-        See the module documentation for every column.
+    participants : polars.DataFrame
+        One row per participant who voted (columns in the module documentation).
+    statements : polars.DataFrame
+        One row per statement.
+    group_votes : polars.DataFrame
+        One row per (group, statement).
+    groups : polars.DataFrame
+        One row per group.
     k : int
         Number of groups shown (after Pol.is's k-smoother in replay or live updates).
     best_k : int
         k with the best silhouette in the last update (Pol.is's raw choice).
     silhouettes : dict of int to float
         Silhouette of every k tried.
-    consensus_agree, consensus_disagree : list
-        Statement ids of Pol.is's consensus statements (best first).
-    stability : dict or None
-        Resampling stability summary (``supported_k``, ``verdict``, per-k scores ...) when
-        ``stability=True``; the verdict says e.g. "one room, no stable split".
+    consensus_agree : list
+        Statement ids of Pol.is's agreed consensus statements (best first).
+    consensus_disagree : list
+        Statement ids of Pol.is's disagreed consensus statements (best first).
+    stability : StabilityResult or None
+        Resampling stability of the clustered participants when ``stability=True``
+        (``stability.k`` is the number of groups the data supports, ``stability.verdict``
+        says it in words, e.g. "one room, no stable split"); None otherwise.
     mode : str
         ``"batch"`` or ``"replay"``.
     as_of : str or None
@@ -107,8 +162,21 @@ class OpinionGroups:
         Method, fingerprint, parameters, seed and package version.
     notes : tuple of str
         Anything the reader should know (e.g. an optional analysis that was unavailable).
-    state : object
+    state : PolisState or None
         Pol.is's state after the last update, for warm-started :func:`update` calls.
+
+    Examples
+    --------
+    >>> from coprod_analytics.consensus import opinion_groups
+    >>> from coprod_analytics.simulate import simulate_inquiry
+    >>> res = opinion_groups(simulate_inquiry(60, 20, n_groups=2, seed=3), bridging=False,
+    ...                      n_resamples=50, progress=False)
+    >>> res
+    <OpinionGroups: Opinion groups (batch): k = 2 over 60 of 60 participants (best k by silhouette: 2)>
+    >>> res.conf_int().columns
+    ['statement_id', 'group', 'statistic', 'estimate', 'ci_low', 'ci_high', 'alpha']
+    >>> res.to_frame("groups").select("group", "size").rows()
+    [(0, 37), (1, 23)]
     """
 
     participants: pl.DataFrame
@@ -120,7 +188,7 @@ class OpinionGroups:
     silhouettes: dict[int, float]
     consensus_agree: list[Any]
     consensus_disagree: list[Any]
-    stability: dict[str, Any] | None
+    stability: StabilityResult | None
     mode: str
     as_of: str | None
     parameters: dict[str, Any]
@@ -128,25 +196,89 @@ class OpinionGroups:
     fingerprint: str
     provenance: Provenance
     notes: tuple[str, ...] = ()
-    state: Any = field(default=None, repr=False)
+    state: PolisState | None = field(default=None)
 
     # ------------------------------------------------------------------ tables
     def to_frame(self, table: str = "participants") -> pl.DataFrame:
-        """One of the result tables: ``participants`` (default), ``statements``,
-        ``group_votes`` or ``groups``."""
-        if table not in _TABLES:
-            from coprod_analytics.errors import check_param
+        """One of the result tables (columns documented in the module docs).
 
-            check_param(False, "table", "OpinionGroups.to_frame", f"one of {_TABLES}", table)
+        Parameters
+        ----------
+        table : {"participants", "statements", "group_votes", "groups"}
+            Which table; default ``"participants"``.
+
+        Returns
+        -------
+        polars.DataFrame
+        """
+        check_param(table in _TABLES, "table", "OpinionGroups.to_frame", f"one of {_TABLES}", table)
         frame: pl.DataFrame = getattr(self, table)
         return frame
 
-    def conf_int(self) -> pl.DataFrame:
-        """Bootstrap intervals: per statement ``group_aware_consensus`` with
-        ``gac_ci_low``/``gac_ci_high`` (null unless computed with ``n_boot > 0``)."""
-        return self.statements.select(
-            "statement_id", "group_aware_consensus", "gac_ci_low", "gac_ci_high"
-        )
+    def conf_int(self, alpha: float = 0.05) -> pl.DataFrame:
+        """Bootstrap intervals (participant bootstrap stratified by group).
+
+        Parameters
+        ----------
+        alpha : float, default 0.05
+            Must be the ``alpha`` the result was computed with (the intervals are computed
+            once, at that level).
+
+        Returns
+        -------
+        polars.DataFrame
+            Long table: ``statement_id``, ``group`` (null for the room-wide statistic),
+            ``statistic`` (``"group_aware_consensus"`` per statement, ``"agree_rate"`` per
+            group and statement), ``estimate``, ``ci_low``, ``ci_high``, ``alpha``.
+
+        Raises
+        ------
+        IntervalsNotComputedError
+            When the result was computed with ``n_resamples=0``.
+        ParameterError
+            When ``alpha`` differs from the computed level.
+        """
+        n_res = int(self.parameters.get("n_resamples") or 0)
+        if n_res == 0:
+            raise IntervalsNotComputedError(
+                "no intervals: this result was computed with n_resamples=0; rerun "
+                "opinion_groups(..., n_resamples=200) (or more) to get bootstrap intervals"
+            )
+        level = float(self.parameters.get("alpha", 0.05))
+        if abs(float(alpha) - level) > 1e-12:
+            raise ParameterError(
+                f"The 'alpha' parameter of OpinionGroups.conf_int must be {level} for this "
+                f"result (computed at that level). Got {alpha}; rerun opinion_groups with "
+                f"alpha={alpha}."
+            )
+        gac = self.statements
+        gv = self.group_votes
+        sid_dtype = gac.schema["statement_id"]
+        parts = [
+            interval_frame(
+                {
+                    "statement_id": gac.get_column("statement_id"),
+                    "group": pl.Series([None] * gac.height, dtype=pl.Int64),
+                    "statistic": ["group_aware_consensus"] * gac.height,
+                    "estimate": gac.get_column("group_aware_consensus").cast(pl.Float64),
+                },
+                gac.get_column("gac_ci_low").to_list(),
+                gac.get_column("gac_ci_high").to_list(),
+                alpha=level,
+            ),
+            interval_frame(
+                {
+                    "statement_id": gv.get_column("statement_id").cast(sid_dtype),
+                    "group": gv.get_column("group").cast(pl.Int64),
+                    "statistic": ["agree_rate"] * gv.height,
+                    "estimate": gv.get_column("agree_rate").cast(pl.Float64),
+                },
+                gv.get_column("agree_ci_low").to_list(),
+                gv.get_column("agree_ci_high").to_list(),
+                alpha=level,
+            ),
+        ]
+        return pl.concat(parts, how="vertical")
 
     # ------------------------------------------------------------------ display
     def _text(self, sid: Any) -> str:
@@ -157,8 +289,20 @@ class OpinionGroups:
         return str(t) if t is not None else f"statement {sid}"
 
     def summary(self, *, max_statements: int = 3, width: int = 100) -> str:
-        """A readable summary: groups and sizes, their top representative statements, and
-        the consensus statements, with texts."""
+        """A readable summary: groups (A, B, ...) and sizes, their top representative
+        statements, and the consensus statements, with texts.
+
+        Parameters
+        ----------
+        max_statements : int, default 3
+            Statements listed per group and per consensus side.
+        width : int, default 100
+            Longer statement texts are cut with "…".
+
+        Returns
+        -------
+        str
+        """
 
         def short(s: str) -> str:
             s = " ".join(s.split())
@@ -170,12 +314,10 @@ class OpinionGroups:
             f"Opinion groups ({self.mode}): k = {self.k} over {n_in} of {n_part} participants "
             f"(best k by silhouette: {self.best_k})"
         ]
-        if self.stability:
-            verdict = self.stability.get("verdict")
-            if verdict:
-                lines.append(f"Stability: {verdict}")
+        if self.stability is not None:
+            lines.append(f"Stability: {self.stability.verdict}")
         for row in self.groups.iter_rows(named=True):
-            lines.append(f"Group {row['group']} ({row['size']} participants)")
+            lines.append(f"Group {group_letter(row['group'])} ({row['size']} participants)")
             reps = list(zip(row["representative"], row["representative_direction"], strict=True))
             for sid, direction in reps[:max_statements]:
                 lines.append(f"  {direction:>8}: [{sid}] {short(self._text(sid))}")
@@ -189,18 +331,12 @@ class OpinionGroups:
             lines.append(f"Note: {note}")
         return "\n".join(lines)
 
-    def __repr__(self) -> str:
-        return (
-            f"<OpinionGroups {self.mode}: k={self.k}, {self.participants.height} participants, "
-            f"{self.statements.height} statements>"
-        )
-
     def _repr_html_(self) -> str:
         head = html.escape(
             f"Opinion groups ({self.mode}): k = {self.k}, best k by silhouette {self.best_k}"
         )
         groups = self.groups.select(
-            "group",
+            pl.col("group").map_elements(group_letter, return_dtype=pl.String),
             "size",
             pl.col("representative").list.eval(pl.element().cast(pl.String)).list.join(", "),
         )
@@ -217,16 +353,22 @@ class OpinionGroups:
             frame_to_html(groups, caption="Groups"),
             frame_to_html(stmts, caption="Statements by group-aware consensus", max_rows=20),
         ]
-        if self.stability and self.stability.get("verdict"):
-            parts.insert(1, f"<p>{html.escape(str(self.stability['verdict']))}</p>")
+        if self.stability is not None:
+            parts.insert(1, f"<p>{html.escape(self.stability.verdict)}</p>")
         return "".join(parts)
 
     # ------------------------------------------------------------------ export
     def to_json_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: ``k``, ``participants`` ({id, group, x, y, confidence,
-        in_conv}), ``statements`` ({id, text, group_aware_consensus, bridging, ...}),
-        ``groups``, ``consensus``, ``stability``, ``parameters``, ``seed``, ``fingerprint``,
-        ``provenance``. NaN and infinities become null."""
+        """The whole result as JSON-ready data (what ``coprod groups --json`` prints).
+
+        Returns
+        -------
+        dict
+            ``k``, ``participants`` ({id, group, x, y, confidence, in_conv}), ``statements``
+            ({id, text, group_aware_consensus, bridging, ...}), ``groups``, ``consensus``,
+            ``stability`` ({supported_k, verdict, per_k, polis_k} or null), ``parameters``,
+            ``seed``, ``fingerprint``, ``provenance``. NaN and infinities become null.
+        """
         parts = self.participants.select(
             pl.col("participant_id").alias("id"),
             "group",
@@ -247,7 +389,14 @@ class OpinionGroups:
             "statements": stmts,
             "groups": groups,
             "consensus": {"agree": self.consensus_agree, "disagree": self.consensus_disagree},
-            "stability": self.stability,
+            "stability": None
+            if self.stability is None
+            else {
+                "supported_k": self.stability.k,
+                "verdict": self.stability.verdict,
+                "per_k": self.stability.to_frame().to_dicts(),
+                "polis_k": self.k,
+            },
             "parameters": self.parameters,
             "seed": self.seed,
             "fingerprint": self.fingerprint,

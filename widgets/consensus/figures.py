@@ -50,6 +50,26 @@ def opinion_map_figure(state: ConsensusState, *, height: int = 460) -> go.Figure
     not clustered), plus the statements when ``state.show_statements``.
 
     Each group trace's ``meta`` holds its group id, so a click tells the group.
+
+    Parameters
+    ----------
+    state : ConsensusState
+        The computed state (groups, selection, statements shown or not).
+    height : int, default 460
+        Pixels.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> from coprod_analytics.simulate import sample_inquiry
+    >>> from coprod_widgets.consensus.state import ConsensusState
+    >>> state = ConsensusState(sample_inquiry(), seed=0)
+    >>> fig = opinion_map_figure(state)
+    >>> sum(1 for t in fig.data if t.name.startswith("Group ")) == state.result.k
+    True
     """
     import plotly.graph_objects as go
 
@@ -143,7 +163,26 @@ def opinion_map_figure(state: ConsensusState, *, height: int = 460) -> go.Figure
 
 def silhouette_figure(silhouettes: dict[int, float], k: int, *, height: int = 260) -> go.Figure:
     """Silhouette of each number of groups tried (higher: a clearer split); the k shown
-    is highlighted."""
+    is highlighted.
+
+    Parameters
+    ----------
+    silhouettes : dict of int to float
+        Silhouette per k.
+    k : int
+        The k shown (highlighted).
+    height : int, default 260
+        Pixels.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> list(silhouette_figure({2: 0.6, 3: 0.4}, 2).data[0].x)
+    ['2', '3']
+    """
     import plotly.graph_objects as go
 
     ks = sorted(silhouettes)
@@ -162,7 +201,26 @@ def silhouette_figure(silhouettes: dict[int, float], k: int, *, height: int = 26
 
 
 def stability_figure(scores: dict[int, float], k: int, *, height: int = 260) -> go.Figure:
-    """Resampling stability per k (as the core reports it)."""
+    """Resampling stability per k (as the core reports it).
+
+    Parameters
+    ----------
+    scores : dict of int to float
+        Stability (1 - PAC) per k.
+    k : int
+        The k shown (highlighted).
+    height : int, default 260
+        Pixels.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> list(stability_figure({2: 0.9, 3: 0.5}, 2).data[0].y)
+    [0.9, 0.5]
+    """
     import plotly.graph_objects as go
 
     ks = sorted(scores)
@@ -181,7 +239,25 @@ def stability_figure(scores: dict[int, float], k: int, *, height: int = 260) -> 
 
 
 def confidence_figure(confidence: pl.DataFrame, *, height: int = 260) -> go.Figure:
-    """Histogram of membership confidence per group."""
+    """Histogram of membership confidence per group.
+
+    Parameters
+    ----------
+    confidence : polars.DataFrame
+        ``group`` and ``confidence`` per clustered participant.
+    height : int, default 260
+        Pixels.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> conf = pl.DataFrame({"group": [0, 0, 1], "confidence": [0.9, 0.8, 0.4]})
+    >>> [t.name for t in confidence_figure(conf).data]
+    ['Group A', 'Group B']
+    """
     import plotly.graph_objects as go
 
     fig = go.Figure()

@@ -24,16 +24,48 @@ def _has_votes(ctx: ReportContext) -> bool:
 
 @dataclass(frozen=True)
 class OverviewSection:
-    """Counts and the first look: where the room agrees, what it rejects, what divides it."""
+    """Counts and the first look: where the room agrees, what it rejects, what divides it.
+
+    Examples
+    --------
+    >>> from coprod_analytics.simulate import sample_inquiry
+    >>> from coprod_widgets.report.context import ReportContext
+    >>> ctx = ReportContext(sample_inquiry())
+    >>> section = OverviewSection()
+    >>> section.applies(ctx), "<" in section.render(ctx)
+    (True, True)
+    """
 
     key: str = "overview"
     title: str = "First look"
     order: int = 100
 
     def applies(self, ctx: ReportContext) -> bool:
+        """Whether the section has something to show (the inquiry has votes).
+
+        Parameters
+        ----------
+        ctx : ReportContext
+            The report being built.
+
+        Returns
+        -------
+        bool
+        """
         return _has_votes(ctx)
 
     def render(self, ctx: ReportContext) -> str:
+        """The section's HTML (escaped texts, figures, text alternatives).
+
+        Parameters
+        ----------
+        ctx : ReportContext
+            The report being built (shared analyses, ``min_cell``, provenance).
+
+        Returns
+        -------
+        str
+        """
         from coprod_analytics.first_look import overview
 
         ov = overview(ctx.inquiry)
@@ -63,16 +95,48 @@ class OverviewSection:
 
 @dataclass(frozen=True)
 class OpinionGroupsSection:
-    """The opinion map and the groups."""
+    """The opinion map and the groups.
+
+    Examples
+    --------
+    >>> from coprod_analytics.simulate import sample_inquiry
+    >>> from coprod_widgets.report.context import ReportContext
+    >>> ctx = ReportContext(sample_inquiry())
+    >>> section = OpinionGroupsSection()
+    >>> section.applies(ctx), "<" in section.render(ctx)
+    (True, True)
+    """
 
     key: str = "opinion-groups"
     title: str = "Opinion groups"
     order: int = 200
 
     def applies(self, ctx: ReportContext) -> bool:
+        """Whether the section has something to show (the inquiry has votes).
+
+        Parameters
+        ----------
+        ctx : ReportContext
+            The report being built.
+
+        Returns
+        -------
+        bool
+        """
         return _has_votes(ctx)
 
     def render(self, ctx: ReportContext) -> str:
+        """The section's HTML (escaped texts, figures, text alternatives).
+
+        Parameters
+        ----------
+        ctx : ReportContext
+            The report being built (shared analyses, ``min_cell``, provenance).
+
+        Returns
+        -------
+        str
+        """
         from coprod_widgets.consensus.figures import opinion_map_figure
         from coprod_widgets.html import header_html
 
@@ -100,7 +164,17 @@ class OpinionGroupsSection:
 
 @dataclass(frozen=True)
 class StatementsSection:
-    """Consensus, divisive and representative statements with per-group bars."""
+    """Consensus, divisive and representative statements with per-group bars.
+
+    Examples
+    --------
+    >>> from coprod_analytics.simulate import sample_inquiry
+    >>> from coprod_widgets.report.context import ReportContext
+    >>> ctx = ReportContext(sample_inquiry())
+    >>> section = StatementsSection()
+    >>> section.applies(ctx), "<" in section.render(ctx)
+    (True, True)
+    """
 
     key: str = "statements"
     title: str = "Common ground and divisions"
@@ -108,9 +182,31 @@ class StatementsSection:
     max_rows: int = 10
 
     def applies(self, ctx: ReportContext) -> bool:
+        """Whether the section has something to show (the inquiry has votes).
+
+        Parameters
+        ----------
+        ctx : ReportContext
+            The report being built.
+
+        Returns
+        -------
+        bool
+        """
         return _has_votes(ctx)
 
     def render(self, ctx: ReportContext) -> str:
+        """The section's HTML (escaped texts, figures, text alternatives).
+
+        Parameters
+        ----------
+        ctx : ReportContext
+            The report being built (shared analyses, ``min_cell``, provenance).
+
+        Returns
+        -------
+        str
+        """
         state = ctx.consensus_state()
         parts = [
             "<p class='muted'>Bars show, per group, the share who agree (green), disagree "
@@ -143,16 +239,48 @@ class StatementsSection:
 
 @dataclass(frozen=True)
 class StabilitySection:
-    """How sure the split is."""
+    """How sure the split is.
+
+    Examples
+    --------
+    >>> from coprod_analytics.simulate import sample_inquiry
+    >>> from coprod_widgets.report.context import ReportContext
+    >>> ctx = ReportContext(sample_inquiry())
+    >>> section = StabilitySection()
+    >>> section.applies(ctx), "<" in section.render(ctx)
+    (True, True)
+    """
 
     key: str = "stability"
     title: str = "How sure is the split?"
     order: int = 220
 
     def applies(self, ctx: ReportContext) -> bool:
+        """Whether the section has something to show (the inquiry has votes).
+
+        Parameters
+        ----------
+        ctx : ReportContext
+            The report being built.
+
+        Returns
+        -------
+        bool
+        """
         return _has_votes(ctx)
 
     def render(self, ctx: ReportContext) -> str:
+        """The section's HTML (escaped texts, figures, text alternatives).
+
+        Parameters
+        ----------
+        ctx : ReportContext
+            The report being built (shared analyses, ``min_cell``, provenance).
+
+        Returns
+        -------
+        str
+        """
         from coprod_widgets.consensus.figures import (
             confidence_figure,
             silhouette_figure,
@@ -171,9 +299,9 @@ class StabilitySection:
                 f"{sil[k]:.2f}, which indicates {silhouette_sentence(sil[k])}.</p>"
             )
         stab = info["stability"]
-        if stab and stab.get("verdict"):
-            parts.append(f"<p>Resampling verdict: <strong>{esc(stab['verdict'])}</strong></p>")
-        if not stab:
+        if stab is not None:
+            parts.append(f"<p>Resampling verdict: <strong>{esc(stab.verdict)}</strong></p>")
+        else:
             parts.append(
                 "<p>Stability under resampling was <strong>not computed</strong> for this "
                 "report (run with stability enabled to see how sure each person's group "

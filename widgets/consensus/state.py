@@ -14,6 +14,8 @@ import numpy as np
 import polars as pl
 import traitlets as t
 
+from coprod_analytics.consensus.result import OpinionGroups
+from coprod_analytics.consensus.stability import StabilityResult
 from coprod_analytics.errors import ParameterError, check_param
 from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.intervals import wilson_interval
@@ -41,12 +43,12 @@ SORT_KEYS: dict[str, str] = {
 }
 
 
-def _per_k_stability(stab: dict[str, Any] | None) -> pl.DataFrame | None:
+def _per_k_stability(stab: StabilityResult | None) -> pl.DataFrame | None:
     """Stability per k (``k``, ``stability``, ``pac``, ``supported``) from the core's
-    resampling summary (``OpinionGroups.stability["per_k"]``); None when not computed."""
-    if not stab or not stab.get("per_k"):
+    resampling result (``OpinionGroups.stability``); None when not computed."""
+    if stab is None or stab.to_frame().height == 0:
         return None
-    frame = pl.DataFrame(stab["per_k"])
+    frame = stab.to_frame()
     cols = [c for c in ("k", "stability", "pac", "supported") if c in frame.columns]
     return frame.select(cols).sort("k")
 
@@ -66,7 +68,7 @@ class ConsensusState(t.HasTraits):
     compute : bool
         Run the analysis now (default) or later with :meth:`compute`.
     **options
-        Further keyword arguments of ``opinion_groups`` (``n_boot``, ``stability``,
+        Further keyword arguments of ``opinion_groups`` (``n_resamples``, ``stability``,
         ``k`` ...).
 
     Traits
@@ -141,8 +143,14 @@ class ConsensusState(t.HasTraits):
             self.compute()
 
     # ------------------------------------------------------------------ analysis
-    def compute(self) -> Any:
-        """Run the core analysis (opinion groups and the first-look overview)."""
+    def compute(self) -> OpinionGroups:
+        """Run the core analysis (opinion groups and the first-look overview).
+
+        Returns
+        -------
+        OpinionGroups
+            The new :attr:`result` (also set on the state).
+        """
         from coprod_analytics.consensus import opinion_groups
         from coprod_analytics.first_look import overview
 
@@ -154,11 +162,16 @@ class ConsensusState(t.HasTraits):
         self.status = "ready"
         return self.result
 
-    def compute_stability(self) -> Any:
+    def compute_stability(self) -> OpinionGroups:
         """Add resampling stability (and membership confidence) if it was not computed.
 
         Re-runs the analysis with ``stability=True`` and the same seed, so groups and their
         labels stay as they were; views follow the new result.
+
+        Returns
+        -------
+        OpinionGroups
+            The result, now with :attr:`~OpinionGroups.stability`.
         """
         if self.result is not None and self.result.stability is not None:
             return self.result
@@ -202,7 +215,22 @@ class ConsensusState(t.HasTraits):
         return str(value) if value else None
 
     def select_group(self, group: int | None) -> None:
-        """Select a group (``None`` for everyone); raises ParameterError for an unknown id."""
+        """Select a group (``None`` for everyone).
+
+        Parameters
+        ----------
+        group : int or None
+            Group number (0 is "Group A"), or None for everyone.
+
+        Returns
+        -------
+        None
+
+        Raises
+        ------
+        ParameterError
+            For a group the result does not have.
+        """
         if group is not None and group not in self.group_ids:
             raise ParameterError(
                 f"The 'group' parameter of select_group must be None or one of "
@@ -212,7 +240,12 @@ class ConsensusState(t.HasTraits):
 
     def group_table(self) -> pl.DataFrame:
         """Groups with ``label``, ``colour``, ``size``, ``share`` (of clustered people),
-        ``x``, ``y``; sizes below ``min_cell`` are suppressed (null)."""
+        ``x``, ``y``; sizes below ``min_cell`` are suppressed (null).
+
+        Returns
+        -------
+        polars.DataFrame
+        """
         res = self._result()
         g = res.groups.select("group", "size", "x", "y")
         total = int(g.get_column("size").sum()) or 1
@@ -225,13 +258,18 @@ class ConsensusState(t.HasTraits):
             from coprod_analytics.privacy import suppress_small_cells
 
             g = suppress_small_cells(
-                g, count_column="size", threshold=self.min_cell, also=["share"]
+                g, count_column="size", min_cell=self.min_cell, also=["share"]
             ).frame
         return g
 
     def participant_table(self) -> pl.DataFrame:
         """Participants with ``x``, ``y``, ``group``, ``label``, ``in_conv``, ``n_votes``
-        and ``confidence`` (null unless stability was computed)."""
+        and ``confidence`` (null unless stability was computed).
+
+        Returns
+        -------
+        polars.DataFrame
+        """
         p = self._result().participants
         return p.with_columns(
             label=pl.col("group").map_elements(
@@ -240,14 +278,29 @@ class ConsensusState(t.HasTraits):
         )
 
     def statement_table(self) -> pl.DataFrame:
-        """Statements of the result minus those moderated out or meta."""
+        """Statements of the result minus those moderated out or meta.
+
+        Returns
+        -------
+        polars.DataFrame
+        """
         return self._result().statements.filter(~pl.col("excluded"))
 
     def group_votes(self, statement_ids: list[Any] | None = None) -> pl.DataFrame:
         """Per group × statement: ``total``, ``agree_rate``, ``disagree_rate``,
         ``pass_rate``, ``agree_ci_low``, ``agree_ci_high`` and ``ci_method``
         (``"bootstrap"`` when the core computed it, else ``"wilson"``), in the order of
-        ``statement_ids``; cells with fewer than ``min_cell`` voters are suppressed."""
+        ``statement_ids``; cells with fewer than ``min_cell`` voters are suppressed.
+
+        Parameters
+        ----------
+        statement_ids : list, optional
+            Only these statements, in this order (default: all).
+
+        Returns
+        -------
+        polars.DataFrame
+        """
         gv = self._result().group_votes
         if statement_ids is not None:
             order = pl.DataFrame(
@@ -289,7 +342,7 @@ class ConsensusState(t.HasTraits):
             gv = suppress_small_cells(
                 gv,
                 count_column="total",
-                threshold=self.min_cell,
+                min_cell=self.min_cell,
                 also=[
                     "agree",
                     "disagree",
@@ -304,7 +357,12 @@ class ConsensusState(t.HasTraits):
         return gv
 
     def board_title(self) -> str:
-        """A sentence saying what the board lists (plain text)."""
+        """A sentence saying what the board lists (plain text).
+
+        Returns
+        -------
+        str
+        """
         if self.board_kind == "representative":
             if self.selected_group is None:
                 return "What sets each group apart (representative statements)"
@@ -318,6 +376,10 @@ class ConsensusState(t.HasTraits):
         "divisive", "represents Group A" ...), ``group_aware_consensus``, ``gac_ci_low``,
         ``gac_ci_high``, ``agree_rate``, ``n_votes``, ``bridging``, ``rep_rank`` (rank for
         the selected group, or the best rank over groups) and ``rep_direction``.
+
+        Returns
+        -------
+        polars.DataFrame
         """
         res = self._result()
         s = self.statement_table()
@@ -406,10 +468,17 @@ class ConsensusState(t.HasTraits):
 
     def stability_summary(self) -> dict[str, Any]:
         """What the stability view shows: ``silhouettes`` (k -> score, always),
-        ``k``, ``best_k``, ``stability`` (the core's resampling summary or None),
+        ``k``, ``best_k``, ``stability`` (the core's
+        :class:`~coprod_analytics.consensus.stability.StabilityResult` or None),
         ``per_k`` (a table ``k``, ``stability`` and maybe ``supported``, or None),
         ``confidence`` (per clustered participant: group and confidence, or None when not
-        computed) and ``notes``."""
+        computed) and ``notes``.
+
+        Returns
+        -------
+        dict
+            What the view needs (a widget-layer record, not a core result).
+        """
         res = self._result()
         conf = res.participants.filter(
             pl.col("in_conv") & pl.col("confidence").is_not_null()
@@ -424,7 +493,7 @@ class ConsensusState(t.HasTraits):
             "notes": list(res.notes),
         }
 
-    def _result(self) -> Any:
+    def _result(self) -> OpinionGroups:
         if self.result is None:
             raise ParameterError(
                 "ConsensusState has no result yet; call compute() first (or create it with "

@@ -40,6 +40,13 @@ class OpinionMap(widgets.VBox):
     Click a point (or a group button) to select its group everywhere; tick "Show
     statements" to add the statements' positions (hover shows their text).
 
+    Parameters
+    ----------
+    state : ConsensusState
+        The computed state the view follows.
+    **kwargs
+        Passed to :class:`ipywidgets.VBox`.
+
     Attributes
     ----------
     figure : plotly.graph_objects.FigureWidget
@@ -48,6 +55,13 @@ class OpinionMap(widgets.VBox):
     statements_toggle : ipywidgets.Checkbox
     alt : ipywidgets.HTML
         The text alternative (groups, sizes and centres as a table).
+
+    Examples
+    --------
+    >>> from coprod_analytics.simulate import sample_inquiry
+    >>> view = OpinionMap(ConsensusState(sample_inquiry(), seed=0))
+    >>> view.group_buttons.options[:2]
+    (('Everyone', -1), ('Group A', 0))
     """
 
     def __init__(self, state: ConsensusState, **kwargs: Any) -> None:
@@ -167,6 +181,15 @@ class StatementBoard(widgets.VBox):
     per group and the agree-rate interval; filter by text, sort, and follow the selected
     group.
 
+    Parameters
+    ----------
+    state : ConsensusState
+        The computed state the board follows.
+    max_rows : int, default 12
+        Cards shown at most.
+    **kwargs
+        Passed to :class:`ipywidgets.VBox`.
+
     Attributes
     ----------
     kind : ipywidgets.Dropdown
@@ -177,7 +200,18 @@ class StatementBoard(widgets.VBox):
         Sort order (:data:`~coprod_widgets.consensus.state.SORT_KEYS`).
     title : ipywidgets.HTML
     cards : ipywidgets.HTML
-        The statements (escaped text, bars with ``aria-label`` sentences).
+        The statements (escaped text, bars with ``aria-label`` sentences), inside one
+        ``<div class="coprod-board-render" data-board="...">`` that names the selection
+        they were rendered for (:meth:`render_key`).
+
+    Examples
+    --------
+    >>> from coprod_analytics.simulate import sample_inquiry
+    >>> state = ConsensusState(sample_inquiry(), seed=0)
+    >>> board = StatementBoard(state)
+    >>> state.selected_group = 1
+    >>> 'data-board="B|' in board.cards.value
+    True
     """
 
     def __init__(self, state: ConsensusState, *, max_rows: int = 12, **kwargs: Any) -> None:
@@ -219,16 +253,49 @@ class StatementBoard(widgets.VBox):
         )
         self.add_class("coprod-statement-board")
 
+    def render_key(self) -> str:
+        """What the board shows, as the ``data-board`` attribute of its rendered cards:
+        ``"<group>|<kind>|<sort>|<filter>"`` with the group as a letter or ``everyone``.
+
+        A browser (or a test) waits for this attribute to know that the cards on screen are
+        the complete render for the current selection (the title and the cards are two
+        widgets that update one after the other).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> from coprod_analytics.simulate import simulate_inquiry
+        >>> board = StatementBoard(ConsensusState(simulate_inquiry(40, 10, seed=1)))
+        >>> board.render_key()
+        'everyone|consensus|consensus|'
+        """
+        g = self.state.selected_group
+        group = "everyone" if g is None else chr(ord("A") + int(g))
+        st = self.state
+        return f"{group}|{st.board_kind}|{st.sort_by}|{st.filter_text}"
+
     def refresh(self) -> None:
-        """Redraw from the state."""
+        """Redraw from the state: the cards first, then the title.
+
+        Returns
+        -------
+        None
+        """
         board = self.state.board_table()
+        self.cards.value = (
+            f'<div class="coprod-board-render" data-board="{esc(self.render_key())}">'
+            + statement_cards(self.state, board, max_rows=self.max_rows)
+            + "</div>"
+        )
         self.title.value = (
             f'<div class="coprod"><h3 aria-live="polite">{esc(self.state.board_title())}</h3>'
             '<p class="muted">Bars: <span class="swatch agree"></span>agree '
             '<span class="swatch disagree"></span>disagree <span class="swatch pass"></span>'
             "pass, per group; the black bracket is the 95% interval of the agree rate.</p></div>"
         )
-        self.cards.value = statement_cards(self.state, board, max_rows=self.max_rows)
 
     def _on_change(self, change: Any) -> None:
         self.refresh()
@@ -245,6 +312,15 @@ _SILHOUETTE_WORDS = (
 def silhouette_sentence(score: float) -> str:
     """Kaufman & Rousseeuw's reading of an average silhouette.
 
+    Parameters
+    ----------
+    score : float
+        Average silhouette.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> silhouette_sentence(0.55)
@@ -260,11 +336,25 @@ class StabilityView(widgets.VBox):
     """How sure the split is: silhouette per k (always), resampling stability per k and
     membership confidence when the core computed them, or a clear "not computed" message.
 
+    Parameters
+    ----------
+    state : ConsensusState
+        The computed state the view follows.
+    **kwargs
+        Passed to :class:`ipywidgets.VBox`.
+
     Attributes
     ----------
     verdict : ipywidgets.HTML
         The plain-language verdict.
     figures : list of plotly.graph_objects.FigureWidget
+
+    Examples
+    --------
+    >>> from coprod_analytics.simulate import sample_inquiry
+    >>> view = StabilityView(ConsensusState(sample_inquiry(), seed=0))
+    >>> "not computed" in view.verdict.value
+    True
     """
 
     def __init__(self, state: ConsensusState, **kwargs: Any) -> None:
@@ -278,7 +368,12 @@ class StabilityView(widgets.VBox):
         state.observe(lambda change: self.refresh(), names=["result"])
 
     def refresh(self) -> None:
-        """Rebuild from the state."""
+        """Rebuild from the state.
+
+        Returns
+        -------
+        None
+        """
         import plotly.graph_objects as go
 
         info = self.state.stability_summary()
@@ -291,12 +386,10 @@ class StabilityView(widgets.VBox):
                 f"The room was split into <strong>{k} groups</strong>; the silhouette of that "
                 f"split is {sil[k]:.2f}, which indicates {silhouette_sentence(sil[k])}."
             )
-        if stab and stab.get("verdict"):
-            lines.append(f"Resampling verdict: <strong>{esc(stab['verdict'])}</strong>.")
-        supported = (stab or {}).get("supported_k")
-        if stab and supported is not None:
-            lines.append(f"Number of groups the data supports: {esc(supported)}.")
-        if not stab:
+        if stab is not None:
+            lines.append(f"Resampling verdict: <strong>{esc(stab.verdict)}</strong>.")
+            lines.append(f"Number of groups the data supports: {esc(stab.k)}.")
+        else:
             lines.append(
                 "Stability under resampling was <strong>not computed</strong> for this view "
                 "(run with <code>stability=True</code>), so how sure each person's group is "
