@@ -149,28 +149,42 @@ def test_wilson_matches_statsmodels() -> None:
     np.testing.assert_allclose(hi, shi, atol=1e-12)
 
 
-def test_map_click_and_buttons_select_group(state: ConsensusState) -> None:
-    from plotly.callbacks import Points
+def test_group_buttons_select_a_group_and_the_drawn_map_follows(state: ConsensusState) -> None:
+    from coprod_widgets.chart import PLOTLY_MIME
 
     view = OpinionMap(state)
     state.selected_group = None
+
+    def drawn() -> list[dict]:
+        return view.figure.outputs[0]["data"][PLOTLY_MIME]["data"]
+
     groups = [tr for tr in view.figure.data if (tr.meta or {}).get("group") is not None]
     assert [tr.meta["group"] for tr in groups] == state.group_ids
-    target = groups[1]
-    view._on_click(target, Points(point_inds=[0], trace_name=target.name, trace_index=1))
-    assert state.selected_group == target.meta["group"]
-    assert view.group_buttons.value == target.meta["group"]
-    dim = [tr.marker.opacity for tr in groups]
-    assert dim[1] > dim[0]
-    view.group_buttons.value = EVERYONE
-    assert state.selected_group is None
-    assert all(tr.marker.opacity == groups[0].marker.opacity for tr in groups)
-    stmts = next(tr for tr in view.figure.data if tr.name == "Statements")
-    assert stmts.visible is False
+    target = groups[1].meta["group"]
+    view.group_buttons.value = target  # the reader picks group B
+    assert state.selected_group == target
+    # what the browser draws (the chart's output), not only the Python figure, is dimmed
+    opacity = {
+        t["meta"]["group"]: t["marker"]["opacity"]
+        for t in drawn()
+        if (t.get("meta") or {}).get("group") is not None
+    }
+    assert opacity[target] > opacity[groups[0].meta["group"]]
+    state.selected_group = None  # selecting elsewhere (the board) moves the buttons too
+    assert view.group_buttons.value == EVERYONE
+    opacity = {
+        t["meta"]["group"]: t["marker"]["opacity"]
+        for t in drawn()
+        if (t.get("meta") or {}).get("group") is not None
+    }
+    assert len(set(opacity.values())) == 1
+    stmts = next(t for t in drawn() if t.get("name") == "Statements")
+    assert stmts["visible"] is False
     view.statements_toggle.value = True
-    assert state.show_statements is True and stmts.visible is True
+    stmts = next(t for t in drawn() if t.get("name") == "Statements")
+    assert state.show_statements is True and stmts["visible"] is True
     state.show_statements = False
-    assert view.statements_toggle.value is False and stmts.visible is False
+    assert view.statements_toggle.value is False
 
 
 def test_board_widgets_are_linked(state: ConsensusState) -> None:

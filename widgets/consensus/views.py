@@ -13,6 +13,7 @@ from typing import Any
 import ipywidgets as widgets
 import polars as pl
 
+from coprod_widgets.chart import Chart
 from coprod_widgets.consensus.figures import (
     STATEMENTS_TRACE,
     confidence_figure,
@@ -49,7 +50,7 @@ class OpinionMap(widgets.VBox):
 
     Attributes
     ----------
-    figure : plotly.graph_objects.FigureWidget
+    figure : Chart
     group_buttons : ipywidgets.ToggleButtons
         "Everyone" and one button per group (values: :data:`EVERYONE` or the group id).
     statements_toggle : ipywidgets.Checkbox
@@ -65,10 +66,9 @@ class OpinionMap(widgets.VBox):
     """
 
     def __init__(self, state: ConsensusState, **kwargs: Any) -> None:
-        import plotly.graph_objects as go
 
         self.state = state
-        self.figure = go.FigureWidget(opinion_map_figure(state))
+        self.figure = Chart(opinion_map_figure(state), alt="Opinion map")
         self.group_buttons = widgets.ToggleButtons(
             options=self._group_options(),
             value=EVERYONE if state.selected_group is None else state.selected_group,
@@ -80,7 +80,6 @@ class OpinionMap(widgets.VBox):
             value=state.show_statements, description="Show statements", indent=False
         )
         self.alt = _html(self._alt_html())
-        self._bind_clicks()
         self.group_buttons.observe(self._on_button, names="value")
         self.statements_toggle.observe(self._on_toggle, names="value")
         state.observe(self._on_selected, names="selected_group")
@@ -130,18 +129,6 @@ class OpinionMap(widgets.VBox):
         )
 
     # ---------------------------------------------------------------- events
-    def _bind_clicks(self) -> None:
-        for trace in self.figure.data:
-            if trace.name != STATEMENTS_TRACE and (trace.meta or {}).get("group") is not None:
-                trace.on_click(self._on_click)
-
-    def _on_click(self, trace: Any, points: Any, selector: Any = None) -> None:
-        if not getattr(points, "point_inds", None):
-            return
-        group = (trace.meta or {}).get("group")
-        if group is not None:
-            self.state.selected_group = int(group)
-
     def _on_button(self, change: Any) -> None:
         value = change["new"]
         self.state.selected_group = None if value in (None, EVERYONE) else int(value)
@@ -151,9 +138,10 @@ class OpinionMap(widgets.VBox):
 
     def _on_show_statements(self, change: Any) -> None:
         self.statements_toggle.value = bool(change["new"])
-        for trace in self.figure.data:
-            if trace.name == STATEMENTS_TRACE:
-                trace.visible = bool(change["new"])
+        with self.figure.batch_update():
+            for trace in self.figure.data:
+                if trace.name == STATEMENTS_TRACE:
+                    trace.visible = bool(change["new"])
 
     def _on_selected(self, change: Any) -> None:
         sel = change["new"]
@@ -166,12 +154,7 @@ class OpinionMap(widgets.VBox):
                 trace.marker.opacity = 0.15 if (sel is not None and sel != g) else 0.8
 
     def _on_result(self, change: Any) -> None:
-        fresh = opinion_map_figure(self.state)
-        with self.figure.batch_update():
-            self.figure.data = []
-            self.figure.add_traces(list(fresh.data))
-            self.figure.layout = fresh.layout
-        self._bind_clicks()
+        self.figure.update(opinion_map_figure(self.state))
         self.group_buttons.options = self._group_options()
         self.alt.value = self._alt_html()
 
@@ -347,7 +330,7 @@ class StabilityView(widgets.VBox):
     ----------
     verdict : ipywidgets.HTML
         The plain-language verdict.
-    figures : list of plotly.graph_objects.FigureWidget
+    figures : list of Chart
 
     Examples
     --------
@@ -374,7 +357,6 @@ class StabilityView(widgets.VBox):
         -------
         None
         """
-        import plotly.graph_objects as go
 
         info = self.state.stability_summary()
         sil: dict[int, float] = info["silhouettes"]
@@ -402,7 +384,7 @@ class StabilityView(widgets.VBox):
         children.append(self.verdict)
         self.figures = []
         if sil:
-            fig = go.FigureWidget(silhouette_figure(sil, k))
+            fig = Chart(silhouette_figure(sil, k), alt="Silhouette per number of groups")
             self.figures.append(fig)
             frame = pl.DataFrame(
                 {"k": list(sil), "silhouette": [round(v, 3) for v in sil.values()]}
@@ -426,7 +408,7 @@ class StabilityView(widgets.VBox):
                 for k, v in per_k.select("k", "stability").iter_rows()
                 if v is not None
             }
-            fig = go.FigureWidget(stability_figure(scores, k))
+            fig = Chart(stability_figure(scores, k), alt="Stability per number of groups")
             self.figures.append(fig)
             children += [
                 fig,
@@ -442,7 +424,7 @@ class StabilityView(widgets.VBox):
             ]
         conf = info["confidence"]
         if conf is not None:
-            fig = go.FigureWidget(confidence_figure(conf))
+            fig = Chart(confidence_figure(conf), alt="How sure each person's group is")
             self.figures.append(fig)
             table = (
                 conf.group_by("group")
