@@ -26,12 +26,80 @@ __all__ = [
     "DEFAULT_MIN_CELL",
     "IDENTIFYING_COLUMNS",
     "SuppressedFrame",
+    "is_small_cell",
     "pseudonymise",
+    "small_cell_expr",
     "suppress_small_cells",
 ]
 
 #: The default small-cell limit: counts of fewer than 5 people are not published.
 DEFAULT_MIN_CELL = 5
+
+
+def small_cell_expr(
+    column: str, *, min_cell: int = DEFAULT_MIN_CELL, suppress_zeros: bool = False
+) -> pl.Expr:
+    """THE small-cell rule as a polars expression: true where the count in ``column`` is too
+    small to publish (``1 <= n < min_cell``; ``0 <= n < min_cell`` with ``suppress_zeros``).
+
+    Parameters
+    ----------
+    column : str
+        The count column.
+    min_cell : int, default 5
+        Counts strictly below this are small; 0 or 1 publishes everything.
+    suppress_zeros : bool, default False
+        Whether a count of 0 is small too (where "nobody" is itself telling, or where an empty
+        breakdown should not be shown at all).
+
+    Returns
+    -------
+    polars.Expr
+        A boolean expression named ``column``.
+
+    Examples
+    --------
+    >>> t = pl.DataFrame({"n": [0, 3, 5]})
+    >>> t.select(small_cell_expr("n"))["n"].to_list()
+    [False, True, False]
+    >>> t.select(small_cell_expr("n", suppress_zeros=True))["n"].to_list()
+    [True, True, False]
+    """
+    count = pl.col(column)
+    lower = 0 if suppress_zeros else 1
+    return count.is_not_null() & (count >= lower) & (count < min_cell)
+
+
+def is_small_cell(
+    n: float | None, *, min_cell: int = DEFAULT_MIN_CELL, suppress_zeros: bool = False
+) -> bool:
+    """THE small-cell rule for one count (see :func:`small_cell_expr`): whether a group,
+    question or item of ``n`` people is too small to publish.
+
+    Parameters
+    ----------
+    n : int, float or None
+        How many people (None: unknown, never small).
+    min_cell : int, default 5
+        Counts strictly below this are small; 0 or 1 publishes everything.
+    suppress_zeros : bool, default False
+        Whether 0 is small too.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_small_cell(3), is_small_cell(5), is_small_cell(0), is_small_cell(0, suppress_zeros=True)
+    (True, False, False, True)
+    >>> is_small_cell(3, min_cell=0)
+    False
+    """
+    if n is None:
+        return False
+    lower = 0 if suppress_zeros else 1
+    return lower <= n < min_cell
 
 
 @dataclass(frozen=True, repr=False)
@@ -191,9 +259,7 @@ def suppress_small_cells(
             "suppress_zeros": suppress_zeros,
         },
     )
-    count = pl.col(count_column)
-    lower = 0 if suppress_zeros else 1
-    small = count.is_not_null() & (count >= lower) & (count < min_cell)
+    small = small_cell_expr(count_column, min_cell=min_cell, suppress_zeros=suppress_zeros)
     flags = frame.select(small.alias("_s"))["_s"]
     n_small = int(flags.sum())
     columns = (count_column, *derived)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from coprod_analytics.privacy import small_cell_expr
 from coprod_widgets.html import alt_table, pct, statement_cards, table_html
 from coprod_widgets.report.context import ReportContext
 from coprod_widgets.style import esc
@@ -341,7 +342,11 @@ class StabilitySection:
         conf = info["confidence"]
         if conf is not None:
             sizes = conf.group_by("group").len()
-            small = sizes.filter(pl.col("len") < ctx.min_cell).get_column("group").to_list()
+            small = (
+                sizes.filter(small_cell_expr("len", min_cell=ctx.min_cell))
+                .get_column("group")
+                .to_list()
+            )
             conf = conf.filter(~pl.col("group").is_in(small))
             if conf.height:
                 table = (

@@ -24,6 +24,7 @@ import traitlets as t
 from coprod_analytics.errors import ParameterError, check_param
 from coprod_analytics.format import fmt_number
 from coprod_analytics.inquiry import Inquiry
+from coprod_analytics.privacy import is_small_cell, small_cell_expr
 
 __all__ = [
     "AGREEMENT_THRESHOLDS",
@@ -424,7 +425,7 @@ class CrowdState(t.HasTraits):
         sub = sub.select(cols)
         if "confidence" in sub.columns and sub.get_column("confidence").null_count():
             sub = sub.drop("confidence")
-        if self.min_cell and sub.height < self.min_cell:
+        if is_small_cell(sub.height, min_cell=self.min_cell, suppress_zeros=True):
             return sub.clear()
         return sub
 
@@ -565,7 +566,8 @@ class CrowdState(t.HasTraits):
             if self.min_cell:
                 from dataclasses import replace
 
-                res = replace(res, table=res.table.filter(pl.col("n") >= self.min_cell))
+                small = small_cell_expr("n", min_cell=self.min_cell, suppress_zeros=True)
+                res = replace(res, table=res.table.filter(~small))
             out["delphi"] = res
         return out
 
@@ -591,7 +593,7 @@ class CrowdState(t.HasTraits):
             return
         sub = p.filter(pl.col("question_id") == q)
         x = sub.get_column("probability")
-        if self.min_cell and x.len() < self.min_cell:
+        if is_small_cell(x.len(), min_cell=self.min_cell, suppress_zeros=True):
             self.pooling_result = {"question": q, "n": x.len(), "suppressed": True}
             return
         a = float(self.extremize)
@@ -790,7 +792,9 @@ class AgreementState(t.HasTraits):
         r = self.ratings()
         texts = _labels(self.inquiry.tables.get("rating_items"), "item_id", "text")
         n_per_item = r.group_by("item_id").len()
-        small = n_per_item.filter(pl.col("len") < self.min_cell).get_column("item_id")
+        small = n_per_item.filter(small_cell_expr("len", min_cell=self.min_cell)).get_column(
+            "item_id"
+        )
         note = ""
         if self.min_cell and small.len():
             note = (

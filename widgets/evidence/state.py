@@ -19,6 +19,7 @@ import traitlets as t
 from coprod_analytics.errors import ParameterError, check_param
 from coprod_analytics.evidence.weighing import EvidenceWeighing
 from coprod_analytics.inquiry import Inquiry
+from coprod_analytics.privacy import small_cell_expr
 from coprod_widgets.style import group_label
 
 __all__ = [
@@ -267,7 +268,9 @@ class EvidenceState(t.HasTraits):
         self.n_items_dropped = 0
         if self.min_cell:
             n = ev.group_by("evidence_id").len()
-            small = n.filter(pl.col("len") < self.min_cell).get_column("evidence_id")
+            small = n.filter(small_cell_expr("len", min_cell=self.min_cell)).get_column(
+                "evidence_id"
+            )
             self.n_items_dropped = small.len()
             ev = ev.filter(~pl.col("evidence_id").is_in(small.implode()))
         if ev.height == 0:

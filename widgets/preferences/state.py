@@ -21,7 +21,7 @@ from coprod_analytics.errors import ValidationError, check_param
 from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.io.pabulib import election_from_tables
 from coprod_analytics.io.preference_tables import has_budget, has_pairwise, has_rankings
-from coprod_analytics.privacy import suppress_small_cells
+from coprod_analytics.privacy import is_small_cell, suppress_small_cells
 
 if TYPE_CHECKING:  # pragma: no cover
     from coprod_analytics.io.pabulib import PBElection
@@ -563,12 +563,12 @@ class RankingState(t.HasTraits):
 
     def rankings_suppressed(self) -> bool:
         """Whether there are too few ballots to publish the rankings."""
-        return bool(self.min_cell) and 0 < self.n_ballots < self.min_cell
+        return is_small_cell(self.n_ballots, min_cell=self.min_cell)
 
     def pairwise_suppressed(self) -> bool:
         """Whether there are too few raters to publish the pairwise strengths."""
         n = self.n_raters
-        return bool(self.min_cell) and n is not None and 0 < n < self.min_cell
+        return is_small_cell(n, min_cell=self.min_cell)
 
     def compute(self) -> None:
         """Run the four ranked-ballot rules and the Bradley–Terry fit."""
