@@ -129,6 +129,7 @@ def numpy_lloyd_kmeans(points, k, seed, n_init=4):  # type: ignore[no-untyped-de
         inertia = float(np.min(dist, axis=1).sum())
         if best is None or inertia < best[0] - 1e-12:
             best = (inertia, labels)
+    assert best is not None  # n_init >= 1
     return best[1]
 
 
