@@ -8,6 +8,7 @@ election holds budget ballots.
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 from conftest import require_shared
 
@@ -24,7 +25,10 @@ def _same(a: object, b: object) -> None:
     """Same result from the table and from the Inquiry (the Inquiry may add columns it
     knows more about, e.g. the true values of questions)."""
     assert type(a) is type(b)
-    frame_a, frame_b = a.to_frame(), b.to_frame()  # type: ignore[attr-defined]
+    if isinstance(a, pl.DataFrame) and isinstance(b, pl.DataFrame):
+        frame_a, frame_b = a, b
+    else:
+        frame_a, frame_b = a.to_frame(), b.to_frame()  # type: ignore[attr-defined]
     assert set(frame_a.columns) <= set(frame_b.columns)
     assert frame_a.equals(frame_b.select(frame_a.columns))
 
