@@ -90,10 +90,7 @@ DEFAULT_UNTRACKED_MESSAGE_TYPES: tuple[str, ...] = (
 class VoilaError(CoprodError):
     """Voila could not be started (or stopped) as asked.
 
-    Parameters
-    ----------
-    message : str
-        What went wrong, with the end of Voila's log when there is one.
+    The message says what went wrong, with the end of Voila's log when there is one.
 
     Examples
     --------
@@ -105,10 +102,7 @@ class VoilaError(CoprodError):
 class PortInUseError(VoilaError):
     """The requested port is already in use (Voila does not silently move).
 
-    Parameters
-    ----------
-    message : str
-        Which port on which interface, and what to do.
+    The message says which port on which interface, and what to do.
 
     Examples
     --------
@@ -225,8 +219,10 @@ class VoilaServer:
     ----------
     url : str
         The page's URL (with ``?token=...`` when a token protects it).
-    host, port : str, int
-        Where it listens.
+    host : str
+        The interface it listens on.
+    port : int
+        The port it listens on.
     token : str or None
         The token, or None when the server is open (loopback only).
     process : subprocess.Popen
