@@ -273,3 +273,14 @@ def test_report_states_title_once(sample_page: str) -> None:
     body = sample_page.split("<body", 1)[1]
     headings = re.findall(r"<h[1-6][^>]*>(.*?)</h[1-6]>", body)
     assert headings.count(title) == 1  # the page heading, not again inside a section
+
+
+def test_build_report_shows_progress_over_its_sections_only_when_asked(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from coprod_widgets.report.context import ProvenanceSection
+
+    build_report(sample_inquiry(), sections=[ProvenanceSection()], progress=True)
+    assert "Report sections" in capsys.readouterr().err
+    build_report(sample_inquiry(), sections=[ProvenanceSection()])
+    assert "Report sections" not in capsys.readouterr().err

@@ -79,10 +79,11 @@ def run(args: argparse.Namespace) -> int:
     if args.n_resamples < 0:
         raise ParameterError(f"--n-resamples must be an int >= 0; got {args.n_resamples}")
     # a published report carries its uncertainty: intervals and stability by default
+    show = not args.no_progress and sys.stderr.isatty()
     groups = {
         "n_resamples": args.n_resamples,
         "stability": not args.no_stability,
-        "progress": not args.no_progress and sys.stderr.isatty(),
+        "progress": show,
     }
     out = write_report(
         args.output,
@@ -91,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
         min_cell=args.min_cell,
         title=args.title,
         options={"opinion_groups": groups},
+        progress=show,
     )
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB; opens offline in any browser)")
     return 0

@@ -32,6 +32,7 @@ def build_report(
     title: str | None = None,
     sections: Sequence[Section] | None = None,
     options: dict[str, Any] | None = None,
+    progress: bool = False,
 ) -> str:
     """A self-contained HTML report of an inquiry (plotly.js inlined; opens offline).
 
@@ -51,6 +52,8 @@ def build_report(
         sections, :func:`coprod_widgets.families.sections`).
     options : dict, optional
         Keyword arguments per analysis, e.g. ``{"opinion_groups": {"n_resamples": 200}}``.
+    progress : bool, default False
+        Show a progress bar over the sections (``coprod export`` turns it on in a terminal).
 
     Returns
     -------
@@ -84,7 +87,12 @@ def build_report(
     chosen = list(sections) if sections is not None else _family_sections()
     chosen = sorted((s for s in chosen if s.applies(ctx)), key=lambda s: (s.order, s.key))
     # provenance-like sections (high order) render last so they see what the others did
-    bodies = [(s, s.render(ctx)) for s in chosen]
+    from coprod_analytics.progress import progress as _progress
+
+    bodies = [
+        (s, s.render(ctx))
+        for s in _progress(chosen, enabled=progress, desc="Report sections", unit="section")
+    ]
     page_title = title or str(inquiry.metadata.get("title") or "Inquiry report")
     toc = "".join(f'<li><a href="#{esc(s.key)}">{esc(s.title)}</a></li>' for s, _ in bodies)
     body = "".join(
@@ -119,7 +127,7 @@ def write_report(
         The inquiry or any input :func:`~coprod_analytics.load_inquiry` reads.
     **kwargs : Any
         Keyword arguments of :func:`build_report` (``seed``, ``min_cell``, ``title``,
-        ``sections``, ``options``).
+        ``sections``, ``options``, ``progress``).
 
     Returns
     -------
