@@ -41,7 +41,7 @@ import polars as pl
 
 from coprod_analytics.crowd.diversity import gini
 from coprod_analytics.errors import ValidationError, check_param
-from coprod_analytics.format import fmt_number, fmt_pct
+from coprod_analytics.format import fmt_amount, fmt_number, fmt_pct
 from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.io.pabulib import PBElection, election_from_tables
 from coprod_analytics.provenance import Provenance, fingerprint_frames
@@ -74,8 +74,8 @@ Election: TypeAlias = "Inquiry | PBElection | Mapping[str, pl.DataFrame]"
 
 
 def _money(x: float) -> str:
-    """An amount of money or a count, written in full (no exponent)."""
-    return fmt_number(x, 15)
+    """An amount of money or a count, in full with thousands separators."""
+    return fmt_amount(x)
 
 
 # ---------------------------------------------------------------------------------------

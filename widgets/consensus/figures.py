@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from coprod_analytics.format import fmt_pct
 from coprod_widgets.style import UNCLUSTERED, group_colour, group_label, hover_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -102,7 +103,7 @@ def opinion_map_figure(state: ConsensusState, *, height: int = 460) -> go.Figure
             custom = None
             hover = f"{label}<br>membership confidence: not computed<extra></extra>"
         else:
-            custom = [["–" if c is None else f"{100 * c:.0f}%"] for c in conf.to_list()]
+            custom = [[fmt_pct(c)] for c in conf.to_list()]
             hover = f"{label}<br>membership confidence: %{{customdata[0]}}<extra></extra>"
         fig.add_trace(
             go.Scatter(

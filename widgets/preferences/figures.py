@@ -46,9 +46,7 @@ def _yes_no(value: Any) -> str:
     return "not checked" if value is None else ("yes" if value else "NO")
 
 
-def _money(value: Any) -> str:
-    """An amount in full (no exponent); the house's dash when missing."""
-    return fmt_amount(value)
+_money = fmt_amount
 
 
 # ---------------------------------------------------------------------------- budgets
