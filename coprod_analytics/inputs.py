@@ -182,8 +182,9 @@ def _family_schemas() -> None:
         return
     from coprod_analytics.deliberation.inputs import DELIBERATION_SCHEMAS
     from coprod_analytics.preferences.inputs import PREFERENCE_SCHEMAS
+    from coprod_analytics.text.inputs import TEXT_SCHEMAS
 
-    for schema in (*DELIBERATION_SCHEMAS, *PREFERENCE_SCHEMAS):
+    for schema in (*DELIBERATION_SCHEMAS, *PREFERENCE_SCHEMAS, *TEXT_SCHEMAS):
         INPUT_SCHEMAS[schema.name] = schema
 
 

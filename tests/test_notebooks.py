@@ -36,6 +36,9 @@ def notebook_env(name: str) -> dict[str, str]:
     if name == "participatory_budgeting.ipynb":
         pb = require_shared("pabulib", "poland_krakow_2019_bienczyce.pb")
         return {"COPROD_PB_PATH": str(pb), "COPROD_SHARED_DATA": str(require_shared())}
+    if name == "free_text.ipynb":
+        path = require_shared("polis", "scoop-hivemind.biodiversity")
+        return {"COPROD_POLIS_PATH": str(path)}
     if name == "deliberation_prepost.ipynb":
         return {"COPROD_LIPSET_PATH": str(require_shared("reference", "qmethod_lipset"))}
     if name in ("quickstart.ipynb", "crowd_and_evidence.ipynb"):

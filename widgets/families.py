@@ -83,7 +83,7 @@ class Family:
     Examples
     --------
     >>> [f.key for f in FAMILIES]
-    ['consensus', 'crowd', 'evidence', 'preferences', 'deliberation', 'session']
+    ['consensus', 'crowd', 'evidence', 'preferences', 'deliberation', 'text', 'session']
     >>> next(f for f in FAMILIES if f.key == "crowd").views
     'coprod_widgets.crowd.views'
     """
@@ -131,6 +131,13 @@ FAMILIES: tuple[Family, ...] = (
         "coprod_analytics.deliberation",
         "coprod_widgets.deliberation.views",
         "coprod_widgets.deliberation.report",
+    ),
+    Family(
+        "text",
+        "Free text: topics, near-duplicates and what each group says",
+        "coprod_analytics.text",
+        "coprod_widgets.text.views",
+        "coprod_widgets.text.report",
     ),
     Family(
         "session",

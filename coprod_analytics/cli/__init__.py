@@ -95,6 +95,12 @@ COMMANDS: tuple[Command, ...] = (
         "a synthetic inquiry with planted groups (--sample: the shipped one)",
     ),
     Command(
+        "topics",
+        "coprod_analytics.cli.topics",
+        None,
+        "topics and near-duplicates of statements or open answers (offline, seeded)",
+    ),
+    Command(
         "session",
         "coprod_analytics.cli.session",
         None,

@@ -71,8 +71,8 @@ class ConsensusState(t.HasTraits):
         Further keyword arguments of ``opinion_groups`` (``n_resamples``, ``stability``,
         ``k`` ...).
 
-    Traits
-    ------
+    Attributes
+    ----------
     result : OpinionGroups or None
         The core's result.
     overview : Overview or None

@@ -20,6 +20,7 @@ import ipywidgets as widgets
 
 from coprod_analytics.session import SessionStore
 from coprod_analytics.session.live import LiveSession
+from coprod_widgets.text.state import looks_like
 
 __all__ = ["LiveDashboard"]
 
@@ -159,7 +160,12 @@ class LiveDashboard(widgets.VBox):
         items: list[widgets.Widget] = []
         for p in self.live.pending:
             sid = p["statement_id"]
-            label = widgets.Label(value=str(p["text"]), layout=widgets.Layout(flex="1 1 auto"))
+            # "looks like #12": a near-duplicate of a statement already in the session, so the
+            # facilitator can merge rather than collect the same statement twice
+            hint = looks_like(str(p["text"]), self.live.inquiry, exclude=sid)
+            label = widgets.Label(
+                value=str(p["text"]) + hint, layout=widgets.Layout(flex="1 1 auto")
+            )
             ok = widgets.Button(description="Approve", button_style="success")
             no = widgets.Button(description="Reject", button_style="danger")
             ok.on_click(lambda _b, sid=sid: self.moderate(sid, accept=True))
