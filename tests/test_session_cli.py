@@ -88,7 +88,8 @@ def test_status_json_values(db: Path) -> None:
         all_votes.count(-1),
         all_votes.count(0),
     )
-    assert facts["schema_version"] == 3
+    assert facts["schema_version"] == 4
+    assert facts["activities"] == []  # no agenda: statements only
     # the last event is the last moderation decision, written after every vote
     events = sqlite3.connect(db).execute("SELECT MAX(time_ms) FROM events").fetchone()[0]
     last = datetime.fromtimestamp(events / 1000, tz=UTC)

@@ -40,7 +40,7 @@ def test_durable_settings_and_schema_version(store: SessionStore) -> None:
     conn = store._conn
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert store.schema_version == SCHEMA_VERSION == 3
+    assert store.schema_version == SCHEMA_VERSION == 4
 
 
 def test_log_is_append_only(store: SessionStore) -> None:
@@ -61,19 +61,16 @@ def test_idempotency_key_stores_once(store: SessionStore) -> None:
     assert store.to_inquiry().vote_log.height == 1
 
 
-def test_one_vote_per_participant_and_statement(store: SessionStore) -> None:
+def test_a_changed_vote_counts_and_the_log_keeps_both(store: SessionStore) -> None:
     p = store.join()
     store.record_vote(p, 0, 1)
-    with pytest.raises(ValidationError, match="already voted on statement 0"):
-        store.record_vote(p, 0, -1)
-    # the database refuses it as well; the rest of the batch is kept
-    seqs = store.append(
-        [
-            NewEvent("vote", participant_id=p, statement_id=0, vote=-1),
-            NewEvent("vote", participant_id=p, statement_id=1, vote=-1),
-        ]
-    )
-    assert seqs[0] is None and seqs[1] is not None
+    store.record_vote(p, 0, -1)  # changed: Pol.is lets people change their vote
+    inq = store.to_inquiry()
+    assert inq.vote_log.get_column("vote").to_list() == [1, -1]
+    assert inq.votes.get_column("vote").to_list() == [-1]
+    st = store.state()
+    assert (st.statements[0].agree, st.statements[0].disagree, st.n_votes) == (0, 1, 1)
+    assert st.n_vote_events == 2
 
 
 def test_validation_messages(store: SessionStore) -> None:
@@ -153,10 +150,15 @@ def test_migration_from_version_1_keeps_data(tmp_path: Path) -> None:
     conn.close()
     assert read_session(db).counts()["votes"] == 1  # an older schema is readable as is
     s = SessionStore(db)
-    assert s.schema_version == SCHEMA_VERSION == 3
+    assert s.schema_version == SCHEMA_VERSION == 4
     assert s.to_inquiry().counts()["agree"] == 1
     indexes = {r[0] for r in s._conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
-    assert {"one_vote_per_statement", "one_join_per_participant"} <= indexes
+    assert "one_join_per_participant" in indexes
+    assert "one_vote_per_statement" not in indexes  # version 4: votes may be changed
+    # the copied log keeps its seq values and new events follow them
+    assert s.append([NewEvent("join", participant_id=1)]) == [5]
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        s._conn.execute("DELETE FROM events")
     s.close()
 
 
@@ -330,7 +332,7 @@ def test_one_join_per_participant_id(tmp_path: Path) -> None:
     db = tmp_path / "v2.db"
     _v2_database(db, [0, 1])
     with SessionStore(db) as s:
-        assert s.schema_version == 3
+        assert s.schema_version == 4
         # a second writer handing out id 1 again is refused by the log itself
         assert s.append([NewEvent("join", participant_id=1)]) == [None]
         assert s.join() == 2

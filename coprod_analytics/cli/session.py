@@ -13,9 +13,17 @@ Actions
 ``allow-statements on|off``
     The facilitator's "allow statements" switch (participants may submit statements).
 ``export -o DIR [--format polis|parquet]``
-    Write the session as a Pol.is export folder or an inquiry Parquet folder, which
-    ``coprod info DIR`` and :func:`~coprod_analytics.io.load.load_inquiry` read with the same
-    counts as the database itself. An existing folder is refused unless ``--force``.
+    Write the session as an inquiry folder: a Pol.is export (votes, comments, ...) plus one
+    ``<table>.csv`` per further input (``estimates``, ``probabilities``, ``choices``,
+    ``predictions``, ``ratings``, ``evidence``, ``panel``, ``questions``, ``rating_items``,
+    ``evidence_items``, ``population``) and ``participants.csv`` (the attributes given at
+    join), or an inquiry Parquet folder; ``coprod info DIR`` and
+    :func:`~coprod_analytics.io.load.load_inquiry` read either with the same counts and
+    tables as the database itself. An existing folder is refused unless ``--force``.
+``activity open|close|next-round ACTIVITY``
+    The agenda: open or close an activity (``evidence``, ``ratings``, ``questions``,
+    ``panel``, ``population``, ``statements``), or start the next Delphi round / panel wave.
+    ``coprod session status`` lists the activities.
 
 Reading (``status``, ``export``) opens the database read-only, so it is safe while a server
 writes. No action ever creates a database: a missing file, a file that is not a coprod
@@ -42,8 +50,26 @@ from coprod_analytics.session.status import SessionExport, SessionStatus
 __all__ = ["add_parser", "export_session", "session_status"]
 
 #: Files an export writes, per format: ``--force`` replaces only a folder holding nothing else.
+_TABLE_FILES = frozenset(
+    f"{name}.csv"
+    for name in (
+        "participants",
+        "estimates",
+        "probabilities",
+        "choices",
+        "predictions",
+        "ratings",
+        "evidence",
+        "panel",
+        "questions",
+        "rating_items",
+        "evidence_items",
+        "population",
+    )
+)
 _EXPORT_FILES: dict[str, frozenset[str]] = {
-    "polis": frozenset({"votes.csv", "comments.csv", "participants-votes.csv", "summary.csv"}),
+    "polis": frozenset({"votes.csv", "comments.csv", "participants-votes.csv", "summary.csv"})
+    | _TABLE_FILES,
     "parquet": frozenset(
         {"statements.parquet", "participants.parquet", "votes.parquet", "inquiry.json", "tables"}
     ),
@@ -71,6 +97,14 @@ def add_parser(sub: Any) -> None:
     ----------
     sub : argparse._SubParsersAction
         The ``coprod`` sub-parsers.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="coprod")
+    >>> add_parser(parser.add_subparsers())
+    >>> parser.parse_args(["session", "activity", "s.db", "open", "evidence"]).activity
+    'evidence'
     """
     p = sub.add_parser(
         "session",
@@ -106,6 +140,21 @@ def add_parser(sub: Any) -> None:
     a.add_argument("db", type=Path, metavar="SESSION.db", help="the session database")
     a.add_argument("switch", choices=["on", "off"], help="on or off")
     a.set_defaults(func=run_allow_statements)
+
+    a = actions.add_parser(
+        "activity",
+        help="open or close an activity, or start its next Delphi round / panel wave",
+        description=(
+            "The agenda of a live inquiry: open or close an activity (evidence, ratings, "
+            "questions, panel, population, statements), or start the next Delphi round of the "
+            "questions / the next wave of the panel poll (it opens the activity). A running "
+            "server picks the change up within a second."
+        ),
+    )
+    a.add_argument("db", type=Path, metavar="SESSION.db", help="the session database")
+    a.add_argument("step", choices=["open", "close", "next-round"], help="what to do")
+    a.add_argument("activity", metavar="ACTIVITY", help="e.g. evidence, questions, panel")
+    a.set_defaults(func=run_activity)
 
     a = actions.add_parser(
         "export",
@@ -247,6 +296,22 @@ def session_status(path: str | os.PathLike[str]) -> SessionStatus:
         events=int(n_events),
         created=_iso(int(created)) if created and created.isdigit() else None,
         last_event=_iso(last_ms),
+        activities=tuple(
+            {
+                "activity_id": a.activity_id,
+                "kind": a.kind,
+                "title": a.title,
+                "open": a.is_open,
+                "round": a.round,
+                "items": len(a.items),
+                "answers": sum(
+                    1 for slots in st.answers.values() for k in slots if k[0] == a.activity_id
+                )
+                if a.kind != "statements"
+                else st.n_votes,
+            }
+            for a in st.activities.values()
+        ),
         provenance=Provenance(
             method="session_status",
             input_fingerprint=hashlib.sha256(state_key).hexdigest(),
@@ -342,6 +407,38 @@ def run_allow_statements(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_activity(args: argparse.Namespace) -> int:
+    """Open or close an activity or start its next round (``coprod session activity``).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``coprod session activity`` arguments.
+
+    Returns
+    -------
+    int
+        The exit status (0).
+    """
+    with _open_store(args.db) as store:
+        if args.step == "next-round":
+            rnd = store.next_round(args.activity)
+            print(f"{args.db}: {args.activity} is open in round {rnd}")
+            return 0
+        act = store.state().activities.get(args.activity)
+        want = args.step == "open"
+        if act is not None and act.is_open == want:
+            state = "open" if want else "closed"
+            print(f"{args.db}: {args.activity} is already {state}; nothing changed")
+            return 0
+        if want:
+            store.open_activity(args.activity)
+        else:
+            store.close_activity(args.activity)
+    print(f"{args.db}: {args.activity} is now {'open' if want else 'closed'}")
+    return 0
+
+
 def export_session(
     path: str | os.PathLike[str],
     output: str | os.PathLike[str],
@@ -420,13 +517,19 @@ def export_session(
             from coprod_analytics.io.polis import write_polis
 
             write_polis(inquiry, tmp)
+            _write_tables(inquiry, tmp)
         else:
             from coprod_analytics.io.parquet import write_parquet
 
             shutil.rmtree(tmp)  # write_parquet builds its own folder and moves it into place
             write_parquet(inquiry, tmp)
-        got = load_inquiry(tmp).counts()
+        back = load_inquiry(tmp)
+        got = back.counts()
         diff = {k: (expected[k], got.get(k)) for k in _COUNT_KEYS if got.get(k) != expected[k]}
+        for name, table in inquiry.tables.items():
+            n = back.tables[name].height if name in back.tables else None
+            if n != table.height:
+                diff[f"tables.{name}"] = (table.height, n)
         if diff:
             raise CoprodError(
                 f"the {format} export does not read back like the session "
@@ -448,6 +551,16 @@ def export_session(
             parameters={"format": format, "force": force},
         ),
     )
+
+
+def _write_tables(inquiry: Any, folder: Path) -> None:
+    """The further inputs as ``<name>.csv`` and the participants' attributes as
+    ``participants.csv`` (what :func:`~coprod_analytics.io.polis.read_polis` reads back)."""
+    for name, table in inquiry.tables.items():
+        table.write_csv(folder / f"{name}.csv")
+    attrs = [c for c in inquiry.participants.columns if c not in ("participant_id", "joined")]
+    if attrs:
+        inquiry.participants.select("participant_id", *attrs).write_csv(folder / "participants.csv")
 
 
 def run_export(args: argparse.Namespace) -> int:

@@ -85,6 +85,26 @@ class LiveSession:
         Least seconds between two opinion-group recomputations.
     seed : int
         Seed of the analysis.
+    last_seq : int
+        ``seq`` of the last event read (state, not an input).
+    inquiry : Inquiry or None
+        The session as last read, with its tables (state).
+    result : OpinionGroups or None
+        The last opinion groups (state).
+    previous_groups : dict
+        Participant to group of the previous recomputation (state).
+    label_stability : float or None
+        Share of participants who kept their group label (state).
+    counts : dict
+        Headline counts for the dashboard (state).
+    pending : list of dict
+        Statements waiting for moderation (state).
+    is_open : bool
+        The session takes votes (state).
+    settings : dict
+        The session's settings (state).
+    updates : int
+        How often something new was read (state).
 
     Examples
     --------

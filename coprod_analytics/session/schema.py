@@ -13,14 +13,15 @@ column             type      meaning
 =================  ========  ================================================================
 ``seq``            INTEGER   position in the log (primary key, strictly increasing)
 ``kind``           TEXT      ``open``, ``close``, ``join``, ``statement``, ``moderation``,
-                             ``vote`` or ``setting``
+                             ``vote``, ``setting``, ``activity`` or ``answer``
 ``idem_key``       TEXT      idempotency key, UNIQUE when present: a retried request with the
                              same key is recognised and never stored twice
 ``participant_id`` INTEGER   voter, joiner or author
 ``statement_id``   INTEGER   statement voted on, submitted or moderated
 ``vote``           INTEGER   1 agree, -1 disagree, 0 pass (``vote`` events)
 ``text``           TEXT      statement text (``statement`` events)
-``value``          TEXT      JSON payload of the other kinds (moderation decision, setting)
+``value``          TEXT      JSON payload of the other kinds (moderation decision, setting,
+                             an activity's definition or agenda step, an answer)
 ``time_ms``        INTEGER   server time of the event, epoch milliseconds (UTC)
 =================  ========  ================================================================
 
@@ -29,6 +30,12 @@ per statement id" as partial UNIQUE indexes, and an index for reading events by 
 Version 3 adds "one join event per participant id", so two writers can never hand out the
 same participant id. A version-2 database that already holds duplicate joins is refused with
 a clear error rather than migrated (it can still be read, e.g. by ``read_session``).
+Version 4 adds the kinds ``activity`` (an activity's definition with its items, or an agenda
+step: open, close, next Delphi round or panel wave; see
+:mod:`coprod_analytics.session.activities`) and ``answer`` (a participant's answer to one
+item of an activity), and drops "one vote per participant and statement": a participant may
+change a vote, the latest counts and the log keeps every vote. SQLite cannot change a CHECK
+rule in place, so the step copies the log into a new ``events`` table (same ``seq`` values).
 Triggers refuse UPDATE and DELETE on ``events``: the log is append-only.
 """
 
@@ -42,9 +49,20 @@ from coprod_analytics.errors import ValidationError
 __all__ = ["EVENT_KINDS", "MIGRATIONS", "SCHEMA_VERSION", "migrate"]
 
 #: Kinds of events the log holds.
-EVENT_KINDS = ("open", "close", "join", "statement", "moderation", "vote", "setting")
+EVENT_KINDS = (
+    "open",
+    "close",
+    "join",
+    "statement",
+    "moderation",
+    "vote",
+    "setting",
+    "activity",
+    "answer",
+)
 
-_KINDS_SQL = ", ".join(f"'{k}'" for k in EVENT_KINDS)
+_V1_KINDS = ("open", "close", "join", "statement", "moderation", "vote", "setting")
+_KINDS_SQL = ", ".join(f"'{k}'" for k in _V1_KINDS)
 
 _V1 = f"""
 CREATE TABLE session_meta (
@@ -81,8 +99,39 @@ CREATE UNIQUE INDEX one_join_per_participant
     ON events (participant_id) WHERE kind = 'join';
 """
 
+_KINDS_V4_SQL = ", ".join(f"'{k}'" for k in EVENT_KINDS)
+
+_V4 = f"""
+CREATE TABLE events_v4 (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind           TEXT NOT NULL CHECK (kind IN ({_KINDS_V4_SQL})),
+    idem_key       TEXT UNIQUE,
+    participant_id INTEGER,
+    statement_id   INTEGER,
+    vote           INTEGER CHECK (vote IS NULL OR vote IN (-1, 0, 1)),
+    text           TEXT,
+    value          TEXT,
+    time_ms        INTEGER NOT NULL
+);
+INSERT INTO events_v4 (seq, kind, idem_key, participant_id, statement_id, vote, text, value,
+                       time_ms)
+    SELECT seq, kind, idem_key, participant_id, statement_id, vote, text, value, time_ms
+    FROM events ORDER BY seq;
+DROP TABLE events;
+ALTER TABLE events_v4 RENAME TO events;
+CREATE UNIQUE INDEX one_statement_per_id
+    ON events (statement_id) WHERE kind = 'statement';
+CREATE INDEX events_by_kind ON events (kind, seq);
+CREATE UNIQUE INDEX one_join_per_participant
+    ON events (participant_id) WHERE kind = 'join';
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the session event log is append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the session event log is append-only'); END;
+"""
+
 #: ``MIGRATIONS[i]`` takes a database from version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 
 #: The schema version this code writes.
 SCHEMA_VERSION = len(MIGRATIONS)

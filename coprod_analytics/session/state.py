@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from coprod_analytics.session.activities import ActivityRecord
+
 __all__ = ["DEFAULT_SETTINGS", "EventRow", "SessionState", "StatementRecord"]
 
 #: Settings a facilitator can change with ``setting`` events, and their defaults.
@@ -73,10 +75,30 @@ class StatementRecord:
         """Votes on the statement (agree, disagree and pass)."""
         return self.agree + self.disagree + self.passes
 
+    def add(self, vote: int, n: int) -> None:
+        """Count ``n`` more (or, negative, fewer) votes of ``vote`` (1, -1 or 0).
+
+        Parameters
+        ----------
+        vote : int
+            1 agree, -1 disagree, 0 pass.
+        n : int
+            How many to add.
+        """
+        if vote == 1:
+            self.agree += n
+        elif vote == -1:
+            self.disagree += n
+        else:
+            self.passes += n
+
 
 @dataclass
 class SessionState:
-    """Everything derived from the log: statements, participants, votes cast, settings.
+    """Everything derived from the log: statements, participants, votes, activities, answers.
+
+    A participant may change a vote or an answer: the latest counts (tallies, ``votes``,
+    ``answers``) and the log keeps every one.
 
     Attributes
     ----------
@@ -84,6 +106,8 @@ class SessionState:
         ``seq`` of the last event applied.
     is_open : bool
         The session accepts votes (``open``/``close`` events; a new session is open).
+    title : str or None
+        The session's title (from ``open`` events).
     settings : dict
         :data:`DEFAULT_SETTINGS` updated by ``setting`` events.
     statements : dict of int to StatementRecord
@@ -91,10 +115,22 @@ class SessionState:
         Participant id to join time (epoch ms).
     voted : dict of int to set of int
         Statements each participant voted on.
+    votes : dict of (int, int) to int
+        The latest vote per ``(participant_id, statement_id)``.
     keys : dict of str to tuple
-        Idempotency key to ``(kind, participant_id, statement_id, vote, text)``.
+        Idempotency key to ``(kind, participant_id, statement_id, vote, text)`` (``text``:
+        the ``value`` JSON of an answer).
     n_votes : int
-        Vote events in the log.
+        Latest votes (one per participant and statement voted on).
+    n_vote_events : int
+        Vote events in the log (re-votes included).
+    activities : dict of str to ActivityRecord
+        The activities on the agenda, in the order they were defined.
+    answers : dict of int to dict
+        Per participant: ``(activity_id, item key, round) -> (item_id, round, answer,
+        time_ms)``, the latest answer to each item (per Delphi round / panel wave).
+    n_answer_events : int
+        Answer events in the log (changed answers included).
 
     Examples
     --------
@@ -102,8 +138,11 @@ class SessionState:
     >>> st.apply((1, "statement", None, None, 0, None, "Parks", '{"moderation": 1}', 0))
     >>> st.apply((2, "join", None, 7, None, None, None, None, 0))
     >>> st.apply((3, "vote", "k", 7, 0, 1, None, None, 0))
-    >>> st.statements[0].agree, st.next_participant_id, st.votable()
-    (1, 8, [0])
+    >>> st.apply((4, "vote", "k2", 7, 0, -1, None, None, 0))  # a changed vote
+    >>> st.statements[0].agree, st.statements[0].disagree, st.n_votes, st.n_vote_events
+    (0, 1, 1, 2)
+    >>> st.next_participant_id, st.votable()
+    (8, [0])
     """
 
     last_seq: int = 0
@@ -116,7 +155,40 @@ class SessionState:
     keys: dict[str, tuple[str, int | None, int | None, int | None, str | None]] = field(
         default_factory=dict
     )
-    n_votes: int = 0
+    votes: dict[tuple[int, int], int] = field(default_factory=dict)
+    n_vote_events: int = 0
+    activities: dict[str, ActivityRecord] = field(default_factory=dict)
+    answers: dict[int, dict[tuple[str, str, int], tuple[Any, int, dict[str, Any], int]]] = field(
+        default_factory=dict
+    )
+    n_answer_events: int = 0
+
+    @property
+    def n_votes(self) -> int:
+        """Latest votes: one per participant and statement voted on."""
+        return len(self.votes)
+
+    @property
+    def statements_open(self) -> bool:
+        """Statement votes are taken: the session is open and, when the agenda has a
+        ``statements`` activity, it is open."""
+        act = self.activities.get("statements")
+        return self.is_open and (act is None or act.is_open)
+
+    def latest_answers(
+        self,
+    ) -> dict[tuple[int, str, str, int], tuple[Any, int, dict[str, Any], int]]:
+        """Every participant's latest answers, flat.
+
+        Returns
+        -------
+        dict
+            ``(participant_id, activity_id, item key, round) -> (item_id, round, answer,
+            time_ms)``.
+        """
+        return {
+            (pid, *slot): ans for pid, slots in self.answers.items() for slot, ans in slots.items()
+        }
 
     def apply(self, row: EventRow) -> None:
         """Fold one event into the state.
@@ -130,20 +202,33 @@ class SessionState:
         seq, kind, key, pid, sid, vote, text, value, time_ms = row
         self.last_seq = max(self.last_seq, seq)
         if key is not None:
-            self.keys[key] = (kind, pid, sid, vote, text)
+            self.keys[key] = (kind, pid, sid, vote, value if kind == "answer" else text)
         payload: dict[str, Any] = json.loads(value) if value else {}
         if kind == "vote":
             assert pid is not None and sid is not None and vote is not None
-            self.n_votes += 1
+            self.n_vote_events += 1
             self.voted.setdefault(pid, set()).add(sid)
+            before = self.votes.get((pid, sid))
+            self.votes[(pid, sid)] = vote
             rec = self.statements.get(sid)
             if rec is not None:
-                if vote == 1:
-                    rec.agree += 1
-                elif vote == -1:
-                    rec.disagree += 1
-                else:
-                    rec.passes += 1
+                if before is not None:
+                    rec.add(before, -1)
+                rec.add(vote, 1)
+        elif kind == "answer":
+            assert pid is not None
+            self.n_answer_events += 1
+            item_id = payload.get("item_id")
+            rnd = int(payload.get("round", 0))
+            slot = (str(payload.get("activity_id")), str(item_id), rnd)
+            self.answers.setdefault(pid, {})[slot] = (
+                item_id,
+                rnd,
+                dict(payload.get("answer") or {}),
+                time_ms,
+            )
+        elif kind == "activity":
+            self._apply_activity(seq, payload)
         elif kind == "join":
             assert pid is not None
             self.participants.setdefault(pid, time_ms)
@@ -172,6 +257,45 @@ class SessionState:
                 self.title = str(payload["title"])
         elif kind == "close":
             self.is_open = False
+
+    def _apply_activity(self, seq: int, payload: dict[str, Any]) -> None:
+        aid = str(payload.get("activity_id"))
+        action = payload.get("action")
+        act = self.activities.get(aid)
+        if action == "define":
+            items = list(payload.get("items") or [])
+            if act is None:
+                self.activities[aid] = ActivityRecord(
+                    aid,
+                    str(payload.get("kind", aid)),
+                    str(payload.get("title") or aid),
+                    items,
+                    is_open=bool(payload.get("open", False)),
+                    opened_seq=seq if payload.get("open") else 0,
+                )
+            else:  # a new definition keeps the agenda state
+                act.items, act.title, act._by_key = items, str(payload.get("title") or aid), {}
+            return
+        if act is None:
+            return
+        if action == "open":
+            act.is_open, act.opened_seq = True, seq
+        elif action == "close":
+            act.is_open = False
+        elif action == "round":
+            act.round = max(1, int(payload.get("round", act.round + 1)))
+            act.is_open, act.opened_seq = True, seq
+
+    def current_activity(self) -> ActivityRecord | None:
+        """The open activity opened most recently (what phones show), or None.
+
+        Returns
+        -------
+        ActivityRecord or None
+            The current activity.
+        """
+        open_ = [a for a in self.activities.values() if a.is_open]
+        return max(open_, key=lambda a: a.opened_seq) if open_ else None
 
     @property
     def next_participant_id(self) -> int:

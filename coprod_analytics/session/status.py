@@ -30,22 +30,41 @@ class SessionStatus(Result):
         The database's schema version.
     open : bool
         Whether it takes votes.
-    allow_submissions, moderate_submissions : bool
-        The session's settings.
+    allow_submissions : bool
+        Participants may submit statements.
+    moderate_submissions : bool
+        Submitted statements wait for moderation.
     participants : int
         Participants who joined.
     voters : int
         Distinct participants who voted.
-    statements, accepted, pending, rejected : int
-        Statements in all, and by moderation state.
-    votes, agree, disagree, passes : int
-        Votes in all, and by kind.
+    statements : int
+        Statements in all.
+    accepted : int
+        Statements accepted.
+    pending : int
+        Statements waiting for moderation.
+    rejected : int
+        Statements rejected.
+    votes : int
+        Latest votes (one per participant and statement).
+    agree : int
+        Latest votes that agree.
+    disagree : int
+        Latest votes that disagree.
+    passes : int
+        Latest votes that pass.
     events : int
         Rows in the event log.
-    created, last_event : str or None
-        ISO 8601 times (UTC).
+    created : str or None
+        When the session was created (ISO 8601, UTC).
+    last_event : str or None
+        When the last event was appended (ISO 8601, UTC).
     provenance : Provenance
         ``session_status`` on the log's state.
+    activities : tuple of dict
+        The agenda: ``activity_id``, ``kind``, ``title``, ``open``, ``round``, ``items`` and
+        ``answers`` (latest answers) of each activity.
 
     Examples
     --------
@@ -84,6 +103,7 @@ class SessionStatus(Result):
     created: str | None
     last_event: str | None
     provenance: Provenance | None
+    activities: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The facts as ``coprod session status --json`` prints them.
@@ -94,7 +114,8 @@ class SessionStatus(Result):
             ``path``, ``title``, ``session_id``, ``schema_version``, ``open``, ``settings``
             (``allow_submissions``, ``moderate_submissions``), ``participants``, ``voters``,
             ``statements`` (``total``, ``accepted``, ``pending``, ``rejected``), ``votes``,
-            ``agree``, ``disagree``, ``pass``, ``events``, ``created``, ``last_event``.
+            ``agree``, ``disagree``, ``pass``, ``events``, ``created``, ``last_event``,
+            ``activities``.
         """
         return {
             "path": self.path,
@@ -121,6 +142,7 @@ class SessionStatus(Result):
             "events": self.events,
             "created": self.created,
             "last_event": self.last_event,
+            "activities": [dict(a) for a in self.activities],
         }
 
     def to_frame(self) -> pl.DataFrame:
@@ -131,7 +153,7 @@ class SessionStatus(Result):
         polars.DataFrame
             One column per attribute (``provenance`` left out).
         """
-        row = {k: v for k, v in vars(self).items() if k != "provenance"}
+        row = {k: v for k, v in vars(self).items() if k not in ("provenance", "activities")}
         return pl.DataFrame([row])
 
     def summary(self) -> str:
@@ -154,6 +176,11 @@ class SessionStatus(Result):
                 f"{self.pending:,} waiting for moderation, {self.rejected:,} rejected)",
                 f"  votes:        {self.votes:,} ({self.agree:,} agree, "
                 f"{self.disagree:,} disagree, {self.passes:,} pass)",
+                *[
+                    f"  activity:     {a['activity_id']} ({'open' if a['open'] else 'closed'}, "
+                    f"round {a['round']}): {a['items']:,} items, {a['answers']:,} answers"
+                    for a in self.activities
+                ],
                 f"  last event:   {self.last_event or '-'}",
             ]
         )

@@ -432,8 +432,13 @@ class SessionStore:
         ------
         ValidationError
             An unknown participant or statement, a statement not accepted, a vote not in
-            {1, -1, 0}, a second vote on the same statement, a closed session, or a ``key``
+            {1, -1, 0}, a closed session (or a closed ``statements`` activity), or a ``key``
             already stored with a different vote.
+
+        Notes
+        -----
+        A participant may vote again on a statement: the latest vote counts and the log
+        (``Inquiry.vote_log``) keeps every vote.
         """
         if vote not in (1, -1, 0) or isinstance(vote, bool):
             raise ValidationError(
@@ -446,20 +451,206 @@ class SessionStore:
             return None
         if not st.is_open:
             raise ValidationError("the session is closed; reopen it to take votes")
+        if not st.statements_open:
+            raise ValidationError("the statements activity is closed; open it to take votes")
         if participant_id not in st.participants:
             raise ValidationError(f"unknown participant {participant_id!r}")
         rec = st.statements.get(statement_id)
         if rec is None or rec.moderation != 1:
             raise ValidationError(f"statement {statement_id!r} is not open for votes")
-        if statement_id in st.voted.get(participant_id, set()):
-            raise ValidationError(
-                f"participant {participant_id} already voted on statement {statement_id}"
-            )
         ev = NewEvent(
             "vote",
             participant_id=participant_id,
             statement_id=statement_id,
             vote=vote,
+            key=key,
+            time_ms=time_ms,
+        )
+        return self.append([ev])[0]
+
+    # ------------------------------------------------------------------ activities
+    def define_activities(self, definitions: Iterable[dict[str, Any]]) -> list[str]:
+        """Put activities (with their items) on the agenda, closed until opened.
+
+        Parameters
+        ----------
+        definitions : iterable of dict
+            ``{"activity_id", "kind", "title", "items"}`` each, e.g. from
+            :func:`~coprod_analytics.session.activities.activities_from_folder`; ``"open":
+            True`` opens one at once. A ``statements`` activity gates statement votes.
+
+        Returns
+        -------
+        list of str
+            The activity ids.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> with SessionStore(pathlib.Path(tempfile.mkdtemp()) / "s.db") as s:
+        ...     s.define_activities([{"activity_id": "ratings", "kind": "ratings",
+        ...                           "items": [{"item_id": 1, "text": "Buses"}]}])
+        ['ratings']
+        """
+        from coprod_analytics.session.activities import ACTIVITY_KINDS
+
+        events = []
+        for d in definitions:
+            kind = d.get("kind")
+            check_param(
+                kind in ACTIVITY_KINDS,
+                "kind",
+                "define_activities",
+                f"one of {ACTIVITY_KINDS}",
+                kind,
+            )
+            items = list(d.get("items") or [])
+            ids = [str(it.get("item_id")) for it in items]
+            if len(set(ids)) != len(ids):
+                raise ValidationError(
+                    f"activity {d.get('activity_id')!r} lists an item id twice", column="item_id"
+                )
+            payload = {
+                "action": "define",
+                "activity_id": str(d.get("activity_id") or kind),
+                "kind": kind,
+                "title": d.get("title") or str(kind).capitalize(),
+                "items": items,
+            }
+            if d.get("open"):
+                payload["open"] = True
+            events.append(NewEvent("activity", value=payload))
+        self.append(events)
+        return [str(e.value["activity_id"]) for e in events if e.value is not None]
+
+    def _agenda(self, activity_id: str, action: str, **more: Any) -> None:
+        act = self.state().activities.get(activity_id)
+        if act is None:
+            known = list(self.state().activities)
+            raise ValidationError(f"no activity {activity_id!r}; the agenda has {known}")
+        self.append(
+            [NewEvent("activity", value={"action": action, "activity_id": activity_id, **more})]
+        )
+
+    def open_activity(self, activity_id: str) -> None:
+        """Open an activity: participants may answer its items (and change their answers).
+
+        Parameters
+        ----------
+        activity_id : str
+            An activity on the agenda.
+        """
+        self._agenda(activity_id, "open")
+
+    def close_activity(self, activity_id: str) -> None:
+        """Close an activity: its answers stand, no more are taken.
+
+        Parameters
+        ----------
+        activity_id : str
+            An activity on the agenda.
+        """
+        self._agenda(activity_id, "close")
+
+    def next_round(self, activity_id: str) -> int:
+        """Start the next Delphi round (``questions``) or panel wave (``panel``), open.
+
+        Answers of the earlier round stay as they are; participants who answered a question
+        in the earlier round now see that round's anonymous distribution.
+
+        Parameters
+        ----------
+        activity_id : str
+            An activity on the agenda.
+
+        Returns
+        -------
+        int
+            The new round (wave) number.
+        """
+        act = self.state().activities.get(activity_id)
+        rnd = (act.round if act is not None else 0) + 1
+        self._agenda(activity_id, "round", round=rnd)
+        return rnd
+
+    def record_answer(
+        self,
+        participant_id: int,
+        activity_id: str,
+        item_id: Any,
+        answer: dict[str, Any],
+        *,
+        key: str | None = None,
+        time_ms: int | None = None,
+    ) -> int | None:
+        """Store one answer to an item of an open activity (the latest answer counts).
+
+        Parameters
+        ----------
+        participant_id : int
+            Who answers (must have joined).
+        activity_id : str
+            An open activity (not ``statements``: votes go through :meth:`record_vote`).
+        item_id : int or str
+            The item answered.
+        answer : dict
+            The answer's fields (see :mod:`coprod_analytics.session.activities`).
+        key : str, optional
+            Idempotency key: a retry with the same key and answer is not stored again.
+        time_ms : int, optional
+            When (epoch milliseconds; now when omitted).
+
+        Returns
+        -------
+        int or None
+            The answer's ``seq``, or ``None`` when ``key`` was already stored.
+
+        Raises
+        ------
+        ValidationError
+            A closed session or activity, an unknown participant, activity or item, or an
+            answer that does not fit the item (naming the field).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> s = SessionStore(pathlib.Path(tempfile.mkdtemp()) / "s.db")
+        >>> _ = s.define_activities([{"activity_id": "ratings", "kind": "ratings", "open": True,
+        ...     "items": [{"item_id": 1, "text": "Buses", "scale_min": 1, "scale_max": 7}]}])
+        >>> p = s.join()
+        >>> _ = s.record_answer(p, "ratings", 1, {"rating": 3})
+        >>> _ = s.record_answer(p, "ratings", 1, {"rating": 6})  # changed: the latest counts
+        >>> s.to_inquiry().tables["ratings"]["rating"].to_list()
+        [6.0]
+        >>> s.close()
+        """
+        from coprod_analytics.session.activities import check_answer, slot_round
+
+        st = self.state()
+        if key is not None and key in st.keys:
+            _same_answer_or_raise(key, st.keys[key], participant_id, activity_id, item_id, answer)
+            return None
+        if not st.is_open:
+            raise ValidationError("the session is closed; reopen it to take answers")
+        if participant_id not in st.participants:
+            raise ValidationError(f"unknown participant {participant_id!r}")
+        act = st.activities.get(activity_id)
+        if act is None or act.kind == "statements":
+            raise ValidationError(
+                f"no activity {activity_id!r} takes answers", column="activity_id"
+            )
+        if not act.is_open:
+            raise ValidationError(f"the activity {activity_id!r} is closed", column="activity_id")
+        item, fields = check_answer(act, item_id, answer)
+        ev = NewEvent(
+            "answer",
+            participant_id=participant_id,
+            value={
+                "activity_id": activity_id,
+                "item_id": item["item_id"],
+                "round": slot_round(act, item),
+                "answer": fields,
+            },
             key=key,
             time_ms=time_ms,
         )
@@ -572,12 +763,17 @@ class SessionStore:
     def to_inquiry(self) -> Inquiry:
         """The session as an :class:`~coprod_analytics.inquiry.Inquiry` (recomputed from the
         log): accepted, waiting (moderation 0) and rejected (-1) statements, every vote, and
-        every participant who joined (with a ``joined`` time).
+        every participant who joined (with a ``joined`` time and the population attributes
+        they gave), and in ``tables`` the activities' items (``questions``,
+        ``rating_items``, ``evidence_items``, ``population``) and the latest answers under
+        the names and columns of the file inputs (``estimates``, ``probabilities``,
+        ``choices``, ``predictions``, ``ratings``, ``evidence``, ``panel``).
 
         Returns
         -------
         Inquiry
-            The session's statements, votes and participants.
+            The session's statements, votes (full log in ``vote_log``, latest in ``votes``),
+            participants and tables.
         """
         return _to_inquiry(self._conn, self.path)
 
@@ -629,6 +825,65 @@ def _same_or_raise(key: str, seen: tuple[Any, ...], wanted: tuple[Any, ...]) -> 
         )
 
 
+def _same_answer_or_raise(
+    key: str, seen: tuple[Any, ...], pid: int, activity_id: str, item_id: Any, answer: Any
+) -> None:
+    """A retried answer ``key`` must carry the answer it was first stored with."""
+    if not same_answer(seen, pid, activity_id, item_id, answer):
+        raise ValidationError(
+            f"the idempotency key {key!r} was already used for a different request", column="key"
+        )
+
+
+def same_answer(
+    seen: tuple[Any, ...], pid: int, activity_id: Any, item_id: Any, answer: Any
+) -> bool:
+    """Whether a stored event (``SessionState.keys`` entry) is this answer.
+
+    Numbers compare by value (``4`` and ``4.0`` are one answer).
+
+    Parameters
+    ----------
+    seen : tuple
+        ``(kind, participant_id, statement_id, vote, value_json)`` of the stored event.
+    pid : int
+        The participant.
+    activity_id, item_id : any
+        What the answer is to.
+    answer : dict
+        The answer's fields as sent.
+
+    Returns
+    -------
+    bool
+        True when it is the same participant, activity, item and fields.
+
+    Examples
+    --------
+    >>> seen = ("answer", 3, None, None, '{"activity_id": "r", "item_id": 1, "answer": {"rating": 4.0}}')
+    >>> same_answer(seen, 3, "r", 1, {"rating": 4}), same_answer(seen, 3, "r", 1, {"rating": 5})
+    (True, False)
+    """
+    kind, spid, _sid, _vote, value = seen
+    if kind != "answer" or spid != pid or not value:
+        return False
+    stored = json.loads(value)
+    return (
+        str(stored.get("activity_id")) == str(activity_id)
+        and str(stored.get("item_id")) == str(item_id)
+        and isinstance(answer, dict)
+        and _norm(stored.get("answer") or {}) == _norm(answer)
+    )
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _norm(v) for k, v in value.items()}
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
 def _check_text(text: Any, *, row: int | None = None) -> None:
     if not isinstance(text, str) or not text.strip():
         raise ValidationError("a statement needs some text", row=row, column="text")
@@ -677,6 +932,8 @@ def _to_inquiry(conn: sqlite3.Connection, path: Path) -> Inquiry:
 
 
 def _to_inquiry_in_snapshot(conn: sqlite3.Connection, path: Path) -> Inquiry:
+    from coprod_analytics.session.activities import answer_tables, item_tables
+
     st = SessionState()
     for row in conn.execute(f"SELECT {_COLUMNS} FROM events WHERE kind != 'vote' ORDER BY seq"):
         st.apply(row)
@@ -715,6 +972,12 @@ def _to_inquiry_in_snapshot(conn: sqlite3.Connection, path: Path) -> Inquiry:
             .dt.replace_time_zone("UTC"),
         }
     )
+    answers = answer_tables(st.activities, st.latest_answers())
+    attrs = answers.pop("participants", None)
+    # tables nobody answered yet are left out (as a folder without that file)
+    tables = {**item_tables(st.activities), **{k: t for k, t in answers.items() if t.height}}
+    if attrs is not None and attrs.width > 1:
+        participants = participants.join(attrs, on="participant_id", how="left")
     meta = dict(conn.execute("SELECT key, value FROM session_meta").fetchall())
     metadata = {
         "title": st.title,
@@ -725,7 +988,7 @@ def _to_inquiry_in_snapshot(conn: sqlite3.Connection, path: Path) -> Inquiry:
         "settings": dict(st.settings),
     }
     assert votes.schema["time"] == TIME_DTYPE
-    return Inquiry(votes, statements, participants, metadata=metadata)
+    return Inquiry(votes, statements, participants, metadata=metadata, tables=tables)
 
 
 def read_events(path: str | os.PathLike[str], *, since: int = 0) -> pl.DataFrame:

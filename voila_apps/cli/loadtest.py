@@ -19,13 +19,17 @@ def add_parser(sub: Any) -> None:
     """
     p = sub.add_parser(
         "loadtest",
-        help="simulate N participants voting against a running 'coprod serve' (this machine only)",
+        help="simulate N participants answering a running 'coprod serve' (this machine only)",
         description=(
-            "Simulate participants voting against a participant address on this machine "
-            "(loopback only). Each votes at most once per statement and retries failed requests "
-            "with the same idempotency key. With --json, prints acknowledged (distinct votes the "
-            "server confirmed), errors, p50_ms and p95_ms (vote acceptance latency). Use a "
-            "throwaway session: the simulated votes are stored like real ones."
+            "Simulate participants against a participant address on this machine (loopback "
+            "only). Each answers every item of every open activity (population questions, "
+            "panel poll, evidence, ratings, questions) and votes on every statement, changing "
+            "some answers (--change), and retries failed requests with the same idempotency "
+            "key. With --json, prints acknowledged (distinct votes and answers the server "
+            "confirmed, changes included), by_kind (distinct LATEST answers acknowledged per "
+            "inquiry table: votes, estimates, evidence, ...), errors, p50_ms and p95_ms "
+            "(acceptance latency). Use a throwaway session: the simulated answers are stored "
+            "like real ones."
         ),
     )
     p.add_argument("url", metavar="PARTICIPANT_URL", help="e.g. http://127.0.0.1:8765/")
@@ -38,6 +42,12 @@ def add_parser(sub: Any) -> None:
         default=(0.5, 1.5),
         metavar=("MIN", "MAX"),
         help="seconds each participant waits before a vote (0.5 1.5)",
+    )
+    p.add_argument(
+        "--change",
+        type=float,
+        default=0.1,
+        help="chance that a participant changes an answer just given (0.1)",
     )
     p.add_argument("--join-code", default=None, help="the session's join code")
     p.add_argument("--seed", type=int, default=0, help="random seed (0)")
@@ -74,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
             think=(args.think[0], args.think[1]),
             seed=args.seed,
             join_code=args.join_code,
+            change=args.change,
             progress=not args.no_progress and sys.stderr.isatty(),
         )
     )
@@ -82,9 +93,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     d = result.to_dict()
     print(f"{d['participants']} participants for {d['duration_s']} s against {args.url}")
-    print(f"  acknowledged votes  {d['acknowledged']:>8}")
+    print(f"  acknowledged        {d['acknowledged']:>8}  (votes and answers, changes included)")
+    for kind, n in d["by_kind"].items():
+        print(f"    latest {kind:<12} {n:>8}")
     print(f"  errors              {d['errors']:>8}")
-    print(f"  vote p50 / p95      {d['p50_ms']:>8.1f} / {d['p95_ms']:.1f} ms")
+    print(f"  accept p50 / p95    {d['p50_ms']:>8.1f} / {d['p95_ms']:.1f} ms")
     print(f"  requests (retries)  {d['requests']:>8} ({d['retries']})")
     for msg, n in d["error_messages"].items():
         print(f"    {n} x {msg}")

@@ -33,8 +33,16 @@ def add_parser(sub: Any) -> None:
         dest="source",
         type=Path,
         metavar="PATH",
-        help="seed statements from any supported input (Pol.is export, CSV with a 'text' "
-        "column, .txt with one statement per line); used only while the session has none",
+        help="seed statements and activities from an inquiry folder or any supported input "
+        "(Pol.is export, CSV with a 'text' column, .txt with one statement per line): every "
+        "item table (evidence_items, rating_items, questions, panel_items, population) becomes "
+        "an activity; used only while the session has none",
+    )
+    p.add_argument(
+        "--open-activities",
+        action="store_true",
+        help="open every activity at once (a rehearsal or load test); by default the "
+        "facilitator opens each ('coprod session activity SESSION.db open ID')",
     )
     p.add_argument("--host", default="127.0.0.1", help="participant interface (127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="participant port (8765; 0 = any)")
@@ -81,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     join_code = normalize_join_code(
         args.join_code, func="coprod serve"
     )  # strip; refuse an empty code
-    print(seed_session(args.db, args.source), flush=True)
+    print(seed_session(args.db, args.source, open_activities=args.open_activities), flush=True)
     config = ServerConfig(priority_interval=args.priority_interval)
     asyncio.run(
         serve(

@@ -56,7 +56,8 @@ def make_app(rules: SessionRules) -> tornado.web.Application:
     -------
     tornado.web.Application
         ``/`` (the page), ``/static/participant.{js,css}``, ``/healthz`` and ``/api/...``
-        (session, join, next, vote, statements); anything else is a JSON 404.
+        (session, join, next, vote, statements, activities, answer); anything else is a
+        JSON 404.
 
     Examples
     --------
@@ -67,7 +68,7 @@ def make_app(rules: SessionRules) -> tornado.web.Application:
     >>> rules = SessionRules(SessionState(), secret=b"k", session_id="s",
     ...                      config=ServerConfig(), write=write)
     >>> sorted(r.matcher.regex.pattern for r in make_app(rules).wildcard_router.rules)[:2]
-    ['/$', '/api/join$']
+    ['/$', '/api/activities$']
     """
     args = {"rules": rules}
     handlers: list[Any] = [
@@ -77,6 +78,8 @@ def make_app(rules: SessionRules) -> tornado.web.Application:
         (r"/api/next", _NextHandler, args),
         (r"/api/vote", _VoteHandler, args),
         (r"/api/statements", _StatementHandler, args),
+        (r"/api/activities", _ActivitiesHandler, args),
+        (r"/api/answer", _AnswerHandler, args),
         (r"/healthz", _HealthHandler, args),
         (r"/static/(participant\.(?:js|css))", _StaticHandler, {"path": str(STATIC_DIR)}),
     ]
@@ -191,6 +194,15 @@ class _SessionHandler(_Base):
                 "join_code_required": self.rules.config.join_code is not None,
                 "allow_submissions": bool(st.settings.get("allow_submissions", True)),
                 "max_text": MAX_STATEMENT_CHARS,
+                "agenda": [
+                    {
+                        "activity_id": a.activity_id,
+                        "kind": a.kind,
+                        "title": a.title,
+                        "open": a.is_open,
+                    }
+                    for a in st.activities.values()
+                ],
             },
         )
 
@@ -226,5 +238,22 @@ class _StatementHandler(_Base):
         async def run() -> dict[str, Any]:
             pid = self.authed()
             return await self.rules.submit(pid, self.body_json())
+
+        await self.guarded(run)
+
+
+class _ActivitiesHandler(_Base):
+    async def get(self) -> None:
+        def run() -> dict[str, Any]:
+            return self.rules.activities(self.authed())
+
+        await self.guarded(run)
+
+
+class _AnswerHandler(_Base):
+    async def post(self) -> None:
+        async def run() -> dict[str, Any]:
+            pid = self.authed()
+            return await self.rules.answer(pid, self.body_json())
 
         await self.guarded(run)

@@ -1,10 +1,13 @@
-"""A load generator for the participant API: many simulated phones voting at once.
+"""A load generator for the participant API: many simulated phones answering at once.
 
-Each simulated participant joins, then repeatedly asks for / receives the next statement,
-"thinks" for a random moment and votes. It votes at most once per statement, and when a
-request fails on a connection error, a timeout or a 5xx it retries with the SAME
-idempotency key, so a vote the server stored before a crash is never counted twice.
-Loopback only: this tool refuses any other host.
+Each simulated participant joins, answers every item of every open activity (population
+questions, panel poll, evidence, ratings, questions; ``GET /api/activities``, ``POST
+/api/answer``), and votes on the statements (``GET /api/next``, ``POST /api/vote``),
+"thinking" for a random moment before each answer; with probability ``change`` it changes
+the answer it just gave (a new request with a new key: the latest counts). When a request
+fails on a connection error, a timeout or a 5xx it retries with the SAME idempotency key, so
+an answer the server stored before a crash is never counted twice. Loopback only: this tool
+refuses any other host.
 
 The client is a minimal HTTP/1.1 keep-alive client on asyncio streams (one connection per
 participant), light enough that 200 participants and the server share two cores.
@@ -85,31 +88,48 @@ class LoadResult:
     Attributes
     ----------
     acknowledged : int
-        Distinct votes the server confirmed (``ok``), duplicates of a retry counted once.
+        Distinct votes and answers the server confirmed (``ok``), changed ones included,
+        duplicates of a retry counted once.
     errors : int
         Requests that ended in an error (4xx other than rate limiting, or gave up).
-    p50_ms, p95_ms : float
-        Vote acceptance latency (request sent to acknowledgement, per attempt that succeeded).
+    p50_ms : float
+        Median acceptance latency of votes and answers (request sent to acknowledgement, per
+        attempt that succeeded).
+    p95_ms : float
+        95th percentile of the acceptance latency.
     participants : int
         Simulated participants.
     duration_s : float
         Seconds the run took.
-    requests, retries, rate_limited : int
-        Requests sent, of which retries, and answers that said "wait" (429).
+    requests : int
+        Requests sent.
+    retries : int
+        Of which retries.
+    rate_limited : int
+        Answers that said "wait" (429).
     finished : int
-        Participants who voted on every statement.
+        Participants who voted on every statement and answered every item of the open
+        activities.
     votes : list of tuple
         ``(participant_id, statement_id, vote, key)`` of every acknowledged vote.
     latencies_ms : list of float
-        Vote acceptance latency of each acknowledged vote.
+        Acceptance latency of each acknowledged vote and answer.
     error_messages : dict of str to int
         How often each error was seen.
+    by_kind : dict of str to int
+        Distinct LATEST answers acknowledged, by the inquiry table they feed: ``votes``,
+        ``estimates``, ``probabilities``, ``choices``, ``predictions`` (rows: one per
+        option), ``ratings``, ``evidence``, ``panel``, ``participants`` (population answers:
+        one per participant and attribute).
+    answers : list of tuple
+        ``(participant_id, activity_id, item_id, round, answer, key)`` of every acknowledged
+        answer.
 
     Examples
     --------
-    >>> r = LoadResult(10, 0, 3.0, 9.0, 2, 5.0, 24, 0, 0, 2)
-    >>> r.to_dict()["acknowledged"], r.to_dict()["finished_all_statements"]
-    (10, 2)
+    >>> r = LoadResult(10, 0, 3.0, 9.0, 2, 5.0, 24, 0, 0, 2, by_kind={"votes": 10})
+    >>> r.to_dict()["acknowledged"], r.to_dict()["by_kind"]
+    (10, {'votes': 10})
     """
 
     acknowledged: int
@@ -125,6 +145,10 @@ class LoadResult:
     votes: list[tuple[int, int, int, str]] = field(default_factory=list, repr=False)
     latencies_ms: list[float] = field(default_factory=list, repr=False)
     error_messages: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, int] = field(default_factory=dict)
+    answers: list[tuple[int, str, Any, int, dict[str, Any], str]] = field(
+        default_factory=list, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON ``coprod loadtest --json`` prints.
@@ -132,10 +156,11 @@ class LoadResult:
         Returns
         -------
         dict
-            The counts and latencies (not the individual votes).
+            The counts and latencies (not the individual votes and answers).
         """
         return {
             "acknowledged": self.acknowledged,
+            "by_kind": dict(self.by_kind),
             "errors": self.errors,
             "p50_ms": round(self.p50_ms, 2),
             "p95_ms": round(self.p95_ms, 2),
@@ -224,6 +249,9 @@ class _Stats:
         self.finished = 0
         self.latencies: list[float] = []
         self.votes: list[tuple[int, int, int, str]] = []
+        self.answers: list[tuple[int, str, Any, int, dict[str, Any], str]] = []
+        #: the latest acknowledged answer per slot: the tables it feeds and their rows
+        self.latest: dict[tuple[Any, ...], tuple[tuple[str, int], ...]] = {}
         self.messages: dict[str, int] = {}
 
     def error(self, message: str) -> None:
@@ -261,6 +289,65 @@ async def _call(
         await asyncio.sleep(min(0.05 * 2 ** min(attempt, 5), 1.0) * (0.5 + random.random()))
 
 
+def _make_answer(act: dict[str, Any], item: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """An answer to ``item`` of activity ``act`` the way a participant might give it."""
+    kind = act["kind"]
+    lo = float(item.get("scale_min", 1.0))
+    hi = float(item.get("scale_max", 5.0))
+
+    def on_scale() -> float:
+        return float(rng.randint(math.ceil(lo), math.floor(hi)))
+
+    if kind == "evidence":
+        return {
+            "credibility": on_scale(),
+            "relevance": on_scale(),
+            "confidence": float(rng.randint(1, max(1, min(5, int(hi))))),
+        }
+    if kind == "ratings":
+        return {"rating": on_scale()}
+    if kind == "panel":
+        return {"value": on_scale()}
+    if kind == "population":
+        return {"category": rng.choice(item["options"])}
+    qtype = item.get("type", "estimate")
+    if qtype == "probability":
+        return {"probability": round(rng.random(), 2)}
+    if qtype == "choice":
+        options = list(item["options"])
+        weights = [rng.random() + 0.05 for _ in options]
+        total = sum(weights)
+        shares = [round(w / total, 3) for w in weights]
+        shares[-1] = round(1.0 - sum(shares[:-1]), 3)
+        return {
+            "answer": rng.choice(options),
+            "predictions": dict(zip(options, shares, strict=True)),
+        }
+    prev = item.get("previous")
+    if prev and prev.get("distribution", {}).get("median") is not None:
+        mine = float(prev["mine"]["value"])
+        value = mine + 0.5 * (float(prev["distribution"]["median"]) - mine)
+    else:
+        value = rng.lognormvariate(math.log(50.0), 1.0)
+    return {"value": round(value, 1), "confidence": float(rng.randint(1, 5))}
+
+
+def _rows_of(
+    act: dict[str, Any], item: dict[str, Any], answer: dict[str, Any]
+) -> tuple[tuple[str, int], ...]:
+    """The inquiry tables (and rows) one answer feeds."""
+    kind = act["kind"]
+    if kind == "questions":
+        qtype = item.get("type", "estimate")
+        if qtype == "estimate":
+            return (("estimates", 1),)
+        if qtype == "probability":
+            return (("probabilities", 1),)
+        return (("choices", 1), ("predictions", len(answer.get("predictions") or {})))
+    table = {"population": "participants"}.get(kind, kind)
+    return ((table, 1),)
+
+
 async def _participant(
     host: str,
     port: int,
@@ -272,6 +359,8 @@ async def _participant(
     rng: random.Random,
     timeout: float,
     join_code: str | None,
+    change: float = 0.0,
+    linger: bool = False,
 ) -> None:
     conn = _Conn(host, port, timeout)
     try:
@@ -282,23 +371,100 @@ async def _participant(
             return
         token = data["token"]
         pid = int(data["participant_id"])
-        status, data, _ = await _call(conn, stats, "GET", "/api/next", None, token, deadline)
-        if status != 200:
-            stats.error(f"next: {status} {(data or {}).get('error', 'no answer')}")
-            return
-        statement = data.get("statement")
-        voted: set[int] = set()
+        done_statements = False
         while time.monotonic() < deadline:
-            if statement is None:
-                stats.finished += 1
+            # the open activities, and this participant's answers so far
+            status, data, _ = await _call(
+                conn, stats, "GET", "/api/activities", None, token, deadline
+            )
+            todo: list[tuple[dict[str, Any], dict[str, Any]]] = []
+            if status == 200:
+                for act in data.get("activities", []):
+                    todo += [(act, it) for it in act["items"] if it.get("mine") is None]
+            elif status != 404:  # 404: a server without activities
+                stats.error(f"activities: {status} {(data or {}).get('error', 'no answer')}")
                 return
-            await asyncio.sleep(rng.uniform(*think))
-            if time.monotonic() >= deadline:
-                return
-            sid = int(statement["id"])
-            if sid in voted:  # never vote twice on one statement
-                stats.error("server offered a statement already voted on")
-                return
+            if not todo and done_statements:
+                if not linger:
+                    stats.finished += 1
+                    return
+                await asyncio.sleep(max(0.5, rng.uniform(*think)))  # wait for the agenda
+                done_statements = False  # new statements may have been accepted
+                continue
+            for act, item in todo:
+                n_times = 2 if rng.random() < change else 1
+                for _ in range(n_times):
+                    await asyncio.sleep(rng.uniform(*think))
+                    if time.monotonic() >= deadline:
+                        return
+                    if not await _answer(conn, stats, pid, token, act, item, rng, deadline + grace):
+                        break
+            if not done_statements:  # a few votes, then look at the agenda again
+                done_statements = await _vote_all(
+                    conn, stats, pid, token, rng, think, deadline, grace, change, batch=5
+                )
+    finally:
+        conn.close()
+
+
+async def _answer(
+    conn: _Conn,
+    stats: _Stats,
+    pid: int,
+    token: str,
+    act: dict[str, Any],
+    item: dict[str, Any],
+    rng: random.Random,
+    give_up: float,
+) -> bool:
+    answer = _make_answer(act, item, rng)
+    key = secrets.token_hex(12)
+    body = {"activity_id": act["activity_id"], "item_id": item["item_id"], "key": key, **answer}
+    status, data, ms = await _call(conn, stats, "POST", "/api/answer", body, token, give_up)
+    if status == 200 and data.get("ok"):
+        rnd = int(data.get("round", 0))
+        stats.latencies.append(ms)
+        stats.answers.append((pid, act["activity_id"], item["item_id"], rnd, answer, key))
+        slot = (pid, act["activity_id"], str(item["item_id"]), rnd)
+        stats.latest[slot] = _rows_of(act, item, answer)
+        return True
+    stats.error(f"answer: {status} {(data or {}).get('code', 'no answer')}")
+    return False
+
+
+async def _vote_all(
+    conn: _Conn,
+    stats: _Stats,
+    pid: int,
+    token: str,
+    rng: random.Random,
+    think: tuple[float, float],
+    deadline: float,
+    grace: float,
+    change: float,
+    batch: int = 5,
+) -> bool:
+    """Vote on up to ``batch`` statements (changing some votes); True once none is left."""
+    status, data, _ = await _call(conn, stats, "GET", "/api/next", None, token, deadline)
+    if status != 200:
+        stats.error(f"next: {status} {(data or {}).get('error', 'no answer')}")
+        return True
+    statement = data.get("statement")
+    voted: set[int] = set()
+    while time.monotonic() < deadline:
+        if statement is None:
+            return True
+        if len(voted) >= batch:
+            return False
+        await asyncio.sleep(rng.uniform(*think))
+        if time.monotonic() >= deadline:
+            return False
+        sid = int(statement["id"])
+        if sid in voted:  # the server offers each statement once
+            stats.error("server offered a statement already voted on")
+            return True
+        n_times = 2 if rng.random() < change else 1
+        for _ in range(n_times):
             vote = rng.choice((1, -1, 0))
             key = secrets.token_hex(12)
             vote_body: dict[str, Any] = {"statement_id": sid, "vote": vote, "key": key}
@@ -310,17 +476,20 @@ async def _participant(
                 voted.add(sid)
                 stats.latencies.append(ms)
                 stats.votes.append((pid, sid, vote, key))
+                stats.latest[("v", pid, sid)] = (("votes", 1),)
                 statement = data.get("next")
             else:
                 stats.error(f"vote: {status} {(data or {}).get('code', 'no answer')}")
+                if status == 403:  # voting closed for now
+                    return True
                 status, data, _ = await _call(
                     conn, stats, "GET", "/api/next", None, token, deadline
                 )
                 if status != 200:
-                    return
+                    return True
                 statement = data.get("statement")
-    finally:
-        conn.close()
+                break
+    return False
 
 
 async def _tick(duration: float, *, enabled: bool) -> None:
@@ -360,8 +529,10 @@ async def run_load(
     grace: float = 30.0,
     join_code: str | None = None,
     progress: bool = True,
+    change: float = 0.1,
+    linger: bool = False,
 ) -> LoadResult:
-    """Simulate ``participants`` phones voting for ``duration`` seconds against ``url``.
+    """Simulate ``participants`` phones answering for ``duration`` seconds against ``url``.
 
     Parameters
     ----------
@@ -384,12 +555,19 @@ async def run_load(
         The session's join code, when it has one.
     progress : bool, default True
         Show a progress bar of the seconds of voting on stderr.
+    change : float, default 0.1
+        The chance that a participant changes an answer or vote just given (one more
+        request, a new key: the latest counts).
+    linger : bool, default False
+        Participants who answered everything keep waiting for the facilitator to open more
+        (``coprod demo``) instead of finishing.
 
     Returns
     -------
     LoadResult
         What the run saw; it ends when ``duration`` is over or when every participant
-        has voted on every statement, whichever comes first.
+        has voted on every statement and answered every open activity, whichever comes
+        first.
 
     Examples
     --------
@@ -421,6 +599,7 @@ async def run_load(
         "(low, high) with 0 <= low <= high",
         think,
     )
+    check_param(0 <= change <= 1, "change", func, "in [0, 1]", change)
     host, port = check_loopback(url)
     stats = _Stats()
     start = time.monotonic()
@@ -437,6 +616,8 @@ async def run_load(
             rng=random.Random(master.getrandbits(64)),
             timeout=timeout,
             join_code=join_code,
+            change=change,
+            linger=linger,
         )
         for _ in range(participants)
     ]
@@ -447,7 +628,11 @@ async def run_load(
         ticker.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await ticker
-    keys = {v[3] for v in stats.votes}
+    keys = {v[3] for v in stats.votes} | {a[5] for a in stats.answers}
+    by_kind: dict[str, int] = {}
+    for rows in stats.latest.values():
+        for table, n in rows:
+            by_kind[table] = by_kind.get(table, 0) + n
     return LoadResult(
         acknowledged=len(keys),
         errors=stats.errors,
@@ -462,4 +647,6 @@ async def run_load(
         votes=stats.votes,
         latencies_ms=stats.latencies,
         error_messages=stats.messages,
+        by_kind=dict(sorted(by_kind.items())),
+        answers=stats.answers,
     )

@@ -130,6 +130,7 @@ class SessionRules:
         self.join_ip_limit = RateLimit(*self.config.join_ip_rate)
         self.join_fail_limit = RateLimit(*self.config.join_fail_rate)
         self.priorities: dict[int, float] = {}
+        self._dist_cache: dict[tuple[str, str, int], dict[str, Any]] = {}
 
     # ------------------------------------------------------------------ the state
     @property
@@ -354,18 +355,33 @@ class SessionRules:
         ------
         ApiError
             400 for a malformed vote, 404 for a statement not open for votes, 403 when the
-            session is closed, 409 for a second vote on one statement or a reused key.
+            session (or its ``statements`` activity) is closed, 409 for a reused key.
+
+        Notes
+        -----
+        A participant may vote again on a statement (change their vote): the latest counts
+        and the log keeps every vote.
         """
         sid = body.get("statement_id")
         vote = body.get("vote")
         key = body.get("key")
         if not isinstance(sid, int) or isinstance(sid, bool):
-            raise ApiError(400, "bad_request", "'statement_id' must be an integer")
+            raise ApiError(
+                400, "bad_request", "'statement_id' must be an integer", field="statement_id"
+            )
         if vote not in (1, -1, 0) or isinstance(vote, bool):
-            raise ApiError(400, "bad_vote", "'vote' must be 1 (agree), -1 (disagree) or 0 (pass)")
+            raise ApiError(
+                400,
+                "bad_vote",
+                "'vote' must be 1 (agree), -1 (disagree) or 0 (pass)",
+                field="vote",
+            )
         if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
             raise ApiError(
-                400, "bad_key", "'key' must be 1 to 64 letters, digits, '-' or '_' (one per vote)"
+                400,
+                "bad_key",
+                "'key' must be 1 to 64 letters, digits, '-' or '_' (one per vote)",
+                field="key",
             )
         full_key = f"v:{pid}:{key}"
         if await self._duplicate(full_key, ("vote", pid, sid, vote)):
@@ -376,8 +392,8 @@ class SessionRules:
             raise ApiError(404, "unknown_statement", f"statement {sid} is not open for votes")
         if not st.is_open:
             raise ApiError(403, "closed", "this session is closed")
-        if sid in st.voted.get(pid, set()) or (pid, sid) in self._claimed:
-            raise ApiError(409, "already_voted", f"you already voted on statement {sid}")
+        if not st.statements_open:
+            raise ApiError(403, "activity_closed", "voting on statements is closed for now")
         self._claimed.add((pid, sid))
         event = NewEvent(
             "vote", participant_id=pid, statement_id=sid, vote=vote, key=full_key, time_ms=now_ms()
@@ -386,9 +402,198 @@ class SessionRules:
             seq = await self._commit(event, full_key)
         finally:
             self._claimed.discard((pid, sid))
-        if seq is None:  # pragma: no cover - the log refused it (state out of step)
-            raise ApiError(409, "already_voted", f"you already voted on statement {sid}")
+        if seq is None:  # pragma: no cover - the log refused it (a key raced in)
+            raise ApiError(409, "key_reused", "this request key was already used")
         return {"ok": True, "duplicate": False, "next": self.next_statement(pid)}
+
+    # ------------------------------------------------------------------ activities
+    def activities(self, pid: int) -> dict[str, Any]:
+        """The open activities and their items for participant ``pid``.
+
+        Each item carries ``mine`` (this participant's latest answer in the current round,
+        or None). Nobody else's answers are ever included, with one exception that keeps
+        the crowd independent: in Delphi round 2 (and later) an estimate question the
+        participant answered in the previous round carries ``previous``: their own answer
+        and the anonymous distribution of that round (``n``, ``median``, ``q1``, ``q3``,
+        ``min``, ``max``), which is closed by then.
+
+        Parameters
+        ----------
+        pid : int
+            The participant.
+
+        Returns
+        -------
+        dict
+            ``{"open", "current", "activities": [...], "statements": {"open", "voted",
+            "remaining"}}``; ``current`` is the id of the activity opened last (what the
+            page shows first), or None.
+        """
+        from coprod_analytics.session.activities import slot_round
+
+        st = self.state
+        mine = st.answers.get(pid, {})
+        acts = []
+        for act in st.activities.values():
+            if not act.is_open or not st.is_open:
+                continue
+            out = act.public()
+            items = []
+            for item, pub in zip(act.items, out["items"], strict=True):
+                rnd = slot_round(act, item)
+                got = mine.get((act.activity_id, str(item["item_id"]), rnd))
+                pub["mine"] = None if got is None else got[2]
+                if act.kind == "questions" and rnd >= 2:
+                    prev = mine.get((act.activity_id, str(item["item_id"]), rnd - 1))
+                    if prev is not None:
+                        pub["previous"] = {
+                            "round": rnd - 1,
+                            "mine": prev[2],
+                            "distribution": self._distribution(act.activity_id, item, rnd - 1),
+                        }
+                items.append(pub)
+            out["items"] = items
+            out["answered"] = sum(1 for it in items if it["mine"] is not None)
+            acts.append(out)
+        cur = st.current_activity() if st.is_open else None
+        prog = self.progress(pid)
+        return {
+            "open": st.is_open,
+            "current": None if cur is None else cur.activity_id,
+            "activities": acts,
+            "statements": {
+                "open": st.statements_open and bool(st.statements),
+                "voted": prog["voted"],
+                "remaining": prog["remaining"],
+            },
+        }
+
+    def _distribution(self, activity_id: str, item: dict[str, Any], rnd: int) -> dict[str, Any]:
+        """The anonymous distribution of one estimate question in a closed round (cached)."""
+        ck = (activity_id, str(item["item_id"]), rnd)
+        hit = self._dist_cache.get(ck)
+        if hit is not None:
+            return hit
+        values = sorted(
+            float(slots[ck][2]["value"])
+            for slots in self.state.answers.values()
+            if ck in slots and "value" in slots[ck][2]
+        )
+        out = _summary(values)
+        self._dist_cache[ck] = out
+        return out
+
+    async def answer(self, pid: int, body: dict[str, Any]) -> dict[str, Any]:
+        """Store participant ``pid``'s answer to an item of an open activity.
+
+        A participant may answer again while the activity (or Delphi round, panel wave) is
+        open: the latest answer counts, the log keeps every one.
+
+        Parameters
+        ----------
+        pid : int
+            The participant.
+        body : dict
+            ``{"activity_id", "item_id", "key", ...the answer's fields}`` (fields per
+            activity kind in :mod:`coprod_analytics.session.activities`).
+
+        Returns
+        -------
+        dict
+            ``{"ok", "duplicate", "activity_id", "item_id", "round", "answered",
+            "remaining"}`` (``answered``/``remaining``: items of the activity this
+            participant has answered in the current round / not yet).
+
+        Raises
+        ------
+        ApiError
+            400 ``bad_answer`` naming the ``field`` (also for a bad key), 404 for an unknown
+            activity or item, 403 when the session or the activity is closed, 409 for a
+            reused key.
+        """
+        from coprod_analytics.errors import ValidationError
+        from coprod_analytics.session.activities import check_answer, slot_round
+        from coprod_analytics.session.store import same_answer
+
+        aid = body.get("activity_id")
+        item_id = body.get("item_id")
+        key = body.get("key")
+        fields = {k: v for k, v in body.items() if k not in ("activity_id", "item_id", "key")}
+        if not isinstance(aid, str):
+            raise ApiError(400, "bad_answer", "'activity_id' must be a string", field="activity_id")
+        if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
+            raise ApiError(
+                400,
+                "bad_key",
+                "'key' must be 1 to 64 letters, digits, '-' or '_' (one per answer)",
+                field="key",
+            )
+        full_key = f"a:{pid}:{key}"
+        fut = self._inflight.get(full_key)
+        if fut is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(fut)
+        seen = self.state.keys.get(full_key)
+        if seen is not None:
+            if not same_answer(seen, pid, aid, item_id, fields):
+                raise ApiError(
+                    409, "key_reused", "this request key was already used for a different request"
+                )
+            stored = json.loads(seen[4] or "{}")
+            return self._answer_reply(
+                pid, aid, stored.get("item_id"), int(stored.get("round", 0)), True
+            )
+        st = self.state
+        act = st.activities.get(aid)
+        if act is None or act.kind == "statements":
+            raise ApiError(404, "unknown_activity", f"there is no activity {aid!r} to answer")
+        if not st.is_open:
+            raise ApiError(403, "closed", "this session is closed")
+        if not act.is_open:
+            raise ApiError(403, "activity_closed", f"'{act.title}' is closed for now")
+        try:
+            item, answer = check_answer(act, item_id, fields)
+        except ValidationError as exc:
+            name = exc.column or "answer"
+            if name == "item_id":
+                raise ApiError(404, "unknown_item", exc.message, field=name) from exc
+            raise ApiError(400, "bad_answer", exc.message, field=name) from exc
+        rnd = slot_round(act, item)
+        event = NewEvent(
+            "answer",
+            participant_id=pid,
+            value={"activity_id": aid, "item_id": item["item_id"], "round": rnd, "answer": answer},
+            key=full_key,
+            time_ms=now_ms(),
+        )
+        seq = await self._commit(event, full_key)
+        if seq is None:  # pragma: no cover - the log refused it (a key raced in)
+            raise ApiError(409, "key_reused", "this request key was already used")
+        return self._answer_reply(pid, aid, item["item_id"], rnd, False)
+
+    def _answer_reply(
+        self, pid: int, aid: str, item_id: Any, rnd: int, duplicate: bool
+    ) -> dict[str, Any]:
+        from coprod_analytics.session.activities import slot_round
+
+        act = self.state.activities.get(aid)
+        mine = self.state.answers.get(pid, {})
+        answered = 0
+        total = 0
+        if act is not None:
+            total = len(act.items)
+            answered = sum(
+                1 for it in act.items if (aid, str(it["item_id"]), slot_round(act, it)) in mine
+            )
+        return {
+            "ok": True,
+            "duplicate": duplicate,
+            "activity_id": aid,
+            "item_id": item_id,
+            "round": rnd,
+            "answered": answered,
+            "remaining": total - answered,
+        }
 
     async def submit(self, pid: int, body: dict[str, Any]) -> dict[str, Any]:
         """Store participant ``pid``'s statement (held for moderation unless turned off).
@@ -473,6 +678,33 @@ class SessionRules:
                 409, "key_reused", "this request key was already used for a different request"
             )
         return True
+
+
+def _summary(values: list[float]) -> dict[str, Any]:
+    """``n``, ``median``, ``q1``, ``q3``, ``min``, ``max`` of sorted values (None when empty).
+
+    Examples
+    --------
+    >>> _summary([1.0, 2.0, 3.0, 4.0, 5.0])["median"]
+    3.0
+    """
+
+    def q(p: float) -> float | None:
+        if not values:
+            return None
+        pos = (len(values) - 1) * p
+        lo = int(pos)
+        hi = min(lo + 1, len(values) - 1)
+        return values[lo] + (values[hi] - values[lo]) * (pos - lo)
+
+    return {
+        "n": len(values),
+        "median": q(0.5),
+        "q1": q(0.25),
+        "q3": q(0.75),
+        "min": values[0] if values else None,
+        "max": values[-1] if values else None,
+    }
 
 
 def normalize_join_code(code: str | None, *, func: str = "LiveServer") -> str | None:

@@ -56,18 +56,32 @@ def dashboard_notebook() -> Path:
 
 
 def seed_session(
-    db: str | os.PathLike[str], source: str | os.PathLike[str] | Inquiry | None
+    db: str | os.PathLike[str],
+    source: str | os.PathLike[str] | Inquiry | None,
+    *,
+    open_activities: bool = False,
 ) -> str:
-    """Create or open the session; seed statements from ``source`` when it has none yet.
+    """Create or open the session; seed statements and activities from ``source``.
+
+    Statements are added while the session has none, activities while it has none
+    (restarting continues the session as it is). Every item table of an inquiry folder
+    becomes an activity on the agenda (see :mod:`coprod_analytics.session.activities`):
+    ``evidence_items``, ``rating_items``, ``questions`` (and the questions only
+    ``probabilities`` / ``choices`` answer), ``panel_items.csv`` or a ``panel`` table, and a
+    ``population`` table. With activities, statements become the ``statements`` activity
+    (open); the population questions are open from the start (asked at join); the others
+    wait for the facilitator (``coprod session activity DB open ID``) unless
+    ``open_activities``.
 
     Parameters
     ----------
     db : path
         The session database (created when missing).
     source : path, Inquiry or None
-        Where the statements come from: any supported input, a CSV with a ``text`` column,
-        a ``.txt`` file with one statement per line, or an inquiry. Ignored when the
-        session already has statements (restarting continues the session as it is).
+        Any supported input or inquiry folder, a CSV with a ``text`` column, a ``.txt``
+        file with one statement per line, or an inquiry.
+    open_activities : bool, default False
+        Open every activity at once (a rehearsal or a load test).
 
     Returns
     -------
@@ -79,43 +93,77 @@ def seed_session(
     >>> import tempfile, pathlib
     >>> from coprod_analytics import Inquiry
     >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.db"
-    >>> inq = Inquiry(statements={"statement_id": [0, 1], "text": ["Parks", "Buses"]})
-    >>> seed_session(db, inq).startswith("New session")
-    True
+    >>> inq = Inquiry(statements={"statement_id": [0, 1], "text": ["Parks", "Buses"]},
+    ...               tables={"rating_items": {"item_id": [1], "text": ["Buses?"]}})
+    >>> seed_session(db, inq)
+    'New session ...: 2 statements, activities statements, ratings from the inquiry.'
     >>> seed_session(db, None).startswith("Continuing session")
     True
     """
+    from coprod_analytics.session.activities import activities_from_folder, activities_from_inquiry
+
     with SessionStore(db, title=None) as store:
         st = store.state()
         label = "the inquiry" if isinstance(source, Inquiry) else str(source)
         if source is None:
-            if st.statements:
+            if st.statements or st.activities:
                 return (
-                    f"Continuing session {db}: {len(st.statements)} statements, {st.n_votes} votes."
+                    f"Continuing session {db}: {len(st.statements)} statements, {st.n_votes} "
+                    f"votes, {len(st.activities)} activities."
                 )
             return f"New session {db} with no statements yet (add some with --from PATH)."
-        if st.statements:
+        if st.statements or st.activities:
             return (
-                f"Continuing session {db}: it already has {len(st.statements)} statements, "
-                f"so the statements of {label} were not added again."
+                f"Continuing session {db}: it already has {len(st.statements)} statements and "
+                f"{len(st.activities)} activities, so those of {label} were not added again."
             )
         from coprod_analytics.io.load import load_inquiry
         from coprod_analytics.session.store import NewEvent
 
+        inquiry: Inquiry | None
+        texts: list[str] | None = None
         if isinstance(source, Inquiry):
-            inquiry: Inquiry | None = source
-            ids = store.add_statements(source)
+            inquiry = source
+            defs = activities_from_inquiry(source)
         elif Path(source).suffix.lower() == ".txt":
-            lines = Path(source).read_text().splitlines()
-            inquiry = None
-            ids = store.add_statements([t.strip() for t in lines if t.strip()])
+            texts = [t.strip() for t in Path(source).read_text().splitlines() if t.strip()]
+            inquiry, defs = None, []
         else:
-            inquiry = _load_statements(Path(source), load_inquiry)
+            path = Path(source)
+            defs = activities_from_folder(path) if path.is_dir() else []
+            try:
+                inquiry = _load_statements(path, load_inquiry)
+            except CoprodError:
+                if not defs:
+                    raise
+                inquiry = None
+        ids: list[int] = []
+        if texts is not None:
+            ids = store.add_statements(texts)
+        elif inquiry is not None and inquiry.statements.get_column("text").drop_nulls().len():
             ids = store.add_statements(inquiry)
+        if defs:
+            if ids:
+                defs.insert(
+                    1 if defs[0]["kind"] == "population" else 0,
+                    {
+                        "activity_id": "statements",
+                        "kind": "statements",
+                        "title": "Agree or disagree",
+                        "items": [],
+                        "open": True,
+                    },
+                )
+            for d in defs:
+                if d["kind"] == "population" or open_activities:
+                    d["open"] = True
+            store.define_activities(defs)
         title = inquiry.metadata.get("title") if inquiry is not None else None
         if title:
             store.append([NewEvent("open", value={"title": str(title)})])
-        return f"New session {db}: {len(ids)} statements from {label}."
+        kinds = ", ".join(d["activity_id"] for d in defs)
+        more = f", activities {kinds}" if kinds else ""
+        return f"New session {db}: {len(ids)} statements{more} from {label}."
 
 
 def _load_statements(src: Path, load_inquiry: Callable[..., Inquiry]) -> Inquiry:

@@ -23,7 +23,8 @@ The server is put together from parts one can read one at a time:
 API (JSON; participant calls carry ``Authorization: Bearer <token>``)
 --------------------------------------------------------------------
 ``GET /api/session``
-    title, open, join_code_required, allow_submissions, max_text.
+    title, open, join_code_required, allow_submissions, max_text, agenda (each activity's
+    ``activity_id``, ``kind``, ``title``, ``open``).
 ``POST /api/join`` ``{"join_code": ...}``
     a new anonymous participant: ``{"token", "participant_id"}``. Join attempts are rate
     limited per client address (wrong join codes much more strictly, before the code is
@@ -34,6 +35,15 @@ API (JSON; participant calls carry ``Authorization: Bearer <token>``)
     stores the vote; answers ``{"ok", "duplicate", "next"}``.
 ``POST /api/statements`` ``{"text", "key"}``
     submits a statement (waits for moderation unless the facilitator turned that off).
+``GET /api/activities``
+    the open activities with their items and this participant's own latest answers
+    (``mine``); in Delphi round 2+ an estimate the participant answered in the previous
+    round also carries ``previous`` (their answer and that round's anonymous distribution).
+    Never anyone else's answers to an open question.
+``POST /api/answer`` ``{"activity_id", "item_id", "key", ...fields}``
+    stores an answer (fields per activity kind: see
+    :mod:`coprod_analytics.session.activities`); answering again changes it (the latest
+    counts). 400 ``bad_answer`` names the ``field``.
 """
 
 from __future__ import annotations
@@ -228,11 +238,13 @@ class LiveServer:
         from coprod_analytics.session.priority import compute_priorities
 
         self._pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_ignore_sigint,  # Ctrl+C stops the server, which ends the worker
         )
         loop = asyncio.get_running_loop()
         while True:
-            n_votes = self.rules.state.n_votes
+            n_votes = self.rules.state.n_vote_events
             if n_votes != self._priority_votes:
                 self._priority_votes = n_votes
                 try:
@@ -243,3 +255,10 @@ class LiveServer:
                     log.exception("priority computation failed; using fewest votes")
                     self.rules.priorities = {}
             await asyncio.sleep(self.config.priority_interval)
+
+
+def _ignore_sigint() -> None:
+    """In the priority worker: leave Ctrl+C to the server (no traceback from the worker)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
