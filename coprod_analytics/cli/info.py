@@ -40,9 +40,11 @@ def add_parser(sub: Any) -> None:
         description=(
             "Summarise any supported input: "
             + "; ".join(SUPPORTED_INPUTS)
-            + ". With --json, print one JSON object with participants (distinct participants "
-            "who voted), statements, votes (after latest-vote-wins), agree, disagree, pass and "
-            "moderated_out (statements moderated out or meta)."
+            + ". With --json, print one JSON object with participants (distinct people who "
+            "answered anything: voted, estimated, rated, ranked, cast a ballot), voters (who "
+            "voted on statements), statements, votes (after latest-vote-wins), agree, "
+            "disagree, pass, moderated_out (statements moderated out or meta), tables (rows "
+            "per further table, latest answers) and inputs (rows, participants and items)."
         ),
     )
     p.add_argument("path", type=Path, help="input file or folder")
