@@ -7,7 +7,7 @@ most every ``recompute_interval`` seconds, warm-started from the previous result
 labels stay stable (``opinion_groups(previous=...)``, Hungarian label matching).
 
 "Is there enough data yet?" (:meth:`LiveSession.readiness`)
-----------------------------------------------------------
+-----------------------------------------------------------
 - ``"not yet"``: fewer than 15 participants have cast 7 votes (Pol.is clusters only
   participants with 7 votes and needs 15 of them), so there are no groups to speak of;
 - ``"groups forming"``: groups exist, but the median accepted statement has fewer than

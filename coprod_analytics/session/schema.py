@@ -8,22 +8,22 @@ version is refused rather than misread.
 
 ``events`` columns
 ------------------
-=================  ========  ================================================================
-column             type      meaning
-=================  ========  ================================================================
-``seq``            INTEGER   position in the log (primary key, strictly increasing)
-``kind``           TEXT      ``open``, ``close``, ``join``, ``statement``, ``moderation``,
-                             ``vote``, ``setting``, ``activity`` or ``answer``
-``idem_key``       TEXT      idempotency key, UNIQUE when present: a retried request with the
-                             same key is recognised and never stored twice
-``participant_id`` INTEGER   voter, joiner or author
-``statement_id``   INTEGER   statement voted on, submitted or moderated
-``vote``           INTEGER   1 agree, -1 disagree, 0 pass (``vote`` events)
-``text``           TEXT      statement text (``statement`` events)
-``value``          TEXT      JSON payload of the other kinds (moderation decision, setting,
-                             an activity's definition or agenda step, an answer)
-``time_ms``        INTEGER   server time of the event, epoch milliseconds (UTC)
-=================  ========  ================================================================
+====================  ========  ================================================================
+column                type      meaning
+====================  ========  ================================================================
+``seq``               INTEGER   position in the log (primary key, strictly increasing)
+``kind``              TEXT      ``open``, ``close``, ``join``, ``statement``, ``moderation``,
+                                ``vote``, ``setting``, ``activity`` or ``answer``
+``idem_key``          TEXT      idempotency key, UNIQUE when present: a retried request with the
+                                same key is recognised and never stored twice
+``participant_id``    INTEGER   voter, joiner or author
+``statement_id``      INTEGER   statement voted on, submitted or moderated
+``vote``              INTEGER   1 agree, -1 disagree, 0 pass (``vote`` events)
+``text``              TEXT      statement text (``statement`` events)
+``value``             TEXT      JSON payload of the other kinds (moderation decision, setting,
+                                an activity's definition or agenda step, an answer)
+``time_ms``           INTEGER   server time of the event, epoch milliseconds (UTC)
+====================  ========  ================================================================
 
 Version 2 adds the rules "one vote per participant and statement" and "one statement event
 per statement id" as partial UNIQUE indexes, and an index for reading events by kind.

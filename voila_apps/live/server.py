@@ -21,7 +21,7 @@ The server is put together from parts one can read one at a time:
   priorities in a worker process, stop cleanly.
 
 API (JSON; participant calls carry ``Authorization: Bearer <token>``)
---------------------------------------------------------------------
+---------------------------------------------------------------------
 ``GET /api/session``
     title, open, join_code_required, allow_submissions, max_text, agenda (each activity's
     ``activity_id``, ``kind``, ``title``, ``open``).
