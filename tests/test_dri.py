@@ -47,6 +47,25 @@ def test_lambda_and_transform() -> None:
     np.testing.assert_allclose(dri_from_ic(np.array([1.0, DRI_LAMBDA])), [1.0, -1.0])
 
 
+def test_dri_range_is_minus_three_to_one_and_a_pair_reaches_minus_three() -> None:
+    # issue 17: one pair with rho_C = 1 and rho_P = -1 gives -3.0, below the -1 once printed
+    from coprod_analytics.deliberation.dri import DRI_MAX, DRI_MIN
+
+    assert (DRI_MIN, DRI_MAX) == (-3.0, 1.0)
+    # the formula of docs/design/METHODS.md at the extremes of |rho_P - rho_C| in [0, 2]
+    assert dri_from_ic(1 - 2 / np.sqrt(2)) == pytest.approx(DRI_MIN)
+    assert dri_from_ic(1 - 0 / np.sqrt(2)) == pytest.approx(DRI_MAX)
+    cons = _long(np.array([[1, 2, 3], [1, 2, 3]]), "consideration_id", "rating", "c")
+    prefs = _long(np.array([[1, 2, 3], [3, 2, 1]]), "option_id", "rank", "o")
+    res = deliberative_reason_index(cons, prefs, n_resamples=0)
+    pair = res.pairs.row(0, named=True)
+    assert (pair["rho_c"], pair["rho_p"]) == (pytest.approx(1.0), pytest.approx(-1.0))
+    assert res.groups["dri"].item() == pytest.approx(-3.0)
+    assert res.dri_range == (DRI_MIN, DRI_MAX)
+    low, high = res.dri_range
+    assert low <= res.groups["dri"].item() < -1 < high
+
+
 @settings(max_examples=30, deadline=None)
 @given(
     st.integers(min_value=2, max_value=9),

@@ -62,7 +62,7 @@ def test_goodness_of_fit_equals_scipy_and_flags_categories() -> None:
 def test_goodness_of_fit_small_sample_uses_monte_carlo_and_suppresses() -> None:
     people = pl.DataFrame({"participant_id": range(12), "area": ["city"] * 10 + ["rural"] * 2})
     res = compare_to_population(
-        people, {"city": 0.5, "rural": 0.4, "island": 0.1}, attribute="area"
+        people, {"city": 0.5, "rural": 0.4, "island": 0.1}, attribute="area", min_cell=0
     )
     assert res.p_method == "monte-carlo"
     # the multinomial Monte Carlo p-value approximates the exact one
@@ -75,8 +75,12 @@ def test_goodness_of_fit_small_sample_uses_monte_carlo_and_suppresses() -> None:
             if ((x - e) ** 2 / e).sum() >= obs_stat - 1e-9:
                 exact += stats.multinomial.pmf(x, 12, [0.5, 0.4, 0.1])
     assert res.p_value == pytest.approx(exact, abs=0.01)
+    res = compare_to_population(
+        people, {"city": 0.5, "rural": 0.4, "island": 0.1}, attribute="area"
+    )
     rows = dict(res.table.select("category", "n").rows())
-    assert rows == {"city": 10, "rural": None, "island": 0}
+    # rural (2) is hidden, and city too: with 12 participants known, rural = 12 - city - 0
+    assert rows == {"city": None, "rural": None, "island": 0}
     assert res.table.filter(pl.col("category") == "rural")["population_share"][0] == pytest.approx(
         0.4
     )

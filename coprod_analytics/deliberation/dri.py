@@ -10,6 +10,13 @@ a group:
 
 The group DRI is ``2 * ((mean IC - lam) / (1 - lam)) - 1`` with ``lam = 1 - sqrt(2)/2``; a
 participant's DRI applies the same transform to the mean IC of the pairs they are part of.
+
+Range: ``|rho_P - rho_C|`` lies between 0 and 2, so ``IC`` lies between ``1 - sqrt(2)``
+(about -0.414) and 1, and the DRI between **-3** and **1** (:data:`DRI_MIN`,
+:data:`DRI_MAX`). A DRI of -1 is a mean IC of ``lam``: considerations and preferences
+disagree by one unit of correlation on average. Below -1 means pairs who agree on
+considerations rank the options in opposite orders (one pair with ``rho_C = 1`` and
+``rho_P = -1`` scores -3), which is why the DRI is not a correlation between -1 and 1.
 Pre/post change is tested with a paired Wilcoxon signed-rank test on the ``IC_ij`` of pairs
 observed in both waves.
 
@@ -39,10 +46,24 @@ from coprod_analytics.progress import progress as _progress
 from coprod_analytics.provenance import Provenance, fingerprint_frames
 from coprod_analytics.results import Result, frame_to_html
 
-__all__ = ["DRI_LAMBDA", "DRIResult", "deliberative_reason_index", "dri_from_ic"]
+__all__ = [
+    "DRI_LAMBDA",
+    "DRI_MAX",
+    "DRI_MIN",
+    "DRIResult",
+    "deliberative_reason_index",
+    "dri_from_ic",
+]
 
-#: The DRI's lambda, ``1 - sqrt(2)/2``: the lowest possible intersubjective consistency.
+#: The DRI's lambda, ``1 - sqrt(2)/2``: the IC of a pair whose ``rho_P`` and ``rho_C`` differ
+#: by 1 (the DRI is -1 there). It is not the lowest IC: that is ``1 - sqrt(2)``.
 DRI_LAMBDA = float(1 - np.sqrt(2) / 2)
+
+#: The lowest possible DRI, -3: every pair has ``|rho_P - rho_C| = 2`` (IC ``1 - sqrt(2)``).
+DRI_MIN = -3.0
+
+#: The highest possible DRI, 1: every pair has ``rho_P = rho_C`` (IC 1).
+DRI_MAX = 1.0
 
 
 def dri_from_ic(mean_ic: float | np.ndarray) -> float | np.ndarray:
@@ -51,12 +72,13 @@ def dri_from_ic(mean_ic: float | np.ndarray) -> float | np.ndarray:
     Parameters
     ----------
     mean_ic : float or numpy.ndarray
-        Mean intersubjective consistency (between ``DRI_LAMBDA`` and 1).
+        Mean intersubjective consistency (between ``1 - sqrt(2)`` and 1).
 
     Returns
     -------
     float or numpy.ndarray
-        The DRI (between -1 and 1), a float for a float input.
+        The DRI, between :data:`DRI_MIN` (-3) and :data:`DRI_MAX` (1), a float for a float
+        input.
 
     Examples
     --------
@@ -64,6 +86,8 @@ def dri_from_ic(mean_ic: float | np.ndarray) -> float | np.ndarray:
     1.0
     >>> round(float(dri_from_ic(DRI_LAMBDA)), 12)
     -1.0
+    >>> round(float(dri_from_ic(1 - np.sqrt(2))), 12)
+    -3.0
     """
     out = 2 * ((np.asarray(mean_ic, dtype=float) - DRI_LAMBDA) / (1 - DRI_LAMBDA)) - 1
     return float(out) if np.ndim(out) == 0 else out
@@ -100,6 +124,9 @@ class DRIResult(Result):
         Participants left out, how to read the change test, ...
     provenance : Provenance or None
         Input fingerprint and parameters.
+    dri_range : tuple of float
+        The range a DRI can take, ``(DRI_MIN, DRI_MAX)`` = ``(-3.0, 1.0)`` (not -1 to 1; see
+        the module notes). Use it for axes and for text that says what the scale is.
 
     Examples
     --------
@@ -120,6 +147,7 @@ class DRIResult(Result):
     alpha: float = 0.05
     notes: tuple[str, ...] = ()
     provenance: Provenance | None = None
+    dri_range: tuple[float, float] = (DRI_MIN, DRI_MAX)
 
     def to_frame(self) -> pl.DataFrame:
         """The per-group table (see ``groups``).
@@ -283,7 +311,8 @@ def deliberative_reason_index(
     Returns
     -------
     DRIResult
-        ``groups``, ``participants``, ``change`` and ``pairs`` tables.
+        ``groups``, ``participants``, ``change`` and ``pairs`` tables; every DRI lies in
+        ``dri_range`` = (-3, 1).
 
     Notes
     -----

@@ -17,8 +17,14 @@ Inquiry itself); differently named columns are named with keywords after the can
 (``participant_id="person"``).
 
 Every published table passes through :func:`coprod_analytics.privacy.suppress_small_cells`
-(counts under ``min_cell``, default 5, are nulled and the result says so); tests are
-computed on the full data.
+with the totals it publishes as ``margins``: counts under ``min_cell`` (default 5) are nulled
+together with every statistic of the cell (shares, intervals, expected count, residual,
+p-values), and further cells are hidden where one hidden cell could be worked out from a total
+(secondary suppression, audited by :func:`coprod_analytics.privacy.audit_table`). Tests are
+computed on the full data except that hidden categories are pooled into one, so that a
+published test statistic cannot be solved for a hidden count; per-category p-values are
+Holm-adjusted among the published categories (with the number of tests of the whole table,
+which keeps the family-wise error rate).
 """
 
 from __future__ import annotations
@@ -31,7 +37,6 @@ import numpy as np
 import polars as pl
 
 from coprod_analytics.deliberation.inference import (
-    adjust_pvalues,
     chi2_independence,
     small_expected,
 )
@@ -39,7 +44,7 @@ from coprod_analytics.errors import ValidationError, check_param
 from coprod_analytics.format import fmt_number, fmt_p
 from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.intervals import wilson_interval
-from coprod_analytics.privacy import DEFAULT_MIN_CELL, suppress_small_cells
+from coprod_analytics.privacy import DEFAULT_MIN_CELL, SuppressedFrame, suppress_small_cells
 from coprod_analytics.provenance import Provenance, fingerprint_frames
 from coprod_analytics.results import Result, frame_to_html, interval_frame
 
@@ -198,7 +203,10 @@ class WeightsResult(Result):
         ``participant_id`` and ``weight`` (mean 1).
     margins : pl.DataFrame
         ``attribute``, ``category``, ``target`` share, ``achieved`` weighted share,
-        ``unweighted`` share. For post-stratification ``attribute`` is ``"cell"``.
+        ``unweighted`` share. For post-stratification ``attribute`` is ``"cell"``. The
+        achieved and unweighted shares of a category with fewer than ``min_cell``
+        participants are null (and of a second category of the attribute, so that the hidden
+        one is not 100% minus the others).
     method : str
         The producing function.
     iterations : int
@@ -341,6 +349,98 @@ def _check_min_cell(min_cell: int, func: str) -> None:
     )
 
 
+def _hidden(sup: SuppressedFrame, count_column: str) -> np.ndarray:
+    """Rows of a suppressed table whose count was hidden (primary or secondary)."""
+    return sup.frame.get_column(count_column).is_null().to_numpy()  # type: ignore[no-any-return]
+
+
+def _pool_rows(table: np.ndarray, hidden: np.ndarray) -> np.ndarray:
+    """``table`` with the rows holding a hidden cell added up into one row (last).
+
+    Every cell of the pooled row is a published total minus published cells, so a statistic
+    of the pooled table reveals nothing about a single hidden cell.
+    """
+    rows = hidden.any(axis=1) if hidden.ndim == 2 else hidden
+    if not rows.any():
+        return table
+    return np.concatenate([table[~rows], table[rows].sum(axis=0, keepdims=True)])
+
+
+def _pooled_table(table: np.ndarray, hidden: np.ndarray) -> np.ndarray:
+    """The r x c table with the columns (or the rows, whichever keeps more degrees of
+    freedom) holding a hidden cell pooled into one; empty rows and columns dropped."""
+
+    def dof(t: np.ndarray) -> int:
+        t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
+        return (t.shape[0] - 1) * (t.shape[1] - 1)
+
+    if not hidden.any():
+        return table
+    by_cols = _pool_rows(table.T, hidden.T).T
+    by_rows = _pool_rows(table, hidden)
+    best = by_cols if dof(by_cols) >= dof(by_rows) else by_rows
+    return best[best.sum(axis=1) > 0][:, best.sum(axis=0) > 0]
+
+
+def _hide_small_outcomes(
+    published: pl.DataFrame, table: pl.DataFrame, hidden: np.ndarray, min_cell: int
+) -> tuple[pl.DataFrame, int]:
+    """Attrition: suppress the (stayed, left) cells of the published categories.
+
+    The cells form a category x outcome table whose row totals (``n_pre``) and column totals
+    (how many stayed, how many left) are known; the hidden categories enter as one pooled row
+    (known as the column totals minus the published rows). Returns the table with
+    ``n_retained``, ``n_dropped``, ``retention``, ``ci_low`` and ``ci_high`` nulled where a
+    cell is hidden, and how many categories that hit.
+    """
+    kept = table["n_retained"].to_numpy()
+    left = table["n_dropped"].to_numpy()
+    cats = table["category"].to_list()
+    rows = [(c, k, d) for c, k, d, h in zip(cats, kept, left, hidden, strict=True) if not h]
+    if hidden.any():
+        rows.append(("\x00pooled", int(kept[hidden].sum()), int(left[hidden].sum())))
+    cells = pl.DataFrame(
+        {
+            "category": [r[0] for r in rows for _ in range(2)],
+            "outcome": ["stayed", "left"] * len(rows),
+            "n": [int(v) for r in rows for v in (r[1], r[2])],
+        },
+        schema={"category": pl.String, "outcome": pl.String, "n": pl.Int64},
+    )
+    sub = suppress_small_cells(
+        cells, count_column="n", min_cell=min_cell, margins=[("category",), ("outcome",)]
+    )
+    gone = set(sub.frame.filter(pl.col("n").is_null())["category"].to_list()) - {"\x00pooled"}
+    if not gone:
+        return published, 0
+    mask = pl.col("category").is_in(sorted(gone))
+    columns = ["n_retained", "retention", "ci_low", "ci_high", "n_dropped"]
+    return (
+        published.with_columns(
+            pl.when(mask).then(None).otherwise(pl.col(c)).alias(c) for c in columns
+        ),
+        len(gone),
+    )
+
+
+def _holm_among(p: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Holm-adjusted p-values of the ``keep`` entries, NaN elsewhere.
+
+    The step-down multipliers use the number of finite p-values of the whole table, so the
+    result does not depend on the hidden p-values (which it would reveal) and is never
+    smaller than Holm over all of them. With nothing hidden it is Holm's adjustment.
+    """
+    out = np.full(p.shape, np.nan)
+    m = int(np.isfinite(p).sum())
+    idx = np.flatnonzero(keep & np.isfinite(p))
+    if idx.size == 0:
+        return out
+    order = idx[np.argsort(p[idx], kind="stable")]
+    steps = (m - np.arange(order.size)) * p[order]
+    out[order] = np.minimum(1.0, np.maximum.accumulate(steps))
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # breakdowns
 
@@ -381,9 +481,11 @@ def participation_breakdown(
     ...                        "gender": ["f"] * 6 + ["m"] * 5 + ["x"]})
     >>> res = participation_breakdown(people, by="gender")
     >>> res.table["n"].to_list()
-    [6, 5, None]
+    [6, None, None]
     >>> res.notes[0]
-    'Cells with fewer than 5 participants are suppressed (1 of 3 rows).'
+    'Cells with fewer than 5 participants are suppressed (1 of 3 rows). 1 more row is hidden so that they cannot be worked out from the totals.'
+
+    (With 12 participants known, ``x`` would be 12 - 6 - 5, so ``m`` is hidden too.)
     """
     func = "participation_breakdown"
     participants = _participants_of(participants, func)
@@ -416,7 +518,8 @@ def participation_breakdown(
         )
         parts.append(t.select(keep).with_columns(pl.col("n").cast(pl.Int64)))
     table = pl.concat(parts)
-    sup = suppress_small_cells(table, count_column="n", min_cell=min_cell)
+    # the number of participants is published, so each attribute's counts have a known total
+    sup = suppress_small_cells(table, count_column="n", min_cell=min_cell, margins=[("attribute",)])
     return BreakdownResult(
         table=sup.frame,
         method=func,
@@ -521,7 +624,9 @@ def compare_to_population(
         The Wilson intervals have coverage ``1 - alpha``; the per-category tests use level
         ``alpha``.
     min_cell : int, default 5
-        Counts below this are suppressed in the published table.
+        Counts below this are suppressed in the published table, with every statistic of
+        the row; as the number of participants is known, a second category is hidden when
+        one alone would be the total minus the others.
     n_resamples : int, default 5000
         Multinomial draws of the Monte Carlo goodness-of-fit p-value, used when expected
         counts are small (Cochran's rule).
@@ -536,7 +641,10 @@ def compare_to_population(
         ``ci_low``, ``ci_high`` (Wilson), ``population_share``, ``expected``, ``ratio``
         (sample / population share), ``residual`` (Pearson), ``p_value`` (exact binomial),
         ``p_adjusted`` (Holm across categories) and ``status``: ``"over"``, ``"under"`` or
-        ``"ok"`` (adjusted p < alpha decides).
+        ``"ok"`` (adjusted p < alpha decides). In a hidden row only ``category`` and
+        ``population_share`` are published. When rows are hidden, the goodness-of-fit test
+        pools the hidden categories into one and the Holm adjustment is made among the
+        published categories (see the module notes).
 
     Examples
     --------
@@ -591,14 +699,21 @@ def compare_to_population(
             f"categories {bad} have population share 0 but participants in the sample",
             table="population",
         )
-    chi2 = float(((obs[pos] - expected[pos]) ** 2 / expected[pos]).sum())
-    dof = int(pos.sum()) - 1
+    counts_frame = pl.DataFrame({"category": cats, "n": obs.astype(np.int64)})
+    sup = suppress_small_cells(counts_frame, count_column="n", min_cell=min_cell, margins=[()])
+    hidden = _hidden(sup, "n")
+    # the test on the published table: hidden categories pooled into one
+    t_obs, t_pop = _pool_rows(obs, hidden), _pool_rows(pop, hidden)
+    t_exp = n * t_pop
+    t_pos = t_pop > 0
+    chi2 = float(((t_obs[t_pos] - t_exp[t_pos]) ** 2 / t_exp[t_pos]).sum())
+    dof = int(t_pos.sum()) - 1
     p_asym = float(stats.chi2.sf(chi2, dof)) if dof > 0 else float("nan")
     p_value, p_method = p_asym, "chi2"
-    if dof > 0 and small_expected(expected[pos]):
+    if dof > 0 and small_expected(t_exp[t_pos]):
         rng = np.random.default_rng(seed)
-        sims = rng.multinomial(int(n), pop[pos], size=n_resamples).astype(float)
-        sim_stats = ((sims - expected[pos]) ** 2 / expected[pos]).sum(axis=1)
+        sims = rng.multinomial(int(n), t_pop[t_pos], size=n_resamples).astype(float)
+        sim_stats = ((sims - t_exp[t_pos]) ** 2 / t_exp[t_pos]).sum(axis=1)
         p_value = float((1 + np.sum(sim_stats >= chi2 - 1e-9 * max(chi2, 1.0))) / (1 + n_resamples))
         p_method = "monte-carlo"
     lo, hi = wilson_interval(obs, n, alpha=alpha)
@@ -608,7 +723,7 @@ def compare_to_population(
             for o, p in zip(obs, pop, strict=True)
         ]
     )
-    p_adj = adjust_pvalues(p_each, method="holm")
+    p_adj = _holm_among(p_each, ~hidden)
     status = np.where(p_adj < alpha, np.where(obs / n > pop, "over", "under"), "ok").tolist()
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(pop > 0, (obs / n) / pop, np.nan)
@@ -629,11 +744,10 @@ def compare_to_population(
             "status": status,
         }
     )
-    sup = suppress_small_cells(
-        table,
-        count_column="n",
-        min_cell=min_cell,
-        also=["sample_share", "ci_low", "ci_high", "ratio", "residual"],
+    mask = pl.Series("_hidden", hidden)
+    statistics = [c for c in table.columns if c not in ("category", "population_share")]
+    table = table.with_columns(
+        pl.when(mask).then(None).otherwise(pl.col(c)).alias(c) for c in statistics
     )
     notes = [
         "status: exact binomial test per category, Holm-adjusted across categories "
@@ -641,13 +755,18 @@ def compare_to_population(
     ]
     if sup.note:
         notes.insert(0, sup.note)
+        notes.append(
+            "The goodness-of-fit test pools the hidden categories into one, and the Holm "
+            "adjustment is made among the published categories, so that no published number "
+            "gives a hidden count away."
+        )
     if p_method == "monte-carlo":
         notes.append(
             f"Expected counts are small; the goodness-of-fit p-value is a Monte Carlo "
             f"p-value from {n_resamples} multinomial draws (seed {seed})."
         )
     return BreakdownResult(
-        table=sup.frame,
+        table=table,
         method=func,
         alpha=alpha,
         estimate="sample_share",
@@ -705,6 +824,50 @@ def _margins_dict(
     return out
 
 
+def _trim(w: np.ndarray, cap: float) -> np.ndarray:
+    """Trim ``w`` so that no weight exceeds ``cap`` times the mean of the trimmed weights.
+
+    Trimming lowers the mean, so capping at ``cap`` times the old mean is not enough. The
+    level ``L`` with the ``k`` largest weights set to ``L`` and ``L = cap * mean`` solves
+    ``L = cap * rest / (n - cap * k)`` (``rest``: the sum of the other weights); the smallest
+    ``k`` for which it lies between the ``k``-th and ``k+1``-th largest weight is used.
+    """
+    n = w.size
+    if w.max() <= cap * w.mean() * (1 + 1e-12):
+        return w
+    desc = np.sort(w)[::-1]
+    rest = desc.sum() - np.cumsum(desc)  # rest[k - 1]: sum of all but the k largest
+    for k in range(1, n):
+        if n - cap * k <= 0:
+            break
+        level = cap * rest[k - 1] / (n - cap * k)
+        if desc[k] <= level <= desc[k - 1]:
+            return np.minimum(w, level)
+    for _ in range(10_000):  # not reached for cap > 1; kept as a safe fallback
+        limit = cap * w.mean()
+        if w.max() <= limit * (1 + 1e-12):
+            break
+        w = np.minimum(w, limit)
+    return w
+
+
+def _unweighted_margins(
+    rows: list[dict[str, Any]], counts: list[int], min_cell: int
+) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """The margins table with the unweighted (and achieved) share of small categories hidden,
+    and of a second category of the same attribute when one alone could be worked out from
+    100%. The achieved share is hidden too: with the weights it gives the count away."""
+    frame = pl.DataFrame(rows).with_columns(pl.Series("n", counts, dtype=pl.Int64))
+    sup = suppress_small_cells(
+        frame,
+        count_column="n",
+        min_cell=min_cell,
+        also=["unweighted", "achieved"],
+        margins=[("attribute",)],
+    )
+    return sup.frame.drop("n"), ((sup.note,) if sup.note else ())
+
+
 def _kish(w: np.ndarray) -> tuple[float, float]:
     deff = float(w.size * np.sum(w**2) / np.sum(w) ** 2)
     return deff, float(w.size / deff)
@@ -718,6 +881,7 @@ def rake_weights(
     max_iter: int = 1000,
     tol: float = 1e-10,
     cap: float | None = None,
+    min_cell: int = DEFAULT_MIN_CELL,
 ) -> WeightsResult:
     """Raking weights (iterative proportional fitting) that reproduce target margins.
 
@@ -741,8 +905,13 @@ def rake_weights(
     tol : float, default 1e-10
         Convergence: largest absolute difference between a weighted and a target share.
     cap : float, optional
-        Trim weights above ``cap`` times the mean weight after each pass (then margins are
-        only approximately met; ``converged`` tells).
+        After each pass, trim the weights so that none exceeds ``cap`` times the mean of the
+        trimmed weights (the cap holds for the returned weights, whose mean is 1; margins are
+        then only approximately met, ``converged`` tells).
+    min_cell : int, default 5
+        In ``margins``, the ``unweighted`` share of a category with fewer participants is
+        hidden (and that of a second category of the same attribute when the hidden one
+        could be worked out from 100%).
 
     Returns
     -------
@@ -755,10 +924,19 @@ def rake_weights(
     >>> people = pl.DataFrame({"participant_id": range(6),
     ...                        "gender": ["f", "f", "f", "f", "m", "m"],
     ...                        "age": ["young", "old", "old", "old", "young", "old"]})
-    >>> res = rake_weights(people, {"gender": {"f": 0.5, "m": 0.5},
-    ...                             "age": {"young": 0.5, "old": 0.5}})
+    >>> margins = {"gender": {"f": 0.5, "m": 0.5}, "age": {"young": 0.5, "old": 0.5}}
+    >>> res = rake_weights(people, margins, min_cell=0)
     >>> res.margins.select("attribute", "category", "achieved").rows()
     [('gender', 'f', 0.5), ('gender', 'm', 0.5), ('age', 'old', 0.5), ('age', 'young', 0.5)]
+
+    With the default ``min_cell=5`` these 6 people are all in small categories, so their
+    shares are not published:
+
+    >>> rake_weights(people, margins).margins["unweighted"].null_count()
+    4
+    >>> w = rake_weights(people, margins, cap=1.2).weights["weight"]
+    >>> bool(w.max() <= 1.2 * w.mean() + 1e-12)
+    True
     """
     func = "rake_weights"
     participants = _participants_of(participants, func)
@@ -769,6 +947,7 @@ def rake_weights(
     )
     check_param(tol > 0, "tol", func, "a float > 0", tol)
     check_param(cap is None or cap > 1, "cap", func, "None or a float > 1", cap)
+    _check_min_cell(min_cell, func)
     _check_frame(participants, "participants", func, [id_column, *targets])
     _unique_ids(participants, id_column, "participants")
     n = participants.height
@@ -808,7 +987,7 @@ def rake_weights(
                 factor = np.where(current > 0, target / current, 0.0)
             w = w * factor[code]
         if cap is not None:
-            w = np.minimum(w, cap * w.mean())
+            w = _trim(w, cap)
         err = max(
             float(np.abs(np.bincount(c, weights=w, minlength=t.size) / w.sum() - t).max())
             for c, _, t in codes.values()
@@ -817,10 +996,11 @@ def rake_weights(
             converged = True
             break
     w = w * n / w.sum()
-    rows = []
+    rows: list[dict[str, Any]] = []
+    sizes: list[int] = []
     for attr, (code, cats, target) in codes.items():
         achieved = np.bincount(code, weights=w, minlength=len(cats)) / n
-        unweighted = np.bincount(code, minlength=len(cats)) / n
+        size = np.bincount(code, minlength=len(cats))
         for i, c in enumerate(cats):
             rows.append(
                 {
@@ -828,11 +1008,13 @@ def rake_weights(
                     "category": c,
                     "target": float(target[i]),
                     "achieved": float(achieved[i]),
-                    "unweighted": float(unweighted[i]),
+                    "unweighted": float(size[i] / n),
                 }
             )
+            sizes.append(int(size[i]))
+    margins_table, margin_notes = _unweighted_margins(rows, sizes, min_cell)
     deff, n_eff = _kish(w)
-    notes = []
+    notes = list(margin_notes)
     if not converged:
         notes.append(
             f"Raking did not reach tol={tol} within {max_iter} passes"
@@ -841,7 +1023,7 @@ def rake_weights(
         )
     return WeightsResult(
         weights=pl.DataFrame({id_column: participants[id_column], "weight": w}),
-        margins=pl.DataFrame(rows),
+        margins=margins_table,
         method=func,
         iterations=iterations,
         converged=converged,
@@ -851,7 +1033,13 @@ def rake_weights(
         provenance=Provenance(
             method=func,
             input_fingerprint=fingerprint_frames(participants),
-            parameters={"margins": targets, "max_iter": max_iter, "tol": tol, "cap": cap},
+            parameters={
+                "margins": targets,
+                "max_iter": max_iter,
+                "tol": tol,
+                "cap": cap,
+                "min_cell": min_cell,
+            },
         ),
     )
 
@@ -863,6 +1051,7 @@ def poststratify_weights(
     cells: str | Sequence[str],
     share: str = "share",
     participant_id: str = "participant_id",
+    min_cell: int = DEFAULT_MIN_CELL,
 ) -> WeightsResult:
     """Post-stratification weights: population share of a participant's cell / sample share.
 
@@ -877,6 +1066,9 @@ def poststratify_weights(
         The columns defining the cells (e.g. ``["age", "gender"]``).
     share, participant_id : str
         The columns holding each canonical column, named after it.
+    min_cell : int, default 5
+        In ``margins``, the ``unweighted`` share of a cell with fewer participants is hidden
+        (and that of a second cell when the hidden one could be worked out from 100%).
 
     Returns
     -------
@@ -899,6 +1091,7 @@ def poststratify_weights(
     _check_frame(participants, "participants", func, [id_column, *cols])
     _check_frame(population, "population", func, [*cols, share_column])
     _unique_ids(participants, id_column, "participants")
+    _check_min_cell(min_cell, func)
     key = pl.concat_str([_category(c) for c in cols], separator=" | ").alias("_cell")
     pop = population.with_columns(key)
     dup = ~pop["_cell"].is_first_distinct()
@@ -928,7 +1121,7 @@ def poststratify_weights(
     cell_w = {c: shares[c] * n / counts[c] for c in counts}
     w = np.array([cell_w[c] for c in part["_cell"].to_list()])
     deff, n_eff = _kish(w)
-    margins = pl.DataFrame(
+    margins, margin_notes = _unweighted_margins(
         [
             {
                 "attribute": "cell",
@@ -938,7 +1131,9 @@ def poststratify_weights(
                 "unweighted": counts.get(c, 0) / n,
             }
             for c in sorted(shares)
-        ]
+        ],
+        [int(counts.get(c, 0)) for c in sorted(shares)],
+        min_cell,
     )
     return WeightsResult(
         weights=pl.DataFrame({id_column: participants[id_column], "weight": w}),
@@ -948,10 +1143,11 @@ def poststratify_weights(
         converged=True,
         design_effect=deff,
         effective_n=n_eff,
+        notes=margin_notes,
         provenance=Provenance(
             method=func,
             input_fingerprint=fingerprint_frames(participants, population),
-            parameters={"cells": cols, "share_column": share_column},
+            parameters={"cells": cols, "share_column": share_column, "min_cell": min_cell},
         ),
     )
 
@@ -1001,7 +1197,12 @@ def group_composition(
     BreakdownResult
         Cramér's V in ``effect_size``. ``table`` columns: ``group``, ``category``, ``n``,
         ``share_of_group`` (row share), ``expected``, ``adjusted_residual`` (Haberman; abs(r) > 2
-        marks a notable cell).
+        marks a notable cell). A hidden cell shows none of them; as group and category sizes
+        follow from the expected counts, cells are hidden in pairs along rows and columns
+        (secondary suppression) and the test pools the hidden cells' categories (or groups)
+        into one. No test is reported when pooling leaves fewer than 2 rows or columns. When
+        a category has fewer than ``min_cell`` people in all, ``expected`` and
+        ``adjusted_residual`` are null throughout (they would reveal its size).
 
     Examples
     --------
@@ -1028,7 +1229,6 @@ def group_composition(
     table = np.zeros((len(groups), len(cats)))
     for g, c in zip(data["group"].to_list(), data["category"].to_list(), strict=True):
         table[gi[g], ci[c]] += 1
-    res = chi2_independence(table, n_resamples=n_resamples, seed=seed, progress=progress)
     n = table.sum()
     expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / n if n > 0 else np.zeros_like(table)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -1046,11 +1246,44 @@ def group_composition(
             "adjusted_residual": adj.ravel(),
         }
     )
+    # group sizes and category sizes are public: they follow from the expected counts (and
+    # from the adjusted residuals). When a category has fewer than min_cell people in all,
+    # its size would be a small count, so neither column is published and only the group
+    # sizes (from the shares) are.
+    col_total = table.sum(axis=0)
+    small_category = bool(((col_total >= 1) & (col_total < min_cell)).any())
+    if small_category:
+        out = out.with_columns(
+            pl.lit(None, dtype=pl.Float64).alias("expected"),
+            pl.lit(None, dtype=pl.Float64).alias("adjusted_residual"),
+        )
     sup = suppress_small_cells(
-        out, count_column="n", min_cell=min_cell, also=["share_of_group", "adjusted_residual"]
+        out,
+        count_column="n",
+        min_cell=min_cell,
+        also=["share_of_group", "expected", "adjusted_residual"],
+        margins=[("group",)] if small_category else [("group",), ("category",)],
     )
     notes = [sup.note] if sup.note else []
-    if res.method == "monte-carlo":
+    if small_category:
+        notes.append(
+            f"A category has fewer than {min_cell} people in all, so expected counts and "
+            "residuals are not shown (they would give its size away)."
+        )
+    hidden = _hidden(sup, "n").reshape(table.shape)
+    tested = _pooled_table(table, hidden)
+    res = None
+    if tested.shape[0] >= 2 and tested.shape[1] >= 2:
+        res = chi2_independence(tested, n_resamples=n_resamples, seed=seed, progress=progress)
+    if hidden.any():
+        notes.append(
+            "The chi-square test pools the hidden cells' "
+            + ("groups" if tested.shape[0] < table.shape[0] else "categories")
+            + " into one, so that the test statistic gives no hidden count away."
+            if res is not None
+            else "No test is shown: with the hidden cells pooled too little is left to test."
+        )
+    if res is not None and res.method == "monte-carlo":
         notes.append(
             f"Expected counts are small (min {res.min_expected:.2g}); the p-value is a Monte "
             f"Carlo permutation p-value ({n_resamples} resamples, seed {seed})."
@@ -1061,12 +1294,14 @@ def group_composition(
     return BreakdownResult(
         table=sup.frame,
         method=func,
-        test=f"chi-square test of independence ({group_column} x {attribute})",
-        statistic=res.chi2,
-        dof=res.dof,
-        p_value=res.p_value,
-        p_method=res.method,
-        effect_size=res.cramers_v,
+        test=f"chi-square test of independence ({group_column} x {attribute})"
+        if res is not None
+        else "",
+        statistic=res.chi2 if res is not None else None,
+        dof=res.dof if res is not None else None,
+        p_value=res.p_value if res is not None else None,
+        p_method=res.method if res is not None else "",
+        effect_size=res.cramers_v if res is not None else None,
         min_cell=min_cell,
         notes=tuple(notes),
         provenance=Provenance(
@@ -1198,6 +1433,7 @@ def statement_exposure(
             "share_of_votes",
             "exposure_ratio",
         ],
+        margins=[()],  # the number of statements follows from the shares
     )
     if sup.note:
         notes.insert(0, sup.note)
@@ -1265,17 +1501,29 @@ def attrition(
     BreakdownResult
         Chi-square test of retention x category (Monte Carlo p-value for small cells) with
         Cramér's V; ``table`` columns: ``category``, ``n_pre``, ``n_retained``,
-        ``retention``, ``ci_low``, ``ci_high`` (Wilson), ``n_dropped``.
+        ``retention``, ``ci_low``, ``ci_high`` (Wilson), ``n_dropped``. Categories with
+        fewer than ``min_cell`` people at ``pre`` are hidden (with a second one when the
+        total would give them away). In a published category, ``n_retained``,
+        ``n_dropped``, ``retention`` and its interval are hidden when fewer than
+        ``min_cell`` people stayed or left, and in further categories as the
+        category x (stayed, left) table with its totals requires (secondary suppression).
 
     Examples
     --------
+    >>> stayed = list(range(18)) + list(range(20, 32)) + list(range(40, 50))
     >>> panel = pl.DataFrame({
-    ...     "participant_id": list(range(20)) + list(range(10)) + list(range(10, 14)),
-    ...     "wave": ["pre"] * 20 + ["post"] * 14,
-    ...     "age": ["young"] * 10 + ["old"] * 10 + ["young"] * 10 + ["old"] * 4,
+    ...     "participant_id": list(range(60)) + stayed,
+    ...     "wave": ["pre"] * 60 + ["post"] * 40,
+    ...     "age": ["young"] * 20 + ["mid"] * 20 + ["old"] * 20
+    ...            + ["young"] * 18 + ["mid"] * 12 + ["old"] * 10,
     ... })
-    >>> attrition(panel, by="age").table.select("category", "retention").rows()
-    [('old', 0.4), ('young', 1.0)]
+    >>> res = attrition(panel, by="age", progress=False)
+    >>> res.table.select("category", "n_pre", "retention").rows()
+    [('mid', 20, 0.6), ('old', 20, None), ('young', 20, None)]
+
+    Only 2 young people left, so young's split is hidden, and old's too (the smallest other
+    number who stayed): with the numbers who stayed and left known, young's would be those
+    minus the others.
     """
     func = "attrition"
     id_column, wave_column = participant_id, wave
@@ -1309,32 +1557,29 @@ def attrition(
         pl.Series("ci_high", hi),
         (pl.col("n_pre") - pl.col("n_retained")).alias("n_dropped"),
     )
-    res = chi2_independence(
-        np.column_stack([kept, n_pre - kept]),
-        n_resamples=n_resamples,
-        seed=seed,
-        progress=progress,
-    )
     sup = suppress_small_cells(
         table,
         count_column="n_pre",
         min_cell=min_cell,
         also=["n_retained", "retention", "ci_low", "ci_high", "n_dropped"],
+        margins=[()],  # the number of participants at pre is published
     )
     notes = [sup.note] if sup.note else []
-    # a small number of drop-outs (or stayers) in a published cell is also disclosive
-    small_sub = table.filter(
-        (pl.col("n_pre") >= min_cell)
-        & (
-            ((pl.col("n_dropped") > 0) & (pl.col("n_dropped") < min_cell))
-            | ((pl.col("n_retained") > 0) & (pl.col("n_retained") < min_cell))
-        )
-    )
-    if small_sub.height:
+    hidden = _hidden(sup, "n_pre")
+    tested = _pool_rows(np.column_stack([kept, n_pre - kept]), hidden)
+    res = chi2_independence(tested, n_resamples=n_resamples, seed=seed, progress=progress)
+    if hidden.any():
         notes.append(
-            f"{small_sub.height} categor{'y has' if small_sub.height == 1 else 'ies have'} fewer "
-            f"than {min_cell} drop-outs or stayers; the counts are shown, so round or merge "
-            "before publishing outside the team."
+            "The chi-square test pools the hidden categories into one, so that the test "
+            "statistic gives no hidden count away."
+        )
+    # a small number of drop-outs (or stayers) in a published category is disclosive too
+    published, n_sub = _hide_small_outcomes(sup.frame, table, hidden, min_cell)
+    if n_sub:
+        notes.append(
+            f"In {n_sub} categor{'y' if n_sub == 1 else 'ies'} the numbers who stayed and left "
+            f"(and the retention) are hidden: fewer than {min_cell} people stayed or left there, "
+            "or that number could be worked out from the others."
         )
     if res.method == "monte-carlo":
         notes.append(
@@ -1342,7 +1587,7 @@ def attrition(
             f"({n_resamples} resamples, seed {seed})."
         )
     return BreakdownResult(
-        table=sup.frame,
+        table=published,
         method=func,
         alpha=alpha,
         estimate="retention",
