@@ -55,7 +55,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         dest="n_topics",
         type=int,
         default=None,
-        help="number of topics (default: chosen by silhouette, 2 to --max-topics)",
+        help="number of topics (default: chosen by modularity, 2 to --max-topics)",
     )
     parser.add_argument(
         "--max-topics", dest="max_topics", type=int, default=10, help="largest k tried (10)"

@@ -67,8 +67,8 @@ class WhatPeopleWroteSection:
         ctx.provenance.append(res.provenance.to_dict())
         how = (
             f"{res.k} topics found in {res.assignments.height} texts by their words (TF-IDF of "
-            "characters and words, k-means"
-            + (", number of topics chosen by silhouette" if res.silhouettes else "")
+            "characters and words, spectral clustering of the similarity graph"
+            + (", number of topics chosen by modularity" if res.modularity else "")
             + f", seed {res.seed}). Quotes are the texts nearest each topic's centre."
         )
         parts = [

@@ -104,7 +104,7 @@ class TopicsState(t.HasTraits):
 
     Attributes
     ----------
-    n_topics : int or None — the number of topics (None: chosen by silhouette).
+    n_topics : int or None — the number of topics (None: chosen by modularity).
     topic : int — the topic whose texts are listed.
     result : Topics — the topics (recomputed when ``n_topics`` changes).
     votes : TopicVotes or None — topic × opinion group (None without votes).
