@@ -24,8 +24,11 @@ def add_parser(sub: Any) -> None:
             "map, common ground and divisions, group stability, provenance (input "
             "fingerprint, parameters, seed, version) and the data's attribution. Charts are "
             "static plotly figures with plotly.js inlined (no CDN). Groups and breakdowns of "
-            "fewer than --min-cell people are suppressed. In a terminal, progress bars of the "
-            "resampling are shown on stderr."
+            "fewer than --min-cell people are suppressed. Before writing, the report is read "
+            "back and searched for counts below --min-cell (tables, text, bar labels and the "
+            "data inside every chart); a report that fails this audit is not written (exit "
+            "status 2, one line naming the section and what was found) unless --min-cell 0 "
+            "is given. In a terminal, progress bars of the resampling are shown on stderr."
         ),
     )
     p.add_argument("path", type=Path, help="input file or folder")
@@ -35,7 +38,9 @@ def add_parser(sub: Any) -> None:
         "--min-cell",
         type=int,
         default=5,
-        help="suppress groups and breakdowns of fewer people (default 5; 0 shows all)",
+        help="suppress groups and breakdowns of fewer people and refuse to write a report "
+        "in which a smaller count can be read or worked out (default 5; 0 shows all and "
+        "skips the audit)",
     )
     p.add_argument("--title", default=None, help="report title (default: the input's)")
     p.add_argument(
@@ -69,10 +74,12 @@ def run(args: argparse.Namespace) -> int:
     Returns
     -------
     int
-        The exit status (0).
+        The exit status: 0 written, 2 when the published-output audit found a count below
+        ``--min-cell`` (nothing is written).
     """
     from coprod_analytics.errors import ParameterError
-    from coprod_widgets.report import write_report
+    from coprod_widgets.report import build_report
+    from coprod_widgets.report.audit import audit_report
 
     if args.min_cell < 0:
         raise ParameterError(f"--min-cell must be an int >= 0; got {args.min_cell}")
@@ -85,8 +92,7 @@ def run(args: argparse.Namespace) -> int:
         "stability": not args.no_stability,
         "progress": show,
     }
-    out = write_report(
-        args.output,
+    page = build_report(
         args.path,
         seed=args.seed,
         min_cell=args.min_cell,
@@ -94,5 +100,22 @@ def run(args: argparse.Namespace) -> int:
         options={"opinion_groups": groups},
         progress=show,
     )
+    if args.min_cell:
+        audit = audit_report(page, min_cell=args.min_cell)
+        if not audit.passed:
+            first = audit.findings[0]
+            more = len(audit.findings) - 1
+            print(
+                f"coprod export: not written: section '{first.section}': {first.what} "
+                f"({first.where})"
+                + (f"; and {more} more finding(s)" if more else "")
+                + f"; a reader could recover a count below {args.min_cell} "
+                "(--min-cell 0 publishes everything)",
+                file=sys.stderr,
+            )
+            return 2
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB; opens offline in any browser)")
     return 0

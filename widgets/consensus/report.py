@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from coprod_analytics.privacy import small_cell_expr
-from coprod_widgets.html import alt_table, pct, statement_cards, table_html
+from coprod_analytics.privacy import is_small_cell, small_cell_expr
+from coprod_widgets.consensus.figures import published_statement_cards
+from coprod_widgets.html import alt_table, pct, table_html
 from coprod_widgets.report.context import ReportContext
-from coprod_widgets.style import esc
+from coprod_widgets.style import esc, group_label
 
 if TYPE_CHECKING:  # pragma: no cover
-    pass
+    from coprod_widgets.consensus.state import ConsensusState
 
 __all__ = ["SECTIONS"]
 
@@ -76,8 +77,6 @@ class OverviewSection:
             f"{c['statements']:,} statements ({c['agree']:,} agree, {c['disagree']:,} "
             f"disagree, {c['pass']:,} pass).</p>"
         ]
-        cols = ["statement_id", "text", "agree_rate", "disagree_rate", "total"]
-        fmt = {"agree_rate": pct, "disagree_rate": pct}
         for heading, table in (
             ("Where the room agrees", ov.agreed()),
             ("What the room rejects", ov.rejected()),
@@ -85,13 +84,52 @@ class OverviewSection:
         ):
             parts.append(
                 table_html(
-                    table.select(cols).rename({"total": "votes"}),
+                    _published_rates(table, min_cell=ctx.min_cell),
                     caption=heading,
                     aria_label=heading,
-                    formatters=fmt,
                 )
             )
+        if ctx.min_cell:
+            parts.append(
+                f"<p class='muted'>Shares of fewer than {ctx.min_cell} voters are withheld "
+                "(with one more share where the total would give them away).</p>"
+            )
         return "".join(parts)
+
+
+def _published_rates(table: pl.DataFrame, *, min_cell: int) -> pl.DataFrame:
+    """Agree and disagree shares per statement as text, small shares withheld."""
+    from coprod_widgets.consensus.figures import withheld_shares
+
+    agree, disagree, votes = [], [], []
+    for row in table.iter_rows(named=True):
+        hidden = withheld_shares(
+            {k: row[k] for k in ("agree", "disagree", "pass")}, min_cell=min_cell
+        )
+        if is_small_cell(row["total"], min_cell=min_cell):
+            hidden = {"agree", "disagree", "pass"}
+            votes.append(f"fewer than {min_cell}")
+        else:
+            votes.append(f"{row['total']:,}")
+        texts = []
+        for k in ("agree", "disagree"):
+            if k not in hidden:
+                texts.append(pct(row[f"{k}_rate"]))
+            elif is_small_cell(row[k], min_cell=min_cell):
+                texts.append(f"fewer than {min_cell}")
+            else:
+                texts.append("withheld")
+        agree.append(texts[0])
+        disagree.append(texts[1])
+    return pl.DataFrame(
+        {
+            "statement_id": table.get_column("statement_id"),
+            "text": table.get_column("text"),
+            "agree_rate": agree,
+            "disagree_rate": disagree,
+            "votes": votes,
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -143,11 +181,15 @@ class OpinionGroupsSection:
 
         state = ctx.consensus_state()
         groups = state.group_table()
-        frame = groups.select(
-            pl.col("label").alias("group"),
-            pl.col("size").alias("people"),
-            pl.col("share").alias("share of clustered"),
-        )
+        if ctx.min_cell:
+            header, frame = _published_groups(state, ctx.min_cell)
+        else:
+            header = header_html(state, title=False)
+            frame = groups.select(
+                pl.col("label").alias("group"),
+                pl.col("size").alias("people"),
+                pl.col("share").alias("share of clustered"),
+            )
         alt = alt_table(
             frame,
             summary=f"Text alternative: {state.result.k} opinion groups; table of groups",
@@ -155,12 +197,77 @@ class OpinionGroupsSection:
             formatters={"share of clustered": pct},
         )
         return (
-            header_html(state, title=False)
-            + ctx.figure_html(opinion_map_figure(state), alt=alt)
-            + "<p class='muted'>Each dot is a participant placed by their votes: people "
+            header
+            + ctx.figure_html(opinion_map_figure(state, min_cell=ctx.min_cell), alt=alt)
+            + _map_caption(ctx.min_cell)
+        )
+
+
+def _published_groups(state: ConsensusState, min_cell: int) -> tuple[str, pl.DataFrame]:
+    """What the groups are, with sizes withheld where a small one could be worked out."""
+    from coprod_widgets.consensus.figures import published_group_sizes
+
+    sizes = published_group_sizes(state, min_cell=min_cell)
+    groups = state.group_table()
+    labels = dict(groups.select("group", "label").iter_rows())
+    true = dict(
+        state.participant_table()
+        .filter(pl.col("group").is_not_null())
+        .group_by("group")
+        .len()
+        .iter_rows()
+    )
+    total = sum(true.values())
+
+    def said(g: object) -> str:
+        n = sizes.get(g)
+        if n is not None:
+            return f"{n:,} people"
+        return (
+            f"fewer than {min_cell} people"
+            if is_small_cell(true.get(g), min_cell=min_cell)
+            else "withheld"
+        )
+
+    text = ", ".join(f"{esc(labels.get(g, g))}: {said(g)}" for g in sizes)
+    header = (
+        f'<div class="coprod"><p>The {total:,} people who voted on enough statements fall into '
+        f"<strong>{state.result.k} opinion groups</strong> ({text}). Groups are people who "
+        "tend to vote alike; they are found from the votes alone (Pol.is's method)."
+        + (
+            f" Sizes of fewer than {min_cell} are withheld with another size where needed, "
+            "so that they cannot be worked out from the total."
+            if any(n is None for n in sizes.values())
+            else ""
+        )
+        + "</p></div>"
+    )
+    frame = pl.DataFrame(
+        {
+            "group": [str(labels.get(g, g)) for g in sizes],
+            "people": [said(g).replace(" people", "") for g in sizes],
+            "share of clustered": [
+                None if sizes[g] is None else (sizes[g] or 0) / max(total, 1) for g in sizes
+            ],
+        },
+        schema={"group": pl.String, "people": pl.String, "share of clustered": pl.Float64},
+    )
+    return header, frame
+
+
+def _map_caption(min_cell: int) -> str:
+    if not min_cell:
+        return (
+            "<p class='muted'>Each dot is a participant placed by their votes: people "
             "who vote alike sit close together. Grey dots voted on too few statements to "
             "be placed in a group.</p>"
         )
+    return (
+        "<p class='muted'>People are placed by their votes (people who vote alike sit close "
+        "together); to protect them no person is drawn: each shape holds most of one "
+        f"group's members. Groups of fewer than {min_cell} people and the people who voted "
+        "on too few statements to be placed are not drawn.</p>"
+    )
 
 
 @dataclass(frozen=True)
@@ -222,11 +329,13 @@ class StatementsSection:
             state.board_kind = kind
             state.sort_by = "consensus" if kind == "consensus" else "votes"
             parts.append(f"<h3>{esc(heading)}</h3>")
-            parts.append(statement_cards(state, state.board_table(), max_rows=self.max_rows))
+            parts.append(
+                published_statement_cards(state, state.board_table(), max_rows=self.max_rows)
+            )
         for g in state.group_ids:
             state.selected_group = g
             parts.append(f"<h3>{esc(state.board_title())}</h3>")
-            parts.append(statement_cards(state, state.board_table(), max_rows=5))
+            parts.append(published_statement_cards(state, state.board_table(), max_rows=5))
         state.selected_group = None
         gv = state.group_votes()
         n_sup = gv.filter(pl.col("total").is_null()).height
@@ -347,16 +456,22 @@ class StabilitySection:
                 .get_column("group")
                 .to_list()
             )
+            if ctx.min_cell:  # and the sizes withheld with them in the opinion-groups section
+                from coprod_widgets.consensus.figures import published_group_sizes
+
+                published = published_group_sizes(state, min_cell=ctx.min_cell)
+                small += [g for g, n in published.items() if n is None]
             conf = conf.filter(~pl.col("group").is_in(small))
             if conf.height:
                 table = (
                     conf.group_by("group")
                     .agg(people=pl.len(), median=pl.col("confidence").median())
                     .sort("group")
+                    .with_columns(pl.col("group").map_elements(group_label, return_dtype=pl.String))
                 )
                 parts.append(
                     ctx.figure_html(
-                        confidence_figure(conf),
+                        confidence_figure(conf, min_cell=ctx.min_cell),
                         alt=alt_table(
                             table,
                             summary="Text alternative: membership confidence by group",

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from coprod_analytics.format import MISSING, fmt_number, fmt_p, fmt_pct
+from coprod_analytics.privacy import is_small_cell, small_cell_expr
 from coprod_widgets.consensus.figures import _layout
 from coprod_widgets.html import alt_table, table_html
 from coprod_widgets.style import AGREE, DISAGREE, GROUP_COLOURS, esc, hover_text, short
@@ -99,9 +100,15 @@ def estimates_figure(
     truth: float | None = None,
     log_scale: bool = False,
     unit: str = "",
+    min_cell: int = 0,
     height: int = 260,
 ) -> go.Figure:
     """Every guess as a dot over a box plot (median and quartiles), the truth dashed.
+
+    With ``min_cell`` > 0 (a published report) no guess is drawn: the box shows the
+    quartiles only when each quarter holds at least ``min_cell`` people, otherwise only
+    the median (when each half does), otherwise nothing; whiskers (the extremes, single
+    people's guesses) are never drawn. The box's ``meta`` records ``n``.
 
     Parameters
     ----------
@@ -113,6 +120,9 @@ def estimates_figure(
         A logarithmic axis.
     unit : str, default ""
         The quantity's unit (untrusted; escaped).
+    min_cell : int, default 0
+        Smallest number of people on each side of a published quantile (0: every guess
+        is drawn).
     height : int, default 260
         Pixels.
 
@@ -124,30 +134,77 @@ def estimates_figure(
     --------
     >>> len(estimates_figure([3, 4, 5], truth=4).data)
     1
+    >>> box = estimates_figure(list(range(40)), min_cell=5).data[0]
+    >>> box.boxpoints, list(box.q1), list(box.median), list(box.q3), box.meta
+    (False, [9.75], [19.5], [29.25], {'n': 40})
+    >>> [t.type for t in estimates_figure(list(range(12)), min_cell=5).data]
+    ['scatter']
     """
+    import numpy as np
     import plotly.graph_objects as go
 
-    fig = go.Figure(
-        go.Box(
-            x=list(values),
-            name="guesses",
-            boxpoints="all",
-            jitter=0.5,
-            pointpos=0,
-            marker={"color": _BLUE, "size": 5, "opacity": 0.55},
-            line={"color": "#444444"},
-            fillcolor="rgba(0,0,0,0)",
-            hovertemplate="guess %{x}<extra></extra>",
-            orientation="h",
+    vals = [float(v) for v in values if v is not None]
+    title = "Every guess (box: median and quartiles)"
+    if not min_cell:
+        fig = go.Figure(
+            go.Box(
+                x=vals,
+                name="guesses",
+                boxpoints="all",
+                jitter=0.5,
+                pointpos=0,
+                marker={"color": _BLUE, "size": 5, "opacity": 0.55},
+                line={"color": "#444444"},
+                fillcolor="rgba(0,0,0,0)",
+                hovertemplate="guess %{x}<extra></extra>",
+                orientation="h",
+            )
         )
-    )
+    else:
+        n = len(vals)
+        fig = go.Figure()
+        q1, med, q3 = (float(q) for q in np.quantile(vals, [0.25, 0.5, 0.75])) if n else (0, 0, 0)
+        if n and not is_small_cell(n // 4, min_cell=min_cell, suppress_zeros=True):
+            title = f"Guesses of {n} people: median and quartiles"
+            fig.add_trace(
+                go.Box(
+                    q1=[q1],
+                    median=[med],
+                    q3=[q3],
+                    lowerfence=[q1],
+                    upperfence=[q3],
+                    y=["guesses"],
+                    name="guesses",
+                    boxpoints=False,
+                    line={"color": "#444444"},
+                    fillcolor="rgba(0,114,178,0.15)",
+                    orientation="h",
+                    meta={"n": n},
+                )
+            )
+        elif n and not is_small_cell(n // 2, min_cell=min_cell, suppress_zeros=True):
+            title = f"Guesses of {n} people: the median (too few people for quartiles)"
+            fig.add_trace(
+                go.Scatter(
+                    x=[med],
+                    y=["guesses"],
+                    mode="markers",
+                    marker={"symbol": "line-ns-open", "size": 24, "color": "#444444"},
+                    name="median",
+                    hovertemplate="median %{x:.4g}<extra></extra>",
+                    meta={"n": n, "summary": "median"},
+                )
+            )
+        else:
+            title = "Too few guesses to chart without showing single people's answers"
+            fig.add_trace(go.Scatter(x=[], y=[], mode="markers", name="guesses", meta={"n": n}))
     _truth_line(fig, truth)
     fig.update_xaxes(
         type="log" if log_scale else "linear", title=hover_text(unit) if unit else "guess"
     )
     fig.update_yaxes(showticklabels=False)
     fig.update_layout(showlegend=False)
-    return _layout(fig, title="Every guess (box: median and quartiles)", height=height)
+    return _layout(fig, title=title, height=height)
 
 
 def estimators_figure(
@@ -213,13 +270,28 @@ def estimators_figure(
     return _layout(fig, title=f"Crowd estimates with {_level(estimators)} intervals", height=height)
 
 
-def delphi_figure(table: pl.DataFrame, *, height: int = 260) -> go.Figure:
+def _quartiles_published(table: pl.DataFrame, min_cell: int) -> pl.DataFrame:
+    """Quartiles only for rounds with at least ``min_cell`` people in each quarter."""
+    if not min_cell or "n" not in table.columns:
+        return table
+    few = small_cell_expr("_quarter", min_cell=min_cell, suppress_zeros=True)
+    return (
+        table.with_columns(_quarter=pl.col("n") // 4)
+        .with_columns([pl.when(few).then(None).otherwise(pl.col(c)).alias(c) for c in ("q1", "q3")])
+        .drop("_quarter")
+    )
+
+
+def delphi_figure(table: pl.DataFrame, *, min_cell: int = 0, height: int = 260) -> go.Figure:
     """Median per Delphi round with its interquartile range.
 
     Parameters
     ----------
     table : polars.DataFrame
         :class:`~coprod_analytics.crowd.estimates.DelphiRounds`' table of one question.
+    min_cell : int, default 0
+        Quartiles of a round are drawn only when each quarter holds at least this many
+        people (0: always).
     height : int, default 260
         Pixels.
 
@@ -237,6 +309,7 @@ def delphi_figure(table: pl.DataFrame, *, height: int = 260) -> go.Figure:
     """
     import plotly.graph_objects as go
 
+    table = _quartiles_published(table, min_cell)
     rounds = [str(r) for r in table.get_column("round").to_list()]
     med = table.get_column("median").to_list()
     fig = go.Figure(
@@ -260,8 +333,15 @@ def delphi_figure(table: pl.DataFrame, *, height: int = 260) -> go.Figure:
     return _layout(fig, title="Delphi rounds: median and interquartile range", height=height)
 
 
-def pooling_figure(values: Sequence[float], table: pl.DataFrame, *, height: int = 260) -> go.Figure:
+def pooling_figure(
+    values: Sequence[float], table: pl.DataFrame, *, min_cell: int = 0, height: int = 260
+) -> go.Figure:
     """Histogram of the forecasts with the mean and the pooled forecasts marked.
+
+    With ``min_cell`` > 0 (a published report) the forecasts are counted in twentieths
+    here and neighbouring bins merged until each holds at least ``min_cell`` people
+    (:func:`~coprod_widgets.consensus.figures.merged_bins`); no single forecast reaches
+    the page.
 
     Parameters
     ----------
@@ -269,6 +349,8 @@ def pooling_figure(values: Sequence[float], table: pl.DataFrame, *, height: int 
         The forecasts.
     table : polars.DataFrame
         ``method``, ``value``: the pools marked as lines.
+    min_cell : int, default 0
+        Smallest number of people a published bin may hold (0: plotly bins every value).
     height : int, default 260
         Pixels.
 
@@ -281,18 +363,32 @@ def pooling_figure(values: Sequence[float], table: pl.DataFrame, *, height: int 
     >>> t = pl.DataFrame({"method": ["mean"], "value": [0.6]})
     >>> len(pooling_figure([0.5, 0.7], t).data)
     2
+    >>> list(pooling_figure([0.1] * 3 + [0.5] * 4 + [0.9] * 5, t, min_cell=5).data[0].y)
+    [7, 5]
     """
     import plotly.graph_objects as go
 
-    fig = go.Figure(
-        go.Histogram(
-            x=list(values),
-            xbins={"start": 0, "end": 1.0001, "size": 0.05},
-            marker={"color": "#9ecae1"},
-            name="forecasts",
-            hovertemplate="%{x}: %{y} forecasts<extra></extra>",
+    from coprod_widgets.consensus.figures import binned_bar, merged_bins
+
+    if min_cell:
+        fig = go.Figure(
+            binned_bar(
+                merged_bins(values, bins=20, min_cell=min_cell),
+                name="forecasts",
+                colour="#9ecae1",
+                unit="forecasts",
+            )
         )
-    )
+    else:
+        fig = go.Figure(
+            go.Histogram(
+                x=list(values),
+                xbins={"start": 0, "end": 1.0001, "size": 0.05},
+                marker={"color": "#9ecae1"},
+                name="forecasts",
+                hovertemplate="%{x}: %{y} forecasts<extra></extra>",
+            )
+        )
     styles = ("dot", "dashdot", "dash", "solid")
     for (method, value), dash in zip(table.iter_rows(), styles, strict=False):
         fig.add_vline(
@@ -546,18 +642,20 @@ def estimates_alt(state: CrowdState) -> str:
         return ""
     vals = state.values().get_column("value")
     q = vals.quantile(0.25), vals.median(), vals.quantile(0.75)
+    stats = ["answers", "smallest", "lower quartile", "median", "upper quartile", "largest"]
+    numbers = [float(vals.len()), vals.min(), *q, vals.max()]
+    if state.min_cell:
+        # published: no single person's guess (the extremes), quantiles only with at
+        # least min_cell people on each side
+        keep = ["answers"]
+        if not is_small_cell(vals.len() // 2, min_cell=state.min_cell, suppress_zeros=True):
+            keep.append("median")
+        if not is_small_cell(vals.len() // 4, min_cell=state.min_cell, suppress_zeros=True):
+            keep += ["lower quartile", "upper quartile"]
+        numbers = [v for st, v in zip(stats, numbers, strict=True) if st in keep]
+        stats = [st for st in stats if st in keep]
     frame = pl.DataFrame(
-        {
-            "statistic": [
-                "answers",
-                "smallest",
-                "lower quartile",
-                "median",
-                "upper quartile",
-                "largest",
-            ],
-            "value": [float(vals.len()), vals.min(), *q, vals.max()],
-        },
+        {"statistic": stats, "value": numbers},
         schema={"statistic": pl.String, "value": pl.Float64},
     )
     return alt_table(
@@ -666,7 +764,9 @@ def delphi_alt(state: CrowdState) -> str:
     if not res or res["delphi"] is None:
         return ""
     return alt_table(
-        res["delphi"].table.select("round", "median", "q1", "q3"),
+        _quartiles_published(res["delphi"].table, state.min_cell).select(
+            "round", "median", "q1", "q3"
+        ),
         summary="Text alternative: median and quartiles per round",
         label="Median and quartiles per Delphi round",
     )
@@ -741,19 +841,26 @@ def pooling_alt(state: CrowdState) -> str:
     res = state.pooling_result
     if not res or res["suppressed"]:
         return ""
-    x = pl.Series(res["values"])
+    from coprod_widgets.consensus.figures import merged_bins
+
+    counts = merged_bins(res["values"], bins=5, min_cell=state.min_cell)
     bins = pl.DataFrame(
         {
-            "forecast": ["0–20%", "20–40%", "40–60%", "60–80%", "80–100%"],
-            "forecasts": [
-                int(((x >= lo) & ((x < lo + 0.2) if lo < 0.8 else (x <= 1))).sum())
-                for lo in (0.0, 0.2, 0.4, 0.6, 0.8)
+            "forecast": [
+                f"{fmt_pct(lo)}–{fmt_pct(hi)}"
+                for lo, hi in counts.select("low", "high").iter_rows()
             ],
+            "forecasts": counts.get_column("people"),
         }
     )
     return alt_table(
         bins,
-        summary="Text alternative: how many forecasts fall in each fifth",
+        summary="Text alternative: how many forecasts fall in each fifth"
+        + (
+            f" (neighbouring fifths merged until each holds {state.min_cell} or more)"
+            if state.min_cell
+            else ""
+        ),
         label="Forecasts per fifth of the probability scale",
     )
 

@@ -34,8 +34,7 @@ def _small_cells(ctx: ReportContext, what: str) -> str:
     if not ctx.min_cell:
         return ""
     return (
-        f"<p class='muted'>Small cells: {what} of fewer than {ctx.min_cell} people are not "
-        "shown.</p>"
+        f"<p class='muted'>Small cells: {what} fewer than {ctx.min_cell} people are not shown.</p>"
     )
 
 
@@ -118,7 +117,13 @@ class CrowdEstimatesSection:
                 log = bool(vals) and min(vals) > 0 and max(vals) > 20 * min(vals)
                 parts.append(
                     ctx.figure_html(
-                        estimates_figure(vals, truth=truth, log_scale=log, unit=state.unit(q)),
+                        estimates_figure(
+                            vals,
+                            truth=truth,
+                            log_scale=log,
+                            unit=state.unit(q),
+                            min_cell=ctx.min_cell,
+                        ),
                         alt=estimates_alt(state),
                     )
                 )
@@ -132,7 +137,10 @@ class CrowdEstimatesSection:
             if res.get("delphi") is not None and res["delphi"].table.height:
                 parts.append(delphi_html(state))
                 parts.append(
-                    ctx.figure_html(delphi_figure(res["delphi"].table), alt=delphi_alt(state))
+                    ctx.figure_html(
+                        delphi_figure(res["delphi"].table, min_cell=ctx.min_cell),
+                        alt=delphi_alt(state),
+                    )
                 )
         for q in state.probability_question_ids:
             state.probability_question = q
@@ -141,7 +149,8 @@ class CrowdEstimatesSection:
             if pr and not pr.get("suppressed"):
                 parts.append(
                     ctx.figure_html(
-                        pooling_figure(pr["values"], pr["table"]), alt=pooling_alt(state)
+                        pooling_figure(pr["values"], pr["table"], min_cell=ctx.min_cell),
+                        alt=pooling_alt(state),
                     )
                 )
         for q in state.choice_question_ids:

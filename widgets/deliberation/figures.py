@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from coprod_analytics.format import SUPPRESSED, fmt_number, fmt_p
+from coprod_analytics.privacy import is_small_cell
 from coprod_widgets.consensus.figures import _layout
 from coprod_widgets.deliberation.state import QMethodState, RepresentationState, ShiftState
 from coprod_widgets.html import alt_table, pct, table_html
@@ -30,6 +31,7 @@ __all__ = [
     "loadings_figure",
     "population_alt",
     "population_figure",
+    "protect_distribution",
     "q_html",
     "representation_html",
     "shift_alt",
@@ -74,7 +76,62 @@ def _notes_html(notes: list[str]) -> str:
 
 
 # ------------------------------------------------------------------------ deliberation change
-def distribution_figure(dist: pl.DataFrame, *, item: str, pre: str, post: str) -> go.Figure:
+def protect_distribution(dist: pl.DataFrame, *, min_cell: int) -> pl.DataFrame:
+    """Complementary suppression of an answer distribution: where a wave has suppressed
+    answers (``n`` null), the total of the wave still follows from the shares, so the
+    suppressed count would be that total minus the shown counts; the smallest shown answers
+    are withheld too until at least two are withheld and they hold ``min_cell`` or more.
+
+    Parameters
+    ----------
+    dist : pl.DataFrame
+        ``wave``, ``value``, ``n``, ``share`` (shares of the wave's total, suppressed
+        rows with ``n`` null).
+    min_cell : int
+        The small-cell limit (0: the table is returned as it is).
+
+    Returns
+    -------
+    pl.DataFrame
+        The same rows, with ``n`` and ``share`` null where withheld.
+
+    Examples
+    --------
+    >>> d = pl.DataFrame({"wave": ["pre"] * 4, "value": [1, 2, 3, 4],
+    ...                   "n": [None, 12, 30, 8], "share": [None, 0.24, 0.6, 0.16]})
+    >>> protect_distribution(d, min_cell=5)["n"].to_list()
+    [None, 12, 30, None]
+    """
+    if not min_cell or dist.height == 0:
+        return dist
+    withheld: set[tuple[object, object]] = set()
+    for (wave,), part in dist.group_by(["wave"], maintain_order=True):
+        shown = part.filter(pl.col("n").is_not_null() & (pl.col("share") > 0))
+        hidden = part.filter(pl.col("n").is_null())
+        if hidden.height == 0 or shown.height == 0:
+            continue
+        total = round(float(shown["n"][0]) / float(shown["share"][0]))
+        gap = total - int(shown["n"].sum())
+        count = hidden.height
+        for value, n in shown.sort("n").select("value", "n").iter_rows():
+            if count >= 2 and not is_small_cell(gap, min_cell=min_cell, suppress_zeros=True):
+                break
+            withheld.add((wave, value))
+            gap += int(n)
+            count += 1
+    if not withheld:
+        return dist
+    mask = pl.Series(
+        [(w, v) in withheld for w, v in dist.select("wave", "value").iter_rows()], dtype=pl.Boolean
+    )
+    return dist.with_columns(
+        [pl.when(mask).then(None).otherwise(pl.col(c)).alias(c) for c in ("n", "share")]
+    )
+
+
+def distribution_figure(
+    dist: pl.DataFrame, *, item: str, pre: str, post: str, min_cell: int = 0
+) -> go.Figure:
     """Share of answers per value, before (grey) and after (blue) deliberation.
 
     Parameters
@@ -85,6 +142,9 @@ def distribution_figure(dist: pl.DataFrame, *, item: str, pre: str, post: str) -
         The item's text or id (title).
     pre, post : str
         The labels of the two waves.
+    min_cell : int, default 0
+        With suppressed answers, more are withheld (:func:`protect_distribution`) so that
+        the suppressed counts cannot be worked out from the shares.
 
     Returns
     -------
@@ -100,6 +160,7 @@ def distribution_figure(dist: pl.DataFrame, *, item: str, pre: str, post: str) -
     """
     import plotly.graph_objects as go
 
+    dist = protect_distribution(dist, min_cell=min_cell)
     fig = go.Figure()
     for wave, colour in ((pre, PASS), (post, GROUP_COLOURS[0])):
         sub = dist.filter(pl.col("wave") == wave)
@@ -238,7 +299,7 @@ def shift_alt(state: ShiftState) -> str:
     >>> "Text alternative" in shift_alt(state)
     True
     """
-    dist = state.distribution()
+    dist = protect_distribution(state.distribution(), min_cell=state.min_cell)
     return alt_table(
         dist.with_columns(pl.col("n").cast(pl.String).fill_null(SUPPRESSED)),
         summary=f"Text alternative: answers to {state.item} before and after",
@@ -281,10 +342,12 @@ def dri_figure(table: pl.DataFrame) -> go.Figure:
             y=labels,
             x=[h - lo for lo, h in table.select("baseline_low", "baseline_high").rows()],
             base=table["baseline_low"].to_list(),
+            customdata=table.select("baseline_low", "baseline_high").rows(),
             orientation="h",
             marker_color="#DDDDDD",
             name="chance (95% of permutations)",
-            hovertemplate="chance range %{base:.2f} to %{x:.2f}<extra></extra>",
+            hovertemplate="chance range %{customdata[0]:.2f} to %{customdata[1]:.2f}"
+            "<extra></extra>",
         )
     )
     fig.add_trace(
@@ -297,7 +360,17 @@ def dri_figure(table: pl.DataFrame) -> go.Figure:
             hovertemplate="DRI %{x:.2f}<extra></extra>",
         )
     )
-    fig.update_layout(xaxis_title="Deliberative Reason Index", xaxis_range=[-1, 1])
+    # the DRI is usually between -1 and 1 but can go below -1: the axis follows the data
+    shown = [
+        v
+        for c in ("dri", "baseline_low", "baseline_high")
+        for v in table.get_column(c).to_list()
+        if v is not None
+    ]
+    low = min([-1.0, *shown])
+    high = max([1.0, *shown])
+    pad = 0.05 * (high - low)
+    fig.update_layout(xaxis_title="Deliberative Reason Index", xaxis_range=[low - pad, high + pad])
     return _layout(fig, title="Deliberative Reason Index", height=140 + 40 * max(table.height, 1))
 
 
@@ -336,7 +409,8 @@ def dri_html(state: ShiftState, notes: list[str] | None = None) -> str:
             aria_label="Deliberative Reason Index",
             formatters={"p_value": fmt_p},
         ),
-        f"<p class='muted'>DRI (Niemeyer et al. 2024) from -1 to 1: how consistently people "
+        f"<p class='muted'>DRI (Niemeyer et al. 2024), usually between -1 and 1 (it can be lower): "
+        f"how consistently people "
         f"who agree on what matters also agree on what to do. Random answers give values "
         f"anywhere in the grey 'chance' range ({state.n_resamples} permutations, seed "
         f"{state.seed}); p = share of permutations at least as high.</p>",

@@ -117,7 +117,11 @@ class DeliberationChangeSection:
                 parts.append(
                     ctx.figure_html(
                         distribution_figure(
-                            state.distribution(notes), item=item, pre=state.pre, post=state.post
+                            state.distribution(notes),
+                            item=item,
+                            pre=state.pre,
+                            post=state.post,
+                            min_cell=ctx.min_cell,
                         ),
                         alt=shift_alt(state),
                     )

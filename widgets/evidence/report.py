@@ -28,8 +28,7 @@ def _small_cells(ctx: ReportContext, what: str) -> str:
     if not ctx.min_cell:
         return ""
     return (
-        f"<p class='muted'>Small cells: {what} of fewer than {ctx.min_cell} people are not "
-        "shown.</p>"
+        f"<p class='muted'>Small cells: {what} fewer than {ctx.min_cell} people are not shown.</p>"
     )
 
 
