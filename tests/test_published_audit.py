@@ -211,3 +211,27 @@ def test_a_table_whose_own_audit_failed_fails_the_report() -> None:
     )
     audit = audit_report(f'<section id="t"><p class="muted">{note}</p></section>')
     assert not audit.passed and "own audit" in audit.findings[0].what
+
+
+def test_a_share_axis_is_not_read_as_counts() -> None:
+    # "share of respondents" on a percent axis: a bar of 1.0 is 100%, not one person
+    import plotly.graph_objects as go
+
+    from coprod_widgets.report.audit import audit_report
+
+    fig = go.Figure(go.Bar(x=["a", "b"], y=[1.0, 0.0], name="actual share"))
+    fig.update_yaxes(title="share of respondents", tickformat=".0%")
+    page = (
+        '<section id="s"><h2>S</h2>'
+        + fig.to_html(full_html=False, include_plotlyjs=False)
+        + "</section>"
+    )
+    assert audit_report(page, min_cell=5).passed
+    counts = go.Figure(go.Bar(x=["a", "b"], y=[1, 7], name="answers"))
+    counts.update_yaxes(title="number of respondents")
+    leaky = (
+        '<section id="s"><h2>S</h2>'
+        + counts.to_html(full_html=False, include_plotlyjs=False)
+        + "</section>"
+    )
+    assert not audit_report(leaky, min_cell=5).passed

@@ -427,6 +427,15 @@ def _axis_title(layout: dict[str, Any], axis: str) -> str:
 
 
 _COUNT_AXIS = re.compile(r"\b(" + _UNITS + r"|count|number of)\b", re.IGNORECASE)
+#: An axis of shares, not counts ("share of respondents", "% of people", a percent format).
+_SHARE_AXIS = re.compile(r"\b(share|proportion|fraction|percent(age)?)\b|%", re.IGNORECASE)
+
+
+def _is_share_axis(layout: dict[str, Any], axis: str) -> bool:
+    ax = layout.get(axis) or {}
+    return "%" in str(ax.get("tickformat") or "") or bool(
+        _SHARE_AXIS.search(_axis_title(layout, axis))
+    )
 
 
 def _histogram_counts(trace: dict[str, Any]) -> list[int] | None:
@@ -508,7 +517,7 @@ def _audit_trace(
         horizontal = trace.get("orientation") == "h"
         value_axis = "xaxis" if horizontal else "yaxis"
         label = _axis_title(layout, value_axis) + " " + str(trace.get("hovertemplate") or "")
-        if _COUNT_AXIS.search(label):
+        if _COUNT_AXIS.search(label) and not _is_share_axis(layout, value_axis):
             values = trace.get("x" if horizontal else "y") or []
             small = sorted(
                 {
