@@ -48,7 +48,7 @@ from typing import Any
 import polars as pl
 
 from coprod_analytics.errors import ValidationError
-from coprod_analytics.schema import as_polars, normalise_ids
+from coprod_analytics.schema import _first_row, as_polars, normalise_ids
 
 __all__ = [
     "ID_DTYPES",
@@ -78,11 +78,6 @@ _VOTE_WORDS = {
     "-0": 0,
     "pass": 0,
 }
-
-
-def _first_row(mask: pl.Series) -> int:
-    """1-based index of the first True in a boolean mask."""
-    return int(mask.arg_true()[0]) + 1
 
 
 def _require_columns(df: pl.DataFrame, columns: tuple[str, ...], table: str) -> None:

@@ -32,8 +32,10 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "CSS",
     "alt_table",
+    "coprod_div",
     "footer_html",
     "header_html",
+    "interval_label",
     "pct",
     "statement_cards",
     "table_html",
@@ -439,3 +441,43 @@ def footer_html(
         parts.append(f"<p class='muted'><strong>Data:</strong> {esc(state.attribution)}</p>")
     parts.append("</div>")
     return "".join(parts)
+
+
+def coprod_div(*parts: str) -> str:
+    """HTML fragments wrapped in the package's styled container (``<div class="coprod">``).
+
+    Parameters
+    ----------
+    *parts : str
+        HTML fragments, already escaped.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> coprod_div("<p>a</p>", "<p>b</p>")
+    '<div class="coprod"><p>a</p><p>b</p></div>'
+    """
+    return '<div class="coprod">' + "".join(parts) + "</div>"
+
+
+def interval_label(alpha: float | None) -> str:
+    """The coverage of a ``1 - alpha`` interval in words.
+
+    Parameters
+    ----------
+    alpha : float or None
+        One minus the coverage (None: the default 0.05).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> interval_label(0.05), interval_label(0.1), interval_label(None)
+    ('95%', '90%', '95%')
+    """
+    return fmt_pct(1 - (0.05 if alpha is None else float(alpha)))

@@ -38,7 +38,6 @@ __all__ = ["METHODS", "add_parser", "run"]
 
 #: The methods ``--method`` accepts.
 METHODS = ("borda", "copeland", "schulze", "kemeny", "bradley-terry")
-_PREFLIB = (".soc", ".soi", ".toc", ".toi")
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -119,7 +118,9 @@ def _load(path: Path, args: argparse.Namespace) -> _Input:
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
     suffix = path.suffix.lower()
-    if suffix in _PREFLIB:
+    from coprod_analytics.io.preference_tables import PREFLIB_SUFFIXES
+
+    if suffix in PREFLIB_SUFFIXES:
         from coprod_analytics.io.preflib import read_preflib
 
         return _Input("ballots", read_preflib(path).tables["rankings"])

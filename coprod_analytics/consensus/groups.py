@@ -64,25 +64,22 @@ def check_common_params(
     coprod_analytics.errors.ParameterError: The 'min_votes' parameter of opinion_groups must be an int >= 1. Got 0.
     """
 
-    def is_int(v: Any) -> bool:
-        return isinstance(v, int | np.integer) and not isinstance(v, bool)
-
-    check_param(is_int(min_votes) and min_votes >= 1, "min_votes", func, "an int >= 1", min_votes)
+    check_param(_is_int(min_votes) and min_votes >= 1, "min_votes", func, "an int >= 1", min_votes)
     check_param(
-        is_int(min_participants) and min_participants >= 0,
+        _is_int(min_participants) and min_participants >= 0,
         "min_participants",
         func,
         "an int >= 0",
         min_participants,
     )
-    check_param(is_int(base_k) and base_k >= 1, "base_k", func, "an int >= 1", base_k)
-    check_param(is_int(max_k) and max_k >= 2, "max_k", func, "an int >= 2", max_k)
-    check_param(k is None or (is_int(k) and k >= 1), "k", func, "None or an int >= 1", k)
+    check_param(_is_int(base_k) and base_k >= 1, "base_k", func, "an int >= 1", base_k)
+    check_param(_is_int(max_k) and max_k >= 2, "max_k", func, "an int >= 2", max_k)
+    check_param(k is None or (_is_int(k) and k >= 1), "k", func, "None or an int >= 1", k)
     check_param(
-        is_int(base_iters) and base_iters >= 1, "base_iters", func, "an int >= 1", base_iters
+        _is_int(base_iters) and base_iters >= 1, "base_iters", func, "an int >= 1", base_iters
     )
     check_param(
-        is_int(group_iters) and group_iters >= 1, "group_iters", func, "an int >= 1", group_iters
+        _is_int(group_iters) and group_iters >= 1, "group_iters", func, "an int >= 1", group_iters
     )
 
 

@@ -52,24 +52,6 @@ class ClusterState:
         return int(self.ids.shape[0])
 
 
-def _nearest(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """Index of the closest centre for every point (chunked; first minimum on ties)."""
-    n = points.shape[0]
-    out = np.empty(n, dtype=np.int64)
-    if centers.shape[0] == 1:
-        out[:] = 0
-        return out
-    cn = np.einsum("ij,ij->i", centers, centers)
-    ct = centers.T.copy()
-    for s in range(0, n, _CHUNK):
-        block = points[s : s + _CHUNK]
-        d = block @ ct
-        d *= -2.0
-        d += cn
-        out[s : s + _CHUNK] = np.argmin(d, axis=1)
-    return out
-
-
 def _exact_nearest(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
     """Exact Euclidean nearest centre (used on small inputs where ties matter)."""
     dx = points[:, 0, None] - centers[None, :, 0]

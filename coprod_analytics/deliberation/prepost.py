@@ -248,10 +248,7 @@ def _validate_panel(
     extra: Sequence[str] = (),
     numeric_value: bool = True,
 ) -> pl.DataFrame:
-    if not isinstance(panel, pl.DataFrame):
-        raise ValidationError(
-            f"{func} needs a polars DataFrame; got {type(panel).__name__}", table="panel"
-        )
+    # every caller passes the panel through _panel_of, which refuses anything but a table
     needed = [id_column, item_column, wave_column, value_column, *extra]
     missing = [c for c in needed if c not in panel.columns]
     if missing:

@@ -44,7 +44,12 @@ from coprod_analytics.errors import ValidationError, check_param
 from coprod_analytics.format import fmt_number, fmt_p
 from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.intervals import wilson_interval
-from coprod_analytics.privacy import DEFAULT_MIN_CELL, SuppressedFrame, suppress_small_cells
+from coprod_analytics.privacy import (
+    DEFAULT_MIN_CELL,
+    SuppressedFrame,
+    is_small_cell,
+    suppress_small_cells,
+)
 from coprod_analytics.provenance import Provenance, fingerprint_frames
 from coprod_analytics.results import Result, frame_to_html, interval_frame
 
@@ -1251,7 +1256,7 @@ def group_composition(
     # its size would be a small count, so neither column is published and only the group
     # sizes (from the shares) are.
     col_total = table.sum(axis=0)
-    small_category = bool(((col_total >= 1) & (col_total < min_cell)).any())
+    small_category = any(is_small_cell(int(t), min_cell=min_cell) for t in col_total)
     if small_category:
         out = out.with_columns(
             pl.lit(None, dtype=pl.Float64).alias("expected"),

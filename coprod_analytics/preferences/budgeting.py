@@ -482,20 +482,6 @@ def _payment(budgets: np.ndarray, cost: float) -> float:
     return float(cand[ok[0]]) if ok.size else float(b[-1])
 
 
-def _payment_weighted(budgets: np.ndarray, util: np.ndarray, cost: float) -> float:
-    """Smallest ``ρ`` with ``Σ min(b_i, ρ·u_i) = cost`` (general positive utilities)."""
-    ratio = budgets / util
-    order = np.argsort(ratio, kind="stable")
-    r, b, u = ratio[order], budgets[order], util[order]
-    m = r.size
-    paid = np.concatenate(([0.0], np.cumsum(b)[:-1]))
-    usum = np.concatenate(([0.0], np.cumsum(u)[:-1]))
-    rest = u.sum() - usum
-    cand = (cost - paid) / rest
-    ok = np.flatnonzero(cand <= r)
-    return float(cand[ok[0]]) if ok.size else float(r[m - 1])
-
-
 def _mes_phase(
     inst: _Instance,
     per_voter: float,

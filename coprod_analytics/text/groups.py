@@ -3,7 +3,7 @@ which groups or population categories raise which topics in open answers
 (:func:`topic_mentions`).
 
 Agree rates are pooled over the latest votes of a group's clustered members on a topic's
-statements; their intervals are Wilson score intervals (statsmodels ``proportion_confint``)
+statements; their intervals are Wilson score intervals (:func:`coprod_analytics.intervals.wilson_interval`)
 that treat the votes as independent — one person's votes on statements of one topic are
 correlated, so read them as a lower bound of the uncertainty. Cells of fewer than
 ``min_cell`` people are suppressed (:func:`coprod_analytics.privacy.suppress_small_cells`).
@@ -127,18 +127,16 @@ class TopicVotes(Result):
 
 
 def _wilson(agree: pl.Series, total: pl.Series, alpha: float) -> tuple[list[Any], list[Any]]:
-    from statsmodels.stats.proportion import proportion_confint
+    """Wilson intervals (:func:`coprod_analytics.intervals.wilson_interval`); None where a
+    cell is suppressed or empty."""
+    from coprod_analytics.intervals import wilson_interval
 
-    low: list[Any] = []
-    high: list[Any] = []
-    for a, t in zip(agree.to_list(), total.to_list(), strict=True):
-        if a is None or t is None or t == 0:
-            low.append(None)
-            high.append(None)
-            continue
-        lo, hi = proportion_confint(a, t, alpha=alpha, method="wilson")
-        low.append(float(lo))
-        high.append(float(hi))
+    k = agree.cast(pl.Float64).fill_null(0.0).to_numpy()
+    n = total.cast(pl.Float64).fill_null(0.0).to_numpy()
+    lo, hi = wilson_interval(k, n, alpha=alpha)
+    missing = (agree.is_null() | total.is_null() | (total.fill_null(0) == 0)).to_list()
+    low = [None if m else float(v) for m, v in zip(missing, lo, strict=True)]
+    high = [None if m else float(v) for m, v in zip(missing, hi, strict=True)]
     return low, high
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import json
 import math
 import random
@@ -68,13 +67,9 @@ def check_loopback(url: str) -> tuple[str, int]:
             f"expected a participant address like http://127.0.0.1:8765/; got {url!r}"
         )
     host = parts.hostname
-    ok = host == "localhost"
-    if not ok:
-        try:
-            ok = ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            ok = False
-    if not ok:
+    from coprod_apps.launcher import is_loopback
+
+    if not is_loopback(host):
         raise CoprodError(
             f"loadtest only targets this machine (127.0.0.1, ::1 or localhost); got host {host!r}"
         )

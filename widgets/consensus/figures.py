@@ -32,6 +32,7 @@ __all__ = [
     "published_group_sizes",
     "published_statement_cards",
     "silhouette_figure",
+    "silhouette_sentence",
     "stability_figure",
     "withheld_cells",
     "withheld_shares",
@@ -722,3 +723,34 @@ def published_statement_cards(
         "(\u201cwithheld\u201d), so that no small count can be worked out from n.</p>"
     )
     return f'<div class="coprod" role="list">{"".join(cards)}{more}{note}</div>'
+
+
+_SILHOUETTE_WORDS = (
+    (0.70, "a strong structure"),
+    (0.50, "a reasonable structure"),
+    (0.25, "a weak structure that could be an artefact"),
+    (-1.0, "no substantial structure"),
+)
+
+
+def silhouette_sentence(score: float) -> str:
+    """Kaufman & Rousseeuw's reading of an average silhouette.
+
+    Parameters
+    ----------
+    score : float
+        Average silhouette.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> silhouette_sentence(0.55)
+    'a reasonable structure'
+    """
+    for threshold, words in _SILHOUETTE_WORDS:
+        if score > threshold:
+            return words
+    return _SILHOUETTE_WORDS[-1][1]

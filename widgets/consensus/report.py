@@ -394,9 +394,9 @@ class StabilitySection:
         from coprod_widgets.consensus.figures import (
             confidence_figure,
             silhouette_figure,
+            silhouette_sentence,
             stability_figure,
         )
-        from coprod_widgets.consensus.views import silhouette_sentence
 
         state = ctx.consensus_state()
         info = state.stability_summary()

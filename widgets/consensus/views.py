@@ -19,6 +19,7 @@ from coprod_widgets.consensus.figures import (
     confidence_figure,
     opinion_map_figure,
     silhouette_figure,
+    silhouette_sentence,
     stability_figure,
 )
 from coprod_widgets.consensus.state import BOARD_KINDS, SORT_KEYS, ConsensusState
@@ -282,37 +283,6 @@ class StatementBoard(widgets.VBox):
 
     def _on_change(self, change: Any) -> None:
         self.refresh()
-
-
-_SILHOUETTE_WORDS = (
-    (0.70, "a strong structure"),
-    (0.50, "a reasonable structure"),
-    (0.25, "a weak structure that could be an artefact"),
-    (-1.0, "no substantial structure"),
-)
-
-
-def silhouette_sentence(score: float) -> str:
-    """Kaufman & Rousseeuw's reading of an average silhouette.
-
-    Parameters
-    ----------
-    score : float
-        Average silhouette.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> silhouette_sentence(0.55)
-    'a reasonable structure'
-    """
-    for threshold, words in _SILHOUETTE_WORDS:
-        if score > threshold:
-            return words
-    return _SILHOUETTE_WORDS[-1][1]
 
 
 class StabilityView(widgets.VBox):

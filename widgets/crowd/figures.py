@@ -21,7 +21,7 @@ import polars as pl
 from coprod_analytics.format import MISSING, fmt_number, fmt_p, fmt_pct
 from coprod_analytics.privacy import is_small_cell, small_cell_expr
 from coprod_widgets.consensus.figures import _layout
-from coprod_widgets.html import alt_table, table_html
+from coprod_widgets.html import alt_table, coprod_div, interval_label, table_html
 from coprod_widgets.style import AGREE, DISAGREE, GROUP_COLOURS, esc, hover_text, short
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,26 +62,6 @@ METHOD_LABELS: dict[str, str] = {
 TRUTH = "#000000"
 _BLUE = GROUP_COLOURS[0]
 _ORANGE = GROUP_COLOURS[1]
-
-
-def interval_label(alpha: float | None) -> str:
-    """The coverage of a ``1 - alpha`` interval in words.
-
-    Parameters
-    ----------
-    alpha : float or None
-        One minus the coverage (None: the default 0.05).
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> interval_label(0.05), interval_label(0.1), interval_label(None)
-    ('95%', '90%', '95%')
-    """
-    return fmt_pct(1 - (0.05 if alpha is None else float(alpha)))
 
 
 def _truth_line(fig: go.Figure, truth: float | None) -> None:
@@ -527,10 +507,6 @@ def _level(est: pl.DataFrame) -> str:
     return interval_label(est["alpha"][0] if "alpha" in est.columns and est.height else None)
 
 
-def _wrap(*parts: str) -> str:
-    return '<div class="coprod">' + "".join(parts) + "</div>"
-
-
 # ------------------------------------------------------------------------------- estimates
 def _estimator_frame(est: pl.DataFrame) -> pl.DataFrame:
     cols = [
@@ -567,7 +543,7 @@ def estimates_html(state: CrowdState) -> str:
     """
     res = state.estimate_result
     if not res:
-        return _wrap("<p class='muted'>No numeric estimates in this inquiry.</p>")
+        return coprod_div("<p class='muted'>No numeric estimates in this inquiry.</p>")
     q = res["question"]
     unit = state.unit(q)
     head = f"<h3>{esc(state.question_text(q))}</h3>"
@@ -580,7 +556,7 @@ def estimates_html(state: CrowdState) -> str:
         facts.append(f"true value: <strong>{fmt_number(res['truth'], 6)}</strong>")
     head += f"<p class='muted'>{' · '.join(f for f in facts if f)}</p>"
     if res["suppressed"]:
-        return _wrap(
+        return coprod_div(
             head,
             f"<p>Fewer than {state.min_cell} people answered this question in this round, "
             "so its answers are not shown.</p>",
@@ -613,7 +589,7 @@ def estimates_html(state: CrowdState) -> str:
             f"diversity {_num4(d.diversity)}. The crowd's mean is closer to the truth than the "
             "typical individual because the guesses differ.</p>"
         )
-    return _wrap(*parts)
+    return coprod_div(*parts)
 
 
 def estimates_alt(state: CrowdState) -> str:
@@ -727,7 +703,7 @@ def delphi_html(state: CrowdState) -> str:
             )
             + "</p>"
         )
-    return _wrap(
+    return coprod_div(
         "<h4>Delphi rounds</h4>",
         words,
         table_html(
@@ -798,11 +774,11 @@ def pooling_html(state: CrowdState) -> str:
         return ""
     head = f"<h4>{esc(state.question_text(res['question']))}</h4>"
     if res["suppressed"]:
-        return _wrap(
+        return coprod_div(
             head,
             f"<p>Fewer than {state.min_cell} people gave a forecast, so it is not shown.</p>",
         )
-    return _wrap(
+    return coprod_div(
         head,
         f"<p>{res['n']} forecasts. Pooled in log-odds with extremizing factor "
         f"a = {fmt_number(res['extremize'])}: <strong>{fmt_pct(res['pooled'], 1)}</strong>. a = 1 is the "
@@ -896,7 +872,7 @@ def popular_html(state: CrowdState) -> str:
         "surprise": lambda v: MISSING if v is None else f"{100 * v:+.1f} points",
     }
     same = sp.answer == sp.majority_answer
-    return _wrap(
+    return coprod_div(
         f"<h4>{esc(state.question_text(res['question']))}</h4>",
         f"<p>The <strong>surprisingly popular</strong> answer is <strong>{esc(sp.answer)}"
         f"</strong>: it was given more often than people predicted ({sp.n} respondents; "
@@ -1040,7 +1016,7 @@ def agreement_html(state: AgreementState) -> str:
     )
     if res["note"]:
         parts.append(f"<p class='muted'>{esc(res['note'])}</p>")
-    return _wrap(*parts)
+    return coprod_div(*parts)
 
 
 def agreement_alt(state: AgreementState) -> str:

@@ -30,14 +30,6 @@ from coprod_widgets.report.context import ReportContext
 __all__ = ["SECTIONS", "AgreementSection", "CrowdEstimatesSection"]
 
 
-def _small_cells(ctx: ReportContext, what: str) -> str:
-    if not ctx.min_cell:
-        return ""
-    return (
-        f"<p class='muted'>Small cells: {what} fewer than {ctx.min_cell} people are not shown.</p>"
-    )
-
-
 @dataclass(frozen=True)
 class CrowdEstimatesSection:
     """Every estimate question (estimators, truth, Diversity Prediction, Delphi rounds),
@@ -160,7 +152,7 @@ class CrowdEstimatesSection:
             if sp:
                 parts.append(ctx.figure_html(popular_figure(sp["table"]), alt=popular_alt(state)))
         parts.append(
-            _small_cells(ctx, "questions, Delphi rounds and multiple-choice answers given by")
+            ctx.small_cells_note("questions, Delphi rounds and multiple-choice answers given by")
         )
         ctx.provenance.append(
             {
@@ -251,7 +243,7 @@ class AgreementSection:
         return (
             agreement_html(state)
             + ctx.figure_html(agreement_figure(state.result["items"]), alt=agreement_alt(state))
-            + _small_cells(ctx, "rating items rated by")
+            + ctx.small_cells_note("rating items rated by")
         )
 
 

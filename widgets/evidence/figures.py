@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from coprod_analytics.format import fmt_number, fmt_p, fmt_pct
+from coprod_analytics.format import fmt_number, fmt_p
 from coprod_widgets.consensus.figures import _layout
-from coprod_widgets.html import alt_table, table_html
+from coprod_widgets.html import alt_table, coprod_div, interval_label, table_html
 from coprod_widgets.style import GROUP_COLOURS, esc, group_colour, hover_text, short
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,14 +36,6 @@ __all__ = [
 
 _BLUE = GROUP_COLOURS[0]
 _ORANGE = GROUP_COLOURS[1]
-
-
-def _level(alpha: Any) -> str:
-    return fmt_pct(1 - (0.05 if alpha is None else float(alpha)))
-
-
-def _wrap(*parts: str) -> str:
-    return '<div class="coprod">' + "".join(parts) + "</div>"
 
 
 def evidence_figure(
@@ -104,7 +96,7 @@ def evidence_figure(
         )
     fig = go.Figure(traces)
     fig.update_yaxes(tickvals=list(range(len(rows))), ticktext=labels, automargin=True)
-    fig.update_xaxes(title=f"mean rating ({_level(alpha)} interval)")
+    fig.update_xaxes(title=f"mean rating ({interval_label(alpha)} interval)")
     fig.update_layout(legend={"orientation": "h", "y": -0.15})
     return _layout(
         fig, title="Evidence: credibility and relevance", height=height or 120 + 40 * len(rows)
@@ -194,11 +186,11 @@ def evidence_html(state: EvidenceState, *, max_rows: int = 50) -> str:
     """
     res = state.result
     if res is None:
-        return _wrap("<p class='muted'>No evidence item has enough ratings to show.</p>")
+        return coprod_div("<p class='muted'>No evidence item has enough ratings to show.</p>")
     board = state.board_table()
     rel = res.reliability
     lo, hi = res.scale
-    level = _level(res.parameters.get("alpha"))
+    level = interval_label(res.parameters.get("alpha"))
     cred, relv = f"credibility ({level})", f"relevance ({level})"
     cols: dict[str, list[Any]] = {
         "rank": [],
@@ -245,7 +237,7 @@ def evidence_html(state: EvidenceState, *, max_rows: int = 50) -> str:
     for crit, est in rel.items():
         if est.value == est.value:  # not NaN
             ci = (
-                f" ({_level(est.alpha)} interval {fmt_number(est.ci_low, 2)}–"
+                f" ({interval_label(est.alpha)} interval {fmt_number(est.ci_low, 2)}–"
                 f"{fmt_number(est.ci_high, 2)})"
                 if est.ci_low is not None and est.ci_high is not None
                 else ""
@@ -269,7 +261,7 @@ def evidence_html(state: EvidenceState, *, max_rows: int = 50) -> str:
             f"<p class='muted'>{state.n_items_dropped} item(s) rated by fewer than "
             f"{state.min_cell} people are not shown.</p>"
         )
-    return _wrap(*parts)
+    return coprod_div(*parts)
 
 
 def evidence_alt(state: EvidenceState) -> str:

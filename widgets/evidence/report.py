@@ -24,14 +24,6 @@ from coprod_widgets.report.context import ReportContext
 __all__ = ["SECTIONS", "EvidenceSection"]
 
 
-def _small_cells(ctx: ReportContext, what: str) -> str:
-    if not ctx.min_cell:
-        return ""
-    return (
-        f"<p class='muted'>Small cells: {what} fewer than {ctx.min_cell} people are not shown.</p>"
-    )
-
-
 @dataclass(frozen=True)
 class EvidenceSection:
     """Ranked evidence with intervals and how opinion groups read it.
@@ -120,7 +112,7 @@ class EvidenceSection:
                     f"{n_sup} evidence item × group breakdowns with fewer than {ctx.min_cell} "
                     "raters are not shown."
                 )
-        parts.append(_small_cells(ctx, "evidence items and group breakdowns rated by"))
+        parts.append(ctx.small_cells_note("evidence items and group breakdowns rated by"))
         ctx.provenance.append(
             {
                 "method": "evidence weighing (coprod_analytics.evidence.weighing.weigh_evidence)",

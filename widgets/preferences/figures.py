@@ -16,7 +16,7 @@ import polars as pl
 from coprod_analytics.format import fmt_amount, fmt_pct
 from coprod_widgets.consensus.figures import _layout
 from coprod_widgets.html import alt_table, pct, table_html
-from coprod_widgets.style import GROUP_COLOURS, esc, hover_text
+from coprod_widgets.style import esc, group_colour, hover_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
@@ -38,15 +38,8 @@ __all__ = [
 ]
 
 
-def _colour(k: int) -> str:
-    return GROUP_COLOURS[k % len(GROUP_COLOURS)]
-
-
 def _yes_no(value: Any) -> str:
     return "not checked" if value is None else ("yes" if value else "NO")
-
-
-_money = fmt_amount
 
 
 # ---------------------------------------------------------------------------- budgets
@@ -74,7 +67,7 @@ def budget_header_html(state: BudgetState) -> str:
     """
     e = state.election
     what_if = (
-        f" <strong>What-if: the rules below run with a budget of {_money(state.budget)}"
+        f" <strong>What-if: the rules below run with a budget of {fmt_amount(state.budget)}"
         f" ({fmt_pct(state.budget / state.base_budget)} of the real one).</strong>"
         if state.budget != state.base_budget
         else ""
@@ -84,7 +77,7 @@ def budget_header_html(state: BudgetState) -> str:
     return (
         f'<div class="coprod"><p><strong>{esc(state.title)}</strong>: {e.n_voters:,} voters, '
         f"{esc(e.vote_type)} ballots, {e.n_projects} projects, budget "
-        f"{_money(state.base_budget)}.{rule_txt}{what_if}</p></div>"
+        f"{fmt_amount(state.base_budget)}.{rule_txt}{what_if}</p></div>"
     )
 
 
@@ -124,7 +117,7 @@ def rules_html(state: BudgetState) -> str:
         "pjr",
     )
     fmt = {
-        "cost": _money,
+        "cost": fmt_amount,
         "budget left": pct,
         "voters with ≥1 funded project": pct,
         "ejr": _yes_no,
@@ -179,7 +172,7 @@ def projects_html(state: BudgetState, *, max_rows: int = 40) -> str:
         c for c in table.columns if c not in ("project_id", "name", "cost", "votes", "funded_by")
     ]
     fmt: dict[str, Any] = {r: (lambda v: "✓" if v else "") for r in rules}
-    fmt["cost"] = _money
+    fmt["cost"] = fmt_amount
     fmt["votes"] = lambda v: f"fewer than {state.min_cell}" if v is None else fmt_amount(v)
     frame = table.with_columns(
         pl.col("name").map_elements(lambda s: s[:80], return_dtype=pl.String)
@@ -239,7 +232,7 @@ def rules_figure(state: BudgetState, *, height: int = 340) -> go.Figure:
                 x=values,
                 name=name,
                 orientation="h",
-                marker_color=_colour(k),
+                marker_color=group_colour(k),
                 hovertemplate="%{y}: %{x:.0%}<extra>" + name + "</extra>",
             )
         )
@@ -318,7 +311,7 @@ def satisfaction_figure(state: BudgetState, *, height: int = 340) -> go.Figure:
                 x=part["n_funded"].to_list(),
                 y=part["share"].to_list(),
                 name=hover_text(rule),
-                marker_color=_colour(k),
+                marker_color=group_colour(k),
                 hovertemplate="%{x} funded: %{y:.1%} of voters<extra>"
                 + hover_text(rule)
                 + "</extra>",
@@ -461,13 +454,13 @@ def strengths_figure(state: RankingState, *, height: int | None = None) -> go.Fi
             x=theta,
             y=items,
             mode="markers",
-            marker={"color": _colour(0), "size": 9},
+            marker={"color": group_colour(0), "size": 9},
             error_x={
                 "type": "data",
                 "symmetric": False,
                 "array": hi - theta,
                 "arrayminus": theta - lo,
-                "color": _colour(0),
+                "color": group_colour(0),
             },
             name="log-strength",
             hovertemplate="%{y}: %{x:.2f}<extra></extra>",

@@ -89,6 +89,32 @@ class ReportContext:
             self.provenance.append(state.result.provenance.to_dict())
         return state
 
+    def small_cells_note(self, what: str) -> str:
+        """The sentence saying which breakdowns were not shown ("" without suppression).
+
+        Parameters
+        ----------
+        what : str
+            What was left out, e.g. ``"questions or rounds answered by"``.
+
+        Returns
+        -------
+        str
+            An HTML paragraph.
+
+        Examples
+        --------
+        >>> from coprod_analytics import simulate_inquiry
+        >>> ReportContext(simulate_inquiry(20, 5, seed=1)).small_cells_note("items rated by")
+        "<p class='muted'>Small cells: items rated by fewer than 5 people are not shown.</p>"
+        """
+        if not self.min_cell:
+            return ""
+        return (
+            f"<p class='muted'>Small cells: {what} fewer than {self.min_cell} people are not "
+            "shown.</p>"
+        )
+
     def figure_html(self, fig: Any, *, alt: str) -> str:
         """A plotly figure as static HTML; plotly.js is inlined with the first figure.
 

@@ -88,6 +88,7 @@ class LiveDashboard(widgets.VBox):
         )
         self.dashboard: Any = None
         self._syncing = False
+        self._queue_shown: tuple[Any, ...] | None = None
         self._task: asyncio.Task[None] | None = None
         controls = widgets.HBox([self.open_toggle, self.submissions])
         queue = widgets.VBox([widgets.HTML("<h3>Moderation queue</h3>"), self.queue_box])
@@ -154,7 +155,16 @@ class LiveDashboard(widgets.VBox):
             self.submissions.value = bool(self.live.settings.get("allow_submissions", True))
         finally:
             self._syncing = False
-        self._draw_queue()
+        # the queue (buttons and the near-duplicate search) is redrawn only when it changed,
+        # not on every vote
+        shown = (tuple(p["statement_id"] for p in self.live.pending), self._statement_count())
+        if shown != self._queue_shown:
+            self._queue_shown = shown
+            self._draw_queue()
+
+    def _statement_count(self) -> int:
+        inq = self.live.inquiry
+        return 0 if inq is None else inq.statements.height
 
     def _draw_queue(self) -> None:
         items: list[widgets.Widget] = []

@@ -100,7 +100,7 @@
       render({ statement: res.next, voted: res.voted, remaining: res.remaining,
                open: res.open, allow_submissions: res.allow_submissions });
     } catch (err) {
-      if (err && err.code === "already_voted") { await loadNext(); } else { fail(err); }
+      fail(err);
     } finally {
       busy = false;
       setButtons(false);
