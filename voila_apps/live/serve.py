@@ -30,7 +30,7 @@ from coprod_analytics.session import SessionStore
 from coprod_apps.live.config import ServerConfig
 from coprod_apps.live.server import LiveServer
 
-__all__ = ["ServeInfo", "dashboard_notebook", "seed_session", "serve"]
+__all__ = ["ServeInfo", "dashboard_notebook", "dashboard_ready", "seed_session", "serve"]
 
 
 def dashboard_notebook() -> Path:
@@ -330,21 +330,86 @@ async def serve(
 
 def _start_dashboard(db: Path, port: int | None) -> Any:
     import secrets
+    import shutil
+    import tempfile
+    import weakref
 
     from coprod_apps.launcher import start_voila
 
     nb = dashboard_notebook()
     if not nb.exists():
         raise CoprodError(f"the dashboard notebook {nb} is missing")
-    return start_voila(
+    # a preheated kernel has run the notebook before anyone opens the address, so the
+    # facilitator sees the first chart within seconds; the address is printed only once that
+    # kernel says it is ready (it writes the marker file named below)
+    marker_dir = tempfile.mkdtemp(prefix="coprod-dashboard-")
+    ready = Path(marker_dir) / "ready"
+    server = start_voila(
         nb,
-        env={"COPROD_SESSION_DB": str(db.resolve())},
+        env={"COPROD_SESSION_DB": str(db.resolve()), "COPROD_DASHBOARD_READY": str(ready)},
         port=port,
         host="127.0.0.1",
         token=secrets.token_urlsafe(24),
         cull_idle_timeout=900,
         cull_interval=60,
+        preheat=True,
+        pool_size=1,
     )
+    weakref.finalize(server, shutil.rmtree, marker_dir, True)
+    try:
+        dashboard_ready(ready, server)
+    except Exception:
+        server.stop()
+        raise
+    return server
+
+
+def dashboard_ready(marker: Path, server: Any, *, timeout: float = 300.0) -> None:
+    """Wait until the preheated dashboard kernel has run the notebook (it writes ``marker``).
+
+    Parameters
+    ----------
+    marker : Path
+        The file the notebook writes once its dashboard is built (``COPROD_DASHBOARD_READY``).
+    server : VoilaServer
+        The Voila server (its process must stay alive while we wait).
+    timeout : float
+        Seconds before giving up (a kernel that never gets there is an error, not a wait).
+
+    Raises
+    ------
+    CoprodError
+        Voila exited, or the kernel was not ready in time (the end of Voila's log is included).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, types
+    >>> marker = pathlib.Path(tempfile.mkdtemp()) / "ready"
+    >>> _ = marker.write_text("1")
+    >>> dashboard_ready(marker, types.SimpleNamespace(process=None), timeout=1)
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while not marker.exists():
+        proc = getattr(server, "process", None)
+        if proc is not None and proc.poll() is not None:
+            raise CoprodError(f"Voila exited while preparing the dashboard:\n{_log_tail(server)}")
+        if time.monotonic() > deadline:
+            raise CoprodError(
+                f"the dashboard kernel was not ready after {timeout:.0f} s:\n{_log_tail(server)}"
+            )
+        time.sleep(delay)
+        delay = min(delay * 1.5, 0.5)
+
+
+def _log_tail(server: Any, lines: int = 30) -> str:
+    path = getattr(server, "log_path", None)
+    try:
+        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
+    except (OSError, TypeError):
+        return "(no log)"
 
 
 def print_addresses(info: ServeInfo, out: TextIO | None = None, *, qr: bool = True) -> None:
