@@ -55,7 +55,7 @@ def make_app(rules: SessionRules) -> tornado.web.Application:
     Returns
     -------
     tornado.web.Application
-        ``/`` (the page), ``/static/participant.{js,css}``, ``/healthz`` and ``/api/...``
+        ``/`` (the page), ``/static/participant[-part].{js,css}``, ``/healthz`` and ``/api/...``
         (session, join, next, vote, statements, activities, answer); anything else is a
         JSON 404.
 
@@ -81,7 +81,11 @@ def make_app(rules: SessionRules) -> tornado.web.Application:
         (r"/api/activities", _ActivitiesHandler, args),
         (r"/api/answer", _AnswerHandler, args),
         (r"/healthz", _HealthHandler, args),
-        (r"/static/(participant\.(?:js|css))", _StaticHandler, {"path": str(STATIC_DIR)}),
+        (
+            r"/static/(participant(?:-[a-z]+)?\.(?:js|css))",
+            _StaticHandler,
+            {"path": str(STATIC_DIR)},
+        ),
     ]
     return tornado.web.Application(
         handlers,

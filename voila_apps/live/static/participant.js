@@ -1,157 +1,386 @@
-// Participant page of a coprod live session. Texts are always shown with textContent
-// (never as markup), so a statement containing HTML or script is displayed as plain text.
+// Participant page of a coprod live session: the flow.
+//
+// Joins, then shows one open activity at a time (the one the facilitator opened last; a row
+// of tabs switches when several are open), polling GET /api/activities every few seconds.
+// Answers and votes go through the retry queue (participant-api.js); the forms come from
+// participant-forms.js, the statement votes from participant-votes.js. The page only ever
+// shows what the server sends for this participant: their own answers and, in a later Delphi
+// round, the anonymous distribution of a round they answered. Texts are always shown with
+// textContent (never as markup).
 "use strict";
-(function () {
+(function (C) {
   var $ = function (id) { return document.getElementById(id); };
-  var session = null, token = null, current = null, busy = false, pollTimer = null;
+  var h = C.h;
+  var POLL_MS = 3000;
 
-  function storageKey() { return "coprod-token-" + session.session_id; }
+  var api = new C.Api();
+  var session = null;
+  var listing = null; // the last GET /api/activities
+  var selected = null; // the activity shown (activity_id, or "statements")
+  var selectedTitle = "";
+  var lastCurrent; // the server's `current` when last seen
+  var firstView = true;
+  var shownSig = null; // what #items holds now
+  var cards = {}; // "activity|item" -> card
+  var lastAck = {}; // "activity|item" -> ackSeq of its last acknowledged answer
+  var ackSeq = 0;
+  var tabsSig = "";
+  var pollTimer = null;
+  var offlineShown = false;
+
+  var queue = new C.Queue(api, {
+    onAck: acknowledged,
+    onReject: refused,
+    onChange: showQueue,
+    onAuth: function () { lostToken().catch(fail); },
+  });
+  var votes = new C.Votes({
+    api: api, queue: queue, say: say, show: show, store: store, stored: stored, fail: fail,
+    session: function () { return session; },
+  });
+
   function say(msg, isError) {
-    var el = $("status");
-    el.textContent = msg || "";
-    el.className = isError ? "error" : "";
+    $("status").textContent = msg || "";
+    $("status").className = isError ? "error" : "";
   }
-  function newKey() {
-    var a = new Uint8Array(16);
-    (window.crypto || window.msCrypto).getRandomValues(a);
-    return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-  }
-  function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
-
-  // One API call; network failures are retried with the SAME body (same idempotency key).
-  async function api(method, path, body, tries) {
-    tries = tries || 6;
-    var headers = { "Content-Type": "application/json" };
-    if (token) headers["Authorization"] = "Bearer " + token;
-    for (var i = 0; ; i++) {
-      var resp;
-      try {
-        resp = await fetch(path, { method: method, headers: headers,
-          body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store" });
-      } catch (e) {
-        if (i + 1 >= tries) throw { status: 0, error: "Cannot reach the server; check your connection." };
-        say("Reconnecting…");
-        await sleep(400 * (i + 1));
-        continue;
-      }
-      var data = {};
-      try { data = await resp.json(); } catch (e) { data = {}; }
-      if (resp.status >= 500 && i + 1 < tries) { await sleep(400 * (i + 1)); continue; }
-      if (!resp.ok) { data.status = resp.status; throw data; }
-      return data;
-    }
-  }
-
   function show(id, on) { $(id).hidden = !on; }
-
-  function render(next) {
-    current = next.statement;
-    show("join", false);
-    show("submit", !!next.allow_submissions && next.open);
-    if (!next.open) {
-      show("vote", false); show("done", false);
-      say("The session is closed. Thank you!");
-      return;
-    }
-    if (current) {
-      $("statement").textContent = current.text;
-      $("progress").textContent = "Voted on " + next.voted + "; " + next.remaining + " to go.";
-      show("vote", true); show("done", false);
-    } else {
-      show("vote", false); show("done", true);
-    }
-    schedulePoll(current ? 0 : 5000);
+  function store(name, value) {
+    try {
+      if (value === null) localStorage.removeItem(name + session.session_id);
+      else localStorage.setItem(name + session.session_id, value);
+    } catch (e) { /* private mode: memory only */ }
   }
-
-  function schedulePoll(ms) {
-    if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
-    if (ms > 0) pollTimer = setTimeout(function () { loadNext().catch(fail); }, ms);
+  function stored(name) {
+    try { return localStorage.getItem(name + session.session_id); } catch (e) { return null; }
   }
-
-  async function loadNext() { render(await api("GET", "/api/next")); }
-
-  async function join(code) {
-    var body = {};
-    if (code) body.join_code = code;
-    var res = await api("POST", "/api/join", body);
-    token = res.token;
-    try { localStorage.setItem(storageKey(), token); } catch (e) { /* private mode */ }
-    say("");
-    await loadNext();
-  }
-
+  function itemKey(aid, iid) { return aid + "|" + iid; }
   function fail(err) {
-    if (err && err.status === 401) {
-      token = null;
-      try { localStorage.removeItem(storageKey()); } catch (e) { /* ignore */ }
-      return start();
-    }
+    if (err && err.status === 401) { lostToken().catch(fail); return; }
     say((err && err.error) || "Something went wrong; try again.", true);
   }
 
-  async function vote(value) {
-    if (!current || busy) return;
-    busy = true;
-    setButtons(true);
-    var body = { statement_id: current.id, vote: value, key: newKey() };
-    try {
-      var res = await api("POST", "/api/vote", body);
-      say(res.duplicate ? "Already counted." : "Vote counted.");
-      render({ statement: res.next, voted: res.voted, remaining: res.remaining,
-               open: res.open, allow_submissions: res.allow_submissions });
-    } catch (err) {
-      fail(err);
-    } finally {
-      busy = false;
-      setButtons(false);
-    }
-  }
-
-  function setButtons(disabled) {
-    var bs = document.querySelectorAll(".buttons button");
-    for (var i = 0; i < bs.length; i++) bs[i].disabled = disabled;
-  }
-
+  // ------------------------------------------------------------------ joining
   async function start() {
-    session = await api("GET", "/api/session");
+    session = await api.persist("GET", "/api/session");
     $("title").textContent = session.title;
     document.title = session.title;
     $("submit-text").maxLength = session.max_text;
-    try { token = localStorage.getItem(storageKey()); } catch (e) { token = null; }
-    if (token) {
-      try { await loadNext(); return; } catch (err) {
+    queue.load(session.session_id);
+    votes.load();
+    api.token = stored("coprod-token-");
+    if (api.token) {
+      try { await refresh(); } catch (err) {
         if (!err || err.status !== 401) throw err;
-        token = null;
+        api.token = null;
       }
+      if (api.token) { queue.flush(); schedule(); return; }
     }
-    var hash = new URLSearchParams(location.hash.slice(1));
-    var code = hash.get("join");
+    var code = new URLSearchParams(location.hash.slice(1)).get("join");
     if (session.join_code_required && !code) { show("join", true); $("join-code").focus(); return; }
     await join(code);
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    var bs = document.querySelectorAll(".buttons button");
-    for (var i = 0; i < bs.length; i++) {
-      bs[i].addEventListener("click", function (ev) {
-        vote(parseInt(ev.currentTarget.getAttribute("data-vote"), 10));
+  async function join(code) {
+    var body = {};
+    if (code) body.join_code = code;
+    var res = await api.persist("POST", "/api/join", body);
+    api.token = res.token;
+    store("coprod-token-", res.token);
+    show("join", false);
+    say("");
+    queue.flush();
+    await refresh();
+    schedule();
+  }
+
+  // The token is no longer valid (a new session on this address): start again.
+  async function lostToken() {
+    api.token = null;
+    queue.clear();
+    votes.forget();
+    store("coprod-token-", null);
+    await start();
+  }
+
+  // ------------------------------------------------------------------ polling
+  function schedule() {
+    if (pollTimer) clearTimeout(pollTimer);
+    pollTimer = setTimeout(tick, document.hidden ? POLL_MS * 3 : POLL_MS);
+  }
+
+  async function tick() {
+    try {
+      await refresh();
+      if (selected === "statements" && votes.waiting()) await votes.loadNext();
+      if (offlineShown) { offlineShown = false; say(""); }
+    } catch (err) {
+      if (err && err.status === 401) { lostToken().catch(fail); return; }
+      if (err && err.status === 0) {
+        offlineShown = true;
+        say("No connection. Your answers are kept and sent when it returns.", true);
+      }
+    }
+    schedule();
+  }
+
+  async function refresh() {
+    var seen = ackSeq;
+    var l = await api.request("GET", "/api/activities");
+    listing = l;
+    if (!l.open) {
+      ["tabs", "activity", "statements", "waiting"].forEach(function (id) { show(id, false); });
+      say("The session is closed. Thank you!");
+      return;
+    }
+    var entries = openEntries(l);
+    choose(entries, l.current);
+    renderTabs(entries);
+    render(entries, seen);
+  }
+
+  // The open activities as tabs; statements without an agenda still count as one.
+  function openEntries(l) {
+    var out = [];
+    if (l.statements.open && !l.activities.some(function (a) { return a.kind === "statements"; })) {
+      out.push({ id: "statements", kind: "statements", title: "Agree or disagree" });
+    }
+    l.activities.forEach(function (a) {
+      if (a.kind === "statements" && !l.statements.open) return;
+      out.push({ id: a.activity_id, kind: a.kind, title: a.title, act: a });
+    });
+    return out;
+  }
+
+  function choose(entries, current) {
+    var ids = entries.map(function (e) { return e.id; });
+    if (firstView) {
+      firstView = false;
+      // the optional questions about oneself come first, once, right after joining
+      var pop = entries.filter(function (e) { return e.kind === "population"; })[0];
+      if (pop && !pop.act.answered && !stored("coprod-skipped-")) {
+        selected = pop.id;
+        lastCurrent = current;
+      }
+    }
+    if (current !== lastCurrent) {
+      lastCurrent = current;
+      if (current !== null && ids.indexOf(current) >= 0) selected = current; // newly opened
+    }
+    if (selected === null || ids.indexOf(selected) < 0) {
+      var was = selected !== null ? selectedTitle : "";
+      selected = current !== null && ids.indexOf(current) >= 0 ? current : ids[0] || null;
+      if (was) say("“" + was + "” has closed." + (selected ? "" : " Thank you!"));
+    }
+    var entry = entries.filter(function (e) { return e.id === selected; })[0];
+    selectedTitle = entry ? entry.title : "";
+  }
+
+  function renderTabs(entries) {
+    var sig = selected + "#" + entries.map(function (e) {
+      return e.id + ":" + e.title + ":" + (e.act ? e.act.answered + "/" + e.act.items.length : "");
+    }).join(",");
+    if (sig === tabsSig) return;
+    tabsSig = sig;
+    var list = $("tab-list");
+    list.textContent = "";
+    entries.forEach(function (e) {
+      var count = e.act && e.act.items.length ? e.act.answered + "/" + e.act.items.length : "";
+      var b = h("button", { type: "button", class: "tab",
+        "aria-current": e.id === selected ? "true" : null }, [
+        h("span", { text: e.title }),
+        count ? h("span", { class: "count", text: count }) : null,
+      ]);
+      b.addEventListener("click", function () {
+        selected = e.id;
+        selectedTitle = e.title;
+        say("");
+        var now = openEntries(listing);
+        renderTabs(now);
+        render(now, ackSeq);
+      });
+      list.appendChild(h("li", {}, [b]));
+    });
+    show("tabs", entries.length > 1);
+  }
+
+  function render(entries, seen) {
+    var entry = entries.filter(function (e) { return e.id === selected; })[0];
+    show("waiting", !entry);
+    show("activity", !!entry && entry.kind !== "statements");
+    show("statements", !!entry && entry.kind === "statements");
+    if (!entry) { shownSig = null; return; }
+    if (entry.kind === "statements") {
+      $("statements-h").textContent = entry.title;
+      if (shownSig !== "statements") {
+        shownSig = "statements";
+        votes.loadNext().catch(fail);
+      }
+      return;
+    }
+    var act = entry.act;
+    var sig = act.activity_id + "@" + act.round + ":" + act.items.map(function (i) {
+      return i.item_id;
+    }).join(",");
+    if (sig !== shownSig) build(act);
+    else {
+      act.items.forEach(function (item) {
+        var k = itemKey(act.activity_id, item.item_id);
+        var card = cards[k];
+        // answers still queued, or acknowledged after this poll was asked, are newer
+        if (card && !queued(act.activity_id, item.item_id) && !((lastAck[k] || 0) > seen)) {
+          card.setMine(item.mine || null);
+        }
       });
     }
+    progress(act.answered, act.items.length);
+    $("skip").textContent = act.answered >= act.items.length ? "Continue" : "Skip these questions";
+    shownSig = sig;
+  }
+
+  // ------------------------------------------------------------------ activities
+  function note(act) {
+    if (act.kind === "questions") {
+      return act.round > 1
+        ? "Round " + act.round + ". If you answered round " + (act.round - 1) + ", you now see " +
+          "what the group said; give your estimate again (it may change or stay the same)."
+        : "Give your own answer: nobody sees anyone else's answers while this is open.";
+    }
+    if (act.kind === "panel") {
+      return act.wave === "pre"
+        ? "A short poll at the start; the same poll comes again at the end."
+        : "The same short poll again, now at the end.";
+    }
+    if (act.kind === "population") {
+      return "Optional: this shows who is in the room, and who is missing. Answer only what " +
+        "you want to; “Prefer not to say” is always fine.";
+    }
+    if (act.kind === "evidence") return "Weigh each piece of evidence the experts presented.";
+    return "";
+  }
+
+  function build(act) {
+    $("activity-h").textContent = act.title;
+    $("activity-note").textContent = note(act);
+    show("skip", act.kind === "population");
+    var items = $("items");
+    items.textContent = "";
+    cards = {};
+    act.items.forEach(function (item) {
+      var card = C.forms.build(act, item, submit);
+      cards[itemKey(act.activity_id, item.item_id)] = card;
+      items.appendChild(card.el);
+    });
+    showQueue(queue);
+  }
+
+  function progress(answered, total) {
+    $("activity-progress").textContent = answered >= total
+      ? "You have answered everything here. You can change an answer while this is open."
+      : "Answered " + answered + " of " + total + ". You can change an answer while this is open.";
+  }
+
+  function queued(aid, iid) {
+    return queue.pending(function (e) {
+      return e.path === "/api/answer" && e.body.activity_id === aid &&
+        String(e.body.item_id) === String(iid);
+    }).length;
+  }
+
+  function submit(card, fields) {
+    var body = { activity_id: card.activity.activity_id, item_id: card.item.item_id,
+      key: C.newKey() };
+    Object.keys(fields).forEach(function (k) { body[k] = fields[k]; });
+    card.setStatus("pending", "Sending…");
+    queue.push("/api/answer", body, { title: card.activity.title });
+  }
+
+  function acknowledged(entry, reply) {
+    if (entry.path === "/api/vote") return votes.acknowledged(entry, reply);
+    var b = entry.body;
+    var k = itemKey(b.activity_id, b.item_id);
+    lastAck[k] = ++ackSeq;
+    var card = cards[k];
+    if (card && !queued(b.activity_id, b.item_id)) {
+      card.setMine(stripped(b));
+      card.setStatus("ok", "Saved ✓");
+    }
+    // what the next render starts from, until the next poll says the same
+    var act = listing && listing.activities.filter(function (a) {
+      return a.activity_id === b.activity_id;
+    })[0];
+    if (act && (reply.round === 0 || reply.round === act.round)) {
+      act.items.forEach(function (it) {
+        if (String(it.item_id) === String(b.item_id) && !queued(b.activity_id, b.item_id)) {
+          it.mine = stripped(b);
+        }
+      });
+      act.answered = reply.answered;
+      renderTabs(openEntries(listing));
+    }
+    if (selected === b.activity_id) progress(reply.answered, reply.answered + reply.remaining);
+  }
+
+  function stripped(body) {
+    var fields = {};
+    Object.keys(body).forEach(function (f) {
+      if (f !== "activity_id" && f !== "item_id" && f !== "key") fields[f] = body[f];
+    });
+    return fields;
+  }
+
+  function refused(entry, err) {
+    var closed = err.code === "activity_closed" || err.code === "closed";
+    if (entry.path === "/api/vote") {
+      votes.refused(entry, err, closed);
+    } else {
+      var card = cards[itemKey(entry.body.activity_id, entry.body.item_id)];
+      if (closed) {
+        say("“" + (entry.meta.title || "This activity") + "” is closed now, so that answer " +
+          "was not saved.", true);
+        if (card) card.setStatus("error", "Not saved: this is closed now.");
+      } else if (card) {
+        card.setStatus("error", "Not saved: " + err.error);
+      } else {
+        say("An answer was not saved: " + err.error, true);
+      }
+    }
+    if (closed) refresh().catch(fail); // move on to what is open now
+  }
+
+  function showQueue(q) {
+    var n = q.items.length;
+    var box = $("queue");
+    box.hidden = !(n && q.stalled);
+    box.textContent = n === 1
+      ? "1 answer waiting to be sent. It goes out when the connection is back."
+      : n + " answers waiting to be sent. They go out when the connection is back.";
+    if (!q.stalled) return;
+    Object.keys(cards).forEach(function (k) {
+      var c = cards[k];
+      if (queued(c.activity.activity_id, c.item.item_id)) {
+        c.setStatus("pending", "Waiting for the connection…");
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ wiring
+  document.addEventListener("DOMContentLoaded", function () {
+    votes.wire();
+    $("skip").addEventListener("click", function () {
+      store("coprod-skipped-", "1");
+      var others = openEntries(listing).filter(function (e) { return e.kind !== "population"; });
+      if (others.length) {
+        var cur = others.filter(function (e) { return e.id === listing.current; })[0];
+        selected = (cur || others[0]).id;
+      }
+      refresh().catch(fail);
+    });
     $("join-form").addEventListener("submit", function (ev) {
       ev.preventDefault();
       join($("join-code").value).catch(fail);
     });
-    $("submit-text").addEventListener("input", function () {
-      $("submit-count").textContent = $("submit-text").value.length + " / " + session.max_text;
-    });
-    $("submit-form").addEventListener("submit", function (ev) {
-      ev.preventDefault();
-      var text = $("submit-text").value;
-      api("POST", "/api/statements", { text: text, key: newKey() }).then(function (res) {
-        $("submit-text").value = "";
-        say("Statement sent: " + res.status + ".");
-      }).catch(fail);
-    });
+    window.addEventListener("online", function () { queue.wake(); queue.flush(); tick(); });
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) tick(); });
     start().catch(fail);
   });
-})();
+})(window.Coprod = window.Coprod || {});

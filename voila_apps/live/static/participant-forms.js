@@ -1,0 +1,416 @@
+// Participant page of a coprod live session: one form per kind of activity item.
+//
+// Coprod.forms.build(activity, item, onSave) -> a card {el, setMine(mine), setStatus(kind,
+// text), describe(fields)}. onSave(card, fields) is called with the answer's fields exactly
+// as POST /api/answer takes them. Every text (items, options, sources) goes in with
+// textContent, never as markup.
+"use strict";
+(function (C) {
+  var uid = 0;
+  function nextId(prefix) { uid += 1; return "c" + uid + "-" + prefix; }
+
+  // A new element: props are attributes, except text (textContent), class, on<event>.
+  function h(tag, props, children) {
+    var el = document.createElement(tag);
+    Object.keys(props || {}).forEach(function (k) {
+      var v = props[k];
+      if (v === null || v === undefined || v === false) return;
+      if (k === "text") el.textContent = String(v);
+      else if (k === "class") el.className = v;
+      else if (k.slice(0, 2) === "on") el.addEventListener(k.slice(2), v);
+      else el.setAttribute(k, v === true ? "" : String(v));
+    });
+    (children || []).forEach(function (c) {
+      if (c) el.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return el;
+  }
+  C.h = h;
+
+  function fmt(x) {
+    if (x === null || x === undefined || !isFinite(x)) return "–";
+    return Number(x).toLocaleString("en-GB", { maximumFractionDigits: 2 });
+  }
+  C.fmt = fmt;
+  function pct(share) { return fmt(Math.round(share * 1000) / 10) + "%"; }
+  function label(option) {
+    return option === "prefer not to say" ? "Prefer not to say" : option;
+  }
+  function capital(text) {
+    var s = String(text || "");
+    return s.charAt(0).toUpperCase() + s.slice(1);
+  }
+  // "3,5" and "1,000.5" are numbers too.
+  function parseNumber(text) {
+    var s = String(text || "").replace(/\s/g, "");
+    s = s.indexOf(".") >= 0 ? s.replace(/,/g, "") : s.replace(",", ".");
+    if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(s)) return null;
+    var n = Number(s);
+    return isFinite(n) ? n : null;
+  }
+
+  function fieldset(legend, hint) {
+    var fs = h("fieldset", { class: "field" }, [h("legend", { text: legend })]);
+    if (hint) {
+      var hid = nextId("hint");
+      fs.appendChild(h("p", { class: "hint", id: hid, text: hint }));
+      fs.setAttribute("aria-describedby", hid);
+    }
+    return fs;
+  }
+
+  // Big radio buttons (inputs cover their labels, so a tap anywhere on one picks it).
+  function radios(fs, values, texts, value, onChange, cls) {
+    var name = nextId("r");
+    var row = h("div", { class: "options " + (cls || "") });
+    var inputs = values.map(function (v, i) {
+      var input = h("input", { type: "radio", name: name, value: String(i) });
+      input.checked = value !== null && value !== undefined && String(value) === String(v);
+      input.addEventListener("change", onChange);
+      row.appendChild(h("label", { class: "option" }, [input, h("span", { text: texts[i] })]));
+      return input;
+    });
+    fs.appendChild(row);
+    return {
+      row: row,
+      get: function () {
+        for (var i = 0; i < inputs.length; i++) if (inputs[i].checked) return values[i];
+        return null;
+      },
+    };
+  }
+
+  // A scale lo..hi: a row of buttons, or a slider with its value shown for long scales.
+  function scale(opts) {
+    var lo = Math.ceil(opts.lo), hi = Math.floor(opts.hi);
+    var hint = lo + " = " + opts.low + ", " + hi + " = " + opts.high;
+    var fs = fieldset(opts.legend, hint);
+    var value = opts.value === null || opts.value === undefined ? null : Number(opts.value);
+    if (hi - lo <= 10) {
+      var values = [], texts = [];
+      for (var v = lo; v <= hi; v++) { values.push(v); texts.push(String(v)); }
+      var group = radios(fs, values, texts, value, opts.onChange, "scale");
+      group.row.style.gridTemplateColumns =
+        "repeat(" + Math.min(values.length, 7) + ", minmax(2.75rem, 1fr))";
+      return { el: fs, get: group.get };
+    }
+    var id = nextId("range");
+    var touched = value !== null;
+    var range = h("input", { type: "range", id: id, min: lo, max: hi, step: 1 });
+    range.value = String(touched ? value : Math.round((lo + hi) / 2));
+    var out = h("output", { for: id, class: "big", text: touched ? String(value) : "not set" });
+    range.addEventListener("input", function () {
+      touched = true;
+      out.textContent = range.value;
+      opts.onChange();
+    });
+    fs.appendChild(h("label", { for: id, class: "slider" }, ["Your answer: ", out]));
+    fs.appendChild(range);
+    return { el: fs, get: function () { return touched ? Number(range.value) : null; } };
+  }
+
+  // The frame every item shares: heading, the kind's inputs, Save, status, current answer.
+  function shell(activity, item, onSave, describe) {
+    var hid = nextId("h");
+    var el = h("section", { class: "item", "aria-labelledby": hid, "data-item": item.item_id }, [
+      h("h3", { id: hid, text: item.text }),
+    ]);
+    var body = h("div", { class: "item-body" });
+    var save = h("button", { type: "button", class: "save", text: "Save" });
+    var status = h("p", { class: "item-status", role: "status", "aria-live": "polite" });
+    var mine = h("p", { class: "mine" });
+    el.appendChild(body);
+    el.appendChild(h("div", { class: "save-row" }, [save, status]));
+    el.appendChild(mine);
+    var card = {
+      el: el,
+      body: body,
+      activity: activity,
+      item: item,
+      describe: describe,
+      collect: function () { return null; },
+      ready: function () { return true; },
+      setMine: function (m) {
+        card.mine = m;
+        mine.textContent = m ? "Your answer: " + describe(m) : "Not answered yet.";
+        mine.className = m ? "mine has" : "mine";
+      },
+      setStatus: function (kind, text) {
+        status.textContent = text || "";
+        status.className = "item-status " + (kind || "");
+      },
+      update: function () { save.disabled = !card.ready(); },
+    };
+    save.addEventListener("click", function () {
+      var fields;
+      try {
+        fields = card.collect();
+      } catch (msg) {
+        card.setStatus("error", String(msg));
+        return;
+      }
+      onSave(card, fields);
+    });
+    card.setMine(item.mine || null);
+    return card;
+  }
+
+  // ---------------------------------------------------------------- one builder per kind
+  function evidence(activity, item, onSave) {
+    var card = shell(activity, item, onSave, function (m) {
+      var s = "credibility " + fmt(m.credibility) + ", relevance " + fmt(m.relevance);
+      return m.confidence === undefined || m.confidence === null
+        ? s : s + ", sure " + fmt(m.confidence);
+    });
+    var mine = item.mine || {};
+    if (item.source) {
+      card.el.insertBefore(h("p", { class: "source", text: "From: " + item.source }), card.body);
+    }
+    var lo = item.scale_min === undefined ? 1 : item.scale_min;
+    var hi = item.scale_max === undefined ? 5 : item.scale_max;
+    var update = function () { card.update(); };
+    var cred = scale({ legend: "How credible is this evidence?", low: "not at all credible",
+      high: "very credible", lo: lo, hi: hi, value: mine.credibility, onChange: update });
+    var rel = scale({ legend: "How relevant is it to our question?", low: "not at all relevant",
+      high: "very relevant", lo: lo, hi: hi, value: mine.relevance, onChange: update });
+    var conf = scale({ legend: "How sure are you? (optional)", low: "a guess",
+      high: "certain", lo: lo, hi: hi, value: mine.confidence, onChange: update });
+    [cred, rel, conf].forEach(function (s) { card.body.appendChild(s.el); });
+    card.ready = function () { return cred.get() !== null && rel.get() !== null; };
+    card.collect = function () {
+      var out = { credibility: cred.get(), relevance: rel.get() };
+      if (conf.get() !== null) out.confidence = conf.get();
+      return out;
+    };
+    return card;
+  }
+
+  function onScale(name, legend, low, high) {
+    return function (activity, item, onSave) {
+      var lo = item.scale_min === undefined ? 1 : item.scale_min;
+      var hi = item.scale_max === undefined ? 5 : item.scale_max;
+      var card = shell(activity, item, onSave, function (m) {
+        return fmt(m[name]) + " (on " + fmt(lo) + " to " + fmt(hi) + ")";
+      });
+      var s = scale({ legend: legend, low: low, high: high, lo: lo, hi: hi,
+        value: (item.mine || {})[name], onChange: function () { card.update(); } });
+      card.body.appendChild(s.el);
+      card.ready = function () { return s.get() !== null; };
+      card.collect = function () { var o = {}; o[name] = s.get(); return o; };
+      return card;
+    };
+  }
+
+  // Delphi: the anonymous distribution of the previous round, as the server sent it.
+  function previousRound(prev, unit) {
+    var d = prev.distribution || {};
+    var u = unit ? " " + unit : "";
+    var box = h("div", { class: "previous" }, [
+      h("h4", { text: "Round " + prev.round + ": what the group said" }),
+      h("p", { text: "Answers from " + d.n + " " + (d.n === 1 ? "person" : "people") +
+        " (yours included). The middle answer was " + fmt(d.median) + u +
+        "; half of the answers lay between " + fmt(d.q1) + " and " + fmt(d.q3) +
+        "; the lowest was " + fmt(d.min) + " and the highest " + fmt(d.max) + "." }),
+      h("p", { text: "Your round " + prev.round + " answer: " +
+        fmt((prev.mine || {}).value) + u + "." }),
+    ]);
+    var you = (prev.mine || {}).value;
+    var lo = Math.min(d.min, you), hi = Math.max(d.max, you);
+    if (d.n && isFinite(lo) && isFinite(hi)) {
+      var pos = function (x) { return hi > lo ? (100 * (x - lo)) / (hi - lo) : 50; };
+      var bar = h("div", { class: "dist", "aria-hidden": "true" });
+      var part = function (cls, a, b) {
+        var s = h("span", { class: cls });
+        s.style.left = pos(a) + "%";
+        if (b !== undefined) s.style.width = Math.max(pos(b) - pos(a), 0.5) + "%";
+        bar.appendChild(s);
+      };
+      part("range", d.min, d.max);
+      part("iqr", d.q1, d.q3);
+      part("median", d.median);
+      if (isFinite(you)) part("you", you);
+      box.appendChild(bar);
+      box.appendChild(h("p", { class: "hint", "aria-hidden": "true",
+        text: "Box: the middle half. Line: the middle answer. Dot: you." }));
+    }
+    return box;
+  }
+
+  function estimate(activity, item, onSave) {
+    var u = item.unit ? " " + item.unit : "";
+    var card = shell(activity, item, onSave, function (m) {
+      var s = fmt(m.value) + u;
+      return m.confidence === undefined || m.confidence === null
+        ? s : s + ", sure " + fmt(m.confidence) + " of 5";
+    });
+    var mine = item.mine || {};
+    if (item.previous) card.body.appendChild(previousRound(item.previous, item.unit));
+    var id = nextId("num");
+    var input = h("input", { id: id, type: "text", inputmode: "decimal", autocomplete: "off",
+      class: "number" });
+    if (mine.value !== undefined) input.value = String(mine.value);
+    input.addEventListener("input", function () { card.update(); });
+    var word = activity.round > 1 ? "Your round " + activity.round + " estimate" : "Your estimate";
+    var unitId = nextId("unit");
+    if (item.unit) input.setAttribute("aria-describedby", unitId);
+    card.body.appendChild(h("div", { class: "field" }, [
+      h("label", { for: id, text: word }),
+      h("div", { class: "with-unit" }, [input,
+        item.unit ? h("span", { id: unitId, text: item.unit }) : null]),
+    ]));
+    var conf = scale({ legend: "How sure are you? (optional)", low: "a guess", high: "certain",
+      lo: 1, hi: 5, value: mine.confidence, onChange: function () { card.update(); } });
+    card.body.appendChild(conf.el);
+    card.ready = function () { return input.value.trim() !== ""; };
+    card.collect = function () {
+      var n = parseNumber(input.value);
+      if (n === null) throw "Type a number, for example 12 or 3.5.";
+      var out = { value: n };
+      if (conf.get() !== null) out.confidence = conf.get();
+      return out;
+    };
+    return card;
+  }
+
+  function probability(activity, item, onSave) {
+    var card = shell(activity, item, onSave, function (m) { return pct(m.probability); });
+    var mine = item.mine || {};
+    var labelId = nextId("l"), numId = nextId("num");
+    var touched = mine.probability !== undefined;
+    var start = touched ? Math.round(mine.probability * 1000) / 10 : 50;
+    var num = h("input", { id: numId, type: "number", inputmode: "decimal", min: 0, max: 100,
+      step: "any", class: "number" });
+    var range = h("input", { type: "range", min: 0, max: 100, step: 1,
+      "aria-labelledby": labelId });
+    range.value = String(start);
+    if (touched) num.value = String(start);
+    range.addEventListener("input", function () {
+      touched = true; num.value = range.value; card.update();
+    });
+    num.addEventListener("input", function () {
+      touched = true;
+      var n = parseNumber(num.value);
+      if (n !== null) range.value = String(Math.max(0, Math.min(100, n)));
+      card.update();
+    });
+    card.body.appendChild(h("div", { class: "field" }, [
+      h("label", { for: numId, id: labelId, text: "How likely is it? (0 to 100%)" }),
+      h("div", { class: "with-unit" }, [num, h("span", { text: "%" })]),
+      range,
+      h("div", { class: "ends", "aria-hidden": "true" }, [
+        h("span", { text: "0% = surely not" }), h("span", { text: "100% = surely" }),
+      ]),
+    ]));
+    card.ready = function () { return touched && num.value.trim() !== ""; };
+    card.collect = function () {
+      var n = parseNumber(num.value);
+      if (n === null || n < 0 || n > 100) throw "Give a chance between 0 and 100%.";
+      return { probability: Math.round(n * 10) / 1000 };
+    };
+    return card;
+  }
+
+  function choice(activity, item, onSave) {
+    var options = item.options || [];
+    var card = shell(activity, item, onSave, function (m) {
+      var s = label(m.answer);
+      if (m.predictions) {
+        s += ". Your guess of the others: " + options.map(function (o) {
+          return label(o) + " " + pct(m.predictions[o] || 0);
+        }).join(", ");
+      }
+      return s;
+    });
+    var mine = item.mine || {};
+    var fs = fieldset("Your answer");
+    var pick = radios(fs, options, options.map(label), mine.answer, function () {
+      guess.hidden = false; card.update();
+    }, "list");
+    card.body.appendChild(fs);
+    var guess = fieldset("What share of the others here will choose each option?",
+      "Your guesses must add up to 100%.");
+    guess.hidden = mine.answer === undefined;
+    var total = h("p", { class: "total", role: "status", "aria-live": "polite" });
+    var inputs = options.map(function (o) {
+      var id = nextId("share");
+      var input = h("input", { id: id, type: "number", inputmode: "decimal", min: 0, max: 100,
+        step: "any", class: "share" });
+      var share = (mine.predictions || {})[o];
+      if (share !== undefined) input.value = String(Math.round(share * 1000) / 10);
+      var bump = function (d) {
+        return function () {
+          var n = parseNumber(input.value) || 0;
+          input.value = String(Math.max(0, Math.min(100, Math.round(n + d))));
+          sum();
+        };
+      };
+      input.addEventListener("input", sum);
+      guess.appendChild(h("div", { class: "share-row" }, [
+        h("label", { for: id, text: label(o) }),
+        h("div", { class: "stepper" }, [
+          h("button", { type: "button", class: "step", "aria-label": "5% less for " + label(o),
+            text: "−", onclick: bump(-5) }),
+          input,
+          h("span", { text: "%" }),
+          h("button", { type: "button", class: "step", "aria-label": "5% more for " + label(o),
+            text: "+", onclick: bump(5) }),
+        ]),
+      ]));
+      return input;
+    });
+    guess.appendChild(total);
+    card.body.appendChild(guess);
+    function added() {
+      return inputs.reduce(function (a, i) { return a + (parseNumber(i.value) || 0); }, 0);
+    }
+    function sum() {
+      var t = Math.round(added() * 10) / 10;
+      var off = Math.round((100 - t) * 10) / 10;
+      total.textContent = "Total: " + fmt(t) + "%" + (Math.abs(off) < 0.5 ? " ✓"
+        : off > 0 ? ", " + fmt(off) + "% left to share" : ", " + fmt(-off) + "% too much");
+      total.className = "total " + (Math.abs(off) < 0.5 ? "ok" : "");
+      card.update();
+    }
+    card.ready = function () { return pick.get() !== null && Math.abs(added() - 100) < 0.5; };
+    card.collect = function () {
+      var preds = {};
+      options.forEach(function (o, i) { preds[o] = (parseNumber(inputs[i].value) || 0) / 100; });
+      return { answer: pick.get(), predictions: preds };
+    };
+    sum();
+    return card;
+  }
+
+  function population(activity, item, onSave) {
+    var card = shell(activity, item, onSave, function (m) { return label(m.category); });
+    card.el.querySelector("h3").textContent = capital(item.text);
+    var options = item.options || [];
+    var fs = fieldset("Choose one");
+    var pick = radios(fs, options, options.map(label), (item.mine || {}).category,
+      function () { card.update(); }, "list");
+    card.body.appendChild(fs);
+    card.ready = function () { return pick.get() !== null; };
+    card.collect = function () { return { category: pick.get() }; };
+    return card;
+  }
+
+  var QUESTION = { estimate: estimate, probability: probability, choice: choice };
+  var BUILDERS = {
+    evidence: evidence,
+    ratings: onScale("rating", "Your rating", "least", "most"),
+    panel: onScale("value", "Your answer", "least", "most"),
+    population: population,
+    questions: function (activity, item, onSave) {
+      return (QUESTION[item.type || "estimate"] || estimate)(activity, item, onSave);
+    },
+  };
+
+  C.forms = {
+    kinds: Object.keys(BUILDERS),
+    build: function (activity, item, onSave) {
+      var card = BUILDERS[activity.kind](activity, item, onSave);
+      card.update();
+      return card;
+    },
+  };
+})(window.Coprod = window.Coprod || {});
