@@ -233,6 +233,12 @@ def publish_app(
     Path
         The folder.
 
+    Raises
+    ------
+    OutputError
+        ``out_dir`` is a file, a non-empty folder (without ``overwrite``), under a file, in
+        a read-only place, or the disk fills up; nothing is changed.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -242,9 +248,11 @@ def publish_app(
     >>> sorted(p.name for p in out.iterdir())
     ['README.md', 'data', 'report.ipynb', 'requirements.txt', 'voila.py']
     """
-    out = Path(out_dir)
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise CoprodError(f"{out} exists and is not empty; choose a new folder or --force")
+    from coprod_analytics.io.atomic import atomic_folder, check_output_folder
+
+    # a file, a non-empty folder without --force, a path under a file or a read-only place:
+    # said before the input is read
+    out = check_output_folder(out_dir, what="app", replace=overwrite)
     if isinstance(inquiry, Inquiry):
         data = inquiry
     else:
@@ -255,21 +263,8 @@ def publish_app(
         from coprod_analytics.privacy import pseudonymise
 
         data = pseudonymise(data)
-    # build beside the target and move it into place: a failure never leaves half an app,
-    # and --force never removes the old app before the new one is complete
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    # built beside the target and moved into place: a failure (a full disk, say) never leaves
+    # half an app, and --force never removes the old app before the new one is complete
+    with atomic_folder(out, replace=overwrite, what="app") as tmp:
         _write_app(data, tmp, min_cell=min_cell, seed=seed, wheel=wheel, progress=progress)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out

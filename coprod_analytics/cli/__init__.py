@@ -10,8 +10,9 @@ that command runs).
 
 A command whose extra is not installed exits with status 2 and one line naming the
 ``pip install "coprod-analytics[...]"`` to run. Errors the package raises on purpose
-(:class:`~coprod_analytics.errors.CoprodError`) are printed as one line on stderr with exit
-code 2, never as a traceback.
+(:class:`~coprod_analytics.errors.CoprodError`) and errors of the environment (a missing
+file, a full disk, a read-only place: :class:`OSError`) are printed as one line on stderr
+with exit code 2, never as a traceback.
 """
 
 from __future__ import annotations
@@ -26,7 +27,16 @@ from dataclasses import dataclass
 
 from coprod_analytics.errors import CoprodError
 
-__all__ = ["COMMANDS", "EXTRAS", "Command", "build_parser", "main", "missing_extra", "plain_text"]
+__all__ = [
+    "COMMANDS",
+    "EXTRAS",
+    "Command",
+    "build_parser",
+    "main",
+    "missing_extra",
+    "os_error_text",
+    "plain_text",
+]
 
 
 @dataclass(frozen=True)
@@ -311,8 +321,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CoprodError, FileNotFoundError) as exc:
         print(f"coprod {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the environment refused (disk full, read-only, a folder in the way)
+        print(f"coprod {args.command}: error: {os_error_text(exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
+
+
+def os_error_text(exc: OSError) -> str:
+    """One line for an error of the operating system: the path and why, no errno number.
+
+    Parameters
+    ----------
+    exc : OSError
+        The error (its ``filename`` and ``strerror`` when set).
+
+    Returns
+    -------
+    str
+        ``"<path>: <reason>"`` (or the reason alone).
+
+    Examples
+    --------
+    >>> import errno
+    >>> os_error_text(OSError(errno.ENOSPC, "No space left on device", "report.html"))
+    'report.html: no space left on device'
+    >>> os_error_text(IsADirectoryError(errno.EISDIR, "Is a directory", "data"))
+    'data: is a folder, not a file'
+    """
+    reasons = {
+        "Is a directory": "is a folder, not a file",
+        "Not a directory": "a part of the path is a file, not a folder",
+    }
+    reason = exc.strerror or str(exc)
+    reason = reasons.get(reason, reason[:1].lower() + reason[1:])
+    where = exc.filename if exc.filename is not None else None
+    return f"{where}: {reason}" if where else reason
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -36,9 +36,7 @@ import argparse
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -510,9 +508,11 @@ def export_session(
     except sqlite3.DatabaseError as exc:
         raise ValidationError(f"cannot read the session database ({exc})", file=src) from exc
     expected = {k: inquiry.counts()[k] for k in _COUNT_KEYS}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    from coprod_analytics.io.atomic import atomic_folder
+
+    # built beside the target, read back, flushed and only then swapped in (a full disk or a
+    # failed check leaves the previous export as it was: OutputError / CoprodError)
+    with atomic_folder(out, replace=True, what=f"{format} export") as tmp:
         if format == "polis":
             from coprod_analytics.io.polis import write_polis
 
@@ -521,8 +521,7 @@ def export_session(
         else:
             from coprod_analytics.io.parquet import write_parquet
 
-            shutil.rmtree(tmp)  # write_parquet builds its own folder and moves it into place
-            write_parquet(inquiry, tmp)
+            write_parquet(inquiry, tmp)  # replaces the empty folder
         back = load_inquiry(tmp)
         got = back.counts()
         diff = {k: (expected[k], got.get(k)) for k in _COUNT_KEYS if got.get(k) != expected[k]}
@@ -535,12 +534,6 @@ def export_session(
                 f"the {format} export does not read back like the session "
                 f"(session, export): {diff}; nothing written"
             )
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return SessionExport(
         path=str(out),
         format=format,

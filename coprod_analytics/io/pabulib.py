@@ -44,7 +44,7 @@ from __future__ import annotations
 import csv
 import html
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -368,10 +368,10 @@ def read_pabulib_election(path: str | Path) -> PBElection:
     >>> e.votes["vote"].to_list()
     [['1', '2'], ['2']]
     """
+    from coprod_analytics.io._csv import read_text
+
     path = Path(path)
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        text = fh.read()
-    return parse_pabulib(text, source=str(path))
+    return parse_pabulib(read_text(path, what="a .pb file"), source=str(path))
 
 
 def parse_pabulib(text: str, *, source: str | None = None) -> PBElection:
@@ -407,8 +407,8 @@ def parse_pabulib(text: str, *, source: str | None = None) -> PBElection:
     header: list[str] = []
     rows: list[tuple[int, list[str]]] = []
     header_line = 0
-    reader = csv.reader(lines, delimiter=";")
-    for lineno, row in enumerate(reader, start=1):
+    cut_short = bool(text) and not text.endswith(("\n", "\r"))
+    for lineno, row in _rows(lines, where):
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         first = row[0].strip()
@@ -439,9 +439,15 @@ def parse_pabulib(text: str, *, source: str | None = None) -> PBElection:
             header_line = lineno
             continue
         if len(row) != len(header):
+            last = cut_short and lineno == len(lines)
             raise ValidationError(
                 f"section {section} has {len(header)} columns ({';'.join(header)}) but this "
-                f"row has {len(row)} fields",
+                f"row has {len(row)} fields"
+                + (
+                    "; it is the last line and has no line end: the file looks cut short"
+                    if last
+                    else ""
+                ),
                 file=where,
                 line=lineno,
                 column=header[min(len(row), len(header)) - 1] if header else None,
@@ -463,7 +469,65 @@ def parse_pabulib(text: str, *, source: str | None = None) -> PBElection:
     meta = _build_meta(where, *tables["META"])
     projects = _build_projects(where, *tables["PROJECTS"])
     votes = _build_votes(where, meta, projects, *tables["VOTES"])
+    _check_counts(where, tables["META"][2], projects.height, votes.height, cut_short)
     return PBElection(meta=meta, projects=projects, votes=votes, source=source)
+
+
+def _rows(lines: list[str], where: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, fields) of every line; a line the csv module refuses is an error."""
+    reader = csv.reader(lines, delimiter=";")
+    lineno = 0
+    while True:
+        lineno += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            too_long = "field larger than field limit" in str(exc)
+            raise ValidationError(
+                f"a field on this line is longer than {csv.field_size_limit():,} characters; "
+                "a .pb file holds short ';'-separated fields (is this a .pb file?)"
+                if too_long
+                else f"this line cannot be read as ';'-separated fields ({exc})",
+                file=where,
+                line=lineno,
+            ) from None
+        yield lineno, row
+
+
+def _check_counts(
+    where: str,
+    meta_rows: list[tuple[int, list[str]]],
+    n_projects: int,
+    n_voters: int,
+    cut_short: bool,
+) -> None:
+    """Refuse a file whose META ``num_projects`` / ``num_votes`` disagree with what was read
+    (a file cut short reads fewer voters than META declares)."""
+    for key, read, what in (
+        ("num_projects", n_projects, "projects in section PROJECTS"),
+        ("num_votes", n_voters, "voters in section VOTES"),
+    ):
+        found = next(((ln, r) for ln, r in meta_rows if r[0].strip() == key), None)
+        if found is None:
+            continue
+        lineno, row = found
+        try:
+            declared = int(row[1].strip())
+        except ValueError:
+            continue  # not a count: nothing to check against
+        if declared != read:
+            hint = ""
+            if cut_short:
+                hint = "; the last line has no line end: the file looks cut short (truncated)"
+            elif read < declared:
+                hint = "; the file looks cut short (truncated) or rows are missing"
+            raise ValidationError(
+                f"META declares {key} {declared:,} but the file holds {read:,} {what}{hint}",
+                file=where,
+                line=lineno,
+            )
 
 
 def _build_meta(
@@ -918,7 +982,11 @@ def to_pabulib_string(election: PBElection | Inquiry) -> str:
     w = csv.writer(out, delimiter=";", lineterminator="\n")
     w.writerow(["META"])
     w.writerow(["key", "value"])
+    counts = {"num_projects": election.n_projects, "num_votes": election.n_voters}
     for k, v in election.meta.items():
+        # the counts follow the tables written (the reader refuses a file they disagree with)
+        if k in counts and v.strip().lstrip("-").isdigit() and int(v) != counts[k]:
+            v = str(counts[k])
         w.writerow([k, v])
     for name, frame in (("PROJECTS", election.projects), ("VOTES", election.votes)):
         w.writerow([name])
@@ -970,6 +1038,6 @@ def write_pabulib(election: PBElection | Inquiry, path: str | Path) -> Path:
     >>> back == e, election_from_tables(again) == e
     (True, True)
     """
-    path = Path(path)
-    path.write_text(to_pabulib_string(election), encoding="utf-8")
-    return path
+    from coprod_analytics.io.atomic import atomic_write_text
+
+    return atomic_write_text(Path(path), to_pabulib_string(election))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
+import re
 from pathlib import Path
 from typing import Any
 
@@ -50,32 +49,36 @@ def write_parquet(inquiry: Inquiry, path: str | os.PathLike[str]) -> Path:
     ...     print(sorted(f.name for f in out.iterdir()))
     ['inquiry.json', 'participants.parquet', 'statements.parquet', 'votes.parquet']
     """
+    from coprod_analytics.io.atomic import atomic_folder
+
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        inquiry.statements.write_parquet(tmp / "statements.parquet")
-        inquiry.participants.write_parquet(tmp / "participants.parquet")
-        inquiry.vote_log.write_parquet(tmp / "votes.parquet")
+    with atomic_folder(target, replace=True, what="inquiry folder") as tmp:
+        _write(inquiry.statements, tmp / "statements.parquet")
+        _write(inquiry.participants, tmp / "participants.parquet")
+        _write(inquiry.vote_log, tmp / "votes.parquet")
         if inquiry.tables:
             (tmp / "tables").mkdir()
             for name, table in inquiry.tables.items():
-                table.write_parquet(tmp / "tables" / f"{name}.parquet")
+                _write(table, tmp / "tables" / f"{name}.parquet")
         meta = {"format": _FORMAT, "version": _VERSION, "metadata": _jsonable(inquiry.metadata)}
         (tmp / "inquiry.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False))
-        if target.exists():
-            backup = target.with_name(f".{target.name}.old")
-            if backup.exists():
-                shutil.rmtree(backup)
-            os.replace(target, backup)
-            os.replace(tmp, target)
-            shutil.rmtree(backup)
-        else:
-            os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target
+
+
+_OS_ERROR = re.compile(r"os error (\d+)")
+
+
+def _write(table: pl.DataFrame, path: Path) -> None:
+    """``table.write_parquet(path)``; a failure of the disk (polars reports it as a
+    ComputeError naming the OS error) becomes the :class:`OSError` it is."""
+    try:
+        table.write_parquet(path)
+    except pl.exceptions.PolarsError as exc:
+        found = _OS_ERROR.search(str(exc))
+        if found is None:
+            raise
+        code = int(found.group(1))
+        raise OSError(code, os.strerror(code), str(path)) from exc
 
 
 def _jsonable(value: Any) -> Any:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,14 @@ import polars as pl
 
 from coprod_analytics.errors import ValidationError
 from coprod_analytics.inquiry import Inquiry
-from coprod_analytics.io._csv import read_bytes, read_csv_table, relocate
+from coprod_analytics.io._csv import (
+    check_last_row,
+    check_utf8,
+    read_bytes,
+    read_csv_table,
+    relocate,
+)
+from coprod_analytics.io.atomic import atomic_write_text
 
 __all__ = ["POLIS_ATTRIBUTION", "read_polis", "write_polis"]
 
@@ -216,7 +222,12 @@ def read_polis(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Inqu
     pv_path = folder / "participants-votes.csv"
     if pv_path.exists():
         pv_bytes = read_bytes(pv_path, encoding, validate=False)
-        header = next(csv.reader([pv_bytes.split(b"\n", 1)[0].decode("utf-8").strip("\r")]))
+        try:
+            first = pv_bytes.split(b"\n", 1)[0].decode("utf-8").strip("\r")
+        except UnicodeDecodeError:
+            check_utf8(pv_path, pv_bytes)
+            raise
+        header = next(csv.reader([first]), [])
         if "participant" not in header:
             raise ValidationError(
                 f"missing required column 'participant'; the header starts {header[:6]!r}",
@@ -242,6 +253,8 @@ def read_polis(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Inqu
                 optional={"group-id": pl.Int64},
                 encoding=encoding,
             )
+        # a file cut short mid-row would silently lose the last people's group ids and votes
+        check_last_row(pv_path, pv_bytes, header)
         sources["participants"] = (pv_path, pv_bytes)
         participants = pv.select(pl.col("participant").alias("participant_id"))
         if "group-id" in pv.columns:
@@ -316,19 +329,7 @@ def _atomic_write(path: Path, writer: Callable[[io.StringIO], None]) -> None:
     """Write a text file so that readers see either the old or the whole new file."""
     buf = io.StringIO(newline="")
     writer(buf)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(buf.getvalue())
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, buf.getvalue())
 
 
 def _epoch_ms(series: pl.Series) -> pl.Series:

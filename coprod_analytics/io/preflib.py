@@ -280,9 +280,11 @@ def read_preflib_data(path: str | Path, *, data_type: str | None = None) -> Pref
     >>> d.alternatives, d.n_voters, d.ballots.rows()[:2]
     (('x', 'y'), 3, [(1, 'y', 1, 2), (1, 'x', 2, 2)])
     """
+    from coprod_analytics.io._csv import read_text
+
     p = Path(path)
     f = str(p)
-    text = p.read_text(encoding="utf-8-sig")
+    text = read_text(p, what="a PrefLib file")
     lines = text.splitlines()
     meta: dict[str, str] = {}
     names: dict[int, str] = {}
@@ -562,6 +564,8 @@ def write_preflib(
     for order, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         parts = [str(g[0]) if len(g) == 1 else "{" + ",".join(map(str, g)) + "}" for g in order]
         out.append(f"{count}: {','.join(parts)}")
+    from coprod_analytics.io.atomic import atomic_write_text
+
     target = Path(path)
-    target.write_text("\n".join(out) + "\n", encoding="utf-8")
+    atomic_write_text(target, "\n".join(out) + "\n")
     return target

@@ -207,6 +207,7 @@ def read_votes(
             pl.col(vote).alias("vote"),
         ]
         if time is not None:
+            _check_times(df.get_column(time), path, data)
             cols.append(pl.col(time).alias("time"))
         votes = df.select(cols)
         votes = votes.with_columns(
@@ -285,6 +286,29 @@ def read_votes(
         if path is not None and err.file is None:
             raise ValidationError(err.message, file=path, row=err.row, column=err.column) from None
         raise
+
+
+def _check_times(series: pl.Series, path: Path | None, data: bytes | None) -> None:
+    """Refuse a number too large to be a time (epoch milliseconds fit in 64 bits), naming
+    its line and column; the core would fail on it deep inside polars."""
+    if not (series.dtype.is_integer() or series.dtype.is_float()):
+        return
+    too_big = series.cast(pl.Float64).abs() > 9.2e18
+    if not too_big.any():
+        return
+    row = int(too_big.arg_true()[0]) + 1
+    value = series[row - 1]
+    digits = len(str(abs(int(value)))) if series.dtype.is_integer() else None
+    what = f"{digits}-digit number" if digits else f"number {value!r}"
+    err = ValidationError(
+        f"{what} is not a time (epoch milliseconds have 13 digits); got {str(value)!r}",
+        row=row,
+        column=series.name,
+        table=None if path is not None else "votes",
+    )
+    if path is not None and data is not None:
+        raise relocate(err, path, data)
+    raise err
 
 
 def _maybe_int(series: pl.Series) -> pl.Series:

@@ -71,8 +71,12 @@ def run(args: argparse.Namespace) -> int:
     Returns
     -------
     int
-        The exit status (0).
+        The exit status: 0 when the server acknowledged votes or answers; 2 when it
+        acknowledged none (the report is still printed, with null latencies, and one line
+        on stderr says why). Nothing listening at the address is an error (exit 2) before
+        any load is sent.
     """
+    from coprod_analytics.format import fmt_number
     from coprod_apps.live.loadtest import check_loopback, run_load
 
     check_loopback(args.url)
@@ -88,17 +92,33 @@ def run(args: argparse.Namespace) -> int:
             progress=not args.no_progress and sys.stderr.isatty(),
         )
     )
-    if args.json:
-        print(json.dumps(result.to_dict()))
-        return 0
     d = result.to_dict()
-    print(f"{d['participants']} participants for {d['duration_s']} s against {args.url}")
-    print(f"  acknowledged        {d['acknowledged']:>8}  (votes and answers, changes included)")
-    for kind, n in d["by_kind"].items():
-        print(f"    latest {kind:<12} {n:>8}")
-    print(f"  errors              {d['errors']:>8}")
-    print(f"  accept p50 / p95    {d['p50_ms']:>8.1f} / {d['p95_ms']:.1f} ms")
-    print(f"  requests (retries)  {d['requests']:>8} ({d['retries']})")
-    for msg, n in d["error_messages"].items():
-        print(f"    {n} x {msg}")
+    if args.json:
+        print(json.dumps(d, allow_nan=False))
+    else:
+        print(f"{d['participants']} participants for {d['duration_s']} s against {args.url}")
+        print(
+            f"  acknowledged        {d['acknowledged']:>8}  (votes and answers, changes included)"
+        )
+        for kind, n in d["by_kind"].items():
+            print(f"    latest {kind:<12} {n:>8}")
+        print(f"  errors              {d['errors']:>8}")
+        p50, p95 = fmt_number(d["p50_ms"], 4), fmt_number(d["p95_ms"], 4)
+        print(
+            f"  accept p50 / p95    {p50:>8} / {p95} ms (from the first attempt, retries included)"
+        )
+        print(f"  requests (retries)  {d['requests']:>8} ({d['retries']})")
+        for msg, n in d["error_messages"].items():
+            print(f"    {n} x {msg}")
+    if d["acknowledged"] == 0:
+        if d["error_messages"]:
+            common = max(d["error_messages"].items(), key=lambda kv: kv[1])
+            why = f"{d['errors']} error(s), most often {common[1]} x {common[0]!r}"
+        else:
+            why = "the session offered nothing to vote on or answer"
+        print(
+            f"coprod loadtest: error: the server acknowledged no vote or answer ({why})",
+            file=sys.stderr,
+        )
+        return 2
     return 0

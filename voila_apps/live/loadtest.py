@@ -28,7 +28,7 @@ from typing import Any
 
 from coprod_analytics.errors import CoprodError, check_param
 
-__all__ = ["LoadResult", "check_loopback", "run_load"]
+__all__ = ["LoadResult", "check_loopback", "check_reachable", "run_load"]
 
 MAX_PARTICIPANTS = 2000
 MAX_DURATION_S = 900.0
@@ -88,10 +88,11 @@ class LoadResult:
     errors : int
         Requests that ended in an error (4xx other than rate limiting, or gave up).
     p50_ms : float
-        Median acceptance latency of votes and answers (request sent to acknowledgement, per
-        attempt that succeeded).
+        Median acceptance latency of votes and answers: from the first attempt to the
+        acknowledgement, retries included. NaN when nothing was acknowledged (``null`` in
+        :meth:`to_dict`).
     p95_ms : float
-        95th percentile of the acceptance latency.
+        95th percentile of the acceptance latency (NaN when nothing was acknowledged).
     participants : int
         Simulated participants.
     duration_s : float
@@ -151,14 +152,21 @@ class LoadResult:
         Returns
         -------
         dict
-            The counts and latencies (not the individual votes and answers).
+            The counts and latencies (not the individual votes and answers); a latency that
+            was never measured is None, so the dict is valid JSON (no NaN).
+
+        Examples
+        --------
+        >>> none = LoadResult(0, 3, float("nan"), float("nan"), 2, 1.0, 6, 4, 0, 0)
+        >>> none.to_dict()["p50_ms"], none.to_dict()["p95_ms"]
+        (None, None)
         """
         return {
             "acknowledged": self.acknowledged,
             "by_kind": dict(self.by_kind),
             "errors": self.errors,
-            "p50_ms": round(self.p50_ms, 2),
-            "p95_ms": round(self.p95_ms, 2),
+            "p50_ms": _ms(self.p50_ms),
+            "p95_ms": _ms(self.p95_ms),
             "participants": self.participants,
             "duration_s": round(self.duration_s, 2),
             "requests": self.requests,
@@ -167,6 +175,66 @@ class LoadResult:
             "finished_all_statements": self.finished,
             "error_messages": self.error_messages,
         }
+
+
+def _ms(value: float) -> float | None:
+    """Milliseconds rounded for the report; None when not measured (NaN is not JSON)."""
+    return round(value, 2) if math.isfinite(value) else None
+
+
+async def check_reachable(url: str, *, timeout: float = 5.0) -> None:
+    """Refuse to start a load against an address where nothing answers.
+
+    One TCP connection is opened (retried for up to ``min(timeout, 1)`` seconds, for a
+    server that is just starting) and closed.
+
+    Parameters
+    ----------
+    url : str
+        The participant address (loopback only, see :func:`check_loopback`).
+    timeout : float, default 5
+        Seconds before one connection attempt counts as failed.
+
+    Raises
+    ------
+    CoprodError
+        Nothing listens there (connection refused, timed out): the message names the
+        address and asks whether ``coprod serve`` runs.
+
+    Examples
+    --------
+    >>> import asyncio, socket
+    >>> with socket.socket() as s:  # a port nobody listens on once it is closed
+    ...     s.bind(("127.0.0.1", 0))
+    ...     url = f"http://127.0.0.1:{s.getsockname()[1]}/"
+    >>> asyncio.run(check_reachable(url, timeout=0.2))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    coprod_analytics.errors.CoprodError: cannot reach http://127.0.0.1:...: connection refused; is 'coprod serve' running there?
+    """
+    host, port = check_loopback(url)
+    until = time.monotonic() + min(timeout, 1.0)
+    while True:
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        except (OSError, TimeoutError) as exc:
+            if time.monotonic() < until:
+                await asyncio.sleep(0.1)
+                continue
+            reason = (
+                "no answer within the timeout"
+                if isinstance(exc, TimeoutError)
+                else "connection refused"
+                if isinstance(exc, ConnectionRefusedError)
+                else (exc.strerror or str(exc)).lower()
+            )
+            raise CoprodError(
+                f"cannot reach {url}: {reason}; is 'coprod serve' running there?"
+            ) from None
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+        return
 
 
 class _Conn:
@@ -263,12 +331,16 @@ async def _call(
     token: str | None,
     give_up: float,
 ) -> tuple[int, Any, float]:
-    """Send until an answer that is not a connection error / 5xx / 429, or ``give_up``."""
+    """Send until an answer that is not a connection error / 5xx / 429, or ``give_up``.
+
+    The latency returned runs from the FIRST attempt to the answer, retries and the waits
+    between them included: what the participant's phone lived through.
+    """
     attempt = 0
+    t0 = time.perf_counter()
     while True:
         attempt += 1
         stats.requests += 1
-        t0 = time.perf_counter()
         try:
             status, data = await conn.request(method, path, body, token)
         except (TimeoutError, OSError, ConnectionError, asyncio.IncompleteReadError, ValueError):
@@ -564,6 +636,12 @@ async def run_load(
         has voted on every statement and answered every open activity, whichever comes
         first.
 
+    Raises
+    ------
+    CoprodError
+        A host other than this machine, or nothing listening at ``url``
+        (:func:`check_reachable`).
+
     Examples
     --------
     >>> import asyncio
@@ -596,6 +674,7 @@ async def run_load(
     )
     check_param(0 <= change <= 1, "change", func, "in [0, 1]", change)
     host, port = check_loopback(url)
+    await check_reachable(url, timeout=timeout)
     stats = _Stats()
     start = time.monotonic()
     deadline = start + float(duration)

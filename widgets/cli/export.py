@@ -76,8 +76,15 @@ def run(args: argparse.Namespace) -> int:
     int
         The exit status: 0 written, 2 when the published-output audit found a count below
         ``--min-cell`` (nothing is written).
+
+    Raises
+    ------
+    OutputError
+        The report cannot be written (``-o`` is a folder or under a file, the place is
+        read-only, the disk is full); the previous report is left as it was.
     """
     from coprod_analytics.errors import ParameterError
+    from coprod_analytics.io.atomic import atomic_write_bytes, check_output_file
     from coprod_widgets.report import build_report
     from coprod_widgets.report.audit import audit_report
 
@@ -85,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError(f"--min-cell must be an int >= 0; got {args.min_cell}")
     if args.n_resamples < 0:
         raise ParameterError(f"--n-resamples must be an int >= 0; got {args.n_resamples}")
+    # a folder, a path under a file or a read-only place: say so before the long work
+    out = check_output_file(args.output, what="report")
     # a published report carries its uncertainty: intervals and stability by default
     show = not args.no_progress and sys.stderr.isatty()
     groups = {
@@ -114,8 +123,9 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-    out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
-    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB; opens offline in any browser)")
+    # a temporary file beside it, flushed, then renamed: a full disk or a crash leaves the
+    # previous report as it was (OutputError: one line, exit status 2)
+    data = page.encode("utf-8")
+    atomic_write_bytes(out, data)
+    print(f"wrote {out} ({len(data) / 1e6:.1f} MB; opens offline in any browser)")
     return 0

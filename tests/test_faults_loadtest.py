@@ -1,0 +1,135 @@
+"""``coprod loadtest`` in a hostile environment (issue 18, fault 11): against a dead server it
+says so and exits 2 (it used to print ``"p50_ms": NaN``, which is not JSON, and exit 0);
+when nothing is acknowledged the JSON is still valid (null latencies) and the exit status
+is 2; the acceptance latency runs from the first attempt, retries included."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_live_inquiry_api import seeded
+from test_live_server import Server
+
+from coprod_analytics.cli import main
+from coprod_apps.live.loadtest import _call, _Conn, _Stats
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def strict_json(text: str) -> Any:
+    """Parse JSON as the standard has it: NaN and Infinity are refused."""
+
+    def refuse(name: str) -> Any:
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_dead_server_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"http://127.0.0.1:{closed_port()}/"
+    argv = ["loadtest", url, "--json", "--participants", "2", "--duration", "2", "--no-progress"]
+    status = main(argv)
+    captured = capsys.readouterr()
+    assert status == 2
+    assert captured.out == ""
+    assert captured.err.strip() == (
+        f"coprod loadtest: error: cannot reach {url}: connection refused; is 'coprod serve' "
+        "running there?"
+    )
+
+
+def test_nothing_acknowledged_is_valid_json_and_exit_2(tmp_path: Path) -> None:
+    # a real server with a join code; the simulated phones bring the wrong one
+    srv = Server(seeded(tmp_path), extra=("--priority-interval", "0", "--join-code", "tulip"))
+    try:
+        proc = subprocess.run(
+            [
+                *(sys.executable, "-m", "coprod_analytics.cli", "loadtest", srv.url),
+                *("--participants", "3", "--duration", "3", "--join-code", "rose", "--json"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=ROOT,
+        )
+    finally:
+        srv.stop()
+    assert proc.returncode == 2, proc.stderr
+    out = strict_json(proc.stdout)
+    assert out["acknowledged"] == 0 and out["errors"] == 3
+    assert out["p50_ms"] is None and out["p95_ms"] is None
+    assert "Traceback" not in proc.stderr
+    err = proc.stderr.strip().splitlines()[-1]
+    assert err.startswith("coprod loadtest: error: the server acknowledged no vote or answer (3 ")
+    assert "join: 403" in err or "join: 429" in err
+
+
+def test_latency_runs_from_the_first_attempt_retries_included() -> None:
+    # a real socket server that answers the first two attempts with 503, then ok; the
+    # latency the client reports must cover everything from the first request to the ok
+    seen: list[float] = []
+    answered: list[float] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except (asyncio.IncompleteReadError, ConnectionError):
+                return  # the client closed the connection
+            length = next(
+                (
+                    int(line.split(b":")[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                ),
+                0,
+            )
+            await reader.readexactly(length)
+            seen.append(time.perf_counter())
+            ok = len(seen) > 2
+            body = b'{"ok": true}' if ok else b'{"error": "busy"}'
+            status = b"200 OK" if ok else b"503 Service Unavailable"
+            writer.write(
+                b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\n"
+                b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+            )
+            await writer.drain()
+            if ok:
+                answered.append(time.perf_counter())
+
+    async def scenario() -> tuple[int, float, _Stats]:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        stats = _Stats()
+        conn = _Conn("127.0.0.1", port, timeout=5.0)
+        try:
+            status, _, ms = await _call(
+                conn, stats, "POST", "/api/vote", {"key": "k"}, "t", time.monotonic() + 60
+            )
+        finally:
+            conn.close()
+            server.close()
+        return status, ms, stats
+
+    status, ms, stats = asyncio.run(scenario())
+    assert status == 200
+    assert stats.requests == 3 and stats.retries == 2
+    # causality, not timing: the client started before the server saw the first attempt
+    # and finished after the server sent the ok
+    assert len(seen) == 3 and len(answered) == 1
+    assert ms >= (answered[0] - seen[0]) * 1000
