@@ -147,10 +147,12 @@ def write_report(
     >>> out.name, "<title>Travel</title>" in page
     ('report.html', True)
     """
+    from coprod_analytics.io.atomic import atomic_write_text
+
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(build_report(inquiry, **kwargs), encoding="utf-8")
-    return out
+    # the page is built first, then written in one step: a failure leaves any earlier page
+    return atomic_write_text(out, build_report(inquiry, **kwargs))
 
 
 def _family_sections() -> list[Section]:
