@@ -1,10 +1,19 @@
 """The facilitator's live view of a session, as plain state (no widgets): :class:`LiveSession`.
 
 :meth:`LiveSession.poll` opens a FRESH read-only connection to the session database each
-time (WAL readers never block the server's writer), checks whether the log grew, and only
-then re-reads it: participation counts are refreshed on every change, the opinion groups at
-most every ``recompute_interval`` seconds, warm-started from the previous result so group
-labels stay stable (``opinion_groups(previous=...)``, Hungarian label matching).
+time (WAL readers never block the server's writer) and reads only the events added since
+the last poll, folding them into a :class:`~coprod_analytics.session.SessionState`:
+
+- answers and agenda steps update the live answer tables of their activities only
+  (:attr:`LiveSession.tables`, named like the file inputs) and bump those activities'
+  :attr:`~LiveSession.versions`, so a dashboard recomputes only the panels whose table
+  changed (:meth:`LiveSession.panel`, cached per version; the numbers come from
+  :func:`~coprod_analytics.session.panels.live_panel`);
+- votes, statements, moderation, joins, settings and population answers re-read the whole
+  session as an inquiry (:attr:`LiveSession.inquiry`); participation counts are refreshed
+  on every change, the opinion groups (only after votes or statements changed) at most every
+  ``recompute_interval`` seconds, warm-started from the previous result so group labels stay
+  stable (``opinion_groups(previous=...)``, Hungarian label matching).
 
 "Is there enough data yet?" (:meth:`LiveSession.readiness`)
 -----------------------------------------------------------
@@ -20,6 +29,7 @@ labels stay stable (``opinion_groups(previous=...)``, Hungarian label matching).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -30,7 +40,12 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["LiveSession", "Readiness"]
+from coprod_analytics.errors import ValidationError
+from coprod_analytics.session.activities import ActivityRecord, answer_tables, wave_name
+from coprod_analytics.session.panels import LIVE_N_RESAMPLES, LivePanel, live_panel
+from coprod_analytics.session.state import EventRow, SessionState
+
+__all__ = ["LiveSession", "Readiness", "agenda_table", "statements_activity"]
 
 log = logging.getLogger("coprod_analytics.session.live")
 
@@ -84,9 +99,21 @@ class LiveSession:
     recompute_interval : float
         Least seconds between two opinion-group recomputations.
     seed : int
-        Seed of the analysis.
+        Seed of the analysis (opinion groups, the live panels' bootstraps).
+    n_resamples : int
+        Bootstrap resamples of the live panels' intervals (0: none).
     last_seq : int
         ``seq`` of the last event read (state, not an input).
+    state : SessionState
+        The session folded from the events read so far: activities, answers, votes (state).
+    tables : dict of str to polars.DataFrame
+        The live answer tables, named like the file inputs (``estimates``,
+        ``probabilities``, ``choices``, ``predictions``, ``ratings``, ``evidence``,
+        ``panel``; ``participants`` with the population attributes given), one per
+        activity kind the session has, empty until someone answers (state).
+    versions : dict of str to int
+        Per activity id (``"statements"`` for votes and statements), the ``seq`` of the last
+        event that changed what its panel shows (state).
     inquiry : Inquiry or None
         The session as last read, with its tables (state).
     result : OpinionGroups or None
@@ -117,12 +144,24 @@ class LiveSession:
     >>> live = LiveSession(db)
     >>> live.poll(), live.counts["votes"], live.poll()
     (True, 1, False)
+    >>> with SessionStore(db) as s:
+    ...     _ = s.define_activities([{"activity_id": "ratings", "kind": "ratings", "open": True,
+    ...         "items": [{"item_id": 1, "text": "Buses", "scale_min": 1, "scale_max": 5}]}])
+    ...     _ = s.record_answer(0, "ratings", 1, {"rating": 4})
+    >>> live.poll(), live.tables["ratings"]["rating"].to_list()
+    (True, [4.0])
+    >>> live.panel("ratings").section("ratings").select("item_id", "n").row(0)
+    ('1', 1)
     """
 
     db_path: str | os.PathLike[str]
     recompute_interval: float = 3.0
     seed: int = 0
+    n_resamples: int = LIVE_N_RESAMPLES
     last_seq: int = 0
+    state: SessionState = field(default_factory=SessionState)
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
     inquiry: Any = None
     result: Any = None
     previous_groups: dict[Any, int] = field(default_factory=dict)
@@ -134,18 +173,22 @@ class LiveSession:
     updates: int = 0
     _last_compute: float = 0.0
     _dirty_groups: bool = False
+    _panels: dict[str, tuple[int, LivePanel]] = field(default_factory=dict, repr=False)
 
-    def _fresh_seq(self) -> int:
+    def _new_events(self) -> list[EventRow]:
         uri = f"{Path(self.db_path).resolve().as_uri()}?mode=ro"
         conn = sqlite3.connect(uri, uri=True)
         try:
-            row = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
-            return int(row[0])
+            return conn.execute(
+                "SELECT seq, kind, idem_key, participant_id, statement_id, vote, text, value, "
+                "time_ms FROM events WHERE seq > ? ORDER BY seq",
+                (self.state.last_seq,),
+            ).fetchall()
         finally:
             conn.close()
 
     def poll(self, *, force_groups: bool = False) -> bool:
-        """Re-read the store if it changed, and recompute the groups when due.
+        """Read what the store added since the last poll, and recompute the groups when due.
 
         A failed recomputation is logged (``coprod_analytics.session.live``) and the last
         groups are kept.
@@ -153,7 +196,7 @@ class LiveSession:
         Parameters
         ----------
         force_groups : bool, default False
-            Recompute the opinion groups now if anything changed, even before
+            Recompute the opinion groups now if votes or statements changed, even before
             ``recompute_interval`` has passed.
 
         Returns
@@ -162,20 +205,146 @@ class LiveSession:
             True when something new is there to draw.
         """
         changed = False
-        seq = self._fresh_seq()
-        if seq != self.last_seq:
-            from coprod_analytics.session import read_session
-
-            self.inquiry = read_session(self.db_path)
-            self.last_seq = seq
-            self._refresh_counts()
-            self._dirty_groups = True
+        rows = self._new_events()
+        if rows:
+            self._fold(rows)
             self.updates += 1
             changed = True
         due = time.monotonic() - self._last_compute >= self.recompute_interval
         if self._dirty_groups and (due or force_groups):
             changed = self._recompute() or changed
         return changed
+
+    def _fold(self, rows: list[EventRow]) -> None:
+        """Fold new events into the state; refresh the tables and inquiry they touch."""
+        st = self.state
+        first = self.inquiry is None
+        full = first
+        touched: set[str] = set()
+        for row in rows:
+            st.apply(row)
+            seq, kind, value = row[0], row[1], row[7]
+            if kind in ("answer", "activity"):
+                payload = json.loads(value) if value else {}
+                aid = str(payload.get("activity_id"))
+                act = st.activities.get(aid)
+                self.versions[aid] = seq
+                if kind == "answer":
+                    touched.add(aid)
+                    full = full or (act is not None and act.kind == "population")
+                elif payload.get("action") == "define":
+                    touched.add(aid)
+                    full = True
+                if aid == "statements":
+                    self.versions["statements"] = seq
+            else:
+                full = True
+                if kind == "join":
+                    for a in st.activities.values():
+                        if a.kind == "population":
+                            self.versions[a.activity_id] = seq
+                else:  # votes, statements, moderation, settings, session open / close
+                    self.versions["statements"] = seq
+                    self._dirty_groups = self._dirty_groups or kind in (
+                        "vote",
+                        "statement",
+                        "moderation",
+                    )
+        self.last_seq = st.last_seq
+        fresh = self._answer_tables(None if first else touched)
+        self.tables.update(fresh)
+        if full:
+            from coprod_analytics.session import read_session
+
+            self.inquiry = read_session(self.db_path)
+        elif fresh:
+            # tables nobody answered yet are left out, as read_session leaves them out
+            self.inquiry = self.inquiry.with_tables(
+                **{k: t for k, t in fresh.items() if t.height and k != "participants"}
+            )
+        self._refresh_counts()
+
+    def _answer_tables(self, touched: set[str] | None) -> dict[str, pl.DataFrame]:
+        """The answer tables of the activities of the kinds touched (None: every kind)."""
+        st = self.state
+        kinds = {a.kind for aid, a in st.activities.items() if touched is None or aid in touched}
+        acts = {aid: a for aid, a in st.activities.items() if a.kind in kinds}
+        if not acts:
+            return {}
+        latest = {
+            (pid, *slot): ans
+            for pid, slots in st.answers.items()
+            for slot, ans in slots.items()
+            if slot[0] in acts
+        }
+        return answer_tables(acts, latest)
+
+    def agenda(self) -> pl.DataFrame:
+        """The agenda as last read (see :func:`~coprod_analytics.session.live.agenda_table`).
+
+        Returns
+        -------
+        polars.DataFrame
+            One row per activity: ``activity_id``, ``kind``, ``title``, ``open``, ``round``,
+            ``wave``, ``items``, ``answered``.
+        """
+        return agenda_table(self.state)
+
+    def activity(self, activity_id: str) -> ActivityRecord | None:
+        """An activity as last read (``"statements"`` is always one).
+
+        Parameters
+        ----------
+        activity_id : str
+            The activity's id.
+
+        Returns
+        -------
+        ActivityRecord or None
+            None when the session has no such activity.
+        """
+        if activity_id == "statements":
+            return statements_activity(self.state)
+        return self.state.activities.get(activity_id)
+
+    def panel(self, activity_id: str) -> LivePanel:
+        """The live numbers of an activity, recomputed only when its answers changed.
+
+        Parameters
+        ----------
+        activity_id : str
+            An activity of the session (``"statements"`` for the votes).
+
+        Returns
+        -------
+        LivePanel
+            See :func:`~coprod_analytics.session.panels.live_panel`.
+
+        Raises
+        ------
+        ValidationError
+            When the session has no such activity.
+        """
+        act = self.activity(activity_id) if isinstance(activity_id, str) else None
+        if act is None:
+            raise ValidationError(
+                f"no activity {activity_id!r}; the agenda has {list(self.state.activities)}",
+                column="activity_id",
+            )
+        version = self.versions.get(activity_id, 0)
+        cached = self._panels.get(activity_id)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        out = live_panel(
+            act,
+            self.tables,
+            inquiry=self.inquiry,
+            joined=len(self.state.participants),
+            n_resamples=self.n_resamples,
+            seed=self.seed,
+        )
+        self._panels[activity_id] = (version, out)
+        return out
 
     def _refresh_counts(self) -> None:
         inq = self.inquiry
@@ -280,3 +449,101 @@ class LiveSession:
             level = "enough"
             msg = f"enough data: median {median:.0f} votes per statement (target {target})"
         return Readiness(level, msg, clustered, median, target, stab)
+
+
+def statements_activity(state: SessionState) -> ActivityRecord:
+    """The ``statements`` activity of a session: the one in its log, or one standing for the
+    session itself (open while the session is) when the log defines none.
+
+    Parameters
+    ----------
+    state : SessionState
+        The session's state.
+
+    Returns
+    -------
+    ActivityRecord
+        ``activity_id`` ``"statements"``, open when statement votes are taken.
+
+    Examples
+    --------
+    >>> statements_activity(SessionState()).is_open
+    True
+    """
+    act = state.activities.get("statements")
+    title = act.title if act is not None else "Agree or disagree"
+    return ActivityRecord("statements", "statements", title, [], is_open=state.statements_open)
+
+
+def agenda_table(state: SessionState) -> pl.DataFrame:
+    """The facilitator's agenda: one row per activity of the session, statements included.
+
+    Parameters
+    ----------
+    state : SessionState
+        The session's state (:meth:`SessionStore.state
+        <coprod_analytics.session.SessionStore.state>`).
+
+    Returns
+    -------
+    polars.DataFrame
+        ``activity_id``, ``kind``, ``title``, ``open`` (taking answers now; statements: votes
+        are taken), ``round`` (Delphi round or panel wave), ``wave`` (``pre`` / ``post`` for
+        a panel, else null), ``items`` and ``answered`` (participants who answered in the
+        current round; statements: who voted), in agenda order. The statements row comes
+        from the log's ``statements`` activity, or stands for the session itself when the
+        session has statements (or no activity at all) but no such activity.
+
+    Examples
+    --------
+    >>> st = SessionState()
+    >>> st.apply((1, "activity", None, None, None, None, None,
+    ...           '{"action": "define", "activity_id": "ratings", "kind": "ratings", '
+    ...           '"title": "Ratings", "items": [{"item_id": 1, "text": "Buses"}]}', 0))
+    >>> agenda_table(st).select("activity_id", "open", "answered").rows()
+    [('ratings', False, 0)]
+    """
+    answered: dict[tuple[str, int], set[int]] = {}
+    for pid, slots in state.answers.items():
+        for aid, _item, rnd in slots:
+            answered.setdefault((aid, rnd), set()).add(pid)
+    rows = []
+    acts = dict(state.activities)
+    if "statements" not in acts and (state.statements or not acts):
+        acts = {"statements": statements_activity(state), **acts}
+    for aid, act in acts.items():
+        if act.kind == "statements":
+            is_open = state.statements_open
+            n = len(state.voted)
+        else:
+            is_open = act.is_open
+            now = answered.get((aid, act.round), set())
+            # a later Delphi round is answered by its estimates alone (a probability or choice
+            # question is answered once, in round 1)
+            n = len(now if act.round > 1 else now | answered.get((aid, 0), set()))
+        rows.append(
+            {
+                "activity_id": aid,
+                "kind": act.kind,
+                "title": act.title,
+                "open": is_open,
+                "round": act.round,
+                "wave": wave_name(act.round) if act.kind == "panel" else None,
+                "items": len(state.votable()) if act.kind == "statements" else len(act.items),
+                "answered": n,
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "activity_id": pl.String,
+            "kind": pl.String,
+            "title": pl.String,
+            "open": pl.Boolean,
+            "round": pl.Int64,
+            "wave": pl.String,
+            "items": pl.Int64,
+            "answered": pl.Int64,
+        },
+        orient="row",
+    )

@@ -1,10 +1,21 @@
 """The facilitator's live dashboard (ipywidgets): :class:`LiveDashboard`.
 
-Built from the consensus widgets of ``coprod_widgets`` (:class:`ConsensusDashboard` over a
-:class:`ConsensusState`) plus live parts: participation, "enough data yet?", session
-controls and the moderation queue. A poller (an asyncio task in the kernel) calls
-:meth:`LiveSession.poll` every second and redraws only when the store changed. Statement
-texts are shown with ``Label`` widgets or escaped HTML, never as markup.
+Assembled from the parts of this folder and the consensus widgets:
+
+- the session's counts, "enough data yet?", the session controls (open / closed,
+  participants' statements) and the moderation queue;
+- the agenda (:class:`~coprod_widgets.session.agenda.AgendaView`): open and close each
+  activity, start the next Delphi round or the panel's second wave, choose what the room sees;
+- one live panel per activity (:class:`~coprod_widgets.session.panels.ActivityPanel`); the
+  statements panel holds the consensus dashboard (:class:`ConsensusDashboard` over a
+  :class:`ConsensusState`);
+- present mode (:class:`~coprod_widgets.session.present.PresentView`): the activity chosen
+  with "Show on screen", full page and in large type, for the projector.
+
+A poller (an asyncio task in the kernel) calls :meth:`LiveSession.poll` every second; only
+the panels whose activity changed are recomputed and redrawn. Texts from the session are
+shown with ``Label`` widgets or escaped HTML, never as markup, and every value a visitor
+could set on a widget is checked before anything is written.
 """
 
 from __future__ import annotations
@@ -20,6 +31,10 @@ import ipywidgets as widgets
 
 from coprod_analytics.session import SessionStore
 from coprod_analytics.session.live import LiveSession
+from coprod_widgets.session.agenda import AgendaView, has_rounds
+from coprod_widgets.session.panels import ActivityPanel
+from coprod_widgets.session.present import PresentView
+from coprod_widgets.session.style import LIVE_CSS
 from coprod_widgets.text.state import looks_like
 
 __all__ = ["LiveDashboard"]
@@ -43,6 +58,20 @@ class LiveDashboard(widgets.VBox):
     **kwargs
         Passed on to ``ipywidgets.VBox``.
 
+    Attributes
+    ----------
+    agenda : AgendaView
+        The agenda and its buttons.
+    panels : dict of str to ActivityPanel
+        The live panel of each activity, in agenda order (``"statements"`` holds the
+        consensus dashboard, :attr:`analysis`).
+    present : ipywidgets.ToggleButton
+        Present mode on or off.
+    on_screen : ipywidgets.Dropdown
+        The activity present mode shows (set by the agenda's "Show on screen").
+    present_view : PresentView
+        What the projector shows in present mode.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -59,6 +88,11 @@ class LiveDashboard(widgets.VBox):
     >>> board.moderate(1, accept=True)
     >>> board.queue_box.children[0].value
     'Nothing waiting.'
+    >>> list(board.panels), board.panels["statements"].result.kind
+    (['statements'], 'statements')
+    >>> board.present.value = True
+    >>> board.children == (board.style, board.present_view)
+    True
     """
 
     def __init__(
@@ -72,31 +106,65 @@ class LiveDashboard(widgets.VBox):
         self.live = LiveSession(db_path, recompute_interval=recompute_interval)
         self.db_path = db_path
         self.interval = interval
+        self.style = widgets.HTML(LIVE_CSS)
         self.title = widgets.HTML("<h2>Live session</h2>")
         self.participation = widgets.HTML()
         self.participation.add_class("coprod-live-participation")
         self.readiness = widgets.HTML()
         self.readiness.add_class("coprod-live-readiness")
         self.open_toggle = widgets.ToggleButton(description="Session open", value=True)
-        self.submissions = widgets.Checkbox(description="Participants may add statements")
+        self.submissions = widgets.Checkbox(
+            description="Participants may add statements",
+            indent=False,
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="auto"),
+        )
         self.open_toggle.observe(self._on_open, names="value")
         self.submissions.observe(self._on_submissions, names="value")
+        self.present = widgets.ToggleButton(
+            description="Present", icon="desktop", tooltip="Show one activity full screen"
+        )
+        self.on_screen = widgets.Dropdown(
+            description="On screen:",
+            options=[],
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="auto"),
+        )
+        self.present.observe(self._on_present, names="value")
+        self.on_screen.observe(self._on_screen_choice, names="value")
+        self.present_view = PresentView(on_exit=self._exit_present)
         self.queue_box = widgets.VBox()
         self.queue_box.add_class("coprod-live-queue")
         self.analysis = widgets.VBox(
             [widgets.HTML("<p>Opinion groups appear once enough people have voted.</p>")]
         )
+        self.agenda = AgendaView(db_path, on_written=self.refresh, on_show=self.show_on_screen)
+        self.panels: dict[str, ActivityPanel] = {}
+        self.panels_box = widgets.VBox()
         self.dashboard: Any = None
         self._syncing = False
         self._queue_shown: tuple[Any, ...] | None = None
+        self._present_version: int | None = None
         self._task: asyncio.Task[None] | None = None
-        controls = widgets.HBox([self.open_toggle, self.submissions])
-        queue = widgets.VBox([widgets.HTML("<h3>Moderation queue</h3>"), self.queue_box])
-        super().__init__(
-            [self.title, self.participation, self.readiness, controls, queue, self.analysis],
-            **kwargs,
+        controls = widgets.HBox(
+            [self.open_toggle, self.submissions, self.present, self.on_screen],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
         )
-        self.refresh(force_groups=True)
+        queue = widgets.VBox([widgets.HTML("<h3>Moderation queue</h3>"), self.queue_box])
+        results = widgets.VBox([widgets.HTML("<h3>Live results</h3>"), self.panels_box])
+        self._normal: tuple[Any, ...] = (
+            self.style,
+            self.title,
+            self.participation,
+            self.readiness,
+            controls,
+            self.agenda,
+            queue,
+            results,
+        )
+        super().__init__(self._normal, **kwargs)
+        if not self.refresh(force_groups=True):
+            self._draw()
 
     # ------------------------------------------------------------------ drawing
     def refresh(self, *, force_groups: bool = False) -> bool:
@@ -105,7 +173,7 @@ class LiveDashboard(widgets.VBox):
         Parameters
         ----------
         force_groups : bool, default False
-            Recompute the opinion groups now if anything changed.
+            Recompute the opinion groups now if votes or statements changed.
 
         Returns
         -------
@@ -115,10 +183,17 @@ class LiveDashboard(widgets.VBox):
         groups_before = self.live.result
         if not self.live.poll(force_groups=force_groups):
             return False
-        self._draw_counts()
-        if self.live.result is not None and self.live.result is not groups_before:
-            self._draw_groups()
+        self._draw(groups_changed=self.live.result is not groups_before)
         return True
+
+    def _draw(self, *, groups_changed: bool = True) -> None:
+        self._draw_counts()
+        self._draw_agenda()
+        self._draw_panels()
+        if self.live.result is not None and groups_changed:
+            self._draw_groups()
+        if self.present.value:
+            self._draw_present()
 
     def _draw_counts(self) -> None:
         c = self.live.counts
@@ -185,6 +260,52 @@ class LiveDashboard(widgets.VBox):
             items = [widgets.Label(value="Nothing waiting.")]
         self.queue_box.children = items
 
+    def _draw_agenda(self) -> None:
+        agenda = self.live.agenda()
+        st = self.live.state
+        rounds = {aid for aid, a in st.activities.items() if has_rounds(a)}
+        self.agenda.draw(agenda, with_rounds=rounds, session_open=st.is_open)
+        options = [
+            (f"{title} ({kind})", aid)
+            for aid, kind, title in agenda.select("activity_id", "kind", "title").iter_rows()
+        ]
+        if options != list(self.on_screen.options):
+            current = self.on_screen.value
+            ids = [aid for _, aid in options]
+            if current not in ids:
+                now = st.current_activity()
+                current = now.activity_id if now is not None and now.activity_id in ids else None
+                current = current or (ids[0] if ids else None)
+            self._syncing = True
+            try:
+                self.on_screen.options = options
+                self.on_screen.value = current
+            finally:
+                self._syncing = False
+
+    def _draw_panels(self) -> None:
+        ids = self.live.agenda().get_column("activity_id").to_list()
+        if ids != list(self.panels):
+            self.panels = {
+                aid: self.panels.get(aid)
+                or ActivityPanel(aid, extra=self.analysis if aid == "statements" else None)
+                for aid in ids
+            }
+            self.panels_box.children = list(self.panels.values())
+        for aid, panel in self.panels.items():
+            version = self.live.versions.get(aid, 0)
+            if panel.version == version:
+                continue
+            try:
+                panel.update(self.live.panel(aid), version=version)
+            except Exception as exc:  # keep the dashboard up; say what went wrong
+                log.exception("the live panel of %r could not be drawn", aid)
+                panel.version = version
+                panel.body.value = (
+                    f"<p class='message'>This panel cannot be shown right now: "
+                    f"{html.escape(str(exc))}</p>"
+                )
+
     def _draw_groups(self) -> None:
         from coprod_widgets.consensus.state import ConsensusState
         from coprod_widgets.dashboard import ConsensusDashboard
@@ -209,6 +330,25 @@ class LiveDashboard(widgets.VBox):
         state.result = res
         state.status = "ready"
 
+    def _draw_present(self, *, force: bool = False) -> None:
+        aid = self.on_screen.value
+        if not isinstance(aid, str) or self.live.activity(aid) is None:
+            self.present_view.activity_id = None
+            self.present_view.screen.value = (
+                "<div class='coprod-big'><h1>Nothing chosen to show yet.</h1></div>"
+            )
+            return
+        version = self.live.versions.get(aid, 0)
+        if force or self.present_view.activity_id != aid or self._present_version != version:
+            try:
+                self.present_view.show(self.live.panel(aid))
+            except Exception:  # the projector shows a plain line, never a traceback
+                log.exception("present mode could not show %r", aid)
+                self.present_view.screen.value = (
+                    "<div class='coprod-big'><h1>This result cannot be shown right now.</h1></div>"
+                )
+            self._present_version = version
+
     # ------------------------------------------------------------------ actions
     def moderate(self, statement_id: int, *, accept: bool) -> None:
         """Approve or reject a submitted statement (a moderation event in the log).
@@ -223,6 +363,16 @@ class LiveDashboard(widgets.VBox):
         with SessionStore(self.db_path) as store:
             store.moderate(statement_id, accept=accept)
         self.refresh()
+
+    def show_on_screen(self, activity_id: str) -> None:
+        """Choose the activity present mode shows (the agenda's "Show on screen").
+
+        Parameters
+        ----------
+        activity_id : str
+            An activity of the agenda; anything else is refused (``traitlets.TraitError``).
+        """
+        self.on_screen.value = activity_id
 
     def _on_open(self, change: dict[str, Any]) -> None:
         if self._syncing:
@@ -240,6 +390,20 @@ class LiveDashboard(widgets.VBox):
         with SessionStore(self.db_path) as store:
             store.set_setting("allow_submissions", bool(change["new"]))
         self.refresh()
+
+    def _on_present(self, change: dict[str, Any]) -> None:
+        if change["new"]:
+            self._draw_present(force=True)
+            self.children = (self.style, self.present_view)
+        else:
+            self.children = self._normal
+
+    def _on_screen_choice(self, change: dict[str, Any]) -> None:
+        if not self._syncing and self.present.value:
+            self._draw_present(force=True)
+
+    def _exit_present(self) -> None:
+        self.present.value = False
 
     # ------------------------------------------------------------------ polling
     def start(self) -> asyncio.Task[None]:
