@@ -46,9 +46,16 @@ def test_report_sections_in_order(sample_page: str) -> None:
     ids = re.findall(r'<section id="([^"]+)"', sample_page)
     assert ids[:4] == ["overview", "opinion-groups", "statements", "stability"]
     assert ids[-1] == "provenance"
-    # the sample inquiry's statement texts, estimates, ratings and evidence get their
-    # sections in between
-    assert set(ids[4:-1]) == {"what-people-wrote", "crowd-estimates", "agreement", "evidence"}
+    # the sample inquiry's statement texts, estimates, ratings, evidence, before/after poll
+    # and population get their sections in between
+    assert set(ids[4:-1]) == {
+        "what-people-wrote",
+        "crowd-estimates",
+        "agreement",
+        "evidence",
+        "deliberation-change",
+        "representativeness",
+    }
     # built without resampling, the stability section says so (plotly.js, inlined in the
     # page, happens to contain the words too: look inside the section only)
     stability = sample_page.split('<section id="stability"')[1].split("</section>")[0]

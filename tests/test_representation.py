@@ -171,19 +171,20 @@ def test_poststratification_on_joint_cells(sim) -> None:  # type: ignore[no-unty
         .sort("area", "gender")
     )
     np.testing.assert_allclose(got["weight"], [0.1, 0.15, 0.35, 0.4], atol=1e-12)
-    with pytest.raises(ValidationError, match="have no participant; collapse cells"):
-        extra = pl.concat(
-            [pop.drop("len"), pl.DataFrame({"area": ["moon"], "gender": ["man"], "share": [0.1]})]
-        )
-        poststratify_weights(people, extra, cells=["area", "gender"])
+    # a cell nobody is in is dropped with a note (live sessions start that way), not refused
+    extra = pl.concat(
+        [pop.drop("len"), pl.DataFrame({"area": ["moon"], "gender": ["man"], "share": [0.1]})]
+    )
+    dropped = poststratify_weights(people, extra, cells=["area", "gender"])
+    assert any("Nobody from the cells ['moon | man']" in n for n in dropped.notes)
+    np.testing.assert_allclose(dropped.weights["weight"], res.weights["weight"], rtol=1e-12)
 
 
 def test_raking_errors() -> None:
     people = pl.DataFrame({"participant_id": [1, 2, 3], "g": ["a", "a", "b"]})
-    with pytest.raises(
-        ValidationError, match=r"column 'g': no participant is in categories \['c'\]"
-    ):
-        rake_weights(people, {"g": {"a": 0.3, "b": 0.3, "c": 0.4}})
+    # a category nobody is in is dropped with a note (live sessions start that way)
+    empty = rake_weights(people, {"g": {"a": 0.3, "b": 0.3, "c": 0.4}})
+    assert empty.notes[-1].startswith("Nobody from c (40% of the population)")
     with pytest.raises(ValidationError, match=r"categories \['b'\] have no target share"):
         rake_weights(people, {"g": {"a": 1.0}})
     with pytest.raises(ParameterError, match="'cap' parameter of rake_weights"):

@@ -288,7 +288,16 @@ def test_representation_view_with_groups_and_attrition(sim) -> None:  # type: ig
 # ------------------------------------------------------------------------ dashboard panels
 def test_panels_show_only_with_their_data(sim, dri_data) -> None:  # type: ignore[no-untyped-def]
     cons, prefs = dri_data
-    plain = ConsensusDashboard(sample_inquiry())
+    sample = sample_inquiry()  # it holds a panel and a population: take them out
+    plain = ConsensusDashboard(
+        Inquiry(
+            sample.vote_log,
+            sample.statements,
+            sample.participants,
+            metadata=sample.metadata,
+            tables={k: v for k, v in sample.tables.items() if k not in ("panel", "population")},
+        )
+    )
     titles = [c.get_title(0) for c in plain.children if isinstance(c, widgets.Accordion)]
     assert not any("deliberation" in t or "population" in t for t in titles)
     inq = sample_inquiry().with_tables(panel=sim.panel, population=CENSUS)
@@ -330,3 +339,23 @@ def test_the_family_applies_the_small_cell_rule_only_through_the_one_function() 
     ]
     assert offenders == []
     assert "suppress_small_cells(" in (folder / "state.py").read_text(encoding="utf-8")
+
+
+def test_representation_html_says_weighting_was_skipped_not_that_it_failed() -> None:
+    """Early in a live session nobody has given the attribute: the page says weighting was
+    skipped (and why), never "raking did NOT converge"."""
+    import polars as pl
+
+    from coprod_widgets.deliberation.figures import representation_html
+    from coprod_widgets.deliberation.state import RepresentationState
+
+    ppl = pl.DataFrame({"participant_id": [1, 2, 3], "age": [None, None, None]}).cast(
+        {"age": pl.String}
+    )
+    pop = pl.DataFrame(
+        {"attribute": ["age", "age"], "category": ["old", "young"], "share": [0.5, 0.5]}
+    )
+    page = representation_html(RepresentationState(ppl, pop))
+    assert "Weighting skipped" in page
+    assert "did NOT converge" not in page
+    assert "Nobody has given their age yet" in page

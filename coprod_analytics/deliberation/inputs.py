@@ -10,6 +10,9 @@ table               columns (optional ones in brackets)
 ``panel``           participant_id, item_id, wave (e.g. "pre"/"post"), value, [weight], [arm]
                     (and any participant attribute columns, e.g. opinion_group, age_band);
                     the input of :func:`~coprod_analytics.deliberation.paired_shift`
+``panel_items``     item_id, [text], [scale_min], [scale_max] (the before/after poll: what
+                    each panel item asks and its answer scale; ``scale_max`` above
+                    ``scale_min``)
 ``qsorts``          participant_id (the Q-sort), statement_id, score (long form of the
                     statements x Q-sorts table of :func:`~coprod_analytics.deliberation.q_method`)
 ``considerations``  participant_id, consideration_id, rating, [group], [wave] (DRI)
@@ -45,6 +48,14 @@ DELIBERATION_SCHEMAS: tuple[InputSchema, ...] = (
         unique=("participant_id", "item_id", "wave"),
         description="pre/post panel answers (deliberation change)",
         item="item_id",
+    ),
+    InputSchema(
+        "panel_items",
+        ("item_id",),
+        ("text", "scale_min", "scale_max"),
+        {"item_id": "id", "text": "text", "scale_min": "float", "scale_max": "float"},
+        unique=("item_id",),
+        description="the panel poll's items (text and answer scale)",
     ),
     InputSchema(
         "qsorts",

@@ -41,7 +41,7 @@ from coprod_analytics.deliberation.inference import (
     small_expected,
 )
 from coprod_analytics.errors import ValidationError, check_param
-from coprod_analytics.format import fmt_number, fmt_p
+from coprod_analytics.format import fmt_number, fmt_p, fmt_pct
 from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.intervals import wilson_interval
 from coprod_analytics.privacy import (
@@ -54,6 +54,7 @@ from coprod_analytics.provenance import Provenance, fingerprint_frames
 from coprod_analytics.results import Result, frame_to_html, interval_frame
 
 __all__ = [
+    "NOT_GIVEN",
     "BreakdownResult",
     "WeightsResult",
     "attrition",
@@ -67,6 +68,12 @@ __all__ = [
 
 #: The category of a participant whose attribute is missing.
 MISSING_CATEGORY = "(missing)"
+
+#: Values saying that a participant did not give an attribute: none at all, or the "prefer
+#: not to say" that a live session's questions at join always offer. Unless the population
+#: lists them as categories, such participants are left out of a comparison with the
+#: population and keep their share of the weights on that attribute.
+NOT_GIVEN = (MISSING_CATEGORY, "prefer not to say")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,7 +222,8 @@ class WeightsResult(Result):
     method : str
         The producing function.
     iterations : int
-        Raking passes made (1 for post-stratification).
+        Raking passes made (1 for post-stratification; 0 when weighting was skipped, e.g.
+        with no participants yet: every weight is then 1 and ``notes`` says why).
     converged : bool
         Whether every margin was met within the tolerance.
     design_effect : float
@@ -262,6 +270,10 @@ class WeightsResult(Result):
         str
         """
         w = self.weights["weight"].to_numpy()
+        if self.iterations == 0:  # skipped: the reason is in the notes
+            lines = [f"{self.method}: {self.weights.height} participants, weighting skipped"]
+            lines.extend(f"  note: {n}" for n in self.notes)
+            return "\n".join(lines)
         lines = [
             f"{self.method}: {self.weights.height} participants, "
             f"{'converged' if self.converged else 'NOT converged'} after {self.iterations} "
@@ -342,6 +354,19 @@ def _unique_ids(frame: pl.DataFrame, id_column: str, name: str) -> None:
 
 def _category(col: str) -> pl.Expr:
     return pl.col(col).cast(pl.String).fill_null(MISSING_CATEGORY)
+
+
+def _people(k: int, min_cell: int) -> str:
+    """``k`` participants in words, ``"fewer than <min_cell>"`` when ``k`` is a small cell."""
+    if is_small_cell(k, min_cell=min_cell):
+        return f"fewer than {min_cell} participants"
+    return f"{k} participant{'' if k == 1 else 's'}"
+
+
+def _not_given_note(k: int, attribute: str, min_cell: int, what: str) -> str:
+    return (
+        f"{_people(k, min_cell)} did not give their {attribute} (or preferred not to say); {what}"
+    )
 
 
 def _check_min_cell(min_cell: int, func: str) -> None:
@@ -646,10 +671,18 @@ def compare_to_population(
         ``ci_low``, ``ci_high`` (Wilson), ``population_share``, ``expected``, ``ratio``
         (sample / population share), ``residual`` (Pearson), ``p_value`` (exact binomial),
         ``p_adjusted`` (Holm across categories) and ``status``: ``"over"``, ``"under"`` or
-        ``"ok"`` (adjusted p < alpha decides). In a hidden row only ``category`` and
+        ``"ok"`` (adjusted p < alpha decides), or ``"missing"`` when nobody from a category
+        with a positive population share is among the participants (``notes`` then says
+        "Nobody from <category> yet"). In a hidden row only ``category`` and
         ``population_share`` are published. When rows are hidden, the goodness-of-fit test
         pools the hidden categories into one and the Holm adjustment is made among the
         published categories (see the module notes).
+
+        Participants who did not give the attribute (:data:`NOT_GIVEN`: no value, or
+        "prefer not to say") are left out of the comparison, with a note, unless the
+        population lists such a category. When nobody has given it yet (early in a live
+        session), every category is ``"missing"`` and there is no test (``statistic`` and
+        ``p_value`` None).
 
     Examples
     --------
@@ -661,6 +694,15 @@ def compare_to_population(
     ['under', 'ok', 'over']
     >>> round(res.statistic, 3)
     18.75
+
+    Who is missing is reported, not refused:
+
+    >>> few = compare_to_population(people.head(20), {"16-34": 0.3, "35-64": 0.5, "65+": 0.2},
+    ...                             attribute="age", min_cell=0)
+    >>> few.table.select("category", "n", "status").rows()
+    [('16-34', 15, 'over'), ('35-64', 5, 'under'), ('65+', 0, 'missing')]
+    >>> few.notes[0]
+    'Nobody from 65+ yet (20% of the population).'
     """
     from scipy import stats
 
@@ -682,6 +724,7 @@ def compare_to_population(
         .agg(pl.len())
         .iter_rows()
     )
+    n_not_given = sum(counts.pop(c) for c in NOT_GIVEN if c in counts and c not in shares)
     unknown = sorted(set(counts) - set(shares))
     if unknown:
         raise ValidationError(
@@ -694,8 +737,13 @@ def compare_to_population(
     obs = np.array([counts.get(c, 0) for c in cats], dtype=float)
     pop = np.array([shares[c] for c in cats])
     n = obs.sum()
+    given_note = (
+        [_not_given_note(n_not_given, attribute, min_cell, "they are left out of this comparison.")]
+        if n_not_given
+        else []
+    )
     if n == 0:
-        raise ValidationError("no participants to compare", table="participants")
+        return _nobody_yet(cats, pop, attribute, given_note, participants, shares, alpha, min_cell)
     expected = n * pop
     pos = pop > 0
     if np.any(obs[~pos] > 0):
@@ -729,7 +777,9 @@ def compare_to_population(
         ]
     )
     p_adj = _holm_among(p_each, ~hidden)
-    status = np.where(p_adj < alpha, np.where(obs / n > pop, "over", "under"), "ok").tolist()
+    status = np.where(p_adj < alpha, np.where(obs / n > pop, "over", "under"), "ok")
+    absent = (obs == 0) & (pop > 0) & ~hidden
+    status = np.where(absent, "missing", status).tolist()
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(pop > 0, (obs / n) / pop, np.nan)
         resid = np.where(expected > 0, (obs - expected) / np.sqrt(expected), np.nan)
@@ -755,9 +805,15 @@ def compare_to_population(
         pl.when(mask).then(None).otherwise(pl.col(c)).alias(c) for c in statistics
     )
     notes = [
-        "status: exact binomial test per category, Holm-adjusted across categories "
-        f"(alpha = {alpha})."
+        f"Nobody from {c} yet ({fmt_pct(p)} of the population)."
+        for c, p, a in zip(cats, pop, absent, strict=True)
+        if a
     ]
+    notes += given_note
+    notes.append(
+        "status: exact binomial test per category, Holm-adjusted across categories "
+        f"(alpha = {alpha}); 'missing': nobody from the category is among the participants."
+    )
     if sup.note:
         notes.insert(0, sup.note)
         notes.append(
@@ -794,6 +850,59 @@ def compare_to_population(
                 "n_resamples": n_resamples,
             },
             seed=seed,
+        ),
+    )
+
+
+def _nobody_yet(
+    cats: list[str],
+    pop: np.ndarray,
+    attribute: str,
+    given_note: list[str],
+    participants: pl.DataFrame,
+    shares: dict[str, float],
+    alpha: float,
+    min_cell: int,
+) -> BreakdownResult:
+    """The comparison before anyone has given the attribute: every category missing, no test."""
+    func = "compare_to_population"
+    nulls = pl.Series([None] * len(cats), dtype=pl.Float64)
+    table = pl.DataFrame(
+        {
+            "category": cats,
+            "n": np.zeros(len(cats), dtype=np.int64),
+            "sample_share": nulls,
+            "ci_low": nulls,
+            "ci_high": nulls,
+            "population_share": pop,
+            "expected": np.zeros(len(cats)),
+            "ratio": nulls,
+            "residual": nulls,
+            "p_value": nulls,
+            "p_adjusted": nulls,
+            "status": ["missing" if p > 0 else "ok" for p in pop],
+        }
+    )
+    return BreakdownResult(
+        table=table,
+        method=func,
+        alpha=alpha,
+        estimate="sample_share",
+        min_cell=min_cell,
+        notes=(
+            f"Nobody has given their {attribute} yet, so there is nothing to compare with "
+            "the population.",
+            *given_note,
+        ),
+        provenance=Provenance(
+            method=func,
+            input_fingerprint=fingerprint_frames(participants),
+            parameters={
+                "attribute": attribute,
+                "population": shares,
+                "alpha": alpha,
+                "min_cell": min_cell,
+            },
         ),
     )
 
@@ -924,6 +1033,18 @@ def rake_weights(
         ``weights`` (``participant_id``, ``weight``; mean 1), ``margins`` with the achieved shares,
         ``design_effect`` and ``effective_n``.
 
+    Notes
+    -----
+    Early in a live session some categories have nobody in them yet, and some people do not
+    say (:data:`NOT_GIVEN`). Raking then goes on with what it has and says so in ``notes``:
+    a category with a positive target and nobody in it is dropped (its ``margins`` row shows
+    its target with ``achieved`` 0) and the targets of the others are scaled up to fill its
+    share, since weights cannot stand in for people who are not there; participants who did
+    not give an attribute keep their own share of the weights on it. With no participants,
+    or when nobody gave any attribute yet, weighting is skipped (every weight 1,
+    ``iterations`` 0) with the reason in ``notes``. Categories that are neither in the
+    targets nor :data:`NOT_GIVEN` are a data error.
+
     Examples
     --------
     >>> people = pl.DataFrame({"participant_id": range(6),
@@ -942,6 +1063,14 @@ def rake_weights(
     >>> w = rake_weights(people, margins, cap=1.2).weights["weight"]
     >>> bool(w.max() <= 1.2 * w.mean() + 1e-12)
     True
+
+    A category nobody is in yet is dropped with a note, never an error:
+
+    >>> early = rake_weights(people, {"gender": {"f": 0.4, "m": 0.4, "x": 0.2}}, min_cell=0)
+    >>> early.margins.select("category", "target", "achieved").rows()
+    [('f', 0.5, 0.5), ('m', 0.5, 0.5), ('x', 0.2, 0.0)]
+    >>> early.notes[0][:41]
+    'Nobody from x (20% of the population) is '
     """
     func = "rake_weights"
     participants = _participants_of(participants, func)
@@ -956,32 +1085,31 @@ def rake_weights(
     _check_frame(participants, "participants", func, [id_column, *targets])
     _unique_ids(participants, id_column, "participants")
     n = participants.height
+    params = {
+        "margins": targets,
+        "max_iter": max_iter,
+        "tol": tol,
+        "cap": cap,
+        "min_cell": min_cell,
+    }
     if n == 0:
-        raise ValidationError("no participants to weight", table="participants")
+        return _unweighted(
+            participants, id_column, func, ("No participants yet: weighting was skipped.",), params
+        )
     codes: dict[str, tuple[np.ndarray, list[str], np.ndarray]] = {}
+    notes: list[str] = []
+    dropped: list[dict[str, Any]] = []
     for attr, shares in targets.items():
-        values = participants.select(_category(attr)).to_series().to_list()
-        cats = sorted(shares)
-        index = {c: i for i, c in enumerate(cats)}
-        unknown = sorted({v for v in values if v not in index})
-        if unknown:
-            raise ValidationError(
-                f"categories {unknown} have no target share; targets are given for {cats}",
-                table="participants",
-                column=attr,
-            )
-        code = np.array([index[v] for v in values])
-        present = np.bincount(code, minlength=len(cats)) > 0
-        target = np.array([shares[c] for c in cats])
-        empty = [c for c, p, t in zip(cats, present, target, strict=True) if t > 0 and not p]
-        if empty:
-            raise ValidationError(
-                f"no participant is in categories {empty}, which have a positive target share; "
-                "merge categories or drop the target",
-                table="participants",
-                column=attr,
-            )
-        codes[attr] = (code, cats, target)
+        code, cats, target, attr_notes, attr_dropped = _raking_margin(
+            participants.select(_category(attr)).to_series().to_list(), attr, shares, min_cell
+        )
+        notes += attr_notes
+        dropped += attr_dropped
+        if code is not None:
+            codes[attr] = (code, cats, target)
+    if not codes:
+        notes.append("Weighting was skipped: no attribute has participants in it yet.")
+        return _unweighted(participants, id_column, func, tuple(notes), params)
     w = np.ones(n)
     converged = False
     iterations = 0
@@ -1007,6 +1135,8 @@ def rake_weights(
         achieved = np.bincount(code, weights=w, minlength=len(cats)) / n
         size = np.bincount(code, minlength=len(cats))
         for i, c in enumerate(cats):
+            if c == _NOT_GIVEN_CELL:  # their own share, kept: not a category to publish
+                continue
             rows.append(
                 {
                     "attribute": attr,
@@ -1017,9 +1147,15 @@ def rake_weights(
                 }
             )
             sizes.append(int(size[i]))
+    rows += dropped
+    sizes += [0] * len(dropped)
     margins_table, margin_notes = _unweighted_margins(rows, sizes, min_cell)
+    order = {a: i for i, a in enumerate(targets)}
+    margins_table = margins_table.sort(
+        pl.col("attribute").replace_strict(order, return_dtype=pl.Int64), "category"
+    )
     deff, n_eff = _kish(w)
-    notes = list(margin_notes)
+    notes = [*margin_notes, *notes]
     if not converged:
         notes.append(
             f"Raking did not reach tol={tol} within {max_iter} passes"
@@ -1036,15 +1172,110 @@ def rake_weights(
         effective_n=n_eff,
         notes=tuple(notes),
         provenance=Provenance(
-            method=func,
-            input_fingerprint=fingerprint_frames(participants),
-            parameters={
-                "margins": targets,
-                "max_iter": max_iter,
-                "tol": tol,
-                "cap": cap,
-                "min_cell": min_cell,
-            },
+            method=func, input_fingerprint=fingerprint_frames(participants), parameters=params
+        ),
+    )
+
+
+#: The raking cell of the participants who did not give an attribute (never published).
+_NOT_GIVEN_CELL = "\x00not given"
+
+
+def _raking_margin(
+    values: list[str], attr: str, shares: dict[str, float], min_cell: int
+) -> tuple[np.ndarray | None, list[str], np.ndarray, list[str], list[dict[str, Any]]]:
+    """One attribute's raking codes and targets, as the participants allow.
+
+    A category nobody is in is dropped (its row goes to the margins with ``achieved`` 0) and
+    the targets of the others are scaled up to fill its share; participants who did not give
+    the attribute form a cell whose target is their own share (raking leaves them be on this
+    attribute). Returns ``(None, ...)`` when nobody gave the attribute.
+    """
+    cats = sorted(shares)
+    known = set(cats)
+    unknown = sorted({v for v in values if v not in known and v not in NOT_GIVEN})
+    if unknown:
+        raise ValidationError(
+            f"categories {unknown} have no target share; targets are given for {cats}",
+            table="participants",
+            column=attr,
+        )
+    n = len(values)
+    counts = {c: 0 for c in cats}
+    for v in values:
+        if v in known:
+            counts[v] += 1
+    n_not_given = n - sum(counts.values())
+    notes: list[str] = []
+    if n_not_given == n:
+        notes.append(f"Nobody has given their {attr} yet: the weights do not adjust for {attr}.")
+        return None, cats, np.zeros(0), notes, []
+    empty = [c for c in cats if shares[c] > 0 and counts[c] == 0]
+    dropped = [
+        {"attribute": attr, "category": c, "target": shares[c], "achieved": 0.0, "unweighted": 0.0}
+        for c in empty
+    ]
+    if empty:
+        lost = sum(shares[c] for c in empty)
+        named = ", ".join(f"{c} ({fmt_pct(shares[c])} of the population)" for c in empty)
+        notes.append(
+            f"Nobody from {named} is among the participants, and weighting cannot stand in "
+            f"for people who are not there: {'that category was' if len(empty) == 1 else 'those categories were'} "
+            f"left out and the targets of the other {attr} categories scaled up to fill "
+            f"{fmt_pct(lost)}."
+        )
+    kept = [c for c in cats if c not in empty]
+    total = sum(shares[c] for c in kept)
+    given_share = 1.0 - n_not_given / n
+    target = [shares[c] / total * given_share if total > 0 else 0.0 for c in kept]
+    if n_not_given:
+        notes.append(
+            _not_given_note(
+                n_not_given,
+                attr,
+                min_cell,
+                f"they keep their share of the weights on {attr} and the targets of the "
+                "others are scaled to the rest.",
+            )
+        )
+        kept.append(_NOT_GIVEN_CELL)
+        target.append(n_not_given / n)
+    index = {c: i for i, c in enumerate(kept)}
+    code = np.array([index.get(v, index.get(_NOT_GIVEN_CELL, 0)) for v in values])
+    return code, kept, np.array(target), notes, dropped
+
+
+def _unweighted(
+    participants: pl.DataFrame,
+    id_column: str,
+    func: str,
+    notes: tuple[str, ...],
+    params: dict[str, Any],
+) -> WeightsResult:
+    """Weights of 1 for everyone (weighting skipped), with the reason in ``notes``."""
+    n = participants.height
+    return WeightsResult(
+        weights=pl.DataFrame(
+            {id_column: participants[id_column], "weight": np.ones(n)},
+            schema={id_column: participants.schema[id_column], "weight": pl.Float64},
+        ),
+        margins=pl.DataFrame(
+            schema={
+                "attribute": pl.String,
+                "category": pl.String,
+                "target": pl.Float64,
+                "achieved": pl.Float64,
+                "unweighted": pl.Float64,
+            }
+        ),
+        method=func,
+        iterations=0,
+        converged=False,
+        design_effect=1.0,
+        effective_n=float(n),
+        notes=notes,
+        provenance=Provenance(
+            method=func, input_fingerprint=fingerprint_frames(participants), parameters=params
         ),
     )
 
@@ -1108,22 +1339,52 @@ def poststratify_weights(
     shares = _population_shares(
         pop.select("_cell", share_column), attribute="_cell", share_column=share_column, func=func
     )
+    params = {"cells": cols, "share_column": share_column, "min_cell": min_cell}
+    n = participants.height
+    if n == 0:
+        return _unweighted(
+            participants, id_column, func, ("No participants yet: weighting was skipped.",), params
+        )
+    not_given = pl.any_horizontal(_category(c).is_in(list(NOT_GIVEN)) for c in cols)
     part = participants.with_columns(key)
+    part = part.with_columns(
+        pl.when(not_given & ~pl.col("_cell").is_in(list(shares)))
+        .then(pl.lit(_NOT_GIVEN_CELL))
+        .otherwise(pl.col("_cell"))
+        .alias("_cell")
+    )
     counts = dict(part.group_by("_cell").agg(pl.len()).iter_rows())
+    n_not_given = int(counts.pop(_NOT_GIVEN_CELL, 0))
     unknown = sorted(set(counts) - set(shares))
     if unknown:
         raise ValidationError(
             f"participants fall in cells {unknown} that the population table does not list",
             table="participants",
         )
+    notes: list[str] = []
     empty = sorted(c for c, s in shares.items() if s > 0 and c not in counts)
+    if n_not_given == n:
+        notes.append(f"Nobody has given their {', '.join(cols)} yet: weighting was skipped.")
+        return _unweighted(participants, id_column, func, tuple(notes), params)
     if empty:
-        raise ValidationError(
-            f"population cells {empty} have no participant; collapse cells or use rake_weights",
-            table="participants",
+        notes.append(
+            f"Nobody from the cells {empty} is among the participants, and weighting cannot "
+            "stand in for people who are not there: those cells were left out and the "
+            f"targets of the others scaled up to fill {fmt_pct(sum(shares[c] for c in empty))}."
         )
-    n = participants.height
-    cell_w = {c: shares[c] * n / counts[c] for c in counts}
+    if n_not_given:
+        notes.append(
+            _not_given_note(
+                n_not_given,
+                ", ".join(cols),
+                min_cell,
+                "they keep weight 1 and the targets of the others are scaled to the rest.",
+            )
+        )
+    kept_total = sum(shares[c] for c in counts)
+    scale = (n - n_not_given) / n / kept_total
+    cell_w = {c: shares[c] * scale * n / counts[c] for c in counts}
+    cell_w[_NOT_GIVEN_CELL] = 1.0
     w = np.array([cell_w[c] for c in part["_cell"].to_list()])
     deff, n_eff = _kish(w)
     margins, margin_notes = _unweighted_margins(
@@ -1131,8 +1392,8 @@ def poststratify_weights(
             {
                 "attribute": "cell",
                 "category": c,
-                "target": shares[c],
-                "achieved": shares[c] if c in counts else 0.0,
+                "target": shares[c] * scale if c in counts else shares[c],
+                "achieved": shares[c] * scale if c in counts else 0.0,
                 "unweighted": counts.get(c, 0) / n,
             }
             for c in sorted(shares)
@@ -1140,6 +1401,7 @@ def poststratify_weights(
         [int(counts.get(c, 0)) for c in sorted(shares)],
         min_cell,
     )
+    notes = [*margin_notes, *notes]
     return WeightsResult(
         weights=pl.DataFrame({id_column: participants[id_column], "weight": w}),
         margins=margins,
@@ -1148,11 +1410,11 @@ def poststratify_weights(
         converged=True,
         design_effect=deff,
         effective_n=n_eff,
-        notes=margin_notes,
+        notes=tuple(notes),
         provenance=Provenance(
             method=func,
             input_fingerprint=fingerprint_frames(participants, population),
-            parameters={"cells": cols, "share_column": share_column, "min_cell": min_cell},
+            parameters=params,
         ),
     )
 

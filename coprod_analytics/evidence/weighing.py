@@ -190,6 +190,7 @@ def weigh_evidence(
     relevance: str = "relevance",
     confidence: str = "confidence",
     group: str = "group",
+    default_confidence: float | None = None,
 ) -> EvidenceWeighing:
     """Aggregate a room's ratings of evidence into a ranked table it can discuss.
 
@@ -199,7 +200,8 @@ def weigh_evidence(
         The inquiry (its ``evidence`` table) or the evidence table as the inquiry stores
         it, one row per (participant, evidence item): ``participant_id``, ``evidence_id``,
         ``credibility``, ``relevance`` (numbers on the rating scale) and optionally
-        ``confidence`` (>= 0; weights the mean). Other columns are ignored.
+        ``confidence`` (>= 0; weights the mean; a missing confidence means "not given", see
+        ``default_confidence``). Other columns are ignored.
     groups : polars.DataFrame, optional
         ``participant_id`` -> ``group`` (e.g. the opinion groups of a Pol.is conversation,
         or the inquiry's ``participants`` table with ``group=`` naming one of its columns).
@@ -227,6 +229,11 @@ def weigh_evidence(
         participant column of ``groups`` too.
     group : str, default "group"
         The column of ``groups`` holding the group.
+    default_confidence : float, optional
+        The weight of a rating whose confidence was not given (null; live answers make
+        confidence optional). Default: the median of the confidences given in the whole
+        table, so such a rating counts like a typical one; when nobody gave a confidence,
+        every rating weighs the same (an unweighted mean). Must be >= 0.
 
     Returns
     -------
@@ -263,6 +270,13 @@ def weigh_evidence(
     ...                             n_resamples=0)
     >>> by_planted.group_table["group"].unique().sort().to_list()
     [0, 1, 2]
+
+    Confidence is optional in a live session; a rating without one counts like a typical
+    rating (the median confidence given):
+
+    >>> live = r.with_columns(confidence=pl.Series([4.0, None, 2.0, 4.0, None, 2.0]))
+    >>> weigh_evidence(live, n_resamples=0, progress=False).parameters["default_confidence"]
+    3.0
     """
     func = "weigh_evidence"
     check_param(estimator in ("mean", "median"), "estimator", func, "'mean' or 'median'", estimator)
@@ -308,7 +322,10 @@ def weigh_evidence(
                 table="evidence",
             )
         s = ratings[c].cast(pl.Float64)
-        bad = s.is_null() | s.is_nan() | s.is_infinite() | ((s < 0) if c == "confidence" else False)
+        if c == "confidence":  # null: not given (see default_confidence)
+            bad = (s.is_nan() | s.is_infinite() | (s < 0)).fill_null(False)
+        else:
+            bad = s.is_null() | s.is_nan() | s.is_infinite()
         if bad.any():
             row = int(bad.arg_max() or 0)
             what = "a number >= 0" if c == "confidence" else "a finite number"
@@ -331,6 +348,26 @@ def weigh_evidence(
             table="evidence",
         )
     df = ratings.with_columns(pl.col(c).cast(pl.Float64) for c in num_cols)
+    check_param(
+        default_confidence is None
+        or (np.isfinite(float(default_confidence)) and float(default_confidence) >= 0),
+        "default_confidence",
+        func,
+        "None or a number >= 0",
+        default_confidence,
+    )
+    fill: float | None = None
+    weighted = has_conf
+    if has_conf:
+        n_missing = int(df["confidence"].null_count())
+        if default_confidence is not None:
+            fill = float(default_confidence)
+        elif n_missing < df.height:
+            fill = float(df["confidence"].median())  # type: ignore[arg-type]
+        else:  # nobody gave a confidence: an unweighted mean
+            fill, weighted = 1.0, False
+        if n_missing:
+            df = df.with_columns(pl.col("confidence").fill_null(fill))
     if scale is None:
         both = df.select(pl.concat_list(*_CRITERIA).explode()).to_series().to_numpy()
         lo, hi = float(both.min()), float(both.max())
@@ -465,7 +502,8 @@ def weigh_evidence(
         "alpha": alpha,
         "seed": seed_used,
         "scale": (lo, hi),
-        "confidence_weighted": has_conf,
+        "confidence_weighted": weighted,
+        "default_confidence": fill,
     } | ({} if all(k == v for k, v in names.items()) else {"columns": names})
     return EvidenceWeighing(
         table=table,

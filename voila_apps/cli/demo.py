@@ -1,10 +1,16 @@
 """``coprod demo``: a live inquiry on the sample data, with simulated participants.
 
-Starts ``coprod serve`` on a fresh session seeded with the sample inquiry's statements and
-activities (evidence, ratings, questions; a panel poll and population questions when the
-sample has them), prints the participant and facilitator addresses, and walks the whole
-agenda over a few minutes while simulated participants (loopback) answer: panel wave 1,
-statements, evidence, ratings, questions round 1, Delphi round 2, panel wave 2. A newcomer
+Starts ``coprod serve`` on a fresh session seeded with the sample inquiry (written to a
+temporary inquiry folder, so the session is seeded exactly as ``coprod serve --from
+data/sample-inquiry`` seeds it: statements, questions at join, the before/after poll,
+evidence, ratings and questions), prints the participant and facilitator addresses, and walks
+the whole agenda while simulated participants (loopback) answer.
+
+The agenda starts with the statements alone, until every simulated participant has voted on
+:data:`MIN_VOTES` of them (opinion groups need people with several votes each: Pol.is waits
+for 15 participants with 7 votes), then opens panel wave 1, evidence, ratings, questions round
+1, Delphi round 2 and panel wave 2, moving on as soon as every simulated participant has
+answered the open activity, or when the step's share of ``--minutes`` is over. A newcomer
 watches the facilitator view move; open the participant address on this machine to take part.
 """
 
@@ -14,6 +20,8 @@ import argparse
 import asyncio
 import contextlib
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +34,22 @@ DEMO_AGENDA = (
     ("next-round", "questions"),
     ("next-round", "panel"),
 )
+
+#: Statements each simulated participant votes on before the agenda opens its first activity.
+MIN_VOTES = 10
+
+#: Seconds a simulated participant thinks before each answer (uniform in this range).
+THINK = (1.5, 3.5)
+
+#: Votes a simulated participant casts between two looks at the agenda (``coprod loadtest``'s
+#: batch), so a newly opened activity waits for them.
+VOTE_BATCH = 5
+
+#: Share of ``--minutes`` the agenda may take (the rest lets the last step be answered).
+AGENDA_SHARE = 0.9
+
+#: Seconds between two looks at the session while waiting for the room.
+POLL_S = 0.5
 
 
 def agenda_steps(activities: Any) -> list[tuple[str, str]]:
@@ -49,30 +73,197 @@ def agenda_steps(activities: Any) -> list[tuple[str, str]]:
     return [(step, aid) for step, aid in DEMO_AGENDA if aid in activities]
 
 
-async def run_agenda(db: Path, minutes: float, stop: asyncio.Event) -> None:
-    """Walk the demo agenda on ``db`` at even intervals over ``minutes`` (until ``stop``).
+def step_weights(
+    activities: Any, steps: list[tuple[str, str]], *, min_votes: int = MIN_VOTES
+) -> list[float]:
+    """How much of the agenda's time each phase may take: the statements first, then each step.
 
-    Each step closes the activity opened before (one activity at a time; statements and
-    population questions stay open). The running server picks each step up from the log.
+    A phase's weight is the number of answers it asks of a participant: ``min_votes`` and the
+    questions at join, plus two, for the statements phase; for a step, the items of the
+    activity opened (in a next round, the items asked again) plus the :data:`VOTE_BATCH`
+    votes a participant may be casting when it opens, plus one.
+
+    Parameters
+    ----------
+    activities : dict of str to ActivityRecord
+        The session's activities.
+    steps : list of (str, str)
+        :func:`agenda_steps`.
+    min_votes : int, default :data:`MIN_VOTES`
+        Votes per participant before the first step.
+
+    Returns
+    -------
+    list of float
+        One weight for the statements phase, then one per step.
+
+    Examples
+    --------
+    >>> from coprod_analytics.session.activities import ActivityRecord
+    >>> acts = {"evidence": ActivityRecord("evidence", "evidence", "E", [{"item_id": 1}] * 8),
+    ...         "questions": ActivityRecord("questions", "questions", "Q",
+    ...             [{"item_id": 1, "type": "estimate"}, {"item_id": 2, "type": "choice"}])}
+    >>> step_weights(acts, agenda_steps(acts), min_votes=10)
+    [12.0, 14.0, 8.0, 7.0]
+    """
+    join = sum(len(a.items) for a in activities.values() if a.kind == "population")
+    weights = [float(min_votes + join + 2)]
+    for step, aid in steps:
+        act = activities[aid]
+        again = [
+            it
+            for it in act.items
+            if step == "open" or act.kind == "panel" or it.get("type", "estimate") == "estimate"
+        ]
+        weights.append(float(len(again) + VOTE_BATCH + 1))
+    return weights
+
+
+def voters_with(state: Any, min_votes: int) -> int:
+    """How many participants have voted on at least ``min_votes`` statements.
+
+    Parameters
+    ----------
+    state : SessionState
+        The session's state.
+    min_votes : int
+        Votes needed.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> from coprod_analytics.session.state import SessionState
+    >>> st = SessionState()
+    >>> st.apply((1, "vote", "k1", 7, 0, 1, None, None, 0))
+    >>> st.apply((2, "vote", "k2", 7, 1, -1, None, None, 0))
+    >>> voters_with(st, 2), voters_with(st, 3)
+    (1, 0)
+    """
+    return sum(len(voted) >= min_votes for voted in state.voted.values())
+
+
+def answered_all(state: Any, activity_id: str) -> int:
+    """How many participants have answered every item of the activity in its current round.
+
+    Parameters
+    ----------
+    state : SessionState
+        The session's state.
+    activity_id : str
+        The activity.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> from coprod_analytics.session.state import SessionState
+    >>> from coprod_analytics.session.activities import ActivityRecord
+    >>> st = SessionState()
+    >>> st.activities["ratings"] = ActivityRecord("ratings", "ratings", "R", [{"item_id": 1}])
+    >>> st.answers[7] = {("ratings", "1", 0): (1, 0, {"rating": 4.0}, 0)}
+    >>> answered_all(st, "ratings")
+    1
+    """
+    from coprod_analytics.session.activities import slot_round
+
+    act = state.activities.get(activity_id)
+    if act is None or not act.items:
+        return 0
+    needed = {(activity_id, str(it["item_id"]), slot_round(act, it)) for it in act.items}
+    return sum(needed <= set(slots) for slots in state.answers.values())
+
+
+def _everyone_answered(activity_id: str, participants: int) -> Callable[[Any], bool]:
+    """Whether ``participants`` people have answered the activity (never, for 0 people)."""
+
+    def done(state: Any) -> bool:
+        return participants > 0 and answered_all(state, activity_id) >= participants
+
+    return done
+
+
+async def _wait_for(
+    db: Path, done: Callable[[Any], bool], seconds: float, stop: asyncio.Event
+) -> bool:
+    """Wait until ``done(state)`` holds or ``seconds`` pass; True when ``stop`` was set."""
+    from coprod_analytics.session import SessionStore
+
+    def look() -> bool:
+        with SessionStore(db) as store:
+            return done(store.state())
+
+    until = time.monotonic() + seconds
+    while True:
+        left = until - time.monotonic()
+        if left <= 0 or await asyncio.to_thread(look):
+            return stop.is_set()
+        try:
+            await asyncio.wait_for(stop.wait(), min(POLL_S, left))
+            return True
+        except TimeoutError:
+            pass
+
+
+async def run_agenda(
+    db: Path,
+    minutes: float,
+    stop: asyncio.Event,
+    *,
+    participants: int = 0,
+    min_votes: int = MIN_VOTES,
+) -> None:
+    """Walk the demo agenda on ``db`` in about ``minutes`` (until ``stop``).
+
+    First the statements alone, until ``participants`` people have voted on ``min_votes``
+    statements each; then each step of :func:`agenda_steps`, which closes the activity opened
+    before (one activity at a time; statements and population questions stay open) and
+    waits until ``participants`` people have answered the activity opened. Every phase also
+    ends when its share of the time is over (see :func:`step_weights`; the statements may take
+    as long as the slowest thinker needs for them, up to half the time), so a stalled room
+    never stops the demo. The running server picks each step up from the log.
 
     Parameters
     ----------
     db : Path
         The session database.
     minutes : float
-        How long the whole agenda takes.
+        The most the whole agenda takes (:data:`AGENDA_SHARE` of it is shared out).
     stop : asyncio.Event
         Set to end early.
+    participants : int, default 0
+        Simulated participants to wait for (0: move on by time alone).
+    min_votes : int, default :data:`MIN_VOTES`
+        Votes per participant before the first step.
     """
     from coprod_analytics.session import SessionStore
 
     with SessionStore(db) as store:
-        steps = agenda_steps(store.state().activities)
+        activities = store.state().activities
+    steps = agenda_steps(activities)
     if not steps:
         return
-    gap = minutes * 60 / len(steps)
+    weights = step_weights(activities, steps, min_votes=min_votes)
+    total = minutes * 60 * AGENDA_SHARE
+    if participants and min_votes:
+        # the statements come first and matter most: up to the time the slowest thinker
+        # needs for them (half the agenda's time at most); the steps share the rest
+        first = min(weights[0] * THINK[1], total / 2)
+        print(
+            f"Agenda: statements first, until each participant has voted on {min_votes}",
+            flush=True,
+        )
+        started = time.monotonic()
+        if await _wait_for(db, lambda st: voters_with(st, min_votes) >= participants, first, stop):
+            return
+        total -= time.monotonic() - started
+    per_weight = max(total, 0.0) / sum(weights[1:])
     previous: str | None = None
-    for step, aid in steps:
+    for (step, aid), weight in zip(steps, weights[1:], strict=True):
         with SessionStore(db) as store:
             if previous is not None and previous != aid:
                 store.close_activity(previous)
@@ -82,11 +273,8 @@ async def run_agenda(db: Path, minutes: float, stop: asyncio.Event) -> None:
                 store.next_round(aid)
         print(f"Agenda: {aid} {'opened' if step == 'open' else 'in its next round'}", flush=True)
         previous = aid
-        try:
-            await asyncio.wait_for(stop.wait(), gap)
+        if await _wait_for(db, _everyone_answered(aid, participants), weight * per_weight, stop):
             return
-        except TimeoutError:
-            pass
 
 
 def add_parser(sub: Any) -> None:
@@ -102,9 +290,11 @@ def add_parser(sub: Any) -> None:
         help="live demo: the sample inquiry's agenda with simulated participants answering",
         description=(
             "Run a live inquiry on the sample data with simulated participants for a few "
-            "minutes: the agenda (panel poll, statements, evidence, ratings, questions with a "
-            "Delphi round 2, panel wave 2) moves on by itself; prints the participant page and "
-            "the facilitator dashboard addresses. Stop with Ctrl+C."
+            f"minutes: they vote on statements first (at least {MIN_VOTES} each, so that "
+            "opinion groups form), then the agenda (panel poll, evidence, ratings, questions "
+            "with a Delphi round 2, panel wave 2) moves on by itself as soon as everyone has "
+            "answered; prints the participant page and the facilitator dashboard addresses. "
+            "Stop with Ctrl+C."
         ),
     )
     p.add_argument("--participants", type=int, default=40, help="simulated participants (40)")
@@ -114,6 +304,33 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--no-dashboard", action="store_true", help="participant server only")
     p.add_argument("--no-qr", action="store_true", help="do not print a QR code")
     p.set_defaults(func=run)
+
+
+def sample_folder(folder: Path) -> Path:
+    """Write the sample inquiry (:func:`~coprod_analytics.simulate.sample_inquiry`) as an
+    inquiry folder, the way ``coprod simulate --sample`` writes ``data/sample-inquiry``.
+
+    Parameters
+    ----------
+    folder : Path
+        Where to write it (created).
+
+    Returns
+    -------
+    Path
+        The folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = sample_folder(Path(tempfile.mkdtemp()) / "sample")
+    >>> sorted(p.name for p in folder.glob("p*.csv"))
+    ['panel.csv', 'panel_items.csv', 'participants-votes.csv', 'participants.csv', 'population.csv', 'predictions.csv', 'probabilities.csv']
+    """
+    from coprod_analytics.cli.simulate import write_inquiry_folder
+    from coprod_analytics.simulate import sample_inquiry
+
+    return write_inquiry_folder(sample_inquiry(), folder)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -129,12 +346,12 @@ def run(args: argparse.Namespace) -> int:
     int
         The exit status (0).
     """
-    from coprod_analytics.simulate import sample_inquiry
     from coprod_apps.live.loadtest import run_load
     from coprod_apps.live.serve import ServeInfo, print_addresses, seed_session, serve
 
-    db = args.db or Path(tempfile.mkdtemp(prefix="coprod-live-")) / "demo-session.db"
-    print(seed_session(db, sample_inquiry()), flush=True)
+    work = Path(tempfile.mkdtemp(prefix="coprod-live-"))
+    db = args.db or work / "demo-session.db"
+    print(seed_session(db, sample_folder(work / "sample-inquiry")), flush=True)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -156,8 +373,8 @@ def run(args: argparse.Namespace) -> int:
         print_addresses(info, qr=not args.no_qr)
         print(
             f"{args.participants} simulated participants now vote for {args.minutes:g} minutes "
-            "(about one answer every 3-8 s each) while the agenda moves on; open the dashboard "
-            "to watch.",
+            f"(about one answer every {THINK[0]:g}-{THINK[1]:g} s each) while the agenda moves "
+            "on; open the dashboard to watch.",
             flush=True,
         )
         load = asyncio.create_task(
@@ -165,14 +382,16 @@ def run(args: argparse.Namespace) -> int:
                 info.participant_url.split("#")[0],
                 participants=args.participants,
                 duration=args.minutes * 60,
-                think=(3.0, 8.0),
+                think=THINK,
                 join_code=info.join_code,
                 progress=False,
                 linger=True,
             )
         )
         agenda_stop = asyncio.Event()
-        agenda = asyncio.create_task(run_agenda(db, args.minutes, agenda_stop))
+        agenda = asyncio.create_task(
+            run_agenda(db, args.minutes, agenda_stop, participants=args.participants)
+        )
         done, _ = await asyncio.wait({server, load}, return_when=asyncio.FIRST_COMPLETED)
         if load in done:
             res = load.result()

@@ -718,11 +718,17 @@ def representation_html(state: RepresentationState) -> str:
             | {"p_value": fmt_p, "p_adjusted": fmt_p},
         ),
         "<h4>Raking weights</h4>"
-        f"<p>Weights reproducing the population on {esc(', '.join(state.attributes))}: "
-        f"{n_people} participants, weights from {fmt_number(w_min)} to {fmt_number(w_max)}, "
-        f"design effect {fmt_number(w.design_effect)}, effective n {w.effective_n:.0f}"
-        f"{'' if w.converged else ' (raking did NOT converge)'}. Weighted analyses count "
-        f"as {w.effective_n:.0f} people, not {n_people}.</p>",
+        + (
+            # skipped (nobody to weight yet): say so, not "did not converge"
+            "<p>Weighting skipped: every participant counts once.</p>"
+            if w.iterations == 0
+            else f"<p>Weights reproducing the population on {esc(', '.join(state.attributes))}: "
+            f"{n_people} participants, weights from {fmt_number(w_min)} to {fmt_number(w_max)}, "
+            f"design effect {fmt_number(w.design_effect)}, effective n {w.effective_n:.0f}"
+            f"{'' if w.converged else ' (raking did NOT converge)'}. Weighted analyses count "
+            f"as {w.effective_n:.0f} people, not {n_people}.</p>"
+        )
+        + "".join(f"<p>{esc(n)}</p>" for n in w.notes),
         _table(
             state.weights().margins,
             caption="Target, achieved and unweighted shares",

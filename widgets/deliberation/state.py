@@ -1006,7 +1006,7 @@ def has_deliberation_data(inquiry: Inquiry) -> bool:
     --------
     >>> from coprod_analytics import sample_inquiry
     >>> has_deliberation_data(sample_inquiry())
-    False
+    True
     """
     t = inquiry.tables
     return "panel" in t or ("considerations" in t and "preferences" in t)
@@ -1048,7 +1048,7 @@ def has_population(inquiry: Inquiry) -> bool:
     --------
     >>> from coprod_analytics import sample_inquiry
     >>> has_population(sample_inquiry())
-    False
+    True
     """
     pop = inquiry.tables.get("population")
     if pop is None:
