@@ -73,6 +73,7 @@ _SUBMODULES = {
     "evidence",
     "io",
     "first_look",
+    "mapping",
     "intervals",
     "inputs",
     "preferences",

@@ -16,13 +16,19 @@ table                     columns (optional ones in brackets)
                           method)
 ``ratings``               participant_id, item_id, rating, [scale_min], [scale_max]
 ``evidence``              participant_id, evidence_id, credibility, relevance, [confidence]
-``questions``             question_id, [text], [truth], [unit]  (describes estimate questions)
+``questions``             question_id, [text], [truth], [unit], [type], [options]
+                          (describes the questions: ``type`` is ``estimate`` (the default),
+                          ``probability`` or ``choice``; a choice question's ``options``
+                          are joined by ``|``, e.g. ``bus|bike|car``)
 ``rating_items``          item_id, [text], [scale_min], [scale_max]
 ``evidence_items``        evidence_id, [title], [source]
 ========================  ==================================================================
 
 Ids are Int64 when they are whole numbers, else text. ``round`` numbers Delphi rounds
-(1, 2, ...); a participant answers a question at most once per round.
+(1, 2, ...); a participant answers a question at most once per round. Item tables with a
+``scale_min`` and a ``scale_max`` need the maximum above the minimum. The deliberation
+family adds ``panel``, ``panel_items``, ``qsorts``, ``considerations``, ``preferences`` and
+``population`` (see :mod:`coprod_analytics.deliberation.inputs`).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from coprod_analytics.schema import InputSchema, as_polars, normalise_ids
 __all__ = [
     "INPUT_KINDS",
     "INPUT_SCHEMAS",
+    "QUESTION_TYPES",
     "InputSchema",
     "describe_inputs",
     "validate_input",
@@ -147,10 +154,17 @@ INPUT_SCHEMAS: dict[str, InputSchema] = {
         _s(
             "questions",
             ("question_id",),
-            ("text", "truth", "unit"),
-            {"question_id": "id", "text": "text", "truth": "float", "unit": "text"},
+            ("text", "truth", "unit", "type", "options"),
+            {
+                "question_id": "id",
+                "text": "text",
+                "truth": "float",
+                "unit": "text",
+                "type": "text",
+                "options": "text",
+            },
             unique=("question_id",),
-            description="the estimate questions (text, known truth, unit)",
+            description="the questions (text, known truth, unit, type, options)",
         ),
         _s(
             "rating_items",
@@ -174,6 +188,12 @@ INPUT_SCHEMAS: dict[str, InputSchema] = {
 #: Kinds of participant responses (as opposed to descriptive tables like ``questions``).
 INPUT_KINDS = ("estimates", "probabilities", "choices", "predictions", "ratings", "evidence")
 
+#: The types of question a ``questions`` table's ``type`` column may name.
+QUESTION_TYPES = ("estimate", "probability", "choice")
+
+#: Descriptive tables whose ``scale_max`` must lie above their ``scale_min``.
+_SCALED_ITEMS = ("rating_items", "panel_items")
+
 
 def _family_schemas() -> None:
     """Add the schemas that families declare in their own ``inputs`` modules (the one explicit
@@ -181,10 +201,11 @@ def _family_schemas() -> None:
     if "panel" in INPUT_SCHEMAS:
         return
     from coprod_analytics.deliberation.inputs import DELIBERATION_SCHEMAS
+    from coprod_analytics.mapping.inputs import MAPPING_SCHEMAS
     from coprod_analytics.preferences.inputs import PREFERENCE_SCHEMAS
     from coprod_analytics.text.inputs import TEXT_SCHEMAS
 
-    for schema in (*DELIBERATION_SCHEMAS, *PREFERENCE_SCHEMAS, *TEXT_SCHEMAS):
+    for schema in (*DELIBERATION_SCHEMAS, *PREFERENCE_SCHEMAS, *TEXT_SCHEMAS, *MAPPING_SCHEMAS):
         INPUT_SCHEMAS[schema.name] = schema
 
 
@@ -340,6 +361,19 @@ def validate_input(name: str, data: Any) -> pl.DataFrame:
                 row=row,
                 column="rating",
             )
+    if name in _SCALED_ITEMS and {"scale_min", "scale_max"} <= set(out.columns):
+        smin, smax = out.get_column("scale_min"), out.get_column("scale_max")
+        bad = (smax <= smin).fill_null(False)
+        if bad.any():
+            row = _first(bad)
+            raise ValidationError(
+                f"scale_max ({smax[row - 1]:g}) must be above scale_min ({smin[row - 1]:g})",
+                table=name,
+                row=row,
+                column="scale_max",
+            )
+    if name == "questions" and "type" in out.columns:
+        out = _check_question_types(out)
     key = [c for c in schema.unique if c in out.columns]
     if key and out.height:
         dup = out.select(pl.struct(key).is_duplicated()).to_series()
@@ -358,6 +392,46 @@ def validate_input(name: str, data: Any) -> pl.DataFrame:
                 row=same[1] + 1,
             )
     return out
+
+
+def _check_question_types(questions: pl.DataFrame) -> pl.DataFrame:
+    """``type`` lower-cased and stripped (empty: ``estimate``), one of :data:`QUESTION_TYPES`;
+    a choice question with ``options`` has at least two of them."""
+    kind = (
+        questions.get_column("type")
+        .str.strip_chars()
+        .str.to_lowercase()
+        .replace("", None)
+        .fill_null("estimate")
+    )
+    bad = ~kind.is_in(QUESTION_TYPES)
+    if bad.any():
+        row = _first(bad)
+        raise ValidationError(
+            f"a question's type must be one of {', '.join(QUESTION_TYPES)}; got "
+            f"{questions['type'][row - 1]!r}",
+            table="questions",
+            row=row,
+            column="type",
+        )
+    if "options" in questions.columns:
+        n_options = (
+            questions.get_column("options")
+            .str.split("|")
+            .list.eval(pl.element().str.strip_chars().filter(pl.element() != ""))
+            .list.len()
+        )
+        few = ((kind == "choice") & n_options.is_not_null() & (n_options < 2)).fill_null(False)
+        if few.any():
+            row = _first(few)
+            raise ValidationError(
+                "a choice question needs two or more options, joined by '|' (e.g. "
+                f"'bus|bike|car'); got {questions['options'][row - 1]!r}",
+                table="questions",
+                row=row,
+                column="options",
+            )
+    return questions.with_columns(kind.alias("type"))
 
 
 def describe_inputs(tables: dict[str, pl.DataFrame]) -> dict[str, dict[str, int]]:

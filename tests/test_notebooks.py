@@ -41,7 +41,7 @@ def notebook_env(name: str) -> dict[str, str]:
         return {"COPROD_POLIS_PATH": str(path)}
     if name == "deliberation_prepost.ipynb":
         return {"COPROD_LIPSET_PATH": str(require_shared("reference", "qmethod_lipset"))}
-    if name in ("quickstart.ipynb", "crowd_and_evidence.ipynb"):
+    if name in ("quickstart.ipynb", "crowd_and_evidence.ipynb", "mapping.ipynb"):
         return {}
     raise LookupError(f"notebooks/{name} is not listed in tests/test_notebooks.py notebook_env")
 

@@ -83,7 +83,7 @@ class Family:
     Examples
     --------
     >>> [f.key for f in FAMILIES]
-    ['consensus', 'crowd', 'evidence', 'preferences', 'deliberation', 'text', 'session']
+    ['consensus', 'crowd', 'evidence', 'preferences', 'deliberation', 'text', 'mapping', 'session']
     >>> next(f for f in FAMILIES if f.key == "crowd").views
     'coprod_widgets.crowd.views'
     """
@@ -138,6 +138,13 @@ FAMILIES: tuple[Family, ...] = (
         "coprod_analytics.text",
         "coprod_widgets.text.views",
         "coprod_widgets.text.report",
+    ),
+    Family(
+        "mapping",
+        "Community mapping and participatory appraisal",
+        "coprod_analytics.mapping",
+        "coprod_widgets.mapping.views",
+        "coprod_widgets.mapping.report",
     ),
     Family(
         "session",

@@ -1,0 +1,471 @@
+"""Figures and HTML fragments of the community map, shared by the view and the report.
+
+The map is a plain plotly scatter on longitude (x) and latitude (y) with the axes' aspect
+ratio set for the town's latitude (an equirectangular projection, exact enough across a
+town), or on a plan's own x/y: no tiles, no geo base map, so neither a notebook nor an
+exported report asks another host for anything. The facilitator's GeoJSON layers (area
+boundaries, streets) are drawn as lines underneath. Only published grid cells
+(:class:`~coprod_analytics.mapping.GridPoints`) and the centres of hotspots of at least
+``min_cell`` people are drawn, never a person's point.
+
+Every data string is escaped (:func:`coprod_widgets.style.esc` in HTML,
+:func:`coprod_widgets.style.hover_text` in plotly labels).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+import polars as pl
+
+from coprod_analytics.format import MISSING, fmt_number, fmt_p, fmt_pct
+from coprod_analytics.mapping import AppraisalChange, GridPoints, NeedSupport, WhoMapped
+from coprod_widgets.html import alt_table, table_html
+from coprod_widgets.style import esc, hover_text
+
+__all__ = [
+    "KIND_COLOURS",
+    "change_html",
+    "coverage_html",
+    "hotspots_html",
+    "map_alt",
+    "map_figure",
+    "support_html",
+    "who_html",
+]
+
+#: Okabe-Ito colours of the kinds of place.
+KIND_COLOURS = {"asset": "#009E73", "need": "#D55E00", "idea": "#0072B2"}
+_LAYER_COLOUR = "#888888"
+
+
+def _lines(geometry: dict[str, Any]) -> Iterator[list[list[float]]]:
+    """The lines (lists of [lon, lat] or [x, y]) that draw a GeoJSON geometry."""
+    kind = geometry.get("type")
+    coords = geometry.get("coordinates") or []
+    if kind == "LineString":
+        yield coords
+    elif kind in ("Polygon", "MultiLineString"):
+        yield from coords
+    elif kind == "MultiPolygon":
+        for polygon in coords:
+            yield from polygon
+    elif kind == "GeometryCollection":
+        for g in geometry.get("geometries") or []:
+            yield from _lines(g)
+
+
+def _features(layer: dict[str, Any]) -> list[dict[str, Any]]:
+    if layer.get("type") == "FeatureCollection":
+        return list(layer.get("features") or [])
+    if layer.get("type") == "Feature":
+        return [layer]
+    return [{"type": "Feature", "properties": {}, "geometry": layer}]
+
+
+def _layer_traces(layers: Sequence[dict[str, Any]]) -> list[go.Scatter]:
+    traces = []
+    for i, layer in enumerate(layers):
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        names_x: list[float] = []
+        names_y: list[float] = []
+        names: list[str] = []
+        for feature in _features(layer):
+            geometry = feature.get("geometry") or {}
+            pts: list[list[float]] = []
+            for line in _lines(geometry):
+                xs.extend(float(p[0]) for p in line)
+                ys.extend(float(p[1]) for p in line)
+                xs.append(None)
+                ys.append(None)
+                pts.extend(line)
+            name = (feature.get("properties") or {}).get("name")
+            if name and pts and geometry.get("type") in ("Polygon", "MultiPolygon"):
+                names_x.append(sum(float(p[0]) for p in pts) / len(pts))
+                names_y.append(sum(float(p[1]) for p in pts) / len(pts))
+                names.append(hover_text(name, width=30, max_lines=1))
+        traces.append(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"color": _LAYER_COLOUR, "width": 1},
+                hoverinfo="skip",
+                name=f"layer {i + 1}",
+                showlegend=False,
+            )
+        )
+        if names:
+            traces.append(
+                go.Scatter(
+                    x=names_x,
+                    y=names_y,
+                    mode="text",
+                    text=names,
+                    textfont={"color": "#555555", "size": 11},
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
+            )
+    return traces
+
+
+def map_figure(
+    grid: GridPoints,
+    *,
+    hotspots: pl.DataFrame | None = None,
+    layers: Sequence[dict[str, Any]] = (),
+    height: int = 460,
+) -> go.Figure:
+    """The community map: published grid cells by kind, hotspot centres, GeoJSON layers.
+
+    Parameters
+    ----------
+    grid : GridPoints
+        The published cells (:func:`~coprod_analytics.mapping.publishable_points`).
+    hotspots : pl.DataFrame, optional
+        :func:`~coprod_analytics.mapping.hotspot_summary` (suppressed rows are not drawn).
+    layers : sequence of dict, optional
+        GeoJSON objects (FeatureCollection, Feature or geometry) in the map's coordinates
+        (``[lon, lat]``; plan units on a plan), drawn as grey lines with area names.
+    height : int, default 460
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Scatter traces only (no geo subplot, no tiles).
+
+    Examples
+    --------
+    >>> from coprod_analytics.mapping import publishable_points, simulate_places
+    >>> town = simulate_places()
+    >>> fig = map_figure(publishable_points(town.places), layers=[town.areas_geojson])
+    >>> sorted({trace.type for trace in fig.data}), "geo" in fig.to_dict()["layout"]
+    (['scatter'], False)
+    """
+    geo = grid.system == "geo"
+    xcol, ycol = ("lon", "lat") if geo else ("x", "y")
+    fig = go.Figure(_layer_traces(layers))
+    cells = grid.frame
+    kinds = (
+        cells.get_column("kind").unique(maintain_order=True).to_list()
+        if "kind" in cells.columns
+        else [None]
+    )
+    biggest = max(1, int(cells.select(pl.col("n_places").max()).item() or 1)) if cells.height else 1
+    for kind in sorted(
+        kinds, key=lambda k: list(KIND_COLOURS).index(k) if k in KIND_COLOURS else 9
+    ):
+        part = cells if kind is None else cells.filter(pl.col("kind") == kind)
+        label = f"{kind}s" if kind else "places"
+        fig.add_trace(
+            go.Scatter(
+                x=part.get_column(xcol).to_list(),
+                y=part.get_column(ycol).to_list(),
+                mode="markers",
+                name=f"{label} (cells)",
+                marker={
+                    "size": [8 + 22 * math.sqrt(n / biggest) for n in part["n_places"]],
+                    "color": KIND_COLOURS.get(kind or "", "#999999"),
+                    "opacity": 0.65,
+                    "symbol": "square",
+                    "line": {"width": 0},
+                },
+                customdata=part.select("n_places", "n_people").rows(),
+                hovertemplate=(
+                    f"{label}: %{{customdata[0]}} places by %{{customdata[1]}} people"
+                    "<extra></extra>"
+                ),
+            )
+        )
+    if hotspots is not None and hotspots.height:
+        shown = hotspots.filter(pl.col("n_people").is_not_null())
+        if shown.height:
+            fig.add_trace(
+                go.Scatter(
+                    x=shown.get_column(xcol).to_list(),
+                    y=shown.get_column(ycol).to_list(),
+                    mode="markers+text",
+                    name="hotspot centres",
+                    text=[f"H{h}" for h in shown["hotspot"]],
+                    textposition="top center",
+                    marker={
+                        "size": 18,
+                        "symbol": "circle-open",
+                        "color": [KIND_COLOURS.get(k, "#999999") for k in shown["kind"]],
+                        "line": {"width": 3},
+                    },
+                    customdata=[
+                        [hover_text(c, width=40, max_lines=1), k, n]
+                        for c, k, n in shown.select("category", "kind", "n_people").iter_rows()
+                    ],
+                    hovertemplate=(
+                        "hotspot of %{customdata[1]}s: %{customdata[0]}"
+                        " (%{customdata[2]} people)<extra></extra>"
+                    ),
+                )
+            )
+    ys = cells.get_column(ycol).to_list() if cells.height else []
+    mid = sum(ys) / len(ys) if ys else 0.0
+    yaxis: dict[str, Any] = {"scaleanchor": "x", "showgrid": False, "zeroline": False}
+    yaxis["scaleratio"] = 1 / max(math.cos(math.radians(mid)), 0.05) if geo else 1.0
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        title="Community map: assets, needs and ideas (counted in cells)",
+        xaxis={"visible": False},
+        yaxis={**yaxis, "visible": False},
+        legend={"orientation": "h", "y": -0.02},
+        plot_bgcolor="#fafafa",
+    )
+    return fig
+
+
+def map_alt(grid: GridPoints) -> str:
+    """The text alternative of :func:`map_figure`: a sentence and the cells' table.
+
+    Parameters
+    ----------
+    grid : GridPoints
+
+    Returns
+    -------
+    str
+        A ``<details class="alt">`` block.
+
+    Examples
+    --------
+    >>> from coprod_analytics.mapping import publishable_points, simulate_places
+    >>> "cells of 250 m" in map_alt(publishable_points(simulate_places().places))
+    True
+    """
+    f = grid.frame.rename({"n_places": "places", "n_people": "people"})
+    return alt_table(f, summary=grid.note, label="Published map cells")
+
+
+def _coordinate(value: Any) -> str:
+    return MISSING if value is None else f"{value:.4f}"
+
+
+def _rename(frame: pl.DataFrame) -> pl.DataFrame:
+    names = {
+        "n_places": "places",
+        "n_people": "people",
+        "n_needs": "needs",
+        "n_assets": "assets",
+        "median_distance_m": "median distance (m)",
+    }
+    return frame.rename({k: v for k, v in names.items() if k in frame.columns})
+
+
+def _distance_words(plan: bool) -> tuple[str, str]:
+    return ("plan units", "distance on the plan") if plan else ("m", "great-circle distance")
+
+
+def hotspots_html(
+    table: pl.DataFrame, *, radius_m: float, min_points: int, plan: bool = False
+) -> str:
+    """The hotspots table with a sentence saying how they were found.
+
+    Parameters
+    ----------
+    table : pl.DataFrame
+        :func:`~coprod_analytics.mapping.hotspot_summary`.
+    radius_m : float
+        The DBSCAN radius.
+    min_points : int
+        The DBSCAN minimum number of places.
+    plan : bool, default False
+        Whether distances are in plan units (a plan image) rather than metres.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> t = pl.DataFrame({"hotspot": [0], "kind": ["need"], "category": ["<b>safety</b>"],
+    ...                   "n_places": [7], "n_people": [6], "lat": [51.0], "lon": [0.0]})
+    >>> "&lt;b&gt;" in hotspots_html(t, radius_m=100, min_points=5)
+    True
+    """
+    unit, distance = _distance_words(plan)
+    how = (
+        f"{table.height} hotspots: places with at least {min_points} places within "
+        f"{fmt_number(radius_m)} {unit} (DBSCAN on {distance}), assets, needs and ideas "
+        "apart. Hotspots mapped by few people are counted but not placed."
+    )
+    coord = {c: _coordinate for c in ("lat", "lon")}
+    return f"<p>{esc(how)}</p>" + table_html(
+        _rename(table), aria_label="Hotspots", caption="Hotspots", formatters=coord
+    )
+
+
+def coverage_html(table: pl.DataFrame, *, within_m: float, plan: bool = False) -> str:
+    """Coverage of needs per category.
+
+    Parameters
+    ----------
+    table : pl.DataFrame
+        :func:`~coprod_analytics.mapping.coverage_summary`.
+    within_m : float
+        The distance that counts as covered.
+    plan : bool, default False
+        Whether distances are in plan units (a plan image) rather than metres.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> t = pl.DataFrame({"category": ["youth"], "n_needs": [9], "n_people": [8],
+    ...                   "median_distance_m": [None], "share_covered": [None],
+    ...                   "no_asset": [True]})
+    >>> "no asset of this category" in coverage_html(t, within_m=400)
+    True
+    """
+    f = _rename(table).with_columns(
+        pl.when(pl.col("no_asset"))
+        .then(pl.lit("no asset of this category"))
+        .otherwise(pl.lit(""))
+        .alias("no_asset")
+    )
+    unit, distance = _distance_words(plan)
+    text = (
+        f"How far each mapped need is from the nearest asset of its category ({distance}); "
+        f"covered: within {fmt_number(within_m)} {unit}."
+    )
+    if plan:
+        f = f.rename({"median distance (m)": "median distance"})
+    return f"<p>{esc(text)}</p>" + table_html(
+        f,
+        aria_label="Coverage of needs",
+        caption="Coverage of needs by assets",
+        formatters={"share_covered": fmt_pct},
+    )
+
+
+def support_html(support: NeedSupport, table: pl.DataFrame, *, max_rows: int = 10) -> str:
+    """The most supported needs with their Wilson intervals.
+
+    Parameters
+    ----------
+    support : NeedSupport
+        The core result (for its level and denominator).
+    table : pl.DataFrame
+        Its rows fit to publish (needs of at least ``min_cell`` supporters).
+    max_rows : int, default 10
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from coprod_analytics.mapping import needs_by_support, simulate_places
+    >>> town = simulate_places()
+    >>> res = needs_by_support(town.places, town.support)
+    >>> "Most supported needs" in support_html(res, res.table)
+    True
+    """
+    level = f"{100 * (1 - support.alpha):.0f}%"
+    f = table.head(max_rows).rename({"supporters": "people"})
+    text = (
+        f"Share of the {support.n_participants} participants supporting each need (the "
+        f"person who mapped it included), with {level} Wilson intervals."
+    )
+    return f"<p>{esc(text)}</p>" + table_html(
+        f,
+        aria_label="Most supported needs",
+        caption="Most supported needs",
+        formatters={"share": fmt_pct, "ci_low": fmt_pct, "ci_high": fmt_pct},
+    )
+
+
+def change_html(change: AppraisalChange, table: pl.DataFrame) -> str:
+    """What changed between the appraisal rounds, need by need.
+
+    Parameters
+    ----------
+    change : AppraisalChange
+        The core result (rounds, test, correction).
+    table : pl.DataFrame
+        Its rows fit to publish (needs appraised by fewer people suppressed).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from coprod_analytics.mapping import appraisal_change, simulate_places
+    >>> res = appraisal_change(simulate_places().appraisals)
+    >>> "round 1 and round 2" in change_html(res, res.table)
+    True
+    """
+    text = (
+        f"Needs appraised in round {change.first} and round {change.second} by the same "
+        f"people: change of the need score (negative: less pressing) and of the achievement "
+        f"score; {change.test}, {change.correction}."
+    )
+    f = table.rename({"need_n_pairs": "n_pairs"}) if "need_n_pairs" in table.columns else table
+    p_columns = [c for c in f.columns if c.endswith("p_adjusted")]
+    return f"<p>{esc(text)}</p>" + table_html(
+        f,
+        aria_label="Appraisal rounds",
+        caption="Needs and achievements between rounds",
+        formatters=dict.fromkeys(p_columns, fmt_p),
+    )
+
+
+def who_html(who: WhoMapped) -> str:
+    """Who mapped: areas (and which nobody mapped) and the mappers against the population.
+
+    Parameters
+    ----------
+    who : WhoMapped
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from coprod_analytics.mapping import simulate_places, who_mapped
+    >>> "Riverside" in who_html(who_mapped(simulate_places().inquiry()))
+    True
+    """
+    nobody = (
+        "Areas nobody mapped: " + ", ".join(who.unmapped) + "."
+        if who.unmapped
+        else "Every area was mapped."
+    )
+    parts = [
+        f"<p>{esc(nobody)}</p>",
+        table_html(
+            _rename(who.areas),
+            aria_label="Places and people per area",
+            caption="Places and people per area",
+            formatters={"population_share": fmt_pct},
+        ),
+    ]
+    if who.representation.height:
+        parts.append(
+            table_html(
+                who.representation,
+                aria_label="People who mapped and the population",
+                caption="People who mapped, against the population",
+                formatters={
+                    "sample_share": fmt_pct,
+                    "population_share": fmt_pct,
+                    "ci_low": fmt_pct,
+                    "ci_high": fmt_pct,
+                },
+            )
+        )
+    return "".join(parts)

@@ -1,0 +1,100 @@
+"""Static-report section of the mapping family: "Community map".
+
+Applies whenever the inquiry holds a ``places`` table (a folder with ``places.csv``). Renders
+the same fragments as the view (:mod:`coprod_widgets.mapping.figures`): the map of published
+grid cells (cells of fewer than ``ctx.min_cell`` people dropped, never a person's point),
+hotspots, coverage, the most supported needs, appraisal rounds and who mapped. GeoJSON layers
+come from ``options["mapping"]["layers"]``; the hotspot and grid parameters from
+``options["mapping"]`` too (``radius_m``, ``min_points``, ``within_m``, ``grid_m``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coprod_widgets.mapping.figures import (
+    change_html,
+    coverage_html,
+    hotspots_html,
+    map_alt,
+    map_figure,
+    support_html,
+    who_html,
+)
+from coprod_widgets.mapping.state import MappingState, has_places
+from coprod_widgets.report.context import ReportContext
+
+__all__ = ["SECTIONS", "CommunityMapSection"]
+
+_PARAMETERS = ("radius_m", "min_points", "within_m", "grid_m")
+
+
+@dataclass(frozen=True)
+class CommunityMapSection:
+    """The community map, its hotspots and coverage, support, appraisal rounds and who mapped.
+
+    Attributes
+    ----------
+    key : str
+        The section's anchor, ``"community-map"``.
+    title : str
+        Its heading, ``"Community map"``.
+    order : int
+        Its place in the report (after the other families' sections).
+
+    Examples
+    --------
+    >>> from coprod_analytics.mapping import simulate_places
+    >>> ctx = ReportContext(simulate_places().inquiry())
+    >>> section = CommunityMapSection()
+    >>> section.applies(ctx), "Community map" in section.render(ctx)
+    (True, True)
+    """
+
+    key: str = "community-map"
+    title: str = "Community map"
+    order: int = 650
+
+    def applies(self, ctx: ReportContext) -> bool:
+        return has_places(ctx.inquiry)
+
+    def render(self, ctx: ReportContext) -> str:
+        options = dict(ctx.options.get("mapping", {}))
+        state = MappingState(
+            ctx.inquiry,
+            min_cell=ctx.min_cell,
+            seed=ctx.seed,
+            layers=options.pop("layers", ()),
+        )
+        with state.hold_trait_notifications():
+            for name in _PARAMETERS:
+                if name in options:
+                    setattr(state, name, options[name])
+        for res in (state.grid, state.support, state.change, state.who):
+            if res is not None and res.provenance is not None:
+                ctx.provenance.append(res.provenance.to_dict())
+        ctx.suppression_notes.extend(n for n in [state.grid.note, *state.notes] if n)
+        parts = [
+            ctx.figure_html(
+                map_figure(state.grid, hotspots=state.hotspot_table, layers=state.layers),
+                alt=map_alt(state.grid),
+            ),
+            hotspots_html(
+                state.hotspot_table,
+                radius_m=state.radius_m,
+                min_points=state.min_points,
+                plan=state.plan,
+            ),
+            coverage_html(state.coverage_table, within_m=state.within_m, plan=state.plan),
+        ]
+        if state.support is not None:
+            parts.append(support_html(state.support, state.support_table))
+        if state.change is not None:
+            parts.append(change_html(state.change, state.change_table))
+        if state.who is not None:
+            parts.append(who_html(state.who))
+        parts.append(ctx.small_cells_note("map cells, hotspots and needs of"))
+        return "".join(parts)
+
+
+SECTIONS = (CommunityMapSection(),)
