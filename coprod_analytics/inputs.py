@@ -201,7 +201,7 @@ def _family_schemas() -> None:
     if "panel" in INPUT_SCHEMAS:
         return
     from coprod_analytics.deliberation.inputs import DELIBERATION_SCHEMAS
-    from coprod_analytics.mapping.inputs import MAPPING_SCHEMAS
+    from coprod_analytics.mapping.schemas import MAPPING_SCHEMAS
     from coprod_analytics.preferences.inputs import PREFERENCE_SCHEMAS
     from coprod_analytics.text.inputs import TEXT_SCHEMAS
 

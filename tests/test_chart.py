@@ -32,3 +32,20 @@ def test_update_and_batch_update_redraw_once_with_the_new_data() -> None:
     chart.update(go.Figure(go.Bar(x=["C"], y=[9])), alt="one bar")
     assert chart.outputs[0]["data"][PLOTLY_MIME]["data"][0]["x"] == ["C"]
     assert chart.alt == "one bar" and len(seen) == 2
+
+
+def test_drawing_a_chart_does_not_import_the_notebook_format_machinery() -> None:
+    """plotly's renderer registry imports nbformat and jsonschema (over a second before a
+    dashboard's first chart); a Chart builds plotly's mimetype directly instead."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, plotly.graph_objects as go\n"
+        "from coprod_widgets.chart import Chart, PLOTLY_MIME\n"
+        "c = Chart(go.Figure(go.Bar(x=['A'], y=[1])))\n"
+        "assert c.outputs[0]['data'][PLOTLY_MIME]['data'][0]['y'] == [1]\n"
+        "print(sorted(m for m in ('nbformat', 'jsonschema') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -25,7 +25,7 @@ coordinates of one system, or an area). :func:`validate_places`,
 :func:`validate_support` and :func:`validate_appraisals` apply both and are what the
 analyses call at their boundary.
 
-Only polars is imported here (the module is imported by ``validate_input``).
+The schemas themselves live in the leaf :mod:`coprod_analytics.mapping.schemas`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from typing import Any, Literal
 import polars as pl
 
 from coprod_analytics.errors import ValidationError
-from coprod_analytics.schema import InputSchema
 
 __all__ = [
     "KINDS",
@@ -47,58 +46,7 @@ __all__ = [
     "validate_support",
 ]
 
-#: The kinds of mapped place.
-KINDS = ("asset", "need", "idea")
-
-MAPPING_SCHEMAS: tuple[InputSchema, ...] = (
-    InputSchema(
-        "places",
-        ("participant_id", "place_id", "kind", "category"),
-        ("lat", "lon", "x", "y", "area", "text", "time"),
-        {
-            "participant_id": "id",
-            "place_id": "id",
-            "kind": "text",
-            "category": "text",
-            "lat": "float",
-            "lon": "float",
-            "x": "float",
-            "y": "float",
-            "area": "text",
-            "text": "text",
-            "time": "text",
-        },
-        ranges={"lat": (-90.0, 90.0), "lon": (-180.0, 180.0)},
-        unique=("place_id",),
-        description="mapped places (assets, needs and ideas on a map or plan)",
-        item="place_id",
-    ),
-    InputSchema(
-        "support",
-        ("participant_id", "place_id"),
-        (),
-        {"participant_id": "id", "place_id": "id"},
-        unique=("participant_id", "place_id"),
-        description="support for mapped needs (one row per supporter and place)",
-        item="place_id",
-    ),
-    InputSchema(
-        "appraisals",
-        ("round", "place_id", "participant_id", "need_score"),
-        ("achievement_score",),
-        {
-            "round": "int",
-            "place_id": "id",
-            "participant_id": "id",
-            "need_score": "float",
-            "achievement_score": "float",
-        },
-        unique=("round", "place_id", "participant_id"),
-        description="appraisals of mapped needs (need and achievement scores per round)",
-        item="place_id",
-    ),
-)
-
+from coprod_analytics.mapping.schemas import KINDS, MAPPING_SCHEMAS
 
 
 def _validate(name: str, data: Any) -> pl.DataFrame:
