@@ -22,6 +22,10 @@ activity kind     items from              one answer (fields)  ->  table
 ``population``    ``population``          ``category`` (one of the attribute's categories or
                                           :data:`PREFER_NOT_TO_SAY`) -> the participants'
                                           attribute columns
+``budget``,       see :mod:`~coprod_analytics.session.priorities`: the budget ballot, "which
+``pairwise``,     is better?" with participants' ideas, rankings of the top k, open
+``ranking``,      questions -> ``budget_votes``, ``pairwise``, ``rankings``, ``free_text``
+``open_question``
 ================  ======================  ==================================================
 
 Activities and the agenda are events in the session's append-only log (``kind =
@@ -60,7 +64,18 @@ __all__ = [
 ]
 
 #: Kinds of activity, in the order a folder's activities are put on the agenda.
-ACTIVITY_KINDS = ("population", "panel", "statements", "evidence", "ratings", "questions")
+ACTIVITY_KINDS = (
+    "population",
+    "panel",
+    "statements",
+    "evidence",
+    "ratings",
+    "questions",
+    "budget",
+    "pairwise",
+    "ranking",
+    "open_question",
+)
 
 #: The answer always offered to a population question (stored as given).
 PREFER_NOT_TO_SAY = "prefer not to say"
@@ -76,10 +91,14 @@ ANSWER_TABLES: dict[str, tuple[str, ...]] = {
     "questions": ("estimates", "probabilities", "choices", "predictions"),
     "panel": ("panel",),
     "population": ("participants",),
+    "budget": ("budget_votes",),
+    "pairwise": ("pairwise",),
+    "ranking": ("rankings",),
+    "open_question": ("free_text",),
 }
 
 _QUESTION_TYPES = ("estimate", "probability", "choice")
-_TITLES = {
+_TITLES: dict[str, str] = {
     "statements": "Agree or disagree",
     "evidence": "Weigh the evidence",
     "ratings": "Ratings",
@@ -124,6 +143,11 @@ class ActivityRecord:
         The Delphi round (``questions``) or panel wave (``panel``): 1, 2, ...
     opened_seq : int
         ``seq`` of the event that last opened it (the most recent is the current activity).
+    settings : dict
+        The kind's rules (a budget ballot's ``vote_type``, ``budget``, ``limit``, ...; a
+        ranking's ``k``; whether a pairwise activity takes ``ideas``).
+    ideas : dict of str to dict
+        Participants' ideas accepted into a pairwise activity's pool (by item id).
 
     Examples
     --------
@@ -139,6 +163,8 @@ class ActivityRecord:
     is_open: bool = False
     round: int = 1
     opened_seq: int = 0
+    settings: dict[str, Any] = field(default_factory=dict)
+    ideas: dict[str, dict[str, Any]] = field(default_factory=dict)
     _by_key: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def item(self, item_id: Any) -> dict[str, Any] | None:
@@ -158,7 +184,17 @@ class ActivityRecord:
             self._by_key = {str(it["item_id"]): it for it in self.items}
         if isinstance(item_id, bool) or not isinstance(item_id, (int, str)):
             return None
-        return self._by_key.get(str(item_id))
+        return self._by_key.get(str(item_id)) or self.ideas.get(str(item_id))
+
+    def pool(self) -> list[dict[str, Any]]:
+        """The items and the accepted ideas (a pairwise activity's pool).
+
+        Returns
+        -------
+        list of dict
+            The items, then the ideas in the order they were accepted.
+        """
+        return [*self.items, *self.ideas.values()]
 
     def public(self) -> dict[str, Any]:
         """The activity as a participant's page gets it (no known truths).
@@ -175,10 +211,15 @@ class ActivityRecord:
             "title": self.title,
             "open": self.is_open,
             "round": self.round,
-            "items": [{k: v for k, v in it.items() if k != "truth"} for it in self.items],
+            "items": [
+                {k: v for k, v in it.items() if k not in ("truth", "statement_id")}
+                for it in (self.pool() if self.kind == "pairwise" else self.items)
+            ],
         }
         if self.kind == "panel":
             out["wave"] = wave_name(self.round)
+        if self.settings:
+            out["settings"] = {k: v for k, v in self.settings.items() if k != "meta"}
         return out
 
 
@@ -298,6 +339,10 @@ def check_answer(
     ...
     coprod_analytics.errors.ValidationError: column 'credibility': 'credibility' must be between 1 and 5; got 9
     """
+    from coprod_analytics.session.priorities import PRIORITY_KINDS, check_priority_answer
+
+    if activity.kind in PRIORITY_KINDS:
+        return check_priority_answer(activity, item_id, fields)
     item = activity.item(item_id)
     if item is None:
         raise _bad("item_id", f"'item_id' {item_id!r} is not an item of '{activity.activity_id}'")
@@ -388,7 +433,9 @@ def _id_dtype(items: list[dict[str, Any]]) -> Any:
     return pl.Int64 if ids and all(isinstance(i, int) for i in ids) else pl.String
 
 
-def answer_tables(activities: dict[str, ActivityRecord], latest: Latest) -> dict[str, pl.DataFrame]:
+def answer_tables(
+    activities: dict[str, ActivityRecord], latest: Latest, *, statements: Any = None
+) -> dict[str, pl.DataFrame]:
     """The inquiry tables of the latest answers (names and columns as the file inputs).
 
     Parameters
@@ -397,14 +444,18 @@ def answer_tables(activities: dict[str, ActivityRecord], latest: Latest) -> dict
         The session's activities.
     latest : dict
         The latest answer per participant, activity, item and round (see ``Latest``).
+    statements : dict of int to StatementRecord, optional
+        The session's statements (open answers are statements tagged with their question).
 
     Returns
     -------
     dict of str to polars.DataFrame
         ``evidence``, ``ratings``, ``estimates``, ``probabilities``, ``choices``,
-        ``predictions``, ``panel`` for the activities the session has (empty tables when
-        nobody answered yet; ``confidence`` left out when no answer gave one), and
-        ``participants``: ``participant_id`` plus one column per
+        ``predictions``, ``panel``, and ``budget_projects``, ``budget_meta``,
+        ``budget_votes``, ``pairwise``, ``rankings``, ``free_text`` (see
+        :func:`~coprod_analytics.session.priorities.priority_tables`) for the activities the
+        session has (empty tables when nobody answered yet; ``confidence`` left out when no
+        answer gave one), and ``participants``: ``participant_id`` plus one column per
         population attribute answered.
 
     Examples
@@ -415,6 +466,12 @@ def answer_tables(activities: dict[str, ActivityRecord], latest: Latest) -> dict
     >>> t["ratings"].rows()
     [(3, 1, 5.0, 1.0, 7.0)]
     """
+    from coprod_analytics.session.priorities import (
+        PRIORITY_KINDS,
+        priority_answer_rows,
+        priority_tables,
+    )
+
     rows: dict[str, list[dict[str, Any]]] = {}
     people: dict[int, dict[str, Any]] = {}
     for (pid, aid, _key, _rnd), (item_id, rnd, ans, _t) in sorted(
@@ -422,6 +479,9 @@ def answer_tables(activities: dict[str, ActivityRecord], latest: Latest) -> dict
     ):
         act = activities.get(aid)
         if act is None:
+            continue
+        if act.kind in PRIORITY_KINDS:
+            priority_answer_rows(act, pid, ans, rows)
             continue
         item = act.item(item_id) or {}
         if act.kind == "evidence":
@@ -555,6 +615,7 @@ def answer_tables(activities: dict[str, ActivityRecord], latest: Latest) -> dict
                         "share": pl.Float64,
                     },
                 )
+    out.update(priority_tables(activities, rows, statements))
     for name in ("evidence", "estimates"):  # an optional column nobody gave is left out
         t = out.get(name)
         if t is not None and t.height and t.get_column("confidence").null_count() == t.height:
@@ -677,7 +738,10 @@ def _scale(row: dict[str, Any], kind: str) -> dict[str, float]:
 
 
 def activities_from_inquiry(
-    inquiry: Any, *, panel_items: pl.DataFrame | None = None
+    inquiry: Any,
+    *,
+    panel_items: pl.DataFrame | None = None,
+    item_lists: dict[str, pl.DataFrame] | None = None,
 ) -> list[dict[str, Any]]:
     """Activity definitions (``define`` event payloads) for the item tables of an inquiry.
 
@@ -696,6 +760,10 @@ def activities_from_inquiry(
     panel_items : polars.DataFrame, optional
         The panel poll (``item_id``, ``text``, ``scale_min``, ``scale_max``); without it, the
         items of the inquiry's ``panel`` table (if any) make the poll.
+    item_lists : dict of str to polars.DataFrame, optional
+        ``pairwise_items``, ``ranking_items``, ``open_questions`` (see
+        :func:`~coprod_analytics.session.priorities.priority_definitions`); the budget
+        ballot comes from the inquiry's ``budget_projects`` and ``budget_meta``.
 
     Returns
     -------
@@ -781,6 +849,8 @@ def activities_from_inquiry(
     if questions:
         defs["questions"] = questions
 
+    from coprod_analytics.session.priorities import priority_definitions
+
     return [
         {
             "action": "define",
@@ -791,7 +861,7 @@ def activities_from_inquiry(
         }
         for kind in ACTIVITY_KINDS
         if kind in defs
-    ]
+    ] + priority_definitions(tables, item_lists)
 
 
 def _questions(tables: dict[str, pl.DataFrame]) -> list[dict[str, Any]]:
@@ -865,7 +935,9 @@ def activities_from_folder(path: str | os.PathLike[str]) -> list[dict[str, Any]]
 
     Reads the folder's ``<table>.csv`` files (as
     :func:`~coprod_analytics.io.inputs.read_input_files` does), plus ``panel_items.csv``
-    (``item_id``, ``text``, ``scale_min``, ``scale_max``) when present.
+    (``item_id``, ``text``, ``scale_min``, ``scale_max``), ``pairwise_items.csv``
+    (``item_id``, ``text``), ``ranking_items.csv`` (``item_id``, ``text``, optional ``k``)
+    and ``open_questions.csv`` (``question_id``, ``text``) when present.
 
     Parameters
     ----------
@@ -896,5 +968,19 @@ def activities_from_folder(path: str | os.PathLike[str]) -> list[dict[str, Any]]
         panel_items = pl.read_csv(folder / "panel_items.csv", infer_schema_length=None)
         if "item_id" not in panel_items.columns:
             raise ValidationError("panel_items.csv needs an 'item_id' column", table="panel_items")
+    lists: dict[str, pl.DataFrame] = {}
+    for name, id_col in (
+        ("pairwise_items", "item_id"),
+        ("ranking_items", "item_id"),
+        ("open_questions", "question_id"),
+    ):
+        f = folder / f"{name}.csv"
+        if f.exists():
+            t = pl.read_csv(f, infer_schema_length=None)
+            if id_col not in t.columns:
+                raise ValidationError(f"{name}.csv needs an '{id_col}' column", table=name)
+            lists[name] = t
     tables = read_input_files(folder)
-    return activities_from_inquiry(SimpleNamespace(tables=tables), panel_items=panel_items)
+    return activities_from_inquiry(
+        SimpleNamespace(tables=tables), panel_items=panel_items, item_lists=lists
+    )

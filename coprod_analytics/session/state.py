@@ -52,6 +52,11 @@ class StatementRecord:
         Its id in the input it was seeded from.
     agree, disagree, passes : int
         Votes so far.
+    activity_id : str, optional
+        Set for a participant's idea for a pairwise activity or an answer to an open
+        question: moderated like a statement, never voted on.
+    item_id : any, optional
+        The open question it answers.
 
     Examples
     --------
@@ -69,6 +74,8 @@ class StatementRecord:
     agree: int = 0
     disagree: int = 0
     passes: int = 0
+    activity_id: str | None = None
+    item_id: Any = None
 
     @property
     def n_votes(self) -> int:
@@ -242,11 +249,17 @@ class SessionState:
                 is_meta=bool(payload.get("is_meta", False)),
                 created_ms=time_ms,
                 source_id=payload.get("source_id"),
+                activity_id=None
+                if payload.get("activity_id") is None
+                else str(payload["activity_id"]),
+                item_id=payload.get("item_id"),
             )
+            self._idea(self.statements[sid])
         elif kind == "moderation":
             rec = self.statements.get(sid) if sid is not None else None
             if rec is not None:
                 rec.moderation = int(payload.get("decision", rec.moderation))
+                self._idea(rec)
         elif kind == "setting":
             name = payload.get("name")
             if isinstance(name, str):
@@ -257,6 +270,17 @@ class SessionState:
                 self.title = str(payload["title"])
         elif kind == "close":
             self.is_open = False
+
+    def _idea(self, rec: StatementRecord) -> None:
+        """An idea joins its pairwise activity's pool once accepted (and leaves if rejected)."""
+        act = self.activities.get(rec.activity_id) if rec.activity_id is not None else None
+        if act is None or act.kind != "pairwise":
+            return
+        key = f"idea-{rec.statement_id}"
+        if rec.moderation == 1:
+            act.ideas[key] = {"item_id": key, "text": rec.text, "idea": True}
+        else:
+            act.ideas.pop(key, None)
 
     def _apply_activity(self, seq: int, payload: dict[str, Any]) -> None:
         aid = str(payload.get("activity_id"))
@@ -272,9 +296,11 @@ class SessionState:
                     items,
                     is_open=bool(payload.get("open", False)),
                     opened_seq=seq if payload.get("open") else 0,
+                    settings=dict(payload.get("settings") or {}),
                 )
             else:  # a new definition keeps the agenda state
                 act.items, act.title, act._by_key = items, str(payload.get("title") or aid), {}
+                act.settings = dict(payload.get("settings") or {})
             return
         if act is None:
             return
@@ -315,10 +341,15 @@ class SessionState:
         list of int
             Accepted statements that are not meta, in the order they were added.
         """
-        return [s for s, r in self.statements.items() if r.moderation == 1 and not r.is_meta]
+        return [
+            s
+            for s, r in self.statements.items()
+            if r.moderation == 1 and not r.is_meta and r.activity_id is None
+        ]
 
     def pending(self) -> list[StatementRecord]:
-        """Submitted statements waiting for moderation.
+        """Submitted statements waiting for moderation (with participants' ideas and open
+        answers: their ``activity_id`` is set).
 
         Returns
         -------

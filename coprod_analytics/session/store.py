@@ -29,6 +29,7 @@ import polars as pl
 
 from coprod_analytics.errors import CoprodError, ValidationError, check_param
 from coprod_analytics.inquiry import TIME_DTYPE, Inquiry
+from coprod_analytics.session.gate import AgendaGate
 from coprod_analytics.session.schema import EVENT_KINDS, SCHEMA_VERSION, migrate
 from coprod_analytics.session.state import SessionState
 
@@ -262,7 +263,9 @@ class SessionStore:
         """
         return [None if isinstance(r, Exception) else r for r in self.append_each(events)]
 
-    def append_each(self, events: Sequence[NewEvent]) -> list[int | Exception | None]:
+    def append_each(
+        self, events: Sequence[NewEvent], *, gate: AgendaGate | None = None
+    ) -> list[int | Exception | None]:
         """Like :meth:`append`, but an event that could not be stored for a reason other
         than a UNIQUE rule gives its exception instead of ``None`` (the rest still commit).
 
@@ -270,6 +273,11 @@ class SessionStore:
         ----------
         events : sequence of NewEvent
             The events, stored in this order.
+        gate : AgendaGate, optional
+            Inside the write transaction, first fold into ``gate`` the events other
+            processes committed since its ``last_seq``, then refuse (with
+            :class:`~coprod_analytics.session.gate.Refused`) every event the agenda no
+            longer allows: once a ``close`` has committed, no later vote or answer is.
 
         Returns
         -------
@@ -282,17 +290,31 @@ class SessionStore:
                 check_param(False, "kind", "SessionStore.append", f"one of {EVENT_KINDS}", ev.kind)
         out: list[int | Exception | None] = []
         conn = self._conn
+        own: list[tuple[Any, ...]] = []
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if gate is not None:
+                gate.apply_rows(
+                    conn.execute(
+                        f"SELECT {_COLUMNS} FROM events WHERE seq > ? ORDER BY seq",
+                        (gate.last_seq,),
+                    ).fetchall()
+                )
             for ev in events:
+                refused = gate.refusal(ev) if gate is not None else None
+                if refused is not None:
+                    out.append(refused)
+                    continue
                 conn.execute("SAVEPOINT ev")
                 try:
+                    params = ev.params()
                     cur = conn.execute(
                         "INSERT INTO events (kind, idem_key, participant_id, statement_id, vote,"
                         " text, value, time_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        ev.params(),
+                        params,
                     )
                     out.append(cur.lastrowid)
+                    own.append((cur.lastrowid, params[0], None, None, None, None, None, params[6]))
                     conn.execute("RELEASE ev")
                 except sqlite3.IntegrityError:
                     conn.execute("ROLLBACK TO ev")
@@ -308,6 +330,8 @@ class SessionStore:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        if gate is not None:  # our own agenda steps (if any) count from now on
+            gate.apply_rows(own)
         return out
 
     def state(self, *, since: SessionState | None = None) -> SessionState:
@@ -456,7 +480,7 @@ class SessionStore:
         if participant_id not in st.participants:
             raise ValidationError(f"unknown participant {participant_id!r}")
         rec = st.statements.get(statement_id)
-        if rec is None or rec.moderation != 1:
+        if rec is None or rec.moderation != 1 or rec.activity_id is not None:
             raise ValidationError(f"statement {statement_id!r} is not open for votes")
         ev = NewEvent(
             "vote",
@@ -519,6 +543,8 @@ class SessionStore:
             }
             if d.get("open"):
                 payload["open"] = True
+            if d.get("settings"):
+                payload["settings"] = dict(d["settings"])
             events.append(NewEvent("activity", value=payload))
         self.append(events)
         return [str(e.value["activity_id"]) for e in events if e.value is not None]
@@ -642,6 +668,8 @@ class SessionStore:
         if not act.is_open:
             raise ValidationError(f"the activity {activity_id!r} is closed", column="activity_id")
         item, fields = check_answer(act, item_id, answer)
+        if (act.kind == "open_question" and "text" in fields) or "idea" in fields:
+            return self._tagged_text(participant_id, act, item, fields, key, time_ms, st)
         ev = NewEvent(
             "answer",
             participant_id=participant_id,
@@ -651,6 +679,34 @@ class SessionStore:
                 "round": slot_round(act, item),
                 "answer": fields,
             },
+            key=key,
+            time_ms=time_ms,
+        )
+        return self.append([ev])[0]
+
+    def _tagged_text(
+        self,
+        pid: int,
+        act: Any,
+        item: dict[str, Any],
+        fields: dict[str, Any],
+        key: str | None,
+        time_ms: int | None,
+        st: SessionState,
+    ) -> int | None:
+        """An open answer or an idea: a statement event tagged with its activity."""
+        value: dict[str, Any] = {
+            "moderation": 0 if st.settings.get("moderate_submissions", True) else 1,
+            "activity_id": act.activity_id,
+        }
+        if act.kind == "open_question":
+            value["item_id"] = item["item_id"]
+        ev = NewEvent(
+            "statement",
+            participant_id=pid,
+            statement_id=st.next_statement_id,
+            text=str(fields.get("text") or fields.get("idea")),
+            value=value,
             key=key,
             time_ms=time_ms,
         )
@@ -950,7 +1006,8 @@ def _to_inquiry_in_snapshot(conn: sqlite3.Connection, path: Path) -> Inquiry:
         },
         orient="row",
     ).with_columns(pl.col("time").cast(pl.Datetime("ms")).dt.replace_time_zone("UTC"))
-    recs = list(st.statements.values())
+    # ideas and open answers are not statements (they live in pairwise / free_text)
+    recs = [r for r in st.statements.values() if r.activity_id is None]
     statements = pl.DataFrame(
         {
             "statement_id": pl.Series([r.statement_id for r in recs], dtype=pl.Int64),
@@ -972,7 +1029,7 @@ def _to_inquiry_in_snapshot(conn: sqlite3.Connection, path: Path) -> Inquiry:
             .dt.replace_time_zone("UTC"),
         }
     )
-    answers = answer_tables(st.activities, st.latest_answers())
+    answers = answer_tables(st.activities, st.latest_answers(), statements=st.statements)
     attrs = answers.pop("participants", None)
     # tables nobody answered yet are left out (as a folder without that file)
     tables = {**item_tables(st.activities), **{k: t for k, t in answers.items() if t.height}}

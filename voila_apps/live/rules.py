@@ -23,6 +23,9 @@ from typing import Any
 
 from coprod_analytics.errors import check_param
 from coprod_analytics.session import MAX_STATEMENT_CHARS, NewEvent, now_ms
+from coprod_analytics.session.gate import Refused
+from coprod_analytics.session.pairs import PairChooser
+from coprod_analytics.session.priorities import PRIORITY_KINDS
 from coprod_analytics.session.priority import choose_statement
 from coprod_analytics.session.state import EventRow, SessionState
 from coprod_apps.live.config import ServerConfig
@@ -131,6 +134,7 @@ class SessionRules:
         self.join_fail_limit = RateLimit(*self.config.join_fail_rate)
         self.priorities: dict[int, float] = {}
         self._dist_cache: dict[tuple[str, str, int], dict[str, Any]] = {}
+        self.pairs = PairChooser()
 
     # ------------------------------------------------------------------ the state
     @property
@@ -169,6 +173,8 @@ class SessionRules:
             self._inflight[key] = fut
         try:
             seq = await asyncio.shield(fut)
+        except Refused as exc:  # the writer saw a close committed before it
+            raise ApiError(403, exc.code, exc.message) from None
         finally:
             if key is not None:
                 self._inflight.pop(key, None)
@@ -388,7 +394,7 @@ class SessionRules:
             return {"ok": True, "duplicate": True, "next": self.next_statement(pid)}
         st = self.state
         rec = st.statements.get(sid)
-        if rec is None or rec.moderation != 1 or rec.is_meta:
+        if rec is None or rec.moderation != 1 or rec.is_meta or rec.activity_id is not None:
             raise ApiError(404, "unknown_statement", f"statement {sid} is not open for votes")
         if not st.is_open:
             raise ApiError(403, "closed", "this session is closed")
@@ -417,6 +423,13 @@ class SessionRules:
         and the anonymous distribution of that round (``n``, ``median``, ``q1``, ``q3``,
         ``min``, ``max``), which is closed by then.
 
+        The priority kinds add: ``settings`` (a budget ballot's ``vote_type``, ``budget``,
+        ``limit``, ``min_length``, ``max_length``, ``max_sum_points``, ``max_points``; a
+        ranking's ``k``; whether a pairwise activity takes ``ideas``); ``mine`` on the
+        activity for a whole ballot (budget, ranking); ``pair`` (the two items this
+        participant is asked about now, or None) and ``pairs`` (how many pairs the pool
+        makes) for pairwise; an open question's ``mine`` is the participant's latest text.
+
         Parameters
         ----------
         pid : int
@@ -438,6 +451,9 @@ class SessionRules:
             if not act.is_open or not st.is_open:
                 continue
             out = act.public()
+            if act.kind in PRIORITY_KINDS:
+                acts.append(self._priority_listing(pid, act, out))
+                continue
             items = []
             for item, pub in zip(act.items, out["items"], strict=True):
                 rnd = slot_round(act, item)
@@ -467,6 +483,38 @@ class SessionRules:
                 "remaining": prog["remaining"],
             },
         }
+
+    def _priority_listing(self, pid: int, act: Any, out: dict[str, Any]) -> dict[str, Any]:
+        """A budget, pairwise, ranking or open-question activity as ``pid``'s page gets it."""
+        from coprod_analytics.session.priorities import BALLOT
+
+        mine = self.state.answers.get(pid, {})
+        for it in out["items"]:
+            it["mine"] = None
+        if act.kind in ("budget", "ranking"):
+            got = mine.get((act.activity_id, BALLOT, 0))
+            out["mine"] = None if got is None else got[2]
+            out["answered"] = int(got is not None)
+        elif act.kind == "pairwise":
+            pair = self.pairs.pair(self.state, act, pid)
+            strip = ("statement_id",)
+            out["pair"] = (
+                None
+                if pair is None
+                else [{k: v for k, v in it.items() if k not in strip} for it in pair]
+            )
+            n = len(out["items"])
+            out["pairs"] = n * (n - 1) // 2
+            out["answered"] = sum(1 for (aid, _k, _r) in mine if aid == act.activity_id)
+        else:  # open_question: the participant's own texts only
+            texts: dict[str, str] = {}
+            for rec in self.state.statements.values():
+                if rec.author_id == pid and rec.activity_id == act.activity_id:
+                    texts[str(rec.item_id)] = rec.text
+            for it in out["items"]:
+                it["mine"] = texts.get(str(it["item_id"]))
+            out["answered"] = sum(1 for it in out["items"] if it["mine"] is not None)
+        return out
 
     def _distribution(self, activity_id: str, item: dict[str, Any], rnd: int) -> dict[str, Any]:
         """The anonymous distribution of one estimate question in a closed round (cached)."""
@@ -534,8 +582,15 @@ class SessionRules:
             with contextlib.suppress(Exception):
                 await asyncio.shield(fut)
         seen = self.state.keys.get(full_key)
+        if seen is not None and seen[0] == "statement":  # a retried idea or open answer
+            text = fields.get("text", fields.get("idea"))
+            if seen[1] != pid or not isinstance(text, str) or (seen[4] or "") != text.strip():
+                raise ApiError(
+                    409, "key_reused", "this request key was already used for a different request"
+                )
+            return self._answer_reply(pid, aid, item_id, 0, True)
         if seen is not None:
-            if not same_answer(seen, pid, aid, item_id, fields):
+            if not same_answer(seen, pid, aid, *self._as_stored(aid, item_id, fields)):
                 raise ApiError(
                     409, "key_reused", "this request key was already used for a different request"
                 )
@@ -558,6 +613,10 @@ class SessionRules:
             if name == "item_id":
                 raise ApiError(404, "unknown_item", exc.message, field=name) from exc
             raise ApiError(400, "bad_answer", exc.message, field=name) from exc
+        if act.kind in ("open_question", "pairwise") and ("text" in answer or "idea" in answer):
+            return await self._tagged_text(pid, act, item, answer, full_key)
+        if act.kind == "pairwise" and not self.pairs.was_offered(pid, aid, *answer["pair"]):
+            raise ApiError(400, "bad_answer", "'pair' was not offered to you; reload", field="pair")
         rnd = slot_round(act, item)
         event = NewEvent(
             "answer",
@@ -571,6 +630,52 @@ class SessionRules:
             raise ApiError(409, "key_reused", "this request key was already used")
         return self._answer_reply(pid, aid, item["item_id"], rnd, False)
 
+    def _as_stored(self, aid: str, item_id: Any, fields: dict[str, Any]) -> tuple[Any, Any]:
+        """``(item_id, fields)`` of a priority answer as it is stored (a ballot or pair is
+        compared by what it means, e.g. for a retried key); other answers as sent."""
+        from coprod_analytics.errors import ValidationError
+        from coprod_analytics.session.activities import check_answer
+
+        act = self.state.activities.get(aid)
+        if act is None or act.kind not in PRIORITY_KINDS:
+            return item_id, fields
+        try:
+            item, answer = check_answer(act, item_id, fields)
+        except ValidationError:
+            return item_id, fields
+        return item["item_id"], answer
+
+    async def _tagged_text(
+        self, pid: int, act: Any, item: dict[str, Any], answer: dict[str, Any], full_key: str
+    ) -> dict[str, Any]:
+        """An idea (pairwise) or an open answer: a statement event tagged with its activity,
+        moderated like a submitted statement."""
+        st = self.state
+        if "idea" in answer and not st.settings.get("allow_submissions", True):
+            raise ApiError(403, "submissions_off", "the facilitator is not taking ideas now")
+        self.check_rate(self.submit_limit, pid)
+        moderation = 0 if st.settings.get("moderate_submissions", True) else 1
+        value: dict[str, Any] = {"moderation": moderation, "activity_id": act.activity_id}
+        if act.kind == "open_question":
+            value["item_id"] = item["item_id"]
+        sid = self._next_sid
+        self._next_sid += 1
+        event = NewEvent(
+            "statement",
+            participant_id=pid,
+            statement_id=sid,
+            text=str(answer.get("text", answer.get("idea"))),
+            value=value,
+            key=full_key,
+            time_ms=now_ms(),
+        )
+        seq = await self._commit(event, full_key)
+        if seq is None:  # pragma: no cover
+            raise ApiError(409, "conflict", "please try again")
+        out = self._answer_reply(pid, act.activity_id, value.get("item_id"), 0, False)
+        out["status"] = "waiting for the facilitator" if moderation == 0 else "accepted"
+        return out
+
     def _answer_reply(
         self, pid: int, aid: str, item_id: Any, rnd: int, duplicate: bool
     ) -> dict[str, Any]:
@@ -580,7 +685,17 @@ class SessionRules:
         mine = self.state.answers.get(pid, {})
         answered = 0
         total = 0
-        if act is not None:
+        extra: dict[str, Any] = {}
+        if act is not None and act.kind in PRIORITY_KINDS:
+            listing = self._priority_listing(pid, act, act.public())
+            answered = int(listing["answered"])
+            total = int(
+                listing.get("pairs", 1 if act.kind in ("budget", "ranking") else len(act.items))
+            )
+            if act.kind == "pairwise":
+                pair = listing.get("pair")
+                extra = {"pair": pair}
+        elif act is not None:
             total = len(act.items)
             answered = sum(
                 1 for it in act.items if (aid, str(it["item_id"]), slot_round(act, it)) in mine
@@ -592,7 +707,8 @@ class SessionRules:
             "item_id": item_id,
             "round": rnd,
             "answered": answered,
-            "remaining": total - answered,
+            "remaining": max(0, total - answered),
+            **extra,
         }
 
     async def submit(self, pid: int, body: dict[str, Any]) -> dict[str, Any]:

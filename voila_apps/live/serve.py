@@ -68,7 +68,10 @@ def seed_session(
     becomes an activity on the agenda (see :mod:`coprod_analytics.session.activities`):
     ``evidence_items``, ``rating_items``, ``questions`` (and the questions only
     ``probabilities`` / ``choices`` answer), ``panel_items.csv`` or a ``panel`` table, and a
-    ``population`` table. With activities, statements become the ``statements`` activity
+    ``population`` table, and the priority activities (a ``.pb`` file or ``budget_projects``:
+    the budget ballot; ``pairwise_items.csv``, ``ranking_items.csv``, ``open_questions.csv``:
+    see :mod:`coprod_analytics.session.priorities`). With activities, statements become the
+    ``statements`` activity
     (open); the population questions are open from the start (asked at join); the others
     wait for the facilitator (``coprod session activity DB open ID``) unless
     ``open_activities``.
@@ -130,7 +133,12 @@ def seed_session(
             inquiry, defs = None, []
         else:
             path = Path(source)
-            defs = activities_from_folder(path) if path.is_dir() else []
+            if path.is_dir():
+                defs = activities_from_folder(path)
+            elif path.suffix.lower() == ".pb":  # a pabulib election: the budget ballot
+                defs = activities_from_inquiry(load_inquiry(path))
+            else:
+                defs = []
             try:
                 inquiry = _load_statements(path, load_inquiry)
             except CoprodError:
@@ -407,7 +415,7 @@ def dashboard_ready(marker: Path, server: Any, *, timeout: float = 300.0) -> Non
 def _log_tail(server: Any, lines: int = 30) -> str:
     path = getattr(server, "log_path", None)
     try:
-        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
+        return "\n".join(Path(str(path)).read_text(errors="replace").splitlines()[-lines:])
     except (OSError, TypeError):
         return "(no log)"
 

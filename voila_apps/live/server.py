@@ -58,6 +58,7 @@ import tornado.httpserver
 import tornado.netutil
 
 from coprod_analytics.session import NewEvent, SessionStore
+from coprod_analytics.session.gate import AgendaGate
 from coprod_analytics.session.store import _connect
 from coprod_apps.live.config import ServerConfig
 from coprod_apps.live.handlers import make_app
@@ -177,7 +178,9 @@ class LiveServer:
             for sock in sockets:
                 sock.close()
             raise
-        self._writer = GroupCommitWriter(self._store, loop)
+        self._writer = GroupCommitWriter(
+            self._store, loop, gate=AgendaGate.from_state(self.rules.state)
+        )
         self._writer.start()
         self._http = tornado.httpserver.HTTPServer(
             make_app(self.rules), max_body_size=64 * 1024, idle_connection_timeout=120

@@ -5,6 +5,12 @@ which appends whatever has queued up in ONE durable SQLite transaction (group co
 ``synchronous=FULL``) and only then resolves each event's future with its sequence number,
 so a vote is acknowledged only once it is on disk. An event that cannot be stored fails
 alone: the others of its batch are stored.
+
+Inside each transaction the writer first reads what other processes committed (a
+facilitator's ``session close`` or ``activity close``) into its
+:class:`~coprod_analytics.session.gate.AgendaGate` and refuses the queued votes and answers
+that agenda no longer allows (:class:`~coprod_analytics.session.gate.Refused`): once a close
+has committed, nothing committed after it is accepted, without waiting for the next poll.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import queue
 import threading
 
 from coprod_analytics.session import NewEvent, SessionStore
+from coprod_analytics.session.gate import AgendaGate, Refused
 
 __all__ = ["GroupCommitWriter"]
 
@@ -36,6 +43,8 @@ class GroupCommitWriter(threading.Thread):
     max_batch : int, optional
         Most events per transaction (default: ``COPROD_LIVE_MAX_BATCH`` or 1000; 1 turns
         group commit off, the benchmark's baseline).
+    gate : AgendaGate, optional
+        The agenda as of the store's state (default: folded from the store now).
 
     Examples
     --------
@@ -58,9 +67,11 @@ class GroupCommitWriter(threading.Thread):
         loop: asyncio.AbstractEventLoop,
         *,
         max_batch: int | None = None,
+        gate: AgendaGate | None = None,
     ) -> None:
         super().__init__(name="coprod-session-writer", daemon=True)
         self.store = store
+        self.gate = gate if gate is not None else AgendaGate.from_state(store.state())
         self.loop = loop
         self.q: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         #: transactions committed so far
@@ -113,7 +124,7 @@ class GroupCommitWriter(threading.Thread):
 
     def _commit(self, batch: list[_Item]) -> None:
         try:
-            seqs = self.store.append_each([ev for ev, _ in batch])
+            seqs = self.store.append_each([ev for ev, _ in batch], gate=self.gate)
         except BaseException as exc:  # pragma: no cover - disk full, I/O error
             log.exception("writing %d events failed", len(batch))
             for _, fut in batch:
@@ -122,7 +133,8 @@ class GroupCommitWriter(threading.Thread):
         self.batches += 1
         for (_, fut), seq in zip(batch, seqs, strict=True):
             if isinstance(seq, Exception):  # this event alone could not be stored
-                log.error("an event could not be stored: %r", seq)
+                if not isinstance(seq, Refused):
+                    log.error("an event could not be stored: %r", seq)
                 self.loop.call_soon_threadsafe(_set_exc, fut, seq)
             else:
                 self.loop.call_soon_threadsafe(_set_result, fut, seq)

@@ -407,6 +407,7 @@
 
   C.forms = {
     kinds: Object.keys(BUILDERS),
+    shell: shell, // the card frame, for participant-priorities.js
     build: function (activity, item, onSave) {
       var card = BUILDERS[activity.kind](activity, item, onSave);
       card.update();

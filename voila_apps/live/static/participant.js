@@ -177,14 +177,14 @@
 
   function renderTabs(entries) {
     var sig = selected + "#" + entries.map(function (e) {
-      return e.id + ":" + e.title + ":" + (e.act ? e.act.answered + "/" + e.act.items.length : "");
+      return e.id + ":" + e.title + ":" + (e.act ? e.act.answered + "/" + total(e.act) : "");
     }).join(",");
     if (sig === tabsSig) return;
     tabsSig = sig;
     var list = $("tab-list");
     list.textContent = "";
     entries.forEach(function (e) {
-      var count = e.act && e.act.items.length ? e.act.answered + "/" + e.act.items.length : "";
+      var count = e.act && total(e.act) ? e.act.answered + "/" + total(e.act) : "";
       var b = h("button", { type: "button", class: "tab",
         "aria-current": e.id === selected ? "true" : null }, [
         h("span", { text: e.title }),
@@ -232,8 +232,8 @@
         }
       });
     }
-    progress(act.answered, act.items.length);
-    $("skip").textContent = act.answered >= act.items.length ? "Continue" : "Skip these questions";
+    progress(act.answered, total(act));
+    $("skip").textContent = act.answered >= total(act) ? "Continue" : "Skip these questions";
     shownSig = sig;
   }
 
@@ -265,18 +265,25 @@
     var items = $("items");
     items.textContent = "";
     cards = {};
-    act.items.forEach(function (item) {
-      var card = C.forms.build(act, item, submit);
-      cards[itemKey(act.activity_id, item.item_id)] = card;
+    var built = C.priorities.handles(act.kind)
+      ? C.priorities.build(act, submit)
+      : act.items.map(function (item) { return C.forms.build(act, item, submit); });
+    built.forEach(function (card) {
+      cards[itemKey(act.activity_id, card.item.item_id)] = card;
       items.appendChild(card.el);
     });
     showQueue(queue);
   }
 
-  function progress(answered, total) {
-    $("activity-progress").textContent = answered >= total
+  // How many answers complete an activity (a ballot is one answer; pairwise: the pairs).
+  function total(act) {
+    return C.priorities.handles(act.kind) ? C.priorities.total(act) : act.items.length;
+  }
+
+  function progress(answered, all) {
+    $("activity-progress").textContent = answered >= all
       ? "You have answered everything here. You can change an answer while this is open."
-      : "Answered " + answered + " of " + total + ". You can change an answer while this is open.";
+      : "Answered " + answered + " of " + all + ". You can change an answer while this is open.";
   }
 
   function queued(aid, iid) {
@@ -302,12 +309,15 @@
     var card = cards[k];
     if (card && !queued(b.activity_id, b.item_id)) {
       card.setMine(stripped(b));
-      card.setStatus("ok", "Saved ✓");
+      card.setStatus("ok", reply.status === "waiting for the facilitator"
+        ? "Sent ✓ The facilitator checks it first." : "Saved ✓");
+      if (card.onAck) card.onAck(reply);
     }
     // what the next render starts from, until the next poll says the same
     var act = listing && listing.activities.filter(function (a) {
       return a.activity_id === b.activity_id;
     })[0];
+    if (act && b.item_id === "ballot") act.mine = stripped(b);
     if (act && (reply.round === 0 || reply.round === act.round)) {
       act.items.forEach(function (it) {
         if (String(it.item_id) === String(b.item_id) && !queued(b.activity_id, b.item_id)) {
@@ -340,6 +350,7 @@
         if (card) card.setStatus("error", "Not saved: this is closed now.");
       } else if (card) {
         card.setStatus("error", "Not saved: " + err.error);
+        if (card.onReject) card.onReject(err);
       } else {
         say("An answer was not saved: " + err.error, true);
       }

@@ -1,0 +1,179 @@
+"""Which pair a participant is asked about next in a live pairwise activity.
+
+:class:`PairChooser` ranks every pair of the pool (items and accepted ideas) by the
+Bradley–Terry next-pair suggestion of
+:func:`~coprod_analytics.preferences.pairwise.suggest_next_pair` (the expected reduction of
+the model's uncertainty, fitted on everyone's latest answers), and gives each participant
+the best pair they have not answered yet; only when they have answered every pair does a
+pair come back. Equally informative pairs are spread over participants (by participant id),
+so a room does not all answer the same pair first. The ranking is refitted when answers
+arrive, at most once per ``refit_seconds`` (and at once when the pool changes).
+
+Pure Python, numpy and polars: no web code.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from coprod_analytics.session.activities import ActivityRecord
+from coprod_analytics.session.priorities import pair_key
+from coprod_analytics.session.state import SessionState
+
+__all__ = ["PairChooser"]
+
+
+@dataclass
+class _Ranking:
+    n_answers: int
+    pool: tuple[str, ...]
+    at: float
+    pairs: list[tuple[str, str, float]]
+
+
+@dataclass
+class PairChooser:
+    """Chooses the next pair per participant and remembers what was offered.
+
+    Parameters
+    ----------
+    refit_seconds : float, default 1.0
+        Least time between two refits of the model while answers keep arriving.
+
+    Attributes
+    ----------
+    offered : dict
+        ``(participant_id, activity_id) -> set of pair keys`` offered to that participant
+        since the server started.
+
+    Examples
+    --------
+    >>> st = SessionState()
+    >>> st.activities["p"] = ActivityRecord("p", "pairwise", "P",
+    ...     [{"item_id": i, "text": t} for i, t in [(1, "Parks"), (2, "Buses"), (3, "Bikes")]],
+    ...     is_open=True)
+    >>> chooser = PairChooser()
+    >>> a, b = chooser.pair(st, st.activities["p"], 0)
+    >>> (a["text"], b["text"]) in {("Parks", "Buses"), ("Parks", "Bikes"), ("Buses", "Bikes")}
+    True
+    >>> chooser.was_offered(0, "p", a["item_id"], b["item_id"])
+    True
+    """
+
+    refit_seconds: float = 1.0
+    offered: dict[tuple[int, str], set[str]] = field(default_factory=dict)
+    _current: dict[tuple[int, str], tuple[str, int]] = field(default_factory=dict)
+    _rankings: dict[str, _Ranking] = field(default_factory=dict)
+
+    def was_offered(self, pid: int, activity_id: str, a: Any, b: Any) -> bool:
+        """Whether the pair ``a``, ``b`` was offered to ``pid`` (True when nothing is known
+        of ``pid``: offers are kept in memory, and a server restarted since cannot tell).
+
+        Parameters
+        ----------
+        pid : int
+            The participant.
+        activity_id : str
+            The pairwise activity.
+        a, b : any
+            The two item ids.
+
+        Returns
+        -------
+        bool
+        """
+        seen = self.offered.get((pid, activity_id))
+        return seen is None or pair_key(a, b) in seen
+
+    def _ranking(self, state: SessionState, act: ActivityRecord) -> list[tuple[str, str, float]]:
+        from coprod_analytics.preferences.pairwise import suggest_next_pair
+
+        pool = tuple(str(it["item_id"]) for it in act.pool())
+        n = state.n_answer_events
+        old = self._rankings.get(act.activity_id)
+        now = time.monotonic()
+        if old is not None and old.pool == pool:
+            if old.n_answers == n or now - old.at < self.refit_seconds:
+                return old.pairs
+        rows = [
+            (str(ans["pair"][0]), str(ans["pair"][1]), ans.get("winner"))
+            for slots in state.answers.values()
+            for (aid, _k, _r), (_i, _rnd, ans, _t) in slots.items()
+            if aid == act.activity_id and "pair" in ans
+        ]
+        known = set(pool)
+        rows = [r for r in rows if r[0] in known and r[1] in known]
+        table = pl.DataFrame(
+            {
+                "winner": [b if w is not None and str(w) == b else a for a, b, w in rows],
+                "loser": [a if w is not None and str(w) == b else b for a, b, w in rows],
+                "tie": [w is None for _a, _b, w in rows],
+            },
+            schema={"winner": pl.String, "loser": pl.String, "tie": pl.Boolean},
+        )
+        m = len(pool)
+        ranked = suggest_next_pair(table, items=list(pool), top=m * (m - 1) // 2)
+        pairs = list(
+            zip(
+                ranked.get_column("item_a").to_list(),
+                ranked.get_column("item_b").to_list(),
+                ranked.get_column("score").to_list(),
+                strict=True,
+            )
+        )
+        self._rankings[act.activity_id] = _Ranking(n, pool, now, pairs)
+        return pairs
+
+    def pair(
+        self, state: SessionState, act: ActivityRecord, pid: int
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The pair participant ``pid`` is asked about now (kept until they answer it).
+
+        Parameters
+        ----------
+        state : SessionState
+            The session's state (everyone's latest answers).
+        act : ActivityRecord
+            A pairwise activity.
+        pid : int
+            The participant.
+
+        Returns
+        -------
+        (dict, dict) or None
+            The two items (as in the pool), or None when the pool has fewer than two.
+        """
+        if len(act.pool()) < 2:
+            return None
+        mine = state.answers.get(pid, {})
+        answered = {k for (aid, k, _r) in mine if aid == act.activity_id}
+        slot = (pid, act.activity_id)
+        cur, offered_at = self._current.get(slot, (None, 0))
+        if cur is not None:
+            got = mine.get((act.activity_id, cur, 0))
+            if got is None or got[3] < offered_at:  # not answered since it was offered
+                a_id, b_id = cur.split("|", 1)
+                a, b = act.item(a_id), act.item(b_id)
+                if a is not None and b is not None:
+                    return a, b
+        ranked = self._ranking(state, act)
+        fresh = [p for p in ranked if pair_key(p[0], p[1]) not in answered]
+        if fresh:
+            best = fresh[0][2]
+            ties = [p for p in fresh if abs(p[2] - best) <= 1e-9 * max(1.0, abs(best))]
+            a_id, b_id, _ = ties[pid % len(ties)]
+        else:  # every pair answered: ask again, the most informative first but not the last
+            last = cur if cur is not None else ""
+            again = [p for p in ranked if pair_key(p[0], p[1]) != last] or ranked
+            a_id, b_id, _ = again[0]
+        key = pair_key(a_id, b_id)
+        self._current[slot] = (key, time.time_ns() // 1_000_000)
+        self.offered.setdefault(slot, set()).add(key)
+        a, b = act.item(a_id), act.item(b_id)
+        if a is None or b is None:  # pragma: no cover - the pool changed meanwhile
+            return None
+        return a, b
