@@ -5,46 +5,27 @@ One Voila server per input for the whole module; screenshots go to test-artifact
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import IN_CI, ROOT, require_shared
+from browser import launch, require_chromium
+from conftest import ROOT, require_shared
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = ROOT / "test-artifacts"
 RENDER_TIMEOUT_MS = 120_000
 
 
-def _need_browser() -> None:
-    pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        msg = "Debian's chromium is missing (bash scripts/ensure-chromium.sh)"
-        if IN_CI:
-            pytest.fail(msg)
-        pytest.skip(msg)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    _need_browser()
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        b = launch(p)
         yield b
         b.close()
 
@@ -58,7 +39,7 @@ def _serve(input_path: Path) -> Any:
 
 @pytest.fixture(scope="module")
 def vtaiwan_server() -> Iterator[Any]:
-    _need_browser()
+    require_chromium()
     server = _serve(require_shared("polis", "vtaiwan.uberx"))
     yield server
     server.stop()
@@ -164,7 +145,7 @@ def test_hostile_statement_shows_as_text_in_voila(browser: Any, tmp_path_factory
 
     from coprod_analytics.io.parquet import write_parquet
 
-    _need_browser()
+    require_chromium()
     src = write_parquet(evil_inquiry(), tmp_path_factory.mktemp("evil") / "inq")
     server = _serve(src)
     try:

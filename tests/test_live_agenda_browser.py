@@ -6,86 +6,24 @@ the phone."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import signal
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser import PHONE, coprod_serve, launch, require_chromium
+from conftest import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample-inquiry"
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[dict[str, str]]:
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        msg = "Debian chromium is missing: run bash scripts/ensure-chromium.sh"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(msg + " (under CI=true a missing browser is a failure)")
-        pytest.skip(msg)
-    db = tmp_path / "inquiry.db"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "coprod_analytics.cli",
-            "serve",
-            str(db),
-            "--from",
-            str(SAMPLE),
-            "--port",
-            "0",
-            "--no-qr",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-        cwd=ROOT,
-    )
-    urls: dict[str, str] = {}
-    lines: list[str] = []
-    assert proc.stdout is not None
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and len(urls) < 2:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if m := re.match(r"Participants: (\S+)", line):
-            urls["participant"] = m.group(1)
-        if m := re.match(r"Facilitator dashboard .*: (\S+)", line):
-            urls["dashboard"] = m.group(1)
-    if len(urls) < 2:
-        os.killpg(proc.pid, signal.SIGKILL)
-        pytest.fail("coprod serve did not print both addresses:\n" + "".join(lines))
-    threading.Thread(target=lambda: [None for _ in proc.stdout or []], daemon=True).start()
-    yield urls
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+    require_chromium()
+    with coprod_serve(tmp_path / "inquiry.db", "--from", str(SAMPLE)) as urls:
+        yield urls
 
 
 def test_the_agenda_opens_an_activity_on_the_phones_and_presents_its_result(
@@ -94,7 +32,7 @@ def test_the_agenda_opens_an_activity_on_the_phones_and_presents_its_result(
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        browser = launch(pw)
         try:
             dash = browser.new_page(viewport={"width": 1400, "height": 1000})
             dash.goto(served["dashboard"])

@@ -4,34 +4,17 @@ statements with HTML/script show as text on both pages."""
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import signal
-import subprocess
-import sys
-import threading
-import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser import PHONE, coprod_serve, launch, require_chromium
 
 from coprod_analytics.session import NewEvent, SessionStore
 from coprod_analytics.simulate import simulate_inquiry
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 XSS_VOTE = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script> Buses & trams'
 XSS_QUEUE = '<b onmouseover="window.__xss=3">Late</b> <script>window.__xss=4</script> buses'
 
@@ -52,45 +35,12 @@ def _seed(db: Path) -> None:
 
 
 @pytest.fixture
-def served(tmp_path: Path):  # type: ignore[no-untyped-def]
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        msg = "Debian chromium is missing: run bash scripts/ensure-chromium.sh"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(msg + " (under CI=true a missing browser is a failure)")
-        pytest.skip(msg)
+def served(tmp_path: Path) -> Iterator[dict[str, str]]:
+    require_chromium()
     db = tmp_path / "b.db"
     _seed(db)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "coprod_analytics.cli", "serve", str(db), "--port", "0", "--no-qr"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-        cwd=ROOT,
-    )
-    urls: dict[str, str] = {}
-    lines: list[str] = []
-    assert proc.stdout is not None
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(urls) < 2:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if m := re.match(r"Participants: (\S+)", line):
-            urls["participant"] = m.group(1)
-        if m := re.match(r"Facilitator dashboard .*: (\S+)", line):
-            urls["dashboard"] = m.group(1)
-    if len(urls) < 2:
-        os.killpg(proc.pid, signal.SIGKILL)
-        pytest.fail("coprod serve did not print both addresses:\n" + "".join(lines))
-    threading.Thread(target=lambda: [None for _ in proc.stdout or []], daemon=True).start()
-    yield urls
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+    with coprod_serve(db) as urls:
+        yield urls
 
 
 def _votes(page) -> int:  # type: ignore[no-untyped-def]
@@ -102,7 +52,7 @@ def test_phone_votes_and_dashboard_moves(served: dict[str, str]) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        browser = launch(pw)
         try:
             dash = browser.new_page(viewport={"width": 1400, "height": 1000})
             # without the token the dashboard only offers Jupyter's login page
@@ -119,9 +69,7 @@ def test_phone_votes_and_dashboard_moves(served: dict[str, str]) -> None:
             queue.get_by_text("<script>", exact=False).wait_for(timeout=30_000)
             assert queue.locator("b").count() == 0 and queue.locator("script").count() == 0
 
-            phone = browser.new_context(
-                viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
-            ).new_page()
+            phone = browser.new_context(**PHONE).new_page()
             phone.goto(served["participant"])
             seen_xss = False
             for _ in range(8):

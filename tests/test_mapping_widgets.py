@@ -154,9 +154,9 @@ def test_report_section_reads_its_parameters_from_options(town):
 
 @pytest.mark.browser
 def test_static_map_opens_offline_with_no_request_to_another_host(town, tmp_path):
-    from test_browser_report import CHROMIUM, FLAGS, _need_browser
+    from browser import launch, require_chromium
 
-    _need_browser()
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     page_path = tmp_path / "map.html"
@@ -170,7 +170,7 @@ def test_static_map_opens_offline_with_no_request_to_another_host(town, tmp_path
     )
     requested: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        browser = launch(p)
         try:
             ctx = browser.new_context(offline=True)
 
