@@ -21,6 +21,6 @@ setup(
     package_data={
         "coprod_analytics": ["py.typed"],
         "coprod_widgets": ["py.typed"],
-        "coprod_apps": ["py.typed", "*.ipynb", "live/static/*"],
+        "coprod_apps": ["py.typed", "*.ipynb", "live/static/*", "locale/*/LC_MESSAGES/*.po"],
     },
 )

@@ -24,8 +24,8 @@ from typing import Any
 
 import polars as pl
 import pytest
+from browser import CHROMIUM, FLAGS
 from conftest import fail_or_skip
-from test_live_browser import CHROMIUM, FLAGS
 
 from coprod_analytics.session import SessionStore, read_events, read_session
 from coprod_analytics.session.activities import activities_from_folder

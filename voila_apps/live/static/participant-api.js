@@ -25,8 +25,8 @@
     err.status = status;
     if (!err.error) {
       err.error = status === 0
-        ? "Cannot reach the server; check your connection."
-        : "The server could not take this (" + status + ").";
+        ? C.t("Cannot reach the server; check your connection.")
+        : C.t("The server could not take this ({status}).", { status: String(status) });
     }
     return err;
   }

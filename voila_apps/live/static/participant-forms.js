@@ -27,22 +27,19 @@
   }
   C.h = h;
 
-  function fmt(x) {
-    if (x === null || x === undefined || !isFinite(x)) return "–";
-    return Number(x).toLocaleString("en-GB", { maximumFractionDigits: 2 });
-  }
-  C.fmt = fmt;
-  function pct(share) { return fmt(Math.round(share * 1000) / 10) + "%"; }
+  var fmt = C.fmt, pct = C.pct, t = C.t;
   function label(option) {
-    return option === "prefer not to say" ? "Prefer not to say" : option;
+    return option === "prefer not to say" ? t("Prefer not to say") : option;
   }
   function capital(text) {
     var s = String(text || "");
     return s.charAt(0).toUpperCase() + s.slice(1);
   }
-  // "3,5" and "1,000.5" are numbers too.
+  // "3,5", "1,000.5" and Arabic-Indic digits ("٣٫٥") are numbers too.
   function parseNumber(text) {
-    var s = String(text || "").replace(/\s/g, "");
+    var s = String(text || "").replace(/\s/g, "").replace(/[\u0660-\u0669\u06f0-\u06f9]/g,
+      function (d) { return String(d.charCodeAt(0) & 15); }).replace(/\u066b/g, ".")
+      .replace(/\u066c/g, ",");
     s = s.indexOf(".") >= 0 ? s.replace(/,/g, "") : s.replace(",", ".");
     if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(s)) return null;
     var n = Number(s);
@@ -67,7 +64,7 @@
       var input = h("input", { type: "radio", name: name, value: String(i) });
       input.checked = value !== null && value !== undefined && String(value) === String(v);
       input.addEventListener("change", onChange);
-      row.appendChild(h("label", { class: "option" }, [input, h("span", { text: texts[i] })]));
+      row.appendChild(h("label", { class: "option" }, [input, h("span", { text: texts[i], dir: "auto" })]));
       return input;
     });
     fs.appendChild(row);
@@ -83,28 +80,26 @@
   // A scale lo..hi: a row of buttons, or a slider with its value shown for long scales.
   function scale(opts) {
     var lo = Math.ceil(opts.lo), hi = Math.floor(opts.hi);
-    var hint = lo + " = " + opts.low + ", " + hi + " = " + opts.high;
+    var hint = t("{lo} = {low}, {hi} = {high}", { lo: lo, low: opts.low, hi: hi, high: opts.high });
     var fs = fieldset(opts.legend, hint);
     var value = opts.value === null || opts.value === undefined ? null : Number(opts.value);
     if (hi - lo <= 10) {
       var values = [], texts = [];
-      for (var v = lo; v <= hi; v++) { values.push(v); texts.push(String(v)); }
+      for (var v = lo; v <= hi; v++) { values.push(v); texts.push(fmt(v)); }
       var group = radios(fs, values, texts, value, opts.onChange, "scale");
-      group.row.style.gridTemplateColumns =
-        "repeat(" + Math.min(values.length, 7) + ", minmax(2.75rem, 1fr))";
       return { el: fs, get: group.get };
     }
     var id = nextId("range");
     var touched = value !== null;
     var range = h("input", { type: "range", id: id, min: lo, max: hi, step: 1 });
     range.value = String(touched ? value : Math.round((lo + hi) / 2));
-    var out = h("output", { for: id, class: "big", text: touched ? String(value) : "not set" });
+    var out = h("output", { for: id, class: "big", text: touched ? fmt(value) : t("not set") });
     range.addEventListener("input", function () {
       touched = true;
-      out.textContent = range.value;
+      out.textContent = fmt(Number(range.value));
       opts.onChange();
     });
-    fs.appendChild(h("label", { for: id, class: "slider" }, ["Your answer: ", out]));
+    fs.appendChild(h("label", { for: id, class: "slider" }, [t("Your answer:") + " ", out]));
     fs.appendChild(range);
     return { el: fs, get: function () { return touched ? Number(range.value) : null; } };
   }
@@ -113,10 +108,10 @@
   function shell(activity, item, onSave, describe) {
     var hid = nextId("h");
     var el = h("section", { class: "item", "aria-labelledby": hid, "data-item": item.item_id }, [
-      h("h3", { id: hid, text: item.text }),
+      h("h3", { id: hid, text: item.text, dir: "auto" }),
     ]);
     var body = h("div", { class: "item-body" });
-    var save = h("button", { type: "button", class: "save", text: "Save" });
+    var save = h("button", { type: "button", class: "save", text: t("Save") });
     var status = h("p", { class: "item-status", role: "status", "aria-live": "polite" });
     var mine = h("p", { class: "mine" });
     el.appendChild(body);
@@ -132,7 +127,8 @@
       ready: function () { return true; },
       setMine: function (m) {
         card.mine = m;
-        mine.textContent = m ? "Your answer: " + describe(m) : "Not answered yet.";
+        mine.textContent = m ? t("Your answer: {answer}", { answer: describe(m) })
+          : t("Not answered yet.");
         mine.className = m ? "mine has" : "mine";
       },
       setStatus: function (kind, text) {
@@ -158,23 +154,26 @@
   // ---------------------------------------------------------------- one builder per kind
   function evidence(activity, item, onSave) {
     var card = shell(activity, item, onSave, function (m) {
-      var s = "credibility " + fmt(m.credibility) + ", relevance " + fmt(m.relevance);
+      var p = { c: m.credibility, r: m.relevance, s: m.confidence };
       return m.confidence === undefined || m.confidence === null
-        ? s : s + ", sure " + fmt(m.confidence);
+        ? t("credibility {c}, relevance {r}", p) : t("credibility {c}, relevance {r}, sure {s}", p);
     });
     var mine = item.mine || {};
     if (item.source) {
-      card.el.insertBefore(h("p", { class: "source", text: "From: " + item.source }), card.body);
+      card.el.insertBefore(h("p", { class: "source", dir: "auto",
+        text: t("From: {source}", { source: item.source }) }), card.body);
     }
     var lo = item.scale_min === undefined ? 1 : item.scale_min;
     var hi = item.scale_max === undefined ? 5 : item.scale_max;
     var update = function () { card.update(); };
-    var cred = scale({ legend: "How credible is this evidence?", low: "not at all credible",
-      high: "very credible", lo: lo, hi: hi, value: mine.credibility, onChange: update });
-    var rel = scale({ legend: "How relevant is it to our question?", low: "not at all relevant",
-      high: "very relevant", lo: lo, hi: hi, value: mine.relevance, onChange: update });
-    var conf = scale({ legend: "How sure are you? (optional)", low: "a guess",
-      high: "certain", lo: lo, hi: hi, value: mine.confidence, onChange: update });
+    var cred = scale({ legend: t("How credible is this evidence?"),
+      low: t("not at all credible"), high: t("very credible"), lo: lo, hi: hi,
+      value: mine.credibility, onChange: update });
+    var rel = scale({ legend: t("How relevant is it to our question?"),
+      low: t("not at all relevant"), high: t("very relevant"), lo: lo, hi: hi,
+      value: mine.relevance, onChange: update });
+    var conf = scale({ legend: t("How sure are you? (optional)"), low: t("a guess"),
+      high: t("certain"), lo: lo, hi: hi, value: mine.confidence, onChange: update });
     [cred, rel, conf].forEach(function (s) { card.body.appendChild(s.el); });
     card.ready = function () { return cred.get() !== null && rel.get() !== null; };
     card.collect = function () {
@@ -185,14 +184,21 @@
     return card;
   }
 
-  function onScale(name, legend, low, high) {
+  // The words of a scale, looked up when drawn (so in the language of the moment).
+  function scaleWords(name) {
+    return name === "rating" ? [t("Your rating"), t("least"), t("most")]
+      : [t("Your answer"), t("least"), t("most")];
+  }
+
+  function onScale(name) {
     return function (activity, item, onSave) {
       var lo = item.scale_min === undefined ? 1 : item.scale_min;
       var hi = item.scale_max === undefined ? 5 : item.scale_max;
       var card = shell(activity, item, onSave, function (m) {
-        return fmt(m[name]) + " (on " + fmt(lo) + " to " + fmt(hi) + ")";
+        return t("{value} (on {lo} to {hi})", { value: m[name], lo: lo, hi: hi });
       });
-      var s = scale({ legend: legend, low: low, high: high, lo: lo, hi: hi,
+      var w = scaleWords(name);
+      var s = scale({ legend: w[0], low: w[1], high: w[2], lo: lo, hi: hi,
         value: (item.mine || {})[name], onChange: function () { card.update(); } });
       card.body.appendChild(s.el);
       card.ready = function () { return s.get() !== null; };
@@ -206,13 +212,14 @@
     var d = prev.distribution || {};
     var u = unit ? " " + unit : "";
     var box = h("div", { class: "previous" }, [
-      h("h4", { text: "Round " + prev.round + ": what the group said" }),
-      h("p", { text: "Answers from " + d.n + " " + (d.n === 1 ? "person" : "people") +
-        " (yours included). The middle answer was " + fmt(d.median) + u +
-        "; half of the answers lay between " + fmt(d.q1) + " and " + fmt(d.q3) +
-        "; the lowest was " + fmt(d.min) + " and the highest " + fmt(d.max) + "." }),
-      h("p", { text: "Your round " + prev.round + " answer: " +
-        fmt((prev.mine || {}).value) + u + "." }),
+      h("h4", { text: t("Round {round}: what the group said", { round: prev.round }) }),
+      h("p", { text: C.nt("Answers from {n} person (yours included).",
+        "Answers from {n} people (yours included).", d.n) + " " +
+        t("The middle answer was {median}; half of the answers lay between {q1} and {q3}; " +
+          "the lowest was {min} and the highest {max}.", { median: fmt(d.median) + u,
+          q1: d.q1, q3: d.q3, min: d.min, max: d.max }) }),
+      h("p", { text: t("Your round {round} answer: {value}.", { round: prev.round,
+        value: fmt((prev.mine || {}).value) + u }) }),
     ]);
     var you = (prev.mine || {}).value;
     var lo = Math.min(d.min, you), hi = Math.max(d.max, you);
@@ -231,7 +238,7 @@
       if (isFinite(you)) part("you", you);
       box.appendChild(bar);
       box.appendChild(h("p", { class: "hint", "aria-hidden": "true",
-        text: "Box: the middle half. Line: the middle answer. Dot: you." }));
+        text: t("Box: the middle half. Line: the middle answer. Dot: you.") }));
     }
     return box;
   }
@@ -241,7 +248,7 @@
     var card = shell(activity, item, onSave, function (m) {
       var s = fmt(m.value) + u;
       return m.confidence === undefined || m.confidence === null
-        ? s : s + ", sure " + fmt(m.confidence) + " of 5";
+        ? s : t("{value}, sure {sure} of 5", { value: s, sure: m.confidence });
     });
     var mine = item.mine || {};
     if (item.previous) card.body.appendChild(previousRound(item.previous, item.unit));
@@ -250,21 +257,23 @@
       class: "number" });
     if (mine.value !== undefined) input.value = String(mine.value);
     input.addEventListener("input", function () { card.update(); });
-    var word = activity.round > 1 ? "Your round " + activity.round + " estimate" : "Your estimate";
+    var word = activity.round > 1 ? t("Your round {round} estimate", { round: activity.round })
+      : t("Your estimate");
     var unitId = nextId("unit");
     if (item.unit) input.setAttribute("aria-describedby", unitId);
     card.body.appendChild(h("div", { class: "field" }, [
       h("label", { for: id, text: word }),
       h("div", { class: "with-unit" }, [input,
-        item.unit ? h("span", { id: unitId, text: item.unit }) : null]),
+        item.unit ? h("span", { id: unitId, text: item.unit, dir: "auto" }) : null]),
     ]));
-    var conf = scale({ legend: "How sure are you? (optional)", low: "a guess", high: "certain",
+    var conf = scale({ legend: t("How sure are you? (optional)"), low: t("a guess"),
+      high: t("certain"),
       lo: 1, hi: 5, value: mine.confidence, onChange: function () { card.update(); } });
     card.body.appendChild(conf.el);
     card.ready = function () { return input.value.trim() !== ""; };
     card.collect = function () {
       var n = parseNumber(input.value);
-      if (n === null) throw "Type a number, for example 12 or 3.5.";
+      if (n === null) throw t("Type a number, for example 12 or 3.5.");
       var out = { value: n };
       if (conf.get() !== null) out.confidence = conf.get();
       return out;
@@ -294,17 +303,17 @@
       card.update();
     });
     card.body.appendChild(h("div", { class: "field" }, [
-      h("label", { for: numId, id: labelId, text: "How likely is it? (0 to 100%)" }),
+      h("label", { for: numId, id: labelId, text: t("How likely is it? (0 to 100%)") }),
       h("div", { class: "with-unit" }, [num, h("span", { text: "%" })]),
       range,
       h("div", { class: "ends", "aria-hidden": "true" }, [
-        h("span", { text: "0% = surely not" }), h("span", { text: "100% = surely" }),
+        h("span", { text: t("0% = surely not") }), h("span", { text: t("100% = surely") }),
       ]),
     ]));
     card.ready = function () { return touched && num.value.trim() !== ""; };
     card.collect = function () {
       var n = parseNumber(num.value);
-      if (n === null || n < 0 || n > 100) throw "Give a chance between 0 and 100%.";
+      if (n === null || n < 0 || n > 100) throw t("Give a chance between 0 and 100%.");
       return { probability: Math.round(n * 10) / 1000 };
     };
     return card;
@@ -315,20 +324,21 @@
     var card = shell(activity, item, onSave, function (m) {
       var s = label(m.answer);
       if (m.predictions) {
-        s += ". Your guess of the others: " + options.map(function (o) {
-          return label(o) + " " + pct(m.predictions[o] || 0);
-        }).join(", ");
+        s = t("{answer}. Your guess of the others: {guesses}", { answer: s,
+          guesses: options.map(function (o) {
+            return label(o) + " " + pct(m.predictions[o] || 0);
+          }).join(", ") });
       }
       return s;
     });
     var mine = item.mine || {};
-    var fs = fieldset("Your answer");
+    var fs = fieldset(t("Your answer"));
     var pick = radios(fs, options, options.map(label), mine.answer, function () {
       guess.hidden = false; card.update();
     }, "list");
     card.body.appendChild(fs);
-    var guess = fieldset("What share of the others here will choose each option?",
-      "Your guesses must add up to 100%.");
+    var guess = fieldset(t("What share of the others here will choose each option?"),
+      t("Your guesses must add up to 100%."));
     guess.hidden = mine.answer === undefined;
     var total = h("p", { class: "total", role: "status", "aria-live": "polite" });
     var inputs = options.map(function (o) {
@@ -346,13 +356,15 @@
       };
       input.addEventListener("input", sum);
       guess.appendChild(h("div", { class: "share-row" }, [
-        h("label", { for: id, text: label(o) }),
+        h("label", { for: id, text: label(o), dir: "auto" }),
         h("div", { class: "stepper" }, [
-          h("button", { type: "button", class: "step", "aria-label": "5% less for " + label(o),
+          h("button", { type: "button", class: "step",
+            "aria-label": t("5% less for {option}", { option: label(o) }),
             text: "−", onclick: bump(-5) }),
           input,
           h("span", { text: "%" }),
-          h("button", { type: "button", class: "step", "aria-label": "5% more for " + label(o),
+          h("button", { type: "button", class: "step",
+            "aria-label": t("5% more for {option}", { option: label(o) }),
             text: "+", onclick: bump(5) }),
         ]),
       ]));
@@ -364,10 +376,11 @@
       return inputs.reduce(function (a, i) { return a + (parseNumber(i.value) || 0); }, 0);
     }
     function sum() {
-      var t = Math.round(added() * 10) / 10;
-      var off = Math.round((100 - t) * 10) / 10;
-      total.textContent = "Total: " + fmt(t) + "%" + (Math.abs(off) < 0.5 ? " ✓"
-        : off > 0 ? ", " + fmt(off) + "% left to share" : ", " + fmt(-off) + "% too much");
+      var sum = Math.round(added() * 10) / 10;
+      var off = Math.round((100 - sum) * 10) / 10;
+      var p = { total: pct(sum / 100), off: pct(Math.abs(off) / 100) };
+      total.textContent = Math.abs(off) < 0.5 ? t("Total: {total} ✓", p)
+        : off > 0 ? t("Total: {total}, {off} left to share", p) : t("Total: {total}, {off} too much", p);
       total.className = "total " + (Math.abs(off) < 0.5 ? "ok" : "");
       card.update();
     }
@@ -385,7 +398,7 @@
     var card = shell(activity, item, onSave, function (m) { return label(m.category); });
     card.el.querySelector("h3").textContent = capital(item.text);
     var options = item.options || [];
-    var fs = fieldset("Choose one");
+    var fs = fieldset(t("Choose one"));
     var pick = radios(fs, options, options.map(label), (item.mine || {}).category,
       function () { card.update(); }, "list");
     card.body.appendChild(fs);
@@ -397,8 +410,8 @@
   var QUESTION = { estimate: estimate, probability: probability, choice: choice };
   var BUILDERS = {
     evidence: evidence,
-    ratings: onScale("rating", "Your rating", "least", "most"),
-    panel: onScale("value", "Your answer", "least", "most"),
+    ratings: onScale("rating"),
+    panel: onScale("value"),
     population: population,
     questions: function (activity, item, onSave) {
       return (QUESTION[item.type || "estimate"] || estimate)(activity, item, onSave);

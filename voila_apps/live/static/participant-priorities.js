@@ -9,6 +9,7 @@
 (function (C) {
   var h = C.h;
   var fmt = C.fmt;
+  var t = C.t;
   var MAX_TEXT = 500;
 
   function money(x) { return fmt(x); }
@@ -27,26 +28,26 @@
     box.appendChild(ol);
     function move(i, d) {
       var j = i + d;
-      var t = order[i]; order[i] = order[j]; order[j] = t;
+      var tmp = order[i]; order[i] = order[j]; order[j] = tmp;
       onChange(j);
     }
     box.draw = function (focusAt) {
       ol.textContent = "";
-      if (!order.length) ol.appendChild(h("li", { class: "hint empty", text: "Nothing chosen yet." }));
+      if (!order.length) ol.appendChild(h("li", { class: "hint empty", text: t("Nothing chosen yet.") }));
       order.forEach(function (id, i) {
         var text = (items[String(id)] || {}).text || String(id);
         var up = h("button", { type: "button", class: "step up", text: "↑",
-          "aria-label": "Move “" + text + "” up", disabled: i === 0 });
+          "aria-label": t("Move “{item}” up", { item: text }), disabled: i === 0 });
         var down = h("button", { type: "button", class: "step down", text: "↓",
-          "aria-label": "Move “" + text + "” down", disabled: i === order.length - 1 });
+          "aria-label": t("Move “{item}” down", { item: text }), disabled: i === order.length - 1 });
         var rm = h("button", { type: "button", class: "step remove", text: "✕",
-          "aria-label": "Remove “" + text + "”" });
+          "aria-label": t("Remove “{item}”", { item: text }) });
         up.addEventListener("click", function () { move(i, -1); });
         down.addEventListener("click", function () { move(i, 1); });
         rm.addEventListener("click", function () { order.splice(i, 1); onChange(null); });
         ol.appendChild(h("li", { "data-id": String(id) }, [
-          h("span", { class: "rank", text: String(i + 1) + "." }),
-          h("span", { class: "name", text: text }), up, down, rm]));
+          h("span", { class: "rank", text: fmt(i + 1) + "." }),
+          h("span", { class: "name", text: text, dir: "auto" }), up, down, rm]));
         if (focusAt === i) (i === 0 ? down : up).focus();
       });
     };
@@ -62,7 +63,7 @@
     var maxLen = rules.max_length || act.items.length;
     var minLen = Math.max(rules.min_length || 0, 1);
     var mine = act.mine || {};
-    var card = C.forms.shell(act, { item_id: "ballot", text: "Your ballot", mine: act.mine },
+    var card = C.forms.shell(act, { item_id: "ballot", text: t("Your ballot"), mine: act.mine },
       onSave, function (m) {
         if (m.points) {
           return Object.keys(m.points).map(function (k) {
@@ -85,22 +86,21 @@
     }
     function draw(focusAt) {
       var spent = cost();
-      total.textContent = limit === null
-        ? "Chosen: " + chosen.length + " of at most " + maxLen + " projects."
-        : "Chosen: " + money(spent) + " of " + money(limit) + " (" + money(limit - spent) +
-          " left); " + chosen.length + " of at most " + maxLen + " projects.";
+      var p = { n: chosen.length, max: maxLen, spent: spent, limit: limit, left: limit - spent };
+      total.textContent = limit === null ? t("Chosen: {n} of at most {max} projects.", p)
+        : t("Chosen: {spent} of {limit} ({left} left); {n} of at most {max} projects.", p);
       list.textContent = "";
       act.items.forEach(function (it) {
         var k = String(it.item_id);
         var on = chosen.indexOf(k) >= 0;
         var why = "";
-        if (!on && chosen.length >= maxLen) why = "You have chosen the most allowed (" + maxLen + ").";
+        if (!on && chosen.length >= maxLen) why = t("You have chosen the most allowed ({max}).", p);
         else if (!on && limit !== null && spent + Number(it.cost) > limit + 1e-9) {
-          why = "Too expensive: only " + money(limit - spent) + " left.";
+          why = t("Too expensive: only {left} left.", p);
         }
         var b = h("button", { type: "button", class: "project", "aria-pressed": on ? "true" : "false",
           "data-id": k, disabled: !!why }, [
-          h("span", { class: "name", text: it.text }),
+          h("span", { class: "name", text: it.text, dir: "auto" }),
           h("span", { class: "cost", text: money(it.cost) })]);
         b.addEventListener("click", function () {
           if (on) chosen.splice(chosen.indexOf(k), 1); else chosen.push(k);
@@ -114,12 +114,14 @@
       card.update();
     }
     if (type === "ordinal") {
-      orderBox = orderList("Your order (best first)", chosen, items, draw);
+      orderBox = orderList(t("Your order (best first)"), chosen, items, draw);
       card.body.appendChild(orderBox);
     }
     card.ready = function () { return chosen.length >= minLen; };
     card.collect = function () {
-      if (chosen.length < minLen) throw "Choose at least " + minLen + " project(s).";
+      if (chosen.length < minLen) {
+        throw C.nt("Choose at least {n} project.", "Choose at least {n} projects.", minLen);
+      }
       return { projects: chosen.slice() };
     };
     draw(null);
@@ -136,22 +138,24 @@
     function used() { return Object.keys(pts).reduce(function (s, k) { return s + pts[k]; }, 0); }
     function draw(focusKey, which) {
       var n = used();
-      total.textContent = "Points given: " + n + " of " + cap + " (" + (cap - n) + " left).";
+      total.textContent = t("Points given: {n} of {cap} ({left} left).",
+        { n: n, cap: cap, left: cap - n });
       list.textContent = "";
       act.items.forEach(function (it) {
         var k = String(it.item_id);
-        var why = pts[k] >= each ? "At most " + each + " points per project."
-          : n >= cap ? "No points left: take some from another project." : "";
+        var why = pts[k] >= each
+          ? C.nt("At most {n} point per project.", "At most {n} points per project.", each)
+          : n >= cap ? t("No points left: take some from another project.") : "";
         var minus = h("button", { type: "button", class: "step minus", text: "−",
-          "aria-label": "One point less for “" + it.text + "”", disabled: pts[k] <= 0 });
+          "aria-label": t("One point less for “{item}”", { item: it.text }), disabled: pts[k] <= 0 });
         var plus = h("button", { type: "button", class: "step plus", text: "+",
-          "aria-label": "One point more for “" + it.text + "”", disabled: !!why });
+          "aria-label": t("One point more for “{item}”", { item: it.text }), disabled: !!why });
         minus.addEventListener("click", function () { pts[k] -= 1; draw(k, "minus"); });
         plus.addEventListener("click", function () { pts[k] += 1; draw(k, "plus"); });
         var row = h("li", { class: "points-row", "data-id": k }, [
-          h("span", { class: "name", text: it.text + " (" + money(it.cost) + ")" }),
+          h("span", { class: "name", dir: "auto", text: it.text + " (" + money(it.cost) + ")" }),
           h("span", { class: "stepper" }, [minus,
-            h("output", { class: "big", text: String(pts[k]) }), plus]),
+            h("output", { class: "big", text: fmt(pts[k]) }), plus]),
           why ? reason(why) : null]);
         list.appendChild(row);
         if (focusKey === k) (which === "plus" && !plus.disabled ? plus : minus.disabled ? plus : minus).focus();
@@ -173,17 +177,18 @@
     var items = byId(act.items);
     var k = (act.settings || {}).k || act.items.length;
     var order = ((act.mine || {}).order || []).map(String);
-    var card = C.forms.shell(act, { item_id: "ballot", text: "Your top " + k, mine: act.mine },
+    var card = C.forms.shell(act, { item_id: "ballot", text: t("Your top {k}", { k: k }), mine: act.mine },
       onSave, function (m) {
         return (m.order || []).map(function (id, i) {
           return (i + 1) + ". " + ((items[String(id)] || {}).text || id);
         }).join("  ");
       });
     card.body.appendChild(h("p", { class: "hint",
-      text: "Tap the items in your order, best first (at most " + k + "). Move them with ↑ ↓." }));
+      text: t("Tap the items in your order, best first (at most {k}). Move them with ↑ ↓.",
+        { k: k }) }));
     var pick = h("ul", { class: "projects" });
     card.body.appendChild(pick);
-    var box = orderList("Your order", order, items, draw);
+    var box = orderList(t("Your order"), order, items, draw);
     card.body.appendChild(box);
     function draw(focusAt) {
       pick.textContent = "";
@@ -192,14 +197,14 @@
         if (order.indexOf(id) >= 0) return;
         var full = order.length >= k;
         var b = h("button", { type: "button", class: "project", "data-id": id, disabled: full,
-          text: it.text });
+          text: it.text, dir: "auto" });
         b.addEventListener("click", function () {
           order.push(id);
           draw(null);
           var next = pick.querySelector("button:not([disabled])");
           if (next) next.focus();
         });
-        pick.appendChild(h("li", {}, [b, full ? reason("Your top " + k + " is full.") : null]));
+        pick.appendChild(h("li", {}, [b, full ? reason(t("Your top {k} is full.", { k: k })) : null]));
       });
       box.draw(focusAt);
       card.update();
@@ -215,14 +220,14 @@
   // ---------------------------------------------------------------- pairwise
   function pairwise(act, onSave) {
     var items = byId(act.items);
-    var card = C.forms.shell(act, { item_id: "pair", text: "Which is better?", mine: null },
+    var card = C.forms.shell(act, { item_id: "pair", text: t("Which is better?"), mine: null },
       onSave, function (m) {
-        if (m.idea) return "sent";
-        return m.cant_decide ? "you could not decide"
-          : "you chose “" + ((items[String(m.winner)] || {}).text || m.winner) + "”";
+        if (m.idea) return t("sent");
+        return m.cant_decide ? t("you could not decide")
+          : t("you chose “{item}”", { item: (items[String(m.winner)] || {}).text || m.winner });
       });
     card.el.querySelector(".save").hidden = true;
-    var box = h("div", { class: "pair", role: "group", "aria-label": "Which is better?" });
+    var box = h("div", { class: "pair", role: "group", "aria-label": t("Which is better?") });
     card.body.appendChild(box);
     var pair = act.pair;
     function send(fields) {
@@ -232,17 +237,17 @@
     function draw() {
       box.textContent = "";
       if (!pair) {
-        box.appendChild(h("p", { class: "hint", text: "There is nothing to compare yet." }));
+        box.appendChild(h("p", { class: "hint", text: t("There is nothing to compare yet.") }));
         return;
       }
       var ids = [pair[0].item_id, pair[1].item_id];
       pair.forEach(function (it) {
-        var b = h("button", { type: "button", class: "choice-big", text: it.text,
+        var b = h("button", { type: "button", class: "choice-big", text: it.text, dir: "auto",
           "data-id": String(it.item_id) });
         b.addEventListener("click", function () { send({ pair: ids, winner: it.item_id }); });
         box.appendChild(b);
       });
-      var skip = h("button", { type: "button", class: "secondary cant", text: "I can't decide" });
+      var skip = h("button", { type: "button", class: "secondary cant", text: t("I can't decide") });
       skip.addEventListener("click", function () { send({ pair: ids, cant_decide: true }); });
       box.appendChild(skip);
     }
@@ -265,10 +270,10 @@
       return typeof m === "string" ? m : m.text || m.idea || sentText;
     });
     var id = "t-" + act.activity_id + "-" + item.item_id;
-    var area = h("textarea", { id: id, rows: 3, maxlength: MAX_TEXT });
+    var area = h("textarea", { id: id, rows: 3, maxlength: MAX_TEXT, dir: "auto" });
     var count = h("p", { class: "hint", "aria-live": "polite" });
     function counted() {
-      count.textContent = area.value.length + " of " + MAX_TEXT + " characters";
+      count.textContent = t("{used} of {max} characters", { used: area.value.length, max: MAX_TEXT });
       card.update();
     }
     area.addEventListener("input", counted);
@@ -282,21 +287,21 @@
   }
 
   function idea(act, onSave) {
-    var t = textCard(act, { item_id: "idea", text: "Add your own idea", mine: null }, onSave,
-      "Your idea (the facilitator checks it before others compare it)", "sent");
-    t.card.collect = function () { return { idea: t.area.value.trim() }; };
-    t.card.onAck = function () { t.card.clear(); };
-    t.card.el.querySelector(".save").textContent = "Send idea";
-    return t.card;
+    var x = textCard(act, { item_id: "idea", text: t("Add your own idea"), mine: null }, onSave,
+      t("Your idea (the facilitator checks it before others compare it)"), t("sent"));
+    x.card.collect = function () { return { idea: x.area.value.trim() }; };
+    x.card.onAck = function () { x.card.clear(); };
+    x.card.el.querySelector(".save").textContent = t("Send idea");
+    return x.card;
   }
 
   function openQuestion(act, onSave) {
     return act.items.map(function (item) {
-      var t = textCard(act, item, onSave, "Your answer", "sent");
-      t.card.collect = function () { return { text: t.area.value.trim() }; };
-      t.card.onAck = function () { t.card.clear(); };
-      t.card.el.querySelector(".save").textContent = "Send";
-      return t.card;
+      var x = textCard(act, item, onSave, t("Your answer"), t("sent"));
+      x.card.collect = function () { return { text: x.area.value.trim() }; };
+      x.card.onAck = function () { x.card.clear(); };
+      x.card.el.querySelector(".save").textContent = t("Send");
+      return x.card;
     });
   }
 

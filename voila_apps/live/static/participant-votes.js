@@ -6,7 +6,10 @@
 "use strict";
 (function (C) {
   var $ = function (id) { return document.getElementById(id); };
-  var WORDS = { 1: "Agree", "-1": "Disagree", 0: "Pass / unsure" };
+  var t = C.t;
+  function word(vote) {
+    return vote === 1 ? t("Agree") : vote === -1 ? t("Disagree") : t("Pass / unsure");
+  }
 
   class Votes {
     // ctx: {api, queue, say(msg, isError), show(id, on), store(name, value), stored(name),
@@ -42,7 +45,8 @@
       show("submit", !!next.allow_submissions && next.open);
       if (this.statement) {
         $("statement").textContent = this.statement.text;
-        $("progress").textContent = "Voted on " + next.voted + "; " + next.remaining + " to go.";
+        $("progress").textContent = t("Voted on {voted}; {remaining} to go.",
+          { voted: next.voted, remaining: next.remaining });
       }
       show("vote", !!this.statement);
       show("done", !this.statement);
@@ -53,14 +57,14 @@
       if (!this.statement || this.busy) return;
       this.busy = true;
       this.setButtons(true);
-      this.ctx.say("Sending your vote…");
+      this.ctx.say(t("Sending your vote…"));
       var st = this.statement;
       this.ctx.queue.push("/api/vote", { statement_id: st.id, vote: value, key: C.newKey() },
         { text: st.text });
     }
 
     change(item, value) {
-      this.ctx.say("Changing your vote…");
+      this.ctx.say(t("Changing your vote…"));
       this.ctx.queue.push("/api/vote", { statement_id: item.id, vote: value, key: C.newKey() },
         { text: item.text, change: true });
     }
@@ -72,11 +76,11 @@
       this.mine = this.mine.slice(0, 200);
       this.ctx.store("coprod-votes-", JSON.stringify(this.mine));
       if (entry.meta.change) {
-        this.ctx.say("Vote changed to “" + WORDS[b.vote] + "”.");
+        this.ctx.say(t("Vote changed to “{vote}”.", { vote: word(b.vote) }));
         this.renderMine();
         return;
       }
-      this.ctx.say(reply.duplicate ? "Already counted." : "Vote counted.");
+      this.ctx.say(reply.duplicate ? t("Already counted.") : t("Vote counted."));
       if (this.busy && this.statement && this.statement.id === b.statement_id) {
         this.busy = false;
         this.setButtons(false);
@@ -90,8 +94,8 @@
     refused(entry, err, closed) {
       this.busy = false;
       this.setButtons(false);
-      this.ctx.say(closed ? "Voting on statements is closed for now, so that vote was not " +
-        "counted." : "That vote was not counted: " + err.error, true);
+      this.ctx.say(closed ? t("Voting on statements is closed for now, so that vote was not " +
+        "counted.") : t("That vote was not counted: {why}", { why: err.error }), true);
     }
 
     renderMine() {
@@ -100,21 +104,34 @@
       list.textContent = "";
       this.mine.forEach(function (v) {
         var row = C.h("div", { class: "buttons small", role: "group",
-          "aria-label": "Change your vote on this statement" });
+          "aria-label": t("Change your vote on this statement") });
         [1, -1, 0].forEach(function (value) {
-          row.appendChild(C.h("button", { type: "button", class: "change", text: WORDS[value],
-            "aria-label": "Change to " + WORDS[value],
+          row.appendChild(C.h("button", { type: "button", class: "change", text: word(value),
+            "aria-label": t("Change to {vote}", { vote: word(value) }),
             "aria-pressed": v.vote === value ? "true" : "false",
             onclick: function () { self.change(v, value); } }));
         });
         list.appendChild(C.h("li", {}, [
-          C.h("p", { class: "statement small", text: v.text }),
-          C.h("p", { class: "hint", text: "Your vote: " + WORDS[v.vote] }),
+          C.h("p", { class: "statement small", text: v.text, dir: "auto" }),
+          C.h("p", { class: "hint", text: t("Your vote: {vote}", { vote: word(v.vote) }) }),
           row,
         ]));
       });
-      $("my-votes-count").textContent = String(this.mine.length);
+      $("my-votes-summary").textContent = t("Your votes ({n}): change one",
+        { n: this.mine.length });
       this.ctx.show("my-votes", this.mine.length > 0);
+    }
+
+    // Texts drawn by this part, again in a new language.
+    relabel() {
+      this.renderMine();
+      this.count();
+    }
+
+    count() {
+      var max = this.ctx.session() ? this.ctx.session().max_text : 0;
+      $("submit-count").textContent = t("{used} of {max} characters",
+        { used: $("submit-text").value.length, max: max });
     }
 
     setButtons(disabled) {
@@ -130,16 +147,15 @@
           self.vote(parseInt(ev.currentTarget.getAttribute("data-vote"), 10));
         });
       }
-      $("submit-text").addEventListener("input", function () {
-        $("submit-count").textContent = $("submit-text").value.length + " / " +
-          ctx.session().max_text;
-      });
+      $("submit-text").addEventListener("input", function () { self.count(); });
       $("submit-form").addEventListener("submit", function (ev) {
         ev.preventDefault();
         var body = { text: $("submit-text").value, key: C.newKey() };
         ctx.api.persist("POST", "/api/statements", body).then(function (res) {
           $("submit-text").value = "";
-          ctx.say("Statement sent: " + res.status + ".");
+          self.count();
+          ctx.say(res.status === "waiting for the facilitator"
+            ? t("Statement sent: the facilitator checks it first.") : t("Statement sent."));
         }).catch(ctx.fail);
       });
     }

@@ -11,6 +11,7 @@
 (function (C) {
   var $ = function (id) { return document.getElementById(id); };
   var h = C.h;
+  var t = C.t;
   var POLL_MS = 3000;
 
   var api = new C.Api();
@@ -56,14 +57,18 @@
   function itemKey(aid, iid) { return aid + "|" + iid; }
   function fail(err) {
     if (err && err.status === 401) { lostToken().catch(fail); return; }
-    say((err && err.error) || "Something went wrong; try again.", true);
+    say((err && err.error) || t("Something went wrong; try again."), true);
   }
 
   // ------------------------------------------------------------------ joining
   async function start() {
+    var asked = C.i18n.chosen();
+    var early = C.i18n.use(asked || C.i18n.fromBrowser() || "en");
     session = await api.persist("GET", "/api/session");
-    $("title").textContent = session.title;
-    document.title = session.title;
+    await early;
+    // the session's language (coprod serve --lang) unless this phone chose one
+    if (!asked && session.lang && session.lang !== C.i18n.lang()) await C.i18n.use(session.lang);
+    titles();
     $("submit-text").maxLength = session.max_text;
     queue.load(session.session_id);
     votes.load();
@@ -78,6 +83,27 @@
     var code = new URLSearchParams(location.hash.slice(1)).get("join");
     if (session.join_code_required && !code) { show("join", true); $("join-code").focus(); return; }
     await join(code);
+  }
+
+  // The page's name: the session's title (user text) and what the page is for.
+  function titles() {
+    var name = session ? session.title : "";
+    $("title").textContent = name || t("Have your say");
+    document.title = name ? t("{title} — have your say", { title: name }) : t("Have your say");
+  }
+
+  // A new language: draw everything again in it (unsaved input on a card is lost).
+  function relabel() {
+    titles();
+    $("skip").textContent = t("Skip these questions");
+    votes.relabel();
+    if (!listing) return;
+    tabsSig = "";
+    shownSig = null;
+    var entries = openEntries(listing);
+    renderTabs(entries);
+    render(entries, ackSeq);
+    showQueue(queue);
   }
 
   async function join(code) {
@@ -117,7 +143,7 @@
       if (err && err.status === 401) { lostToken().catch(fail); return; }
       if (err && err.status === 0) {
         offlineShown = true;
-        say("No connection. Your answers are kept and sent when it returns.", true);
+        say(t("No connection. Your answers are kept and sent when it returns."), true);
       }
     }
     schedule();
@@ -129,7 +155,7 @@
     listing = l;
     if (!l.open) {
       ["tabs", "activity", "statements", "waiting"].forEach(function (id) { show(id, false); });
-      say("The session is closed. Thank you!");
+      say(t("The session is closed. Thank you!"));
       return;
     }
     var entries = openEntries(l);
@@ -142,7 +168,7 @@
   function openEntries(l) {
     var out = [];
     if (l.statements.open && !l.activities.some(function (a) { return a.kind === "statements"; })) {
-      out.push({ id: "statements", kind: "statements", title: "Agree or disagree" });
+      out.push({ id: "statements", kind: "statements", title: t("Agree or disagree") });
     }
     l.activities.forEach(function (a) {
       if (a.kind === "statements" && !l.statements.open) return;
@@ -169,7 +195,8 @@
     if (selected === null || ids.indexOf(selected) < 0) {
       var was = selected !== null ? selectedTitle : "";
       selected = current !== null && ids.indexOf(current) >= 0 ? current : ids[0] || null;
-      if (was) say("“" + was + "” has closed." + (selected ? "" : " Thank you!"));
+      if (was) say(selected ? t("“{title}” has closed.", { title: was })
+        : t("“{title}” has closed. Thank you!", { title: was }));
     }
     var entry = entries.filter(function (e) { return e.id === selected; })[0];
     selectedTitle = entry ? entry.title : "";
@@ -184,10 +211,10 @@
     var list = $("tab-list");
     list.textContent = "";
     entries.forEach(function (e) {
-      var count = e.act && total(e.act) ? e.act.answered + "/" + total(e.act) : "";
+      var count = e.act && total(e.act) ? C.fmt(e.act.answered) + "/" + C.fmt(total(e.act)) : "";
       var b = h("button", { type: "button", class: "tab",
         "aria-current": e.id === selected ? "true" : null }, [
-        h("span", { text: e.title }),
+        h("span", { text: e.title, dir: "auto" }),
         count ? h("span", { class: "count", text: count }) : null,
       ]);
       b.addEventListener("click", function () {
@@ -233,7 +260,7 @@
       });
     }
     progress(act.answered, total(act));
-    $("skip").textContent = act.answered >= total(act) ? "Continue" : "Skip these questions";
+    $("skip").textContent = act.answered >= total(act) ? t("Continue") : t("Skip these questions");
     shownSig = sig;
   }
 
@@ -241,20 +268,21 @@
   function note(act) {
     if (act.kind === "questions") {
       return act.round > 1
-        ? "Round " + act.round + ". If you answered round " + (act.round - 1) + ", you now see " +
-          "what the group said; give your estimate again (it may change or stay the same)."
-        : "Give your own answer: nobody sees anyone else's answers while this is open.";
+        ? t("Round {round}. If you answered round {before}, you now see what the group " +
+          "said; give your estimate again (it may change or stay the same).",
+          { round: act.round, before: act.round - 1 })
+        : t("Give your own answer: nobody sees anyone else's answers while this is open.");
     }
     if (act.kind === "panel") {
       return act.wave === "pre"
-        ? "A short poll at the start; the same poll comes again at the end."
-        : "The same short poll again, now at the end.";
+        ? t("A short poll at the start; the same poll comes again at the end.")
+        : t("The same short poll again, now at the end.");
     }
     if (act.kind === "population") {
-      return "Optional: this shows who is in the room, and who is missing. Answer only what " +
-        "you want to; “Prefer not to say” is always fine.";
+      return t("Optional: this shows who is in the room, and who is missing. Answer only " +
+        "what you want to; “Prefer not to say” is always fine.");
     }
-    if (act.kind === "evidence") return "Weigh each piece of evidence the experts presented.";
+    if (act.kind === "evidence") return t("Weigh each piece of evidence the experts presented.");
     return "";
   }
 
@@ -282,8 +310,9 @@
 
   function progress(answered, all) {
     $("activity-progress").textContent = answered >= all
-      ? "You have answered everything here. You can change an answer while this is open."
-      : "Answered " + answered + " of " + all + ". You can change an answer while this is open.";
+      ? t("You have answered everything here. You can change an answer while this is open.")
+      : t("Answered {done} of {all}. You can change an answer while this is open.",
+        { done: answered, all: all });
   }
 
   function queued(aid, iid) {
@@ -297,7 +326,7 @@
     var body = { activity_id: card.activity.activity_id, item_id: card.item.item_id,
       key: C.newKey() };
     Object.keys(fields).forEach(function (k) { body[k] = fields[k]; });
-    card.setStatus("pending", "Sending…");
+    card.setStatus("pending", t("Sending…"));
     queue.push("/api/answer", body, { title: card.activity.title });
   }
 
@@ -310,7 +339,7 @@
     if (card && !queued(b.activity_id, b.item_id)) {
       card.setMine(stripped(b));
       card.setStatus("ok", reply.status === "waiting for the facilitator"
-        ? "Sent ✓ The facilitator checks it first." : "Saved ✓");
+        ? t("Sent ✓ The facilitator checks it first.") : t("Saved ✓"));
       if (card.onAck) card.onAck(reply);
     }
     // what the next render starts from, until the next poll says the same
@@ -345,14 +374,14 @@
     } else {
       var card = cards[itemKey(entry.body.activity_id, entry.body.item_id)];
       if (closed) {
-        say("“" + (entry.meta.title || "This activity") + "” is closed now, so that answer " +
-          "was not saved.", true);
-        if (card) card.setStatus("error", "Not saved: this is closed now.");
+        say(t("“{title}” is closed now, so that answer was not saved.",
+          { title: entry.meta.title || t("This activity") }), true);
+        if (card) card.setStatus("error", t("Not saved: this is closed now."));
       } else if (card) {
-        card.setStatus("error", "Not saved: " + err.error);
+        card.setStatus("error", t("Not saved: {why}", { why: err.error }));
         if (card.onReject) card.onReject(err);
       } else {
-        say("An answer was not saved: " + err.error, true);
+        say(t("An answer was not saved: {why}", { why: err.error }), true);
       }
     }
     if (closed) refresh().catch(fail); // move on to what is open now
@@ -362,14 +391,13 @@
     var n = q.items.length;
     var box = $("queue");
     box.hidden = !(n && q.stalled);
-    box.textContent = n === 1
-      ? "1 answer waiting to be sent. It goes out when the connection is back."
-      : n + " answers waiting to be sent. They go out when the connection is back.";
+    box.textContent = C.nt("{n} answer waiting to be sent. It goes out when the connection " +
+      "is back.", "{n} answers waiting to be sent. They go out when the connection is back.", n);
     if (!q.stalled) return;
     Object.keys(cards).forEach(function (k) {
       var c = cards[k];
       if (queued(c.activity.activity_id, c.item.item_id)) {
-        c.setStatus("pending", "Waiting for the connection…");
+        c.setStatus("pending", t("Waiting for the connection…"));
       }
     });
   }
@@ -377,6 +405,8 @@
   // ------------------------------------------------------------------ wiring
   document.addEventListener("DOMContentLoaded", function () {
     votes.wire();
+    C.i18n.wire($("lang"));
+    C.i18n.onChange(relabel);
     $("skip").addEventListener("click", function () {
       store("coprod-skipped-", "1");
       var others = openEntries(listing).filter(function (e) { return e.kind !== "population"; });
