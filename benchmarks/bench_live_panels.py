@@ -3,7 +3,8 @@ showing it after ``LiveDashboard.refresh()`` (the poller calls it every second),
 answer, on a session of 200 participants who answered everything (target: under 1 s).
 
 For each kind (population, panel poll, evidence, ratings, estimate, probability, choice,
-statement vote) a participant changes an answer ``--repeat`` times; each time we measure
+statement vote, and the priorities of issue 13: budget ballot, pairwise comparison, ranking,
+open answer) a participant changes an answer ``--repeat`` times; each time we measure
 
 - ``store``: the ``SessionStore.record_answer`` call (it folds the whole log to check the
   answer; the server keeps its own state, so this is not what phones wait for);
@@ -38,6 +39,8 @@ from coprod_widgets.session.views import LiveDashboard
 AGES = ["16-34", "35-64", "65+"]
 AREAS = ["North", "South", "East"]
 OPTIONS = ["wider ring road", "park-and-ride", "better buses", "congestion charge"]
+COSTS = [400, 250, 300, 150, 120, 500, 80, 200]
+BUDGET = 1000
 
 
 def definitions() -> list[dict[str, Any]]:
@@ -84,11 +87,53 @@ def definitions() -> list[dict[str, Any]]:
                 {"item_id": 201, "text": "What first?", "type": "choice", "options": OPTIONS},
             ],
         },
+        {
+            "activity_id": "budget",
+            "kind": "budget",
+            "items": [
+                {"item_id": f"p{i}", "text": f"Project {i}", "cost": c}
+                for i, c in enumerate(COSTS, 1)
+            ],
+            "settings": {"vote_type": "approval", "budget": BUDGET, "limit": BUDGET},
+        },
+        {
+            "activity_id": "pairwise",
+            "kind": "pairwise",
+            "items": [{"item_id": i, "text": f"Idea {i}"} for i in range(1, 11)],
+            "settings": {"ideas": True},
+        },
+        {
+            "activity_id": "ranking",
+            "kind": "ranking",
+            "items": [{"item_id": f"r{i}", "text": f"Option {i}"} for i in range(1, 9)],
+            "settings": {"k": 5},
+        },
+        {
+            "activity_id": "open_question",
+            "kind": "open_question",
+            "items": [{"item_id": 1, "text": "What is missing?"}, {"item_id": 2, "text": "Why?"}],
+        },
     ]
 
 
 def answer(kind: str, item: Any, rng: random.Random) -> dict[str, Any]:
     """A plausible answer of ``kind`` to ``item``."""
+    if kind == "budget":
+        chosen, spent = [], 0
+        for i in rng.sample(range(len(COSTS)), len(COSTS)):
+            if spent + COSTS[i] <= BUDGET and rng.random() < 0.6:
+                chosen.append(f"p{i + 1}")
+                spent += COSTS[i]
+        return {"projects": chosen or ["p7"]}
+    if kind == "pairwise":
+        a, b = rng.sample(range(1, 11), 2)
+        if rng.random() < 0.1:
+            return {"pair": [a, b], "cant_decide": True}
+        return {"pair": [a, b], "winner": min(a, b) if rng.random() < 0.7 else max(a, b)}
+    if kind == "ranking":
+        return {"order": [f"r{i}" for i in rng.sample(range(1, 9), 5)]}
+    if kind == "open_question":
+        return {"text": f"An answer {rng.randrange(10**6)}"}
     if kind == "population":
         return {
             "category": rng.choice([*(AGES if item == "age_band" else AREAS), PREFER_NOT_TO_SAY])
@@ -155,12 +200,50 @@ def make_session(db: Path, participants: int, seed: int = 1) -> list[int]:
                         events.append(NewEvent("answer", participant_id=p, value=value))
             s.append(events)
 
-        answers(1, lambda kind, it: kind != "statements", pids)
+        answers(1, lambda kind, it: kind not in ("statements", *PRIORITY_KINDS), pids)
+        priorities(s, pids, rng)
         s.next_round("questions")
         s.next_round("panel")
         again = pids[: participants * 3 // 4]
         answers(2, lambda kind, it: kind == "panel" or it.get("type") == "estimate", again)
     return pids
+
+
+def priorities(s: SessionStore, pids: list[int], rng: random.Random) -> None:
+    """Every participant answers the budget, three pairs, the ranking and an open question
+    (open answers approved), as ``record_answer`` would store them, in one transaction."""
+    from coprod_analytics.session.activities import check_answer, slot_round
+
+    st = s.state()
+    events = []
+    sid = st.next_statement_id
+    for p in pids:
+        for aid in PRIORITY_KINDS:
+            act = st.activities[aid]
+            for _ in range(3 if aid == "pairwise" else 1):
+                item_id = rng.choice([1, 2]) if aid == "open_question" else None
+                item, fields = check_answer(act, item_id, answer(aid, item_id, rng))
+                if aid == "open_question":
+                    value = {"moderation": 1, "activity_id": aid, "item_id": item["item_id"]}
+                    events.append(
+                        NewEvent(
+                            "statement",
+                            participant_id=p,
+                            statement_id=sid,
+                            text=fields["text"],
+                            value=value,
+                        )
+                    )
+                    sid += 1
+                    continue
+                value = {
+                    "activity_id": aid,
+                    "item_id": item["item_id"],
+                    "round": slot_round(act, item),
+                    "answer": fields,
+                }
+                events.append(NewEvent("answer", participant_id=p, value=value))
+    s.append(events)
 
 
 #: kind -> (activity id, item id) changed by the measured answers
@@ -173,7 +256,12 @@ KINDS: dict[str, tuple[str, Any]] = {
     "probability": ("questions", 101),
     "choice": ("questions", 201),
     "vote": ("statements", None),
+    "budget": ("budget", None),
+    "pairwise": ("pairwise", None),
+    "ranking": ("ranking", None),
+    "open_question": ("open_question", 1),
 }
+PRIORITY_KINDS = ("budget", "pairwise", "ranking", "open_question")
 
 
 def pct(values: list[float], q: float) -> float:

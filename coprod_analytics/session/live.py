@@ -45,7 +45,7 @@ from coprod_analytics.session.activities import ActivityRecord, answer_tables, w
 from coprod_analytics.session.panels import LIVE_N_RESAMPLES, LivePanel, live_panel
 from coprod_analytics.session.state import EventRow, SessionState
 
-__all__ = ["LiveSession", "Readiness", "agenda_table", "statements_activity"]
+__all__ = ["LiveSession", "Readiness", "agenda_table", "pending_queue", "statements_activity"]
 
 log = logging.getLogger("coprod_analytics.session.live")
 
@@ -174,6 +174,49 @@ class LiveSession:
     _last_compute: float = 0.0
     _dirty_groups: bool = False
     _panels: dict[str, tuple[int, LivePanel]] = field(default_factory=dict, repr=False)
+    _board: tuple[Any, Any] = field(default=(None, None), repr=False)
+
+    def board_inquiry(self) -> Any:
+        """The session as the consensus board shows it: without the statements waiting for
+        moderation (they are in the moderation queue only, until approved).
+
+        Returns
+        -------
+        Inquiry or None
+            :attr:`inquiry` itself when nothing waits; None before the first poll.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from coprod_analytics.session import SessionStore
+        >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.db"
+        >>> with SessionStore(db) as s:
+        ...     _ = s.add_statements(["Seeded"])
+        ...     _ = s.submit_statement(s.join(), "Waiting")
+        >>> live = LiveSession(db)
+        >>> _ = live.poll()
+        >>> live.inquiry.statements.height, live.board_inquiry().statements["text"].to_list()
+        (2, ['Seeded'])
+        """
+        from coprod_analytics.inquiry import Inquiry
+
+        inq = self.inquiry
+        if inq is None:
+            return None
+        if self._board[0] is inq:
+            return self._board[1]
+        waiting = inq.statements.filter(pl.col("moderation") == 0)["statement_id"]
+        out = inq
+        if waiting.len():
+            out = Inquiry(
+                inq.vote_log.filter(~pl.col("statement_id").is_in(waiting.implode())),
+                inq.statements.filter(pl.col("moderation") != 0),
+                inq.participants,
+                metadata=inq.metadata,
+                tables=inq.tables,
+            )
+        self._board = (inq, out)
+        return out
 
     def _new_events(self) -> list[EventRow]:
         uri = f"{Path(self.db_path).resolve().as_uri()}?mode=ro"
@@ -237,6 +280,11 @@ class LiveSession:
                     full = True
                 if aid == "statements":
                     self.versions["statements"] = seq
+            elif kind in ("statement", "moderation") and self._tagged(row[4]) is not None:
+                # an idea or an open answer: only its activity's panel changes
+                aid = str(self._tagged(row[4]))
+                self.versions[aid] = seq
+                touched.add(aid)
             else:
                 full = True
                 if kind == "join":
@@ -264,6 +312,11 @@ class LiveSession:
             )
         self._refresh_counts()
 
+    def _tagged(self, statement_id: Any) -> str | None:
+        """The activity of an idea or open answer (None for a statement of the session)."""
+        rec = self.state.statements.get(statement_id) if statement_id is not None else None
+        return None if rec is None else rec.activity_id
+
     def _answer_tables(self, touched: set[str] | None) -> dict[str, pl.DataFrame]:
         """The answer tables of the activities of the kinds touched (None: every kind)."""
         st = self.state
@@ -277,7 +330,7 @@ class LiveSession:
             for slot, ans in slots.items()
             if slot[0] in acts
         }
-        return answer_tables(acts, latest)
+        return answer_tables(acts, latest, statements=st.statements)
 
     def agenda(self) -> pl.DataFrame:
         """The agenda as last read (see :func:`~coprod_analytics.session.live.agenda_table`).
@@ -342,6 +395,7 @@ class LiveSession:
             joined=len(self.state.participants),
             n_resamples=self.n_resamples,
             seed=self.seed,
+            pending=sum(1 for p in self.pending if p["activity_id"] == activity_id),
         )
         self._panels[activity_id] = (version, out)
         return out
@@ -370,11 +424,7 @@ class LiveSession:
             else 0.0,
             "last_vote": None if last is None else str(last),
         }
-        pend = stmts.filter(pl.col("moderation") == 0)
-        self.pending = [
-            {"statement_id": r["statement_id"], "text": r["text"], "author_id": r["author_id"]}
-            for r in pend.iter_rows(named=True)
-        ]
+        self.pending = pending_queue(self.state)
 
     def _recompute(self) -> bool:
         from coprod_analytics.consensus import opinion_groups
@@ -385,11 +435,11 @@ class LiveSession:
             return False
         kwargs: dict[str, Any] = {"bridging": False, "seed": self.seed, "progress": False}
         try:
-            res = opinion_groups(self.inquiry, previous=self.result, **kwargs)
+            res = opinion_groups(self.board_inquiry(), previous=self.result, **kwargs)
         except Exception:
             log.warning("warm-started opinion groups failed; starting afresh", exc_info=True)
             try:
-                res = opinion_groups(self.inquiry, **kwargs)
+                res = opinion_groups(self.board_inquiry(), **kwargs)
             except Exception:
                 log.exception(
                     "the opinion groups of %s could not be computed; the dashboard keeps the "
@@ -507,9 +557,19 @@ def agenda_table(state: SessionState) -> pl.DataFrame:
     for pid, slots in state.answers.items():
         for aid, _item, rnd in slots:
             answered.setdefault((aid, rnd), set()).add(pid)
+    for rec in state.statements.values():  # open answers are statements of their activity
+        act = state.activities.get(rec.activity_id) if rec.activity_id is not None else None
+        if (
+            act is not None
+            and act.kind == "open_question"
+            and rec.moderation != -1
+            and rec.author_id is not None
+        ):
+            answered.setdefault((act.activity_id, act.round), set()).add(rec.author_id)
     rows = []
     acts = dict(state.activities)
-    if "statements" not in acts and (state.statements or not acts):
+    own = any(r.activity_id is None for r in state.statements.values())
+    if "statements" not in acts and (own or not acts):
         acts = {"statements": statements_activity(state), **acts}
     for aid, act in acts.items():
         if act.kind == "statements":
@@ -547,3 +607,49 @@ def agenda_table(state: SessionState) -> pl.DataFrame:
         },
         orient="row",
     )
+
+
+def pending_queue(state: SessionState) -> list[dict[str, Any]]:
+    """What waits for moderation: submitted statements, participants' ideas for a pairwise
+    activity and answers to open questions, each labelled by where it belongs.
+
+    Parameters
+    ----------
+    state : SessionState
+        The session's state.
+
+    Returns
+    -------
+    list of dict
+        Oldest first: ``statement_id``, ``text``, ``author_id``, ``activity_id`` (None for
+        a statement) and ``label`` (``"Statement"``, ``"Idea for <activity title>"``,
+        ``"Answer to <question>"``; untrusted text).
+
+    Examples
+    --------
+    >>> st = SessionState()
+    >>> st.apply((1, "statement", None, 3, 0, None, "More buses", '{"moderation": 0}', 0))
+    >>> [(p["label"], p["text"]) for p in pending_queue(st)]
+    [('Statement', 'More buses')]
+    """
+    out = []
+    for r in state.pending():
+        act = state.activities.get(r.activity_id) if r.activity_id is not None else None
+        if r.activity_id is None:
+            label = "Statement"
+        elif act is not None and act.kind == "open_question":
+            item = act.item(r.item_id)
+            question = str(item.get("text") or item["item_id"]) if item else act.title
+            label = f"Answer to {question}"
+        else:
+            label = f"Idea for {act.title if act is not None else r.activity_id}"
+        out.append(
+            {
+                "statement_id": r.statement_id,
+                "text": r.text,
+                "author_id": r.author_id,
+                "activity_id": r.activity_id,
+                "label": label,
+            }
+        )
+    return out

@@ -28,15 +28,36 @@ activity kind      sections of the :class:`LivePanel` (and the core function beh
                    ``population_answers``: who answered, preferred not to say, or not yet
 ``statements``     ``statements``: votes, agree, disagree, pass per accepted statement
                    (:meth:`~coprod_analytics.inquiry.Inquiry.statement_tallies`)
+``budget``,        see :mod:`~coprod_analytics.session.panels_priorities`: the budget outcome
+``pairwise``,      under greedy, Equal Shares (+ add1) and Phragmén; the Bradley–Terry
+``ranking``,       ranking with intervals; Schulze, Borda and Copeland side by side; the
+``open_question``  latest accepted answers
 =================  ==========================================================================
 
 Early in a session an item has 0, 1 or 2 answers: its statistics stay empty (null) until
 ``min_answers`` people have answered it (default 3), and :attr:`LivePanel.message` says so in
 plain words; a computation that still fails gives a message, never an exception.
 
-:func:`screen_view` is what the room may see on the projector: the answers to a question
-that is still open (the current Delphi round, a probability or choice question) stay off
-the screen, because a crowd is wise only while its answers are independent.
+:func:`screen_view` is what the room may see on the projector. The rule, per kind, is the
+same idea throughout: while an activity is open, nothing on the screen may show how the
+others answered it, because a participant who has not answered yet would be anchored by it
+(a crowd is wise, and a vote is a vote, only while the answers are independent):
+
+- ``questions``: the current Delphi round and every probability and choice question stay
+  off the screen while open; earlier Delphi rounds stay on (they are the Delphi feedback);
+- ``budget``: while the ballot is open the screen shows how many ballots are in, never the
+  outcome or the votes per project (a project seen winning draws votes, one seen losing
+  invites tactical ballots); the outcome under every rule once it is closed;
+- ``pairwise``: while open, the number of comparisons and ideas only. A live Bradley–Terry
+  ranking on the wall would anchor the judgements it is estimated from (an item seen on top
+  wins close calls), and the next pair is chosen to be informative only if answers are
+  independent; the ranking with its intervals once closed (the facilitator sees it live);
+- ``ranking``: while open, the number of ballots only (no winner to bandwagon to);
+- ``open_question``: while open, the number of answers only (ideas are gathered silently
+  first, as in the nominal group technique, so that the first answers shown do not narrow
+  the rest); the latest accepted answers once closed;
+- ``evidence``, ``ratings``, ``panel``, ``population``, ``statements``: shown as they are
+  (a deliberation shows its board; the statements' votes are seen on phones anyway).
 
 Pure polars and the core's functions: no widgets (those live in ``coprod_widgets.session``).
 """
@@ -57,6 +78,11 @@ from coprod_analytics.session.activities import (
     PREFER_NOT_TO_SAY,
     ActivityRecord,
     wave_name,
+)
+from coprod_analytics.session.panels_priorities import (
+    PRIORITY_KEYS,
+    PRIORITY_SCHEMAS,
+    priority_computations,
 )
 
 __all__ = [
@@ -87,6 +113,7 @@ _KEYS: dict[str, tuple[str, str | None, str | None]] = {
     "population": ("attribute", None, "category"),
     "population_answers": ("attribute", None, None),
     "statements": ("statement_id", None, None),
+    **PRIORITY_KEYS,
 }
 _LONG_SCHEMA = {
     "section": pl.String,
@@ -126,9 +153,14 @@ class LivePanel(Result):
     notes : tuple of str
         Further plain remarks (e.g. a computation that had to be left out).
     parameters : dict
-        ``n_resamples``, ``seed``, ``min_answers``.
+        ``n_resamples``, ``seed``, ``min_answers`` (and ``l2`` of a pairwise fit).
     provenance : Provenance or None
         What produced it.
+    results : dict
+        The core's result objects behind the sections, for the families' figures:
+        ``"budget"`` (a :class:`~coprod_analytics.preferences.budgeting.RuleComparison`),
+        ``"pairwise"`` (a :class:`~coprod_analytics.preferences.pairwise.BradleyTerryResult`),
+        ``"ranking"`` (method -> :class:`~coprod_analytics.preferences.rankings.RankingResult`).
 
     Examples
     --------
@@ -150,6 +182,7 @@ class LivePanel(Result):
     notes: tuple[str, ...] = ()
     parameters: dict[str, Any] = field(default_factory=dict)
     provenance: Any = None
+    results: dict[str, Any] = field(default_factory=dict)
 
     def section(self, name: str) -> pl.DataFrame:
         """One section's table (an empty table when the panel has no such section).
@@ -270,6 +303,7 @@ SECTION_SCHEMAS: dict[str, dict[str, Any]] = {
     "statements": {"statement_id": _I, "text": _S}
     | dict.fromkeys(("votes", "agree", "disagree", "pass"), _I)
     | {"agree_share": _F},
+    **PRIORITY_SCHEMAS,
 }
 
 
@@ -289,10 +323,14 @@ class _Live:
     n_resamples: int
     seed: int
     min_answers: int
+    pending: int = 0
     sections: dict[str, pl.DataFrame] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     n_rows: int = 0
     ready: bool = False
+    results: dict[str, Any] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    answered: int = 0
 
     def ids(self, qtype: str | None = None) -> list[Any]:
         """Item ids of the activity (of one question type)."""
@@ -331,11 +369,15 @@ def _people(*tables: pl.DataFrame | None) -> int:
     return len(ids)
 
 
-def _too_few(n_answers: int, ready: bool, min_answers: int, what: str) -> str | None:
+def _too_few(
+    n_answers: int, ready: bool, min_answers: int, what: str, whole: bool = False
+) -> str | None:
     if n_answers == 0:
         return f"No {what} yet."
     if not ready:
         one = what[:-1] if n_answers == 1 else what
+        if whole:  # a ballot or a comparison, not an answer per item
+            return f"{n_answers} {one} so far: results appear once there are {min_answers}."
         return (
             f"{n_answers} {one} so far: results appear once {min_answers} people have answered "
             "an item."
@@ -653,7 +695,9 @@ _KINDS: dict[str, tuple[Any, tuple[tuple[str, str], ...]]] = {
     "panel": (_panel, (("panel", "item_id"),)),
     "population": (_population, ()),
     "statements": (_statements, ()),
+    **priority_computations(),
 }
+_PRIORITY = frozenset(priority_computations())
 
 
 # ---------------------------------------------------------------------------------- public
@@ -666,6 +710,7 @@ def live_panel(
     n_resamples: int = LIVE_N_RESAMPLES,
     seed: int = 0,
     min_answers: int = MIN_ANSWERS,
+    pending: int = 0,
 ) -> LivePanel:
     """The live result of one activity, from the session's answer tables.
 
@@ -688,7 +733,10 @@ def live_panel(
     seed : int, default 0
         Seed of the bootstraps.
     min_answers : int, default 3
-        Answers an item needs before its statistics are shown.
+        Answers an item needs before its statistics are shown (ballots of a budget or
+        ranking, comparisons of a pairwise activity).
+    pending : int, default 0
+        The activity's ideas or open answers waiting for moderation.
 
     Returns
     -------
@@ -720,8 +768,9 @@ def live_panel(
             value,
         )
     kind = activity.kind
-    live = _Live(activity, tables, inquiry, joined, n_resamples, seed, min_answers)
-    what = "votes" if kind == "statements" else "answers"
+    live = _Live(activity, tables, inquiry, joined, n_resamples, seed, min_answers, pending)
+    what = {"statements": "votes", "budget": "ballots", "ranking": "ballots"}.get(kind, "answers")
+    what = "comparisons" if kind == "pairwise" else what
     answered = 0
     try:
         if kind not in _KINDS:
@@ -732,9 +781,13 @@ def live_panel(
             answered = 0 if inquiry is None else int(inquiry.votes["participant_id"].n_unique())
         elif kind == "population":
             answered = max(live.sections["population_answers"]["answered"].to_list() or [0])
+        elif kind in _PRIORITY:
+            answered = live.answered
         else:
             answered = _people(*(live.rows_of(name, col) for name, col in answer_tables))
-        message = _too_few(live.n_rows, live.ready, min_answers, what)
+        message = _too_few(live.n_rows, live.ready, min_answers, what, kind in _PRIORITY)
+        if kind == "open_question" and live.n_rows and not live.ready:
+            message = "No answer approved yet."
     except _EXPECTED as exc:
         log.warning(
             "the live panel of %r could not be computed", activity.activity_id, exc_info=True
@@ -750,18 +803,30 @@ def live_panel(
         sections=live.sections,
         message=message,
         notes=tuple(live.notes),
-        parameters={"n_resamples": n_resamples, "seed": seed, "min_answers": min_answers},
+        parameters={"n_resamples": n_resamples, "seed": seed, "min_answers": min_answers}
+        | live.parameters,
+        results=live.results,
     )
 
 
+#: Per priority kind, the sections the screen shows while the activity is open (counts).
+_OPEN_ON_SCREEN = {
+    "budget": ("budget_counts",),
+    "pairwise": ("pairwise_counts",),
+    "ranking": ("ranking_counts",),
+    "open_question": ("open_question",),
+}
+
+
 def screen_view(panel: LivePanel) -> LivePanel:
-    """What the room may see of a panel on the projector.
+    """What the room may see of a panel on the projector (the rule per kind is in the
+    module documentation).
 
     While a question activity is open, the answers to its open questions stay off the
     screen (the estimates of the Delphi round now open, every probability and choice
-    question): a participant who has not answered yet must not see the others' answers, as
-    independent answers make a crowd wise. Rounds already over stay on screen (the Delphi
-    feedback). Every other kind is shown as it is.
+    question); rounds already over stay on screen (the Delphi feedback). While a budget,
+    pairwise, ranking or open-question activity is open, only its counts are shown (ballots,
+    comparisons, answers), never its outcome or answers. Every other kind is shown as it is.
 
     Parameters
     ----------
@@ -782,8 +847,24 @@ def screen_view(panel: LivePanel) -> LivePanel:
     [1]
     >>> screen_view(replace(p, is_open=False)).section("estimates")["round"].to_list()
     [1, 2]
+    >>> r = pl.DataFrame({"item_id": ["a"], "schulze_rank": [1]})
+    >>> b = LivePanel("r", "ranking", "R", True, 1, 5, {"ranking": r})
+    >>> list(screen_view(b).sections), list(screen_view(replace(b, is_open=False)).sections)
+    ([], ['ranking'])
     """
-    if panel.kind != "questions" or not panel.is_open:
+    if not panel.is_open:
+        return panel
+    if panel.kind in _OPEN_ON_SCREEN:
+        counts = _OPEN_ON_SCREEN[panel.kind]
+        shown = {k: t for k, t in panel.sections.items() if k in counts}
+        if len(shown) == len(panel.sections) and not panel.results:
+            return panel
+        note = (
+            "The result stays off the screen until this activity closes: everyone answers "
+            "on their own first."
+        )
+        return replace(panel, sections=shown, results={}, notes=(*panel.notes, note))
+    if panel.kind != "questions":
         return panel
     sections = dict(panel.sections)
     held = False

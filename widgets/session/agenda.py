@@ -43,6 +43,10 @@ _KIND_LABELS = {
     "ratings": "Ratings",
     "panel": "Poll (before/after)",
     "population": "About you",
+    "budget": "Budget ballot",
+    "pairwise": "Which is better?",
+    "ranking": "Ranking",
+    "open_question": "Open question",
 }
 
 

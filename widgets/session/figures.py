@@ -28,6 +28,14 @@ from coprod_analytics.format import MISSING, fmt_number, fmt_pct
 from coprod_analytics.session.activities import wave_name
 from coprod_analytics.session.panels import LivePanel
 from coprod_widgets.html import coprod_div, table_html
+from coprod_widgets.session.figures_priorities import (
+    bar_html,
+    priority_chart_builders,
+    priority_present,
+    priority_tables,
+    ranking_html,
+    row_html,
+)
 from coprod_widgets.style import esc, hover_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,6 +58,10 @@ _KIND_WORDS = {
     "panel": "Poll before and after",
     "population": "Who is in the room",
     "statements": "Statements",
+    "budget": "Budget ballot",
+    "pairwise": "Which is better?",
+    "ranking": "Ranking",
+    "open_question": "Open question",
 }
 
 
@@ -169,6 +181,8 @@ def panel_html(panel: LivePanel) -> str:
         builder = _TABLES.get(name)
         if builder is not None:
             parts.append(builder(table))
+        if name == "ranking_counts":  # the rules side by side, before the per-item table
+            parts.append(ranking_html(panel))
     return coprod_div(*parts)
 
 
@@ -335,6 +349,7 @@ _TABLES = {
     "population": _population_table,
     "population_answers": _population_answers_table,
     "statements": _statements_table,
+    **priority_tables(),
 }
 
 
@@ -433,6 +448,7 @@ def chart_specs(panel: LivePanel) -> list[ChartSpec]:
                     functools.partial(population_figure, table, attribute=str(attr)),
                 )
             )
+    out += [ChartSpec(key, data, build) for key, data, build in priority_chart_builders(panel)]
     return out
 
 
@@ -461,26 +477,8 @@ def panel_figures(panel: LivePanel) -> list[tuple[str, go.Figure]]:
 
 
 # ------------------------------------------------------------------------------- present
-def _bar(share: Any, mark: Any = None) -> str:
-    fill = 0.0 if share is None else max(0.0, min(1.0, float(share)))
-    tick = (
-        ""
-        if mark is None
-        else f"<span class='mark' style='left:{100 * max(0.0, min(1.0, float(mark))):.1f}%'></span>"
-    )
-    return (
-        f"<span class='bar'><span class='fill' style='width:{100 * fill:.1f}%'></span>{tick}</span>"
-    )
-
-
-def _row(label: str, value: str, bar: str = "", flag: str = "") -> str:
-    flag_html = (
-        f"<span class='flag'>{esc(flag)}</span>" if flag else "<span class='flag none'></span>"
-    )
-    return (
-        f"<div class='row'><span class='label'>{esc(label)}</span>{bar}"
-        f"<span class='value'>{esc(value)}</span>{flag_html}</div>"
-    )
+_bar = bar_html
+_row = row_html
 
 
 def _present_questions(panel: LivePanel) -> list[str]:
@@ -606,6 +604,7 @@ _PRESENT = {
     "panel": _present_panel,
     "population": _present_population,
     "statements": _present_statements,
+    **priority_present(),
 }
 
 

@@ -83,9 +83,10 @@ class LiveDashboard(widgets.VBox):
     >>> board = LiveDashboard(db)
     >>> board.title.value
     '<h2>Buses</h2>'
-    >>> [w.children[0].value for w in board.queue_box.children]
-    ['More night buses']
-    >>> board.moderate(1, accept=True)
+    >>> [(w.children[1].value, w.children[0].value) for w in board.queue_box.children]
+    [('Statement', 'More night buses')]
+    >>> board.moderate(1, accept=True), board.moderate(1, accept=True)
+    (True, False)
     >>> board.queue_box.children[0].value
     'Nothing waiting.'
     >>> list(board.panels), board.panels["statements"].result.kind
@@ -134,6 +135,7 @@ class LiveDashboard(widgets.VBox):
         self.on_screen.observe(self._on_screen_choice, names="value")
         self.present_view = PresentView(on_exit=self._exit_present)
         self.queue_box = widgets.VBox()
+        self.queue_message = widgets.HTML()
         self.queue_box.add_class("coprod-live-queue")
         self.analysis = widgets.VBox(
             [widgets.HTML("<p>Opinion groups appear once enough people have voted.</p>")]
@@ -150,7 +152,9 @@ class LiveDashboard(widgets.VBox):
             [self.open_toggle, self.submissions, self.present, self.on_screen],
             layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
         )
-        queue = widgets.VBox([widgets.HTML("<h3>Moderation queue</h3>"), self.queue_box])
+        queue = widgets.VBox(
+            [widgets.HTML("<h3>Moderation queue</h3>"), self.queue_box, self.queue_message]
+        )
         results = widgets.VBox([widgets.HTML("<h3>Live results</h3>"), self.panels_box])
         self._normal: tuple[Any, ...] = (
             self.style,
@@ -247,7 +251,14 @@ class LiveDashboard(widgets.VBox):
             sid = p["statement_id"]
             # "looks like #12": a near-duplicate of a statement already in the session, so the
             # facilitator can merge rather than collect the same statement twice
-            hint = looks_like(str(p["text"]), self.live.inquiry, exclude=sid)
+            hint = (
+                looks_like(str(p["text"]), self.live.inquiry, exclude=sid)
+                if p["activity_id"] is None
+                else ""
+            )
+            # where it belongs ("Idea for ...", "Answer to ..."): Label widgets, shown as text
+            where = widgets.Label(value=str(p["label"]), layout=widgets.Layout(width="220px"))
+            where.add_class("coprod-live-queue-label")
             label = widgets.Label(
                 value=str(p["text"]) + hint, layout=widgets.Layout(flex="1 1 auto")
             )
@@ -255,7 +266,7 @@ class LiveDashboard(widgets.VBox):
             no = widgets.Button(description="Reject", button_style="danger")
             ok.on_click(lambda _b, sid=sid: self.moderate(sid, accept=True))
             no.on_click(lambda _b, sid=sid: self.moderate(sid, accept=False))
-            items.append(widgets.HBox([label, ok, no]))
+            items.append(widgets.HBox([label, where, ok, no]))
         if not items:
             items = [widgets.Label(value="Nothing waiting.")]
         self.queue_box.children = items
@@ -311,22 +322,24 @@ class LiveDashboard(widgets.VBox):
         from coprod_widgets.dashboard import ConsensusDashboard
 
         res = self.live.result
+        # the board shows approved statements only: those waiting are in the queue alone
+        board = self.live.board_inquiry()
         if self.dashboard is None:
-            state = ConsensusState(self.live.inquiry, compute=False, bridging=False)
-            state.inquiry = self.live.inquiry
+            state = ConsensusState(board, compute=False, bridging=False)
+            state.inquiry = board
             self._set_result(state, res)
             self.dashboard = ConsensusDashboard(state, show_title=False)
             self.analysis.children = [self.dashboard]
         else:
             state = self.dashboard.state
-            state.inquiry = self.live.inquiry
+            state.inquiry = board
             self._set_result(state, res)
 
     def _set_result(self, state: Any, res: Any) -> None:
         with contextlib.suppress(Exception):
             from coprod_analytics.first_look import overview
 
-            state.overview = overview(self.live.inquiry)
+            state.overview = overview(self.live.board_inquiry())
         state.result = res
         state.status = "ready"
 
@@ -350,19 +363,45 @@ class LiveDashboard(widgets.VBox):
             self._present_version = version
 
     # ------------------------------------------------------------------ actions
-    def moderate(self, statement_id: int, *, accept: bool) -> None:
-        """Approve or reject a submitted statement (a moderation event in the log).
+    def moderate(self, statement_id: Any, *, accept: Any) -> bool:
+        """Approve or reject what waits in the moderation queue: a submitted statement, an
+        idea (approved, it joins its pairwise activity's pool) or an open answer (approved,
+        it counts and may be shown). A moderation event in the log.
+
+        Anything not waiting in the queue as the log stands now (an unknown id, one already
+        moderated, a value a visitor forged) is refused without writing.
 
         Parameters
         ----------
         statement_id : int
-            The statement.
+            The statement, idea or answer.
         accept : bool
-            True to approve (participants get it), False to reject.
+            True to approve, False to reject.
+
+        Returns
+        -------
+        bool
+            True when written; False when refused (:attr:`queue_message` says why).
         """
+        self.refresh()
+        waiting = {p["statement_id"]: p for p in self.live.pending}
+        ok = (
+            isinstance(statement_id, int)
+            and not isinstance(statement_id, bool)
+            and statement_id in waiting
+            and isinstance(accept, bool)
+        )
+        if not ok:
+            log.info("moderation of %r refused: not waiting", statement_id)
+            self.queue_message.value = f"<p>Not done: nothing waiting for moderation is {html.escape(repr(statement_id))}.</p>"
+            return False
         with SessionStore(self.db_path) as store:
             store.moderate(statement_id, accept=accept)
+        what = "approved" if accept else "rejected"
+        label = str(waiting[statement_id]["label"])
+        self.queue_message.value = f"<p>{html.escape(label)}: {what}.</p>"
         self.refresh()
+        return True
 
     def show_on_screen(self, activity_id: str) -> None:
         """Choose the activity present mode shows (the agenda's "Show on screen").
