@@ -23,6 +23,11 @@ Follows what was measured for voila 0.5.13 (``docs/design/VOILA_NOTES.md``):
 
 The input of the notebook is passed through environment variables (``env``), since
 preheated kernels run the notebook before any request and cannot see the query string.
+
+Children die with their parent: on Linux, Voila gets a parent-death signal (SIGTERM, so it
+still shuts its kernels down; its kernels watch Voila's pid themselves), so a ``kill -9`` of
+the process that started it leaves no dashboard serving with an old token. Worker processes
+of a :mod:`multiprocessing` pool call :func:`watch_parent` in their initializer.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -53,8 +59,10 @@ __all__ = [
     "VoilaServer",
     "free_port",
     "is_loopback",
+    "set_parent_death_signal",
     "start_voila",
     "voila_config",
+    "watch_parent",
 ]
 
 #: jupyter_server's default ``untracked_message_types`` written out in full, plus the
@@ -109,6 +117,91 @@ class PortInUseError(VoilaError):
     >>> issubclass(PortInUseError, VoilaError)
     True
     """
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _prctl() -> Any:
+    """libc's ``prctl`` (Linux), loaded before any fork; None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # pragma: no cover - no libc prctl
+        return None
+
+
+def set_parent_death_signal(sig: int = signal.SIGTERM) -> bool:
+    """Ask Linux to send ``sig`` to this process when the thread that started it ends.
+
+    Call it in a child (a ``preexec_fn``, a worker's initializer); then check that the
+    parent is still there, since it may have died before the call.
+
+    Parameters
+    ----------
+    sig : int, default SIGTERM
+        The signal.
+
+    Returns
+    -------
+    bool
+        True when set (False off Linux).
+
+    Examples
+    --------
+    >>> isinstance(set_parent_death_signal(0), bool)  # 0 clears it again
+    True
+    """
+    prctl = _prctl()
+    return prctl is not None and prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
+
+
+def watch_parent(parent_pid: int, *, interval: float = 0.5) -> None:
+    """End this process (SIGTERM, then exit) once ``parent_pid`` is no longer its parent.
+
+    For worker processes (e.g. a :class:`concurrent.futures.ProcessPoolExecutor`
+    ``initializer``): a parent-death signal where Linux has one, plus a daemon thread that
+    polls the parent's pid (a ``kill -9`` of the parent leaves the worker an orphan).
+
+    Parameters
+    ----------
+    parent_pid : int
+        The pid of the process that started this one.
+    interval : float, default 0.5
+        Seconds between checks.
+
+    Examples
+    --------
+    >>> watch_parent(os.getppid())  # returns at once; the watch runs in a daemon thread
+    """
+    set_parent_death_signal(signal.SIGTERM)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(interval)
+        with contextlib.suppress(OSError):
+            os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="coprod-parent-watch", daemon=True).start()
+
+
+def _die_with_parent(parent_pid: int) -> Any:
+    """A ``preexec_fn``: SIGTERM this child when its parent dies (Linux)."""
+    prctl = _prctl()
+    if prctl is None:
+        return None
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        if os.getppid() != parent_pid:  # the parent died before the call
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
 
 
 def is_loopback(host: str) -> bool:
@@ -351,6 +444,7 @@ def start_voila(
     extra_args: Sequence[str] = (),
     ready_timeout: float = 120.0,
     log_path: str | os.PathLike[str] | None = None,
+    die_with_parent: bool = True,
 ) -> VoilaServer:
     """Start Voila on one notebook and wait until it serves.
 
@@ -384,6 +478,10 @@ def start_voila(
         Seconds to wait for ``/voila/static/voila.js``.
     log_path : path, optional
         Where Voila's output goes (default: a temporary file).
+    die_with_parent : bool, default True
+        On Linux, Voila gets SIGTERM when the thread that called this ends (the process
+        exiting or being killed, even with ``kill -9``): call it from a thread that lives
+        as long as Voila should (the main thread, an executor's worker thread).
 
     Returns
     -------
@@ -464,6 +562,7 @@ def start_voila(
             cwd=str(nb.parent),
             env=full_env,
             start_new_session=True,
+            preexec_fn=_die_with_parent(os.getpid()) if die_with_parent else None,
         )
     url = f"http://{_url_host(host)}:{port}/" + (f"?token={token}" if token else "")
     server = VoilaServer(

@@ -10,20 +10,34 @@ Durability: the database runs in WAL mode with ``synchronous=FULL``, so a transa
 returned from ``COMMIT`` survives a crash of the process or the machine. A request retried
 with the same idempotency key is recognised (UNIQUE key) and never stored twice.
 
+Failures of the place the database lives in (a read-only file or folder, an immutable file,
+a full disk, an I/O error) are :class:`StoreUnwritable` errors saying which file and why:
+opening a database that cannot be written refuses at once, and a write that fails changes
+nothing (its whole transaction is rolled back) and is never reported as done.
+
+Everything specific to SQLite lives in this module (connections, pragmas, transactions, the
+mapping of SQLite's error codes to :class:`StoreUnwritable`); the rest of the package sees
+:class:`SessionStore`'s methods, :func:`read_events`, :func:`read_session` and
+:func:`probe_writable`.
+
 Only the standard library's ``sqlite3`` and polars are used: no web code.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import secrets
 import sqlite3
+import tempfile
 import time
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import polars as pl
 
@@ -37,7 +51,11 @@ __all__ = [
     "MAX_STATEMENT_CHARS",
     "NewEvent",
     "SessionStore",
+    "StoreUnwritable",
+    "connect_readonly",
+    "has_visible_text",
     "now_ms",
+    "probe_writable",
     "read_events",
     "read_session",
 ]
@@ -120,10 +138,180 @@ class NewEvent:
         )
 
 
+class StoreUnwritable(CoprodError):
+    """The session database cannot be written (nothing was changed).
+
+    Parameters
+    ----------
+    path : str or Path
+        The database file.
+    reason : str
+        ``"read_only"`` (a read-only or immutable file, folder or file system),
+        ``"disk_full"``, ``"busy"`` (another process held the database too long) or
+        ``"io_error"``.
+    detail : str
+        What the operating system or SQLite said.
+
+    Attributes
+    ----------
+    path, reason, detail
+        As given.
+
+    Examples
+    --------
+    >>> err = StoreUnwritable("s.db", "read_only", "Read-only file system")
+    >>> str(err)
+    'the database is read-only: s.db (Read-only file system)'
+    >>> err.reason
+    'read_only'
+    """
+
+    _TEXT: ClassVar[dict[str, str]] = {
+        "read_only": "the database is read-only: {path} ({detail})",
+        "disk_full": "the disk is full: {path} cannot be written ({detail})",
+        "busy": "the database is busy: {path} ({detail})",
+        "io_error": "the database could not be written: {path} ({detail})",
+    }
+
+    def __init__(self, path: str | os.PathLike[str], reason: str, detail: str) -> None:
+        self.path = Path(path)
+        self.reason = reason if reason in self._TEXT else "io_error"
+        self.detail = detail
+        super().__init__(self._TEXT[self.reason].format(path=self.path, detail=detail))
+
+
+_OS_REASONS = {
+    errno.ENOSPC: "disk_full",
+    errno.EDQUOT: "disk_full",
+    errno.EROFS: "read_only",
+    errno.EACCES: "read_only",
+    errno.EPERM: "read_only",
+}
+
+
+def _os_unwritable(path: Path, exc: OSError) -> StoreUnwritable:
+    detail = exc.strerror or str(exc)
+    if exc.errno == errno.EPERM:
+        detail += "; the file may be immutable (see lsattr / chattr -i)"
+    return StoreUnwritable(path, _OS_REASONS.get(exc.errno or 0, "io_error"), detail)
+
+
+_SQLITE_REASONS = (
+    ("SQLITE_READONLY", "read_only"),
+    ("SQLITE_PERM", "read_only"),
+    ("SQLITE_FULL", "disk_full"),
+    ("SQLITE_BUSY", "busy"),
+    ("SQLITE_LOCKED", "busy"),
+    ("SQLITE_IOERR", "io_error"),
+    ("SQLITE_CANTOPEN", "io_error"),
+)
+
+
+def _sqlite_unwritable(path: Path, exc: sqlite3.Error) -> StoreUnwritable | None:
+    """SQLite's error code as a :class:`StoreUnwritable` (None: not a failure of the place)."""
+    name = str(getattr(exc, "sqlite_errorname", "") or "")
+    reason = next((r for prefix, r in _SQLITE_REASONS if name.startswith(prefix)), None)
+    if reason is None:
+        return None
+    return StoreUnwritable(path, reason, str(exc))
+
+
+def probe_writable(path: str | os.PathLike[str], *, size: int = 64 * 1024) -> None:
+    """Check that the database ``path`` can be written now (its file and its folder).
+
+    Opens the file for writing (when it exists) and writes, flushes and removes ``size``
+    bytes in a temporary file beside it: a full disk, a read-only or immutable file or
+    folder all fail here.
+
+    Parameters
+    ----------
+    path : path
+        The database file (need not exist yet).
+    size : int, default 65536
+        Bytes of the trial write (room a commit needs at least).
+
+    Raises
+    ------
+    StoreUnwritable
+        Naming the file and the cause.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> probe_writable(pathlib.Path(tempfile.mkdtemp()) / "s.db")
+    """
+    p = Path(path)
+    if p.exists():
+        try:
+            os.close(os.open(p, os.O_RDWR))
+        except OSError as exc:
+            raise _os_unwritable(p, exc) from None
+    folder = p.parent if str(p.parent) else Path(".")
+    name = None
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{p.name}-probe-", dir=folder)
+        try:
+            if size:
+                os.write(fd, b"\0" * size)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        err = _os_unwritable(p, exc)
+        if err.reason == "read_only" and not (p.exists() and exc.filename == str(p)):
+            err = StoreUnwritable(
+                p,
+                "read_only",
+                f"its folder {folder} cannot be written: {exc.strerror}; SQLite keeps its "
+                "-wal and -shm files beside the database",
+            )
+        raise err from None
+    finally:
+        if name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+
+
+def connect_readonly(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """A read-only SQLite connection to a session database (also on read-only media).
+
+    Parameters
+    ----------
+    path : path
+        The database file.
+
+    Returns
+    -------
+    sqlite3.Connection
+        In autocommit mode, with a busy timeout.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.db"
+    >>> SessionStore(db).close()
+    >>> connect_readonly(db).execute("SELECT count(*) FROM events").fetchone()
+    (1,)
+    """
+    return _connect(Path(path), readonly=True)
+
+
 def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     if readonly:
         uri = f"{path.resolve().as_uri()}?mode=ro"
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        try:
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA user_version").fetchone()
+        except sqlite3.OperationalError:
+            # a read-only folder or file system: SQLite cannot create the -shm file it needs
+            # to read a WAL database. Without a -wal file every commit is in the main file,
+            # so reading it as immutable loses nothing.
+            wal = path.with_name(path.name + "-wal")
+            if wal.exists() and wal.stat().st_size > 0:
+                raise
+            conn = sqlite3.connect(
+                f"{uri}&immutable=1", uri=True, isolation_level=None, check_same_thread=False
+            )
     else:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 10000")
@@ -189,7 +377,11 @@ class SessionStore:
         self.path = Path(path)
         new = not self.path.exists() or self.path.stat().st_size == 0
         if new:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise _os_unwritable(self.path, exc) from None
+        probe_writable(self.path, size=0)  # a read-only or immutable file refuses here
         self._conn = _connect(self.path, readonly=False)
         try:
             mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -202,6 +394,9 @@ class SessionStore:
                 raise ValidationError("not a coprod session database", file=self.path)
         except sqlite3.DatabaseError as exc:
             self._conn.close()
+            unwritable = _sqlite_unwritable(self.path, exc)
+            if unwritable is not None:
+                raise unwritable from None
             raise ValidationError(f"not a session database ({exc})", file=self.path) from exc
         except ValidationError as exc:
             self._conn.close()
@@ -288,6 +483,19 @@ class SessionStore:
         for ev in events:
             if ev.kind not in EVENT_KINDS:
                 check_param(False, "kind", "SessionStore.append", f"one of {EVENT_KINDS}", ev.kind)
+        try:
+            return self._append_each(events, gate)
+        except sqlite3.Error as exc:
+            unwritable = _sqlite_unwritable(self.path, exc)
+            if unwritable is None:
+                raise
+            raise unwritable from None
+        except OSError as exc:  # pragma: no cover - SQLite reports these as its own errors
+            raise _os_unwritable(self.path, exc) from None
+
+    def _append_each(
+        self, events: Sequence[NewEvent], gate: AgendaGate | None
+    ) -> list[int | Exception | None]:
         out: list[int | Exception | None] = []
         conn = self._conn
         own: list[tuple[Any, ...]] = []
@@ -320,8 +528,17 @@ class SessionStore:
                     conn.execute("ROLLBACK TO ev")
                     conn.execute("RELEASE ev")
                     out.append(None)
-                except (sqlite3.Error, ValueError, TypeError, OverflowError) as exc:
-                    # e.g. UnicodeEncodeError for a lone surrogate: refuse this event alone
+                except (
+                    sqlite3.DataError,
+                    sqlite3.InterfaceError,
+                    sqlite3.ProgrammingError,
+                    ValueError,
+                    TypeError,
+                    OverflowError,
+                ) as exc:
+                    # e.g. UnicodeEncodeError for a lone surrogate: refuse this event alone.
+                    # A failure of the database itself (read-only, disk full, I/O) is not
+                    # caught here: it rolls the whole transaction back and is raised.
                     conn.execute("ROLLBACK TO ev")
                     conn.execute("RELEASE ev")
                     out.append(exc)
@@ -940,6 +1157,42 @@ def _norm(value: Any) -> Any:
     return value
 
 
+#: Characters that draw nothing although they are not whitespace (fillers, blank braille).
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+#: Categories that draw nothing: controls, format characters (zero-width space, joiners,
+#: marks of direction, BOM), separators, combining marks without a base, unassigned.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"})
+
+
+def has_visible_text(text: Any) -> bool:
+    """Whether ``text`` is a string with at least one character that shows on a screen.
+
+    Whitespace, zero-width characters (U+200B, U+2060, U+FEFF, joiners), marks of direction,
+    combining marks without a letter and blank fillers (U+3164, U+2800) do not count.
+
+    Parameters
+    ----------
+    text : any
+        A statement, an idea or an open answer.
+
+    Returns
+    -------
+    bool
+        True when something would be visible.
+
+    Examples
+    --------
+    >>> has_visible_text("Buses"), has_visible_text("\u200b\u200d \ufeff"), has_visible_text(7)
+    (True, False, False)
+    """
+    if not isinstance(text, str):
+        return False
+    return any(
+        ch not in _BLANK_LETTERS and unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
+        for ch in text
+    )
+
+
 def _check_text(text: Any, *, row: int | None = None) -> None:
     if not isinstance(text, str) or not text.strip():
         raise ValidationError("a statement needs some text", row=row, column="text")
@@ -951,6 +1204,13 @@ def _check_text(text: Any, *, row: int | None = None) -> None:
             row=row,
             column="text",
         ) from exc
+    if not has_visible_text(text):
+        raise ValidationError(
+            "a statement needs at least one visible character (it has only spaces or "
+            "invisible characters such as zero-width spaces)",
+            row=row,
+            column="text",
+        )
     if len(text) > MAX_STATEMENT_CHARS:
         raise ValidationError(
             f"statement text is {len(text)} characters long; at most {MAX_STATEMENT_CHARS} "

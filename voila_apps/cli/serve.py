@@ -53,6 +53,16 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--no-dashboard", action="store_true", help="participant server only")
     p.add_argument("--no-qr", action="store_true", help="do not print a QR code")
     p.add_argument(
+        "--trusted-proxy",
+        dest="trusted_proxies",
+        action="append",
+        default=[],
+        metavar="CIDR",
+        help="a reverse proxy (address or range, e.g. 127.0.0.1 or 10.0.0.0/8) whose "
+        "X-Forwarded-For and X-Forwarded-Proto headers are believed for rate limits and "
+        "logged addresses; repeat for several (see the guide's 'Behind a proxy' page)",
+    )
+    p.add_argument(
         "--priority-interval",
         type=float,
         default=10.0,
@@ -75,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         The exit status (0; 1 when Voila stopped by itself).
     """
     from coprod_apps.live.config import ServerConfig
+    from coprod_apps.live.handlers import parse_networks
     from coprod_apps.live.rules import normalize_join_code
     from coprod_apps.live.serve import print_addresses, seed_session, serve
 
@@ -89,8 +100,11 @@ def run(args: argparse.Namespace) -> int:
     join_code = normalize_join_code(
         args.join_code, func="coprod serve"
     )  # strip; refuse an empty code
+    parse_networks(args.trusted_proxies)  # a bad range is refused before anything starts
     print(seed_session(args.db, args.source, open_activities=args.open_activities), flush=True)
-    config = ServerConfig(priority_interval=args.priority_interval)
+    config = ServerConfig(
+        priority_interval=args.priority_interval, trusted_proxies=tuple(args.trusted_proxies)
+    )
     asyncio.run(
         serve(
             args.db,

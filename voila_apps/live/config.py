@@ -19,13 +19,19 @@ class ServerConfig:
         Requests per second per participant token (average, burst).
     submit_rate : (float, float), default (1/20, 3)
         Statement submissions per participant (per second, burst).
-    join_rate : (float, float), default (100, 400)
-        Join attempts per second over the whole server (per second, burst).
-    join_ip_rate : (float, float), default (20, 200)
-        Join attempts per client address (per second, burst).
+    join_rate : (float, float), default (100, 1000)
+        Join attempts per second over the whole server (per second, burst). Joins are not
+        limited per address: a room of phones shares one Wi-Fi address.
     join_fail_rate : (float, float), default (0.2, 10)
         WRONG join codes per client address (per second, burst); checked before the code
         is compared, so guessing is slow.
+    join_fail_all_rate : (float, float), default (1, 30)
+        WRONG join codes over the whole server (per second, burst): guessing from many
+        addresses stays slow too. Once spent, an address that sent a wrong code recently
+        waits; an address without wrong codes still joins.
+    trusted_proxies : tuple of str, default ()
+        Reverse proxies (addresses or CIDR ranges) whose ``X-Forwarded-For`` and
+        ``X-Forwarded-Proto`` headers are believed (``coprod serve --trusted-proxy``).
     priority_interval : float, default 10
         Seconds between Pol.is priority recomputations (0 turns them off: fewest votes
         first).
@@ -43,9 +49,10 @@ class ServerConfig:
     join_code: str | None = None
     request_rate: tuple[float, float] = (5.0, 30.0)
     submit_rate: tuple[float, float] = (1 / 20, 3.0)
-    join_rate: tuple[float, float] = (100.0, 400.0)
-    join_ip_rate: tuple[float, float] = (20.0, 200.0)
+    join_rate: tuple[float, float] = (100.0, 1000.0)
     join_fail_rate: tuple[float, float] = (0.2, 10.0)
+    join_fail_all_rate: tuple[float, float] = (1.0, 30.0)
+    trusted_proxies: tuple[str, ...] = ()
     priority_interval: float = 10.0
     poll_interval: float = 0.5
     seed: int = 0

@@ -6,23 +6,46 @@ which also keeps other web sites' plain form posts out), asks the session rules
 ``{"error": message, "code": code}`` with a 4xx status (a ``Retry-After`` header with 429);
 every answer carries strict security headers. Nothing but the participant page and API is
 exposed: no Jupyter handlers, no dashboard, no one else's votes.
+
+Hostile requests get a 4xx JSON answer, never a 500 or a reset: a body over
+:data:`MAX_BODY_BYTES` is read and dropped in chunks (never held in memory) and answered 413;
+JSON nested too deep for the parser is a 400 ``bad_json``. When the database cannot be
+written (a full disk, a read-only file system) writes answer 503 ``store_unavailable`` with a
+``Retry-After`` (the phone keeps the answer and sends it again) and ``/healthz`` answers 503
+with the reason; the log gets one line per distinct failure per minute.
+
+Behind a reverse proxy (``trusted_proxies``, from ``coprod serve --trusted-proxy CIDR``) the
+client's address is the right-most address of ``X-Forwarded-For`` that is not a trusted
+proxy, and ``X-Forwarded-Proto`` gives the scheme; both headers are ignored from any other
+address (see :func:`client_address`). Rate limits and log lines use that address.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import tornado.web
 
 from coprod_analytics.session import MAX_STATEMENT_CHARS
+from coprod_analytics.session.store import StoreUnwritable
+from coprod_apps.live.ratelimit import LogLimiter
 from coprod_apps.live.rules import ApiError, SessionRules
 
-__all__ = ["MAX_BODY_BYTES", "SECURITY_HEADERS", "STATIC_DIR", "make_app"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "MAX_DISCARD_BYTES",
+    "SECURITY_HEADERS",
+    "STATIC_DIR",
+    "client_address",
+    "make_app",
+    "parse_networks",
+]
 
 log = logging.getLogger("coprod_apps.live.handlers")
 
@@ -30,6 +53,15 @@ log = logging.getLogger("coprod_apps.live.handlers")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 #: Largest request body accepted (a vote or a statement is far smaller).
 MAX_BODY_BYTES = 8 * 1024
+#: Larger bodies (up to this size) are read, dropped and answered 413; beyond it the 413 is
+#: sent at once and the connection closed.
+MAX_DISCARD_BYTES = 4 * 1024 * 1024
+
+#: ``/healthz``: a coroutine answering ``(ok, details)``.
+Health = Callable[[], Awaitable[tuple[bool, dict[str, Any]]]]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+_log_limit = LogLimiter(60.0)
 
 #: Headers of every answer: no scripts, styles or frames from elsewhere, no caching.
 SECURITY_HEADERS = {
@@ -44,13 +76,116 @@ SECURITY_HEADERS = {
 }
 
 
-def make_app(rules: SessionRules) -> tornado.web.Application:
+def parse_networks(cidrs: Iterable[str]) -> tuple[Network, ...]:
+    """Trusted proxies as networks (``"10.0.0.0/8"``, ``"127.0.0.1"``, ``"::1"``).
+
+    Parameters
+    ----------
+    cidrs : iterable of str
+        Addresses or CIDR ranges.
+
+    Returns
+    -------
+    tuple of ip_network
+        The networks.
+
+    Raises
+    ------
+    ParameterError
+        Naming the entry that is not an address or a range.
+
+    Examples
+    --------
+    >>> parse_networks(["127.0.0.1", "10.0.0.0/8"])
+    (IPv4Network('127.0.0.1/32'), IPv4Network('10.0.0.0/8'))
+    """
+    from coprod_analytics.errors import check_param
+
+    out = []
+    for cidr in cidrs:
+        try:
+            out.append(ipaddress.ip_network(str(cidr).strip(), strict=False))
+        except ValueError:
+            check_param(False, "trusted_proxy", "coprod serve", "an address or CIDR range", cidr)
+    return tuple(out)
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    text = text.strip()
+    if text.startswith("[") and "]" in text:  # "[v6]:port"
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:  # "v4:port"
+        text = text.split(":", 1)[0]
+    try:
+        addr = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return addr.ipv4_mapped
+    return addr
+
+
+def client_address(remote: str, forwarded_for: Sequence[str], trusted: Sequence[Network]) -> str:
+    """The client's address: the right-most ``X-Forwarded-For`` hop not a trusted proxy.
+
+    ``X-Forwarded-For`` is believed only when the connection itself comes from a trusted
+    proxy, and only as far back as the chain of trusted proxies goes: the first address
+    (from the right) that is not a trusted proxy is the client, whatever the client wrote
+    to the left of it. A hop that is not an address ends the walk.
+
+    Parameters
+    ----------
+    remote : str
+        The connection's peer address.
+    forwarded_for : sequence of str
+        Every ``X-Forwarded-For`` header value (in order).
+    trusted : sequence of ip_network
+        The trusted proxies (see :func:`parse_networks`).
+
+    Returns
+    -------
+    str
+        The client's address.
+
+    Examples
+    --------
+    >>> nets = parse_networks(["127.0.0.1"])
+    >>> client_address("127.0.0.1", ["6.6.6.6, 198.51.100.7"], nets)  # via the proxy
+    '198.51.100.7'
+    >>> client_address("192.0.2.9", ["6.6.6.6"], nets)  # not from a trusted proxy
+    '192.0.2.9'
+    """
+    peer = _ip(remote)
+    if not trusted or peer is None or not any(peer in net for net in trusted):
+        return remote
+    hops = [h for value in forwarded_for for h in value.split(",") if h.strip()]
+    client = str(peer)
+    for hop in reversed(hops):
+        addr = _ip(hop)
+        if addr is None:
+            break
+        client = str(addr)
+        if not any(addr in net for net in trusted):
+            break
+    return client
+
+
+def make_app(
+    rules: SessionRules,
+    *,
+    health: Health | None = None,
+    trusted_proxies: Sequence[Network] = (),
+) -> tornado.web.Application:
     """The tornado application of the participant page and API over ``rules``.
 
     Parameters
     ----------
     rules : SessionRules
         The session the API serves.
+    health : coroutine function, optional
+        What ``/healthz`` reports: ``(ok, details)`` (default: always ok).
+    trusted_proxies : sequence of ip_network
+        Reverse proxies whose ``X-Forwarded-For`` / ``X-Forwarded-Proto`` are believed.
 
     Returns
     -------
@@ -94,25 +229,79 @@ def make_app(rules: SessionRules) -> tornado.web.Application:
         xsrf_cookies=False,  # no cookies are used: the token travels in a header
         compress_response=False,
         log_function=_quiet_log,
+        coprod_health=health,
+        coprod_trusted_proxies=tuple(trusted_proxies),
     )
 
 
 def _quiet_log(handler: tornado.web.RequestHandler) -> None:
     status = handler.get_status()
-    if status >= 500:
-        log.error("%d %s", status, handler._request_summary())
+    if status >= 500 and status != 503:  # 503: the writer logs the store's failure
+        admit, skipped = _log_limit.admit((status, handler.request.method, handler.request.path))
+        if admit:
+            more = f" ({skipped} more in the last minute)" if skipped else ""
+            log.error("%d %s%s", status, handler._request_summary(), more)
 
 
+@tornado.web.stream_request_body
 class _Base(tornado.web.RequestHandler):
+    """JSON answers, security headers, the client's address, bounded bodies, 503s.
+
+    Bodies are streamed: at most :data:`MAX_BODY_BYTES` are kept (``request.body``), a larger
+    body is read and dropped and :meth:`body_json` answers 413.
+    """
+
     rules: SessionRules
 
     def initialize(self, rules: SessionRules) -> None:
         self.rules = rules
+        self._body_size = 0
 
     def set_default_headers(self) -> None:
         for k, v in SECURITY_HEADERS.items():
             self.set_header(k, v)
         self.set_header("Server", "coprod")
+
+    def prepare(self) -> None:
+        req = self.request
+        trusted = self.settings.get("coprod_trusted_proxies") or ()
+        peer = _ip(req.remote_ip or "")
+        if peer is not None and any(peer in net for net in trusted):  # from our proxy
+            forwarded = req.headers.get_list("X-Forwarded-For")
+            req.remote_ip = client_address(str(peer), forwarded, trusted)
+            proto = req.headers.get("X-Forwarded-Proto", "").split(",")[-1].strip().lower()
+            if proto in ("http", "https"):
+                req.protocol = proto
+        if req.protocol == "https":
+            self.set_header("Strict-Transport-Security", "max-age=31536000")
+        length = req.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > MAX_DISCARD_BYTES:
+            self.set_header("Connection", "close")
+            self._too_large()
+
+    def data_received(self, chunk: bytes) -> None:
+        # the server cuts a body over MAX_DISCARD_BYTES (its max_body_size)
+        self._body_size += len(chunk)
+        if self._body_size <= MAX_BODY_BYTES:
+            self.request.body += chunk
+
+    def _too_large(self) -> None:
+        self.request.body = b""
+        self.reply(413, {"error": f"request body over {MAX_BODY_BYTES} bytes", "code": "too_large"})
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, tornado.web.HTTPError):
+            return super().log_exception(typ, value, tb)
+        admit, skipped = _log_limit.admit((typ, str(value)[:200]))
+        if admit:
+            more = f" ({skipped} more in the last minute)" if skipped else ""
+            log.error(
+                "uncaught %s in %s%s",
+                typ.__name__,
+                self._request_summary(),
+                more,
+                exc_info=(typ, value, tb),
+            )
 
     def reply(self, status: int, payload: dict[str, Any]) -> None:
         self.set_status(status)
@@ -132,12 +321,14 @@ class _Base(tornado.web.RequestHandler):
             raise ApiError(
                 415, "bad_content_type", "send the request body as Content-Type: application/json"
             )
-        if len(self.request.body) > MAX_BODY_BYTES:
+        if self._body_size > MAX_BODY_BYTES or len(self.request.body) > MAX_BODY_BYTES:
             raise ApiError(413, "too_large", f"request body over {MAX_BODY_BYTES} bytes")
         try:
             data = json.loads(self.request.body or b"null")
         except (ValueError, UnicodeDecodeError) as exc:
             raise ApiError(400, "bad_json", f"the request body is not valid JSON ({exc})") from exc
+        except RecursionError:
+            raise ApiError(400, "bad_json", "the request body is nested too deeply") from None
         if not isinstance(data, dict):
             raise ApiError(400, "bad_json", "the request body must be a JSON object")
         return data
@@ -161,6 +352,17 @@ class _Base(tornado.web.RequestHandler):
             if err.status == 429:
                 self.set_header("Retry-After", str(max(1, round(err.extra.get("retry_after", 1)))))
             self.reply(err.status, {"error": err.message, "code": err.code, **err.extra})
+        except StoreUnwritable as exc:  # nothing was stored; the writer logs the cause
+            self.set_header("Retry-After", "5")
+            self.reply(
+                503,
+                {
+                    "error": "the session cannot store answers right now; your answer was not "
+                    "saved, try again in a moment",
+                    "code": "store_unavailable",
+                    "reason": exc.reason,
+                },
+            )
 
 
 class _PageHandler(_Base):
@@ -177,8 +379,10 @@ class _StaticHandler(tornado.web.StaticFileHandler):
 
 
 class _HealthHandler(_Base):
-    def get(self) -> None:
-        self.reply(200, {"ok": True})
+    async def get(self) -> None:
+        health = self.settings.get("coprod_health")
+        ok, details = (True, {}) if health is None else await health()
+        self.reply(200 if ok else 503, {"ok": ok, **details})
 
 
 class _NotFoundHandler(_Base):
@@ -213,6 +417,7 @@ class _SessionHandler(_Base):
 
 class _JoinHandler(_Base):
     async def post(self) -> None:
+        # remote_ip is the client's address (behind a trusted proxy: see prepare)
         await self.guarded(
             lambda: self.rules.join(self.body_json().get("join_code"), self.request.remote_ip or "")
         )

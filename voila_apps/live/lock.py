@@ -1,7 +1,8 @@
 """One server per session database: :class:`ServeLock`.
 
 Two servers on one database would hand out the same participant and statement ids, so a
-running server holds an exclusive lock on ``<database>-serve.lock`` and a second one is
+running server holds an exclusive lock on ``<database>-serve.lock`` beside the real file
+(symlinks resolved, so a link to the database finds the same lock) and a second one is
 refused with a plain message.
 """
 
@@ -42,14 +43,23 @@ class ServeLock:
     """
 
     def __init__(self, db: Path) -> None:
-        self.path = db.with_name(db.name + "-serve.lock")
+        # the real file: a symlink to the database must find the same lock
+        real = Path(os.path.realpath(db))
+        self.path = real.with_name(real.name + "-serve.lock")
         self._fd: int | None = None
         try:
             import fcntl
         except ImportError:  # pragma: no cover - not POSIX: no lock
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            from coprod_analytics.session.store import StoreUnwritable
+
+            raise StoreUnwritable(
+                db, "read_only", f"its lock file {self.path} cannot be created: {exc.strerror}"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:

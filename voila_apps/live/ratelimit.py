@@ -1,4 +1,5 @@
-"""Rate limits of the participant server: a token bucket per key, :class:`RateLimit`."""
+"""Rate limits of the participant server: a token bucket per key, :class:`RateLimit`; and
+of its log, :class:`LogLimiter` (one line per distinct failure per minute)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import time
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
-__all__ = ["RateLimit"]
+__all__ = ["LogLimiter", "RateLimit"]
 
 
 @dataclass
@@ -67,6 +68,32 @@ class RateLimit:
         tokens = self._tokens(who, t)
         return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
 
+    def is_full(self, who: Hashable, now: float | None = None) -> bool:
+        """Whether ``who``'s bucket is full (it took no token lately).
+
+        Parameters
+        ----------
+        who : hashable
+            The key.
+        now : float, optional
+            The time (``time.monotonic()`` when omitted).
+
+        Returns
+        -------
+        bool
+            True for a key never seen or refilled since.
+
+        Examples
+        --------
+        >>> limit = RateLimit(rate=1.0, burst=2.0)
+        >>> limit.is_full("a", now=0.0), limit.allow("a", now=0.0), limit.is_full("a", now=0.5)
+        (True, 0.0, False)
+        """
+        if who not in self._buckets:
+            return True
+        t = time.monotonic() if now is None else now
+        return self._tokens(who, t) >= self.burst
+
     def allow(self, who: Hashable, now: float | None = None) -> float:
         """Take a token for ``who`` when there is one.
 
@@ -116,3 +143,51 @@ class RateLimit:
 
     def __len__(self) -> int:
         return len(self._buckets)
+
+
+class LogLimiter:
+    """One log line per distinct failure per ``period`` seconds (a flood logs a handful).
+
+    The first occurrence of a failure is logged; repeats within ``period`` are only counted,
+    and the next line logged for that failure says how many were left out.
+
+    Parameters
+    ----------
+    period : float, default 60
+        Seconds during which a failure is logged at most once.
+
+    Examples
+    --------
+    >>> limiter = LogLimiter(period=60)
+    >>> [limiter.admit("disk full", now=t) for t in (0.0, 1.0, 2.0, 61.0)]
+    [(True, 0), (False, 0), (False, 0), (True, 2)]
+    """
+
+    def __init__(self, period: float = 60.0) -> None:
+        self.period = period
+        self._seen: dict[Hashable, tuple[float, int]] = {}
+
+    def admit(self, failure: Hashable, now: float | None = None) -> tuple[bool, int]:
+        """Whether to log ``failure`` now, and how many of it were left out since last time.
+
+        Parameters
+        ----------
+        failure : hashable
+            What identifies the failure (e.g. its type and message).
+        now : float, optional
+            The time (``time.monotonic()`` when omitted).
+
+        Returns
+        -------
+        (bool, int)
+            Log it or not; repeats left out since it was last logged.
+        """
+        t = time.monotonic() if now is None else now
+        last, skipped = self._seen.get(failure, (float("-inf"), 0))
+        if t - last < self.period:
+            self._seen[failure] = (last, skipped + 1)
+            return False, 0
+        if len(self._seen) > 1000:  # many distinct failures: forget the old ones
+            self._seen = {k: v for k, v in self._seen.items() if t - v[0] < self.period}
+        self._seen[failure] = (t, 0)
+        return True, skipped

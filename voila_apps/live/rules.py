@@ -28,6 +28,7 @@ from coprod_analytics.session.pairs import PairChooser
 from coprod_analytics.session.priorities import PRIORITY_KINDS
 from coprod_analytics.session.priority import choose_statement
 from coprod_analytics.session.state import EventRow, SessionState
+from coprod_analytics.session.store import has_visible_text
 from coprod_apps.live.config import ServerConfig
 from coprod_apps.live.ratelimit import RateLimit
 from coprod_apps.live.tokens import make_token, parse_token
@@ -130,8 +131,8 @@ class SessionRules:
         self.request_limit = RateLimit(*self.config.request_rate)
         self.submit_limit = RateLimit(*self.config.submit_rate)
         self.join_limit = RateLimit(*self.config.join_rate)
-        self.join_ip_limit = RateLimit(*self.config.join_ip_rate)
         self.join_fail_limit = RateLimit(*self.config.join_fail_rate)
+        self.join_fail_all_limit = RateLimit(*self.config.join_fail_all_rate)
         self.priorities: dict[int, float] = {}
         self._dist_cache: dict[tuple[str, str, int], dict[str, Any]] = {}
         self.pairs = PairChooser()
@@ -251,8 +252,8 @@ class SessionRules:
     async def join(self, join_code: Any, client: str = "") -> dict[str, Any]:
         """A new anonymous participant.
 
-        Rate limits (per ``client`` address, for wrong codes, over the whole server) are
-        all checked BEFORE the code is compared.
+        Rate limits (wrong codes per ``client`` address and over the whole server, joins
+        over the whole server) are all checked BEFORE the code is compared.
 
         Parameters
         ----------
@@ -271,10 +272,11 @@ class SessionRules:
         ApiError
             429 when rate limited, 403 for a wrong join code.
         """
-        self.check_rate(self.join_ip_limit, client)
         code = self.config.join_code
-        if code is not None:
+        if code is not None:  # joins are not limited per address; wrong codes are
             wait = self.join_fail_limit.wait(client)
+            if not self.join_fail_limit.is_full(client):  # wrong codes lately: global limit
+                wait = max(wait, self.join_fail_all_limit.wait("all"))
             if wait > 0:
                 raise ApiError(
                     429,
@@ -285,6 +287,7 @@ class SessionRules:
         self.check_rate(self.join_limit, "join")
         if code is not None and not _code_matches(join_code, code):
             self.join_fail_limit.allow(client)
+            self.join_fail_all_limit.allow("all")
             raise ApiError(403, "bad_join_code", "that join code is not right")
         for _ in range(100):
             pid = self._next_pid
@@ -735,8 +738,8 @@ class SessionRules:
         """
         text = body.get("text")
         key = body.get("key")
-        if not isinstance(text, str) or not text.strip():
-            raise ApiError(400, "bad_text", "'text' must be a non-empty string")
+        if not isinstance(text, str) or not has_visible_text(text):
+            raise ApiError(400, "bad_text", "'text' must have at least one visible character")
         if len(text) > MAX_STATEMENT_CHARS:
             raise ApiError(
                 413,

@@ -59,9 +59,9 @@ import tornado.netutil
 
 from coprod_analytics.session import NewEvent, SessionStore
 from coprod_analytics.session.gate import AgendaGate
-from coprod_analytics.session.store import _connect
+from coprod_analytics.session.store import StoreUnwritable, connect_readonly, probe_writable
 from coprod_apps.live.config import ServerConfig
-from coprod_apps.live.handlers import make_app
+from coprod_apps.live.handlers import MAX_DISCARD_BYTES, make_app, parse_networks
 from coprod_apps.live.lock import ServeLock
 from coprod_apps.live.rules import SessionRules
 from coprod_apps.live.writer import GroupCommitWriter
@@ -92,6 +92,9 @@ class LiveServer:
     ------
     CoprodError
         When another server runs on the same database.
+    StoreUnwritable
+        When the database cannot be written (read-only, immutable, its folder read-only):
+        a server that cannot store answers is not started.
 
     Notes
     -----
@@ -113,6 +116,7 @@ class LiveServer:
     def __init__(self, db_path: str | Path, config: ServerConfig | None = None) -> None:
         self.db_path = Path(db_path)
         cfg = config or ServerConfig()
+        self._trusted = parse_networks(cfg.trusted_proxies)
         self._lock = ServeLock(self.db_path)
         store: SessionStore | None = None
         try:
@@ -137,6 +141,7 @@ class LiveServer:
         self._tasks: list[asyncio.Task[None]] = []
         self._pool: Any = None
         self._read_conn: Any = None
+        self._probed = 0.0
         self.port: int | None = None
 
     @property
@@ -173,7 +178,7 @@ class LiveServer:
         loop = asyncio.get_running_loop()
         sockets = tornado.netutil.bind_sockets(port, address=host, backlog=1024)
         try:
-            self._read_conn = _connect(self.db_path, readonly=True)
+            self._read_conn = connect_readonly(self.db_path)
         except BaseException:
             for sock in sockets:
                 sock.close()
@@ -182,8 +187,9 @@ class LiveServer:
             self._store, loop, gate=AgendaGate.from_state(self.rules.state)
         )
         self._writer.start()
+        app = make_app(self.rules, health=self.health, trusted_proxies=self._trusted)
         self._http = tornado.httpserver.HTTPServer(
-            make_app(self.rules), max_body_size=64 * 1024, idle_connection_timeout=120
+            app, max_body_size=MAX_DISCARD_BYTES, idle_connection_timeout=120
         )
         self._http.add_sockets(sockets)
         self.port = int(sockets[0].getsockname()[1])
@@ -211,6 +217,37 @@ class LiveServer:
             self._read_conn.close()
         self._lock.release()
 
+    async def health(self) -> tuple[bool, dict[str, Any]]:
+        """Whether the server can store answers: ``(ok, details)`` for ``/healthz``.
+
+        After a failed write (a full disk, a read-only file system) the database's place is
+        tried again at most once a second (a trial write beside it), so health recovers as
+        soon as space returns, before the next vote.
+
+        Returns
+        -------
+        (bool, dict)
+            ``(True, {"store": "writable"})``, or ``(False, {"store": "unwritable",
+            "reason": ..., "error": ...})``.
+        """
+        writer = self._writer
+        if writer is None:
+            return False, {"store": "not started"}
+        failure = writer.failure
+        if failure is not None:
+            loop = asyncio.get_running_loop()
+            if loop.time() - self._probed >= 1.0:
+                self._probed = loop.time()
+                try:
+                    await loop.run_in_executor(None, probe_writable, self.db_path)
+                except StoreUnwritable as exc:
+                    failure = writer.failure = exc
+                else:
+                    writer.failure = failure = None
+        if failure is not None:
+            return False, {"store": "unwritable", "reason": failure.reason, "error": str(failure)}
+        return True, {"store": "writable"}
+
     async def _write(self, event: NewEvent) -> int | None:
         if self._writer is None:
             raise RuntimeError("the server is not started")
@@ -237,13 +274,15 @@ class LiveServer:
     async def _priority_loop(self) -> None:
         import concurrent.futures
         import multiprocessing
+        import os
 
         from coprod_analytics.session.priority import compute_priorities
 
         self._pool = concurrent.futures.ProcessPoolExecutor(
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_ignore_sigint,  # Ctrl+C stops the server, which ends the worker
+            initializer=_worker_init,  # dies with the server, leaves Ctrl+C to it
+            initargs=(os.getpid(),),
         )
         loop = asyncio.get_running_loop()
         while True:
@@ -260,8 +299,12 @@ class LiveServer:
             await asyncio.sleep(self.config.priority_interval)
 
 
-def _ignore_sigint() -> None:
-    """In the priority worker: leave Ctrl+C to the server (no traceback from the worker)."""
+def _worker_init(server_pid: int) -> None:
+    """In the priority worker: end with the server (even after a ``kill -9`` of it) and
+    leave Ctrl+C to the server (no traceback from the worker)."""
     import signal
 
+    from coprod_apps.launcher import watch_parent
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watch_parent(server_pid)

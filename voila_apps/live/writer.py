@@ -11,6 +11,12 @@ facilitator's ``session close`` or ``activity close``) into its
 :class:`~coprod_analytics.session.gate.AgendaGate` and refuses the queued votes and answers
 that agenda no longer allows (:class:`~coprod_analytics.session.gate.Refused`): once a close
 has committed, nothing committed after it is accepted, without waiting for the next poll.
+
+When the database cannot be written (a full disk, a read-only file system), every event of
+the batch fails with :class:`~coprod_analytics.session.store.StoreUnwritable` (nothing of it
+is stored or acknowledged), :attr:`GroupCommitWriter.failure` says why until a later commit
+succeeds, and the log gets one line per distinct failure per minute (never a traceback per
+request).
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ import threading
 
 from coprod_analytics.session import NewEvent, SessionStore
 from coprod_analytics.session.gate import AgendaGate, Refused
+from coprod_analytics.session.store import StoreUnwritable
+from coprod_apps.live.ratelimit import LogLimiter
 
 __all__ = ["GroupCommitWriter"]
 
@@ -76,6 +84,9 @@ class GroupCommitWriter(threading.Thread):
         self.q: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         #: transactions committed so far
         self.batches = 0
+        #: why the last transaction failed (None once one succeeded again)
+        self.failure: StoreUnwritable | None = None
+        self._log_limit = LogLimiter(60.0)
         if max_batch is None:
             max_batch = int(os.environ.get("COPROD_LIVE_MAX_BATCH", "1000"))
         self.max_batch = max(1, max_batch)
@@ -122,19 +133,35 @@ class GroupCommitWriter(threading.Thread):
             self._commit(batch)
         self.store.close()
 
+    def _log_once(self, failure: str, *, exc_info: BaseException | None = None) -> None:
+        """Log ``failure`` unless it was logged less than a minute ago."""
+        admit, skipped = self._log_limit.admit(failure)
+        if admit:
+            more = f" ({skipped} more like it in the last minute)" if skipped else ""
+            log.error("%s%s", failure, more, exc_info=exc_info)
+
     def _commit(self, batch: list[_Item]) -> None:
         try:
             seqs = self.store.append_each([ev for ev, _ in batch], gate=self.gate)
-        except BaseException as exc:  # pragma: no cover - disk full, I/O error
-            log.exception("writing %d events failed", len(batch))
+        except StoreUnwritable as exc:  # disk full, read-only, I/O error: nothing stored
+            self.failure = exc
+            self._log_once(f"storing answers failed: {exc}")
+            for _, fut in batch:
+                self.loop.call_soon_threadsafe(_set_exc, fut, exc)
+            return
+        except BaseException as exc:  # pragma: no cover - a bug: the traceback once a minute
+            self._log_once(f"storing answers failed: {exc!r}", exc_info=exc)
             for _, fut in batch:
                 self.loop.call_soon_threadsafe(_set_exc, fut, exc)
             return
         self.batches += 1
+        if self.failure is not None:
+            log.warning("storing answers works again (%s)", self.store.path)
+            self.failure = None
         for (_, fut), seq in zip(batch, seqs, strict=True):
             if isinstance(seq, Exception):  # this event alone could not be stored
                 if not isinstance(seq, Refused):
-                    log.error("an event could not be stored: %r", seq)
+                    self._log_once(f"an event could not be stored: {type(seq).__name__}")
                 self.loop.call_soon_threadsafe(_set_exc, fut, seq)
             else:
                 self.loop.call_soon_threadsafe(_set_result, fut, seq)
