@@ -23,6 +23,13 @@ def test_groups_json_on_a_polis_export(capsys: pytest.CaptureFixture[str]) -> No
     assert {"id", "group_aware_consensus", "bridging", "text"} <= set(data["statements"][0])
     assert [g["group"] for g in data["groups"]] == [0, 1]
     assert sum(g["size"] for g in data["groups"]) == len(people) - len(unclustered)
+    # the one verdict (measured on this conversation: a small, distinct second group)
+    verdict = data["verdict"]
+    assert set(verdict) == {"supported_k", "structure", "text"}
+    assert verdict["structure"] == "separate" and verdict["supported_k"] == 2
+    assert verdict["text"].startswith("two separate camps")
+    # canonical letters: group 0 (A) is the largest
+    assert data["groups"][0]["size"] >= data["groups"][1]["size"]
 
 
 def test_groups_summary_replay_and_as_of(capsys: pytest.CaptureFixture[str]) -> None:
@@ -31,6 +38,7 @@ def test_groups_summary_replay_and_as_of(capsys: pytest.CaptureFixture[str]) -> 
     text = capsys.readouterr().out
     assert "Group A (" in text and "Group B (" in text and "Group 0" not in text
     assert "Consensus" in text and "k = 2" in text
+    assert "Verdict: two groups along a continuum" in text
     args = ["groups", str(path), "--mode", "replay", "--cadence", "100", "--json"]
     assert main([*args, "--as-of", "2022-07-27T15:02:00Z", "--no-bridging"]) == 0
     early = json.loads(capsys.readouterr().out)

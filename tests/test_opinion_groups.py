@@ -553,7 +553,10 @@ def test_uncertainty_stability_and_bridging_columns_are_filled() -> None:
     assert res.stability.n_points == int(res.participants["in_conv"].sum())
     assert res.stability.params["cluster_fn"] == "polis_cluster_fn"
     stab_json = res.to_json_dict()["stability"]
-    assert stab_json["polis_k"] == res.k and stab_json["supported_k"] == res.stability.k
+    assert stab_json["polis_k"] == res.k and stab_json["detail"] == res.stability.detail(res.k)
+    # the one verdict, not the resampling, says how many groups there are
+    assert "supported_k" not in stab_json and "verdict" not in stab_json
+    assert res.to_json_dict()["verdict"] == res.verdict.to_dict()
     # the intervals, through the result protocol
     ci = res.conf_int()
     assert ci.columns[-3:] == ["ci_low", "ci_high", "alpha"]

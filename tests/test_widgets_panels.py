@@ -61,7 +61,10 @@ def test_opening_the_stability_section_computes_resampling_stability():
     groups_before = dash.state.result.participants.get_column("group").to_list()
     dash._stability_box.selected_index = 0  # the reader opens "How sure is the split?"
     assert dash.state.result.stability is not None
-    assert "Resampling verdict" in dash.stability.verdict.value
+    shown = dash.stability.verdict.value
+    # the one verdict of the result, and what resampling says of the split (no second verdict)
+    assert f"<strong>{dash.state.result.verdict.text}</strong>" in shown
+    assert "Resampling: the split into" in shown
     assert dash.state.stability_summary()["per_k"].height >= 2
     # same seed: the groups (and their colours) did not move
     assert dash.state.result.participants.get_column("group").to_list() == groups_before

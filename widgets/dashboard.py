@@ -195,7 +195,13 @@ class ConsensusDashboard(widgets.VBox):
             from coprod_widgets.style import esc
 
             return f'<div class="coprod" role="banner"><h2>{esc(self.state.title)}</h2></div>'
-        return header_html(self.state, title=self.show_title)
+        from coprod_widgets.consensus.figures import verdict_html
+
+        head = header_html(self.state, title=self.show_title)
+        if self.state.result is None:
+            return head
+        # the one verdict on the groups, right under the headline (every page says the same)
+        return head[: -len("</div>")] + verdict_html(self.state.result) + "</div>"
 
     def _on_result(self, change: Any) -> None:
         self.header.value = self._header_html()

@@ -1,16 +1,20 @@
 """``coprod groups``: Pol.is-compatible opinion groups of an agree/disagree/pass inquiry.
 
 PATH is anything ``coprod info`` reads: a Pol.is export folder, an inquiry Parquet folder or
-a long/wide votes file. Without ``--json`` a readable summary is printed (groups, their
-sizes, top representative and consensus statements with their texts); with ``--json`` one
-JSON object with ``k``, ``participants`` (``id``, ``group`` (null when not clustered),
-``x``, ``y``, ``confidence``), ``statements`` (``id``, ``group_aware_consensus``,
-``bridging``, ...) and ``groups``. Groups are numbered 0, 1, ... in the JSON and named
-A, B, ... in the summary (0 is A).
+a long/wide votes file. Without ``--json`` a readable summary is printed (the verdict,
+groups, their sizes, top representative and consensus statements with their texts); with
+``--json`` one JSON object with ``k``, ``verdict`` (``supported_k``, ``structure``: separate,
+continuum or none, ``text``: how many groups the votes support and how distinct they are),
+``participants`` (``id``, ``group`` (null when not clustered), ``x``, ``y``,
+``confidence``), ``statements`` (``id``, ``group_aware_consensus``, ``bridging``, the honest
+tags ``consensus_clear``, ``divisive_clear``, ``too_few_votes``, ...) and ``groups``.
+Groups are numbered 0, 1, ... in the JSON and named A, B, ... in the summary (0 is A, the
+largest group; ties go to the group with more agree votes).
 
 With ``--n-resamples N`` the statements and group votes get bootstrap intervals at level
-``1 - alpha`` (``--alpha``, default 0.05); with ``--stability`` the summary says how many
-groups the data supports. Progress bars go to stderr (``--no-progress`` hides them).
+``1 - alpha`` (``--alpha``, default 0.05); with ``--stability`` the summary adds how
+reproducible the split is under resampling and each person's membership confidence.
+Progress bars go to stderr (``--no-progress`` hides them).
 """
 
 from __future__ import annotations

@@ -8,7 +8,9 @@ Main entry points (loaded on first use, so importing the package stays light):
 - :func:`cluster_projection` — Pol.is's two-level clustering of 2-D points;
 - :func:`consensus_clustering` — how many groups the data supports (resampling);
 - :func:`bootstrap_group_rates` — bootstrap intervals of group rates;
-- :func:`vote_matrix` — the sparse latest-vote matrix.
+- :func:`vote_matrix` — the sparse latest-vote matrix;
+- :class:`PolisReducer`, :class:`PolisClusterer` — Pol.is's projection and clustering as
+  scikit-learn estimators.
 
 Where things are (one responsibility per module): ``matrix`` (the vote matrix), ``pca``
 (centring, components, projections), ``kmeans`` (Pol.is's exact k-means), ``clustering``
@@ -16,7 +18,8 @@ Where things are (one responsibility per module): ``matrix`` (the vote matrix), 
 ``tallies`` (group tallies, consensus, priority), ``pipeline`` (one Pol.is update and its
 carried state), ``replay`` (a vote log replayed through updates), ``assemble`` (tables of
 the result), ``resampling`` (bootstrap and stability glue), ``groups`` (the entry points),
-``result`` (:class:`OpinionGroups`), ``stability``, ``uncertainty``, ``bridging``.
+``result`` (:class:`OpinionGroups`), ``stability``, ``uncertainty``, ``bridging``, ``tags``
+(honest consensus/divisive/representative tags), ``estimators`` (scikit-learn estimators).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from coprod_analytics.consensus.clustering import cluster_projection
+    from coprod_analytics.consensus.estimators import PolisClusterer, PolisReducer
     from coprod_analytics.consensus.groups import opinion_groups, update
     from coprod_analytics.consensus.matrix import VoteMatrix, vote_matrix
     from coprod_analytics.consensus.result import OpinionGroups
@@ -44,12 +48,16 @@ _LAZY: dict[str, str] = {
     "GroupRates": "coprod_analytics.consensus.uncertainty",
     "OpinionGroups": "coprod_analytics.consensus.result",
     "VoteMatrix": "coprod_analytics.consensus.matrix",
+    "PolisReducer": "coprod_analytics.consensus.estimators",
+    "PolisClusterer": "coprod_analytics.consensus.estimators",
     "vote_matrix": "coprod_analytics.consensus.matrix",
 }
 
 __all__ = [
     "GroupRates",
     "OpinionGroups",
+    "PolisClusterer",
+    "PolisReducer",
     "StabilityResult",
     "VoteMatrix",
     "bootstrap_group_rates",

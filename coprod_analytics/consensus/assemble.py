@@ -15,13 +15,64 @@ from coprod_analytics.consensus.repness import SIGNIFICANCE_Z, repness_stats, se
 from coprod_analytics.consensus.resampling import bootstrap_arrays, pipeline_stability
 from coprod_analytics.consensus.result import OpinionGroups
 from coprod_analytics.consensus.stability import StabilityResult
+from coprod_analytics.consensus.tags import tag_evidence
 from coprod_analytics.consensus.tallies import comment_priority, group_vote_counts, select_consensus
 from coprod_analytics.provenance import Provenance
 
 if TYPE_CHECKING:  # pragma: no cover
     from coprod_analytics.inquiry import Inquiry
 
-__all__ = ["assemble", "hungarian_relabel"]
+__all__ = ["assemble", "canonical_order", "hungarian_relabel"]
+
+
+def canonical_order(
+    sizes: np.ndarray, agree: np.ndarray, disagree: np.ndarray, statement_rank: np.ndarray
+) -> np.ndarray:
+    """The canonical letters of groups: A is the largest group, B the next, and so on.
+
+    Ties in size are broken by the groups' votes, never by row order or participant ids:
+    more agree votes in total first, then more disagree votes, then the per-statement agree
+    counts and disagree counts compared statement by statement in statement-id order. Two
+    groups that tie on all of these cast identical votes.
+
+    Parameters
+    ----------
+    sizes : np.ndarray
+        ``(k,)`` clustered members per group.
+    agree, disagree : np.ndarray
+        ``(k, n_statements)`` agree and disagree counts per group.
+    statement_rank : np.ndarray
+        ``(n_statements,)`` rank of every column's statement id (0 = smallest id).
+
+    Returns
+    -------
+    np.ndarray
+        ``mapping[g]`` = the canonical label (0 = "A") of pipeline group ``g``.
+
+    Examples
+    --------
+    >>> agree = np.array([[1, 0], [3, 0], [0, 1]])
+    >>> canonical_order(np.array([5, 9, 5]), agree, np.zeros((3, 2)), np.arange(2)).tolist()
+    [1, 0, 2]
+    """
+    k = int(sizes.shape[0])
+    cols = np.argsort(statement_rank, kind="stable")
+    keys = []
+    for g in range(k):
+        keys.append(
+            (
+                -int(sizes[g]),
+                -float(agree[g].sum()),
+                -float(disagree[g].sum()),
+                tuple((-agree[g, cols]).tolist()),
+                tuple((-disagree[g, cols]).tolist()),
+                g,
+            )
+        )
+    order = sorted(range(k), key=lambda g: keys[g])
+    mapping = np.empty(k, dtype=np.int64)
+    mapping[np.asarray(order, dtype=np.int64)] = np.arange(k)
+    return mapping
 
 
 def hungarian_relabel(
@@ -77,6 +128,11 @@ def hungarian_relabel(
         if mapping[i] < 0:
             mapping[i] = next(free)
     return mapping
+
+
+def _nullable(values: np.ndarray) -> pl.Series:
+    """A float Series with NaN as null (built once, without a Series operation after)."""
+    return pl.Series(values=np.asarray(values, dtype=np.float64), nan_to_null=True)
 
 
 def _statement_meta(inquiry: Inquiry) -> pl.DataFrame:
@@ -141,8 +197,14 @@ def assemble(
     k = out.k
     labels = out.labels
     notes: list[str] = []
-    # ---- display labels (stable against the previous result)
-    mapping = np.arange(k)
+    # ---- tallies
+    agree, disagree, total = group_vote_counts(matrix, labels, k)
+    # ---- display labels: canonical (A = largest; see canonical_order), or, after a
+    # previous result, kept stable against it by member overlap (Hungarian matching)
+    sizes = np.bincount(labels[labels >= 0], minlength=k) if k else np.zeros(0, np.int64)
+    srank = np.empty(m, dtype=np.int64)
+    srank[matrix.statement_ids.arg_sort().to_numpy()] = np.arange(m)
+    mapping = canonical_order(sizes, agree, disagree, srank) if k else np.arange(k)
     if previous is not None and previous.participants.height and k:
         prev_p = previous.participants
         pk, _ = row_keys_for(matrix.participant_ids, None)
@@ -155,10 +217,9 @@ def assemble(
             maintain_order="left",
         )
         old_labels = old.get_column("group").fill_null(-1).to_numpy().astype(np.int64)
-        mapping = hungarian_relabel(labels, pk, old_labels, pk, k)
+        canon = np.where(labels >= 0, mapping[np.maximum(labels, 0)], -1)
+        mapping = hungarian_relabel(canon, pk, old_labels, pk, k)[mapping]
     shown = np.where(labels >= 0, mapping[np.maximum(labels, 0)], -1)
-    # ---- tallies
-    agree, disagree, total = group_vote_counts(matrix, labels, k)
     all_agree, all_disagree, all_total = matrix.counts()
     rep = repness_stats(agree, disagree, total)
     excluded = matrix.excluded
@@ -191,6 +252,20 @@ def assemble(
     for j in cons_d:
         if consensus[j] is None:
             consensus[j] = "disagree"
+    # ---- honest tags: what the votes are enough to claim (see consensus/tags.py)
+    direction = np.where(rep.rat > rep.rdt, "agree", "disagree")
+    if k >= 2:
+        evidence = tag_evidence(agree, disagree, total, direction, excluded=excluded, alpha=alpha)
+    else:
+        evidence = tag_evidence(
+            all_agree[None, :],
+            all_disagree[None, :],
+            all_total[None, :],
+            np.full((1, m), "agree"),
+            excluded=excluded,
+            alpha=alpha,
+        )
+    rep_clear = evidence.representative if k >= 2 else np.zeros((k, m), dtype=bool)
     rep_for: list[list[int]] = [[] for _ in range(m)]
     rank = np.full((k, m), -1, dtype=np.int64)
     for g, lst in enumerate(reps):
@@ -246,18 +321,21 @@ def assemble(
         disagree=pl.Series(all_disagree.astype(np.int64)),
         **{"pass": pl.Series((all_total - all_agree - all_disagree).astype(np.int64))},
         n_votes=pl.Series(all_total.astype(np.int64)),
-        agree_rate=pl.Series(agree_rate).fill_nan(None),
+        agree_rate=_nullable(agree_rate),
         x=pl.Series(out.stmt_xy[:, 0]),
         y=pl.Series(out.stmt_xy[:, 1]),
         extremity=pl.Series(extremity),
         group_aware_consensus=pl.Series(gac),
-        gac_ci_low=pl.Series(gac_lo).fill_nan(None),
-        gac_ci_high=pl.Series(gac_hi).fill_nan(None),
+        gac_ci_low=_nullable(gac_lo),
+        gac_ci_high=_nullable(gac_hi),
         bridging=bridging_col,
         bridging_factor=factor_col,
         consensus=pl.Series(consensus, dtype=pl.String),
         is_consensus=pl.Series([c is not None for c in consensus], dtype=pl.Boolean),
         is_divisive=pl.Series(divisive),
+        consensus_clear=pl.Series(evidence.consensus.tolist(), dtype=pl.String),
+        divisive_clear=pl.Series(evidence.divisive),
+        too_few_votes=pl.Series(evidence.too_few_votes),
         representative_for=pl.Series(rep_for, dtype=pl.List(pl.Int64)),
         priority=pl.Series(priority),
     )
@@ -266,10 +344,10 @@ def assemble(
             "participant_id": matrix.participant_ids,
             "x": out.xy[:, 0] if n else np.zeros(0),
             "y": out.xy[:, 1] if n else np.zeros(0),
-            "group": pl.Series(np.where(shown >= 0, shown, 0)).cast(pl.Int64),
+            "group": pl.Series(np.where(shown >= 0, shown, 0).astype(np.int64), dtype=pl.Int64),
             "in_conv": out.in_conv,
             "n_votes": out.n_votes.astype(np.int64),
-            "confidence": pl.Series(confidence).fill_nan(None),
+            "confidence": _nullable(confidence),
         }
     ).with_columns(
         pl.when(pl.Series(shown >= 0)).then(pl.col("group")).otherwise(None).alias("group")
@@ -280,20 +358,23 @@ def assemble(
         tot = total.reshape(-1).astype(np.float64)
 
         def rate(a: np.ndarray) -> pl.Series:
-            return pl.Series(np.where(tot > 0, a.reshape(-1) / np.maximum(tot, 1), np.nan))
+            return _nullable(np.where(tot > 0, a.reshape(-1) / np.maximum(tot, 1), np.nan))
 
     passes = total - agree - disagree
     group_votes = pl.DataFrame(
         {
-            "group": pl.Series(mapping[g_idx] if gv_rows else np.zeros(0, np.int64)).cast(pl.Int64),
+            "group": pl.Series(
+                (mapping[g_idx] if gv_rows else np.zeros(0, np.int64)).astype(np.int64),
+                dtype=pl.Int64,
+            ),
             "statement_id": pl.concat([sids] * k) if k else sids.clear(),
             "agree": agree.reshape(-1),
             "disagree": disagree.reshape(-1),
             "pass": passes.reshape(-1),
             "total": total.reshape(-1),
-            "agree_rate": rate(agree).fill_nan(None),
-            "disagree_rate": rate(disagree).fill_nan(None),
-            "pass_rate": rate(passes).fill_nan(None),
+            "agree_rate": rate(agree),
+            "disagree_rate": rate(disagree),
+            "pass_rate": rate(passes),
             "pa": rep.pa.reshape(-1),
             "pd": rep.pd.reshape(-1),
             "pat": rep.pat.reshape(-1),
@@ -303,16 +384,17 @@ def assemble(
             "rat": rep.rat.reshape(-1),
             "rdt": rep.rdt.reshape(-1),
             "repful_for": pl.Series(
-                np.where(rep.rat.reshape(-1) > rep.rdt.reshape(-1), "agree", "disagree")
-            ).cast(pl.String),
+                np.where(rep.rat.reshape(-1) > rep.rdt.reshape(-1), "agree", "disagree").tolist(),
+                dtype=pl.String,
+            ),
             "rep_rank": pl.Series(rank.reshape(-1)),
-            "agree_ci_low": pl.Series(rate_lo.reshape(-1)).fill_nan(None),
-            "agree_ci_high": pl.Series(rate_hi.reshape(-1)).fill_nan(None),
+            "rep_clear": pl.Series(rep_clear.reshape(-1), dtype=pl.Boolean),
+            "agree_ci_low": _nullable(rate_lo.reshape(-1)),
+            "agree_ci_high": _nullable(rate_hi.reshape(-1)),
         }
     ).with_columns(
         pl.when(pl.col("rep_rank") > 0).then(pl.col("rep_rank")).otherwise(None).alias("rep_rank")
     )
-    sizes = np.bincount(labels[labels >= 0], minlength=k) if k else np.zeros(0, np.int64)
     centers = np.zeros((k, 2))
     if k:
         lab_ok = labels >= 0
@@ -359,4 +441,5 @@ def assemble(
         provenance=prov,
         notes=tuple(notes),
         state=state,
+        matrix=matrix,
     )

@@ -116,6 +116,8 @@ def opinion_groups(
     n_resamples: int = 0,
     alpha: float = 0.05,
     stability: bool = False,
+    reducer: Any = None,
+    clusterer: Any = None,
     progress: bool = True,
 ) -> OpinionGroups:
     """Pol.is-compatible opinion groups, consensus and divisions of an inquiry.
@@ -170,6 +172,17 @@ def opinion_groups(
     stability : bool, default False
         Resampling consensus clustering: membership confidence and the k the data supports
         (:attr:`OpinionGroups.stability`).
+    reducer : scikit-learn transformer, optional
+        Replace Pol.is's projection for an experiment: any estimator with ``fit_transform``
+        (e.g. :class:`~coprod_analytics.consensus.estimators.PolisReducer`, UMAP). It gets
+        the dense vote matrix (NaN where not voted if its tags allow NaN, else
+        mean-imputed); its first two columns are the map, all are clustered. Batch mode
+        without ``previous`` only. None (default): Pol.is's sparse projection.
+    clusterer : scikit-learn clusterer, optional
+        Replace Pol.is's clustering: any estimator with ``fit_predict`` (e.g. HDBSCAN;
+        negative labels leave a participant unclustered). None (default): Pol.is's
+        two-level clustering (:class:`~coprod_analytics.consensus.estimators.PolisClusterer`
+        when a ``reducer`` is given).
     progress : bool, default True
         Progress bars on the bootstrap, the stability analysis and the replay (on stderr;
         nothing is shown for work that does not run).
@@ -195,8 +208,12 @@ def opinion_groups(
     (2, ['participant_id', 'x', 'y', 'group'])
     >>> opinion_groups(inq.votes, bridging=False).participants.equals(res.participants)
     True
-    >>> print(res.summary().splitlines()[1])
+    >>> for line in res.summary().splitlines()[1:3]:
+    ...     print(line)
+    Verdict: two separate camps: the groups are distinct, with few people in between
     Group A (37 participants)
+    >>> res.verdict.to_dict()["structure"], res.verdict.supported_k
+    ('separate', 2)
     """
     func = _FUNC
     check_param(mode in ("batch", "replay"), "mode", func, "'batch' or 'replay'", mode)
@@ -241,6 +258,26 @@ def opinion_groups(
         "None or an OpinionGroups result",
         type(previous).__name__,
     )
+    custom = reducer is not None or clusterer is not None
+    if custom:
+        for name, est, method in (
+            ("reducer", reducer, "fit_transform"),
+            ("clusterer", clusterer, "fit_predict"),
+        ):
+            check_param(
+                est is None or (hasattr(est, method) and hasattr(est, "get_params")),
+                name,
+                func,
+                f"None or a scikit-learn estimator with {method}",
+                type(est).__name__,
+            )
+        check_param(
+            mode == "batch" and previous is None,
+            "reducer",
+            func,
+            "None in replay mode or with previous= (custom estimators have no warm start)",
+            type(reducer).__name__ if reducer is not None else type(clusterer).__name__,
+        )
     as_of_str = None
     if as_of is not None:
         inquiry = inquiry.as_of(as_of)
@@ -263,6 +300,9 @@ def opinion_groups(
         "stability": stability,
         "warm_start": previous is not None,
     }
+    if custom:
+        parameters["reducer"] = None if reducer is None else repr(reducer)
+        parameters["clusterer"] = None if clusterer is None else repr(clusterer)
     common: dict[str, Any] = {
         "min_votes": min_votes,
         "min_participants": min_participants,
@@ -286,6 +326,19 @@ def opinion_groups(
             matrix.participant_ids, None if prev_state is None else prev_state.key_ids
         )
         out = run_update(matrix, keys, previous=prev_state, **common)
+        if custom:
+            from coprod_analytics.consensus.estimators import with_estimators
+
+            out = with_estimators(
+                out,
+                reducer=reducer,
+                clusterer=clusterer,
+                k=k,
+                base_k=base_k,
+                max_k=max_k,
+                base_iters=base_iters,
+                group_iters=group_iters,
+            )
         out = _with_key_ids(out, key_ids)
     return assemble(
         out,

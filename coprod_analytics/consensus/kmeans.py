@@ -54,6 +54,12 @@ class ClusterState:
 
 def _exact_nearest(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
     """Exact Euclidean nearest centre (used on small inputs where ties matter)."""
+    if points.shape[1] != 2:  # any dimension (the scikit-learn estimator); 2-D below
+        d = np.zeros((points.shape[0], centers.shape[0]))
+        for j in range(points.shape[1]):
+            diff = points[:, j, None] - centers[None, :, j]
+            d += diff * diff
+        return np.argmin(d, axis=1)
     dx = points[:, 0, None] - centers[None, :, 0]
     dy = points[:, 1, None] - centers[None, :, 1]
     dx *= dx
@@ -191,15 +197,21 @@ def _weighted_centres(
 ) -> tuple[np.ndarray, np.ndarray]:
     w = np.ones(points.shape[0]) if weights is None else weights
     wsum = np.bincount(labels, weights=w, minlength=c)
-    cx = np.bincount(labels, weights=w * points[:, 0], minlength=c)
-    cy = np.bincount(labels, weights=w * points[:, 1], minlength=c)
+    sums = [
+        np.bincount(labels, weights=w * points[:, j], minlength=c) for j in range(points.shape[1])
+    ]
     counts = np.bincount(labels, minlength=c)
     with np.errstate(invalid="ignore", divide="ignore"):
-        centers = np.column_stack([cx / wsum, cy / wsum])
+        centers = np.column_stack([sj / wsum for sj in sums])
     return centers, counts
 
 
 def _same_clustering(a: np.ndarray, b: np.ndarray) -> bool:
+    if a.shape[1] != 2:  # any dimension; the 2-D arithmetic below is Pol.is's
+        sa, sb = a[np.lexsort(a.T[::-1])], b[np.lexsort(b.T[::-1])]
+        k = min(sa.shape[0], sb.shape[0])
+        dist = np.sqrt(((sa[:k] - sb[:k]) ** 2).sum(axis=1))
+        return bool(np.all(dist < _SAME_CLUSTERING_TOL))
     sa = a[np.lexsort((a[:, 1], a[:, 0]))]
     sb = b[np.lexsort((b[:, 1], b[:, 0]))]
     k = min(sa.shape[0], sb.shape[0])
@@ -297,7 +309,7 @@ def polis_kmeans(
     Parameters
     ----------
     points : np.ndarray
-        ``(n, 2)`` points in row order.
+        ``(n, d)`` points in row order (Pol.is: d = 2).
     k : int
         Maximum number of clusters.
     keys : np.ndarray, optional
@@ -325,14 +337,15 @@ def polis_kmeans(
     if keys is None:
         keys = np.arange(n, dtype=np.int64)
     if n == 0:
-        return ClusterState(np.zeros(0, np.int64), np.zeros((0, 2)), ()), np.zeros(0, np.int64)
+        empty = np.zeros((0, points.shape[1] if points.ndim == 2 else 2))
+        return ClusterState(np.zeros(0, np.int64), empty, ()), np.zeros(0, np.int64)
     if last is not None and last.n:
         ids, centers, _ = _clean_start(points, keys, weights, last, k)
     else:
         first = _first_distinct(points, k)
         ids = np.arange(first.shape[0], dtype=np.int64)
         centers = points[first].astype(np.float64)
-    bounded = _Hamerly() if n * centers.shape[0] > 4_000_000 else None
+    bounded = _Hamerly() if n * centers.shape[0] > 4_000_000 and points.shape[1] == 2 else None
     it = max_iters
     while True:
         labels = _exact_nearest(points, centers) if bounded is None else bounded(points, centers)

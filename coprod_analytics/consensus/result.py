@@ -28,7 +28,11 @@ factor, null unless ``bridging=True`` succeeds), ``consensus`` (``"agree"`` /
 ``"disagree"`` when chosen as a Pol.is consensus statement, else null), ``is_consensus``,
 ``is_divisive`` (a significant majority of one group agrees, z > 1.2816 and smoothed rate
 > 0.5, while a significant majority of another group disagrees), ``representative_for``
-(groups it represents) and ``priority`` (Pol.is's comment priority).
+(groups it represents), ``priority`` (Pol.is's comment priority) and the honest tags of
+:mod:`~coprod_analytics.consensus.tags` (Wilson intervals of the rates clear of 1/2):
+``consensus_clear`` (``"agree"``/``"disagree"`` when every group's interval is above 1/2,
+else null), ``divisive_clear`` (one group clearly agrees, another clearly disagrees) and
+``too_few_votes`` (no claim is clear yet but one is still possible).
 
 ``group_votes`` — long table, one row per (group, statement): ``group``,
 ``statement_id``, ``agree``, ``disagree``, ``pass``, ``total`` (counts over clustered members
@@ -37,7 +41,9 @@ total is 0), Pol.is's representativeness statistics ``pa``, ``pd`` (smoothed rat
 ``pat``, ``pdt`` (one-proportion z), ``ra``, ``rd`` (ratio to the rest), ``rat``, ``rdt``
 (two-proportion z vs the rest), ``repful_for`` (``"agree"`` if rat > rdt else
 ``"disagree"``), ``rep_rank`` (1-based rank among the group's representative statements,
-null otherwise) and ``agree_ci_low``/``agree_ci_high`` (bootstrap interval of the agree
+null otherwise), ``rep_clear`` (the group's rate in that direction is clearly above 1/2
+and above the rest of the room; see :mod:`~coprod_analytics.consensus.tags`) and
+``agree_ci_low``/``agree_ci_high`` (bootstrap interval of the agree
 rate, null unless ``n_resamples > 0``).
 
 ``groups`` — one row per group: ``group``, ``size`` (clustered members), ``x``, ``y``
@@ -47,6 +53,7 @@ rate, null unless ``n_resamples > 0``).
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import math
@@ -62,7 +69,9 @@ from coprod_analytics.provenance import Provenance
 from coprod_analytics.results import Result, frame_to_html, interval_frame
 
 if TYPE_CHECKING:  # pragma: no cover
+    from coprod_analytics.consensus.matrix import VoteMatrix
     from coprod_analytics.consensus.pipeline import PolisState
+    from coprod_analytics.consensus.verdict import Verdict
 
 __all__ = ["IntervalsNotComputedError", "OpinionGroups", "group_letter"]
 
@@ -145,9 +154,9 @@ class OpinionGroups(Result):
     consensus_disagree : list
         Statement ids of Pol.is's disagreed consensus statements (best first).
     stability : StabilityResult or None
-        Resampling stability of the clustered participants when ``stability=True``
-        (``stability.k`` is the number of groups the data supports, ``stability.verdict``
-        says it in words, e.g. "one room, no stable split"); None otherwise.
+        Resampling stability of the clustered participants when ``stability=True``: how
+        reproducible the split shown is and each person's membership confidence (the
+        number of groups and how distinct they are is :attr:`verdict`); None otherwise.
     mode : str
         ``"batch"`` or ``"replay"``.
     as_of : str or None
@@ -164,6 +173,13 @@ class OpinionGroups(Result):
         Anything the reader should know (e.g. an optional analysis that was unavailable).
     state : PolisState or None
         Pol.is's state after the last update, for warm-started :func:`update` calls.
+    matrix : VoteMatrix or None
+        The latest-vote matrix the groups were computed on (for :attr:`verdict`).
+    verdict : Verdict
+        How many groups the votes support and how distinct they are (``"separate"``,
+        ``"continuum"`` or ``"none"``), computed on first use (about 0.1-0.5 s; see
+        :func:`~coprod_analytics.consensus.verdict.groups_verdict`). Every page says
+        this one verdict.
 
     Examples
     --------
@@ -197,6 +213,47 @@ class OpinionGroups(Result):
     provenance: Provenance
     notes: tuple[str, ...] = ()
     state: PolisState | None = field(default=None)
+    matrix: VoteMatrix | None = field(default=None)
+
+    # ------------------------------------------------------------------ verdict
+    @functools.cached_property
+    def verdict(self) -> Verdict:
+        """How many groups the votes support and how distinct they are (computed once).
+
+        Returns
+        -------
+        Verdict
+            ``supported_k``, ``structure`` (``"separate"``, ``"continuum"``, ``"none"``)
+            and ``text``; see :func:`~coprod_analytics.consensus.verdict.groups_verdict`.
+
+        Raises
+        ------
+        CoprodError
+            When the result carries no vote matrix (built by hand).
+        """
+        from coprod_analytics.consensus.verdict import groups_verdict
+
+        if self.matrix is None:
+            raise CoprodError("this result carries no vote matrix; rerun opinion_groups")
+        in_conv = self.participants.get_column("in_conv").to_numpy().astype(bool)
+        return groups_verdict(
+            self.matrix,
+            in_conv=in_conv,
+            shown_k=self.k,
+            max_k=max(int(self.parameters.get("max_k") or 5), 2),
+            seed=self.seed,
+        )
+
+    def headline(self) -> str:
+        """One sentence for a page's headline: the groups shown and the verdict on them.
+
+        Returns
+        -------
+        str
+        """
+        v = self.verdict
+        n_in = int(self.participants.get_column("in_conv").sum()) if self.participants.height else 0
+        return f"{self.k} opinion groups among {n_in} participants — {v.text}"
 
     # ------------------------------------------------------------------ tables
     def to_frame(self, table: str = "participants") -> pl.DataFrame:
@@ -314,8 +371,10 @@ class OpinionGroups(Result):
             f"Opinion groups ({self.mode}): k = {self.k} over {n_in} of {n_part} participants "
             f"(best k by silhouette: {self.best_k})"
         ]
+        if self.matrix is not None:
+            lines.append(f"Verdict: {self.verdict.text}")
         if self.stability is not None:
-            lines.append(f"Stability: {self.stability.verdict}")
+            lines.append(f"Resampling: {self.stability.detail(self.k)}")
         for row in self.groups.iter_rows(named=True):
             lines.append(f"Group {group_letter(row['group'])} ({row['size']} participants)")
             reps = list(zip(row["representative"], row["representative_direction"], strict=True))
@@ -350,12 +409,22 @@ class OpinionGroups(Result):
         ).sort("group_aware_consensus", descending=True, nulls_last=True)
         parts = [
             f"<strong>{head}</strong>",
+            ""
+            if self.matrix is None
+            else f"<p>Verdict: <b>{html.escape(self.verdict.text)}</b></p>",
             frame_to_html(groups, caption="Groups"),
             frame_to_html(stmts, caption="Statements by group-aware consensus", max_rows=20),
         ]
-        if self.stability is not None:
-            parts.insert(1, f"<p>{html.escape(self.stability.verdict)}</p>")
         return "".join(parts)
+
+    def __repr__(self) -> str:
+        # one line, without computing the verdict
+        n_part = self.participants.height
+        n_in = int(self.participants.get_column("in_conv").sum()) if n_part else 0
+        return (
+            f"<OpinionGroups: Opinion groups ({self.mode}): k = {self.k} over {n_in} of "
+            f"{n_part} participants (best k by silhouette: {self.best_k})>"
+        )
 
     # ------------------------------------------------------------------ export
     def to_json_dict(self) -> dict[str, Any]:
@@ -366,7 +435,9 @@ class OpinionGroups(Result):
         dict
             ``k``, ``participants`` ({id, group, x, y, confidence, in_conv}), ``statements``
             ({id, text, group_aware_consensus, bridging, ...}), ``groups``, ``consensus``,
-            ``stability`` ({supported_k, verdict, per_k, polis_k} or null), ``parameters``,
+            ``verdict`` ({supported_k, structure, text}: the one verdict every page shows),
+            ``stability`` ({detail, per_k, polis_k} or null: how reproducible the split
+            shown is under resampling), ``parameters``,
             ``seed``, ``fingerprint``, ``provenance``. NaN and infinities become null.
         """
         parts = self.participants.select(
@@ -389,11 +460,11 @@ class OpinionGroups(Result):
             "statements": stmts,
             "groups": groups,
             "consensus": {"agree": self.consensus_agree, "disagree": self.consensus_disagree},
+            "verdict": None if self.matrix is None else self.verdict.to_dict(),
             "stability": None
             if self.stability is None
             else {
-                "supported_k": self.stability.k,
-                "verdict": self.stability.verdict,
+                "detail": self.stability.detail(self.k),
                 "per_k": self.stability.to_frame().to_dicts(),
                 "polis_k": self.k,
             },

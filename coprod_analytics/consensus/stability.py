@@ -220,6 +220,41 @@ class StabilityResult(Result):
         """
         return self.table
 
+    def detail(self, k: int) -> str:
+        """How reproducible the split into ``k`` groups is, in words that make no claim on
+        the number of groups (that is the one verdict's job:
+        :attr:`~coprod_analytics.consensus.OpinionGroups.verdict`).
+
+        Parameters
+        ----------
+        k : int
+            The number of groups shown.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> pts = np.vstack([rng.normal(-3, 0.3, (30, 2)), rng.normal(3, 0.3, (30, 2))])
+        >>> consensus_clustering(pts, ks=(2,), n_resamples=10, n_null=1,
+        ...                      progress=False).detail(2)[:61]
+        'the split into 2 groups was redrawn the same way in resamples'
+        """
+        row = self.table.filter(pl.col("k") == k)
+        if row.height == 0 or row["pac"][0] is None:
+            return f"the split into {k} groups was not resampled"
+        pac = float(row["pac"][0])
+        pnull = row["pac_null"][0]
+        how = (
+            "redrawn the same way in resamples"
+            if pac <= 0.10
+            else "redrawn differently in some resamples"
+        )
+        ref = f"; data without structure: {float(pnull):.2f}" if pnull is not None else ""
+        return f"the split into {k} groups was {how} (share of ambiguous pairs {pac:.2f}{ref})"
+
     def membership_frame(self) -> pl.DataFrame:
         """How firmly every point is in its group.
 

@@ -29,11 +29,14 @@ __all__ = [
     "confidence_figure",
     "merged_bins",
     "opinion_map_figure",
+    "plot_opinion_map",
+    "plot_statements",
     "published_group_sizes",
     "published_statement_cards",
     "silhouette_figure",
     "silhouette_sentence",
     "stability_figure",
+    "verdict_html",
     "withheld_cells",
     "withheld_shares",
 ]
@@ -754,3 +757,171 @@ def silhouette_sentence(score: float) -> str:
         if score > threshold:
             return words
     return _SILHOUETTE_WORDS[-1][1]
+
+
+def verdict_html(result: Any) -> str:
+    """The one verdict on the groups as an HTML paragraph (dashboard, report, stability).
+
+    Parameters
+    ----------
+    result : OpinionGroups
+        The analysis (its :attr:`~coprod_analytics.consensus.OpinionGroups.verdict`).
+
+    Returns
+    -------
+    str
+        ``<p class="coprod-verdict" data-structure="...">`` with the verdict's text, or ""
+        when the result carries no vote matrix.
+
+    Examples
+    --------
+    >>> from coprod_analytics.consensus import opinion_groups
+    >>> from coprod_analytics.simulate import simulate_inquiry
+    >>> res = opinion_groups(simulate_inquiry(90, 24, n_groups=3, separation=4.0, seed=1),
+    ...                      bridging=False, progress=False)
+    >>> verdict_html(res)[:73]
+    '<p class="coprod-verdict" data-structure="separate" data-supported-k="3">'
+    """
+    from coprod_widgets.style import esc
+
+    if getattr(result, "matrix", None) is None:
+        return ""
+    v = result.verdict
+    return (
+        f'<p class="coprod-verdict" data-structure="{esc(v.structure)}" '
+        f'data-supported-k="{v.supported_k}">Verdict: <strong>{esc(v.text)}</strong>.</p>'
+    )
+
+
+def plot_opinion_map(result: Any, *, show_statements: bool = False, height: int = 460) -> go.Figure:
+    """The opinion map of a result, for analysts who do not want a dashboard.
+
+    Parameters
+    ----------
+    result : OpinionGroups
+        A result of :func:`~coprod_analytics.consensus.opinion_groups`.
+    show_statements : bool, default False
+        Also draw the statements (a virtual participant who agreed with one only).
+    height : int, default 460
+        Pixels.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One trace per group (A, B, ...), the people not clustered, the statements; the
+        title carries the verdict.
+
+    Examples
+    --------
+    >>> from coprod_analytics.consensus import opinion_groups
+    >>> from coprod_analytics.simulate import simulate_inquiry
+    >>> res = opinion_groups(simulate_inquiry(60, 20, n_groups=2, seed=3), bridging=False)
+    >>> fig = plot_opinion_map(res)
+    >>> [t.name for t in fig.data if t.name.startswith("Group")]
+    ['Group A (37)', 'Group B (23)']
+    """
+    from coprod_widgets.consensus.state import ConsensusState
+
+    state = ConsensusState.from_result(result)
+    state.show_statements = show_statements
+    fig = opinion_map_figure(state, height=height)
+    if result.matrix is not None:
+        fig.update_layout(
+            title={"text": f"Opinion map — {hover_text(result.verdict.text)}", "font": {"size": 13}}
+        )
+    return fig
+
+
+def plot_statements(
+    result: Any, *, kind: str = "consensus", max_statements: int = 12, height: int | None = None
+) -> go.Figure:
+    """Agree rates per group of the statements a board lists, with 95% Wilson intervals.
+
+    Parameters
+    ----------
+    result : OpinionGroups
+        A result of :func:`~coprod_analytics.consensus.opinion_groups`.
+    kind : {"consensus", "divisive", "representative", "all"}, default "consensus"
+        Which statements (as the statement board; only claims the votes carry are tags,
+        the others say "too few votes yet").
+    max_statements : int, default 12
+        Statements drawn, in board order.
+    height : int, optional
+        Pixels (default: grows with the number of statements).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One horizontal bar trace per group; a statement's label is its id, the start of its
+        text and its tags.
+
+    Examples
+    --------
+    >>> from coprod_analytics.consensus import opinion_groups
+    >>> from coprod_analytics.simulate import simulate_inquiry
+    >>> res = opinion_groups(simulate_inquiry(60, 20, n_groups=2, seed=3), bridging=False)
+    >>> fig = plot_statements(res, kind="divisive", max_statements=3)
+    >>> [t.name for t in fig.data], len(fig.data[0].y) <= 3
+    (['Group A', 'Group B'], True)
+    """
+    import plotly.graph_objects as go
+
+    from coprod_widgets.consensus.state import BOARD_KINDS, ConsensusState
+
+    check_kind = kind in BOARD_KINDS
+    if not check_kind:
+        from coprod_analytics.errors import ParameterError
+
+        raise ParameterError(
+            f"The 'kind' parameter of plot_statements must be one of {list(BOARD_KINDS)}. "
+            f"Got {kind!r}."
+        )
+    state = ConsensusState.from_result(result)
+    state.board_kind = kind
+    board = state.board_table().head(max_statements)
+    ids = board.get_column("statement_id").to_list()
+    labels = []
+    for row in board.iter_rows(named=True):
+        text = " ".join(str(row["text"] or "").split())
+        text = text if len(text) <= 48 else text[:47] + "…"
+        tags = "; ".join(row["tags"] or [])
+        labels.append(f"#{row['statement_id']} {text}" + (f" [{tags}]" if tags else ""))
+    label_of = dict(zip(ids, labels, strict=True))
+    gv = state.group_votes(ids)
+    fig = go.Figure()
+    for g in state.group_ids:
+        rows = gv.filter(pl.col("group") == g)
+        rate = rows.get_column("agree_rate").to_list()
+        lo = rows.get_column("agree_ci_low").to_list()
+        hi = rows.get_column("agree_ci_high").to_list()
+        fig.add_trace(
+            go.Bar(
+                y=[label_of[sid] for sid in rows.get_column("statement_id").to_list()],
+                x=rate,
+                orientation="h",
+                name=group_label(g),
+                marker={"color": group_colour(g)},
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [
+                        None if h is None or r is None else max(0.0, h - r)
+                        for h, r in zip(hi, rate, strict=True)
+                    ],
+                    "arrayminus": [
+                        None if lo_ is None or r is None else max(0.0, r - lo_)
+                        for lo_, r in zip(lo, rate, strict=True)
+                    ],
+                },
+                customdata=rows.get_column("total").to_list(),
+                hovertemplate="%{y}<br>agree %{x:.0%} of %{customdata} votes<extra></extra>",
+            )
+        )
+    fig.update_xaxes(range=[0, 1], tickformat=".0%", title="agree rate (95% interval)")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.15})
+    return _layout(
+        fig,
+        title=f"{state.board_title()}: agree rate by group",
+        height=height or 140 + 60 * max(len(ids), 1),
+    )

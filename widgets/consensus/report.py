@@ -204,8 +204,9 @@ class OpinionGroupsSection:
 
 
 def _published_groups(state: ConsensusState, min_cell: int) -> tuple[str, pl.DataFrame]:
-    """What the groups are, with sizes withheld where a small one could be worked out."""
-    from coprod_widgets.consensus.figures import published_group_sizes
+    """What the groups are (and the one verdict on them), with sizes withheld where a small
+    one could be worked out."""
+    from coprod_widgets.consensus.figures import published_group_sizes, verdict_html
 
     sizes = published_group_sizes(state, min_cell=min_cell)
     groups = state.group_table()
@@ -240,7 +241,9 @@ def _published_groups(state: ConsensusState, min_cell: int) -> tuple[str, pl.Dat
             if any(n is None for n in sizes.values())
             else ""
         )
-        + "</p></div>"
+        + "</p>"
+        + verdict_html(state.result)
+        + "</div>"
     )
     frame = pl.DataFrame(
         {
@@ -396,21 +399,23 @@ class StabilitySection:
             silhouette_figure,
             silhouette_sentence,
             stability_figure,
+            verdict_html,
         )
 
         state = ctx.consensus_state()
         info = state.stability_summary()
         sil: dict[int, float] = info["silhouettes"]
         k = int(info["k"])
-        parts = []
+        parts = [verdict_html(state.result)]
         if k in sil:
             parts.append(
-                f"<p>The room was split into {k} groups; the silhouette of that split is "
-                f"{sil[k]:.2f}, which indicates {silhouette_sentence(sil[k])}.</p>"
+                f"<p>The map shows {k} groups (Pol.is's rule); the silhouette of that split "
+                f"is {sil[k]:.2f} ({silhouette_sentence(sil[k])} on the map's two "
+                "dimensions).</p>"
             )
         stab = info["stability"]
         if stab is not None:
-            parts.append(f"<p>Resampling verdict: <strong>{esc(stab.verdict)}</strong></p>")
+            parts.append(f"<p>Resampling: {esc(stab.detail(k))}.</p>")
         else:
             parts.append(
                 "<p>Stability under resampling was <strong>not computed</strong> for this "

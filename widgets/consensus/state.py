@@ -16,6 +16,7 @@ import traitlets as t
 
 from coprod_analytics.consensus.result import OpinionGroups
 from coprod_analytics.consensus.stability import StabilityResult
+from coprod_analytics.consensus.tags import TOO_FEW_VOTES
 from coprod_analytics.errors import ParameterError, check_param
 from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.intervals import wilson_interval
@@ -141,6 +142,58 @@ class ConsensusState(t.HasTraits):
         self.options: dict[str, Any] = dict(options)
         if compute:
             self.compute()
+
+    @classmethod
+    def from_result(cls, result: OpinionGroups, *, min_cell: int = 0) -> ConsensusState:
+        """A state around an existing result (no recomputation), e.g. to draw its figures.
+
+        The inquiry is rebuilt from the result's vote matrix and statements.
+
+        Parameters
+        ----------
+        result : OpinionGroups
+            A result of :func:`~coprod_analytics.consensus.opinion_groups`.
+        min_cell : int, default 0
+            Small-cell threshold of the views.
+
+        Returns
+        -------
+        ConsensusState
+
+        Examples
+        --------
+        >>> from coprod_analytics.consensus import opinion_groups
+        >>> from coprod_analytics.simulate import simulate_inquiry
+        >>> res = opinion_groups(simulate_inquiry(40, 12, seed=1), bridging=False)
+        >>> ConsensusState.from_result(res).group_ids == res.groups["group"].to_list()
+        True
+        """
+        check_param(
+            isinstance(result, OpinionGroups),
+            "result",
+            "ConsensusState.from_result",
+            "an OpinionGroups result",
+            type(result).__name__,
+        )
+        m = result.matrix
+        if m is None:
+            raise ParameterError(
+                "The 'result' parameter of ConsensusState.from_result must carry its vote "
+                "matrix (a result of opinion_groups). Got one built by hand."
+            )
+        votes = pl.DataFrame(
+            {
+                "participant_id": m.participant_ids.gather(m.rows),
+                "statement_id": m.statement_ids.gather(m.cols),
+                "vote": m.values.astype(np.int64),
+            }
+        )
+        stmts = result.statements.select("statement_id", "text", "moderation", "is_meta")
+        state = cls(Inquiry(votes=votes, statements=stmts), seed=result.seed, min_cell=min_cell,
+                    compute=False)  # fmt: skip
+        state.result = result
+        state.status = "ready"
+        return state
 
     # ------------------------------------------------------------------ analysis
     def compute(self) -> OpinionGroups:
@@ -372,10 +425,15 @@ class ConsensusState(t.HasTraits):
     def board_table(self) -> pl.DataFrame:
         """The statements the board lists now, filtered and sorted.
 
-        Columns: ``statement_id``, ``text``, ``tags`` (list: "consensus agree",
-        "divisive", "represents Group A" ...), ``group_aware_consensus``, ``gac_ci_low``,
+        Only claims the votes carry are tags (the rule of
+        :mod:`coprod_analytics.consensus.tags`); a statement listed while its votes are too
+        few carries the tag "too few votes yet" instead, after the clear ones.
+
+        Columns: ``statement_id``, ``text``, ``tags`` (list: "consensus: agree",
+        "divisive", "represents Group A (agree)", "too few votes yet" ...), ``group_aware_consensus``, ``gac_ci_low``,
         ``gac_ci_high``, ``agree_rate``, ``n_votes``, ``bridging``, ``rep_rank`` (rank for
-        the selected group, or the best rank over groups) and ``rep_direction``.
+        the selected group, or the best rank over groups), ``rep_direction`` and
+        ``evidence`` (``"clear"`` or ``"too few votes yet"``).
 
         Returns
         -------
@@ -394,35 +452,57 @@ class ConsensusState(t.HasTraits):
                 rep_direction=pl.col("repful_for").first(),
                 rep_groups=pl.col("group"),
                 rep_directions=pl.col("repful_for"),
+                rep_clears=pl.col("rep_clear"),
             )
         )
         s = s.join(reps, on="statement_id", how="left")
         tags = []
-        for row in s.select("consensus", "is_divisive", "rep_groups", "rep_directions").iter_rows(
-            named=True
-        ):
+        unclear = []
+        cols = ("consensus_clear", "divisive_clear", "too_few_votes", "rep_groups")
+        for row in s.select(*cols, "rep_directions", "rep_clears").iter_rows(named=True):
+            # only claims the votes carry (coprod_analytics.consensus.tags); the rest says
+            # "too few votes yet" instead
             tag: list[str] = []
-            if row["consensus"]:
-                tag.append(f"consensus: {row['consensus']}")
-            if row["is_divisive"]:
+            if row["consensus_clear"]:
+                tag.append(f"consensus: {row['consensus_clear']}")
+            if row["divisive_clear"]:
                 tag.append("divisive")
             # each group's own direction: a statement can set one group apart by agreeing
             # and another by disagreeing
-            for g, direction in zip(
-                row["rep_groups"] or [], row["rep_directions"] or [], strict=True
+            rep_unclear = False
+            for g, direction, clear in zip(
+                row["rep_groups"] or [],
+                row["rep_directions"] or [],
+                row["rep_clears"] or [],
+                strict=True,
             ):
-                tag.append(f"represents {group_label(g)} ({direction})")
+                if clear:
+                    tag.append(f"represents {group_label(g)} ({direction})")
+                else:
+                    rep_unclear = True
+            low = bool(row["too_few_votes"]) or (rep_unclear and not tag)
+            if low:
+                tag.append(TOO_FEW_VOTES)
             tags.append(tag)
-        s = s.with_columns(tags=pl.Series(tags, dtype=pl.List(pl.String))).drop("rep_directions")
+            unclear.append(low)
+        s = s.with_columns(
+            tags=pl.Series(tags, dtype=pl.List(pl.String)),
+            evidence=pl.Series([TOO_FEW_VOTES if u else "clear" for u in unclear], dtype=pl.String),
+        ).drop("rep_directions", "rep_clears")
         kind = self.board_kind
+        few = pl.col("evidence") == TOO_FEW_VOTES
         if kind == "consensus":
-            # Pol.is's consensus statements first, then the highest group-aware consensus
+            # statements with a clear consensus, then Pol.is's consensus statements and the
+            # highest group-aware consensus while their votes are too few to say
+            high = pl.col("group_aware_consensus") >= pl.col("group_aware_consensus").quantile(0.9)
             s = s.filter(
-                pl.col("is_consensus")
-                | (pl.col("group_aware_consensus") >= pl.col("group_aware_consensus").quantile(0.9))
+                pl.col("consensus_clear").is_not_null()
+                | ((pl.col("is_consensus") | high) & pl.col("too_few_votes"))
             )
         elif kind == "divisive":
-            s = s.filter(pl.col("is_divisive"))
+            s = s.filter(
+                pl.col("divisive_clear") | (pl.col("is_divisive") & pl.col("too_few_votes"))
+            )
         elif kind == "representative":
             s = s.filter(pl.col("rep_rank").is_not_null())
         text = self.filter_text.strip().lower()
@@ -451,6 +531,9 @@ class ConsensusState(t.HasTraits):
             )
         else:
             s = s.sort("statement_id")
+        if kind != "all":
+            # clear claims first, "too few votes yet" after them (stable within each)
+            s = s.sort(few, maintain_order=True)
         return s.select(
             "statement_id",
             "text",
@@ -464,6 +547,7 @@ class ConsensusState(t.HasTraits):
             "bridging",
             "rep_rank",
             "rep_direction",
+            "evidence",
         )
 
     def stability_summary(self) -> dict[str, Any]:

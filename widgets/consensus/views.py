@@ -21,6 +21,7 @@ from coprod_widgets.consensus.figures import (
     silhouette_figure,
     silhouette_sentence,
     stability_figure,
+    verdict_html,
 )
 from coprod_widgets.consensus.state import BOARD_KINDS, SORT_KEYS, ConsensusState
 from coprod_widgets.html import CSS, alt_table, pct, statement_cards
@@ -299,7 +300,8 @@ class StabilityView(widgets.VBox):
     Attributes
     ----------
     verdict : ipywidgets.HTML
-        The plain-language verdict.
+        The one verdict on the groups (as on every page), then what the map's split and
+        the resampling say about it.
     figures : list of Chart
 
     Examples
@@ -335,12 +337,12 @@ class StabilityView(widgets.VBox):
         lines = []
         if sil and k in sil:
             lines.append(
-                f"The room was split into <strong>{k} groups</strong>; the silhouette of that "
-                f"split is {sil[k]:.2f}, which indicates {silhouette_sentence(sil[k])}."
+                f"The map shows <strong>{k} groups</strong> (Pol.is's rule); the silhouette of "
+                f"that split is {sil[k]:.2f} ({silhouette_sentence(sil[k])} on the map's two "
+                "dimensions)."
             )
         if stab is not None:
-            lines.append(f"Resampling verdict: <strong>{esc(stab.verdict)}</strong>.")
-            lines.append(f"Number of groups the data supports: {esc(stab.k)}.")
+            lines.append(f"Resampling: {esc(stab.detail(k))}.")
         else:
             lines.append(
                 "Stability under resampling was <strong>not computed</strong> for this view "
@@ -349,7 +351,10 @@ class StabilityView(widgets.VBox):
             )
         children: list[Any] = [_html(CSS)]
         self.verdict.value = (
-            '<div class="coprod">' + "".join(f"<p>{x}</p>" for x in lines) + "</div>"
+            '<div class="coprod">'
+            + verdict_html(self.state.result)
+            + "".join(f"<p>{x}</p>" for x in lines)
+            + "</div>"
         )
         children.append(self.verdict)
         self.figures = []
