@@ -8,12 +8,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup lint typecheck pytest docs bench chromium clean
+.PHONY: demo test setup lint typecheck pytest docs bench chromium nginx clean
 
 demo: setup
 	$(BIN)/coprod demo
 
-test: setup chromium lint typecheck pytest docs
+test: setup chromium nginx lint typecheck pytest docs
 
 setup: $(STAMP)
 
@@ -26,6 +26,10 @@ $(STAMP): pyproject.toml Makefile
 
 chromium:
 	bash scripts/ensure-chromium.sh
+
+# Debian's nginx for the reverse-proxy test (run as a child of the test, never as a service)
+nginx:
+	bash scripts/ensure-nginx.sh
 
 lint: setup
 	$(BIN)/ruff check .

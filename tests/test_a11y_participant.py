@@ -411,11 +411,6 @@ def first_load(browser: Any, url: str, *, slow: bool) -> tuple[int, list[str], A
     return int(sum(sizes.values())), urls, ctx
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs compression: tornado's compress_response=True in "
-    "voila_apps/live/handlers.py make_app (the uncompressed page is ~100 KB)",
-)
 def test_first_load_under_50_kb_on_the_wire(browser: Any, served: Served) -> None:
     total, urls, ctx = first_load(browser, served.url, slow=False)
     ctx.close()

@@ -208,3 +208,37 @@ def test_browser_language_switcher_and_memory(browser: Any, served: str) -> None
         assert errors == []
     finally:
         ctx.close()
+
+
+def test_coprod_serve_lang_sets_the_page_language_and_refuses_an_unknown_one(
+    tmp_path: Path,
+) -> None:
+    """``coprod serve --lang cy`` tells phones that have not chosen a language to use Welsh
+    (``/api/session``); a language without a catalog is refused before anything starts."""
+    import json
+    import subprocess
+    import sys
+    import urllib.request
+
+    from browser import coprod_serve
+
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "coprod_analytics.cli",
+            "serve",
+            str(tmp_path / "x.db"),
+            "--lang",
+            "de",
+            "--no-dashboard",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2
+    assert "lang" in bad.stderr and "zh_Hant" in bad.stderr
+    assert not (tmp_path / "x.db").exists()
+    with coprod_serve(tmp_path / "s.db", "--lang", "cy-GB", dashboard=False) as urls:
+        with urllib.request.urlopen(urls["participant"] + "api/session") as resp:
+            assert json.load(resp)["lang"] == "cy"

@@ -63,6 +63,13 @@ def add_parser(sub: Any) -> None:
         "logged addresses; repeat for several (see the guide's 'Behind a proxy' page)",
     )
     p.add_argument(
+        "--lang",
+        default=None,
+        metavar="LANG",
+        help="the participant page's language when a phone has not chosen one: en, es, fr, "
+        "pl, zh_Hant, ar or cy (default: each phone's own languages)",
+    )
+    p.add_argument(
         "--priority-interval",
         type=float,
         default=10.0,
@@ -101,9 +108,19 @@ def run(args: argparse.Namespace) -> int:
         args.join_code, func="coprod serve"
     )  # strip; refuse an empty code
     parse_networks(args.trusted_proxies)  # a bad range is refused before anything starts
+    lang = None
+    if args.lang is not None:
+        from coprod_apps.live.i18n import LANGUAGES, negotiate
+
+        lang = negotiate(args.lang, default="")
+        check_param(
+            bool(lang), "lang", "coprod serve", "one of " + ", ".join(LANGUAGES), args.lang
+        )
     print(seed_session(args.db, args.source, open_activities=args.open_activities), flush=True)
     config = ServerConfig(
-        priority_interval=args.priority_interval, trusted_proxies=tuple(args.trusted_proxies)
+        priority_interval=args.priority_interval,
+        trusted_proxies=tuple(args.trusted_proxies),
+        lang=lang,
     )
     asyncio.run(
         serve(

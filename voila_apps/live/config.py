@@ -39,6 +39,10 @@ class ServerConfig:
         Seconds between reads of events other processes appended (moderation, settings).
     seed : int, default 0
         Seed of the random choice of the next statement.
+    lang : str, optional
+        The participant page's language when a phone has not chosen one (``coprod serve
+        --lang``; a key of :data:`coprod_apps.live.i18n.LANGUAGES`). None: the phone's own
+        languages decide.
 
     Examples
     --------
@@ -56,3 +60,4 @@ class ServerConfig:
     priority_interval: float = 10.0
     poll_interval: float = 0.5
     seed: int = 0
+    lang: str | None = None

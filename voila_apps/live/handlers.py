@@ -227,7 +227,7 @@ def make_app(
         default_handler_class=_NotFoundHandler,
         default_handler_args=args,
         xsrf_cookies=False,  # no cookies are used: the token travels in a header
-        compress_response=False,
+        compress_response=True,  # a phone on a weak signal: the page is ~30 KB gzipped
         log_function=_quiet_log,
         coprod_health=health,
         coprod_trusted_proxies=tuple(trusted_proxies),
@@ -402,6 +402,7 @@ class _SessionHandler(_Base):
                 "join_code_required": self.rules.config.join_code is not None,
                 "allow_submissions": bool(st.settings.get("allow_submissions", True)),
                 "max_text": MAX_STATEMENT_CHARS,
+                "lang": self.rules.config.lang,
                 "agenda": [
                     {
                         "activity_id": a.activity_id,
