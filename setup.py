@@ -21,6 +21,12 @@ setup(
     package_data={
         "coprod_analytics": ["py.typed"],
         "coprod_widgets": ["py.typed"],
-        "coprod_apps": ["py.typed", "*.ipynb", "live/static/*", "locale/*/LC_MESSAGES/*.po"],
+        "coprod_apps": [
+            "py.typed",
+            "*.ipynb",
+            "live/static/*",
+            "locale/*/LC_MESSAGES/*.po",
+            "share/voila/templates/coprod/*",
+        ],
     },
 )

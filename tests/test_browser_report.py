@@ -50,12 +50,15 @@ def _open(browser: Any, url: str) -> Any:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    requests: list[str] = []
+    page.on("request", lambda req: requests.append(req.url))
     page.goto(url, timeout=RENDER_TIMEOUT_MS)
     page.wait_for_selector(".coprod-statement-board .card", timeout=RENDER_TIMEOUT_MS)
     page.wait_for_selector(
         ".coprod-opinion-map .js-plotly-plot .scatterlayer", timeout=RENDER_TIMEOUT_MS
     )
     page.errors = errors  # type: ignore[attr-defined]
+    page.requests = requests  # type: ignore[attr-defined]
     return page
 
 
@@ -68,6 +71,19 @@ def test_voila_report_renders_vtaiwan(browser: Any, vtaiwan_server: Any) -> None
     page = _open(browser, vtaiwan_server.url)
     try:
         assert "UberX" in page.locator(".coprod-header h2").inner_text()
+        # offline: nothing from another host (Voila's lab template asks a CDN for Font
+        # Awesome; the coprod template drops that, the icons come bundled with Voila)
+        origin = vtaiwan_server.url.split("/", 3)[:3]
+        elsewhere = [
+            u for u in page.requests if u.split("/", 3)[:3] != origin and u.startswith("http")
+        ]
+        assert elsewhere == [], elsewhere
+        # ... and the icons still have their font
+        families = page.evaluate(
+            "async () => { await document.fonts.ready; return [...document.fonts]"
+            ".filter(f => f.status === 'loaded').map(f => f.family); }"
+        )
+        assert any("Font Awesome" in f for f in families), families
         # the opinion map: one legend entry and one button per group (plus "Everyone")
         legend = page.locator(".coprod-opinion-map .legend .legendtext").all_text_contents()
         assert sum(1 for t in legend if t.strip().startswith("Group ")) == k

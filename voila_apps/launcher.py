@@ -67,6 +67,9 @@ __all__ = [
 
 #: jupyter_server's default ``untracked_message_types`` written out in full, plus the
 #: widget messages (so widget traffic alone does not keep a kernel alive).
+#: The Voila template of every coprod app (``share/voila/templates/coprod`` in this package).
+TEMPLATE = "coprod"
+
 DEFAULT_UNTRACKED_MESSAGE_TYPES: tuple[str, ...] = (
     "comm_info_request",
     "comm_info_reply",
@@ -550,8 +553,14 @@ def start_voila(
         cmd.append("--token=")  # no token: open on loopback
     if preheat:
         cmd += ["--preheat_kernel=True", f"--pool_size={int(pool_size)}"]
+    # our template: Voila's lab template without the style sheets it asks a CDN for, so the
+    # pages load nothing from another host (found on JUPYTER_PATH, ahead of any other)
+    cmd.append(f"--template={TEMPLATE}")
     cmd += list(extra_args)
     full_env = {**os.environ, **(dict(env) if env else {})}
+    share = str(Path(__file__).resolve().parent / "share")
+    path = full_env.get("JUPYTER_PATH")
+    full_env["JUPYTER_PATH"] = share + (os.pathsep + path if path else "")
     full_env.setdefault("PYTHONUNBUFFERED", "1")
     with open(log_file, "wb") as out:
         proc = subprocess.Popen(
