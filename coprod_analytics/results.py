@@ -104,9 +104,11 @@ class Result:
             first = self.summary().strip().splitlines()[0]
         except Exception:  # a repr must never raise
             first = "…"
+        name = type(self).__name__
+        first = first.removeprefix(f"{name}:").strip()  # not "<Verdict: Verdict: …>"
         if len(first) > 100:
             first = first[:99] + "…"
-        return f"<{type(self).__name__}: {first}>"
+        return f"<{name}: {first}>"
 
     def _repr_html_(self) -> str:
         lines = self.summary().strip().splitlines()
