@@ -20,8 +20,9 @@ every hidden cell (as tau-ARGUS and sdcMicro do). The rules are written up for r
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import polars as pl
@@ -41,6 +42,7 @@ __all__ = [
     "pseudonymise",
     "small_cell_expr",
     "suppress_small_cells",
+    "withheld_cells",
 ]
 
 #: The default small-cell limit: counts of fewer than 5 people are not published.
@@ -734,6 +736,54 @@ def suppress_small_cells(
             "before publishing."
         )
     return SuppressedFrame(out, note, n_small, min_cell, columns, provenance, n_second, audit)
+
+
+_Key = TypeVar("_Key", bound=Hashable)
+
+
+def withheld_cells(counts: Mapping[_Key, int | None], *, min_cell: int) -> set[_Key]:
+    """Cells of one published total to withhold, so that no count below ``min_cell`` can be
+    read off or worked out from the total.
+
+    Primary: every count ``1 <= c < min_cell`` (:func:`is_small_cell`). Complementary: while
+    fewer than two cells are withheld, or the withheld ones add up to fewer than
+    ``min_cell`` (the total minus the shown cells gives their sum), the smallest shown cell
+    is withheld too; so each withheld count could be 0 or at least ``min_cell`` for all a
+    reader can tell. The one rule for a row of counts with a known total (group sizes of a
+    map, agree/disagree/pass of a statement board cell).
+
+    Parameters
+    ----------
+    counts : mapping
+        Count per cell (None: 0).
+    min_cell : int
+        Counts strictly below this are small (0 withholds nothing).
+
+    Returns
+    -------
+    set
+        The keys to withhold (empty: show every cell).
+
+    Examples
+    --------
+    >>> sorted(withheld_cells({"A": 56, "B": 39, "C": 3}, min_cell=5))
+    ['B', 'C']
+    >>> withheld_cells({"A": 56, "B": 39}, min_cell=5)
+    set()
+    >>> sorted(withheld_cells({"agree": 20, "disagree": 3, "pass": 0}, min_cell=5))
+    ['agree', 'disagree', 'pass']
+    """
+    values = {k: int(v or 0) for k, v in counts.items()}
+    out = {k for k, c in values.items() if is_small_cell(c, min_cell=min_cell)}
+    while out and (
+        len(out) < 2
+        or is_small_cell(sum(values[k] for k in out), min_cell=min_cell, suppress_zeros=True)
+    ):
+        rest = sorted(((values[k], str(k)), k) for k in values if k not in out)
+        if not rest:
+            break
+        out.add(rest[0][1])
+    return out
 
 
 #: Participant columns that identify people directly and are dropped by :func:`pseudonymise`.

@@ -123,9 +123,15 @@ def test_board_shares_withheld_in_published_cards(consensus: ConsensusState) -> 
     from coprod_widgets.html import statement_cards
 
     board = consensus.board_table()
-    live = statement_cards(consensus, board, max_rows=board.height)
+    unprotected = ConsensusState.from_result(consensus.result, min_cell=0)
+    live = statement_cards(unprotected, board, max_rows=board.height)
     # the finding: percentages x n give counts of 1-4 in most cells
     assert not audit_report(f'<section id="board">{live}</section>', min_cell=5).passed
+    # the interactive board of a state with min_cell (Voila report, published app) is the
+    # published one
+    assert statement_cards(consensus, board, max_rows=board.height) == (
+        published_statement_cards(consensus, board, max_rows=board.height)
+    )
     html = published_statement_cards(consensus, board, max_rows=board.height)
     assert "fewer than 5" in html and "withheld" in html
     audit = audit_report(f'<section id="board">{html}</section>', min_cell=5)

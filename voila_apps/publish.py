@@ -8,11 +8,101 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coprod_analytics.errors import CoprodError
 from coprod_analytics.inquiry import Inquiry
 
-__all__ = ["APP_REQUIREMENTS", "pinned_requirements", "publish_app"]
+if TYPE_CHECKING:  # pragma: no cover
+    from coprod_widgets.report.audit import ReportAudit
+
+__all__ = [
+    "APP_REQUIREMENTS",
+    "DisclosureAuditError",
+    "pinned_requirements",
+    "publish_app",
+    "publish_audit",
+]
+
+
+class DisclosureAuditError(CoprodError):
+    """``coprod publish`` refused: the published app would let a reader recover a count
+    below ``min_cell`` (:func:`publish_audit`). Nothing was written.
+
+    Parameters
+    ----------
+    audit : ReportAudit
+        The failed audit (sections ``app: <part>`` or ``report: <section>``); kept as
+        :attr:`audit`. The message is one line naming the first section and finding.
+
+    Examples
+    --------
+    >>> from coprod_widgets.report.audit import AuditFinding, ReportAudit
+    >>> audit = ReportAudit((AuditFinding("app: board", "count 3", "text"),), min_cell=5)
+    >>> str(DisclosureAuditError(audit))[:52]
+    "not written: section 'app: board': count 3 (text); a"
+    """
+
+    def __init__(self, audit: ReportAudit) -> None:
+        self.audit = audit
+        first = audit.findings[0]
+        more = len(audit.findings) - 1
+        super().__init__(
+            f"not written: section '{first.section}': {first.what} ({first.where})"
+            + (f"; and {more} more finding(s)" if more else "")
+            + f"; a reader could recover a count below {audit.min_cell} "
+            "(--min-cell 0 publishes everything)"
+        )
+
+
+def publish_audit(inquiry: Inquiry, *, min_cell: int, seed: int = 0) -> ReportAudit:
+    """Audit what a published app shows before it is written: the interactive page (the
+    report dashboard with every panel opened, rendered in-process:
+    :func:`~coprod_widgets.report.audit.audit_dashboard`) and the static report of the
+    same input with the same ``min_cell``
+    (:func:`~coprod_widgets.report.audit.audit_report`).
+
+    Parameters
+    ----------
+    inquiry : Inquiry
+        The data the app will carry (pseudonymised already, as published).
+    min_cell : int
+        Counts ``1 <= c < min_cell`` are findings.
+    seed : int, default 0
+        The app's seed.
+
+    Returns
+    -------
+    ReportAudit
+        Findings of both pages, sections named ``app: <part>`` and ``report: <section>``.
+
+    Examples
+    --------
+    >>> from coprod_analytics import simulate_inquiry
+    >>> publish_audit(simulate_inquiry(40, 10, seed=1), min_cell=5).passed
+    True
+    """
+    from dataclasses import replace
+
+    from coprod_widgets.dashboard import ConsensusDashboard
+    from coprod_widgets.report import build_report
+    from coprod_widgets.report.audit import audit_dashboard, audit_report
+
+    dashboard = ConsensusDashboard(inquiry, seed=seed, min_cell=min_cell, progress=False)
+    app = audit_dashboard(dashboard, min_cell=min_cell)
+    report = audit_report(build_report(inquiry, seed=seed, min_cell=min_cell), min_cell=min_cell)
+    findings = tuple(replace(f, section=f"app: {f.section}") for f in app.findings) + tuple(
+        replace(f, section=f"report: {f.section}") for f in report.findings
+    )
+    return replace(
+        app,
+        findings=findings,
+        sections=tuple(f"app: {x}" for x in app.sections)
+        + tuple(f"report: {x}" for x in report.sections),
+        n_tables=app.n_tables + report.n_tables,
+        n_figures=app.n_figures + report.n_figures,
+    )
+
 
 #: Distributions the published app needs (pinned to the installed versions).
 APP_REQUIREMENTS: tuple[str, ...] = (
@@ -235,6 +325,10 @@ def publish_app(
 
     Raises
     ------
+    DisclosureAuditError
+        With ``min_cell`` > 0, the app's interactive page or its static report would let a
+        reader recover a count below ``min_cell`` (:func:`publish_audit`); nothing is
+        written. ``min_cell=0`` publishes everything (no audit).
     OutputError
         ``out_dir`` is a file, a non-empty folder (without ``overwrite``), under a file, in
         a read-only place, or the disk fills up; nothing is changed.
@@ -242,8 +336,8 @@ def publish_app(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from coprod_analytics import sample_inquiry
-    >>> out = publish_app(sample_inquiry(), pathlib.Path(tempfile.mkdtemp()) / "app",
+    >>> from coprod_analytics import simulate_inquiry
+    >>> out = publish_app(simulate_inquiry(40, 10, seed=1), pathlib.Path(tempfile.mkdtemp()) / "app",
     ...                   wheel=False, progress=False)
     >>> sorted(p.name for p in out.iterdir())
     ['README.md', 'data', 'report.ipynb', 'requirements.txt', 'voila.py']
@@ -263,6 +357,11 @@ def publish_app(
         from coprod_analytics.privacy import pseudonymise
 
         data = pseudonymise(data)
+    if min_cell:
+        # what the app will show, read back before anything is written (issue 17)
+        audit = publish_audit(data, min_cell=min_cell, seed=seed)
+        if not audit.passed:
+            raise DisclosureAuditError(audit)
     # built beside the target and moved into place: a failure (a full disk, say) never leaves
     # half an app, and --force never removes the old app before the new one is complete
     with atomic_folder(out, replace=overwrite, what="app") as tmp:

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from coprod_analytics.consensus.plots import published_group_sizes
 from coprod_analytics.format import MISSING, fmt_number, fmt_pct
+from coprod_analytics.privacy import is_small_cell, withheld_cells
 from coprod_widgets.style import (
     AGREE,
     DISAGREE,
@@ -241,15 +243,20 @@ def header_html(state: ConsensusState, *, title: bool = True) -> str:
         )
     if res is not None:
         n_in = int(res.participants.get_column("in_conv").sum())
-        groups = state.group_table()
+        # with min_cell, a small group's size is withheld with a complementary one, so that
+        # it cannot be worked out as the clustered total minus the other sizes
+        published = published_group_sizes(res, min_cell=state.min_cell)
+        true = dict(res.groups.select("group", "size").iter_rows())
         sizes = ", ".join(
-            f"{esc(r['label'])}: "
+            f"{esc(group_label(g))}: "
             + (
-                f"{r['size']:,} people"
-                if r["size"] is not None
+                f"{n:,} people"
+                if n is not None
                 else f"fewer than {state.min_cell} people"
+                if is_small_cell(true.get(g), min_cell=state.min_cell)
+                else "size withheld"
             )
-            for r in groups.iter_rows(named=True)
+            for g, n in published.items()
         )
         parts.append(
             f"<p>The {n_in:,} people who voted on enough statements fall into "
@@ -260,36 +267,58 @@ def header_html(state: ConsensusState, *, title: bool = True) -> str:
     return "".join(parts)
 
 
+_SHARES = ("agree", "disagree", "pass")
+
+
 def _bar(row: dict[str, Any], *, who: str, colour: str, selected: bool, min_cell: int) -> str:
+    """One group's agree/disagree/pass bar; with ``min_cell`` > 0 shares of fewer voters are
+    withheld with a complementary share (:func:`~coprod_analytics.privacy.withheld_cells`)."""
+    sel = " sel" if selected else ""
+    swatch = (
+        f'<span class="who"><span class="swatch" style="background:{colour}"></span>'
+        f"{esc(who)}</span>"
+    )
     total = row.get("total")
     if total is None or row.get("agree_rate") is None:
         reason = (
             f"fewer than {min_cell} voters, not shown" if total is None and min_cell else "no votes"
         )
-        return (
-            f'<div class="row{" sel" if selected else ""}"><span class="who">'
-            f'<span class="swatch" style="background:{colour}"></span>{esc(who)}</span>'
-            f'<span class="muted">{esc(reason)}</span></div>'
-        )
-    a, d, p = (float(row[k] or 0.0) for k in ("agree_rate", "disagree_rate", "pass_rate"))
+        return f'<div class="row{sel}">{swatch}<span class="muted">{esc(reason)}</span></div>'
+    counts = {k: row.get(k) for k in _SHARES}
+    hidden = withheld_cells(counts, min_cell=min_cell) if min_cell else set()
+    rates = {k: float(row.get(f"{k}_rate") or 0.0) for k in _SHARES}
+    texts = []
+    for k in _SHARES:
+        if k not in hidden:
+            texts.append(f"{pct(rates[k])} {k}")
+        elif is_small_cell(counts[k], min_cell=min_cell):
+            texts.append(f"{k}: fewer than {min_cell}")
+        else:
+            texts.append(f"{k}: withheld")
     lo, hi = row.get("agree_ci_low"), row.get("agree_ci_high")
     ci = ""
-    ci_txt = ""
-    if lo is not None and hi is not None:
+    if "agree" not in hidden and lo is not None and hi is not None:
         ci = (
             f'<span class="ci" style="left:{100 * lo:.1f}%;width:{100 * max(hi - lo, 0):.1f}%">'
             "</span>"
         )
-        ci_txt = f" (95% interval {pct(lo)} to {pct(hi)})"
-    label = f"{who}: {pct(a)} agree{ci_txt}, {pct(d)} disagree, {pct(p)} pass, {total} voters"
+        texts[0] += f" (95% interval {pct(lo)} to {pct(hi)})"
+    segments = "".join(
+        f'<span class="{k}" style="width:{100 * rates[k]:.1f}%"></span>'
+        for k in _SHARES
+        if k not in hidden
+    )
+    if hidden:
+        gap = sum(rates[k] for k in hidden)
+        segments += (
+            f'<span class="withheld" style="width:{100 * gap:.1f}%;'
+            'background:repeating-linear-gradient(45deg,#ddd 0 3px,#fff 3px 6px)"></span>'
+        )
+    label = f"{who}: " + ", ".join(texts) + f", {total} voters"
     return (
-        f'<div class="row{" sel" if selected else ""}"><span class="who">'
-        f'<span class="swatch" style="background:{colour}"></span>{esc(who)}</span>'
+        f'<div class="row{sel}">{swatch}'
         f'<span class="bar" role="img" aria-label="{esc(label)}" title="{esc(label)}">'
-        f'<span class="agree" style="width:{100 * a:.1f}%"></span>'
-        f'<span class="disagree" style="width:{100 * d:.1f}%"></span>'
-        f'<span class="pass" style="width:{100 * p:.1f}%"></span>{ci}</span>'
-        f"<span>{pct(a)} agree · {pct(d)} disagree · {pct(p)} pass · n={total}</span></div>"
+        f"{segments}{ci}</span><span>{esc(' · '.join(texts))} · n={esc(total)}</span></div>"
     )
 
 
@@ -297,8 +326,13 @@ def statement_cards(state: ConsensusState, board: pl.DataFrame, *, max_rows: int
     """The statement board as HTML cards.
 
     Each card shows the statement's text, tags and group-aware consensus, and one
-    agree/disagree/pass bar per group with the agree-rate interval (a group smaller than
-    the state's ``min_cell`` is not shown).
+    agree/disagree/pass bar per group with the agree-rate interval. With the state's
+    ``min_cell`` > 0 (a published page: the Voila report, ``coprod publish``, the static
+    report) a group with fewer voters is not shown, shares of fewer voters are withheld
+    with a complementary share (:func:`~coprod_analytics.privacy.withheld_cells`) so no
+    count below ``min_cell`` follows from a percentage times n, a statement's vote count
+    below ``min_cell`` is not printed, and its group-aware consensus (a product of every
+    group's agree rate) is withheld when any group's agree share is.
 
     Parameters
     ----------
@@ -312,7 +346,7 @@ def statement_cards(state: ConsensusState, board: pl.DataFrame, *, max_rows: int
     Returns
     -------
     str
-        A ``<div class="coprod" role="list">`` of cards.
+        A ``<div class="coprod" role="list">`` of cards (every data value escaped).
 
     Examples
     --------
@@ -328,6 +362,7 @@ def statement_cards(state: ConsensusState, board: pl.DataFrame, *, max_rows: int
     """
     if board.height == 0:
         return '<div class="coprod"><p class="muted">No statement matches.</p></div>'
+    min_cell = state.min_cell
     shown = board.head(max_rows)
     ids = shown.get_column("statement_id").to_list()
     gv = state.group_votes(ids)
@@ -337,24 +372,41 @@ def statement_cards(state: ConsensusState, board: pl.DataFrame, *, max_rows: int
     cards = []
     for row in shown.iter_rows(named=True):
         sid = row["statement_id"]
+        rows = by_sid.get(sid, [])
         tags = "".join(f'<span class="tag">{esc(tg)}</span>' for tg in row["tags"] or [])
+        agree_hidden = bool(min_cell) and any(
+            r.get("total") is None
+            or "agree" in withheld_cells({k: r.get(k) for k in _SHARES}, min_cell=min_cell)
+            for r in rows
+        )
         gac = row["group_aware_consensus"]
-        gac_txt = f"group-aware consensus {gac:.2f}" if gac is not None else ""
-        if row["gac_ci_low"] is not None and row["gac_ci_high"] is not None:
-            gac_txt += f" ({row['gac_ci_low']:.2f}–{row['gac_ci_high']:.2f})"
+        if gac is None:
+            gac_txt = ""
+        elif agree_hidden:
+            gac_txt = "group-aware consensus withheld (a group's agree count is small)"
+        else:
+            gac_txt = f"group-aware consensus {gac:.2f}"
+            if row["gac_ci_low"] is not None and row["gac_ci_high"] is not None:
+                gac_txt += f" ({row['gac_ci_low']:.2f}–{row['gac_ci_high']:.2f})"
         bars = "".join(
             _bar(
                 r,
                 who=group_label(r["group"]),
                 colour=group_colour(r["group"]),
                 selected=r["group"] == state.selected_group,
-                min_cell=state.min_cell,
+                min_cell=min_cell,
             )
-            for r in by_sid.get(sid, [])
+            for r in rows
+        )
+        n_votes = row["n_votes"]
+        votes_txt = (
+            f"fewer than {min_cell} votes"
+            if is_small_cell(n_votes, min_cell=min_cell)
+            else f"{n_votes} votes"
         )
         cards.append(
             f'<div class="card" data-statement-id="{esc(sid)}">'
-            f'<div class="muted">#{esc(sid)} · {row["n_votes"]} votes · {esc(gac_txt)} {tags}</div>'
+            f'<div class="muted">#{esc(sid)} · {esc(votes_txt)} · {esc(gac_txt)} {tags}</div>'
             f'<div class="text">{esc(row["text"])}</div>{bars}</div>'
         )
     more = (
@@ -363,6 +415,12 @@ def statement_cards(state: ConsensusState, board: pl.DataFrame, *, max_rows: int
         if board.height > max_rows
         else f'<p class="muted">{board.height} statement(s).</p>'
     )
+    if min_cell:
+        more += (
+            f'<p class="muted">Shares of fewer than {min_cell} voters in a group are withheld '
+            "(\u201cfewer than\u201d), together with one more share where needed "
+            "(\u201cwithheld\u201d), so that no small count can be worked out from n.</p>"
+        )
     return f'<div class="coprod" role="list">{"".join(cards)}{more}</div>'
 
 

@@ -417,6 +417,100 @@ class OpinionGroups(Result):
         ]
         return "".join(parts)
 
+    # ------------------------------------------------------------------ figures
+    def plot(
+        self,
+        *,
+        show_statements: bool = False,
+        min_cell: int = 0,
+        height: int = 460,
+    ) -> Any:
+        """The opinion map: one plotly trace per group, like pandas' ``DataFrame.plot()``.
+
+        Delegates to :func:`coprod_analytics.consensus.plots.plot_opinion_map` (plotly is an
+        optional extra, imported only here: ``pip install "coprod-analytics[widgets]"``).
+
+        Parameters
+        ----------
+        show_statements : bool, default False
+            Also show the statements.
+        min_cell : int, default 0
+            With > 0 (a figure to publish) no person is drawn: each group of at least
+            ``min_cell`` people is an ellipse, sizes that would give a small group away are
+            withheld.
+        height : int, default 460
+            Pixels.
+
+        Returns
+        -------
+        plotly.graph_objects.Figure
+            (typed ``Any``: the core never imports plotly at module level)
+
+        Examples
+        --------
+        >>> from coprod_analytics.consensus import opinion_groups
+        >>> from coprod_analytics.simulate import simulate_inquiry
+        >>> res = opinion_groups(simulate_inquiry(60, 20, n_groups=2, seed=3), bridging=False)
+        >>> [t.name for t in res.plot().data if t.name.startswith("Group")]
+        ['Group A (37)', 'Group B (23)']
+        """
+        from coprod_analytics.consensus.plots import plot_opinion_map
+
+        return plot_opinion_map(
+            self, show_statements=show_statements, min_cell=min_cell, height=height
+        )
+
+    def plot_statements(
+        self,
+        *,
+        kind: str = "consensus",
+        group: int | None = None,
+        max_statements: int = 12,
+        min_cell: int = 0,
+        height: int | None = None,
+    ) -> Any:
+        """Agree rates per group of the statements a board lists, with 95% intervals.
+
+        Delegates to :func:`coprod_analytics.consensus.plots.plot_statements` (plotly is an
+        optional extra: ``pip install "coprod-analytics[widgets]"``).
+
+        Parameters
+        ----------
+        kind : {"consensus", "divisive", "representative", "all"}, default "consensus"
+            Which statements (only claims the votes carry are tags).
+        group : int, optional
+            With ``kind="representative"``: the statements that set this group apart.
+        max_statements : int, default 12
+            Statements drawn.
+        min_cell : int, default 0
+            With > 0 (a figure to publish) a group's bar is left out where its voters or
+            its agree count are too few to publish.
+        height : int, optional
+            Pixels.
+
+        Returns
+        -------
+        plotly.graph_objects.Figure
+
+        Examples
+        --------
+        >>> from coprod_analytics.consensus import opinion_groups
+        >>> from coprod_analytics.simulate import simulate_inquiry
+        >>> res = opinion_groups(simulate_inquiry(60, 20, n_groups=2, seed=3), bridging=False)
+        >>> [t.name for t in res.plot_statements(kind="all").data]
+        ['Group A', 'Group B']
+        """
+        from coprod_analytics.consensus.plots import plot_statements
+
+        return plot_statements(
+            self,
+            kind=kind,
+            group=group,
+            max_statements=max_statements,
+            min_cell=min_cell,
+            height=height,
+        )
+
     def __repr__(self) -> str:
         # one line, without computing the verdict
         n_part = self.participants.height

@@ -22,14 +22,22 @@ def add_parser(sub: Any) -> None:
         description=(
             "Write a folder with the report notebook, a snapshot of the data (Parquet), "
             "pinned requirements, a wheel of coprod-analytics, a voila.py with kernel "
-            "culling and a README; it runs with one 'voila report.ipynb' command, offline."
+            "culling and a README; it runs with one 'voila report.ipynb' command, offline. "
+            "Before anything is written, the app's page (every panel) and the static report "
+            "are read back and searched for counts below --min-cell; an app that fails this "
+            "audit is not written (exit status 2, one line naming the section and finding) "
+            "unless --min-cell 0 is asked for."
         ),
     )
     p.add_argument("path", type=Path, help="input file or folder")
     p.add_argument("-o", "--output", type=Path, required=True, help="folder to create")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument(
-        "--min-cell", type=int, default=5, help="suppress breakdowns of fewer people (default 5)"
+        "--min-cell",
+        type=int,
+        default=5,
+        help="suppress breakdowns of fewer people (default 5; 0 publishes everything and "
+        "skips the audit)",
     )
     p.add_argument("--no-wheel", action="store_true", help="do not build a coprod wheel")
     p.add_argument("--force", action="store_true", help="replace a non-empty output folder")
@@ -57,20 +65,28 @@ def run(args: argparse.Namespace) -> int:
     Returns
     -------
     int
-        The exit status (0).
+        The exit status: 0 written, 2 when the published-output audit found a count below
+        ``--min-cell`` (one line on stderr naming the section and the finding).
     """
-    from coprod_apps.publish import publish_app
+    from coprod_analytics.errors import ParameterError
+    from coprod_apps.publish import DisclosureAuditError, publish_app
 
-    out = publish_app(
-        args.path,
-        args.output,
-        min_cell=args.min_cell,
-        seed=args.seed,
-        wheel=not args.no_wheel,
-        overwrite=args.force,
-        keep_ids=args.keep_ids,
-        progress=not args.no_progress and sys.stderr.isatty(),
-    )
+    if args.min_cell < 0:
+        raise ParameterError(f"--min-cell must be an int >= 0; got {args.min_cell}")
+    try:
+        out = publish_app(
+            args.path,
+            args.output,
+            min_cell=args.min_cell,
+            seed=args.seed,
+            wheel=not args.no_wheel,
+            overwrite=args.force,
+            keep_ids=args.keep_ids,
+            progress=not args.no_progress and sys.stderr.isatty(),
+        )
+    except DisclosureAuditError as exc:
+        print(f"coprod publish: {exc}", file=sys.stderr)
+        return 2
     print(f"wrote the app to {out}; run it with:")
     print(f"  cd {out} && pip install -r requirements.txt && voila report.ipynb")
     return 0

@@ -14,34 +14,20 @@ import numpy as np
 import polars as pl
 import traitlets as t
 
+from coprod_analytics.consensus.plots import (
+    BOARD_KINDS,
+    SORT_KEYS,
+    group_votes_table,
+    statement_board,
+)
 from coprod_analytics.consensus.result import OpinionGroups
 from coprod_analytics.consensus.stability import StabilityResult
-from coprod_analytics.consensus.tags import TOO_FEW_VOTES
 from coprod_analytics.errors import ParameterError, check_param
 from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.intervals import wilson_interval
 from coprod_widgets.style import group_colour, group_label
 
 __all__ = ["BOARD_KINDS", "SORT_KEYS", "ConsensusState", "wilson_interval"]
-
-#: What the statement board can list: key -> label.
-BOARD_KINDS: dict[str, str] = {
-    "consensus": "Common ground (consensus)",
-    "divisive": "What divides groups",
-    "representative": "What sets a group apart",
-    "all": "All statements",
-}
-
-#: How the statement board can be sorted: key -> label.
-SORT_KEYS: dict[str, str] = {
-    "consensus": "Group-aware consensus (high first)",
-    "agree": "Agree rate (high first)",
-    "disagree": "Disagree rate (high first)",
-    "votes": "Number of votes (most first)",
-    "bridging": "Bridging score (high first)",
-    "representativeness": "Representativeness (best first)",
-    "id": "Statement id",
-}
 
 
 def _per_k_stability(stab: StabilityResult | None) -> pl.DataFrame | None:
@@ -308,11 +294,19 @@ class ConsensusState(t.HasTraits):
             share=pl.col("size") / total,
         ).select("group", "label", "colour", "size", "share", "x", "y")
         if self.min_cell:
+            from coprod_analytics.consensus.plots import published_group_sizes
             from coprod_analytics.privacy import suppress_small_cells
 
             g = suppress_small_cells(
                 g, count_column="size", min_cell=self.min_cell, also=["share"]
             ).frame
+            # and the complementary size, so a small one is not the total minus the rest
+            sizes = published_group_sizes(res, min_cell=self.min_cell)
+            hidden = pl.col("group").is_in([k for k, n in sizes.items() if n is None])
+            g = g.with_columns(
+                size=pl.when(hidden).then(None).otherwise(pl.col("size")),
+                share=pl.when(hidden).then(None).otherwise(pl.col("share")),
+            )
         return g
 
     def participant_table(self) -> pl.DataFrame:
@@ -354,60 +348,7 @@ class ConsensusState(t.HasTraits):
         -------
         polars.DataFrame
         """
-        gv = self._result().group_votes
-        if statement_ids is not None:
-            order = pl.DataFrame(
-                {"statement_id": statement_ids, "_order": np.arange(len(statement_ids))}
-            ).with_columns(pl.col("statement_id").cast(gv.schema["statement_id"]))
-            gv = gv.join(order, on="statement_id", how="inner").sort("_order", "group")
-            gv = gv.drop("_order")
-        lo, hi = wilson_interval(
-            gv.get_column("agree").to_numpy(), gv.get_column("total").to_numpy()
-        )
-        boot = gv.get_column("agree_ci_low").is_not_null()
-        gv = gv.with_columns(
-            ci_method=pl.when(boot).then(pl.lit("bootstrap")).otherwise(pl.lit("wilson")),
-            agree_ci_low=pl.when(boot)
-            .then(pl.col("agree_ci_low"))
-            .otherwise(pl.Series(lo).fill_nan(None)),
-            agree_ci_high=pl.when(boot)
-            .then(pl.col("agree_ci_high"))
-            .otherwise(pl.Series(hi).fill_nan(None)),
-        ).select(
-            "group",
-            "statement_id",
-            "total",
-            "agree",
-            "disagree",
-            "pass",
-            "agree_rate",
-            "disagree_rate",
-            "pass_rate",
-            "agree_ci_low",
-            "agree_ci_high",
-            "ci_method",
-            "rep_rank",
-            "repful_for",
-        )
-        if self.min_cell:
-            from coprod_analytics.privacy import suppress_small_cells
-
-            gv = suppress_small_cells(
-                gv,
-                count_column="total",
-                min_cell=self.min_cell,
-                also=[
-                    "agree",
-                    "disagree",
-                    "pass",
-                    "agree_rate",
-                    "disagree_rate",
-                    "pass_rate",
-                    "agree_ci_low",
-                    "agree_ci_high",
-                ],
-            ).frame
-        return gv
+        return group_votes_table(self._result(), statement_ids, min_cell=self.min_cell)
 
     def board_title(self) -> str:
         """A sentence saying what the board lists (plain text).
@@ -439,115 +380,12 @@ class ConsensusState(t.HasTraits):
         -------
         polars.DataFrame
         """
-        res = self._result()
-        s = self.statement_table()
-        gv = res.group_votes.filter(pl.col("rep_rank").is_not_null())
-        if self.selected_group is not None:
-            gv = gv.filter(pl.col("group") == self.selected_group)
-        reps = (
-            gv.sort("rep_rank")
-            .group_by("statement_id", maintain_order=True)
-            .agg(
-                rep_rank=pl.col("rep_rank").first(),
-                rep_direction=pl.col("repful_for").first(),
-                rep_groups=pl.col("group"),
-                rep_directions=pl.col("repful_for"),
-                rep_clears=pl.col("rep_clear"),
-            )
-        )
-        s = s.join(reps, on="statement_id", how="left")
-        tags = []
-        unclear = []
-        cols = ("consensus_clear", "divisive_clear", "too_few_votes", "rep_groups")
-        for row in s.select(*cols, "rep_directions", "rep_clears").iter_rows(named=True):
-            # only claims the votes carry (coprod_analytics.consensus.tags); the rest says
-            # "too few votes yet" instead
-            tag: list[str] = []
-            if row["consensus_clear"]:
-                tag.append(f"consensus: {row['consensus_clear']}")
-            if row["divisive_clear"]:
-                tag.append("divisive")
-            # each group's own direction: a statement can set one group apart by agreeing
-            # and another by disagreeing
-            rep_unclear = False
-            for g, direction, clear in zip(
-                row["rep_groups"] or [],
-                row["rep_directions"] or [],
-                row["rep_clears"] or [],
-                strict=True,
-            ):
-                if clear:
-                    tag.append(f"represents {group_label(g)} ({direction})")
-                else:
-                    rep_unclear = True
-            low = bool(row["too_few_votes"]) or (rep_unclear and not tag)
-            if low:
-                tag.append(TOO_FEW_VOTES)
-            tags.append(tag)
-            unclear.append(low)
-        s = s.with_columns(
-            tags=pl.Series(tags, dtype=pl.List(pl.String)),
-            evidence=pl.Series([TOO_FEW_VOTES if u else "clear" for u in unclear], dtype=pl.String),
-        ).drop("rep_directions", "rep_clears")
-        kind = self.board_kind
-        few = pl.col("evidence") == TOO_FEW_VOTES
-        if kind == "consensus":
-            # statements with a clear consensus, then Pol.is's consensus statements and the
-            # highest group-aware consensus while their votes are too few to say
-            high = pl.col("group_aware_consensus") >= pl.col("group_aware_consensus").quantile(0.9)
-            s = s.filter(
-                pl.col("consensus_clear").is_not_null()
-                | ((pl.col("is_consensus") | high) & pl.col("too_few_votes"))
-            )
-        elif kind == "divisive":
-            s = s.filter(
-                pl.col("divisive_clear") | (pl.col("is_divisive") & pl.col("too_few_votes"))
-            )
-        elif kind == "representative":
-            s = s.filter(pl.col("rep_rank").is_not_null())
-        text = self.filter_text.strip().lower()
-        if text:
-            s = s.filter(
-                pl.col("text").fill_null("").str.to_lowercase().str.contains(text, literal=True)
-                | (pl.col("statement_id").cast(pl.String) == text)
-            )
-        s = s.with_columns(
-            disagree_rate=pl.col("disagree") / pl.col("n_votes").cast(pl.Float64).clip(1)
-        )
-        key = self.sort_by
-        if key == "consensus":
-            s = s.sort("group_aware_consensus", descending=True, nulls_last=True)
-        elif key == "agree":
-            s = s.sort("agree_rate", descending=True, nulls_last=True)
-        elif key == "disagree":
-            s = s.sort("disagree_rate", descending=True, nulls_last=True)
-        elif key == "votes":
-            s = s.sort("n_votes", descending=True, nulls_last=True)
-        elif key == "bridging":
-            s = s.sort("bridging", descending=True, nulls_last=True)
-        elif key == "representativeness":
-            s = s.sort(
-                ["rep_rank", "group_aware_consensus"], descending=[False, True], nulls_last=True
-            )
-        else:
-            s = s.sort("statement_id")
-        if kind != "all":
-            # clear claims first, "too few votes yet" after them (stable within each)
-            s = s.sort(few, maintain_order=True)
-        return s.select(
-            "statement_id",
-            "text",
-            "tags",
-            "group_aware_consensus",
-            "gac_ci_low",
-            "gac_ci_high",
-            "agree_rate",
-            "disagree_rate",
-            "n_votes",
-            "bridging",
-            "rep_rank",
-            "rep_direction",
-            "evidence",
+        return statement_board(
+            self._result(),
+            kind=self.board_kind,
+            group=self.selected_group,
+            filter_text=self.filter_text,
+            sort_by=self.sort_by,
         )
 
     def stability_summary(self) -> dict[str, Any]:

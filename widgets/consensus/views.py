@@ -13,11 +13,13 @@ from typing import Any
 import ipywidgets as widgets
 import polars as pl
 
+from coprod_analytics.privacy import is_small_cell
 from coprod_widgets.chart import Chart
 from coprod_widgets.consensus.figures import (
     STATEMENTS_TRACE,
     confidence_figure,
     opinion_map_figure,
+    published_group_sizes,
     silhouette_figure,
     silhouette_sentence,
     stability_figure,
@@ -70,7 +72,7 @@ class OpinionMap(widgets.VBox):
     def __init__(self, state: ConsensusState, **kwargs: Any) -> None:
 
         self.state = state
-        self.figure = Chart(opinion_map_figure(state), alt="Opinion map")
+        self.figure = Chart(opinion_map_figure(state, min_cell=state.min_cell), alt="Opinion map")
         self.group_buttons = widgets.ToggleButtons(
             options=self._group_options(),
             value=EVERYONE if state.selected_group is None else state.selected_group,
@@ -107,9 +109,13 @@ class OpinionMap(widgets.VBox):
     def _alt_html(self) -> str:
         groups = self.state.group_table()
         n_out = self.state.participant_table().filter(pl.col("group").is_null()).height
+        if self.state.min_cell and is_small_cell(n_out, min_cell=self.state.min_cell):
+            n_out_txt = f"fewer than {self.state.min_cell}"
+        else:
+            n_out_txt = str(n_out)
         sentence = (
             f"Text alternative: {len(groups)} opinion groups"
-            + (f"; {n_out} people not clustered (too few votes)" if n_out else "")
+            + (f"; {n_out_txt} people not clustered (too few votes)" if n_out else "")
             + ". Table of groups:"
         )
         frame = groups.select(
@@ -156,7 +162,7 @@ class OpinionMap(widgets.VBox):
                 trace.marker.opacity = 0.15 if (sel is not None and sel != g) else 0.8
 
     def _on_result(self, change: Any) -> None:
-        self.figure.update(opinion_map_figure(self.state))
+        self.figure.update(opinion_map_figure(self.state, min_cell=self.state.min_cell))
         self.group_buttons.options = self._group_options()
         self.alt.value = self._alt_html()
 
@@ -320,7 +326,7 @@ class StabilityView(widgets.VBox):
         super().__init__([], **kwargs)
         self.add_class("coprod-stability")
         self.refresh()
-        state.observe(lambda change: self.refresh(), names=["result"])
+        state.observe(lambda change: self.refresh(), names=["result", "min_cell"])
 
     def refresh(self) -> None:
         """Rebuild from the state.
@@ -398,16 +404,26 @@ class StabilityView(widgets.VBox):
                 ),
             ]
         conf = info["confidence"]
+        min_cell = self.state.min_cell
+        if conf is not None and min_cell:
+            # the small-cell rule (as the report's stability section): groups of fewer
+            # people, and those whose size is withheld with them, are left out; bins are
+            # merged to at least min_cell people; no share of a group is printed
+            hidden = [g for g, n in published_group_sizes(self.state, min_cell=min_cell).items()
+                      if n is None]  # fmt: skip
+            conf = conf.filter(~pl.col("group").is_in(hidden))
+            conf = conf if conf.height else None
         if conf is not None:
-            fig = Chart(confidence_figure(conf), alt="How sure each person's group is")
+            fig = Chart(
+                confidence_figure(conf, min_cell=min_cell), alt="How sure each person's group is"
+            )
             self.figures.append(fig)
+            aggs = {"people": pl.len(), "median": pl.col("confidence").median()}
+            if not min_cell:
+                aggs["below_80"] = (pl.col("confidence") < 0.8).mean()
             table = (
                 conf.group_by("group")
-                .agg(
-                    people=pl.len(),
-                    median=pl.col("confidence").median(),
-                    below_80=(pl.col("confidence") < 0.8).mean(),
-                )
+                .agg(**aggs)
                 .sort("group")
                 .with_columns(pl.col("group").map_elements(group_label, return_dtype=pl.String))
             )

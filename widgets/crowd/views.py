@@ -167,7 +167,9 @@ class CrowdEstimateView(widgets.VBox):
             ]
             res = state.pooling_result or {}
             if res and not res.get("suppressed"):
-                self.pooling_chart = Chart(pooling_figure(res["values"], res["table"]))
+                self.pooling_chart = Chart(
+                    pooling_figure(res["values"], res["table"], min_cell=state.min_cell)
+                )
             children += [
                 _html('<div class="coprod"><h3>Probability forecasts</h3></div>'),
                 self.probability_question,
@@ -213,7 +215,11 @@ class CrowdEstimateView(widgets.VBox):
         s = self.state
         vals = s.values().get_column("value").to_list()
         return estimates_figure(
-            vals, truth=s.truth(s.question), log_scale=s.log_scale, unit=s.unit(s.question)
+            vals,
+            truth=s.truth(s.question),
+            log_scale=s.log_scale,
+            unit=s.unit(s.question),
+            min_cell=s.min_cell,
         )
 
     def _estimators_fig(self) -> Any:
@@ -275,7 +281,9 @@ class CrowdEstimateView(widgets.VBox):
     def _on_pooling(self, change: Any) -> None:
         res = self.state.pooling_result or {}
         if self.pooling_chart is not None and res and not res.get("suppressed"):
-            self.pooling_chart.update(pooling_figure(res["values"], res["table"]))
+            self.pooling_chart.update(
+                pooling_figure(res["values"], res["table"], min_cell=self.state.min_cell)
+            )
         self.refresh()
 
     def _on_popular(self, change: Any) -> None:

@@ -710,6 +710,12 @@ def representation_html(state: RepresentationState) -> str:
     w = state.weights()
     col = w.weights.get_column("weight")
     w_min, w_max, n_people = col.min(), col.max(), w.weights.height
+    margins = w.margins
+    hidden_share = (
+        bool(state.min_cell)
+        and margins.height > 0
+        and (margins.get_column("unweighted").null_count() > 0)
+    )
     parts = [
         _breakdown_html(
             cmp,
@@ -722,6 +728,15 @@ def representation_html(state: RepresentationState) -> str:
             # skipped (nobody to weight yet): say so, not "did not converge"
             "<p>Weighting skipped: every participant counts once.</p>"
             if w.iterations == 0
+            # a hidden share: each category's weight is target x n / its size, and the design
+            # effect is a sum over the sizes, so the range, the design effect and the
+            # effective n would give a hidden size away (tests/test_published_interactive.py)
+            else f"<p>Weights reproducing the population on {esc(', '.join(state.attributes))}: "
+            f"{n_people} participants{'' if w.converged else ' (raking did NOT converge)'}. "
+            "The range of the weights, the design effect and the effective n are not shown: "
+            f"a category of fewer than {state.min_cell} people is hidden above, and these "
+            "numbers would give its size away.</p>"
+            if hidden_share
             else f"<p>Weights reproducing the population on {esc(', '.join(state.attributes))}: "
             f"{n_people} participants, weights from {fmt_number(w_min)} to {fmt_number(w_max)}, "
             f"design effect {fmt_number(w.design_effect)}, effective n {w.effective_n:.0f}"

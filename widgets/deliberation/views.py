@@ -142,7 +142,9 @@ class ShiftView(widgets.VBox):
 
     def _distribution_fig(self) -> Any:
         s = self.state
-        return distribution_figure(s.distribution(), item=s.item, pre=s.pre, post=s.post)
+        return distribution_figure(
+            s.distribution(), item=s.item, pre=s.pre, post=s.post, min_cell=s.min_cell
+        )
 
     def _groups_fig(self) -> Any:
         return group_shift_figure(self.state.item_shift(), by=self.state.by)

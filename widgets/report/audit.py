@@ -22,6 +22,11 @@ It reads one page as a reader would; it does not solve the linear system of seve
 together (that is :func:`~coprod_analytics.privacy.audit_table`'s, table by table, with the
 true counts), nor invert p-values or test statistics.
 
+:func:`audit_dashboard` does the same for the interactive page (the Voila report,
+``coprod publish``): it renders every panel of a dashboard in-process, as the browser gets
+it (the HTML widgets' values, each chart's figure JSON, the option labels), into one page
+(:func:`dashboard_page`) and audits that, without a browser.
+
 ``coprod export`` runs it on every report it writes and refuses to write one that fails
 (unless ``--min-cell 0`` is asked for). The rule of what is small is
 :func:`coprod_analytics.privacy.is_small_cell`.
@@ -47,7 +52,7 @@ from coprod_analytics.privacy import DEFAULT_MIN_CELL, is_small_cell
 from coprod_analytics.provenance import Provenance
 from coprod_analytics.results import Result
 
-__all__ = ["AuditFinding", "ReportAudit", "audit_report"]
+__all__ = ["AuditFinding", "ReportAudit", "audit_dashboard", "audit_report", "dashboard_page"]
 
 #: Table headers (lower case, whole words) of columns that count people.
 COUNT_HEADERS = frozenset(
@@ -748,3 +753,141 @@ def audit_report(page: str | os.PathLike[str], *, min_cell: int = DEFAULT_MIN_CE
         n_figures=n_figures,
         provenance=provenance,
     )
+
+
+# --- the interactive page -----------------------------------------------------------------
+
+
+def _widget_html(widget: Any, figures: list[int]) -> list[str]:
+    """What the browser receives from ``widget`` and its children, as HTML fragments: HTML
+    widgets' values, each chart's figure (a ``Plotly.newPlot`` script, as in an exported
+    report), rich outputs and the labels of options and buttons."""
+    from coprod_widgets.chart import PLOTLY_MIME
+
+    parts: list[str] = []
+    value = getattr(widget, "value", None)
+    if type(widget).__name__ in ("HTML", "HTMLMath", "Label") and isinstance(value, str):
+        parts.append(value)
+    for output in getattr(widget, "outputs", ()) or ():
+        data = output.get("data", {}) if isinstance(output, dict) else {}
+        if PLOTLY_MIME in data:
+            fig = data[PLOTLY_MIME]
+            figures.append(len(figures))
+            parts.append(
+                f'<script>Plotly.newPlot("chart-{len(figures)}", '
+                f"{json.dumps(fig.get('data', []))}, {json.dumps(fig.get('layout', {}))})"
+                "</script>"
+            )
+        elif "text/html" in data:
+            parts.append(str(data["text/html"]))
+    labels = list(getattr(widget, "_options_labels", ()) or ())
+    labels += [str(t) for t in (getattr(widget, "titles", ()) or ()) if t]
+    for attr in ("description", "tooltip"):
+        text = getattr(widget, attr, None)
+        if isinstance(text, str) and text:
+            labels.append(text)
+    if labels:
+        parts.append("<p>" + " | ".join(_html.escape(x) for x in labels) + "</p>")
+    for child in getattr(widget, "children", ()) or ():
+        parts.extend(_widget_html(child, figures))
+    return parts
+
+
+def dashboard_page(dashboard: Any, *, every_panel: bool = True) -> str:
+    """The interactive page of a dashboard as one HTML page a reader could see, rendered
+    in-process (no browser): one ``<section>`` per part.
+
+    Parameters
+    ----------
+    dashboard : ConsensusDashboard
+        The dashboard (:class:`~coprod_widgets.dashboard.ConsensusDashboard`).
+    every_panel : bool, default True
+        Build every folded panel and the stability view first (a reader can open each),
+        and add the statement board over all statements (a reader can filter, sort and
+        select any of them).
+
+    Returns
+    -------
+    str
+        HTML with sections ``header``, ``first-look``, ``opinion-map``, ``board``,
+        ``board-all``, ``stability``, one per panel key, and ``footer``; charts are
+        ``Plotly.newPlot`` scripts holding the figure JSON the browser gets.
+
+    Examples
+    --------
+    >>> from coprod_analytics import simulate_inquiry
+    >>> from coprod_widgets.dashboard import ConsensusDashboard
+    >>> dash = ConsensusDashboard(simulate_inquiry(40, 10, seed=1), min_cell=5)
+    >>> page = dashboard_page(dash, every_panel=False)
+    >>> page.count("<section"), "Plotly.newPlot" in page
+    (5, True)
+    """
+    state = dashboard.state
+    has_votes = state.inquiry.votes.height > 0
+    if every_panel:
+        for spec in dashboard._panel_specs:
+            if spec.key in dashboard._panel_box:
+                dashboard.build_panel(spec.key)
+        if has_votes and state.result is not None:
+            dashboard.build_stability()
+    parts: list[tuple[str, Any]] = [("header", dashboard.header)]
+    if has_votes:
+        parts += [
+            ("first-look", dashboard.first_look),
+            ("opinion-map", dashboard.opinion_map),
+            ("board", dashboard.board),
+        ]
+        if dashboard.stability is not None:
+            parts.append(("stability", dashboard.stability))
+    parts += list(dashboard.panels.items())
+    parts.append(("footer", dashboard.footer))
+    figures: list[int] = []
+    page = []
+    for key, widget in parts:
+        page.append(f'<section id="{_html.escape(key)}">')
+        page.extend(_widget_html(widget, figures))
+        page.append("</section>")
+        if key == "board" and every_panel and state.result is not None:
+            from coprod_analytics.consensus.plots import statement_board
+            from coprod_widgets.html import statement_cards
+
+            board = statement_board(state.result, kind="all")
+            page.append('<section id="board-all">')
+            page.append(statement_cards(state, board, max_rows=max(board.height, 1)))
+            page.append("</section>")
+    return "<html><body>" + "".join(page) + "</body></html>"
+
+
+def audit_dashboard(
+    dashboard: Any, *, min_cell: int | None = None, every_panel: bool = True
+) -> ReportAudit:
+    """Search the interactive page of a dashboard for counts of fewer than ``min_cell``
+    people: :func:`audit_report` on :func:`dashboard_page` (what the browser gets from
+    every panel, rendered in-process).
+
+    Parameters
+    ----------
+    dashboard : ConsensusDashboard
+        The dashboard a published app shows.
+    min_cell : int, optional
+        Counts ``1 <= c < min_cell`` are findings (default: the dashboard's own
+        ``state.min_cell``).
+    every_panel : bool, default True
+        Open every folded panel and the stability view first (see :func:`dashboard_page`).
+
+    Returns
+    -------
+    ReportAudit
+        As :func:`audit_report`; a section is a part of the dashboard (``opinion-map``,
+        ``board``, a panel key, ...).
+
+    Examples
+    --------
+    >>> from coprod_analytics import simulate_inquiry
+    >>> from coprod_widgets.dashboard import ConsensusDashboard
+    >>> dash = ConsensusDashboard(simulate_inquiry(40, 10, seed=1), min_cell=5)
+    >>> audit_dashboard(dash, every_panel=False).passed
+    True
+    """
+    limit = int(dashboard.state.min_cell if min_cell is None else min_cell)
+    return audit_report(dashboard_page(dashboard, every_panel=every_panel), min_cell=limit)
