@@ -8,12 +8,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup lint typecheck pytest docs bench chromium nginx clean
+.PHONY: demo test setup lint typecheck pytest docs bench chromium nginx postgres clean
 
 demo: setup
 	$(BIN)/coprod demo
 
-test: setup chromium nginx lint typecheck pytest docs
+test: setup chromium nginx postgres lint typecheck pytest docs
 
 setup: $(STAMP)
 
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.11")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[widgets,live,text,test,docs]"
+	$(BIN)/python -m pip install --quiet -e ".[widgets,live,text,test,docs,postgres]"
 	touch $(STAMP)
 
 chromium:
@@ -30,6 +30,10 @@ chromium:
 # Debian's nginx for the reverse-proxy test (run as a child of the test, never as a service)
 nginx:
 	bash scripts/ensure-nginx.sh
+
+# Debian's PostgreSQL for the session-store tests (started by the tests, as the postgres user)
+postgres:
+	bash scripts/ensure-postgres.sh
 
 lint: setup
 	$(BIN)/ruff check .

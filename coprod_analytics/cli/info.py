@@ -47,12 +47,59 @@ def add_parser(sub: Any) -> None:
             "per further table, latest answers) and inputs (rows, participants and items)."
         ),
     )
-    p.add_argument("path", type=Path, help="input file or folder")
+    p.add_argument(
+        "path", type=path_or_url, help="input file or folder, or a postgresql:// session URL"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
 
-def info_dict(path: Path) -> dict[str, Any]:
+def path_or_url(text: str) -> Path | str:
+    """A command-line PATH argument: a ``postgresql://`` session URL stays a string (``Path``
+    would fold its ``//``), anything else is a path.
+
+    Parameters
+    ----------
+    text : str
+        The argument.
+
+    Returns
+    -------
+    Path or str
+
+    Examples
+    --------
+    >>> path_or_url("votes.csv"), path_or_url("postgresql://coprod@db/council")
+    (PosixPath('votes.csv'), 'postgresql://coprod@db/council')
+    """
+    from coprod_analytics.session.open import is_session_url
+
+    return text if is_session_url(text) else Path(text)
+
+
+def redact_url(url: str) -> str:
+    """A session URL without its password (for printing).
+
+    Parameters
+    ----------
+    url : str
+        The URL.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> redact_url("postgresql://me:secret@db/council")
+    'postgresql://me:***@db/council'
+    """
+    from coprod_analytics.session.pg_store import redact_url as _redact
+
+    return _redact(url)
+
+
+def info_dict(path: Path | str) -> dict[str, Any]:
     """The facts ``coprod info --json`` prints for an input.
 
     Parameters
@@ -82,7 +129,8 @@ def info_dict(path: Path) -> dict[str, Any]:
     from coprod_analytics.io.load import load_inquiry
 
     inquiry = load_inquiry(path)
-    out: dict[str, Any] = {"path": str(path), "title": inquiry.metadata.get("title")}
+    shown = redact_url(path) if isinstance(path, str) and "://" in path else str(path)
+    out: dict[str, Any] = {"path": shown, "title": inquiry.metadata.get("title")}
     out["source_format"] = inquiry.metadata.get("source_format")
     out.update(inquiry.counts())
     times = inquiry.vote_log.get_column("time").drop_nulls()
@@ -131,7 +179,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(facts, ensure_ascii=False))
         return 0
-    title = facts.get("title") or args.path.name
+    title = facts.get("title") or (
+        Path(args.path).name if isinstance(args.path, Path) else redact_url(str(args.path))
+    )
     print(f"{title}")
     print(f"  source: {facts['path']} ({facts['source_format']})")
     width = max(len(k) for k in ("participants", "statements", "moderated_out", *facts["inputs"]))

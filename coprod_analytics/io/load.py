@@ -35,7 +35,8 @@ def load_inquiry(path: str | os.PathLike[str], **options: Any) -> Inquiry:
     - a ``.csv``, ``.tsv``, ``.txt``, ``.parquet`` or ``.pq`` file: a votes table, long or
       wide (:func:`~coprod_analytics.io.votes.read_votes`);
     - a ``.db``, ``.sqlite`` or ``.sqlite3`` file: a live-session database
-      (:func:`~coprod_analytics.session.read_session`);
+      (:func:`~coprod_analytics.session.read_session`), or a ``postgresql://`` URL of a
+      session on a PostgreSQL server;
     - a ``.pb`` file (pabulib) or a PrefLib file (``.soc``, ``.soi``, ``.toc``, ``.toi``):
       a budgeting election or rankings.
 
@@ -71,6 +72,12 @@ def load_inquiry(path: str | os.PathLike[str], **options: Any) -> Inquiry:
     >>> inquiry.metadata["source_format"], inquiry.counts()["votes"]
     ('long-votes', 2)
     """
+    from coprod_analytics.session.open import is_session_url
+
+    if is_session_url(path):  # a live session on a PostgreSQL server
+        from coprod_analytics.session import open as session_open
+
+        return session_open.read_session(str(path))
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"{p}: no such file or folder")

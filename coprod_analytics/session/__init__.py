@@ -27,13 +27,13 @@ from coprod_analytics.session.activities import (
 from coprod_analytics.session.schema import SCHEMA_VERSION
 from coprod_analytics.session.state import DEFAULT_SETTINGS, SessionState, StatementRecord
 from coprod_analytics.session.status import SessionExport, SessionStatus
+from coprod_analytics.session.open import open_store, read_events, read_session
 from coprod_analytics.session.store import (
     MAX_STATEMENT_CHARS,
+    BaseSessionStore,
     NewEvent,
     SessionStore,
     now_ms,
-    read_events,
-    read_session,
 )
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "PREFER_NOT_TO_SAY",
     "SCHEMA_VERSION",
     "ActivityRecord",
+    "BaseSessionStore",
     "NewEvent",
     "SessionExport",
     "SessionState",
@@ -52,6 +53,7 @@ __all__ = [
     "activities_from_folder",
     "activities_from_inquiry",
     "now_ms",
+    "open_store",
     "read_events",
     "read_session",
 ]

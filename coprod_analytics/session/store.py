@@ -34,10 +34,10 @@ import sqlite3
 import tempfile
 import time
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import polars as pl
 
@@ -45,10 +45,11 @@ from coprod_analytics.errors import CoprodError, ValidationError, check_param
 from coprod_analytics.inquiry import TIME_DTYPE, Inquiry
 from coprod_analytics.session.gate import AgendaGate
 from coprod_analytics.session.schema import EVENT_KINDS, SCHEMA_VERSION, migrate
-from coprod_analytics.session.state import SessionState
+from coprod_analytics.session.state import EventRow, SessionState
 
 __all__ = [
     "MAX_STATEMENT_CHARS",
+    "BaseSessionStore",
     "NewEvent",
     "SessionStore",
     "StoreUnwritable",
@@ -144,7 +145,7 @@ class StoreUnwritable(CoprodError):
     Parameters
     ----------
     path : str or Path
-        The database file.
+        The database file (or a database server's URL, its password left out).
     reason : str
         ``"read_only"`` (a read-only or immutable file, folder or file system),
         ``"disk_full"``, ``"busy"`` (another process held the database too long) or
@@ -174,7 +175,7 @@ class StoreUnwritable(CoprodError):
     }
 
     def __init__(self, path: str | os.PathLike[str], reason: str, detail: str) -> None:
-        self.path = Path(path)
+        self.path: Path | str = path if isinstance(path, str) and "://" in path else Path(path)
         self.reason = reason if reason in self._TEXT else "io_error"
         self.detail = detail
         super().__init__(self._TEXT[self.reason].format(path=self.path, detail=detail))
@@ -318,8 +319,8 @@ def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     return conn
 
 
-def _create_session(conn: sqlite3.Connection, title: str | None) -> None:
-    """The first rows of a new session (run inside the schema's creation transaction)."""
+def _session_start(title: str | None) -> tuple[dict[str, str], NewEvent]:
+    """The ``session_meta`` rows and the first event of a new session (any backend)."""
     created = now_ms()
     meta = {
         "format": "coprod-session",
@@ -327,12 +328,54 @@ def _create_session(conn: sqlite3.Connection, title: str | None) -> None:
         "token_secret": secrets.token_hex(32),
         "created_ms": str(created),
     }
+    return meta, NewEvent("open", value={"title": title} if title else {}, time_ms=created)
+
+
+def _create_session(conn: sqlite3.Connection, title: str | None) -> None:
+    """The first rows of a new session (run inside the schema's creation transaction)."""
+    meta, first = _session_start(title)
     conn.executemany("INSERT OR IGNORE INTO session_meta (key, value) VALUES (?, ?)", meta.items())
     conn.execute(
         "INSERT INTO events (kind, idem_key, participant_id, statement_id, vote, text, value,"
         " time_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        NewEvent("open", value={"title": title} if title else {}, time_ms=created).params(),
+        first.params(),
     )
+
+
+def _append_in_transaction(
+    events: Sequence[NewEvent],
+    gate: AgendaGate | None,
+    read_since: Callable[[int], Sequence[EventRow]],
+    insert: Callable[[tuple[Any, ...]], int | Exception | None],
+) -> tuple[list[int | Exception | None], list[EventRow]]:
+    """The body of every backend's write transaction (the caller begins and commits it).
+
+    First folds into ``gate`` what other writers committed since its ``last_seq``
+    (``read_since``), then refuses what the agenda no longer allows and inserts the rest one
+    by one (``insert`` gives the new ``seq``, None when a UNIQUE rule refused the event, or
+    the exception that kept this event alone out).
+
+    Returns
+    -------
+    (list, list)
+        Each event's outcome, and the rows of the events stored (for ``gate`` after the
+        commit).
+    """
+    if gate is not None:
+        gate.apply_rows(read_since(gate.last_seq))
+    out: list[int | Exception | None] = []
+    own: list[EventRow] = []
+    for ev in events:
+        refused = gate.refusal(ev) if gate is not None else None
+        if refused is not None:
+            out.append(refused)
+            continue
+        params = ev.params()
+        seq = insert(params)
+        out.append(seq)
+        if isinstance(seq, int):
+            own.append((seq, params[0], None, None, None, None, None, params[6], params[7]))
+    return out, own
 
 
 def _check_version(conn: sqlite3.Connection, path: Path) -> int:
@@ -346,77 +389,30 @@ def _check_version(conn: sqlite3.Connection, path: Path) -> int:
     return version
 
 
-class SessionStore:
-    """A live session's event log in a SQLite database (created when missing).
+class BaseSessionStore:
+    """What every session store offers, written on a few primitives of its database.
 
-    Parameters
-    ----------
-    path : str or Path
-        The database file (``.db``). A missing file is created with a fresh session; an
-        older schema is migrated.
-    title : str, optional
-        Title of a new session (ignored when the file exists).
+    The domain methods (joining, voting, answering, moderating, the agenda, reading the
+    state and the inquiry) live here once; a backend supplies the primitives: reading the
+    rows after a ``seq`` (:meth:`_rows`), one write transaction that reads what others
+    committed and inserts (:meth:`_append_each`), the mapping of its errors to
+    :class:`StoreUnwritable` (:meth:`_unwritable`), :meth:`meta`, :attr:`schema_version`,
+    :meth:`to_inquiry` (one consistent snapshot) and :meth:`close`. :class:`SessionStore`
+    is the SQLite backend; ``coprod_analytics.session.pg_store.PgSessionStore`` the
+    PostgreSQL one.
 
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> store = SessionStore(pathlib.Path(tempfile.mkdtemp()) / "s.db", title="Demo")
-    >>> store.add_statements(["Buses should run later.", "Cycle lanes need kerbs."])
-    [0, 1]
-    >>> alice = store.join()
-    >>> store.record_vote(alice, 0, 1, key="k1") is not None
+    >>> with SessionStore(pathlib.Path(tempfile.mkdtemp()) / "s.db") as store:
+    ...     isinstance(store, BaseSessionStore)
     True
-    >>> store.record_vote(alice, 0, 1, key="k1") is None  # a retry: not stored twice
-    True
-    >>> store.to_inquiry().counts()["votes"]
-    1
-    >>> store.close()
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, title: str | None = None) -> None:
-        self.path = Path(path)
-        new = not self.path.exists() or self.path.stat().st_size == 0
-        if new:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise _os_unwritable(self.path, exc) from None
-        probe_writable(self.path, size=0)  # a read-only or immutable file refuses here
-        self._conn = _connect(self.path, readonly=False)
-        try:
-            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":  # pragma: no cover - e.g. a network drive
-                raise CoprodError(f"{self.path}: could not switch the database to WAL mode")
-            self._conn.execute("PRAGMA synchronous = FULL")
-            _check_version(self._conn, self.path)
-            found = migrate(self._conn, on_create=lambda conn: _create_session(conn, title))
-            if found != 0 and not self.meta().get("format"):
-                raise ValidationError("not a coprod session database", file=self.path)
-        except sqlite3.DatabaseError as exc:
-            self._conn.close()
-            unwritable = _sqlite_unwritable(self.path, exc)
-            if unwritable is not None:
-                raise unwritable from None
-            raise ValidationError(f"not a session database ({exc})", file=self.path) from exc
-        except ValidationError as exc:
-            self._conn.close()
-            if exc.file is not None:
-                raise
-            raise ValidationError(exc.message, file=self.path) from exc
-        except BaseException:
-            self._conn.close()
-            raise
-
-    # ------------------------------------------------------------------ basics
-    def __enter__(self) -> SessionStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
+    # ------------------------------------------------------------------ primitives
     def close(self) -> None:
         """Close the database connection (the session itself stays as it is)."""
-        self._conn.close()
+        raise NotImplementedError
 
     def meta(self) -> dict[str, str]:
         """The ``session_meta`` table.
@@ -426,17 +422,49 @@ class SessionStore:
         dict of str to str
             ``session_id``, ``token_secret``, ``created_ms``, ``format``.
         """
-        return dict(self._conn.execute("SELECT key, value FROM session_meta").fetchall())
+        raise NotImplementedError
+
+    @property
+    def schema_version(self) -> int:
+        """The database's schema version."""
+        raise NotImplementedError
+
+    def to_inquiry(self) -> Inquiry:
+        """The session as an :class:`~coprod_analytics.inquiry.Inquiry` (recomputed from the
+        log in one consistent snapshot; see :meth:`SessionStore.to_inquiry`).
+
+        Returns
+        -------
+        Inquiry
+            The session's statements, votes, participants and tables.
+        """
+        raise NotImplementedError
+
+    def _rows(self, since: int) -> Iterable[EventRow]:
+        """The ``events`` rows with ``seq > since``, in ``seq`` order."""
+        raise NotImplementedError
+
+    def _append_each(
+        self, events: Sequence[NewEvent], gate: AgendaGate | None
+    ) -> list[int | Exception | None]:
+        """One write transaction (see :func:`_append_in_transaction`)."""
+        raise NotImplementedError
+
+    def _unwritable(self, exc: BaseException) -> StoreUnwritable | None:
+        """``exc`` as a failure of the database's place, or None when it is not one."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ basics
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def session_id(self) -> str:
         """The session's random id (part of every participant token)."""
         return self.meta()["session_id"]
-
-    @property
-    def schema_version(self) -> int:
-        """The database's schema version (``PRAGMA user_version``)."""
-        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
 
     # ------------------------------------------------------------------ writing
     def append(self, events: Sequence[NewEvent]) -> list[int | None]:
@@ -482,74 +510,14 @@ class SessionStore:
         """
         for ev in events:
             if ev.kind not in EVENT_KINDS:
-                check_param(False, "kind", "SessionStore.append", f"one of {EVENT_KINDS}", ev.kind)
+                check_param(False, "kind", "append", f"one of {EVENT_KINDS}", ev.kind)
         try:
             return self._append_each(events, gate)
-        except sqlite3.Error as exc:
-            unwritable = _sqlite_unwritable(self.path, exc)
+        except Exception as exc:
+            unwritable = self._unwritable(exc)
             if unwritable is None:
                 raise
             raise unwritable from None
-        except OSError as exc:  # pragma: no cover - SQLite reports these as its own errors
-            raise _os_unwritable(self.path, exc) from None
-
-    def _append_each(
-        self, events: Sequence[NewEvent], gate: AgendaGate | None
-    ) -> list[int | Exception | None]:
-        out: list[int | Exception | None] = []
-        conn = self._conn
-        own: list[tuple[Any, ...]] = []
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            if gate is not None:
-                gate.apply_rows(
-                    conn.execute(
-                        f"SELECT {_COLUMNS} FROM events WHERE seq > ? ORDER BY seq",
-                        (gate.last_seq,),
-                    ).fetchall()
-                )
-            for ev in events:
-                refused = gate.refusal(ev) if gate is not None else None
-                if refused is not None:
-                    out.append(refused)
-                    continue
-                conn.execute("SAVEPOINT ev")
-                try:
-                    params = ev.params()
-                    cur = conn.execute(
-                        "INSERT INTO events (kind, idem_key, participant_id, statement_id, vote,"
-                        " text, value, time_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        params,
-                    )
-                    out.append(cur.lastrowid)
-                    own.append((cur.lastrowid, params[0], None, None, None, None, None, params[6]))
-                    conn.execute("RELEASE ev")
-                except sqlite3.IntegrityError:
-                    conn.execute("ROLLBACK TO ev")
-                    conn.execute("RELEASE ev")
-                    out.append(None)
-                except (
-                    sqlite3.DataError,
-                    sqlite3.InterfaceError,
-                    sqlite3.ProgrammingError,
-                    ValueError,
-                    TypeError,
-                    OverflowError,
-                ) as exc:
-                    # e.g. UnicodeEncodeError for a lone surrogate: refuse this event alone.
-                    # A failure of the database itself (read-only, disk full, I/O) is not
-                    # caught here: it rolls the whole transaction back and is raised.
-                    conn.execute("ROLLBACK TO ev")
-                    conn.execute("RELEASE ev")
-                    out.append(exc)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        if gate is not None:  # our own agenda steps (if any) count from now on
-            gate.apply_rows(own)
-        return out
 
     def state(self, *, since: SessionState | None = None) -> SessionState:
         """The derived state, folded from the log.
@@ -565,9 +533,7 @@ class SessionStore:
             Participants, statements, votes, settings and keys as of the last event.
         """
         st = since if since is not None else SessionState()
-        for row in self._conn.execute(
-            f"SELECT {_COLUMNS} FROM events WHERE seq > ? ORDER BY seq", (st.last_seq,)
-        ):
+        for row in self._rows(st.last_seq):
             st.apply(row)
         return st
 
@@ -1031,24 +997,7 @@ class SessionStore:
         polars.DataFrame
             One row per event (columns as in the ``events`` table).
         """
-        return _events_frame(self._conn, since)
-
-    def to_inquiry(self) -> Inquiry:
-        """The session as an :class:`~coprod_analytics.inquiry.Inquiry` (recomputed from the
-        log): accepted, waiting (moderation 0) and rejected (-1) statements, every vote, and
-        every participant who joined (with a ``joined`` time and the population attributes
-        they gave), and in ``tables`` the activities' items (``questions``,
-        ``rating_items``, ``evidence_items``, ``population``) and the latest answers under
-        the names and columns of the file inputs (``estimates``, ``probabilities``,
-        ``choices``, ``predictions``, ``ratings``, ``evidence``, ``panel``).
-
-        Returns
-        -------
-        Inquiry
-            The session's statements, votes (full log in ``vote_log``, latest in ``votes``),
-            participants and tables.
-        """
-        return _to_inquiry(self._conn, self.path)
+        return _events_frame(self._rows(since))
 
     def export_polis(self, path: str | os.PathLike[str]) -> Path:
         """Write the session as a Pol.is export folder (readable by :func:`load_inquiry`).
@@ -1083,6 +1032,167 @@ class SessionStore:
         from coprod_analytics.io.parquet import write_parquet
 
         return write_parquet(self.to_inquiry(), path)
+
+
+class SessionStore(BaseSessionStore):
+    """A live session's event log in a SQLite database (created when missing).
+
+    Parameters
+    ----------
+    path : str or Path
+        The database file (``.db``). A missing file is created with a fresh session; an
+        older schema is migrated.
+    title : str, optional
+        Title of a new session (ignored when the file exists).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> store = SessionStore(pathlib.Path(tempfile.mkdtemp()) / "s.db", title="Demo")
+    >>> store.add_statements(["Buses should run later.", "Cycle lanes need kerbs."])
+    [0, 1]
+    >>> alice = store.join()
+    >>> store.record_vote(alice, 0, 1, key="k1") is not None
+    True
+    >>> store.record_vote(alice, 0, 1, key="k1") is None  # a retry: not stored twice
+    True
+    >>> store.to_inquiry().counts()["votes"]
+    1
+    >>> store.close()
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, title: str | None = None) -> None:
+        self.path = Path(path)
+        new = not self.path.exists() or self.path.stat().st_size == 0
+        if new:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise _os_unwritable(self.path, exc) from None
+        probe_writable(self.path, size=0)  # a read-only or immutable file refuses here
+        self._conn = _connect(self.path, readonly=False)
+        try:
+            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":  # pragma: no cover - e.g. a network drive
+                raise CoprodError(f"{self.path}: could not switch the database to WAL mode")
+            self._conn.execute("PRAGMA synchronous = FULL")
+            _check_version(self._conn, self.path)
+            found = migrate(self._conn, on_create=lambda conn: _create_session(conn, title))
+            if found != 0 and not self.meta().get("format"):
+                raise ValidationError("not a coprod session database", file=self.path)
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            unwritable = _sqlite_unwritable(self.path, exc)
+            if unwritable is not None:
+                raise unwritable from None
+            raise ValidationError(f"not a session database ({exc})", file=self.path) from exc
+        except ValidationError as exc:
+            self._conn.close()
+            if exc.file is not None:
+                raise
+            raise ValidationError(exc.message, file=self.path) from exc
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def close(self) -> None:
+        """Close the database connection (the session itself stays as it is)."""
+        self._conn.close()
+
+    def meta(self) -> dict[str, str]:
+        """The ``session_meta`` table.
+
+        Returns
+        -------
+        dict of str to str
+            ``session_id``, ``token_secret``, ``created_ms``, ``format``.
+        """
+        return dict(self._conn.execute("SELECT key, value FROM session_meta").fetchall())
+
+    @property
+    def schema_version(self) -> int:
+        """The database's schema version (``PRAGMA user_version``)."""
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _rows(self, since: int) -> Iterable[EventRow]:
+        return self._conn.execute(
+            f"SELECT {_COLUMNS} FROM events WHERE seq > ? ORDER BY seq", (since,)
+        )
+
+    def _unwritable(self, exc: BaseException) -> StoreUnwritable | None:
+        if isinstance(exc, sqlite3.Error):
+            return _sqlite_unwritable(self.path, exc)
+        if isinstance(exc, OSError):  # pragma: no cover - SQLite reports these as its own
+            return _os_unwritable(self.path, exc)
+        return None
+
+    def _append_each(
+        self, events: Sequence[NewEvent], gate: AgendaGate | None
+    ) -> list[int | Exception | None]:
+        conn = self._conn
+
+        def read_since(seq: int) -> list[EventRow]:
+            return conn.execute(
+                f"SELECT {_COLUMNS} FROM events WHERE seq > ? ORDER BY seq", (seq,)
+            ).fetchall()
+
+        def insert(params: tuple[Any, ...]) -> int | Exception | None:
+            conn.execute("SAVEPOINT ev")
+            try:
+                cur = conn.execute(
+                    "INSERT INTO events (kind, idem_key, participant_id, statement_id, vote,"
+                    " text, value, time_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    params,
+                )
+                conn.execute("RELEASE ev")
+                return cur.lastrowid
+            except sqlite3.IntegrityError:
+                conn.execute("ROLLBACK TO ev")
+                conn.execute("RELEASE ev")
+                return None
+            except (
+                sqlite3.DataError,
+                sqlite3.InterfaceError,
+                sqlite3.ProgrammingError,
+                ValueError,
+                TypeError,
+                OverflowError,
+            ) as exc:
+                # e.g. UnicodeEncodeError for a lone surrogate: refuse this event alone.
+                # A failure of the database itself (read-only, disk full, I/O) is not
+                # caught here: it rolls the whole transaction back and is raised.
+                conn.execute("ROLLBACK TO ev")
+                conn.execute("RELEASE ev")
+                return exc
+
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            out, own = _append_in_transaction(events, gate, read_since, insert)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        if gate is not None:  # our own agenda steps (if any) count from now on
+            gate.apply_rows(own)
+        return out
+
+    def to_inquiry(self) -> Inquiry:
+        """The session as an :class:`~coprod_analytics.inquiry.Inquiry` (recomputed from the
+        log): accepted, waiting (moderation 0) and rejected (-1) statements, every vote, and
+        every participant who joined (with a ``joined`` time and the population attributes
+        they gave), and in ``tables`` the activities' items (``questions``,
+        ``rating_items``, ``evidence_items``, ``population``) and the latest answers under
+        the names and columns of the file inputs (``estimates``, ``probabilities``,
+        ``choices``, ``predictions``, ``ratings``, ``evidence``, ``panel``).
+
+        Returns
+        -------
+        Inquiry
+            The session's statements, votes (full log in ``vote_log``, latest in ``votes``),
+            participants and tables.
+        """
+        return _to_inquiry(self._conn, self.path)
 
 
 def _same_or_raise(key: str, seen: tuple[Any, ...], wanted: tuple[Any, ...]) -> None:
@@ -1220,10 +1330,8 @@ def _check_text(text: Any, *, row: int | None = None) -> None:
         )
 
 
-def _events_frame(conn: sqlite3.Connection, since: int) -> pl.DataFrame:
-    rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM events WHERE seq > ? ORDER BY seq", (since,)
-    ).fetchall()
+def _events_frame(rows: Iterable[EventRow]) -> pl.DataFrame:
+    """The ``events`` rows as a table (any backend)."""
     schema = {
         "seq": pl.Int64,
         "kind": pl.String,
@@ -1235,7 +1343,7 @@ def _events_frame(conn: sqlite3.Connection, since: int) -> pl.DataFrame:
         "value": pl.String,
         "time_ms": pl.Int64,
     }
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    return pl.DataFrame(list(rows), schema=schema, orient="row")
 
 
 def _to_inquiry(conn: sqlite3.Connection, path: Path) -> Inquiry:
@@ -1247,17 +1355,39 @@ def _to_inquiry(conn: sqlite3.Connection, path: Path) -> Inquiry:
         conn.execute("COMMIT")
 
 
+#: The snapshot :func:`_fold_inquiry` needs: events other than votes, then votes.
+_SNAPSHOT_EVENTS = f"SELECT {_COLUMNS} FROM events WHERE kind != 'vote' ORDER BY seq"
+_SNAPSHOT_VOTES = (
+    "SELECT participant_id, statement_id, vote, time_ms FROM events "
+    "WHERE kind = 'vote' ORDER BY seq"
+)
+
+
 def _to_inquiry_in_snapshot(conn: sqlite3.Connection, path: Path) -> Inquiry:
+    rows = conn.execute(_SNAPSHOT_EVENTS).fetchall()
+    votes = conn.execute(_SNAPSHOT_VOTES).fetchall()
+    meta = dict(conn.execute("SELECT key, value FROM session_meta").fetchall())
+    return _fold_inquiry(rows, votes, meta, str(path))
+
+
+def _fold_inquiry(
+    rows: Iterable[EventRow],
+    vote_rows: Sequence[tuple[Any, ...]],
+    meta: dict[str, str],
+    source: str,
+) -> Inquiry:
+    """The inquiry of one snapshot of the log (any backend).
+
+    ``rows`` are the events other than votes, ``vote_rows`` ``(participant_id,
+    statement_id, vote, time_ms)`` of every vote, both in ``seq`` order.
+    """
     from coprod_analytics.session.activities import answer_tables, item_tables
 
     st = SessionState()
-    for row in conn.execute(f"SELECT {_COLUMNS} FROM events WHERE kind != 'vote' ORDER BY seq"):
+    for row in rows:
         st.apply(row)
     votes = pl.DataFrame(
-        conn.execute(
-            "SELECT participant_id, statement_id, vote, time_ms FROM events "
-            "WHERE kind = 'vote' ORDER BY seq"
-        ).fetchall(),
+        list(vote_rows),
         schema={
             "participant_id": pl.Int64,
             "statement_id": pl.Int64,
@@ -1295,11 +1425,10 @@ def _to_inquiry_in_snapshot(conn: sqlite3.Connection, path: Path) -> Inquiry:
     tables = {**item_tables(st.activities), **{k: t for k, t in answers.items() if t.height}}
     if attrs is not None and attrs.width > 1:
         participants = participants.join(attrs, on="participant_id", how="left")
-    meta = dict(conn.execute("SELECT key, value FROM session_meta").fetchall())
     metadata = {
         "title": st.title,
         "source_format": "session",
-        "source_path": str(path),
+        "source_path": source,
         "session_id": meta.get("session_id"),
         "session_open": st.is_open,
         "settings": dict(st.settings),
@@ -1339,7 +1468,9 @@ def read_events(path: str | os.PathLike[str], *, since: int = 0) -> pl.DataFrame
     conn = _connect(p, readonly=True)
     try:
         _check_version(conn, p)
-        return _events_frame(conn, since)
+        return _events_frame(
+            conn.execute(f"SELECT {_COLUMNS} FROM events WHERE seq > ? ORDER BY seq", (since,))
+        )
     finally:
         conn.close()
 
