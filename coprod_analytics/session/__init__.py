@@ -24,10 +24,10 @@ from coprod_analytics.session.activities import (
     activities_from_folder,
     activities_from_inquiry,
 )
+from coprod_analytics.session.open import open_store, read_events, read_session
 from coprod_analytics.session.schema import SCHEMA_VERSION
 from coprod_analytics.session.state import DEFAULT_SETTINGS, SessionState, StatementRecord
 from coprod_analytics.session.status import SessionExport, SessionStatus
-from coprod_analytics.session.open import open_store, read_events, read_session
 from coprod_analytics.session.store import (
     MAX_STATEMENT_CHARS,
     BaseSessionStore,
