@@ -14,6 +14,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
+# the opinion groups' colours live with the core's plots (one palette for both layers)
+from coprod_analytics.consensus.plots import GROUP_COLOURS, UNCLUSTERED
+
 __all__ = [
     "AGREE",
     "DISAGREE",
@@ -28,19 +31,9 @@ __all__ = [
     "short",
 ]
 
-#: Okabe–Ito colours used for opinion groups, in order.
-GROUP_COLOURS: tuple[str, ...] = (
-    "#0072B2",  # blue
-    "#E69F00",  # orange
-    "#56B4E9",  # sky blue
-    "#CC79A7",  # reddish purple
-    "#F0E442",  # yellow
-    "#000000",  # black
-)
 AGREE = "#009E73"  # bluish green
 DISAGREE = "#D55E00"  # vermillion
 PASS = "#BBBBBB"  # grey
-UNCLUSTERED = "#999999"
 
 #: CSS of the screen-reader-only class used for text alternatives of charts.
 VISUALLY_HIDDEN_CSS = (
