@@ -10,13 +10,23 @@ target < 1 s), the server's peak memory, and, as a baseline measured in the same
 same load against a naive server that commits each event in its own transaction (no group
 commit).
 
+With ``--priorities`` (issue 13): two sessions, one seeded from a real pabulib file (the
+budget ballot; Warsaw 2023 Mokotow, approval, 81 projects) and one with the sample inquiry's
+pairwise, ranking and open-question activities, each take the participants (arriving over
+the first 80% of the duration) with a kill -9 of the server at half time and a restart on
+the same port and database; per kind, what ``coprod info --json`` stores (``"tables"``)
+against what the load generator acknowledged (``by_kind``), lost, duplicated, acceptance
+p50/p95 (target < 100 ms), and, as the baseline, the same sessions without the kill.
+
 Run: .venv/bin/python benchmarks/bench_live.py [--participants 200] [--duration 60]
+     .venv/bin/python benchmarks/bench_live.py --priorities [--no-baseline]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import resource
@@ -34,12 +44,14 @@ from coprod_analytics.session import SessionStore, read_events
 from coprod_analytics.session.activities import activities_from_inquiry
 from coprod_analytics.session.live import LiveSession
 from coprod_analytics.simulate import sample_inquiry
-from coprod_apps.live.loadtest import run_load
+from coprod_apps.live.loadtest import LoadResult, run_load
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def start_server(db: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+def start_server(
+    db: Path, env: dict[str, str] | None = None, port: int = 0
+) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -50,7 +62,7 @@ def start_server(db: Path, env: dict[str, str] | None = None) -> tuple[subproces
             "--no-dashboard",
             "--no-qr",
             "--port",
-            "0",
+            str(port),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -158,12 +170,153 @@ def run_once(label: str, participants: int, duration: float, env: dict[str, str]
     }
 
 
+# ------------------------------------------------------------------ issue 13: priorities
+PB_FILE = "poland_warszawa_2023_mokotow.pb"
+
+
+def seed_priorities(db: Path, which: str) -> None:
+    """A session with every activity open: the budget of a real .pb file, or the sample
+    inquiry's pairwise, ranking and open-question item lists."""
+    from coprod_apps.live.serve import seed_session
+
+    if which == "budget":
+        shared = Path(os.environ.get("COPROD_SHARED_DATA", ROOT.parent / "shared" / "data"))
+        source = shared / "pabulib" / PB_FILE
+    else:
+        source = db.parent / "priorities"
+        source.mkdir()
+        for name in ("pairwise_items", "ranking_items", "open_questions"):
+            sample = ROOT / "data" / "sample-inquiry" / f"{name}.csv"
+            (source / f"{name}.csv").write_bytes(sample.read_bytes())
+    print(f"  {seed_session(db, source, open_activities=True)}")
+
+
+def stored_tables(db: Path) -> dict[str, int]:
+    """``coprod info SESSION.db --json`` ``"tables"``."""
+    out = subprocess.run(
+        [sys.executable, "-m", "coprod_analytics.cli", "info", str(db), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return dict(json.loads(out.stdout)["tables"])
+
+
+def run_priorities(which: str, participants: int, duration: float, kill: bool) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix=f"bench-live-{which}-"))
+    db = tmp / "s.db"
+    seed_priorities(db, which)
+    proc, url = start_server(db)
+    port = int(url.rstrip("/").rsplit(":", 1)[1])
+    box: dict[str, object] = {}
+
+    def load() -> None:
+        box["r"] = asyncio.run(
+            run_load(
+                url,
+                participants=participants,
+                duration=duration,
+                seed=1,
+                ramp=0.8 * duration,
+                progress=False,
+            )
+        )
+
+    t0 = time.perf_counter()
+    thread = threading.Thread(target=load)
+    thread.start()
+    killed_at = None
+    if kill:
+        thread.join(duration / 2)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        killed_at = time.perf_counter() - t0
+        proc, _ = start_server(db, port=port)
+    thread.join()
+    wall = time.perf_counter() - t0
+    peak = stop_server(proc)
+    result = box["r"]
+    assert isinstance(result, LoadResult)
+    events = read_events(db).filter(
+        pl.col("kind").is_in(["vote", "answer"])
+        | ((pl.col("kind") == "statement") & pl.col("idem_key").is_not_null())
+    )
+    stored = {k.split(":", 2)[2] for k in events["idem_key"].to_list()}
+    acked = {a[5] for a in result.answers} | {x[4] for x in result.texts}
+    tables = stored_tables(db)
+    return {
+        "label": f"{which}: {'kill -9 at ' + format(killed_at, '.0f') + ' s' if kill else 'no kill'}",
+        "acknowledged": result.acknowledged,
+        "by_kind": result.by_kind,
+        "stored": {k: tables.get(k) for k in result.by_kind},
+        "lost": len(acked - stored),
+        "duplicated": events.height - len(stored),
+        "errors": result.errors,
+        "error_messages": result.error_messages,
+        "retries": result.retries,
+        "p50_ms": result.p50_ms,
+        "p95_ms": result.p95_ms,
+        "server_peak_mb": peak,
+        "wall_s": wall,
+    }
+
+
+def main_priorities(args: argparse.Namespace) -> None:
+    print(
+        f"bench_live --priorities: {args.participants} participants x {args.duration:g} s "
+        f"(arriving over {0.8 * args.duration:g} s), think 0.5-1.5 s, loopback, "
+        f"{os.cpu_count()} cores"
+    )
+    rows = []
+    for which in ("budget", "priorities"):
+        rows.append(run_priorities(which, args.participants, args.duration, kill=True))
+        if not args.no_baseline:
+            rows.append(run_priorities(which, args.participants, args.duration, kill=False))
+    ok = True
+    for r in rows:
+        same = r["stored"] == r["by_kind"]
+        ok = ok and same and r["lost"] == 0 and r["duplicated"] == 0
+        print(f"\n{r['label']}")
+        print(f"  acknowledged              {r['acknowledged']:>8}  (retries {r['retries']})")
+        print(
+            "  acknowledged by kind      " + ", ".join(f"{k} {n}" for k, n in r["by_kind"].items())
+        )
+        print(
+            "  stored (coprod info)      " + ", ".join(f"{k} {n}" for k, n in r["stored"].items())
+        )
+        print(f"  stored == acknowledged    {'yes' if same else 'NO'}")
+        print(f"  lost / duplicated         {r['lost']:>8} / {r['duplicated']}")
+        print(f"  errors                    {r['errors']:>8}  {r['error_messages'] or ''}")
+        print(
+            f"  acceptance p50 / p95      {r['p50_ms']:>8.1f} / {r['p95_ms']:.1f} ms (target p95 < 100)"
+        )
+        after = " (after the restart)" if "kill -9" in r["label"] else ""
+        print(f"  server peak memory        {r['server_peak_mb']:>8} MB{after}")
+    if not args.no_baseline:
+        for i in (0, 2):
+            ratio = rows[i]["p95_ms"] / rows[i + 1]["p95_ms"]
+            print(
+                f"\np95 ratio with kill / without ({rows[i]['label'].split(':')[0]}): {ratio:.2f}"
+            )
+    sys.exit(0 if ok else 1)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--participants", type=int, default=200)
     ap.add_argument("--duration", type=float, default=60.0)
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument(
+        "--priorities",
+        action="store_true",
+        help="issue 13: a pabulib budget session and a pairwise/ranking/open-question "
+        "session, each with a kill -9 at half time",
+    )
     args = ap.parse_args()
+    if args.priorities:
+        main_priorities(args)
+        return
     print(
         f"bench_live: {args.participants} participants x {args.duration:g} s, "
         f"think 0.5-1.5 s, loopback, {os.cpu_count()} cores"

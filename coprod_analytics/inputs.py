@@ -21,14 +21,18 @@ table                     columns (optional ones in brackets)
                           ``probability`` or ``choice``; a choice question's ``options``
                           are joined by ``|``, e.g. ``bus|bike|car``)
 ``rating_items``          item_id, [text], [scale_min], [scale_max]
-``evidence_items``        evidence_id, [title], [source]
+``evidence_items``        evidence_id, [title], [source], [scale_min], [scale_max] (the scale
+                          credibility and relevance were rated on)
 ========================  ==================================================================
 
 Ids are Int64 when they are whole numbers, else text. ``round`` numbers Delphi rounds
 (1, 2, ...); a participant answers a question at most once per round. Item tables with a
 ``scale_min`` and a ``scale_max`` need the maximum above the minimum. The deliberation
 family adds ``panel``, ``panel_items``, ``qsorts``, ``considerations``, ``preferences`` and
-``population`` (see :mod:`coprod_analytics.deliberation.inputs`).
+``population`` (see :mod:`coprod_analytics.deliberation.inputs`); the preferences family
+``rankings``, ``pairwise``, ``budget_*``, ``pairwise_items`` and ``ranking_items`` (see
+:mod:`coprod_analytics.preferences.inputs`); the text family ``free_text`` and
+``open_questions`` (see :mod:`coprod_analytics.text.inputs`).
 """
 
 from __future__ import annotations
@@ -177,8 +181,14 @@ INPUT_SCHEMAS: dict[str, InputSchema] = {
         _s(
             "evidence_items",
             ("evidence_id",),
-            ("title", "source"),
-            {"evidence_id": "id", "title": "text", "source": "text"},
+            ("title", "source", "scale_min", "scale_max"),
+            {
+                "evidence_id": "id",
+                "title": "text",
+                "source": "text",
+                "scale_min": "float",
+                "scale_max": "float",
+            },
             unique=("evidence_id",),
             description="the evidence items",
         ),
@@ -192,7 +202,7 @@ INPUT_KINDS = ("estimates", "probabilities", "choices", "predictions", "ratings"
 QUESTION_TYPES = ("estimate", "probability", "choice")
 
 #: Descriptive tables whose ``scale_max`` must lie above their ``scale_min``.
-_SCALED_ITEMS = ("rating_items", "panel_items")
+_SCALED_ITEMS = ("rating_items", "panel_items", "evidence_items")
 
 
 def _family_schemas() -> None:

@@ -18,6 +18,12 @@ import polars as pl
 
 from coprod_analytics.errors import check_param
 from coprod_analytics.inquiry import TIME_DTYPE, Inquiry
+from coprod_analytics.simulate_sample import (
+    SAMPLE_POPULATION,
+    population_table,
+    simulate_poll,
+    simulate_priorities,
+)
 
 __all__ = [
     "SAMPLE_POPULATION",
@@ -27,6 +33,7 @@ __all__ = [
     "simulate_inputs",
     "simulate_inquiry",
     "simulate_poll",
+    "simulate_priorities",
 ]
 
 ROLES = ("consensus", "consensus-disagree", "divisive", "group")
@@ -442,29 +449,32 @@ def sample_inquiry(seed: int = 2026) -> Inquiry:
     nearly everyone rejects, seven divisive statements; plus numeric estimates in two Delphi
     rounds, a forecast, a multiple-choice question with predicted shares, Likert ratings and
     evidence ratings (see :func:`simulate_inputs`), a short before/after poll (see
-    :func:`simulate_poll`) and the town's population by age band and area
-    (:data:`SAMPLE_POPULATION`). Every live activity of ``coprod serve`` has its items here.
+    :func:`simulate_poll`), the town's population by age band and area
+    (:data:`SAMPLE_POPULATION`), and the priorities: pairwise comparisons of 8 ideas, top-3
+    rankings, an open question and a small participatory budget (see
+    :func:`simulate_priorities`). Every live activity of ``coprod serve`` has its items here.
 
     Parameters
     ----------
     seed : int, default 2026
         Random seed of the votes (the further inputs use ``seed + 1``, the poll
-        ``seed + 2``); the default gives the shipped sample data.
+        ``seed + 2``, the priorities ``seed + 3``); the default gives the shipped sample
+        data.
 
     Returns
     -------
     Inquiry
         The votes of :func:`simulate_inquiry` on :data:`SAMPLE_STATEMENTS`, with the
-        further input tables of :func:`simulate_inputs` and :func:`simulate_poll` and the
-        ``population`` table in :attr:`Inquiry.tables`.
+        further input tables of :func:`simulate_inputs`, :func:`simulate_poll` and
+        :func:`simulate_priorities` and the ``population`` table in :attr:`Inquiry.tables`.
 
     Examples
     --------
     >>> inq = sample_inquiry()
     >>> inq.counts()["participants"], inq.statements.height
     (150, 60)
-    >>> sorted(inq.tables)[:7]
-    ['choices', 'estimates', 'evidence', 'evidence_items', 'panel', 'panel_items', 'population']
+    >>> sorted(inq.tables)[:6]
+    ['budget_meta', 'budget_projects', 'budget_votes', 'choices', 'estimates', 'evidence']
     >>> inq.tables["questions"].get_column("type").to_list()
     ['estimate', 'estimate', 'estimate', 'estimate', 'probability', 'choice']
     """
@@ -482,7 +492,8 @@ def sample_inquiry(seed: int = 2026) -> Inquiry:
     return votes.with_tables(
         **simulate_inputs(votes, seed=seed + 1),
         **simulate_poll(votes, seed=seed + 2),
-        population=_population_table(votes.participants),
+        population=population_table(votes.participants),
+        **simulate_priorities(votes, seed=seed + 3),
     )
 
 
@@ -753,151 +764,3 @@ def simulate_inputs(
         "evidence": evidence,
         "evidence_items": evidence_items,
     }
-
-
-# ---------------------------------------------------------------------------------------
-# The before/after poll (panel) and the reference population
-
-
-@dataclass(frozen=True)
-class _PollItem:
-    text: str
-    lean: tuple[float, float, float]  # by planted group, before deliberation
-    shift: tuple[float, float, float]  # by planted group, from before to after
-
-
-#: The sample's before/after poll: 1 (strongly disagree) to 5 (strongly agree).
-SAMPLE_POLL: tuple[_PollItem, ...] = (
-    _PollItem("Buses take me where I need to go.", (0.1, -0.4, -0.5), (0.0, 0.0, 0.0)),
-    _PollItem(
-        "I feel safe walking and cycling in the town centre.", (-0.6, 0.2, -0.7), (0.0, 0.0, 0.0)
-    ),
-    _PollItem(
-        "The council listens to people like me about transport.",
-        (-0.5, -0.8, -1.0),
-        (0.7, 0.7, 0.7),
-    ),
-    _PollItem(
-        "The town centre would be better with fewer cars.", (1.2, -1.1, 0.0), (0.0, 0.7, 0.3)
-    ),
-)
-
-#: The town's residents aged 16 and over by age band and area (shares; the reference of the
-#: representativeness view and of the questions at join).
-SAMPLE_POPULATION: dict[str, dict[str, float]] = {
-    "age_band": {"16-24": 0.14, "25-34": 0.17, "35-49": 0.25, "50-64": 0.24, "65+": 0.20},
-    "area": {
-        "Old Town": 0.18,
-        "Riverside": 0.22,
-        "North Hill": 0.20,
-        "Station Quarter": 0.24,
-        "Millbrook": 0.16,
-    },
-}
-
-
-def _population_table(participants: pl.DataFrame) -> pl.DataFrame:
-    """:data:`SAMPLE_POPULATION` as the long ``population`` table, for the attributes the
-    participants have."""
-    rows = [
-        (attr, cat, share)
-        for attr, shares in SAMPLE_POPULATION.items()
-        if attr in participants.columns
-        for cat, share in shares.items()
-    ]
-    return pl.DataFrame(
-        rows,
-        schema={"attribute": pl.String, "category": pl.String, "share": pl.Float64},
-        orient="row",
-    )
-
-
-def simulate_poll(
-    inquiry: Inquiry,
-    *,
-    share_answering: float = 0.8,
-    retention: float = 0.9,
-    seed: int = 0,
-) -> dict[str, pl.DataFrame]:
-    """A short before/after poll (the ``panel`` and ``panel_items`` tables) with planted shifts.
-
-    Four statements answered from 1 (strongly disagree) to 5 (strongly agree) at the start
-    (wave ``pre``) and at the end (wave ``post``) of the inquiry. Answers depend on the
-    planted group of each participant (``planted_group``); after deliberation, trust that
-    "the council listens" rises in every group and the *drivers* (planted group 1) move
-    towards "fewer cars", while the other two items do not move. The youngest age band
-    (``16-24``) drops out more before the post wave.
-
-    Parameters
-    ----------
-    inquiry : Inquiry
-        Whose participants answer; their ``planted_group`` (else a random group) and
-        ``age_band`` attributes are used when present.
-    share_answering : float, default 0.8
-        The share of participants who answer the first wave, in (0, 1].
-    retention : float, default 0.9
-        The share of them who answer the second wave too, in (0, 1] (the youngest band
-        keeps two thirds of that).
-    seed : int, default 0
-        Random seed; the same seed gives the same tables.
-
-    Returns
-    -------
-    dict of str to DataFrame
-        ``panel_items`` (``item_id``, ``text``, ``scale_min``, ``scale_max``) and ``panel``
-        (``participant_id``, ``item_id``, ``wave``, ``value``), as
-        :mod:`coprod_analytics.deliberation.inputs` describes them.
-
-    Examples
-    --------
-    >>> from coprod_analytics.deliberation import paired_shift
-    >>> poll = simulate_poll(simulate_inquiry(200, 10, seed=1), seed=0)
-    >>> poll["panel_items"].height, sorted(poll["panel"]["wave"].unique())
-    (4, ['post', 'pre'])
-    >>> shift = paired_shift(poll["panel"]).table.sort("item_id")
-    >>> [bool(p < 0.05) for p in shift["p_adjusted"]]  # items 3 and 4 move
-    [False, False, True, True]
-    """
-    func = "simulate_poll"
-    check_param(0 < share_answering <= 1, "share_answering", func, "in (0, 1]", share_answering)
-    check_param(0 < retention <= 1, "retention", func, "in (0, 1]", retention)
-    rng = np.random.default_rng(seed)
-    people = inquiry.participants
-    pid = people.get_column("participant_id").to_numpy()
-    n = len(pid)
-    if "planted_group" in people.columns:
-        group = people.get_column("planted_group").fill_null(0).to_numpy().astype(np.int64) % 3
-    else:
-        group = rng.integers(0, 3, n)
-    young = np.zeros(n, dtype=bool)
-    if "age_band" in people.columns:
-        young = (people.get_column("age_band").cast(pl.String) == AGE_BANDS[0]).to_numpy()
-    pre = rng.random(n) < share_answering
-    stays = rng.random(n) < np.where(young, retention * 2 / 3, retention)
-    post = pre & stays
-    person = rng.normal(0.0, 0.4, n)
-    rows: list[pl.DataFrame] = []
-    for i, item in enumerate(SAMPLE_POLL):
-        before = 3.0 + np.array(item.lean)[group] + person + rng.normal(0.0, 0.7, n)
-        after = before + np.array(item.shift)[group] + rng.normal(0.0, 0.5, n)
-        for wave, latent, who in (("pre", before, pre), ("post", after, post)):
-            rows.append(
-                pl.DataFrame(
-                    {
-                        "participant_id": pid[who],
-                        "item_id": np.full(int(who.sum()), i + 1, dtype=np.int64),
-                        "wave": [wave] * int(who.sum()),
-                        "value": np.clip(np.round(latent[who]), 1, 5),
-                    }
-                )
-            )
-    panel = pl.concat(rows).sort("participant_id", "item_id", pl.col("wave") == "post")
-    panel_items = pl.DataFrame(
-        {
-            "item_id": np.arange(1, len(SAMPLE_POLL) + 1, dtype=np.int64),
-            "text": [item.text for item in SAMPLE_POLL],
-            "scale_min": [1.0] * len(SAMPLE_POLL),
-            "scale_max": [5.0] * len(SAMPLE_POLL),
-        }
-    )
-    return {"panel_items": panel_items, "panel": panel}

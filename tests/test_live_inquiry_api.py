@@ -69,7 +69,17 @@ def _by_id(listing: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_every_item_table_of_the_folder_becomes_an_activity(tmp_path: Path) -> None:
     defs = {d["activity_id"]: d for d in activities_from_folder(inquiry_folder(tmp_path))}
-    assert list(defs) == ["population", "panel", "evidence", "ratings", "questions"]
+    assert list(defs) == [
+        "population",
+        "panel",
+        "evidence",
+        "ratings",
+        "questions",
+        "budget",
+        "pairwise",
+        "ranking",
+        "open_question",
+    ]
     assert len(defs["evidence"]["items"]) == 8 and len(defs["ratings"]["items"]) == 5
     types = [(q["item_id"], q["type"]) for q in defs["questions"]["items"]]
     # questions.csv holds the estimates; 101 / 201 only appear in probabilities / choices
@@ -95,6 +105,10 @@ def test_every_item_table_of_the_folder_becomes_an_activity(tmp_path: Path) -> N
         "evidence": False,
         "ratings": False,
         "questions": False,
+        "budget": False,
+        "pairwise": False,
+        "ranking": False,
+        "open_question": False,
     }
     assert "Continuing session" in seed_session(db, inquiry_folder(tmp_path / "third"))
 
@@ -114,6 +128,10 @@ def test_every_kind_of_answer_through_the_api(tmp_path: Path) -> None:
             "evidence",
             "ratings",
             "questions",
+            "budget",
+            "pairwise",
+            "ranking",
+            "open_question",
         }
         assert acts["statements"]["items"] == []  # votes go through /api/next and /api/vote
         assert listing["current"] in acts and listing["statements"]["open"] is True
@@ -425,7 +443,9 @@ def test_session_export_is_an_inquiry_folder_with_every_table(tmp_path: Path) ->
     back = load_inquiry(out)
     expected = {
         "estimates", "probabilities", "choices", "predictions", "ratings", "evidence", "panel",
-        "questions", "rating_items", "evidence_items", "population",
+        "questions", "rating_items", "evidence_items", "population", "panel_items",
+        # the priority activities' items (nobody answered them here)
+        "budget_projects", "budget_meta", "pairwise_items", "ranking_items", "open_questions",
     }  # fmt: skip
     assert set(live.tables) == expected == set(back.tables)
     for name in expected:
@@ -557,6 +577,10 @@ def test_demo_agenda_opens_each_activity_in_turn(tmp_path: Path) -> None:
             ("open", "ratings"),
             ("open", "questions"),
             ("next-round", "questions"),
+            ("open", "budget"),
+            ("open", "pairwise"),
+            ("open", "ranking"),
+            ("open", "open_question"),
             ("next-round", "panel"),
         ]
     asyncio.run(run_agenda(db, minutes=0.0, stop=asyncio.Event()))
@@ -569,6 +593,10 @@ def test_demo_agenda_opens_each_activity_in_turn(tmp_path: Path) -> None:
         "evidence": (False, 1),
         "ratings": (False, 1),
         "questions": (False, 2),
+        "budget": (False, 1),
+        "pairwise": (False, 1),
+        "ranking": (False, 1),
+        "open_question": (False, 1),
     }
     assert st.current_activity() is not None and st.current_activity().activity_id == "panel"  # type: ignore[union-attr]
 
@@ -613,3 +641,51 @@ def test_any_answer_is_stored_or_refused_in_words(kind: str, item_id: Any, field
         assert exc.column
     else:
         assert json.loads(json.dumps(out, allow_nan=False)) == out
+
+
+def test_an_exported_session_seeds_the_same_activities_and_its_budget_pb(tmp_path: Path) -> None:
+    from coprod_analytics.cli.session import export_session
+    from coprod_analytics.io.pabulib import read_pabulib_election
+    from coprod_analytics.preferences.budgeting import greedy_budget
+    from coprod_analytics.session.activities import activities_from_inquiry
+
+    # the sample folder as it is: every activity, the poll's own texts and scales
+    db = tmp_path / "s.db"
+    seed_session(db, ROOT / "data" / "sample-inquiry", open_activities=True)
+    with SessionStore(db) as s:
+        people = [s.join() for _ in range(3)]
+        for p in people:  # (a Pol.is export of a session nobody voted in fails: reported)
+            s.record_vote(p, 0, 1)
+        for p, projects in zip(people, (["5", "4"], ["1", "5"], ["3"]), strict=True):
+            s.record_answer(p, "budget", None, {"projects": projects})
+        s.record_answer(people[0], "ranking", None, {"order": [2, 1]})
+        s.record_answer(people[1], "pairwise", None, {"pair": [1, 2], "winner": 2})
+        before = {a: (r.kind, r.items, r.settings) for a, r in s.state().activities.items()}
+    for fmt in ("polis", "parquet"):
+        out = tmp_path / fmt
+        export_session(db, out, format=fmt)
+        back = load_inquiry(out)
+        # the item lists travel with the export: seeding from it gives the same activities
+        again = {d["activity_id"]: d for d in activities_from_inquiry(back)}
+        for aid, (kind, items, rules) in before.items():
+            if aid == "statements":
+                continue
+            assert again[aid]["kind"] == kind, aid
+            got_rules = again[aid].get("settings", {})
+            assert {k: v for k, v in got_rules.items() if k != "meta"} == {
+                k: v for k, v in rules.items() if k != "meta"
+            }, aid
+            got = again[aid]["items"]
+            assert [it["text"] for it in got] == [it["text"] for it in items], aid
+            if kind in ("panel", "evidence", "ratings"):
+                assert [(it["scale_min"], it["scale_max"]) for it in got] == [
+                    (it["scale_min"], it["scale_max"]) for it in items
+                ], aid
+        assert again["ranking"]["settings"] == {"k": 3}
+        assert back.tables["evidence_items"]["scale_max"].to_list() == [5.0] * 8
+        # the ballots as a .pb file: the same voters, and greedy funds what it funds live
+        pb = read_pabulib_election(out / "budget.pb")
+        assert pb.n_voters == 3 and pb.budget == 100_000
+        assert greedy_budget(pb).selected == greedy_budget(read_session(db)).selected
+    # --force replaces an export that holds budget.pb and the new tables
+    export_session(db, tmp_path / "polis", force=True)

@@ -25,20 +25,28 @@ from coprod_apps.live.loadtest import LoadResult, run_load
 ROOT = Path(__file__).resolve().parents[1]
 ATTRIBUTES = ("age_band", "area")  # the population table of the test folder
 KINDS = ("estimates", "probabilities", "choices", "predictions", "ratings", "evidence", "panel")
+#: The priority activities' tables (rows as ``coprod info --json`` counts them).
+PRIORITY_KINDS = ("budget_votes", "pairwise", "rankings", "free_text")
 
 
 def counts_by_kind(inquiry: Any) -> dict[str, int]:
     """What an inquiry holds, in the load generator's ``by_kind`` terms."""
     out = {"votes": inquiry.votes.height}
-    out.update({k: inquiry.tables[k].height for k in KINDS if k in inquiry.tables})
+    out.update(
+        {k: inquiry.tables[k].height for k in (*KINDS, *PRIORITY_KINDS) if k in inquiry.tables}
+    )
     people = inquiry.participants
-    out["participants"] = sum(
+    answered = sum(
         int(people.get_column(a).is_not_null().sum()) for a in ATTRIBUTES if a in people.columns
     )
+    if answered or any(a in people.columns for a in ATTRIBUTES):
+        out["participants"] = answered
+    if not out["votes"] and not inquiry.statements.height:
+        del out["votes"]
     return out
 
 
-def export(db: Path, out: Path) -> Any:
+def export(db: Path, out: Path, fmt: str = "polis") -> Any:
     res = subprocess.run(
         [
             sys.executable,
@@ -49,6 +57,8 @@ def export(db: Path, out: Path) -> Any:
             str(db),
             "-o",
             str(out),
+            "--format",
+            fmt,
         ],
         capture_output=True,
         text=True,
@@ -59,12 +69,19 @@ def export(db: Path, out: Path) -> Any:
 
 
 def check_exactly_once(db: Path, result: LoadResult) -> None:
-    """Every acknowledged answer is stored once, nothing else is, the latest counts."""
-    events = read_events(db).filter(pl.col("kind").is_in(["vote", "answer"]))
+    """Every acknowledged answer is stored once, nothing else is, the latest counts
+    (open answers and ideas: statement events with the participant's key)."""
+    events = read_events(db).filter(
+        pl.col("kind").is_in(["vote", "answer"])
+        | ((pl.col("kind") == "statement") & pl.col("idem_key").is_not_null())
+    )
     keys = [k.split(":", 2)[2] for k in events.get_column("idem_key").to_list()]
     assert len(keys) == len(set(keys)), "an answer was stored twice"
     acked = {v[3] for v in result.votes} | {a[5] for a in result.answers}
+    acked |= {t[4] for t in result.texts}
     assert set(keys) == acked, (len(set(keys) - acked), len(acked - set(keys)))
+    texts = events.filter(pl.col("kind") == "statement")
+    assert sorted(texts.get_column("text").to_list()) == sorted(t[3] for t in result.texts)
     # the latest stored answer of every slot is the latest acknowledged one
     latest_acked = {(p, a, str(i), r): ans for p, a, i, r, ans, _ in result.answers}
     stored: dict[tuple[Any, ...], Any] = {}
@@ -105,11 +122,15 @@ def test_loadtest_counts_equal_the_exported_inquiry_for_every_kind(tmp_path: Pat
     assert out["errors"] == 0, out["error_messages"]
     assert out["finished_all_statements"] == 6
     by_kind = out["by_kind"]
-    assert set(by_kind) == {"votes", "participants", *KINDS}
+    assert set(by_kind) == {"votes", "participants", *KINDS, *PRIORITY_KINDS}
     assert by_kind["votes"] == 6 * 60 and by_kind["evidence"] == 6 * 8
     assert by_kind["predictions"] == 4 * by_kind["choices"]
-    # some answers were changed: more acknowledged than the latest ones
-    latest = sum(v for k, v in by_kind.items() if k != "predictions")
+    assert by_kind["pairwise"] == 6 * 28  # every pair of the 8 ideas, the latest answer
+    assert 6 <= by_kind["free_text"] <= 12  # one open question, some answers changed
+    # some answers were changed: more acknowledged than the latest ones (a ballot or a
+    # ranking is one answer but several rows)
+    rows = ("predictions", "budget_votes", "rankings", "free_text")
+    latest = sum(v for k, v in by_kind.items() if k not in rows) + 2 * 6 + by_kind["free_text"]
     assert out["acknowledged"] > latest
     assert counts_by_kind(export(db, tmp_path / "export")) == by_kind
     assert counts_by_kind(read_session(db)) == by_kind

@@ -58,7 +58,17 @@ def test_sections_escape_suppress_and_apply_only_with_data() -> None:
     shown = build_report(Inquiry(tables={"rankings": ballots}), min_cell=0)
     assert 'aria-label="Rankings side by side"' in shown and '<section id="budget"' not in shown
     # an inquiry without budgets or rankings has neither section
-    plain = build_report(sample_inquiry())
+    sample = sample_inquiry()  # its budget, rankings and pairwise tables left out
+    priorities = ("budget_projects", "budget_votes", "budget_meta", "rankings", "pairwise")
+    plain = build_report(
+        Inquiry(
+            sample.vote_log,
+            sample.statements,
+            sample.participants,
+            metadata=sample.metadata,
+            tables={k: t for k, t in sample.tables.items() if k not in priorities},
+        )
+    )
     assert '<section id="budget"' not in plain and '<section id="rankings"' not in plain
 
 

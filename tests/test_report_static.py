@@ -46,8 +46,8 @@ def test_report_sections_in_order(sample_page: str) -> None:
     ids = re.findall(r'<section id="([^"]+)"', sample_page)
     assert ids[:4] == ["overview", "opinion-groups", "statements", "stability"]
     assert ids[-1] == "provenance"
-    # the sample inquiry's statement texts, estimates, ratings, evidence, before/after poll
-    # and population get their sections in between
+    # the sample inquiry's statement texts, estimates, ratings, evidence, before/after poll,
+    # population, budget and rankings / pairwise get their sections in between
     assert set(ids[4:-1]) == {
         "what-people-wrote",
         "crowd-estimates",
@@ -55,6 +55,8 @@ def test_report_sections_in_order(sample_page: str) -> None:
         "evidence",
         "deliberation-change",
         "representativeness",
+        "budget",
+        "rankings",
     }
     # built without resampling, the stability section says so (plotly.js, inlined in the
     # page, happens to contain the words too: look inside the section only)

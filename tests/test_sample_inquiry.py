@@ -116,6 +116,68 @@ def test_simulate_poll_is_reproducible_and_checks_its_parameters() -> None:
         simulate_poll(inq, retention=0)
 
 
+def test_the_priorities_have_their_planted_truth(inquiry) -> None:  # type: ignore[no-untyped-def]
+    from scipy.stats import kendalltau
+
+    from coprod_analytics.preferences import bradley_terry_pairwise, rank_ballots
+    from coprod_analytics.preferences.budgeting import (
+        equal_shares_budget,
+        greedy_budget,
+        phragmen_budget,
+    )
+    from coprod_analytics.simulate_sample import SAMPLE_PAIRWISE
+
+    t = inquiry.tables
+    # planted (our simulator): Bradley-Terry strengths; the fit recovers their order but for
+    # one swap of two close ideas (planted 0.9 and 0.7)
+    bt = bradley_terry_pairwise(t["pairwise"]).to_frame().sort("rank")
+    assert bt["item_id"].to_list() == [1, 5, 8, 2, 4, 6, 3, 7]
+    planted = [SAMPLE_PAIRWISE[i - 1][1] for i in bt["item_id"]]
+    assert kendalltau(planted, bt["log_strength"]).statistic > 0.9
+    # one row per participant and pair, as the live table
+    assert not t["pairwise"].select("participant_id", "winner", "loser").is_duplicated().any()
+    # "Safer routes to school" (2) wins under Schulze, Borda and Copeland
+    for method in ("schulze", "borda", "copeland"):
+        top = rank_ballots(t["rankings"], method=method).to_frame().sort("rank")["item_id"][0]
+        assert str(top) == "2", method
+    assert t["rankings"].get_column("rank").max() == t["ranking_items"]["k"][0] == 3
+    # the budget: greedy funds the largest group's hopper bus (1); the proportional rules fund
+    # the drivers' car park (3) instead; every ballot fits the budget (the live limit)
+    assert greedy_budget(inquiry).selected == ("5", "4", "1")
+    assert equal_shares_budget(inquiry, completion="add1").selected == ("5", "4", "3")
+    assert set(phragmen_budget(inquiry).selected) == {"3", "4", "5"}
+    cost = dict(t["budget_projects"].select("project_id", "cost").iter_rows())
+    spent = t["budget_votes"].with_columns(cost=pl.col("project_id").replace_strict(cost))
+    assert spent.group_by("participant_id").agg(pl.col("cost").sum())["cost"].max() <= 100_000
+    # open answers: one question, a theme per planted group
+    assert t["free_text"].height == 44 and set(t["free_text"]["question_id"]) == {1}
+    assert t["open_questions"]["question_id"].to_list() == [1]
+
+
+def test_simulate_priorities_is_reproducible_and_checks_its_parameters() -> None:
+    from coprod_analytics.simulate import simulate_priorities
+
+    inq = simulate_inquiry(30, 5, seed=3)
+    a, b = simulate_priorities(inq, seed=4), simulate_priorities(inq, seed=4)
+    assert all(a[k].equals(b[k]) for k in a)
+    assert not a["pairwise"].equals(simulate_priorities(inq)["pairwise"])
+    for name, table in a.items():
+        validate_input(name, table)
+    with pytest.raises(ParameterError, match="'share_answering' parameter of simulate_priorities"):
+        simulate_priorities(inq, share_answering=0)
+
+
+def test_the_item_lists_are_registered_schemas(tmp_path: Path) -> None:
+    _family_schemas()
+    assert {"pairwise_items", "ranking_items", "open_questions"} <= set(INPUT_SCHEMAS)
+    with pytest.raises(ValidationError, match=r"ranking_items.*row 2.*'k'"):
+        validate_input("ranking_items", {"item_id": [1, 2], "k": [1, 0]})
+    with pytest.raises(ValidationError, match=r"open_questions.*duplicate"):
+        validate_input("open_questions", {"question_id": [1, 1], "text": ["a", "b"]})
+    with pytest.raises(ValidationError, match=r"evidence_items.*scale_max"):
+        validate_input("evidence_items", {"evidence_id": [1], "scale_min": [5], "scale_max": [1]})
+
+
 # ------------------------------------------------------------------------ schemas
 def test_panel_items_is_a_registered_schema_with_named_errors(tmp_path: Path) -> None:
     _family_schemas()
@@ -158,7 +220,35 @@ def test_coprod_serve_from_the_sample_folder_makes_every_activity(tmp_path: Path
     from coprod_apps.live.serve import seed_session
 
     defs = {d["activity_id"]: d for d in activities_from_folder(SAMPLE)}
-    assert list(defs) == ["population", "panel", "evidence", "ratings", "questions"]
+    assert list(defs) == [
+        "population",
+        "panel",
+        "evidence",
+        "ratings",
+        "questions",
+        "budget",
+        "pairwise",
+        "ranking",
+        "open_question",
+    ]
+    # the priorities' items are the sample's item lists (not "Item 1" from the answers)
+    inq = sample_inquiry()
+    assert [it["text"] for it in defs["pairwise"]["items"]] == inq.tables["pairwise_items"][
+        "text"
+    ].to_list()
+    assert defs["ranking"]["settings"] == {"k": 3}
+    assert defs["open_question"]["items"][0]["text"].startswith("What one change")
+    budget = defs["budget"]
+    assert budget["settings"]["vote_type"] == "approval"
+    assert budget["settings"]["limit"] == 100_000
+    assert [it["cost"] for it in budget["items"]] == [
+        40_000,
+        45_000,
+        30_000,
+        15_000,
+        25_000,
+        35_000,
+    ]
     panel = defs["panel"]["items"]
     assert [it["text"] for it in panel] == sample_inquiry().tables["panel_items"]["text"].to_list()
     assert {(it["scale_min"], it["scale_max"]) for it in panel} == {(1.0, 5.0)}
@@ -179,6 +269,10 @@ def test_coprod_serve_from_the_sample_folder_makes_every_activity(tmp_path: Path
         "evidence",
         "ratings",
         "questions",
+        "budget",
+        "pairwise",
+        "ranking",
+        "open_question",
     ]
     assert "Question 101" not in str([a.items for a in st.activities.values()])
 
@@ -298,3 +392,45 @@ def test_the_demo_agenda_moves_on_when_everyone_has_answered(tmp_path: Path) -> 
 
     # 60 minutes of agenda time: only the answers can have moved it on this quickly
     assert asyncio.run(scenario()) == ["panel", "evidence", "ratings"]
+
+
+def test_the_demo_counts_a_priority_activity_answered_as_a_phone_finishes_it(
+    tmp_path: Path,
+) -> None:
+    from coprod_analytics.session.store import NewEvent
+    from coprod_apps.cli.demo import agenda_steps, answered_all, pairs_needed, step_weights
+
+    db = _seeded(tmp_path)
+    with SessionStore(db) as store:
+        acts = store.state().activities
+        steps = agenda_steps(acts)
+        assert [a for _s, a in steps][-5:] == [
+            "budget",
+            "pairwise",
+            "ranking",
+            "open_question",
+            "panel",
+        ]
+        # a ballot or a ranking is one answer; the pairwise step asks for pairs_needed pairs
+        weights = dict(zip([a for _s, a in steps], step_weights(acts, steps)[1:], strict=True))
+        assert weights["budget"] == weights["ranking"] == 7.0
+        assert pairs_needed(acts["pairwise"]) == 8 and weights["pairwise"] == 14.0
+        p = store.join()
+        for aid in ("budget", "pairwise", "ranking", "open_question"):
+            store.open_activity(aid)
+        assert [answered_all(store.state(), a) for a in ("budget", "ranking")] == [0, 0]
+        store.record_answer(p, "budget", None, {"projects": ["5", "4"]})
+        store.record_answer(p, "ranking", None, {"order": [2, 1, 3]})
+        assert [answered_all(store.state(), a) for a in ("budget", "ranking")] == [1, 1]
+        pairs = [(a, b) for a in range(1, 9) for b in range(a + 1, 9)][:8]
+        for a, b in pairs[:7]:
+            store.record_answer(p, "pairwise", None, {"pair": [a, b], "winner": a})
+        assert answered_all(store.state(), "pairwise") == 0  # 7 of 8 pairs
+        store.record_answer(p, "pairwise", None, {"pair": list(pairs[7]), "winner": pairs[7][1]})
+        assert answered_all(store.state(), "pairwise") == 1
+        assert answered_all(store.state(), "open_question") == 0
+        value = {"moderation": 0, "activity_id": "open_question", "item_id": 1}
+        store.append(
+            [NewEvent("statement", participant_id=p, statement_id=1000, text="Buses", value=value)]
+        )
+        assert answered_all(store.state(), "open_question") == 1

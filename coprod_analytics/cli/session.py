@@ -16,13 +16,17 @@ Actions
     Write the session as an inquiry folder: a Pol.is export (votes, comments, ...) plus one
     ``<table>.csv`` per further input (``estimates``, ``probabilities``, ``choices``,
     ``predictions``, ``ratings``, ``evidence``, ``panel``, ``questions``, ``rating_items``,
-    ``evidence_items``, ``population``) and ``participants.csv`` (the attributes given at
-    join), or an inquiry Parquet folder; ``coprod info DIR`` and
+    ``evidence_items``, ``panel_items``, ``population``, ``budget_projects``,
+    ``budget_meta``, ``budget_votes``, ``pairwise``, ``pairwise_items``, ``rankings``,
+    ``ranking_items``, ``free_text``, ``open_questions``) and ``participants.csv`` (the
+    attributes given at join), or an inquiry Parquet folder; with budget ballots also
+    ``budget.pb`` (the pabulib file of the ballots); ``coprod info DIR`` and
     :func:`~coprod_analytics.io.load.load_inquiry` read either with the same counts and
     tables as the database itself. An existing folder is refused unless ``--force``.
 ``activity open|close|next-round ACTIVITY``
     The agenda: open or close an activity (``evidence``, ``ratings``, ``questions``,
-    ``panel``, ``population``, ``statements``), or start the next Delphi round / panel wave.
+    ``panel``, ``population``, ``statements``, ``budget``, ``pairwise``, ``ranking``,
+    ``open_question``), or start the next Delphi round / panel wave.
     ``coprod session status`` lists the activities.
 
 Reading (``status``, ``export``) opens the database read-only, so it is safe while a server
@@ -62,14 +66,35 @@ _TABLE_FILES = frozenset(
         "questions",
         "rating_items",
         "evidence_items",
+        "panel_items",
         "population",
+        "budget_projects",
+        "budget_meta",
+        "budget_votes",
+        "pairwise",
+        "pairwise_items",
+        "rankings",
+        "ranking_items",
+        "free_text",
+        "open_questions",
     )
 )
+#: The budget ballots as a pabulib file (when the session has a budget activity with votes).
+_PB_FILE = "budget.pb"
 _EXPORT_FILES: dict[str, frozenset[str]] = {
-    "polis": frozenset({"votes.csv", "comments.csv", "participants-votes.csv", "summary.csv"})
+    "polis": frozenset(
+        {"votes.csv", "comments.csv", "participants-votes.csv", "summary.csv", _PB_FILE}
+    )
     | _TABLE_FILES,
     "parquet": frozenset(
-        {"statements.parquet", "participants.parquet", "votes.parquet", "inquiry.json", "tables"}
+        {
+            "statements.parquet",
+            "participants.parquet",
+            "votes.parquet",
+            "inquiry.json",
+            "tables",
+            _PB_FILE,
+        }
     ),
 }
 
@@ -144,7 +169,8 @@ def add_parser(sub: Any) -> None:
         help="open or close an activity, or start its next Delphi round / panel wave",
         description=(
             "The agenda of a live inquiry: open or close an activity (evidence, ratings, "
-            "questions, panel, population, statements), or start the next Delphi round of the "
+            "questions, panel, population, statements, budget, pairwise, ranking, "
+            "open_question), or start the next Delphi round of the "
             "questions / the next wave of the panel poll (it opens the activity). A running "
             "server picks the change up within a second."
         ),
@@ -159,8 +185,9 @@ def add_parser(sub: Any) -> None:
         help="write a Pol.is export folder or a Parquet inquiry folder",
         description=(
             "Write the session as a Pol.is export folder (votes.csv, comments.csv, "
-            "participants-votes.csv, summary.csv) or a Parquet inquiry folder; either is read "
-            "back by 'coprod info DIR' with the same counts."
+            "participants-votes.csv, summary.csv, one <table>.csv per further input) or a "
+            "Parquet inquiry folder; either is read back by 'coprod info DIR' with the same "
+            "counts. Budget ballots are also written as budget.pb (pabulib)."
         ),
     )
     a.add_argument("db", type=Path, metavar="SESSION.db", help="the session database")
@@ -446,7 +473,9 @@ def export_session(
 ) -> SessionExport:
     """Export a session database to a folder, checked by reading it back.
 
-    The folder is built beside ``output``, read back and checked against the database's own
+    A session with budget ballots also gets ``budget.pb``: the ballots as a pabulib file
+    (:func:`~coprod_analytics.session.pb_export.write_session_pb`). The folder is built
+    beside ``output``, read back and checked against the database's own
     counts, and only then moved into place, so a failed export leaves nothing behind.
 
     Parameters
@@ -522,6 +551,11 @@ def export_session(
             from coprod_analytics.io.parquet import write_parquet
 
             write_parquet(inquiry, tmp)  # replaces the empty folder
+        votes = inquiry.tables.get("budget_votes")
+        if votes is not None and votes.height:
+            from coprod_analytics.session.pb_export import write_session_pb
+
+            write_session_pb(inquiry, tmp / _PB_FILE)
         back = load_inquiry(tmp)
         got = back.counts()
         diff = {k: (expected[k], got.get(k)) for k in _COUNT_KEYS if got.get(k) != expected[k]}

@@ -2,7 +2,16 @@
 participatory budgets (listed in :data:`coprod_analytics.inputs.INPUT_SCHEMAS`).
 
 See :mod:`coprod_analytics.io.preference_tables` for their columns and how ``.pb`` and
-PrefLib files become these tables.
+PrefLib files become these tables. Two item lists describe what a live session asks
+(:mod:`coprod_analytics.session.priorities`):
+
+==================  =======================================================================
+table               columns (optional ones in brackets)
+==================  =======================================================================
+``pairwise_items``  item_id, [text] (the pool of "which is better?")
+``ranking_items``   item_id, [text], [k] (the list to rank; ``k``: how many to order, the
+                    same on every row, 1 to the number of items)
+==================  =======================================================================
 """
 
 from __future__ import annotations
@@ -37,6 +46,24 @@ PREFERENCE_SCHEMAS: tuple[InputSchema, ...] = (
         {"weight": (0.0, None)},
         (),
         "pairwise comparisons (winner, loser, optional tie)",
+    ),
+    InputSchema(
+        "pairwise_items",
+        ("item_id",),
+        ("text",),
+        {"item_id": "id", "text": "text"},
+        {},
+        ("item_id",),
+        "the items compared in pairs (id, text)",
+    ),
+    InputSchema(
+        "ranking_items",
+        ("item_id",),
+        ("text", "k"),
+        {"item_id": "id", "text": "text", "k": "int"},
+        {"k": (1.0, None)},
+        ("item_id",),
+        "the items to rank (id, text, how many to order: k)",
     ),
     InputSchema(
         "budget_projects",

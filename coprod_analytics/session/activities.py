@@ -648,16 +648,22 @@ def item_tables(activities: dict[str, ActivityRecord]) -> dict[str, pl.DataFrame
     Returns
     -------
     dict of str to polars.DataFrame
-        ``evidence_items``, ``rating_items``, ``questions`` (with ``type`` and ``options``,
-        the options joined by ``|``), ``population`` (when the session has them).
+        ``evidence_items``, ``panel_items`` and ``rating_items`` (with the ``scale_min`` and
+        ``scale_max`` the live forms used), ``questions`` (with ``type`` and ``options``,
+        the options joined by ``|``), ``population``, and the item lists of the priority
+        kinds (``pairwise_items``, ``ranking_items``, ``open_questions``, see
+        :func:`~coprod_analytics.session.priorities.priority_item_tables`), when the session
+        has them.
 
     Examples
     --------
     >>> a = ActivityRecord("evidence", "evidence", "E", [{"item_id": 1, "text": "Survey",
-    ...                    "source": "Bus operator"}])
+    ...                    "source": "Bus operator", "scale_min": 1.0, "scale_max": 5.0}])
     >>> item_tables({"evidence": a})["evidence_items"].rows()
-    [(1, 'Survey', 'Bus operator')]
+    [(1, 'Survey', 'Bus operator', 1.0, 5.0)]
     """
+    from coprod_analytics.session.priorities import priority_item_tables
+
     out: dict[str, pl.DataFrame] = {}
     for act in activities.values():
         items = act.items
@@ -668,6 +674,15 @@ def item_tables(activities: dict[str, ActivityRecord]) -> dict[str, pl.DataFrame
                     "evidence_id": pl.Series([it["item_id"] for it in items], dtype=iid),
                     "title": pl.Series([it.get("text") for it in items], dtype=pl.String),
                     "source": pl.Series([it.get("source") for it in items], dtype=pl.String),
+                    **_scale_columns(items),
+                }
+            )
+        elif act.kind == "panel":
+            out["panel_items"] = pl.DataFrame(
+                {
+                    "item_id": pl.Series([it["item_id"] for it in items], dtype=iid),
+                    "text": pl.Series([it.get("text") for it in items], dtype=pl.String),
+                    **_scale_columns(items),
                 }
             )
         elif act.kind == "ratings":
@@ -675,8 +690,7 @@ def item_tables(activities: dict[str, ActivityRecord]) -> dict[str, pl.DataFrame
                 {
                     "item_id": pl.Series([it["item_id"] for it in items], dtype=iid),
                     "text": pl.Series([it.get("text") for it in items], dtype=pl.String),
-                    "scale_min": pl.Series([it.get("scale_min") for it in items], dtype=pl.Float64),
-                    "scale_max": pl.Series([it.get("scale_max") for it in items], dtype=pl.Float64),
+                    **_scale_columns(items),
                 }
             )
         elif act.kind == "questions":
@@ -705,7 +719,16 @@ def item_tables(activities: dict[str, ActivityRecord]) -> dict[str, pl.DataFrame
                 out["population"] = pl.DataFrame(
                     shares, schema=["attribute", "category", "share"], orient="row"
                 )
+    out.update(priority_item_tables(activities))
     return out
+
+
+def _scale_columns(items: list[dict[str, Any]]) -> dict[str, pl.Series]:
+    """``scale_min`` and ``scale_max`` of the items (the scale the live form used)."""
+    return {
+        c: pl.Series([_opt_float(it.get(c)) for it in items], dtype=pl.Float64)
+        for c in ("scale_min", "scale_max")
+    }
 
 
 # ---------------------------------------------------------------------------------- seeding
@@ -759,11 +782,13 @@ def activities_from_inquiry(
         tables.
     panel_items : polars.DataFrame, optional
         The panel poll (``item_id``, ``text``, ``scale_min``, ``scale_max``); without it, the
-        items of the inquiry's ``panel`` table (if any) make the poll.
+        inquiry's ``panel_items`` table, else the items of its ``panel`` table (if any)
+        make the poll.
     item_lists : dict of str to polars.DataFrame, optional
         ``pairwise_items``, ``ranking_items``, ``open_questions`` (see
-        :func:`~coprod_analytics.session.priorities.priority_definitions`); the budget
-        ballot comes from the inquiry's ``budget_projects`` and ``budget_meta``.
+        :func:`~coprod_analytics.session.priorities.priority_definitions`); without them,
+        the inquiry's tables of those names; the budget ballot comes from the inquiry's
+        ``budget_projects`` and ``budget_meta``.
 
     Returns
     -------
@@ -799,6 +824,8 @@ def activities_from_inquiry(
             )
         defs["population"] = items
 
+    if panel_items is None and "panel_items" in tables and tables["panel_items"].height:
+        panel_items = tables["panel_items"]
     if panel_items is None and "panel" in tables and tables["panel"].height:
         panel = tables["panel"]
         stats = panel.group_by("item_id", maintain_order=True).agg(

@@ -54,8 +54,16 @@ __all__ = [
     "pair_key",
     "priority_answer_rows",
     "priority_definitions",
+    "priority_item_tables",
     "priority_tables",
 ]
+
+#: The item lists of the priority kinds: ``(table, id column, activity kind)``.
+ITEM_LISTS = (
+    ("pairwise_items", "item_id", "pairwise"),
+    ("ranking_items", "item_id", "ranking"),
+    ("open_questions", "question_id", "open_question"),
+)
 
 #: The activity kinds of this module, in agenda order.
 PRIORITY_KINDS = ("budget", "pairwise", "ranking", "open_question")
@@ -413,6 +421,52 @@ def priority_tables(
     return out
 
 
+def priority_item_tables(activities: dict[str, ActivityRecord]) -> dict[str, pl.DataFrame]:
+    """The item lists of the pairwise, ranking and open-question activities (as the file
+    inputs name them), so that an exported session seeds the same activities again.
+
+    Parameters
+    ----------
+    activities : dict of str to ActivityRecord
+        The session's activities.
+
+    Returns
+    -------
+    dict of str to polars.DataFrame
+        ``pairwise_items`` (item_id, text: the pool, accepted ideas included),
+        ``ranking_items`` (item_id, text, k) and ``open_questions`` (question_id, text),
+        for the kinds the session has (the budget's projects are ``budget_projects``, see
+        :func:`priority_tables`).
+
+    Examples
+    --------
+    >>> from coprod_analytics.session.activities import ActivityRecord
+    >>> a = ActivityRecord("ranking", "ranking", "R", [{"item_id": 1, "text": "Parks"},
+    ...                    {"item_id": 2, "text": "Buses"}], settings={"k": 1})
+    >>> priority_item_tables({"ranking": a})["ranking_items"].rows()
+    [(1, 'Parks', 1), (2, 'Buses', 1)]
+    """
+    out: dict[str, pl.DataFrame] = {}
+    for name, id_col, kind in ITEM_LISTS:
+        act = next((a for a in activities.values() if a.kind == kind), None)
+        if act is None:
+            continue
+        items = act.pool() if kind == "pairwise" else act.items
+        if not items:
+            continue
+        ids = [it["item_id"] for it in items]
+        dtype = _id_dtype(ids)  # ideas ("idea-7") beside whole-number items: text ids
+        cols: dict[str, pl.Series] = {
+            id_col: pl.Series(ids if dtype == pl.Int64 else [str(i) for i in ids], dtype=dtype),
+            "text": pl.Series([it.get("text") for it in items], dtype=pl.String),
+        }
+        if kind == "ranking":
+            k = int(act.settings.get("k") or len(items))
+            cols["k"] = pl.Series([k] * len(items), dtype=pl.Int64)
+        out[name] = pl.DataFrame(cols)
+    return out
+
+
 def _qid(act: ActivityRecord, item_id: Any) -> Any:
     item = act.item(item_id)
     return None if item is None else item["item_id"]
@@ -567,7 +621,8 @@ def priority_definitions(
         ``pairwise``, ``rankings``, ``free_text`` give the items when no item list does).
     extra : dict of str to polars.DataFrame, optional
         Item lists read beside them: ``pairwise_items`` (item_id, text), ``ranking_items``
-        (item_id, text, optional ``k``), ``open_questions`` (question_id, text).
+        (item_id, text, optional ``k``), ``open_questions`` (question_id, text); the same
+        names in ``tables`` are used when ``extra`` does not give them.
 
     Returns
     -------
@@ -582,7 +637,10 @@ def priority_definitions(
     >>> [(d["kind"], len(d["items"]), d["settings"]) for d in priority_definitions(t)]
     [('ranking', 2, {'k': 2})]
     """
-    extra = extra or {}
+    extra = {
+        **{name: tables[name] for name, _c, _k in ITEM_LISTS if name in tables},
+        **(extra or {}),
+    }
     defs: list[dict[str, Any]] = []
     budget = budget_definition(tables)
     if budget is not None:

@@ -9,8 +9,10 @@ the whole agenda while simulated participants (loopback) answer.
 The agenda starts with the statements alone, until every simulated participant has voted on
 :data:`MIN_VOTES` of them (opinion groups need people with several votes each: Pol.is waits
 for 15 participants with 7 votes), then opens panel wave 1, evidence, ratings, questions round
-1, Delphi round 2 and panel wave 2, moving on as soon as every simulated participant has
-answered the open activity, or when the step's share of ``--minutes`` is over. A newcomer
+1, Delphi round 2, the budget ballot, pairwise "which is better?", the ranking, the open
+question and panel wave 2, moving on as soon as every simulated participant has answered the
+open activity (a pairwise activity: :data:`ENOUGH_PAIRS` pairs, or every pair), or when the
+step's share of ``--minutes`` is over. A newcomer
 watches the facilitator view move; open the participant address on this machine to take part.
 """
 
@@ -32,8 +34,16 @@ DEMO_AGENDA = (
     ("open", "ratings"),
     ("open", "questions"),
     ("next-round", "questions"),
+    ("open", "budget"),
+    ("open", "pairwise"),
+    ("open", "ranking"),
+    ("open", "open_question"),
     ("next-round", "panel"),
 )
+
+#: Pairs a participant answers before the demo counts a pairwise activity as answered (or
+#: every pair of a smaller pool).
+ENOUGH_PAIRS = 8
 
 #: Statements each simulated participant votes on before the agenda opens its first activity.
 MIN_VOTES = 10
@@ -80,7 +90,8 @@ def step_weights(
 
     A phase's weight is the number of answers it asks of a participant: ``min_votes`` and the
     questions at join, plus two, for the statements phase; for a step, the items of the
-    activity opened (in a next round, the items asked again) plus the :data:`VOTE_BATCH`
+    activity opened (in a next round, the items asked again; one for a budget ballot or a
+    ranking, :func:`pairs_needed` for a pairwise activity) plus the :data:`VOTE_BATCH`
     votes a participant may be casting when it opens, plus one.
 
     Parameters
@@ -110,13 +121,42 @@ def step_weights(
     weights = [float(min_votes + join + 2)]
     for step, aid in steps:
         act = activities[aid]
-        again = [
-            it
-            for it in act.items
-            if step == "open" or act.kind == "panel" or it.get("type", "estimate") == "estimate"
-        ]
-        weights.append(float(len(again) + VOTE_BATCH + 1))
+        if act.kind in ("budget", "ranking"):
+            asked = 1
+        elif act.kind == "pairwise":
+            asked = pairs_needed(act)
+        else:
+            asked = sum(
+                1
+                for it in act.items
+                if step == "open" or act.kind == "panel" or it.get("type", "estimate") == "estimate"
+            )
+        weights.append(float(asked + VOTE_BATCH + 1))
     return weights
+
+
+def pairs_needed(activity: Any) -> int:
+    """Pairs of a pairwise activity a participant answers before the demo moves on.
+
+    Parameters
+    ----------
+    activity : ActivityRecord
+        A pairwise activity.
+
+    Returns
+    -------
+    int
+        :data:`ENOUGH_PAIRS`, or every pair of a smaller pool.
+
+    Examples
+    --------
+    >>> from coprod_analytics.session.activities import ActivityRecord
+    >>> pool = [{"item_id": i, "text": str(i)} for i in range(4)]
+    >>> pairs_needed(ActivityRecord("pairwise", "pairwise", "P", pool))
+    6
+    """
+    n = len(activity.pool())
+    return min(ENOUGH_PAIRS, n * (n - 1) // 2)
 
 
 def voters_with(state: Any, min_votes: int) -> int:
@@ -148,6 +188,10 @@ def voters_with(state: Any, min_votes: int) -> int:
 def answered_all(state: Any, activity_id: str) -> int:
     """How many participants have answered every item of the activity in its current round.
 
+    A budget ballot or a ranking counts once given; a pairwise activity once
+    :func:`pairs_needed` pairs have an answer; an open question once each of its questions
+    has a text (waiting for moderation or accepted).
+
     Parameters
     ----------
     state : SessionState
@@ -174,6 +218,21 @@ def answered_all(state: Any, activity_id: str) -> int:
     act = state.activities.get(activity_id)
     if act is None or not act.items:
         return 0
+    if act.kind in ("budget", "ranking"):
+        return sum((activity_id, "ballot", 0) in slots for slots in state.answers.values())
+    if act.kind == "pairwise":
+        need = pairs_needed(act)
+        return sum(
+            sum(1 for (aid, _k, _r) in slots if aid == activity_id) >= need
+            for slots in state.answers.values()
+        )
+    if act.kind == "open_question":
+        texts: dict[Any, set[str]] = {}
+        for rec in state.statements.values():
+            if rec.activity_id == activity_id and rec.author_id is not None:
+                texts.setdefault(rec.author_id, set()).add(str(rec.item_id))
+        wanted = {str(it["item_id"]) for it in act.items}
+        return sum(wanted <= got for got in texts.values())
     needed = {(activity_id, str(it["item_id"]), slot_round(act, it)) for it in act.items}
     return sum(needed <= set(slots) for slots in state.answers.values())
 
@@ -292,8 +351,9 @@ def add_parser(sub: Any) -> None:
             "Run a live inquiry on the sample data with simulated participants for a few "
             f"minutes: they vote on statements first (at least {MIN_VOTES} each, so that "
             "opinion groups form), then the agenda (panel poll, evidence, ratings, questions "
-            "with a Delphi round 2, panel wave 2) moves on by itself as soon as everyone has "
-            "answered; prints the participant page and the facilitator dashboard addresses. "
+            "with a Delphi round 2, the budget ballot, pairwise 'which is better?', the "
+            "ranking, the open question, panel wave 2) moves on by itself as soon as everyone "
+            "has answered; prints the participant page and the facilitator dashboard addresses. "
             "Stop with Ctrl+C."
         ),
     )
@@ -324,8 +384,9 @@ def sample_folder(folder: Path) -> Path:
     --------
     >>> import tempfile
     >>> folder = sample_folder(Path(tempfile.mkdtemp()) / "sample")
-    >>> sorted(p.name for p in folder.glob("p*.csv"))
-    ['panel.csv', 'panel_items.csv', 'participants-votes.csv', 'participants.csv', 'population.csv', 'predictions.csv', 'probabilities.csv']
+    >>> sorted(p.name for p in folder.glob("pa*.csv"))  # doctest: +NORMALIZE_WHITESPACE
+    ['pairwise.csv', 'pairwise_items.csv', 'panel.csv', 'panel_items.csv',
+     'participants-votes.csv', 'participants.csv']
     """
     from coprod_analytics.cli.simulate import write_inquiry_folder
     from coprod_analytics.simulate import sample_inquiry

@@ -23,11 +23,15 @@ def add_parser(sub: Any) -> None:
         description=(
             "Simulate participants against a participant address on this machine (loopback "
             "only). Each answers every item of every open activity (population questions, "
-            "panel poll, evidence, ratings, questions) and votes on every statement, changing "
-            "some answers (--change), and retries failed requests with the same idempotency "
-            "key. With --json, prints acknowledged (distinct votes and answers the server "
-            "confirmed, changes included), by_kind (distinct LATEST answers acknowledged per "
-            "inquiry table: votes, estimates, evidence, ...), errors, p50_ms and p95_ms "
+            "panel poll, evidence, ratings, questions, a budget ballot within its rules, "
+            "every pair of a pairwise activity, a ranking, open questions) and votes on every "
+            "statement, changing some answers (--change), and retries failed requests with "
+            "the same idempotency key. With --json, prints acknowledged (distinct votes and "
+            "answers the server confirmed, changes included), by_kind (distinct LATEST answers "
+            "acknowledged, in rows of the inquiry table they feed, as 'coprod info --json' "
+            "counts them: votes, estimates, evidence, ..., budget_votes (one row per voter and "
+            "project), pairwise (per participant and pair), rankings (per ranked item), "
+            "free_text (every open answer sent)), ideas, errors, p50_ms and p95_ms "
             "(acceptance latency). Use a throwaway session: the simulated answers are stored "
             "like real ones."
         ),
@@ -48,6 +52,12 @@ def add_parser(sub: Any) -> None:
         type=float,
         default=0.1,
         help="chance that a participant changes an answer just given (0.1)",
+    )
+    p.add_argument(
+        "--ramp",
+        type=float,
+        default=0.0,
+        help="seconds over which the participants arrive, evenly (0: all at once)",
     )
     p.add_argument("--join-code", default=None, help="the session's join code")
     p.add_argument("--seed", type=int, default=0, help="random seed (0)")
@@ -89,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             join_code=args.join_code,
             change=args.change,
+            ramp=args.ramp,
             progress=not args.no_progress and sys.stderr.isatty(),
         )
     )

@@ -4,7 +4,14 @@ Each simulated participant joins, answers every item of every open activity (pop
 questions, panel poll, evidence, ratings, questions; ``GET /api/activities``, ``POST
 /api/answer``), and votes on the statements (``GET /api/next``, ``POST /api/vote``),
 "thinking" for a random moment before each answer; with probability ``change`` it changes
-the answer it just gave (a new request with a new key: the latest counts). When a request
+the answer it just gave (a new request with a new key: the latest counts). The priority
+activities are answered as a phone does: one budget ballot within the ballot rules the
+listing gives (``projects`` for approval and ordinal ballots, ``points`` for cumulative and
+scoring ones), every pair of a pairwise activity in the order the server offers them (the
+listing's ``pair``, then each reply's; one answer in ten "I can't decide"; a participant in
+ten also sends an ``idea``), one ranking of the top ``k``, and a text per open question.
+When an answer is refused because the session or activity closed (403), the participant
+looks at the agenda again instead of answering its stale list. When a request
 fails on a connection error, a timeout or a 5xx it retries with the SAME idempotency key, so
 an answer the server stored before a crash is never counted twice. Loopback only: this tool
 refuses any other host.
@@ -113,13 +120,24 @@ class LoadResult:
     error_messages : dict of str to int
         How often each error was seen.
     by_kind : dict of str to int
-        Distinct LATEST answers acknowledged, by the inquiry table they feed: ``votes``,
-        ``estimates``, ``probabilities``, ``choices``, ``predictions`` (rows: one per
-        option), ``ratings``, ``evidence``, ``panel``, ``participants`` (population answers:
-        one per participant and attribute).
+        Distinct LATEST answers acknowledged, in rows of the inquiry table they feed (the
+        unit of ``coprod info --json`` ``"tables"``): ``votes``, ``estimates``,
+        ``probabilities``, ``choices``, ``predictions`` (one row per option), ``ratings``,
+        ``evidence``, ``panel``, ``participants`` (population answers: one per participant
+        and attribute), ``budget_votes`` (one row per voter and project of the latest
+        ballot, not one per ballot), ``pairwise`` (one row per participant and pair, the
+        latest answer), ``rankings`` (one row per item of the latest ranking),
+        ``free_text`` (every open answer sent: a changed answer is one more row).
     answers : list of tuple
         ``(participant_id, activity_id, item_id, round, answer, key)`` of every acknowledged
-        answer.
+        answer, as the session stores it (a ballot under ``item_id`` ``"ballot"``, a pair
+        under its key ``"a|b"`` with ``winner`` None for "I can't decide").
+    texts : list of tuple
+        ``(participant_id, activity_id, item_id, text, key)`` of every acknowledged open
+        answer and idea (``item_id`` ``"idea"``); the session keeps them as statements
+        waiting for moderation.
+    ideas : int
+        Ideas acknowledged (they join no table until a facilitator accepts them).
 
     Examples
     --------
@@ -145,6 +163,8 @@ class LoadResult:
     answers: list[tuple[int, str, Any, int, dict[str, Any], str]] = field(
         default_factory=list, repr=False
     )
+    texts: list[tuple[int, str, Any, str, str]] = field(default_factory=list, repr=False)
+    ideas: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON ``coprod loadtest --json`` prints.
@@ -173,6 +193,7 @@ class LoadResult:
             "retries": self.retries,
             "rate_limited": self.rate_limited,
             "finished_all_statements": self.finished,
+            "ideas": self.ideas,
             "error_messages": self.error_messages,
         }
 
@@ -313,6 +334,8 @@ class _Stats:
         self.latencies: list[float] = []
         self.votes: list[tuple[int, int, int, str]] = []
         self.answers: list[tuple[int, str, Any, int, dict[str, Any], str]] = []
+        self.texts: list[tuple[int, str, Any, str, str]] = []
+        self.ideas = 0
         #: the latest acknowledged answer per slot: the tables it feeds and their rows
         self.latest: dict[tuple[Any, ...], tuple[tuple[str, int], ...]] = {}
         self.messages: dict[str, int] = {}
@@ -415,6 +438,76 @@ def _rows_of(
     return ((table, 1),)
 
 
+#: Open answers and ideas a simulated participant may send (a topic per line).
+_TEXTS = (
+    "More buses in the evening.",
+    "A safe cycle route to the station.",
+    "Fewer cars in the town centre.",
+    "More parking near the shops.",
+    "Benches and dropped kerbs on the way to the market.",
+    "Cheaper fares for young people.",
+    "Fix the potholes first.",
+    "Longer green lights at crossings.",
+)
+
+#: Outcome of one answer: acknowledged, refused for good (go on), or the listing is stale
+#: (the session or activity closed, the item or pair is gone: look at the agenda again).
+_OK, _REFUSED, _STALE = "ok", "refused", "stale"
+
+
+def _ballot(act: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """A budget ballot within the rules the listing gives (``settings``)."""
+    rules = act.get("settings") or {}
+    items = list(act["items"])
+    vote_type = str(rules.get("vote_type", "approval"))
+    if vote_type in ("cumulative", "scoring"):
+        cap = int(rules.get("max_sum_points") or len(items))
+        floor = max(1, int(rules.get("min_sum_points") or 1))
+        per = rules.get("max_points")
+        per_max = cap if per is None else int(per)
+        total = rng.randint(floor, max(floor, cap))
+        points: dict[str, int] = {}
+        while sum(points.values()) < total:
+            open_ = [it for it in items if points.get(str(it["item_id"]), 0) < per_max]
+            if not open_:
+                break
+            pid = str(rng.choice(open_)["item_id"])
+            points[pid] = points.get(pid, 0) + 1
+        return {"points": points}
+    lo = max(1, int(rules.get("min_length") or 1))
+    hi = int(rules.get("max_length") or len(items))
+    limit = rules.get("limit")
+    want = rng.randint(lo, max(lo, hi))
+    for order in (rng.sample(items, len(items)), sorted(items, key=lambda it: it["cost"])):
+        chosen: list[Any] = []
+        spent = 0.0
+        for it in order:
+            if len(chosen) >= want:
+                break
+            if limit is None or spent + float(it.get("cost", 0)) <= float(limit):
+                chosen.append(it["item_id"])
+                spent += float(it.get("cost", 0))
+        if len(chosen) >= lo:
+            return {"projects": chosen}
+    return {"projects": chosen}
+
+
+def _priority_rows(act: dict[str, Any], answer: dict[str, Any]) -> tuple[tuple[str, int], ...]:
+    """The table rows one latest priority answer feeds (as ``coprod info`` counts them)."""
+    kind = act["kind"]
+    if kind == "budget":
+        n = len(answer["points"]) if "points" in answer else len(answer["projects"])
+        return (("budget_votes", n),)
+    if kind == "ranking":
+        return (("rankings", len(answer["order"])),)
+    return (("pairwise", 1),)
+
+
+def _pair_key(a: Any, b: Any) -> str:
+    x, y = sorted((str(a), str(b)))
+    return f"{x}|{y}"
+
+
 async def _participant(
     host: str,
     port: int,
@@ -428,9 +521,12 @@ async def _participant(
     join_code: str | None,
     change: float = 0.0,
     linger: bool = False,
+    arrive: float = 0.0,
 ) -> None:
     conn = _Conn(host, port, timeout)
     try:
+        if arrive:
+            await asyncio.sleep(arrive)
         body = {"join_code": join_code} if join_code else {}
         status, data, _ = await _call(conn, stats, "POST", "/api/join", body, None, deadline)
         if status != 200:
@@ -438,16 +534,18 @@ async def _participant(
             return
         token = data["token"]
         pid = int(data["participant_id"])
+        me = _Phone(conn, stats, pid, token, rng, think, deadline, grace, change)
         done_statements = False
+        sent_idea: set[str] = set()
         while time.monotonic() < deadline:
             # the open activities, and this participant's answers so far
             status, data, _ = await _call(
                 conn, stats, "GET", "/api/activities", None, token, deadline
             )
-            todo: list[tuple[dict[str, Any], dict[str, Any]]] = []
+            todo: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
             if status == 200:
                 for act in data.get("activities", []):
-                    todo += [(act, it) for it in act["items"] if it.get("mine") is None]
+                    todo += _todo(act)
             elif status != 404:  # 404: a server without activities
                 stats.error(f"activities: {status} {(data or {}).get('error', 'no answer')}")
                 return
@@ -459,13 +557,15 @@ async def _participant(
                 done_statements = False  # new statements may have been accepted
                 continue
             for act, item in todo:
-                n_times = 2 if rng.random() < change else 1
-                for _ in range(n_times):
-                    await asyncio.sleep(rng.uniform(*think))
-                    if time.monotonic() >= deadline:
-                        return
-                    if not await _answer(conn, stats, pid, token, act, item, rng, deadline + grace):
-                        break
+                if time.monotonic() >= deadline:
+                    return
+                if act["kind"] == "pairwise":
+                    outcome = await me.pairwise(act, idea=act["activity_id"] not in sent_idea)
+                    sent_idea.add(act["activity_id"])
+                else:
+                    outcome = await me.answer(act, item)
+                if outcome == _STALE:  # closed, or the list changed: look at the agenda again
+                    break
             if not done_statements:  # a few votes, then look at the agenda again
                 done_statements = await _vote_all(
                     conn, stats, pid, token, rng, think, deadline, grace, change, batch=5
@@ -474,29 +574,155 @@ async def _participant(
         conn.close()
 
 
-async def _answer(
-    conn: _Conn,
-    stats: _Stats,
-    pid: int,
-    token: str,
-    act: dict[str, Any],
-    item: dict[str, Any],
-    rng: random.Random,
-    give_up: float,
-) -> bool:
-    answer = _make_answer(act, item, rng)
-    key = secrets.token_hex(12)
-    body = {"activity_id": act["activity_id"], "item_id": item["item_id"], "key": key, **answer}
-    status, data, ms = await _call(conn, stats, "POST", "/api/answer", body, token, give_up)
-    if status == 200 and data.get("ok"):
+def _todo(act: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+    """What is left to answer in one open activity: items (``None``: the whole ballot or
+    the pairs of a pairwise activity)."""
+    kind = act["kind"]
+    if kind in ("budget", "ranking"):
+        return [(act, None)] if act.get("mine") is None and act["items"] else []
+    if kind == "pairwise":
+        left = act.get("pair") is not None and act.get("answered", 0) < act.get("pairs", 0)
+        return [(act, None)] if left else []
+    return [(act, it) for it in act["items"] if it.get("mine") is None]
+
+
+@dataclass
+class _Phone:
+    """One simulated participant's answers to the activities (``/api/answer``)."""
+
+    conn: _Conn
+    stats: _Stats
+    pid: int
+    token: str
+    rng: random.Random
+    think: tuple[float, float]
+    deadline: float
+    grace: float
+    change: float
+
+    async def _post(self, body: dict[str, Any]) -> tuple[str, dict[str, Any], float]:
+        """Send one answer (retried with its key); the outcome, the reply and the latency."""
+        await asyncio.sleep(self.rng.uniform(*self.think))
+        status, data, ms = await _call(
+            self.conn,
+            self.stats,
+            "POST",
+            "/api/answer",
+            body,
+            self.token,
+            self.deadline + self.grace,
+        )
+        if status == 200 and data.get("ok"):
+            self.stats.latencies.append(ms)
+            return _OK, data, ms
+        code = (data or {}).get("code", "no answer")
+        field_name = (data or {}).get("field")
+        self.stats.error(f"answer: {status} {code}" + (f" ({field_name})" if field_name else ""))
+        stale = status in (403, 404) or (status == 400 and (data or {}).get("field") == "pair")
+        return (_STALE if stale else _REFUSED), data or {}, ms
+
+    async def answer(self, act: dict[str, Any], item: dict[str, Any] | None) -> str:
+        """Answer one item (or a whole ballot), changing it with probability ``change``."""
+        n_times = 2 if self.rng.random() < self.change else 1
+        outcome = _OK
+        for _ in range(n_times):
+            if time.monotonic() >= self.deadline:
+                return outcome
+            kind = act["kind"]
+            if kind == "budget":
+                answer = _ballot(act, self.rng)
+            elif kind == "ranking":
+                k = int((act.get("settings") or {}).get("k") or len(act["items"]))
+                picks = self.rng.sample(act["items"], min(k, len(act["items"])))
+                answer = {"order": [it["item_id"] for it in picks[: self.rng.randint(1, k)]]}
+            elif kind == "open_question":
+                answer = {"text": self.rng.choice(_TEXTS)}
+            else:
+                assert item is not None
+                answer = _make_answer(act, item, self.rng)
+            key = secrets.token_hex(12)
+            body = {"activity_id": act["activity_id"], "key": key, **answer}
+            if item is not None:
+                body["item_id"] = item["item_id"]
+            outcome, data, _ = await self._post(body)
+            if outcome != _OK:
+                return outcome
+            self._record(act, item, answer, key, data)
+        return outcome
+
+    def _record(
+        self,
+        act: dict[str, Any],
+        item: dict[str, Any] | None,
+        answer: dict[str, Any],
+        key: str,
+        data: dict[str, Any],
+    ) -> None:
+        st, pid, aid = self.stats, self.pid, act["activity_id"]
+        if "text" in answer or "idea" in answer:  # kept as a statement (moderated)
+            item_id = "idea" if "idea" in answer else item["item_id"] if item else None
+            text = str(answer.get("text", answer.get("idea")))
+            st.texts.append((pid, aid, item_id, text, key))
+            if "text" in answer:  # every open answer is a row of free_text
+                st.latest[("t", key)] = (("free_text", 1),)
+            return
         rnd = int(data.get("round", 0))
-        stats.latencies.append(ms)
-        stats.answers.append((pid, act["activity_id"], item["item_id"], rnd, answer, key))
-        slot = (pid, act["activity_id"], str(item["item_id"]), rnd)
-        stats.latest[slot] = _rows_of(act, item, answer)
-        return True
-    stats.error(f"answer: {status} {(data or {}).get('code', 'no answer')}")
-    return False
+        if act["kind"] in ("budget", "ranking"):
+            st.answers.append((pid, aid, "ballot", rnd, answer, key))
+            st.latest[(pid, aid, "ballot", rnd)] = _priority_rows(act, answer)
+        elif act["kind"] == "pairwise":
+            a, b = answer["pair"]
+            stored = {"pair": [a, b], "winner": answer.get("winner")}
+            st.answers.append((pid, aid, _pair_key(a, b), rnd, stored, key))
+            st.latest[(pid, aid, _pair_key(a, b), rnd)] = _priority_rows(act, stored)
+        else:
+            assert item is not None
+            st.answers.append((pid, aid, item["item_id"], rnd, answer, key))
+            st.latest[(pid, aid, str(item["item_id"]), rnd)] = _rows_of(act, item, answer)
+
+    async def pairwise(self, act: dict[str, Any], *, idea: bool) -> str:
+        """Answer the pairs the server offers, one after another, until each pair of the
+        pool has an answer (with probability ``change`` one more: a pair offered again);
+        maybe send an idea first."""
+        aid = act["activity_id"]
+        settings = act.get("settings") or {}
+        reply: dict[str, Any] | None = None
+        if idea and settings.get("ideas", True) and self.rng.random() < 0.1:
+            key = secrets.token_hex(12)
+            idea_text = {"idea": self.rng.choice(_TEXTS)}
+            outcome, data, _ = await self._post({"activity_id": aid, "key": key, **idea_text})
+            if outcome == _OK:
+                self.stats.ideas += 1
+                self._record(act, None, idea_text, key, data)
+                reply = data
+            elif outcome == _STALE and data.get("code") != "submissions_off":
+                return outcome
+        pair = act.get("pair")
+        answered, pairs = int(act.get("answered", 0)), int(act.get("pairs", 0))
+        if reply is not None:  # the pair the server offers now (it may have restarted since)
+            pair = reply.get("pair", pair)
+            answered = int(reply.get("answered", answered))
+            pairs = answered + int(reply.get("remaining", pairs - answered))
+        # the phone shows one pair at a time and moves on: an answer is changed only when the
+        # server offers its pair again, once every pair has an answer
+        again = self.rng.random() < self.change
+        while pair and time.monotonic() < self.deadline and (answered < pairs or again):
+            if answered >= pairs:
+                again = False
+            a, b = pair[0]["item_id"], pair[1]["item_id"]
+            if self.rng.random() < 0.1:
+                answer: dict[str, Any] = {"pair": [a, b], "cant_decide": True}
+            else:
+                answer = {"pair": [a, b], "winner": self.rng.choice((a, b))}
+            key = secrets.token_hex(12)
+            outcome, data, _ = await self._post({"activity_id": aid, "key": key, **answer})
+            if outcome != _OK:
+                return outcome
+            self._record(act, None, answer, key, data)
+            answered = int(data.get("answered", answered))
+            pairs = answered + int(data.get("remaining", 0))
+            pair = data.get("pair")
+        return _OK
 
 
 async def _vote_all(
@@ -598,6 +824,7 @@ async def run_load(
     progress: bool = True,
     change: float = 0.1,
     linger: bool = False,
+    ramp: float = 0.0,
 ) -> LoadResult:
     """Simulate ``participants`` phones answering for ``duration`` seconds against ``url``.
 
@@ -606,7 +833,7 @@ async def run_load(
     url : str
         The participant address (loopback only).
     participants : int
-        Simulated participants, joining at once (at most 2000).
+        Simulated participants, joining at once or over ``ramp`` seconds (at most 2000).
     duration : float
         Seconds of voting (at most 900); votes in flight are retried for up to ``grace``
         more seconds so none is left unconfirmed.
@@ -628,6 +855,9 @@ async def run_load(
     linger : bool, default False
         Participants who answered everything keep waiting for the facilitator to open more
         (``coprod demo``) instead of finishing.
+    ramp : float, default 0
+        Seconds over which the participants arrive, evenly spaced (0: all join at once);
+        in ``[0, duration)``.
 
     Returns
     -------
@@ -673,6 +903,7 @@ async def run_load(
         think,
     )
     check_param(0 <= change <= 1, "change", func, "in [0, 1]", change)
+    check_param(0 <= ramp < float(duration), "ramp", func, "in [0, duration)", ramp)
     host, port = check_loopback(url)
     await check_reachable(url, timeout=timeout)
     stats = _Stats()
@@ -692,8 +923,9 @@ async def run_load(
             join_code=join_code,
             change=change,
             linger=linger,
+            arrive=ramp * i / participants,
         )
-        for _ in range(participants)
+        for i in range(participants)
     ]
     ticker = asyncio.ensure_future(_tick(float(duration), enabled=progress))
     try:
@@ -702,7 +934,7 @@ async def run_load(
         ticker.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await ticker
-    keys = {v[3] for v in stats.votes} | {a[5] for a in stats.answers}
+    keys = {v[3] for v in stats.votes} | {a[5] for a in stats.answers} | {t[4] for t in stats.texts}
     by_kind: dict[str, int] = {}
     for rows in stats.latest.values():
         for table, n in rows:
@@ -723,4 +955,6 @@ async def run_load(
         error_messages=stats.messages,
         by_kind=dict(sorted(by_kind.items())),
         answers=stats.answers,
+        texts=stats.texts,
+        ideas=stats.ideas,
     )
