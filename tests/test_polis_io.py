@@ -279,3 +279,22 @@ def test_garbage_never_escapes_as_anything_but_validation_error(tmp_path_factory
         assert inq.counts()["votes"] == inq.votes.height
         assert set(inq.votes.get_column("vote").to_list()) <= {1, -1, 0}
         assert isinstance(inq.votes, pl.DataFrame)
+
+
+def test_a_session_where_nobody_has_voted_yet_exports(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Early in a live session people have joined but nobody has voted: the Pol.is export is
+    written (participants with no votes), not a join error on an empty, typeless table."""
+    import csv
+
+    from coprod_analytics.session import SessionStore
+
+    with SessionStore(tmp_path / "s.db", title="Early") as s:
+        s.add_statements(["More buses", "Fewer cars"])
+        s.join()
+        s.join()
+        out = s.export_polis(tmp_path / "polis")
+    with open(out / "participants-votes.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    # both participants, with no votes (and no crash)
+    assert [(r["participant"], r["n-votes"]) for r in rows] == [("0", "0"), ("1", "0")]
+    assert (out / "comments.csv").read_text().count("\n") == 3  # header + two statements

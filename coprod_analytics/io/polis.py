@@ -453,7 +453,15 @@ def write_polis(inquiry: Inquiry, path: str | os.PathLike[str]) -> Path:
                 on="statement_id", index="participant_id", values="vote"
             )
             if v.height
-            else pl.DataFrame({"participant_id": []})
+            # nobody has voted yet: an empty table with the participants' id type (a null
+            # column would not join)
+            else pl.DataFrame(
+                {
+                    "participant_id": pl.Series(
+                        [], dtype=inquiry.participants["participant_id"].dtype
+                    )
+                }
+            )
         )
         ppl = inquiry.participants
         authored = (
