@@ -64,6 +64,8 @@ class AgendaGate:
         Each open activity's round (closed activities are absent).
     known : set of str
         Every activity on the agenda.
+    closed_rounds : dict of str to int
+        The round of each closed activity (a re-opened activity keeps its round).
 
     Examples
     --------
@@ -83,7 +85,6 @@ class AgendaGate:
     is_open: bool = True
     open_activities: dict[str, int] = field(default_factory=dict)
     known: set[str] = field(default_factory=set)
-    #: rounds of closed activities (a re-opened activity keeps its round)
     closed_rounds: dict[str, int] = field(default_factory=dict)
 
     @classmethod

@@ -81,6 +81,12 @@ class PageCatalog:
         How many plural forms the language has.
     plural_expr : str
         The gettext plural expression (C syntax, over ``n``) choosing a form.
+
+    Examples
+    --------
+    >>> cat = PageCatalog("cy", {"Save": "Cadw"}, 6, "(n==0) ? 0 : (n==1) ? 1 : 5")
+    >>> cat.messages["Save"], cat.num_plurals
+    ('Cadw', 6)
     """
 
     lang: str

@@ -302,6 +302,13 @@ def priority_chart_builders(panel: LivePanel) -> list[tuple[str, pl.DataFrame, A
     list of tuple
         Budget: the explorer's rules and satisfaction figures; pairwise: the Bradley–Terry
         strengths with intervals; none for rankings and open questions.
+
+    Examples
+    --------
+    >>> from coprod_analytics.session.panels import LivePanel
+    >>> early = LivePanel("ideas", "pairwise", "Ideas", True, 1, 0, {}, "No comparisons yet.")
+    >>> priority_chart_builders(early)  # nothing to draw yet
+    []
     """
     out: list[tuple[str, pl.DataFrame, Any]] = []
     cmp = panel.results.get("budget")
