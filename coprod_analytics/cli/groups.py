@@ -15,6 +15,12 @@ With ``--n-resamples N`` the statements and group votes get bootstrap intervals 
 ``1 - alpha`` (``--alpha``, default 0.05); with ``--stability`` the summary adds how
 reproducible the split is under resampling and each person's membership confidence.
 Progress bars go to stderr (``--no-progress`` hides them).
+
+With ``--engine dask`` the groups are computed on a Dask cluster (``pip install
+'coprod-analytics[dask]'``): PATH may then also be a Parquet votes dataset (one file, a
+folder of files or a glob) read piece by piece; ``--scheduler ADDRESS`` uses a running
+cluster, otherwise a local one sized to the machine is started. Batch mode only; no
+bridging, intervals, stability or verdict yet.
 """
 
 from __future__ import annotations
@@ -82,6 +88,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--stability", action="store_true", help="resampling stability and confidence"
     )
+    parser.add_argument(
+        "--engine", choices=("local", "dask"), default="local", help="where to compute (local)"
+    )
+    parser.add_argument("--scheduler", default=None, help="--engine dask: a scheduler address")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     parser.set_defaults(func=run)
@@ -110,6 +120,10 @@ def run(args: argparse.Namespace) -> int:
     from coprod_analytics.consensus.groups import opinion_groups
     from coprod_analytics.io.load import load_inquiry
 
+    if args.engine == "dask":
+        from coprod_analytics.consensus.dask_engine import groups_cli_result
+
+        return _print(groups_cli_result(args), args)
     inquiry = load_inquiry(args.path)
     if inquiry.votes.height == 0:
         raise ValidationError("no votes to analyse", file=args.path)
@@ -128,6 +142,10 @@ def run(args: argparse.Namespace) -> int:
         stability=args.stability,
         progress=not args.no_progress,
     )
+    return _print(res, args)
+
+
+def _print(res: Any, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(res.to_json_dict(), ensure_ascii=False))
     else:

@@ -6,11 +6,11 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any, Literal
 
-import numpy as np
 import polars as pl
 
 from coprod_analytics.consensus.assemble import assemble
 from coprod_analytics.consensus.matrix import vote_matrix
+from coprod_analytics.consensus.params import _is_int, check_common_params
 from coprod_analytics.consensus.pipeline import (
     PipelineOutput,
     polis_row_order,
@@ -26,73 +26,12 @@ from coprod_analytics.inquiry import Inquiry
 __all__ = ["check_common_params", "opinion_groups", "update"]
 
 
-def check_common_params(
-    func: str,
-    *,
-    min_votes: int,
-    min_participants: int,
-    base_k: int,
-    max_k: int,
-    k: int | None,
-    base_iters: int,
-    group_iters: int,
-) -> None:
-    """Validate the clustering parameters of :func:`opinion_groups` (house error template).
-
-    Parameters
-    ----------
-    func : str
-        The public function's name, for the message.
-    min_votes, min_participants, base_k, max_k, k, base_iters, group_iters
-        As in :func:`opinion_groups`.
-
-    Returns
-    -------
-    None
-
-    Raises
-    ------
-    ParameterError
-        For the first parameter out of range.
-
-    Examples
-    --------
-    >>> check_common_params("opinion_groups", min_votes=0, min_participants=15, base_k=100,
-    ...                     max_k=5, k=None, base_iters=100, group_iters=20)
-    Traceback (most recent call last):
-    ...
-    coprod_analytics.errors.ParameterError: The 'min_votes' parameter of opinion_groups must be an int >= 1. Got 0.
-    """
-
-    check_param(_is_int(min_votes) and min_votes >= 1, "min_votes", func, "an int >= 1", min_votes)
-    check_param(
-        _is_int(min_participants) and min_participants >= 0,
-        "min_participants",
-        func,
-        "an int >= 0",
-        min_participants,
-    )
-    check_param(_is_int(base_k) and base_k >= 1, "base_k", func, "an int >= 1", base_k)
-    check_param(_is_int(max_k) and max_k >= 2, "max_k", func, "an int >= 2", max_k)
-    check_param(k is None or (_is_int(k) and k >= 1), "k", func, "None or an int >= 1", k)
-    check_param(
-        _is_int(base_iters) and base_iters >= 1, "base_iters", func, "an int >= 1", base_iters
-    )
-    check_param(
-        _is_int(group_iters) and group_iters >= 1, "group_iters", func, "an int >= 1", group_iters
-    )
-
-
 _FUNC = "opinion_groups"
 
 #: What ``as_of`` accepts: epoch milliseconds, an ISO 8601 string or a datetime.
 TimeLike = int | str | dt.datetime
 #: What ``cadence`` accepts: votes per update, a window like ``"1h"`` or a timedelta.
 Cadence = int | str | dt.timedelta
-
-
-def _is_int(v: object) -> bool:
-    return isinstance(v, int | np.integer) and not isinstance(v, bool)
 
 
 def opinion_groups(
@@ -118,6 +57,8 @@ def opinion_groups(
     stability: bool = False,
     reducer: Any = None,
     clusterer: Any = None,
+    engine: Literal["local", "dask"] = "local",
+    client: Any = None,
     progress: bool = True,
 ) -> OpinionGroups:
     """Pol.is-compatible opinion groups, consensus and divisions of an inquiry.
@@ -183,6 +124,13 @@ def opinion_groups(
         negative labels leave a participant unclustered). None (default): Pol.is's
         two-level clustering (:class:`~coprod_analytics.consensus.estimators.PolisClusterer`
         when a ``reducer`` is given).
+    engine : {"local", "dask"}, default "local"
+        ``"dask"`` runs the batch analysis as Dask tasks over participant partitions
+        (:func:`~coprod_analytics.consensus.dask_engine.opinion_groups_dask`; the same groups
+        as the local engine, without bridging, resampling or the verdict — see
+        ``docs/guide/dask.md``); needs the ``dask`` extra.
+    client : distributed.Client, optional
+        The Dask client of ``engine="dask"`` (default: a LocalCluster sized to the machine).
     progress : bool, default True
         Progress bars on the bootstrap, the stability analysis and the replay (on stderr;
         nothing is shown for work that does not run).
@@ -277,6 +225,38 @@ def opinion_groups(
             func,
             "None in replay mode or with previous= (custom estimators have no warm start)",
             type(reducer).__name__ if reducer is not None else type(clusterer).__name__,
+        )
+    check_param(engine in ("local", "dask"), "engine", func, "'local' or 'dask'", engine)
+    if engine == "dask":
+        check_param(
+            mode == "batch"
+            and as_of is None
+            and previous is None
+            and not custom
+            and n_resamples == 0
+            and not stability
+            and row_order == "polis",
+            "engine",
+            func,
+            "'local' with replay, as_of, previous, n_resamples, stability, "
+            "reducer/clusterer or row_order='log'",
+            engine,
+        )
+        from coprod_analytics.consensus.dask_engine import opinion_groups_dask
+
+        return opinion_groups_dask(
+            inquiry,
+            client=client,
+            seed=seed,
+            min_votes=min_votes,
+            min_participants=min_participants,
+            base_k=base_k,
+            max_k=max_k,
+            k=k,
+            base_iters=base_iters,
+            group_iters=group_iters,
+            alpha=float(alpha),
+            progress=progress,
         )
     as_of_str = None
     if as_of is not None:

@@ -1,0 +1,729 @@
+"""Opinion groups on Dask: the batch Pol.is pipeline over data that outgrows one machine.
+
+The votes are read piece by piece from Parquet (:mod:`~coprod_analytics.io.parquet_dataset`),
+hashed by participant into partitions that live on the workers, and every step of the
+local engine (:mod:`~coprod_analytics.consensus.pipeline`) runs as Dask tasks over those
+partitions; only small things reach the client (statement tallies, ``m x m`` or ``m x b``
+products, 100 cluster centres) until the end, when the participants table (one row each)
+is gathered:
+
+1. latest vote wins, per partition (:func:`~coprod_analytics.consensus.dask_blocks.build_block`);
+2. statement tallies and Pol.is's centre (column means; moderated-out and meta columns 0);
+3. the two principal axes: the summed Gram matrix ``C^T C`` of the centred sparse rows
+   (``pca="gram"``, exact, for up to 4,000 statements) or LOBPCG block iteration, one
+   ``C^T (C X)`` pass over the partitions per step (``pca="iterative"``);
+4. the sparsity-aware projection and the in-conversation rule (with the top-up to 15);
+5. the 100 base clusters by Pol.is's k-means, partition-parallel: the same cold start (the
+   first 100 distinct points in Pol.is's reload order) and the same Lloyd steps and
+   stopping rule, each step one pass of per-partition sums;
+6. the group clustering of the base centres, locally
+   (:func:`~coprod_analytics.consensus.clustering.choose_groups`);
+7. group tallies over the partitions; representativeness, consensus, the honest tags and
+   priority from them (:mod:`~coprod_analytics.consensus.dask_assemble`).
+
+On data that fits in memory it gives the local engine's groups (batch mode, Pol.is row
+order, cold start). Not on Dask yet: bridging scores, bootstrap intervals, stability, the
+verdict (they need the whole matrix), replay and warm starts, ``as_of``; the result says so
+in ``notes``. Dask is optional: it is imported only inside this module's functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import operator
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Literal
+
+import numpy as np
+import polars as pl
+
+from coprod_analytics.consensus import dask_blocks as blk
+from coprod_analytics.consensus.clustering import choose_groups
+from coprod_analytics.consensus.dask_assemble import DaskTallies, assemble_tallies
+from coprod_analytics.consensus.kmeans import ClusterState, _same_clustering
+from coprod_analytics.consensus.pca import PCAResult, statement_projection
+from coprod_analytics.consensus.pipeline import PolisState
+from coprod_analytics.consensus.result import OpinionGroups
+from coprod_analytics.errors import ValidationError, check_param
+from coprod_analytics.inquiry import Inquiry
+from coprod_analytics.progress import progress as _progress
+
+__all__ = ["DASK_NOTE", "dask_client", "groups_cli_result", "opinion_groups_dask"]
+
+_FUNC = "opinion_groups_dask"
+#: Above this many statements the Gram matrix is not formed (LOBPCG instead).
+GRAM_MAX_STATEMENTS = 4000
+#: Rows per piece read by one task.
+ROWS_PER_PIECE = 2_000_000
+#: Votes per partition of participants when ``n_partitions`` is not given.
+VOTES_PER_PARTITION = 2_000_000
+#: What the Dask engine does not compute (recorded in every result's notes).
+DASK_NOTE = (
+    "computed on Dask: bridging scores, bootstrap intervals, stability and the verdict "
+    "are not computed by this engine yet"
+)
+_INSTALL_HINT = (
+    "the Dask engine needs dask and distributed: pip install 'coprod-analytics[dask]' "
+    "(or pip install 'dask[dataframe]' distributed)"
+)
+_shown_dashboards: set[str] = set()
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise ImportError(_INSTALL_HINT) from None
+    return distributed
+
+
+def _announce(client: Any) -> None:
+    link = getattr(client, "dashboard_link", None)
+    if link and link not in _shown_dashboards:
+        _shown_dashboards.add(link)
+        print(f"Dask dashboard: {link}", file=sys.stderr)
+
+
+def dask_client(
+    address: str | None = None,
+    *,
+    n_workers: int | None = None,
+    memory_limit: str | int | None = None,
+    local_directory: str | None = None,
+    dashboard_address: str | None = ":0",
+    processes: bool = True,
+) -> Any:
+    """A Dask client: connected to ``address``, or to a new LocalCluster sized to the machine.
+
+    The LocalCluster has one single-threaded worker process per core (at most 8), each
+    limited to its share of 75% of the machine's memory, spilling to a temporary folder
+    (``local_directory``; a temporary one is removed with the client) when it fills.
+    ``client.close()`` stops it. The dashboard
+    address is printed once on stderr.
+
+    Parameters
+    ----------
+    address : str, optional
+        A running scheduler (``tcp://host:8786``); None starts a LocalCluster.
+    n_workers : int, optional
+        Worker processes (default: cores, at most 8).
+    memory_limit : str or int, optional
+        Per worker (``"3GB"`` or bytes); default 75% of memory shared out.
+    local_directory : str, optional
+        Where workers spill; default a new temporary folder.
+    dashboard_address : str or None, default ":0"
+        Dashboard address (":0": any free port); None: any free port, not printed.
+    processes : bool, default True
+        Worker processes (False: threads in this process, for small data and doctests).
+
+    Returns
+    -------
+    distributed.Client
+
+    Examples
+    --------
+    >>> client = dask_client(n_workers=1, processes=False, dashboard_address=None)
+    >>> len(client.scheduler_info()["workers"])
+    1
+    >>> client.close()
+    """
+    distributed = _import_distributed()
+    if address is not None:
+        client = distributed.Client(address)
+        _announce(client)
+        return client
+    import psutil
+
+    cores = os.cpu_count() or 1
+    workers = n_workers if n_workers is not None else max(1, min(cores, 8))
+    check_param(
+        isinstance(workers, int) and workers >= 1,
+        "n_workers",
+        "dask_client",
+        "an int >= 1",
+        workers,
+    )
+    if memory_limit is None:
+        memory_limit = int(psutil.virtual_memory().total * 0.75 / workers)
+    spill = local_directory or tempfile.mkdtemp(prefix="coprod-dask-")
+    client = distributed.Client(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=processes,
+        memory_limit=memory_limit,
+        local_directory=spill,
+        dashboard_address=dashboard_address or ":0",
+    )
+    if local_directory is None:  # our temporary spill folder goes with the client
+        import weakref
+
+        weakref.finalize(client, shutil.rmtree, spill, True)
+    if dashboard_address is not None:
+        _announce(client)
+    return client
+
+
+@contextmanager
+def _client_for(client: Any) -> Iterator[Any]:
+    if client is not None:
+        yield client
+        return
+    own = dask_client()
+    try:
+        yield own
+    finally:
+        own.close()
+
+
+def _tree_sum(client: Any, futures: list[Any]) -> np.ndarray:
+    """Add up the arrays of ``futures`` on the workers, pairwise, and gather the sum."""
+    futs = list(futures)
+    while len(futs) > 1:
+        nxt = [client.submit(np.add, futs[i], futs[i + 1]) for i in range(0, len(futs) - 1, 2)]
+        if len(futs) % 2:
+            nxt.append(futs[-1])
+        futs = nxt
+    return np.asarray(client.gather(futs[0]))
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int | np.integer) and not isinstance(v, bool)
+
+
+def opinion_groups_dask(
+    data: str | os.PathLike[str] | Inquiry | pl.DataFrame,
+    *,
+    statements: pl.DataFrame | None = None,
+    client: Any = None,
+    seed: int = 0,
+    min_votes: int = 7,
+    min_participants: int = 15,
+    base_k: int = 100,
+    max_k: int = 5,
+    k: int | None = None,
+    base_iters: int = 100,
+    group_iters: int = 20,
+    alpha: float = 0.05,
+    n_partitions: int | None = None,
+    pca: Literal["auto", "gram", "iterative"] = "auto",
+    progress: bool = True,
+) -> OpinionGroups:
+    """Pol.is-compatible opinion groups computed on a Dask cluster (batch, cold start).
+
+    Parameters
+    ----------
+    data : path, str, Inquiry or polars.DataFrame
+        A votes dataset: one Parquet file, a folder of them or a glob, with columns
+        ``participant_id``, ``statement_id``, ``vote`` and optionally ``time`` (read piece
+        by piece, never whole); or an Inquiry / votes table in memory (sent to the workers
+        in pieces).
+    statements : polars.DataFrame, optional
+        The statements table (``statement_id``, optional ``text``, ``moderation``,
+        ``is_meta``): moderated-out and meta statements are zeroed as in Pol.is. Default:
+        the Inquiry's statements, or every statement voted on (unmoderated).
+    client : distributed.Client, optional
+        The cluster to run on; None starts a LocalCluster sized to the machine
+        (:func:`dask_client`) and stops it at the end.
+    seed : int, default 0
+        Start of the iterative (LOBPCG) solver.
+    min_votes, min_participants, base_k, max_k, k, base_iters, group_iters
+        As in :func:`~coprod_analytics.consensus.opinion_groups`.
+    alpha : float, default 0.05
+        Level of the Wilson intervals behind the honest tags.
+    n_partitions : int, optional
+        Partitions of participants (default: about 2M votes each, at least two per
+        worker).
+    pca : {"auto", "gram", "iterative"}, default "auto"
+        ``"gram"``: sum the ``m x m`` Gram matrix over partitions and solve it exactly;
+        ``"iterative"``: LOBPCG block iteration, one ``C^T (C X)`` pass over the partitions
+        per step; ``"auto"``: gram up to 4,000 statements.
+    progress : bool, default True
+        A progress bar on stderr (the dashboard address is printed once).
+
+    Returns
+    -------
+    OpinionGroups
+        The local engine's tables; bridging, interval and confidence columns are null,
+        ``matrix`` is None (no verdict) and ``notes`` says so.
+
+    Raises
+    ------
+    ParameterError
+        For an out-of-range parameter.
+    ValidationError
+        For bad data, naming the file, row and column.
+
+    Examples
+    --------
+    >>> from coprod_analytics.simulate import simulate_inquiry
+    >>> client = dask_client(n_workers=1, processes=False, dashboard_address=None)
+    >>> inq = simulate_inquiry(60, 20, n_groups=2, seed=3)
+    >>> res = opinion_groups_dask(inq, client=client, progress=False)
+    >>> client.close()
+    >>> res.k, res.participants.height, res.parameters["engine"]
+    (2, 60, 'dask')
+    """
+    from coprod_analytics.consensus.params import check_common_params
+
+    check_param(_is_int(seed), "seed", _FUNC, "an int", seed)
+    check_common_params(
+        _FUNC,
+        min_votes=min_votes,
+        min_participants=min_participants,
+        base_k=base_k,
+        max_k=max_k,
+        k=k,
+        base_iters=base_iters,
+        group_iters=group_iters,
+    )
+    check_param(
+        pca in ("auto", "gram", "iterative"), "pca", _FUNC, "'auto', 'gram' or 'iterative'", pca
+    )
+    check_param(
+        n_partitions is None or (_is_int(n_partitions) and n_partitions >= 1),
+        "n_partitions",
+        _FUNC,
+        "None or an int >= 1",
+        n_partitions,
+    )
+    if not isinstance(data, str | os.PathLike | Inquiry | pl.DataFrame):
+        raise ValidationError(
+            "expected a Parquet votes dataset (file, folder or glob), an Inquiry or a votes "
+            f"table; got {type(data).__name__}"
+        )
+    _import_distributed()
+    with _client_for(client) as cl:
+        return _run(
+            cl,
+            data,
+            statements=statements,
+            seed=int(seed),
+            min_votes=min_votes,
+            min_participants=min_participants,
+            base_k=base_k,
+            max_k=max_k,
+            k=k,
+            base_iters=base_iters,
+            group_iters=group_iters,
+            alpha=float(alpha),
+            n_partitions=n_partitions,
+            pca=pca,
+            progress=progress,
+        )
+
+
+def groups_cli_result(args: Any) -> OpinionGroups:
+    """``coprod groups PATH --engine dask``: what PATH is decides what is read.
+
+    A Pol.is export folder (``votes.csv``) is read into memory and sent to the workers in
+    pieces; an inquiry Parquet folder (``inquiry.json``) gives its ``statements.parquet``
+    and its ``votes.parquet`` is read piece by piece; anything else is a Parquet votes
+    dataset (file, folder or glob).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options of ``coprod groups``.
+
+    Returns
+    -------
+    OpinionGroups
+
+    Raises
+    ------
+    ParameterError
+        For an option the Dask engine does not support yet.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> args = argparse.Namespace(path="x", mode="replay", as_of=None, n_resamples=0,
+    ...                           stability=False, scheduler=None, seed=0, alpha=0.05,
+    ...                           no_progress=True)
+    >>> groups_cli_result(args)
+    Traceback (most recent call last):
+    ...
+    coprod_analytics.errors.ParameterError: The '--mode' parameter of coprod groups --engine dask must be batch. Got 'replay'.
+    """
+    from pathlib import Path
+
+    func = "coprod groups --engine dask"
+    check_param(args.mode == "batch", "--mode", func, "batch", args.mode)
+    check_param(args.as_of is None, "--as-of", func, "unset", args.as_of)
+    check_param(args.n_resamples == 0, "--n-resamples", func, "0", args.n_resamples)
+    check_param(not args.stability, "--stability", func, "unset", args.stability)
+    path = Path(args.path)
+    data: Any = args.path
+    statements = None
+    if path.is_dir() and (path / "votes.csv").exists():
+        from coprod_analytics.io.load import load_inquiry
+
+        data = load_inquiry(path)
+    elif path.is_dir() and (path / "inquiry.json").exists():
+        statements = pl.read_parquet(path / "statements.parquet")
+        data = path / "votes.parquet"
+    client = None if args.scheduler is None else dask_client(args.scheduler)
+    try:
+        return opinion_groups_dask(
+            data,
+            statements=statements,
+            client=client,
+            seed=args.seed,
+            alpha=args.alpha,
+            progress=not args.no_progress,
+        )
+    finally:
+        if client is not None:
+            client.close()
+
+
+_STAGES = (
+    "read and split",
+    "latest votes",
+    "statement tallies",
+    "principal axes",
+    "projection",
+    "base clusters",
+    "groups",
+    "group tallies",
+    "tables",
+)
+
+
+def _pieces(client: Any, data: Any) -> tuple[list[Any], int]:
+    """What the split tasks read: dataset pieces, or in-memory chunks sent to the workers."""
+    if isinstance(data, str | os.PathLike):
+        from coprod_analytics.io.parquet_dataset import votes_dataset
+
+        ds = votes_dataset(data, rows_per_piece=ROWS_PER_PIECE)
+        if ds.n_rows == 0:
+            raise ValidationError("no votes to analyse", file=ds.source)
+        return list(ds.pieces), ds.n_rows
+    inquiry = data if isinstance(data, Inquiry) else Inquiry(votes=data)
+    log = inquiry.vote_log
+    if log.height == 0:
+        raise ValidationError("no votes to analyse", table="votes")
+    frame = log.select(
+        "participant_id",
+        "statement_id",
+        pl.col("vote").cast(pl.Int8),
+        pl.col("time").dt.epoch("ms").cast(pl.Int64),
+        seq=pl.int_range(pl.len(), dtype=pl.Int64),
+    )
+    n_chunks = max(1, math.ceil(frame.height / ROWS_PER_PIECE))
+    step = math.ceil(frame.height / n_chunks)
+    chunks = [frame.slice(i * step, step) for i in range(n_chunks)]
+    return list(client.scatter(chunks)), frame.height
+
+
+def _statement_table(statements: pl.DataFrame | None, voted: pl.Series) -> pl.DataFrame:
+    if statements is None:
+        table = Inquiry(statements=pl.DataFrame({"statement_id": voted.unique().sort()}))
+    else:
+        table = Inquiry(statements=statements)
+    return table.statements.select("statement_id", "text", "moderation", "is_meta")
+
+
+def _fingerprint(hashes: list[int], statements: pl.DataFrame) -> str:
+    from coprod_analytics.provenance import fingerprint_frames
+
+    h = hashlib.sha256()
+    h.update(np.asarray(hashes, dtype=np.uint64).tobytes())
+    h.update(fingerprint_frames(statements).encode())
+    return h.hexdigest()
+
+
+def _top_axes(gram_or_none: np.ndarray | None, solve: Any, m: int, d: int) -> tuple[Any, Any]:
+    if gram_or_none is not None:
+        w, v = np.linalg.eigh(gram_or_none)
+        order = np.argsort(w)[::-1][:d]
+        return v[:, order].T, np.sqrt(np.clip(w[order], 0.0, None))
+    return solve()
+
+
+def _iterative_axes(
+    client: Any,
+    blocks: list[Any],
+    center: np.ndarray,
+    excluded: np.ndarray,
+    m: int,
+    d: int,
+    seed: int,
+    progress: bool,
+    *,
+    tol: float = 1e-9,
+    max_iters: int = 300,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top ``d`` eigenvectors of ``C^T C`` by LOBPCG (a block iteration that converges much
+    faster than plain block power), one ``C^T (C X)`` pass over the partitions per product."""
+    from scipy.sparse.linalg import LinearOperator, lobpcg
+
+    bar = _progress(iter(range(10**9)), enabled=progress, desc="Principal axes", unit="pass")
+
+    def matmat(x: np.ndarray) -> np.ndarray:
+        next(bar, None)
+        xf = client.scatter(np.ascontiguousarray(x, dtype=np.float64), broadcast=True)
+        return _tree_sum(
+            client, client.map(blk.gram_times, blocks, center=center, excluded=excluded, v=xf)
+        )
+
+    op = LinearOperator(
+        (m, m), matvec=lambda v: matmat(v.reshape(-1, 1)).ravel(), matmat=matmat, dtype=np.float64
+    )
+    b = min(m - 1, d + 4)
+    x0 = np.random.default_rng(seed).standard_normal((m, b))
+    w, v = lobpcg(op, x0, largest=True, tol=tol, maxiter=max_iters)
+    order = np.argsort(w)[::-1][:d]
+    return v[:, order].T, np.sqrt(np.clip(w[order], 0.0, None))
+
+
+def _run(
+    client: Any,
+    data: Any,
+    *,
+    statements: pl.DataFrame | None,
+    seed: int,
+    min_votes: int,
+    min_participants: int,
+    base_k: int,
+    max_k: int,
+    k: int | None,
+    base_iters: int,
+    group_iters: int,
+    alpha: float,
+    n_partitions: int | None,
+    pca: str,
+    progress: bool,
+) -> OpinionGroups:
+    from distributed import wait
+
+    _announce(client)
+    bar = _progress(iter(_STAGES), enabled=progress, desc="Opinion groups on Dask", unit="step")
+
+    def step() -> None:
+        next(bar, None)
+
+    # ---- 1. read every piece and split it by participant
+    pieces, n_events = _pieces(client, data)
+    if statements is None and isinstance(data, Inquiry):
+        statements = data.statements
+    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+    parts = n_partitions or max(2 * n_workers, math.ceil(n_events / VOTES_PER_PARTITION))
+    split = client.map(blk.split_piece, pieces, n_buckets=parts, pure=False)
+    sid_futs = [client.submit(operator.getitem, s, parts) for s in split]
+    hash_futs = [client.submit(operator.getitem, s, parts + 1) for s in split]
+    voted = pl.concat([s.to_frame() for s in client.gather(sid_futs)], how="vertical_relaxed")[
+        "statement_id"
+    ]
+    hashes = [int(h) % (1 << 64) for h in client.gather(hash_futs)]
+    stmts = _statement_table(statements, voted)
+    m = stmts.height
+    sids = stmts.get_column("statement_id")
+    srank = np.empty(m, dtype=np.int64)
+    srank[sids.arg_sort().to_numpy()] = np.arange(m)
+    stmt_map = pl.DataFrame(
+        {"statement_id": sids, "_col": np.arange(m, dtype=np.int64), "_srank": srank}
+    )
+    step()
+    # ---- 2. latest vote wins, one partition of participants per task
+    map_f = client.scatter(stmt_map, broadcast=True)
+    blocks = [
+        client.submit(
+            blk.build_block, [client.submit(operator.getitem, s, b) for s in split], map_f
+        )
+        for b in range(parts)
+    ]
+    wait(blocks)
+    del split, sid_futs, hash_futs
+    step()
+    # ---- 3. statement tallies and the centre
+    counts = _tree_sum(client, client.map(blk.column_stats, blocks))
+    n = int(sum(client.gather(client.map(operator.attrgetter("n_rows"), blocks))))
+    agree, disagree, total = counts
+    excluded = ((stmts.get_column("moderation") == -1) | stmts.get_column("is_meta")).to_numpy()
+    excluded = np.asarray(excluded, dtype=bool)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        center = np.where(total > 0, (agree - disagree) / np.maximum(total, 1), 0.0)
+    center[excluded] = 0.0
+    has_votes = total > 0
+    n_polis = int(has_votes.sum())
+    n_excl = int((excluded & has_votes).sum())
+    passes = total - agree - disagree
+    sumsq = agree * (1 - center) ** 2 + disagree * (1 + center) ** 2 + passes * center**2
+    sumsq[excluded] = 0.0
+    dead = sumsq == 0
+    step()
+    # ---- 4. principal axes
+    d = max(0, min(2, n, m))
+    comps = np.zeros((2, m))
+    sv = np.zeros(2)
+    solver = (
+        "gram" if (pca == "gram" or (pca == "auto" and m <= GRAM_MAX_STATEMENTS)) else "iterative"
+    )
+    if d and not dead.all():
+        if solver == "gram":
+            g = _tree_sum(client, client.map(blk.gram, blocks, center=center, excluded=excluded))
+            vecs, vals = _top_axes(g, None, m, d)
+        else:
+            vecs, vals = _iterative_axes(client, blocks, center, excluded, m, d, seed, progress)
+        vecs = np.array(vecs, dtype=np.float64)
+        vecs[:, dead] = 0.0
+        for i in range(d):
+            vec = vecs[i]
+            j = int(np.argmax(np.abs(vec)))
+            comps[i] = -vec if vec[j] < 0 else vec
+            sv[i] = vals[i]
+    step()
+    # ---- 5. projection and who is in the conversation
+    blocks = client.map(
+        blk.project_block,
+        blocks,
+        center=center,
+        excluded=excluded,
+        comps=comps,
+        n_statements=n_polis,
+        n_excluded_voted=n_excl,
+        min_in=min(min_votes, n_polis),
+    )
+    stmt_xy = statement_projection(PCAResult(center, comps, sv, None), n_polis)
+    n_in = int(sum(client.gather(client.map(blk.in_conv_count, blocks))))
+    short = min_participants - n_in
+    if short > 0:
+        cands = pl.concat(client.gather(client.map(blk.topup_candidates, blocks, short=short)))
+        added = cands.sort(
+            ["n_votes", "rowmin", "participant_id"], descending=[True, False, False]
+        ).head(short)
+        blocks = client.map(blk.with_topup, blocks, added=added.get_column("participant_id"))
+    step()
+    # ---- 6. base clusters: Pol.is's k-means, one pass of sums per Lloyd step
+    firsts = pl.concat(client.gather(client.map(blk.first_distinct_in_conv, blocks, k=base_k)))
+    firsts = firsts.sort(["rowmin", "participant_id"])
+    pts0 = firsts.select("x", "y").to_numpy()
+    if pts0.shape[0]:
+        _, first = np.unique(pts0, axis=0, return_index=True)
+        centers = pts0[np.sort(first)[:base_k]].astype(np.float64)
+    else:
+        centers = np.zeros((0, 2))
+    ids = np.arange(centers.shape[0], dtype=np.int64)
+    remap = np.arange(centers.shape[0])
+    last_centers = centers
+    it = base_iters
+    bar_iters = _progress(
+        range(base_iters + 1), enabled=progress and centers.shape[0] > 0, desc="Base clusters"
+    )
+    while centers.shape[0]:
+        next(bar_iters, None)
+        sums = _tree_sum(client, client.map(blk.assign_sums, blocks, centers=centers))
+        cnt = sums[0]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            new = np.column_stack([sums[1] / cnt, sums[2] / cnt])
+        keep = cnt > 0
+        remap = np.cumsum(keep) - 1
+        last_centers = centers
+        if not keep.all():
+            new = new[keep]
+            ids = ids[keep]
+        done = it == 0 or _same_clustering(centers, new)
+        centers = new
+        if done:
+            break
+        it -= 1
+    for _ in bar_iters:  # close the bar
+        pass
+    blocks = client.map(blk.base_labels, blocks, centers=last_centers, remap=remap)
+    frames = client.gather(client.map(blk.participant_frame, blocks))
+    people = pl.concat(frames).sort(["rowmin", "participant_id"])
+    step()
+    # ---- 7. groups: weighted k-means of the base centres, locally
+    base_lab = people.get_column("base").to_numpy()
+    order = np.argsort(base_lab, kind="stable")
+    bounds = np.searchsorted(base_lab[order], np.arange(ids.shape[0] + 1))
+    members = tuple(order[bounds[i] : bounds[i + 1]].astype(np.int64) for i in range(ids.shape[0]))
+    base = ClusterState(ids, centers, members)
+    labels = np.full(n, -1, dtype=np.int64)
+    silhouettes: dict[int, float] = {}
+    group_states: dict[int, ClusterState] = {}
+    if base.n == 0:
+        kk = best_k = 0
+        glab = np.zeros(0, dtype=np.int64)
+    else:
+        choice = choose_groups(base, max_k=max_k, group_iters=group_iters, force_k=k)
+        silhouettes = choice.silhouettes
+        group_states = {key: st for key, (st, _) in choice.clusterings.items()}
+        best_k = choice.best_k
+        gstate, glab = choice.clusterings[best_k]
+        kk = gstate.n
+        ok = base_lab >= 0
+        labels[ok] = glab[base_lab[ok]]
+    step()
+    # ---- 8. group tallies
+    if kk:
+        gcounts = _tree_sum(client, client.map(blk.group_tallies, blocks, group_of_base=glab, k=kk))
+    else:
+        gcounts = np.zeros((3, 0, m), dtype=np.int64)
+    step()
+    # ---- 9. tables
+    in_conv = people.get_column("in_conv").to_numpy()
+    pids = people.get_column("participant_id")
+    state = PolisState(
+        row_keys=np.arange(n, dtype=np.int64),
+        in_conv_keys=np.flatnonzero(in_conv).astype(np.int64),
+        base=base,
+        group_clusterings=group_states,
+        last_k=best_k,
+        last_k_count=1 if kk else 0,
+        smoothed_k=best_k,
+        key_ids=pids,
+        n_updates=1,
+    )
+    tallies = DaskTallies(
+        participants=people.select("participant_id", "x", "y", "in_conv", "n_votes"),
+        labels=labels,
+        k=kk,
+        best_k=best_k,
+        silhouettes=silhouettes,
+        statements=stmts,
+        excluded=excluded,
+        counts=counts,
+        group_counts=gcounts,
+        stmt_xy=stmt_xy,
+        state=state,
+    )
+    parameters: dict[str, Any] = {
+        "engine": "dask",
+        "mode": "batch",
+        "as_of": None,
+        "min_votes": min_votes,
+        "min_participants": min_participants,
+        "base_k": base_k,
+        "max_k": max_k,
+        "k": k,
+        "base_iters": base_iters,
+        "group_iters": group_iters,
+        "row_order": "polis",
+        "bridging": False,
+        "n_resamples": 0,
+        "alpha": alpha,
+        "stability": False,
+        "warm_start": False,
+        "n_partitions": parts,
+        "pca": solver,
+    }
+    result = assemble_tallies(
+        tallies,
+        parameters=parameters,
+        seed=seed,
+        fingerprint=_fingerprint(hashes, stmts),
+        alpha=alpha,
+        notes=(DASK_NOTE,),
+    )
+    step()
+    for _ in bar:
+        pass
+    return result

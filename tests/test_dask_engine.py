@@ -1,0 +1,201 @@
+"""The Dask engine of opinion groups gives the local engine's answers (issue 20).
+
+One LocalCluster (2 worker processes x 1 thread, small memory limits) serves the module;
+datasets are written as multi-file Parquet in ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+from conftest import fail_or_skip, require_shared
+from planted_votes import planted_votes
+from sklearn.metrics import adjusted_rand_score
+
+from coprod_analytics.cli import main
+from coprod_analytics.consensus import opinion_groups
+from coprod_analytics.consensus.result import OpinionGroups
+from coprod_analytics.errors import ParameterError, ValidationError
+from coprod_analytics.inquiry import Inquiry
+from coprod_analytics.io.polis import read_polis
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        fail_or_skip("dask/distributed not installed (pip install 'coprod-analytics[dask]')")
+    from coprod_analytics.consensus.dask_engine import dask_client
+
+    c = dask_client(n_workers=2, memory_limit="700MB", dashboard_address=None)
+    yield c
+    c.close()
+
+
+def _write_dataset(log: pl.DataFrame, folder: Path, n_files: int, row_group: int = 5000) -> Path:
+    """The vote log as ``n_files`` Parquet files (several row groups each), in log order."""
+    folder.mkdir(parents=True, exist_ok=True)
+    step = -(-log.height // n_files)
+    for i in range(n_files):
+        log.slice(i * step, step).write_parquet(
+            folder / f"part-{i:03d}.parquet", row_group_size=row_group
+        )
+    return folder
+
+
+def _polis_log(inq: Inquiry) -> pl.DataFrame:
+    return inq.vote_log.select("participant_id", "statement_id", "vote", "time")
+
+
+def _same_answers(local: OpinionGroups, dask: OpinionGroups) -> None:
+    assert dask.k == local.k
+    a, b = local.participants, dask.participants
+    assert a.get_column("participant_id").equals(b.get_column("participant_id"))
+    ga = a.get_column("group").fill_null(-1).to_numpy()
+    gb = b.get_column("group").fill_null(-1).to_numpy()
+    assert adjusted_rand_score(ga, gb) >= 0.99
+    assert a.get_column("in_conv").equals(b.get_column("in_conv"))
+    np.testing.assert_allclose(
+        dask.statements.get_column("group_aware_consensus").to_numpy(),
+        local.statements.get_column("group_aware_consensus").to_numpy(),
+        rtol=0,
+        atol=1e-9,
+    )
+    np.testing.assert_allclose(b["x"].to_numpy(), a["x"].to_numpy(), atol=1e-6)
+    assert dask.consensus_agree == local.consensus_agree
+    assert dask.groups.get_column("size").to_list() == local.groups.get_column("size").to_list()
+
+
+@pytest.mark.parametrize("name", ["vtaiwan.uberx", "bg2050-volunteers"])
+def test_polis_conversation_as_multifile_parquet(client: Any, tmp_path: Path, name: str) -> None:
+    from coprod_analytics.consensus.dask_engine import opinion_groups_dask
+
+    inq = read_polis(require_shared("polis", name))
+    folder = _write_dataset(_polis_log(inq), tmp_path / name, n_files=4)
+    assert len(list(folder.glob("*.parquet"))) == 4
+    local = opinion_groups(inq, bridging=False, progress=False)
+    got = opinion_groups_dask(
+        folder, statements=inq.statements, client=client, n_partitions=3, progress=False
+    )
+    _same_answers(local, got)
+    assert got.parameters["engine"] == "dask" and got.parameters["pca"] == "gram"
+    assert got.matrix is None and any("Dask" in n for n in got.notes)
+    # moderated-out statements are excluded exactly as in the local engine
+    assert got.statements["excluded"].equals(local.statements["excluded"])
+    assert got.statements["excluded"].any()
+
+
+def test_iterative_solver_gives_the_same_groups(client: Any, tmp_path: Path) -> None:
+    from coprod_analytics.consensus.dask_engine import opinion_groups_dask
+
+    inq = read_polis(require_shared("polis", "vtaiwan.uberx"))
+    folder = _write_dataset(_polis_log(inq), tmp_path / "v", n_files=3)
+    local = opinion_groups(inq, bridging=False, progress=False)
+    got = opinion_groups_dask(
+        f"{folder}/part-*.parquet",
+        statements=inq.statements,
+        client=client,
+        pca="iterative",
+        n_partitions=4,
+        progress=False,
+    )
+    assert got.parameters["pca"] == "iterative"
+    _same_answers(local, got)
+
+
+def test_planted_two_groups(client: Any, tmp_path: Path) -> None:
+    from coprod_analytics.consensus.dask_engine import opinion_groups_dask
+
+    # expected answer: the planted groups of tests/planted_votes.py (our own simulator)
+    votes, truth = planted_votes(2, n_participants=600, n_statements=60, seed=11)
+    folder = _write_dataset(votes, tmp_path / "planted", n_files=5, row_group=2000)
+    got = opinion_groups_dask(folder, client=client, progress=False)
+    local = opinion_groups(votes, bridging=False, progress=False)
+    _same_answers(local, got)
+    assert got.k == 2
+    pid = got.participants.get_column("participant_id").to_numpy()
+    groups = got.participants.get_column("group").to_numpy()
+    assert adjusted_rand_score(truth[pid], groups) >= 0.9
+
+
+def test_latest_vote_wins_across_files_and_result_protocol(client: Any, tmp_path: Path) -> None:
+    from coprod_analytics.consensus.dask_engine import opinion_groups_dask
+
+    votes, _ = planted_votes(2, n_participants=80, n_statements=20, seed=2)
+    # participant 0 changes every vote in a later file; half with times, half without
+    revotes = votes.filter(pl.col("participant_id") == 0).with_columns(-pl.col("vote"))
+    log = pl.concat([votes, revotes]).with_columns(time=pl.lit(None, dtype=pl.Int64))
+    folder = _write_dataset(log, tmp_path / "revotes", n_files=3)
+    got = opinion_groups_dask(folder, client=client, progress=False)
+    local = opinion_groups(Inquiry(votes=log), bridging=False, progress=False)
+    _same_answers(local, got)
+    assert got.statements["agree"].equals(local.statements["agree"])
+    assert "k = 2" in repr(got) and got.summary().startswith("Opinion groups")
+    data = got.to_json_dict()
+    assert data["verdict"] is None and data["k"] == 2
+    assert got.to_pandas().shape[0] == got.participants.height
+
+
+def test_bad_input_names_file_row_and_column(client: Any, tmp_path: Path) -> None:
+    from coprod_analytics.consensus.dask_engine import opinion_groups_dask
+
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    pl.DataFrame({"participant_id": [1, 2], "statement_id": [1, 1], "vote": [1, -1]}).write_parquet(
+        folder / "a.parquet"
+    )
+    pl.DataFrame({"participant_id": [3, 4], "statement_id": [1, 1], "vote": [1, 7]}).write_parquet(
+        folder / "b.parquet"
+    )
+    with pytest.raises(ValidationError, match=r"b\.parquet, row 2, column 'vote': expected a vote"):
+        opinion_groups_dask(folder, client=client, progress=False)
+    pl.DataFrame({"participant_id": [1], "vote": [1]}).write_parquet(folder / "b.parquet")
+    with pytest.raises(ValidationError, match=r"b\.parquet.*missing \['statement_id'\]"):
+        opinion_groups_dask(folder, client=client, progress=False)
+    with pytest.raises(ParameterError, match="'pca' parameter of opinion_groups_dask"):
+        opinion_groups_dask(folder, client=client, pca="svd", progress=False)  # type: ignore[arg-type]
+    with pytest.raises(FileNotFoundError):
+        opinion_groups_dask(tmp_path / "nowhere", client=client, progress=False)
+
+
+def test_cli_engine_dask_json(
+    client: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inq = read_polis(require_shared("polis", "vtaiwan.uberx"))
+    folder = _write_dataset(_polis_log(inq), tmp_path / "cli", n_files=3)
+    local = opinion_groups(Inquiry(votes=_polis_log(inq)), bridging=False, progress=False)
+    # no --scheduler: the command starts (and stops) its own LocalCluster
+    assert main(["groups", str(folder), "--engine", "dask", "--json", "--no-progress"]) == 0
+    out = capsys.readouterr()
+    data = json.loads(out.out)
+    assert "Dask dashboard: http" in out.err
+    assert data["k"] == local.k
+    got = [p["group"] for p in data["participants"]]
+    want = local.participants.get_column("group").to_list()
+    assert [p["id"] for p in data["participants"]] == local.participants["participant_id"].to_list()
+    assert (
+        adjusted_rand_score(
+            [-1 if g is None else g for g in got], [-1 if g is None else g for g in want]
+        )
+        >= 0.99
+    )
+    # a running cluster by address; options the engine lacks are refused
+    address = client.scheduler.address
+    assert main(["groups", str(folder), "--engine", "dask", "--scheduler", address]) == 0
+    assert "k = " in capsys.readouterr().out
+    assert main(["groups", str(folder), "--engine", "dask", "--mode", "replay"]) == 2
+    assert "'--mode' parameter" in capsys.readouterr().err
+
+
+def test_opinion_groups_engine_hook(client: Any) -> None:
+    votes, _ = planted_votes(2, n_participants=120, n_statements=20, seed=5)
+    got = opinion_groups(votes, engine="dask", client=client, bridging=False, progress=False)
+    local = opinion_groups(votes, bridging=False, progress=False)
+    _same_answers(local, got)
