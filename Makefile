@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.11")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[widgets,live,text,test,docs,postgres]"
+	$(BIN)/python -m pip install --quiet -e ".[widgets,live,text,test,docs,postgres,dask]"
 	touch $(STAMP)
 
 chromium:
