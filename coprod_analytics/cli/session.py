@@ -1,4 +1,7 @@
-"""``coprod session ACTION SESSION.db``: look after a live session from the command line.
+"""``coprod session ACTION SESSION``: look after a live session from the command line.
+
+``SESSION`` is a SQLite file (``session.db``) or a PostgreSQL database
+(``postgresql://USER@HOST:PORT/DB``), as ``coprod serve`` takes it.
 
 Actions
 -------
@@ -29,8 +32,8 @@ Actions
     ``open_question``), or start the next Delphi round / panel wave.
     ``coprod session status`` lists the activities.
 
-Reading (``status``, ``export``) opens the database read-only, so it is safe while a server
-writes. No action ever creates a database: a missing file, a file that is not a coprod
+Reading (``status``, ``export``) opens the database read-only (on PostgreSQL a read-only
+transaction), so it is safe while a server writes. No action ever creates a database: a missing file, a file that is not a coprod
 session or a session written by a newer version is an error (exit code 2, one line).
 """
 
@@ -45,6 +48,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from coprod_analytics.cli.info import path_or_url
 from coprod_analytics.errors import CoprodError, ValidationError
 from coprod_analytics.provenance import Provenance
 from coprod_analytics.session.status import SessionExport, SessionStatus
@@ -143,7 +147,7 @@ def add_parser(sub: Any) -> None:
     actions = p.add_subparsers(dest="action", metavar="ACTION")
 
     a = actions.add_parser("status", help="title, open/closed, settings and counts")
-    a.add_argument("db", type=Path, metavar="SESSION.db", help="the session database")
+    a.add_argument("db", type=path_or_url, metavar="SESSION", help=_DB_HELP)
     a.add_argument("--json", action="store_true", help="print one JSON object")
     a.set_defaults(func=run_status)
 
@@ -152,7 +156,7 @@ def add_parser(sub: Any) -> None:
         ("reopen", "take votes and statements again"),
     ):
         a = actions.add_parser(name, help=helptext, description=helptext)
-        a.add_argument("db", type=Path, metavar="SESSION.db", help="the session database")
+        a.add_argument("db", type=path_or_url, metavar="SESSION", help=_DB_HELP)
         a.set_defaults(func=run_open_close)
 
     a = actions.add_parser(
@@ -160,7 +164,7 @@ def add_parser(sub: Any) -> None:
         help="let participants submit statements (on) or not (off)",
         description="The facilitator's 'allow statements' switch.",
     )
-    a.add_argument("db", type=Path, metavar="SESSION.db", help="the session database")
+    a.add_argument("db", type=path_or_url, metavar="SESSION", help=_DB_HELP)
     a.add_argument("switch", choices=["on", "off"], help="on or off")
     a.set_defaults(func=run_allow_statements)
 
@@ -175,7 +179,7 @@ def add_parser(sub: Any) -> None:
             "server picks the change up within a second."
         ),
     )
-    a.add_argument("db", type=Path, metavar="SESSION.db", help="the session database")
+    a.add_argument("db", type=path_or_url, metavar="SESSION", help=_DB_HELP)
     a.add_argument("step", choices=["open", "close", "next-round"], help="what to do")
     a.add_argument("activity", metavar="ACTIVITY", help="e.g. evidence, questions, panel")
     a.set_defaults(func=run_activity)
@@ -190,7 +194,7 @@ def add_parser(sub: Any) -> None:
             "counts. Budget ballots are also written as budget.pb (pabulib)."
         ),
     )
-    a.add_argument("db", type=Path, metavar="SESSION.db", help="the session database")
+    a.add_argument("db", type=path_or_url, metavar="SESSION", help=_DB_HELP)
     a.add_argument("-o", "--output", type=Path, required=True, metavar="DIR", help="folder")
     a.add_argument("--format", choices=["polis", "parquet"], default="polis", help="default: polis")
     a.add_argument(
@@ -199,6 +203,9 @@ def add_parser(sub: Any) -> None:
         help="replace an existing folder (only one holding nothing but a previous export)",
     )
     a.set_defaults(func=run_export)
+
+
+_DB_HELP = "the session database: a .db file or a postgresql:// URL"
 
 
 def _help(parser: argparse.ArgumentParser) -> Any:
@@ -260,8 +267,8 @@ def session_status(path: str | os.PathLike[str]) -> SessionStatus:
 
     Parameters
     ----------
-    path : path
-        The session database (opened read-only).
+    path : path or str
+        The session database (opened read-only): a ``.db`` file or a ``postgresql://`` URL.
 
     Returns
     -------
@@ -280,28 +287,40 @@ def session_status(path: str | os.PathLike[str]) -> SessionStatus:
     >>> facts.title, facts.open, facts.accepted, facts.votes
     ('Buses', True, 2, 1)
     """
+    from coprod_analytics.session.open import is_session_url
     from coprod_analytics.session.state import SessionState
 
-    p = Path(path)
-    conn = _open_readonly(p)
-    try:
-        conn.execute("BEGIN")  # one read transaction: every count from the same snapshot
-        st = SessionState()
-        for row in conn.execute(f"SELECT {_EVENT_COLUMNS} FROM events ORDER BY seq"):
+    st = SessionState()
+    if is_session_url(path):
+        from coprod_analytics.session.pg_store import read_pg_snapshot, redact_url
+
+        shown = redact_url(str(path))
+        rows, meta, version = read_pg_snapshot(str(path))  # one repeatable-read snapshot
+        for row in rows:
             st.apply(row)
-        n_events, last_ms = conn.execute("SELECT COUNT(*), MAX(time_ms) FROM events").fetchone()
-        meta = dict(conn.execute("SELECT key, value FROM session_meta").fetchall())
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        conn.execute("COMMIT")
-    except sqlite3.DatabaseError as exc:
-        raise ValidationError(f"cannot read the session database ({exc})", file=p) from exc
-    finally:
-        conn.close()
+        n_events = len(rows)
+        last_ms = max((int(r[8]) for r in rows), default=None)
+    else:
+        p = Path(path)
+        shown = str(p)
+        conn = _open_readonly(p)
+        try:
+            conn.execute("BEGIN")  # one read transaction: every count from the same snapshot
+            for row in conn.execute(f"SELECT {_EVENT_COLUMNS} FROM events ORDER BY seq"):
+                st.apply(row)
+            n_events, last_ms = conn.execute("SELECT COUNT(*), MAX(time_ms) FROM events").fetchone()
+            meta = dict(conn.execute("SELECT key, value FROM session_meta").fetchall())
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            conn.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            raise ValidationError(f"cannot read the session database ({exc})", file=p) from exc
+        finally:
+            conn.close()
     recs = list(st.statements.values())
     created = meta.get("created_ms")
     state_key = f"{meta.get('session_id')}:{int(n_events)}:{last_ms}".encode()
     return SessionStatus(
-        path=str(p),
+        path=shown,
         title=st.title,
         session_id=meta.get("session_id"),
         schema_version=version,
@@ -340,7 +359,7 @@ def session_status(path: str | os.PathLike[str]) -> SessionStatus:
         provenance=Provenance(
             method="session_status",
             input_fingerprint=hashlib.sha256(state_key).hexdigest(),
-            parameters={"path": str(p)},
+            parameters={"path": shown},
         ),
     )
 
@@ -369,12 +388,29 @@ def run_status(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------- writing
 
 
-def _open_store(path: Path) -> Any:
-    """A writable :class:`SessionStore` on an existing, valid session database."""
-    from coprod_analytics.session.store import SessionStore
+def _open_store(path: Path | str) -> Any:
+    """A writable store on an existing, valid session database (a ``.db`` file or a
+    ``postgresql://`` URL; neither is ever created here)."""
+    from coprod_analytics.session.open import is_session_url, open_store
 
-    _open_readonly(path).close()  # refuses missing files, other databases, newer schemas
-    return SessionStore(path)
+    if is_session_url(path):
+        from coprod_analytics.session.pg_store import read_pg_snapshot
+
+        read_pg_snapshot(str(path))  # refuses an empty database, another one, newer schemas
+        return open_store(str(path))
+    _open_readonly(Path(path)).close()  # refuses missing files, other databases, newer schemas
+    return open_store(path)
+
+
+def _shown(path: Path | str) -> str:
+    """The database as messages name it (a URL without its password)."""
+    from coprod_analytics.session.open import is_session_url
+
+    if is_session_url(path):
+        from coprod_analytics.session.pg_store import redact_url
+
+        return redact_url(str(path))
+    return str(path)
 
 
 def run_open_close(args: argparse.Namespace) -> int:
@@ -395,7 +431,7 @@ def run_open_close(args: argparse.Namespace) -> int:
         was_open = store.state().is_open
         if was_open != closing:
             print(
-                f"{args.db}: the session is already {'closed' if closing else 'open'}; "
+                f"{_shown(args.db)}: the session is already {'closed' if closing else 'open'}; "
                 "nothing changed"
             )
             return 0
@@ -404,7 +440,7 @@ def run_open_close(args: argparse.Namespace) -> int:
         else:
             store.reopen_session()
     now = "closed: no more votes or statements" if closing else "open: taking votes again"
-    print(f"{args.db}: the session was {'open' if closing else 'closed'} and is now {now}")
+    print(f"{_shown(args.db)}: the session was {'open' if closing else 'closed'} and is now {now}")
     return 0
 
 
@@ -425,10 +461,10 @@ def run_allow_statements(args: argparse.Namespace) -> int:
     with _open_store(args.db) as store:
         had = bool(store.state().settings.get("allow_submissions", True))
         if had == want:
-            print(f"{args.db}: allow statements is already {args.switch}; nothing changed")
+            print(f"{_shown(args.db)}: allow statements is already {args.switch}; nothing changed")
             return 0
         store.set_setting("allow_submissions", want)
-    print(f"{args.db}: allow statements {'off' if want else 'on'} -> {args.switch}")
+    print(f"{_shown(args.db)}: allow statements {'off' if want else 'on'} -> {args.switch}")
     return 0
 
 
@@ -448,19 +484,19 @@ def run_activity(args: argparse.Namespace) -> int:
     with _open_store(args.db) as store:
         if args.step == "next-round":
             rnd = store.next_round(args.activity)
-            print(f"{args.db}: {args.activity} is open in round {rnd}")
+            print(f"{_shown(args.db)}: {args.activity} is open in round {rnd}")
             return 0
         act = store.state().activities.get(args.activity)
         want = args.step == "open"
         if act is not None and act.is_open == want:
             state = "open" if want else "closed"
-            print(f"{args.db}: {args.activity} is already {state}; nothing changed")
+            print(f"{_shown(args.db)}: {args.activity} is already {state}; nothing changed")
             return 0
         if want:
             store.open_activity(args.activity)
         else:
             store.close_activity(args.activity)
-    print(f"{args.db}: {args.activity} is now {'open' if want else 'closed'}")
+    print(f"{_shown(args.db)}: {args.activity} is now {'open' if want else 'closed'}")
     return 0
 
 
@@ -480,8 +516,8 @@ def export_session(
 
     Parameters
     ----------
-    path : path
-        The session database (opened read-only).
+    path : path or str
+        The session database (opened read-only): a ``.db`` file or a ``postgresql://`` URL.
     output : path
         The folder to write.
     format : {"polis", "parquet"}, default "polis"
@@ -516,11 +552,13 @@ def export_session(
     """
     from coprod_analytics.errors import check_param
     from coprod_analytics.io.load import load_inquiry
-    from coprod_analytics.session.store import read_session
+    from coprod_analytics.session.open import is_session_url, read_session
 
     check_param(format in _EXPORT_FILES, "format", "export_session", "'polis' or 'parquet'", format)
-    src, out = Path(path), Path(output)
-    _open_readonly(src).close()
+    src: Path | str = str(path) if is_session_url(path) else Path(path)
+    out = Path(output)
+    if isinstance(src, Path):
+        _open_readonly(src).close()
     if out.exists() or out.is_symlink():
         if not force:
             raise CoprodError(f"{out}: already exists; use --force to replace it")

@@ -32,10 +32,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sqlite3
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -95,7 +93,7 @@ class LiveSession:
     Parameters
     ----------
     db_path : str or Path
-        The session database (read-only).
+        The session database (read-only): a ``.db`` file or a ``postgresql://`` URL.
     recompute_interval : float
         Least seconds between two opinion-group recomputations.
     seed : int
@@ -175,6 +173,7 @@ class LiveSession:
     _dirty_groups: bool = False
     _panels: dict[str, tuple[int, LivePanel]] = field(default_factory=dict, repr=False)
     _board: tuple[Any, Any] = field(default=(None, None), repr=False)
+    _reader: Any = field(default=None, repr=False)
 
     def board_inquiry(self) -> Any:
         """The session as the consensus board shows it: without the statements waiting for
@@ -219,16 +218,19 @@ class LiveSession:
         return out
 
     def _new_events(self) -> list[EventRow]:
-        uri = f"{Path(self.db_path).resolve().as_uri()}?mode=ro"
-        conn = sqlite3.connect(uri, uri=True)
-        try:
-            return conn.execute(
-                "SELECT seq, kind, idem_key, participant_id, statement_id, vote, text, value, "
-                "time_ms FROM events WHERE seq > ? ORDER BY seq",
-                (self.state.last_seq,),
-            ).fetchall()
-        finally:
-            conn.close()
+        """The events after the last one read (a ``.db`` file or a ``postgresql://`` URL;
+        a PostgreSQL reader keeps its connection between polls)."""
+        from coprod_analytics.session.open import is_session_url, open_event_reader
+
+        if not is_session_url(self.db_path):
+            reader = open_event_reader(self.db_path)
+            try:
+                return reader.new_events(self.state.last_seq)
+            finally:
+                reader.close()
+        if self._reader is None:
+            self._reader = open_event_reader(self.db_path)
+        return self._reader.new_events(self.state.last_seq)
 
     def poll(self, *, force_groups: bool = False) -> bool:
         """Read what the store added since the last poll, and recompute the groups when due.

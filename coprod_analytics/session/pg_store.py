@@ -47,7 +47,6 @@ from coprod_analytics.session.store import (
     BaseSessionStore,
     NewEvent,
     StoreUnwritable,
-    _append_in_transaction,
     _events_frame,
     _fold_inquiry,
     _session_start,
@@ -66,6 +65,7 @@ __all__ = [
     "probe_pg_writable",
     "read_pg_events",
     "read_pg_session",
+    "read_pg_snapshot",
     "redact_url",
 ]
 
@@ -115,7 +115,46 @@ _INSERT = (
     "INSERT INTO events (kind, idem_key, participant_id, statement_id, vote, text, value,"
     " time_ms) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING seq"
 )
+_INSERT_MANY = (
+    "INSERT INTO events (kind, idem_key, participant_id, statement_id, vote, text, value,"
+    " time_ms) SELECT k, i, p, s, v, t, x, m FROM unnest(%s::text[], %s::text[], %s::bigint[],"
+    " %s::bigint[], %s::smallint[], %s::text[], %s::text[], %s::bigint[]) WITH ORDINALITY"
+    " AS b(k, i, p, s, v, t, x, m, n) ORDER BY n ON CONFLICT DO NOTHING"
+    " RETURNING seq, kind, idem_key, participant_id, statement_id, vote, text, value, time_ms"
+)
 _INT64 = (-(2**63), 2**63 - 1)
+
+
+class _Unmatched(Exception):
+    """The rows a batch INSERT returned could not be matched to the rows sent."""
+
+
+def _match_inserted(
+    rows: list[tuple[Any, ...]], stored: list[tuple[Any, ...]]
+) -> list[int | Exception | None] | None:
+    """Each sent row's ``seq`` (None: a UNIQUE rule refused it), from the stored rows
+    sorted by ``seq``; None when they do not pair up.
+
+    Rows are inserted in the order sent and take increasing ``seq`` values (the identity
+    is drawn row by row, and the writer holds the write lock), so the stored rows pair
+    with the sent ones in order; a row whose columns differ from the next stored row was
+    refused. Two identical rows are refused or stored alike, so the pairing is exact.
+
+    Examples
+    --------
+    >>> _match_inserted([("join", None, 0), ("join", None, 0), ("join", None, 1)],
+    ...                 [(7, "join", None, 0), (9, "join", None, 1)])
+    [7, None, 9]
+    """
+    out: list[int | Exception | None] = []
+    at = 0
+    for params in rows:
+        if at < len(stored) and tuple(stored[at][1:]) == tuple(params):
+            out.append(int(stored[at][0]))
+            at += 1
+        else:
+            out.append(None)
+    return out if at == len(stored) else None
 
 
 def is_postgres_url(target: object) -> bool:
@@ -444,46 +483,96 @@ class PgSessionStore(BaseSessionStore):
                 raise
             raise unwritable from None
 
+    #: Insert a batch in one statement (False: one savepoint and INSERT per event, the
+    #: fallback and the benchmark's baseline).
+    bulk_insert: bool = True
+
     def _append_each(
         self, events: Sequence[NewEvent], gate: AgendaGate | None
     ) -> list[int | Exception | None]:
-        psycopg = _psycopg()
         conn = self._ready()
-
-        def read_since(seq: int) -> list[EventRow]:
-            return conn.execute(
-                f"SELECT {_COLUMNS} FROM events WHERE seq > %s ORDER BY seq", (seq,)
-            ).fetchall()
-
-        def insert(params: tuple[Any, ...]) -> int | Exception | None:
-            refused = _client_refusal(params)
-            if refused is not None:
-                return refused
-            if params[4] is not None and params[4] not in (-1, 0, 1):
-                return None  # the CHECK rule (SQLite: an IntegrityError, so None)
-            try:
-                with conn.transaction():  # a savepoint: one event's failure is its own
-                    row = conn.execute(_INSERT, params).fetchone()
-            except psycopg.IntegrityError:
-                return None
-            except psycopg.Error as exc:
-                # a failure of the database itself (no right to write, disk full, a lost
-                # connection) rolls the whole transaction back and is raised
-                if _pg_unwritable(self.url, exc) is not None or not isinstance(
-                    exc, (psycopg.DataError, psycopg.ProgrammingError)
-                ):
-                    raise
-                return exc  # e.g. a value PostgreSQL cannot store: this event alone
-            except (ValueError, TypeError) as exc:
-                return exc
-            return None if row is None else int(row[0])
-
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-            out, own = _append_in_transaction(events, gate, read_since, insert)
+            if gate is not None:  # what other writers committed, inside this transaction
+                gate.apply_rows(
+                    conn.execute(
+                        f"SELECT {_COLUMNS} FROM events WHERE seq > %s ORDER BY seq",
+                        (gate.last_seq,),
+                    ).fetchall()
+                )
+            out: list[int | Exception | None] = []
+            todo: list[tuple[int, tuple[Any, ...]]] = []  # (position in out, params)
+            for ev in events:
+                refused = gate.refusal(ev) if gate is not None else None
+                if refused is not None:
+                    out.append(refused)
+                    continue
+                params = ev.params()
+                early = _client_refusal(params)
+                if early is None and params[4] is not None and params[4] not in (-1, 0, 1):
+                    out.append(None)  # the CHECK rule (SQLite: an IntegrityError, so None)
+                    continue
+                out.append(early)
+                if early is None:
+                    todo.append((len(out) - 1, params))
+            seqs = None  # one event: its own INSERT is quicker than the batch statement
+            if self.bulk_insert and len(todo) > 1:
+                seqs = self._insert_many(conn, [p for _, p in todo])
+            if seqs is None:  # one statement failed (or was not tried): one by one
+                seqs = [self._insert_one(conn, p) for _, p in todo]
+            own: list[EventRow] = []
+            for (pos, params), seq in zip(todo, seqs, strict=True):
+                out[pos] = seq
+                if isinstance(seq, int):
+                    own.append((seq, params[0], None, None, None, None, None, params[6], params[7]))
         if gate is not None:  # our own agenda steps (if any) count from now on
             gate.apply_rows(own)
         return out
+
+    def _insert_many(
+        self, conn: psycopg.Connection, rows: list[tuple[Any, ...]]
+    ) -> list[int | Exception | None] | None:
+        """Insert ``rows`` in ONE statement (one round trip); each row's ``seq``, None where
+        a UNIQUE rule refused it; None as a whole when the statement failed (then nothing
+        of it is kept and the caller inserts one by one)."""
+        if not rows:
+            return []
+        psycopg = _psycopg()
+        try:
+            with conn.transaction():  # a savepoint: a failure leaves the batch untouched
+                got = conn.execute(_INSERT_MANY, [list(c) for c in zip(*rows, strict=True)])
+                stored = sorted(got.fetchall())
+                out = _match_inserted(rows, stored)
+                if out is None:  # pragma: no cover - never seen: keep nothing, go one by one
+                    raise _Unmatched
+                return out
+        except _Unmatched:  # pragma: no cover
+            return None
+        except psycopg.Error as exc:
+            if _pg_unwritable(self.url, exc) is not None:
+                raise  # the database itself failed: the whole transaction rolls back
+            return None  # a row PostgreSQL refuses (a CHECK rule, a value): one by one
+
+    def _insert_one(
+        self, conn: psycopg.Connection, params: tuple[Any, ...]
+    ) -> int | Exception | None:
+        psycopg = _psycopg()
+        try:
+            with conn.transaction():  # a savepoint: one event's failure is its own
+                row = conn.execute(_INSERT, params).fetchone()
+        except psycopg.IntegrityError:
+            return None
+        except psycopg.Error as exc:
+            # a failure of the database itself (no right to write, disk full, a lost
+            # connection) rolls the whole transaction back and is raised
+            if _pg_unwritable(self.url, exc) is not None or not isinstance(
+                exc, (psycopg.DataError, psycopg.ProgrammingError)
+            ):
+                raise
+            return exc  # e.g. a value PostgreSQL cannot store: this event alone
+        except (ValueError, TypeError) as exc:
+            return exc
+        return None if row is None else int(row[0])
 
     # ------------------------------------------------------------------ reading
     def to_inquiry(self) -> Inquiry:
@@ -580,6 +669,45 @@ def read_pg_events(url: str, *, since: int = 0) -> pl.DataFrame:
         return _events_frame(
             conn.execute(f"SELECT {_COLUMNS} FROM events WHERE seq > %s ORDER BY seq", (since,))
         )
+
+
+def read_pg_snapshot(url: str) -> tuple[list[EventRow], dict[str, str], int]:
+    """The whole event log, ``session_meta`` and the schema version of a PostgreSQL
+    session, from ONE snapshot (a repeatable-read transaction), read-only.
+
+    Parameters
+    ----------
+    url : str
+        The session database's URL.
+
+    Returns
+    -------
+    (list of EventRow, dict, int)
+        The events in ``seq`` order, the metadata, the schema version.
+
+    Raises
+    ------
+    ValidationError
+        The database holds no coprod session (nothing is created).
+    StoreUnwritable
+        The server cannot be reached.
+
+    Examples
+    --------
+    >>> read_pg_snapshot("postgresql://coprod@127.0.0.1:1/council")
+    Traceback (most recent call last):
+    ...
+    coprod_analytics.session.store.StoreUnwritable: the database could not be written: ...
+    """
+    where = redact_url(url)
+    with _reading(url) as conn, conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        rows = conn.execute(f"SELECT {_COLUMNS} FROM events ORDER BY seq").fetchall()
+        meta = {str(k): str(v) for k, v in conn.execute("SELECT key, value FROM session_meta")}
+        version = _version(conn, where)
+    if meta.get("format") != "coprod-session":
+        raise ValidationError("not a coprod session database", file=where)
+    return rows, meta, version
 
 
 class PgEventReader:

@@ -1,4 +1,5 @@
-"""``coprod serve SESSION.db``: run a live session (participant page + facilitator dashboard)."""
+"""``coprod serve SESSION``: run a live session (participant page + facilitator dashboard) on a
+SQLite file or a PostgreSQL database, in one process or several (``--workers N``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from coprod_analytics.cli.info import path_or_url
 from coprod_analytics.errors import check_param
 
 
@@ -22,12 +24,19 @@ def add_parser(sub: Any) -> None:
         "serve",
         help="run a live session: participant page for phones + facilitator dashboard",
         description=(
-            "Run a live session on SESSION.db (created when missing; restarting on the same file "
-            "continues the session). Prints the participant address (with a QR code) and the "
-            "facilitator dashboard address with its secret token, each on its own line."
+            "Run a live session on SESSION: a SQLite file (created when missing) or a PostgreSQL "
+            "database given as postgresql://USER@HOST:PORT/DB (an empty database gets a new "
+            "session); restarting on the same database continues the session. Prints the "
+            "participant address (with a QR code) and the facilitator dashboard address with "
+            "its secret token, each on its own line."
         ),
     )
-    p.add_argument("db", type=Path, metavar="SESSION.db", help="the session database")
+    p.add_argument(
+        "db",
+        type=path_or_url,
+        metavar="SESSION",
+        help="the session database: a .db file or a postgresql:// URL",
+    )
     p.add_argument(
         "--from",
         dest="source",
@@ -75,6 +84,14 @@ def add_parser(sub: Any) -> None:
         default=10.0,
         help="seconds between Pol.is priority updates (10; 0 = fewest votes first)",
     )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="participant server processes sharing the port (1). More than one needs a "
+        "PostgreSQL database; a worker that stops is started again",
+    )
     p.set_defaults(func=run)
 
 
@@ -91,12 +108,22 @@ def run(args: argparse.Namespace) -> int:
     int
         The exit status (0; 1 when Voila stopped by itself).
     """
+    from coprod_analytics.errors import CoprodError
+    from coprod_analytics.session.open import is_session_url
     from coprod_apps.live.config import ServerConfig
     from coprod_apps.live.handlers import parse_networks
     from coprod_apps.live.rules import normalize_join_code
     from coprod_apps.live.serve import print_addresses, seed_session, serve
 
     check_param(0 <= args.port <= 65535, "port", "coprod serve", "in [0, 65535]", args.port)
+    check_param(1 <= args.workers <= 64, "workers", "coprod serve", "in [1, 64]", args.workers)
+    if args.workers > 1 and not is_session_url(args.db):
+        raise CoprodError(
+            f"--workers {args.workers} needs a PostgreSQL session database (postgresql://...); "
+            f"{args.db} is a SQLite file, which takes one server process (its single write "
+            "lock would make several wait on each other): leave out --workers, or serve the "
+            "session from PostgreSQL (see the guide's PostgreSQL page)"
+        )
     check_param(
         args.priority_interval >= 0,
         "priority_interval",
@@ -113,9 +140,7 @@ def run(args: argparse.Namespace) -> int:
         from coprod_apps.live.i18n import LANGUAGES, negotiate
 
         lang = negotiate(args.lang, default="")
-        check_param(
-            bool(lang), "lang", "coprod serve", "one of " + ", ".join(LANGUAGES), args.lang
-        )
+        check_param(bool(lang), "lang", "coprod serve", "one of " + ", ".join(LANGUAGES), args.lang)
     print(seed_session(args.db, args.source, open_activities=args.open_activities), flush=True)
     config = ServerConfig(
         priority_interval=args.priority_interval,
@@ -132,7 +157,13 @@ def run(args: argparse.Namespace) -> int:
             dashboard_port=args.dashboard_port,
             config=config,
             on_ready=lambda info: print_addresses(info, qr=not args.no_qr),
+            workers=args.workers,
         )
     )
-    print("Stopped; every acknowledged vote is in", args.db, flush=True)
+    shown = args.db
+    if is_session_url(shown):
+        from coprod_analytics.session.pg_store import redact_url
+
+        shown = redact_url(shown)
+    print("Stopped; every acknowledged vote is in", shown, flush=True)
     return 0

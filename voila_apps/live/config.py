@@ -43,6 +43,13 @@ class ServerConfig:
         The participant page's language when a phone has not chosen one (``coprod serve
         --lang``; a key of :data:`coprod_apps.live.i18n.LANGUAGES`). None: the phone's own
         languages decide.
+    id_slot : (int, int), default (0, 1)
+        ``(index, count)``: this server hands out participant and statement ids equal to
+        ``index`` modulo ``count`` (the workers of ``coprod serve --workers N`` hand out
+        disjoint ids).
+    priorities_file : str, optional
+        Read the Pol.is priorities from this JSON file (written by ``coprod serve``'s
+        parent process for all its workers) instead of computing them.
 
     Examples
     --------
@@ -61,3 +68,5 @@ class ServerConfig:
     poll_interval: float = 0.5
     seed: int = 0
     lang: str | None = None
+    id_slot: tuple[int, int] = (0, 1)
+    priorities_file: str | None = None

@@ -1,19 +1,73 @@
-"""One server per session database: :class:`ServeLock`.
+"""One ``coprod serve`` per session database: :class:`ServeLock`, :func:`serve_lock`.
 
-Two servers on one database would hand out the same participant and statement ids, so a
-running server holds an exclusive lock on ``<database>-serve.lock`` beside the real file
-(symlinks resolved, so a link to the database finds the same lock) and a second one is
-refused with a plain message.
+Two independent servers on one database would hand out the same participant and statement
+ids, so a running server holds an exclusive lock and a second one is refused with a plain
+message: on SQLite a lock on ``<database>-serve.lock`` beside the real file (symlinks
+resolved, so a link to the database finds the same lock), on PostgreSQL a session-level
+advisory lock (:class:`~coprod_analytics.session.pg_store.PgServeLock`). The workers of one
+``coprod serve --workers N`` share their parent's lock (their ids never collide: see
+:mod:`coprod_apps.live.serve`).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Protocol
 
 from coprod_analytics.errors import CoprodError
 
-__all__ = ["ServeLock"]
+__all__ = ["Lock", "ServeLock", "serve_lock"]
+
+
+class Lock(Protocol):
+    """A held lock: :meth:`release` lets it go (safe to call twice).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> lock: Lock = ServeLock(pathlib.Path(tempfile.mkdtemp()) / "s.db")
+    >>> lock.release()
+    """
+
+    def release(self) -> None:
+        """Release the lock."""
+        ...
+
+
+def serve_lock(target: str | os.PathLike[str]) -> Lock:
+    """The one-server lock of the session at ``target`` (a ``.db`` path or a URL).
+
+    Parameters
+    ----------
+    target : str or Path
+        A SQLite session file or a ``postgresql://`` URL.
+
+    Returns
+    -------
+    Lock
+        A :class:`ServeLock` or a :class:`~coprod_analytics.session.pg_store.PgServeLock`.
+
+    Raises
+    ------
+    CoprodError
+        When another ``coprod serve`` holds it.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> lock = serve_lock(pathlib.Path(tempfile.mkdtemp()) / "s.db")
+    >>> type(lock).__name__
+    'ServeLock'
+    >>> lock.release()
+    """
+    from coprod_analytics.session.open import is_session_url
+
+    if is_session_url(target):
+        from coprod_analytics.session.pg_store import PgServeLock
+
+        return PgServeLock(str(target))
+    return ServeLock(Path(target))
 
 
 class ServeLock:

@@ -92,6 +92,10 @@ class SessionRules:
     ----------
     priorities : dict of int to float
         Pol.is priority of each statement (empty: fewest votes first); set by the server.
+    refresh : callable or None
+        Reads what other processes appended now (the server's poll); called when a
+        request names something this process has not seen yet: a token of a participant
+        who joined through another worker, a key another worker stored.
 
     Examples
     --------
@@ -123,6 +127,7 @@ class SessionRules:
         self._write = write
         self._next_pid = state.next_participant_id
         self._next_sid = state.next_statement_id
+        self.refresh: Callable[[], None] | None = None
         self._poll_seq = state.last_seq
         self._own_seqs: set[int] = set()
         self._inflight: dict[str, asyncio.Future[int | None]] = {}
@@ -138,6 +143,25 @@ class SessionRules:
         self.pairs = PairChooser()
 
     # ------------------------------------------------------------------ the state
+    def _take_id(self, next_id: int) -> int:
+        """The first id >= ``next_id`` of this worker's residue class (``config.id_slot``):
+        the workers of one server hand out disjoint ids.
+
+        Examples
+        --------
+        >>> from coprod_analytics.session.state import SessionState
+        >>> rules = SessionRules(SessionState(), secret=b"k", session_id="s",
+        ...                      config=ServerConfig(id_slot=(1, 3)), write=None)
+        >>> [rules._take_id(n) for n in (0, 1, 2, 5)]
+        [1, 1, 4, 7]
+        """
+        index, count = self.config.id_slot
+        return next_id + (index - next_id) % count
+
+    def _refresh(self) -> None:
+        if self.refresh is not None:
+            self.refresh()
+
     @property
     def last_seq(self) -> int:
         """The highest sequence number read from the log by :meth:`apply_external`."""
@@ -221,6 +245,8 @@ class SessionRules:
             joined.
         """
         pid = parse_token(self._secret, self.session_id, token)
+        if pid is not None and pid not in self.state.participants:
+            self._refresh()  # a genuine token: joined through another worker, not yet read
         if pid is None or pid not in self.state.participants:
             raise ApiError(401, "bad_token", "missing or invalid participant token; join again")
         return pid
@@ -290,8 +316,8 @@ class SessionRules:
             self.join_fail_all_limit.allow("all")
             raise ApiError(403, "bad_join_code", "that join code is not right")
         for _ in range(100):
-            pid = self._next_pid
-            self._next_pid += 1
+            pid = self._take_id(self._next_pid)
+            self._next_pid = pid + 1
             seq = await self._commit(NewEvent("join", participant_id=pid, time_ms=now_ms()))
             if seq is not None:
                 break
@@ -411,7 +437,10 @@ class SessionRules:
             seq = await self._commit(event, full_key)
         finally:
             self._claimed.discard((pid, sid))
-        if seq is None:  # pragma: no cover - the log refused it (a key raced in)
+        if seq is None:  # the log holds this key: a retry another worker stored?
+            self._refresh()
+            if await self._duplicate(full_key, ("vote", pid, sid, vote)):
+                return {"ok": True, "duplicate": True, "next": self.next_statement(pid)}
             raise ApiError(409, "key_reused", "this request key was already used")
         return {"ok": True, "duplicate": False, "next": self.next_statement(pid)}
 
@@ -629,7 +658,11 @@ class SessionRules:
             time_ms=now_ms(),
         )
         seq = await self._commit(event, full_key)
-        if seq is None:  # pragma: no cover - the log refused it (a key raced in)
+        if seq is None:  # the log holds this key: a retry another worker stored?
+            self._refresh()
+            seen = self.state.keys.get(full_key)
+            if seen is not None and same_answer(seen, pid, aid, item["item_id"], answer):
+                return self._answer_reply(pid, aid, item["item_id"], rnd, True)
             raise ApiError(409, "key_reused", "this request key was already used")
         return self._answer_reply(pid, aid, item["item_id"], rnd, False)
 
@@ -661,20 +694,9 @@ class SessionRules:
         value: dict[str, Any] = {"moderation": moderation, "activity_id": act.activity_id}
         if act.kind == "open_question":
             value["item_id"] = item["item_id"]
-        sid = self._next_sid
-        self._next_sid += 1
-        event = NewEvent(
-            "statement",
-            participant_id=pid,
-            statement_id=sid,
-            text=str(answer.get("text", answer.get("idea"))),
-            value=value,
-            key=full_key,
-            time_ms=now_ms(),
-        )
-        seq = await self._commit(event, full_key)
-        if seq is None:  # pragma: no cover
-            raise ApiError(409, "conflict", "please try again")
+        text = str(answer.get("text", answer.get("idea")))
+        if await self._store_statement(pid, text, value, full_key) is None:
+            return self._answer_reply(pid, act.activity_id, value.get("item_id"), 0, True)
         out = self._answer_reply(pid, act.activity_id, value.get("item_id"), 0, False)
         out["status"] = "waiting for the facilitator" if moderation == 0 else "accepted"
         return out
@@ -760,22 +782,42 @@ class SessionRules:
             raise ApiError(403, "submissions_off", "the facilitator is not taking statements now")
         self.check_rate(self.submit_limit, pid)
         moderation = 0 if st.settings.get("moderate_submissions", True) else 1
-        sid = self._next_sid
-        self._next_sid += 1
-        event = NewEvent(
-            "statement",
-            participant_id=pid,
-            statement_id=sid,
-            text=text.strip(),
-            value={"moderation": moderation},
-            key=full_key,
-            time_ms=now_ms(),
-        )
-        seq = await self._commit(event, full_key)
-        if seq is None:  # pragma: no cover
-            raise ApiError(409, "conflict", "please try again")
+        sid = await self._store_statement(pid, text.strip(), {"moderation": moderation}, full_key)
+        if sid is None:
+            return {"ok": True, "duplicate": True, "status": "received"}
         status = "waiting for the facilitator" if moderation == 0 else "accepted"
         return {"ok": True, "duplicate": False, "statement_id": sid, "status": status}
+
+    async def _store_statement(
+        self, pid: int, text: str, value: dict[str, Any], full_key: str
+    ) -> int | None:
+        """Store a participant's statement under a new id: the id, or None when the log
+        already holds this key with this text (a retry another worker stored).
+
+        An id someone else took meanwhile (a facilitator adding statements) is skipped."""
+        for _ in range(100):
+            sid = self._take_id(self._next_sid)
+            self._next_sid = sid + 1
+            event = NewEvent(
+                "statement",
+                participant_id=pid,
+                statement_id=sid,
+                text=text,
+                value=value,
+                key=full_key,
+                time_ms=now_ms(),
+            )
+            if await self._commit(event, full_key) is not None:
+                return sid
+            self._refresh()  # refused: this key (a retry) or this id is in the log already
+            seen = self.state.keys.get(full_key)
+            if seen is not None:
+                if seen[0] == "statement" and seen[1] == pid and (seen[4] or "") == text:
+                    return None
+                raise ApiError(
+                    409, "key_reused", "this request key was already used for a different request"
+                )
+        raise ApiError(409, "conflict", "please try again")  # pragma: no cover
 
     async def _duplicate(self, full_key: str, payload: tuple[Any, ...]) -> bool:
         """True when this idempotency key was already stored with the same payload."""

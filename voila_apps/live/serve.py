@@ -1,6 +1,36 @@
-"""``coprod serve``: one process for the participant server, plus the facilitator's Voila.
+"""``coprod serve``: the participant server, plus the facilitator's Voila.
 
-The participant server (page + JSON API) runs in this process on its own port. The
+The session database is a SQLite file or a PostgreSQL URL
+(:mod:`coprod_analytics.session.open`). The participant server (page + JSON API) runs in
+this process on its own port, or, with ``workers > 1`` (PostgreSQL only), in N worker
+processes sharing that port:
+
+- **one port, one listening socket per worker** (``SO_REUSEPORT``): this process reserves
+  the port (a bound socket that does not listen, so ``--port 0`` picks one port for all)
+  and each worker listens on it with a socket of its own; the kernel spreads new
+  connections over the workers by their addresses. (One shared listening socket was tried
+  first: one worker accepted every waiting connection at once and the other got none.)
+  A worker that dies takes its open connections and those waiting in its own queue with
+  it: the phones see a reset and retry, and their retry lands on a worker that lives.
+  Nothing acknowledged was in them: an answer is acknowledged only once committed.
+  Linux lets only processes of the same user share such a port;
+- **each worker its own writer**, all appending to the one database; each write
+  transaction takes PostgreSQL's write lock and reads what the others committed first, so a
+  close stops every worker's later answers, and idempotency keys hold across workers (a
+  retry another worker stored is answered as a duplicate);
+- **disjoint ids**: worker ``i`` of ``N`` hands out participant and statement ids equal to
+  ``i`` modulo ``N``; a token is valid on every worker (one secret), and a worker that
+  has not read a participant's join yet reads the log before answering;
+- **one priority computation**: this process computes the Pol.is priorities (in one
+  worker process of its own) and writes them to a file every worker reads;
+- **supervision**: a worker that exits (even ``kill -9``) is started again with its
+  index; every acknowledged answer was committed before it was acknowledged. Workers die
+  with this process (a parent-death signal and a watch on its pid).
+
+SQLite takes one server process: several would each wait for the file's single write
+lock, so ``--workers`` is refused there with a message saying so.
+
+The
 facilitator dashboard is a separate standalone Voila process
 (``voila_apps/live_dashboard.ipynb``) on another loopback port, protected by a random token
 (``Voila.token``, passed in Voila's private config file, not on the command line):
@@ -20,17 +50,24 @@ import signal
 import socket
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from coprod_analytics.errors import CoprodError
 from coprod_analytics.inquiry import Inquiry
-from coprod_analytics.session import SessionStore
+from coprod_analytics.session.open import is_session_url, open_store
 from coprod_apps.live.config import ServerConfig
 from coprod_apps.live.server import LiveServer
 
-__all__ = ["ServeInfo", "dashboard_notebook", "dashboard_ready", "seed_session", "serve"]
+__all__ = [
+    "ServeInfo",
+    "dashboard_notebook",
+    "dashboard_ready",
+    "seed_session",
+    "serve",
+    "worker_main",
+]
 
 
 def dashboard_notebook() -> Path:
@@ -78,8 +115,9 @@ def seed_session(
 
     Parameters
     ----------
-    db : path
-        The session database (created when missing).
+    db : path or str
+        The session database (created when missing): a SQLite file or a
+        ``postgresql://`` URL.
     source : path, Inquiry or None
         Any supported input or inquiry folder, a CSV with a ``text`` column, a ``.txt``
         file with one statement per line, or an inquiry.
@@ -105,19 +143,25 @@ def seed_session(
     """
     from coprod_analytics.session.activities import activities_from_folder, activities_from_inquiry
 
-    with SessionStore(db, title=None) as store:
+    if is_session_url(db):
+        from coprod_analytics.session.pg_store import redact_url
+
+        shown: Any = redact_url(str(db))
+    else:
+        shown = db
+    with open_store(db, title=None) as store:
         st = store.state()
         label = "the inquiry" if isinstance(source, Inquiry) else str(source)
         if source is None:
             if st.statements or st.activities:
                 return (
-                    f"Continuing session {db}: {len(st.statements)} statements, {st.n_votes} "
+                    f"Continuing session {shown}: {len(st.statements)} statements, {st.n_votes} "
                     f"votes, {len(st.activities)} activities."
                 )
-            return f"New session {db} with no statements yet (add some with --from PATH)."
+            return f"New session {shown} with no statements yet (add some with --from PATH)."
         if st.statements or st.activities:
             return (
-                f"Continuing session {db}: it already has {len(st.statements)} statements and "
+                f"Continuing session {shown}: it already has {len(st.statements)} statements and "
                 f"{len(st.activities)} activities, so those of {label} were not added again."
             )
         from coprod_analytics.io.load import load_inquiry
@@ -171,7 +215,7 @@ def seed_session(
             store.append([NewEvent("open", value={"title": str(title)})])
         kinds = ", ".join(d["activity_id"] for d in defs)
         more = f", activities {kinds}" if kinds else ""
-        return f"New session {db}: {len(ids)} statements{more} from {label}."
+        return f"New session {shown}: {len(ids)} statements{more} from {label}."
 
 
 def _load_statements(src: Path, load_inquiry: Callable[..., Inquiry]) -> Inquiry:
@@ -208,10 +252,12 @@ class ServeInfo:
         The facilitator dashboard's address with its secret token (None without one).
     join_code : str or None
         The join code participants must enter.
-    server : LiveServer
-        The running participant server.
+    server : LiveServer or None
+        The running participant server (None with several workers).
     dashboard : VoilaServer, optional
         The dashboard's Voila process.
+    worker_pids : list of int
+        The worker processes' ids (``workers > 1``; kept current when one is restarted).
 
     Examples
     --------
@@ -223,8 +269,9 @@ class ServeInfo:
     participant_url: str
     dashboard_url: str | None
     join_code: str | None
-    server: LiveServer
+    server: LiveServer | None
     dashboard: Any = None
+    worker_pids: list[int] = field(default_factory=list)
 
 
 def _public_host(host: str) -> str:
@@ -247,6 +294,7 @@ async def serve(
     config: ServerConfig | None = None,
     on_ready: Callable[[ServeInfo], None] | None = None,
     stop: asyncio.Event | None = None,
+    workers: int = 1,
 ) -> None:
     """Run the participant server (and the dashboard) until ``stop`` is set or a signal.
 
@@ -255,8 +303,9 @@ async def serve(
 
     Parameters
     ----------
-    db : path
-        The session database (created when missing).
+    db : path or str
+        The session database (created when missing): a SQLite file or a
+        ``postgresql://`` URL.
     host : str, default "127.0.0.1"
         The participant server's interface.
     port : int, default 8765
@@ -273,12 +322,15 @@ async def serve(
         Called with a :class:`ServeInfo` once both are up.
     stop : asyncio.Event, optional
         Set it to stop (signals set it too).
+    workers : int, default 1
+        Participant server processes sharing the port (more than 1: PostgreSQL only; see
+        the module's text).
 
     Raises
     ------
     CoprodError
-        The port cannot be bound, another server runs on ``db``, or the dashboard did
-        not start.
+        The port cannot be bound, another server runs on ``db``, the dashboard did not
+        start, or ``workers > 1`` on a SQLite file.
 
     Examples
     --------
@@ -297,6 +349,11 @@ async def serve(
     cfg = config or ServerConfig()
     if join_code is not None:
         cfg = dataclasses.replace(cfg, join_code=join_code)
+    if workers > 1:
+        await _serve_workers(
+            db, host, port, cfg, workers, dashboard, dashboard_port, on_ready, stop
+        )
+        return
     server = LiveServer(db, cfg)  # strips the join code; refuses an empty one
     cfg = server.config
     try:
@@ -314,7 +371,7 @@ async def serve(
     if dashboard:
         try:
             voila = await asyncio.get_running_loop().run_in_executor(
-                None, _start_dashboard, Path(db), dashboard_port
+                None, _start_dashboard, db, dashboard_port
             )
             dash_url = voila.url
         except Exception as exc:
@@ -336,7 +393,7 @@ async def serve(
             await loop.run_in_executor(None, voila.stop)
 
 
-def _start_dashboard(db: Path, port: int | None) -> Any:
+def _start_dashboard(db: str | os.PathLike[str], port: int | None) -> Any:
     import secrets
     import shutil
     import tempfile
@@ -354,7 +411,7 @@ def _start_dashboard(db: Path, port: int | None) -> Any:
     ready = Path(marker_dir) / "ready"
     server = start_voila(
         nb,
-        env={"COPROD_SESSION_DB": str(db.resolve()), "COPROD_DASHBOARD_READY": str(ready)},
+        env={"COPROD_SESSION_DB": _db_arg(db), "COPROD_DASHBOARD_READY": str(ready)},
         port=port,
         host="127.0.0.1",
         token=secrets.token_urlsafe(24),
@@ -448,6 +505,9 @@ def print_addresses(info: ServeInfo, out: TextIO | None = None, *, qr: bool = Tr
         )
     if info.join_code:
         print(f"Join code: {info.join_code}", file=out)
+    if info.worker_pids:
+        pids = ", ".join(str(pid) for pid in info.worker_pids)
+        print(f"Workers: {len(info.worker_pids)} processes on one port (pids {pids})", file=out)
     if qr:
         from coprod_apps.live.qr import qr_text
 
@@ -457,3 +517,327 @@ def print_addresses(info: ServeInfo, out: TextIO | None = None, *, qr: bool = Tr
             print(f"(no QR code: {exc})", file=out)
     print("Press Ctrl+C to stop; restarting on the same database continues the session.", file=out)
     out.flush()
+
+
+def _db_arg(db: str | os.PathLike[str]) -> str:
+    """The database as another process should be told it (a URL as is, a file absolute)."""
+    return str(db) if is_session_url(db) else str(Path(db).resolve())
+
+
+# ---------------------------------------------------------------------- several workers
+async def _serve_workers(
+    db: str | os.PathLike[str],
+    host: str,
+    port: int,
+    cfg: ServerConfig,
+    workers: int,
+    dashboard: bool,
+    dashboard_port: int | None,
+    on_ready: Callable[[ServeInfo], None] | None,
+    stop: asyncio.Event | None,
+) -> None:
+    """``serve`` with ``workers`` processes accepting on one listening socket."""
+    import shutil
+    import tempfile
+
+    from coprod_apps.live.lock import serve_lock
+    from coprod_apps.live.rules import normalize_join_code
+
+    if not is_session_url(db):
+        raise CoprodError(
+            f"--workers {workers} needs a PostgreSQL session database (postgresql://...); "
+            f"{db} is a SQLite file, which takes one server process (its single write lock "
+            "would make several wait on each other): run one worker, or serve the session "
+            "from PostgreSQL"
+        )
+    cfg = dataclasses.replace(cfg, join_code=normalize_join_code(cfg.join_code))
+    lock = serve_lock(db)  # the workers share it
+    folder = Path(tempfile.mkdtemp(prefix="coprod-workers-"))
+    reserved: socket.socket | None = None
+    group: _Workers | None = None
+    voila = None
+    loop = asyncio.get_running_loop()
+    try:
+        open_store(db).close()  # an unreachable or unwritable database fails here, plainly
+        try:
+            reserved = _reserve_port(host, port)
+        except OSError as exc:
+            raise CoprodError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from exc
+        bound = int(reserved.getsockname()[1])
+        priorities = folder / "priorities.json"
+        wcfg = dataclasses.replace(
+            cfg, priorities_file=str(priorities) if cfg.priority_interval > 0 else None
+        )
+        group = _Workers(_db_arg(db), host, bound, wcfg, workers, folder)
+        await loop.run_in_executor(None, group.start_all)
+        url = f"http://{_public_host(host)}:{bound}/"
+        url_with_code = f"{url}#join={cfg.join_code}" if cfg.join_code else url
+        dash_url = None
+        if dashboard:
+            try:
+                voila = await loop.run_in_executor(None, _start_dashboard, db, dashboard_port)
+                dash_url = voila.url
+            except Exception as exc:
+                raise CoprodError(f"the facilitator dashboard did not start: {exc}") from exc
+        info = ServeInfo(url_with_code, dash_url, cfg.join_code, None, voila, group.pids)
+        stop = stop or asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop.set)
+        tasks = [loop.create_task(group.supervise(stop))]
+        if cfg.priority_interval > 0:
+            tasks.append(
+                loop.create_task(_priority_loop(str(db), priorities, cfg.priority_interval))
+            )
+        if on_ready is not None:
+            on_ready(info)
+        try:
+            await stop.wait()
+        finally:
+            for t in tasks:
+                t.cancel()
+    finally:
+        if group is not None:
+            await loop.run_in_executor(None, group.stop_all)
+        if voila is not None:
+            await loop.run_in_executor(None, voila.stop)
+        if reserved is not None:
+            reserved.close()
+        lock.release()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _reserve_port(host: str, port: int) -> socket.socket:
+    """A bound ``SO_REUSEPORT`` socket that does not listen: it keeps ``port`` (or the one
+    the system picks for 0) for the workers, and takes no connection itself."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host or None, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(address)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+class _Workers:
+    """The worker processes of one ``coprod serve --workers N``: started, watched,
+    started again when one exits, stopped (SIGTERM: each commits what it queued)."""
+
+    def __init__(
+        self, db: str, host: str, port: int, cfg: ServerConfig, n: int, folder: Path
+    ) -> None:
+        self.db = db
+        self.host = host
+        self.port = port
+        self.cfg = cfg
+        self.n = n
+        self.folder = folder
+        self.procs: list[Any] = [None] * n
+        #: the live pids, in worker order (the same list object as ServeInfo.worker_pids)
+        self.pids: list[int] = []
+        self.restarts = 0
+        self._stopping = False
+
+    def _spawn(self, index: int) -> Any:
+        import json
+        import subprocess
+
+        ready = self.folder / f"ready-{index}"
+        ready.unlink(missing_ok=True)
+        spec = {
+            "db": self.db,
+            "host": self.host,
+            "port": self.port,
+            "config": dataclasses.asdict(
+                dataclasses.replace(self.cfg, id_slot=(index, self.n), seed=self.cfg.seed + index)
+            ),
+            "parent": os.getpid(),
+            "ready": str(ready),
+        }
+        env = dict(os.environ, COPROD_SERVE_WORKER=json.dumps(spec))
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from coprod_apps.live.serve import worker_main; worker_main()"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
+        self.procs[index] = proc
+        self.pids[:] = [p.pid for p in self.procs if p is not None]
+        return proc
+
+    def _wait_ready(self, index: int, timeout: float = 120.0) -> None:
+        import time
+
+        proc = self.procs[index]
+        ready = self.folder / f"ready-{index}"
+        deadline = time.monotonic() + timeout
+        delay = 0.02
+        while not ready.exists():
+            if proc.poll() is not None:
+                raise CoprodError(
+                    f"worker {index} exited while starting (status {proc.returncode})"
+                )
+            if time.monotonic() > deadline:
+                raise CoprodError(f"worker {index} was not ready after {timeout:.0f} s")
+            time.sleep(delay)
+            delay = min(delay * 1.5, 0.2)
+
+    def start_all(self) -> None:
+        """Start every worker and wait until each serves."""
+        for i in range(self.n):
+            self._spawn(i)
+        for i in range(self.n):
+            self._wait_ready(i)
+
+    async def supervise(self, stop: asyncio.Event) -> None:
+        """Start again any worker that exited, until ``stop``."""
+        import logging
+
+        log = logging.getLogger("coprod_apps.live.serve")
+        while not stop.is_set():
+            for i, proc in enumerate(self.procs):
+                if proc is not None and proc.poll() is not None and not self._stopping:
+                    log.warning(
+                        "worker %d (pid %d) exited with status %s; starting it again",
+                        i,
+                        proc.pid,
+                        proc.returncode,
+                    )
+                    print(
+                        f"Worker {i} (pid {proc.pid}) exited ({proc.returncode}); starting it again",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    self.restarts += 1
+                    self._spawn(i)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.2)
+
+    def stop_all(self) -> None:
+        """SIGTERM every worker and wait for it (each commits what it has queued)."""
+        import subprocess
+
+        self._stopping = True
+        for proc in self.procs:
+            if proc is not None and proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.terminate()
+        for proc in self.procs:
+            if proc is None:
+                continue
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:  # pragma: no cover - a stuck worker
+                proc.kill()
+                proc.wait()
+
+
+async def _priority_loop(db: str, out: Path, interval: float) -> None:
+    """Compute the Pol.is priorities once for every worker (in a process of its own,
+    whenever votes were added) and write them to ``out`` (atomically)."""
+    import concurrent.futures
+    import json
+    import logging
+    import multiprocessing
+
+    from coprod_analytics.session.open import open_event_reader
+    from coprod_analytics.session.priority import compute_priorities
+    from coprod_apps.live.server import _worker_init
+
+    log = logging.getLogger("coprod_apps.live.serve")
+    loop = asyncio.get_running_loop()
+    pool = concurrent.futures.ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_init,
+        initargs=(os.getpid(),),
+    )
+    reader = None
+    last_seq = 0
+    n_votes = 0
+    done = -1
+    try:
+        while True:
+            try:
+                if reader is None:
+                    reader = await loop.run_in_executor(None, open_event_reader, db)
+                rows = await loop.run_in_executor(None, reader.new_events, last_seq)
+                if rows:
+                    last_seq = int(rows[-1][0])
+                    n_votes += sum(1 for r in rows if r[1] == "vote")
+                if n_votes != done:
+                    done = n_votes
+                    prio = await loop.run_in_executor(pool, compute_priorities, db)
+                    tmp = out.with_suffix(".tmp")
+                    tmp.write_text(json.dumps({str(k): v for k, v in prio.items()}))
+                    os.replace(tmp, out)
+            except Exception:  # pragma: no cover - the database or the worker failed
+                log.exception("priority computation failed; the workers keep the last ones")
+                if reader is not None:
+                    with contextlib.suppress(Exception):
+                        reader.close()
+                reader = None
+            await asyncio.sleep(interval)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+        if reader is not None:
+            with contextlib.suppress(Exception):
+                reader.close()
+
+
+def worker_main() -> None:
+    """A worker process of ``coprod serve --workers N`` (started by :func:`serve`, which
+    passes the database, the port and the settings in ``COPROD_SERVE_WORKER``).
+
+    Listens on the shared port (``SO_REUSEPORT``) and serves the participant API until
+    SIGTERM (then commits what it queued); ends with its parent.
+
+    Examples
+    --------
+    >>> import os
+    >>> "COPROD_SERVE_WORKER" in os.environ  # only a worker process has it
+    False
+    """
+    import json
+    import logging
+
+    from coprod_apps.launcher import watch_parent
+
+    spec = json.loads(os.environ["COPROD_SERVE_WORKER"])
+    watch_parent(int(spec["parent"]))
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    raw = spec["config"]
+    for name in ("request_rate", "submit_rate", "join_rate", "join_fail_rate"):
+        raw[name] = tuple(raw[name])
+    raw["join_fail_all_rate"] = tuple(raw["join_fail_all_rate"])
+    raw["trusted_proxies"] = tuple(raw["trusted_proxies"])
+    raw["id_slot"] = tuple(raw["id_slot"])
+    cfg = ServerConfig(**raw)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C goes to the parent, which stops us
+
+    async def run() -> None:
+        import tornado.netutil
+
+        server = LiveServer(spec["db"], cfg, lock=False)
+        try:
+            sockets = tornado.netutil.bind_sockets(
+                int(spec["port"]), address=spec["host"], backlog=1024, reuse_port=True
+            )
+        except BaseException:
+            await server.stop()
+            raise
+        await server.start(sockets=sockets)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+        Path(spec["ready"]).touch()
+        try:
+            await stop.wait()
+        finally:
+            await server.stop()
+
+    asyncio.run(run())

@@ -16,9 +16,12 @@ The server is put together from parts one can read one at a time:
   acknowledged only once it is on disk);
 - :mod:`~coprod_apps.live.handlers` — the HTTP handlers and security headers;
 - :mod:`~coprod_apps.live.lock` — one server per database;
-- this module — the lifecycle: open the database, start the writer, bind, poll for events
-  other processes appended (the dashboard's moderation and settings), recompute Pol.is
-  priorities in a worker process, stop cleanly.
+- this module — the lifecycle: open the database (a SQLite file or a PostgreSQL URL, through
+  :mod:`coprod_analytics.session.open`), start the writer, bind (or take sockets already
+  bound: the workers of ``coprod serve --workers N``), poll for events other processes
+  appended (the dashboard's moderation and settings, other workers' answers), recompute
+  Pol.is priorities in a worker process (or read them from the file the parent writes),
+  stop cleanly.
 
 API (JSON; participant calls carry ``Authorization: Bearer <token>``)
 ---------------------------------------------------------------------
@@ -50,19 +53,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import os
+import socket
 from pathlib import Path
 from typing import Any
 
 import tornado.httpserver
 import tornado.netutil
 
-from coprod_analytics.session import NewEvent, SessionStore
+from coprod_analytics.session import NewEvent
 from coprod_analytics.session.gate import AgendaGate
-from coprod_analytics.session.store import StoreUnwritable, connect_readonly, probe_writable
+from coprod_analytics.session.open import (
+    EventReader,
+    is_session_url,
+    open_event_reader,
+    open_store,
+    probe_writable,
+)
+from coprod_analytics.session.store import BaseSessionStore, StoreUnwritable
 from coprod_apps.live.config import ServerConfig
 from coprod_apps.live.handlers import MAX_DISCARD_BYTES, make_app, parse_networks
-from coprod_apps.live.lock import ServeLock
+from coprod_apps.live.lock import Lock, serve_lock
 from coprod_apps.live.rules import SessionRules
 from coprod_apps.live.writer import GroupCommitWriter
 
@@ -76,13 +89,19 @@ class LiveServer:
 
     Parameters
     ----------
-    db_path : str or Path
-        The session database (created when missing).
+    db : str or Path
+        The session database (created when missing): a SQLite file or a
+        ``postgresql://`` URL.
     config : ServerConfig, optional
         Join code, rate limits, intervals (defaults: :class:`ServerConfig`).
+    lock : bool, default True
+        Take the one-server lock of the database (the workers of ``coprod serve --workers
+        N`` leave it to their parent).
 
     Attributes
     ----------
+    db : str or Path
+        The session database (a ``Path``, or the URL as given).
     rules : SessionRules
         The session's rules and in-memory state (what the handlers call).
     port : int or None
@@ -113,14 +132,16 @@ class LiveServer:
     True
     """
 
-    def __init__(self, db_path: str | Path, config: ServerConfig | None = None) -> None:
-        self.db_path = Path(db_path)
+    def __init__(
+        self, db: str | os.PathLike[str], config: ServerConfig | None = None, *, lock: bool = True
+    ) -> None:
+        self.db: str | Path = str(db) if is_session_url(db) else Path(db)
         cfg = config or ServerConfig()
         self._trusted = parse_networks(cfg.trusted_proxies)
-        self._lock = ServeLock(self.db_path)
-        store: SessionStore | None = None
+        self._lock: Lock | None = serve_lock(self.db) if lock else None
+        store: BaseSessionStore | None = None
         try:
-            store = SessionStore(self.db_path)
+            store = open_store(self.db)
             meta = store.meta()
             self.rules = SessionRules(
                 store.state(),
@@ -130,18 +151,21 @@ class LiveServer:
                 write=self._write,
             )
         except BaseException:
-            self._lock.release()
+            if self._lock is not None:
+                self._lock.release()
             if store is not None:
                 store.close()
             raise
+        self.rules.refresh = self.poll_external
         self._store = store
         self._priority_votes = -1
         self._writer: GroupCommitWriter | None = None
         self._http: tornado.httpserver.HTTPServer | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._pool: Any = None
-        self._read_conn: Any = None
+        self._reader: EventReader | None = None
         self._probed = 0.0
+        self._priorities_mtime: int | None = None
         self.port: int | None = None
 
     @property
@@ -155,7 +179,9 @@ class LiveServer:
         return self.rules.session_id
 
     # ------------------------------------------------------------------ lifecycle
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+    async def start(
+        self, host: str = "127.0.0.1", port: int = 0, *, sockets: list[socket.socket] | None = None
+    ) -> int:
         """Bind and start serving.
 
         Parameters
@@ -164,6 +190,9 @@ class LiveServer:
             The interface to bind.
         port : int, default 0
             The port (0 picks a free one).
+        sockets : list of socket, optional
+            Listening sockets to serve instead of binding (a worker's share of its parent's
+            socket); ``host`` and ``port`` are then ignored.
 
         Returns
         -------
@@ -176,9 +205,10 @@ class LiveServer:
             When the port cannot be bound (nothing is left running then).
         """
         loop = asyncio.get_running_loop()
-        sockets = tornado.netutil.bind_sockets(port, address=host, backlog=1024)
+        if sockets is None:
+            sockets = tornado.netutil.bind_sockets(port, address=host, backlog=1024)
         try:
-            self._read_conn = connect_readonly(self.db_path)
+            self._reader = open_event_reader(self.db)
         except BaseException:
             for sock in sockets:
                 sock.close()
@@ -194,7 +224,9 @@ class LiveServer:
         self._http.add_sockets(sockets)
         self.port = int(sockets[0].getsockname()[1])
         self._tasks.append(loop.create_task(self._poll_loop()))
-        if self.config.priority_interval > 0:
+        if self.config.priorities_file is not None:
+            self._tasks.append(loop.create_task(self._priorities_file_loop()))
+        elif self.config.priority_interval > 0:
             self._tasks.append(loop.create_task(self._priority_loop()))
         return self.port
 
@@ -213,9 +245,11 @@ class LiveServer:
             self._store.close()
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
-        if self._read_conn is not None:
-            self._read_conn.close()
-        self._lock.release()
+        if self._reader is not None:
+            with contextlib.suppress(Exception):
+                self._reader.close()
+        if self._lock is not None:
+            self._lock.release()
 
     async def health(self) -> tuple[bool, dict[str, Any]]:
         """Whether the server can store answers: ``(ok, details)`` for ``/healthz``.
@@ -239,7 +273,7 @@ class LiveServer:
             if loop.time() - self._probed >= 1.0:
                 self._probed = loop.time()
                 try:
-                    await loop.run_in_executor(None, probe_writable, self.db_path)
+                    await loop.run_in_executor(None, probe_writable, self.db)
                 except StoreUnwritable as exc:
                     failure = writer.failure = exc
                 else:
@@ -263,13 +297,28 @@ class LiveServer:
                 log.exception("reading the session log failed")
 
     def poll_external(self) -> None:
-        """Apply the events other processes appended (the dashboard's moderation, settings)."""
-        rows = self._read_conn.execute(
-            "SELECT seq, kind, idem_key, participant_id, statement_id, vote, text, value, "
-            "time_ms FROM events WHERE seq > ? ORDER BY seq",
-            (self.rules.last_seq,),
-        ).fetchall()
-        self.rules.apply_external(rows)
+        """Apply the events other processes appended (the dashboard's moderation, settings,
+        other workers' joins and answers)."""
+        if self._reader is None:
+            return
+        self.rules.apply_external(self._reader.new_events(self.rules.last_seq))
+
+    async def _priorities_file_loop(self) -> None:
+        """A worker's priorities: the parent computes them once for all workers and writes
+        them to ``config.priorities_file``; read it whenever it changed."""
+        path = Path(str(self.config.priorities_file))
+        while True:
+            try:
+                mtime = path.stat().st_mtime_ns
+                if mtime != self._priorities_mtime:
+                    data = json.loads(path.read_text())
+                    self.rules.priorities = {int(k): float(v) for k, v in data.items()}
+                    self._priorities_mtime = mtime
+            except FileNotFoundError:
+                pass
+            except (OSError, ValueError):  # pragma: no cover - replaced while read
+                log.warning("the priorities file %s could not be read", path)
+            await asyncio.sleep(self.config.poll_interval)
 
     async def _priority_loop(self) -> None:
         import concurrent.futures
@@ -291,7 +340,7 @@ class LiveServer:
                 self._priority_votes = n_votes
                 try:
                     self.rules.priorities = await loop.run_in_executor(
-                        self._pool, compute_priorities, str(self.db_path)
+                        self._pool, compute_priorities, str(self.db)
                     )
                 except Exception:  # pragma: no cover - the worker process died
                     log.exception("priority computation failed; using fewest votes")

@@ -27,9 +27,9 @@ import os
 import queue
 import threading
 
-from coprod_analytics.session import NewEvent, SessionStore
+from coprod_analytics.session import NewEvent
 from coprod_analytics.session.gate import AgendaGate, Refused
-from coprod_analytics.session.store import StoreUnwritable
+from coprod_analytics.session.store import BaseSessionStore, StoreUnwritable
 from coprod_apps.live.ratelimit import LogLimiter
 
 __all__ = ["GroupCommitWriter"]
@@ -44,8 +44,9 @@ class GroupCommitWriter(threading.Thread):
 
     Parameters
     ----------
-    store : SessionStore
-        The session database; the thread closes it when it stops.
+    store : BaseSessionStore
+        The session store (:class:`SessionStore` on SQLite, ``PgSessionStore`` on
+        PostgreSQL); the thread closes it when it stops.
     loop : asyncio.AbstractEventLoop
         The loop whose futures :meth:`submit` returns.
     max_batch : int, optional
@@ -71,7 +72,7 @@ class GroupCommitWriter(threading.Thread):
 
     def __init__(
         self,
-        store: SessionStore,
+        store: BaseSessionStore,
         loop: asyncio.AbstractEventLoop,
         *,
         max_batch: int | None = None,
@@ -156,7 +157,8 @@ class GroupCommitWriter(threading.Thread):
             return
         self.batches += 1
         if self.failure is not None:
-            log.warning("storing answers works again (%s)", self.store.path)
+            where = getattr(self.store, "url", None) or getattr(self.store, "path", "")
+            log.warning("storing answers works again (%s)", where)
             self.failure = None
         for (_, fut), seq in zip(batch, seqs, strict=True):
             if isinstance(seq, Exception):  # this event alone could not be stored
