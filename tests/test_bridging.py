@@ -260,3 +260,51 @@ def test_real_conversations_reach_the_reference_optimum() -> None:
             ref_loss, ref_i_n = loss, i_n
     assert loss_ours <= ref_loss + 1e-6
     np.testing.assert_allclose(ours, ref_i_n, atol=1e-5)
+
+
+def test_opinion_groups_fits_bridging_on_first_read_with_the_eager_values() -> None:
+    """bridging=True (the default) defers the fit to the first read of the statements
+    table; the columns then hold exactly what bridging_scores gives for the result's seed."""
+    import pickle
+
+    from coprod_analytics.consensus import opinion_groups
+
+    inq = simulate_inquiry(90, 18, n_groups=2, seed=12)
+    res = opinion_groups(inq, seed=3, progress=False)
+    assert res.parameters["bridging"] is True
+    assert "_deferred" in res.__dict__  # nothing fitted by the call itself
+    eager = bridging_scores(vote_matrix(inq), seed=3)
+    got = res.statements
+    assert "_deferred" not in res.__dict__
+    assert got["statement_id"].to_list() == eager["statement_id"].to_list()
+    np.testing.assert_array_equal(got["bridging"].to_numpy(), eager["bridging"].to_numpy())
+    np.testing.assert_array_equal(got["bridging_factor"].to_numpy(), eager["factor"].to_numpy())
+    assert res.statements is got  # fitted once
+    assert res.notes == ()
+    # the column order and every other column are those of a result without bridging
+    plain = opinion_groups(inq, seed=3, bridging=False, progress=False).statements
+    assert got.columns == plain.columns and got.schema == plain.schema
+    assert got.drop("bridging", "bridging_factor").equals(plain.drop("bridging", "bridging_factor"))
+    assert plain["bridging"].null_count() == plain.height
+    # reading notes first fits it too; a pickled result carries the deferred fit along
+    other = opinion_groups(inq, seed=3, progress=False)
+    copy = pickle.loads(pickle.dumps(other))
+    assert other.notes == () and "_deferred" not in other.__dict__
+    assert copy.statements.equals(got)
+    assert other.to_json_dict()["statements"] == res.to_json_dict()["statements"]
+
+
+def test_deferred_bridging_failure_is_a_note_not_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from coprod_analytics.consensus import bridging as B
+    from coprod_analytics.consensus import opinion_groups
+
+    def broken(*args: object, **kwargs: object) -> pl.DataFrame:
+        raise RuntimeError("no ratings to fit")
+
+    res = opinion_groups(two_camps(), progress=False)
+    monkeypatch.setattr(B, "bridging_scores", broken)
+    assert res.statements["bridging"].null_count() == res.statements.height
+    assert res.notes == ("bridging scores not computed: no ratings to fit",)
+    assert "Note: bridging scores not computed" in res.summary()

@@ -625,3 +625,45 @@ def test_group_letters() -> None:
 
     assert [group_letter(g) for g in range(3)] == ["A", "B", "C"]
     assert group_letter(25) == "Z" and group_letter(26) == "26"
+
+
+def test_exact_nearest_is_the_plain_numpy_distance_bit_for_bit() -> None:
+    """The k-means assignment uses SciPy's cdist because it computes the same squared
+    distances as the NumPy expression, bit for bit (so Pol.is's clusters, ties included,
+    do not depend on it); this guards that assumption on the installed SciPy."""
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(11)
+    for d in (2, 3, 5):
+        for scale in (1e-6, 1.0, 1e6):
+            pts = rng.normal(0, scale, (700, d))
+            centers = np.vstack([pts[:40], pts[:3]])  # exact ties: duplicated centres
+            plain = np.zeros((700, centers.shape[0]))
+            for j in range(d):
+                diff = pts[:, j, None] - centers[None, :, j]
+                plain += diff * diff
+            assert np.array_equal(cdist(pts, centers, "sqeuclidean"), plain)
+            assert (KM._exact_nearest(pts, centers) == np.argmin(plain, axis=1)).all()
+
+
+def test_vote_matrix_integer_ids_equal_the_string_id_path() -> None:
+    """Integer ids take a binary-search path; string ids the joins: the same matrix."""
+    inq = simulate_inquiry(80, 15, n_groups=2, seed=4)
+    votes = inq.vote_log.with_columns(
+        pl.col("participant_id").cast(pl.String), pl.col("statement_id").cast(pl.String)
+    )
+    stmts = inq.statements.with_columns(pl.col("statement_id").cast(pl.String))
+    a = vote_matrix(inq)
+    b = vote_matrix(Inquiry(votes=votes, statements=stmts))
+    for name in ("rows", "cols", "values", "excluded", "times"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+        assert getattr(a, name).dtype == getattr(b, name).dtype, name
+    # a statement nobody voted on keeps its column; its counts are zero
+    c = vote_matrix(
+        Inquiry(
+            votes={"participant_id": [5, 3], "statement_id": [9, 9], "vote": [1, -1]},
+            statements={"statement_id": [2, 9], "text": ["a", "b"]},
+        )
+    )
+    assert c.cols.tolist() == [1, 1] and c.rows.tolist() == [0, 1]
+    assert [x.tolist() for x in c.counts()] == [[0, 1], [0, 1], [0, 2]]

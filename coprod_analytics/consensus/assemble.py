@@ -20,9 +20,10 @@ from coprod_analytics.consensus.tallies import comment_priority, group_vote_coun
 from coprod_analytics.provenance import Provenance
 
 if TYPE_CHECKING:  # pragma: no cover
+    from coprod_analytics.consensus.matrix import VoteMatrix
     from coprod_analytics.inquiry import Inquiry
 
-__all__ = ["assemble", "canonical_order", "hungarian_relabel"]
+__all__ = ["DeferredBridging", "assemble", "canonical_order", "hungarian_relabel"]
 
 
 def canonical_order(
@@ -135,8 +136,15 @@ def _nullable(values: np.ndarray) -> pl.Series:
     return pl.Series(values=np.asarray(values, dtype=np.float64), nan_to_null=True)
 
 
-def _statement_meta(inquiry: Inquiry) -> pl.DataFrame:
-    return inquiry.statements.select("statement_id", "text", "moderation", "is_meta")
+def _int_or_null(values: np.ndarray, keep: np.ndarray) -> pl.Series:
+    """An Int64 Series with null where ``keep`` is False (small ints, exact as floats)."""
+    out = np.where(keep, values, np.nan).astype(np.float64)
+    return pl.Series(values=out, nan_to_null=True).cast(pl.Int64)
+
+
+def _statement_meta(inquiry: Inquiry) -> dict[str, pl.Series]:
+    st = inquiry.statements
+    return {c: st.get_column(c) for c in ("statement_id", "text", "moderation", "is_meta")}
 
 
 def assemble(
@@ -272,29 +280,8 @@ def assemble(
         for r, rs in enumerate(lst):
             rank[g, rs.column] = r + 1
             rep_for[rs.column].append(int(mapping[g]))
-    # ---- bridging, intervals and stability (their own modules; see their docs)
-    bridging_col = pl.Series("bridging", [None] * m, dtype=pl.Float64)
-    factor_col = pl.Series("bridging_factor", [None] * m, dtype=pl.Float64)
-    if bridging:
-        from coprod_analytics.consensus.bridging import bridging_scores
-
-        try:
-            bs = bridging_scores(matrix, seed=seed)
-        except (ValueError, RuntimeError) as exc:
-            notes.append(f"bridging scores not computed: {exc}")
-        else:
-            joined = pl.DataFrame({"statement_id": sids}).join(
-                bs.select(
-                    "statement_id",
-                    pl.col("bridging").cast(pl.Float64),
-                    pl.col("factor").cast(pl.Float64).alias("bridging_factor"),
-                ),
-                on="statement_id",
-                how="left",
-                maintain_order="left",
-            )
-            bridging_col = joined.get_column("bridging")
-            factor_col = joined.get_column("bridging_factor")
+    # ---- intervals and stability (their own modules; see their docs); bridging is
+    # deferred to the first read of the statements table (DeferredBridging)
     gac_lo = np.full(m, np.nan)
     gac_hi = np.full(m, np.nan)
     rate_lo = np.full((k, m), np.nan)
@@ -315,85 +302,87 @@ def assemble(
     meta = _statement_meta(inquiry)
     with np.errstate(invalid="ignore", divide="ignore"):
         agree_rate = np.where(all_total > 0, all_agree / np.maximum(all_total, 1), np.nan)
-    statements = meta.with_columns(
-        excluded=pl.Series(excluded),
-        agree=pl.Series(all_agree.astype(np.int64)),
-        disagree=pl.Series(all_disagree.astype(np.int64)),
-        **{"pass": pl.Series((all_total - all_agree - all_disagree).astype(np.int64))},
-        n_votes=pl.Series(all_total.astype(np.int64)),
-        agree_rate=_nullable(agree_rate),
-        x=pl.Series(out.stmt_xy[:, 0]),
-        y=pl.Series(out.stmt_xy[:, 1]),
-        extremity=pl.Series(extremity),
-        group_aware_consensus=pl.Series(gac),
-        gac_ci_low=_nullable(gac_lo),
-        gac_ci_high=_nullable(gac_hi),
-        bridging=bridging_col,
-        bridging_factor=factor_col,
-        consensus=pl.Series(consensus, dtype=pl.String),
-        is_consensus=pl.Series([c is not None for c in consensus], dtype=pl.Boolean),
-        is_divisive=pl.Series(divisive),
-        consensus_clear=pl.Series(evidence.consensus.tolist(), dtype=pl.String),
-        divisive_clear=pl.Series(evidence.divisive),
-        too_few_votes=pl.Series(evidence.too_few_votes),
-        representative_for=pl.Series(rep_for, dtype=pl.List(pl.Int64)),
-        priority=pl.Series(priority),
+    # tables built column by column (eager polars operations cost more than these arrays)
+    statements = pl.DataFrame(
+        dict(
+            meta,
+            excluded=pl.Series(excluded),
+            agree=pl.Series(all_agree.astype(np.int64)),
+            disagree=pl.Series(all_disagree.astype(np.int64)),
+            **{"pass": pl.Series((all_total - all_agree - all_disagree).astype(np.int64))},
+            n_votes=pl.Series(all_total.astype(np.int64)),
+            agree_rate=_nullable(agree_rate),
+            x=pl.Series(out.stmt_xy[:, 0]),
+            y=pl.Series(out.stmt_xy[:, 1]),
+            extremity=pl.Series(extremity),
+            group_aware_consensus=pl.Series(gac),
+            gac_ci_low=_nullable(gac_lo),
+            gac_ci_high=_nullable(gac_hi),
+            bridging=pl.Series([None] * m, dtype=pl.Float64),
+            bridging_factor=pl.Series([None] * m, dtype=pl.Float64),
+            consensus=pl.Series(consensus, dtype=pl.String),
+            is_consensus=pl.Series([c is not None for c in consensus], dtype=pl.Boolean),
+            is_divisive=pl.Series(divisive),
+            consensus_clear=pl.Series(evidence.consensus.tolist(), dtype=pl.String),
+            divisive_clear=pl.Series(evidence.divisive),
+            too_few_votes=pl.Series(evidence.too_few_votes),
+            representative_for=pl.Series(rep_for, dtype=pl.List(pl.Int64)),
+            priority=pl.Series(priority),
+        )
     )
     participants = pl.DataFrame(
         {
             "participant_id": matrix.participant_ids,
             "x": out.xy[:, 0] if n else np.zeros(0),
             "y": out.xy[:, 1] if n else np.zeros(0),
-            "group": pl.Series(np.where(shown >= 0, shown, 0).astype(np.int64), dtype=pl.Int64),
+            "group": _int_or_null(shown, shown >= 0),
             "in_conv": out.in_conv,
             "n_votes": out.n_votes.astype(np.int64),
             "confidence": _nullable(confidence),
         }
-    ).with_columns(
-        pl.when(pl.Series(shown >= 0)).then(pl.col("group")).otherwise(None).alias("group")
     )
-    gv_rows = k * m
-    g_idx = np.repeat(np.arange(k), m)
+    # group_votes and groups in the order of the shown labels (blocks of statements)
+    by_label = np.argsort(mapping, kind="stable")
+
+    def flat(a: np.ndarray) -> np.ndarray:
+        return a[by_label].reshape(-1)
+
     with np.errstate(invalid="ignore", divide="ignore"):
-        tot = total.reshape(-1).astype(np.float64)
+        tot = flat(total).astype(np.float64)
 
         def rate(a: np.ndarray) -> pl.Series:
-            return _nullable(np.where(tot > 0, a.reshape(-1) / np.maximum(tot, 1), np.nan))
+            return _nullable(np.where(tot > 0, flat(a) / np.maximum(tot, 1), np.nan))
 
     passes = total - agree - disagree
+    rank_flat = flat(rank)
     group_votes = pl.DataFrame(
         {
-            "group": pl.Series(
-                (mapping[g_idx] if gv_rows else np.zeros(0, np.int64)).astype(np.int64),
-                dtype=pl.Int64,
-            ),
+            "group": pl.Series(np.repeat(mapping[by_label], m).astype(np.int64), dtype=pl.Int64),
             "statement_id": pl.concat([sids] * k) if k else sids.clear(),
-            "agree": agree.reshape(-1),
-            "disagree": disagree.reshape(-1),
-            "pass": passes.reshape(-1),
-            "total": total.reshape(-1),
+            "agree": flat(agree),
+            "disagree": flat(disagree),
+            "pass": flat(passes),
+            "total": flat(total),
             "agree_rate": rate(agree),
             "disagree_rate": rate(disagree),
             "pass_rate": rate(passes),
-            "pa": rep.pa.reshape(-1),
-            "pd": rep.pd.reshape(-1),
-            "pat": rep.pat.reshape(-1),
-            "pdt": rep.pdt.reshape(-1),
-            "ra": rep.ra.reshape(-1),
-            "rd": rep.rd.reshape(-1),
-            "rat": rep.rat.reshape(-1),
-            "rdt": rep.rdt.reshape(-1),
+            "pa": flat(rep.pa),
+            "pd": flat(rep.pd),
+            "pat": flat(rep.pat),
+            "pdt": flat(rep.pdt),
+            "ra": flat(rep.ra),
+            "rd": flat(rep.rd),
+            "rat": flat(rep.rat),
+            "rdt": flat(rep.rdt),
             "repful_for": pl.Series(
-                np.where(rep.rat.reshape(-1) > rep.rdt.reshape(-1), "agree", "disagree").tolist(),
+                np.where(flat(rep.rat) > flat(rep.rdt), "agree", "disagree").tolist(),
                 dtype=pl.String,
             ),
-            "rep_rank": pl.Series(rank.reshape(-1)),
-            "rep_clear": pl.Series(rep_clear.reshape(-1), dtype=pl.Boolean),
-            "agree_ci_low": _nullable(rate_lo.reshape(-1)),
-            "agree_ci_high": _nullable(rate_hi.reshape(-1)),
+            "rep_rank": _int_or_null(rank_flat, rank_flat > 0),
+            "rep_clear": pl.Series(flat(rep_clear), dtype=pl.Boolean),
+            "agree_ci_low": _nullable(flat(rate_lo)),
+            "agree_ci_high": _nullable(flat(rate_hi)),
         }
-    ).with_columns(
-        pl.when(pl.col("rep_rank") > 0).then(pl.col("rep_rank")).otherwise(None).alias("rep_rank")
     )
     centers = np.zeros((k, 2))
     if k:
@@ -402,30 +391,32 @@ def assemble(
             centers[:, ax] = np.bincount(
                 labels[lab_ok], weights=out.xy[lab_ok, ax], minlength=k
             ) / np.maximum(sizes, 1)
+    gl = by_label.tolist()
     groups = pl.DataFrame(
         {
-            "group": pl.Series(mapping, dtype=pl.Int64),
-            "size": pl.Series(sizes.astype(np.int64), dtype=pl.Int64),
-            "x": pl.Series(centers[:, 0], dtype=pl.Float64),
-            "y": pl.Series(centers[:, 1], dtype=pl.Float64),
+            "group": pl.Series(mapping[by_label], dtype=pl.Int64),
+            "size": pl.Series(sizes[by_label].astype(np.int64), dtype=pl.Int64),
+            "x": pl.Series(centers[by_label, 0], dtype=pl.Float64),
+            "y": pl.Series(centers[by_label, 1], dtype=pl.Float64),
             "representative": pl.Series(
-                [[sid_list[r.column] for r in reps[g]] for g in range(k)],
+                [[sid_list[r.column] for r in reps[g]] for g in gl],
                 dtype=pl.List(sids.dtype),
             ),
             "representative_direction": pl.Series(
-                [[r.direction for r in reps[g]] for g in range(k)], dtype=pl.List(pl.String)
+                [[r.direction for r in reps[g]] for g in gl],
+                dtype=pl.List(pl.String),
             ),
         }
-    ).sort("group")
+    )
     fingerprint = inquiry.fingerprint
     prov = Provenance(
         method="opinion_groups", input_fingerprint=fingerprint, parameters=parameters, seed=seed
     )
     state = out.state
-    return OpinionGroups(
+    result = OpinionGroups(
         participants=participants,
         statements=statements,
-        group_votes=group_votes.sort("group", maintain_order=True),
+        group_votes=group_votes,
         groups=groups,
         k=int(k),
         best_k=int(out.best_k),
@@ -443,3 +434,78 @@ def assemble(
         state=state,
         matrix=matrix,
     )
+    if bridging:
+        result._defer(DeferredBridging(matrix, seed))
+    return result
+
+
+class DeferredBridging:
+    """The bridging columns of the statements table, computed on its first read.
+
+    ``opinion_groups(..., bridging=True)`` (the default) returns without fitting the
+    bridging model (about 20 ms on vtaiwan.uberx, 40% of the whole call); the first read of
+    ``result.statements`` or ``result.notes`` fits it with the result's seed and fills
+    ``bridging`` and ``bridging_factor``, exactly as an eager computation would (the fit is
+    deterministic given the matrix and the seed). A fit that fails leaves them null and
+    says why in ``notes``.
+
+    Parameters
+    ----------
+    matrix : VoteMatrix
+        The votes the groups were computed on.
+    seed : int
+        Seed of :func:`~coprod_analytics.consensus.bridging.bridging_scores`.
+
+    Examples
+    --------
+    >>> from coprod_analytics.consensus import opinion_groups
+    >>> from coprod_analytics.simulate import simulate_inquiry
+    >>> res = opinion_groups(simulate_inquiry(60, 20, n_groups=2, seed=3))
+    >>> "_deferred" in res.__dict__  # nothing fitted yet
+    True
+    >>> res.statements["bridging"].null_count(), "_deferred" in res.__dict__
+    (0, False)
+    """
+
+    def __init__(self, matrix: VoteMatrix, seed: int) -> None:
+        self.matrix = matrix
+        self.seed = seed
+
+    def fill(
+        self, statements: pl.DataFrame, notes: tuple[str, ...]
+    ) -> tuple[pl.DataFrame, tuple[str, ...]]:
+        """The statements table with ``bridging`` and ``bridging_factor`` filled.
+
+        Parameters
+        ----------
+        statements : polars.DataFrame
+            The table with null bridging columns.
+        notes : tuple of str
+            The result's notes.
+
+        Returns
+        -------
+        (polars.DataFrame, tuple of str)
+            The filled table (same columns, same order) and the notes, with one added when
+            the fit failed.
+        """
+        from coprod_analytics.consensus.bridging import bridging_scores
+
+        try:
+            bs = bridging_scores(self.matrix, seed=self.seed)
+        except (ValueError, RuntimeError) as exc:
+            return statements, (*notes, f"bridging scores not computed: {exc}")
+        joined = statements.select("statement_id").join(
+            bs.select(
+                "statement_id",
+                pl.col("bridging").cast(pl.Float64),
+                pl.col("factor").cast(pl.Float64).alias("bridging_factor"),
+            ),
+            on="statement_id",
+            how="left",
+            maintain_order="left",
+        )
+        filled = statements.with_columns(
+            joined.get_column("bridging"), joined.get_column("bridging_factor")
+        )
+        return filled, notes

@@ -13,7 +13,9 @@ from coprod_analytics.consensus.kmeans import ClusterState, polis_kmeans
 __all__ = ["GroupChoice", "choose_groups", "cluster_projection", "silhouette_of_centres"]
 
 
-def silhouette_of_centres(centers: np.ndarray, labels: np.ndarray) -> float:
+def silhouette_of_centres(
+    centers: np.ndarray, labels: np.ndarray, *, distances: np.ndarray | None = None
+) -> float:
     """Pol.is's silhouette: over points (base-cluster centres), unweighted; a point alone in
     its cluster scores 0.
 
@@ -23,6 +25,9 @@ def silhouette_of_centres(centers: np.ndarray, labels: np.ndarray) -> float:
         ``(n, 2)`` base-cluster centres.
     labels : np.ndarray
         Group of every centre.
+    distances : np.ndarray, optional
+        ``(n, n)`` Euclidean distances between the centres, when already computed
+        (:func:`choose_groups` computes them once for every k).
 
     Returns
     -------
@@ -40,7 +45,7 @@ def silhouette_of_centres(centers: np.ndarray, labels: np.ndarray) -> float:
     n = centers.shape[0]
     if n == 0:
         return 0.0
-    d = np.sqrt(((centers[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2))
+    d = _centre_distances(centers) if distances is None else distances
     groups = np.unique(labels)
     if groups.shape[0] < 2:
         return 0.0
@@ -57,6 +62,10 @@ def silhouette_of_centres(centers: np.ndarray, labels: np.ndarray) -> float:
     s = np.divide(b - a, denom, out=np.zeros(n), where=denom > 0)
     s[own_size == 0] = 0.0
     return float(s.mean())
+
+
+def _centre_distances(centers: np.ndarray) -> np.ndarray:
+    return np.sqrt(((centers[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2))
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,6 +138,7 @@ def choose_groups(
     ks = [force_k] if force_k is not None else list(range(2, max(top, 2) + 1))
     clusterings: dict[int, tuple[ClusterState, np.ndarray]] = {}
     sil: dict[int, float] = {}
+    dist = _centre_distances(base.centers) if base.n else None
     for k in ks:
         st, lab = polis_kmeans(
             base.centers,
@@ -139,7 +149,7 @@ def choose_groups(
             max_iters=group_iters,
         )
         clusterings[k] = (st, lab)
-        sil[k] = silhouette_of_centres(base.centers, lab)
+        sil[k] = silhouette_of_centres(base.centers, lab, distances=dist)
     best = max(ks, key=lambda kk: (sil[kk], kk))
     return GroupChoice(clusterings=clusterings, silhouettes=sil, best_k=best)
 

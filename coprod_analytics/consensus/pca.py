@@ -21,6 +21,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["PCAResult", "project", "sparse_pca", "statement_projection"]
 
+#: Up to this many cells (16 MB of float64) the Gram matrix is computed from the dense
+#: centred matrix with BLAS; above, from the sparse matrix (memory stays O(votes)).
+_DENSE_GRAM_CELLS = 2_000_000
+
 
 @dataclass(frozen=True, eq=False)
 class PCAResult:
@@ -137,8 +141,14 @@ def _top_right_singular_vectors(
     elif m <= 3000 and gram_cost <= 5e7:
         from scipy.sparse.linalg import ArpackError, eigsh
 
-        csc = csr.tocsc()
-        gram = (csc.T @ csc).toarray()
+        if n * m <= _DENSE_GRAM_CELLS:
+            # BLAS on the dense centred matrix: 2.6 ms against 5.3 ms for the sparse
+            # product on vtaiwan.uberx (1,921 x 197, 13% filled), single-threaded
+            dense = csr.toarray()
+            gram = dense.T @ dense
+        else:
+            csc = csr.tocsc()
+            gram = (csc.T @ csc).toarray()
         v0 = np.random.default_rng(seed).standard_normal(m)
         try:
             w, v = eigsh(gram, k=d, which="LA", v0=v0, tol=1e-12)

@@ -58,7 +58,7 @@ import html
 import json
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
 
@@ -76,6 +76,50 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["IntervalsNotComputedError", "OpinionGroups", "group_letter"]
 
 _TABLES = ("participants", "statements", "group_votes", "groups")
+
+
+class DeferredColumns(Protocol):
+    """Work a result does on first read of ``statements`` or ``notes`` (bridging scores).
+
+    ``fill(statements, notes)`` returns the table with its columns filled and the notes with
+    anything the reader should know added; it must be deterministic, so that the result is
+    the same whenever it is read (see :class:`_Deferred`).
+    """
+
+    def fill(
+        self, statements: pl.DataFrame, notes: tuple[str, ...]
+    ) -> tuple[pl.DataFrame, tuple[str, ...]]: ...  # pragma: no cover
+
+
+class _Deferred:
+    """A data descriptor for the dataclass fields ``statements`` and ``notes`` of
+    :class:`OpinionGroups`: reading either first runs the result's deferred work, once.
+
+    Installed on the class after the dataclass is made (so the generated constructor,
+    its defaults and the type checker see plain fields); frozen dataclasses set fields with
+    ``object.__setattr__``, which goes through a data descriptor. A result without deferred work (built by
+    hand, by the Dask engine, or with ``bridging=False``) reads like a plain field. Two
+    threads reading at once may both run the work; it is deterministic, so both store the
+    same table.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.slot = f"_{name}_value"
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        if obj is None:  # read on the class
+            return self
+        state = obj.__dict__
+        pending: DeferredColumns | None = state.get("_deferred")
+        if pending is not None:
+            filled, notes = pending.fill(state["_statements_value"], state["_notes_value"])
+            state["_statements_value"] = filled
+            state["_notes_value"] = notes
+            state.pop("_deferred", None)
+        return state[self.slot]
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.slot] = value
 
 
 def _clean(v: Any) -> Any:
@@ -138,7 +182,10 @@ class OpinionGroups(Result):
     participants : polars.DataFrame
         One row per participant who voted (columns in the module documentation).
     statements : polars.DataFrame
-        One row per statement.
+        One row per statement. With ``bridging=True`` (the default) its ``bridging`` and
+        ``bridging_factor`` columns are computed on the first read of this table (or of
+        ``notes``), about 20 ms on vtaiwan.uberx, so that a call that only needs the groups
+        does not pay for them; the values are those an eager computation gives.
     group_votes : polars.DataFrame
         One row per (group, statement).
     groups : polars.DataFrame
@@ -170,7 +217,8 @@ class OpinionGroups(Result):
     provenance : Provenance
         Method, fingerprint, parameters, seed and package version.
     notes : tuple of str
-        Anything the reader should know (e.g. an optional analysis that was unavailable).
+        Anything the reader should know (e.g. an optional analysis that was unavailable;
+        reading it completes the deferred bridging columns first, like ``statements``).
     state : PolisState or None
         Pol.is's state after the last update, for warm-started :func:`update` calls.
     matrix : VoteMatrix or None
@@ -214,6 +262,12 @@ class OpinionGroups(Result):
     notes: tuple[str, ...] = ()
     state: PolisState | None = field(default=None)
     matrix: VoteMatrix | None = field(default=None)
+
+    def _defer(self, work: DeferredColumns) -> None:
+        """Run ``work`` on the first read of ``statements`` or ``notes`` (see
+        :class:`_Deferred`); :func:`~coprod_analytics.consensus.assemble.assemble` defers the
+        bridging scores this way."""
+        self.__dict__["_deferred"] = work
 
     # ------------------------------------------------------------------ verdict
     @functools.cached_property
@@ -572,3 +626,8 @@ class OpinionGroups(Result):
         # make sure it really is JSON (ids may be ints or strings; anything else -> str)
         result: dict[str, Any] = json.loads(json.dumps(cleaned, default=str))
         return result
+
+
+# the two fields whose final value may wait for deferred work (see _Deferred)
+setattr(OpinionGroups, "statements", _Deferred("statements"))  # noqa: B010
+setattr(OpinionGroups, "notes", _Deferred("notes"))  # noqa: B010
