@@ -73,6 +73,7 @@ from typing import Any
 import polars as pl
 
 from coprod_analytics.errors import CoprodError, ValidationError, check_param
+from coprod_analytics.privacy import DEFAULT_MIN_CELL
 from coprod_analytics.results import Result
 from coprod_analytics.session.activities import (
     PREFER_NOT_TO_SAY,
@@ -818,9 +819,14 @@ _OPEN_ON_SCREEN = {
 }
 
 
-def screen_view(panel: LivePanel) -> LivePanel:
+def screen_view(panel: LivePanel, *, min_cell: int = DEFAULT_MIN_CELL) -> LivePanel:
     """What the room may see of a panel on the projector (the rule per kind is in the
     module documentation).
+
+    The projector is a published output: who is in the room (``population``) is shown with
+    every category of fewer than ``min_cell`` people withheld, and a second one beside it
+    where the attribute's total would give it away
+    (:func:`~coprod_analytics.privacy.suppress_small_cells` with the attribute's margin).
 
     While a question activity is open, the answers to its open questions stay off the
     screen (the estimates of the Delphi round now open, every probability and choice
@@ -832,6 +838,9 @@ def screen_view(panel: LivePanel) -> LivePanel:
     ----------
     panel : LivePanel
         The facilitator's panel.
+    min_cell : int, default 5
+        The smallest number of people a category shown on the screen may hold (0 or 1:
+        nothing withheld).
 
     Returns
     -------
@@ -851,7 +860,14 @@ def screen_view(panel: LivePanel) -> LivePanel:
     >>> b = LivePanel("r", "ranking", "R", True, 1, 5, {"ranking": r})
     >>> list(screen_view(b).sections), list(screen_view(replace(b, is_open=False)).sections)
     ([], ['ranking'])
+    >>> who = pl.DataFrame({"attribute": ["age"] * 3, "category": ["16-24", "25-64", "65+"],
+    ...                     "n": [2, 30, 9], "sample_share": [0.05, 0.73, 0.22]})
+    >>> room = LivePanel("about", "population", "About you", True, 1, 41, {"population": who})
+    >>> screen_view(room).section("population")["n"].to_list()  # 2 withheld, and 9 beside it
+    [None, 30, None]
     """
+    if panel.kind == "population":
+        return _population_on_screen(panel, min_cell)
     if not panel.is_open:
         return panel
     if panel.kind in _OPEN_ON_SCREEN:
@@ -883,3 +899,16 @@ def screen_view(panel: LivePanel) -> LivePanel:
         "is wise when everyone answers on their own."
     )
     return replace(panel, sections=sections, notes=(*panel.notes, note))
+
+
+def _population_on_screen(panel: LivePanel, min_cell: int) -> LivePanel:
+    table = panel.sections.get("population")
+    if table is None or table.height == 0 or min_cell <= 1:
+        return panel
+    from coprod_analytics.privacy import suppress_small_cells
+
+    sup = suppress_small_cells(table, count_column="n", min_cell=min_cell, margins=[("attribute",)])
+    if sup.n_suppressed == 0:
+        return panel
+    sections = {**panel.sections, "population": sup.frame}
+    return replace(panel, sections=sections, notes=(*panel.notes, sup.note))
