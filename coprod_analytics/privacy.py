@@ -790,12 +790,22 @@ def withheld_cells(counts: Mapping[_Key, int | None], *, min_cell: int) -> set[_
 IDENTIFYING_COLUMNS = ("xid", "name", "email", "phone", "ip", "user_agent")
 
 
-def pseudonymise(inquiry: Inquiry, *, prefix: str = "P", seed: int | None = None) -> Inquiry:
+def pseudonymise(
+    inquiry: Inquiry,
+    *,
+    prefix: str = "P",
+    seed: int | None = None,
+    keep_order: bool = False,
+) -> Inquiry:
     """The same inquiry with every participant id replaced by a pseudonym (``P0001``, ...).
 
     The pseudonyms are assigned in a random order (a fresh random one unless ``seed`` is
     given), so they reveal neither the original ids nor the order in which people joined;
-    the mapping is not kept.
+    the mapping is not kept. With ``keep_order=True`` they follow the order of the original
+    ids instead (numbers as numbers): Pol.is's clustering reads participants in id order, so
+    an analysis of the pseudonymised data then finds exactly the groups of the original —
+    what a published app needs to agree with the report. That reveals the order in which
+    people joined, which the times of their votes show anyway; it reveals no id.
 
     This is the one deliberate exception to the house default ``seed=0``: a fixed, published
     seed would let anyone who knows the order people joined undo the shuffle, so the default
@@ -812,6 +822,8 @@ def pseudonymise(inquiry: Inquiry, *, prefix: str = "P", seed: int | None = None
         Start of every pseudonym.
     seed : int, optional
         Seed of the order of the pseudonyms (default: fresh randomness; see above).
+    keep_order : bool, default False
+        Assign the pseudonyms in the order of the original ids (see above).
 
     Returns
     -------
@@ -827,6 +839,10 @@ def pseudonymise(inquiry: Inquiry, *, prefix: str = "P", seed: int | None = None
     ['P1', 'P2']
     >>> out.counts() == inq.counts()
     True
+    >>> kept = pseudonymise(Inquiry({"participant_id": [10, 2, 2], "statement_id": [1, 1, 2],
+    ...                              "vote": [1, -1, 0]}), keep_order=True)
+    >>> kept.votes.sort("statement_id", "vote")["participant_id"].to_list()  # 2 -> P1, 10 -> P2
+    ['P1', 'P2', 'P1']
     """
     import numpy as np
 
@@ -848,11 +864,18 @@ def pseudonymise(inquiry: Inquiry, *, prefix: str = "P", seed: int | None = None
     every = pl.concat([ids.cast(pl.String), *[s.cast(pl.String) for s in others]]).unique(
         maintain_order=True
     )
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(every))
     width = len(str(len(every)))
     names = [f"{prefix}{i + 1:0{width}d}" for i in range(len(every))]
-    mapping = dict(zip(every.to_list(), [names[j] for j in order], strict=True))
+    if keep_order:
+        keys = every.to_list()
+        try:  # numbers as numbers: "10" after "2"
+            ordered = sorted(keys, key=int)
+        except ValueError:
+            ordered = sorted(keys)
+        mapping = dict(zip(ordered, names, strict=True))
+    else:
+        order = np.random.default_rng(seed).permutation(len(every))
+        mapping = dict(zip(every.to_list(), [names[j] for j in order], strict=True))
 
     def swap(frame: pl.DataFrame, column: str) -> pl.DataFrame:
         if column not in frame.columns:

@@ -356,7 +356,9 @@ def publish_app(
     if not keep_ids:
         from coprod_analytics.privacy import pseudonymise
 
-        data = pseudonymise(data)
+        # in the original ids' order, so the app finds exactly the report's groups (Pol.is
+        # reads participants in id order; random pseudonyms could move a few people)
+        data = pseudonymise(data, keep_order=True)
     if min_cell:
         # what the app will show, read back before anything is written (issue 17)
         audit = publish_audit(data, min_cell=min_cell, seed=seed)
