@@ -21,7 +21,8 @@ Actions
     ``predictions``, ``ratings``, ``evidence``, ``panel``, ``questions``, ``rating_items``,
     ``evidence_items``, ``panel_items``, ``population``, ``budget_projects``,
     ``budget_meta``, ``budget_votes``, ``pairwise``, ``pairwise_items``, ``rankings``,
-    ``ranking_items``, ``free_text``, ``open_questions``) and ``participants.csv`` (the
+    ``ranking_items``, ``free_text``, ``open_questions``, ``places``, ``support``,
+    ``appraisals``) and ``participants.csv`` (the
     attributes given at join), or an inquiry Parquet folder; with budget ballots also
     ``budget.pb`` (the pabulib file of the ballots); ``coprod info DIR`` and
     :func:`~coprod_analytics.io.load.load_inquiry` read either with the same counts and
@@ -29,7 +30,8 @@ Actions
 ``activity open|close|next-round ACTIVITY``
     The agenda: open or close an activity (``evidence``, ``ratings``, ``questions``,
     ``panel``, ``population``, ``statements``, ``budget``, ``pairwise``, ``ranking``,
-    ``open_question``), or start the next Delphi round / panel wave.
+    ``open_question``, ``mapping``, ``appraisal``), or start the next Delphi round, panel
+    wave or appraisal round.
     ``coprod session status`` lists the activities.
 
 Reading (``status``, ``export``) opens the database read-only (on PostgreSQL a read-only
@@ -81,6 +83,9 @@ _TABLE_FILES = frozenset(
         "ranking_items",
         "free_text",
         "open_questions",
+        "places",
+        "support",
+        "appraisals",
     )
 )
 #: The budget ballots as a pabulib file (when the session has a budget activity with votes).

@@ -26,6 +26,9 @@ activity kind     items from              one answer (fields)  ->  table
 ``pairwise``,     is better?" with participants' ideas, rankings of the top k, open
 ``ranking``,      questions -> ``budget_votes``, ``pairwise``, ``rankings``, ``free_text``
 ``open_question``
+``mapping``,      see :mod:`~coprod_analytics.session.mapping_activity`: places on a map or
+``appraisal``     plan (or an area from a list), support for needs others mapped, appraisal
+                  rounds of the needs -> ``places``, ``support``, ``appraisals``
 ================  ======================  ==================================================
 
 Activities and the agenda are events in the session's append-only log (``kind =
@@ -75,6 +78,8 @@ ACTIVITY_KINDS = (
     "pairwise",
     "ranking",
     "open_question",
+    "mapping",
+    "appraisal",
 )
 
 #: The answer always offered to a population question (stored as given).
@@ -95,6 +100,8 @@ ANSWER_TABLES: dict[str, tuple[str, ...]] = {
     "pairwise": ("pairwise",),
     "ranking": ("rankings",),
     "open_question": ("free_text",),
+    "mapping": ("places", "support"),
+    "appraisal": ("appraisals",),
 }
 
 _QUESTION_TYPES = ("estimate", "probability", "choice")
@@ -121,6 +128,8 @@ _QUESTION_FIELDS: dict[str, set[str]] = {
 }
 #: Longest option or category text, in characters.
 _MAX_OPTION = 200
+#: Item fields a participant's page never gets (known truths, who mapped a need).
+_PRIVATE = frozenset({"truth", "statement_id", "participant_id", "place_text", "time"})
 
 
 @dataclass
@@ -147,7 +156,10 @@ class ActivityRecord:
         The kind's rules (a budget ballot's ``vote_type``, ``budget``, ``limit``, ...; a
         ranking's ``k``; whether a pairwise activity takes ``ideas``).
     ideas : dict of str to dict
-        Participants' ideas accepted into a pairwise activity's pool (by item id).
+        Participants' ideas accepted into a pairwise activity's pool (by item id); for an
+        appraisal, the needs mapped live in its source activity (by place id).
+    places : dict of str to dict
+        A mapping activity's places as they stand (by place id ``"<participant>-<id>"``).
 
     Examples
     --------
@@ -165,6 +177,7 @@ class ActivityRecord:
     opened_seq: int = 0
     settings: dict[str, Any] = field(default_factory=dict)
     ideas: dict[str, dict[str, Any]] = field(default_factory=dict)
+    places: dict[str, dict[str, Any]] = field(default_factory=dict)
     _by_key: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def item(self, item_id: Any) -> dict[str, Any] | None:
@@ -212,14 +225,14 @@ class ActivityRecord:
             "open": self.is_open,
             "round": self.round,
             "items": [
-                {k: v for k, v in it.items() if k not in ("truth", "statement_id")}
-                for it in (self.pool() if self.kind == "pairwise" else self.items)
+                {k: v for k, v in it.items() if k not in _PRIVATE}
+                for it in (self.pool() if self.kind in ("pairwise", "appraisal") else self.items)
             ],
         }
         if self.kind == "panel":
             out["wave"] = wave_name(self.round)
         if self.settings:
-            out["settings"] = {k: v for k, v in self.settings.items() if k != "meta"}
+            out["settings"] = {k: v for k, v in self.settings.items() if k not in ("meta", "base")}
         return out
 
 
@@ -268,7 +281,7 @@ def slot_round(activity: ActivityRecord, item: dict[str, Any]) -> int:
     >>> slot_round(a, {"type": "estimate"}), slot_round(a, {"type": "choice"})
     (2, 0)
     """
-    if activity.kind == "panel" or (
+    if activity.kind in ("panel", "appraisal") or (
         activity.kind == "questions" and item.get("type", "estimate") == "estimate"
     ):
         return activity.round
@@ -339,10 +352,13 @@ def check_answer(
     ...
     coprod_analytics.errors.ValidationError: column 'credibility': 'credibility' must be between 1 and 5; got 9
     """
+    from coprod_analytics.session.mapping_activity import MAPPING_KINDS, check_mapping_answer
     from coprod_analytics.session.priorities import PRIORITY_KINDS, check_priority_answer
 
     if activity.kind in PRIORITY_KINDS:
         return check_priority_answer(activity, item_id, fields)
+    if activity.kind in MAPPING_KINDS:
+        return check_mapping_answer(activity, item_id, fields)
     item = activity.item(item_id)
     if item is None:
         raise _bad("item_id", f"'item_id' {item_id!r} is not an item of '{activity.activity_id}'")
@@ -453,7 +469,9 @@ def answer_tables(
         ``evidence``, ``ratings``, ``estimates``, ``probabilities``, ``choices``,
         ``predictions``, ``panel``, and ``budget_projects``, ``budget_meta``,
         ``budget_votes``, ``pairwise``, ``rankings``, ``free_text`` (see
-        :func:`~coprod_analytics.session.priorities.priority_tables`) for the activities the
+        :func:`~coprod_analytics.session.priorities.priority_tables`), ``places``,
+        ``support``, ``appraisals`` (see
+        :func:`~coprod_analytics.session.mapping_activity.mapping_tables`) for the activities the
         session has (empty tables when nobody answered yet; ``confidence`` left out when no
         answer gave one), and ``participants``: ``participant_id`` plus one column per
         population attribute answered.
@@ -466,6 +484,11 @@ def answer_tables(
     >>> t["ratings"].rows()
     [(3, 1, 5.0, 1.0, 7.0)]
     """
+    from coprod_analytics.session.mapping_activity import (
+        MAPPING_KINDS,
+        mapping_answer_rows,
+        mapping_tables,
+    )
     from coprod_analytics.session.priorities import (
         PRIORITY_KINDS,
         priority_answer_rows,
@@ -482,6 +505,9 @@ def answer_tables(
             continue
         if act.kind in PRIORITY_KINDS:
             priority_answer_rows(act, pid, ans, rows)
+            continue
+        if act.kind in MAPPING_KINDS:
+            mapping_answer_rows(act, pid, item_id, rnd, ans, rows)
             continue
         item = act.item(item_id) or {}
         if act.kind == "evidence":
@@ -616,6 +642,7 @@ def answer_tables(
                     },
                 )
     out.update(priority_tables(activities, rows, statements))
+    out.update(mapping_tables(activities, rows))
     for name in ("evidence", "estimates"):  # an optional column nobody gave is left out
         t = out.get(name)
         if t is not None and t.height and t.get_column("confidence").null_count() == t.height:
@@ -765,6 +792,7 @@ def activities_from_inquiry(
     *,
     panel_items: pl.DataFrame | None = None,
     item_lists: dict[str, pl.DataFrame] | None = None,
+    map_folder: str | os.PathLike[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Activity definitions (``define`` event payloads) for the item tables of an inquiry.
 
@@ -789,6 +817,11 @@ def activities_from_inquiry(
         :func:`~coprod_analytics.session.priorities.priority_definitions`); without them,
         the inquiry's tables of those names; the budget ballot comes from the inquiry's
         ``budget_projects`` and ``budget_meta``.
+    map_folder : path, optional
+        A folder with map files (``map_categories.csv`` and ``map.geojson``,
+        ``map_plan.json`` or ``map_areas.csv``): a ``mapping`` activity (see
+        :func:`~coprod_analytics.session.mapping_base.mapping_definitions`); the needs of
+        the inquiry's ``places`` become an ``appraisal`` activity either way.
 
     Returns
     -------
@@ -876,19 +909,24 @@ def activities_from_inquiry(
     if questions:
         defs["questions"] = questions
 
+    from coprod_analytics.session.mapping_base import mapping_definitions
     from coprod_analytics.session.priorities import priority_definitions
 
-    return [
-        {
-            "action": "define",
-            "activity_id": kind,
-            "kind": kind,
-            "title": _TITLES[kind],
-            "items": defs[kind],
-        }
-        for kind in ACTIVITY_KINDS
-        if kind in defs
-    ] + priority_definitions(tables, item_lists)
+    return (
+        [
+            {
+                "action": "define",
+                "activity_id": kind,
+                "kind": kind,
+                "title": _TITLES[kind],
+                "items": defs[kind],
+            }
+            for kind in ACTIVITY_KINDS
+            if kind in defs
+        ]
+        + priority_definitions(tables, item_lists)
+        + mapping_definitions(tables, map_folder)
+    )
 
 
 def _questions(tables: dict[str, pl.DataFrame]) -> list[dict[str, Any]]:
@@ -964,7 +1002,9 @@ def activities_from_folder(path: str | os.PathLike[str]) -> list[dict[str, Any]]
     :func:`~coprod_analytics.io.inputs.read_input_files` does), plus ``panel_items.csv``
     (``item_id``, ``text``, ``scale_min``, ``scale_max``), ``pairwise_items.csv``
     (``item_id``, ``text``), ``ranking_items.csv`` (``item_id``, ``text``, optional ``k``)
-    and ``open_questions.csv`` (``question_id``, ``text``) when present.
+    and ``open_questions.csv`` (``question_id``, ``text``) when present, and the map files
+    of a ``mapping`` activity (see
+    :func:`~coprod_analytics.session.mapping_activity.read_map_folder`).
 
     Parameters
     ----------
@@ -1009,5 +1049,5 @@ def activities_from_folder(path: str | os.PathLike[str]) -> list[dict[str, Any]]
             lists[name] = t
     tables = read_input_files(folder)
     return activities_from_inquiry(
-        SimpleNamespace(tables=tables), panel_items=panel_items, item_lists=lists
+        SimpleNamespace(tables=tables), panel_items=panel_items, item_lists=lists, map_folder=folder
     )

@@ -234,6 +234,19 @@ class SessionState:
                 dict(payload.get("answer") or {}),
                 time_ms,
             )
+            act = self.activities.get(slot[0])
+            if act is not None and act.kind == "mapping":
+                from coprod_analytics.session.mapping_activity import fold_mapping_answer
+
+                fold_mapping_answer(
+                    self.activities,
+                    act,
+                    pid,
+                    item_id,
+                    self.answers[pid][slot][2],
+                    time_ms,
+                    moderated=bool(self.settings.get("moderate_submissions", True)),
+                )
         elif kind == "activity":
             self._apply_activity(seq, payload)
         elif kind == "join":
@@ -301,6 +314,15 @@ class SessionState:
             else:  # a new definition keeps the agenda state
                 act.items, act.title, act._by_key = items, str(payload.get("title") or aid), {}
                 act.settings = dict(payload.get("settings") or {})
+            if self.activities[aid].kind == "appraisal":
+                from coprod_analytics.session.mapping_activity import sync_defined_appraisal
+
+                sync_defined_appraisal(self.activities, self.activities[aid])
+            return
+        if action == "moderate_place":
+            from coprod_analytics.session.mapping_activity import moderate_place
+
+            moderate_place(self.activities, payload)
             return
         if act is None:
             return

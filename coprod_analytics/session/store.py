@@ -837,7 +837,8 @@ class BaseSessionStore:
 
         st = self.state()
         if key is not None and key in st.keys:
-            _same_answer_or_raise(key, st.keys[key], participant_id, activity_id, item_id, answer)
+            stored_as = _mapping_as_stored(st, activity_id, item_id, answer)
+            _same_answer_or_raise(key, st.keys[key], participant_id, activity_id, *stored_as)
             return None
         if not st.is_open:
             raise ValidationError("the session is closed; reopen it to take answers")
@@ -851,6 +852,10 @@ class BaseSessionStore:
         if not act.is_open:
             raise ValidationError(f"the activity {activity_id!r} is closed", column="activity_id")
         item, fields = check_answer(act, item_id, answer)
+        if act.kind == "mapping":
+            from coprod_analytics.session.mapping_activity import check_support
+
+            check_support(act, participant_id, fields)
         if (act.kind == "open_question" and "text" in fields) or "idea" in fields:
             return self._tagged_text(participant_id, act, item, fields, key, time_ms, st)
         ev = NewEvent(
@@ -894,6 +899,52 @@ class BaseSessionStore:
             time_ms=time_ms,
         )
         return self.append([ev])[0]
+
+    def moderate_place(self, activity_id: str, place_id: str, *, accept: bool) -> None:
+        """Approve (shown to other participants) or reject (hidden, left out of ``places``)
+        the text of a mapped place; the place itself stays.
+
+        Parameters
+        ----------
+        activity_id : str
+            The mapping activity.
+        place_id : str
+            The place (``"<participant_id>-<id>"``, as in the ``places`` table).
+        accept : bool
+            True to approve, False to reject.
+
+        Raises
+        ------
+        ValidationError
+            No such mapping activity or place.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> s = SessionStore(pathlib.Path(tempfile.mkdtemp()) / "s.db")
+        >>> _ = s.define_activities([{"activity_id": "mapping", "kind": "mapping", "open": True,
+        ...     "items": [], "settings": {"system": "areas", "areas": ["North"],
+        ...     "categories": {"need": ["lighting"]}}}])
+        >>> p = s.join()
+        >>> _ = s.record_answer(p, "mapping", "place", {"place_id": "a", "kind": "need",
+        ...     "category": "lighting", "area": "North", "text": "Dark lane"})
+        >>> s.moderate_place("mapping", f"{p}-a", accept=True)
+        >>> s.state().activities["mapping"].places[f"{p}-a"]["moderation"]
+        1
+        >>> s.close()
+        """
+        act = self.state().activities.get(activity_id)
+        if act is None or act.kind != "mapping":
+            raise ValidationError(f"no mapping activity {activity_id!r}", column="activity_id")
+        if place_id not in act.places:
+            raise ValidationError(f"no place {place_id!r} in {activity_id!r}", column="place_id")
+        value = {
+            "action": "moderate_place",
+            "activity_id": activity_id,
+            "place_id": place_id,
+            "decision": 1 if accept else -1,
+        }
+        self.append([NewEvent("activity", value=value)])
 
     def submit_statement(
         self, participant_id: int | None, text: str, *, key: str | None = None
@@ -1193,6 +1244,23 @@ class SessionStore(BaseSessionStore):
             participants and tables.
         """
         return _to_inquiry(self._conn, self.path)
+
+
+def _mapping_as_stored(
+    st: SessionState, activity_id: str, item_id: Any, answer: Any
+) -> tuple[Any, Any]:
+    """``(item_id, answer)`` of a mapping answer as it is stored (a place under
+    ``place:<id>``), so a retried key compares by meaning; other answers as sent."""
+    act = st.activities.get(activity_id)
+    if act is None or act.kind != "mapping" or not isinstance(answer, dict):
+        return item_id, answer
+    from coprod_analytics.session.activities import check_answer
+
+    try:
+        item, fields = check_answer(act, item_id, answer)
+    except ValidationError:
+        return item_id, answer
+    return item["item_id"], fields
 
 
 def _same_or_raise(key: str, seen: tuple[Any, ...], wanted: tuple[Any, ...]) -> None:

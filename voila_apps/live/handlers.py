@@ -191,7 +191,7 @@ def make_app(
     -------
     tornado.web.Application
         ``/`` (the page), ``/static/participant[-part].{js,css}``, ``/healthz`` and ``/api/...``
-        (session, join, next, vote, statements, activities, answer); anything else is a
+        (session, join, next, vote, statements, activities, answer, map); anything else is a
         JSON 404.
 
     Examples
@@ -215,6 +215,7 @@ def make_app(
         (r"/api/statements", _StatementHandler, args),
         (r"/api/activities", _ActivitiesHandler, args),
         (r"/api/answer", _AnswerHandler, args),
+        (r"/api/map", _MapHandler, args),
         (r"/healthz", _HealthHandler, args),
         (
             r"/static/(participant(?:-[a-z]+)?\.(?:js|css))",
@@ -465,5 +466,14 @@ class _AnswerHandler(_Base):
         async def run() -> dict[str, Any]:
             pid = self.authed()
             return await self.rules.answer(pid, self.body_json())
+
+        await self.guarded(run)
+
+
+class _MapHandler(_Base):
+    async def get(self) -> None:
+        def run() -> dict[str, Any]:
+            pid = self.authed()
+            return self.rules.map_base(pid, self.get_query_argument("activity_id", None))
 
         await self.guarded(run)

@@ -127,7 +127,10 @@ class LoadResult:
         and attribute), ``budget_votes`` (one row per voter and project of the latest
         ballot, not one per ballot), ``pairwise`` (one row per participant and pair, the
         latest answer), ``rankings`` (one row per item of the latest ranking),
-        ``free_text`` (every open answer sent: a changed answer is one more row).
+        ``free_text`` (every open answer sent: a changed answer is one more row),
+        ``places`` (one row per participant and place id, the latest), ``support`` (one row
+        per participant and need supported), ``appraisals`` (one per participant, need and
+        round).
     answers : list of tuple
         ``(participant_id, activity_id, item_id, round, answer, key)`` of every acknowledged
         answer, as the session stores it (a ballot under ``item_id`` ``"ballot"``, a pair
@@ -400,6 +403,13 @@ def _make_answer(act: dict[str, Any], item: dict[str, Any], rng: random.Random) 
         return {"value": on_scale()}
     if kind == "population":
         return {"category": rng.choice(item["options"])}
+    if kind == "appraisal":
+        rules = act.get("settings") or {}
+        lo, hi = float(rules.get("scale_min", 1.0)), float(rules.get("scale_max", 5.0))
+        return {
+            "need_score": float(rng.randint(math.ceil(lo), math.floor(hi))),
+            "achievement_score": float(rng.randint(math.ceil(lo), math.floor(hi))),
+        }
     qtype = item.get("type", "estimate")
     if qtype == "probability":
         return {"probability": round(rng.random(), 2)}
@@ -434,7 +444,7 @@ def _rows_of(
         if qtype == "probability":
             return (("probabilities", 1),)
         return (("choices", 1), ("predictions", len(answer.get("predictions") or {})))
-    table = {"population": "participants"}.get(kind, kind)
+    table = {"population": "participants", "appraisal": "appraisals"}.get(kind, kind)
     return ((table, 1),)
 
 
@@ -490,6 +500,27 @@ def _ballot(act: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         if len(chosen) >= lo:
             return {"projects": chosen}
     return {"projects": chosen}
+
+
+#: Places each simulated participant maps.
+_PLACES_EACH = 2
+
+
+def _place(settings: dict[str, Any], rng: random.Random, place_id: str) -> dict[str, Any]:
+    """A place on the map (a point inside its bounds) or, now and then, an area of the list."""
+    cats = {k: v for k, v in (settings.get("categories") or {}).items() if v}
+    kind = rng.choice(sorted(cats))
+    out: dict[str, Any] = {"place_id": place_id, "kind": kind, "category": rng.choice(cats[kind])}
+    system, areas = settings.get("system"), list(settings.get("areas") or [])
+    if system in ("geo", "plan") and (not areas or rng.random() < 0.7):
+        w, south, e, n = (float(b) for b in settings["bounds"])
+        a, b = round(rng.uniform(w, e), 6), round(rng.uniform(south, n), 6)
+        out.update({"lat": b, "lon": a} if system == "geo" else {"x": a, "y": b})
+    else:
+        out["area"] = rng.choice(areas)
+    if rng.random() < 0.6:
+        out["text"] = rng.choice(_TEXTS)
+    return out
 
 
 def _priority_rows(act: dict[str, Any], answer: dict[str, Any]) -> tuple[tuple[str, int], ...]:
@@ -562,6 +593,8 @@ async def _participant(
                 if act["kind"] == "pairwise":
                     outcome = await me.pairwise(act, idea=act["activity_id"] not in sent_idea)
                     sent_idea.add(act["activity_id"])
+                elif act["kind"] == "mapping":
+                    outcome = await me.mapping(act)
                 else:
                     outcome = await me.answer(act, item)
                 if outcome == _STALE:  # closed, or the list changed: look at the agenda again
@@ -583,6 +616,10 @@ def _todo(act: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any] | No
     if kind == "pairwise":
         left = act.get("pair") is not None and act.get("answered", 0) < act.get("pairs", 0)
         return [(act, None)] if left else []
+    if kind == "mapping":
+        needs = act.get("needs") or []
+        support = bool(needs) and not any(n.get("supported") for n in needs)
+        return [(act, None)] if act.get("answered", 0) < _PLACES_EACH or support else []
     return [(act, it) for it in act["items"] if it.get("mine") is None]
 
 
@@ -659,7 +696,9 @@ class _Phone:
         data: dict[str, Any],
     ) -> None:
         st, pid, aid = self.stats, self.pid, act["activity_id"]
-        if "text" in answer or "idea" in answer:  # kept as a statement (moderated)
+        if ("text" in answer or "idea" in answer) and act[
+            "kind"
+        ] != "mapping":  # kept as a statement (moderated)
             item_id = "idea" if "idea" in answer else item["item_id"] if item else None
             text = str(answer.get("text", answer.get("idea")))
             st.texts.append((pid, aid, item_id, text, key))
@@ -667,7 +706,16 @@ class _Phone:
                 st.latest[("t", key)] = (("free_text", 1),)
             return
         rnd = int(data.get("round", 0))
-        if act["kind"] in ("budget", "ranking"):
+        if act["kind"] == "mapping":
+            slot = (
+                f"place:{answer['place_id']}"
+                if "kind" in answer
+                else f"support:{answer['place_id']}"
+            )
+            st.answers.append((pid, aid, slot, rnd, answer, key))
+            rows = (("places", 1),) if "kind" in answer else (("support", 1),)
+            st.latest[(pid, aid, slot, rnd)] = rows if answer.get("support", True) else ()
+        elif act["kind"] in ("budget", "ranking"):
             st.answers.append((pid, aid, "ballot", rnd, answer, key))
             st.latest[(pid, aid, "ballot", rnd)] = _priority_rows(act, answer)
         elif act["kind"] == "pairwise":
@@ -679,6 +727,39 @@ class _Phone:
             assert item is not None
             st.answers.append((pid, aid, item["item_id"], rnd, answer, key))
             st.latest[(pid, aid, str(item["item_id"]), rnd)] = _rows_of(act, item, answer)
+
+    async def mapping(self, act: dict[str, Any]) -> str:
+        """Map places until this participant has :data:`_PLACES_EACH` (with probability
+        ``change`` a place is moved or its text changed: the same place id, kind and category
+        again, the latest wins), then support
+        one need someone else mapped."""
+        aid = act["activity_id"]
+        settings = act.get("settings") or {}
+        mapped = int(act.get("answered", 0))
+        while mapped < _PLACES_EACH and time.monotonic() < self.deadline:
+            place_id = secrets.token_hex(4)
+            first: dict[str, Any] = {}
+            for _ in range(2 if self.rng.random() < self.change else 1):
+                # a moved place keeps what it is (a need stays the need others appraise)
+                place = {**_place(settings, self.rng, place_id), **first}
+                first = {"kind": place["kind"], "category": place["category"]}
+                key = secrets.token_hex(12)
+                body = {"activity_id": aid, "item_id": "place", "key": key, **place}
+                outcome, data, _ = await self._post(body)
+                if outcome != _OK:
+                    return outcome
+                self._record(act, None, place, key, data)
+            mapped += 1
+        needs = [n for n in act.get("needs") or [] if not n.get("supported")]
+        if needs and not any(n.get("supported") for n in act.get("needs") or []):
+            answer = {"place_id": self.rng.choice(needs)["place_id"], "support": True}
+            key = secrets.token_hex(12)
+            body = {"activity_id": aid, "item_id": "support", "key": key, **answer}
+            outcome, data, _ = await self._post(body)
+            if outcome != _OK:
+                return outcome
+            self._record(act, None, answer, key, data)
+        return _OK
 
     async def pairwise(self, act: dict[str, Any], *, idea: bool) -> str:
         """Answer the pairs the server offers, one after another, until each pair of the

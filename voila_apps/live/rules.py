@@ -24,6 +24,7 @@ from typing import Any
 from coprod_analytics.errors import check_param
 from coprod_analytics.session import MAX_STATEMENT_CHARS, NewEvent, now_ms
 from coprod_analytics.session.gate import Refused
+from coprod_analytics.session.mapping_activity import MAPPING_KINDS
 from coprod_analytics.session.pairs import PairChooser
 from coprod_analytics.session.priorities import PRIORITY_KINDS
 from coprod_analytics.session.priority import choose_statement
@@ -461,6 +462,11 @@ class SessionRules:
         activity for a whole ballot (budget, ranking); ``pair`` (the two items this
         participant is asked about now, or None) and ``pairs`` (how many pairs the pool
         makes) for pairwise; an open question's ``mine`` is the participant's latest text.
+        A mapping activity adds ``mine`` (this participant's places), ``needs`` (the needs
+        others mapped, their text only once approved, ``supported``) and its base drawing's
+        ``settings`` (``system``, ``bounds``, ``areas``, ``categories``; the drawing itself
+        from :meth:`map_base`); an appraisal's items are the needs
+        (:func:`~coprod_analytics.session.mapping_activity.mapping_listing`).
 
         Parameters
         ----------
@@ -485,6 +491,11 @@ class SessionRules:
             out = act.public()
             if act.kind in PRIORITY_KINDS:
                 acts.append(self._priority_listing(pid, act, out))
+                continue
+            if act.kind in MAPPING_KINDS:
+                from coprod_analytics.session.mapping_activity import mapping_listing
+
+                acts.append(mapping_listing(act, out, pid, mine))
                 continue
             items = []
             for item, pub in zip(act.items, out["items"], strict=True):
@@ -514,6 +525,39 @@ class SessionRules:
                 "voted": prog["voted"],
                 "remaining": prog["remaining"],
             },
+        }
+
+    def map_base(self, pid: int, activity_id: Any) -> dict[str, Any]:
+        """The base drawing of an open mapping activity (fetched once by the page).
+
+        Parameters
+        ----------
+        pid : int
+            The participant (who must have joined).
+        activity_id : any
+            The mapping activity.
+
+        Returns
+        -------
+        dict
+            ``{"activity_id", "system", "bounds", "base"}``: ``base`` holds the lines and
+            polygons (lon/lat) of a map, or a plan's ``width``, ``height`` and ``image`` (a
+            data URL); None when the activity only lists areas.
+
+        Raises
+        ------
+        ApiError
+            404 when there is no such open mapping activity.
+        """
+        act = self.state.activities.get(activity_id) if isinstance(activity_id, str) else None
+        if act is None or act.kind != "mapping" or not act.is_open or not self.state.is_open:
+            raise ApiError(404, "unknown_activity", f"there is no open map {activity_id!r}")
+        rules = act.settings
+        return {
+            "activity_id": act.activity_id,
+            "system": rules.get("system", "areas"),
+            "bounds": rules.get("bounds"),
+            "base": rules.get("base"),
         }
 
     def _priority_listing(self, pid: int, act: Any, out: dict[str, Any]) -> dict[str, Any]:
@@ -645,6 +689,13 @@ class SessionRules:
             if name == "item_id":
                 raise ApiError(404, "unknown_item", exc.message, field=name) from exc
             raise ApiError(400, "bad_answer", exc.message, field=name) from exc
+        if act.kind == "mapping":
+            from coprod_analytics.session.mapping_activity import check_support
+
+            try:
+                check_support(act, pid, answer)
+            except ValidationError as exc:
+                raise ApiError(400, "bad_answer", exc.message, field="place_id") from exc
         if act.kind in ("open_question", "pairwise") and ("text" in answer or "idea" in answer):
             return await self._tagged_text(pid, act, item, answer, full_key)
         if act.kind == "pairwise" and not self.pairs.was_offered(pid, aid, *answer["pair"]):
@@ -673,7 +724,7 @@ class SessionRules:
         from coprod_analytics.session.activities import check_answer
 
         act = self.state.activities.get(aid)
-        if act is None or act.kind not in PRIORITY_KINDS:
+        if act is None or act.kind not in (*PRIORITY_KINDS, "mapping"):
             return item_id, fields
         try:
             item, answer = check_answer(act, item_id, fields)
@@ -711,7 +762,13 @@ class SessionRules:
         answered = 0
         total = 0
         extra: dict[str, Any] = {}
-        if act is not None and act.kind in PRIORITY_KINDS:
+        if act is not None and act.kind == "mapping":
+            answered = sum(1 for p in act.places.values() if p["participant_id"] == pid)
+            total = answered
+        elif act is not None and act.kind == "appraisal":
+            total = len(act.pool())
+            answered = sum(1 for it in act.pool() if (aid, str(it["item_id"]), act.round) in mine)
+        elif act is not None and act.kind in PRIORITY_KINDS:
             listing = self._priority_listing(pid, act, act.public())
             answered = int(listing["answered"])
             total = int(

@@ -420,7 +420,8 @@
 
   C.forms = {
     kinds: Object.keys(BUILDERS),
-    shell: shell, // the card frame, for participant-priorities.js
+    shell: shell, // the card frame, for participant-priorities.js and participant-mapping.js
+    scale: scale,
     build: function (activity, item, onSave) {
       var card = BUILDERS[activity.kind](activity, item, onSave);
       card.update();

@@ -15,6 +15,7 @@
   var POLL_MS = 3000;
 
   var api = new C.Api();
+  C.mapApi = function (path) { return api.request("GET", path); };
   var session = null;
   var listing = null; // the last GET /api/activities
   var selected = null; // the activity shown (activity_id, or "statements")
@@ -258,8 +259,9 @@
           card.setMine(item.mine || null);
         }
       });
+      if (C.mapping.handles(act.kind)) C.mapping.refresh(act, cards);
     }
-    progress(act.answered, total(act));
+    progress(act.answered, total(act), act.kind);
     $("skip").textContent = act.answered >= total(act) ? t("Continue") : t("Skip these questions");
     shownSig = sig;
   }
@@ -283,6 +285,14 @@
         "what you want to; “Prefer not to say” is always fine.");
     }
     if (act.kind === "evidence") return t("Weigh each piece of evidence the experts presented.");
+    if (act.kind === "mapping") {
+      return t("Tap the map where the place is, or choose its area from the list; then say " +
+        "what it is. Map as many places as you like.");
+    }
+    if (act.kind === "appraisal") {
+      return act.round > 1 ? t("Appraisal round {round}: score each need as it stands now.",
+        { round: act.round }) : t("Score each need: how pressing it is, and how much has been done.");
+    }
     return "";
   }
 
@@ -293,8 +303,8 @@
     var items = $("items");
     items.textContent = "";
     cards = {};
-    var built = C.priorities.handles(act.kind)
-      ? C.priorities.build(act, submit)
+    var built = C.priorities.handles(act.kind) ? C.priorities.build(act, submit)
+      : C.mapping.handles(act.kind) ? C.mapping.build(act, submit)
       : act.items.map(function (item) { return C.forms.build(act, item, submit); });
     built.forEach(function (card) {
       cards[itemKey(act.activity_id, card.item.item_id)] = card;
@@ -305,11 +315,14 @@
 
   // How many answers complete an activity (a ballot is one answer; pairwise: the pairs).
   function total(act) {
+    if (C.mapping.handles(act.kind)) return C.mapping.total(act);
     return C.priorities.handles(act.kind) ? C.priorities.total(act) : act.items.length;
   }
 
-  function progress(answered, all) {
-    $("activity-progress").textContent = answered >= all
+  function progress(answered, all, kind) {
+    $("activity-progress").textContent = kind === "mapping"
+      ? t("Places you have mapped: {n}. You can add more while this is open.", { n: answered })
+      : answered >= all
       ? t("You have answered everything here. You can change an answer while this is open.")
       : t("Answered {done} of {all}. You can change an answer while this is open.",
         { done: answered, all: all });
@@ -356,7 +369,9 @@
       act.answered = reply.answered;
       renderTabs(openEntries(listing));
     }
-    if (selected === b.activity_id) progress(reply.answered, reply.answered + reply.remaining);
+    if (selected === b.activity_id) {
+      progress(reply.answered, reply.answered + reply.remaining, act ? act.kind : null);
+    }
   }
 
   function stripped(body) {
