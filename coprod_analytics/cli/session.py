@@ -33,6 +33,11 @@ Actions
     ``open_question``, ``mapping``, ``appraisal``), or start the next Delphi round, panel
     wave or appraisal round.
     ``coprod session status`` lists the activities.
+``activity add-pairwise --over statements [--title T] [--no-ideas] [--open]``
+    Add a pairwise "which is better?" activity over the session's statements: its pool is
+    the accepted statements at each moment (a statement approved later joins it, one
+    moderated out leaves it). An inquiry folder asks for the same with ``pairwise.json``
+    (``{"over": "statements", "title": "..."}``) in place of ``pairwise_items.csv``.
 
 Reading (``status``, ``export``) opens the database read-only (on PostgreSQL a read-only
 transaction), so it is safe while a server writes. No action ever creates a database: a missing file, a file that is not a coprod
@@ -181,12 +186,33 @@ def add_parser(sub: Any) -> None:
             "questions, panel, population, statements, budget, pairwise, ranking, "
             "open_question), or start the next Delphi round of the "
             "questions / the next wave of the panel poll (it opens the activity). A running "
-            "server picks the change up within a second."
+            "server picks the change up within a second. "
+            "'add-pairwise --over statements' adds a pairwise 'which is better?' activity "
+            "over the session's accepted statements (approved later: they join it)."
         ),
     )
     a.add_argument("db", type=path_or_url, metavar="SESSION", help=_DB_HELP)
-    a.add_argument("step", choices=["open", "close", "next-round"], help="what to do")
-    a.add_argument("activity", metavar="ACTIVITY", help="e.g. evidence, questions, panel")
+    a.add_argument(
+        "step",
+        choices=["open", "close", "next-round", "add-pairwise"],
+        help="what to do; add-pairwise adds a pairwise activity over the statements",
+    )
+    a.add_argument(
+        "activity",
+        metavar="ACTIVITY",
+        nargs="?",
+        help="e.g. evidence, questions, panel (add-pairwise: its id, default pairwise)",
+    )
+    a.add_argument(
+        "--over",
+        choices=["statements"],
+        help="add-pairwise: what is compared (the session's accepted statements)",
+    )
+    a.add_argument("--title", metavar="T", help="add-pairwise: its heading on phones")
+    a.add_argument(
+        "--no-ideas", action="store_true", help="add-pairwise: participants send no ideas"
+    )
+    a.add_argument("--open", action="store_true", help="add-pairwise: open it at once")
     a.set_defaults(func=run_activity)
 
     a = actions.add_parser(
@@ -486,6 +512,10 @@ def run_activity(args: argparse.Namespace) -> int:
     int
         The exit status (0).
     """
+    if args.step == "add-pairwise":
+        return run_add_pairwise(args)
+    if args.activity is None:
+        raise ValidationError(f"'coprod session activity {args.step}' needs the ACTIVITY")
     with _open_store(args.db) as store:
         if args.step == "next-round":
             rnd = store.next_round(args.activity)
@@ -502,6 +532,51 @@ def run_activity(args: argparse.Namespace) -> int:
         else:
             store.close_activity(args.activity)
     print(f"{_shown(args.db)}: {args.activity} is now {'open' if want else 'closed'}")
+    return 0
+
+
+def run_add_pairwise(args: argparse.Namespace) -> int:
+    """Add a pairwise activity over the statements (``coprod session activity add-pairwise``).
+
+    One pairwise activity per session (an inquiry holds one ``pairwise`` table): refused
+    when the session has one.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments (``--over statements``, optional ``ACTIVITY``, ``--title``,
+        ``--no-ideas``, ``--open``).
+
+    Returns
+    -------
+    int
+        The exit status (0).
+
+    Raises
+    ------
+    ValidationError
+        Without ``--over statements``, or when the session already has a pairwise activity.
+    """
+    from coprod_analytics.session.priorities import statements_pairwise
+
+    if args.over != "statements":
+        raise ValidationError("add-pairwise needs --over statements", column="--over")
+    aid = args.activity or "pairwise"
+    with _open_store(args.db) as store:
+        have = [a.activity_id for a in store.state().activities.values() if a.kind == "pairwise"]
+        if have or aid in store.state().activities:
+            raise ValidationError(
+                f"{_shown(args.db)} already has the activity {(have or [aid])[0]!r}; a session "
+                "holds one pairwise activity"
+            )
+        payload = statements_pairwise(args.title, ideas=not args.no_ideas, activity_id=aid)
+        store.define_activities([{**payload, "open": bool(args.open)}])
+        n = len(store.state().activities[aid].pool())
+    state = "open" if args.open else "closed until 'coprod session activity DB open " + aid + "'"
+    print(
+        f"{_shown(args.db)}: added {aid!r}, pairwise over the statements "
+        f"({n} accepted now), {state}"
+    )
     return 0
 
 

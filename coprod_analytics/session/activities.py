@@ -61,6 +61,7 @@ __all__ = [
     "activities_from_folder",
     "activities_from_inquiry",
     "answer_tables",
+    "bind_statements",
     "check_answer",
     "item_tables",
     "slot_round",
@@ -160,6 +161,10 @@ class ActivityRecord:
         appraisal, the needs mapped live in its source activity (by place id).
     places : dict of str to dict
         A mapping activity's places as they stand (by place id ``"<participant>-<id>"``).
+    statements : dict of int to StatementRecord, optional
+        The session's statements (shared with its state), for a pairwise activity whose
+        ``settings`` say ``"over": "statements"``: its pool is then the accepted statements
+        at each moment (see :meth:`statement_items` and :func:`bind_statements`).
 
     Examples
     --------
@@ -178,7 +183,48 @@ class ActivityRecord:
     settings: dict[str, Any] = field(default_factory=dict)
     ideas: dict[str, dict[str, Any]] = field(default_factory=dict)
     places: dict[str, dict[str, Any]] = field(default_factory=dict)
+    statements: dict[int, Any] | None = field(default=None, repr=False, compare=False)
     _by_key: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+
+    @property
+    def over_statements(self) -> bool:
+        """A pairwise activity whose pool is the session's accepted statements."""
+        return self.kind == "pairwise" and self.settings.get("over") == "statements"
+
+    def statement_items(self) -> list[dict[str, Any]]:
+        """The pool of a pairwise activity over statements: the accepted statements.
+
+        Accepted (moderation 1), not meta, and either plain agree/disagree statements or
+        ideas submitted in this activity, in the order they were added; ``item_id`` is the
+        statement id (ideas carry ``"idea": True``). Empty before :func:`bind_statements`.
+
+        Returns
+        -------
+        list of dict
+
+        Examples
+        --------
+        >>> from coprod_analytics.session.state import SessionState
+        >>> st = SessionState()
+        >>> st.apply((1, "statement", None, None, 0, None, "Parks", '{"moderation": 1}', 0))
+        >>> st.apply((2, "statement", None, None, 1, None, "Buses", '{"moderation": 0}', 0))
+        >>> st.apply((3, "activity", None, None, None, None, None, '{"action": "define", '
+        ...     '"activity_id": "pw", "kind": "pairwise", "settings": {"over": "statements"}}', 0))
+        >>> [it["text"] for it in st.activities["pw"].pool()]
+        ['Parks']
+        >>> st.apply((4, "moderation", None, None, 1, None, None, '{"decision": 1}', 0))
+        >>> [it["item_id"] for it in st.activities["pw"].pool()]
+        [0, 1]
+        """
+        out: list[dict[str, Any]] = []
+        for r in (self.statements or {}).values():
+            if r.moderation != 1 or r.is_meta or r.activity_id not in (None, self.activity_id):
+                continue
+            item: dict[str, Any] = {"item_id": r.statement_id, "text": r.text}
+            if r.activity_id is not None:
+                item["idea"] = True
+            out.append(item)
+        return out
 
     def item(self, item_id: Any) -> dict[str, Any] | None:
         """The item with this id (compared as text, so ``1`` and ``"1"`` are one item).
@@ -197,6 +243,8 @@ class ActivityRecord:
             self._by_key = {str(it["item_id"]): it for it in self.items}
         if isinstance(item_id, bool) or not isinstance(item_id, (int, str)):
             return None
+        if self.over_statements:
+            return next((it for it in self.pool() if str(it["item_id"]) == str(item_id)), None)
         return self._by_key.get(str(item_id)) or self.ideas.get(str(item_id))
 
     def pool(self) -> list[dict[str, Any]]:
@@ -205,8 +253,11 @@ class ActivityRecord:
         Returns
         -------
         list of dict
-            The items, then the ideas in the order they were accepted.
+            The items, then the ideas in the order they were accepted (over statements:
+            :meth:`statement_items`).
         """
+        if self.over_statements:
+            return self.statement_items()
         return [*self.items, *self.ideas.values()]
 
     def public(self) -> dict[str, Any]:
@@ -234,6 +285,31 @@ class ActivityRecord:
         if self.settings:
             out["settings"] = {k: v for k, v in self.settings.items() if k not in ("meta", "base")}
         return out
+
+
+def bind_statements(state: Any) -> None:
+    """Let the pairwise activities over statements of ``state`` see its statements (live).
+
+    Parameters
+    ----------
+    state : SessionState
+        The session's state; its ``statements`` dict is shared, not copied, so a statement
+        accepted or moderated out later joins or leaves the pools at once.
+
+    Examples
+    --------
+    >>> from coprod_analytics.session.state import SessionState
+    >>> st = SessionState()
+    >>> st.apply((1, "statement", None, None, 0, None, "Parks", '{"moderation": 1}', 0))
+    >>> st.activities["pw"] = ActivityRecord("pw", "pairwise", "P", [],
+    ...                                      settings={"over": "statements"})
+    >>> bind_statements(st)
+    >>> st.activities["pw"].pool()
+    [{'item_id': 0, 'text': 'Parks'}]
+    """
+    for act in state.activities.values():
+        if act.over_statements:
+            act.statements = state.statements
 
 
 def wave_name(round_: int) -> str:
@@ -793,6 +869,7 @@ def activities_from_inquiry(
     panel_items: pl.DataFrame | None = None,
     item_lists: dict[str, pl.DataFrame] | None = None,
     map_folder: str | os.PathLike[str] | None = None,
+    pairwise: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Activity definitions (``define`` event payloads) for the item tables of an inquiry.
 
@@ -822,6 +899,10 @@ def activities_from_inquiry(
         ``map_plan.json`` or ``map_areas.csv``): a ``mapping`` activity (see
         :func:`~coprod_analytics.session.mapping_base.mapping_definitions`); the needs of
         the inquiry's ``places`` become an ``appraisal`` activity either way.
+    pairwise : dict, optional
+        A pairwise activity over the session's statements (see
+        :func:`~coprod_analytics.session.priorities.statements_pairwise`), in place of one
+        over ``pairwise_items``.
 
     Returns
     -------
@@ -924,7 +1005,7 @@ def activities_from_inquiry(
             for kind in ACTIVITY_KINDS
             if kind in defs
         ]
-        + priority_definitions(tables, item_lists)
+        + priority_definitions(tables, item_lists, pairwise=pairwise)
         + mapping_definitions(tables, map_folder)
     )
 
@@ -1002,7 +1083,10 @@ def activities_from_folder(path: str | os.PathLike[str]) -> list[dict[str, Any]]
     :func:`~coprod_analytics.io.inputs.read_input_files` does), plus ``panel_items.csv``
     (``item_id``, ``text``, ``scale_min``, ``scale_max``), ``pairwise_items.csv``
     (``item_id``, ``text``), ``ranking_items.csv`` (``item_id``, ``text``, optional ``k``)
-    and ``open_questions.csv`` (``question_id``, ``text``) when present, and the map files
+    and ``open_questions.csv`` (``question_id``, ``text``) when present, ``pairwise.json``
+    (``{"over": "statements", "title": ..., "ideas": ...}``: a pairwise activity over the
+    session's statements, see :func:`~coprod_analytics.session.priorities.read_pairwise_choice`)
+    in place of ``pairwise_items.csv``, and the map files
     of a ``mapping`` activity (see
     :func:`~coprod_analytics.session.mapping_activity.read_map_folder`).
 
@@ -1047,7 +1131,14 @@ def activities_from_folder(path: str | os.PathLike[str]) -> list[dict[str, Any]]
             if id_col not in t.columns:
                 raise ValidationError(f"{name}.csv needs an '{id_col}' column", table=name)
             lists[name] = t
+    from coprod_analytics.session.priorities import read_pairwise_choice
+
+    pairwise = read_pairwise_choice(folder)
     tables = read_input_files(folder)
     return activities_from_inquiry(
-        SimpleNamespace(tables=tables), panel_items=panel_items, item_lists=lists, map_folder=folder
+        SimpleNamespace(tables=tables),
+        panel_items=panel_items,
+        item_lists=lists,
+        map_folder=folder,
+        pairwise=pairwise,
     )

@@ -1,13 +1,16 @@
 """Which pair a participant is asked about next in a live pairwise activity.
 
-:class:`PairChooser` ranks every pair of the pool (items and accepted ideas) by the
+:class:`PairChooser` ranks every pair of the pool (items and accepted ideas, or the accepted
+statements of an activity over statements) by the
 Bradley–Terry next-pair suggestion of
 :func:`~coprod_analytics.preferences.pairwise.suggest_next_pair` (the expected reduction of
 the model's uncertainty, fitted on everyone's latest answers), and gives each participant
 the best pair they have not answered yet; only when they have answered every pair does a
 pair come back. Equally informative pairs are spread over participants (by participant id),
 so a room does not all answer the same pair first. The ranking is refitted when answers
-arrive, at most once per ``refit_seconds`` (and at once when the pool changes).
+arrive, at most once per ``refit_seconds`` and never more often than every five fit
+durations (a pool of hundreds of statements takes a second to fit; the server stays
+responsive), and at once when the pool changes.
 
 Pure Python, numpy and polars: no web code.
 """
@@ -33,6 +36,8 @@ class _Ranking:
     pool: tuple[str, ...]
     at: float
     pairs: list[tuple[str, str, float]]
+    keys: list[str]
+    took: float = 0.0
 
 
 @dataclass
@@ -89,7 +94,7 @@ class PairChooser:
         seen = self.offered.get((pid, activity_id))
         return seen is None or pair_key(a, b) in seen
 
-    def _ranking(self, state: SessionState, act: ActivityRecord) -> list[tuple[str, str, float]]:
+    def _ranking(self, state: SessionState, act: ActivityRecord) -> _Ranking:
         from coprod_analytics.preferences.pairwise import suggest_next_pair
 
         pool = tuple(str(it["item_id"]) for it in act.pool())
@@ -97,8 +102,9 @@ class PairChooser:
         old = self._rankings.get(act.activity_id)
         now = time.monotonic()
         if old is not None and old.pool == pool:
-            if old.n_answers == n or now - old.at < self.refit_seconds:
-                return old.pairs
+            gap = max(self.refit_seconds, 5 * old.took)
+            if old.n_answers == n or now - old.at < gap:
+                return old
         rows = [
             (str(ans["pair"][0]), str(ans["pair"][1]), ans.get("winner"))
             for slots in state.answers.values()
@@ -125,8 +131,10 @@ class PairChooser:
                 strict=True,
             )
         )
-        self._rankings[act.activity_id] = _Ranking(n, pool, now, pairs)
-        return pairs
+        keys = [pair_key(a, b) for a, b, _s in pairs]
+        ranking = _Ranking(n, pool, now, pairs, keys, time.monotonic() - now)
+        self._rankings[act.activity_id] = ranking
+        return ranking
 
     def pair(
         self, state: SessionState, act: ActivityRecord, pid: int
@@ -147,6 +155,8 @@ class PairChooser:
         (dict, dict) or None
             The two items (as in the pool), or None when the pool has fewer than two.
         """
+        if act.over_statements and act.statements is not state.statements:
+            act.statements = state.statements  # the pool is the state's accepted statements
         if len(act.pool()) < 2:
             return None
         mine = state.answers.get(pid, {})
@@ -161,14 +171,19 @@ class PairChooser:
                 if a is not None and b is not None:
                     return a, b
         ranked = self._ranking(state, act)
-        fresh = [p for p in ranked if pair_key(p[0], p[1]) not in answered]
-        if fresh:
-            best = fresh[0][2]
-            ties = [p for p in fresh if abs(p[2] - best) <= 1e-9 * max(1.0, abs(best))]
+        ties: list[tuple[str, str, float]] = []  # the best unanswered pairs (ranked: best first)
+        for p, k in zip(ranked.pairs, ranked.keys, strict=True):
+            if k in answered:
+                continue
+            if ties and abs(p[2] - ties[0][2]) > 1e-9 * max(1.0, abs(ties[0][2])):
+                break
+            ties.append(p)
+        if ties:
             a_id, b_id, _ = ties[pid % len(ties)]
         else:  # every pair answered: ask again, the most informative first but not the last
             last = cur if cur is not None else ""
-            again = [p for p in ranked if pair_key(p[0], p[1]) != last] or ranked
+            again = [p for p, k in zip(ranked.pairs, ranked.keys, strict=True) if k != last]
+            again = again or ranked.pairs
             a_id, b_id, _ = again[0]
         key = pair_key(a_id, b_id)
         self._current[slot] = (key, time.time_ns() // 1_000_000)

@@ -24,6 +24,17 @@ kind               items from                            one answer (fields) -> 
                    ``free_text`` table
 =================  ====================================  =====================================
 
+**Pairwise over statements.** Instead of an item list, a pairwise activity may compare the
+session's own agree/disagree statements: ``pairwise.json`` in the inquiry folder (in place of
+``pairwise_items.csv``) holding ``{"over": "statements", "title": "...", "ideas": true}``
+(``title`` and ``ideas`` optional), or ``coprod session activity DB add-pairwise --over
+statements`` on a running session. Its pool is the accepted statements at each moment (not
+moderated out, not meta), so a statement approved during the session joins it and one
+moderated out leaves it; item ids are statement ids, so the ``pairwise`` table's Bradley–Terry
+ranking ranks statements (``pairwise_items`` gives their texts). Ideas sent in such an
+activity wait in the same moderation queue and, once accepted, join its pool under their
+statement id (marked ``idea``); they are not put to the agree/disagree vote.
+
 The latest ballot of a participant counts (budget, ranking), and the latest answer to each
 pair (pairwise). An idea or an open answer is stored as a ``statement`` event tagged with
 its activity (and question), so the facilitator's moderation queue handles them as it
@@ -56,7 +67,13 @@ __all__ = [
     "priority_definitions",
     "priority_item_tables",
     "priority_tables",
+    "read_pairwise_choice",
+    "statements_pairwise",
 ]
+
+#: The file that asks for a pairwise activity over the session's statements.
+PAIRWISE_CHOICE = "pairwise.json"
+_CHOICE_KEYS = {"over", "title", "ideas"}
 
 #: The item lists of the priority kinds: ``(table, id column, activity kind)``.
 ITEM_LISTS = (
@@ -394,7 +411,8 @@ def priority_tables(
                 {"participant_id": pl.Int64, "item_id": iid, "rank": pl.Int64},
             )
         elif act.kind == "pairwise":
-            iid = _id_dtype([it["item_id"] for it in act.pool()])
+            over = getattr(act, "over_statements", False)
+            iid = pl.Int64 if over else _id_dtype([it["item_id"] for it in act.pool()])
             out["pairwise"] = _frame(
                 rows.get("pairwise", []),
                 {"participant_id": pl.Int64, "winner": iid, "loser": iid, "tie": pl.Boolean},
@@ -609,8 +627,106 @@ def _ids_of(t: pl.DataFrame | None, cols: tuple[str, ...]) -> list[dict[str, Any
     return [{"item_id": _py_id(v), "text": f"Item {v}"} for v in seen.values()]
 
 
+def statements_pairwise(
+    title: str | None = None, *, ideas: bool = True, activity_id: str = "pairwise"
+) -> dict[str, Any]:
+    """The ``define`` payload of a pairwise activity over the session's statements.
+
+    Parameters
+    ----------
+    title : str, optional
+        Its heading on phones (default "Which is better?").
+    ideas : bool, default True
+        Whether participants may send ideas (moderated; accepted ones join the pool).
+    activity_id : str, default "pairwise"
+        Its id.
+
+    Returns
+    -------
+    dict
+        ``{"action": "define", "activity_id", "kind": "pairwise", "title", "items": [],
+        "settings": {"over": "statements", "ideas"}}``.
+
+    Examples
+    --------
+    >>> statements_pairwise("Which matters more?")["settings"]
+    {'over': 'statements', 'ideas': True}
+    """
+    return {
+        "action": "define",
+        "activity_id": activity_id,
+        "kind": "pairwise",
+        "title": title or TITLES["pairwise"],
+        "items": [],
+        "settings": {"over": "statements", "ideas": bool(ideas)},
+    }
+
+
+def read_pairwise_choice(folder: Any) -> dict[str, Any] | None:
+    """Read an inquiry folder's ``pairwise.json`` (a pairwise activity over statements).
+
+    Parameters
+    ----------
+    folder : path
+        The inquiry folder.
+
+    Returns
+    -------
+    dict or None
+        The ``define`` payload (see :func:`statements_pairwise`), or None without the file.
+
+    Raises
+    ------
+    ValidationError
+        Naming the file and the key: not a JSON object, ``over`` other than
+        ``"statements"``, an unknown key, a ``title`` that is not text, ``ideas`` not a
+        boolean, or a ``pairwise_items.csv`` beside it (one or the other).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "pairwise.json").write_text('{"over": "statements", "title": "Which first?"}')
+    >>> read_pairwise_choice(d)["title"]
+    'Which first?'
+    """
+    import json
+    from pathlib import Path
+
+    path = Path(folder) / PAIRWISE_CHOICE
+    if not path.exists():
+        return None
+
+    def bad(message: str, key: str | None = None) -> ValidationError:
+        return ValidationError(f"{path}: {message}", table="pairwise", column=key)
+
+    if (Path(folder) / "pairwise_items.csv").exists():
+        raise bad("give pairwise_items.csv or pairwise.json, not both")
+    try:
+        choice = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise bad(f"not valid JSON ({exc})") from None
+    if not isinstance(choice, dict):
+        raise bad('must be an object such as {"over": "statements"}')
+    unknown = sorted(set(choice) - _CHOICE_KEYS)
+    if unknown:
+        raise bad(f"unknown key {unknown[0]!r}; the keys are {sorted(_CHOICE_KEYS)}", unknown[0])
+    if choice.get("over") != "statements":
+        raise bad(f"'over' must be \"statements\"; got {choice.get('over')!r}", "over")
+    title = choice.get("title")
+    if title is not None and (not isinstance(title, str) or not title.strip()):
+        raise bad("'title' must be some text", "title")
+    ideas = choice.get("ideas", True)
+    if not isinstance(ideas, bool):
+        raise bad(f"'ideas' must be true or false; got {ideas!r}", "ideas")
+    return statements_pairwise(title.strip() if title else None, ideas=ideas)
+
+
 def priority_definitions(
-    tables: dict[str, pl.DataFrame], extra: dict[str, pl.DataFrame] | None = None
+    tables: dict[str, pl.DataFrame],
+    extra: dict[str, pl.DataFrame] | None = None,
+    *,
+    pairwise: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """The ``define`` payloads of the priority activities an inquiry's tables hold.
 
@@ -623,6 +739,9 @@ def priority_definitions(
         Item lists read beside them: ``pairwise_items`` (item_id, text), ``ranking_items``
         (item_id, text, optional ``k``), ``open_questions`` (question_id, text); the same
         names in ``tables`` are used when ``extra`` does not give them.
+    pairwise : dict, optional
+        A pairwise activity over statements (:func:`statements_pairwise`, e.g. from
+        :func:`read_pairwise_choice`), in place of one over an item list.
 
     Returns
     -------
@@ -648,7 +767,9 @@ def priority_definitions(
     pw = _list_items(extra.get("pairwise_items"), "item_id") or _ids_of(
         tables.get("pairwise"), ("winner", "loser")
     )
-    if len(pw) >= 2:
+    if pairwise is not None:
+        defs.append(pairwise)
+    elif len(pw) >= 2:
         defs.append({"kind": "pairwise", "items": pw, "settings": {"ideas": True}})
     ri = extra.get("ranking_items")
     rk = _list_items(ri, "item_id") or _ids_of(tables.get("rankings"), ("item_id",))
@@ -674,9 +795,9 @@ def priority_definitions(
     return [
         {
             "action": "define",
-            "activity_id": d["kind"],
+            "activity_id": d.get("activity_id", d["kind"]),
             "kind": d["kind"],
-            "title": TITLES[d["kind"]],
+            "title": d.get("title") or TITLES[d["kind"]],
             "items": d["items"],
             "settings": d["settings"],
         }

@@ -314,6 +314,8 @@ class SessionState:
             else:  # a new definition keeps the agenda state
                 act.items, act.title, act._by_key = items, str(payload.get("title") or aid), {}
                 act.settings = dict(payload.get("settings") or {})
+            if self.activities[aid].over_statements:  # its pool: the statements, live
+                self.activities[aid].statements = self.statements
             if self.activities[aid].kind == "appraisal":
                 from coprod_analytics.session.mapping_activity import sync_defined_appraisal
 
