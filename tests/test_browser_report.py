@@ -70,7 +70,7 @@ def test_voila_report_renders_vtaiwan(browser: Any, vtaiwan_server: Any) -> None
     k = opinion_groups(inq, seed=0).k
     page = _open(browser, vtaiwan_server.url)
     try:
-        assert "UberX" in page.locator(".coprod-header h2").inner_text()
+        assert "UberX" in page.locator(".coprod-header h1").inner_text()
         # offline: nothing from another host (Voila's lab template asks a CDN for Font
         # Awesome; the coprod template drops that, the icons come bundled with Voila)
         origin = vtaiwan_server.url.split("/", 3)[:3]
@@ -179,7 +179,7 @@ def test_hostile_statement_shows_as_text_in_voila(browser: Any, tmp_path_factory
         assert '<script>alert("x")</script><img src=x onerror="alert(1)">' in text
         assert page.locator(".coprod-board-cards script").count() == 0
         assert page.locator(".coprod-board-cards img").count() == 0
-        assert "<b>Title</b>" in page.locator(".coprod-header h2").inner_text()
+        assert "<b>Title</b>" in page.locator(".coprod-header h1").inner_text()
         page.wait_for_timeout(500)
         assert dialogs == []
         page.close()

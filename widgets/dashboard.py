@@ -194,7 +194,7 @@ class ConsensusDashboard(widgets.VBox):
         if self.state.inquiry.votes.height == 0:
             from coprod_widgets.style import esc
 
-            return f'<div class="coprod" role="banner"><h2>{esc(self.state.title)}</h2></div>'
+            return f'<div class="coprod"><h1>{esc(self.state.title)}</h1></div>'
         from coprod_widgets.consensus.figures import verdict_html
 
         head = header_html(self.state, title=self.show_title)

@@ -23,6 +23,7 @@ from coprod_widgets.style import (
     DISAGREE,
     PASS,
     VISUALLY_HIDDEN_CSS,
+    WIDGETS_A11Y_CSS,
     esc,
     group_colour,
     group_label,
@@ -47,7 +48,7 @@ CSS = (
     "<style>"
     + VISUALLY_HIDDEN_CSS
     + ".coprod{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#222}"
-    ".coprod h2{margin:.2em 0}.coprod .muted{color:#555}"
+    ".coprod h1,.coprod h2{margin:.2em 0}.coprod h1{font-size:1.6em}.coprod .muted{color:#555}"
     ".coprod table{border-collapse:collapse;font-size:13px;margin:.3em 0}"
     ".coprod th,.coprod td{border-bottom:1px solid #ddd;padding:2px 8px;text-align:left;"
     "vertical-align:top}"
@@ -71,8 +72,7 @@ CSS = (
     ".coprod .swatch{display:inline-block;width:10px;height:10px;border-radius:5px;"
     "margin-right:4px}"
     f".coprod .agree{{background:{AGREE}}}.coprod .disagree{{background:{DISAGREE}}}"
-    f".coprod .pass{{background:{PASS}}}"
-    "</style>"
+    f".coprod .pass{{background:{PASS}}}" + WIDGETS_A11Y_CSS + "</style>"
 )
 
 
@@ -215,7 +215,8 @@ def header_html(state: ConsensusState, *, title: bool = True) -> str:
     Returns
     -------
     str
-        A ``<div class="coprod">`` block (a ``banner`` landmark with the title).
+        A ``<div class="coprod">`` block; with ``title``, the page's one ``<h1>`` (the
+        inquiry's title; the page around it gives the landmarks).
 
     Examples
     --------
@@ -223,7 +224,7 @@ def header_html(state: ConsensusState, *, title: bool = True) -> str:
     >>> from coprod_widgets.consensus.state import ConsensusState
     >>> state = ConsensusState(simulate_inquiry(60, 15, seed=1), min_cell=5, bridging=False)
     >>> html = header_html(state)
-    >>> html.startswith('<div class="coprod" role="banner"><h2>Simulated inquiry</h2>')
+    >>> html.startswith('<div class="coprod"><h1>Simulated inquiry</h1>')
     True
     >>> "60 participants cast 900 votes on 15 statements" in html
     True
@@ -232,9 +233,9 @@ def header_html(state: ConsensusState, *, title: bool = True) -> str:
     """
     c = state.inquiry.counts()
     res = state.result
-    parts = ['<div class="coprod" role="banner">' if title else '<div class="coprod">']
+    parts = ['<div class="coprod">']
     if title:
-        parts.append(f"<h2>{esc(state.title)}</h2>")
+        parts.append(f"<h1>{esc(state.title)}</h1>")
         parts.append(
             f"<p>{c['participants']:,} participants cast {c['votes']:,} votes on "
             f"{c['statements']:,} statements ({pct(c['agree'] / max(c['votes'], 1))} agree, "
@@ -346,7 +347,8 @@ def statement_cards(state: ConsensusState, board: pl.DataFrame, *, max_rows: int
     Returns
     -------
     str
-        A ``<div class="coprod" role="list">`` of cards (every data value escaped).
+        A ``<div class="coprod">`` holding a ``role="list"`` of cards (``role="listitem"``;
+        every data value escaped) and the notes below it.
 
     Examples
     --------
@@ -405,7 +407,7 @@ def statement_cards(state: ConsensusState, board: pl.DataFrame, *, max_rows: int
             else f"{n_votes} votes"
         )
         cards.append(
-            f'<div class="card" data-statement-id="{esc(sid)}">'
+            f'<div class="card" role="listitem" data-statement-id="{esc(sid)}">'
             f'<div class="muted">#{esc(sid)} · {esc(votes_txt)} · {esc(gac_txt)} {tags}</div>'
             f'<div class="text">{esc(row["text"])}</div>{bars}</div>'
         )
@@ -421,7 +423,8 @@ def statement_cards(state: ConsensusState, board: pl.DataFrame, *, max_rows: int
             "(\u201cfewer than\u201d), together with one more share where needed "
             "(\u201cwithheld\u201d), so that no small count can be worked out from n.</p>"
         )
-    return f'<div class="coprod" role="list">{"".join(cards)}{more}</div>'
+    # the list holds the cards alone (a list may own only list items); the notes follow it
+    return f'<div class="coprod"><div role="list">{"".join(cards)}</div>{more}</div>'
 
 
 def footer_html(

@@ -445,7 +445,8 @@ def published_statement_cards(
     Returns
     -------
     str
-        A ``<div class="coprod" role="list">`` of cards (every data value escaped).
+        A ``<div class="coprod">`` holding a ``role="list"`` of cards (every data value
+        escaped), as :func:`~coprod_widgets.html.statement_cards`.
 
     Examples
     --------

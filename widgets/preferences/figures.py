@@ -190,6 +190,23 @@ def projects_html(state: BudgetState, *, max_rows: int = 40) -> str:
     )
 
 
+#: Bar series of the budget charts: each its own colour (Okabe-Ito, the sky blue left out as
+#: too close to the blue) AND its own fill pattern, so that colour is never the only cue.
+SERIES_COLOURS = ("#0072B2", "#E69F00", "#CC79A7", "#000000", "#009E73", "#F0E442")
+SERIES_PATTERNS = ("", "/", ".", "x", "-", "+")
+
+
+def _series_marker(k: int) -> dict[str, Any]:
+    """Colour and fill pattern of the ``k``-th bar series (cycling)."""
+    colour = SERIES_COLOURS[k % len(SERIES_COLOURS)]
+    shape = SERIES_PATTERNS[k % len(SERIES_PATTERNS)]
+    return {
+        "color": colour,
+        "line": {"color": "#222", "width": 1},
+        "pattern": {"shape": shape, "fgcolor": "#fff" if k % 6 == 3 else "#222", "solidity": 0.3},
+    }
+
+
 def rules_figure(state: BudgetState, *, height: int = 340) -> go.Figure:
     """Per rule: the share of voters with at least one funded project and the share of the
     budget spent (horizontal bars).
@@ -232,7 +249,11 @@ def rules_figure(state: BudgetState, *, height: int = 340) -> go.Figure:
                 x=values,
                 name=name,
                 orientation="h",
-                marker_color=group_colour(k),
+                marker=_series_marker(k),
+                # a direct label on every bar: the series' name and value, not colour alone
+                text=[f"{'served' if k == 0 else 'spent'} {pct(v)}" for v in values],
+                textposition="auto",
+                cliponaxis=False,
                 hovertemplate="%{y}: %{x:.0%}<extra>" + name + "</extra>",
             )
         )
@@ -311,7 +332,7 @@ def satisfaction_figure(state: BudgetState, *, height: int = 340) -> go.Figure:
                 x=part["n_funded"].to_list(),
                 y=part["share"].to_list(),
                 name=hover_text(rule),
-                marker_color=group_colour(k),
+                marker=_series_marker(k),
                 hovertemplate="%{x} funded: %{y:.1%} of voters<extra>"
                 + hover_text(rule)
                 + "</extra>",

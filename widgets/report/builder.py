@@ -110,7 +110,8 @@ def build_report(
         f'<header class="coprod"><h1>{esc(page_title)}</h1>'
         f'<p class="muted">Report generated {esc(stamp)} by coprod-analytics.</p>'
         f'<nav aria-label="Contents"><ol>{toc}</ol></nav></header>'
-        f'<main id="main" class="coprod">{body}</main></body></html>\n'
+        f'<main id="main" class="coprod" aria-label="{esc(page_title)}">{body}</main>'
+        "</body></html>\n"
     )
 
 

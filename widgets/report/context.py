@@ -115,7 +115,7 @@ class ReportContext:
             "shown.</p>"
         )
 
-    def figure_html(self, fig: Any, *, alt: str) -> str:
+    def figure_html(self, fig: Any, *, alt: str, label: str | None = None) -> str:
         """A plotly figure as static HTML; plotly.js is inlined with the first figure.
 
         Parameters
@@ -125,12 +125,18 @@ class ReportContext:
         alt : str
             The figure's text alternative (HTML, e.g. from
             :func:`~coprod_widgets.html.alt_table`), placed after it.
+        label : str, optional
+            The chart's accessible name (default: the figure's title, else "chart").
 
         Returns
         -------
         str
-            A ``<figure class="chart">`` holding the figure's ``<div>`` and ``alt``.
+            A ``<figure class="chart">`` named with an ``aria-label`` (for assistive
+            technology; plotly's SVG gets ``role="img"`` and the same name once drawn),
+            holding the figure's ``<div>`` and then ``alt``.
         """
+        from coprod_widgets.chart import figure_label
+
         first = self._figures == 0
         self._figures += 1
         div = fig.to_html(
@@ -139,7 +145,20 @@ class ReportContext:
             config={"displaylogo": False, "responsive": True},
             div_id=f"coprod-fig-{self._figures}",
         )
-        return f'<figure class="chart">{div}{alt}</figure>'
+        name = esc(label or figure_label(fig))
+        # the figure is named (plotly's toolbar buttons inside it stay reachable) and, once
+        # drawn, plotly's SVG is an image with the same name
+        label_svg = (
+            "<script>(function(){var d=document.getElementById('coprod-fig-"
+            f"{self._figures}');function f(){{var s=d&&d.querySelector('svg.main-svg');"
+            "if(!s){return setTimeout(f,50);}s.setAttribute('role','img');"
+            "s.setAttribute('aria-label',d.closest('figure').getAttribute('aria-label'));}f();})();"
+            "</script>"
+        )
+        return (
+            f'<figure class="chart" aria-label="{name}"><div class="chart-plot" role="group" '
+            f'aria-label="{name}">{div}{label_svg}</div>{alt}</figure>'
+        )
 
 
 @runtime_checkable

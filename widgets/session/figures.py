@@ -486,7 +486,7 @@ def _present_questions(panel: LivePanel) -> list[str]:
     est = _shown(panel, "estimates", "median")
     for (_qid,), shown in () if est is None else est.group_by(["question_id"], maintain_order=True):
         unit = shown["unit"][0] or ""
-        parts.append(f"<h2>{esc(shown['text'][0])}</h2>")
+        parts.append(f"<h3>{esc(shown['text'][0])}</h3>")
         rounds = panel.round > 1 or any(int(r) > 1 for r in shown["round"].to_list())
         for r in shown.iter_rows(named=True):
             label = f"Round {r['round']}, {r['n']} people" if rounds else f"{r['n']} people"
@@ -498,14 +498,14 @@ def _present_questions(panel: LivePanel) -> list[str]:
     probabilities = _shown(panel, "probabilities", "pooled")
     for r in () if probabilities is None else probabilities.iter_rows(named=True):
         parts.append(
-            f"<h2>{esc(r['text'])}</h2><p><span class='number'>{esc(fmt_pct(r['pooled']))}</span>"
+            f"<h3>{esc(r['text'])}</h3><p><span class='number'>{esc(fmt_pct(r['pooled']))}</span>"
             f"<span class='unit'>chance, pooled from {r['n']} people</span></p>"
         )
     choices = _shown(panel, "choices", "actual_share")
     for (_qid,), sub in (
         () if choices is None else choices.group_by(["question_id"], maintain_order=True)
     ):
-        parts.append(f"<h2>{esc(sub['text'][0])}</h2>")
+        parts.append(f"<h3>{esc(sub['text'][0])}</h3>")
         for r in sub.iter_rows(named=True):
             flag = "surprisingly popular" if r["surprisingly_popular"] else ""
             parts.append(
@@ -519,7 +519,7 @@ def _present_evidence(panel: LivePanel) -> list[str]:
     board = _shown(panel, "evidence", "score")
     for r in () if board is None else board.iter_rows(named=True):
         parts.append(
-            f"<h2>{r['rank']}. {esc(r['title'])}</h2>"
+            f"<h3>{r['rank']}. {esc(r['title'])}</h3>"
             f"<p>credible <strong>{esc(fmt_number(r['credibility'], 2))}</strong> · relevant "
             f"<strong>{esc(fmt_number(r['relevance'], 2))}</strong> "
             f"<span class='muted'>({r['n']} people)</span></p>"
@@ -532,7 +532,7 @@ def _present_ratings(panel: LivePanel) -> list[str]:
     ratings = _shown(panel, "ratings", "median")
     for r in () if ratings is None else ratings.iter_rows(named=True):
         parts.append(
-            f"<h2>{esc(r['text'])}</h2><p>typical answer <span class='number'>"
+            f"<h3>{esc(r['text'])}</h3><p>typical answer <span class='number'>"
             f"{esc(fmt_number(r['median']))}</span> <span class='muted'>agreement "
             f"{esc(fmt_pct(r['tastle_wierman']))} · {r['n']} people</span></p>"
         )
@@ -551,7 +551,7 @@ def _present_panel(panel: LivePanel) -> list[str]:
         )
         shift = f" <span class='number'>{r['shift']:+.2f}</span>" if r["shift"] is not None else ""
         parts.append(
-            f"<h2>{esc(r['text'])}</h2><p>before <strong>{esc(fmt_number(r['mean_pre'], 2))}"
+            f"<h3>{esc(r['text'])}</h3><p>before <strong>{esc(fmt_number(r['mean_pre'], 2))}"
             f"</strong>{after}{shift}</p>"
         )
     return parts
@@ -561,7 +561,7 @@ def _present_population(panel: LivePanel) -> list[str]:
     parts = []
     pop = _shown(panel, "population", "category")
     for (attr,), sub in () if pop is None else pop.group_by(["attribute"], maintain_order=True):
-        parts.append(f"<h2>{esc(str(attr).replace('_', ' '))}</h2>")
+        parts.append(f"<h3>{esc(str(attr).replace('_', ' '))}</h3>")
         for r in sub.iter_rows(named=True):
             flag = {"missing": "nobody yet", "under": "too few", "over": "many"}.get(
                 r["status"] or "", ""
@@ -589,7 +589,7 @@ def _present_statements(panel: LivePanel) -> list[str]:
     ]
     top = t.drop_nulls("agree_share").sort("agree_share", descending=True).head(3)
     if top.height:
-        parts.append("<h2>Most agreed so far</h2>")
+        parts.append("<h3>Most agreed so far</h3>")
         parts += [
             _row(r["text"], fmt_pct(r["agree_share"]), _bar(r["agree_share"]))
             for r in top.iter_rows(named=True)
@@ -635,7 +635,7 @@ def present_html(panel: LivePanel) -> str:
     who = "voted" if panel.kind == "statements" else "answered"
     state = "open" if panel.is_open else "closed"
     parts = [
-        f"<h1>{esc(panel.title)}</h1>",
+        f"<h2>{esc(panel.title)}</h2>",
         f"<p class='muted'>{panel.answered:,} people have {who} · {state}</p>",
     ]
     if panel.message:

@@ -373,7 +373,7 @@ def _present_budget(panel: LivePanel) -> list[str]:
             if r["rule"] in projects.columns
             else []
         )
-        parts.append(f"<h2>{esc(RULE_NAMES.get(r['rule'], r['rule']))}</h2>")
+        parts.append(f"<h3>{esc(RULE_NAMES.get(r['rule'], r['rule']))}</h3>")
         parts.append(f"<p>{esc(', '.join(names[i] for i in funded) or 'nothing funded')}</p>")
         parts.append(
             f"<p class='muted'>{esc(fmt_amount(r['cost']))} spent · "
@@ -388,7 +388,7 @@ def _present_pairwise(panel: LivePanel) -> list[str]:
     ranked = panel.section("pairwise")
     ranked = ranked.drop_nulls("log_strength") if ranked.height else ranked
     if ranked.height:
-        parts.append("<h2>Chance to beat an average item</h2>")
+        parts.append("<h3>Chance to beat an average item</h3>")
         parts += [
             row_html(
                 f"{r['rank']}. {r['text']}",
@@ -407,7 +407,7 @@ def _present_ranking(panel: LivePanel) -> list[str]:
     if table is not None and table.height:
         for col in table.columns[1:]:
             top = table[col][0]
-            parts.append(f"<h2>{esc(col)}</h2><p>first: <strong>{esc(top)}</strong></p>")
+            parts.append(f"<h3>{esc(col)}</h3><p>first: <strong>{esc(top)}</strong></p>")
     return parts
 
 

@@ -8,7 +8,7 @@ big numbers and bars instead of small print; the exit button is the only control
 
 from __future__ import annotations
 
-from coprod_widgets.style import GROUP_COLOURS
+from coprod_widgets.style import GROUP_COLOURS, WIDGETS_A11Y_CSS
 
 __all__ = ["LIVE_CSS", "PRESENT_ACCENT"]
 
@@ -21,7 +21,7 @@ LIVE_CSS = (
     ".coprod-agenda-row{align-items:center;border-bottom:1px solid #ddd;padding:2px 0}"
     ".coprod-agenda-row .widget-label{margin:0 4px}"
     ".coprod-agenda-head{font-weight:600;border-bottom:2px solid #999}"
-    ".coprod-agenda-status-open{color:#1b7f3b;font-weight:600}"
+    ".coprod-agenda-status-open{color:#146c2e;font-weight:600}"
     ".coprod-agenda-status-closed{color:#555}"
     ".coprod-agenda-message{min-height:1.4em}"
     # live panels
@@ -37,8 +37,8 @@ LIVE_CSS = (
     ".coprod-present .coprod-present-exit{position:fixed;top:8px;right:8px;opacity:.6}"
     ".coprod-present .coprod-present-exit:hover{opacity:1}"
     ".coprod-big{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#fff}"
-    ".coprod-big h1{font-size:52px;line-height:1.1;margin:0 0 .3em 0}"
-    ".coprod-big h2{font-size:34px;line-height:1.2;margin:.8em 0 .2em 0;font-weight:600}"
+    ".coprod-big h2{font-size:52px;line-height:1.1;margin:0 0 .3em 0}"
+    ".coprod-big h3{font-size:34px;line-height:1.2;margin:.8em 0 .2em 0;font-weight:600}"
     ".coprod-big p{font-size:28px;line-height:1.3;margin:.2em 0}"
     ".coprod-big .number{font-size:96px;font-weight:700;line-height:1;"
     f"color:{PRESENT_ACCENT}}}"
@@ -53,6 +53,6 @@ LIVE_CSS = (
     ".coprod-big .bar .mark{position:absolute;top:-8px;bottom:-8px;border-left:6px solid #fff}"
     ".coprod-big .flag{flex:0 0 8em;font-size:26px;text-align:center;border:2px solid #fff;"
     "border-radius:6px}"
-    ".coprod-big .flag.none{border-color:transparent}"
-    "</style>"
+    ".coprod-big .flag.none{border-color:transparent}" + WIDGETS_A11Y_CSS + "</style>"
+    # ipywidgets' button colours and focus ring made WCAG AA (as on every coprod page)
 )

@@ -348,7 +348,7 @@ class LiveDashboard(widgets.VBox):
         if not isinstance(aid, str) or self.live.activity(aid) is None:
             self.present_view.activity_id = None
             self.present_view.screen.value = (
-                "<div class='coprod-big'><h1>Nothing chosen to show yet.</h1></div>"
+                "<div class='coprod-big'><h2>Nothing chosen to show yet.</h2></div>"
             )
             return
         version = self.live.versions.get(aid, 0)
@@ -358,7 +358,7 @@ class LiveDashboard(widgets.VBox):
             except Exception:  # the projector shows a plain line, never a traceback
                 log.exception("present mode could not show %r", aid)
                 self.present_view.screen.value = (
-                    "<div class='coprod-big'><h1>This result cannot be shown right now.</h1></div>"
+                    "<div class='coprod-big'><h2>This result cannot be shown right now.</h2></div>"
                 )
             self._present_version = version
 
