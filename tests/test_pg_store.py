@@ -437,3 +437,31 @@ def test_coprod_info_and_load_inquiry_read_a_session_on_postgres(
     assert facts["title"] == "Council"
     inquiry = load_inquiry(pg_url)
     assert inquiry.votes.height == 6 and inquiry.statements.height == 2
+
+
+def test_the_facilitator_dashboard_moderates_and_opens_activities_on_postgres(pg_url: str) -> None:
+    """The dashboard's buttons write through the session's own backend: on a PostgreSQL
+    session, approving a statement and opening an activity land in PostgreSQL."""
+    pytest.importorskip("ipywidgets")
+    from coprod_widgets.session.views import LiveDashboard
+
+    with open_store(pg_url, title="Council") as s:
+        s.add_statements(["More buses"])
+        sid = s.submit_statement(s.join(), "Later trams")
+        s.define_activities(
+            [
+                {
+                    "activity_id": "ratings",
+                    "kind": "ratings",
+                    "title": "Rate",
+                    "items": [{"item_id": 1, "text": "Buses"}],
+                }
+            ]
+        )
+    board = LiveDashboard(pg_url)
+    assert board.moderate(sid, accept=True) is not False
+    board.agenda.act("open", "ratings")
+    with open_store(pg_url) as s:
+        st = s.state()
+        assert st.statements[sid].moderation == 1
+        assert st.activities["ratings"].is_open

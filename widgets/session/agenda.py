@@ -24,7 +24,7 @@ import ipywidgets as widgets
 import polars as pl
 
 from coprod_analytics.errors import CoprodError
-from coprod_analytics.session import SessionStore
+from coprod_analytics.session import BaseSessionStore, open_store
 from coprod_analytics.session.activities import ActivityRecord, wave_name
 from coprod_analytics.session.live import agenda_table
 from coprod_widgets.session.figures import round_label
@@ -261,7 +261,7 @@ class AgendaView(widgets.VBox):
         if not isinstance(activity_id, str) or not activity_id:
             return self._refuse(f"no activity {activity_id!r} on the agenda.")
         try:
-            with SessionStore(self.db_path) as store:
+            with open_store(self.db_path) as store:
                 st = store.state()
                 known = set(agenda_table(st).get_column("activity_id").to_list())
                 if activity_id not in known:
@@ -290,7 +290,7 @@ class AgendaView(widgets.VBox):
 
     @staticmethod
     def _statements(
-        store: SessionStore, st: Any, act: ActivityRecord | None, action: str
+        store: BaseSessionStore, st: Any, act: ActivityRecord | None, action: str
     ) -> tuple[bool, str]:
         """Open or close statement votes: (done, what was done or why not)."""
         if action == "next-round":
@@ -312,7 +312,7 @@ class AgendaView(widgets.VBox):
         return True, "votes closed"
 
     @staticmethod
-    def _activity(store: SessionStore, act: ActivityRecord, action: str) -> tuple[bool, str]:
+    def _activity(store: BaseSessionStore, act: ActivityRecord, action: str) -> tuple[bool, str]:
         """Open, close or start the next round: (done, what was done or why not)."""
         if action == "open":
             if act.is_open:

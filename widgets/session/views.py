@@ -29,7 +29,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from coprod_analytics.session import SessionStore
+from coprod_analytics.session import open_store
 from coprod_analytics.session.live import LiveSession
 from coprod_widgets.session.agenda import AgendaView, has_rounds
 from coprod_widgets.session.panels import ActivityPanel
@@ -395,7 +395,7 @@ class LiveDashboard(widgets.VBox):
             log.info("moderation of %r refused: not waiting", statement_id)
             self.queue_message.value = f"<p>Not done: nothing waiting for moderation is {html.escape(repr(statement_id))}.</p>"
             return False
-        with SessionStore(self.db_path) as store:
+        with open_store(self.db_path) as store:
             store.moderate(statement_id, accept=accept)
         what = "approved" if accept else "rejected"
         label = str(waiting[statement_id]["label"])
@@ -416,7 +416,7 @@ class LiveDashboard(widgets.VBox):
     def _on_open(self, change: dict[str, Any]) -> None:
         if self._syncing:
             return
-        with SessionStore(self.db_path) as store:
+        with open_store(self.db_path) as store:
             if change["new"]:
                 store.reopen_session()
             else:
@@ -426,7 +426,7 @@ class LiveDashboard(widgets.VBox):
     def _on_submissions(self, change: dict[str, Any]) -> None:
         if self._syncing:
             return
-        with SessionStore(self.db_path) as store:
+        with open_store(self.db_path) as store:
             store.set_setting("allow_submissions", bool(change["new"]))
         self.refresh()
 
