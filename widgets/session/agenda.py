@@ -161,6 +161,7 @@ class AgendaView(widgets.VBox):
     Examples
     --------
     >>> import tempfile, pathlib
+    >>> from coprod_analytics.session import SessionStore
     >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.db"
     >>> with SessionStore(db) as s:
     ...     _ = s.define_activities([{"activity_id": "ratings", "kind": "ratings",
