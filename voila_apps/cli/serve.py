@@ -43,9 +43,11 @@ def add_parser(sub: Any) -> None:
         type=Path,
         metavar="PATH",
         help="seed statements and activities from an inquiry folder or any supported input "
-        "(Pol.is export, CSV with a 'text' column, .txt with one statement per line): every "
-        "item table (evidence_items, rating_items, questions, panel_items, population) becomes "
-        "an activity; used only while the session has none",
+        "(Pol.is export, CSV with a 'text' column, .txt with one statement per line, a "
+        "pabulib .pb): every item table of an inquiry folder (evidence_items, rating_items, "
+        "questions, panel_items, population, budget_projects, pairwise_items or pairwise.json, "
+        "ranking_items, open_questions, map.geojson / map_plan.json with map_categories) "
+        "becomes an activity; used only while the session has none",
     )
     p.add_argument(
         "--open-activities",
