@@ -35,7 +35,7 @@ from coprod_apps.live.config import ServerConfig
 from coprod_apps.live.server import LiveServer
 
 ROOT = Path(__file__).resolve().parents[1]
-GUIDE = ROOT / "docs" / "guide" / "proxy.md"
+GUIDE = ROOT / "docs/guide/proxy.md"
 
 
 def _free_port() -> int:

@@ -86,6 +86,12 @@ class ChartLabel(anywidget.AnyWidget):  # type: ignore[misc]
     and sets the attributes on that chart's elements. One model that lives as long as the
     kernel: a chart thrown away never closes a model the page is still setting up.
 
+    Parameters
+    ----------
+    *args, **kwargs
+        Passed to :class:`anywidget.AnyWidget` (use :func:`chart_label` rather than creating
+        one).
+
     Examples
     --------
     >>> chart_label() is chart_label()

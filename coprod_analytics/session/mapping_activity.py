@@ -328,6 +328,15 @@ def fold_mapping_answer(
         When.
     moderated : bool
         The session holds texts for the facilitator (``moderate_submissions``).
+
+    Examples
+    --------
+    >>> from coprod_analytics.session.activities import ActivityRecord
+    >>> act = ActivityRecord("map", "mapping", "Map", [], is_open=True)
+    >>> need = {"kind": "need", "category": "safety", "area": "North", "text": "Dark path"}
+    >>> fold_mapping_answer({"map": act}, act, 0, "place:1", need, 5, moderated=True)
+    >>> act.places["0-1"]["category"], act.places["0-1"]["moderation"]  # text waits
+    ('safety', 0)
     """
     if act.kind != "mapping" or not str(item_id).startswith("place:"):
         return
@@ -354,6 +363,16 @@ def moderate_place(activities: dict[str, ActivityRecord], payload: dict[str, Any
         The session's activities.
     payload : dict
         The event's value.
+
+    Examples
+    --------
+    >>> from coprod_analytics.session.activities import ActivityRecord
+    >>> act = ActivityRecord("map", "mapping", "Map", [], is_open=True)
+    >>> need = {"kind": "need", "category": "safety", "area": "North", "text": "Dark path"}
+    >>> fold_mapping_answer({"map": act}, act, 0, "place:1", need, 5, moderated=True)
+    >>> moderate_place({"map": act}, {"activity_id": "map", "place_id": "0-1", "decision": 1})
+    >>> act.places["0-1"]["moderation"]
+    1
     """
     act = activities.get(str(payload.get("activity_id")))
     gid = str(payload.get("place_id"))
@@ -411,6 +430,16 @@ def mapping_listing(
         approved, ``supported`` by this participant), ``answered`` (places mapped),
         ``settings`` without the base drawing (``GET /api/map``). Appraisal: ``items`` (the
         needs) with ``mine`` (this round's answer), ``answered``.
+
+    Examples
+    --------
+    >>> from coprod_analytics.session.activities import ActivityRecord
+    >>> act = ActivityRecord("map", "mapping", "Map", [], is_open=True)
+    >>> need = {"kind": "need", "category": "safety", "area": "North", "text": "Dark path"}
+    >>> fold_mapping_answer({"map": act}, act, 0, "place:1", need, 5, moderated=False)
+    >>> seen = mapping_listing(act, act.public(), 1, {})  # what participant 1's page gets
+    >>> [(n["place_id"], n["category"], n["supported"]) for n in seen["needs"]]
+    [('0-1', 'safety', False)]
     """
     aid = act.activity_id
     if act.kind == "appraisal":
