@@ -3,33 +3,25 @@
 An inquiry folder's item tables become **activities** on the session's agenda, each with its
 items and a kind that says what an answer holds and which inquiry table it feeds:
 
-================  ======================  ==================================================
-activity kind     items from              one answer (fields)  ->  table
-================  ======================  ==================================================
-``statements``    ``statements``          agree / disagree / pass (``/api/vote``) -> votes
-``evidence``      ``evidence_items``      ``credibility``, ``relevance`` on the scale,
-                                          optional ``confidence`` -> ``evidence``
-``ratings``       ``rating_items``        ``rating`` on the item's scale -> ``ratings``
-``questions``     ``questions``           by the question's ``type``: ``estimate``: ``value``
-                                          and optional ``confidence`` -> ``estimates`` (with
-                                          the Delphi ``round``); ``probability``:
-                                          ``probability`` in [0, 1] -> ``probabilities``;
-                                          ``choice``: ``answer`` (one of the options) and
-                                          optional ``predictions`` ({option: share}) ->
-                                          ``choices`` and ``predictions``
-``panel``         ``panel_items``         ``value`` on the item's scale, in the wave (round)
-                  (or a ``panel`` table)  open: 1 ``pre``, 2 ``post`` -> ``panel``
-``population``    ``population``          ``category`` (one of the attribute's categories or
-                                          :data:`PREFER_NOT_TO_SAY`) -> the participants'
-                                          attribute columns
-``budget``,       see :mod:`~coprod_analytics.session.priorities`: the budget ballot, "which
-``pairwise``,     is better?" with participants' ideas, rankings of the top k, open
-``ranking``,      questions -> ``budget_votes``, ``pairwise``, ``rankings``, ``free_text``
-``open_question``
-``mapping``,      see :mod:`~coprod_analytics.session.mapping_activity`: places on a map or
-``appraisal``     plan (or an area from a list), support for needs others mapped, appraisal
-                  rounds of the needs -> ``places``, ``support``, ``appraisals``
-================  ======================  ==================================================
+- ``statements`` (items: ``statements``): agree / disagree / pass (``/api/vote``) -> votes.
+- ``evidence`` (``evidence_items``): ``credibility``, ``relevance`` on the scale, optional
+  ``confidence`` -> ``evidence``.
+- ``ratings`` (``rating_items``): ``rating`` on the item's scale -> ``ratings``.
+- ``questions`` (``questions``), by the question's ``type``: ``estimate``: ``value`` and
+  optional ``confidence`` -> ``estimates`` (with the Delphi ``round``); ``probability``:
+  ``probability`` in [0, 1] -> ``probabilities``; ``choice``: ``answer`` (one of the options)
+  and optional ``predictions`` ({option: share}) -> ``choices`` and ``predictions``.
+- ``panel`` (``panel_items``, or a ``panel`` table): ``value`` on the item's scale, in the
+  wave (round) open: 1 ``pre``, 2 ``post`` -> ``panel``.
+- ``population`` (``population``): ``category`` (one of the attribute's categories or
+  :data:`PREFER_NOT_TO_SAY`) -> the participants' attribute columns.
+- ``budget``, ``pairwise``, ``ranking``, ``open_question``: see
+  :mod:`~coprod_analytics.session.priorities` (the budget ballot, "which is better?" with
+  participants' ideas, rankings of the top k, open questions -> ``budget_votes``,
+  ``pairwise``, ``rankings``, ``free_text``).
+- ``mapping``, ``appraisal``: see :mod:`~coprod_analytics.session.mapping_activity` (places
+  on a map or plan, or an area from a list; support for needs others mapped; appraisal
+  rounds of the needs -> ``places``, ``support``, ``appraisals``).
 
 Activities and the agenda are events in the session's append-only log (``kind =
 'activity'``): a definition (``{"action": "define", ...}``) and agenda steps (``open``,

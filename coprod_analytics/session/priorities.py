@@ -2,27 +2,20 @@
 
 Four activity kinds (see :mod:`coprod_analytics.session.activities` for the framework):
 
-=================  ====================================  =====================================
-kind               items from                            one answer (fields) -> table
-=================  ====================================  =====================================
-``budget``         a ``.pb`` file, or ``budget_projects``  the whole ballot, no ``item_id``:
-                   (+ ``budget_meta``) of an inquiry       ``projects`` (approval: a set within
-                                                           the cost limit; ordinal: best first)
-                                                           or ``points`` ({project: n},
-                                                           cumulative / scoring) ->
-                                                           ``budget_votes`` (+ ``budget_projects``,
-                                                           ``budget_meta``)
-``pairwise``       ``pairwise_items`` (item_id, text),     ``pair`` [a, b] (the pair offered) and
-                   or the items of a ``pairwise`` table;   ``winner`` (a or b) or ``cant_decide``:
-                   participants' ``idea`` joins the pool   true -> ``pairwise`` (a can't-decide
-                   once a facilitator accepts it           is a ``tie`` row); ``idea``: a text
-``ranking``        ``ranking_items`` (item_id, text,       ``order``: distinct items of the list,
-                   optional ``k``), or the items of a      best first, at most ``k`` ->
-                   ``rankings`` table                      ``rankings``
-``open_question``  ``open_questions`` (question_id,        ``text`` (moderated like a submitted
-                   text), or the questions of a            statement) -> ``free_text``
-                   ``free_text`` table
-=================  ====================================  =====================================
+- ``budget`` — items: a ``.pb`` file, or ``budget_projects`` (+ ``budget_meta``) of an
+  inquiry. One answer is the whole ballot, no ``item_id``: ``projects`` (approval: a set
+  within the cost limit; ordinal: best first) or ``points`` ({project: n}, cumulative /
+  scoring) -> ``budget_votes`` (+ ``budget_projects``, ``budget_meta``).
+- ``pairwise`` — items: ``pairwise_items`` (item_id, text), or the items of a ``pairwise``
+  table; participants' ``idea`` joins the pool once a facilitator accepts it. One answer:
+  ``pair`` [a, b] (the pair offered) and ``winner`` (a or b) or ``cant_decide``: true ->
+  ``pairwise`` (a can't-decide is a ``tie`` row); ``idea``: a text.
+- ``ranking`` — items: ``ranking_items`` (item_id, text, optional ``k``), or the items of a
+  ``rankings`` table. One answer: ``order``, distinct items of the list, best first, at most
+  ``k`` -> ``rankings``.
+- ``open_question`` — items: ``open_questions`` (question_id, text), or the questions of a
+  ``free_text`` table. One answer: ``text`` (moderated like a submitted statement) ->
+  ``free_text``.
 
 **Pairwise over statements.** Instead of an item list, a pairwise activity may compare the
 session's own agree/disagree statements: ``pairwise.json`` in the inquiry folder (in place of
