@@ -47,6 +47,7 @@ from coprod_analytics.consensus import dask_blocks as blk
 from coprod_analytics.consensus.clustering import choose_groups
 from coprod_analytics.consensus.dask_assemble import DaskTallies, assemble_tallies
 from coprod_analytics.consensus.kmeans import ClusterState, _same_clustering
+from coprod_analytics.consensus.params import _is_int, check_common_params
 from coprod_analytics.consensus.pca import PCAResult, statement_projection
 from coprod_analytics.consensus.pipeline import PolisState
 from coprod_analytics.consensus.result import OpinionGroups
@@ -192,10 +193,6 @@ def _tree_sum(client: Any, futures: list[Any]) -> np.ndarray:
     return np.asarray(client.gather(futs[0]))
 
 
-def _is_int(v: object) -> bool:
-    return isinstance(v, int | np.integer) and not isinstance(v, bool)
-
-
 def opinion_groups_dask(
     data: str | os.PathLike[str] | Inquiry | pl.DataFrame,
     *,
@@ -269,8 +266,6 @@ def opinion_groups_dask(
     >>> res.k, res.participants.height, res.parameters["engine"]
     (2, 60, 'dask')
     """
-    from coprod_analytics.consensus.params import check_common_params
-
     check_param(_is_int(seed), "seed", _FUNC, "an int", seed)
     check_common_params(
         _FUNC,

@@ -48,6 +48,7 @@ import polars as pl
 
 from coprod_analytics.errors import ValidationError
 from coprod_analytics.session.mapping_base import APPRAISAL_SCALE, area_at
+from coprod_analytics.session.texts import has_visible_text
 
 #: An ``ActivityRecord`` (typed loosely: activities.py imports this module).
 ActivityRecord = Any
@@ -76,16 +77,6 @@ def _bad(name: str, message: str) -> ValidationError:
     return ValidationError(message, column=name)
 
 
-#: What ``store.has_visible_text`` ignores (not imported: the store imports this module
-#: through the state; move both to a leaf module when a third user appears).
-_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
-_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"})
-
-
-def _visible(text: str) -> bool:
-    return any(ch not in _BLANK and unicodedata.category(ch) not in _INVISIBLE for ch in text)
-
-
 # ---------------------------------------------------------------------------------- answers
 def _number(fields: dict[str, Any], name: str) -> float:
     v = fields.get(name)
@@ -104,7 +95,7 @@ def _text(value: Any, name: str, limit: int) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise _bad(name, f"'{name}' is not valid Unicode (a lone surrogate)") from exc
-    if not _visible(value):
+    if not has_visible_text(value):
         raise _bad(name, f"'{name}' needs at least one visible character")
     if len(value) > limit:
         raise _bad(name, f"'{name}' is {len(value)} characters long; at most {limit}")
