@@ -186,6 +186,31 @@ def _iso_ms(value: str | None) -> int | None:
     return int(t.timestamp() * 1000)
 
 
+#: Epoch milliseconds of 0001-01-01 and 9999-12-31 23:59:59.999 UTC: the times a date can show.
+_MS_RANGE = (-62_135_596_800_000, 253_402_300_799_999)
+
+
+def _check_ms_range(ms: pl.Series, original: pl.Series, table: str) -> None:
+    """Refuse epoch milliseconds outside the years 1–9999 (or beyond a 64-bit integer)."""
+    low, high = _MS_RANGE
+    out = (ms < low) | (ms > high)
+    if ms.dtype.is_float():
+        out = out | ms.is_nan()
+    out = out.fill_null(False)
+    if original.dtype == pl.String:  # digits too many for a 64-bit integer
+        text = original.str.strip_chars()
+        out = out | (ms.is_null() & text.str.contains(r"^[+-]?[0-9]{19,}$").fill_null(False))
+    if out.any():
+        row = _first_row(out)
+        raise ValidationError(
+            "expected a time as epoch milliseconds between the years 1 and 9999 or an ISO "
+            f"8601 date-time; got {original[row - 1]!r}",
+            table=table,
+            row=row,
+            column=original.name,
+        )
+
+
 def _parse_time(series: pl.Series, table: str) -> pl.Series:
     """Times become Datetime(ms, UTC): integers are epoch milliseconds, strings ISO 8601."""
     name = series.name
@@ -203,11 +228,13 @@ def _parse_time(series: pl.Series, table: str) -> pl.Series:
     if dtype.is_integer() or dtype.is_float():
         if dtype.is_float():
             series = series.round(0)
+        _check_ms_range(series, series, table)
         return series.cast(pl.Int64).cast(pl.Datetime("ms")).dt.replace_time_zone("UTC").alias(name)
     if dtype == pl.String:
         text = series.str.strip_chars()
         text = text.set(text == "", None)  # type: ignore[arg-type]
         as_int = text.cast(pl.Int64, strict=False)
+        _check_ms_range(as_int, series, table)
         as_ms = as_int.cast(pl.Datetime("ms")).dt.replace_time_zone("UTC")
         rest = text.set(as_int.is_not_null(), None)  # type: ignore[arg-type]
         try:

@@ -15,11 +15,13 @@ import re
 import shutil
 from pathlib import Path
 
+import polars as pl
 import pytest
 from conftest import require_shared
 
 from coprod_analytics.cli import main
 from coprod_analytics.errors import ValidationError
+from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.io.pabulib import (
     PBElection,
     read_pabulib_election,
@@ -267,4 +269,27 @@ def test_binary_csv_is_named_binary(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert one_line_error(err) == (
         f"coprod info: error: {f}, line 2: holds a NUL byte (offset 33): this looks like a "
         "binary file, not text"
+    )
+
+
+@pytest.mark.parametrize(
+    ("times", "row", "shown"),
+    [
+        ([1_700_000_000_000, 9 * 10**18], 2, "9000000000000000000"),  # year ~285 million
+        ([1e30, 1_700_000_000_000.0], 1, "1e+30"),
+        (["1700000000000", "99999999999999999999999999"], 2, "'99999999999999999999999999'"),
+    ],
+)
+def test_out_of_range_epoch_times_in_a_table_name_row_and_column(
+    times: list[object], row: int, shown: str
+) -> None:
+    """Times polars would store but cannot show (a panic when printed) are refused."""
+    votes = pl.DataFrame(
+        {"participant_id": [1, 2], "statement_id": [1, 1], "vote": [1, -1], "time": times}
+    )
+    with pytest.raises(ValidationError) as err:
+        Inquiry(votes=votes)
+    assert str(err.value) == (
+        f"table 'votes', row {row}, column 'time': expected a time as epoch milliseconds "
+        f"between the years 1 and 9999 or an ISO 8601 date-time; got {shown}"
     )
