@@ -230,7 +230,9 @@ def test_empty_files(polis_copy):
         read_polis(polis_copy)
     (polis_copy / "votes.csv").write_text("timestamp,datetime,comment-id,voter-id,vote\n")
     with pytest.raises(
-        ValidationError, match=r"votes\.csv, line 2: the file has a header but no data rows"
+        ValidationError,
+        match=r"votes\.csv, line 2: the file has a header but no data rows, while "
+        r"participants-votes\.csv lists \d+ participant\(s\); votes\.csv looks cut short",
     ):
         read_polis(polis_copy)
 
@@ -298,3 +300,17 @@ def test_a_session_where_nobody_has_voted_yet_exports(tmp_path) -> None:  # type
     # both participants, with no votes (and no crash)
     assert [(r["participant"], r["n-votes"]) for r in rows] == [("0", "0"), ("1", "0")]
     assert (out / "comments.csv").read_text().count("\n") == 3  # header + two statements
+
+
+def test_an_inquiry_with_no_votes_round_trips(tmp_path: Path) -> None:
+    """A conversation nobody has voted in yet (or a live session of polls only) writes a
+    header-only votes.csv, which reads back as an inquiry with its statements and no votes."""
+    from coprod_analytics.inquiry import Inquiry
+
+    empty = pl.DataFrame(
+        schema={"participant_id": pl.Int64, "statement_id": pl.Int64, "vote": pl.Int8}
+    )
+    inq = Inquiry(votes=empty, statements={"statement_id": [1, 2], "text": ["a", "b"]})
+    back = read_polis(write_polis(inq, tmp_path / "x"))
+    assert back.counts()["votes"] == 0
+    assert back.statements.get_column("text").to_list() == ["a", "b"]

@@ -349,6 +349,7 @@ def read_csv_table(
     optional: Mapping[str, Any] | None = None,
     encoding: str = "utf-8",
     other_columns: str = "keep",
+    allow_empty: bool = False,
 ) -> tuple[pl.DataFrame, bytes]:
     """Read a CSV file whose columns must include ``required``.
 
@@ -362,6 +363,8 @@ def read_csv_table(
         The file's text encoding (UTF-8 by default; UTF-16 with a BOM is detected).
     other_columns : {"keep", "string"}
         Columns not named are kept with inferred dtypes (``"keep"``) or read as text.
+    allow_empty : bool
+        Accept a header with no data rows (an empty table); refused by default.
 
     Returns
     -------
@@ -423,7 +426,7 @@ def read_csv_table(
         if type(exc).__name__ != "PanicException":
             raise
         raise _diagnose(path, data, dtypes, header, exc) from None
-    if df.height == 0:
+    if df.height == 0 and not allow_empty:
         raise ValidationError("the file has a header but no data rows", file=path, line=2)
     # rows with fewer fields than the header come back padded with nulls: a short LAST
     # row is a file cut short (rows in the middle are checked where their values matter)

@@ -157,7 +157,11 @@ def read_polis(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Inqu
             file=folder,
         )
     votes_raw, votes_data = read_csv_table(
-        votes_path, required=_VOTES_REQUIRED, optional=_VOTES_OPTIONAL, encoding=encoding
+        votes_path,
+        required=_VOTES_REQUIRED,
+        optional=_VOTES_OPTIONAL,
+        encoding=encoding,
+        allow_empty=True,  # a conversation nobody has voted in yet (or a session of polls)
     )
     votes = votes_raw.select(
         pl.col("voter-id").alias("participant_id"),
@@ -264,6 +268,15 @@ def read_polis(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Inqu
         if "xid" in pv.columns:
             participants = participants.with_columns(pv.get_column("xid").alias("xid"))
 
+    if votes.height == 0 and participants is not None and participants.height > 0:
+        # a header-only votes.csv is a conversation nobody voted in, unless Pol.is's own
+        # participants table says people did: then votes.csv was cut short
+        raise ValidationError(
+            "the file has a header but no data rows, while participants-votes.csv lists "
+            f"{participants.height} participant(s); votes.csv looks cut short",
+            file=votes_path,
+            line=2,
+        )
     # coprod extension: participants.csv / statements.csv add attribute columns by id
     extra_people = folder / "participants.csv"
     if extra_people.exists():
