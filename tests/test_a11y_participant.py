@@ -4,9 +4,9 @@ finds no serious or critical WCAG 2.2 violation in any activity state; a keyboar
 vote and saves an answer with a visible focus; every control is at least 44 x 44 px; a 320 px
 wide viewport (a 640 px screen at 200% zoom) never scrolls sideways; landmarks are labelled,
 there is one h1 and a title that says what the page is; acknowledgements are announced; chosen
-things are marked by more than colour. Low bandwidth and offline: the first load's bytes on the
-wire, the page usable on Chromium's "Slow 3G" profile (the 3 s target is timed in
-``benchmarks/bench_phone_load.py``; tests never assert times), and no request to another host.
+things are marked by more than colour. Low bandwidth and offline (the first load's bytes, the
+page usable within 3 s on Chromium's "Slow 3G" profile, no request to another host) are
+checked in ``tests/test_slow3g_participant.py``.
 
 One ``coprod serve`` and one browser for the module; each test is a new phone."""
 
@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 from browser import PHONE, coprod_serve, launch, require_chromium
@@ -38,15 +37,6 @@ TABS = [
     "Quick poll", "Spend the budget", "Share your points", "Which is better", "Put them in order",
     "Your ideas",
 ]  # fmt: skip
-#: Chromium's "Slow 3G" preset (DevTools): 400 ms latency, ~400 kbit/s each way.
-SLOW_3G = {
-    "offline": False,
-    "latency": 400,
-    "downloadThroughput": 400 * 1024 / 8,
-    "uploadThroughput": 400 * 1024 / 8,
-}
-#: The first load's budget on the wire (HTML, CSS, scripts, one catalog and the API answers).
-FIRST_LOAD_BYTES = 50 * 1024
 INTERACTIVE = "button, input, select, textarea, summary, a[href], [role=button], [tabindex]"
 
 
@@ -384,53 +374,3 @@ def test_landmarks_one_h1_title_and_marks_beyond_colour(phone: Phone) -> None:
     page.locator("#my-votes summary").click()
     pressed = page.locator("#my-votes-list button[aria-pressed='true']").first
     assert "✓" in pressed.evaluate("el => getComputedStyle(el, '::before').content")
-
-
-# ---------------------------------------------------------------- low bandwidth, offline
-def first_load(browser: Any, url: str, *, slow: bool) -> tuple[int, list[str], Any]:
-    """Open the page (Spanish: one catalog too) until usable; the bytes on the wire, every
-    URL asked for, and the context (to close)."""
-    ctx = browser.new_context(**PHONE)
-    page = ctx.new_page()
-    cdp = ctx.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-    if slow:
-        cdp.send("Network.emulateNetworkConditions", SLOW_3G)
-    sizes: dict[str, float] = {}
-    urls: list[str] = []
-    page.on("request", lambda r: urls.append(r.url))
-    cdp.on(
-        "Network.loadingFinished",
-        lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]),
-    )
-    page.goto(url + "?lang=es", wait_until="commit")
-    page.wait_for_selector("#tabs:not([hidden])", timeout=120_000)
-    page.wait_for_function("() => document.documentElement.lang === 'es'")
-    until(lambda: len(sizes) >= len([u for u in urls if not u.startswith("data:")]), "loads")
-    return int(sum(sizes.values())), urls, ctx
-
-
-def test_first_load_under_50_kb_on_the_wire(browser: Any, served: Served) -> None:
-    total, urls, ctx = first_load(browser, served.url, slow=False)
-    ctx.close()
-    assert any(u.endswith("/static/participant-es.js") for u in urls)
-    assert total < FIRST_LOAD_BYTES, f"{total} bytes for {len(urls)} requests"
-
-
-def test_usable_on_slow_3g_and_nothing_from_another_host(browser: Any, served: Served) -> None:
-    from playwright.sync_api import expect
-
-    total, urls, ctx = first_load(browser, served.url, slow=True)
-    try:
-        page = ctx.pages[0]
-        # usable: the first activity is drawn, in Spanish, and takes an answer
-        expect(page.locator("#skip")).to_have_text("Saltar estas preguntas")
-        page.locator("section.item").first.get_by_role("radio").first.check()
-        expect(page.locator("section.item").first.get_by_role("button")).to_be_enabled()
-    finally:
-        ctx.close()
-    host = urlparse(served.url).netloc
-    outside = [u for u in urls if not u.startswith("data:") and urlparse(u).netloc != host]
-    assert outside == []
-    assert total > 0

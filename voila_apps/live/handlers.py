@@ -34,6 +34,7 @@ import tornado.web
 
 from coprod_analytics.session import MAX_STATEMENT_CHARS
 from coprod_analytics.session.store import StoreUnwritable
+from coprod_apps.live.page import js_lang, new_nonce, page_lang, page_policy, render_page
 from coprod_apps.live.ratelimit import LogLimiter
 from coprod_apps.live.rules import ApiError, SessionRules
 
@@ -45,6 +46,7 @@ __all__ = [
     "client_address",
     "make_app",
     "parse_networks",
+    "session_description",
 ]
 
 log = logging.getLogger("coprod_apps.live.handlers")
@@ -367,9 +369,20 @@ class _Base(tornado.web.RequestHandler):
 
 
 class _PageHandler(_Base):
+    """The page with everything a first visit needs inline (see :mod:`.page`)."""
+
     def get(self) -> None:
+        lang = page_lang(
+            self.get_query_argument("lang", None),
+            self.rules.config.lang,
+            self.request.headers.get("Accept-Language"),
+        )
+        nonce = new_nonce()
+        boot = {"session": session_description(self.rules), "lang": js_lang(lang)}
+        self.set_header("Content-Security-Policy", page_policy(nonce))
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish((STATIC_DIR / "participant.html").read_bytes())
+        self.set_header("Vary", "Accept-Language")
+        self.finish(render_page(boot, lang=lang, nonce=nonce, static_dir=STATIC_DIR))
 
 
 class _StaticHandler(tornado.web.StaticFileHandler):
@@ -393,36 +406,69 @@ class _NotFoundHandler(_Base):
 
 class _SessionHandler(_Base):
     def get(self) -> None:
-        st = self.rules.state
-        self.reply(
-            200,
-            {
-                "session_id": self.rules.session_id,
-                "title": st.title or "Live session",
-                "open": st.is_open,
-                "join_code_required": self.rules.config.join_code is not None,
-                "allow_submissions": bool(st.settings.get("allow_submissions", True)),
-                "max_text": MAX_STATEMENT_CHARS,
-                "lang": self.rules.config.lang,
-                "agenda": [
-                    {
-                        "activity_id": a.activity_id,
-                        "kind": a.kind,
-                        "title": a.title,
-                        "open": a.is_open,
-                    }
-                    for a in st.activities.values()
-                ],
-            },
-        )
+        self.reply(200, session_description(self.rules))
+
+
+def session_description(rules: SessionRules) -> dict[str, Any]:
+    """What ``GET /api/session`` answers (and the page carries inline).
+
+    Parameters
+    ----------
+    rules : SessionRules
+        The session.
+
+    Returns
+    -------
+    dict
+        ``session_id``, ``title``, ``open``, ``join_code_required``, ``allow_submissions``,
+        ``max_text``, ``lang`` and ``agenda`` (each activity's ``activity_id``, ``kind``,
+        ``title``, ``open``).
+
+    Examples
+    --------
+    >>> from coprod_analytics.session.state import SessionState
+    >>> from coprod_apps.live.config import ServerConfig
+    >>> async def write(event):
+    ...     return 1
+    >>> rules = SessionRules(SessionState(), secret=b"k", session_id="s",
+    ...                      config=ServerConfig(), write=write)
+    >>> session_description(rules)["join_code_required"]
+    False
+    """
+    st = rules.state
+    return {
+        "session_id": rules.session_id,
+        "title": st.title or "Live session",
+        "open": st.is_open,
+        "join_code_required": rules.config.join_code is not None,
+        "allow_submissions": bool(st.settings.get("allow_submissions", True)),
+        "max_text": MAX_STATEMENT_CHARS,
+        "lang": rules.config.lang,
+        "agenda": [
+            {"activity_id": a.activity_id, "kind": a.kind, "title": a.title, "open": a.is_open}
+            for a in st.activities.values()
+        ],
+    }
 
 
 class _JoinHandler(_Base):
     async def post(self) -> None:
-        # remote_ip is the client's address (behind a trusted proxy: see prepare)
-        await self.guarded(
-            lambda: self.rules.join(self.body_json().get("join_code"), self.request.remote_ip or "")
-        )
+        async def run() -> dict[str, Any]:
+            # remote_ip is the client's address (behind a trusted proxy: see prepare)
+            code = self.body_json().get("join_code")
+            out = await self.rules.join(code, self.request.remote_ip or "")
+            # what the page asks next, in the same answer (a round trip less on a weak signal)
+            pid = out["participant_id"]
+            listing = self.rules.activities(pid)
+            out["activities"] = listing
+            if listing.get("statements", {}).get("open"):
+                out["next"] = {
+                    "statement": self.rules.next_statement(pid),
+                    **self.rules.progress(pid),
+                }
+            return out
+
+        await self.guarded(run)
 
 
 class _NextHandler(_Base):

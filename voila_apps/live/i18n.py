@@ -6,7 +6,8 @@ The source of truth is one ``.po`` file per language,
 installed). The page's messages are its English texts, found by :func:`extract_messages` in
 the page's scripts (``C.t("...")`` and ``C.nt("...", "...", n)``) and HTML (elements marked
 ``data-t`` or ``data-t-aria``). :func:`catalog_script` turns a catalog into
-``static/participant-<code>.js`` (the page loads only the one it needs);
+``static/participant-<code>.js`` (the server puts the one a page starts in into the page,
+:mod:`coprod_apps.live.page`; another is loaded when chosen);
 ``python -m coprod_apps.live.i18n`` writes them all, ``--update`` first merges newly found
 messages into the ``.po`` files. Numbers in Python go through :func:`format_number` and
 :func:`format_percent` (Babel), in the page through ``Intl.NumberFormat``.

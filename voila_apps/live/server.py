@@ -25,11 +25,18 @@ The server is put together from parts one can read one at a time:
 
 API (JSON; participant calls carry ``Authorization: Bearer <token>``)
 ---------------------------------------------------------------------
+``GET /``
+    the page, with its style, scripts, the catalog of the language picked (``?lang=``,
+    ``--lang``, ``Accept-Language``) and the session's description inline, under a
+    Content-Security-Policy nonce (:mod:`~coprod_apps.live.page`): on a weak signal a first
+    visit is this document and one join.
 ``GET /api/session``
     title, open, join_code_required, allow_submissions, max_text, agenda (each activity's
     ``activity_id``, ``kind``, ``title``, ``open``).
 ``POST /api/join`` ``{"join_code": ...}``
-    a new anonymous participant: ``{"token", "participant_id"}``. Join attempts are rate
+    a new anonymous participant: ``{"token", "participant_id", "activities"}`` with what
+    ``GET /api/activities`` would answer next, and ``next`` (what ``GET /api/next``
+    would) when statements are open. Join attempts are rate
     limited per client address (wrong join codes much more strictly, before the code is
     even compared) and over the whole server.
 ``GET /api/next``

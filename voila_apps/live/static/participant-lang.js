@@ -4,9 +4,11 @@
 // text is the message id) and fills in its {names}; numbers are formatted for the language.
 // Coprod.nt(singular, plural, n, params) picks the plural form the language needs.
 // The catalogs are made from the gettext .po files (voila_apps/locale) by
-// coprod_apps.live.i18n into one small script per language (participant-<code>.js), loaded
-// only when that language is chosen. The language comes from ?lang=xx, then the choice
-// remembered on this phone, then the session's language, then the browser's languages.
+// coprod_apps.live.i18n into one small script per language (participant-<code>.js); the
+// server puts the one it picks (?lang=xx, the session's, Accept-Language) in the page itself
+// (coprod_apps.live.page), any other is loaded when chosen. The language comes from
+// ?lang=xx, then the choice remembered on this phone, then the session's language, then the
+// browser's languages.
 // Static texts of the page carry data-t (text) or data-t-aria (aria-label).
 "use strict";
 (function (C) {

@@ -19,6 +19,7 @@
       this.statement = null; // the statement on screen
       this.busy = false; // a vote on it is on its way
       this.mine = []; // [{id, text, vote}] this device's votes, newest first
+      this.ahead = null; // the first statement, when the join answer carried it
     }
 
     load() {
@@ -35,8 +36,11 @@
     // Nothing on screen to vote on: worth asking again.
     waiting() { return !this.statement && !this.busy; }
 
+    // The next statement: the one the join answer carried (this.ahead), else GET /api/next.
     async loadNext() {
-      this.render(await this.ctx.api.request("GET", "/api/next"));
+      var next = this.ahead;
+      this.ahead = null;
+      this.render(next || await this.ctx.api.request("GET", "/api/next"));
     }
 
     render(next) {

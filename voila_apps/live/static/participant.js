@@ -29,6 +29,11 @@
   var tabsSig = "";
   var pollTimer = null;
   var offlineShown = false;
+  // what the server put in the page: {session, lang} (GET /api/session and its language)
+  var boot = (function () {
+    var el = $("coprod-boot");
+    try { return el ? JSON.parse(el.textContent) : null; } catch (e) { return null; }
+  })();
 
   var queue = new C.Queue(api, {
     onAck: acknowledged,
@@ -64,11 +69,20 @@
   // ------------------------------------------------------------------ joining
   async function start() {
     var asked = C.i18n.chosen();
-    var early = C.i18n.use(asked || C.i18n.fromBrowser() || "en");
-    session = await api.persist("GET", "/api/session");
-    await early;
-    // the session's language (coprod serve --lang) unless this phone chose one
-    if (!asked && session.lang && session.lang !== C.i18n.lang()) await C.i18n.use(session.lang);
+    var b = boot;
+    boot = null; // once: a later start (a new session on this address) asks the server
+    if (b) {
+      // the server sent the session and the catalog of the language it picked (the session's
+      // or the browser's); only a language this phone chose before may need another
+      session = b.session;
+      await C.i18n.use(asked || b.lang || "en");
+    } else {
+      var early = C.i18n.use(asked || C.i18n.fromBrowser() || "en");
+      session = await api.persist("GET", "/api/session");
+      await early;
+      // the session's language (coprod serve --lang) unless this phone chose one
+      if (!asked && session.lang && session.lang !== C.i18n.lang()) await C.i18n.use(session.lang);
+    }
     titles();
     $("submit-text").maxLength = session.max_text;
     queue.load(session.session_id);
@@ -116,7 +130,10 @@
     show("join", false);
     say("");
     queue.flush();
-    await refresh();
+    // the answer carries the open activities and the first statement: no more round trips
+    votes.ahead = res.next || null;
+    await refresh(res.activities);
+    votes.ahead = null;
     schedule();
   }
 
@@ -150,9 +167,9 @@
     schedule();
   }
 
-  async function refresh() {
+  async function refresh(given) {
     var seen = ackSeq;
-    var l = await api.request("GET", "/api/activities");
+    var l = given || await api.request("GET", "/api/activities");
     listing = l;
     if (!l.open) {
       ["tabs", "activity", "statements", "waiting"].forEach(function (id) { show(id, false); });

@@ -1,0 +1,199 @@
+"""The participant page as the server sends it: one document that a first visit needs.
+
+On a weak signal (Chromium's "Slow 3G": 400 ms per round trip, ~50 KB/s) every round trip
+costs more than the bytes, so the page's first load is one HTML document carrying its style
+sheet, its scripts, the catalog of the language the server picked (``?lang=``, the session's
+``coprod serve --lang``, the browser's ``Accept-Language``) and the session's description
+(what ``GET /api/session`` answers) -- then one ``POST /api/join`` whose answer carries the
+open activities (and the first statement). ``static/participant.html`` stays the source: its
+``<link rel="stylesheet">`` and ``<script src>`` tags name what is inlined, in order.
+
+The inline style and scripts run under a strict Content-Security-Policy with a fresh nonce
+per answer (:func:`page_policy`); the session description is a ``type="application/json"``
+data block (never executed). A language chosen later is still loaded from
+``/static/participant-<code>.js``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from coprod_apps.live.i18n import LANGUAGES, negotiate, script_name
+
+__all__ = ["js_lang", "new_nonce", "page_lang", "page_policy", "render_page"]
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+_STYLE = re.compile(r'<link rel="stylesheet" href="/static/(participant[-a-z]*\.css)">\n?')
+_SCRIPT = re.compile(r'<script src="/static/(participant[-a-z]*\.js)" defer></script>\n?')
+_CLOSE = re.compile(r"</(script|style)", re.IGNORECASE)
+
+
+def new_nonce() -> str:
+    """A fresh Content-Security-Policy nonce (128 random bits, URL-safe base64).
+
+    Returns
+    -------
+    str
+        The nonce.
+
+    Examples
+    --------
+    >>> len(new_nonce()) >= 22 and new_nonce() != new_nonce()
+    True
+    """
+    return secrets.token_urlsafe(16)
+
+
+def page_policy(nonce: str) -> str:
+    """The page's Content-Security-Policy: only this server, and inline code with ``nonce``.
+
+    Parameters
+    ----------
+    nonce : str
+        The answer's nonce (:func:`new_nonce`).
+
+    Returns
+    -------
+    str
+        The header's value.
+
+    Examples
+    --------
+    >>> "script-src 'self' 'nonce-abc'" in page_policy("abc")
+    True
+    """
+    return (
+        f"default-src 'none'; script-src 'self' 'nonce-{nonce}'; "
+        f"style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; connect-src 'self'; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+
+
+def page_lang(query: str | None, session_lang: str | None, accept_language: str | None) -> str:
+    """The language whose catalog goes with the page: ``?lang=``, else the session's
+    language, else the browser's ``Accept-Language``, else English (as the page decides,
+    less the choice remembered on the phone, which the server cannot see).
+
+    Parameters
+    ----------
+    query : str or None
+        The ``lang`` query argument.
+    session_lang : str or None
+        ``coprod serve --lang`` (a key of :data:`~coprod_apps.live.i18n.LANGUAGES`).
+    accept_language : str or None
+        The request's ``Accept-Language`` header.
+
+    Returns
+    -------
+    str
+        A Babel locale id of :data:`~coprod_apps.live.i18n.LANGUAGES`.
+
+    Examples
+    --------
+    >>> page_lang("es", "fr", "pl"), page_lang(None, "fr", "pl"), page_lang("xx", None, "zh-TW")
+    ('es', 'fr', 'zh_Hant')
+    """
+    for given in (query, session_lang):
+        if given:
+            lang = negotiate(given, "")
+            if lang:
+                return lang
+    return negotiate(accept_language, "en")
+
+
+def js_lang(lang: str) -> str:
+    """The page's code of a Babel locale id (``zh_Hant`` -> ``zh-Hant``).
+
+    Parameters
+    ----------
+    lang : str
+        A Babel locale id.
+
+    Returns
+    -------
+    str
+        The code ``participant-lang.js`` uses.
+
+    Examples
+    --------
+    >>> js_lang("zh_Hant"), js_lang("cy")
+    ('zh-Hant', 'cy')
+    """
+    return lang.replace("_", "-")
+
+
+def _inline(text: str) -> str:
+    # "</script" or "</style" would end the element early (only inside strings in our files)
+    return _CLOSE.sub(lambda m: "<\\/" + m.group(1), text)
+
+
+def _stamp(static_dir: Path) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in static_dir.glob("participant*")))
+
+
+@lru_cache(maxsize=32)
+def _parts(static_dir: Path, lang: str, stamp: tuple[tuple[str, int], ...]) -> tuple[str, str]:
+    """The page split where the nonce goes: (head..., ...rest) with ``{nonce}`` markers."""
+    html = (static_dir / "participant.html").read_text("utf-8")
+    scripts = _SCRIPT.findall(html)
+    html = _SCRIPT.sub("", html)
+    html = _STYLE.sub(
+        lambda m: (
+            '<style nonce="\0">\n'
+            + _inline((static_dir / m.group(1)).read_text("utf-8"))
+            + "</style>\n"
+        ),
+        html,
+    )
+    if lang != "en":  # the catalog right after the language code that reads it
+        scripts.insert(1 if scripts else 0, script_name(lang))
+    # each script named after its file (what the browser's tools show)
+    body = "".join(
+        f'<script nonce="\0">\n{_inline((static_dir / name).read_text("utf-8"))}'
+        f"//# sourceURL=/static/{name}\n</script>\n"
+        for name in scripts
+    )
+    head, _, tail = html.rpartition("</body>")
+    return head, body + "</body>" + tail
+
+
+def render_page(
+    boot: dict[str, Any], *, lang: str, nonce: str, static_dir: str | Path | None = None
+) -> bytes:
+    """The participant page with its style, scripts, one catalog and ``boot`` inline.
+
+    Parameters
+    ----------
+    boot : dict
+        What the page starts from without asking: ``{"session": <GET /api/session>,
+        "lang": <page code>}``; JSON, ``<`` escaped.
+    lang : str
+        The Babel locale id whose catalog is inlined (none for English).
+    nonce : str
+        The nonce of the answer's Content-Security-Policy (:func:`page_policy`).
+    static_dir : path, optional
+        Where ``participant.html`` and its files are (default: the package's ``static``).
+
+    Returns
+    -------
+    bytes
+        The UTF-8 document.
+
+    Examples
+    --------
+    >>> page = render_page({"lang": "es"}, lang="es", nonce="n0").decode()
+    >>> '<script src=' in page, page.count('nonce="n0"') >= 8, 'C.catalogs["es"]' in page
+    (False, True, True)
+    """
+    if lang not in LANGUAGES:
+        lang = "en"
+    folder = Path(static_dir) if static_dir is not None else STATIC_DIR
+    head, tail = _parts(folder, lang, _stamp(folder))
+    data = json.dumps(boot, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    block = f'<script id="coprod-boot" type="application/json">{data}</script>\n'
+    return (head + block + tail).replace("\0", nonce).encode("utf-8")
