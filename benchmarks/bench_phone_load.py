@@ -3,9 +3,9 @@ first activity drawn and taking an answer, in headless Chromium on Chromium's "S
 profile (400 ms latency, ~400 kbit/s each way; target: within 3 s), and the bytes on the wire.
 
 Measured in the same run: the baseline (the same page without throttling) and Slow 3G, each on
-a first visit (joins) in English and in Spanish (one catalog script more). The ratio to the
+a first visit (joins) in English and in Spanish (its catalog inline in the page). The ratio to the
 3 s target is printed; nothing is asserted (tests never time things:
-tests/test_a11y_participant.py checks the byte budget and that the page gets there).
+tests/test_slow3g_participant.py checks the byte budget and that the page gets there).
 
 Run: .venv/bin/python benchmarks/bench_phone_load.py [--repeat 3]
 """

@@ -169,7 +169,9 @@ def test_publish_writes_app_folder(
     out = tmp_path / "app"
     assert main(["publish", str(src), "-o", str(out), "--no-wheel"]) == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["README.md", "data", "report.ipynb", "requirements.txt", "voila.py"]
+    assert names == [
+        "README.md", "data", "report.ipynb", "requirements.txt", "run.py", "share", "voila.json"
+    ]  # fmt: skip
     snap = read_parquet(out / "data")
     # the published data carries pseudonyms only, and the same votes
     assert snap.counts() == inq.counts()
@@ -186,8 +188,8 @@ def test_publish_writes_app_folder(
     assert read_parquet(kept / "data").fingerprint == read_parquet(src).fingerprint
     reqs = (out / "requirements.txt").read_text()
     assert re.search(r"^voila==\d", reqs, re.M) and re.search(r"^polars==\d", reqs, re.M)
-    cfg = (out / "voila.py").read_text()
-    assert "cull_idle_timeout" in cfg and "'comm_msg'" in cfg
+    cfg = (out / "voila.json").read_text()
+    assert "cull_idle_timeout" in cfg and '"comm_msg"' in cfg
     assert main(["publish", str(src), "-o", str(out), "--no-wheel"]) == 2
     assert "not empty" in capsys.readouterr().err
     # --force swaps the new app in whole; nothing is left beside it

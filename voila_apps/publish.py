@@ -210,30 +210,78 @@ A self-contained Voila app made by `coprod publish` (coprod-analytics {version})
   `{fingerprint}`);
 - `requirements.txt`: the versions it was made with;
 - `wheels/`: coprod-analytics itself (it is not on PyPI);
-- `voila.py`: Voila settings (idle kernels are culled).
+- `run.py`: starts Voila on the report with the app's settings (seed, smallest group shown)
+  and the coprod page template;
+- `share/`: the coprod page template (Voila's own page without the style sheets it would
+  ask a CDN for, with a title and landmarks for screen readers);
+- `voila.json`: Voila settings (idle kernels are culled).
 
 ## Run it
 
 ```
 python -m venv .venv && . .venv/bin/activate
 pip install -r requirements.txt
-voila report.ipynb --no-browser --Voila.ip=127.0.0.1 --port=8866 --Voila.port_retries=0
+python run.py --no-browser --Voila.ip=127.0.0.1 --port=8866 --Voila.port_retries=0
 ```
 
-Run the `voila` command from this folder (it reads `voila.py` and `data/` from here). The
-app loads nothing from the internet: Voila serves every script itself. To install without
-internet, first download the wheels on a connected machine with
-`pip download -r requirements.txt -d wheels/` and then
+`run.py` runs Voila from this folder (it reads `voila.json`, `share/` and `data/` from
+here) and passes any Voila option on. The app loads nothing from the internet: Voila serves
+every script and font itself. To install without internet, first download the wheels on a
+connected machine with `pip download -r requirements.txt -d wheels/` and then
 `pip install --no-index --find-links wheels/ -r requirements.txt`.
 
 To serve beyond this machine, bind another interface and protect it with a token:
-`voila report.ipynb --no-browser --Voila.ip=0.0.0.0 --port=8866 --token=<a long random string>`
+`python run.py --no-browser --Voila.ip=0.0.0.0 --port=8866 --token=<a long random string>`
 (standalone Voila ignores `--ServerApp.token`). Visitors cannot run code, but they can
 set any widget value.
 
 Groups and breakdowns of fewer than {min_cell} people are not shown (small-cell
 suppression).
 {attribution}"""
+
+#: The app's start script (``run.py``): Voila in-process, with the template and settings.
+_RUN = """\"\"\"Serve this app: python run.py [Voila options], e.g.
+python run.py --no-browser --Voila.ip=127.0.0.1 --port=8866 --Voila.port_retries=0
+
+Written by coprod publish. Runs Voila on report.ipynb from this folder, with the coprod
+page template (share/voila/templates/coprod, put on JUPYTER_PATH: the page asks no other
+host for anything) and the app's parameters; voila.json holds Voila's settings.
+\"\"\"
+
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+# Parameters of the report app (set them in the environment to change them)
+os.environ.setdefault('COPROD_SEED', '{seed}')
+os.environ.setdefault('COPROD_MIN_CELL', '{min_cell}')
+# our template first, ahead of any other of the same name
+os.environ["JUPYTER_PATH"] = os.pathsep.join(
+    p for p in (str(HERE / "share"), os.environ.get("JUPYTER_PATH")) if p
+)
+
+if __name__ == "__main__":
+    os.chdir(HERE)  # voila.json and data/ are read from here
+    from voila.app import Voila
+
+    Voila.launch_instance(argv=["report.ipynb", "--template={template}", *sys.argv[1:]])
+"""
+
+
+def _voila_json() -> str:
+    """Voila's settings of :func:`coprod_apps.launcher.voila_config` as a ``voila.json``
+    (a JSON config file: a ``voila.py`` in the folder would hide Voila itself from
+    ``python -m voila`` run there)."""
+    import json
+
+    from traitlets.config import Config
+
+    from coprod_apps.launcher import voila_config
+
+    config = Config()
+    exec(voila_config(), {"get_config": lambda: config})  # our own generated settings
+    return json.dumps(config, indent=2, sort_keys=True) + "\n"
 
 
 def _write_app(
@@ -243,7 +291,7 @@ def _write_app(
     from coprod_analytics.io.parquet import write_parquet
     from coprod_analytics.progress import progress as progress_bar
     from coprod_analytics.provenance import package_version
-    from coprod_apps.launcher import voila_config
+    from coprod_apps.launcher import TEMPLATE
     from coprod_apps.report_app import report_notebook_path
 
     def data() -> None:
@@ -251,14 +299,16 @@ def _write_app(
 
     def app() -> None:
         shutil.copyfile(report_notebook_path(), out / "report.ipynb")
-        config = voila_config()
-        config += (
-            "# Parameters of the report app\n"
-            "import os  # noqa: E402\n"
-            f"os.environ.setdefault('COPROD_SEED', '{int(seed)}')\n"
-            f"os.environ.setdefault('COPROD_MIN_CELL', '{int(min_cell)}')\n"
+        (out / "voila.json").write_text(_voila_json())
+        (out / "run.py").write_text(
+            _RUN.format(seed=int(seed), min_cell=int(min_cell), template=TEMPLATE)
         )
-        (out / "voila.py").write_text(config)
+        templates = Path("share", "voila", "templates", TEMPLATE)
+        shutil.copytree(
+            Path(__file__).resolve().parent / templates,
+            out / templates,
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
 
     def requirements() -> None:
         reqs = pinned_requirements()
@@ -297,7 +347,8 @@ def publish_app(
     keep_ids: bool = False,
     progress: bool = True,
 ) -> Path:
-    """Write a Voila app folder that shows ``inquiry`` with one ``voila`` command.
+    """Write a Voila app folder that shows ``inquiry`` with one command (``python run.py``),
+    offline: the folder carries the coprod Voila template, so the page asks no other host.
 
     Parameters
     ----------
@@ -306,7 +357,7 @@ def publish_app(
     out_dir : path
         The folder to create (must be empty or absent unless ``overwrite``).
     min_cell, seed : int
-        Written into ``voila.py``'s environment defaults of the app.
+        Written into ``run.py`` (the environment defaults of the app).
     wheel : bool
         Build a wheel of coprod-analytics into ``wheels/`` (needs a source checkout).
     overwrite : bool
@@ -340,7 +391,7 @@ def publish_app(
     >>> out = publish_app(simulate_inquiry(40, 10, seed=1), pathlib.Path(tempfile.mkdtemp()) / "app",
     ...                   wheel=False, progress=False)
     >>> sorted(p.name for p in out.iterdir())
-    ['README.md', 'data', 'report.ipynb', 'requirements.txt', 'voila.py']
+    ['README.md', 'data', 'report.ipynb', 'requirements.txt', 'run.py', 'share', 'voila.json']
     """
     from coprod_analytics.io.atomic import atomic_folder, check_output_folder
 

@@ -21,8 +21,9 @@ def add_parser(sub: Any) -> None:
         help="write a self-contained Voila app folder for an input",
         description=(
             "Write a folder with the report notebook, a snapshot of the data (Parquet), "
-            "pinned requirements, a wheel of coprod-analytics, a voila.py with kernel "
-            "culling and a README; it runs with one 'voila report.ipynb' command, offline. "
+            "pinned requirements, a wheel of coprod-analytics, the coprod page template, a "
+            "voila.json with kernel culling, a run.py and a README; it runs with one "
+            "'python run.py' command, offline (the page asks no other host for anything). "
             "Before anything is written, the app's page (every panel) and the static report "
             "are read back and searched for counts below --min-cell; an app that fails this "
             "audit is not written (exit status 2, one line naming the section and finding) "
@@ -88,5 +89,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"coprod publish: {exc}", file=sys.stderr)
         return 2
     print(f"wrote the app to {out}; run it with:")
-    print(f"  cd {out} && pip install -r requirements.txt && voila report.ipynb")
+    print(f"  cd {out} && pip install -r requirements.txt && python run.py")
     return 0
