@@ -20,7 +20,7 @@ setup(
     package_dir={"coprod_widgets": "widgets", "coprod_apps": "voila_apps"},
     package_data={
         "coprod_analytics": ["py.typed"],
-        "coprod_widgets": ["py.typed"],
+        "coprod_widgets": ["py.typed", "locale/*/LC_MESSAGES/*.po"],
         "coprod_apps": [
             "py.typed",
             "*.ipynb",

@@ -204,17 +204,24 @@ def open_page(browser: Any, url: str) -> Any:
 
 
 def open_every_panel(page: Any) -> None:
-    """Open every folded accordion (a report's family panels), one after the other."""
-    closed = page.locator(".jupyter-widget-Collapse:not(.jupyter-widget-Collapse-open)")
+    """Open every folded section (a report's family panels: disclosure buttons with
+    ``aria-expanded``; ipywidgets accordions where a page still has them), one by one."""
+    closed = page.locator("button.coprod-disclosure-button[aria-expanded='false']")
+    folded = page.locator(".jupyter-widget-Collapse:not(.jupyter-widget-Collapse-open)")
     for _ in range(60):
-        if closed.count() == 0:
+        if closed.count():
+            button = closed.first.element_handle()
+            button.click()
+            page.wait_for_function("el => el.getAttribute('aria-expanded') === 'true'", arg=button)
+        elif folded.count():
+            panel = folded.first.element_handle()
+            panel.query_selector(".jupyter-widget-Collapse-header").click()
+            page.wait_for_function(
+                "el => el.classList.contains('jupyter-widget-Collapse-open')", arg=panel
+            )
+        else:
             return
-        panel = closed.first.element_handle()
-        panel.query_selector(".jupyter-widget-Collapse-header").click()
-        page.wait_for_function(
-            "el => el.classList.contains('jupyter-widget-Collapse-open')", arg=panel
-        )
-    pytest.fail("some accordions never opened")
+    pytest.fail("some folded sections never opened")
 
 
 def voila_report_ready(page: Any) -> None:

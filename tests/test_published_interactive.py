@@ -205,4 +205,4 @@ def test_publish_writes_a_clean_app(tmp_path: Path) -> None:
 
     inq: Inquiry = _population_inquiry()
     out = publish_app(inq, tmp_path / "app", wheel=False, progress=False)
-    assert (out / "voila.py").read_text().count("COPROD_MIN_CELL', '5'") == 1
+    assert (out / "run.py").read_text().count("COPROD_MIN_CELL', '5'") == 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import ipywidgets as widgets
 import numpy as np
 import polars as pl
 import pytest
@@ -22,6 +21,7 @@ from coprod_analytics.io.pabulib import (
 from coprod_analytics.preferences import ballots_from_orders
 from coprod_analytics.preferences.budgeting import outcome_analysis, run_budget_rule
 from coprod_widgets import ConsensusDashboard
+from coprod_widgets.dashboard import Disclosure
 from coprod_widgets.preferences.state import FILE_LABEL, BudgetState, RankingState
 from coprod_widgets.preferences.views import BudgetExplorer, RankingBoard
 
@@ -310,7 +310,7 @@ def test_dashboard_of_a_pb_file_shows_the_budget_panel_only() -> None:
     dash = ConsensusDashboard(
         require_shared("pabulib", "poland_gdansk_2020_zaspa-rozstaje.pb"), min_cell=5
     )
-    boxes = [c for c in dash.children if isinstance(c, widgets.Accordion)]
+    boxes = [c for c in dash.children if isinstance(c, Disclosure)]
     assert [b.get_title(0) for b in boxes] == ["Participatory budget: what each rule would fund"]
     assert boxes[0].selected_index == 0  # the only content: opened
     explorer = dash.panels["budget"]
@@ -329,13 +329,13 @@ def test_dashboard_of_a_preflib_file_shows_the_ranking_panel(tmp_path) -> None:
     inq = load_inquiry(p)
     assert inq.tables["rankings"]["weight"].sum() == 3 * 3 + 2 * 3
     dash = ConsensusDashboard(inq)
-    titles = [c.get_title(0) for c in dash.children if isinstance(c, widgets.Accordion)]
+    titles = [c.get_title(0) for c in dash.children if isinstance(c, Disclosure)]
     assert titles == ["Rankings and pairwise comparisons"]
     board = dash.panels["rankings"]
     assert board.state.winners()["schulze"] == ["cat"]
     # an inquiry with votes keeps its consensus views and gets no budget panel
     votes = Inquiry({"participant_id": [1, 2], "statement_id": [1, 1], "vote": [1, -1]})
     plain = ConsensusDashboard(votes)
-    titles = [c.get_title(0) for c in plain.children if isinstance(c, widgets.Accordion)]
+    titles = [c.get_title(0) for c in plain.children if isinstance(c, Disclosure)]
     assert "Participatory budget: what each rule would fund" not in titles
     assert titles[0].startswith("First look")

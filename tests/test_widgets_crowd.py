@@ -3,7 +3,6 @@ are in tests/test_evidence_widgets.py), and of the dashboard panels of both fami
 
 from __future__ import annotations
 
-import ipywidgets as widgets
 import numpy as np
 import polars as pl
 import pytest
@@ -19,6 +18,7 @@ from coprod_widgets.crowd.state import (
     kendall_reading,
 )
 from coprod_widgets.crowd.views import AgreementPanel, CrowdEstimateView
+from coprod_widgets.dashboard import Disclosure
 from coprod_widgets.evidence.views import EvidenceBoard
 
 EVIL = '<img src=x onerror="alert(1)">'
@@ -185,7 +185,7 @@ def test_agreement_readings_and_thresholds() -> None:
 
 def test_dashboard_shows_the_three_panels_only_with_data(inquiry: Inquiry) -> None:
     dash = ConsensusDashboard(inquiry, min_cell=5)
-    titles = [c.get_title(0) for c in dash.children if isinstance(c, widgets.Accordion)]
+    titles = [c.get_title(0) for c in dash.children if isinstance(c, Disclosure)]
     for title in ("Crowd estimates", "How much do raters agree?", "Weighing the evidence"):
         assert title in titles
     assert "evidence" not in dash.panels  # folded: not built yet
@@ -213,5 +213,5 @@ def test_the_families_list_names_evidence_after_crowd() -> None:
         "coprod_widgets.evidence.report"
     ]
     plain = ConsensusDashboard(_tiny())
-    titles = [c.get_title(0) for c in plain.children if isinstance(c, widgets.Accordion)]
+    titles = [c.get_title(0) for c in plain.children if isinstance(c, Disclosure)]
     assert "Crowd estimates" not in titles and "Weighing the evidence" not in titles

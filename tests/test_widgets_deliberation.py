@@ -9,7 +9,6 @@ import traitlets
 
 pytest.importorskip("plotly")
 
-import ipywidgets as widgets
 from conftest import require_shared
 
 from coprod_analytics import Inquiry, sample_inquiry
@@ -22,7 +21,7 @@ from coprod_analytics.deliberation import (
     simulate_panel,
 )
 from coprod_analytics.errors import ValidationError
-from coprod_widgets.dashboard import ConsensusDashboard
+from coprod_widgets.dashboard import ConsensusDashboard, Disclosure
 from coprod_widgets.deliberation.state import QMethodState, RepresentationState, ShiftState
 from coprod_widgets.deliberation.views import QFactorView, RepresentationView, ShiftView
 
@@ -298,11 +297,11 @@ def test_panels_show_only_with_their_data(sim, dri_data) -> None:  # type: ignor
             tables={k: v for k, v in sample.tables.items() if k not in ("panel", "population")},
         )
     )
-    titles = [c.get_title(0) for c in plain.children if isinstance(c, widgets.Accordion)]
+    titles = [c.get_title(0) for c in plain.children if isinstance(c, Disclosure)]
     assert not any("deliberation" in t or "population" in t for t in titles)
     inq = sample_inquiry().with_tables(panel=sim.panel, population=CENSUS)
     dash = ConsensusDashboard(inq, min_cell=5)
-    titles = [c.get_title(0) for c in dash.children if isinstance(c, widgets.Accordion)]
+    titles = [c.get_title(0) for c in dash.children if isinstance(c, Disclosure)]
     assert "Did views move? Before and after deliberation" in titles
     assert "Who took part? Participants vs population" in titles
     assert "Viewpoints (Q-methodology factors)" not in titles
@@ -318,7 +317,7 @@ def test_panels_show_only_with_their_data(sim, dri_data) -> None:  # type: ignor
     )
     d2 = ConsensusDashboard(only_dri)
     assert any(
-        isinstance(c, widgets.Accordion) and c.get_title(0).startswith("Did views move")
+        isinstance(c, Disclosure) and c.get_title(0).startswith("Did views move")
         for c in d2.children
     )
 

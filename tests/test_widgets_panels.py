@@ -6,6 +6,7 @@ import ipywidgets as widgets
 
 from coprod_analytics import Inquiry, sample_inquiry
 from coprod_widgets import ConsensusDashboard
+from coprod_widgets.dashboard import Disclosure
 from coprod_widgets.families import FAMILIES, Panel, panels
 
 
@@ -20,13 +21,13 @@ def test_panels_apply_fold_and_build_lazily():
         "test-estimates", "Estimates (test)", 999, lambda i: "estimates" in i.tables, build
     )
     dash = ConsensusDashboard(sample_inquiry(), min_cell=5, extra_panels=[panel])
-    titles = [c.get_title(0) for c in dash.children if isinstance(c, widgets.Accordion)]
+    titles = [c.get_title(0) for c in dash.children if isinstance(c, Disclosure)]
     assert "Estimates (test)" in titles
     assert built == []  # folded: not built yet
     box = next(
         c
         for c in dash.children
-        if isinstance(c, widgets.Accordion) and c.get_title(0) == "Estimates (test)"
+        if isinstance(c, Disclosure) and c.get_title(0) == "Estimates (test)"
     )
     box.selected_index = 0  # the user opens it
     assert built == [5]
@@ -36,7 +37,7 @@ def test_panels_apply_fold_and_build_lazily():
         Inquiry({"participant_id": [1, 2], "statement_id": [1, 1], "vote": [1, -1]}),
         extra_panels=[panel],
     )
-    titles = [c.get_title(0) for c in plain.children if isinstance(c, widgets.Accordion)]
+    titles = [c.get_title(0) for c in plain.children if isinstance(c, Disclosure)]
     assert "Estimates (test)" not in titles
 
 
@@ -48,7 +49,7 @@ def test_default_panels_come_from_the_families_list_only():
     assert {"deliberation-change", "q-method", "representativeness"} <= set(keys)
     assert FAMILIES[0].key == "consensus"
     dash = ConsensusDashboard(sample_inquiry(), min_cell=5)
-    titles = [c.get_title(0) for c in dash.children if isinstance(c, widgets.Accordion)]
+    titles = [c.get_title(0) for c in dash.children if isinstance(c, Disclosure)]
     # the sample inquiry holds estimates, ratings and evidence: their panels are offered
     assert "Crowd estimates" in titles and "Weighing the evidence" in titles
 

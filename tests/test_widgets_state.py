@@ -271,7 +271,7 @@ def test_dashboard_composes_views_without_displaying(capsys: pytest.CaptureFixtu
     assert "Small cells suppressed" in dash.footer.value
     assert dash.stability is None  # folded away: built when opened
     dash._stability_box.selected_index = 0
-    assert dash.stability is not None and dash._stability_box.children == (dash.stability,)
+    assert dash.stability is not None and dash._stability_box.body.children == (dash.stability,)
     again = ConsensusDashboard(dash.state)
     assert again.state is dash.state
 

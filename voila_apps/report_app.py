@@ -16,6 +16,7 @@ from coprod_widgets.style import esc
 
 __all__ = [
     "INPUT_ENV",
+    "LANG_ENV",
     "MIN_CELL_ENV",
     "SEED_ENV",
     "app_parameters",
@@ -28,14 +29,15 @@ __all__ = [
 INPUT_ENV = "COPROD_INPUT"
 SEED_ENV = "COPROD_SEED"
 MIN_CELL_ENV = "COPROD_MIN_CELL"
+LANG_ENV = "COPROD_LANG"
 
 
 def app_parameters(environ: dict[str, str] | None = None) -> dict[str, Any]:
     """The report app's parameters from the environment.
 
     ``COPROD_INPUT`` (a path; when unset, a ``data`` folder next to the notebook as written
-    by ``coprod publish``, else the sample inquiry), ``COPROD_SEED`` (default 0) and
-    ``COPROD_MIN_CELL`` (default 5).
+    by ``coprod publish``, else the sample inquiry), ``COPROD_SEED`` (default 0),
+    ``COPROD_MIN_CELL`` (default 5) and ``COPROD_LANG`` (default ``en``).
 
     Parameters
     ----------
@@ -45,12 +47,12 @@ def app_parameters(environ: dict[str, str] | None = None) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"input": str or None, "seed": int, "min_cell": int}``.
+        ``{"input": str or None, "seed": int, "min_cell": int, "lang": str}``.
 
     Examples
     --------
     >>> app_parameters({"COPROD_INPUT": "x.csv", "COPROD_SEED": "3"})
-    {'input': 'x.csv', 'seed': 3, 'min_cell': 5}
+    {'input': 'x.csv', 'seed': 3, 'min_cell': 5, 'lang': 'en'}
     """
     env = os.environ if environ is None else environ
     path: str | None = env.get(INPUT_ENV) or None
@@ -60,11 +62,16 @@ def app_parameters(environ: dict[str, str] | None = None) -> dict[str, Any]:
         "input": path,
         "seed": int(env.get(SEED_ENV, "0") or 0),
         "min_cell": int(env.get(MIN_CELL_ENV, "5") or 5),
+        "lang": env.get(LANG_ENV, "en") or "en",
     }
 
 
 def report_app(
-    input: str | os.PathLike[str] | None = None, *, seed: int = 0, min_cell: int = 5
+    input: str | os.PathLike[str] | None = None,
+    *,
+    seed: int = 0,
+    min_cell: int = 5,
+    lang: str = "en",
 ) -> widgets.Widget:
     """The report dashboard of an input, or a readable message when it cannot be read.
 
@@ -77,6 +84,10 @@ def report_app(
         Random seed of the analyses.
     min_cell : int, default 5
         Groups and breakdowns of fewer people are not shown.
+    lang : str, default "en"
+        The language of the report's texts and numbers (one of
+        :data:`coprod_widgets.i18n.LANGUAGES`); it becomes the kernel's language, so what
+        the reader opens later is in it too.
 
     Returns
     -------
@@ -91,17 +102,25 @@ def report_app(
     """
     from coprod_analytics.errors import CoprodError
     from coprod_widgets.dashboard import ConsensusDashboard
+    from coprod_widgets.i18n import gettext_for, set_language
 
+    set_language(lang)
+    _ = gettext_for("report")
     try:
         if input is None:
             from coprod_analytics.simulate import sample_inquiry
 
-            return ConsensusDashboard(sample_inquiry(), seed=seed, min_cell=min_cell)
-        return ConsensusDashboard(input, seed=seed, min_cell=min_cell)
+            dash = ConsensusDashboard(sample_inquiry(), seed=seed, min_cell=min_cell, lang=lang)
+        else:
+            dash = ConsensusDashboard(input, seed=seed, min_cell=min_cell, lang=lang)
+        if lang != "en":  # the page title the template wrote in English, in the language
+            dash.page_language.title = _("Inquiry report: opinion groups and consensus")
+        return dash
     except (CoprodError, FileNotFoundError) as exc:
         return widgets.HTML(
-            "<div role='alert' class='coprod-error'><h3>This input cannot be shown</h3>"
-            f"<p>{esc(input)}: {esc(exc)}</p></div>"
+            "<div role='alert' class='coprod-error'><h3>"
+            + esc(_("This input cannot be shown"))
+            + f"</h3><p>{esc(input)}: {esc(exc)}</p></div>"
         )
 
 

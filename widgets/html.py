@@ -16,8 +16,16 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from coprod_analytics.consensus.plots import published_group_sizes
-from coprod_analytics.format import MISSING, fmt_number, fmt_pct
+from coprod_analytics.format import MISSING
 from coprod_analytics.privacy import is_small_cell, withheld_cells
+from coprod_widgets.i18n import (
+    fmt_amount,
+    fmt_decimal,
+    fmt_number,
+    fmt_pct,
+    gettext_for,
+    ngettext_for,
+)
 from coprod_widgets.style import (
     AGREE,
     DISAGREE,
@@ -43,6 +51,9 @@ __all__ = [
     "statement_cards",
     "table_html",
 ]
+
+_ = gettext_for("report")
+_n = ngettext_for("report")
 
 CSS = (
     "<style>"
@@ -236,11 +247,21 @@ def header_html(state: ConsensusState, *, title: bool = True) -> str:
     parts = ['<div class="coprod">']
     if title:
         parts.append(f"<h1>{esc(state.title)}</h1>")
+        votes = max(c["votes"], 1)
         parts.append(
-            f"<p>{c['participants']:,} participants cast {c['votes']:,} votes on "
-            f"{c['statements']:,} statements ({pct(c['agree'] / max(c['votes'], 1))} agree, "
-            f"{pct(c['disagree'] / max(c['votes'], 1))} disagree, "
-            f"{pct(c['pass'] / max(c['votes'], 1))} pass).</p>"
+            "<p>"
+            + _(
+                "{participants} participants cast {votes} votes on {statements} statements "
+                "({agree} agree, {disagree} disagree, {passed} pass)."
+            ).format(
+                participants=fmt_amount(c["participants"]),
+                votes=fmt_amount(c["votes"]),
+                statements=fmt_amount(c["statements"]),
+                agree=pct(c["agree"] / votes),
+                disagree=pct(c["disagree"] / votes),
+                passed=pct(c["pass"] / votes),
+            )
+            + "</p>"
         )
     if res is not None:
         n_in = int(res.participants.get_column("in_conv").sum())
@@ -251,18 +272,22 @@ def header_html(state: ConsensusState, *, title: bool = True) -> str:
         sizes = ", ".join(
             f"{esc(group_label(g))}: "
             + (
-                f"{n:,} people"
+                _("{n} people").format(n=fmt_amount(n))
                 if n is not None
-                else f"fewer than {state.min_cell} people"
+                else _("fewer than {n} people").format(n=state.min_cell)
                 if is_small_cell(true.get(g), min_cell=state.min_cell)
-                else "size withheld"
+                else _("size withheld")
             )
             for g, n in published.items()
         )
         parts.append(
-            f"<p>The {n_in:,} people who voted on enough statements fall into "
-            f"<strong>{res.k} opinion groups</strong> ({sizes}). Groups are people who tend "
-            "to vote alike; they are found from the votes alone (Pol.is's method).</p>"
+            "<p>"
+            + _(
+                "The {n} people who voted on enough statements fall into "
+                "<strong>{k} opinion groups</strong> ({sizes}). Groups are people who tend "
+                "to vote alike; they are found from the votes alone (Pol.is's method)."
+            ).format(n=fmt_amount(n_in), k=res.k, sizes=sizes)
+            + "</p>"
         )
     parts.append("</div>")
     return "".join(parts)
@@ -282,20 +307,23 @@ def _bar(row: dict[str, Any], *, who: str, colour: str, selected: bool, min_cell
     total = row.get("total")
     if total is None or row.get("agree_rate") is None:
         reason = (
-            f"fewer than {min_cell} voters, not shown" if total is None and min_cell else "no votes"
+            _("fewer than {n} voters, not shown").format(n=min_cell)
+            if total is None and min_cell
+            else _("no votes")
         )
         return f'<div class="row{sel}">{swatch}<span class="muted">{esc(reason)}</span></div>'
     counts = {k: row.get(k) for k in _SHARES}
     hidden = withheld_cells(counts, min_cell=min_cell) if min_cell else set()
     rates = {k: float(row.get(f"{k}_rate") or 0.0) for k in _SHARES}
     texts = []
+    words = {"agree": _("agree"), "disagree": _("disagree"), "pass": _("pass")}
     for k in _SHARES:
         if k not in hidden:
-            texts.append(f"{pct(rates[k])} {k}")
+            texts.append(f"{pct(rates[k])} {words[k]}")
         elif is_small_cell(counts[k], min_cell=min_cell):
-            texts.append(f"{k}: fewer than {min_cell}")
+            texts.append(_("{what}: fewer than {n}").format(what=words[k], n=min_cell))
         else:
-            texts.append(f"{k}: withheld")
+            texts.append(_("{what}: withheld").format(what=words[k]))
     lo, hi = row.get("agree_ci_low"), row.get("agree_ci_high")
     ci = ""
     if "agree" not in hidden and lo is not None and hi is not None:
@@ -303,7 +331,7 @@ def _bar(row: dict[str, Any], *, who: str, colour: str, selected: bool, min_cell
             f'<span class="ci" style="left:{100 * lo:.1f}%;width:{100 * max(hi - lo, 0):.1f}%">'
             "</span>"
         )
-        texts[0] += f" (95% interval {pct(lo)} to {pct(hi)})"
+        texts[0] += " " + _("(95% interval {low} to {high})").format(low=pct(lo), high=pct(hi))
     segments = "".join(
         f'<span class="{k}" style="width:{100 * rates[k]:.1f}%"></span>'
         for k in _SHARES
@@ -315,7 +343,7 @@ def _bar(row: dict[str, Any], *, who: str, colour: str, selected: bool, min_cell
             f'<span class="withheld" style="width:{100 * gap:.1f}%;'
             'background:repeating-linear-gradient(45deg,#ddd 0 3px,#fff 3px 6px)"></span>'
         )
-    label = f"{who}: " + ", ".join(texts) + f", {total} voters"
+    label = f"{who}: " + ", ".join(texts) + ", " + _("{n} voters").format(n=total)
     return (
         f'<div class="row{sel}">{swatch}'
         f'<span class="bar" role="img" aria-label="{esc(label)}" title="{esc(label)}">'
@@ -363,7 +391,9 @@ def statement_cards(state: ConsensusState, board: pl.DataFrame, *, max_rows: int
     '<div class="coprod"><p class="muted">No statement matches.</p></div>'
     """
     if board.height == 0:
-        return '<div class="coprod"><p class="muted">No statement matches.</p></div>'
+        return (
+            '<div class="coprod"><p class="muted">' + esc(_("No statement matches.")) + "</p></div>"
+        )
     min_cell = state.min_cell
     shown = board.head(max_rows)
     ids = shown.get_column("statement_id").to_list()
@@ -385,11 +415,11 @@ def statement_cards(state: ConsensusState, board: pl.DataFrame, *, max_rows: int
         if gac is None:
             gac_txt = ""
         elif agree_hidden:
-            gac_txt = "group-aware consensus withheld (a group's agree count is small)"
+            gac_txt = _("group-aware consensus withheld (a group's agree count is small)")
         else:
-            gac_txt = f"group-aware consensus {gac:.2f}"
+            gac_txt = _("group-aware consensus {value}").format(value=fmt_decimal(gac))
             if row["gac_ci_low"] is not None and row["gac_ci_high"] is not None:
-                gac_txt += f" ({row['gac_ci_low']:.2f}–{row['gac_ci_high']:.2f})"
+                gac_txt += f" ({fmt_decimal(row['gac_ci_low'])}–{fmt_decimal(row['gac_ci_high'])})"
         bars = "".join(
             _bar(
                 r,
@@ -402,26 +432,33 @@ def statement_cards(state: ConsensusState, board: pl.DataFrame, *, max_rows: int
         )
         n_votes = row["n_votes"]
         votes_txt = (
-            f"fewer than {min_cell} votes"
+            _("fewer than {n} votes").format(n=min_cell)
             if is_small_cell(n_votes, min_cell=min_cell)
-            else f"{n_votes} votes"
+            else _("{n} votes").format(n=n_votes)
         )
         cards.append(
             f'<div class="card" role="listitem" data-statement-id="{esc(sid)}">'
             f'<div class="muted">#{esc(sid)} · {esc(votes_txt)} · {esc(gac_txt)} {tags}</div>'
-            f'<div class="text">{esc(row["text"])}</div>{bars}</div>'
+            f'<div class="text" dir="auto">{esc(row["text"])}</div>{bars}</div>'
         )
     more = (
-        f'<p class="muted">Showing {max_rows} of {board.height} statements; filter to narrow '
-        "down.</p>"
+        '<p class="muted">'
+        + _("Showing {shown} of {total} statements; filter to narrow down.").format(
+            shown=max_rows, total=board.height
+        )
+        + "</p>"
         if board.height > max_rows
-        else f'<p class="muted">{board.height} statement(s).</p>'
+        else '<p class="muted">' + _("{n} statement(s).").format(n=board.height) + "</p>"
     )
     if min_cell:
         more += (
-            f'<p class="muted">Shares of fewer than {min_cell} voters in a group are withheld '
-            "(\u201cfewer than\u201d), together with one more share where needed "
-            "(\u201cwithheld\u201d), so that no small count can be worked out from n.</p>"
+            '<p class="muted">'
+            + _(
+                "Shares of fewer than {n} voters in a group are withheld (\u201cfewer than\u201d), "
+                "together with one more share where needed (\u201cwithheld\u201d), so that no "
+                "small count can be worked out from n."
+            ).format(n=min_cell)
+            + "</p>"
         )
     # the list holds the cards alone (a list may own only list items); the notes follow it
     return f'<div class="coprod"><div role="list">{"".join(cards)}</div>{more}</div>'
@@ -462,29 +499,33 @@ def footer_html(
     parts = ['<div class="coprod" role="contentinfo"><hr>']
     if state.min_cell:
         parts.append(
-            f"<p class='muted'>Small cells suppressed: no breakdown of fewer than "
-            f"{state.min_cell} people is shown"
+            "<p class='muted'>"
+            + _("Small cells suppressed: no breakdown of fewer than {n} people is shown").format(
+                n=state.min_cell
+            )
             + (f" ({esc(suppression_note)})" if suppression_note else "")
             + ".</p>"
         )
     if res is not None:
         for note in res.notes:
-            parts.append(f"<p class='muted'>Note: {esc(note)}</p>")
+            parts.append(f"<p class='muted'>{esc(_('Note:'))} {esc(note)}</p>")
         prov = res.provenance.to_dict()
         params = json.dumps(prov["parameters"], sort_keys=True, default=str)
         parts.append(
-            "<details class='alt'><summary>Provenance: how this was computed</summary>"
+            "<details class='alt'><summary>"
+            + esc(_("Provenance: how this was computed"))
+            + "</summary>"
             + table_html(
                 pl.DataFrame(
                     {
-                        "what": [
-                            "method",
-                            "input fingerprint (SHA-256)",
-                            "parameters",
-                            "seed",
-                            "coprod-analytics version",
+                        _("what"): [
+                            _("method"),
+                            _("input fingerprint (SHA-256)"),
+                            _("parameters"),
+                            _("seed"),
+                            _("coprod-analytics version"),
                         ],
-                        "value": [
+                        _("value"): [
                             prov["method"],
                             prov["input_fingerprint"],
                             params,
@@ -493,13 +534,15 @@ def footer_html(
                         ],
                     }
                 ),
-                aria_label="Provenance",
+                aria_label=_("Provenance"),
             )
             + "</details>"
         )
     parts.extend(extra)
     if state.attribution:
-        parts.append(f"<p class='muted'><strong>Data:</strong> {esc(state.attribution)}</p>")
+        parts.append(
+            f"<p class='muted'><strong>{esc(_('Data:'))}</strong> {esc(state.attribution)}</p>"
+        )
     parts.append("</div>")
     return "".join(parts)
 

@@ -80,10 +80,13 @@ def group_label(group: Any) -> str:
     >>> group_label(None)
     'Not clustered'
     """
+    from coprod_widgets.i18n import gettext_for
+
+    _ = gettext_for("report")
     if group is None:
-        return "Not clustered"
+        return _("Not clustered")
     g = int(group)
-    return f"Group {chr(ord('A') + g)}" if 0 <= g < 26 else f"Group {g}"
+    return _("Group {name}").format(name=chr(ord("A") + g) if 0 <= g < 26 else g)
 
 
 def group_colour(group: Any) -> str:

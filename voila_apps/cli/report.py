@@ -42,6 +42,12 @@ def add_parser(sub: Any) -> None:
         help="suppress breakdowns of fewer people (default 5; 0 shows all)",
     )
     p.add_argument(
+        "--lang",
+        default="en",
+        help="language of the report's headings, explanations, numbers and dates: "
+        "en, es, fr, pl, zh_Hant, ar, cy (default en; ar is laid out right to left)",
+    )
+    p.add_argument(
         "--preheat", action="store_true", help="keep a kernel that has already run the report"
     )
     p.add_argument(
@@ -64,10 +70,20 @@ def run(args: argparse.Namespace) -> int:
     Returns
     -------
     int
-        The exit status (0; 1 when Voila stopped by itself).
+        The exit status (0; 1 when Voila stopped by itself). An unknown ``--lang`` is a
+        ``ValidationError`` naming it (exit status 2).
     """
     from coprod_apps.launcher import start_voila
-    from coprod_apps.report_app import INPUT_ENV, MIN_CELL_ENV, SEED_ENV, report_notebook_path
+    from coprod_apps.report_app import (
+        INPUT_ENV,
+        LANG_ENV,
+        MIN_CELL_ENV,
+        SEED_ENV,
+        report_notebook_path,
+    )
+    from coprod_widgets.i18n import check_language
+
+    lang = check_language(args.lang, parameter="--lang")
 
     path = args.path.resolve()
     if not path.exists():
@@ -76,7 +92,12 @@ def run(args: argparse.Namespace) -> int:
     from coprod_analytics.io.load import load_inquiry
 
     load_inquiry(path)
-    env = {INPUT_ENV: str(path), SEED_ENV: str(args.seed), MIN_CELL_ENV: str(args.min_cell)}
+    env = {
+        INPUT_ENV: str(path),
+        SEED_ENV: str(args.seed),
+        MIN_CELL_ENV: str(args.min_cell),
+        LANG_ENV: lang,
+    }
     server = start_voila(
         report_notebook_path(),
         env=env,

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from coprod_widgets.i18n import LANGUAGES
+
 
 def add_parser(sub: Any) -> None:
     """Register ``coprod export`` on an ``argparse`` sub-parsers object.
@@ -28,7 +30,9 @@ def add_parser(sub: Any) -> None:
             "back and searched for counts below --min-cell (tables, text, bar labels and the "
             "data inside every chart); a report that fails this audit is not written (exit "
             "status 2, one line naming the section and what was found) unless --min-cell 0 "
-            "is given. In a terminal, progress bars of the resampling are shown on stderr."
+            "is given (a report in another --lang is audited through its English twin, built "
+            "from the same input and seed). In a terminal, progress bars of the resampling "
+            "are shown on stderr."
         ),
     )
     p.add_argument("path", type=Path, help="input file or folder")
@@ -43,6 +47,14 @@ def add_parser(sub: Any) -> None:
         "skips the audit)",
     )
     p.add_argument("--title", default=None, help="report title (default: the input's)")
+    p.add_argument(
+        "--lang",
+        default="en",
+        help="language of the report's headings, explanations, numbers and dates: "
+        + ", ".join(LANGUAGES)
+        + " (default en; ar is laid out right to left). The input's own texts are not "
+        "translated.",
+    )
     p.add_argument(
         "--n-resamples",
         type=int,
@@ -75,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     -------
     int
         The exit status: 0 written, 2 when the published-output audit found a count below
-        ``--min-cell`` (nothing is written).
+        ``--min-cell`` (nothing is written) or ``--lang`` is not a language of the report.
 
     Raises
     ------
@@ -92,6 +104,9 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError(f"--min-cell must be an int >= 0; got {args.min_cell}")
     if args.n_resamples < 0:
         raise ParameterError(f"--n-resamples must be an int >= 0; got {args.n_resamples}")
+    from coprod_widgets.i18n import check_language
+
+    lang = check_language(args.lang, parameter="--lang")
     # a folder, a path under a file or a read-only place: say so before the long work
     out = check_output_file(args.output, what="report")
     # a published report carries its uncertainty: intervals and stability by default
@@ -108,9 +123,24 @@ def run(args: argparse.Namespace) -> int:
         title=args.title,
         options={"opinion_groups": groups},
         progress=show,
+        lang=lang,
     )
     if args.min_cell:
-        audit = audit_report(page, min_cell=args.min_cell)
+        # the audit reads English (its count words, its table headers): a translated report
+        # holds the same numbers as the English one built from the same input and seed, so
+        # that one is audited
+        checked = page
+        if lang != "en":
+            checked = build_report(
+                args.path,
+                seed=args.seed,
+                min_cell=args.min_cell,
+                title=args.title,
+                options={"opinion_groups": groups},
+                progress=show,
+                lang="en",
+            )
+        audit = audit_report(checked, min_cell=args.min_cell)
         if not audit.passed:
             first = audit.findings[0]
             more = len(audit.findings) - 1

@@ -22,8 +22,8 @@ from coprod_analytics.consensus.plots import (
     plot_statements,
 )
 from coprod_analytics.consensus.plots import published_group_sizes as _core_group_sizes
-from coprod_analytics.format import fmt_pct
 from coprod_analytics.privacy import is_small_cell, withheld_cells
+from coprod_widgets.i18n import N_, current_language, fmt_pct, gettext_for
 from coprod_widgets.style import group_colour, group_label
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,9 +45,12 @@ __all__ = [
     "silhouette_sentence",
     "stability_figure",
     "verdict_html",
+    "verdict_words",
     "withheld_cells",
     "withheld_shares",
 ]
+
+_ = gettext_for("report")
 
 _FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13}
 
@@ -217,7 +220,7 @@ def opinion_map_figure(state: ConsensusState, *, min_cell: int = 0, height: int 
         show_statements=bool(state.show_statements),
         selected_group=state.selected_group,
         min_cell=min_cell,
-        title="Opinion map: people who vote alike sit close together",
+        title=_("Opinion map: people who vote alike sit close together"),
         height=height,
     )
 
@@ -256,9 +259,9 @@ def silhouette_figure(silhouettes: dict[int, float], k: int, *, height: int = 26
             name="silhouette",
         )
     )
-    fig.update_xaxes(title="number of groups (k)")
-    fig.update_yaxes(title="silhouette", range=[min(0.0, *silhouettes.values()), 1])
-    return _layout(fig, title="How clearly the room splits into k groups", height=height)
+    fig.update_xaxes(title=_("number of groups (k)"))
+    fig.update_yaxes(title=_("silhouette"), range=[min(0.0, *silhouettes.values()), 1])
+    return _layout(fig, title=_("How clearly the room splits into k groups"), height=height)
 
 
 def stability_figure(scores: dict[int, float], k: int, *, height: int = 260) -> go.Figure:
@@ -294,9 +297,9 @@ def stability_figure(scores: dict[int, float], k: int, *, height: int = 260) -> 
             name="stability",
         )
     )
-    fig.update_xaxes(title="number of groups (k)")
-    fig.update_yaxes(title="stability")
-    return _layout(fig, title="Stability of the split under resampling", height=height)
+    fig.update_xaxes(title=_("number of groups (k)"))
+    fig.update_yaxes(title=_("stability"))
+    return _layout(fig, title=_("Stability of the split under resampling"), height=height)
 
 
 def confidence_figure(
@@ -353,9 +356,9 @@ def confidence_figure(
             )
         )
     fig.update_layout(barmode="overlay")
-    fig.update_xaxes(title="membership confidence", range=[0, 1])
-    fig.update_yaxes(title="participants")
-    return _layout(fig, title="How sure each person's group is", height=height)
+    fig.update_xaxes(title=_("membership confidence"), range=[0, 1])
+    fig.update_yaxes(title=_("participants"))
+    return _layout(fig, title=_("How sure each person's group is"), height=height)
 
 
 _SHARES = ("agree", "disagree", "pass")
@@ -463,10 +466,10 @@ def published_statement_cards(
 
 
 _SILHOUETTE_WORDS = (
-    (0.70, "a strong structure"),
-    (0.50, "a reasonable structure"),
-    (0.25, "a weak structure that could be an artefact"),
-    (-1.0, "no substantial structure"),
+    (0.70, N_("a strong structure")),
+    (0.50, N_("a reasonable structure")),
+    (0.25, N_("a weak structure that could be an artefact")),
+    (-1.0, N_("no substantial structure")),
 )
 
 
@@ -489,8 +492,59 @@ def silhouette_sentence(score: float) -> str:
     """
     for threshold, words in _SILHOUETTE_WORDS:
         if score > threshold:
-            return words
-    return _SILHOUETTE_WORDS[-1][1]
+            return _(words)
+    return _(_SILHOUETTE_WORDS[-1][1])
+
+
+def verdict_words(result: Any) -> str:
+    """The verdict on the groups in plain words, in the current language.
+
+    Parameters
+    ----------
+    result : OpinionGroups
+        A result of :func:`~coprod_analytics.consensus.opinion_groups`.
+
+    Returns
+    -------
+    str
+        The core's ``result.verdict.text`` in English; the same sentence translated in the
+        other languages.
+
+    Examples
+    --------
+    >>> from coprod_analytics.consensus import opinion_groups
+    >>> from coprod_analytics.simulate import simulate_inquiry
+    >>> from coprod_widgets.i18n import use_language
+    >>> res = opinion_groups(simulate_inquiry(90, 24, n_groups=3, separation=4.0, seed=1),
+    ...                      bridging=False, progress=False)
+    >>> verdict_words(res) == res.verdict.text
+    True
+    >>> with use_language("es"):
+    ...     verdict_words(res).startswith("3 bandos separados")
+    True
+    """
+    v = result.verdict
+    if current_language() == "en":
+        return str(v.text)
+    k = v.supported_k
+    if v.structure == "none":
+        return _(
+            "no structure beyond noise: the votes look like those of one room whose "
+            "differences are random, so the groups drawn are not real divisions"
+        )
+    if v.structure == "continuum":
+        return _(
+            "{k} groups along a continuum: opinions differ by degree, not in separate camps, "
+            "so where one group ends and the next begins is arbitrary"
+        ).format(k=k)
+    out = _("{k} separate camps: the groups are distinct, with few people in between").format(k=k)
+    shown = getattr(result, "k", k)
+    if shown != k:
+        out += " " + _(
+            "(the map shows {shown} groups: Pol.is's rule picks the number by the silhouette "
+            "of its base clusters; opinion_groups(..., k={k}) draws {k})"
+        ).format(shown=shown, k=k)
+    return out
 
 
 def verdict_html(result: Any) -> str:
@@ -523,5 +577,6 @@ def verdict_html(result: Any) -> str:
     v = result.verdict
     return (
         f'<p class="coprod-verdict" data-structure="{esc(v.structure)}" '
-        f'data-supported-k="{v.supported_k}">Verdict: <strong>{esc(v.text)}</strong>.</p>'
+        f'data-supported-k="{v.supported_k}">{esc(_("Verdict:"))} '
+        f"<strong>{esc(verdict_words(result))}</strong>.</p>"
     )

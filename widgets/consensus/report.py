@@ -11,6 +11,7 @@ import polars as pl
 from coprod_analytics.privacy import is_small_cell, small_cell_expr
 from coprod_widgets.consensus.figures import published_statement_cards
 from coprod_widgets.html import alt_table, pct, table_html
+from coprod_widgets.i18n import N_, fmt_amount, fmt_decimal, gettext_for
 from coprod_widgets.report.context import ReportContext
 from coprod_widgets.style import esc, group_label
 
@@ -18,6 +19,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from coprod_widgets.consensus.state import ConsensusState
 
 __all__ = ["SECTIONS"]
+
+_ = gettext_for("report")
 
 
 def _has_votes(ctx: ReportContext) -> bool:
@@ -39,7 +42,7 @@ class OverviewSection:
     """
 
     key: str = "overview"
-    title: str = "First look"
+    title: str = N_("First look")
     order: int = 100
 
     def applies(self, ctx: ReportContext) -> bool:
@@ -73,14 +76,24 @@ class OverviewSection:
         ov = overview(ctx.inquiry)
         c = ov.counts
         parts = [
-            f"<p>{c['participants']:,} participants cast {c['votes']:,} votes on "
-            f"{c['statements']:,} statements ({c['agree']:,} agree, {c['disagree']:,} "
-            f"disagree, {c['pass']:,} pass).</p>"
+            "<p>"
+            + _(
+                "{participants} participants cast {votes} votes on {statements} statements "
+                "({agree} agree, {disagree} disagree, {passed} pass)."
+            ).format(
+                participants=fmt_amount(c["participants"]),
+                votes=fmt_amount(c["votes"]),
+                statements=fmt_amount(c["statements"]),
+                agree=fmt_amount(c["agree"]),
+                disagree=fmt_amount(c["disagree"]),
+                passed=fmt_amount(c["pass"]),
+            )
+            + "</p>"
         ]
         for heading, table in (
-            ("Where the room agrees", ov.agreed()),
-            ("What the room rejects", ov.rejected()),
-            ("What divides the room", ov.divisive()),
+            (_("Where the room agrees"), ov.agreed()),
+            (_("What the room rejects"), ov.rejected()),
+            (_("What divides the room"), ov.divisive()),
         ):
             parts.append(
                 table_html(
@@ -91,8 +104,12 @@ class OverviewSection:
             )
         if ctx.min_cell:
             parts.append(
-                f"<p class='muted'>Shares of fewer than {ctx.min_cell} voters are withheld "
-                "(with one more share where the total would give them away).</p>"
+                "<p class='muted'>"
+                + _(
+                    "Shares of fewer than {n} voters are withheld (with one more share where "
+                    "the total would give them away)."
+                ).format(n=ctx.min_cell)
+                + "</p>"
             )
         return "".join(parts)
 
@@ -108,17 +125,17 @@ def _published_rates(table: pl.DataFrame, *, min_cell: int) -> pl.DataFrame:
         )
         if is_small_cell(row["total"], min_cell=min_cell):
             hidden = {"agree", "disagree", "pass"}
-            votes.append(f"fewer than {min_cell}")
+            votes.append(_("fewer than {n}").format(n=min_cell))
         else:
-            votes.append(f"{row['total']:,}")
+            votes.append(fmt_amount(row["total"]))
         texts = []
         for k in ("agree", "disagree"):
             if k not in hidden:
                 texts.append(pct(row[f"{k}_rate"]))
             elif is_small_cell(row[k], min_cell=min_cell):
-                texts.append(f"fewer than {min_cell}")
+                texts.append(_("fewer than {n}").format(n=min_cell))
             else:
-                texts.append("withheld")
+                texts.append(_("withheld"))
         agree.append(texts[0])
         disagree.append(texts[1])
     return pl.DataFrame(
@@ -147,7 +164,7 @@ class OpinionGroupsSection:
     """
 
     key: str = "opinion-groups"
-    title: str = "Opinion groups"
+    title: str = N_("Opinion groups")
     order: int = 200
 
     def applies(self, ctx: ReportContext) -> bool:
@@ -192,8 +209,10 @@ class OpinionGroupsSection:
             )
         alt = alt_table(
             frame,
-            summary=f"Text alternative: {state.result.k} opinion groups; table of groups",
-            label="Opinion groups",
+            summary=_("Text alternative: {k} opinion groups; table of groups").format(
+                k=state.result.k
+            ),
+            label=_("Opinion groups"),
             formatters={"share of clustered": pct},
         )
         return (
@@ -223,21 +242,27 @@ def _published_groups(state: ConsensusState, min_cell: int) -> tuple[str, pl.Dat
     def said(g: object) -> str:
         n = sizes.get(g)
         if n is not None:
-            return f"{n:,} people"
+            return _("{n} people").format(n=fmt_amount(n))
         return (
-            f"fewer than {min_cell} people"
+            _("fewer than {n} people").format(n=min_cell)
             if is_small_cell(true.get(g), min_cell=min_cell)
-            else "withheld"
+            else _("withheld")
         )
 
     text = ", ".join(f"{esc(labels.get(g, g))}: {said(g)}" for g in sizes)
     header = (
-        f'<div class="coprod"><p>The {total:,} people who voted on enough statements fall into '
-        f"<strong>{state.result.k} opinion groups</strong> ({text}). Groups are people who "
-        "tend to vote alike; they are found from the votes alone (Pol.is's method)."
+        '<div class="coprod"><p>'
+        + _(
+            "The {n} people who voted on enough statements fall into "
+            "<strong>{k} opinion groups</strong> ({sizes}). Groups are people who tend "
+            "to vote alike; they are found from the votes alone (Pol.is's method)."
+        ).format(n=fmt_amount(total), k=state.result.k, sizes=text)
         + (
-            f" Sizes of fewer than {min_cell} are withheld with another size where needed, "
-            "so that they cannot be worked out from the total."
+            " "
+            + _(
+                "Sizes of fewer than {n} are withheld with another size where needed, so that "
+                "they cannot be worked out from the total."
+            ).format(n=min_cell)
             if any(n is None for n in sizes.values())
             else ""
         )
@@ -248,7 +273,10 @@ def _published_groups(state: ConsensusState, min_cell: int) -> tuple[str, pl.Dat
     frame = pl.DataFrame(
         {
             "group": [str(labels.get(g, g)) for g in sizes],
-            "people": [said(g).replace(" people", "") for g in sizes],
+            "people": [
+                fmt_amount(sizes[g]) if sizes[g] is not None else said(g).replace(" people", "")
+                for g in sizes
+            ],
             "share of clustered": [
                 None if sizes[g] is None else (sizes[g] or 0) / max(total, 1) for g in sizes
             ],
@@ -261,15 +289,22 @@ def _published_groups(state: ConsensusState, min_cell: int) -> tuple[str, pl.Dat
 def _map_caption(min_cell: int) -> str:
     if not min_cell:
         return (
-            "<p class='muted'>Each dot is a participant placed by their votes: people "
-            "who vote alike sit close together. Grey dots voted on too few statements to "
-            "be placed in a group.</p>"
+            "<p class='muted'>"
+            + _(
+                "Each dot is a participant placed by their votes: people who vote alike sit "
+                "close together. Grey dots voted on too few statements to be placed in a group."
+            )
+            + "</p>"
         )
     return (
-        "<p class='muted'>People are placed by their votes (people who vote alike sit close "
-        "together); to protect them no person is drawn: each shape holds most of one "
-        f"group's members. Groups of fewer than {min_cell} people and the people who voted "
-        "on too few statements to be placed are not drawn.</p>"
+        "<p class='muted'>"
+        + _(
+            "People are placed by their votes (people who vote alike sit close together); to "
+            "protect them no person is drawn: each shape holds most of one group's members. "
+            "Groups of fewer than {n} people and the people who voted on too few statements "
+            "to be placed are not drawn."
+        ).format(n=min_cell)
+        + "</p>"
     )
 
 
@@ -288,7 +323,7 @@ class StatementsSection:
     """
 
     key: str = "statements"
-    title: str = "Common ground and divisions"
+    title: str = N_("Common ground and divisions")
     order: int = 210
     max_rows: int = 10
 
@@ -320,14 +355,17 @@ class StatementsSection:
         """
         state = ctx.consensus_state()
         parts = [
-            "<p class='muted'>Bars show, per group, the share who agree (green), disagree "
-            "(orange) and pass (grey); the black bracket is the 95% interval of the agree "
-            "rate.</p>"
+            "<p class='muted'>"
+            + _(
+                "Bars show, per group, the share who agree (green), disagree (orange) and "
+                "pass (grey); the black bracket is the 95% interval of the agree rate."
+            )
+            + "</p>"
         ]
         state.selected_group = None
         for kind, heading in (
-            ("consensus", "Common ground: statements every group agrees on"),
-            ("divisive", "What divides the groups"),
+            ("consensus", _("Common ground: statements every group agrees on")),
+            ("divisive", _("What divides the groups")),
         ):
             state.board_kind = kind
             state.sort_by = "consensus" if kind == "consensus" else "votes"
@@ -344,8 +382,9 @@ class StatementsSection:
         n_sup = gv.filter(pl.col("total").is_null()).height
         if ctx.min_cell and n_sup:
             ctx.suppression_notes.append(
-                f"{n_sup} group × statement breakdowns with fewer than {ctx.min_cell} voters "
-                "are not shown."
+                _(
+                    "{count} group × statement breakdowns with fewer than {n} voters are not shown."
+                ).format(count=n_sup, n=ctx.min_cell)
             )
         return "".join(parts)
 
@@ -365,7 +404,7 @@ class StabilitySection:
     """
 
     key: str = "stability"
-    title: str = "How sure is the split?"
+    title: str = N_("How sure is the split?")
     order: int = 220
 
     def applies(self, ctx: ReportContext) -> bool:
@@ -409,18 +448,25 @@ class StabilitySection:
         parts = [verdict_html(state.result)]
         if k in sil:
             parts.append(
-                f"<p>The map shows {k} groups (Pol.is's rule); the silhouette of that split "
-                f"is {sil[k]:.2f} ({silhouette_sentence(sil[k])} on the map's two "
-                "dimensions).</p>"
+                "<p>"
+                + _(
+                    "The map shows {k} groups (Pol.is's rule); the silhouette of that split "
+                    "is {value} ({reading} on the map's two dimensions)."
+                ).format(k=k, value=fmt_decimal(sil[k]), reading=silhouette_sentence(sil[k]))
+                + "</p>"
             )
         stab = info["stability"]
         if stab is not None:
-            parts.append(f"<p>Resampling: {esc(stab.detail(k))}.</p>")
+            parts.append(f"<p>{esc(_('Resampling:'))} {esc(stab.detail(k))}.</p>")
         else:
             parts.append(
-                "<p>Stability under resampling was <strong>not computed</strong> for this "
-                "report (run with stability enabled to see how sure each person's group "
-                "is).</p>"
+                "<p>"
+                + _(
+                    "Stability under resampling was <strong>not computed</strong> for this "
+                    "report (run with stability enabled to see how sure each person's group "
+                    "is)."
+                )
+                + "</p>"
             )
         if sil:
             frame = pl.DataFrame(
@@ -431,8 +477,8 @@ class StabilitySection:
                     silhouette_figure(sil, k),
                     alt=alt_table(
                         frame,
-                        summary="Text alternative: silhouette per number of groups",
-                        label="Silhouette per number of groups",
+                        summary=_("Text alternative: silhouette per number of groups"),
+                        label=_("Silhouette per number of groups"),
                     ),
                 )
             )
@@ -448,8 +494,8 @@ class StabilitySection:
                     stability_figure(scores, k),
                     alt=alt_table(
                         per_k,
-                        summary="Text alternative: stability per number of groups",
-                        label="Stability per number of groups",
+                        summary=_("Text alternative: stability per number of groups"),
+                        label=_("Stability per number of groups"),
                     ),
                 )
             )
@@ -479,8 +525,8 @@ class StabilitySection:
                         confidence_figure(conf, min_cell=ctx.min_cell),
                         alt=alt_table(
                             table,
-                            summary="Text alternative: membership confidence by group",
-                            label="Membership confidence by group",
+                            summary=_("Text alternative: membership confidence by group"),
+                            label=_("Membership confidence by group"),
                             formatters={"median": pct},
                         ),
                     )

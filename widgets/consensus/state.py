@@ -25,9 +25,12 @@ from coprod_analytics.consensus.stability import StabilityResult
 from coprod_analytics.errors import ParameterError, check_param
 from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.intervals import wilson_interval
+from coprod_widgets.i18n import gettext_for
 from coprod_widgets.style import group_colour, group_label
 
 __all__ = ["BOARD_KINDS", "SORT_KEYS", "ConsensusState", "wilson_interval"]
+
+_ = gettext_for("report")
 
 
 def _per_k_stability(stab: StabilityResult | None) -> pl.DataFrame | None:
@@ -359,9 +362,11 @@ class ConsensusState(t.HasTraits):
         """
         if self.board_kind == "representative":
             if self.selected_group is None:
-                return "What sets each group apart (representative statements)"
-            return f"What sets {group_label(self.selected_group)} apart (representative statements)"
-        return BOARD_KINDS[self.board_kind]
+                return _("What sets each group apart (representative statements)")
+            return _("What sets {group} apart (representative statements)").format(
+                group=group_label(self.selected_group)
+            )
+        return _(BOARD_KINDS[self.board_kind])
 
     def board_table(self) -> pl.DataFrame:
         """The statements the board lists now, filtered and sorted.

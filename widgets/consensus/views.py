@@ -27,9 +27,26 @@ from coprod_widgets.consensus.figures import (
 )
 from coprod_widgets.consensus.state import BOARD_KINDS, SORT_KEYS, ConsensusState
 from coprod_widgets.html import CSS, alt_table, pct, statement_cards
+from coprod_widgets.i18n import N_, fmt_decimal, gettext_for
 from coprod_widgets.style import esc, group_label
 
 __all__ = ["EVERYONE", "OpinionMap", "StabilityView", "StatementBoard"]
+
+_ = gettext_for("report")
+#: The core's board and sort labels (coprod_analytics.consensus.plots), for the catalog.
+_CORE_LABELS = (
+    N_("Common ground (consensus)"),
+    N_("What divides groups"),
+    N_("What sets a group apart"),
+    N_("All statements"),
+    N_("Group-aware consensus (high first)"),
+    N_("Agree rate (high first)"),
+    N_("Disagree rate (high first)"),
+    N_("Number of votes (most first)"),
+    N_("Bridging score (high first)"),
+    N_("Representativeness (best first)"),
+    N_("Statement id"),
+)
 
 #: Value of the "Everyone" group button (no group selected).
 EVERYONE = -1
@@ -72,16 +89,18 @@ class OpinionMap(widgets.VBox):
     def __init__(self, state: ConsensusState, **kwargs: Any) -> None:
 
         self.state = state
-        self.figure = Chart(opinion_map_figure(state, min_cell=state.min_cell), alt="Opinion map")
+        self.figure = Chart(
+            opinion_map_figure(state, min_cell=state.min_cell), alt=_("Opinion map")
+        )
         self.group_buttons = widgets.ToggleButtons(
             options=self._group_options(),
             value=EVERYONE if state.selected_group is None else state.selected_group,
-            description="Select:",
+            description=_("Select:"),
             style={"button_width": "auto"},
         )
         self.group_buttons.add_class("coprod-group-buttons")
         self.statements_toggle = widgets.Checkbox(
-            value=state.show_statements, description="Show statements", indent=False
+            value=state.show_statements, description=_("Show statements"), indent=False
         )
         self.alt = _html(self._alt_html())
         self.group_buttons.observe(self._on_button, names="value")
@@ -102,7 +121,7 @@ class OpinionMap(widgets.VBox):
 
     # ---------------------------------------------------------------- formatting
     def _group_options(self) -> list[tuple[str, int]]:
-        opts = [("Everyone", EVERYONE)]
+        opts = [(_("Everyone"), EVERYONE)]
         opts += [(group_label(g), g) for g in self.state.group_ids]
         return opts
 
@@ -110,13 +129,18 @@ class OpinionMap(widgets.VBox):
         groups = self.state.group_table()
         n_out = self.state.participant_table().filter(pl.col("group").is_null()).height
         if self.state.min_cell and is_small_cell(n_out, min_cell=self.state.min_cell):
-            n_out_txt = f"fewer than {self.state.min_cell}"
+            n_out_txt = _("fewer than {n}").format(n=self.state.min_cell)
         else:
             n_out_txt = str(n_out)
         sentence = (
-            f"Text alternative: {len(groups)} opinion groups"
-            + (f"; {n_out_txt} people not clustered (too few votes)" if n_out else "")
-            + ". Table of groups:"
+            _("Text alternative: {k} opinion groups").format(k=len(groups))
+            + (
+                "; " + _("{n} people not clustered (too few votes)").format(n=n_out_txt)
+                if n_out
+                else ""
+            )
+            + ". "
+            + _("Table of groups:")
         )
         frame = groups.select(
             pl.col("label").alias("group"),
@@ -130,7 +154,7 @@ class OpinionMap(widgets.VBox):
             + alt_table(
                 frame,
                 summary=sentence,
-                label="Opinion groups on the map",
+                label=_("Opinion groups on the map"),
                 formatters={"share of clustered": pct},
             )
             + "</div>"
@@ -209,20 +233,20 @@ class StatementBoard(widgets.VBox):
         self.state = state
         self.max_rows = max_rows
         self.kind = widgets.Dropdown(
-            options=[(label, key) for key, label in BOARD_KINDS.items()],
+            options=[(_(label), key) for key, label in BOARD_KINDS.items()],
             value=state.board_kind,
-            description="Show:",
+            description=_("Show:"),
         )
         self.filter = widgets.Text(
             value=state.filter_text,
-            placeholder="filter by words or id",
-            description="Filter:",
+            placeholder=_("filter by words or id"),
+            description=_("Filter:"),
             continuous_update=True,
         )
         self.sort = widgets.Dropdown(
-            options=[(label, key) for key, label in SORT_KEYS.items()],
+            options=[(_(label), key) for key, label in SORT_KEYS.items()],
             value=state.sort_by,
-            description="Sort by:",
+            description=_("Sort by:"),
         )
         self.links = [
             widgets.link((state, "board_kind"), (self.kind, "value")),
@@ -283,9 +307,17 @@ class StatementBoard(widgets.VBox):
         )
         self.title.value = (
             f'<div class="coprod"><h3 aria-live="polite">{esc(self.state.board_title())}</h3>'
-            '<p class="muted">Bars: <span class="swatch agree"></span>agree '
-            '<span class="swatch disagree"></span>disagree <span class="swatch pass"></span>'
-            "pass, per group; the black bracket is the 95% interval of the agree rate.</p></div>"
+            '<p class="muted">'
+            + esc(_("Bars:"))
+            + ' <span class="swatch agree"></span>'
+            + esc(_("agree"))
+            + ' <span class="swatch disagree"></span>'
+            + esc(_("disagree"))
+            + ' <span class="swatch pass"></span>'
+            + esc(_("pass"))
+            + ", "
+            + esc(_("per group; the black bracket is the 95% interval of the agree rate."))
+            + "</p></div>"
         )
 
     def _on_change(self, change: Any) -> None:
@@ -343,17 +375,19 @@ class StabilityView(widgets.VBox):
         lines = []
         if sil and k in sil:
             lines.append(
-                f"The map shows <strong>{k} groups</strong> (Pol.is's rule); the silhouette of "
-                f"that split is {sil[k]:.2f} ({silhouette_sentence(sil[k])} on the map's two "
-                "dimensions)."
+                _(
+                    "The map shows <strong>{k} groups</strong> (Pol.is's rule); the silhouette "
+                    "of that split is {value} ({reading} on the map's two dimensions)."
+                ).format(k=k, value=fmt_decimal(sil[k]), reading=silhouette_sentence(sil[k]))
             )
         if stab is not None:
-            lines.append(f"Resampling: {esc(stab.detail(k))}.")
+            lines.append(f"{esc(_('Resampling:'))} {esc(stab.detail(k))}.")
         else:
             lines.append(
-                "Stability under resampling was <strong>not computed</strong> for this view "
-                "(run with <code>stability=True</code>), so how sure each person's group is "
-                "cannot be shown."
+                _(
+                    "Stability under resampling was <strong>not computed</strong> for this view "
+                    "(run with {code}), so how sure each person's group is cannot be shown."
+                ).format(code="<code>stability=True</code>")
             )
         children: list[Any] = [_html(CSS)]
         self.verdict.value = (
@@ -365,7 +399,7 @@ class StabilityView(widgets.VBox):
         children.append(self.verdict)
         self.figures = []
         if sil:
-            fig = Chart(silhouette_figure(sil, k), alt="Silhouette per number of groups")
+            fig = Chart(silhouette_figure(sil, k), alt=_("Silhouette per number of groups"))
             self.figures.append(fig)
             frame = pl.DataFrame(
                 {"k": list(sil), "silhouette": [round(v, 3) for v in sil.values()]}
@@ -376,8 +410,10 @@ class StabilityView(widgets.VBox):
                     '<div class="coprod">'
                     + alt_table(
                         frame,
-                        summary=f"Text alternative: silhouette for k = {', '.join(map(str, sil))}",
-                        label="Silhouette per number of groups",
+                        summary=_("Text alternative: silhouette for k = {values}").format(
+                            values=", ".join(map(str, sil))
+                        ),
+                        label=_("Silhouette per number of groups"),
                     )
                     + "</div>"
                 ),
@@ -389,7 +425,7 @@ class StabilityView(widgets.VBox):
                 for k, v in per_k.select("k", "stability").iter_rows()
                 if v is not None
             }
-            fig = Chart(stability_figure(scores, k), alt="Stability per number of groups")
+            fig = Chart(stability_figure(scores, k), alt=_("Stability per number of groups"))
             self.figures.append(fig)
             children += [
                 fig,
@@ -397,8 +433,8 @@ class StabilityView(widgets.VBox):
                     '<div class="coprod">'
                     + alt_table(
                         per_k,
-                        summary="Text alternative: stability per number of groups",
-                        label="Stability per number of groups",
+                        summary=_("Text alternative: stability per number of groups"),
+                        label=_("Stability per number of groups"),
                     )
                     + "</div>"
                 ),
@@ -415,7 +451,7 @@ class StabilityView(widgets.VBox):
             conf = conf if conf.height else None
         if conf is not None:
             fig = Chart(
-                confidence_figure(conf, min_cell=min_cell), alt="How sure each person's group is"
+                confidence_figure(conf, min_cell=min_cell), alt=_("How sure each person's group is")
             )
             self.figures.append(fig)
             aggs = {"people": pl.len(), "median": pl.col("confidence").median()}
@@ -433,8 +469,8 @@ class StabilityView(widgets.VBox):
                     '<div class="coprod">'
                     + alt_table(
                         table,
-                        summary="Text alternative: membership confidence by group",
-                        label="Membership confidence by group",
+                        summary=_("Text alternative: membership confidence by group"),
+                        label=_("Membership confidence by group"),
                         formatters={"median": pct, "below_80": pct},
                     )
                     + "</div>"
@@ -443,8 +479,9 @@ class StabilityView(widgets.VBox):
         else:
             children.append(
                 _html(
-                    '<div class="coprod"><p class="muted">Membership confidence: not computed.'
-                    "</p></div>"
+                    '<div class="coprod"><p class="muted">'
+                    + esc(_("Membership confidence: not computed."))
+                    + "</p></div>"
                 )
             )
         self.children = tuple(children)

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from coprod_analytics.format import MISSING, fmt_number, fmt_p, fmt_pct
+from coprod_analytics.format import MISSING
 from coprod_analytics.privacy import is_small_cell, small_cell_expr
 from coprod_widgets.consensus.figures import _layout
 from coprod_widgets.html import alt_table, coprod_div, interval_label, table_html
+from coprod_widgets.i18n import N_, fmt_number, fmt_p, fmt_pct, gettext_for
 from coprod_widgets.style import AGREE, DISAGREE, GROUP_COLOURS, esc, hover_text, short
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,14 +51,16 @@ __all__ = [
     "popular_html",
 ]
 
+_ = gettext_for("report")
+
 #: Plain names of the crowd estimators.
 METHOD_LABELS: dict[str, str] = {
-    "mean": "mean",
-    "median": "median",
-    "trimmed_mean": "trimmed mean",
-    "winsorized_mean": "winsorized mean",
-    "geometric_mean": "geometric mean",
-    "confidence_weighted_mean": "confidence-weighted mean",
+    "mean": N_("mean"),
+    "median": N_("median"),
+    "trimmed_mean": N_("trimmed mean"),
+    "winsorized_mean": N_("winsorized mean"),
+    "geometric_mean": N_("geometric mean"),
+    "confidence_weighted_mean": N_("confidence-weighted mean"),
 }
 TRUTH = "#000000"
 _BLUE = GROUP_COLOURS[0]
@@ -124,7 +127,7 @@ def estimates_figure(
     import plotly.graph_objects as go
 
     vals = [float(v) for v in values if v is not None]
-    title = "Every guess (box: median and quartiles)"
+    title = _("Every guess (box: median and quartiles)")
     if not min_cell:
         fig = go.Figure(
             go.Box(
@@ -145,7 +148,7 @@ def estimates_figure(
         fig = go.Figure()
         q1, med, q3 = (float(q) for q in np.quantile(vals, [0.25, 0.5, 0.75])) if n else (0, 0, 0)
         if n and not is_small_cell(n // 4, min_cell=min_cell, suppress_zeros=True):
-            title = f"Guesses of {n} people: median and quartiles"
+            title = _("Guesses of {n} people: median and quartiles").format(n=n)
             fig.add_trace(
                 go.Box(
                     q1=[q1],
@@ -163,7 +166,9 @@ def estimates_figure(
                 )
             )
         elif n and not is_small_cell(n // 2, min_cell=min_cell, suppress_zeros=True):
-            title = f"Guesses of {n} people: the median (too few people for quartiles)"
+            title = _("Guesses of {n} people: the median (too few people for quartiles)").format(
+                n=n
+            )
             fig.add_trace(
                 go.Scatter(
                     x=[med],
@@ -176,7 +181,7 @@ def estimates_figure(
                 )
             )
         else:
-            title = "Too few guesses to chart without showing single people's answers"
+            title = _("Too few guesses to chart without showing single people's answers")
             fig.add_trace(go.Scatter(x=[], y=[], mode="markers", name="guesses", meta={"n": n}))
     _truth_line(fig, truth)
     fig.update_xaxes(
@@ -223,7 +228,7 @@ def estimators_figure(
     import plotly.graph_objects as go
 
     rows = list(estimators.iter_rows(named=True))[::-1]
-    labels = [METHOD_LABELS.get(r["method"], r["method"]) for r in rows]
+    labels = [_(METHOD_LABELS.get(r["method"], r["method"])) for r in rows]
     vals = [r["value"] for r in rows]
     plus = [None if r["ci_high"] is None else r["ci_high"] - r["value"] for r in rows]
     minus = [None if r["ci_low"] is None else r["value"] - r["ci_low"] for r in rows]
@@ -245,9 +250,13 @@ def estimators_figure(
         )
     )
     _truth_line(fig, truth)
-    fig.update_xaxes(type="log" if log_scale else "linear", title="crowd estimate")
+    fig.update_xaxes(type="log" if log_scale else "linear", title=_("crowd estimate"))
     fig.update_layout(showlegend=False)
-    return _layout(fig, title=f"Crowd estimates with {_level(estimators)} intervals", height=height)
+    return _layout(
+        fig,
+        title=_("Crowd estimates with {level} intervals").format(level=_level(estimators)),
+        height=height,
+    )
 
 
 def _quartiles_published(table: pl.DataFrame, min_cell: int) -> pl.DataFrame:
@@ -308,9 +317,9 @@ def delphi_figure(table: pl.DataFrame, *, min_cell: int = 0, height: int = 260) 
             name="median",
         )
     )
-    fig.update_xaxes(title="round", type="category")
-    fig.update_yaxes(title="median (bars: quartiles)")
-    return _layout(fig, title="Delphi rounds: median and interquartile range", height=height)
+    fig.update_xaxes(title=_("round"), type="category")
+    fig.update_yaxes(title=_("median (bars: quartiles)"))
+    return _layout(fig, title=_("Delphi rounds: median and interquartile range"), height=height)
 
 
 def pooling_figure(
@@ -384,10 +393,10 @@ def pooling_figure(
                 name=f"{short(method, 50)}: {fmt_pct(value, 1)}",
             )
         )
-    fig.update_xaxes(title="probability", range=[0, 1])
-    fig.update_yaxes(title="forecasts")
+    fig.update_xaxes(title=_("probability"), range=[0, 1])
+    fig.update_yaxes(title=_("forecasts"))
     fig.update_layout(legend={"orientation": "h", "y": -0.3})
-    return _layout(fig, title="Forecasts and their pools", height=height)
+    return _layout(fig, title=_("Forecasts and their pools"), height=height)
 
 
 def popular_figure(table: pl.DataFrame, *, height: int = 280) -> go.Figure:
@@ -432,9 +441,9 @@ def popular_figure(table: pl.DataFrame, *, height: int = 280) -> go.Figure:
             ),
         ]
     )
-    fig.update_yaxes(title="share of respondents", tickformat=".0%")
+    fig.update_yaxes(title=_("share of respondents"), tickformat=".0%")
     fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.25})
-    return _layout(fig, title="Answers: actual vs predicted shares", height=height)
+    return _layout(fig, title=_("Answers: actual vs predicted shares"), height=height)
 
 
 def agreement_figure(items: pl.DataFrame, *, height: int = 300) -> go.Figure:
@@ -485,7 +494,7 @@ def agreement_figure(items: pl.DataFrame, *, height: int = 300) -> go.Figure:
     )
     fig.update_yaxes(range=[0, 1])
     fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.35})
-    return _layout(fig, title="Consensus and dispersion per item", height=height)
+    return _layout(fig, title=_("Consensus and dispersion per item"), height=height)
 
 
 # =========================================================================================
@@ -510,7 +519,9 @@ def _level(est: pl.DataFrame) -> str:
 # ------------------------------------------------------------------------------- estimates
 def _estimator_frame(est: pl.DataFrame) -> pl.DataFrame:
     cols = [
-        pl.col("method").replace_strict(METHOD_LABELS, default=pl.col("method")).alias("method"),
+        pl.col("method")
+        .replace_strict({k: _(v) for k, v in METHOD_LABELS.items()}, default=pl.col("method"))
+        .alias("method"),
         pl.col("value").alias("estimate"),
         pl.col("ci_low").alias(f"{_level(est)} low"),
         pl.col("ci_high").alias(f"{_level(est)} high"),
@@ -543,31 +554,41 @@ def estimates_html(state: CrowdState) -> str:
     """
     res = state.estimate_result
     if not res:
-        return coprod_div("<p class='muted'>No numeric estimates in this inquiry.</p>")
+        return coprod_div(
+            "<p class='muted'>" + esc(_("No numeric estimates in this inquiry.")) + "</p>"
+        )
     q = res["question"]
     unit = state.unit(q)
     head = f"<h3>{esc(state.question_text(q))}</h3>"
-    facts = [f"{res['n']} answers" if not res["suppressed"] else ""]
+    facts = [_("{n} answers").format(n=res["n"]) if not res["suppressed"] else ""]
     if res["round"] is not None:
-        facts.append(f"round {res['round']} of {len(state.rounds())}")
+        facts.append(
+            _("round {round} of {rounds}").format(round=res["round"], rounds=len(state.rounds()))
+        )
     if unit:
-        facts.append(f"unit: {esc(unit)}")
+        facts.append(_("unit: {unit}").format(unit=esc(unit)))
     if res["truth"] is not None:
-        facts.append(f"true value: <strong>{fmt_number(res['truth'], 6)}</strong>")
+        facts.append(
+            _("true value: {value}").format(value=f"<strong>{fmt_number(res['truth'], 6)}</strong>")
+        )
     head += f"<p class='muted'>{' · '.join(f for f in facts if f)}</p>"
     if res["suppressed"]:
         return coprod_div(
             head,
-            f"<p>Fewer than {state.min_cell} people answered this question in this round, "
-            "so its answers are not shown.</p>",
+            "<p>"
+            + _(
+                "Fewer than {n} people answered this question in this round, so its answers "
+                "are not shown."
+            ).format(n=state.min_cell)
+            + "</p>",
         )
     est = res["estimators"]
     parts = [
         head,
         table_html(
             _estimator_frame(est),
-            caption=f"Crowd estimates (bootstrap {_level(est)} intervals)",
-            aria_label="Crowd estimates with intervals",
+            caption=_("Crowd estimates (bootstrap {level} intervals)").format(level=_level(est)),
+            aria_label=_("Crowd estimates with intervals"),
             formatters={
                 "estimate": _num4,
                 f"{_level(est)} low": _num4,
@@ -578,16 +599,29 @@ def estimates_html(state: CrowdState) -> str:
     if res["truth"] is not None and "abs_error" in est.columns:
         best = est.sort("abs_error").row(0, named=True)
         parts.append(
-            f"<p>Closest to the truth: the <strong>{esc(METHOD_LABELS.get(best['method']))}"
-            f"</strong> ({_num4(best['value'])}, off by {fmt_number(best['abs_error'])}).</p>"
+            "<p>"
+            + _("Closest to the truth: the {method} ({value}, off by {error}).").format(
+                method=f"<strong>{esc(_(str(METHOD_LABELS.get(best['method']))))}</strong>",
+                value=_num4(best["value"]),
+                error=fmt_number(best["abs_error"]),
+            )
+            + "</p>"
         )
     d = res["diversity"]
     if d is not None:
         parts.append(
-            "<p><strong>Diversity Prediction Theorem</strong> (mean, squared error): crowd "
-            f"error {_num4(d.crowd_error)} = average individual error {_num4(d.average_error)} − "
-            f"diversity {_num4(d.diversity)}. The crowd's mean is closer to the truth than the "
-            "typical individual because the guesses differ.</p>"
+            "<p>"
+            + _(
+                "<strong>Diversity Prediction Theorem</strong> (mean, squared error): crowd "
+                "error {crowd} = average individual error {average} − diversity {diversity}. "
+                "The crowd's mean is closer to the truth than the typical individual because "
+                "the guesses differ."
+            ).format(
+                crowd=_num4(d.crowd_error),
+                average=_num4(d.average_error),
+                diversity=_num4(d.diversity),
+            )
+            + "</p>"
         )
     return coprod_div(*parts)
 
@@ -636,8 +670,8 @@ def estimates_alt(state: CrowdState) -> str:
     )
     return alt_table(
         frame,
-        summary="Text alternative: the spread of the guesses",
-        label="Spread of the guesses",
+        summary=_("Text alternative: the spread of the guesses"),
+        label=_("Spread of the guesses"),
         formatters={"value": _num4},
     )
 
@@ -685,31 +719,42 @@ def delphi_html(state: CrowdState) -> str:
     words = ""
     if last is not None:
         words = (
-            f"<p>In the last round shown (round {last['round']}) the room "
+            "<p>"
             + (
-                "<strong>reached</strong>"
+                _(
+                    "In the last round shown (round {round}) the room <strong>reached</strong> "
+                    "consensus by the rule {rule}"
+                )
                 if last["consensus"]
-                else "<strong>did not reach</strong>"
-            )
-            + f" consensus by the rule {esc(d.rule)}"
+                else _(
+                    "In the last round shown (round {round}) the room <strong>did not "
+                    "reach</strong> consensus by the rule {rule}"
+                )
+            ).format(round=last["round"], rule=esc(d.rule))
             + (
-                "; answers had <strong>stopped moving</strong> (no significant change from the "
-                "previous round)."
+                "; "
+                + _(
+                    "answers had <strong>stopped moving</strong> (no significant change from "
+                    "the previous round)."
+                )
                 if last["stable"]
-                else "; answers <strong>still moved</strong> from the previous round "
-                "(paired Wilcoxon test, p ≤ 0.05)."
+                else "; "
+                + _(
+                    "answers <strong>still moved</strong> from the previous round (paired "
+                    "Wilcoxon test, p ≤ 0.05)."
+                )
                 if last["stable"] is False
                 else "."
             )
             + "</p>"
         )
     return coprod_div(
-        "<h4>Delphi rounds</h4>",
+        "<h4>" + esc(_("Delphi rounds")) + "</h4>",
         words,
         table_html(
             t,
-            caption=f"Per round (consensus rule: {d.rule})",
-            aria_label="Delphi rounds",
+            caption=_("Per round (consensus rule: {rule})").format(rule=d.rule),
+            aria_label=_("Delphi rounds"),
             formatters={c: _num4 for c in ("median", "q1", "q3", "iqr", "cv")},
         ),
     )
@@ -743,8 +788,8 @@ def delphi_alt(state: CrowdState) -> str:
         _quartiles_published(res["delphi"].table, state.min_cell).select(
             "round", "median", "q1", "q3"
         ),
-        summary="Text alternative: median and quartiles per round",
-        label="Median and quartiles per Delphi round",
+        summary=_("Text alternative: median and quartiles per round"),
+        label=_("Median and quartiles per Delphi round"),
     )
 
 
@@ -776,18 +821,29 @@ def pooling_html(state: CrowdState) -> str:
     if res["suppressed"]:
         return coprod_div(
             head,
-            f"<p>Fewer than {state.min_cell} people gave a forecast, so it is not shown.</p>",
+            "<p>"
+            + _("Fewer than {n} people gave a forecast, so it is not shown.").format(
+                n=state.min_cell
+            )
+            + "</p>",
         )
     return coprod_div(
         head,
-        f"<p>{res['n']} forecasts. Pooled in log-odds with extremizing factor "
-        f"a = {fmt_number(res['extremize'])}: <strong>{fmt_pct(res['pooled'], 1)}</strong>. a = 1 is the "
-        "geometric mean of the odds; a &gt; 1 pushes the pool away from 50%, which corrects the "
-        "under-confidence of averaged forecasts (Satopää et al. 2014). Forecasts of exactly 0 "
-        "or 1 count as 1% and 99%.</p>",
+        "<p>"
+        + _(
+            "{n} forecasts. Pooled in log-odds with extremizing factor a = {a}: {pooled}. a = 1 "
+            "is the geometric mean of the odds; a &gt; 1 pushes the pool away from 50%, which "
+            "corrects the under-confidence of averaged forecasts (Satopää et al. 2014). "
+            "Forecasts of exactly 0 or 1 count as 1% and 99%."
+        ).format(
+            n=res["n"],
+            a=fmt_number(res["extremize"]),
+            pooled=f"<strong>{fmt_pct(res['pooled'], 1)}</strong>",
+        )
+        + "</p>",
         table_html(
             res["table"],
-            aria_label="Pooled forecasts",
+            aria_label=_("Pooled forecasts"),
             formatters={"value": lambda v: fmt_pct(v, 1)},
         ),
     )
@@ -831,13 +887,16 @@ def pooling_alt(state: CrowdState) -> str:
     )
     return alt_table(
         bins,
-        summary="Text alternative: how many forecasts fall in each fifth"
+        summary=_("Text alternative: how many forecasts fall in each fifth")
         + (
-            f" (neighbouring fifths merged until each holds {state.min_cell} or more)"
+            " "
+            + _("(neighbouring fifths merged until each holds {n} or more)").format(
+                n=state.min_cell
+            )
             if state.min_cell
             else ""
         ),
-        label="Forecasts per fifth of the probability scale",
+        label=_("Forecasts per fifth of the probability scale"),
     )
 
 
@@ -874,19 +933,22 @@ def popular_html(state: CrowdState) -> str:
     same = sp.answer == sp.majority_answer
     return coprod_div(
         f"<h4>{esc(state.question_text(res['question']))}</h4>",
-        f"<p>The <strong>surprisingly popular</strong> answer is <strong>{esc(sp.answer)}"
-        f"</strong>: it was given more often than people predicted ({sp.n} respondents; "
-        "Prelec, Seung &amp; McCoy 2017). "
+        "<p>"
+        + _(
+            "The <strong>surprisingly popular</strong> answer is {answer}: it was given more "
+            "often than people predicted ({n} respondents; Prelec, Seung &amp; McCoy 2017)."
+        ).format(answer=f"<strong>{esc(sp.answer)}</strong>", n=sp.n)
+        + " "
         + (
-            "It is also the most common answer."
+            _("It is also the most common answer.")
             if same
-            else f"The most common answer was {esc(sp.majority_answer)}."
+            else _("The most common answer was {answer}.").format(answer=esc(sp.majority_answer))
         )
-        + (" Two or more answers tie." if sp.tied else "")
+        + (" " + _("Two or more answers tie.") if sp.tied else "")
         + "</p>",
         table_html(
             res["table"],
-            aria_label="Answers: actual and predicted shares",
+            aria_label=_("Answers: actual and predicted shares"),
             formatters=fmt,
         ),
         f"<p class='muted'>{esc(res['note'])}</p>" if res["note"] else "",
@@ -919,8 +981,8 @@ def popular_alt(state: CrowdState) -> str:
         return ""
     return alt_table(
         res["table"].select("option", "actual_share", "predicted_share"),
-        summary="Text alternative: actual and predicted share of each answer",
-        label="Actual and predicted share of each answer",
+        summary=_("Text alternative: actual and predicted share of each answer"),
+        label=_("Actual and predicted share of each answer"),
         formatters={"actual_share": fmt_pct, "predicted_share": fmt_pct},
     )
 
@@ -958,16 +1020,30 @@ def agreement_html(state: AgreementState) -> str:
             continue
         ci = ""
         if row["ci_low"] is not None:
-            ci = (
-                f" ({interval_label(row.get('ci_alpha'))} interval {fmt_number(row['ci_low'], 2)} "
-                f"to {fmt_number(row['ci_high'], 2)})"
+            ci = " " + _("({level} interval {low} to {high})").format(
+                level=interval_label(row.get("ci_alpha")),
+                low=fmt_number(row["ci_low"], 2),
+                high=fmt_number(row["ci_high"], 2),
             )
         parts.append(
-            f"<p><strong>{esc(row['item_set'])}</strong>, {row['items']} items, "
-            f"{row['raters']} raters: Krippendorff's alpha ({esc(state.level_of_measurement)}) = "
-            f"<strong>{fmt_number(row['alpha'], 2)}</strong>{ci}: <strong>{esc(row['reading'])}</strong>."
+            "<p>"
+            + _(
+                "{set}, {items} items, {raters} raters: Krippendorff's alpha ({level}) = "
+                "{alpha}{ci}: {reading}."
+            ).format(
+                set=f"<strong>{esc(row['item_set'])}</strong>",
+                items=row["items"],
+                raters=row["raters"],
+                level=esc(state.level_of_measurement),
+                alpha=f"<strong>{fmt_number(row['alpha'], 2)}</strong>",
+                ci=ci,
+                reading=f"<strong>{esc(row['reading'])}</strong>",
+            )
             + (
-                f" Chance that alpha is below 0.667: {fmt_pct(row['prob_below_0.667'])}."
+                " "
+                + _("Chance that alpha is below 0.667: {chance}.").format(
+                    chance=fmt_pct(row["prob_below_0.667"])
+                )
                 if row["prob_below_0.667"] is not None
                 else ""
             )
@@ -975,19 +1051,33 @@ def agreement_html(state: AgreementState) -> str:
         )
         if row["kendall_w"] is not None:
             parts.append(
-                f"<p>Kendall's W (do raters order the items alike?) = "
-                f"{fmt_number(row['kendall_w'], 2)} over {row['kendall_raters']} raters who rated every "
-                f"item: {esc(row['kendall_reading'])} (Friedman p {_p(row['kendall_p'])}).</p>"
+                "<p>"
+                + _(
+                    "Kendall's W (do raters order the items alike?) = {w} over {raters} raters "
+                    "who rated every item: {reading} (Friedman p {p})."
+                ).format(
+                    w=fmt_number(row["kendall_w"], 2),
+                    raters=row["kendall_raters"],
+                    reading=esc(row["kendall_reading"]),
+                    p=_p(row["kendall_p"]),
+                )
+                + "</p>"
             )
         else:
             parts.append(
-                f"<p class='muted'>Kendall's W not applicable: {esc(row['kendall_note'])}</p>"
+                "<p class='muted'>"
+                + _("Kendall's W not applicable: {why}").format(why=esc(row["kendall_note"]))
+                + "</p>"
             )
     parts.append(
-        "<p class='muted'>Readings: alpha ≥ 0.80 raters agree well; 0.667 to 0.80 moderately "
-        "(tentative conclusions only); below 0.667 poorly (Krippendorff 2004). The interval "
-        "resamples the items. For opinion questions low agreement means the room differs, not "
-        "that the ratings are wrong. Kendall's W words follow Schmidt (1997).</p>"
+        "<p class='muted'>"
+        + _(
+            "Readings: alpha ≥ 0.80 raters agree well; 0.667 to 0.80 moderately (tentative "
+            "conclusions only); below 0.667 poorly (Krippendorff 2004). The interval resamples "
+            "the items. For opinion questions low agreement means the room differs, not that "
+            "the ratings are wrong. Kendall's W words follow Schmidt (1997)."
+        )
+        + "</p>"
     )
     items = res["items"].select(
         "item_id",
@@ -1001,9 +1091,11 @@ def agreement_html(state: AgreementState) -> str:
     parts.append(
         table_html(
             items,
-            caption="Per item: consensus 1 = everyone gave the same answer, 0 = split between "
-            "the two ends; A from −1 (split) through 0 (uniform) to 1; dispersion the opposite",
-            aria_label="Agreement per rating item",
+            caption=_(
+                "Per item: consensus 1 = everyone gave the same answer, 0 = split between the "
+                "two ends; A from −1 (split) through 0 (uniform) to 1; dispersion the opposite"
+            ),
+            aria_label=_("Agreement per rating item"),
             formatters={
                 c: lambda v: fmt_number(v, 2)
                 for c in (
@@ -1050,6 +1142,6 @@ def agreement_alt(state: AgreementState) -> str:
             pl.col("tastle_wierman").round(3).alias("consensus"),
             pl.col("leik").round(3).alias("dispersion"),
         ),
-        summary="Text alternative: consensus and dispersion per item",
-        label="Consensus and dispersion per item",
+        summary=_("Text alternative: consensus and dispersion per item"),
+        label=_("Consensus and dispersion per item"),
     )

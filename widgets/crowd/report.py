@@ -25,9 +25,12 @@ from coprod_widgets.crowd.figures import (
     popular_html,
 )
 from coprod_widgets.crowd.state import has_agreement_data, has_crowd_data
+from coprod_widgets.i18n import N_, gettext_for
 from coprod_widgets.report.context import ReportContext
 
 __all__ = ["SECTIONS", "AgreementSection", "CrowdEstimatesSection"]
+
+_ = gettext_for("report")
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ class CrowdEstimatesSection:
     """
 
     key: str = "crowd-estimates"
-    title: str = "Crowd estimates"
+    title: str = N_("Crowd estimates")
     order: int = 400
     n_resamples: int = 1000
 
@@ -122,8 +125,9 @@ class CrowdEstimatesSection:
                 parts.append(
                     ctx.figure_html(
                         estimators_figure(res["estimators"], truth=truth, log_scale=log),
-                        alt="<p class='muted'>The estimates and intervals are in the table "
-                        "above.</p>",
+                        alt="<p class='muted'>"
+                        + _("The estimates and intervals are in the table above.")
+                        + "</p>",
                     )
                 )
             if res.get("delphi") is not None and res["delphi"].table.height:
@@ -152,7 +156,7 @@ class CrowdEstimatesSection:
             if sp:
                 parts.append(ctx.figure_html(popular_figure(sp["table"]), alt=popular_alt(state)))
         parts.append(
-            ctx.small_cells_note("questions, Delphi rounds and multiple-choice answers given by")
+            ctx.small_cells_note(_("questions, Delphi rounds and multiple-choice answers given by"))
         )
         ctx.provenance.append(
             {
@@ -194,7 +198,7 @@ class AgreementSection:
     """
 
     key: str = "agreement"
-    title: str = "How much do raters agree?"
+    title: str = N_("How much do raters agree?")
     order: int = 410
     n_resamples: int = 1000
 
@@ -243,7 +247,7 @@ class AgreementSection:
         return (
             agreement_html(state)
             + ctx.figure_html(agreement_figure(state.result["items"]), alt=agreement_alt(state))
-            + ctx.small_cells_note("rating items rated by")
+            + ctx.small_cells_note(_("rating items rated by"))
         )
 
 

@@ -2,7 +2,7 @@
 
 Each view is an ``ipywidgets.VBox`` that observes a state of :mod:`coprod_widgets.crowd.state`
 and only formats and draws; controls set traits on the state. Nothing is displayed in a
-constructor. :data:`PANELS` holds two folded dashboard panels ("Crowd estimates", "How much
+constructor. :data:`PANELS` holds two folded dashboard panels (N_("Crowd estimates"), "How much
 do raters agree?"), shown only when the inquiry has such data (listed in
 :data:`coprod_widgets.families.FAMILIES`).
 """
@@ -42,8 +42,11 @@ from coprod_widgets.crowd.state import (
 )
 from coprod_widgets.families import Panel
 from coprod_widgets.html import CSS
+from coprod_widgets.i18n import N_, gettext_for
 
 __all__ = ["PANELS", "AgreementPanel", "CrowdEstimateView"]
+
+_ = gettext_for("report")
 
 
 def _html(value: str = "") -> widgets.HTML:
@@ -101,22 +104,22 @@ class CrowdEstimateView(widgets.VBox):
             self.question = widgets.Dropdown(
                 options=state.question_options(state.question_ids),
                 value=state.question,
-                description="Question:",
+                description=_("Question:"),
                 layout=widgets.Layout(width="640px"),
             )
             self.round = widgets.Dropdown(
                 options=state.rounds(), value=state.round, description="Round:"
             )
             self.log_scale = widgets.Checkbox(
-                value=state.log_scale, description="Log scale", indent=False
+                value=state.log_scale, description=_("Log scale"), indent=False
             )
             self.rule = widgets.Dropdown(
                 options=[(label, key) for key, label in DELPHI_RULES.items()],
                 value=state.delphi_rule,
-                description="Consensus:",
+                description=_("Consensus:"),
             )
             self.threshold = widgets.FloatText(
-                value=state.delphi_threshold, description="at most:", step=0.1
+                value=state.delphi_threshold, description=_("at most:"), step=0.1
             )
             self.links += [
                 widgets.link((state, "question"), (self.question, "value")),
@@ -150,7 +153,7 @@ class CrowdEstimateView(widgets.VBox):
             self.probability_question = widgets.Dropdown(
                 options=state.question_options(state.probability_question_ids),
                 value=state.probability_question,
-                description="Forecast:",
+                description=_("Forecast:"),
                 layout=widgets.Layout(width="640px"),
             )
             self.extremize = widgets.FloatSlider(
@@ -158,7 +161,7 @@ class CrowdEstimateView(widgets.VBox):
                 min=1.0,
                 max=3.0,
                 step=0.1,
-                description="Extremize a:",
+                description=_("Extremize a:"),
                 continuous_update=False,
             )
             self.links += [
@@ -171,7 +174,7 @@ class CrowdEstimateView(widgets.VBox):
                     pooling_figure(res["values"], res["table"], min_cell=state.min_cell)
                 )
             children += [
-                _html('<div class="coprod"><h3>Probability forecasts</h3></div>'),
+                _html('<div class="coprod"><h3>' + _("Probability forecasts") + "</h3></div>"),
                 self.probability_question,
                 self.extremize,
                 self.pooling,
@@ -186,7 +189,7 @@ class CrowdEstimateView(widgets.VBox):
             self.choice_question = widgets.Dropdown(
                 options=state.question_options(state.choice_question_ids),
                 value=state.choice_question,
-                description="Question:",
+                description=_("Question:"),
                 layout=widgets.Layout(width="640px"),
             )
             self.links.append(
@@ -197,8 +200,9 @@ class CrowdEstimateView(widgets.VBox):
                 self.popular_chart = Chart(popular_figure(res["table"]))
             children += [
                 _html(
-                    '<div class="coprod"><h3>Multiple choice: the surprisingly popular '
-                    "answer</h3></div>"
+                    '<div class="coprod"><h3>'
+                    + _("Multiple choice: the surprisingly popular answer")
+                    + "</h3></div>"
                 ),
                 self.choice_question,
                 self.popular,
@@ -324,12 +328,12 @@ class AgreementPanel(widgets.VBox):
         self.state = state
         self.level_of_measurement = widgets.Dropdown(
             options=[
-                ("ordinal (Likert)", "ordinal"),
-                ("interval", "interval"),
-                ("nominal", "nominal"),
+                (_("ordinal (Likert)"), "ordinal"),
+                (_("interval"), "interval"),
+                (_("nominal"), "nominal"),
             ],
             value=state.level_of_measurement,
-            description="Measured as:",
+            description=_("Measured as:"),
         )
         self.links = [
             widgets.link((state, "level_of_measurement"), (self.level_of_measurement, "value"))
@@ -370,6 +374,6 @@ def _build_agreement(inquiry: Inquiry, *, min_cell: int = 0) -> AgreementPanel:
 
 #: The dashboard panels of this family (folded; built when first opened).
 PANELS = (
-    Panel("crowd-estimates", "Crowd estimates", 400, has_crowd_data, _build_crowd),
-    Panel("agreement", "How much do raters agree?", 410, has_agreement_data, _build_agreement),
+    Panel("crowd-estimates", N_("Crowd estimates"), 400, has_crowd_data, _build_crowd),
+    Panel("agreement", N_("How much do raters agree?"), 410, has_agreement_data, _build_agreement),
 )

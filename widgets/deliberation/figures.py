@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from coprod_analytics.format import SUPPRESSED, fmt_number, fmt_p
+from coprod_analytics.format import SUPPRESSED
 from coprod_analytics.privacy import is_small_cell
 from coprod_widgets.consensus.figures import _layout
 from coprod_widgets.deliberation.state import QMethodState, RepresentationState, ShiftState
 from coprod_widgets.html import alt_table, pct, table_html
+from coprod_widgets.i18n import fmt_number, fmt_p, gettext_for
 from coprod_widgets.style import AGREE, DISAGREE, GROUP_COLOURS, PASS, esc, hover_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,6 +38,8 @@ __all__ = [
     "shift_alt",
     "shift_html",
 ]
+
+_ = gettext_for("report")
 
 _STATUS_COLOUR = {"over": DISAGREE, "under": GROUP_COLOURS[0], "ok": PASS}
 
@@ -173,8 +176,14 @@ def distribution_figure(
                 hovertemplate=f"{esc(wave)}: %{{y:.0%}} answered %{{x}}<extra></extra>",
             )
         )
-    fig.update_layout(barmode="group", yaxis_tickformat=".0%", xaxis_title="answer")
-    return _layout(fig, title=f"Answers to {hover_text(item, 60)}, {pre} and {post}", height=320)
+    fig.update_layout(barmode="group", yaxis_tickformat=".0%", xaxis_title=_("answer"))
+    return _layout(
+        fig,
+        title=_("Answers to {item}, {pre} and {post}").format(
+            item=hover_text(item, 60), pre=pre, post=post
+        ),
+        height=320,
+    )
 
 
 def group_shift_figure(rows: pl.DataFrame, *, by: str) -> go.Figure:
@@ -220,8 +229,12 @@ def group_shift_figure(rows: pl.DataFrame, *, by: str) -> go.Figure:
         )
     )
     fig.add_vline(x=0, line_color="#888", line_dash="dot")
-    fig.update_layout(xaxis_title="mean shift (after - before) with 95% interval")
-    return _layout(fig, title=f"Shift by {by or 'everyone'}", height=120 + 40 * max(rows.height, 1))
+    fig.update_layout(xaxis_title=_("mean shift (after - before) with 95% interval"))
+    return _layout(
+        fig,
+        title=_("Shift by {what}").format(what=by or _("everyone")),
+        height=120 + 40 * max(rows.height, 1),
+    )
 
 
 def shift_html(state: ShiftState, notes: list[str] | None = None) -> str:
@@ -249,32 +262,42 @@ def shift_html(state: ShiftState, notes: list[str] | None = None) -> str:
     notes = notes if notes is not None else []
     table = state.shift_table(notes)
     fmt = {"p_value": fmt_p, "p_adjusted": fmt_p}
-    by = f" by {state.by}" if state.by else ""
     parts = [
         _table(
             table,
-            caption=f"Paired shift per item{by} (after - before)",
-            aria_label="Paired shift per item",
+            caption=(
+                _("Paired shift per item by {what} (after - before)").format(what=state.by)
+                if state.by
+                else _("Paired shift per item (after - before)")
+            ),
+            aria_label=_("Paired shift per item"),
             formatters=fmt,
         ),
-        f"<p class='muted'>Paired t-test on participants who answered before and after; "
-        f"estimate = mean change with its 95% interval; Cohen's d<sub>z</sub> with its "
-        f"interval. Adjusted p-values: {esc(state.correction_text)} across the "
-        f"{table.height} rows.</p>",
+        "<p class='muted'>"
+        + _(
+            "Paired t-test on participants who answered before and after; estimate = mean "
+            "change with its 95% interval; Cohen's d<sub>z</sub> with its interval. Adjusted "
+            "p-values: {correction} across the {n} rows."
+        ).format(correction=esc(state.correction_text), n=table.height)
+        + "</p>",
     ]
     did = state.did_table(notes)
     if did is not None:
         parts.append(
             _table(
                 did,
-                caption="Difference-in-differences against the control arm",
-                aria_label="Difference-in-differences",
+                caption=_("Difference-in-differences against the control arm"),
+                aria_label=_("Difference-in-differences"),
                 formatters=fmt,
             )
         )
         parts.append(
-            "<p class='muted'>Estimate = change in the deliberating arm minus change in the "
-            "control arm (Welch test on change scores).</p>"
+            "<p class='muted'>"
+            + _(
+                "Estimate = change in the deliberating arm minus change in the control arm "
+                "(Welch test on change scores)."
+            )
+            + "</p>"
         )
     return '<div class="coprod">' + "".join(parts) + _notes_html(notes) + "</div>"
 
@@ -302,8 +325,8 @@ def shift_alt(state: ShiftState) -> str:
     dist = protect_distribution(state.distribution(), min_cell=state.min_cell)
     return alt_table(
         dist.with_columns(pl.col("n").cast(pl.String).fill_null(SUPPRESSED)),
-        summary=f"Text alternative: answers to {state.item} before and after",
-        label=f"Answers to {state.item} per wave",
+        summary=_("Text alternative: answers to {item} before and after").format(item=state.item),
+        label=_("Answers to {item} per wave").format(item=state.item),
         formatters={"share": pct},
     )
 
@@ -345,7 +368,7 @@ def dri_figure(table: pl.DataFrame) -> go.Figure:
             customdata=table.select("baseline_low", "baseline_high").rows(),
             orientation="h",
             marker_color="#DDDDDD",
-            name="chance (95% of permutations)",
+            name=_("chance (95% of permutations)"),
             hovertemplate="chance range %{customdata[0]:.2f} to %{customdata[1]:.2f}"
             "<extra></extra>",
         )
@@ -356,7 +379,7 @@ def dri_figure(table: pl.DataFrame) -> go.Figure:
             x=table["dri"].to_list(),
             mode="markers",
             marker={"color": AGREE, "size": 12, "symbol": "diamond"},
-            name="observed DRI",
+            name=_("observed DRI"),
             hovertemplate="DRI %{x:.2f}<extra></extra>",
         )
     )
@@ -370,8 +393,12 @@ def dri_figure(table: pl.DataFrame) -> go.Figure:
     low = min([-1.0, *shown])
     high = max([1.0, *shown])
     pad = 0.05 * (high - low)
-    fig.update_layout(xaxis_title="Deliberative Reason Index", xaxis_range=[low - pad, high + pad])
-    return _layout(fig, title="Deliberative Reason Index", height=140 + 40 * max(table.height, 1))
+    fig.update_layout(
+        xaxis_title=_("Deliberative Reason Index"), xaxis_range=[low - pad, high + pad]
+    )
+    return _layout(
+        fig, title=_("Deliberative Reason Index"), height=140 + 40 * max(table.height, 1)
+    )
 
 
 def dri_html(state: ShiftState, notes: list[str] | None = None) -> str:
@@ -405,23 +432,26 @@ def dri_html(state: ShiftState, notes: list[str] | None = None) -> str:
     parts = [
         _table(
             table,
-            caption="Deliberative Reason Index per group and wave",
-            aria_label="Deliberative Reason Index",
+            caption=_("Deliberative Reason Index per group and wave"),
+            aria_label=_("Deliberative Reason Index"),
             formatters={"p_value": fmt_p},
         ),
-        f"<p class='muted'>DRI (Niemeyer et al. 2024), usually between -1 and 1 (it can be lower): "
-        f"how consistently people "
-        f"who agree on what matters also agree on what to do. Random answers give values "
-        f"anywhere in the grey 'chance' range ({state.n_resamples} permutations, seed "
-        f"{state.seed}); p = share of permutations at least as high.</p>",
+        "<p class='muted'>"
+        + _(
+            "DRI (Niemeyer et al. 2024), usually between -1 and 1 (it can be lower): how "
+            "consistently people who agree on what matters also agree on what to do. Random "
+            "answers give values anywhere in the grey 'chance' range ({n} permutations, seed "
+            "{seed}); p = share of permutations at least as high."
+        ).format(n=state.n_resamples, seed=state.seed)
+        + "</p>",
     ]
     change = state.dri_change()
     if change is not None:
         parts.append(
             _table(
                 change,
-                caption="Change of the DRI (Wilcoxon on pair consistencies; indicative)",
-                aria_label="Change of the DRI",
+                caption=_("Change of the DRI (Wilcoxon on pair consistencies; indicative)"),
+                aria_label=_("Change of the DRI"),
                 formatters={"p_value": fmt_p},
             )
         )
@@ -476,7 +506,7 @@ def loadings_figure(loadings: pl.DataFrame) -> go.Figure:
     )
     fig.update_yaxes(autorange="reversed")
     return _layout(
-        fig, title="Loadings (* = flagged Q-sort)", height=120 + 24 * max(loadings.height, 1)
+        fig, title=_("Loadings (* = flagged Q-sort)"), height=120 + 24 * max(loadings.height, 1)
     )
 
 
@@ -508,26 +538,39 @@ def q_html(state: QMethodState) -> str:
     cons = state.consensus_statements()
     dist = state.distinguishing_table()
     parts = [
-        _table(state.factor_table(), caption="Factors", aria_label="Q-method factors"),
+        _table(state.factor_table(), caption=_("Factors"), aria_label=_("Q-method factors")),
         _table(
             state.statements_table(),
-            caption=f"Statements of factor {f}, most agreed first (z-score, factor score)",
-            aria_label=f"Statements of factor {f}",
+            caption=_(
+                "Statements of factor {name}, most agreed first (z-score, factor score)"
+            ).format(name=f),
+            aria_label=_("Statements of factor {name}").format(name=f),
         ),
         _table(
             dist,
-            caption=f"Statements distinguishing {f} from every other factor",
-            aria_label=f"Distinguishing statements of {f}",
+            caption=_("Statements distinguishing {name} from every other factor").format(name=f),
+            aria_label=_("Distinguishing statements of {name}").format(name=f),
         )
         if dist.height
-        else f"<p>No statement distinguishes {esc(f)} from every other factor.</p>",
-        "<p><strong>Consensus statements</strong> (no two factors differ significantly): "
-        + (esc(", ".join(cons)) if cons else "none")
-        + ".</p>",
-        "<p class='muted'>Stars: significance of z-score differences (* p < .05, ** p < .01, "
-        "*** p < .001, 6* p < 1e-6; standard error of differences as R qmethod).</p>",
+        else "<p>"
+        + esc(_("No statement distinguishes {name} from every other factor.").format(name=f))
+        + "</p>",
+        "<p>"
+        + _(
+            "<strong>Consensus statements</strong> (no two factors differ significantly): "
+            "{statements}."
+        ).format(statements=esc(", ".join(cons)) if cons else _("none"))
+        + "</p>",
+        "<p class='muted'>"
+        + esc(
+            _(
+                "Stars: significance of z-score differences (* p < .05, ** p < .01, "
+                "*** p < .001, 6* p < 1e-6; standard error of differences as R qmethod)."
+            )
+        )
+        + "</p>",
     ]
-    parts += [f"<p class='muted'>Note: {esc(n)}</p>" for n in state.notes()]
+    parts += [f"<p class='muted'>{esc(_('Note:'))} {esc(n)}</p>" for n in state.notes()]
     return '<div class="coprod">' + "".join(parts) + "</div>"
 
 
@@ -557,9 +600,10 @@ def loadings_alt(state: QMethodState) -> str:
     """
     return alt_table(
         state.loadings_table().with_columns(pl.col(pl.Float64).round(3)),
-        summary=f"Text alternative: loadings of {state.loadings_table().height} Q-sorts on "
-        f"{state.n_factors} factors",
-        label="Q-sort loadings",
+        summary=_("Text alternative: loadings of {sorts} Q-sorts on {factors} factors").format(
+            sorts=state.loadings_table().height, factors=state.n_factors
+        ),
+        label=_("Q-sort loadings"),
     )
 
 
@@ -622,9 +666,11 @@ def population_figure(table: pl.DataFrame, *, attribute: str) -> go.Figure:
             hovertemplate="%{x}: %{y:.0%} of the population<extra></extra>",
         )
     )
-    fig.update_layout(yaxis_tickformat=".0%", yaxis_title="share")
+    fig.update_layout(yaxis_tickformat=".0%", yaxis_title=_("share"))
     return _layout(
-        fig, title=f"Participants vs population: {hover_text(attribute, 40)}", height=340
+        fig,
+        title=_("Participants vs population: {what}").format(what=hover_text(attribute, 40)),
+        height=340,
     )
 
 
@@ -663,8 +709,8 @@ def population_alt(table: pl.DataFrame, *, attribute: str) -> str:
             "population_share",
             "status",
         ),
-        summary=f"Text alternative: participants vs population by {attribute}",
-        label=f"Participants vs population by {attribute}",
+        summary=_("Text alternative: participants vs population by {what}").format(what=attribute),
+        label=_("Participants vs population by {what}").format(what=attribute),
         formatters={c: pct for c in ("sample_share", "ci_low", "ci_high", "population_share")},
     )
 
@@ -719,59 +765,81 @@ def representation_html(state: RepresentationState) -> str:
     parts = [
         _breakdown_html(
             cmp,
-            caption=f"Participants vs population by {attr}",
+            caption=_("Participants vs population by {what}").format(what=attr),
             formatters={c: pct for c in ("sample_share", "ci_low", "ci_high", "population_share")}
             | {"p_value": fmt_p, "p_adjusted": fmt_p},
         ),
-        "<h4>Raking weights</h4>"
+        "<h4>"
+        + esc(_("Raking weights"))
+        + "</h4>"
         + (
             # skipped (nobody to weight yet): say so, not "did not converge"
-            "<p>Weighting skipped: every participant counts once.</p>"
+            "<p>" + esc(_("Weighting skipped: every participant counts once.")) + "</p>"
             if w.iterations == 0
             # a hidden share: each category's weight is target x n / its size, and the design
             # effect is a sum over the sizes, so the range, the design effect and the
             # effective n would give a hidden size away (tests/test_published_interactive.py)
-            else f"<p>Weights reproducing the population on {esc(', '.join(state.attributes))}: "
-            f"{n_people} participants{'' if w.converged else ' (raking did NOT converge)'}. "
-            "The range of the weights, the design effect and the effective n are not shown: "
-            f"a category of fewer than {state.min_cell} people is hidden above, and these "
-            "numbers would give its size away.</p>"
+            else "<p>"
+            + _("Weights reproducing the population on {attributes}: {n} participants").format(
+                attributes=esc(", ".join(state.attributes)), n=n_people
+            )
+            + ("" if w.converged else " " + _("(raking did NOT converge)"))
+            + ". "
+            + _(
+                "The range of the weights, the design effect and the effective n are not "
+                "shown: a category of fewer than {n} people is hidden above, and these numbers "
+                "would give its size away."
+            ).format(n=state.min_cell)
+            + "</p>"
             if hidden_share
-            else f"<p>Weights reproducing the population on {esc(', '.join(state.attributes))}: "
-            f"{n_people} participants, weights from {fmt_number(w_min)} to {fmt_number(w_max)}, "
-            f"design effect {fmt_number(w.design_effect)}, effective n {w.effective_n:.0f}"
-            f"{'' if w.converged else ' (raking did NOT converge)'}. Weighted analyses count "
-            f"as {w.effective_n:.0f} people, not {n_people}.</p>"
+            else "<p>"
+            + _(
+                "Weights reproducing the population on {attributes}: {n} participants, weights "
+                "from {low} to {high}, design effect {deff}, effective n {neff}"
+            ).format(
+                attributes=esc(", ".join(state.attributes)),
+                n=n_people,
+                low=fmt_number(w_min),
+                high=fmt_number(w_max),
+                deff=fmt_number(w.design_effect),
+                neff=f"{w.effective_n:.0f}",
+            )
+            + ("" if w.converged else " " + _("(raking did NOT converge)"))
+            + ". "
+            + _("Weighted analyses count as {neff} people, not {n}.").format(
+                neff=f"{w.effective_n:.0f}", n=n_people
+            )
+            + "</p>"
         )
         + "".join(f"<p>{esc(n)}</p>" for n in w.notes),
         _table(
             state.weights().margins,
-            caption="Target, achieved and unweighted shares",
-            aria_label="Raking margins",
+            caption=_("Target, achieved and unweighted shares"),
+            aria_label=_("Raking margins"),
             formatters={"target": pct, "achieved": pct, "unweighted": pct},
         ),
     ]
     comp = state.composition()
     if comp is not None:
-        parts.append(f"<h4>Opinion groups by {esc(attr)}</h4>")
+        parts.append("<h4>" + esc(_("Opinion groups by {what}").format(what=attr)) + "</h4>")
         parts.append(
             _breakdown_html(
                 comp,
-                caption=f"Make-up of the opinion groups by {attr}",
+                caption=_("Make-up of the opinion groups by {what}").format(what=attr),
                 formatters={"share_of_group": pct},
             )
         )
     exp = state.exposure()
     if exp is not None:
-        parts.append("<h4>Statement exposure</h4>")
-        parts.append(_breakdown_html(exp, caption="Votes per statement by author's group"))
+        parts.append("<h4>" + esc(_("Statement exposure")) + "</h4>")
+        parts.append(_breakdown_html(exp, caption=_("Votes per statement by author's group")))
     att = state.attrition()
     if att is not None:
-        parts.append(f"<h4>Attrition by {esc(attr)}</h4>")
+        parts.append("<h4>" + esc(_("Attrition by {what}").format(what=attr)) + "</h4>")
         parts.append(
             _breakdown_html(
                 att,
-                caption=f"Who stayed until the post wave, by {attr}",
+                caption=_("Who stayed until the post wave, by {what}").format(what=attr),
                 formatters={"retention": pct, "ci_low": pct, "ci_high": pct},
             )
         )

@@ -32,10 +32,13 @@ from coprod_widgets.deliberation.state import (
     has_population,
     has_qsorts,
 )
+from coprod_widgets.i18n import N_, gettext_for
 from coprod_widgets.report.context import ReportContext
 from coprod_widgets.style import esc
 
 __all__ = ["DeliberationChangeSection", "QMethodSection", "RepresentationSection"]
+
+_ = gettext_for("report")
 
 
 def _suppressed_sentence(ctx: ReportContext, notes: list[str], where: str) -> str:
@@ -43,10 +46,10 @@ def _suppressed_sentence(ctx: ReportContext, notes: list[str], where: str) -> st
         return ""
     for note in notes:
         ctx.suppression_notes.append(f"{where}: {note}")
-    return (
-        f"<p class='muted'>Small cells: no row of fewer than {ctx.min_cell} people is shown "
-        f"in this section{' (' + esc(' '.join(notes)) + ')' if notes else ''}.</p>"
+    text = _("Small cells: no row of fewer than {n} people is shown in this section").format(
+        n=ctx.min_cell
     )
+    return f"<p class='muted'>{esc(text)}{' (' + esc(' '.join(notes)) + ')' if notes else ''}.</p>"
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ class DeliberationChangeSection:
     """
 
     key: str = "deliberation-change"
-    title: str = "Did views move? Before and after deliberation"
+    title: str = N_("Did views move? Before and after deliberation")
     order: int = 400
 
     def applies(self, ctx: ReportContext) -> bool:
@@ -108,9 +111,20 @@ class DeliberationChangeSection:
             sig = state.shift_table().drop_nulls("p_adjusted")
             n_sig = sig.filter(sig["p_adjusted"] < 0.05).height
             parts.append(
-                f"<p>{len(state.items)} items were answered {esc(state.pre)} and "
-                f"{esc(state.post)} deliberation; {n_sig} moved significantly (adjusted p "
-                f"&lt; 0.05, {esc(state.correction_text)}).</p>"
+                "<p>"
+                + esc(
+                    _(
+                        "{items} items were answered {pre} and {post} deliberation; {moved} "
+                        "moved significantly (adjusted p < 0.05, {correction})."
+                    ).format(
+                        items=len(state.items),
+                        pre=state.pre,
+                        post=state.post,
+                        moved=n_sig,
+                        correction=state.correction_text,
+                    )
+                )
+                + "</p>"
             )
             for item in state.items:
                 state.item = item
@@ -133,22 +147,29 @@ class DeliberationChangeSection:
                 rows = table.drop_nulls("estimate")
                 if rows.height == 0:
                     continue
-                parts.append(f"<h3>Shift by {esc(by)}</h3>" + shift_html(state, notes))
+                parts.append(
+                    "<h3>"
+                    + esc(_("Shift by {what}").format(what=by))
+                    + "</h3>"
+                    + shift_html(state, notes)
+                )
             state.by = ""
             state.item = state.items[0]
             parts.append(
                 ctx.figure_html(
                     group_shift_figure(state.shift_table(), by=""),
-                    alt="<p class='muted'>Text alternative: the table of paired shifts above.</p>",
+                    alt="<p class='muted'>"
+                    + _("Text alternative: the table of paired shifts above.")
+                    + "</p>",
                 )
             )
         table = state.dri_table(notes)
         if table is not None:
-            parts.append("<h3>Deliberative Reason Index</h3>")
+            parts.append("<h3>" + _("Deliberative Reason Index") + "</h3>")
             parts.append(
                 ctx.figure_html(
                     dri_figure(table),
-                    alt="<p class='muted'>Text alternative: the DRI table below.</p>",
+                    alt="<p class='muted'>" + _("Text alternative: the DRI table below.") + "</p>",
                 )
             )
             parts.append(dri_html(state, notes))
@@ -176,7 +197,7 @@ class QMethodSection:
     """
 
     key: str = "q-method"
-    title: str = "Viewpoints (Q-methodology)"
+    title: str = N_("Viewpoints (Q-methodology)")
     order: int = 410
 
     def applies(self, ctx: ReportContext) -> bool:
@@ -209,14 +230,22 @@ class QMethodSection:
         if state.result.provenance is not None:
             ctx.provenance.append(state.result.provenance.to_dict())
         parts = [
-            f"<p>{state.result.loadings.height} Q-sorts of {state.result.zscores.height} "
-            f"statements, {state.n_factors} factors (principal components, varimax, automatic "
-            "flagging as R qmethod). Q-sorts are shown under pseudonyms.</p>",
+            "<p>"
+            + _(
+                "{sorts} Q-sorts of {statements} statements, {factors} factors (principal "
+                "components, varimax, automatic flagging as R qmethod). Q-sorts are shown "
+                "under pseudonyms."
+            ).format(
+                sorts=state.result.loadings.height,
+                statements=state.result.zscores.height,
+                factors=state.n_factors,
+            )
+            + "</p>",
             ctx.figure_html(loadings_figure(state.loadings_table()), alt=loadings_alt(state)),
         ]
         for f in state.factors:
             state.factor = f
-            parts.append(f"<h3>Factor {esc(f)}</h3>" + q_html(state))
+            parts.append("<h3>" + esc(_("Factor {name}").format(name=f)) + "</h3>" + q_html(state))
         return "".join(parts)
 
 
@@ -240,7 +269,7 @@ class RepresentationSection:
     """
 
     key: str = "representativeness"
-    title: str = "Who took part? Participants vs population"
+    title: str = N_("Who took part? Participants vs population")
     order: int = 420
 
     def applies(self, ctx: ReportContext) -> bool:

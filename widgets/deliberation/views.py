@@ -50,6 +50,7 @@ from coprod_widgets.deliberation.state import (
 )
 from coprod_widgets.families import Panel
 from coprod_widgets.html import CSS
+from coprod_widgets.i18n import N_, gettext_for
 
 __all__ = [
     "QFactorView",
@@ -59,6 +60,8 @@ __all__ = [
     "has_population",
     "has_qsorts",
 ]
+
+_ = gettext_for("report")
 
 
 def _html(value: str = "") -> widgets.HTML:
@@ -102,10 +105,10 @@ class ShiftView(widgets.VBox):
         self.distribution: Any = None
         self.groups: Any = None
         self.dri: Any = None
-        self.item = widgets.Dropdown(options=state.items, description="Item:")
+        self.item = widgets.Dropdown(options=state.items, description=_("Item:"))
         self.by = widgets.Dropdown(
             options=[("Everyone", EVERYONE)] + [(c, c) for c in state.by_options],
-            description="Split by:",
+            description=_("Split by:"),
         )
         self.alt = _html()
         self.results = _html()
@@ -364,15 +367,15 @@ def _build_representation(inquiry: Inquiry, *, min_cell: int) -> RepresentationV
 PANELS = (
     Panel(
         "deliberation-change",
-        "Did views move? Before and after deliberation",
+        N_("Did views move? Before and after deliberation"),
         400,
         has_deliberation_data,
         _build_shift,
     ),
-    Panel("q-method", "Viewpoints (Q-methodology factors)", 410, has_qsorts, _build_q),
+    Panel("q-method", N_("Viewpoints (Q-methodology factors)"), 410, has_qsorts, _build_q),
     Panel(
         "representativeness",
-        "Who took part? Participants vs population",
+        N_("Who took part? Participants vs population"),
         420,
         has_population,
         _build_representation,

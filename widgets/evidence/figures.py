@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from coprod_analytics.format import fmt_number, fmt_p
 from coprod_widgets.consensus.figures import _layout
 from coprod_widgets.html import alt_table, coprod_div, interval_label, table_html
+from coprod_widgets.i18n import N_, fmt_number, fmt_p, gettext_for
 from coprod_widgets.style import GROUP_COLOURS, esc, group_colour, hover_text, short
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,6 +33,9 @@ __all__ = [
     "evidence_groups_figure",
     "evidence_html",
 ]
+
+_ = gettext_for("report")
+_CRITERIA = (N_("credibility"), N_("relevance"))
 
 _BLUE = GROUP_COLOURS[0]
 _ORANGE = GROUP_COLOURS[1]
@@ -96,10 +99,10 @@ def evidence_figure(
         )
     fig = go.Figure(traces)
     fig.update_yaxes(tickvals=list(range(len(rows))), ticktext=labels, automargin=True)
-    fig.update_xaxes(title=f"mean rating ({interval_label(alpha)} interval)")
+    fig.update_xaxes(title=_("mean rating ({level} interval)").format(level=interval_label(alpha)))
     fig.update_layout(legend={"orientation": "h", "y": -0.15})
     return _layout(
-        fig, title="Evidence: credibility and relevance", height=height or 120 + 40 * len(rows)
+        fig, title=_("Evidence: credibility and relevance"), height=height or 120 + 40 * len(rows)
     )
 
 
@@ -148,10 +151,12 @@ def evidence_groups_figure(
             )
         )
     fig.update_yaxes(categoryorder="array", categoryarray=[labels[e] for e in ids][::-1])
-    fig.update_xaxes(title=f"mean {criterion} in the group")
+    fig.update_xaxes(title=_("mean {criterion} in the group").format(criterion=_(criterion)))
     fig.update_layout(legend={"orientation": "h", "y": -0.15})
     return _layout(
-        fig, title=f"How groups rate each item ({criterion})", height=140 + 36 * len(ids)
+        fig,
+        title=_("How groups rate each item ({criterion})").format(criterion=_(criterion)),
+        height=140 + 36 * len(ids),
     )
 
 
@@ -186,7 +191,9 @@ def evidence_html(state: EvidenceState, *, max_rows: int = 50) -> str:
     """
     res = state.result
     if res is None:
-        return coprod_div("<p class='muted'>No evidence item has enough ratings to show.</p>")
+        return coprod_div(
+            "<p class='muted'>" + esc(_("No evidence item has enough ratings to show.")) + "</p>"
+        )
     board = state.board_table()
     rel = res.reliability
     lo, hi = res.scale
@@ -216,7 +223,7 @@ def evidence_html(state: EvidenceState, *, max_rows: int = 50) -> str:
         cols["consensus on credibility"].append(fmt_number(r["credibility_consensus"], 2))
         if has_groups:
             if r.get("divergence_suppressed"):
-                gap = f"not shown (a group of fewer than {state.min_cell})"
+                gap = _("not shown (a group of fewer than {n})").format(n=state.min_cell)
             elif r["credibility_group_gap"] is None:
                 gap = fmt_number(None)
             else:
@@ -224,42 +231,67 @@ def evidence_html(state: EvidenceState, *, max_rows: int = 50) -> str:
                 words = fmt_p(p)
                 words = words if words.startswith("<") else f"= {words}"
                 gap = fmt_number(r["credibility_group_gap"], 2) + (
-                    f" (p {words}{', groups differ' if p < 0.05 else ''})" if p is not None else ""
+                    (f" (p {words}" + (", " + _("groups differ") if p < 0.05 else "") + ")")
+                    if p is not None
+                    else ""
                 )
             cols["group gap in credibility"].append(gap)
     frame = pl.DataFrame(cols, schema_overrides={"rank": pl.Int64, "raters": pl.Int64})
     parts = [
-        f"<p>Ratings on the scale {fmt_number(lo)}–{fmt_number(hi)}. <strong>Weight</strong> = credibility × "
-        "relevance, each rescaled to 0–1; the board is ranked by it unless sorted otherwise. "
-        "Consensus 1 = every rater gave the same rating, 0 = split between the two ends.</p>",
-        table_html(frame, caption="Evidence, ranked", aria_label="Evidence ranked"),
+        "<p>"
+        + _(
+            "Ratings on the scale {low}–{high}. <strong>Weight</strong> = credibility × "
+            "relevance, each rescaled to 0–1; the board is ranked by it unless sorted otherwise. "
+            "Consensus 1 = every rater gave the same rating, 0 = split between the two ends."
+        ).format(low=fmt_number(lo), high=fmt_number(hi))
+        + "</p>",
+        table_html(frame, caption=_("Evidence, ranked"), aria_label=_("Evidence ranked")),
     ]
     for crit, est in rel.items():
         if est.value == est.value:  # not NaN
             ci = (
-                f" ({interval_label(est.alpha)} interval {fmt_number(est.ci_low, 2)}–"
-                f"{fmt_number(est.ci_high, 2)})"
+                " "
+                + _("({level} interval {low} to {high})").format(
+                    level=interval_label(est.alpha),
+                    low=fmt_number(est.ci_low, 2),
+                    high=fmt_number(est.ci_high, 2),
+                )
                 if est.ci_low is not None and est.ci_high is not None
                 else ""
             )
             parts.append(
-                f"<p>Reliability of the {crit} ratings across raters and items: "
-                f"Krippendorff's alpha {fmt_number(est.value, 2)}{ci}.</p>"
+                "<p>"
+                + _(
+                    "Reliability of the {criterion} ratings across raters and items: "
+                    "Krippendorff's alpha {alpha}{ci}."
+                ).format(criterion=_(crit), alpha=fmt_number(est.value, 2), ci=ci)
+                + "</p>"
             )
     if has_groups:
         parts.append(
-            f"<p class='muted'>{esc(state.source_sentence)} Group gap: largest minus smallest "
-            "group mean; p from a Kruskal–Wallis test across groups.</p>"
+            f"<p class='muted'>{esc(state.source_sentence)} "
+            + _(
+                "Group gap: largest minus smallest group mean; p from a Kruskal–Wallis test "
+                "across groups."
+            )
+            + "</p>"
         )
     else:
         parts.append(
-            "<p class='muted'>No opinion groups are known for this inquiry, so how groups "
-            "read each item differently is not shown.</p>"
+            "<p class='muted'>"
+            + _(
+                "No opinion groups are known for this inquiry, so how groups read each item "
+                "differently is not shown."
+            )
+            + "</p>"
         )
     if state.n_items_dropped:
         parts.append(
-            f"<p class='muted'>{state.n_items_dropped} item(s) rated by fewer than "
-            f"{state.min_cell} people are not shown.</p>"
+            "<p class='muted'>"
+            + _("{count} item(s) rated by fewer than {n} people are not shown.").format(
+                count=state.n_items_dropped, n=state.min_cell
+            )
+            + "</p>"
         )
     return coprod_div(*parts)
 
@@ -298,8 +330,8 @@ def evidence_alt(state: EvidenceState) -> str:
             pl.col("relevance_low").round(2),
             pl.col("relevance_high").round(2),
         ),
-        summary="Text alternative: credibility and relevance of each item with intervals",
-        label="Credibility and relevance of each evidence item",
+        summary=_("Text alternative: credibility and relevance of each item with intervals"),
+        label=_("Credibility and relevance of each evidence item"),
     )
 
 
@@ -339,7 +371,9 @@ def evidence_groups_alt(state: EvidenceState) -> str:
     )
     return alt_table(
         frame,
-        summary="Text alternative: each group's mean ratings (empty: fewer raters than the "
-        "small-cell threshold)",
-        label="Mean ratings per group and evidence item",
+        summary=_(
+            "Text alternative: each group's mean ratings (empty: fewer raters than the "
+            "small-cell threshold)"
+        ),
+        label=_("Mean ratings per group and evidence item"),
     )

@@ -19,9 +19,12 @@ from coprod_widgets.evidence.figures import (
     evidence_html,
 )
 from coprod_widgets.evidence.state import EvidenceState, has_evidence_data
+from coprod_widgets.i18n import N_, gettext_for
 from coprod_widgets.report.context import ReportContext
 
 __all__ = ["SECTIONS", "EvidenceSection"]
+
+_ = gettext_for("report")
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class EvidenceSection:
     """
 
     key: str = "evidence"
-    title: str = "Weighing the evidence"
+    title: str = N_("Weighing the evidence")
     order: int = 420
     n_resamples: int = 1000
 
@@ -109,10 +112,12 @@ class EvidenceSection:
             n_sup = breakdown.filter(breakdown["n"].is_null()).height
             if ctx.min_cell and n_sup:
                 ctx.suppression_notes.append(
-                    f"{n_sup} evidence item × group breakdowns with fewer than {ctx.min_cell} "
-                    "raters are not shown."
+                    _(
+                        "{count} evidence item × group breakdowns with fewer than {n} raters "
+                        "are not shown."
+                    ).format(count=n_sup, n=ctx.min_cell)
                 )
-        parts.append(ctx.small_cells_note("evidence items and group breakdowns rated by"))
+        parts.append(ctx.small_cells_note(_("evidence items and group breakdowns rated by")))
         ctx.provenance.append(
             {
                 "method": "evidence weighing (coprod_analytics.evidence.weighing.weigh_evidence)",

@@ -3,7 +3,7 @@
 :class:`EvidenceBoard` is an ``ipywidgets.VBox`` that observes an
 :class:`~coprod_widgets.evidence.state.EvidenceState` and only formats and draws; its
 controls set traits on the state. Nothing is displayed in a constructor. :data:`PANELS`
-holds the folded dashboard panel "Weighing the evidence", shown only when the inquiry has
+holds the folded dashboard panel N_("Weighing the evidence"), shown only when the inquiry has
 evidence ratings (listed in :data:`coprod_widgets.families.FAMILIES`).
 """
 
@@ -30,8 +30,11 @@ from coprod_widgets.evidence.state import (
 )
 from coprod_widgets.families import Panel
 from coprod_widgets.html import CSS
+from coprod_widgets.i18n import N_, gettext_for
 
 __all__ = ["PANELS", "EvidenceBoard"]
+
+_ = gettext_for("report")
 
 
 def _html(value: str = "") -> widgets.HTML:
@@ -73,7 +76,7 @@ class EvidenceBoard(widgets.VBox):
         self.sort = widgets.Dropdown(
             options=[(label, key) for key, label in EVIDENCE_SORT_KEYS.items()],
             value=state.sort_by,
-            description="Sort by:",
+            description=_("Sort by:"),
             layout=widgets.Layout(width="460px"),
         )
         sources = [state.group_source] + [
@@ -82,7 +85,7 @@ class EvidenceBoard(widgets.VBox):
         self.groups = widgets.Dropdown(
             options=[(GROUP_SOURCES[s], s) for s in sources],
             value=state.group_source,
-            description="Groups:",
+            description=_("Groups:"),
             layout=widgets.Layout(width="640px"),
         )
         self.links = [
@@ -154,4 +157,4 @@ def _build_evidence(inquiry: Inquiry, *, min_cell: int = 0) -> EvidenceBoard:
 
 
 #: The dashboard panels of this family (folded; built when first opened).
-PANELS = (Panel("evidence", "Weighing the evidence", 420, has_evidence_data, _build_evidence),)
+PANELS = (Panel("evidence", N_("Weighing the evidence"), 420, has_evidence_data, _build_evidence),)

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from coprod_analytics.format import fmt_amount, fmt_pct
 from coprod_widgets.consensus.figures import _layout
 from coprod_widgets.html import alt_table, pct, table_html
+from coprod_widgets.i18n import fmt_amount, fmt_pct, gettext_for
 from coprod_widgets.style import esc, group_colour, hover_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,9 +37,11 @@ __all__ = [
     "strengths_figure",
 ]
 
+_ = gettext_for("report")
+
 
 def _yes_no(value: Any) -> str:
-    return "not checked" if value is None else ("yes" if value else "NO")
+    return _("not checked") if value is None else (_("yes") if value else _("NO"))
 
 
 # ---------------------------------------------------------------------------- budgets
@@ -67,17 +69,25 @@ def budget_header_html(state: BudgetState) -> str:
     """
     e = state.election
     what_if = (
-        f" <strong>What-if: the rules below run with a budget of {fmt_amount(state.budget)}"
-        f" ({fmt_pct(state.budget / state.base_budget)} of the real one).</strong>"
+        " <strong>"
+        + _(
+            "What-if: the rules below run with a budget of {budget} ({share} of the real one)."
+        ).format(budget=fmt_amount(state.budget), share=fmt_pct(state.budget / state.base_budget))
+        + "</strong>"
         if state.budget != state.base_budget
         else ""
     )
     rule = e.meta.get("rule")
-    rule_txt = f" The city's rule: {esc(rule)}." if rule else ""
+    rule_txt = " " + _("The city's rule: {rule}.").format(rule=esc(rule)) if rule else ""
     return (
-        f'<div class="coprod"><p><strong>{esc(state.title)}</strong>: {e.n_voters:,} voters, '
-        f"{esc(e.vote_type)} ballots, {e.n_projects} projects, budget "
-        f"{fmt_amount(state.base_budget)}.{rule_txt}{what_if}</p></div>"
+        f'<div class="coprod"><p><strong dir="auto">{esc(state.title)}</strong>: '
+        + _("{voters} voters, {kind} ballots, {projects} projects, budget {budget}.").format(
+            voters=fmt_amount(e.n_voters),
+            kind=esc(e.vote_type),
+            projects=e.n_projects,
+            budget=fmt_amount(state.base_budget),
+        )
+        + f"{rule_txt}{what_if}</p></div>"
     )
 
 
@@ -126,17 +136,27 @@ def rules_html(state: BudgetState) -> str:
     if not state.approval:
         frame = frame.drop("ejr", "pjr")
     note = (
-        "<p class='muted'>EJR / PJR (extended / proportional justified representation): "
-        "every group of voters large enough to afford projects they all approve gets "
-        "enough of what they approve. Checked for approval ballots only.</p>"
+        "<p class='muted'>"
+        + _(
+            "EJR / PJR (extended / proportional justified representation): every group of "
+            "voters large enough to afford projects they all approve gets enough of what they "
+            "approve. Checked for approval ballots only."
+        )
+        + "</p>"
         if state.approval
-        else "<p class='muted'>EJR / PJR are defined for approval ballots; these are "
-        f"{esc(state.vote_type)} ballots.</p>"
+        else "<p class='muted'>"
+        + _("EJR / PJR are defined for approval ballots; these are {kind} ballots.").format(
+            kind=esc(state.vote_type)
+        )
+        + "</p>"
     )
     return (
         '<div class="coprod">'
         + table_html(
-            frame, caption="What each rule would fund", aria_label="Rules compared", formatters=fmt
+            frame,
+            caption=_("What each rule would fund"),
+            aria_label=_("Rules compared"),
+            formatters=fmt,
         )
         + note
         + "</div>"
@@ -173,7 +193,9 @@ def projects_html(state: BudgetState, *, max_rows: int = 40) -> str:
     ]
     fmt: dict[str, Any] = {r: (lambda v: "✓" if v else "") for r in rules}
     fmt["cost"] = fmt_amount
-    fmt["votes"] = lambda v: f"fewer than {state.min_cell}" if v is None else fmt_amount(v)
+    fmt["votes"] = lambda v: (
+        _("fewer than {n}").format(n=state.min_cell) if v is None else fmt_amount(v)
+    )
     frame = table.with_columns(
         pl.col("name").map_elements(lambda s: s[:80], return_dtype=pl.String)
     )
@@ -181,8 +203,8 @@ def projects_html(state: BudgetState, *, max_rows: int = 40) -> str:
         '<div class="coprod">'
         + table_html(
             frame,
-            caption="Projects (✓ = funded under that rule)",
-            aria_label="Projects funded under each rule",
+            caption=_("Projects (✓ = funded under that rule)"),
+            aria_label=_("Projects funded under each rule"),
             max_rows=max_rows,
             formatters=fmt,
         )
@@ -238,8 +260,8 @@ def rules_figure(state: BudgetState, *, height: int = 340) -> go.Figure:
     fig = go.Figure()
     for k, (col, name) in enumerate(
         (
-            ("share_with_funded", "Voters with ≥1 funded project"),
-            ("spent", "Budget spent"),
+            ("share_with_funded", _("Voters with ≥1 funded project")),
+            ("spent", _("Budget spent")),
         )
     ):
         values = (1 - table["leftover_share"]).to_list() if col == "spent" else table[col].to_list()
@@ -259,7 +281,7 @@ def rules_figure(state: BudgetState, *, height: int = 340) -> go.Figure:
         )
     fig.update_layout(barmode="group", xaxis={"tickformat": ".0%", "range": [0, 1]})
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, title="Whom each rule serves, and how much it spends", height=height)
+    return _layout(fig, title=_("Whom each rule serves, and how much it spends"), height=height)
 
 
 def rules_alt(state: BudgetState) -> str:
@@ -291,8 +313,8 @@ def rules_alt(state: BudgetState) -> str:
     )
     return alt_table(
         table,
-        summary="Text alternative: voters served and budget spent per rule",
-        label="Voters served and budget spent per rule",
+        summary=_("Text alternative: voters served and budget spent per rule"),
+        label=_("Voters served and budget spent per rule"),
         formatters={"voters with ≥1 funded project": pct, "budget spent": pct},
     )
 
@@ -340,10 +362,10 @@ def satisfaction_figure(state: BudgetState, *, height: int = 340) -> go.Figure:
         )
     fig.update_layout(
         barmode="group",
-        xaxis={"title": "funded projects on a voter's ballot", "dtick": 1},
-        yaxis={"title": "share of voters", "tickformat": ".0%"},
+        xaxis={"title": _("funded projects on a voter's ballot"), "dtick": 1},
+        yaxis={"title": _("share of voters"), "tickformat": ".0%"},
     )
-    return _layout(fig, title="How many of their projects voters got", height=height)
+    return _layout(fig, title=_("How many of their projects voters got"), height=height)
 
 
 def satisfaction_alt(state: BudgetState) -> str:
@@ -374,9 +396,11 @@ def satisfaction_alt(state: BudgetState) -> str:
     fmt = {c: pct for c in wide.columns if c != "n_funded"}
     return alt_table(
         wide,
-        summary="Text alternative: share of voters by number of funded projects, per rule "
-        "(blank: fewer than the small-cell threshold)",
-        label="Share of voters by number of funded projects",
+        summary=_(
+            "Text alternative: share of voters by number of funded projects, per rule (blank: "
+            "fewer than the small-cell threshold)"
+        ),
+        label=_("Share of voters by number of funded projects"),
         formatters=fmt,
     )
 
@@ -409,30 +433,34 @@ def ranking_html(state: RankingState) -> str:
         return ""
     if state.rankings_suppressed():
         return (
-            f"<div class='coprod'><p class='muted'>Rankings from fewer than {state.min_cell} "
-            "ballots are not shown.</p></div>"
+            "<div class='coprod'><p class='muted'>"
+            + _("Rankings from fewer than {n} ballots are not shown.").format(n=state.min_cell)
+            + "</p></div>"
         )
     lines = []
     for method, res in state.rankings.items():
         from coprod_widgets.preferences.state import RANKING_RULES
 
         who = ", ".join(esc(w) for w in res.winners)
-        tie = " (a tie)" if res.tied else ""
-        lines.append(f"<li>{esc(RANKING_RULES[method])}: {who}{tie}</li>")
+        tie = " " + _("(a tie)") if res.tied else ""
+        lines.append(f"<li>{esc(RANKING_RULES[method])}: <span dir='auto'>{who}</span>{tie}</li>")
     agree = len({tuple(r.winners) for r in state.rankings.values()}) == 1
     verdict = (
-        "All four rules agree on the winner."
+        _("All four rules agree on the winner.")
         if agree
-        else "The rules disagree on the winner: the choice of rule matters here."
+        else _("The rules disagree on the winner: the choice of rule matters here.")
     )
-    notes = "".join(f"<p class='muted'>Note: {esc(n)}</p>" for n in state.notes if "Kemeny" in n)
+    notes = "".join(
+        f"<p class='muted'>{esc(_('Note:'))} {esc(n)}</p>" for n in state.notes if "Kemeny" in n
+    )
+    ballots = _("{n} ranked ballots.").format(n=fmt_amount(state.n_ballots))
     return (
-        f'<div class="coprod"><p>{state.n_ballots:,.0f} ranked ballots. {verdict}</p>'
+        f'<div class="coprod"><p>{ballots} {verdict}</p>'
         f"<ul>{''.join(lines)}</ul>"
         + table_html(
             state.ranking_table(),
-            caption="Rankings side by side (= marks a tie)",
-            aria_label="Rankings side by side",
+            caption=_("Rankings side by side (= marks a tie)"),
+            aria_label=_("Rankings side by side"),
         )
         + notes
         + "</div>"
@@ -489,10 +517,14 @@ def strengths_figure(state: RankingState, *, height: int | None = None) -> go.Fi
     )
     fig.add_vline(x=0, line={"color": "#999", "dash": "dot"})
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title=f"log-strength (mean 0) with {1 - state.alpha:.0%} interval")
+    fig.update_xaxes(
+        title=_("log-strength (mean 0) with {level} interval").format(
+            level=fmt_pct(1 - state.alpha)
+        )
+    )
     return _layout(
         fig,
-        title="Bradley–Terry strengths from pairwise comparisons",
+        title=_("Bradley–Terry strengths from pairwise comparisons"),
         height=height or max(260, 60 + 26 * len(items)),
     )
 
@@ -531,9 +563,10 @@ def strengths_alt(state: RankingState) -> str:
     )
     return alt_table(
         table,
-        summary=f"Text alternative: Bradley–Terry strengths of {table.height} items with "
-        f"{1 - state.alpha:.0%} intervals",
-        label="Bradley–Terry strengths",
+        summary=_(
+            "Text alternative: Bradley–Terry strengths of {n} items with {level} intervals"
+        ).format(n=table.height, level=fmt_pct(1 - state.alpha)),
+        label=_("Bradley–Terry strengths"),
         formatters={"p_beats_average": pct},
     )
 
@@ -567,17 +600,26 @@ def next_pairs_html(state: RankingState) -> str:
     first = pairs.row(0, named=True)
     regularised = any("regularised" in n for n in state.notes)
     note = "".join(
-        f"<p class='muted'>Note: {esc(n)}</p>" for n in state.notes if "regularised" in n
+        f"<p class='muted'>{esc(_('Note:'))} {esc(n)}</p>"
+        for n in state.notes
+        if "regularised" in n
     )
     return (
         '<div class="coprod">'
-        f"<p><strong>Ask next:</strong> {esc(first['item_a'])} vs {esc(first['item_b'])} "
-        f"(predicted {pct(first['p_a_wins'])} for {esc(first['item_a'])}): the comparison "
-        "that would most reduce the uncertainty of the strengths.</p>"
+        + "<p>"
+        + _(
+            "<strong>Ask next:</strong> {a} vs {b} (predicted {share} for {a}): the comparison "
+            "that would most reduce the uncertainty of the strengths."
+        ).format(
+            a=esc(first["item_a"]),
+            b=esc(first["item_b"]),
+            share=pct(first["p_a_wins"]),
+        )
+        + "</p>"
         + table_html(
             pairs,
-            caption="Most informative next pairs",
-            aria_label="Most informative next pairs",
+            caption=_("Most informative next pairs"),
+            aria_label=_("Most informative next pairs"),
             formatters={"p_a_wins": pct},
         )
         + (note if regularised else "")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from coprod_widgets.i18n import N_, gettext_for
 from coprod_widgets.preferences.figures import (
     budget_header_html,
     next_pairs_html,
@@ -34,6 +35,8 @@ from coprod_widgets.preferences.state import (
 from coprod_widgets.report.context import ReportContext
 
 __all__ = ["BudgetSection", "RankingSection"]
+
+_ = gettext_for("report")
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class BudgetSection:
     """
 
     key: str = "budget"
-    title: str = "Participatory budget: what each rule would fund"
+    title: str = N_("Participatory budget: what each rule would fund")
     order: int = 500
     max_projects: int = 60
 
@@ -83,20 +86,28 @@ class BudgetSection:
         ]
         if state.approval and not state.proportionality:
             parts.append(
-                "<p class='muted'>EJR / PJR were not checked in this report: the election is "
-                "too large for a quick check (run "
-                "<code>BudgetState(...).check_proportionality()</code>).</p>"
+                "<p class='muted'>"
+                + _(
+                    "EJR / PJR were not checked in this report: the election is too large for "
+                    "a quick check (run {code})."
+                ).format(code="<code>BudgetState(...).check_proportionality()</code>")
+                + "</p>"
             )
         n_sup = state.n_suppressed()
         if ctx.min_cell:
             parts.append(
-                f"<p class='muted'>Small cells: counts of fewer than {ctx.min_cell} voters "
-                f"are not shown ({n_sup} hidden).</p>"
+                "<p class='muted'>"
+                + _(
+                    "Small cells: counts of fewer than {n} voters are not shown ({count} hidden)."
+                ).format(n=ctx.min_cell, count=n_sup)
+                + "</p>"
             )
         if n_sup:
             ctx.suppression_notes.append(
-                f"Budget: {n_sup} vote or satisfaction counts of fewer than {ctx.min_cell} "
-                "voters are not shown."
+                _(
+                    "Budget: {count} vote or satisfaction counts of fewer than {n} voters are "
+                    "not shown."
+                ).format(count=n_sup, n=ctx.min_cell)
             )
         return "".join(parts)
 
@@ -121,7 +132,7 @@ class RankingSection:
     """
 
     key: str = "rankings"
-    title: str = "Rankings and pairwise comparisons"
+    title: str = N_("Rankings and pairwise comparisons")
     order: int = 510
 
     def applies(self, ctx: ReportContext) -> bool:
@@ -132,25 +143,36 @@ class RankingSection:
         parts = [ranking_html(state)]
         if state.rankings_suppressed():
             ctx.suppression_notes.append(
-                f"Rankings: fewer than {ctx.min_cell} ballots, so no ranking is shown."
+                _("Rankings: fewer than {n} ballots, so no ranking is shown.").format(
+                    n=ctx.min_cell
+                )
             )
         if state.bradley_terry is not None:
-            parts.append("<h3>Pairwise comparisons</h3>")
+            parts.append("<h3>" + _("Pairwise comparisons") + "</h3>")
             if state.pairwise_suppressed():
                 parts.append(
-                    f"<p class='muted'>Pairwise strengths from fewer than {ctx.min_cell} "
-                    "raters are not shown.</p>"
+                    "<p class='muted'>"
+                    + _("Pairwise strengths from fewer than {n} raters are not shown.").format(
+                        n=ctx.min_cell
+                    )
+                    + "</p>"
                 )
                 ctx.suppression_notes.append(
-                    f"Pairwise: fewer than {ctx.min_cell} raters, so no strengths are shown."
+                    _("Pairwise: fewer than {n} raters, so no strengths are shown.").format(
+                        n=ctx.min_cell
+                    )
                 )
             else:
                 parts.append(ctx.figure_html(strengths_figure(state), alt=strengths_alt(state)))
                 parts.append(next_pairs_html(state))
         if ctx.min_cell:
             parts.append(
-                f"<p class='muted'>Small cells: rankings or strengths from fewer than "
-                f"{ctx.min_cell} ballots or raters are not shown.</p>"
+                "<p class='muted'>"
+                + _(
+                    "Small cells: rankings or strengths from fewer than {n} ballots or raters "
+                    "are not shown."
+                ).format(n=ctx.min_cell)
+                + "</p>"
             )
         return "".join(parts)
 

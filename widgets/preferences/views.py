@@ -18,6 +18,7 @@ from coprod_analytics.inquiry import Inquiry
 from coprod_widgets.chart import Chart
 from coprod_widgets.families import Panel
 from coprod_widgets.html import CSS
+from coprod_widgets.i18n import N_, gettext_for
 from coprod_widgets.preferences.figures import (
     budget_header_html,
     next_pairs_html,
@@ -39,6 +40,8 @@ from coprod_widgets.preferences.state import (
 )
 
 __all__ = ["UPDATE_MODES", "BudgetExplorer", "RankingBoard"]
+
+_ = gettext_for("report")
 
 #: How the what-if budget slider recomputes: on every move, on release, or on a button.
 UPDATE_MODES = ("live", "release", "button")
@@ -109,18 +112,21 @@ class BudgetExplorer(widgets.VBox):
             min=round(base * 0.1, 2),
             max=round(base * 2, 2),
             step=max(round(base / 100, 2), 0.01),
-            description="Budget:",
+            description=_("Budget:"),
             readout_format=",.0f",
             continuous_update=update == "live",
             layout=widgets.Layout(width="460px"),
         )
         self.recompute = widgets.Button(
-            description="Recompute", icon="refresh", tooltip="Run the rules at this budget"
+            description=_("Recompute"), icon="refresh", tooltip=_("Run the rules at this budget")
         )
         self.recompute.layout.display = None if update == "button" else "none"
-        self.reset = widgets.Button(description="Real budget", tooltip="Back to the real budget")
+        self.reset = widgets.Button(
+            description=_("Real budget"), tooltip=_("Back to the real budget")
+        )
         self.check_jr = widgets.Button(
-            description="Check EJR/PJR", tooltip="Check proportionality (may take a while)"
+            description=_("Check EJR/PJR"),
+            tooltip=_("Check proportionality (may take a while)"),
         )
         needs_check = state.approval and not state.auto_proportionality
         self.check_jr.layout.display = None if needs_check else "none"
@@ -162,28 +168,30 @@ class BudgetExplorer(widgets.VBox):
         if self.update == "button":
             pending = change["new"] != self.state.budget
             self.status.value = (
-                "<span class='muted'>Press Recompute to run the rules at this budget.</span>"
+                "<span class='muted'>"
+                + _("Press Recompute to run the rules at this budget.")
+                + "</span>"
                 if pending
                 else ""
             )
             return
         self.state.budget = float(change["new"])
 
-    def _on_recompute(self, _: Any = None) -> None:
+    def _on_recompute(self, _button: Any = None) -> None:
         self.state.budget = float(self.budget_slider.value)
 
-    def _on_reset(self, _: Any = None) -> None:
+    def _on_reset(self, _button: Any = None) -> None:
         self.budget_slider.value = self.state.base_budget
         self.state.budget = self.state.base_budget
 
-    def _on_check(self, _: Any = None) -> None:
-        self.status.value = "<span class='muted'>Checking EJR / PJR…</span>"
+    def _on_check(self, _button: Any = None) -> None:
+        self.status.value = "<span class='muted'>" + _("Checking EJR / PJR…") + "</span>"
         self.state.check_proportionality()
         self.status.value = ""
 
     def _on_status(self, change: Any) -> None:
         if change["new"] == "computing":
-            self.status.value = "<span class='muted'>Running the rules…</span>"
+            self.status.value = "<span class='muted'>" + _("Running the rules…") + "</span>"
         elif change["new"] == "ready":
             self.status.value = ""
 
@@ -242,7 +250,7 @@ class RankingBoard(widgets.VBox):
         self.level = widgets.Dropdown(
             options=[("90%", 0.10), ("95%", 0.05), ("99%", 0.01)],
             value=state.alpha if state.alpha in (0.10, 0.05, 0.01) else 0.05,
-            description="Interval:",
+            description=_("Interval:"),
         )
         self.strengths_figure: Any = None
         self.strengths_alt = widgets.HTML("")
@@ -251,8 +259,11 @@ class RankingBoard(widgets.VBox):
         if state.bradley_terry is not None:
             if state.pairwise_suppressed():
                 self.next_pairs.value = (
-                    f"<div class='coprod'><p class='muted'>Pairwise strengths from fewer than "
-                    f"{state.min_cell} raters are not shown.</p></div>"
+                    "<div class='coprod'><p class='muted'>"
+                    + _("Pairwise strengths from fewer than {n} raters are not shown.").format(
+                        n=state.min_cell
+                    )
+                    + "</p></div>"
                 )
                 parts.append(self.next_pairs)
             else:
@@ -289,14 +300,14 @@ def _build_ranking(inquiry: Inquiry, *, min_cell: int = 0) -> RankingBoard:
 PANELS = (
     Panel(
         "budget",
-        "Participatory budget: what each rule would fund",
+        N_("Participatory budget: what each rule would fund"),
         500,
         has_budget_data,
         _build_budget,
     ),
     Panel(
         "rankings",
-        "Rankings and pairwise comparisons",
+        N_("Rankings and pairwise comparisons"),
         510,
         has_ranking_data,
         _build_ranking,

@@ -11,16 +11,36 @@ from typing import Any
 from coprod_analytics.errors import check_param
 from coprod_analytics.inquiry import Inquiry
 from coprod_widgets.html import CSS
+from coprod_widgets.i18n import (
+    N_,
+    check_language,
+    current_language,
+    format_date,
+    gettext_for,
+    html_lang,
+    text_direction,
+    use_language,
+)
 from coprod_widgets.report.context import ReportContext, Section
 from coprod_widgets.style import esc
 
 __all__ = ["build_report", "write_report"]
 
+_ = gettext_for("report")
+#: Section titles of families whose modules use another domain (translated here too).
+_OTHER_TITLES = (N_("Community map"),)
+#: Messages of the apps layer (coprod_apps.report_app) in this domain.
+_APP_MESSAGES = (
+    N_("This input cannot be shown"),
+    N_("Inquiry report: opinion groups and consensus"),
+)
+
 _PAGE_CSS = (
     "<style>body{max-width:1100px;margin:1.5em auto;padding:0 1em;background:#fafafa}"
     "section{background:#fff;border:1px solid #e3e3e3;border-radius:8px;padding:.6em 1.2em;"
     "margin:1em 0}nav ol{columns:2}figure.chart{margin:.5em 0}"
-    ".skip{position:absolute;left:-999px}.skip:focus{left:1em}</style>"
+    ".skip{position:absolute;left:-999px}.skip:focus{left:1em}"
+    "[dir=rtl] .skip:focus{left:auto;right:1em}</style>"
 )
 
 
@@ -33,6 +53,7 @@ def build_report(
     sections: Sequence[Section] | None = None,
     options: dict[str, Any] | None = None,
     progress: bool = False,
+    lang: str | None = None,
 ) -> str:
     """A self-contained HTML report of an inquiry (plotly.js inlined; opens offline).
 
@@ -54,6 +75,11 @@ def build_report(
         Keyword arguments per analysis, e.g. ``{"opinion_groups": {"n_resamples": 200}}``.
     progress : bool, default False
         Show a progress bar over the sections (``coprod export`` turns it on in a terminal).
+    lang : str, optional
+        The language of the report's headings, explanations, numbers and dates (one of
+        :data:`coprod_widgets.i18n.LANGUAGES`; default: the current language, English unless
+        set). The page's ``<html lang dir>`` follow it; the inquiry's own texts are not
+        translated.
 
     Returns
     -------
@@ -70,6 +96,20 @@ def build_report(
     >>> '<section id="opinion-groups"' in page, '<section id="provenance"' in page
     (True, True)
     """
+    language = check_language(lang) if lang is not None else current_language()
+    with use_language(language):
+        return _build(inquiry, seed, min_cell, title, sections, options, progress)
+
+
+def _build(
+    inquiry: Inquiry | str | os.PathLike[str],
+    seed: int,
+    min_cell: int,
+    title: str | None,
+    sections: Sequence[Section] | None,
+    options: dict[str, Any] | None,
+    progress: bool,
+) -> str:
     func = "build_report"
     check_param(
         isinstance(min_cell, int) and not isinstance(min_cell, bool) and min_cell >= 0,
@@ -93,23 +133,25 @@ def build_report(
         (s, s.render(ctx))
         for s in _progress(chosen, enabled=progress, desc="Report sections", unit="section")
     ]
-    page_title = title or str(inquiry.metadata.get("title") or "Inquiry report")
-    toc = "".join(f'<li><a href="#{esc(s.key)}">{esc(s.title)}</a></li>' for s, _ in bodies)
+    page_title = title or str(inquiry.metadata.get("title") or _("Inquiry report"))
+    toc = "".join(f'<li><a href="#{esc(s.key)}">{esc(_(s.title))}</a></li>' for s, _h in bodies)
     body = "".join(
         f'<section id="{esc(s.key)}" aria-labelledby="{esc(s.key)}-h">'
-        f'<h2 id="{esc(s.key)}-h">{esc(s.title)}</h2>{html}</section>'
+        f'<h2 id="{esc(s.key)}-h">{esc(_(s.title))}</h2>{html}</section>'
         for s, html in bodies
     )
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.now(UTC)
+    stamp = format_date(now, format="medium") + " UTC"
+    generated = _("Report generated {when} by coprod-analytics.").format(when=stamp)
     return (
         "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
+        f'<html lang="{html_lang()}" dir="{text_direction()}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(page_title)}</title>{CSS}{_PAGE_CSS}</head>"
-        '<body><a class="skip" href="#main">Skip to the report</a>'
-        f'<header class="coprod"><h1>{esc(page_title)}</h1>'
-        f'<p class="muted">Report generated {esc(stamp)} by coprod-analytics.</p>'
-        f'<nav aria-label="Contents"><ol>{toc}</ol></nav></header>'
+        f'<body><a class="skip" href="#main">{esc(_("Skip to the report"))}</a>'
+        f'<header class="coprod"><h1 dir="auto">{esc(page_title)}</h1>'
+        f'<p class="muted">{esc(generated)}</p>'
+        f'<nav aria-label="{esc(_("Contents"))}"><ol>{toc}</ol></nav></header>'
         f'<main id="main" class="coprod" aria-label="{esc(page_title)}">{body}</main>'
         "</body></html>\n"
     )
@@ -128,7 +170,7 @@ def write_report(
         The inquiry or any input :func:`~coprod_analytics.load_inquiry` reads.
     **kwargs : Any
         Keyword arguments of :func:`build_report` (``seed``, ``min_cell``, ``title``,
-        ``sections``, ``options``, ``progress``).
+        ``sections``, ``options``, ``progress``, ``lang``).
 
     Returns
     -------

@@ -13,12 +13,15 @@ import polars as pl
 
 from coprod_analytics.inquiry import Inquiry
 from coprod_widgets.html import table_html
+from coprod_widgets.i18n import N_, gettext_for
 from coprod_widgets.style import esc
 
 if TYPE_CHECKING:  # pragma: no cover
     from coprod_widgets.consensus.state import ConsensusState
 
 __all__ = ["ProvenanceSection", "ReportContext", "Section"]
+
+_ = gettext_for("report")
 
 
 @dataclass
@@ -110,10 +113,8 @@ class ReportContext:
         """
         if not self.min_cell:
             return ""
-        return (
-            f"<p class='muted'>Small cells: {what} fewer than {self.min_cell} people are not "
-            "shown.</p>"
-        )
+        text = _("Small cells: {what} fewer than {n} people are not shown.")
+        return "<p class='muted'>" + text.format(what=what, n=self.min_cell) + "</p>"
 
     def figure_html(self, fig: Any, *, alt: str, label: str | None = None) -> str:
         """A plotly figure as static HTML; plotly.js is inlined with the first figure.
@@ -261,7 +262,7 @@ class ProvenanceSection:
     """
 
     key: str = "provenance"
-    title: str = "How this report was made"
+    title: str = N_("How this report was made")
     order: int = 1000
 
     def applies(self, ctx: ReportContext) -> bool:
@@ -298,44 +299,51 @@ class ProvenanceSection:
 
         inq = ctx.inquiry
         rows = [
-            ("input", str(inq.metadata.get("source_path") or inq.metadata.get("title") or "")),
-            ("input format", str(inq.metadata.get("source_format") or "")),
-            ("input fingerprint (SHA-256)", inq.fingerprint),
-            ("seed", str(ctx.seed)),
-            ("coprod-analytics version", package_version()),
+            (_("input"), str(inq.metadata.get("source_path") or inq.metadata.get("title") or "")),
+            (_("input format"), str(inq.metadata.get("source_format") or "")),
+            (_("input fingerprint (SHA-256)"), inq.fingerprint),
+            (_("seed"), str(ctx.seed)),
+            (_("coprod-analytics version"), package_version()),
             (
-                "small-cell threshold",
-                f"fewer than {ctx.min_cell} people suppressed"
+                _("small-cell threshold"),
+                _("fewer than {n} people suppressed").format(n=ctx.min_cell)
                 if ctx.min_cell
-                else "none (every cell shown)",
+                else _("none (every cell shown)"),
             ),
         ]
         for prov in ctx.provenance:
             rows.append(
                 (
-                    f"parameters of {prov['method']}",
+                    _("parameters of {method}").format(method=prov["method"]),
                     json.dumps(prov["parameters"], sort_keys=True, default=str),
                 )
             )
         parts = [
             table_html(
-                pl.DataFrame({"what": [r[0] for r in rows], "value": [r[1] for r in rows]}),
-                aria_label="Provenance",
+                pl.DataFrame({_("what"): [r[0] for r in rows], _("value"): [r[1] for r in rows]}),
+                aria_label=_("Provenance"),
             )
         ]
         if ctx.min_cell:
             parts.append(
-                f"<p id='suppression'><strong>Small cells suppressed:</strong> no table or "
-                f"chart breakdown in this report shows a group or breakdown of fewer than "
-                f"{ctx.min_cell} people.</p>"
+                "<p id='suppression'><strong>"
+                + _("Small cells suppressed:")
+                + "</strong> "
+                + _(
+                    "no table or chart breakdown in this report shows a group or breakdown "
+                    "of fewer than {n} people."
+                ).format(n=ctx.min_cell)
+                + "</p>"
             )
             for note in ctx.suppression_notes:
                 parts.append(f"<p class='muted'>{esc(note)}</p>")
         state = ctx.cache.get("consensus_state")
         if state is not None:
             for note in state.result.notes:
-                parts.append(f"<p class='muted'>Note: {esc(note)}</p>")
+                parts.append(f"<p class='muted'>{esc(_('Note:'))} {esc(note)}</p>")
         attribution = inq.metadata.get("attribution")
         if attribution:
-            parts.append(f"<p class='attribution'><strong>Data:</strong> {esc(attribution)}</p>")
+            parts.append(
+                f"<p class='attribution'><strong>{esc(_('Data:'))}</strong> {esc(attribution)}</p>"
+            )
         return "".join(parts)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from coprod_analytics.format import fmt_pct
 from coprod_analytics.text import Topics, TopicVotes
 from coprod_widgets.html import alt_table, table_html
+from coprod_widgets.i18n import fmt_pct, gettext_for
 from coprod_widgets.style import GROUP_COLOURS, esc, hover_text, short
 
 __all__ = [
@@ -23,6 +23,8 @@ __all__ = [
     "topic_texts_html",
     "topics_html",
 ]
+
+_ = gettext_for("report")
 
 
 def _name(topic: int, label: str) -> str:
@@ -67,7 +69,7 @@ def topic_sizes_figure(result: Topics, *, height: int | None = None) -> go.Figur
         margin={"l": 10, "r": 10, "t": 30, "b": 30},
         yaxis={"autorange": "reversed"},
         xaxis_title="texts",
-        title="Topics by number of texts",
+        title=_("Topics by number of texts"),
     )
     return fig
 
@@ -94,8 +96,10 @@ def topic_sizes_alt(result: Topics) -> str:
     frame = result.topics.select("topic", "label", "size", "share")
     return alt_table(
         frame,
-        summary=f"{result.k} topics in {result.assignments.height} texts (table)",
-        label="Topic sizes",
+        summary=_("{k} topics in {n} texts (table)").format(
+            k=result.k, n=result.assignments.height
+        ),
+        label=_("Topic sizes"),
         formatters={"share": fmt_pct},
     )
 
@@ -142,7 +146,7 @@ def topic_map_figure(result: Topics, *, height: int = 420) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         xaxis={"visible": False},
         yaxis={"visible": False},
-        title="Map of the texts (nearby texts use similar words)",
+        title=_("Map of the texts (nearby texts use similar words)"),
     )
     return fig
 
@@ -173,7 +177,9 @@ def topic_map_alt(result: Topics, *, max_rows: int = 200) -> str:
         "topic",
         pl.col("text").map_elements(lambda s: short(s, 100), return_dtype=pl.String),
     ).head(max_rows)
-    return alt_table(frame, summary="Which topic each text is in (table)", label="Texts by topic")
+    return alt_table(
+        frame, summary=_("Which topic each text is in (table)"), label=_("Texts by topic")
+    )
 
 
 def topics_html(result: Topics) -> str:
@@ -201,7 +207,8 @@ def topics_html(result: Topics) -> str:
     rows = []
     for r in result.topics.iter_rows(named=True):
         quotes = "".join(
-            f"<li><span class='muted'>#{esc(q)}</span> {esc(short(texts.get(q, ''), 160))}</li>"
+            f"<li><span class='muted'>#{esc(q)}</span> "
+            f"<span dir='auto'>{esc(short(texts.get(q, ''), 160))}</span></li>"
             for q in r["quotes"]
         )
         rows.append(
@@ -209,11 +216,12 @@ def topics_html(result: Topics) -> str:
             f"<td>{r['size']}</td><td>{esc(fmt_pct(r['share']))}</td><td><ul>{quotes}</ul></td></tr>"
         )
     head = "".join(
-        f"<th scope='col'>{h}</th>" for h in ("Topic", "Words", "Texts", "Share", "For example")
+        f"<th scope='col'>{esc(h)}</th>"
+        for h in (_("Topic"), _("Words"), _("Texts"), _("Share"), _("For example"))
     )
     return (
-        f"<table aria-label='Topics'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}"
-        "</tbody></table>"
+        f"<table aria-label='{esc(_('Topics'))}'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
 
@@ -235,14 +243,14 @@ def topic_texts_html(texts: pl.DataFrame, *, max_rows: int = 30) -> str:
     Examples
     --------
     >>> topic_texts_html(pl.DataFrame({"text_id": ["1"], "text": ["<b>x</b>"], "similarity": [1.0]}))
-    "<ul class='texts'><li><span class='muted'>#1</span> &lt;b&gt;x&lt;/b&gt;</li></ul>"
+    "<ul class='texts'><li><span class='muted'>#1</span> <span dir='auto'>&lt;b&gt;x&lt;/b&gt;</span></li></ul>"
     """
     items = "".join(
-        f"<li><span class='muted'>#{esc(i)}</span> {esc(x)}</li>"
+        f"<li><span class='muted'>#{esc(i)}</span> <span dir='auto'>{esc(x)}</span></li>"
         for i, x in texts.select("text_id", "text").head(max_rows).iter_rows()
     )
     more = (
-        f"<p class='muted'>… and {texts.height - max_rows} more</p>"
+        "<p class='muted'>" + _("… and {n} more").format(n=texts.height - max_rows) + "</p>"
         if texts.height > max_rows
         else ""
     )
@@ -297,7 +305,10 @@ def topic_groups_html(votes: TopicVotes) -> str:
     level = f"{round(100 * (1 - votes.alpha))}%"
     return (
         table_html(
-            frame, caption=f"How each opinion group votes per topic (agree rate, {level} interval)"
+            frame,
+            caption=_(
+                "How each opinion group votes per topic (agree rate, {level} interval)"
+            ).format(level=level),
         )
         + note
     )

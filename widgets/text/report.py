@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from coprod_widgets.i18n import N_, gettext_for
 from coprod_widgets.report.context import ReportContext
 from coprod_widgets.style import esc
 from coprod_widgets.text.figures import (
@@ -23,6 +24,8 @@ from coprod_widgets.text.figures import (
 from coprod_widgets.text.state import TopicsState, has_text_data
 
 __all__ = ["SECTIONS", "WhatPeopleWroteSection"]
+
+_ = gettext_for("report")
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class WhatPeopleWroteSection:
     """
 
     key: str = "what-people-wrote"
-    title: str = "What people wrote"
+    title: str = N_("What people wrote")
     order: int = 300
 
     def applies(self, ctx: ReportContext) -> bool:
@@ -66,10 +69,20 @@ class WhatPeopleWroteSection:
         assert res is not None
         ctx.provenance.append(res.provenance.to_dict())
         how = (
-            f"{res.k} topics found in {res.assignments.height} texts by their words (TF-IDF of "
-            "characters and words, spectral clustering of the similarity graph"
-            + (", number of topics chosen by modularity" if res.modularity else "")
-            + f", seed {res.seed}). Quotes are the texts nearest each topic's centre."
+            (
+                _(
+                    "{k} topics found in {n} texts by their words (TF-IDF of characters and words, "
+                    "spectral clustering of the similarity graph, seed {seed})."
+                )
+                if not res.modularity
+                else _(
+                    "{k} topics found in {n} texts by their words (TF-IDF of characters and words, "
+                    "spectral clustering of the similarity graph, number of topics chosen by "
+                    "modularity, seed {seed})."
+                )
+            ).format(k=res.k, n=res.assignments.height, seed=res.seed)
+            + " "
+            + _("Quotes are the texts nearest each topic's centre.")
         )
         parts = [
             f"<p>{esc(how)}</p>",

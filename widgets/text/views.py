@@ -16,6 +16,7 @@ from coprod_analytics.inquiry import Inquiry
 from coprod_widgets.chart import Chart
 from coprod_widgets.families import Panel
 from coprod_widgets.html import CSS
+from coprod_widgets.i18n import N_, gettext_for
 from coprod_widgets.text.figures import (
     topic_groups_html,
     topic_map_alt,
@@ -28,6 +29,8 @@ from coprod_widgets.text.figures import (
 from coprod_widgets.text.state import TopicsState, has_text_data
 
 __all__ = ["PANELS", "TopicsView"]
+
+_ = gettext_for("report")
 
 
 class TopicsView(widgets.VBox):
@@ -51,15 +54,15 @@ class TopicsView(widgets.VBox):
 
     def __init__(self, state: TopicsState, **kwargs: Any) -> None:
         self.state = state
-        options = [("chosen by the data", 0)] + [(str(k), k) for k in range(2, 13)]
-        self.n_topics = widgets.Dropdown(options=options, value=0, description="Topics")
-        self.topic = widgets.Dropdown(description="Show topic")
+        options = [(_("chosen by the data"), 0)] + [(str(k), k) for k in range(2, 13)]
+        self.n_topics = widgets.Dropdown(options=options, value=0, description=_("Topics"))
+        self.topic = widgets.Dropdown(description=_("Show topic"))
         assert state.result is not None
-        self.sizes = Chart(topic_sizes_figure(state.result), alt="number of texts per topic")
+        self.sizes = Chart(topic_sizes_figure(state.result), alt=_("number of texts per topic"))
         self.sizes_alt = widgets.HTML()
         self.table = widgets.HTML()
         self.texts = widgets.HTML()
-        self.map = Chart(topic_map_figure(state.result), alt="map of the texts by topic")
+        self.map = Chart(topic_map_figure(state.result), alt=_("map of the texts by topic"))
         self.map_alt = widgets.HTML()
         self.groups = widgets.HTML()
         super().__init__(
@@ -117,4 +120,4 @@ def _build_topics(inquiry: Inquiry, *, min_cell: int = 0) -> TopicsView:
 
 
 #: The dashboard panels of this family (folded; built when first opened).
-PANELS = (Panel("topics", "What people wrote (topics)", 600, has_text_data, _build_topics),)
+PANELS = (Panel("topics", N_("What people wrote (topics)"), 600, has_text_data, _build_topics),)
