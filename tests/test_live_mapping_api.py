@@ -124,7 +124,7 @@ def test_places_support_and_appraisals_through_the_api(tmp_path: Path) -> None:
         status, base = await http(port, "GET", "/api/map?activity_id=mapping", token=ta)
         assert status == 200 and len(base["base"]["polygons"]) == 2 and base["system"] == "geo"
         place = {"activity_id": "mapping", "item_id": "place", "place_id": "n1", "kind": "need"}
-        bad = [
+        bad: list[tuple[dict[str, Any], str]] = [
             ({"category": "lighting", "lat": 51.80, "lon": -1.25}, "lat"),  # north of the map
             ({"category": "lighting", "lat": 51.76, "lon": -1.10}, "lon"),
             ({"category": "benches", "lat": 51.76, "lon": -1.25}, "category"),
@@ -142,7 +142,7 @@ def test_places_support_and_appraisals_through_the_api(tmp_path: Path) -> None:
         )
         assert status == 400 and data["field"] == "kind"
         # a need in North by tapping, an asset by the accessible list, a need of b's
-        ok = [
+        ok: list[tuple[str, dict[str, Any]]] = [
             (ta, {**place, "key": "p1", "category": "lighting", "lat": 51.76, "lon": -1.25,
                   "text": "Dark lane"}),
             (ta, {**place, "key": "p2", "place_id": "a1", "kind": "asset", "category": "park",

@@ -24,7 +24,10 @@ Actions
     ``ranking_items``, ``free_text``, ``open_questions``, ``places``, ``support``,
     ``appraisals``) and ``participants.csv`` (the
     attributes given at join), or an inquiry Parquet folder; with budget ballots also
-    ``budget.pb`` (the pabulib file of the ballots); ``coprod info DIR`` and
+    ``budget.pb`` (the pabulib file of the ballots); with a mapping activity also its map
+    files (``map_categories.csv``, ``map.geojson`` or ``map_plan.json`` and its image,
+    ``map_areas.csv``), so the folder serves the same map again and its report draws the
+    base; ``coprod info DIR`` and
     :func:`~coprod_analytics.io.load.load_inquiry` read either with the same counts and
     tables as the database itself. An existing folder is refused unless ``--force``.
 ``activity open|close|next-round ACTIVITY``
@@ -58,6 +61,7 @@ from typing import Any
 from coprod_analytics.cli.info import path_or_url
 from coprod_analytics.errors import CoprodError, ValidationError
 from coprod_analytics.provenance import Provenance
+from coprod_analytics.session.mapping_base import MAP_FILES
 from coprod_analytics.session.status import SessionExport, SessionStatus
 
 __all__ = ["add_parser", "export_session", "session_status"]
@@ -99,7 +103,8 @@ _EXPORT_FILES: dict[str, frozenset[str]] = {
     "polis": frozenset(
         {"votes.csv", "comments.csv", "participants-votes.csv", "summary.csv", _PB_FILE}
     )
-    | _TABLE_FILES,
+    | _TABLE_FILES
+    | MAP_FILES,
     "parquet": frozenset(
         {
             "statements.parquet",
@@ -109,7 +114,8 @@ _EXPORT_FILES: dict[str, frozenset[str]] = {
             "tables",
             _PB_FILE,
         }
-    ),
+    )
+    | MAP_FILES,
 }
 
 #: Counts an export must reproduce exactly (as ``coprod info --json`` reports them).
@@ -655,6 +661,14 @@ def export_session(
     except sqlite3.DatabaseError as exc:
         raise ValidationError(f"cannot read the session database ({exc})", file=src) from exc
     expected = {k: inquiry.counts()[k] for k in _COUNT_KEYS}
+    map_settings = _map_settings(src)
+    if map_settings is not None and format == "parquet":
+        # the Parquet folder keeps the base in its metadata (the report draws it)
+        from coprod_analytics.session.mapping_base import base_to_geojson
+
+        base = map_settings.get("base") or {}
+        if base.get("system") == "geo":
+            inquiry.metadata["map_layers"] = [base_to_geojson(base)]
     from coprod_analytics.io.atomic import atomic_folder
 
     # built beside the target, read back, flushed and only then swapped in (a full disk or a
@@ -674,6 +688,10 @@ def export_session(
             from coprod_analytics.session.pb_export import write_session_pb
 
             write_session_pb(inquiry, tmp / _PB_FILE)
+        if map_settings is not None:
+            from coprod_analytics.session.mapping_base import write_map_files
+
+            write_map_files(map_settings, tmp)
         back = load_inquiry(tmp)
         got = back.counts()
         diff = {k: (expected[k], got.get(k)) for k in _COUNT_KEYS if got.get(k) != expected[k]}
@@ -696,6 +714,26 @@ def export_session(
             parameters={"format": format, "force": force},
         ),
     )
+
+
+def _map_settings(src: Path | str) -> dict[str, Any] | None:
+    """The settings of the session's (first) mapping activity: its categories, areas and
+    base, written back as the folder's map files; None without one."""
+    from coprod_analytics.session.open import open_event_reader
+    from coprod_analytics.session.state import SessionState
+
+    reader = open_event_reader(src)
+    try:
+        rows = reader.new_events(0)
+    finally:
+        reader.close()
+    state = SessionState()
+    for row in rows:
+        state.apply(row)
+    for act in state.activities.values():
+        if act.kind == "mapping":
+            return dict(act.settings)
+    return None
 
 
 def _write_tables(inquiry: Any, folder: Path) -> None:

@@ -12,13 +12,15 @@ Main entry points (loaded on first use, so importing the package stays light):
 - :func:`appraisal_change` — needs and achievements between appraisal rounds (paired tests
   of the deliberation family);
 - :func:`who_mapped` — people and places per area, the areas nobody mapped, the mappers
-  against the population;
+  against the population (points without an area counted in the area polygon holding them,
+  :func:`assign_areas`);
 - :func:`publishable_points` — the only points a published map shows: a grid with small
   cells dropped;
 - :func:`simulate_places` — a simulated town with planted hotspots and appraisal rounds.
 
 Where things are: ``inputs`` (the ``places``, ``support`` and ``appraisals`` tables),
 ``spatial`` (hotspots, coverage), ``appraisal`` (support, rounds), ``who`` (who mapped),
+``areas`` (point in polygon),
 ``publish`` (the grid), ``simulate``.
 
 Examples
@@ -49,6 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover
         appraisal_change,
         needs_by_support,
     )
+    from coprod_analytics.mapping.areas import assign_areas, inquiry_polygons
     from coprod_analytics.mapping.publish import GridPoints, publishable_points
     from coprod_analytics.mapping.simulate import SimulatedTown, simulate_places
     from coprod_analytics.mapping.spatial import (
@@ -60,6 +63,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from coprod_analytics.mapping.who import WhoMapped, who_mapped
 
 _LAZY: dict[str, str] = {
+    "assign_areas": "coprod_analytics.mapping.areas",
+    "inquiry_polygons": "coprod_analytics.mapping.areas",
     "hotspots": "coprod_analytics.mapping.spatial",
     "hotspot_summary": "coprod_analytics.mapping.spatial",
     "coverage": "coprod_analytics.mapping.spatial",
@@ -84,10 +89,12 @@ __all__ = [
     "SimulatedTown",
     "WhoMapped",
     "appraisal_change",
+    "assign_areas",
     "coverage",
     "coverage_summary",
     "hotspot_summary",
     "hotspots",
+    "inquiry_polygons",
     "needs_by_support",
     "publishable_points",
     "simulate_places",

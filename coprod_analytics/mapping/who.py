@@ -125,6 +125,7 @@ def who_mapped(
     participants: pl.DataFrame | None = None,
     population: pl.DataFrame | None = None,
     areas: Sequence[str] | None = None,
+    polygons: Any = None,
     area: str = "area",
     alpha: float = 0.05,
     min_cell: int = DEFAULT_MIN_CELL,
@@ -147,7 +148,13 @@ def who_mapped(
         the attribute ``area`` are the areas expected to be mapped; each of its other
         attributes that ``participants`` has is compared. Default: the Inquiry's.
     areas : sequence of str, optional
-        The areas expected to be mapped (default: the population's ``area`` categories).
+        The areas expected to be mapped (default: the population's ``area`` categories,
+        else the names of the area polygons).
+    polygons : dict or list of dict, optional
+        GeoJSON naming the areas with polygons (property ``area`` or ``name``): a place
+        with a point and no area is counted in the area whose polygon holds it
+        (:func:`~coprod_analytics.mapping.areas.assign_areas`). Default: the polygons the
+        Inquiry brings (:func:`~coprod_analytics.mapping.areas.inquiry_polygons`).
     area : str, default "area"
         The places column naming a place's area, and the population attribute of areas.
     alpha : float, default 0.05
@@ -167,7 +174,7 @@ def who_mapped(
     Raises
     ------
     ValidationError
-        When the places have no ``area`` column.
+        When the places have no ``area`` column and no polygon to find it in.
 
     Examples
     --------
@@ -189,6 +196,14 @@ def who_mapped(
         min_cell,
     )
     frame = places_of(places, func)
+    from coprod_analytics.mapping.areas import area_polygons, assign_areas, inquiry_polygons
+
+    if polygons is not None:
+        polys = area_polygons(polygons)
+    else:
+        polys = inquiry_polygons(places) if isinstance(places, Inquiry) else []
+    if polys and (area not in frame.columns or frame.get_column(area).null_count()):
+        frame = assign_areas(frame, polys, area=area)
     if isinstance(places, Inquiry):
         if participants is None and places.participants.width > 1:
             participants = places.participants
@@ -211,6 +226,8 @@ def who_mapped(
             if total > 0
         }
     expected = list(areas) if areas is not None else list(pop_areas)
+    if areas is None and not pop_areas and polys:
+        expected = list(dict.fromkeys(name for name, _ in polys))
     seen = frame.get_column(area).drop_nulls().unique(maintain_order=True).to_list()
     order = expected + [a for a in seen if a not in expected]
     counts = (
@@ -319,6 +336,7 @@ def who_mapped(
             input_fingerprint=fingerprint_frames(frame, participants, population),
             parameters={
                 "areas": list(areas) if areas is not None else None,
+                "polygons": len(polys),
                 "area": area,
                 "alpha": alpha,
                 "min_cell": min_cell,

@@ -277,9 +277,16 @@ class LiveSession:
                 if kind == "answer":
                     touched.add(aid)
                     full = full or (act is not None and act.kind == "population")
+                    if act is not None and act.kind == "mapping":
+                        self._linked_appraisals(aid, seq, touched)  # a new need to appraise
                 elif payload.get("action") == "define":
                     touched.add(aid)
                     full = True
+                elif payload.get("action") == "moderate_place":
+                    # a place's text approved or rejected: its places table changes, and the
+                    # needs of the appraisals of that map
+                    touched.add(aid)
+                    self._linked_appraisals(aid, seq, touched)
                 if aid == "statements":
                     self.versions["statements"] = seq
             elif kind in ("statement", "moderation") and self._tagged(row[4]) is not None:
@@ -313,6 +320,13 @@ class LiveSession:
                 **{k: t for k, t in fresh.items() if t.height and k != "participants"}
             )
         self._refresh_counts()
+
+    def _linked_appraisals(self, source: str, seq: int, touched: set[str]) -> None:
+        """The appraisals of a mapping activity's needs change with its places."""
+        for a in self.state.activities.values():
+            if a.kind == "appraisal" and a.settings.get("source") == source:
+                self.versions[a.activity_id] = seq
+                touched.add(a.activity_id)
 
     def _tagged(self, statement_id: Any) -> str | None:
         """The activity of an idea or open answer (None for a statement of the session)."""
@@ -613,7 +627,8 @@ def agenda_table(state: SessionState) -> pl.DataFrame:
 
 def pending_queue(state: SessionState) -> list[dict[str, Any]]:
     """What waits for moderation: submitted statements, participants' ideas for a pairwise
-    activity and answers to open questions, each labelled by where it belongs.
+    activity, answers to open questions and the texts of mapped places, each labelled by
+    where it belongs.
 
     Parameters
     ----------
@@ -625,7 +640,9 @@ def pending_queue(state: SessionState) -> list[dict[str, Any]]:
     list of dict
         Oldest first: ``statement_id``, ``text``, ``author_id``, ``activity_id`` (None for
         a statement) and ``label`` (``"Statement"``, ``"Idea for <activity title>"``,
-        ``"Answer to <question>"``; untrusted text).
+        ``"Answer to <question>"``; untrusted text); then the place texts waiting, oldest
+        first, with ``statement_id`` None and their ``place_id`` (see
+        :func:`~coprod_analytics.session.mapping_activity.pending_places`).
 
     Examples
     --------
@@ -652,6 +669,20 @@ def pending_queue(state: SessionState) -> list[dict[str, Any]]:
                 "author_id": r.author_id,
                 "activity_id": r.activity_id,
                 "label": label,
+                "place_id": None,
+            }
+        )
+    from coprod_analytics.session.mapping_activity import pending_places
+
+    for p in pending_places(state.activities):
+        out.append(
+            {
+                "statement_id": None,
+                "text": p["text"],
+                "author_id": p["author_id"],
+                "activity_id": p["activity_id"],
+                "label": p["label"],
+                "place_id": p["place_id"],
             }
         )
     return out

@@ -63,6 +63,7 @@ __all__ = [
     "mapping_listing",
     "mapping_tables",
     "moderate_place",
+    "pending_places",
 ]
 
 #: The activity kinds of this module, in agenda order.
@@ -371,6 +372,60 @@ def moderate_place(activities: dict[str, ActivityRecord], payload: dict[str, Any
         return
     act.places[gid]["moderation"] = int(payload.get("decision", 0))
     _sync_appraisals(activities, act.activity_id, gid)
+
+
+def pending_places(activities: dict[str, ActivityRecord]) -> list[dict[str, Any]]:
+    """The place texts waiting for the facilitator's moderation, oldest first (for the
+    dashboard's moderation queue).
+
+    Parameters
+    ----------
+    activities : dict of str to ActivityRecord
+        The session's activities.
+
+    Returns
+    -------
+    list of dict
+        ``activity_id``, ``place_id`` (``"<participant_id>-<id>"``), ``text`` (untrusted),
+        ``author_id``, ``kind``, ``category``, ``area`` (or None) and ``label``
+        (``"Place text for <activity title>: need, lighting, North"``; untrusted text).
+
+    Examples
+    --------
+    >>> from coprod_analytics.session.activities import ActivityRecord
+    >>> act = ActivityRecord("map", "mapping", "Map", [], is_open=True)
+    >>> need = {"kind": "need", "category": "safety", "area": "North", "text": "Dark path"}
+    >>> fold_mapping_answer({"map": act}, act, 0, "place:1", need, 5, moderated=True)
+    >>> [(p["place_id"], p["text"], p["label"]) for p in pending_places({"map": act})]
+    [('0-1', 'Dark path', 'Place text for Map: need, safety, North')]
+    >>> moderate_place({"map": act}, {"activity_id": "map", "place_id": "0-1", "decision": -1})
+    >>> pending_places({"map": act})
+    []
+    """
+    found: list[tuple[int, dict[str, Any]]] = []
+    for act in activities.values():
+        if act.kind != "mapping":
+            continue
+        for gid, p in act.places.items():
+            if p.get("moderation", 1) != 0 or not p.get("text"):
+                continue
+            where = ", ".join(str(p[c]) for c in ("kind", "category", "area") if p.get(c))
+            found.append(
+                (
+                    int(p.get("time_ms") or 0),
+                    {
+                        "activity_id": act.activity_id,
+                        "place_id": gid,
+                        "text": str(p["text"]),
+                        "author_id": p.get("participant_id"),
+                        "kind": p.get("kind"),
+                        "category": p.get("category"),
+                        "area": p.get("area"),
+                        "label": f"Place text for {act.title}: {where}",
+                    },
+                )
+            )
+    return [r for _, r in sorted(found, key=lambda tr: tr[0])]
 
 
 def sync_defined_appraisal(activities: dict[str, ActivityRecord], act: ActivityRecord) -> None:

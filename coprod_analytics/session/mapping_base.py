@@ -20,10 +20,13 @@ from coprod_analytics.errors import ValidationError
 
 __all__ = [
     "APPRAISAL_SCALE",
+    "MAP_FILES",
     "area_at",
     "base_from_geojson",
+    "base_to_geojson",
     "mapping_definitions",
     "read_map_folder",
+    "write_map_files",
 ]
 
 TITLES = {"mapping": "Map your area", "appraisal": "Appraise the needs"}
@@ -34,6 +37,11 @@ APPRAISAL_SCALE = (1.0, 5.0)
 _IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 _IMAGE_TYPES[".webp"] = "image/webp"
 _KINDS = ("asset", "need", "idea")
+#: The map files an inquiry folder may hold (what :func:`write_map_files` writes).
+MAP_FILES = frozenset(
+    {"map.geojson", "map_plan.json", "map_categories.csv", "map_areas.csv"}
+    | {f"map_plan{ext}" for ext in _IMAGE_TYPES}
+)
 
 
 # ---------------------------------------------------------------------------------- the base
@@ -132,6 +140,49 @@ def base_from_geojson(obj: Any, *, file: str = "map.geojson") -> dict[str, Any]:
     if bounds[0] == bounds[2] or bounds[1] == bounds[3]:
         raise ValidationError("its lines and polygons span no area", file=file)
     return {"system": "geo", "bounds": bounds, "lines": lines, "polygons": polygons}
+
+
+def base_to_geojson(base: dict[str, Any]) -> dict[str, Any]:
+    """The GeoJSON FeatureCollection of a drawable base (the inverse of
+    :func:`base_from_geojson`, up to the points it drops): its lines as LineStrings, its
+    polygons as Polygons with their ``area`` property.
+
+    Parameters
+    ----------
+    base : dict
+        From :func:`base_from_geojson` (``lines``, ``polygons``).
+
+    Returns
+    -------
+    dict
+        A FeatureCollection that :func:`base_from_geojson` reads back to the same base.
+
+    Examples
+    --------
+    >>> b = base_from_geojson({"type": "Feature", "properties": {"area": "North"},
+    ...     "geometry": {"type": "Polygon", "coordinates": [[[0, 51], [0.01, 51],
+    ...     [0.01, 51.01], [0, 51]]]}})
+    >>> base_from_geojson(base_to_geojson(b)) == b
+    True
+    """
+    feats: list[dict[str, Any]] = [
+        {
+            "type": "Feature",
+            "properties": {},
+            "geometry": {"type": "LineString", "coordinates": line},
+        }
+        for line in base.get("lines") or []
+    ]
+    for poly in base.get("polygons") or []:
+        props = {} if poly.get("area") is None else {"area": str(poly["area"])}
+        feats.append(
+            {
+                "type": "Feature",
+                "properties": props,
+                "geometry": {"type": "Polygon", "coordinates": poly["rings"]},
+            }
+        )
+    return {"type": "FeatureCollection", "features": feats}
 
 
 def _in_ring(x: float, y: float, ring: list[list[float]]) -> bool:
@@ -363,3 +414,66 @@ def mapping_definitions(
         }
         for d in defs
     ]
+
+
+def write_map_files(settings: dict[str, Any], folder: str | os.PathLike[str]) -> list[str]:
+    """Write a mapping activity's map files into an inquiry folder, so that the folder
+    defines the same activity again (:func:`read_map_folder`) and its report draws the base.
+
+    Parameters
+    ----------
+    settings : dict
+        The ``mapping`` activity's settings (``categories``, ``system``, ``areas``, ``base``).
+    folder : path
+        The folder to write into (it exists).
+
+    Returns
+    -------
+    list of str
+        The names of the files written: ``map_categories.csv``; ``map.geojson`` (a map) or
+        ``map_plan.json`` and its image ``map_plan.<ext>`` (a plan); ``map_areas.csv`` for
+        the areas listed that no polygon of the base names.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "map_categories.csv").write_text("kind,category\\nneed,lighting\\n")
+    >>> _ = (d / "map_areas.csv").write_text("area\\nNorth\\n")
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> write_map_files(read_map_folder(d)["settings"], out)
+    ['map_categories.csv', 'map_areas.csv']
+    >>> read_map_folder(out) == read_map_folder(d)
+    True
+    """
+    out = Path(folder)
+    written = ["map_categories.csv"]
+    cats = dict(settings.get("categories") or {})
+    pl.DataFrame(
+        [(k, c) for k in _KINDS for c in cats.get(k, [])],
+        schema={"kind": pl.String, "category": pl.String},
+        orient="row",
+    ).write_csv(out / "map_categories.csv")
+    base = settings.get("base") or {}
+    named: list[str] = []
+    if base.get("system") == "geo":
+        (out / "map.geojson").write_text(json.dumps(base_to_geojson(base)), "utf-8")
+        written.append("map.geojson")
+        named = [str(p["area"]) for p in base.get("polygons") or [] if p.get("area")]
+    elif base.get("system") == "plan":
+        spec: dict[str, Any] = {"width": base["width"], "height": base["height"]}
+        image = base.get("image")
+        if isinstance(image, str) and image.startswith("data:"):
+            mime, _, data = image[5:].partition(";base64,")
+            ext = {v: k for k, v in _IMAGE_TYPES.items() if k != ".jpeg"}.get(mime)
+            if ext is not None:
+                (out / f"map_plan{ext}").write_bytes(base64.b64decode(data))
+                spec["image"] = f"map_plan{ext}"
+                written.append(spec["image"])
+        (out / "map_plan.json").write_text(json.dumps(spec), "utf-8")
+        written.insert(1, "map_plan.json")
+    listed = [a for a in settings.get("areas") or [] if a not in named]
+    if listed:
+        pl.DataFrame({"area": listed}, schema={"area": pl.String}).write_csv(out / "map_areas.csv")
+        written.append("map_areas.csv")
+    return written

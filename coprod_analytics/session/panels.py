@@ -32,6 +32,9 @@ activity kind      sections of the :class:`LivePanel` (and the core function beh
 ``pairwise``,      under greedy, Equal Shares (+ add1) and Phragmén; the Bradley–Terry
 ``ranking``,       ranking with intervals; Schulze, Borda and Copeland side by side; the
 ``open_question``  latest accepted answers
+``mapping``,       see :mod:`~coprod_analytics.session.panels_mapping`: the places counted in
+``appraisal``      grid cells, hotspots, coverage, the needs ranked by support with Wilson
+                   intervals, the areas nobody mapped; the appraisal rounds and their change
 =================  ==========================================================================
 
 Early in a session an item has 0, 1 or 2 answers: its statistics stay empty (null) until
@@ -56,6 +59,12 @@ others answered it, because a participant who has not answered yet would be anch
 - ``open_question``: while open, the number of answers only (ideas are gathered silently
   first, as in the nominal group technique, so that the first answers shown do not narrow
   the rest); the latest accepted answers once closed;
+- ``mapping``: the map as grid cells of at least ``min_cell`` people only (never a
+  person's point), hotspots, coverage and areas with small counts withheld; while open, no
+  support ranking (a priority vote); once closed, the needs at least ``min_cell`` people
+  support, a need's text only once the facilitator approved it;
+- ``appraisal``: while a round is open, the number of appraisals only; the scores and their
+  change (rows of fewer than ``min_cell`` people withheld) once it is closed;
 - ``evidence``, ``ratings``, ``panel``, ``population``, ``statements``: shown as they are
   (a deliberation shows its board; the statements' votes are seen on phones anyway).
 
@@ -79,6 +88,11 @@ from coprod_analytics.session.activities import (
     PREFER_NOT_TO_SAY,
     ActivityRecord,
     wave_name,
+)
+from coprod_analytics.session.panels_mapping import (
+    MAPPING_KEYS,
+    MAPPING_SCHEMAS,
+    mapping_computations,
 )
 from coprod_analytics.session.panels_priorities import (
     PRIORITY_KEYS,
@@ -115,6 +129,7 @@ _KEYS: dict[str, tuple[str, str | None, str | None]] = {
     "population_answers": ("attribute", None, None),
     "statements": ("statement_id", None, None),
     **PRIORITY_KEYS,
+    **MAPPING_KEYS,
 }
 _LONG_SCHEMA = {
     "section": pl.String,
@@ -305,6 +320,7 @@ SECTION_SCHEMAS: dict[str, dict[str, Any]] = {
     | dict.fromkeys(("votes", "agree", "disagree", "pass"), _I)
     | {"agree_share": _F},
     **PRIORITY_SCHEMAS,
+    **MAPPING_SCHEMAS,
 }
 
 
@@ -697,8 +713,10 @@ _KINDS: dict[str, tuple[Any, tuple[tuple[str, str], ...]]] = {
     "population": (_population, ()),
     "statements": (_statements, ()),
     **priority_computations(),
+    **mapping_computations(),
 }
-_PRIORITY = frozenset(priority_computations())
+#: kinds whose computation counts who answered itself (``_Live.answered``)
+_PRIORITY = frozenset(priority_computations()) | frozenset(mapping_computations())
 
 
 # ---------------------------------------------------------------------------------- public
@@ -712,6 +730,7 @@ def live_panel(
     seed: int = 0,
     min_answers: int = MIN_ANSWERS,
     pending: int = 0,
+    min_cell: int = DEFAULT_MIN_CELL,
 ) -> LivePanel:
     """The live result of one activity, from the session's answer tables.
 
@@ -737,7 +756,11 @@ def live_panel(
         Answers an item needs before its statistics are shown (ballots of a budget or
         ranking, comparisons of a pairwise activity).
     pending : int, default 0
-        The activity's ideas or open answers waiting for moderation.
+        The activity's ideas, open answers or place texts waiting for moderation.
+    min_cell : int, default 5
+        The smallest number of people a map cell, hotspot, area or need the room may see on
+        the projector holds (a ``mapping`` or ``appraisal`` panel computes the screen's
+        tables with it; see :func:`screen_view`).
 
     Returns
     -------
@@ -770,7 +793,15 @@ def live_panel(
         )
     kind = activity.kind
     live = _Live(activity, tables, inquiry, joined, n_resamples, seed, min_answers, pending)
-    what = {"statements": "votes", "budget": "ballots", "ranking": "ballots"}.get(kind, "answers")
+    if kind in ("mapping", "appraisal"):
+        live.parameters["screen_min_cell"] = min_cell
+    what = {
+        "statements": "votes",
+        "budget": "ballots",
+        "ranking": "ballots",
+        "mapping": "places",
+        "appraisal": "appraisals",
+    }.get(kind, "answers")
     what = "comparisons" if kind == "pairwise" else what
     answered = 0
     try:
@@ -786,7 +817,8 @@ def live_panel(
             answered = live.answered
         else:
             answered = _people(*(live.rows_of(name, col) for name, col in answer_tables))
-        message = _too_few(live.n_rows, live.ready, min_answers, what, kind in _PRIORITY)
+        whole = kind in _PRIORITY and kind != "appraisal"
+        message = _too_few(live.n_rows, live.ready, min_answers, what, whole)
         if kind == "open_question" and live.n_rows and not live.ready:
             message = "No answer approved yet."
     except _EXPECTED as exc:
@@ -868,6 +900,8 @@ def screen_view(panel: LivePanel, *, min_cell: int = DEFAULT_MIN_CELL) -> LivePa
     """
     if panel.kind == "population":
         return _population_on_screen(panel, min_cell)
+    if panel.kind in ("mapping", "appraisal"):
+        return _map_on_screen(panel, min_cell)
     if not panel.is_open:
         return panel
     if panel.kind in _OPEN_ON_SCREEN:
@@ -899,6 +933,62 @@ def screen_view(panel: LivePanel, *, min_cell: int = DEFAULT_MIN_CELL) -> LivePa
         "is wise when everyone answers on their own."
     )
     return replace(panel, sections=sections, notes=(*panel.notes, note))
+
+
+#: Per section of a mapping panel, the count of people a row of the screen must reach.
+_MAP_COUNTS = {
+    "map_cells": "n_people",
+    "hotspots": "n_people",
+    "coverage": "n_people",
+    "needs": "supporters",
+    "areas": "n_people",
+    "appraisal_needs": "n",
+    "appraisal_change": "need_n_pairs",
+}
+
+
+def _map_on_screen(panel: LivePanel, min_cell: int) -> LivePanel:
+    """The room's version of a mapping or appraisal panel (computed by the core beside the
+    facilitator's, see :mod:`~coprod_analytics.session.panels_mapping`): grid cells only, at
+    least ``min_cell`` people per row, approved texts only; while open, no support ranking
+    (a priority vote) and no appraisal scores (everyone appraises on their own first)."""
+    screen = dict(panel.results.get("screen") or {})
+    computed = int(panel.parameters.get("screen_min_cell", DEFAULT_MIN_CELL))
+    notes = list(panel.notes)
+    if min_cell > computed:  # stricter than computed: drop the rows below it
+        for name, col in _MAP_COUNTS.items():
+            t = screen.get(name)
+            if t is not None and col in t.columns:
+                screen[name] = t.filter(pl.col(col).is_null() | (pl.col(col) >= min_cell))
+    results: dict[str, Any] = {
+        k: panel.results[k] for k in ("layers", "system") if k in panel.results
+    }
+    if panel.kind == "mapping":
+        grid = panel.results.get("grid_screen")
+        if grid is not None:
+            if min_cell > computed:
+                grid = replace(grid, frame=grid.frame.filter(pl.col("n_people") >= min_cell))
+            results["grid"] = grid
+            notes.append(grid.note)
+        if "hotspots" in screen:
+            results["hotspots"] = screen["hotspots"]
+        if panel.is_open:
+            screen.pop("needs", None)
+            notes.append(
+                "Support for the needs stays off the screen until mapping closes: everyone "
+                "supports needs on their own first."
+            )
+        elif panel.results.get("needs_note"):
+            notes.append(str(panel.results["needs_note"]))
+    elif panel.is_open:
+        screen = {k: t for k, t in screen.items() if k == "appraisal_counts"}
+        notes.append(
+            "The scores stay off the screen until this round closes: everyone appraises on "
+            "their own first."
+        )
+    elif "change" in panel.results:
+        results["change"] = panel.results["change"]
+    return replace(panel, sections=screen, results=results, notes=tuple(notes))
 
 
 def _population_on_screen(panel: LivePanel, min_cell: int) -> LivePanel:

@@ -24,7 +24,10 @@ import polars as pl
 from coprod_analytics.format import MISSING, fmt_number, fmt_p, fmt_pct
 from coprod_analytics.mapping import AppraisalChange, GridPoints, NeedSupport, WhoMapped
 from coprod_widgets.html import alt_table, table_html
+from coprod_widgets.i18n import N_, gettext_for
 from coprod_widgets.style import esc, hover_text
+
+_ = gettext_for("dashboard")
 
 __all__ = [
     "KIND_COLOURS",
@@ -40,6 +43,8 @@ __all__ = [
 #: Okabe-Ito colours of the kinds of place.
 KIND_COLOURS = {"asset": "#009E73", "need": "#D55E00", "idea": "#0072B2"}
 _LAYER_COLOUR = "#888888"
+#: The kinds of place in the legend (plural), translated when drawn.
+_KIND_PLURALS = {"asset": N_("assets"), "need": N_("needs"), "idea": N_("ideas")}
 
 
 def _lines(geometry: dict[str, Any]) -> Iterator[list[list[float]]]:
@@ -161,13 +166,13 @@ def map_figure(
         kinds, key=lambda k: list(KIND_COLOURS).index(k) if k in KIND_COLOURS else 9
     ):
         part = cells if kind is None else cells.filter(pl.col("kind") == kind)
-        label = f"{kind}s" if kind else "places"
+        label = _(_KIND_PLURALS[kind]) if kind in _KIND_PLURALS else (kind or _("places"))
         fig.add_trace(
             go.Scatter(
                 x=part.get_column(xcol).to_list(),
                 y=part.get_column(ycol).to_list(),
                 mode="markers",
-                name=f"{label} (cells)",
+                name=_("{kind} (cells)").format(kind=label),
                 marker={
                     "size": [8 + 22 * math.sqrt(n / biggest) for n in part["n_places"]],
                     "color": KIND_COLOURS.get(kind or "", "#999999"),
@@ -190,7 +195,7 @@ def map_figure(
                     x=shown.get_column(xcol).to_list(),
                     y=shown.get_column(ycol).to_list(),
                     mode="markers+text",
-                    name="hotspot centres",
+                    name=_("hotspot centres"),
                     text=[f"H{h}" for h in shown["hotspot"]],
                     textposition="top center",
                     marker={
@@ -216,7 +221,7 @@ def map_figure(
     fig.update_layout(
         height=height,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        title="Community map: assets, needs and ideas (counted in cells)",
+        title=_("Community map: assets, needs and ideas (counted in cells)"),
         xaxis={"visible": False},
         yaxis={**yaxis, "visible": False},
         legend={"orientation": "h", "y": -0.02},
@@ -243,8 +248,8 @@ def map_alt(grid: GridPoints) -> str:
     >>> "cells of 250 m" in map_alt(publishable_points(simulate_places().places))
     True
     """
-    f = grid.frame.rename({"n_places": "places", "n_people": "people"})
-    return alt_table(f, summary=grid.note, label="Published map cells")
+    f = grid.frame.rename({"n_places": _("places"), "n_people": _("people")})
+    return alt_table(f, summary=grid.note, label=_("Published map cells"))
 
 
 def _coordinate(value: Any) -> str:
@@ -253,17 +258,19 @@ def _coordinate(value: Any) -> str:
 
 def _rename(frame: pl.DataFrame) -> pl.DataFrame:
     names = {
-        "n_places": "places",
-        "n_people": "people",
-        "n_needs": "needs",
-        "n_assets": "assets",
-        "median_distance_m": "median distance (m)",
+        "n_places": _("places"),
+        "n_people": _("people"),
+        "n_needs": _("needs"),
+        "n_assets": _("assets"),
+        "median_distance_m": _("median distance (m)"),
     }
     return frame.rename({k: v for k, v in names.items() if k in frame.columns})
 
 
 def _distance_words(plan: bool) -> tuple[str, str]:
-    return ("plan units", "distance on the plan") if plan else ("m", "great-circle distance")
+    if plan:
+        return _("plan units"), _("distance on the plan")
+    return "m", _("great-circle distance")
 
 
 def hotspots_html(
@@ -294,14 +301,21 @@ def hotspots_html(
     True
     """
     unit, distance = _distance_words(plan)
-    how = (
-        f"{table.height} hotspots: places with at least {min_points} places within "
-        f"{fmt_number(radius_m)} {unit} (DBSCAN on {distance}), assets, needs and ideas "
-        "apart. Hotspots mapped by few people are counted but not placed."
+    how = _(
+        "{n} hotspots: places with at least {min_points} places within {radius} {unit} "
+        "(DBSCAN on {distance}), assets, needs and ideas apart. Hotspots mapped by few people "
+        "are counted but not placed."
+    ).format(
+        n=table.height,
+        min_points=min_points,
+        radius=fmt_number(radius_m),
+        unit=unit,
+        distance=distance,
     )
     coord = {c: _coordinate for c in ("lat", "lon")}
+    name = _("Hotspots")
     return f"<p>{esc(how)}</p>" + table_html(
-        _rename(table), aria_label="Hotspots", caption="Hotspots", formatters=coord
+        _rename(table), aria_label=name, caption=name, formatters=coord
     )
 
 
@@ -331,21 +345,21 @@ def coverage_html(table: pl.DataFrame, *, within_m: float, plan: bool = False) -
     """
     f = _rename(table).with_columns(
         pl.when(pl.col("no_asset"))
-        .then(pl.lit("no asset of this category"))
+        .then(pl.lit(_("no asset of this category")))
         .otherwise(pl.lit(""))
         .alias("no_asset")
     )
     unit, distance = _distance_words(plan)
-    text = (
-        f"How far each mapped need is from the nearest asset of its category ({distance}); "
-        f"covered: within {fmt_number(within_m)} {unit}."
-    )
+    text = _(
+        "How far each mapped need is from the nearest asset of its category ({distance}); "
+        "covered: within {within} {unit}."
+    ).format(distance=distance, within=fmt_number(within_m), unit=unit)
     if plan:
-        f = f.rename({"median distance (m)": "median distance"})
+        f = f.rename({_("median distance (m)"): _("median distance")})
     return f"<p>{esc(text)}</p>" + table_html(
         f,
-        aria_label="Coverage of needs",
-        caption="Coverage of needs by assets",
+        aria_label=_("Coverage of needs"),
+        caption=_("Coverage of needs by assets"),
         formatters={"share_covered": fmt_pct},
     )
 
@@ -374,15 +388,15 @@ def support_html(support: NeedSupport, table: pl.DataFrame, *, max_rows: int = 1
     True
     """
     level = f"{100 * (1 - support.alpha):.0f}%"
-    f = table.head(max_rows).rename({"supporters": "people"})
-    text = (
-        f"Share of the {support.n_participants} participants supporting each need (the "
-        f"person who mapped it included), with {level} Wilson intervals."
-    )
+    f = table.head(max_rows).rename({"supporters": _("people")})
+    text = _(
+        "Share of the {n} participants supporting each need (the person who mapped it "
+        "included), with {level} Wilson intervals."
+    ).format(n=support.n_participants, level=level)
     return f"<p>{esc(text)}</p>" + table_html(
         f,
-        aria_label="Most supported needs",
-        caption="Most supported needs",
+        aria_label=_("Most supported needs"),
+        caption=_("Most supported needs"),
         formatters={"share": fmt_pct, "ci_low": fmt_pct, "ci_high": fmt_pct},
     )
 
@@ -408,17 +422,19 @@ def change_html(change: AppraisalChange, table: pl.DataFrame) -> str:
     >>> "round 1 and round 2" in change_html(res, res.table)
     True
     """
-    text = (
-        f"Needs appraised in round {change.first} and round {change.second} by the same "
-        f"people: change of the need score (negative: less pressing) and of the achievement "
-        f"score; {change.test}, {change.correction}."
+    text = _(
+        "Needs appraised in round {first} and round {second} by the same people: change of "
+        "the need score (negative: less pressing) and of the achievement score; {test}, "
+        "{correction}."
+    ).format(
+        first=change.first, second=change.second, test=change.test, correction=change.correction
     )
     f = table.rename({"need_n_pairs": "n_pairs"}) if "need_n_pairs" in table.columns else table
     p_columns = [c for c in f.columns if c.endswith("p_adjusted")]
     return f"<p>{esc(text)}</p>" + table_html(
         f,
-        aria_label="Appraisal rounds",
-        caption="Needs and achievements between rounds",
+        aria_label=_("Appraisal rounds"),
+        caption=_("Needs and achievements between rounds"),
         formatters=dict.fromkeys(p_columns, fmt_p),
     )
 
@@ -441,16 +457,16 @@ def who_html(who: WhoMapped) -> str:
     True
     """
     nobody = (
-        "Areas nobody mapped: " + ", ".join(who.unmapped) + "."
+        _("Areas nobody mapped: {areas}.").format(areas=", ".join(who.unmapped))
         if who.unmapped
-        else "Every area was mapped."
+        else _("Every area was mapped.")
     )
     parts = [
         f"<p>{esc(nobody)}</p>",
         table_html(
             _rename(who.areas),
-            aria_label="Places and people per area",
-            caption="Places and people per area",
+            aria_label=_("Places and people per area"),
+            caption=_("Places and people per area"),
             formatters={"population_share": fmt_pct},
         ),
     ]
@@ -458,8 +474,8 @@ def who_html(who: WhoMapped) -> str:
         parts.append(
             table_html(
                 who.representation,
-                aria_label="People who mapped and the population",
-                caption="People who mapped, against the population",
+                aria_label=_("People who mapped and the population"),
+                caption=_("People who mapped, against the population"),
                 formatters={
                     "sample_share": fmt_pct,
                     "population_share": fmt_pct,

@@ -4,13 +4,18 @@ Applies whenever the inquiry holds a ``places`` table (a folder with ``places.cs
 the same fragments as the view (:mod:`coprod_widgets.mapping.figures`): the map of published
 grid cells (cells of fewer than ``ctx.min_cell`` people dropped, never a person's point),
 hotspots, coverage, the most supported needs, appraisal rounds and who mapped. GeoJSON layers
-come from ``options["mapping"]["layers"]``; the hotspot and grid parameters from
+come from ``options["mapping"]["layers"]``, else from the inquiry: the base a session export
+keeps in its metadata (``map_layers``, a Parquet folder) or the folder's own ``map.geojson``
+(an inquiry or Pol.is export folder); the hotspot and grid parameters from
 ``options["mapping"]`` too (``radius_m``, ``min_points``, ``within_m``, ``grid_m``).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from coprod_widgets.mapping.figures import (
     change_html,
@@ -24,9 +29,43 @@ from coprod_widgets.mapping.figures import (
 from coprod_widgets.mapping.state import MappingState, has_places
 from coprod_widgets.report.context import ReportContext
 
-__all__ = ["SECTIONS", "CommunityMapSection"]
+__all__ = ["SECTIONS", "CommunityMapSection", "inquiry_layers"]
 
 _PARAMETERS = ("radius_m", "min_points", "within_m", "grid_m")
+
+
+def inquiry_layers(metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    """The GeoJSON layers an inquiry brings: ``metadata["map_layers"]`` or the
+    ``map.geojson`` beside its files (``metadata["source_path"]``); none when unreadable.
+
+    Parameters
+    ----------
+    metadata : dict
+        The inquiry's metadata.
+
+    Returns
+    -------
+    list of dict
+
+    Examples
+    --------
+    >>> inquiry_layers({"map_layers": [{"type": "FeatureCollection", "features": []}]})
+    [{'type': 'FeatureCollection', 'features': []}]
+    >>> inquiry_layers({})
+    []
+    """
+    layers = metadata.get("map_layers")
+    if isinstance(layers, list):
+        return [x for x in layers if isinstance(x, dict)]
+    src = metadata.get("source_path")
+    f = Path(str(src)) / "map.geojson" if src else None
+    if f is None or not f.is_file():
+        return []
+    try:
+        obj = json.loads(f.read_text("utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return []
+    return [obj] if isinstance(obj, dict) and "type" in obj else []
 
 
 @dataclass(frozen=True)
@@ -64,7 +103,7 @@ class CommunityMapSection:
             ctx.inquiry,
             min_cell=ctx.min_cell,
             seed=ctx.seed,
-            layers=options.pop("layers", ()),
+            layers=options.pop("layers", None) or inquiry_layers(ctx.inquiry.metadata),
         )
         with state.hold_trait_notifications():
             for name in _PARAMETERS:

@@ -26,14 +26,18 @@ from coprod_analytics.mapping import (
     coverage_summary,
     hotspot_summary,
     hotspots,
+    inquiry_polygons,
     needs_by_support,
     publishable_points,
     who_mapped,
 )
 from coprod_analytics.mapping.inputs import coordinate_system
 from coprod_analytics.privacy import suppress_small_cells
+from coprod_widgets.i18n import gettext_for
 
 __all__ = ["MappingState", "has_places"]
+
+_ = gettext_for("dashboard")
 
 
 def has_places(inquiry: Inquiry) -> bool:
@@ -164,7 +168,9 @@ class MappingState(t.HasTraits):
         hidden = support.table.height - keep.height
         if hidden:
             self.notes.append(
-                f"{hidden} needs supported by fewer than {self.min_cell} people are not listed."
+                _("{n} needs supported by fewer than {min_cell} people are not listed.").format(
+                    n=hidden, min_cell=self.min_cell
+                )
             )
         self.support_table = keep
         self.change = None
@@ -196,13 +202,13 @@ class MappingState(t.HasTraits):
             )
             self.change_table = sup.frame.with_columns(
                 pl.when(pl.col("need_n_pairs").is_null())
-                .then(pl.lit("too few people"))
+                .then(pl.lit(_("too few people")))
                 .otherwise(pl.col("status"))
                 .alias("status")
             )
             if sup.note:
                 self.notes.append(sup.note)
         self.who = None
-        if "area" in self.labelled.columns:
+        if "area" in self.labelled.columns or inquiry_polygons(inq):
             self.who = who_mapped(inq, min_cell=self.min_cell, seed=self.seed)
             self.notes.extend(n for n in self.who.notes if n not in self.notes)

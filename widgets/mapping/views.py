@@ -15,6 +15,7 @@ from coprod_analytics.inquiry import Inquiry
 from coprod_widgets.chart import Chart
 from coprod_widgets.families import Panel
 from coprod_widgets.html import CSS
+from coprod_widgets.i18n import gettext_for
 from coprod_widgets.mapping.figures import (
     change_html,
     coverage_html,
@@ -28,6 +29,8 @@ from coprod_widgets.mapping.state import MappingState, has_places
 from coprod_widgets.style import esc
 
 __all__ = ["PANELS", "MappingView"]
+
+_ = gettext_for("dashboard")
 
 
 class MappingView(widgets.VBox):
@@ -57,18 +60,22 @@ class MappingView(widgets.VBox):
             min=10,
             max=500,
             step=10,
-            description="Hotspot radius (m)",
+            description=_("Hotspot radius (m)"),
             style=style,
         )
         self.min_points = widgets.IntSlider(
-            value=state.min_points, min=2, max=20, description="Places per hotspot", style=style
+            value=state.min_points,
+            min=2,
+            max=20,
+            description=_("Places per hotspot"),
+            style=style,
         )
         self.within = widgets.FloatSlider(
             value=state.within_m,
             min=50,
             max=2000,
             step=50,
-            description="Covered within (m)",
+            description=_("Covered within (m)"),
             style=style,
         )
         self.grid = widgets.FloatSlider(
@@ -76,10 +83,10 @@ class MappingView(widgets.VBox):
             min=50,
             max=1000,
             step=50,
-            description="Map cells (m)",
+            description=_("Map cells (m)"),
             style=style,
         )
-        self.map = Chart(self._figure(), alt="community map of mapped places, counted in cells")
+        self.map = Chart(self._figure(), alt=_("community map of mapped places, counted in cells"))
         self.map_alt = widgets.HTML()
         self.hotspots = widgets.HTML()
         self.coverage = widgets.HTML()

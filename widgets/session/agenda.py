@@ -27,7 +27,10 @@ from coprod_analytics.errors import CoprodError
 from coprod_analytics.session import BaseSessionStore, open_store
 from coprod_analytics.session.activities import ActivityRecord, wave_name
 from coprod_analytics.session.live import agenda_table
+from coprod_widgets.i18n import N_, gettext_for
 from coprod_widgets.session.figures import round_label
+
+_ = gettext_for("dashboard")
 
 __all__ = ["ACTIONS", "AgendaView", "has_rounds"]
 
@@ -37,22 +40,25 @@ log = logging.getLogger("coprod_widgets.session.agenda")
 ACTIONS = ("open", "close", "next-round", "show")
 
 _KIND_LABELS = {
-    "statements": "Statements",
-    "questions": "Questions",
-    "evidence": "Evidence",
-    "ratings": "Ratings",
-    "panel": "Poll (before/after)",
-    "population": "About you",
-    "budget": "Budget ballot",
-    "pairwise": "Which is better?",
-    "ranking": "Ranking",
-    "open_question": "Open question",
+    "statements": N_("Statements"),
+    "questions": N_("Questions"),
+    "evidence": N_("Evidence"),
+    "ratings": N_("Ratings"),
+    "panel": N_("Poll (before/after)"),
+    "population": N_("About you"),
+    "budget": N_("Budget ballot"),
+    "pairwise": N_("Which is better?"),
+    "ranking": N_("Ranking"),
+    "open_question": N_("Open question"),
+    "mapping": N_("Community map"),
+    "appraisal": N_("Appraisal"),
 }
 
 
 def has_rounds(activity: ActivityRecord) -> bool:
-    """Whether "Start round N" applies: questions with estimates (Delphi rounds), or a panel
-    poll still in wave 1 (wave 2 is the "after" poll).
+    """Whether "Start round N" applies: questions with estimates (Delphi rounds), an
+    appraisal of the mapped needs (its rounds), or a panel poll still in wave 1 (wave 2 is
+    the "after" poll).
 
     Parameters
     ----------
@@ -71,6 +77,8 @@ def has_rounds(activity: ActivityRecord) -> bool:
     """
     if activity.kind == "panel":
         return activity.round < 2
+    if activity.kind == "appraisal":
+        return True
     if activity.kind == "questions":
         return any(it.get("type", "estimate") == "estimate" for it in activity.items)
     return False
@@ -86,15 +94,15 @@ class _Row(widgets.HBox):
     def __init__(self, activity_id: str, kind: str, act: Callable[[str, str], bool]) -> None:
         self.activity_id = activity_id
         self.activity_kind = kind
-        self.kind = _label(_KIND_LABELS.get(kind, kind), "150px")
+        self.kind = _label(_(_KIND_LABELS[kind]) if kind in _KIND_LABELS else kind, "150px")
         self.title = _label("", "260px")
         self.status = widgets.HTML(layout=widgets.Layout(width="150px"))
         self.round = _label("", "110px")
         self.answered = _label("", "110px")
-        self.open_button = widgets.Button(description="Open", button_style="success")
-        self.close_button = widgets.Button(description="Close", button_style="warning")
-        self.next_button = widgets.Button(description="Start round 2")
-        self.show_button = widgets.Button(description="Show on screen", icon="desktop")
+        self.open_button = widgets.Button(description=_("Open"), button_style="success")
+        self.close_button = widgets.Button(description=_("Close"), button_style="warning")
+        self.next_button = widgets.Button(description=_("Start round {n}").format(n=2))
+        self.show_button = widgets.Button(description=_("Show on screen"), icon="desktop")
         for b, action in (
             (self.open_button, "open"),
             (self.close_button, "close"),
@@ -120,20 +128,22 @@ class _Row(widgets.HBox):
 
     def draw(self, row: dict[str, Any], *, rounds: bool, session_open: bool) -> None:
         self.title.value = str(row["title"])
-        state = "open" if row["open"] else "closed"
+        state = _("open") if row["open"] else _("closed")
         if row["open"] and not session_open:
-            state = "paused (session closed)"
+            state = _("paused (session closed)")
         css = "open" if row["open"] and session_open else "closed"
         self.status.value = f"<span class='coprod-agenda-status-{css}'>{html.escape(state)}</span>"
         self.round.value = round_label(str(row["kind"]), int(row["round"]))
-        who = "voted" if row["kind"] == "statements" else "answered"
-        self.answered.value = f"{row['answered']} {who}"
+        who = _("{n} voted") if row["kind"] == "statements" else _("{n} answered")
+        self.answered.value = who.format(n=row["answered"])
         self.open_button.disabled = bool(row["open"]) and session_open
         self.close_button.disabled = not row["open"]
         self.next_button.layout.display = None if rounds else "none"
         nxt = int(row["round"]) + 1
         self.next_button.description = (
-            "Start wave 2 (after)" if row["kind"] == "panel" else f"Start round {nxt}"
+            _("Start wave 2 (after)")
+            if row["kind"] == "panel"
+            else _("Start round {n}").format(n=nxt)
         )
 
 
@@ -193,16 +203,22 @@ class AgendaView(widgets.VBox):
         self.message = widgets.HTML("<p class='coprod-agenda-message'></p>")
         head = widgets.HBox(
             [
-                _label("Activity", "150px"),
-                _label("Title", "260px"),
-                _label("Status", "150px"),
-                _label("Round", "110px"),
-                _label("Answers", "110px"),
+                _label(_("Activity"), "150px"),
+                _label(_("Title"), "260px"),
+                _label(_("Status"), "150px"),
+                _label(_("Round"), "110px"),
+                _label(_("Answers"), "110px"),
             ]
         )
         head.add_class("coprod-agenda-head")
         super().__init__(
-            [widgets.HTML("<h3>Agenda</h3>"), head, self.rows_box, self.message], **kwargs
+            [
+                widgets.HTML(f"<h3>{html.escape(_('Agenda'))}</h3>"),
+                head,
+                self.rows_box,
+                self.message,
+            ],
+            **kwargs,
         )
         self.add_class("coprod-agenda")
 
@@ -232,14 +248,14 @@ class AgendaView(widgets.VBox):
             aid = row["activity_id"]
             self.rows[aid].draw(row, rounds=aid in with_rounds, session_open=session_open)
         if not self.rows:
-            self.rows_box.children = [widgets.Label("No activities yet.")]
+            self.rows_box.children = [widgets.Label(_("No activities yet."))]
 
     def _say(self, text: str) -> None:
         self.message.value = f"<p class='coprod-agenda-message'>{html.escape(text)}</p>"
 
     def _refuse(self, text: str) -> bool:
         log.info("agenda request refused: %s", text)
-        self._say(f"Not done: {text}")
+        self._say(_("Not done: {reason}").format(reason=text))
         return False
 
     def act(self, action: Any, activity_id: Any) -> bool:
@@ -258,21 +274,27 @@ class AgendaView(widgets.VBox):
             True when done; False when refused (nothing written; :attr:`message` says why).
         """
         if not isinstance(action, str) or action not in ACTIONS:
-            return self._refuse(f"unknown action {action!r}.")
+            return self._refuse(_("unknown action {action}.").format(action=repr(action)))
         if not isinstance(activity_id, str) or not activity_id:
-            return self._refuse(f"no activity {activity_id!r} on the agenda.")
+            return self._refuse(
+                _("no activity {activity} on the agenda.").format(activity=repr(activity_id))
+            )
         try:
             with open_store(self.db_path) as store:
                 st = store.state()
                 known = set(agenda_table(st).get_column("activity_id").to_list())
                 if activity_id not in known:
-                    return self._refuse(f"no activity {activity_id!r} on the agenda.")
+                    return self._refuse(
+                        _("no activity {activity} on the agenda.").format(
+                            activity=repr(activity_id)
+                        )
+                    )
                 act = st.activities.get(activity_id)
-                title = act.title if act is not None else "Statements"
+                title = act.title if act is not None else _("Statements")
                 if action == "show":
                     if self.on_show is not None:
                         self.on_show(activity_id)
-                    self._say(f"On screen: {title}.")
+                    self._say(_("On screen: {title}.").format(title=title))
                     return True
                 if activity_id == "statements" or (act is not None and act.kind == "statements"):
                     done = self._statements(store, st, act, action)
@@ -284,7 +306,7 @@ class AgendaView(widgets.VBox):
         ok, text = done
         if not ok:
             return self._refuse(text)
-        self._say(f"{title}: {text}.")
+        self._say(_("{title}: {done}.").format(title=title, done=text))
         if self.on_written is not None:
             self.on_written()
         return True
@@ -295,41 +317,41 @@ class AgendaView(widgets.VBox):
     ) -> tuple[bool, str]:
         """Open or close statement votes: (done, what was done or why not)."""
         if action == "next-round":
-            return False, "statements have no rounds."
+            return False, _("statements have no rounds.")
         if action == "open":
             if st.statements_open:
-                return False, "statement votes are already open."
+                return False, _("statement votes are already open.")
             if not st.is_open:
                 store.reopen_session()
             if act is not None and not act.is_open:
                 store.open_activity(act.activity_id)
-            return True, "votes open"
+            return True, _("votes open")
         if not st.statements_open:
-            return False, "statement votes are already closed."
+            return False, _("statement votes are already closed.")
         if act is not None and act.is_open:
             store.close_activity(act.activity_id)
         else:
             store.close_session()
-        return True, "votes closed"
+        return True, _("votes closed")
 
     @staticmethod
     def _activity(store: BaseSessionStore, act: ActivityRecord, action: str) -> tuple[bool, str]:
         """Open, close or start the next round: (done, what was done or why not)."""
         if action == "open":
             if act.is_open:
-                return False, f"{act.title!r} is already open."
+                return False, _("{title} is already open.").format(title=repr(act.title))
             store.open_activity(act.activity_id)
-            return True, "opened"
+            return True, _("opened")
         if action == "close":
             if not act.is_open:
-                return False, f"{act.title!r} is already closed."
+                return False, _("{title} is already closed.").format(title=repr(act.title))
             store.close_activity(act.activity_id)
-            return True, "closed"
+            return True, _("closed")
         if not has_rounds(act):
             if act.kind == "panel":
-                return False, "the poll has had its second wave already."
-            return False, f"{act.title!r} has no rounds."
+                return False, _("the poll has had its second wave already.")
+            return False, _("{title} has no rounds.").format(title=repr(act.title))
         rnd = store.next_round(act.activity_id)
         if act.kind == "panel":
-            return True, f"wave {rnd} ({wave_name(rnd)}) started"
-        return True, f"round {rnd} started"
+            return True, _("wave {n} ({wave}) started").format(n=rnd, wave=wave_name(rnd))
+        return True, _("round {n} started").format(n=rnd)

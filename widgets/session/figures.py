@@ -28,6 +28,12 @@ from coprod_analytics.format import MISSING, fmt_number, fmt_pct
 from coprod_analytics.session.activities import wave_name
 from coprod_analytics.session.panels import LivePanel
 from coprod_widgets.html import coprod_div, table_html
+from coprod_widgets.i18n import N_, gettext_for
+from coprod_widgets.session.figures_mapping import (
+    mapping_chart_builders,
+    mapping_html,
+    mapping_present,
+)
 from coprod_widgets.session.figures_priorities import (
     bar_html,
     priority_chart_builders,
@@ -41,6 +47,8 @@ from coprod_widgets.style import esc, hover_text
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
 
+_ = gettext_for("dashboard")
+
 __all__ = [
     "ChartSpec",
     "chart_specs",
@@ -52,16 +60,18 @@ __all__ = [
 ]
 
 _KIND_WORDS = {
-    "questions": "Questions",
-    "evidence": "Evidence",
-    "ratings": "Ratings",
-    "panel": "Poll before and after",
-    "population": "Who is in the room",
-    "statements": "Statements",
-    "budget": "Budget ballot",
-    "pairwise": "Which is better?",
-    "ranking": "Ranking",
-    "open_question": "Open question",
+    "questions": N_("Questions"),
+    "evidence": N_("Evidence"),
+    "ratings": N_("Ratings"),
+    "panel": N_("Poll before and after"),
+    "population": N_("Who is in the room"),
+    "statements": N_("Statements"),
+    "budget": N_("Budget ballot"),
+    "pairwise": N_("Which is better?"),
+    "ranking": N_("Ranking"),
+    "open_question": N_("Open question"),
+    "mapping": N_("Community map"),
+    "appraisal": N_("Appraisal of the needs"),
 }
 
 
@@ -78,24 +88,25 @@ def round_label(kind: str, round_: int) -> str:
     Returns
     -------
     str
-        ``"round 2"``, ``"wave 2 (post)"``, or ``""`` for kinds without rounds.
+        ``"round 2"`` (Delphi questions, appraisal), ``"wave 2 (post)"``, or ``""`` for kinds
+        without rounds.
 
     Examples
     --------
     >>> round_label("questions", 2), round_label("panel", 1), round_label("ratings", 1)
     ('round 2', 'wave 1 (pre)', '')
     """
-    if kind == "questions":
-        return f"round {round_}"
+    if kind in ("questions", "appraisal"):
+        return _("round {n}").format(n=round_)
     if kind == "panel":
-        return f"wave {round_} ({wave_name(round_)})"
+        return _("wave {n} ({wave})").format(n=round_, wave=wave_name(round_))
     return ""
 
 
 def _interval(lo: Any, hi: Any) -> str:
     if lo is None or hi is None:
         return MISSING
-    return f"{fmt_number(lo)} to {fmt_number(hi)}"
+    return _("{low} to {high}").format(low=fmt_number(lo), high=fmt_number(hi))
 
 
 def header_html(panel: LivePanel) -> str:
@@ -117,14 +128,13 @@ def header_html(panel: LivePanel) -> str:
     >>> "&lt;b&gt;" in header_html(p) and "open" in header_html(p)
     True
     """
-    state = "open" if panel.is_open else "closed"
+    state = _("open") if panel.is_open else _("closed")
     rnd = round_label(panel.kind, panel.round)
-    who = "voted" if panel.kind == "statements" else "answered"
-    bits = [state, *([rnd] if rnd else []), f"{panel.answered} {who}"]
-    return (
-        f"<h3>{esc(_KIND_WORDS.get(panel.kind, panel.kind))}: {esc(panel.title)}</h3>"
-        f"<p class='muted'>{esc(' · '.join(bits))}</p>"
-    )
+    who = _("{n} voted") if panel.kind == "statements" else _("{n} answered")
+    bits = [state, *([rnd] if rnd else []), who.format(n=panel.answered)]
+    kind = _(_KIND_WORDS[panel.kind]) if panel.kind in _KIND_WORDS else panel.kind
+    heading = _("{kind}: {title}").format(kind=kind, title=panel.title)
+    return f"<h3>{esc(heading)}</h3><p class='muted'>{esc(' · '.join(bits))}</p>"
 
 
 def _notes(panel: LivePanel) -> str:
@@ -175,6 +185,8 @@ def panel_html(panel: LivePanel) -> str:
     True
     """
     parts = [_notes(panel)]
+    if panel.kind in ("mapping", "appraisal"):  # the map's tables need the panel's parameters
+        return coprod_div(*parts, mapping_html(panel))
     for name, table in panel.sections.items():
         if table.height == 0:
             continue
@@ -187,67 +199,71 @@ def panel_html(panel: LivePanel) -> str:
 
 
 def _estimates_table(t: pl.DataFrame) -> str:
+    ci, mid, med = _("95% interval of the median"), _("middle half of the answers"), _("median")
     rows = t.select(
-        pl.col("text").alias("question"),
-        "round",
-        pl.col("n").alias("answers"),
-        pl.col("median"),
-        pl.struct("ci_low", "ci_high").alias("95% interval of the median"),
-        pl.struct("q1", "q3").alias("middle half of the answers"),
-        pl.col("unit").fill_null(""),
+        pl.col("text").alias(_("question")),
+        pl.col("round").alias(_("round")),
+        pl.col("n").alias(_("answers")),
+        pl.col("median").alias(med),
+        pl.struct("ci_low", "ci_high").alias(ci),
+        pl.struct("q1", "q3").alias(mid),
+        pl.col("unit").fill_null("").alias(_("unit")),
     )
     pair = {
-        "95% interval of the median": lambda v: _interval(v["ci_low"], v["ci_high"]),
-        "middle half of the answers": lambda v: _interval(v["q1"], v["q3"]),
-        "median": _num,
+        ci: lambda v: _interval(v["ci_low"], v["ci_high"]),
+        mid: lambda v: _interval(v["q1"], v["q3"]),
+        med: _num,
     }
-    return table_html(rows, caption="Estimates (median per Delphi round)", formatters=pair)
+    return table_html(rows, caption=_("Estimates (median per Delphi round)"), formatters=pair)
 
 
 def _probabilities_table(t: pl.DataFrame) -> str:
+    names = (_("mean"), _("median"), _("pooled (log-odds)"))
     rows = t.select(
-        pl.col("text").alias("question"),
-        pl.col("n").alias("answers"),
-        "mean",
-        "median",
-        pl.col("pooled").alias("pooled (log-odds)"),
+        pl.col("text").alias(_("question")),
+        pl.col("n").alias(_("answers")),
+        pl.col("mean").alias(names[0]),
+        pl.col("median").alias(names[1]),
+        pl.col("pooled").alias(names[2]),
     )
-    fmt = {c: _pct for c in ("mean", "median", "pooled (log-odds)")}
-    return table_html(rows, caption="Probability forecasts", formatters=fmt)
+    fmt = dict.fromkeys(names, _pct)
+    return table_html(rows, caption=_("Probability forecasts"), formatters=fmt)
 
 
 def _choices_table(t: pl.DataFrame) -> str:
+    share, predicted, surprise = _("share"), _("predicted share"), _("surprise")
     rows = t.select(
-        pl.col("text").alias("question"),
-        "option",
-        pl.col("votes").alias("answers"),
-        pl.col("actual_share").alias("share"),
-        pl.col("predicted_share").alias("predicted share"),
-        pl.col("surprise"),
+        pl.col("text").alias(_("question")),
+        pl.col("option").alias(_("option")),
+        pl.col("votes").alias(_("answers")),
+        pl.col("actual_share").alias(share),
+        pl.col("predicted_share").alias(predicted),
+        pl.col("surprise").alias(surprise),
         pl.when(pl.col("surprisingly_popular"))
-        .then(pl.lit("surprisingly popular"))
+        .then(pl.lit(_("surprisingly popular")))
         .when(pl.col("most_common"))
-        .then(pl.lit("most common"))
+        .then(pl.lit(_("most common")))
         .otherwise(pl.lit(""))
-        .alias("note"),
+        .alias(_("note")),
     )
     fmt = {
-        "share": _pct,
-        "predicted share": _pct,
-        "surprise": lambda v: MISSING if v is None else f"{100 * v:+.0f} points",
+        share: _pct,
+        predicted: _pct,
+        surprise: lambda v: MISSING if v is None else _("{n} points").format(n=f"{100 * v:+.0f}"),
     }
-    return table_html(rows, caption="Choices: the surprisingly popular answer", formatters=fmt)
+    return table_html(rows, caption=_("Choices: the surprisingly popular answer"), formatters=fmt)
 
 
 def _evidence_table(t: pl.DataFrame) -> str:
+    cred, rel, weight = _("credibility"), _("relevance"), _("weight (credibility x relevance)")
     rows = t.select(
-        "rank",
-        "title",
-        pl.col("source").fill_null(""),
-        pl.col("n").alias("raters"),
-        pl.struct("credibility", "credibility_low", "credibility_high").alias("credibility"),
-        pl.struct("relevance", "relevance_low", "relevance_high").alias("relevance"),
-        pl.col("score").alias("weight (credibility x relevance)"),
+        pl.col("rank").alias(_("rank")),
+        pl.col("title").alias(_("title")),
+        pl.col("source").fill_null("").alias(_("source")),
+        pl.col("n").alias(_("raters")),
+        pl.struct("credibility", "credibility_low", "credibility_high").alias(cred),
+        pl.struct("relevance", "relevance_low", "relevance_high").alias(rel),
+        pl.col("score").alias(weight),
     )
 
     def with_ci(name: str) -> Any:
@@ -258,71 +274,76 @@ def _evidence_table(t: pl.DataFrame) -> str:
         )
 
     fmt = {
-        "credibility": with_ci("credibility"),
-        "relevance": with_ci("relevance"),
-        "weight (credibility x relevance)": lambda v: fmt_number(v, 2),
+        cred: with_ci("credibility"),
+        rel: with_ci("relevance"),
+        weight: lambda v: fmt_number(v, 2),
     }
-    return table_html(rows, caption="Evidence board (mean rating, 95% interval)", formatters=fmt)
+    return table_html(rows, caption=_("Evidence board (mean rating, 95% interval)"), formatters=fmt)
 
 
 def _ratings_table(t: pl.DataFrame) -> str:
+    consensus, dispersion = _("consensus"), _("dispersion")
     rows = t.select(
-        pl.col("text").alias("item"),
-        pl.col("n").alias("raters"),
-        "median",
-        "mean",
-        pl.col("tastle_wierman").alias("consensus"),
-        pl.col("leik").alias("dispersion"),
+        pl.col("text").alias(_("item")),
+        pl.col("n").alias(_("raters")),
+        pl.col("median").alias(_("median")),
+        pl.col("mean").alias(_("mean")),
+        pl.col("tastle_wierman").alias(consensus),
+        pl.col("leik").alias(dispersion),
     )
-    fmt = {"consensus": lambda v: fmt_number(v, 2), "dispersion": lambda v: fmt_number(v, 2)}
+    fmt = {consensus: lambda v: fmt_number(v, 2), dispersion: lambda v: fmt_number(v, 2)}
     return table_html(
         rows,
-        caption="Ratings (consensus 1 = everyone the same; dispersion 1 = split between the ends)",
+        caption=_(
+            "Ratings (consensus 1 = everyone the same; dispersion 1 = split between the ends)"
+        ),
         formatters=fmt,
     )
 
 
 def _panel_table(t: pl.DataFrame) -> str:
+    shift = _("shift (95% interval)")
     rows = t.select(
-        pl.col("text").alias("item"),
-        pl.col("n_pre").alias("answers before"),
-        pl.col("mean_pre").alias("mean before"),
-        pl.col("n_post").alias("answers after"),
-        pl.col("mean_post").alias("mean after"),
-        pl.col("pairs").alias("answered both"),
-        pl.struct("shift", "ci_low", "ci_high").alias("shift (95% interval)"),
+        pl.col("text").alias(_("item")),
+        pl.col("n_pre").alias(_("answers before")),
+        pl.col("mean_pre").alias(_("mean before")),
+        pl.col("n_post").alias(_("answers after")),
+        pl.col("mean_post").alias(_("mean after")),
+        pl.col("pairs").alias(_("answered both")),
+        pl.struct("shift", "ci_low", "ci_high").alias(shift),
     )
     fmt = {
-        "shift (95% interval)": lambda v: (
+        shift: lambda v: (
             MISSING
             if v["shift"] is None
             else f"{v['shift']:+.2f} ({_interval(v['ci_low'], v['ci_high'])})"
         )
     }
-    return table_html(rows, caption="Before (wave 1) and after (wave 2)", formatters=fmt)
+    return table_html(rows, caption=_("Before (wave 1) and after (wave 2)"), formatters=fmt)
 
 
 def _population_table(t: pl.DataFrame) -> str:
+    room, pop = _("share in the room"), _("share of the population")
     rows = t.select(
-        "attribute",
-        "category",
-        pl.col("n").alias("in the room"),
-        pl.col("sample_share").alias("share in the room"),
-        pl.col("population_share").alias("share of the population"),
-        pl.col("status").replace({"missing": "nobody yet"}).fill_null(""),
+        pl.col("attribute").alias(_("attribute")),
+        pl.col("category").alias(_("category")),
+        pl.col("n").alias(_("in the room")),
+        pl.col("sample_share").alias(room),
+        pl.col("population_share").alias(pop),
+        pl.col("status").replace({"missing": _("nobody yet")}).fill_null("").alias(_("status")),
     )
-    fmt = {"share in the room": _pct, "share of the population": _pct}
-    return table_html(rows, caption="Who is in the room, against the population", formatters=fmt)
+    fmt = {room: _pct, pop: _pct}
+    return table_html(rows, caption=_("Who is in the room, against the population"), formatters=fmt)
 
 
 def _population_answers_table(t: pl.DataFrame) -> str:
     rows = t.select(
-        "attribute",
-        pl.col("answered"),
-        pl.col("prefer_not_to_say").alias("prefer not to say"),
-        pl.col("not_answered").alias("not answered yet"),
+        pl.col("attribute").alias(_("attribute")),
+        pl.col("answered").alias(_("answered")),
+        pl.col("prefer_not_to_say").alias(_("prefer not to say")),
+        pl.col("not_answered").alias(_("not answered yet")),
     )
-    return table_html(rows, caption="Answers to the questions about people")
+    return table_html(rows, caption=_("Answers to the questions about people"))
 
 
 def _statements_table(t: pl.DataFrame) -> str:
@@ -331,12 +352,19 @@ def _statements_table(t: pl.DataFrame) -> str:
         t.drop_nulls("agree_share")
         .sort("agree_share", descending=True)
         .head(5)
-        .select(pl.col("text").alias("statement"), pl.col("votes"), pl.col("agree_share"))
+        .select(
+            pl.col("text").alias(_("statement")),
+            pl.col("votes").alias(_("votes")),
+            pl.col("agree_share").alias(_("agree")),
+        )
     )
-    head = f"<p>{votes:,} votes on {t.height:,} statements.</p>"
+    line = _("{votes} votes on {statements} statements.").format(
+        votes=f"{votes:,}", statements=f"{t.height:,}"
+    )
+    head = f"<p>{esc(line)}</p>"
     if top.height == 0:
         return head
-    return head + table_html(top, caption="Most agreed so far", formatters={"agree_share": _pct})
+    return head + table_html(top, caption=_("Most agreed so far"), formatters={_("agree"): _pct})
 
 
 _TABLES = {
@@ -414,7 +442,7 @@ def chart_specs(panel: LivePanel) -> list[ChartSpec]:
 
     def shifts(rows: pl.DataFrame) -> go.Figure:
         fig = group_shift_figure(rows, by="item")
-        return fig.update_layout(title_text="Shift per item (after - before)")
+        return fig.update_layout(title_text=_("Shift per item (after - before)"))
 
     out: list[ChartSpec] = []
     est = _shown(panel, "estimates", "median")
@@ -449,6 +477,7 @@ def chart_specs(panel: LivePanel) -> list[ChartSpec]:
                 )
             )
     out += [ChartSpec(key, data, build) for key, data, build in priority_chart_builders(panel)]
+    out += [ChartSpec(key, data, build) for key, data, build in mapping_chart_builders(panel)]
     return out
 
 
@@ -489,17 +518,25 @@ def _present_questions(panel: LivePanel) -> list[str]:
         parts.append(f"<h3>{esc(shown['text'][0])}</h3>")
         rounds = panel.round > 1 or any(int(r) > 1 for r in shown["round"].to_list())
         for r in shown.iter_rows(named=True):
-            label = f"Round {r['round']}, {r['n']} people" if rounds else f"{r['n']} people"
+            label = (
+                _("Round {n}, {people} people").format(n=r["round"], people=r["n"])
+                if rounds
+                else _("{people} people").format(people=r["n"])
+            )
+            middle = _("middle half of the answers: {range}").format(
+                range=_interval(r["q1"], r["q3"])
+            )
             parts.append(
                 f"<p>{esc(label)}: <span class='number'>{esc(fmt_number(r['median']))}</span>"
                 f"<span class='unit'>{esc(unit)}</span></p>"
-                f"<p class='muted'>middle half of the answers: {esc(_interval(r['q1'], r['q3']))}</p>"
+                f"<p class='muted'>{esc(middle)}</p>"
             )
     probabilities = _shown(panel, "probabilities", "pooled")
     for r in () if probabilities is None else probabilities.iter_rows(named=True):
         parts.append(
             f"<h3>{esc(r['text'])}</h3><p><span class='number'>{esc(fmt_pct(r['pooled']))}</span>"
-            f"<span class='unit'>chance, pooled from {r['n']} people</span></p>"
+            f"<span class='unit'>{esc(_('chance, pooled from {n} people').format(n=r['n']))}"
+            "</span></p>"
         )
     choices = _shown(panel, "choices", "actual_share")
     for (_qid,), sub in (
@@ -507,7 +544,7 @@ def _present_questions(panel: LivePanel) -> list[str]:
     ):
         parts.append(f"<h3>{esc(sub['text'][0])}</h3>")
         for r in sub.iter_rows(named=True):
-            flag = "surprisingly popular" if r["surprisingly_popular"] else ""
+            flag = _("surprisingly popular") if r["surprisingly_popular"] else ""
             parts.append(
                 _row(r["option"], fmt_pct(r["actual_share"]), _bar(r["actual_share"]), flag)
             )
@@ -520,9 +557,9 @@ def _present_evidence(panel: LivePanel) -> list[str]:
     for r in () if board is None else board.iter_rows(named=True):
         parts.append(
             f"<h3>{r['rank']}. {esc(r['title'])}</h3>"
-            f"<p>credible <strong>{esc(fmt_number(r['credibility'], 2))}</strong> · relevant "
-            f"<strong>{esc(fmt_number(r['relevance'], 2))}</strong> "
-            f"<span class='muted'>({r['n']} people)</span></p>"
+            f"<p>{esc(_('credible'))} <strong>{esc(fmt_number(r['credibility'], 2))}</strong> · "
+            f"{esc(_('relevant'))} <strong>{esc(fmt_number(r['relevance'], 2))}</strong> "
+            f"<span class='muted'>({esc(_('{people} people').format(people=r['n']))})</span></p>"
         )
     return parts
 
@@ -531,10 +568,13 @@ def _present_ratings(panel: LivePanel) -> list[str]:
     parts = []
     ratings = _shown(panel, "ratings", "median")
     for r in () if ratings is None else ratings.iter_rows(named=True):
+        agreement = _("agreement {share} · {people} people").format(
+            share=fmt_pct(r["tastle_wierman"]), people=r["n"]
+        )
         parts.append(
-            f"<h3>{esc(r['text'])}</h3><p>typical answer <span class='number'>"
-            f"{esc(fmt_number(r['median']))}</span> <span class='muted'>agreement "
-            f"{esc(fmt_pct(r['tastle_wierman']))} · {r['n']} people</span></p>"
+            f"<h3>{esc(r['text'])}</h3><p>{esc(_('typical answer'))} <span class='number'>"
+            f"{esc(fmt_number(r['median']))}</span> <span class='muted'>{esc(agreement)}"
+            "</span></p>"
         )
     return parts
 
@@ -545,13 +585,14 @@ def _present_panel(panel: LivePanel) -> list[str]:
         if r["mean_pre"] is None and r["mean_post"] is None:
             continue
         after = (
-            f" → after <strong>{esc(fmt_number(r['mean_post'], 2))}</strong>"
+            f" → {esc(_('after'))} <strong>{esc(fmt_number(r['mean_post'], 2))}</strong>"
             if r["mean_post"] is not None
             else ""
         )
         shift = f" <span class='number'>{r['shift']:+.2f}</span>" if r["shift"] is not None else ""
         parts.append(
-            f"<h3>{esc(r['text'])}</h3><p>before <strong>{esc(fmt_number(r['mean_pre'], 2))}"
+            f"<h3>{esc(r['text'])}</h3><p>{esc(_('before'))} "
+            f"<strong>{esc(fmt_number(r['mean_pre'], 2))}"
             f"</strong>{after}{shift}</p>"
         )
     return parts
@@ -563,7 +604,7 @@ def _present_population(panel: LivePanel) -> list[str]:
     for (attr,), sub in () if pop is None else pop.group_by(["attribute"], maintain_order=True):
         parts.append(f"<h3>{esc(str(attr).replace('_', ' '))}</h3>")
         for r in sub.iter_rows(named=True):
-            flag = {"missing": "nobody yet", "under": "too few", "over": "many"}.get(
+            flag = {"missing": _("nobody yet"), "under": _("too few"), "over": _("many")}.get(
                 r["status"] or "", ""
             )
             value = f"{fmt_pct(r['sample_share'])} ({fmt_pct(r['population_share'])})"
@@ -571,10 +612,8 @@ def _present_population(panel: LivePanel) -> list[str]:
                 _row(r["category"], value, _bar(r["sample_share"], r["population_share"]), flag)
             )
     if parts:
-        parts.append(
-            "<p class='muted'>bar: share in the room · white mark and (brackets): share of "
-            "the population</p>"
-        )
+        key = _("bar: share in the room · white mark and (brackets): share of the population")
+        parts.append(f"<p class='muted'>{esc(key)}</p>")
     return parts
 
 
@@ -584,12 +623,13 @@ def _present_statements(panel: LivePanel) -> list[str]:
         return []
     votes = int(t.get_column("votes").sum())
     parts = [
-        f"<p><span class='number'>{votes:,}</span><span class='unit'>votes from "
-        f"{panel.answered:,} people</span></p>"
+        f"<p><span class='number'>{votes:,}</span><span class='unit'>"
+        f"{esc(_('votes from {people} people').format(people=f'{panel.answered:,}'))}"
+        "</span></p>"
     ]
     top = t.drop_nulls("agree_share").sort("agree_share", descending=True).head(3)
     if top.height:
-        parts.append("<h3>Most agreed so far</h3>")
+        parts.append(f"<h3>{esc(_('Most agreed so far'))}</h3>")
         parts += [
             _row(r["text"], fmt_pct(r["agree_share"]), _bar(r["agree_share"]))
             for r in top.iter_rows(named=True)
@@ -605,6 +645,7 @@ _PRESENT = {
     "population": _present_population,
     "statements": _present_statements,
     **priority_present(),
+    **mapping_present(),
 }
 
 
@@ -632,11 +673,15 @@ def present_html(panel: LivePanel) -> str:
     >>> "How we rate buses" in html and "No answers yet." in html
     True
     """
-    who = "voted" if panel.kind == "statements" else "answered"
-    state = "open" if panel.is_open else "closed"
+    who = (
+        _("{n} people have voted · {state}")
+        if panel.kind == "statements"
+        else _("{n} people have answered · {state}")
+    )
+    state = _("open") if panel.is_open else _("closed")
     parts = [
         f"<h2>{esc(panel.title)}</h2>",
-        f"<p class='muted'>{panel.answered:,} people have {who} · {state}</p>",
+        f"<p class='muted'>{esc(who.format(n=f'{panel.answered:,}', state=state))}</p>",
     ]
     if panel.message:
         parts.append(f"<p>{esc(panel.message)}</p>")

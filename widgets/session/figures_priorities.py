@@ -24,7 +24,11 @@ import polars as pl
 from coprod_analytics.format import MISSING, fmt_amount, fmt_number, fmt_pct
 from coprod_analytics.session.panels import LivePanel
 from coprod_widgets.html import table_html
+from coprod_widgets.i18n import N_, gettext_for, ngettext_for
 from coprod_widgets.style import esc
+
+_ = gettext_for("dashboard")
+_n = ngettext_for("dashboard")
 
 __all__ = [
     "RULE_NAMES",
@@ -37,11 +41,15 @@ __all__ = [
 
 #: Plain names of the live budgeting rules.
 RULE_NAMES = {
-    "greedy": "Greedy by votes",
-    "mes": "Equal Shares",
-    "mes+add1": "Equal Shares + add1",
-    "phragmen": "Phragmén",
+    "greedy": N_("Greedy by votes"),
+    "mes": N_("Equal Shares"),
+    "mes+add1": N_("Equal Shares + add1"),
+    "phragmen": N_("Phragmén"),
 }
+
+
+def _rule(rule: str) -> str:
+    return _(RULE_NAMES[rule]) if rule in RULE_NAMES else rule
 
 
 def bar_html(share: Any, mark: Any = None) -> str:
@@ -104,103 +112,122 @@ def row_html(label: str, value: str, bar: str = "", flag: str = "") -> str:
     )
 
 
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
-
-
 # ------------------------------------------------------------------------------- tables
 def _budget_counts(t: pl.DataFrame) -> str:
     r = t.row(0, named=True)
-    return (
-        f"<p>{_plural(r['ballots'], 'ballot')} on {_plural(r['projects'], 'project')}; "
-        f"budget {esc(fmt_amount(r['budget']))}.</p>"
+    ballots = _n("{n} ballot", "{n} ballots", r["ballots"]).format(n=f"{r['ballots']:,}")
+    projects = _n("{n} project", "{n} projects", r["projects"]).format(n=f"{r['projects']:,}")
+    line = _("{ballots} on {projects}; budget {budget}.").format(
+        ballots=ballots, projects=projects, budget=fmt_amount(r["budget"])
     )
+    return f"<p>{esc(line)}</p>"
 
 
 def _budget_rules(t: pl.DataFrame) -> str:
+    cost, left, voters = _("cost"), _("budget left"), _("voters with ≥1 funded project")
     rows = t.select(
-        pl.col("rule").replace(RULE_NAMES).alias("rule"),
-        pl.col("funded").alias("projects funded"),
-        "cost",
-        pl.col("leftover_share").alias("budget left"),
-        pl.col("share_with_funded").alias("voters with ≥1 funded project"),
+        pl.col("rule").replace({k: _(v) for k, v in RULE_NAMES.items()}).alias(_("rule")),
+        pl.col("funded").alias(_("projects funded")),
+        pl.col("cost").alias(cost),
+        pl.col("leftover_share").alias(left),
+        pl.col("share_with_funded").alias(voters),
     )
     fmt = {
-        "cost": fmt_amount,
-        "budget left": lambda v: fmt_pct(v, 0),
-        "voters with ≥1 funded project": lambda v: fmt_pct(v, 0),
+        cost: fmt_amount,
+        left: lambda v: fmt_pct(v, 0),
+        voters: lambda v: fmt_pct(v, 0),
     }
-    return table_html(rows, caption="What each rule funds now", formatters=fmt)
+    return table_html(rows, caption=_("What each rule funds now"), formatters=fmt)
 
 
 def _budget(t: pl.DataFrame) -> str:
     rules = [c for c in RULE_NAMES if c in t.columns and t[c].drop_nulls().len()]
+    cost = _("cost")
     rows = t.sort("votes", "project_id", descending=[True, False]).select(
-        pl.col("name").alias("project"),
-        "cost",
-        pl.col("votes").alias("voters"),
-        *(pl.col(r).alias(RULE_NAMES[r]) for r in rules),
+        pl.col("name").alias(_("project")),
+        pl.col("cost").alias(cost),
+        pl.col("votes").alias(_("voters")),
+        *(pl.col(r).alias(_rule(r)) for r in rules),
     )
-    fmt: dict[str, Any] = {RULE_NAMES[r]: (lambda v: "✓" if v else "") for r in rules}
-    fmt["cost"] = fmt_amount
-    return table_html(rows, caption="Projects (✓ = funded under that rule)", formatters=fmt)
+    fmt: dict[str, Any] = {_rule(r): (lambda v: "✓" if v else "") for r in rules}
+    fmt[cost] = fmt_amount
+    return table_html(rows, caption=_("Projects (✓ = funded under that rule)"), formatters=fmt)
 
 
 def _pairwise_counts(t: pl.DataFrame) -> str:
     r = t.row(0, named=True)
-    return (
-        f"<p>{_plural(r['comparisons'], 'comparison')} from {_plural(r['raters'], 'person', 'people')}"
-        f" ({r['cant_decide']:,} “can't decide”); {_plural(r['items'], 'item')} in the pool, "
-        f"{_plural(r['ideas_accepted'], 'idea')} from participants; "
-        f"<strong>{_plural(r['ideas_waiting'], 'idea')} waiting for moderation</strong>.</p>"
+
+    def count(one: str, many: str, key: str) -> str:
+        return _n(one, many, r[key]).format(n=f"{r[key]:,}")
+
+    line = _(
+        "{comparisons} from {people} ({cant_decide} “can't decide”); {items} in the pool, "
+        "{ideas} from participants;"
+    ).format(
+        comparisons=count("{n} comparison", "{n} comparisons", "comparisons"),
+        people=count("{n} person", "{n} people", "raters"),
+        cant_decide=f"{r['cant_decide']:,}",
+        items=count("{n} item", "{n} items", "items"),
+        ideas=count("{n} idea", "{n} ideas", "ideas_accepted"),
     )
+    waiting = _n(
+        "{n} idea waiting for moderation", "{n} ideas waiting for moderation", r["ideas_waiting"]
+    ).format(n=f"{r['ideas_waiting']:,}")
+    return f"<p>{esc(line)} <strong>{esc(waiting)}</strong>.</p>"
 
 
 def _pairwise(t: pl.DataFrame) -> str:
+    item, strength = _("item"), _("strength (95% interval)")
+    chance, comparisons = _("chance to beat an average item"), _("comparisons")
+    idea = " " + _("(idea)")
     rows = t.select(
-        "rank",
-        pl.struct("text", "idea").alias("item"),
-        pl.struct("log_strength", "ci_low", "ci_high").alias("strength (95% interval)"),
-        pl.col("p_beats_average").alias("chance to beat an average item"),
-        pl.col("comparisons"),
+        pl.col("rank").alias(_("rank")),
+        pl.struct("text", "idea").alias(item),
+        pl.struct("log_strength", "ci_low", "ci_high").alias(strength),
+        pl.col("p_beats_average").alias(chance),
+        pl.col("comparisons").alias(comparisons),
     )
     fmt = {
-        "item": lambda v: str(v["text"]) + (" (idea)" if v["idea"] else ""),
-        "strength (95% interval)": lambda v: (
+        item: lambda v: str(v["text"]) + (idea if v["idea"] else ""),
+        strength: lambda v: (
             MISSING
             if v["log_strength"] is None
             else f"{v['log_strength']:+.2f} ({v['ci_low']:+.2f} to {v['ci_high']:+.2f})"
         ),
-        "chance to beat an average item": lambda v: fmt_pct(v, 0),
-        "comparisons": lambda v: "0" if v is None else fmt_number(v),
+        chance: lambda v: fmt_pct(v, 0),
+        comparisons: lambda v: "0" if v is None else fmt_number(v),
     }
-    return table_html(rows, caption="Bradley–Terry ranking (log-strength, mean 0)", formatters=fmt)
+    return table_html(
+        rows, caption=_("Bradley–Terry ranking (log-strength, mean 0)"), formatters=fmt
+    )
 
 
 def _ranking_counts(t: pl.DataFrame) -> str:
     r = t.row(0, named=True)
-    return f"<p>{_plural(r['ballots'], 'ballot')} (each orders up to {r['k']} items).</p>"
+    ballots = _n("{n} ballot", "{n} ballots", r["ballots"]).format(n=f"{r['ballots']:,}")
+    line = _("{ballots} (each orders up to {k} items).").format(ballots=ballots, k=r["k"])
+    return f"<p>{esc(line)}</p>"
 
 
 def _ranking(t: pl.DataFrame) -> str:
     rows = t.select(
-        pl.col("text").alias("item"),
-        pl.col("schulze_rank").alias("Schulze rank"),
-        pl.col("borda_score").alias("Borda points"),
-        pl.col("copeland_score").alias("Copeland score"),
-        pl.col("first_choices").alias("first choices"),
-        pl.col("listed").alias("on ballots"),
+        pl.col("text").alias(_("item")),
+        pl.col("schulze_rank").alias(_("Schulze rank")),
+        pl.col("borda_score").alias(_("Borda points")),
+        pl.col("copeland_score").alias(_("Copeland score")),
+        pl.col("first_choices").alias(_("first choices")),
+        pl.col("listed").alias(_("on ballots")),
     )
-    return table_html(rows, caption="Items (tied items share a rank)")
+    return table_html(rows, caption=_("Items (tied items share a rank)"))
 
 
 def _open_question(t: pl.DataFrame) -> str:
     rows = t.select(
-        pl.col("text").alias("question"),
-        pl.col("answers").alias("answers approved"),
-        pl.col("waiting").alias("waiting for moderation"),
+        pl.col("text").alias(_("question")),
+        pl.col("answers").alias(_("answers approved")),
+        pl.col("waiting").alias(_("waiting for moderation")),
     )
-    return table_html(rows, caption="Answers")
+    return table_html(rows, caption=_("Answers"))
 
 
 def _answers(t: pl.DataFrame) -> str:
@@ -208,7 +235,7 @@ def _answers(t: pl.DataFrame) -> str:
         f"<li>{esc(r['text'])} <span class='muted'>({esc(r['question'])})</span></li>"
         for r in t.iter_rows(named=True)
     )
-    return f"<p><strong>Latest approved answers</strong></p><ul>{items}</ul>"
+    return f"<p><strong>{esc(_('Latest approved answers'))}</strong></p><ul>{items}</ul>"
 
 
 def priority_tables() -> dict[str, Any]:
@@ -285,7 +312,7 @@ def ranking_html(panel: LivePanel) -> str:
     table = side_by_side(panel)
     if table is None:
         return ""
-    return table_html(table, caption="Schulze, Borda and Copeland side by side (= marks a tie)")
+    return table_html(table, caption=_("Schulze, Borda and Copeland side by side (= marks a tie)"))
 
 
 # ------------------------------------------------------------------------------- figures
@@ -362,7 +389,7 @@ def _big(n: int, what: str) -> str:
 
 def _present_budget(panel: LivePanel) -> list[str]:
     counts = panel.section("budget_counts")
-    parts = [] if not counts.height else [_big(int(counts["ballots"][0]), "ballots")]
+    parts = [] if not counts.height else [_big(int(counts["ballots"][0]), _("ballots"))]
     projects = panel.section("budget")
     if not projects.height:
         return parts
@@ -373,22 +400,22 @@ def _present_budget(panel: LivePanel) -> list[str]:
             if r["rule"] in projects.columns
             else []
         )
-        parts.append(f"<h3>{esc(RULE_NAMES.get(r['rule'], r['rule']))}</h3>")
-        parts.append(f"<p>{esc(', '.join(names[i] for i in funded) or 'nothing funded')}</p>")
-        parts.append(
-            f"<p class='muted'>{esc(fmt_amount(r['cost']))} spent · "
-            f"{esc(fmt_pct(r['share_with_funded'], 0))} of voters get a project they chose</p>"
+        parts.append(f"<h3>{esc(_rule(r['rule']))}</h3>")
+        parts.append(f"<p>{esc(', '.join(names[i] for i in funded) or _('nothing funded'))}</p>")
+        spent = _("{cost} spent · {share} of voters get a project they chose").format(
+            cost=fmt_amount(r["cost"]), share=fmt_pct(r["share_with_funded"], 0)
         )
+        parts.append(f"<p class='muted'>{esc(spent)}</p>")
     return parts
 
 
 def _present_pairwise(panel: LivePanel) -> list[str]:
     counts = panel.section("pairwise_counts")
-    parts = [] if not counts.height else [_big(int(counts["comparisons"][0]), "comparisons")]
+    parts = [] if not counts.height else [_big(int(counts["comparisons"][0]), _("comparisons"))]
     ranked = panel.section("pairwise")
     ranked = ranked.drop_nulls("log_strength") if ranked.height else ranked
     if ranked.height:
-        parts.append("<h3>Chance to beat an average item</h3>")
+        parts.append(f"<h3>{esc(_('Chance to beat an average item'))}</h3>")
         parts += [
             row_html(
                 f"{r['rank']}. {r['text']}",
@@ -402,18 +429,20 @@ def _present_pairwise(panel: LivePanel) -> list[str]:
 
 def _present_ranking(panel: LivePanel) -> list[str]:
     counts = panel.section("ranking_counts")
-    parts = [] if not counts.height else [_big(int(counts["ballots"][0]), "ballots")]
+    parts = [] if not counts.height else [_big(int(counts["ballots"][0]), _("ballots"))]
     table = side_by_side(panel)
     if table is not None and table.height:
         for col in table.columns[1:]:
             top = table[col][0]
-            parts.append(f"<h3>{esc(col)}</h3><p>first: <strong>{esc(top)}</strong></p>")
+            parts.append(
+                f"<h3>{esc(col)}</h3><p>{esc(_('first:'))} <strong>{esc(top)}</strong></p>"
+            )
     return parts
 
 
 def _present_open_question(panel: LivePanel) -> list[str]:
     counts = panel.section("open_question")
-    parts = [] if not counts.height else [_big(int(counts["answers"].sum()), "answers approved")]
+    parts = [] if not counts.height else [_big(int(counts["answers"].sum()), _("answers approved"))]
     answers = panel.section("answers")
     parts += [f"<p>“{esc(r['text'])}”</p>" for r in answers.iter_rows(named=True)]
     return parts

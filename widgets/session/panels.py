@@ -19,7 +19,10 @@ import polars as pl
 
 from coprod_analytics.session.panels import LivePanel
 from coprod_widgets.chart import Chart
+from coprod_widgets.i18n import gettext_for
 from coprod_widgets.session.figures import chart_specs, header_html, panel_html
+
+_ = gettext_for("dashboard")
 
 __all__ = ["ActivityPanel"]
 
@@ -119,9 +122,9 @@ class ActivityPanel(widgets.VBox):
                 chart = self.chart_by_key.get(spec.key)
                 drawn = self._drawn.get(spec.key)
                 if chart is None:
+                    # named by its figure's title (a key such as "map" names nothing)
                     chart = self.chart_by_key[spec.key] = Chart(
                         spec.build(),
-                        alt=spec.key,
                         layout=widgets.Layout(flex="1 1 480px", min_width="420px"),
                     )
                 elif drawn is None or not drawn.equals(spec.data):
@@ -130,7 +133,8 @@ class ActivityPanel(widgets.VBox):
                 shown.append(chart)
         except Exception as exc:  # a chart must never take the panel down
             log.exception("the charts of %r could not be drawn", panel.activity_id)
-            self.body.value += f"<p class='muted'>Charts not drawn: {html.escape(str(exc))}</p>"
+            text = _("Charts not drawn: {error}").format(error=exc)
+            self.body.value += f"<p class='muted'>{html.escape(text)}</p>"
             shown = []
         if [id(c) for c in shown] != [id(c) for c in self.charts.children]:
             self.charts.children = shown

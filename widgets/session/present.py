@@ -14,7 +14,10 @@ from typing import Any
 import ipywidgets as widgets
 
 from coprod_analytics.session.panels import LivePanel, screen_view
+from coprod_widgets.i18n import gettext_for
 from coprod_widgets.session.figures import present_html
+
+_ = gettext_for("dashboard")
 
 __all__ = ["PresentView"]
 
@@ -50,9 +53,9 @@ class PresentView(widgets.VBox):
         self.on_exit = on_exit
         self.activity_id: str | None = None
         self.exit = widgets.Button(
-            description="Exit",
+            description=_("Exit"),
             icon="times",
-            tooltip="Leave present mode",
+            tooltip=_("Leave present mode"),
             layout=widgets.Layout(width="auto"),
         )
         self.exit.add_class("coprod-present-exit")

@@ -31,17 +31,33 @@ import ipywidgets as widgets
 
 from coprod_analytics.session import open_store
 from coprod_analytics.session.live import LiveSession
+from coprod_widgets.i18n import N_, gettext_for, set_language
 from coprod_widgets.session.agenda import AgendaView, has_rounds
 from coprod_widgets.session.panels import ActivityPanel
 from coprod_widgets.session.present import PresentView
 from coprod_widgets.session.style import LIVE_CSS
 from coprod_widgets.text.state import looks_like
 
+_ = gettext_for("dashboard")
+
 __all__ = ["LiveDashboard"]
 
 log = logging.getLogger("coprod_widgets.session.views")
 
 _LEVEL_COLOURS = {"not yet": "#b3261e", "groups forming": "#a86400", "enough": "#1b7f3b"}
+#: The readiness levels' words, translated when shown.
+_LEVEL_WORDS = (N_("not yet"), N_("groups forming"), N_("enough"))
+#: The kinds of mapped place, in the queue's labels.
+_PLACE_KINDS = {"asset": N_("asset"), "need": N_("need"), "idea": N_("idea")}
+#: The participation rows: the CSS class comes from the English word, the label is translated.
+_COUNT_ROWS = (
+    ("participants", N_("Participants joined")),
+    ("participants", N_("Participants who voted")),
+    ("votes", N_("Votes")),
+    ("agree", N_("Agree / disagree / pass")),
+    ("statements", N_("Statements open for votes")),
+    ("waiting", N_("Waiting for moderation")),
+)
 
 
 class LiveDashboard(widgets.VBox):
@@ -55,6 +71,12 @@ class LiveDashboard(widgets.VBox):
         Seconds between polls of the store.
     recompute_interval : float
         Least seconds between opinion-group recomputations.
+    lang : str, optional
+        The language of the dashboard's buttons, headings and explanations (one of
+        :data:`coprod_widgets.i18n.LANGUAGES`); set for the whole kernel
+        (:func:`~coprod_widgets.i18n.set_language`), since the dashboard redraws from its
+        poller and its buttons. Default: the kernel's language (English unless set). Texts
+        from the session and the core's messages are not translated.
     **kwargs
         Passed on to ``ipywidgets.VBox``.
 
@@ -102,20 +124,23 @@ class LiveDashboard(widgets.VBox):
         *,
         interval: float = 1.0,
         recompute_interval: float = 3.0,
+        lang: str | None = None,
         **kwargs: Any,
     ) -> None:
+        if lang is not None:
+            set_language(lang)
         self.live = LiveSession(db_path, recompute_interval=recompute_interval)
         self.db_path = db_path
         self.interval = interval
         self.style = widgets.HTML(LIVE_CSS)
-        self.title = widgets.HTML("<h2>Live session</h2>")
+        self.title = widgets.HTML(f"<h2>{html.escape(_('Live session'))}</h2>")
         self.participation = widgets.HTML()
         self.participation.add_class("coprod-live-participation")
         self.readiness = widgets.HTML()
         self.readiness.add_class("coprod-live-readiness")
-        self.open_toggle = widgets.ToggleButton(description="Session open", value=True)
+        self.open_toggle = widgets.ToggleButton(description=_("Session open"), value=True)
         self.submissions = widgets.Checkbox(
-            description="Participants may add statements",
+            description=_("Participants may add statements"),
             indent=False,
             style={"description_width": "initial"},
             layout=widgets.Layout(width="auto"),
@@ -123,10 +148,10 @@ class LiveDashboard(widgets.VBox):
         self.open_toggle.observe(self._on_open, names="value")
         self.submissions.observe(self._on_submissions, names="value")
         self.present = widgets.ToggleButton(
-            description="Present", icon="desktop", tooltip="Show one activity full screen"
+            description=_("Present"), icon="desktop", tooltip=_("Show one activity full screen")
         )
         self.on_screen = widgets.Dropdown(
-            description="On screen:",
+            description=_("On screen:"),
             options=[],
             style={"description_width": "initial"},
             layout=widgets.Layout(width="auto"),
@@ -138,7 +163,11 @@ class LiveDashboard(widgets.VBox):
         self.queue_message = widgets.HTML()
         self.queue_box.add_class("coprod-live-queue")
         self.analysis = widgets.VBox(
-            [widgets.HTML("<p>Opinion groups appear once enough people have voted.</p>")]
+            [
+                widgets.HTML(
+                    f"<p>{html.escape(_('Opinion groups appear once enough people have voted.'))}</p>"
+                )
+            ]
         )
         self.agenda = AgendaView(db_path, on_written=self.refresh, on_show=self.show_on_screen)
         self.panels: dict[str, ActivityPanel] = {}
@@ -153,9 +182,15 @@ class LiveDashboard(widgets.VBox):
             layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
         )
         queue = widgets.VBox(
-            [widgets.HTML("<h3>Moderation queue</h3>"), self.queue_box, self.queue_message]
+            [
+                widgets.HTML(f"<h3>{html.escape(_('Moderation queue'))}</h3>"),
+                self.queue_box,
+                self.queue_message,
+            ]
         )
-        results = widgets.VBox([widgets.HTML("<h3>Live results</h3>"), self.panels_box])
+        results = widgets.VBox(
+            [widgets.HTML(f"<h3>{html.escape(_('Live results'))}</h3>"), self.panels_box]
+        )
         self._normal: tuple[Any, ...] = (
             self.style,
             self.title,
@@ -202,41 +237,43 @@ class LiveDashboard(widgets.VBox):
     def _draw_counts(self) -> None:
         c = self.live.counts
         inq = self.live.inquiry
-        title = (inq.metadata.get("title") if inq is not None else None) or "Live session"
+        title = (inq.metadata.get("title") if inq is not None else None) or _("Live session")
         self.title.value = f"<h2>{html.escape(str(title))}</h2>"
-        rows = [
-            ("Participants joined", c.get("joined", 0)),
-            ("Participants who voted", c.get("voters", 0)),
-            ("Votes", c.get("votes", 0)),
-            (
-                "Agree / disagree / pass",
-                f"{c.get('agree', 0)} / {c.get('disagree', 0)} / {c.get('pass', 0)}",
-            ),
-            ("Statements open for votes", c.get("accepted_statements", 0)),
-            ("Waiting for moderation", len(self.live.pending)),
+        values = [
+            c.get("joined", 0),
+            c.get("voters", 0),
+            c.get("votes", 0),
+            f"{c.get('agree', 0)} / {c.get('disagree', 0)} / {c.get('pass', 0)}",
+            c.get("accepted_statements", 0),
+            len(self.live.pending),
         ]
         body = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
-            f"<td class='coprod-live-{html.escape(k.split()[0].lower())}'>{html.escape(str(v))}</td></tr>"
-            for k, v in rows
+            f"<tr><th style='text-align:left'>{html.escape(_(label))}</th>"
+            f"<td class='coprod-live-{css}'>{html.escape(str(v))}</td></tr>"
+            for (css, label), v in zip(_COUNT_ROWS, values, strict=True)
         )
         self.participation.value = f"<table>{body}</table>"
         r = self.live.readiness()
         colour = _LEVEL_COLOURS.get(r.level, "#333")
         self.readiness.value = (
-            f"<p><strong style='color:{colour}'>Enough data yet? {html.escape(r.level)}</strong>"
-            f" — {html.escape(r.message)}</p>"
+            f"<p><strong style='color:{colour}'>{html.escape(_('Enough data yet?'))} "
+            f"{html.escape(_(r.level))}</strong> — {html.escape(r.message)}</p>"
         )
         self._syncing = True
         try:
             self.open_toggle.value = self.live.is_open
-            self.open_toggle.description = "Session open" if self.live.is_open else "Session closed"
+            self.open_toggle.description = (
+                _("Session open") if self.live.is_open else _("Session closed")
+            )
             self.submissions.value = bool(self.live.settings.get("allow_submissions", True))
         finally:
             self._syncing = False
         # the queue (buttons and the near-duplicate search) is redrawn only when it changed,
         # not on every vote
-        shown = (tuple(p["statement_id"] for p in self.live.pending), self._statement_count())
+        shown = (
+            tuple((p["statement_id"], p.get("place_id")) for p in self.live.pending),
+            self._statement_count(),
+        )
         if shown != self._queue_shown:
             self._queue_shown = shown
             self._draw_queue()
@@ -249,6 +286,9 @@ class LiveDashboard(widgets.VBox):
         items: list[widgets.Widget] = []
         for p in self.live.pending:
             sid = p["statement_id"]
+            if p.get("place_id") is not None:
+                items.append(self._place_row(p))
+                continue
             # "looks like #12": a near-duplicate of a statement already in the session, so the
             # facilitator can merge rather than collect the same statement twice
             hint = (
@@ -257,19 +297,52 @@ class LiveDashboard(widgets.VBox):
                 else ""
             )
             # where it belongs ("Idea for ...", "Answer to ..."): Label widgets, shown as text
-            where = widgets.Label(value=str(p["label"]), layout=widgets.Layout(width="220px"))
+            where = widgets.Label(value=self._queue_label(p), layout=widgets.Layout(width="220px"))
             where.add_class("coprod-live-queue-label")
             label = widgets.Label(
                 value=str(p["text"]) + hint, layout=widgets.Layout(flex="1 1 auto")
             )
-            ok = widgets.Button(description="Approve", button_style="success")
-            no = widgets.Button(description="Reject", button_style="danger")
+            ok = widgets.Button(description=_("Approve"), button_style="success")
+            no = widgets.Button(description=_("Reject"), button_style="danger")
             ok.on_click(lambda _b, sid=sid: self.moderate(sid, accept=True))
             no.on_click(lambda _b, sid=sid: self.moderate(sid, accept=False))
             items.append(widgets.HBox([label, where, ok, no]))
         if not items:
-            items = [widgets.Label(value="Nothing waiting.")]
+            items = [widgets.Label(value=_("Nothing waiting."))]
         self.queue_box.children = items
+
+    def _queue_label(self, p: dict[str, Any]) -> str:
+        """Where a queue entry belongs, in the dashboard's language (untrusted text inside)."""
+        if p.get("place_id") is not None:
+            act = self.live.activity(str(p["activity_id"]))
+            rec = act.places.get(str(p["place_id"]), {}) if act is not None else {}
+            kind = rec.get("kind")
+            words = [
+                _(_PLACE_KINDS[kind]) if kind in _PLACE_KINDS else kind,
+                rec.get("category"),
+                rec.get("area"),
+            ]
+            return _("Place text for {activity}: {where}").format(
+                activity=act.title if act is not None else p["activity_id"],
+                where=", ".join(str(w) for w in words if w),
+            )
+        if p.get("activity_id") is None:
+            return _("Statement")
+        return str(p["label"])
+
+    def _place_row(self, p: dict[str, Any]) -> widgets.HBox:
+        """A place's text in the queue: Label widgets (shown as text) and its two buttons."""
+        aid, gid = str(p["activity_id"]), str(p["place_id"])
+        where = widgets.Label(value=self._queue_label(p), layout=widgets.Layout(width="220px"))
+        where.add_class("coprod-live-queue-label")
+        label = widgets.Label(value=str(p["text"]), layout=widgets.Layout(flex="1 1 auto"))
+        ok = widgets.Button(description=_("Approve"), button_style="success")
+        no = widgets.Button(description=_("Reject"), button_style="danger")
+        ok.on_click(lambda _b: self.moderate_place(aid, gid, accept=True))
+        no.on_click(lambda _b: self.moderate_place(aid, gid, accept=False))
+        row = widgets.HBox([label, where, ok, no])
+        row.add_class("coprod-live-queue-place")
+        return row
 
     def _draw_agenda(self) -> None:
         agenda = self.live.agenda()
@@ -312,10 +385,8 @@ class LiveDashboard(widgets.VBox):
             except Exception as exc:  # keep the dashboard up; say what went wrong
                 log.exception("the live panel of %r could not be drawn", aid)
                 panel.version = version
-                panel.body.value = (
-                    f"<p class='message'>This panel cannot be shown right now: "
-                    f"{html.escape(str(exc))}</p>"
-                )
+                text = _("This panel cannot be shown right now: {error}").format(error=exc)
+                panel.body.value = f"<p class='message'>{html.escape(text)}</p>"
 
     def _draw_groups(self) -> None:
         from coprod_widgets.consensus.state import ConsensusState
@@ -348,7 +419,8 @@ class LiveDashboard(widgets.VBox):
         if not isinstance(aid, str) or self.live.activity(aid) is None:
             self.present_view.activity_id = None
             self.present_view.screen.value = (
-                "<div class='coprod-big'><h2>Nothing chosen to show yet.</h2></div>"
+                f"<div class='coprod-big'><h2>{html.escape(_('Nothing chosen to show yet.'))}"
+                "</h2></div>"
             )
             return
         version = self.live.versions.get(aid, 0)
@@ -358,7 +430,8 @@ class LiveDashboard(widgets.VBox):
             except Exception:  # the projector shows a plain line, never a traceback
                 log.exception("present mode could not show %r", aid)
                 self.present_view.screen.value = (
-                    "<div class='coprod-big'><h2>This result cannot be shown right now.</h2></div>"
+                    "<div class='coprod-big'><h2>"
+                    f"{html.escape(_('This result cannot be shown right now.'))}</h2></div>"
                 )
             self._present_version = version
 
@@ -384,7 +457,7 @@ class LiveDashboard(widgets.VBox):
             True when written; False when refused (:attr:`queue_message` says why).
         """
         self.refresh()
-        waiting = {p["statement_id"]: p for p in self.live.pending}
+        waiting = {p["statement_id"]: p for p in self.live.pending if p["statement_id"] is not None}
         ok = (
             isinstance(statement_id, int)
             and not isinstance(statement_id, bool)
@@ -393,13 +466,67 @@ class LiveDashboard(widgets.VBox):
         )
         if not ok:
             log.info("moderation of %r refused: not waiting", statement_id)
-            self.queue_message.value = f"<p>Not done: nothing waiting for moderation is {html.escape(repr(statement_id))}.</p>"
+            text = _("Not done: nothing waiting for moderation is {value}.").format(
+                value=repr(statement_id)
+            )
+            self.queue_message.value = f"<p>{html.escape(text)}</p>"
             return False
         with open_store(self.db_path) as store:
             store.moderate(statement_id, accept=accept)
-        what = "approved" if accept else "rejected"
-        label = str(waiting[statement_id]["label"])
-        self.queue_message.value = f"<p>{html.escape(label)}: {what}.</p>"
+        label = self._queue_label(waiting[statement_id])
+        done = _("{label}: approved.") if accept else _("{label}: rejected.")
+        self.queue_message.value = f"<p>{html.escape(done.format(label=label))}</p>"
+        self.refresh()
+        return True
+
+    def moderate_place(self, activity_id: Any, place_id: Any, *, accept: Any) -> bool:
+        """Approve or reject the text of a mapped place waiting in the moderation queue
+        (approved, other participants' phones show it; rejected, it is left out of the
+        ``places`` table, the place itself stays). A ``moderate_place`` event in the log.
+
+        Anything not waiting in the queue as the log stands now (an unknown place, one
+        already moderated, a value a visitor forged) is refused without writing.
+
+        Parameters
+        ----------
+        activity_id : str
+            The mapping activity.
+        place_id : str
+            The place (``"<participant_id>-<id>"``).
+        accept : bool
+            True to approve, False to reject.
+
+        Returns
+        -------
+        bool
+            True when written; False when refused (:attr:`queue_message` says why).
+        """
+        self.refresh()  # re-checked against a fresh read of the log
+        waiting = {
+            (p["activity_id"], p["place_id"]): p
+            for p in self.live.pending
+            if p.get("place_id") is not None
+        }
+        key = (activity_id, place_id)
+        ok = (
+            isinstance(activity_id, str)
+            and isinstance(place_id, str)
+            and key in waiting
+            and isinstance(accept, bool)
+        )
+        if not ok:
+            log.info("moderation of the place %r refused: not waiting", key)
+            text = _("Not done: no place text waiting for moderation is {value}.").format(
+                value=repr(place_id)
+            )
+            self.queue_message.value = f"<p>{html.escape(text)}</p>"
+            return False
+        with open_store(self.db_path) as store:
+            store.moderate_place(activity_id, place_id, accept=accept)
+        done = _("{label}: approved.") if accept else _("{label}: rejected.")
+        self.queue_message.value = (
+            f"<p>{html.escape(done.format(label=self._queue_label(waiting[key])))}</p>"
+        )
         self.refresh()
         return True
 
@@ -469,4 +596,5 @@ class LiveDashboard(widgets.VBox):
                 self.refresh()
             except Exception as exc:  # keep polling; show what went wrong
                 log.exception("refreshing the live dashboard of %s failed", self.db_path)
-                self.readiness.value = f"<p>Refresh failed: {html.escape(str(exc))}</p>"
+                text = _("Refresh failed: {error}").format(error=exc)
+                self.readiness.value = f"<p>{html.escape(text)}</p>"
