@@ -232,7 +232,7 @@ def test_empty_files(polis_copy):
     with pytest.raises(
         ValidationError,
         match=r"votes\.csv, line 2: the file has a header but no data rows, while "
-        r"participants-votes\.csv lists \d+ participant\(s\); votes\.csv looks cut short",
+        r"participants-votes\.csv lists \d+ participant\(s\) who voted; votes\.csv looks cut short",
     ):
         read_polis(polis_copy)
 
@@ -314,3 +314,19 @@ def test_an_inquiry_with_no_votes_round_trips(tmp_path: Path) -> None:
     back = read_polis(write_polis(inq, tmp_path / "x"))
     assert back.counts()["votes"] == 0
     assert back.statements.get_column("text").to_list() == ["a", "b"]
+
+
+def test_people_without_votes_or_statements_round_trip(tmp_path: Path) -> None:
+    """A live session that only mapped or polled: participants, no statements, no votes."""
+    from coprod_analytics.inquiry import Inquiry
+
+    empty = pl.DataFrame(
+        schema={"participant_id": pl.Int64, "statement_id": pl.Int64, "vote": pl.Int8}
+    )
+    inq = Inquiry(
+        votes=empty,
+        statements=pl.DataFrame(schema={"statement_id": pl.Int64, "text": pl.String}),
+        participants={"participant_id": [1, 2, 3]},
+    )
+    back = read_polis(write_polis(inq, tmp_path / "x"))
+    assert back.counts()["votes"] == 0 and back.statements.height == 0

@@ -181,6 +181,7 @@ def read_polis(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Inqu
             required=_COMMENTS_REQUIRED,
             optional=_COMMENTS_OPTIONAL,
             encoding=encoding,
+            allow_empty=True,  # no statements yet (a live session that only mapped or polled)
         )
         sources["statements"] = (comments_path, c_data)
         cols: list[Any] = [pl.col("comment-id").alias("statement_id")]
@@ -223,6 +224,7 @@ def read_polis(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Inqu
             statements = statements.with_columns(seed.alias("is_seed"))
 
     participants: pl.DataFrame | None = None
+    voted_people = 0  # participants-votes.csv rows with votes (a cut-short votes.csv check)
     pv_path = folder / "participants-votes.csv"
     if pv_path.exists():
         pv_bytes = read_bytes(pv_path, encoding, validate=False)
@@ -260,6 +262,11 @@ def read_polis(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Inqu
         # a file cut short mid-row would silently lose the last people's group ids and votes
         check_last_row(pv_path, pv_bytes, header)
         sources["participants"] = (pv_path, pv_bytes)
+        voted_people = (
+            int((pv.get_column("n-votes").cast(pl.Int64, strict=False).fill_null(1) > 0).sum())
+            if "n-votes" in pv.columns
+            else pv.height
+        )
         participants = pv.select(pl.col("participant").alias("participant_id"))
         if "group-id" in pv.columns:
             participants = participants.with_columns(
@@ -268,12 +275,12 @@ def read_polis(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Inqu
         if "xid" in pv.columns:
             participants = participants.with_columns(pv.get_column("xid").alias("xid"))
 
-    if votes.height == 0 and participants is not None and participants.height > 0:
+    if votes.height == 0 and voted_people:
         # a header-only votes.csv is a conversation nobody voted in, unless Pol.is's own
         # participants table says people did: then votes.csv was cut short
         raise ValidationError(
             "the file has a header but no data rows, while participants-votes.csv lists "
-            f"{participants.height} participant(s); votes.csv looks cut short",
+            f"{voted_people} participant(s) who voted; votes.csv looks cut short",
             file=votes_path,
             line=2,
         )
