@@ -19,7 +19,7 @@ SQLite's:
   default, so an acknowledged event survives a crash of the server;
 - **all state folded from the log** by the same code as SQLite
   (:class:`~coprod_analytics.session.state.SessionState`, :func:`~coprod_analytics.session.
-  store._fold_inquiry`); the domain methods are :class:`~coprod_analytics.session.store.
+  events._fold_inquiry`); the domain methods are :class:`~coprod_analytics.session.log.
   BaseSessionStore`'s.
 
 Failures are :class:`~coprod_analytics.session.store.StoreUnwritable` with SQLite's reasons:
@@ -39,18 +39,18 @@ from urllib.parse import urlsplit
 
 from coprod_analytics.errors import CoprodError, ValidationError
 from coprod_analytics.inquiry import Inquiry
-from coprod_analytics.session.gate import AgendaGate
-from coprod_analytics.session.schema import EVENT_KINDS, SCHEMA_VERSION
-from coprod_analytics.session.state import EventRow
-from coprod_analytics.session.store import (
+from coprod_analytics.session.events import (
     _COLUMNS,
-    BaseSessionStore,
     NewEvent,
     StoreUnwritable,
     _events_frame,
     _fold_inquiry,
-    _session_start,
 )
+from coprod_analytics.session.gate import AgendaGate
+from coprod_analytics.session.log import BaseSessionStore
+from coprod_analytics.session.schema import EVENT_KINDS, SCHEMA_VERSION
+from coprod_analytics.session.state import EventRow
+from coprod_analytics.session.store import _session_start
 
 if TYPE_CHECKING:
     import polars as pl
@@ -595,7 +595,7 @@ class PgSessionStore(BaseSessionStore):
 
 
 def _snapshot_inquiry(conn: psycopg.Connection, where: str) -> Inquiry:
-    from coprod_analytics.session.store import _SNAPSHOT_EVENTS, _SNAPSHOT_VOTES
+    from coprod_analytics.session.events import _SNAPSHOT_EVENTS, _SNAPSHOT_VOTES
 
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")

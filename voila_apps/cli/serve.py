@@ -74,6 +74,15 @@ def add_parser(sub: Any) -> None:
         "logged addresses; repeat for several (see the guide's 'Behind a proxy' page)",
     )
     p.add_argument(
+        "--public-url",
+        default=None,
+        metavar="URL",
+        help="the address phones use when the server sits behind a reverse proxy (e.g. "
+        "https://vote.example.org/, the root of that address): the printed participant "
+        "address and its QR code use it, and the facilitator gets the SSH tunnel to the "
+        "dashboard on that host",
+    )
+    p.add_argument(
         "--lang",
         default=None,
         metavar="LANG",
@@ -115,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     from coprod_apps.live.config import ServerConfig
     from coprod_apps.live.handlers import parse_networks
     from coprod_apps.live.rules import normalize_join_code
-    from coprod_apps.live.serve import print_addresses, seed_session, serve
+    from coprod_apps.live.serve import print_addresses, seed_session, serve, tune_gc
 
     check_param(0 <= args.port <= 65535, "port", "coprod serve", "in [0, 65535]", args.port)
     check_param(1 <= args.workers <= 64, "workers", "coprod serve", "in [1, 64]", args.workers)
@@ -137,6 +146,11 @@ def run(args: argparse.Namespace) -> int:
         args.join_code, func="coprod serve"
     )  # strip; refuse an empty code
     parse_networks(args.trusted_proxies)  # a bad range is refused before anything starts
+    public_url = None
+    if args.public_url is not None:
+        from coprod_apps.live.config import check_public_url
+
+        public_url = check_public_url(args.public_url)
     lang = None
     if args.lang is not None:
         from coprod_apps.live.i18n import LANGUAGES, negotiate
@@ -148,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
         priority_interval=args.priority_interval,
         trusted_proxies=tuple(args.trusted_proxies),
         lang=lang,
+        public_url=public_url,
     )
     asyncio.run(
         serve(
@@ -158,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
             dashboard=not args.no_dashboard,
             dashboard_port=args.dashboard_port,
             config=config,
-            on_ready=lambda info: print_addresses(info, qr=not args.no_qr),
+            on_ready=lambda info: (print_addresses(info, qr=not args.no_qr), tune_gc()),
             workers=args.workers,
         )
     )

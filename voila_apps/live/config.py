@@ -2,9 +2,76 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from dataclasses import dataclass
 
-__all__ = ["ServerConfig"]
+from coprod_analytics.errors import ValidationError
+
+__all__ = ["ServerConfig", "check_public_url", "worker_share"]
+
+
+def check_public_url(url: str, *, parameter: str = "--public-url") -> str:
+    """The participant address phones use behind a proxy, checked and normalised.
+
+    Parameters
+    ----------
+    url : str
+        ``http://`` or ``https://`` with a host (and an optional port), at the root of
+        that address (the participant page calls ``/api/...`` from the root), with no
+        query, fragment, user or password.
+    parameter : str, default "--public-url"
+        The option's name, for the error message.
+
+    Returns
+    -------
+    str
+        The address ending in ``/``, its scheme and host in lower case.
+
+    Raises
+    ------
+    ValidationError
+        Naming the parameter and what is wrong with the address.
+
+    Examples
+    --------
+    >>> check_public_url("HTTPS://Vote.Example.org")
+    'https://vote.example.org/'
+    >>> check_public_url("https://vote.example.org:8443/")
+    'https://vote.example.org:8443/'
+    >>> check_public_url("vote.example.org")
+    Traceback (most recent call last):
+    ...
+    coprod_analytics.errors.ValidationError: --public-url 'vote.example.org' must start with https:// or http:// (e.g. https://vote.example.org/)
+    """
+
+    def bad(why: str) -> ValidationError:
+        return ValidationError(f"{parameter} {url!r} {why}")
+
+    text = str(url).strip()
+    if any(ch.isspace() or ord(ch) < 32 for ch in text):
+        raise bad("contains spaces or control characters")
+    parts = urllib.parse.urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not text.lower().startswith(scheme + "://"):
+        raise bad("must start with https:// or http:// (e.g. https://vote.example.org/)")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise bad(f"has a bad port ({exc})") from None
+    if not host:
+        raise bad("has no host name")
+    if parts.username is not None or parts.password is not None:
+        raise bad("must not carry a user name or password")
+    if parts.query or parts.fragment or "?" in text or "#" in text:
+        raise bad("must not carry a query (?...) or a fragment (#...)")
+    if parts.path not in ("", "/"):
+        raise bad(
+            "must be the root of its address (no path): the participant page calls /api/... "
+            "from there, so the proxy must pass / to coprod serve"
+        )
+    shown = f"[{host}]" if ":" in host else host
+    netloc = f"{shown}:{port}" if port is not None else shown
+    return f"{scheme}://{netloc}/"
 
 
 @dataclass
@@ -50,6 +117,10 @@ class ServerConfig:
     priorities_file : str, optional
         Read the Pol.is priorities from this JSON file (written by ``coprod serve``'s
         parent process for all its workers) instead of computing them.
+    public_url : str, optional
+        The address phones use when the server sits behind a proxy (``coprod serve
+        --public-url``; see :func:`check_public_url`): the printed participant address
+        and its QR code use it instead of the server's own address.
 
     Examples
     --------
@@ -70,3 +141,54 @@ class ServerConfig:
     lang: str | None = None
     id_slot: tuple[int, int] = (0, 1)
     priorities_file: str | None = None
+    public_url: str | None = None
+
+
+def worker_share(config: ServerConfig, workers: int) -> ServerConfig:
+    """The settings of one of ``workers`` processes: the wrong-join-code budgets divided.
+
+    Each worker keeps its own token buckets and the kernel spreads a client's connections
+    over the workers, so with the whole budget each, N workers would together let N times
+    as many wrong codes through as one server. Each worker gets ``1/N`` of the rate and of
+    the burst of ``join_fail_rate`` (per address) and ``join_fail_all_rate`` (over the
+    server), so together they allow no more than one process. A burst is never below one
+    wrong code (a worker must be able to say "wrong code" at all), so for more workers than
+    the burst (10 per address by default) the bursts add up to one code per worker.
+
+    Joins, requests and submissions per participant are capacity limits, not guessing
+    defences, and stay per worker.
+
+    Parameters
+    ----------
+    config : ServerConfig
+        The settings of the whole server.
+    workers : int
+        The number of worker processes (>= 1).
+
+    Returns
+    -------
+    ServerConfig
+        A copy with the two wrong-code budgets divided.
+
+    Examples
+    --------
+    >>> one = ServerConfig(join_fail_rate=(0.2, 10.0), join_fail_all_rate=(1.0, 30.0))
+    >>> w = worker_share(one, 2)
+    >>> w.join_fail_rate, w.join_fail_all_rate
+    ((0.1, 5.0), (0.5, 15.0))
+    >>> worker_share(one, 1) == one
+    True
+    """
+    import dataclasses
+
+    n = max(1, int(workers))
+
+    def share(budget: tuple[float, float]) -> tuple[float, float]:
+        rate, burst = budget
+        return (rate / n, max(1.0, burst / n))
+
+    return dataclasses.replace(
+        config,
+        join_fail_rate=share(config.join_fail_rate),
+        join_fail_all_rate=share(config.join_fail_all_rate),
+    )

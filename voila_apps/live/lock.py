@@ -2,8 +2,8 @@
 
 Two independent servers on one database would hand out the same participant and statement
 ids, so a running server holds an exclusive lock and a second one is refused with a plain
-message: on SQLite a lock on ``<database>-serve.lock`` beside the real file (symlinks
-resolved, so a link to the database finds the same lock), on PostgreSQL a session-level
+message: on SQLite a ``flock`` on the database file itself (so a symlink, a hard link or
+any other path to the same file finds the same lock), on PostgreSQL a session-level
 advisory lock (:class:`~coprod_analytics.session.pg_store.PgServeLock`). The workers of one
 ``coprod serve --workers N`` share their parent's lock (their ids never collide: see
 :mod:`coprod_apps.live.serve`).
@@ -71,7 +71,14 @@ def serve_lock(target: str | os.PathLike[str]) -> Lock:
 
 
 class ServeLock:
-    """An exclusive lock on ``<db>-serve.lock``, taken when created.
+    """An exclusive lock on the session database file itself, taken when created.
+
+    The lock is a ``flock`` on the database file (created empty when missing: an empty file
+    is a new session), so it follows the file, not its name: a symlink, a hard link or a
+    second path to the same file (same device and inode) finds the same lock. ``flock``
+    locks are independent of the byte-range locks SQLite takes on the same file, so other
+    processes (the dashboard, ``coprod session close``) read and write the session as
+    before; only a second ``coprod serve`` is refused.
 
     Parameters
     ----------
@@ -82,45 +89,48 @@ class ServeLock:
     ------
     CoprodError
         When another process holds the lock.
+    StoreUnwritable
+        When the database file is missing and cannot be created.
 
     Examples
     --------
-    >>> import tempfile, pathlib
+    >>> import os, tempfile, pathlib
     >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.db"
     >>> lock = ServeLock(db)
-    >>> ServeLock(db)
+    >>> os.link(db, db.with_name("alias.db"))
+    >>> ServeLock(db.with_name("alias.db"))
     Traceback (most recent call last):
     ...
     coprod_analytics.errors.CoprodError: another 'coprod serve' is already running on ...
     >>> lock.release()
-    >>> ServeLock(db).release()
+    >>> ServeLock(db.with_name("alias.db")).release()
     """
 
     def __init__(self, db: Path) -> None:
-        # the real file: a symlink to the database must find the same lock
-        real = Path(os.path.realpath(db))
-        self.path = real.with_name(real.name + "-serve.lock")
+        self.path = db
         self._fd: int | None = None
         try:
             import fcntl
         except ImportError:  # pragma: no cover - not POSIX: no lock
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            db.parent.mkdir(parents=True, exist_ok=True)
+            # read-only is enough for flock, so a read-only file reaches the store's own
+            # clear refusal; O_CREAT makes a missing database an empty (new) one
+            fd = os.open(db, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as exc:
-            from coprod_analytics.session.store import StoreUnwritable
+            from coprod_analytics.session.store import _os_unwritable
 
-            raise StoreUnwritable(
-                db, "read_only", f"its lock file {self.path} cannot be created: {exc.strerror}"
-            ) from None
+            raise _os_unwritable(db, exc) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             os.close(fd)
+            st = os.stat(db)
             raise CoprodError(
-                f"another 'coprod serve' is already running on {db} (it holds {self.path}); "
-                "stop it first: two servers on one database would hand out the same ids"
+                f"another 'coprod serve' is already running on {db} (the same file, maybe "
+                f"under another name: device {st.st_dev}, inode {st.st_ino}); stop it "
+                "first: two servers on one database would hand out the same ids"
             ) from exc
         self._fd = fd
 

@@ -116,6 +116,16 @@ class GroupCommitWriter(threading.Thread):
 
     def run(self) -> None:
         """The thread's loop: take a batch, commit it, resolve its futures."""
+        # SQLite: WAL checkpoints in a thread of their own, never inside a batch's commit
+        housekeeping = self.store.background_checkpoints()
+        try:
+            self._loop()
+        finally:
+            if housekeeping is not None:
+                housekeeping.stop()
+            self.store.close()
+
+    def _loop(self) -> None:
         stopping = False
         while not stopping:
             item = self.q.get()
@@ -132,7 +142,6 @@ class GroupCommitWriter(threading.Thread):
                     break
                 batch.append(nxt)
             self._commit(batch)
-        self.store.close()
 
     def _log_once(self, failure: str, *, exc_info: BaseException | None = None) -> None:
         """Log ``failure`` unless it was logged less than a minute ago."""
@@ -142,38 +151,38 @@ class GroupCommitWriter(threading.Thread):
             log.error("%s%s", failure, more, exc_info=exc_info)
 
     def _commit(self, batch: list[_Item]) -> None:
+        outcomes: list[int | BaseException | None]
         try:
             seqs = self.store.append_each([ev for ev, _ in batch], gate=self.gate)
         except StoreUnwritable as exc:  # disk full, read-only, I/O error: nothing stored
             self.failure = exc
             self._log_once(f"storing answers failed: {exc}")
-            for _, fut in batch:
-                self.loop.call_soon_threadsafe(_set_exc, fut, exc)
-            return
+            outcomes = [exc] * len(batch)
         except BaseException as exc:  # pragma: no cover - a bug: the traceback once a minute
             self._log_once(f"storing answers failed: {exc!r}", exc_info=exc)
-            for _, fut in batch:
-                self.loop.call_soon_threadsafe(_set_exc, fut, exc)
-            return
-        self.batches += 1
-        if self.failure is not None:
-            where = getattr(self.store, "url", None) or getattr(self.store, "path", "")
-            log.warning("storing answers works again (%s)", where)
-            self.failure = None
-        for (_, fut), seq in zip(batch, seqs, strict=True):
-            if isinstance(seq, Exception):  # this event alone could not be stored
-                if not isinstance(seq, Refused):
+            outcomes = [exc] * len(batch)
+        else:
+            self.batches += 1
+            if self.failure is not None:
+                where = getattr(self.store, "url", None) or getattr(self.store, "path", "")
+                log.warning("storing answers works again (%s)", where)
+                self.failure = None
+            outcomes = list(seqs)
+            for seq in seqs:
+                if isinstance(seq, Exception) and not isinstance(seq, Refused):
                     self._log_once(f"an event could not be stored: {type(seq).__name__}")
-                self.loop.call_soon_threadsafe(_set_exc, fut, seq)
-            else:
-                self.loop.call_soon_threadsafe(_set_result, fut, seq)
+        # one wake-up of the loop per batch (not one per event): it resolves them all
+        self.loop.call_soon_threadsafe(_resolve, [fut for _, fut in batch], outcomes)
 
 
-def _set_result(fut: asyncio.Future[int | None], value: int | None) -> None:
-    if not fut.done():
-        fut.set_result(value)
-
-
-def _set_exc(fut: asyncio.Future[int | None], exc: BaseException) -> None:
-    if not fut.done():
-        fut.set_exception(exc)
+def _resolve(
+    futures: list[asyncio.Future[int | None]], outcomes: list[int | BaseException | None]
+) -> None:
+    """Resolve each future with its event's sequence number or exception (in the loop)."""
+    for fut, outcome in zip(futures, outcomes, strict=True):
+        if fut.done():
+            continue
+        if isinstance(outcome, BaseException):
+            fut.set_exception(outcome)
+        else:
+            fut.set_result(outcome)

@@ -1,0 +1,261 @@
+"""``coprod serve --workers 2`` on PostgreSQL under load, one worker killed with -9 midway.
+
+2,000 simulated participants (think time 0.5-1.5 s, arriving evenly over the first
+``--ramp`` seconds, 10 by default: a room joining within a minute, and the server's join
+limit of 100 a second per worker with bursts of 1,000; then about 2,000 answers a second) answer every activity of the sample inquiry (as ``benchmarks/bench_live.py``
+seeds it) against ``coprod serve postgresql://... --workers 2``; at half time one worker is
+killed with ``kill -9`` and the parent starts it again. Prints acknowledged answers, lost
+(acknowledged but not stored: must be 0), duplicated (stored twice: must be 0), errors,
+retries, acceptance p50/p95 (target p95 < 100 ms; the latency of an answer includes its
+retries), and, as the baseline measured in the same run, the same load on the same
+PostgreSQL with ``--workers 1`` and no kill; the ratio of the two p95s; and how busy the
+machine was (load average, CPU seconds of the load generator).
+
+The PostgreSQL server is Debian's, started here in a temporary folder (initdb + pg_ctl; as
+root it runs as the ``postgres`` user, as ``tests/pg.py`` does) WITH ``fsync`` (the tests'
+server runs without it): a commit is on disk before an answer is acknowledged.
+
+Run: .venv/bin/python benchmarks/bench_workers.py [--participants 2000] [--duration 60]
+     [--workers 2] [--ramp 10] [--no-baseline] [--no-kill]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import polars as pl
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_live import seed  # noqa: E402
+
+from coprod_analytics.session import read_events  # noqa: E402
+from coprod_apps.live.loadtest import LoadResult, run_load  # noqa: E402
+
+
+def start_postgres() -> object:
+    """Debian's PostgreSQL in a temporary folder, with fsync (unlike the tests' server)."""
+    import pg
+
+    bindir = pg._bindir()
+    if bindir is None:
+        sys.exit("PostgreSQL is missing: run bash scripts/ensure-postgres.sh")
+    as_user: list[str] = []
+    folder = Path(tempfile.mkdtemp(prefix="bench-workers-pg-"))
+    if os.geteuid() == 0:
+        as_user = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(folder, "postgres", "postgres")
+    folder.chmod(0o700)
+    (folder / "socket").mkdir()
+    if as_user:
+        shutil.chown(folder / "socket", "postgres", "postgres")
+    server = pg.PgServer(folder, pg._free_port(), as_user, bindir)
+    init = server.run(
+        str(bindir / "initdb"), "-D", str(folder / "data"), "-U", "postgres", "-A", "trust"
+    )
+    if init.returncode:
+        sys.exit(f"initdb failed: {init.stderr}")
+    options = (
+        f"-p {server.port} -k {server.socket_dir} -c listen_addresses=127.0.0.1 "
+        "-c max_connections=60 -c shared_buffers=256MB"
+    )
+    started = server.run(
+        str(bindir / "pg_ctl"), "-D", str(folder / "data"), "-o", options,
+        "-l", str(folder / "server.log"), "-w", "-t", "60", "start",
+    )  # fmt: skip
+    if started.returncode:
+        sys.exit(f"pg_ctl start failed: {started.stderr}")
+    return server
+
+
+class Served:
+    """``coprod serve URL --workers N --port 0``: its address and its workers' pids."""
+
+    def __init__(self, url: str, workers: int, port: int = 0) -> None:
+        self.proc = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "coprod_analytics.cli", "serve", url),
+                *("--workers", str(workers), "--port", str(port), "--no-qr", "--no-dashboard"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+            cwd=ROOT,
+        )
+        self.lines: list[str] = []
+        self.url = ""
+        self.pids: list[int] = []
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+            if m := re.match(r"Participants: (\S+)", line):
+                self.url = m.group(1)
+            if m := re.search(r"\(pids ([\d, ]+)\)", line):
+                self.pids = [int(p) for p in m.group(1).split(",")]
+            if line.startswith("Press Ctrl+C"):
+                break
+        if not self.url:
+            sys.exit("coprod serve did not start:\n" + "".join(self.lines))
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        for line in self.proc.stdout or []:
+            self.lines.append(line)
+
+    def stop(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        self.proc.wait(60)
+
+
+def run_once(
+    server: object,
+    name: str,
+    participants: int,
+    duration: float,
+    workers: int,
+    kill: bool,
+    ramp: float = 10.0,
+) -> dict:
+    import pg
+
+    assert isinstance(server, pg.PgServer)
+    server.admin(f"CREATE DATABASE {name}")
+    url = server.url(name)
+    seed(url)
+    srv = Served(url, workers)
+    box: dict[str, LoadResult] = {}
+
+    def load() -> None:
+        box["r"] = asyncio.run(
+            run_load(
+                srv.url,
+                participants=participants,
+                duration=duration,
+                seed=1,
+                progress=False,
+                ramp=ramp,
+            )
+        )
+
+    load_avg0 = os.getloadavg()
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
+    thread = threading.Thread(target=load)
+    thread.start()
+    killed = None
+    if kill:
+        thread.join(duration / 2)
+        os.kill(srv.pids[0], signal.SIGKILL)
+        killed = time.perf_counter() - t0
+    thread.join()
+    wall = time.perf_counter() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    load_avg1 = os.getloadavg()
+    restarted = any("exited" in line for line in srv.lines)
+    srv.stop()
+    result = box["r"]
+    events = read_events(url).filter(pl.col("kind").is_in(["vote", "answer"]))
+    stored = {k.split(":", 2)[2] for k in events["idem_key"].to_list()}
+    acked = {v[3] for v in result.votes} | {a[5] for a in result.answers}
+    server.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    label = f"--workers {workers}" + (f", worker 0 killed -9 at {killed:.0f} s" if kill else "")
+    return {
+        "label": label,
+        "acknowledged": result.acknowledged,
+        "lost": len(acked - stored),
+        "duplicated": events.height - len(stored),
+        "errors": result.errors,
+        "error_messages": result.error_messages,
+        "retries": result.retries,
+        "p50_ms": result.p50_ms,
+        "p95_ms": result.p95_ms,
+        "restarted": restarted,
+        "wall_s": wall,
+        "per_s": result.acknowledged / duration,
+        "loadgen_cpu_s": (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime),
+        "load_avg": (load_avg0[0], load_avg1[0]),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--participants", type=int, default=2000)
+    ap.add_argument("--duration", type=float, default=60.0)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--ramp", type=float, default=10.0, help="seconds over which they arrive")
+    ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--no-kill", action="store_true")
+    args = ap.parse_args()
+    print(
+        f"bench_workers: {args.participants} participants x {args.duration:g} s, think "
+        f"0.5-1.5 s, arriving over {args.ramp:g} s, --workers {args.workers} on PostgreSQL (fsync on), loopback, "
+        f"{os.cpu_count()} cores; load average before {os.getloadavg()[0]:.2f}"
+    )
+    server = start_postgres()
+    rows = []
+    try:
+        rows.append(
+            run_once(
+                server, "bench_workers", args.participants, args.duration, args.workers,
+                kill=not args.no_kill,
+                ramp=args.ramp,
+            )
+        )  # fmt: skip
+        if not args.no_baseline:
+            rows.append(
+                run_once(
+                    server,
+                    "bench_one",
+                    args.participants,
+                    args.duration,
+                    1,
+                    kill=False,
+                    ramp=args.ramp,
+                )
+            )
+    finally:
+        server.stop()  # type: ignore[attr-defined]
+        shutil.rmtree(server.folder, ignore_errors=True)  # type: ignore[attr-defined]
+    ok = True
+    for r in rows:
+        ok = ok and r["lost"] == 0 and r["duplicated"] == 0
+        print(f"\n{r['label']}")
+        print(f"  acknowledged              {r['acknowledged']:>8}  ({r['per_s']:.0f}/s)")
+        print(f"  lost / duplicated         {r['lost']:>8} / {r['duplicated']}")
+        print(
+            f"  errors / retries          {r['errors']:>8} / {r['retries']}  {r['error_messages']}"
+        )
+        print(
+            f"  acceptance p50 / p95      {r['p50_ms']:>8.1f} / {r['p95_ms']:.1f} ms "
+            "(target p95 < 100)"
+        )
+        if "killed" in r["label"]:
+            print(f"  killed worker restarted   {'yes' if r['restarted'] else 'NO'}")
+        print(
+            f"  load generator CPU        {r['loadgen_cpu_s']:>8.1f} s over {r['wall_s']:.0f} s; "
+            f"load average {r['load_avg'][0]:.2f} -> {r['load_avg'][1]:.2f}"
+        )
+    if len(rows) == 2:
+        print(
+            f"\np95 ratio {rows[0]['label']} / --workers 1: {rows[0]['p95_ms'] / rows[1]['p95_ms']:.2f}"
+        )
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
