@@ -16,6 +16,7 @@ import pytest
 from polars.testing import assert_frame_equal
 from test_live_mapping_api import map_folder
 
+from coprod_analytics.errors import ValidationError
 from coprod_analytics.mapping import (
     appraisal_change,
     hotspot_summary,
@@ -283,3 +284,30 @@ def test_a_new_need_reaches_the_appraisal_panel(tmp_path: Path) -> None:
     after = board.panels["appraisal"].result
     assert after is not before
     assert after.section("appraisal_counts")["needs"][0] == needs + 1  # type: ignore[union-attr]
+
+
+def test_a_withdrawn_place_leaves_the_panel_its_support_and_the_queue(tmp_path: Path) -> None:
+    db, ids = mapped_session(tmp_path)
+    board = LiveDashboard(db)
+    res = board.panels["mapping"].result
+    assert res is not None
+    before = res.section("map_counts").row(0, named=True)
+    assert (before["places"], before["needs"], before["texts_waiting"]) == (21, 12, 12)
+    assert f"{ids[0]}-n" in res.section("needs")["place_id"].to_list()
+    with SessionStore(db) as s:
+        s.record_answer(ids[0], "mapping", "place", {"place_id": "n", "withdrawn": True})
+        s.record_answer(ids[0], "mapping", "place", {"place_id": "n", "withdrawn": True})
+        with pytest.raises(ValidationError, match="only the places you mapped"):
+            s.record_answer(
+                ids[1], "mapping", "place", {"place_id": f"{ids[2]}-n", "withdrawn": True}
+            )
+    assert board.refresh()
+    res = board.panels["mapping"].result
+    assert res is not None
+    after = res.section("map_counts").row(0, named=True)
+    assert (after["places"], after["needs"], after["texts_waiting"]) == (20, 11, 11)
+    assert f"{ids[0]}-n" not in res.section("needs")["place_id"].to_list()
+    grid = publishable_points(_places(db), grid_m=250.0, min_cell=0)
+    assert_frame_equal(res.results["grid"].frame, grid.frame)  # the map without it
+    assert sum(grid.frame["n_places"]) == 20
+    assert f"{ids[0]}-n" not in read_session(db).tables["support"]["place_id"].to_list()

@@ -223,3 +223,127 @@ def test_places_support_and_appraisals_through_the_api(tmp_path: Path) -> None:
         assert back.tables[k].height == inquiry.tables[k].height
     labelled = hotspots(back, radius_m=2000, min_points=2)
     assert labelled.filter(labelled["lat"].is_not_null())["hotspot"].to_list() == [0, 0]
+
+
+def test_a_participant_withdraws_their_own_place_and_only_that(tmp_path: Path) -> None:
+    """Withdrawing a place: an appended answer event (the log keeps every one), idempotent,
+    refused for another's place, a bad field or a closed activity; the place leaves the
+    places, its support, the others' lists and the export."""
+    db = seeded(tmp_path)
+    seqs: dict[str, int] = {}
+
+    async def test(srv: LiveServer, port: int) -> None:
+        (a, ta), (b, tb), (_c, tc) = [await _join(port) for _ in range(3)]
+        place = {"activity_id": "mapping", "item_id": "place", "kind": "need"}
+        for tok, key, body in (
+            (ta, "p1", {"place_id": "n1", "category": "lighting", "lat": 51.76, "lon": -1.25}),
+            (ta, "p2", {"place_id": "a1", "kind": "asset", "category": "park", "area": "North"}),
+            (tb, "p3", {"place_id": "n1", "category": "safety", "area": "South"}),
+        ):
+            assert (await _post(port, tok, {**place, "key": key, **body}))[0] == 200
+        sup = {"activity_id": "mapping", "item_id": "support"}
+        for key, gid in (("s1", f"{a}-n1"), ("s2", f"{b}-n1")):
+            assert (await _post(port, tc, {**sup, "key": key, "place_id": gid}))[0] == 200
+        gone = {"activity_id": "mapping", "item_id": "place", "withdrawn": True}
+        # b cannot withdraw a's need (named by its full id, as b's support list shows it)
+        status, data = await _post(port, tb, {**gone, "key": "w0", "place_id": f"{a}-n1"})
+        assert status == 400 and data["field"] == "place_id", data
+        assert "only the places you mapped" in data["error"]
+        for key, extra, field in (
+            ("w1", {"place_id": "n1", "withdrawn": False}, "withdrawn"),
+            ("w2", {"place_id": "n1", "kind": "need"}, "kind"),
+            ("w3", {"place_id": "n 1"}, "place_id"),
+        ):
+            status, data = await _post(port, ta, {**gone, "key": key, **extra})
+            assert status == 400 and data["field"] == field, (extra, data)
+        assert {p["place_id"] for p in (await _listing(port, ta))["mapping"]["mine"]} == {
+            "n1",
+            "a1",
+        }
+        # a withdraws their need: stored once, a retried key is a duplicate, again is a no-op
+        with SessionStore(db) as s:
+            seqs["before"] = s.state().last_seq
+        status, data = await _post(port, ta, {**gone, "key": "w4", "place_id": "n1"})
+        assert status == 200 and data["duplicate"] is False and data["answered"] == 1, data
+        status, data = await _post(port, ta, {**gone, "key": "w4", "place_id": "n1"})
+        assert status == 200 and data["duplicate"] is True and data["answered"] == 1, data
+        status, data = await _post(port, ta, {**gone, "key": "w5", "place_id": "n1"})
+        assert status == 200 and data["answered"] == 1, data
+        assert [p["place_id"] for p in (await _listing(port, ta))["mapping"]["mine"]] == ["a1"]
+        needs = (await _listing(port, tc))["mapping"]["needs"]
+        assert [n["place_id"] for n in needs] == [f"{b}-n1"]  # gone from the others' list
+        # closed: no more withdrawals
+        with SessionStore(db) as s:
+            s.close_activity("mapping")
+        deadline = 200
+        while "mapping" in await _listing(port, ta) and deadline:
+            deadline -= 1
+            srv.poll_external()
+        status, data = await _post(port, ta, {**gone, "key": "w6", "place_id": "a1"})
+        assert status == 403 and data["code"] == "activity_closed", data
+
+    serving(db, test)
+    # the log is append-only: the withdrawals are events after the places, nothing removed
+    with SessionStore(db) as s:
+        st = s.state()
+        assert st.last_seq >= seqs["before"] + 2
+    inquiry = read_session(db)
+    places, support = inquiry.tables["places"], inquiry.tables["support"]
+    assert sorted(places.select("participant_id", "place_id").rows()) == [(0, "0-a1"), (1, "1-n1")]
+    assert support.rows() == [(2, "1-n1")]  # c's support for the withdrawn need left with it
+    back = export(db, tmp_path / "export", "parquet")
+    assert sorted(back.tables["places"]["place_id"].to_list()) == ["0-a1", "1-n1"]
+    assert back.tables["support"].height == 1
+
+
+def test_the_join_answer_carries_a_small_base_and_not_a_large_one(tmp_path: Path) -> None:
+    """The first open map's base comes with the join (no third round trip on a weak signal)
+    when under 20 KB; a larger one is fetched from GET /api/map as before."""
+    from coprod_apps.live.handlers import MAX_JOIN_MAP_BYTES
+
+    (tmp_path / "small").mkdir()
+    small = seeded(tmp_path / "small")
+    big_dir = tmp_path / "big"
+    big_dir.mkdir()
+    folder = map_folder(big_dir)
+    streets = [
+        {
+            "type": "Feature",
+            "properties": {},
+            "geometry": {
+                "type": "LineString",
+                "coordinates": [[-1.27 + i * 1e-4, 51.746 + j * 1e-3] for j in range(10)],
+            },
+        }
+        for i in range(300)
+    ]
+    (folder / "map.geojson").write_text(
+        json.dumps({**GEOJSON, "features": [*GEOJSON["features"], *streets]})
+    )
+    big = big_dir / "s.db"
+    with SessionStore(big, title="Big map") as s:
+        s.define_activities([{**d, "open": True} for d in activities_from_folder(folder)])
+
+    def check(db: Path, carried: bool) -> None:
+        async def test(_srv: LiveServer, port: int) -> None:
+            status, joined = await http(port, "POST", "/api/join", {})
+            assert status == 200, joined
+            act = next(a for a in joined["activities"]["activities"] if a["kind"] == "mapping")
+            status, fetched = await http(
+                port, "GET", "/api/map?activity_id=mapping", token=joined["token"]
+            )
+            assert status == 200
+            size = len(json.dumps(fetched, ensure_ascii=False).encode())
+            assert (size < MAX_JOIN_MAP_BYTES) is carried, size
+            if carried:
+                assert act["map"] == fetched  # the same answer, one round trip earlier
+            else:
+                assert "map" not in act
+            # the listing a returning phone polls never carries it
+            listing = await _listing(port, joined["token"])
+            assert "map" not in listing["mapping"]
+
+        serving(db, test)
+
+    check(small, carried=True)
+    check(big, carried=False)

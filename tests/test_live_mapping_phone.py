@@ -195,7 +195,8 @@ def test_map_by_tapping_by_the_list_with_the_keyboard_and_support(
             u for u in phone.requests if not u.startswith("data:") and urlsplit(u).netloc != host
         ]
         assert away == [], away
-        assert any("/api/map" in u for u in phone.requests)
+        # the small base came with the join answer: no third round trip for the map
+        assert not any("/api/map" in u for u in phone.requests)
         phone.context.close()
 
 
@@ -206,3 +207,32 @@ def _cid(phone: Phone) -> str:
         "k.startsWith('coprod-token-'))[0])}}).then(r => r.json())")  # fmt: skip
     act = next(x for x in mine["activities"] if x["kind"] == "mapping")
     return str(next(p["place_id"] for p in act["mine"] if p["kind"] == "need"))
+
+
+def test_a_phone_removes_its_own_place_with_the_keyboard(browser: Any, served: Served) -> None:
+    from playwright.sync_api import expect
+
+    c = Phone(browser, served)
+    card = c.card("Add a place")
+    card.get_by_label("Or choose the area from a list").select_option("South")
+    card.get_by_label("Something needed here (a need)").check()
+    card.get_by_label("Category").select_option("safety")
+    card.get_by_role("button", name="Save").click()
+    expect(card.locator(".item-status")).to_contain_text("Saved ✓")
+    stored(served.db, c.pid, 1)
+    remove = card.get_by_role("button", name="Remove: Need: safety (South)", exact=True)
+    remove.focus()  # the keyboard only: a real button, reached and pressed with Enter
+    c.page.keyboard.press("Enter")
+    expect(card.locator(".item-status")).to_contain_text("Removed ✓")
+    expect(card.locator(".where")).to_contain_text("Place removed: Need: safety (South)")
+    expect(card.locator("ul.my-places")).to_be_focused()  # the focus is not lost
+    until(lambda: places(served.db, c.pid).height == 0, "the place withdrawn in the store")
+    # a poll later the place stays gone
+    c.page.wait_for_function(
+        "() => performance.getEntriesByType('resource').filter(e => "
+        "e.name.includes('/api/activities')).length >= 1"
+    )
+    expect(card.locator("ul.my-places li")).to_have_text(["You have not mapped a place yet."])
+    expect(card.get_by_role("button", name=re.compile("^Remove"))).to_have_count(0)
+    assert c.errors == [], c.errors
+    c.context.close()

@@ -455,6 +455,121 @@ def test_publishable_points_property(xy, grid, min_cell):
         assert row["x"] == pytest.approx((c + 0.5) * grid)
 
 
+def _great_circle_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    (la1, lo1), (la2, lo2) = (tuple(math.radians(v) for v in p) for p in (a, b))
+    h = (
+        math.sin((la2 - la1) / 2) ** 2
+        + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, h)))
+
+
+_JITTER_INPUT = st.lists(
+    st.tuples(
+        st.floats(0, 1, allow_nan=False), st.floats(0, 1, allow_nan=False), st.integers(0, 8)
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    xy=_JITTER_INPUT,
+    system=st.sampled_from(["plan", "geo"]),
+    scale=st.sampled_from([1.0, 1e-3, 100.0]),
+    grid=st.floats(0.05, 0.5),
+    radius=st.floats(1e-3, 0.5),
+    min_cell=st.integers(0, 4),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_jittered_points_are_never_mapped_points_and_stay_within_the_radius(
+    xy, system, scale, grid, radius, min_cell, seed
+):
+    """Hypothesis: no published point equals an input point; every published point lies
+    within radius_m of an input point of its cell; small cells are left out."""
+    # a plan of 0..100 units, or a town of about 1 km (scale: a street, a town, a region)
+    if system == "plan":
+        pts = [(x * 100 * scale, y * 100 * scale) for x, y, _ in xy]
+        cols = {"x": [p[0] for p in pts], "y": [p[1] for p in pts]}
+        grid_m, radius_m = grid * 100 * scale, radius * 100 * scale
+    else:
+        pts = [(51.75 + y * 0.01 * scale, -1.26 + x * 0.01 * scale) for x, y, _ in xy]
+        cols = {"lat": [p[0] for p in pts], "lon": [p[1] for p in pts]}
+        grid_m, radius_m = grid * 1000 * scale, radius * 1000 * scale
+    frame = pl.DataFrame(_places(**cols) | {"participant_id": [p[2] for p in xy]})
+    res = publishable_points(
+        frame,
+        method="jitter",
+        grid_m=grid_m,
+        radius_m=radius_m,
+        min_cell=min_cell,
+        by=None,
+        seed=seed,
+    )
+    assert res.method == "jitter" and res.radius_m == radius_m
+    assert f"up to {radius_m:g}" in res.note
+    grid_res = publishable_points(frame, grid_m=grid_m, min_cell=min_cell, by=None)
+    cells_of = dict(zip(grid_res.frame["cell"], grid_res.frame["n_places"], strict=True))
+    a, b = ("x", "y") if system == "plan" else ("lat", "lon")
+    # the input points by cell (the grid's own cells)
+    by_cell: dict[str, list[tuple[float, float]]] = {}
+    from coprod_analytics.mapping.publish import grid_cells
+
+    arr = np.array(pts, dtype=float)
+    cell, _ = grid_cells(arr, system, grid_m)
+    for (r, c), p in zip(cell.tolist(), pts, strict=True):
+        by_cell.setdefault(f"{r}:{c}", []).append(p)
+    inputs = set(pts)
+    # exactly the places of the published cells, each once
+    assert res.frame.height == sum(cells_of.values())
+    for row in res.frame.iter_rows(named=True):
+        q = (row[a], row[b])
+        assert q not in inputs
+        assert row["cell"] in cells_of
+        near = by_cell[row["cell"]]
+        dist = (
+            min(math.hypot(q[0] - p[0], q[1] - p[1]) for p in near)
+            if system == "plan"
+            else min(_great_circle_m(q, p) for p in near)
+        )
+        assert dist <= radius_m * (1 + 1e-9)
+    # the same seed, the same map
+    again = publishable_points(
+        frame,
+        method="jitter",
+        grid_m=grid_m,
+        radius_m=radius_m,
+        min_cell=min_cell,
+        by=None,
+        seed=seed,
+    )
+    assert again.frame.equals(res.frame)
+
+
+def test_jitter_on_the_town_and_its_bad_parameters(town):
+    res = publishable_points(town.places, method="jitter", radius_m=80.0, min_cell=5)
+    grid = publishable_points(town.places, min_cell=5)
+    assert res.frame.height == grid.frame["n_places"].sum() and (res.frame["n_people"] >= 5).all()
+    assert res.n_suppressed == grid.n_suppressed
+    assert not set(town.places.select("lat", "lon").iter_rows()) & set(
+        res.frame.select("lat", "lon").iter_rows()
+    )
+    assert "up to 80 m (jitter)" in res.note and "points jittered" in res.summary()
+    assert res.provenance is not None and res.provenance.parameters["radius_m"] == 80.0
+    other = publishable_points(town.places, method="jitter", radius_m=80.0, seed=1)
+    assert not other.frame.equals(res.frame)
+    assert publishable_points(town.places, method="jitter").radius_m == 125.0  # grid_m / 2
+    for kwargs, name in (
+        ({"method": "blur"}, "method"),
+        ({"method": "jitter", "radius_m": 0}, "radius_m"),
+        ({"method": "jitter", "radius_m": float("nan")}, "radius_m"),
+        ({"radius_m": 50.0}, "radius_m"),  # a radius with the grid
+    ):
+        with pytest.raises(ParameterError, match=name):
+            publishable_points(town.places, **kwargs)
+
+
 # ----------------------------------------------------------------------------- result protocol
 
 

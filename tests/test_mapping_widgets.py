@@ -238,3 +238,87 @@ def test_a_plan_image_is_drawn_in_plan_units():
     fig = map_figure(state.grid, hotspots=state.hotspot_table)
     assert fig.layout.yaxis.scaleratio == 1.0
     assert set(state.grid.frame.columns) >= {"x", "y", "n_people"}
+
+
+def _plan_places() -> pl.DataFrame:
+    """A plan 300 wide, 200 tall: one place near the top of the image (y 20), two near
+    the bottom (y 180), in one column of cells."""
+    return pl.DataFrame(
+        {
+            "participant_id": [1, 2, 3],
+            "place_id": ["a", "b", "c"],
+            "kind": ["need"] * 3,
+            "category": ["safety"] * 3,
+            "x": [150.0, 150.0, 151.0],
+            "y": [20.0, 180.0, 181.0],
+        }
+    )
+
+
+def test_a_plan_points_down_in_the_figure_as_on_the_projector_and_the_phone() -> None:
+    """The same two cells of a plan, drawn by the plotly map and the projector's SVG: the
+    one at the top of the plan's image (small y) is above the other in both."""
+    from coprod_analytics.mapping import publishable_points
+    from coprod_analytics.session.panels import LivePanel
+    from coprod_widgets.session.figures_mapping import map_svg
+
+    grid = publishable_points(_plan_places(), grid_m=50.0, min_cell=0)
+    top, bottom = (grid.frame.filter(pl.col("n_places") == n).row(0, named=True) for n in (1, 2))
+    assert top["y"] < bottom["y"]  # image coordinates: the top cell has the smaller y
+
+    # the projector: screen y of each cell's square, found by its tooltip
+    svg = map_svg(LivePanel("m", "mapping", "Map", True, 1, 3, {}, results={"grid": grid}))
+    ys = {
+        int(n): float(y)
+        for y, n in re.findall(r"<rect x='[^']+' y='([^']+)'[^>]*><title>(\d) places", svg)
+    }
+    svg_top_above = ys[1] < ys[2]
+
+    # plotly: data y -> screen y goes down the page when the y axis is reversed
+    fig = map_figure(grid)
+    cells = next(tr for tr in fig.data if tr.mode == "markers")
+    rank = sorted(zip(cells.y, cells.customdata, strict=True))  # by data y, ascending
+    assert [c[0] for _y, c in rank] == [1, 2]  # the top cell has the smaller data y
+    axis = fig.layout.yaxis
+    reversed_axis = axis.autorange == "reversed" or (
+        axis.range is not None and axis.range[0] > axis.range[1]
+    )
+    plotly_top_above = bool(reversed_axis)  # smaller y drawn higher only on a reversed axis
+    assert svg_top_above and plotly_top_above
+
+    # on a map north stays up in both (the larger latitude higher)
+    geo = pl.DataFrame(
+        {
+            "participant_id": [1, 2, 3],
+            "place_id": ["a", "b", "c"],
+            "kind": ["need"] * 3,
+            "category": ["safety"] * 3,
+            "lat": [51.76, 51.75, 51.7501],
+            "lon": [-1.25] * 3,
+        }
+    )
+    g = publishable_points(geo, grid_m=250.0, min_cell=0)
+    svg = map_svg(LivePanel("m", "mapping", "Map", True, 1, 3, {}, results={"grid": g}))
+    ys = {
+        int(n): float(y)
+        for y, n in re.findall(r"<rect x='[^']+' y='([^']+)'[^>]*><title>(\d) places", svg)
+    }
+    assert ys[1] < ys[2]  # the northern cell (1 place) above
+    assert map_figure(g).layout.yaxis.autorange is None  # plotly's y up: north above
+
+
+def test_the_report_states_a_jittered_map_and_its_radius(town) -> None:
+    ctx = ReportContext(
+        town.inquiry(),
+        options={"mapping": {"publish_method": "jitter", "jitter_radius_m": 60.0}},
+    )
+    html = CommunityMapSection().render(ctx)
+    assert "moved at random by up to 60 m (jitter)" in html
+    assert "class='map-method'" in html
+    state = MappingState(town.inquiry())
+    state.publish_method = "jitter"
+    assert state.grid.method == "jitter" and state.grid.radius_m == 125.0
+    fig = map_figure(state.grid)
+    assert not {tuple(p) for p in town.places.select("lon", "lat").rows()} & {
+        (x, y) for tr in fig.data if tr.mode == "markers" for x, y in zip(tr.x, tr.y, strict=True)
+    }

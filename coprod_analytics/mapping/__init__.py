@@ -14,14 +14,14 @@ Main entry points (loaded on first use, so importing the package stays light):
 - :func:`who_mapped` — people and places per area, the areas nobody mapped, the mappers
   against the population (points without an area counted in the area polygon holding them,
   :func:`assign_areas`);
-- :func:`publishable_points` — the only points a published map shows: a grid with small
-  cells dropped;
+- :func:`publishable_points` — the only points a published map shows: grid cells or
+  jittered points (a stated radius), small cells dropped;
 - :func:`simulate_places` — a simulated town with planted hotspots and appraisal rounds.
 
 Where things are: ``inputs`` (the ``places``, ``support`` and ``appraisals`` tables),
 ``spatial`` (hotspots, coverage), ``appraisal`` (support, rounds), ``who`` (who mapped),
 ``areas`` (point in polygon),
-``publish`` (the grid), ``simulate``.
+``publish`` (the grid, the jitter), ``simulate``.
 
 Examples
 --------
@@ -52,7 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover
         needs_by_support,
     )
     from coprod_analytics.mapping.areas import assign_areas, inquiry_polygons
-    from coprod_analytics.mapping.publish import GridPoints, publishable_points
+    from coprod_analytics.mapping.publish import PublishedPoints, publishable_points
     from coprod_analytics.mapping.simulate import SimulatedTown, simulate_places
     from coprod_analytics.mapping.spatial import (
         coverage,
@@ -76,7 +76,7 @@ _LAZY: dict[str, str] = {
     "who_mapped": "coprod_analytics.mapping.who",
     "WhoMapped": "coprod_analytics.mapping.who",
     "publishable_points": "coprod_analytics.mapping.publish",
-    "GridPoints": "coprod_analytics.mapping.publish",
+    "PublishedPoints": "coprod_analytics.mapping.publish",
     "simulate_places": "coprod_analytics.mapping.simulate",
     "SimulatedTown": "coprod_analytics.mapping.simulate",
 }
@@ -84,8 +84,8 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "MAPPING_SCHEMAS",
     "AppraisalChange",
-    "GridPoints",
     "NeedSupport",
+    "PublishedPoints",
     "SimulatedTown",
     "WhoMapped",
     "appraisal_change",

@@ -22,7 +22,12 @@ kind           defined from (an inquiry folder)        one answer (fields) -> ta
 =============  ======================================  ======================================
 
 Each participant may map several places: each is an answer with its own key, and the latest
-answer per place id wins (a changed place keeps its id). A place's id in the ``places`` table
+answer per place id wins (a changed place keeps its id). A participant withdraws a place they
+mapped, while the activity is open, with ``item_id`` ``"place"``, their ``place_id`` and
+``withdrawn: true``: an answer like any other (the log stays append-only), whose fold takes
+the place out of the activity's places, the support for it and the linked appraisals'
+needs, so it leaves the ``places`` and ``support`` tables and the live panel. Only one's
+own places can be withdrawn (:func:`check_support` refuses any other). A place's id in the ``places`` table
 is ``"<participant_id>-<phone's id>"``. Support is a priority vote: the latest answer per
 participant and need counts (``support: false`` takes it back).
 
@@ -155,6 +160,21 @@ def _check_place(act: ActivityRecord, fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _check_withdrawal(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A withdrawal ``{"place_id", "withdrawn": true}`` as stored (whose place it is, and
+    whether it still stands, is :func:`check_support`'s question: this check depends on the
+    fields alone, so a retried key compares by meaning)."""
+    unknown = sorted(set(fields) - {"place_id", "withdrawn"})
+    if unknown:
+        raise _bad(unknown[0], f"'{unknown[0]}' is not a field of a withdrawal")
+    if fields.get("withdrawn") is not True:
+        raise _bad("withdrawn", "'withdrawn' must be true (to remove a place you mapped)")
+    pid = fields.get("place_id")
+    if not isinstance(pid, str) or not _ID_RE.fullmatch(pid):
+        raise _bad("place_id", "'place_id' must be 1 to 32 letters, digits, '-' or '_'")
+    return {"item_id": f"place:{pid}"}, {"place_id": pid, "withdrawn": True}
+
+
 def check_mapping_answer(
     act: ActivityRecord, item_id: Any, fields: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -167,7 +187,8 @@ def check_mapping_answer(
     item_id : any
         ``"place"`` or ``"support"`` (mapping); the need appraised (appraisal).
     fields : dict
-        The answer's fields (module table).
+        The answer's fields (module table); a withdrawal: ``place_id`` and ``withdrawn``
+        (true) only.
 
     Returns
     -------
@@ -216,6 +237,8 @@ def check_mapping_answer(
                 raise _bad(name, f"'{name}' must be between {lo:g} and {hi:g}; got {x:g}")
             out[name] = x
         return item, out
+    if item_id == "place" and "withdrawn" in fields:
+        return _check_withdrawal(fields)
     if item_id == "place":
         unknown = sorted(set(fields) - _PLACE_FIELDS)
         if unknown:
@@ -238,7 +261,13 @@ def check_mapping_answer(
 
 
 def check_support(act: ActivityRecord, pid: int, answer: dict[str, Any]) -> None:
-    """Refuse a participant's support for a need they mapped themselves.
+    """Refuse a participant's support for a need they mapped themselves, and the withdrawal
+    of a place somebody else mapped.
+
+    A participant names their places by their own ids (``"a"`` for the place ``"<pid>-a"``),
+    so another's place can only be named by its full id (as the support list shows it): that
+    is refused. Withdrawing one's own place again (already withdrawn) is accepted and changes
+    nothing (idempotent).
 
     Parameters
     ----------
@@ -264,8 +293,25 @@ def check_support(act: ActivityRecord, pid: int, answer: dict[str, Any]) -> None
     Traceback (most recent call last):
     ...
     coprod_analytics.errors.ValidationError: column 'place_id': support the needs others mapped, not your own
+    >>> check_support(a, 3, {"place_id": "a", "withdrawn": True})  # their own place
+    >>> check_support(a, 4, {"place_id": "3-a", "withdrawn": True})
+    Traceback (most recent call last):
+    ...
+    coprod_analytics.errors.ValidationError: column 'place_id': you can remove only the places you mapped
     """
-    if act.kind != "mapping" or "support" not in answer:
+    if act.kind != "mapping":
+        return
+    if answer.get("withdrawn") is True:
+        named = str(answer["place_id"])
+        if f"{pid}-{named}" in act.places:
+            return
+        other = act.places.get(named)
+        if other is not None and other.get("participant_id") != pid:
+            raise _bad("place_id", "you can remove only the places you mapped")
+        if other is not None:  # one's own place by its full id
+            raise _bad("place_id", f"name the place by your own id {named.split('-', 1)[1]!r}")
+        return  # not (or no longer) there: already withdrawn, nothing changes
+    if "support" not in answer:
         return
     place = act.places.get(str(answer["place_id"])) or {}
     if place.get("participant_id") == pid:
@@ -329,10 +375,18 @@ def fold_mapping_answer(
     >>> fold_mapping_answer({"map": act}, act, 0, "place:1", need, 5, moderated=True)
     >>> act.places["0-1"]["category"], act.places["0-1"]["moderation"]  # text waits
     ('safety', 0)
+    >>> gone = {"place_id": "1", "withdrawn": True}  # withdrawn by its author
+    >>> fold_mapping_answer({"map": act}, act, 0, "place:1", gone, 6, moderated=True)
+    >>> act.places
+    {}
     """
     if act.kind != "mapping" or not str(item_id).startswith("place:"):
         return
     gid = f"{pid}-{str(item_id)[6:]}"
+    if answer.get("withdrawn") is True:
+        if act.places.pop(gid, None) is not None:
+            _sync_appraisals(activities, act.activity_id, gid)
+        return
     before = act.places.get(gid)
     place = {**answer, "place_id": gid, "participant_id": pid, "time_ms": time_ms}
     if "text" not in answer:

@@ -5,7 +5,7 @@ ratio set for the town's latitude (an equirectangular projection, exact enough a
 town), or on a plan's own x/y: no tiles, no geo base map, so neither a notebook nor an
 exported report asks another host for anything. The facilitator's GeoJSON layers (area
 boundaries, streets) are drawn as lines underneath. Only published grid cells
-(:class:`~coprod_analytics.mapping.GridPoints`) and the centres of hotspots of at least
+(:class:`~coprod_analytics.mapping.PublishedPoints`) and the centres of hotspots of at least
 ``min_cell`` people are drawn, never a person's point.
 
 Every data string is escaped (:func:`coprod_widgets.style.esc` in HTML,
@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from coprod_analytics.format import MISSING, fmt_number, fmt_p, fmt_pct
-from coprod_analytics.mapping import AppraisalChange, GridPoints, NeedSupport, WhoMapped
+from coprod_analytics.mapping import AppraisalChange, NeedSupport, PublishedPoints, WhoMapped
 from coprod_widgets.html import alt_table, table_html
 from coprod_widgets.i18n import N_, gettext_for
 from coprod_widgets.style import esc, hover_text
@@ -120,17 +120,19 @@ def _layer_traces(layers: Sequence[dict[str, Any]]) -> list[go.Scatter]:
 
 
 def map_figure(
-    grid: GridPoints,
+    grid: PublishedPoints,
     *,
     hotspots: pl.DataFrame | None = None,
     layers: Sequence[dict[str, Any]] = (),
     height: int = 460,
 ) -> go.Figure:
-    """The community map: published grid cells by kind, hotspot centres, GeoJSON layers.
+    """The community map: published grid cells (or jittered points) by kind, hotspot
+    centres, GeoJSON layers. North is up on a map; on a plan the y axis points down, as the
+    plan's image coordinates do (the phone's map and the projector's SVG agree).
 
     Parameters
     ----------
-    grid : GridPoints
+    grid : PublishedPoints
         The published cells (:func:`~coprod_analytics.mapping.publishable_points`).
     hotspots : pl.DataFrame, optional
         :func:`~coprod_analytics.mapping.hotspot_summary` (suppressed rows are not drawn).
@@ -151,6 +153,8 @@ def map_figure(
     >>> fig = map_figure(publishable_points(town.places), layers=[town.areas_geojson])
     >>> sorted({trace.type for trace in fig.data}), "geo" in fig.to_dict()["layout"]
     (['scatter'], False)
+    >>> fig.layout.yaxis.autorange is None  # a map: north up
+    True
     """
     geo = grid.system == "geo"
     xcol, ycol = ("lon", "lat") if geo else ("x", "y")
@@ -162,11 +166,28 @@ def map_figure(
         else [None]
     )
     biggest = max(1, int(cells.select(pl.col("n_places").max()).item() or 1)) if cells.height else 1
+    jitter = grid.method == "jitter"
     for kind in sorted(
         kinds, key=lambda k: list(KIND_COLOURS).index(k) if k in KIND_COLOURS else 9
     ):
         part = cells if kind is None else cells.filter(pl.col("kind") == kind)
         label = _(_KIND_PLURALS[kind]) if kind in _KIND_PLURALS else (kind or _("places"))
+        if jitter:  # each place moved at random: no counts to show, no exact point
+            fig.add_trace(
+                go.Scatter(
+                    x=part.get_column(xcol).to_list(),
+                    y=part.get_column(ycol).to_list(),
+                    mode="markers",
+                    name=label,
+                    marker={
+                        "size": 8,
+                        "color": KIND_COLOURS.get(kind or "", "#999999"),
+                        "opacity": 0.75,
+                    },
+                    hovertemplate=f"{label}<extra></extra>",
+                )
+            )
+            continue
         fig.add_trace(
             go.Scatter(
                 x=part.get_column(xcol).to_list(),
@@ -218,10 +239,14 @@ def map_figure(
     mid = sum(ys) / len(ys) if ys else 0.0
     yaxis: dict[str, Any] = {"scaleanchor": "x", "showgrid": False, "zeroline": False}
     yaxis["scaleratio"] = 1 / max(math.cos(math.radians(mid)), 0.05) if geo else 1.0
+    if not geo:  # a plan's y grows downwards, like its image (and the phone's, the projector's)
+        yaxis["autorange"] = "reversed"
     fig.update_layout(
         height=height,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        title=_("Community map: assets, needs and ideas (counted in cells)"),
+        title=_("Community map: assets, needs and ideas (moved at random)")
+        if jitter
+        else _("Community map: assets, needs and ideas (counted in cells)"),
         xaxis={"visible": False},
         yaxis={**yaxis, "visible": False},
         legend={"orientation": "h", "y": -0.02},
@@ -230,12 +255,12 @@ def map_figure(
     return fig
 
 
-def map_alt(grid: GridPoints) -> str:
+def map_alt(grid: PublishedPoints) -> str:
     """The text alternative of :func:`map_figure`: a sentence and the cells' table.
 
     Parameters
     ----------
-    grid : GridPoints
+    grid : PublishedPoints
 
     Returns
     -------
@@ -248,7 +273,15 @@ def map_alt(grid: GridPoints) -> str:
     >>> "cells of 250 m" in map_alt(publishable_points(simulate_places().places))
     True
     """
-    f = grid.frame.rename({"n_places": _("places"), "n_people": _("people")})
+    f = grid.frame
+    if grid.method == "jitter":  # the cells' counts, not the moved points
+        keys = [c for c in f.columns if c not in ("lat", "lon", "x", "y", "n_places", "n_people")]
+        f = (
+            f.group_by(keys, maintain_order=True)
+            .agg(pl.len().cast(pl.Int64).alias("n_places"), pl.col("n_people").first())
+            .sort(keys)
+        )
+    f = f.rename({"n_places": _("places"), "n_people": _("people")})
     return alt_table(f, summary=grid.note, label=_("Published map cells"))
 
 

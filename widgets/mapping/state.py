@@ -18,8 +18,8 @@ import traitlets as t
 from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.mapping import (
     AppraisalChange,
-    GridPoints,
     NeedSupport,
+    PublishedPoints,
     WhoMapped,
     appraisal_change,
     coverage,
@@ -82,10 +82,13 @@ class MappingState(t.HasTraits):
     radius_m, min_points : float, int — the hotspot parameters (recomputed when set).
     plan : bool — whether the places are on a plan (x/y, plan units) rather than a map.
     within_m : float — a need is covered when a matching asset is this close.
-    grid_m : float — the cell size of the published map.
+    grid_m : float — the cell size of the published map (and of its small-cell rule).
+    publish_method : str — ``"grid"`` (cell centres) or ``"jitter"`` (each place moved at
+    random by up to ``jitter_radius_m``; the seed is the state's ``seed``).
+    jitter_radius_m : float or None — the jitter's largest move (None: half of ``grid_m``).
     labelled : pl.DataFrame — every place with its ``hotspot`` (for the analyst; never drawn).
     hotspot_table, coverage_table : pl.DataFrame — per hotspot, per need category (suppressed).
-    grid : GridPoints — the published map cells.
+    grid : PublishedPoints — the published map (cells or jittered points).
     support : NeedSupport or None; support_table : pl.DataFrame — needs of at least
     ``min_cell`` supporters.
     change : AppraisalChange or None; change_table : pl.DataFrame — rounds (suppressed).
@@ -106,10 +109,12 @@ class MappingState(t.HasTraits):
     min_points = t.Int(5)
     within_m = t.Float(400.0)
     grid_m = t.Float(250.0)
+    publish_method = t.Enum(["grid", "jitter"], default_value="grid")
+    jitter_radius_m = t.Float(None, allow_none=True)
     labelled = t.Instance(pl.DataFrame)
     hotspot_table = t.Instance(pl.DataFrame)
     coverage_table = t.Instance(pl.DataFrame)
-    grid = t.Instance(GridPoints)
+    grid = t.Instance(PublishedPoints)
     support = t.Instance(NeedSupport, allow_none=True)
     support_table = t.Instance(pl.DataFrame)
     change = t.Instance(AppraisalChange, allow_none=True)
@@ -144,7 +149,7 @@ class MappingState(t.HasTraits):
     def _on_within(self, _change: dict[str, Any]) -> None:
         self._compute_coverage()
 
-    @t.observe("grid_m")
+    @t.observe("grid_m", "publish_method", "jitter_radius_m")
     def _on_grid(self, _change: dict[str, Any]) -> None:
         self._compute_grid()
 
@@ -158,7 +163,15 @@ class MappingState(t.HasTraits):
         self.coverage_table = coverage_summary(cov, min_cell=self.min_cell)
 
     def _compute_grid(self) -> None:
-        self.grid = publishable_points(self.inquiry, grid_m=self.grid_m, min_cell=self.min_cell)
+        jitter = self.publish_method == "jitter"
+        self.grid = publishable_points(
+            self.inquiry,
+            method=self.publish_method,
+            grid_m=self.grid_m,
+            radius_m=self.jitter_radius_m if jitter else None,
+            min_cell=self.min_cell,
+            seed=self.seed,
+        )
 
     def _compute_rest(self) -> None:
         inq = self.inquiry

@@ -2,10 +2,12 @@
 //
 // Coprod.mapping.build(activity, onSave) -> cards (as Coprod.forms.build makes them):
 // mapping: a card "place" (tap a point on the offline base, or choose the area from a list;
-// then kind, category and a few words) and a card "support" (the needs others mapped, each
-// with a Support button); appraisal: one card per need (two scales). The base is an SVG drawn
-// here from GET /api/map (GeoJSON lines and polygons projected equirectangularly, or the plan
-// image as a data URL): no tiles, no request to another host. Texts always via textContent.
+// then kind, category and a few words; each place this phone mapped has a Remove button
+// that withdraws it: {place_id, withdrawn: true}) and a card "support" (the needs others
+// mapped, each with a Support button); appraisal: one card per need (two scales). The base is
+// an SVG drawn here from GET /api/map, or from the join answer when it is small (GeoJSON
+// lines and polygons projected equirectangularly, or the plan image as a data URL): no tiles,
+// no request to another host. Texts always via textContent.
 "use strict";
 (function (C) {
   var h = C.h;
@@ -22,6 +24,7 @@
     return kind === "asset" ? t("Asset") : kind === "need" ? t("Need") : t("Idea");
   }
   function describePlace(m) {
+    if (m.withdrawn) return t("Removed ✓");
     var s = kindWord(m.kind) + ": " + m.category;
     if (m.area) s += " (" + m.area + ")";
     return m.text ? s + " — " + m.text : s;
@@ -103,6 +106,8 @@
     var where = h("p", { class: "hint where", role: "status", "aria-live": "polite" });
     var proj = s.system === "geo" || s.system === "plan" ? projector(s) : null;
     var svgEl = null, marks = null, pending = null;
+    // the join answer carries a small base: no round trip for it
+    if (act.map && !bases[act.activity_id]) bases[act.activity_id] = Promise.resolve(act.map);
     if (proj) {
       var vb = proj.box;
       svgEl = el("svg", { class: "map", viewBox: vb.join(" "), role: "img",
@@ -191,7 +196,8 @@
     card.body.appendChild(h("div", { class: "field" }, [
       h("label", { for: textId, text: t("A few words (optional; others see them once the facilitator has checked them)") }),
       area]));
-    var list = h("ul", { class: "my-places" });
+    var list = h("ul", { class: "my-places", tabindex: "-1" });
+    var gone = {}; // places this phone withdrew (the server's list may not know yet)
     card.el.appendChild(h("h4", { text: t("Your places") }));
     card.el.appendChild(list);
     function kind() {
@@ -208,8 +214,24 @@
     function drawList() {
       list.textContent = "";
       if (!mine.length) list.appendChild(h("li", { class: "hint", text: t("You have not mapped a place yet.") }));
-      mine.forEach(function (p) { list.appendChild(h("li", { dir: "auto", text: describePlace(p) })); });
+      mine.forEach(function (p) {
+        var said = describePlace(p);
+        var b = h("button", { type: "button", class: "support remove", "data-id": p.place_id,
+          "aria-label": t("Remove: {place}", { place: said }), text: t("Remove") });
+        b.addEventListener("click", function () { withdraw(p, said); });
+        list.appendChild(h("li", { class: "place" }, [h("span", { dir: "auto", text: said }), " ", b]));
+      });
       drawMarks();
+    }
+    // Withdraw one of this phone's places: gone from the list at once, sent through the queue
+    // (an answer like any other); the focus moves to the next Remove button or the list.
+    function withdraw(p, said) {
+      gone[p.place_id] = true;
+      mine = mine.filter(function (m) { return m.place_id !== p.place_id; });
+      drawList();
+      where.textContent = t("Place removed: {place}", { place: said });
+      (list.querySelector("button.remove") || list).focus();
+      onSave(card, { place_id: p.place_id, withdrawn: true });
     }
     card.ready = function () { return !!(chosen && kind() && catSel.value); };
     card.collect = function () {
@@ -219,7 +241,11 @@
       card.sent = out;
       return out;
     };
-    card.onAck = function () {
+    card.onAck = function (reply) {
+      if (gone[String((reply && reply.item_id) || "").slice(6)]) {
+        card.setStatus("ok", t("Removed ✓")); // a withdrawal, not the form's place
+        return;
+      }
       if (card.sent) mine.push(card.sent);
       card.sent = null;
       chosen = null;
@@ -230,8 +256,9 @@
       drawList();
       card.update();
     };
+    card.onReject = function () { gone = {}; }; // the next poll shows what the server has
     card.refresh = function (a) {
-      if (!card.sent) mine = (a.mine || []).slice();
+      if (!card.sent) mine = (a.mine || []).filter(function (p) { return !gone[p.place_id]; });
       needs = a.needs || [];
       drawList();
     };
