@@ -426,7 +426,8 @@ def run(args: argparse.Namespace) -> int:
                 stop=stop,
             )
         )
-        done, _ = await asyncio.wait({server, ready}, return_when=asyncio.FIRST_COMPLETED)
+        waiting: set[asyncio.Future[Any]] = {server, ready}
+        done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         if server in done:
             server.result()  # raises the server's error
             return
@@ -453,7 +454,8 @@ def run(args: argparse.Namespace) -> int:
         agenda = asyncio.create_task(
             run_agenda(db, args.minutes, agenda_stop, participants=args.participants)
         )
-        done, _ = await asyncio.wait({server, load}, return_when=asyncio.FIRST_COMPLETED)
+        running: set[asyncio.Future[Any]] = {server, load}
+        done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
         if load in done:
             res = load.result()
             kinds = ", ".join(f"{n} {k}" for k, n in res.by_kind.items())

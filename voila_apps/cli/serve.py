@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     from coprod_apps.live.config import ServerConfig
     from coprod_apps.live.handlers import parse_networks
     from coprod_apps.live.rules import normalize_join_code
-    from coprod_apps.live.serve import print_addresses, seed_session, serve, tune_gc
+    from coprod_apps.live.serve import ServeInfo, print_addresses, seed_session, serve, tune_gc
 
     check_param(0 <= args.port <= 65535, "port", "coprod serve", "in [0, 65535]", args.port)
     check_param(1 <= args.workers <= 64, "workers", "coprod serve", "in [1, 64]", args.workers)
@@ -164,6 +164,11 @@ def run(args: argparse.Namespace) -> int:
         lang=lang,
         public_url=public_url,
     )
+
+    def ready(info: ServeInfo) -> None:
+        print_addresses(info, qr=not args.no_qr)
+        tune_gc()  # once serving: what was allocated while starting is frozen out of the GC
+
     asyncio.run(
         serve(
             args.db,
@@ -173,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
             dashboard=not args.no_dashboard,
             dashboard_port=args.dashboard_port,
             config=config,
-            on_ready=lambda info: (print_addresses(info, qr=not args.no_qr), tune_gc()),
+            on_ready=ready,
             workers=args.workers,
         )
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from coprod_widgets.core_text import core_text
 from coprod_widgets.deliberation.figures import (
     distribution_figure,
     dri_figure,
@@ -45,11 +46,12 @@ def _suppressed_sentence(ctx: ReportContext, notes: list[str], where: str) -> st
     if not ctx.min_cell:
         return ""
     for note in notes:
-        ctx.suppression_notes.append(f"{where}: {note}")
+        ctx.suppression_notes.append(f"{_(where)}: {note}")
     text = _("Small cells: no row of fewer than {n} people is shown in this section").format(
         n=ctx.min_cell
     )
-    return f"<p class='muted'>{esc(text)}{' (' + esc(' '.join(notes)) + ')' if notes else ''}.</p>"
+    said = " (" + esc(" ".join(core_text(n) for n in notes)) + ")" if notes else ""
+    return f"<p class='muted'>{esc(text)}{said}.</p>"
 
 
 @dataclass(frozen=True)
@@ -163,12 +165,12 @@ class DeliberationChangeSection:
                     + "</p>",
                 )
             )
-        table = state.dri_table(notes)
-        if table is not None:
+        dri = state.dri_table(notes)
+        if dri is not None:
             parts.append("<h3>" + _("Deliberative Reason Index") + "</h3>")
             parts.append(
                 ctx.figure_html(
-                    dri_figure(table),
+                    dri_figure(dri),
                     alt="<p class='muted'>" + _("Text alternative: the DRI table below.") + "</p>",
                 )
             )
