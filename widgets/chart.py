@@ -27,7 +27,11 @@ from typing import Any
 import anywidget
 import ipywidgets as widgets
 
+from coprod_widgets.i18n import gettext_for
+
 __all__ = ["META_KEY", "PLOTLY_MIME", "Chart", "ChartLabel", "chart_label", "figure_label"]
+
+_ = gettext_for("report")
 
 #: The mimetype the ``jupyterlab-plotly`` renderer draws.
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
@@ -147,9 +151,9 @@ def figure_label(figure: Any) -> str:
     title = figure.layout.title
     text = getattr(title, "text", None) if title is not None else None
     if not text:
-        return "chart"
+        return _("chart")
     plain = html.unescape(re.sub(r"<[^>]*>", " ", str(text)))
-    return " ".join(plain.split()) or "chart"
+    return " ".join(plain.split()) or _("chart")
 
 
 class Chart(widgets.Output):

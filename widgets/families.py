@@ -22,11 +22,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from coprod_analytics.inquiry import Inquiry
+from coprod_widgets.i18n import N_, gettext_for
 
 if TYPE_CHECKING:  # pragma: no cover
     from coprod_widgets.report.context import Section
 
 __all__ = ["FAMILIES", "Family", "Panel", "panels", "sections"]
+
+_ = gettext_for("report")
 
 
 @dataclass(frozen=True)
@@ -94,61 +97,78 @@ class Family:
     views: str | None
     report: str | None
 
+    @property
+    def heading(self) -> str:
+        """The family's title in the current language (:attr:`title` is the English).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> from coprod_widgets.i18n import use_language
+        >>> with use_language("fr"):
+        ...     FAMILIES[0].heading != FAMILIES[0].title
+        True
+        """
+        return _(self.title)
+
 
 #: Every family, in the order the dashboard and the report show them.
 FAMILIES: tuple[Family, ...] = (
     Family(
         "consensus",
-        "Opinion groups and consensus",
+        N_("Opinion groups and consensus"),
         "coprod_analytics.consensus",
         None,
         "coprod_widgets.consensus.report",
     ),
     Family(
         "crowd",
-        "Crowd estimates and rater agreement",
+        N_("Crowd estimates and rater agreement"),
         "coprod_analytics.crowd",
         "coprod_widgets.crowd.views",
         "coprod_widgets.crowd.report",
     ),
     Family(
         "evidence",
-        "Weighing the evidence",
+        N_("Weighing the evidence"),
         "coprod_analytics.evidence",
         "coprod_widgets.evidence.views",
         "coprod_widgets.evidence.report",
     ),
     Family(
         "preferences",
-        "Rankings, pairwise comparisons and participatory budgets",
+        N_("Rankings, pairwise comparisons and participatory budgets"),
         "coprod_analytics.preferences",
         "coprod_widgets.preferences.views",
         "coprod_widgets.preferences.report",
     ),
     Family(
         "deliberation",
-        "Deliberation change, Q-methodology and representativeness",
+        N_("Deliberation change, Q-methodology and representativeness"),
         "coprod_analytics.deliberation",
         "coprod_widgets.deliberation.views",
         "coprod_widgets.deliberation.report",
     ),
     Family(
         "text",
-        "Free text: topics, near-duplicates and what each group says",
+        N_("Free text: topics, near-duplicates and what each group says"),
         "coprod_analytics.text",
         "coprod_widgets.text.views",
         "coprod_widgets.text.report",
     ),
     Family(
         "mapping",
-        "Community mapping and participatory appraisal",
+        N_("Community mapping and participatory appraisal"),
         "coprod_analytics.mapping",
         "coprod_widgets.mapping.views",
         "coprod_widgets.mapping.report",
     ),
     Family(
         "session",
-        "Live sessions",
+        N_("Live sessions"),
         "coprod_analytics.session",
         None,
         None,

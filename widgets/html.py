@@ -18,6 +18,8 @@ import polars as pl
 from coprod_analytics.consensus.plots import published_group_sizes
 from coprod_analytics.format import MISSING
 from coprod_analytics.privacy import is_small_cell, withheld_cells
+from coprod_widgets.columns import column_header
+from coprod_widgets.core_text import core_text, statement_tag
 from coprod_widgets.i18n import (
     fmt_amount,
     fmt_decimal,
@@ -159,7 +161,7 @@ def table_html(
     formatters = formatters or {}
     label = f' aria-label="{esc(aria_label)}"' if aria_label else ""
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in frame.columns)
+    head = "".join(f'<th scope="col">{esc(column_header(c))}</th>' for c in frame.columns)
     body = []
     for row in frame.head(max_rows).iter_rows(named=True):
         cells = []
@@ -167,8 +169,11 @@ def table_html(
             fmt = formatters.get(c)
             cells.append(f"<td>{esc(fmt(v) if fmt else _cell(v))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
+    rest = frame.height - max_rows
     more = (
-        f"<p class='muted'>… and {frame.height - max_rows} more rows</p>"
+        "<p class='muted'>"
+        + esc(_n("… and {n} more row", "… and {n} more rows", rest).format(n=fmt_amount(rest)))
+        + "</p>"
         if frame.height > max_rows
         else ""
     )
@@ -405,7 +410,9 @@ def statement_cards(state: ConsensusState, board: pl.DataFrame, *, max_rows: int
     for row in shown.iter_rows(named=True):
         sid = row["statement_id"]
         rows = by_sid.get(sid, [])
-        tags = "".join(f'<span class="tag">{esc(tg)}</span>' for tg in row["tags"] or [])
+        tags = "".join(
+            f'<span class="tag">{esc(statement_tag(tg))}</span>' for tg in row["tags"] or []
+        )
         agree_hidden = bool(min_cell) and any(
             r.get("total") is None
             or "agree" in withheld_cells({k: r.get(k) for k in _SHARES}, min_cell=min_cell)
@@ -503,12 +510,12 @@ def footer_html(
             + _("Small cells suppressed: no breakdown of fewer than {n} people is shown").format(
                 n=state.min_cell
             )
-            + (f" ({esc(suppression_note)})" if suppression_note else "")
+            + (f" ({esc(core_text(suppression_note))})" if suppression_note else "")
             + ".</p>"
         )
     if res is not None:
         for note in res.notes:
-            parts.append(f"<p class='muted'>{esc(_('Note:'))} {esc(note)}</p>")
+            parts.append(f"<p class='muted'>{esc(_('Note:'))} {esc(core_text(note))}</p>")
         prov = res.provenance.to_dict()
         params = json.dumps(prov["parameters"], sort_keys=True, default=str)
         parts.append(

@@ -28,6 +28,7 @@ __all__ = [
     "esc",
     "group_colour",
     "group_label",
+    "group_name",
     "hover_text",
     "short",
 ]
@@ -87,6 +88,38 @@ def group_label(group: Any) -> str:
         return _("Not clustered")
     g = int(group)
     return _("Group {name}").format(name=chr(ord("A") + g) if 0 <= g < 26 else g)
+
+
+def group_name(text: Any) -> str:
+    """A group's name as the core writes it ("Group A", "Not clustered") in the current
+    language; any other text (a user's own group names) unchanged.
+
+    Parameters
+    ----------
+    text : str
+        A label from a core result or figure.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from coprod_widgets.i18n import use_language
+    >>> with use_language("pl"):
+    ...     group_name("Group B"), group_name("Not clustered"), group_name("Tenants")
+    ('Grupa B', 'Bez grupy', 'Tenants')
+    """
+    import re
+
+    from coprod_widgets.i18n import gettext_for
+
+    _ = gettext_for("report")
+    s = str(text)
+    m = re.fullmatch(r"Group ([A-Z]|\d+)", s)
+    if m:
+        return _("Group {name}").format(name=m.group(1))
+    return _("Not clustered") if s == "Not clustered" else s
 
 
 def group_colour(group: Any) -> str:

@@ -11,6 +11,10 @@ the page's scripts (``C.t("...")`` and ``C.nt("...", "...", n)``) and HTML (elem
 ``python -m coprod_apps.live.i18n`` writes them all, ``--update`` first merges newly found
 messages into the ``.po`` files. Numbers in Python go through :func:`format_number` and
 :func:`format_percent` (Babel), in the page through ``Intl.NumberFormat``.
+
+The languages (:data:`LANGUAGES`), :func:`negotiate` and the Babel number formatting are
+:mod:`coprod_widgets.i18n`'s, shared with the dashboard and the reports; this module keeps what
+is the page's own (its catalog, found in its scripts, and the catalog scripts).
 """
 
 from __future__ import annotations
@@ -23,14 +27,12 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract
 from babel.messages.pofile import read_po, write_po
-from babel.numbers import format_decimal
-from babel.numbers import format_percent as _babel_percent
 
 from coprod_analytics.errors import ValidationError
+from coprod_widgets.i18n import LANGUAGES, fmt_number, fmt_pct, negotiate, use_language
 
 __all__ = [
     "DOMAIN",
@@ -49,16 +51,6 @@ __all__ = [
     "write_scripts",
 ]
 
-#: The languages of the participant page: Babel locale id -> the language's own name.
-LANGUAGES = {
-    "en": "English",
-    "es": "Español",
-    "fr": "Français",
-    "pl": "Polski",
-    "zh_Hant": "繁體中文",
-    "ar": "العربية",
-    "cy": "Cymraeg",
-}
 #: The gettext domain of the participant page.
 DOMAIN = "participant"
 #: Where the ``.po`` files are: ``<LOCALE_DIR>/<lang>/LC_MESSAGES/participant.po``.
@@ -410,55 +402,8 @@ def update_catalogs(*, locale_dir: str | Path | None = None) -> list[Path]:
     return written
 
 
-def negotiate(accept_language: str | None, default: str = "en") -> str:
-    """The page language for an ``Accept-Language`` header (or a ``--lang`` value).
-
-    Parameters
-    ----------
-    accept_language : str or None
-        E.g. ``"cy-GB,cy;q=0.9,en;q=0.8"``, ``"zh-TW"`` or ``"es"``.
-    default : str
-        When nothing matches.
-
-    Returns
-    -------
-    str
-        A Babel locale id of :data:`LANGUAGES`.
-
-    Examples
-    --------
-    >>> negotiate("zh-TW,zh;q=0.9"), negotiate("fr-CA, en;q=0.5"), negotiate("de")
-    ('zh_Hant', 'fr', 'en')
-    """
-    tags = []
-    for part in (accept_language or "").split(","):
-        tag, _, q = part.strip().partition(";q=")
-        try:
-            weight = float(q) if q else 1.0
-        except ValueError:
-            weight = 0.0
-        if tag and weight > 0:
-            tags.append((weight, tag.strip()))
-    for _, tag in sorted(tags, key=lambda x: -x[0]):
-        t = tag.replace("_", "-").lower()
-        if re.match(r"^zh-(hant|tw|hk|mo)\b", t):
-            return "zh_Hant"
-        base = t.split("-")[0]
-        if base != "zh" and base in LANGUAGES:
-            return base
-    return default
-
-
-def _locale(lang: str) -> Locale:
-    _check_lang(lang)
-    try:
-        return Locale.parse(lang)
-    except UnknownLocaleError as exc:  # pragma: no cover - Babel ships all seven
-        raise ValidationError(f"Babel does not know the locale {lang!r}.") from exc
-
-
-def format_number(x: float, lang: str = "en") -> str:
-    """A number for people in a language (at most two decimals), formatted by Babel.
+def format_number(x: float, lang: str = "en", digits: int = 3) -> str:
+    """A number for people in a language (``digits`` significant digits), by Babel.
 
     Parameters
     ----------
@@ -466,21 +411,26 @@ def format_number(x: float, lang: str = "en") -> str:
         The number.
     lang : str
         Babel locale id.
+    digits : int, default 3
+        Significant digits.
 
     Returns
     -------
     str
+        :func:`coprod_widgets.i18n.fmt_number` in that language.
 
     Examples
     --------
-    >>> format_number(1234.5, "fr"), format_number(1234.5, "en")
-    ('1\\u202f234,5', '1,234.5')
+    >>> format_number(1234.5, "fr"), format_number(3.5, "pl"), format_number(3.5, "en")
+    ('1\\u202f230', '3,5', '3.5')
     """
-    return format_decimal(x, format="#,##0.##", locale=_locale(lang))
+    _check_lang(lang)
+    with use_language(lang):
+        return fmt_number(x, digits)
 
 
-def format_percent(share: float, lang: str = "en") -> str:
-    """A share (0.7) as a percentage in a language, formatted by Babel.
+def format_percent(share: float, lang: str = "en", digits: int = 0) -> str:
+    """A share (0.7) as a percentage in a language, by Babel.
 
     Parameters
     ----------
@@ -488,17 +438,22 @@ def format_percent(share: float, lang: str = "en") -> str:
         Between 0 and 1 (0.7 is 70%).
     lang : str
         Babel locale id.
+    digits : int, default 0
+        Decimals of the percentage.
 
     Returns
     -------
     str
+        :func:`coprod_widgets.i18n.fmt_pct` in that language.
 
     Examples
     --------
-    >>> format_percent(0.705, "en"), format_percent(0.7, "pl")
+    >>> format_percent(0.705, "en", 1), format_percent(0.7, "pl")
     ('70.5%', '70%')
     """
-    return _babel_percent(round(share, 3), locale=_locale(lang), decimal_quantization=False)
+    _check_lang(lang)
+    with use_language(lang):
+        return fmt_pct(share, digits)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,7 @@ re-exports them and draws the state's view of them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -23,8 +24,8 @@ from coprod_analytics.consensus.plots import (
 )
 from coprod_analytics.consensus.plots import published_group_sizes as _core_group_sizes
 from coprod_analytics.privacy import is_small_cell, withheld_cells
-from coprod_widgets.i18n import N_, current_language, fmt_pct, gettext_for
-from coprod_widgets.style import group_colour, group_label
+from coprod_widgets.i18n import N_, current_language, fmt_amount, fmt_pct, gettext_for
+from coprod_widgets.style import group_colour, group_label, group_name
 
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
@@ -44,6 +45,7 @@ __all__ = [
     "silhouette_figure",
     "silhouette_sentence",
     "stability_figure",
+    "translate_opinion_map",
     "verdict_html",
     "verdict_words",
     "withheld_cells",
@@ -175,7 +177,9 @@ def binned_bar(table: pl.DataFrame, *, name: str, colour: str, unit: str = "peop
         customdata=[[fmt_pct(a), fmt_pct(b)] for a, b in zip(low, high, strict=True)],
         name=name,
         marker={"color": colour, "line": {"width": 1, "color": "white"}},
-        hovertemplate=f"%{{customdata[0]}} to %{{customdata[1]}}: %{{y}} {unit}<extra></extra>",
+        hovertemplate=_("%{customdata[0]} to %{customdata[1]}: %{y} {unit}<extra></extra>").replace(
+            "{unit}", _(unit)
+        ),
     )
 
 
@@ -215,7 +219,7 @@ def opinion_map_figure(state: ConsensusState, *, min_cell: int = 0, height: int 
     >>> [t.mode for t in fig.data if t.name.startswith("Group ")]
     ['lines', 'lines']
     """
-    return plot_opinion_map(
+    fig = plot_opinion_map(
         state.result,
         show_statements=bool(state.show_statements),
         selected_group=state.selected_group,
@@ -223,6 +227,93 @@ def opinion_map_figure(state: ConsensusState, *, min_cell: int = 0, height: int 
         title=_("Opinion map: people who vote alike sit close together"),
         height=height,
     )
+    return translate_opinion_map(fig)
+
+
+#: The core's English texts of the opinion map's traces (:mod:`coprod_analytics.consensus.plots`)
+#: -> the message that says it in the reader's language (``{name}`` the group's letter).
+_MAP_TEXTS = (
+    (re.compile(r"^Group (?P<name>[A-Z]) \((?P<n>\d+) people\)$"), N_("Group {name} ({n} people)")),
+    (
+        re.compile(r"^Group (?P<name>[A-Z]): (?P<n>\d+) people<extra></extra>$"),
+        N_("Group {name}: {n} people"),
+    ),
+    (re.compile(r"^Group (?P<name>[A-Z]) \((?P<n>\d+)\)$"), N_("Group {name} ({n})")),
+    (re.compile(r"^Group (?P<name>[A-Z])$"), N_("Group {name}")),
+    (
+        re.compile(
+            r"^Group (?P<name>[A-Z])<br>membership confidence: not computed<extra></extra>$"
+        ),
+        N_("Group {name}<br>membership confidence: not computed"),
+    ),
+    (
+        re.compile(
+            r"^Group (?P<name>[A-Z])<br>membership confidence: %\{customdata\[0\]\}<extra></extra>$"
+        ),
+        N_("Group {name}<br>membership confidence: %{customdata[0]}"),
+    ),
+    (
+        re.compile(r"^Not clustered \((?P<n>\d+), too few votes\)$"),
+        N_("Not clustered ({n}, too few votes)"),
+    ),
+    (
+        re.compile(r"^Not clustered \(too few votes\)<extra></extra>$"),
+        N_("Not clustered (too few votes)"),
+    ),
+    (re.compile(r"^Statements$"), N_("Statements")),
+    (
+        re.compile(r"^Statement %\{customdata\[1\]\}<br>%\{customdata\[2\]\}<extra></extra>$"),
+        N_("Statement %{customdata[1]}<br>%{customdata[2]}"),
+    ),
+)
+
+
+def _map_text(text: str) -> str:
+    for pattern, message in _MAP_TEXTS:
+        m = pattern.match(text)
+        if m is None:
+            continue
+        out = _(message)
+        for key, value in m.groupdict().items():
+            out = out.replace("{" + key + "}", fmt_amount(int(value)) if key == "n" else value)
+        return out + ("<extra></extra>" if text.endswith("<extra></extra>") else "")
+    return text
+
+
+def translate_opinion_map(fig: go.Figure) -> go.Figure:
+    """The opinion map's trace names and hover texts (the core writes them in English) in
+    the current language; the figure is changed in place and returned.
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        A figure of :func:`coprod_analytics.consensus.plots.plot_opinion_map`.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> import plotly.graph_objects as go
+    >>> from coprod_widgets.i18n import use_language
+    >>> fig = go.Figure(go.Scatter(name="Group A (56 people)", hovertemplate="Statements"))
+    >>> with use_language("es"):
+    ...     translate_opinion_map(fig).data[0].name
+    'Grupo A (56 personas)'
+    """
+    if current_language() == "en":
+        return fig
+    for trace in fig.data:
+        if isinstance(trace.name, str):
+            trace.name = _map_text(trace.name)
+        template = getattr(trace, "hovertemplate", None)
+        if isinstance(template, str):
+            trace.hovertemplate = _map_text(template)
+    for note in fig.layout.annotations or ():
+        if isinstance(note.text, str):
+            note.text = group_name(note.text)
+    return fig
 
 
 def silhouette_figure(silhouettes: dict[int, float], k: int, *, height: int = 260) -> go.Figure:
@@ -255,8 +346,8 @@ def silhouette_figure(silhouettes: dict[int, float], k: int, *, height: int = 26
             x=[str(x) for x in ks],
             y=[silhouettes[x] for x in ks],
             marker={"color": ["#0072B2" if x == k else "#9ecae1" for x in ks]},
-            hovertemplate="k = %{x}: silhouette %{y:.3f}<extra></extra>",
-            name="silhouette",
+            hovertemplate=_("k = %{x}: silhouette %{y:.3f}<extra></extra>"),
+            name=_("silhouette"),
         )
     )
     fig.update_xaxes(title=_("number of groups (k)"))
@@ -293,8 +384,8 @@ def stability_figure(scores: dict[int, float], k: int, *, height: int = 260) -> 
             x=[str(x) for x in ks],
             y=[float(scores[x]) for x in ks],
             marker={"color": ["#0072B2" if x == k else "#9ecae1" for x in ks]},
-            hovertemplate="k = %{x}: stability %{y:.3f}<extra></extra>",
-            name="stability",
+            hovertemplate=_("k = %{x}: stability %{y:.3f}<extra></extra>"),
+            name=_("stability"),
         )
     )
     fig.update_xaxes(title=_("number of groups (k)"))

@@ -10,6 +10,7 @@ import polars as pl
 
 from coprod_analytics.privacy import is_small_cell, small_cell_expr
 from coprod_widgets.consensus.figures import published_statement_cards
+from coprod_widgets.core_text import stability_detail
 from coprod_widgets.html import alt_table, pct, table_html
 from coprod_widgets.i18n import N_, fmt_amount, fmt_decimal, gettext_for
 from coprod_widgets.report.context import ReportContext
@@ -457,7 +458,7 @@ class StabilitySection:
             )
         stab = info["stability"]
         if stab is not None:
-            parts.append(f"<p>{esc(_('Resampling:'))} {esc(stab.detail(k))}.</p>")
+            parts.append(f"<p>{esc(_('Resampling:'))} {esc(stability_detail(stab, k))}.</p>")
         else:
             parts.append(
                 "<p>"
@@ -518,7 +519,9 @@ class StabilitySection:
                     conf.group_by("group")
                     .agg(people=pl.len(), median=pl.col("confidence").median())
                     .sort("group")
-                    .with_columns(pl.col("group").map_elements(group_label, return_dtype=pl.String))
+                )
+                table = table.with_columns(
+                    pl.Series("group", [group_label(x) for x in table["group"]], dtype=pl.String)
                 )
                 parts.append(
                     ctx.figure_html(

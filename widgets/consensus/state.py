@@ -291,9 +291,11 @@ class ConsensusState(t.HasTraits):
         res = self._result()
         g = res.groups.select("group", "size", "x", "y")
         total = int(g.get_column("size").sum()) or 1
+        # labels in this thread: the language is a context variable, and polars may run
+        # the expressions of one with_columns in other threads
         g = g.with_columns(
-            label=pl.col("group").map_elements(group_label, return_dtype=pl.String),
-            colour=pl.col("group").map_elements(group_colour, return_dtype=pl.String),
+            label=pl.Series([group_label(x) for x in g["group"]], dtype=pl.String),
+            colour=pl.Series([group_colour(x) for x in g["group"]], dtype=pl.String),
             share=pl.col("size") / total,
         ).select("group", "label", "colour", "size", "share", "x", "y")
         if self.min_cell:
@@ -322,9 +324,7 @@ class ConsensusState(t.HasTraits):
         """
         p = self._result().participants
         return p.with_columns(
-            label=pl.col("group").map_elements(
-                group_label, return_dtype=pl.String, skip_nulls=False
-            )
+            label=pl.Series([group_label(x) for x in p["group"]], dtype=pl.String)
         )
 
     def statement_table(self) -> pl.DataFrame:

@@ -26,6 +26,7 @@ from coprod_widgets.consensus.figures import (
     verdict_html,
 )
 from coprod_widgets.consensus.state import BOARD_KINDS, SORT_KEYS, ConsensusState
+from coprod_widgets.core_text import stability_detail
 from coprod_widgets.html import CSS, alt_table, pct, statement_cards
 from coprod_widgets.i18n import N_, fmt_decimal, gettext_for
 from coprod_widgets.style import esc, group_label
@@ -172,7 +173,7 @@ class OpinionMap(widgets.VBox):
         self.statements_toggle.value = bool(change["new"])
         with self.figure.batch_update():
             for trace in self.figure.data:
-                if trace.name == STATEMENTS_TRACE:
+                if trace.name in (STATEMENTS_TRACE, _(STATEMENTS_TRACE)):
                     trace.visible = bool(change["new"])
 
     def _on_selected(self, change: Any) -> None:
@@ -381,7 +382,7 @@ class StabilityView(widgets.VBox):
                 ).format(k=k, value=fmt_decimal(sil[k]), reading=silhouette_sentence(sil[k]))
             )
         if stab is not None:
-            lines.append(f"{esc(_('Resampling:'))} {esc(stab.detail(k))}.")
+            lines.append(f"{esc(_('Resampling:'))} {esc(stability_detail(stab, k))}.")
         else:
             lines.append(
                 _(
@@ -457,11 +458,9 @@ class StabilityView(widgets.VBox):
             aggs = {"people": pl.len(), "median": pl.col("confidence").median()}
             if not min_cell:
                 aggs["below_80"] = (pl.col("confidence") < 0.8).mean()
-            table = (
-                conf.group_by("group")
-                .agg(**aggs)
-                .sort("group")
-                .with_columns(pl.col("group").map_elements(group_label, return_dtype=pl.String))
+            table = conf.group_by("group").agg(**aggs).sort("group")
+            table = table.with_columns(
+                pl.Series("group", [group_label(x) for x in table["group"]], dtype=pl.String)
             )
             children += [
                 fig,

@@ -21,6 +21,7 @@ import polars as pl
 from coprod_analytics.format import MISSING
 from coprod_analytics.privacy import is_small_cell, small_cell_expr
 from coprod_widgets.consensus.figures import _layout
+from coprod_widgets.core_text import core_text
 from coprod_widgets.html import alt_table, coprod_div, interval_label, table_html
 from coprod_widgets.i18n import N_, fmt_number, fmt_p, fmt_pct, gettext_for
 from coprod_widgets.style import AGREE, DISAGREE, GROUP_COLOURS, esc, hover_text, short
@@ -72,7 +73,7 @@ def _truth_line(fig: go.Figure, truth: float | None) -> None:
         fig.add_vline(
             x=truth,
             line={"color": TRUTH, "dash": "dash", "width": 2},
-            annotation_text=f"true value {fmt_number(truth, 6)}",
+            annotation_text=_("true value {value}").format(value=fmt_number(truth, 6)),
             annotation_position="top",
         )
 
@@ -132,14 +133,14 @@ def estimates_figure(
         fig = go.Figure(
             go.Box(
                 x=vals,
-                name="guesses",
+                name=_("guesses"),
                 boxpoints="all",
                 jitter=0.5,
                 pointpos=0,
                 marker={"color": _BLUE, "size": 5, "opacity": 0.55},
                 line={"color": "#444444"},
                 fillcolor="rgba(0,0,0,0)",
-                hovertemplate="guess %{x}<extra></extra>",
+                hovertemplate=_("guess %{x}<extra></extra>"),
                 orientation="h",
             )
         )
@@ -156,8 +157,8 @@ def estimates_figure(
                     q3=[q3],
                     lowerfence=[q1],
                     upperfence=[q3],
-                    y=["guesses"],
-                    name="guesses",
+                    y=[_("guesses")],
+                    name=_("guesses"),
                     boxpoints=False,
                     line={"color": "#444444"},
                     fillcolor="rgba(0,114,178,0.15)",
@@ -172,20 +173,20 @@ def estimates_figure(
             fig.add_trace(
                 go.Scatter(
                     x=[med],
-                    y=["guesses"],
+                    y=[_("guesses")],
                     mode="markers",
                     marker={"symbol": "line-ns-open", "size": 24, "color": "#444444"},
-                    name="median",
-                    hovertemplate="median %{x:.4g}<extra></extra>",
+                    name=_("median"),
+                    hovertemplate=_("median %{x:.4g}<extra></extra>"),
                     meta={"n": n, "summary": "median"},
                 )
             )
         else:
             title = _("Too few guesses to chart without showing single people's answers")
-            fig.add_trace(go.Scatter(x=[], y=[], mode="markers", name="guesses", meta={"n": n}))
+            fig.add_trace(go.Scatter(x=[], y=[], mode="markers", name=_("guesses"), meta={"n": n}))
     _truth_line(fig, truth)
     fig.update_xaxes(
-        type="log" if log_scale else "linear", title=hover_text(unit) if unit else "guess"
+        type="log" if log_scale else "linear", title=hover_text(unit) if unit else _("guess")
     )
     fig.update_yaxes(showticklabels=False)
     fig.update_layout(showlegend=False)
@@ -246,7 +247,7 @@ def estimators_figure(
                 "color": _BLUE,
             },
             hovertemplate="%{y}: %{x:.4g}<extra></extra>",
-            name="estimate",
+            name=_("estimate"),
         )
     )
     _truth_line(fig, truth)
@@ -313,8 +314,8 @@ def delphi_figure(table: pl.DataFrame, *, min_cell: int = 0, height: int = 260) 
                 "array": (table["q3"] - table["median"]).to_list(),
                 "arrayminus": (table["median"] - table["q1"]).to_list(),
             },
-            hovertemplate="round %{x}: median %{y:.4g}<extra></extra>",
-            name="median",
+            hovertemplate=_("round %{x}: median %{y:.4g}<extra></extra>"),
+            name=_("median"),
         )
     )
     fig.update_xaxes(title=_("round"), type="category")
@@ -363,9 +364,9 @@ def pooling_figure(
         fig = go.Figure(
             binned_bar(
                 merged_bins(values, bins=20, min_cell=min_cell),
-                name="forecasts",
+                name=_("forecasts"),
                 colour="#9ecae1",
-                unit="forecasts",
+                unit=_("forecasts"),
             )
         )
     else:
@@ -374,8 +375,8 @@ def pooling_figure(
                 x=list(values),
                 xbins={"start": 0, "end": 1.0001, "size": 0.05},
                 marker={"color": "#9ecae1"},
-                name="forecasts",
-                hovertemplate="%{x}: %{y} forecasts<extra></extra>",
+                name=_("forecasts"),
+                hovertemplate=_("%{x}: %{y} forecasts<extra></extra>"),
             )
         )
     styles = ("dot", "dashdot", "dash", "solid")
@@ -428,16 +429,16 @@ def popular_figure(table: pl.DataFrame, *, height: int = 280) -> go.Figure:
             go.Bar(
                 x=options,
                 y=table.get_column("actual_share").to_list(),
-                name="actual share",
+                name=_("actual share"),
                 marker={"color": _BLUE},
-                hovertemplate="%{x}: %{y:.1%} answered<extra></extra>",
+                hovertemplate=_("%{x}: %{y:.1%} answered<extra></extra>"),
             ),
             go.Bar(
                 x=options,
                 y=table.get_column("predicted_share").to_list(),
-                name="predicted share",
+                name=_("predicted share"),
                 marker={"color": _ORANGE},
-                hovertemplate="%{x}: %{y:.1%} predicted<extra></extra>",
+                hovertemplate=_("%{x}: %{y:.1%} predicted<extra></extra>"),
             ),
         ]
     )
@@ -479,16 +480,16 @@ def agreement_figure(items: pl.DataFrame, *, height: int = 300) -> go.Figure:
             go.Bar(
                 x=labels,
                 y=items.get_column("tastle_wierman").to_list(),
-                name="consensus (Tastle–Wierman; 1 = all the same)",
+                name=_("consensus (Tastle–Wierman; 1 = all the same)"),
                 marker={"color": AGREE},
-                hovertemplate="consensus %{y:.2f}<extra></extra>",
+                hovertemplate=_("consensus %{y:.2f}<extra></extra>"),
             ),
             go.Bar(
                 x=labels,
                 y=items.get_column("leik").to_list(),
-                name="dispersion (Leik; 1 = split between the ends)",
+                name=_("dispersion (Leik; 1 = split between the ends)"),
                 marker={"color": DISAGREE},
-                hovertemplate="dispersion %{y:.2f}<extra></extra>",
+                hovertemplate=_("dispersion %{y:.2f}<extra></extra>"),
             ),
         ]
     )
@@ -951,7 +952,7 @@ def popular_html(state: CrowdState) -> str:
             aria_label=_("Answers: actual and predicted shares"),
             formatters=fmt,
         ),
-        f"<p class='muted'>{esc(res['note'])}</p>" if res["note"] else "",
+        f"<p class='muted'>{esc(core_text(res['note']))}</p>" if res["note"] else "",
     )
 
 
@@ -1016,7 +1017,7 @@ def agreement_html(state: AgreementState) -> str:
     parts = []
     for row in res["sets"].iter_rows(named=True):
         if row["alpha"] is None:
-            parts.append(f"<p>{esc(row['item_set'])}: {esc(row['reading'])}</p>")
+            parts.append(f"<p>{esc(row['item_set'])}: {esc(_(row['reading']))}</p>")
             continue
         ci = ""
         if row["ci_low"] is not None:
@@ -1037,7 +1038,7 @@ def agreement_html(state: AgreementState) -> str:
                 level=esc(state.level_of_measurement),
                 alpha=f"<strong>{fmt_number(row['alpha'], 2)}</strong>",
                 ci=ci,
-                reading=f"<strong>{esc(row['reading'])}</strong>",
+                reading=f"<strong>{esc(_(row['reading']))}</strong>",
             )
             + (
                 " "
@@ -1058,7 +1059,7 @@ def agreement_html(state: AgreementState) -> str:
                 ).format(
                     w=fmt_number(row["kendall_w"], 2),
                     raters=row["kendall_raters"],
-                    reading=esc(row["kendall_reading"]),
+                    reading=esc(_(row["kendall_reading"])),
                     p=_p(row["kendall_p"]),
                 )
                 + "</p>"
@@ -1107,7 +1108,7 @@ def agreement_html(state: AgreementState) -> str:
         )
     )
     if res["note"]:
-        parts.append(f"<p class='muted'>{esc(res['note'])}</p>")
+        parts.append(f"<p class='muted'>{esc(core_text(res['note']))}</p>")
     return coprod_div(*parts)
 
 

@@ -25,6 +25,7 @@ from coprod_analytics.errors import ParameterError, check_param
 from coprod_analytics.format import fmt_number
 from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.privacy import is_small_cell, small_cell_expr
+from coprod_widgets.i18n import N_, gettext_for
 
 __all__ = [
     "AGREEMENT_THRESHOLDS",
@@ -36,6 +37,8 @@ __all__ = [
     "has_crowd_data",
     "kendall_reading",
 ]
+
+_ = gettext_for("report")
 
 #: Krippendorff's conventional thresholds (Krippendorff 2004, *Content Analysis*, §11.4.4):
 #: alpha >= 0.800 -- rely on the ratings; 0.667 <= alpha < 0.800 -- tentative conclusions
@@ -129,6 +132,7 @@ def agreement_reading(alpha: float | None) -> str:
     Returns
     -------
     str
+        In English (a message of the ``"report"`` catalog: show it with ``_(reading)``).
 
     Examples
     --------
@@ -138,21 +142,21 @@ def agreement_reading(alpha: float | None) -> str:
     ('raters agree poorly', 'agreement cannot be computed (the ratings do not vary)')
     """
     if alpha is None or math.isnan(alpha):
-        return "agreement cannot be computed (the ratings do not vary)"
+        return N_("agreement cannot be computed (the ratings do not vary)")
     low, high = AGREEMENT_THRESHOLDS
     if alpha >= high:
-        return "raters agree well"
+        return N_("raters agree well")
     if alpha >= low:
-        return "raters agree moderately (tentative conclusions only)"
-    return "raters agree poorly"
+        return N_("raters agree moderately (tentative conclusions only)")
+    return N_("raters agree poorly")
 
 
 _KENDALL_WORDS = (
-    (0.9, "unusually strong"),
-    (0.7, "strong"),
-    (0.5, "moderate"),
-    (0.3, "weak"),
-    (0.1, "very weak"),
+    (0.9, N_("unusually strong agreement on the order")),
+    (0.7, N_("strong agreement on the order")),
+    (0.5, N_("moderate agreement on the order")),
+    (0.3, N_("weak agreement on the order")),
+    (0.1, N_("very weak agreement on the order")),
 )
 
 
@@ -174,11 +178,11 @@ def kendall_reading(w: float | None) -> str:
     ('moderate agreement on the order', 'no agreement on the order')
     """
     if w is None or math.isnan(w):
-        return "cannot be computed"
+        return N_("cannot be computed")
     for threshold, words in _KENDALL_WORDS:
         if w >= threshold:
-            return f"{words} agreement on the order"
-    return "no agreement on the order"
+            return words
+    return N_("no agreement on the order")
 
 
 _EMPTY_ITEMS: dict[str, pl.DataType] = {
@@ -602,10 +606,10 @@ class CrowdState(t.HasTraits):
         table = pl.DataFrame(
             {
                 "method": [
-                    "mean of the forecasts",
-                    "median of the forecasts",
-                    "log-odds pool (a = 1, geometric mean of odds)",
-                    f"extremized log-odds pool (a = {fmt_number(a)})",
+                    _("mean of the forecasts"),
+                    _("median of the forecasts"),
+                    _("log-odds pool (a = 1, geometric mean of odds)"),
+                    _("extremized log-odds pool (a = {a})").format(a=fmt_number(a)),
                 ],
                 "value": [pools["mean"], pools["median"], pools["pooled"], pooled],
             }

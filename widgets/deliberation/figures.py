@@ -15,6 +15,7 @@ import polars as pl
 from coprod_analytics.format import SUPPRESSED
 from coprod_analytics.privacy import is_small_cell
 from coprod_widgets.consensus.figures import _layout
+from coprod_widgets.core_text import core_text
 from coprod_widgets.deliberation.state import QMethodState, RepresentationState, ShiftState
 from coprod_widgets.html import alt_table, pct, table_html
 from coprod_widgets.i18n import fmt_number, fmt_p, gettext_for
@@ -75,7 +76,7 @@ def _table(frame: pl.DataFrame, *, formatters: dict[str, Any] | None = None, **k
 
 
 def _notes_html(notes: list[str]) -> str:
-    return "".join(f"<p class='muted'>{esc(n)}</p>" for n in notes)
+    return "".join(f"<p class='muted'>{esc(core_text(n))}</p>" for n in notes)
 
 
 # ------------------------------------------------------------------------ deliberation change
@@ -173,7 +174,9 @@ def distribution_figure(
                 y=sub["share"].to_list(),
                 name=f"{wave} (n = {int(sub['n'].sum())})",
                 marker_color=colour,
-                hovertemplate=f"{esc(wave)}: %{{y:.0%}} answered %{{x}}<extra></extra>",
+                hovertemplate=_("{wave}: %{y:.0%} answered %{x}<extra></extra>").replace(
+                    "{wave}", esc(wave)
+                ),
             )
         )
     fig.update_layout(barmode="group", yaxis_tickformat=".0%", xaxis_title=_("answer"))
@@ -225,7 +228,7 @@ def group_shift_figure(rows: pl.DataFrame, *, by: str) -> go.Figure:
                 "array": [h - e for h, e in zip(rows["ci_high"].to_list(), est, strict=True)],
                 "arrayminus": [e - lo for lo, e in zip(rows["ci_low"].to_list(), est, strict=True)],
             },
-            hovertemplate="%{y}: shift %{x:.2f}<extra></extra>",
+            hovertemplate=_("%{y}: shift %{x:.2f}<extra></extra>"),
         )
     )
     fig.add_vline(x=0, line_color="#888", line_dash="dot")
@@ -369,8 +372,8 @@ def dri_figure(table: pl.DataFrame) -> go.Figure:
             orientation="h",
             marker_color="#DDDDDD",
             name=_("chance (95% of permutations)"),
-            hovertemplate="chance range %{customdata[0]:.2f} to %{customdata[1]:.2f}"
-            "<extra></extra>",
+            hovertemplate=_("chance range %{customdata[0]:.2f} to %{customdata[1]:.2f}")
+            + "<extra></extra>",
         )
     )
     fig.add_trace(
@@ -380,7 +383,7 @@ def dri_figure(table: pl.DataFrame) -> go.Figure:
             mode="markers",
             marker={"color": AGREE, "size": 12, "symbol": "diamond"},
             name=_("observed DRI"),
-            hovertemplate="DRI %{x:.2f}<extra></extra>",
+            hovertemplate=_("DRI %{x:.2f}<extra></extra>"),
         )
     )
     # the DRI is usually between -1 and 1 but can go below -1: the axis follows the data
@@ -501,7 +504,7 @@ def loadings_figure(loadings: pl.DataFrame) -> go.Figure:
             colorscale=[[0, DISAGREE], [0.5, "#FFFFFF"], [1, GROUP_COLOURS[0]]],
             zmin=-1,
             zmax=1,
-            hovertemplate="%{y}, %{x}: loading %{z:.2f}<extra></extra>",
+            hovertemplate=_("%{y}, %{x}: loading %{z:.2f}<extra></extra>"),
         )
     )
     fig.update_yaxes(autorange="reversed")
@@ -570,7 +573,7 @@ def q_html(state: QMethodState) -> str:
         )
         + "</p>",
     ]
-    parts += [f"<p class='muted'>{esc(_('Note:'))} {esc(n)}</p>" for n in state.notes()]
+    parts += [f"<p class='muted'>{esc(_('Note:'))} {esc(core_text(n))}</p>" for n in state.notes()]
     return '<div class="coprod">' + "".join(parts) + "</div>"
 
 
@@ -644,7 +647,7 @@ def population_figure(table: pl.DataFrame, *, attribute: str) -> go.Figure:
             x=cats,
             y=share,
             marker_color=[_STATUS_COLOUR.get(s, PASS) for s in table["status"].to_list()],
-            name="participants",
+            name=_("participants"),
             error_y={
                 "type": "data",
                 "symmetric": False,
@@ -653,7 +656,7 @@ def population_figure(table: pl.DataFrame, *, attribute: str) -> go.Figure:
                     None if lw is None else s - lw for lw, s in zip(lo, share, strict=True)
                 ],
             },
-            hovertemplate="%{x}: %{y:.0%} of participants<extra></extra>",
+            hovertemplate=_("%{x}: %{y:.0%} of participants<extra></extra>"),
         )
     )
     fig.add_trace(
@@ -662,8 +665,8 @@ def population_figure(table: pl.DataFrame, *, attribute: str) -> go.Figure:
             y=table["population_share"].to_list(),
             mode="markers",
             marker={"symbol": "line-ew-open", "size": 26, "color": "#000", "line": {"width": 3}},
-            name="population",
-            hovertemplate="%{x}: %{y:.0%} of the population<extra></extra>",
+            name=_("population"),
+            hovertemplate=_("%{x}: %{y:.0%} of the population<extra></extra>"),
         )
     )
     fig.update_layout(yaxis_tickformat=".0%", yaxis_title=_("share"))
@@ -719,8 +722,19 @@ def _breakdown_html(res: Any, *, caption: str, formatters: dict[str, Any] | None
     test = ""
     if res.test and res.p_value is not None:
         test = (
-            f"<p class='muted'>{esc(res.test)}: statistic {_stat(res.statistic)}, p = "
-            f"{fmt_p(res.p_value)} ({esc(res.p_method)}), effect size {_stat(res.effect_size)}.</p>"
+            "<p class='muted'>"
+            + esc(
+                _(
+                    "{test}: statistic {statistic}, p = {p} ({method}), effect size {effect}."
+                ).format(
+                    test=core_text(res.test),
+                    statistic=_stat(res.statistic),
+                    p=fmt_p(res.p_value),
+                    method=res.p_method,
+                    effect=_stat(res.effect_size),
+                )
+            )
+            + "</p>"
         )
     return (
         _table(res.table, caption=caption, aria_label=caption, formatters=formatters)
@@ -811,7 +825,7 @@ def representation_html(state: RepresentationState) -> str:
             )
             + "</p>"
         )
-        + "".join(f"<p>{esc(n)}</p>" for n in w.notes),
+        + "".join(f"<p>{esc(core_text(n))}</p>" for n in w.notes),
         _table(
             state.weights().margins,
             caption=_("Target, achieved and unweighted shares"),

@@ -19,7 +19,7 @@ import polars as pl
 from coprod_widgets.consensus.figures import _layout
 from coprod_widgets.html import alt_table, coprod_div, interval_label, table_html
 from coprod_widgets.i18n import N_, fmt_number, fmt_p, gettext_for
-from coprod_widgets.style import GROUP_COLOURS, esc, group_colour, hover_text, short
+from coprod_widgets.style import GROUP_COLOURS, esc, group_colour, group_name, hover_text, short
 
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
@@ -78,7 +78,7 @@ def evidence_figure(
                 x=[r[crit] for r in rows],
                 y=[i + offset for i in range(len(rows))],
                 mode="markers",
-                name=crit,
+                name=_(crit),
                 marker={"color": colour, "size": 9},
                 error_x={
                     "type": "data",
@@ -94,7 +94,7 @@ def evidence_figure(
                     "color": colour,
                 },
                 customdata=labels,
-                hovertemplate=f"%{{customdata}}<br>{crit} %{{x:.2f}}<extra></extra>",
+                hovertemplate=f"%{{customdata}}<br>{_(crit)} %{{x:.2f}}<extra></extra>",
             )
         )
     fig = go.Figure(traces)
@@ -145,9 +145,9 @@ def evidence_groups_figure(
                 x=part.get_column(criterion).to_list(),
                 y=[labels[e] for e in part.get_column("evidence_id").to_list()],
                 mode="markers",
-                name=hover_text(label, width=60, max_lines=1),
+                name=hover_text(group_name(label), width=60, max_lines=1),
                 marker={"color": group_colour(g), "size": 10},
-                hovertemplate=f"%{{y}}<br>{criterion} %{{x:.2f}}<extra></extra>",
+                hovertemplate=f"%{{y}}<br>{_(criterion)} %{{x:.2f}}<extra></extra>",
             )
         )
     fig.update_yaxes(categoryorder="array", categoryarray=[labels[e] for e in ids][::-1])

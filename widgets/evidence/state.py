@@ -20,6 +20,7 @@ from coprod_analytics.errors import ParameterError, check_param
 from coprod_analytics.evidence.weighing import EvidenceWeighing
 from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.privacy import small_cell_expr
+from coprod_widgets.i18n import N_, gettext_for
 from coprod_widgets.style import group_label
 
 __all__ = [
@@ -29,12 +30,16 @@ __all__ = [
     "has_evidence_data",
 ]
 
+_ = gettext_for("report")
+
 #: Where the evidence board's groups come from: key -> label.
 GROUP_SOURCES: dict[str, str] = {
-    "opinion_groups": "opinion groups found from the votes (Pol.is method, as on the opinion map)",
-    "polis_group_id": "the groups of the Pol.is export (participants' polis_group_id)",
-    "planted_group": "the simulator's planted groups (participants' planted_group)",
-    "none": "no groups",
+    "opinion_groups": N_(
+        "opinion groups found from the votes (Pol.is method, as on the opinion map)"
+    ),
+    "polis_group_id": N_("the groups of the Pol.is export (participants' polis_group_id)"),
+    "planted_group": N_("the simulator's planted groups (participants' planted_group)"),
+    "none": N_("no groups"),
 }
 
 #: How the evidence board can be sorted: key -> label.
@@ -246,7 +251,7 @@ class EvidenceState(t.HasTraits):
         -------
         str
         """
-        return f"Groups: {GROUP_SOURCES[self.group_source]}."
+        return _("Groups: {source}.").format(source=_(GROUP_SOURCES[self.group_source]))
 
     @t.observe("group_source", "min_cell", "seed", "n_resamples")
     def _on_params(self, change: Any) -> None:

@@ -83,7 +83,7 @@ class EvidenceBoard(widgets.VBox):
             s for s in self._available_sources() if s != state.group_source
         ]
         self.groups = widgets.Dropdown(
-            options=[(GROUP_SOURCES[s], s) for s in sources],
+            options=[(_(GROUP_SOURCES[s]), s) for s in sources],
             value=state.group_source,
             description=_("Groups:"),
             layout=widgets.Layout(width="640px"),

@@ -7,7 +7,9 @@ hotspots, coverage, the most supported needs, appraisal rounds and who mapped. G
 come from ``options["mapping"]["layers"]``, else from the inquiry: the base a session export
 keeps in its metadata (``map_layers``, a Parquet folder) or the folder's own ``map.geojson``
 (an inquiry or Pol.is export folder); the hotspot and grid parameters from
-``options["mapping"]`` too (``radius_m``, ``min_points``, ``within_m``, ``grid_m``).
+``options["mapping"]`` too (``radius_m``, ``min_points``, ``within_m``, ``grid_m``), and
+how the map is published: ``publish_method`` (``"grid"`` or ``"jitter"``) and
+``jitter_radius_m``; the section states the method and its cell size or radius under the map.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from coprod_widgets.i18n import N_, gettext_for
 from coprod_widgets.mapping.figures import (
     change_html,
     coverage_html,
@@ -28,10 +31,20 @@ from coprod_widgets.mapping.figures import (
 )
 from coprod_widgets.mapping.state import MappingState, has_places
 from coprod_widgets.report.context import ReportContext
+from coprod_widgets.style import esc
 
 __all__ = ["SECTIONS", "CommunityMapSection", "inquiry_layers"]
 
-_PARAMETERS = ("radius_m", "min_points", "within_m", "grid_m")
+_ = gettext_for("report")
+
+_PARAMETERS = (
+    "radius_m",
+    "min_points",
+    "within_m",
+    "grid_m",
+    "publish_method",
+    "jitter_radius_m",
+)
 
 
 def inquiry_layers(metadata: dict[str, Any]) -> list[dict[str, Any]]:
@@ -91,7 +104,7 @@ class CommunityMapSection:
     """
 
     key: str = "community-map"
-    title: str = "Community map"
+    title: str = N_("Community map")
     order: int = 650
 
     def applies(self, ctx: ReportContext) -> bool:
@@ -118,6 +131,7 @@ class CommunityMapSection:
                 map_figure(state.grid, hotspots=state.hotspot_table, layers=state.layers),
                 alt=map_alt(state.grid),
             ),
+            f"<p class='map-method'>{esc(state.grid.note)}</p>",
             hotspots_html(
                 state.hotspot_table,
                 radius_m=state.radius_m,
@@ -132,7 +146,7 @@ class CommunityMapSection:
             parts.append(change_html(state.change, state.change_table))
         if state.who is not None:
             parts.append(who_html(state.who))
-        parts.append(ctx.small_cells_note("map cells, hotspots and needs of"))
+        parts.append(ctx.small_cells_note(_("map cells, hotspots and needs of")))
         return "".join(parts)
 
 

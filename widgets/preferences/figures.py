@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from coprod_widgets.consensus.figures import _layout
+from coprod_widgets.core_text import core_text
 from coprod_widgets.html import alt_table, pct, table_html
 from coprod_widgets.i18n import fmt_amount, fmt_pct, gettext_for
 from coprod_widgets.style import esc, group_colour, hover_text
@@ -116,7 +117,8 @@ def rules_html(state: BudgetState) -> str:
     table = state.rules_table()
     frame = table.select(
         "rule",
-        "description",
+        # translated here, in this thread (the language is a context variable)
+        pl.Series("description", [_(d) for d in table["description"]], dtype=pl.String),
         pl.col("funded").alias("projects funded"),
         pl.col("cost").alias("cost"),
         pl.col("leftover_share").alias("budget left"),
@@ -273,7 +275,7 @@ def rules_figure(state: BudgetState, *, height: int = 340) -> go.Figure:
                 orientation="h",
                 marker=_series_marker(k),
                 # a direct label on every bar: the series' name and value, not colour alone
-                text=[f"{'served' if k == 0 else 'spent'} {pct(v)}" for v in values],
+                text=[f"{_('served') if k == 0 else _('spent')} {pct(v)}" for v in values],
                 textposition="auto",
                 cliponaxis=False,
                 hovertemplate="%{y}: %{x:.0%}<extra>" + name + "</extra>",
@@ -355,7 +357,8 @@ def satisfaction_figure(state: BudgetState, *, height: int = 340) -> go.Figure:
                 y=part["share"].to_list(),
                 name=hover_text(rule),
                 marker=_series_marker(k),
-                hovertemplate="%{x} funded: %{y:.1%} of voters<extra>"
+                hovertemplate=_("%{x} funded: %{y:.1%} of voters")
+                + "<extra>"
                 + hover_text(rule)
                 + "</extra>",
             )
@@ -511,7 +514,7 @@ def strengths_figure(state: RankingState, *, height: int | None = None) -> go.Fi
                 "arrayminus": theta - lo,
                 "color": group_colour(0),
             },
-            name="log-strength",
+            name=_("log-strength"),
             hovertemplate="%{y}: %{x:.2f}<extra></extra>",
         )
     )
@@ -600,7 +603,7 @@ def next_pairs_html(state: RankingState) -> str:
     first = pairs.row(0, named=True)
     regularised = any("regularised" in n for n in state.notes)
     note = "".join(
-        f"<p class='muted'>{esc(_('Note:'))} {esc(n)}</p>"
+        f"<p class='muted'>{esc(_('Note:'))} {esc(core_text(n))}</p>"
         for n in state.notes
         if "regularised" in n
     )

@@ -22,6 +22,7 @@ from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.io.pabulib import election_from_tables
 from coprod_analytics.io.preference_tables import has_budget, has_pairwise, has_rankings
 from coprod_analytics.privacy import is_small_cell, suppress_small_cells
+from coprod_widgets.i18n import N_, gettext_for
 
 if TYPE_CHECKING:  # pragma: no cover
     from coprod_analytics.io.pabulib import PBElection
@@ -40,14 +41,16 @@ __all__ = [
     "has_ranking_data",
 ]
 
+_ = gettext_for("report")
+
 #: The rules the budget explorer compares: label -> (rule, utility, completion, plain name).
 BUDGET_RULES: dict[str, tuple[str, str, str, str]] = {
-    "greedy": ("greedy", "cost", "none", "Greedy by votes (what most cities use)"),
-    "mes": ("mes", "cost", "none", "Method of Equal Shares (no completion)"),
-    "mes+add1": ("mes", "cost", "add1", "Equal Shares, completed by raising voter budgets"),
-    "mes+greedy": ("mes", "cost", "greedy", "Equal Shares, completed greedily"),
-    "mes+phragmen": ("mes", "cost", "phragmen", "Equal Shares, completed by Phragmén"),
-    "phragmen": ("phragmen", "cost", "none", "Sequential Phragmén"),
+    "greedy": ("greedy", "cost", "none", N_("Greedy by votes (what most cities use)")),
+    "mes": ("mes", "cost", "none", N_("Method of Equal Shares (no completion)")),
+    "mes+add1": ("mes", "cost", "add1", N_("Equal Shares, completed by raising voter budgets")),
+    "mes+greedy": ("mes", "cost", "greedy", N_("Equal Shares, completed greedily")),
+    "mes+phragmen": ("mes", "cost", "phragmen", N_("Equal Shares, completed by Phragmén")),
+    "phragmen": ("phragmen", "cost", "none", N_("Sequential Phragmén")),
 }
 
 #: Label of the outcome the file records (its ``selected`` column).
@@ -372,7 +375,7 @@ class BudgetState(t.HasTraits):
                     "rule": label,
                     "description": BUDGET_RULES[label][3]
                     if label in BUDGET_RULES
-                    else "The projects the city funded (the file's 'selected' column)",
+                    else N_("The projects the city funded (the file's 'selected' column)"),
                     "funded": f["n_selected"],
                     "cost": f["total_cost"],
                     "leftover_share": f["leftover_share"],

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import polars as pl
 
 from coprod_analytics.inquiry import Inquiry
+from coprod_widgets.core_text import core_text
 from coprod_widgets.html import table_html
 from coprod_widgets.i18n import N_, gettext_for
 from coprod_widgets.style import esc
@@ -336,11 +337,11 @@ class ProvenanceSection:
                 + "</p>"
             )
             for note in ctx.suppression_notes:
-                parts.append(f"<p class='muted'>{esc(note)}</p>")
+                parts.append(f"<p class='muted'>{esc(core_text(note))}</p>")
         state = ctx.cache.get("consensus_state")
         if state is not None:
             for note in state.result.notes:
-                parts.append(f"<p class='muted'>{esc(_('Note:'))} {esc(note)}</p>")
+                parts.append(f"<p class='muted'>{esc(_('Note:'))} {esc(core_text(note))}</p>")
         attribution = inq.metadata.get("attribution")
         if attribution:
             parts.append(

@@ -27,6 +27,7 @@ import polars as pl
 from coprod_analytics.format import MISSING, fmt_number, fmt_pct
 from coprod_analytics.session.activities import wave_name
 from coprod_analytics.session.panels import LivePanel
+from coprod_widgets.core_text import core_text
 from coprod_widgets.html import coprod_div, table_html
 from coprod_widgets.i18n import N_, gettext_for
 from coprod_widgets.session.figures_mapping import (
@@ -141,7 +142,7 @@ def _notes(panel: LivePanel) -> str:
     parts = []
     if panel.message:
         parts.append(f"<p class='message'>{esc(panel.message)}</p>")
-    parts += [f"<p class='muted'>{esc(n)}</p>" for n in panel.notes]
+    parts += [f"<p class='muted'>{esc(core_text(n))}</p>" for n in panel.notes]
     return "".join(parts)
 
 
@@ -685,6 +686,6 @@ def present_html(panel: LivePanel) -> str:
     ]
     if panel.message:
         parts.append(f"<p>{esc(panel.message)}</p>")
-    parts += [f"<p class='muted'>{esc(n)}</p>" for n in panel.notes]
+    parts += [f"<p class='muted'>{esc(core_text(n))}</p>" for n in panel.notes]
     parts += _PRESENT.get(panel.kind, lambda p: [])(panel)
     return "<div class='coprod-big'>" + "".join(parts) + "</div>"

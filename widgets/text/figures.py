@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from coprod_analytics.text import Topics, TopicVotes
+from coprod_widgets.core_text import core_text
 from coprod_widgets.html import alt_table, table_html
 from coprod_widgets.i18n import fmt_pct, gettext_for
 from coprod_widgets.style import GROUP_COLOURS, esc, hover_text, short
@@ -28,7 +29,9 @@ _ = gettext_for("report")
 
 
 def _name(topic: int, label: str) -> str:
-    return f"Topic {topic}: {label}" if label else f"Topic {topic}"
+    if label:
+        return _("Topic {n}: {words}").format(n=topic, words=label)
+    return _("Topic {n}").format(n=topic)
 
 
 def topic_sizes_figure(result: Topics, *, height: int | None = None) -> go.Figure:
@@ -61,14 +64,14 @@ def topic_sizes_figure(result: Topics, *, height: int | None = None) -> go.Figur
             y=names,
             orientation="h",
             marker_color=[GROUP_COLOURS[i % len(GROUP_COLOURS)] for i in range(t.height)],
-            hovertemplate="%{y}<br>%{x} texts<extra></extra>",
+            hovertemplate=_("%{y}<br>%{x} texts<extra></extra>"),
         )
     )
     fig.update_layout(
         height=height or max(200, 40 + 28 * t.height),
         margin={"l": 10, "r": 10, "t": 30, "b": 30},
         yaxis={"autorange": "reversed"},
-        xaxis_title="texts",
+        xaxis_title=_("texts"),
         title=_("Topics by number of texts"),
     )
     return fig
@@ -291,17 +294,19 @@ def topic_groups_html(votes: TopicVotes) -> str:
 
     frame = pl.DataFrame(
         {
-            "Topic": [f"{r['topic']}: {r['label']}" for r in votes.verdicts.iter_rows(named=True)],
+            _("Topic"): [
+                f"{r['topic']}: {r['label']}" for r in votes.verdicts.iter_rows(named=True)
+            ],
             **{
-                f"Group {g} agrees": [
+                _("Group {name} agrees").format(name=g): [
                     cell(r["topic"], g) for r in votes.verdicts.iter_rows(named=True)
                 ]
                 for g in groups
             },
-            "Reading": votes.verdicts["verdict"].to_list(),
+            _("Reading"): votes.verdicts["verdict"].to_list(),
         }
     )
-    note = f"<p class='muted'>{esc(votes.note)}</p>" if votes.note else ""
+    note = f"<p class='muted'>{esc(core_text(votes.note))}</p>" if votes.note else ""
     level = f"{round(100 * (1 - votes.alpha))}%"
     return (
         table_html(
