@@ -122,6 +122,8 @@ class DisclosureButton(anywidget.AnyWidget):  # type: ignore[misc]
 
     Parameters
     ----------
+    *args
+        Passed to ``anywidget.AnyWidget`` (none are needed).
     **kwargs
         ``title`` (str) and ``expanded`` (bool), the synced traits.
 
@@ -143,6 +145,8 @@ class PageLanguage(anywidget.AnyWidget):  # type: ignore[misc]
 
     Parameters
     ----------
+    *args
+        Passed to ``anywidget.AnyWidget`` (none are needed).
     **kwargs
         ``lang`` (BCP 47 tag), ``dir`` (``"ltr"`` or ``"rtl"``) and ``title`` (empty: the
         page keeps its own).

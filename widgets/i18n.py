@@ -731,6 +731,14 @@ def update_catalogs(
     -------
     list of Path
         The ``.po`` files written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:  # new catalogs, every message untranslated
+    ...     written = update_catalogs("columns", locale_dir=tmp)
+    ...     print(len(written), written[0].name)
+    6 columns.po
     """
     base = Path(locale_dir) if locale_dir is not None else LOCALE_DIR
     written = []
