@@ -20,6 +20,7 @@ from coprod_widgets.i18n import (
     current_language,
     fmt_amount,
     fmt_decimal,
+    fmt_number,
     gettext_for,
     ngettext_for,
 )
@@ -182,6 +183,63 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = 
         ).format(n=_num(m["r"]), seed=m["s"]),
     ),
     (
+        re.compile(r"Places are counted in cells of (?P<g>[0-9.e+]+) (?P<unit>m|plan units); "),
+        lambda m: (
+            _("Places are counted in cells of {size} {unit};").format(
+                size=_size(m["g"]), unit=_unit(m["unit"])
+            )
+            + " "
+        ),
+    ),
+    (
+        re.compile(
+            r"Each place is shown moved at random by up to (?P<r>[0-9.e+]+) "
+            r"(?P<unit>m|plan units) \(jitter\), never where it was mapped; "
+        ),
+        lambda m: (
+            _(
+                "Each place is shown moved at random by up to {radius} {unit} (jitter), never "
+                "where it was mapped;"
+            ).format(radius=_size(m["r"]), unit=_unit(m["unit"]))
+            + " "
+        ),
+    ),
+    (
+        re.compile(
+            r"(?P<n>\d+) cells(?: \(of (?P<g>[0-9.e+]+) (?P<unit>m|plan units)\))? of fewer "
+            r"than (?P<m>\d+) people not shown\."
+        ),
+        lambda m: (
+            _("{n} cells of fewer than {m} people not shown.")
+            if m["g"] is None
+            else _("{n} cells (of {size} {unit}) of fewer than {m} people not shown.")
+        ).format(
+            n=_num(m["n"]),
+            m=_num(m["m"]),
+            size=_size(m["g"] or "0"),
+            unit=_unit(m["unit"] or "m"),
+        ),
+    ),
+    (re.compile(r"every cell is shown\."), _fixed(N_("every cell is shown."))),
+    (
+        re.compile(r"(?P<space> ?)(?P<n>\d+) places given by area only are not on the map\."),
+        lambda m: (
+            m["space"]
+            + _n(
+                "{n} place given by area only is not on the map.",
+                "{n} places given by area only are not on the map.",
+                int(m["n"]),
+            ).format(n=_num(m["n"]))
+        ),
+    ),
+    (
+        re.compile(
+            r"^Group (?P<name>[A-Z]|\d+)<br>membership confidence: (?P<what>not computed|"
+            r"%\{customdata\[0\]\})(?P<extra><extra></extra>)?$"
+        ),
+        lambda m: _membership(m),
+    ),
+    (
         re.compile(
             r"^chi-square (?P<what>goodness of fit|test of independence|test of retention)"
             r"(?: \((?P<a>[^()]+) x (?P<b>[^()]+)\)| x (?P<r>.+))?$"
@@ -189,6 +247,23 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = 
         lambda m: _test_name(m),
     ),
 )
+
+
+def _size(text: str) -> str:
+    return fmt_number(float(text))
+
+
+def _unit(unit: str) -> str:
+    return _("plan units") if unit == "plan units" else unit
+
+
+def _membership(m: re.Match[str]) -> str:
+    """The opinion map's hover of a group's points (a letter or, past Z, a number)."""
+    if m["what"] == "not computed":
+        text = _("Group {name}<br>membership confidence: not computed")
+    else:
+        text = _("Group {name}<br>membership confidence: %{customdata[0]}")
+    return text.replace("{name}", m["name"]) + (m["extra"] or "")
 
 
 def _test_name(m: re.Match[str]) -> str:

@@ -24,6 +24,7 @@ from coprod_analytics.consensus.plots import (
 )
 from coprod_analytics.consensus.plots import published_group_sizes as _core_group_sizes
 from coprod_analytics.privacy import is_small_cell, withheld_cells
+from coprod_widgets.core_text import core_text
 from coprod_widgets.i18n import N_, current_language, fmt_amount, fmt_pct, gettext_for
 from coprod_widgets.style import group_colour, group_label, group_name
 
@@ -277,7 +278,7 @@ def _map_text(text: str) -> str:
         for key, value in m.groupdict().items():
             out = out.replace("{" + key + "}", fmt_amount(int(value)) if key == "n" else value)
         return out + ("<extra></extra>" if text.endswith("<extra></extra>") else "")
-    return text
+    return core_text(text)  # numbered groups past Z, and any other sentence it knows
 
 
 def translate_opinion_map(fig: go.Figure) -> go.Figure:

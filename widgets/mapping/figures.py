@@ -23,6 +23,7 @@ import polars as pl
 
 from coprod_analytics.format import MISSING, fmt_number, fmt_p, fmt_pct
 from coprod_analytics.mapping import AppraisalChange, NeedSupport, PublishedPoints, WhoMapped
+from coprod_widgets.core_text import core_text
 from coprod_widgets.html import alt_table, table_html
 from coprod_widgets.i18n import N_, gettext_for
 from coprod_widgets.style import esc, hover_text
@@ -45,6 +46,33 @@ KIND_COLOURS = {"asset": "#009E73", "need": "#D55E00", "idea": "#0072B2"}
 _LAYER_COLOUR = "#888888"
 #: The kinds of place in the legend (plural), translated when drawn.
 _KIND_PLURALS = {"asset": N_("assets"), "need": N_("needs"), "idea": N_("ideas")}
+#: The core's words in the tables' cells (kinds of place, statuses), translated when shown.
+_WORDS = {
+    "asset": N_("asset"),
+    "need": N_("need"),
+    "idea": N_("idea"),
+    "mapped": N_("mapped"),
+    "nobody mapped": N_("nobody mapped"),
+    "few people": N_("few people"),
+    "less pressing": N_("less pressing"),
+    "more pressing": N_("more pressing"),
+    "no clear change": N_("no clear change"),
+}
+
+
+def _words(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """The core's words in ``columns`` (kinds, statuses) in the current language."""
+    words = {k: _(v) for k, v in _WORDS.items()}
+    return frame.with_columns(
+        pl.col(c).replace(words)
+        for c in columns
+        if c in frame.columns and frame.schema[c] == pl.String
+    )
+
+
+def _kind_plural(kind: Any) -> str:
+    """A kind of place in the legend's words ("needs"), translated; another kind as it is."""
+    return _(_KIND_PLURALS[kind]) if kind in _KIND_PLURALS else str(kind)
 
 
 def _lines(geometry: dict[str, Any]) -> Iterator[list[list[float]]]:
@@ -100,7 +128,7 @@ def _layer_traces(layers: Sequence[dict[str, Any]]) -> list[go.Scatter]:
                 mode="lines",
                 line={"color": _LAYER_COLOUR, "width": 1},
                 hoverinfo="skip",
-                name=f"layer {i + 1}",
+                name=_("layer {n}").format(n=i + 1),
                 showlegend=False,
             )
         )
@@ -113,6 +141,7 @@ def _layer_traces(layers: Sequence[dict[str, Any]]) -> list[go.Scatter]:
                     text=names,
                     textfont={"color": "#555555", "size": 11},
                     hoverinfo="skip",
+                    name=_("area names of layer {n}").format(n=i + 1),
                     showlegend=False,
                 )
             )
@@ -171,7 +200,7 @@ def map_figure(
         kinds, key=lambda k: list(KIND_COLOURS).index(k) if k in KIND_COLOURS else 9
     ):
         part = cells if kind is None else cells.filter(pl.col("kind") == kind)
-        label = _(_KIND_PLURALS[kind]) if kind in _KIND_PLURALS else (kind or _("places"))
+        label = _kind_plural(kind) if kind is not None else _("places")
         if jitter:  # each place moved at random: no counts to show, no exact point
             fig.add_trace(
                 go.Scatter(
@@ -202,10 +231,10 @@ def map_figure(
                     "line": {"width": 0},
                 },
                 customdata=part.select("n_places", "n_people").rows(),
-                hovertemplate=(
-                    f"{label}: %{{customdata[0]}} places by %{{customdata[1]}} people"
-                    "<extra></extra>"
-                ),
+                hovertemplate=_("{kind}: {places} places by {people} people").format(
+                    kind=label, places="%{customdata[0]}", people="%{customdata[1]}"
+                )
+                + "<extra></extra>",
             )
         )
     if hotspots is not None and hotspots.height:
@@ -226,13 +255,15 @@ def map_figure(
                         "line": {"width": 3},
                     },
                     customdata=[
-                        [hover_text(c, width=40, max_lines=1), k, n]
+                        [hover_text(c, width=40, max_lines=1), _kind_plural(k), n]
                         for c, k, n in shown.select("category", "kind", "n_people").iter_rows()
                     ],
-                    hovertemplate=(
-                        "hotspot of %{customdata[1]}s: %{customdata[0]}"
-                        " (%{customdata[2]} people)<extra></extra>"
-                    ),
+                    hovertemplate=_("hotspot of {kind}: {category} ({people} people)").format(
+                        kind="%{customdata[1]}",
+                        category="%{customdata[0]}",
+                        people="%{customdata[2]}",
+                    )
+                    + "<extra></extra>",
                 )
             )
     ys = cells.get_column(ycol).to_list() if cells.height else []
@@ -281,12 +312,18 @@ def map_alt(grid: PublishedPoints) -> str:
             .agg(pl.len().cast(pl.Int64).alias("n_places"), pl.col("n_people").first())
             .sort(keys)
         )
-    f = f.rename({"n_places": _("places"), "n_people": _("people")})
-    return alt_table(f, summary=grid.note, label=_("Published map cells"))
+    f = _words(f, "kind").rename({"n_places": _("places"), "n_people": _("people")})
+    f = f.rename({k: v for k, v in _coordinates().items() if k in f.columns})
+    return alt_table(f, summary=core_text(grid.note), label=_("Published map cells"))
 
 
 def _coordinate(value: Any) -> str:
     return MISSING if value is None else f"{value:.4f}"
+
+
+def _coordinates() -> dict[str, str]:
+    """The coordinate columns' headers (their names in English)."""
+    return {"lat": _("lat"), "lon": _("lon")}
 
 
 def _rename(frame: pl.DataFrame) -> pl.DataFrame:
@@ -345,11 +382,12 @@ def hotspots_html(
         unit=unit,
         distance=distance,
     )
-    coord = {c: _coordinate for c in ("lat", "lon")}
+    coord = {c: _coordinate for c in _coordinates().values()}
     name = _("Hotspots")
-    return f"<p>{esc(how)}</p>" + table_html(
-        _rename(table), aria_label=name, caption=name, formatters=coord
+    table = _rename(_words(table, "kind")).rename(
+        {k: v for k, v in _coordinates().items() if k in table.columns}
     )
+    return f"<p>{esc(how)}</p>" + table_html(table, aria_label=name, caption=name, formatters=coord)
 
 
 def coverage_html(table: pl.DataFrame, *, within_m: float, plan: bool = False) -> str:
@@ -463,6 +501,7 @@ def change_html(change: AppraisalChange, table: pl.DataFrame) -> str:
         first=change.first, second=change.second, test=change.test, correction=change.correction
     )
     f = table.rename({"need_n_pairs": "n_pairs"}) if "need_n_pairs" in table.columns else table
+    f = _words(f, "status")
     p_columns = [c for c in f.columns if c.endswith("p_adjusted")]
     return f"<p>{esc(text)}</p>" + table_html(
         f,
@@ -497,7 +536,7 @@ def who_html(who: WhoMapped) -> str:
     parts = [
         f"<p>{esc(nobody)}</p>",
         table_html(
-            _rename(who.areas),
+            _rename(_words(who.areas, "status")),
             aria_label=_("Places and people per area"),
             caption=_("Places and people per area"),
             formatters={"population_share": fmt_pct},

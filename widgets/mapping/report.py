@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from coprod_widgets.core_text import core_text
 from coprod_widgets.i18n import N_, gettext_for
 from coprod_widgets.mapping.figures import (
     change_html,
@@ -131,7 +132,7 @@ class CommunityMapSection:
                 map_figure(state.grid, hotspots=state.hotspot_table, layers=state.layers),
                 alt=map_alt(state.grid),
             ),
-            f"<p class='map-method'>{esc(state.grid.note)}</p>",
+            f"<p class='map-method'>{esc(core_text(state.grid.note))}</p>",
             hotspots_html(
                 state.hotspot_table,
                 radius_m=state.radius_m,
