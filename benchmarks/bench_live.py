@@ -23,8 +23,22 @@ all joining at once) with p95 < 100 ms and nothing lost. The load average of the
 before and after each run is printed: the figures mean little on a machine that other work
 keeps busy (the load generator and the server share its cores and its disk).
 
+Each run also prints the server's CPU per acknowledged vote or answer (all threads, and its
+main thread: the event loop) and the cores the server and the load generator used.
+``--baseline-src DIR`` makes the baseline the same load against the server run from the code
+in ``DIR`` (a folder holding ``coprod_analytics/`` and ``coprod_apps/``, e.g. HEAD's files:
+``git archive``), alternating ``--repeat`` times, and prints the ratios of p95 and CPU per
+answer. ``--endpoints`` measures the server's main-thread CPU per request of each endpoint
+(join, activities, next, answer, next + vote; 500 keep-alive clients), against
+``--baseline-src`` when given: CPU time is far less sensitive to a busy machine than
+latency. ``--profile OUT`` records the first server with py-spy (``.svg``: a flame graph;
+any other name: collapsed stacks).
+
 Run: .venv/bin/python benchmarks/bench_live.py [--participants 200] [--duration 60]
      .venv/bin/python benchmarks/bench_live.py --priorities [--no-baseline]
+     .venv/bin/python benchmarks/bench_live.py --participants 1000 --duration 20 \
+         --baseline-src /tmp/head --repeat 2
+     .venv/bin/python benchmarks/bench_live.py --endpoints --baseline-src /tmp/head
 """
 
 from __future__ import annotations
@@ -58,8 +72,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def start_server(
-    db: Path, env: dict[str, str] | None = None, port: int = 0
+    db: Path, env: dict[str, str] | None = None, port: int = 0, src: Path | None = None
 ) -> tuple[subprocess.Popen[str], str]:
+    """Start ``coprod serve`` on ``db``; with ``src``, from the code in that folder (one
+    holding ``coprod_analytics`` and ``coprod_apps``: see ``--baseline-src``)."""
+    env = dict(env or {})
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(src), *filter(None, [os.environ.get("PYTHONPATH")])]
+        )
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -86,6 +107,34 @@ def start_server(
             threading.Thread(target=lambda: [None for _ in proc.stdout or []], daemon=True).start()
             return proc, m.group(1)
     raise RuntimeError("server did not start")
+
+
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU seconds (user + system) used so far by process ``pid`` (all its threads) and by
+    its main thread alone (the event loop; the writer thread is the rest)."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def read(path: str) -> float:
+        try:
+            with open(path) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+
+    return read(f"/proc/{pid}/stat"), read(f"/proc/{pid}/task/{pid}/stat")
+
+
+def start_profile(pid: int, out: str) -> subprocess.Popen[bytes]:
+    """``py-spy record`` of the server until the returned process gets SIGINT: a flame graph
+    in ``out`` (``.svg``), else collapsed stacks (one line per stack and its samples)."""
+    exe = Path(sys.executable).with_name("py-spy")
+    fmt = "flamegraph" if out.endswith(".svg") else "raw"
+    return subprocess.Popen(
+        [str(exe) if exe.exists() else "py-spy", "record", "-f", fmt, "-o", out, "--pid", str(pid)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def stop_server(proc: subprocess.Popen[str]) -> int:
@@ -154,11 +203,14 @@ def run_once(
     duration: float,
     env: dict[str, str] | None,
     ramp: float = 0.0,
+    src: Path | None = None,
+    profile: str | None = None,
 ) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-live-"))
     db = tmp / "s.db"
     seed(db)
-    proc, url = start_server(db, env)
+    proc, url = start_server(db, env, src=src)
+    spy = None if profile is None else start_profile(proc.pid, profile)
     ctx = multiprocessing.get_context("spawn")
     stop = ctx.Event()
     lat_q = ctx.Queue()
@@ -166,11 +218,19 @@ def run_once(
     poller.start()
     t0 = time.perf_counter()
     load0 = os.getloadavg()[0]
+    cpu0 = cpu_seconds(proc.pid)
+    gen0 = resource.getrusage(resource.RUSAGE_SELF)
     result = asyncio.run(
         run_load(url, participants=participants, duration=duration, seed=1, ramp=ramp)
     )
     wall = time.perf_counter() - t0
+    cpu1 = cpu_seconds(proc.pid)
+    gen1 = resource.getrusage(resource.RUSAGE_SELF)
+    gen_cores = (gen1.ru_utime + gen1.ru_stime - gen0.ru_utime - gen0.ru_stime) / wall
     load1 = os.getloadavg()[0]
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(60)
     time.sleep(1.0)
     stop.set()
     lat: list[float] = lat_q.get(timeout=120)
@@ -195,7 +255,125 @@ def run_once(
         "wall_s": wall,
         "votes_per_s": result.acknowledged / duration,
         "load_avg": (load0, load1),
+        # server CPU per acknowledged vote or answer (joins and listings included)
+        "cpu_ms": 1000 * (cpu1[0] - cpu0[0]) / max(1, result.acknowledged),
+        "main_cpu_ms": 1000 * (cpu1[1] - cpu0[1]) / max(1, result.acknowledged),
+        "main_cores": (cpu1[1] - cpu0[1]) / wall,
+        "server_cores": (cpu1[0] - cpu0[0]) / wall,
+        "generator_cores": gen_cores,
     }
+
+
+# ------------------------------------------------------------------ CPU per request
+async def _endpoint_load(url: str, n: int, clients: int) -> dict[str, tuple[float, int]]:
+    """Per endpoint: the server's CPU seconds over ``n`` requests from ``clients``
+    participants on keep-alive connections (a request at a time each), and the count."""
+    import random
+
+    from coprod_apps.live.loadtest import _Conn, _make_answer, check_loopback
+
+    host, port = check_loopback(url)
+    pid = int(os.environ["BENCH_SERVER_PID"])
+    conns = [_Conn(host, port, 30.0) for _ in range(clients)]
+    cpu0 = cpu_seconds(pid)[1]
+    joined = await asyncio.gather(*(c.request("POST", "/api/join", {}) for c in conns))
+    assert all(status == 200 for status, _ in joined), [s for s, _ in joined]
+    tokens = [data["token"] for _, data in joined]
+    out = {"POST /api/join": (cpu_seconds(pid)[1] - cpu0, clients)}
+    refused = [0]
+
+    def ok(got: tuple[int, Any]) -> tuple[int, Any]:
+        refused[0] += got[0] != 200
+        return got
+
+    status, listing = await conns[0].request("GET", "/api/activities", None, tokens[0])
+    assert status == 200, listing
+    act = next(a for a in listing["activities"] if a["kind"] == "ratings")
+    rng = random.Random(0)
+
+    def answer() -> dict[str, Any]:
+        item = rng.choice(act["items"])
+        body = {"activity_id": act["activity_id"], "item_id": item["item_id"]}
+        return {**body, **_make_answer(act, item, rng), "key": f"k{rng.getrandbits(64):x}"}
+
+    async def vote(c: _Conn, token: str) -> None:
+        st = ok(await c.request("GET", "/api/next", None, token))[1].get("statement")
+        if st is not None:
+            body = {"statement_id": st["id"], "vote": 1, "key": f"k{rng.getrandbits(64):x}"}
+            ok(await c.request("POST", "/api/vote", body, token))
+
+    calls: dict[str, Any] = {
+        "GET /api/activities": lambda c, t: c.request("GET", "/api/activities", None, t),
+        "GET /api/next": lambda c, t: c.request("GET", "/api/next", None, t),
+        "POST /api/answer": lambda c, t: c.request("POST", "/api/answer", answer(), t),
+        "GET /api/next + POST /api/vote": vote,
+    }
+
+    async def client(call: Any, left: list[int], c: _Conn, t: str) -> None:
+        while left[0] > 0:
+            left[0] -= 1
+            got = await call(c, t)
+            if got is not None:
+                ok(got)
+
+    for name, call in calls.items():
+        left = [n]
+        cpu0 = cpu_seconds(pid)[1]
+        await asyncio.gather(
+            *(client(call, left, c, t) for c, t in zip(conns, tokens, strict=True))
+        )
+        out[name] = (cpu_seconds(pid)[1] - cpu0, n)
+    for c in conns:
+        c.close()
+    if refused[0]:
+        print(f"  ({refused[0]} requests refused: the figures include them)")
+    return out
+
+
+def run_endpoints(
+    label: str, n: int, src: Path | None, profile: str | None = None
+) -> dict[str, float]:
+    """Main-thread CPU ms per request of each endpoint, on the sample inquiry's session."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench-live-cpu-"))
+    db = tmp / "s.db"
+    seed(db)
+    proc, url = start_server(db, src=src)
+    os.environ["BENCH_SERVER_PID"] = str(proc.pid)
+    spy = None if profile is None else start_profile(proc.pid, profile)
+    try:
+        # 500 participants, a few requests each per endpoint: under the per-participant limit
+        got = asyncio.run(_endpoint_load(url, n, 500))
+    finally:
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(60)
+        stop_server(proc)
+    return {name: 1000 * sec / count for name, (sec, count) in got.items()}
+
+
+def main_endpoints(args: argparse.Namespace) -> None:
+    print(
+        f"bench_live --endpoints: main-thread CPU per request, {args.requests} requests per "
+        f"endpoint from 500 keep-alive clients (500 joins); load average {os.getloadavg()[0]:.2f}"
+    )
+    runs: list[tuple[str, dict[str, float]]] = []
+    for i in range(max(1, args.repeat)):
+        profile = args.profile if i == 0 else None
+        runs.append(("ours", run_endpoints("ours", args.requests, None, profile)))
+        if args.baseline_src is not None:
+            runs.append(("baseline", run_endpoints("baseline", args.requests, args.baseline_src)))
+    names = list(runs[0][1])
+    print(f"{'endpoint':34} {'ours ms':>9} {'baseline ms':>12} {'ratio':>6}")
+    for name in names:
+        ours = [r[name] for label, r in runs if label == "ours"]
+        base = [r[name] for label, r in runs if label == "baseline"]
+        o = sum(ours) / len(ours)
+        if base:
+            b = sum(base) / len(base)
+            print(f"{name:34} {o:9.3f} {b:12.3f} {o / b:6.2f}")
+        else:
+            print(f"{name:34} {o:9.3f}")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 # ------------------------------------------------------------------ issue 13: priorities
@@ -347,7 +525,31 @@ def main() -> None:
         help="issue 13: a pabulib budget session and a pairwise/ranking/open-question "
         "session, each with a kill -9 at half time",
     )
+    ap.add_argument(
+        "--baseline-src",
+        type=Path,
+        default=None,
+        help="the baseline is the same load against the server run from the code in this "
+        "folder (holding coprod_analytics/ and coprod_apps/, e.g. HEAD's files), instead of "
+        "one transaction per vote; the two alternate --repeat times",
+    )
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each (alternating)")
+    ap.add_argument(
+        "--profile",
+        default=None,
+        help="py-spy profile of our server's first run: a flame graph (.svg) or collapsed "
+        "stacks (any other name)",
+    )
+    ap.add_argument(
+        "--endpoints",
+        action="store_true",
+        help="main-thread CPU per request of each endpoint (ratios against --baseline-src)",
+    )
+    ap.add_argument("--requests", type=int, default=3000, help="per endpoint (--endpoints)")
     args = ap.parse_args()
+    if args.endpoints:
+        main_endpoints(args)
+        return
     if args.priorities:
         main_priorities(args)
         return
@@ -355,20 +557,40 @@ def main() -> None:
         f"bench_live: {args.participants} participants x {args.duration:g} s, "
         f"think 0.5-1.5 s, loopback, {os.cpu_count()} cores"
     )
-    ours = run_once(
-        "coprod serve (group commit)", args.participants, args.duration, None, args.ramp
-    )
-    rows = [ours]
-    if not args.no_baseline:
+    rows = []
+    for i in range(max(1, args.repeat)):
         rows.append(
             run_once(
-                "baseline: one transaction per vote or answer",
+                "coprod serve (group commit)",
                 args.participants,
                 args.duration,
-                {"COPROD_LIVE_MAX_BATCH": "1"},
+                None,
                 args.ramp,
+                profile=args.profile if i == 0 else None,
             )
         )
+        if args.baseline_src is not None:
+            rows.append(
+                run_once(
+                    f"baseline: the server from {args.baseline_src}",
+                    args.participants,
+                    args.duration,
+                    None,
+                    args.ramp,
+                    src=args.baseline_src,
+                )
+            )
+        elif not args.no_baseline:
+            rows.append(
+                run_once(
+                    "baseline: one transaction per vote or answer",
+                    args.participants,
+                    args.duration,
+                    {"COPROD_LIVE_MAX_BATCH": "1"},
+                    args.ramp,
+                )
+            )
+    ours = rows[0]
     for r in rows:
         print(f"\n{r['label']}")
         print(f"  acknowledged              {r['acknowledged']:>8}  ({r['votes_per_s']:.0f}/s)")
@@ -382,12 +604,30 @@ def main() -> None:
         )
         print(f"  dashboard update p95      {r['dashboard_p95_ms']:>8.0f} ms (target < 1000)")
         print(f"  server peak memory        {r['server_peak_mb']:>8} MB")
+        print(
+            f"  server CPU per answer     {r['cpu_ms']:>8.3f} ms (main thread "
+            f"{r['main_cpu_ms']:.3f} ms, {r['main_cores']:.2f} core)"
+        )
+        print(
+            f"  cores used: server        {r['server_cores']:>8.2f}  (load generator "
+            f"{r['generator_cores']:.2f})"
+        )
         print(f"  machine load average      {r['load_avg'][0]:>8.2f} -> {r['load_avg'][1]:.2f}")
-    if len(rows) == 2:
-        print(f"\np95 ratio ours / baseline: {rows[0]['p95_ms'] / rows[1]['p95_ms']:.2f}")
+    if len(rows) >= 2:
+        mine, base = rows[0::2], rows[1::2]
+
+        def mean(rs: list[dict], k: str) -> float:
+            return sum(r[k] for r in rs) / len(rs)
+
+        print(f"\np95 ratio ours / baseline: {mean(mine, 'p95_ms') / mean(base, 'p95_ms'):.2f}")
+        print(
+            f"server CPU per answer ratio ours / baseline: "
+            f"{mean(mine, 'cpu_ms') / mean(base, 'cpu_ms'):.2f} "
+            f"(main thread {mean(mine, 'main_cpu_ms') / mean(base, 'main_cpu_ms'):.2f})"
+        )
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print(f"load generator peak memory: {own} MB")
-    ok = ours["lost"] == 0 and ours["duplicated"] == 0
+    ok = all(r["lost"] == 0 and r["duplicated"] == 0 for r in rows if r["label"] == ours["label"])
     sys.exit(0 if ok else 1)
 
 

@@ -18,6 +18,12 @@ Behind a reverse proxy (``trusted_proxies``, from ``coprod serve --trusted-proxy
 client's address is the right-most address of ``X-Forwarded-For`` that is not a trusted
 proxy, and ``X-Forwarded-Proto`` gives the scheme; both headers are ignored from any other
 address (see :func:`client_address`). Rate limits and log lines use that address.
+
+The busiest calls (``POST /api/vote``, ``POST /api/answer``, ``GET /api/next``, ``GET
+/api/activities``) are answered by :mod:`~coprod_apps.live.hotpath` when the request is plain
+(most of the server's CPU went to tornado's per-request handler machinery); the functions
+that answer them (``_vote``, ``_answer``, ``_next``, ``_activities``) are shared with the
+handlers below, which answer every request the hot path declines.
 """
 
 from __future__ import annotations
@@ -30,11 +36,33 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import tornado.httputil
 import tornado.web
 
 from coprod_analytics.session import MAX_STATEMENT_CHARS
 from coprod_analytics.session.store import StoreUnwritable
-from coprod_apps.live.page import js_lang, new_nonce, page_lang, page_policy, render_page
+from coprod_apps.live.hotpath import (
+    BASE_HEADERS,
+    MAX_BODY_BYTES,
+    SECURITY_HEADERS,
+    Caller,
+    HotApplication,
+    HotRoute,
+    authed,
+    bearer_token,
+    encode_json,
+    error_answer,
+    http_date,
+    parse_json_object,
+)
+from coprod_apps.live.page import (
+    js_lang,
+    new_nonce,
+    page_lang,
+    page_policy,
+    render_page,
+    render_page_gzip,
+)
 from coprod_apps.live.ratelimit import LogLimiter
 from coprod_apps.live.rules import ApiError, SessionRules
 
@@ -53,8 +81,6 @@ log = logging.getLogger("coprod_apps.live.handlers")
 
 #: The participant page, script and style sheet (package data).
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-#: Largest request body accepted (a vote or a statement is far smaller).
-MAX_BODY_BYTES = 8 * 1024
 #: Larger bodies (up to this size) are read, dropped and answered 413; beyond it the 413 is
 #: sent at once and the connection closed.
 MAX_DISCARD_BYTES = 4 * 1024 * 1024
@@ -64,18 +90,6 @@ Health = Callable[[], Awaitable[tuple[bool, dict[str, Any]]]]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _log_limit = LogLimiter(60.0)
-
-#: Headers of every answer: no scripts, styles or frames from elsewhere, no caching.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
-}
 
 
 def parse_networks(cidrs: Iterable[str]) -> tuple[Network, ...]:
@@ -208,15 +222,15 @@ def make_app(
     ['/$', '/api/activities$']
     """
     args = {"rules": rules}
-    handlers: list[Any] = [
+    handlers: list[Any] = [  # tornado tries them in order: the busiest first
+        (r"/api/answer", _AnswerHandler, args),
+        (r"/api/vote", _VoteHandler, args),
+        (r"/api/next", _NextHandler, args),
+        (r"/api/activities", _ActivitiesHandler, args),
+        (r"/api/join", _JoinHandler, args),
         (r"/", _PageHandler, args),
         (r"/api/session", _SessionHandler, args),
-        (r"/api/join", _JoinHandler, args),
-        (r"/api/next", _NextHandler, args),
-        (r"/api/vote", _VoteHandler, args),
         (r"/api/statements", _StatementHandler, args),
-        (r"/api/activities", _ActivitiesHandler, args),
-        (r"/api/answer", _AnswerHandler, args),
         (r"/api/map", _MapHandler, args),
         (r"/healthz", _HealthHandler, args),
         (
@@ -225,8 +239,19 @@ def make_app(
             {"path": str(STATIC_DIR)},
         ),
     ]
-    return tornado.web.Application(
+    # the busiest calls skip tornado's RequestHandler when the request is plain (see hotpath)
+    hot: dict[str, tuple[str, HotRoute]] = {
+        "/api/answer": ("POST", _answer),
+        "/api/vote": ("POST", _vote),
+        "/api/next": ("GET", _next),
+        "/api/activities": ("GET", _activities),
+    }
+    return HotApplication(
         handlers,
+        hot=hot,
+        rules=rules,
+        trusted_proxies=tuple(trusted_proxies),
+        proxy=_apply_proxy,
         default_handler_class=_NotFoundHandler,
         default_handler_args=args,
         xsrf_cookies=False,  # no cookies are used: the token travels in a header
@@ -235,6 +260,17 @@ def make_app(
         coprod_health=health,
         coprod_trusted_proxies=tuple(trusted_proxies),
     )
+
+
+def _apply_proxy(req: tornado.httputil.HTTPServerRequest, trusted: Sequence[Network]) -> None:
+    """Behind a trusted proxy: the client's address and scheme from its headers."""
+    peer = _ip(req.remote_ip or "")
+    if peer is not None and any(peer in net for net in trusted):  # from our proxy
+        forwarded = req.headers.get_list("X-Forwarded-For")
+        req.remote_ip = client_address(str(peer), forwarded, trusted)
+        proto = req.headers.get("X-Forwarded-Proto", "").split(",")[-1].strip().lower()
+        if proto in ("http", "https"):
+            req.protocol = proto
 
 
 def _quiet_log(handler: tornado.web.RequestHandler) -> None:
@@ -260,21 +296,22 @@ class _Base(tornado.web.RequestHandler):
         self.rules = rules
         self._body_size = 0
 
-    def set_default_headers(self) -> None:
-        for k, v in SECURITY_HEADERS.items():
+    def clear(self) -> None:
+        # tornado's clear() formats the date and sets each header one by one per request
+        self._headers = tornado.httputil.HTTPHeaders({**BASE_HEADERS, "Date": http_date()})
+        self._write_buffer = []
+        self._status_code = 200
+        self._reason = "OK"
+
+    def set_default_headers(self) -> None:  # what clear() sets (kept for tornado's callers)
+        for k, v in BASE_HEADERS.items():
             self.set_header(k, v)
-        self.set_header("Server", "coprod")
 
     def prepare(self) -> None:
         req = self.request
         trusted = self.settings.get("coprod_trusted_proxies") or ()
-        peer = _ip(req.remote_ip or "")
-        if peer is not None and any(peer in net for net in trusted):  # from our proxy
-            forwarded = req.headers.get_list("X-Forwarded-For")
-            req.remote_ip = client_address(str(peer), forwarded, trusted)
-            proto = req.headers.get("X-Forwarded-Proto", "").split(",")[-1].strip().lower()
-            if proto in ("http", "https"):
-                req.protocol = proto
+        if trusted:
+            _apply_proxy(req, trusted)
         if req.protocol == "https":
             self.set_header("Strict-Transport-Security", "max-age=31536000")
         length = req.headers.get("Content-Length", "")
@@ -309,7 +346,7 @@ class _Base(tornado.web.RequestHandler):
     def reply(self, status: int, payload: dict[str, Any]) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json; charset=utf-8")
-        self.finish(json.dumps(payload, ensure_ascii=False))
+        self.finish(encode_json(payload).encode("utf-8"))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
@@ -326,24 +363,23 @@ class _Base(tornado.web.RequestHandler):
             )
         if self._body_size > MAX_BODY_BYTES or len(self.request.body) > MAX_BODY_BYTES:
             raise ApiError(413, "too_large", f"request body over {MAX_BODY_BYTES} bytes")
-        try:
-            data = json.loads(self.request.body or b"null")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ApiError(400, "bad_json", f"the request body is not valid JSON ({exc})") from exc
-        except RecursionError:
-            raise ApiError(400, "bad_json", "the request body is nested too deeply") from None
-        if not isinstance(data, dict):
-            raise ApiError(400, "bad_json", "the request body must be a JSON object")
-        return data
+        return parse_json_object(self.request.body)
 
     def token(self) -> str | None:
-        auth = self.request.headers.get("Authorization", "")
-        return auth[7:].strip() if auth.startswith("Bearer ") else None
+        return bearer_token(self.request)
 
     def authed(self) -> int:
-        pid = self.rules.participant(self.token())
-        self.rules.check_rate(self.rules.request_limit, pid)
-        return pid
+        app = self.application
+        assert isinstance(app, HotApplication)
+        return authed(self.rules, app.tokens, self.token())
+
+    def remote_ip(self) -> str:
+        return self.request.remote_ip or ""
+
+    def compute_etag(self) -> None:
+        # no ETag: nothing is cached (Cache-Control: no-store), and hashing every answer
+        # (the ~100 KB page with its fresh nonce) bought nothing
+        return None
 
     async def guarded(self, fn: Callable[[], Any]) -> None:
         try:
@@ -351,21 +387,13 @@ class _Base(tornado.web.RequestHandler):
             if asyncio.iscoroutine(result):
                 result = await result
             self.reply(200, result)
-        except ApiError as err:
-            if err.status == 429:
-                self.set_header("Retry-After", str(max(1, round(err.extra.get("retry_after", 1)))))
-            self.reply(err.status, {"error": err.message, "code": err.code, **err.extra})
-        except StoreUnwritable as exc:  # nothing was stored; the writer logs the cause
-            self.set_header("Retry-After", "5")
-            self.reply(
-                503,
-                {
-                    "error": "the session cannot store answers right now; your answer was not "
-                    "saved, try again in a moment",
-                    "code": "store_unavailable",
-                    "reason": exc.reason,
-                },
-            )
+        except (ApiError, StoreUnwritable) as exc:
+            answer = error_answer(exc)
+            assert answer is not None
+            status, headers, payload = answer
+            for k, v in headers.items():
+                self.set_header(k, v)
+            self.reply(status, payload)
 
 
 class _PageHandler(_Base):
@@ -382,6 +410,11 @@ class _PageHandler(_Base):
         self.set_header("Content-Security-Policy", page_policy(nonce))
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Vary", "Accept-Language")
+        if "gzip" in self.request.headers.get("Accept-Encoding", ""):
+            # the constant ~100 KB deflated once, not per visit (tornado's gzip leaves it)
+            self.set_header("Content-Encoding", "gzip")
+            self.finish(render_page_gzip(boot, lang=lang, nonce=nonce, static_dir=STATIC_DIR))
+            return
         self.finish(render_page(boot, lang=lang, nonce=nonce, static_dir=STATIC_DIR))
 
 
@@ -461,6 +494,7 @@ class _JoinHandler(_Base):
             pid = out["participant_id"]
             listing = self.rules.activities(pid)
             out["activities"] = listing
+            _with_first_map(self.rules, pid, listing)
             if listing.get("statements", {}).get("open"):
                 out["next"] = {
                     "statement": self.rules.next_statement(pid),
@@ -471,23 +505,62 @@ class _JoinHandler(_Base):
         await self.guarded(run)
 
 
+#: The join answer carries the base drawing of the first open mapping activity (as
+#: ``GET /api/map`` answers it, under the activity's ``"map"``) when it is smaller than this.
+MAX_JOIN_MAP_BYTES = 20 * 1024
+_map_sizes: dict[int, tuple[Any, int]] = {}  # id(base) -> (base, bytes): measured once
+
+
+def _with_first_map(rules: SessionRules, pid: int, listing: dict[str, Any]) -> None:
+    """Put the first open mapping activity's base into ``listing`` when small: the phone
+    draws its map without a third round trip."""
+    act = next((a for a in listing.get("activities", []) if a.get("kind") == "mapping"), None)
+    if act is None:
+        return
+    answer = rules.map_base(pid, act["activity_id"])
+    base = answer.get("base")
+    if base is None:
+        return
+    seen = _map_sizes.get(id(base))
+    if seen is None or seen[0] is not base:
+        if len(_map_sizes) > 16:
+            _map_sizes.clear()
+        size = len(json.dumps(answer, ensure_ascii=False).encode("utf-8"))
+        seen = _map_sizes[id(base)] = (base, size)
+    if seen[1] < MAX_JOIN_MAP_BYTES:
+        act["map"] = answer
+
+
+# The busiest calls, one function each: answered by the hot path (hotpath.HotApplication) or,
+# for a request it declines (see hotpath._plain), by the handler of the same path.
+def _next(call: Caller) -> dict[str, Any]:
+    pid = call.authed()
+    return {"statement": call.rules.next_statement(pid), **call.rules.progress(pid)}
+
+
+async def _vote(call: Caller) -> dict[str, Any]:
+    pid = call.authed()
+    out = await call.rules.vote(pid, call.body_json())
+    return {**out, **call.rules.progress(pid)}
+
+
+def _activities(call: Caller) -> dict[str, Any]:
+    return call.rules.activities(call.authed())
+
+
+async def _answer(call: Caller) -> dict[str, Any]:
+    pid = call.authed()
+    return await call.rules.answer(pid, call.body_json())
+
+
 class _NextHandler(_Base):
     async def get(self) -> None:
-        def run() -> dict[str, Any]:
-            pid = self.authed()
-            return {"statement": self.rules.next_statement(pid), **self.rules.progress(pid)}
-
-        await self.guarded(run)
+        await self.guarded(lambda: _next(self))
 
 
 class _VoteHandler(_Base):
     async def post(self) -> None:
-        async def run() -> dict[str, Any]:
-            pid = self.authed()
-            out = await self.rules.vote(pid, self.body_json())
-            return {**out, **self.rules.progress(pid)}
-
-        await self.guarded(run)
+        await self.guarded(lambda: _vote(self))
 
 
 class _StatementHandler(_Base):
@@ -501,19 +574,12 @@ class _StatementHandler(_Base):
 
 class _ActivitiesHandler(_Base):
     async def get(self) -> None:
-        def run() -> dict[str, Any]:
-            return self.rules.activities(self.authed())
-
-        await self.guarded(run)
+        await self.guarded(lambda: _activities(self))
 
 
 class _AnswerHandler(_Base):
     async def post(self) -> None:
-        async def run() -> dict[str, Any]:
-            pid = self.authed()
-            return await self.rules.answer(pid, self.body_json())
-
-        await self.guarded(run)
+        await self.guarded(lambda: _answer(self))
 
 
 class _MapHandler(_Base):

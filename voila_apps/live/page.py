@@ -19,13 +19,15 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import struct
+import zlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from coprod_apps.live.i18n import LANGUAGES, negotiate, script_name
 
-__all__ = ["js_lang", "new_nonce", "page_lang", "page_policy", "render_page"]
+__all__ = ["js_lang", "new_nonce", "page_lang", "page_policy", "render_page", "render_page_gzip"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 _STYLE = re.compile(r'<link rel="stylesheet" href="/static/(participant[-a-z]*\.css)">\n?')
@@ -197,3 +199,88 @@ def render_page(
     data = json.dumps(boot, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
     block = f'<script id="coprod-boot" type="application/json">{data}</script>\n'
     return (head + block + tail).replace("\0", nonce).encode("utf-8")
+
+
+@lru_cache(maxsize=32)
+def _gz_parts(
+    static_dir: Path, lang: str, stamp: tuple[tuple[str, int], ...], nonce_len: int
+) -> tuple[list[bytes], list[bytes]]:
+    """The page's constant pieces (between the nonces and the boot block), each deflated
+    once on its own, ended by a sync flush (byte-aligned: the pieces and the per-answer
+    bytes between them make one deflate stream).
+
+    A piece may refer back to the pieces before it in its half (the nonces between them have
+    a fixed length, and ``\0`` in their place matches nothing), so the page compresses
+    almost as well as in one go."""
+    head, tail = _parts(static_dir, lang, stamp)
+    hole = b"\0" * nonce_len
+
+    def deflate_all(pieces: list[str]) -> list[bytes]:
+        out = []
+        before = b""  # what the browser has decompressed of this half so far
+        for text in pieces:
+            data = text.encode("utf-8")
+            window = before[-32768:]  # pieces hold no NUL (render_page's nonce marker)
+            if window:
+                c = zlib.compressobj(6, zlib.DEFLATED, -15, zdict=window)
+            else:
+                c = zlib.compressobj(6, zlib.DEFLATED, -15)
+            out.append(c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH))
+            before += data + hole
+        return out
+
+    return deflate_all(head.split("\0")), deflate_all(tail.split("\0"))
+
+
+def _stored(data: bytes) -> bytes:
+    """``data`` as stored (uncompressed) deflate blocks, none of them the last."""
+    out = []
+    for i in range(0, len(data), 0xFFFF):
+        chunk = data[i : i + 0xFFFF]
+        out.append(b"\x00" + struct.pack("<HH", len(chunk), len(chunk) ^ 0xFFFF) + chunk)
+    return b"".join(out)
+
+
+def render_page_gzip(
+    boot: dict[str, Any], *, lang: str, nonce: str, static_dir: str | Path | None = None
+) -> bytes:
+    """:func:`render_page` gzipped, for a browser that accepts gzip, at a fraction of the CPU.
+
+    Gzipping the ~100 KB page took ~4 ms per visit (1,000 phones arriving: 4 s of the
+    server's one thread). The constant pieces are deflated once (:func:`_gz_parts`); per
+    answer only the nonces (stored as they are) and the boot block are added, and the CRC
+    computed.
+
+    Parameters
+    ----------
+    boot, lang, nonce, static_dir
+        As for :func:`render_page`.
+
+    Returns
+    -------
+    bytes
+        A gzip file whose content is exactly what :func:`render_page` returns.
+
+    Examples
+    --------
+    >>> import gzip
+    >>> args = dict(lang="fr", nonce="n0")
+    >>> gzip.decompress(render_page_gzip({"lang": "fr"}, **args)) == render_page(
+    ...     {"lang": "fr"}, **args)
+    True
+    """
+    if lang not in LANGUAGES:
+        lang = "en"
+    folder = Path(static_dir) if static_dir is not None else STATIC_DIR
+    stamp = _stamp(folder)
+    heads, tails = _gz_parts(folder, lang, stamp, len(nonce.encode("utf-8")))
+    page = render_page(boot, lang=lang, nonce=nonce, static_dir=folder)
+    data = json.dumps(boot, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    block = f'<script id="coprod-boot" type="application/json">{data}</script>\n'
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    boot_z = c.compress(block.encode("utf-8")) + c.flush(zlib.Z_SYNC_FLUSH)
+    n = _stored(nonce.encode("utf-8"))
+    out = [b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff", n.join(heads), boot_z, n.join(tails)]
+    out.append(b"\x03\x00")  # the last block: empty
+    out.append(struct.pack("<II", zlib.crc32(page), len(page) & 0xFFFFFFFF))
+    return b"".join(out)
