@@ -413,7 +413,7 @@ async def serve(
     if dashboard:
         try:
             voila = await asyncio.get_running_loop().run_in_executor(
-                None, _start_dashboard, db, dashboard_port
+                None, _start_dashboard, db, dashboard_port, cfg.lang
             )
             dash_url = voila.url
         except Exception as exc:
@@ -436,7 +436,7 @@ async def serve(
             await loop.run_in_executor(None, voila.stop)
 
 
-def _start_dashboard(db: str | os.PathLike[str], port: int | None) -> Any:
+def _start_dashboard(db: str | os.PathLike[str], port: int | None, lang: str | None = None) -> Any:
     import secrets
     import shutil
     import tempfile
@@ -454,7 +454,12 @@ def _start_dashboard(db: str | os.PathLike[str], port: int | None) -> Any:
     ready = Path(marker_dir) / "ready"
     server = start_voila(
         nb,
-        env={"COPROD_SESSION_DB": _db_arg(db), "COPROD_DASHBOARD_READY": str(ready)},
+        env={
+            "COPROD_SESSION_DB": _db_arg(db),
+            "COPROD_DASHBOARD_READY": str(ready),
+            # the dashboard speaks the session's language (coprod serve --lang)
+            **({"COPROD_DASHBOARD_LANG": lang} if lang else {}),
+        },
         port=port,
         host="127.0.0.1",
         token=secrets.token_urlsafe(24),
@@ -651,7 +656,9 @@ async def _serve_workers(
         dash_url = None
         if dashboard:
             try:
-                voila = await loop.run_in_executor(None, _start_dashboard, db, dashboard_port)
+                voila = await loop.run_in_executor(
+                    None, _start_dashboard, db, dashboard_port, cfg.lang
+                )
                 dash_url = voila.url
             except Exception as exc:
                 raise CoprodError(f"the facilitator dashboard did not start: {exc}") from exc
