@@ -210,3 +210,56 @@ def test_poll_steps_over_own_events_and_reads_others(tmp_path: Path) -> None:
         assert len(fresh.statements) == len(st.statements)
 
     serving(tmp_path, test)
+
+
+def _chunked(path: str, body: bytes) -> bytes:
+    """A POST whose chunked body the hot path declines: the ordinary handler answers."""
+    return (
+        (
+            f"POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            f"{len(body):x}\r\n"
+        ).encode()
+        + body
+        + b"\r\n0\r\n\r\n"
+    )
+
+
+def test_join_on_the_hot_path_answers_like_the_handler(tmp_path: Path) -> None:
+    """A join answered by the hot path carries what the handler's does (the listing and the
+    next statement), the same wrong-code refusal, and the counts stay right when the
+    dashboard adds and rejects statements meanwhile."""
+
+    async def test(srv: LiveServer, port: int) -> None:
+        body = json.dumps({"join_code": "ABC123"}).encode()
+        hot = await raw(port, req("POST", "/api/join", body))
+        cold = await raw(port, _chunked("/api/join", body))
+        assert hot[0] == cold[0] == 200, (hot, cold)
+        _same_headers(hot[1], cold[1])
+        got, want = json.loads(hot[2]), json.loads(cold[2])
+        assert set(got) == set(want) >= {"token", "participant_id", "activities", "next"}
+        assert got["participant_id"] != want["participant_id"]
+        assert got["activities"] == want["activities"]
+        assert got["next"]["remaining"] == want["next"]["remaining"] == 30
+        # a wrong code: the same refusal from both paths
+        wrong = json.dumps({"join_code": "NOPE99"}).encode()
+        hot = await raw(port, req("POST", "/api/join", wrong))
+        cold = await raw(port, _chunked("/api/join", wrong))
+        assert hot[0] == cold[0] == 403, (hot, cold)
+        assert json.loads(hot[2]) == json.loads(cold[2])
+        # remaining/voted after a vote, a statement added and one rejected by the dashboard
+        token = str(got["token"])
+        sid = got["next"]["statement"]["id"]
+        vote = json.dumps({"statement_id": sid, "vote": 1, "key": "j1"}).encode()
+        status, _, answer = await raw(port, req("POST", "/api/vote", vote, token=token))
+        assert status == 200 and json.loads(answer)["remaining"] == 29
+        with SessionStore(srv.db) as other:
+            other.add_statements(["from the dashboard"])
+            other.moderate(sid, accept=False)  # the one voted on leaves the votable set
+        srv.poll_external()
+        status, _, answer = await raw(port, req("GET", "/api/next", token=token))
+        now = json.loads(answer)
+        assert status == 200 and now["voted"] == 1 and now["remaining"] == 30
+        assert now["statement"]["id"] != sid
+
+    serving(tmp_path, test, join_code="ABC123")

@@ -245,6 +245,7 @@ def make_app(
         "/api/vote": ("POST", _vote),
         "/api/next": ("GET", _next),
         "/api/activities": ("GET", _activities),
+        "/api/join": ("POST", _join),
     }
     return HotApplication(
         handlers,
@@ -486,23 +487,7 @@ def session_description(rules: SessionRules) -> dict[str, Any]:
 
 class _JoinHandler(_Base):
     async def post(self) -> None:
-        async def run() -> dict[str, Any]:
-            # remote_ip is the client's address (behind a trusted proxy: see prepare)
-            code = self.body_json().get("join_code")
-            out = await self.rules.join(code, self.request.remote_ip or "")
-            # what the page asks next, in the same answer (a round trip less on a weak signal)
-            pid = out["participant_id"]
-            listing = self.rules.activities(pid)
-            out["activities"] = listing
-            _with_first_map(self.rules, pid, listing)
-            if listing.get("statements", {}).get("open"):
-                out["next"] = {
-                    "statement": self.rules.next_statement(pid),
-                    **self.rules.progress(pid),
-                }
-            return out
-
-        await self.guarded(run)
+        await self.guarded(lambda: _join(self))
 
 
 #: The join answer carries the base drawing of the first open mapping activity (as
@@ -533,6 +518,20 @@ def _with_first_map(rules: SessionRules, pid: int, listing: dict[str, Any]) -> N
 
 # The busiest calls, one function each: answered by the hot path (hotpath.HotApplication) or,
 # for a request it declines (see hotpath._plain), by the handler of the same path.
+async def _join(call: Caller) -> dict[str, Any]:
+    # remote_ip is the client's address (behind a trusted proxy: see _apply_proxy)
+    rules = call.rules
+    out = await rules.join(call.body_json().get("join_code"), call.remote_ip())
+    # what the page asks next, in the same answer (a round trip less on a weak signal)
+    pid = out["participant_id"]
+    listing = rules.activities(pid)
+    out["activities"] = listing
+    _with_first_map(rules, pid, listing)
+    if listing.get("statements", {}).get("open"):
+        out["next"] = {"statement": rules.next_statement(pid), **rules.progress(pid)}
+    return out
+
+
 def _next(call: Caller) -> dict[str, Any]:
     pid = call.authed()
     return {"statement": call.rules.next_statement(pid), **call.rules.progress(pid)}

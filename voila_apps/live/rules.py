@@ -89,8 +89,12 @@ class SessionRules(ActivityRules):
             ``{"id", "text"}``, or None when nothing is left to vote on.
         """
         st = self.state
-        voted = st.voted.get(pid, set())
-        candidates = [s for s in st.votable() if s not in voted and (pid, s) not in self._claimed]
+        votable, open_set = self._open_statements()
+        if len(votable) == self._n_voted_open(pid, open_set):  # voted on all of them
+            return None
+        voted = st.voted.get(pid, ())
+        claimed = self._claimed
+        candidates = [s for s in votable if s not in voted and (pid, s) not in claimed]
         counts = {s: st.statements[s].n_votes for s in candidates}
         sid = choose_statement(candidates, counts, self.priorities, self._rng)
         if sid is None:

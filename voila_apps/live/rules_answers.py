@@ -97,32 +97,34 @@ class ActivityRules(BaseRules):
         for act in st.activities.values():
             if not act.is_open or not st.is_open:
                 continue
-            out = act.public()
             if act.kind in PRIORITY_KINDS:
-                acts.append(self._priority_listing(pid, act, out))
+                acts.append(self._priority_listing(pid, act, act.public()))
                 continue
             if act.kind in MAPPING_KINDS:
                 from coprod_analytics.session.mapping_activity import mapping_listing
 
-                acts.append(mapping_listing(act, out, pid, mine))
+                acts.append(mapping_listing(act, act.public(), pid, mine))
                 continue
+            # the public part is shared by everyone (cached); only the own answers are added
+            pub, slots = self._public(act, slot_round)
+            aid = act.activity_id
+            delphi = act.kind == "questions"
             items = []
-            for item, pub in zip(act.items, out["items"], strict=True):
-                rnd = slot_round(act, item)
-                got = mine.get((act.activity_id, str(item["item_id"]), rnd))
-                pub["mine"] = None if got is None else got[2]
-                if act.kind == "questions" and rnd >= 2:
-                    prev = mine.get((act.activity_id, str(item["item_id"]), rnd - 1))
+            answered = 0
+            for item, it, item_id, rnd in slots:
+                got = mine.get((aid, item_id, rnd))
+                entry = {**it, "mine": None if got is None else got[2]}
+                answered += got is not None
+                if delphi and rnd >= 2:
+                    prev = mine.get((aid, item_id, rnd - 1))
                     if prev is not None:
-                        pub["previous"] = {
+                        entry["previous"] = {
                             "round": rnd - 1,
                             "mine": prev[2],
-                            "distribution": self._distribution(act.activity_id, item, rnd - 1),
+                            "distribution": self._distribution(aid, item, rnd - 1),
                         }
-                items.append(pub)
-            out["items"] = items
-            out["answered"] = sum(1 for it in items if it["mine"] is not None)
-            acts.append(out)
+                items.append(entry)
+            acts.append({**pub, "items": items, "answered": answered})
         cur = st.current_activity() if st.is_open else None
         prog = self.progress(pid)
         return {
@@ -135,6 +137,22 @@ class ActivityRules(BaseRules):
                 "remaining": prog["remaining"],
             },
         }
+
+    def _public(
+        self, act: Any, slot_round: Any
+    ) -> tuple[dict[str, Any], list[tuple[dict[str, Any], dict[str, Any], str, int]]]:
+        """An activity's public listing (never to be changed: it is shared) and per item
+        ``(item, public item, item id, round)``, kept until an event that may change them."""
+        key = (self._state_gen, len(self.state.statements))
+        got = self._public_cache.get(act.activity_id)
+        if got is None or got[0] != key or got[1] is not act:
+            pub = act.public()
+            slots = [
+                (item, it, str(item["item_id"]), slot_round(act, item))
+                for item, it in zip(act.items, pub["items"], strict=True)
+            ]
+            got = self._public_cache[act.activity_id] = (key, act, pub, slots)
+        return got[2], got[3]
 
     def map_base(self, pid: int, activity_id: Any) -> dict[str, Any]:
         """The base drawing of an open mapping activity (fetched once by the page).

@@ -118,6 +118,14 @@ class BaseRules:
         self.refresh: Callable[[], None] | None = None
         self._poll_seq = state.last_seq
         self._own_seqs: set[int] = set()
+        # the votable statements (list, set) until a non-vote event changes them, and per
+        # participant how many of them they voted on (kept up to date by _fold)
+        self._state_gen = 0
+        self._votable_key: tuple[int, int] = (-1, -1)
+        self._votable: tuple[list[int], frozenset[int]] = ([], frozenset())
+        self._voted_open: dict[int, int] = {}
+        # activity id -> (key, activity, public listing, items): see ActivityRules._public
+        self._public_cache: dict[str, tuple[Any, ...]] = {}
         self._inflight: dict[str, asyncio.Future[int | None]] = {}
         self._claimed: set[tuple[int, int]] = set()
         self._rng = random.Random(self.config.seed)
@@ -155,6 +163,27 @@ class BaseRules:
         """The highest sequence number read from the log by :meth:`apply_external`."""
         return self._poll_seq
 
+    def skip_own_events(self) -> int:
+        """Step over the events these rules stored right after the last one read.
+
+        They are folded in already (when they were stored): the log need not be read back
+        from the database for them (~6% of the loop's time at 1,000 answers a second). The
+        step stops at the first event that is not ours.
+
+        Returns
+        -------
+        int
+            The sequence number after which the log is to be read (then
+            :meth:`apply_external` the rows read).
+        """
+        own = self._own_seqs
+        seq = self._poll_seq
+        while seq + 1 in own:
+            seq += 1
+            own.discard(seq)
+        self._poll_seq = seq
+        return seq
+
     def apply_external(self, rows: Iterable[EventRow]) -> None:
         """Fold event rows read from the log (``seq`` first, in order) into the state.
 
@@ -172,7 +201,7 @@ class BaseRules:
             if seq in self._own_seqs:
                 self._own_seqs.discard(seq)
                 continue
-            self.state.apply(row)
+            self._fold(row)
             kind, pid, sid = row[1], row[3], row[4]
             if kind == "statement" and sid is not None:
                 self._next_sid = max(self._next_sid, sid + 1)
@@ -197,7 +226,7 @@ class BaseRules:
             return seq
         self._own_seqs.add(seq)
         value = None if event.value is None else json.dumps(event.value)
-        self.state.apply(
+        self._fold(
             (
                 seq,
                 event.kind,
@@ -211,6 +240,40 @@ class BaseRules:
             )
         )
         return seq
+
+    def _fold(self, row: EventRow) -> None:
+        """Fold one event into the state, keeping the votable cache and counts true."""
+        kind = row[1]
+        if kind == "vote":
+            pid, sid = row[3], row[4]
+            counted = self._voted_open.get(pid) if pid is not None else None
+            if counted is not None and sid not in self.state.voted.get(pid, ()):  # type: ignore[arg-type]
+                self.state.apply(row)
+                if sid in self._votable[1]:
+                    self._voted_open[pid] = counted + 1  # type: ignore[index]
+                return
+        elif kind != "answer" and kind != "join":  # may change what is votable
+            self._state_gen += 1
+        self.state.apply(row)
+
+    def _open_statements(self) -> tuple[list[int], frozenset[int]]:
+        """The votable statements, in order and as a set (recomputed only after an event
+        that may change them, or statements added to the state directly)."""
+        key = (self._state_gen, len(self.state.statements))
+        if key != self._votable_key:
+            votable = self.state.votable()
+            self._votable = (votable, frozenset(votable))
+            self._votable_key = key
+            self._voted_open.clear()
+        return self._votable
+
+    def _n_voted_open(self, pid: int, votable: frozenset[int]) -> int:
+        """How many votable statements participant ``pid`` voted on (counted once)."""
+        n = self._voted_open.get(pid)
+        if n is None:
+            voted = self.state.voted.get(pid)
+            n = self._voted_open[pid] = sum(1 for s in voted if s in votable) if voted else 0
+        return n
 
     # ------------------------------------------------------------------ participants
     def participant(self, token: str | None) -> int:
@@ -328,11 +391,10 @@ class BaseRules:
             ``{"voted", "remaining", "open", "allow_submissions"}``.
         """
         st = self.state
-        voted = st.voted.get(pid, set())
-        votable = st.votable()
+        votable, open_set = self._open_statements()
         return {
-            "voted": len(voted),
-            "remaining": sum(1 for s in votable if s not in voted),
+            "voted": len(st.voted.get(pid, ())),
+            "remaining": len(votable) - self._n_voted_open(pid, open_set),
             "open": st.is_open,
             "allow_submissions": bool(st.settings.get("allow_submissions", True)),
         }
