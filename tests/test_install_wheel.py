@@ -161,6 +161,14 @@ def test_wheel_holds_the_apps_and_the_participant_page(wheel: Path) -> None:
         "coprod_analytics/py.typed",
         "coprod_widgets/py.typed",
         "coprod_apps/py.typed",
+        # the catalogs of every page's languages (issue 16)
+        "coprod_apps/locale/ar/LC_MESSAGES/participant.po",
+        "coprod_apps/share/voila/templates/coprod/index.html.j2",
+        *(
+            f"coprod_widgets/locale/{lang}/LC_MESSAGES/{domain}.po"
+            for lang in ("es", "fr", "pl", "zh_Hant", "ar", "cy")
+            for domain in ("report", "dashboard", "columns")
+        ),
     ):
         assert name in names, name
     assert not any(n.startswith(("tests/", "voila_apps/", "widgets/")) for n in names)
@@ -251,6 +259,15 @@ def test_with_extras_report_and_serve_run_from_the_installed_package(env: Env, w
         assert not Path(path).is_relative_to(ROOT), path
     if not (env.cwd / "data").exists():
         env.run(str(env.bin / "coprod"), "simulate", "--sample", "-o", "data")
+
+    # coprod export --lang: the installed catalogs translate the page (Arabic, right to left)
+    res = env.run(
+        str(env.bin / "coprod"), "export", "data", "-o", "ar.html", "--lang", "ar",
+        "--no-stability", "--n-resamples", "0", "--no-progress",
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    head = (env.cwd / "ar.html").read_text(encoding="utf-8")[:2000]
+    assert re.search(r'<html[^>]*\blang="ar"', head) and re.search(r'<html[^>]*\bdir="rtl"', head)
 
     # coprod report: Voila serves the installed report notebook
     seen: list[str] = []
