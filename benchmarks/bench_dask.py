@@ -16,6 +16,7 @@ and the ratios printed.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import tempfile
 import threading
@@ -31,8 +32,9 @@ import psutil
 class TreePeak:
     """Peak resident memory of this process and all its descendants."""
 
-    def __init__(self, interval: float = 0.1) -> None:
+    def __init__(self, interval: float = 0.1, limit: float | None = None) -> None:
         self.interval = interval
+        self.limit = limit
         self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -50,6 +52,19 @@ class TreePeak:
     def _run(self) -> None:
         while not self._stop.is_set():
             self.peak = max(self.peak, self._sample())
+            if self.limit is not None and self.peak > self.limit:
+                print(
+                    f"ABORT: process tree at {self.peak / 1e9:.2f} GB > limit "
+                    f"{self.limit / 1e9:.2f} GB; killing it",
+                    flush=True,
+                )
+                me = psutil.Process()
+                for child in me.children(recursive=True):
+                    try:
+                        child.kill()
+                    except psutil.Error:
+                        pass
+                os._exit(3)
             self._stop.wait(self.interval)
 
     def __enter__(self) -> TreePeak:
@@ -63,10 +78,43 @@ class TreePeak:
         self.peak = max(self.peak, self._sample())
 
 
+def _distinct_statements(rng: np.random.Generator, rows: int, m: int, per: int) -> np.ndarray:
+    """``rows x per`` statement ids, distinct within each row, in O(rows x per) memory.
+
+    Draw with replacement, then redraw the repeated entries of each row until none is left
+    (with ``per`` much smaller than ``m`` a handful of rounds); rows are then shuffled so
+    the order carries no information.
+    """
+    per = min(per, m)
+    if per * 4 > m:  # dense: a random permutation per row is cheap enough
+        return np.argsort(rng.random((rows, m)), axis=1)[:, :per]
+    sid = rng.integers(0, m, size=(rows, per))
+    while True:
+        srt = np.sort(sid, axis=1)
+        order = np.argsort(sid, axis=1, kind="stable")
+        dup_sorted = np.zeros_like(srt, dtype=bool)
+        dup_sorted[:, 1:] = srt[:, 1:] == srt[:, :-1]
+        if not dup_sorted.any():
+            return sid
+        r, c = np.nonzero(dup_sorted)
+        sid[r, order[r, c]] = rng.integers(0, m, size=r.shape[0])
+
+
 def write_planted(
-    folder: Path, n: int, m: int, votes: int, *, n_files: int, seed: int = 0
+    folder: Path,
+    n: int,
+    m: int,
+    votes: int,
+    *,
+    n_files: int,
+    seed: int = 0,
+    rows_per_chunk: int = 5_000_000,
 ) -> np.ndarray:
-    """Write the planted dataset in ``n_files`` chunks; return the planted group per id."""
+    """Write the planted dataset in ``n_files`` files, each written in chunks of at most
+    ``rows_per_chunk`` votes (never held whole); return the planted group per id."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     rng = np.random.default_rng(seed)
     base = rng.normal(0.0, 0.8, m)
     centres = rng.normal(0.0, 1.5, (2, m))
@@ -74,17 +122,24 @@ def write_planted(
     per = max(1, votes // n)
     folder.mkdir(parents=True, exist_ok=True)
     bounds = np.linspace(0, n, n_files + 1).astype(np.int64)
+    step = max(1, rows_per_chunk // per)
+    schema = pa.schema(
+        [("participant_id", pa.int64()), ("statement_id", pa.int64()), ("vote", pa.int8())]
+    )
     for f in range(n_files):
-        pid = np.arange(bounds[f], bounds[f + 1])
-        rows = np.repeat(pid, per)
-        # statements without replacement per participant: random keys, argsort per row
-        sid = np.argsort(rng.random((pid.shape[0], m)), axis=1)[:, :per].ravel()
-        logit = base[sid] + centres[truth[rows], sid]
-        vote = np.where(rng.random(rows.shape[0]) < 1.0 / (1.0 + np.exp(-logit)), 1, -1)
-        vote = np.where(rng.random(rows.shape[0]) < 0.1, 0, vote).astype(np.int8)
-        pl.DataFrame({"participant_id": rows, "statement_id": sid, "vote": vote}).write_parquet(
-            folder / f"votes-{f:03d}.parquet", row_group_size=500_000
-        )
+        with pq.ParquetWriter(folder / f"votes-{f:03d}.parquet", schema) as writer:
+            for lo in range(int(bounds[f]), int(bounds[f + 1]), step):
+                pid = np.arange(lo, min(lo + step, int(bounds[f + 1])))
+                rows = np.repeat(pid, per)
+                sid = _distinct_statements(rng, pid.shape[0], m, per).ravel()
+                logit = base[sid] + centres[truth[rows], sid]
+                vote = np.where(rng.random(rows.shape[0]) < 1.0 / (1.0 + np.exp(-logit)), 1, -1)
+                vote = np.where(rng.random(rows.shape[0]) < 0.1, 0, vote).astype(np.int8)
+                table = pa.table(
+                    {"participant_id": rows, "statement_id": sid, "vote": vote}, schema=schema
+                )
+                writer.write_table(table, row_group_size=500_000)
+    np.save(folder / "truth.npy", truth)
     return truth
 
 
@@ -98,43 +153,66 @@ def main() -> None:
     ap.add_argument("--memory", default="3GB", help="memory limit per worker")
     ap.add_argument("--no-local", action="store_true", help="skip the in-memory engine")
     ap.add_argument("--folder", default=None, help="where to write (default: a temp folder)")
+    ap.add_argument(
+        "--reuse", action="store_true", help="use the dataset already in --folder (truth.npy)"
+    )
+    ap.add_argument("--generate-only", action="store_true", help="write the dataset and stop")
+    ap.add_argument("--progress", action="store_true", help="show the engine's progress bars")
+    ap.add_argument(
+        "--kill-above", type=float, default=None, help="GB: kill the process tree above this"
+    )
     args = ap.parse_args()
+    limit = None if args.kill_above is None else args.kill_above * 1e9
 
     from sklearn.metrics import adjusted_rand_score
 
     from coprod_analytics.consensus import opinion_groups
-    from coprod_analytics.consensus.dask_engine import dask_client, opinion_groups_dask
+    from coprod_analytics.consensus.dask_cluster import dask_client
+    from coprod_analytics.consensus.dask_engine import opinion_groups_dask
 
     tmp = Path(args.folder or tempfile.mkdtemp(prefix="coprod-bench-dask-"))
     data = tmp / "votes"
     t0 = time.perf_counter()
-    truth = write_planted(data, args.participants, args.statements, args.votes, n_files=args.files)
+    if args.reuse:
+        truth = np.load(data / "truth.npy")
+    else:
+        with TreePeak(limit=limit) as mem_w:
+            truth = write_planted(
+                data, args.participants, args.statements, args.votes, n_files=args.files
+            )
     size = sum(f.stat().st_size for f in data.glob("*.parquet"))
     print(
         f"dataset: {args.participants:,} participants x {args.statements:,} statements x "
-        f"{args.votes:,} votes in {args.files} files ({size / 1e6:.0f} MB), written in "
-        f"{time.perf_counter() - t0:.1f} s"
+        f"{args.votes:,} votes in {args.files} files ({size / 1e6:.0f} MB), "
+        + (
+            "reused"
+            if args.reuse
+            else f"written in {time.perf_counter() - t0:.1f} s, peak RSS {mem_w.peak / 1e9:.2f} GB"
+        ),
+        flush=True,
     )
+    if args.generate_only:
+        return
 
     def ari(res: Any) -> float:
         pid = res.participants.get_column("participant_id").to_numpy()
         g = res.participants.get_column("group").fill_null(-1).to_numpy()
         return float(adjusted_rand_score(truth[pid], g))
 
-    with TreePeak() as mem_d:
+    with TreePeak(limit=limit) as mem_d:
         t0 = time.perf_counter()
         client = dask_client(n_workers=args.workers, memory_limit=args.memory)
         t_start = time.perf_counter() - t0
-        res_d = opinion_groups_dask(data, client=client, progress=False)
+        res_d = opinion_groups_dask(data, client=client, bridging=False, progress=args.progress)
         t_dask = time.perf_counter() - t0
         client.close()
     print(
         f"dask:   {t_dask:7.1f} s (cluster start {t_start:.1f} s), peak RSS of the process tree "
         f"{mem_d.peak / 1e9:.2f} GB, k = {res_d.k}, ARI vs planted {ari(res_d):.4f}, "
-        f"pca = {res_d.parameters['pca']}, partitions = {res_d.parameters['n_partitions']}"
+        f"pca = {res_d.parameters['pca']} ({res_d.parameters['pca_passes']} passes), partitions = {res_d.parameters['n_partitions']}"
     )
     if not args.no_local:
-        with TreePeak() as mem_l:
+        with TreePeak(limit=limit) as mem_l:
             t0 = time.perf_counter()
             votes = pl.read_parquet(data / "*.parquet")
             res_l = opinion_groups(votes, bridging=False, progress=False)

@@ -82,7 +82,12 @@ def test_polis_conversation_as_multifile_parquet(client: Any, tmp_path: Path, na
     assert len(list(folder.glob("*.parquet"))) == 4
     local = opinion_groups(inq, bridging=False, progress=False)
     got = opinion_groups_dask(
-        folder, statements=inq.statements, client=client, n_partitions=3, progress=False
+        folder,
+        statements=inq.statements,
+        client=client,
+        n_partitions=3,
+        bridging=False,
+        progress=False,
     )
     _same_answers(local, got)
     assert got.parameters["engine"] == "dask" and got.parameters["pca"] == "gram"
@@ -104,6 +109,7 @@ def test_iterative_solver_gives_the_same_groups(client: Any, tmp_path: Path) -> 
         client=client,
         pca="iterative",
         n_partitions=4,
+        bridging=False,
         progress=False,
     )
     assert got.parameters["pca"] == "iterative"
@@ -116,7 +122,7 @@ def test_planted_two_groups(client: Any, tmp_path: Path) -> None:
     # expected answer: the planted groups of tests/planted_votes.py (our own simulator)
     votes, truth = planted_votes(2, n_participants=600, n_statements=60, seed=11)
     folder = _write_dataset(votes, tmp_path / "planted", n_files=5, row_group=2000)
-    got = opinion_groups_dask(folder, client=client, progress=False)
+    got = opinion_groups_dask(folder, client=client, bridging=False, progress=False)
     local = opinion_groups(votes, bridging=False, progress=False)
     _same_answers(local, got)
     assert got.k == 2
@@ -133,7 +139,7 @@ def test_latest_vote_wins_across_files_and_result_protocol(client: Any, tmp_path
     revotes = votes.filter(pl.col("participant_id") == 0).with_columns(-pl.col("vote"))
     log = pl.concat([votes, revotes]).with_columns(time=pl.lit(None, dtype=pl.Int64))
     folder = _write_dataset(log, tmp_path / "revotes", n_files=3)
-    got = opinion_groups_dask(folder, client=client, progress=False)
+    got = opinion_groups_dask(folder, client=client, bridging=False, progress=False)
     local = opinion_groups(Inquiry(votes=log), bridging=False, progress=False)
     _same_answers(local, got)
     assert got.statements["agree"].equals(local.statements["agree"])
@@ -177,6 +183,8 @@ def test_cli_engine_dask_json(
     data = json.loads(out.out)
     assert "Dask dashboard: http" in out.err
     assert data["k"] == local.k
+    # bridging scores are computed by default, as in the local engine
+    assert sum(s["bridging"] is not None for s in data["statements"]) > 100
     got = [p["group"] for p in data["participants"]]
     want = local.participants.get_column("group").to_list()
     assert [p["id"] for p in data["participants"]] == local.participants["participant_id"].to_list()
@@ -188,7 +196,10 @@ def test_cli_engine_dask_json(
     )
     # a running cluster by address; options the engine lacks are refused
     address = client.scheduler.address
-    assert main(["groups", str(folder), "--engine", "dask", "--scheduler", address]) == 0
+    assert (
+        main(["groups", str(folder), "--engine", "dask", "--scheduler", address, "--no-bridging"])
+        == 0
+    )
     assert "k = " in capsys.readouterr().out
     assert main(["groups", str(folder), "--engine", "dask", "--mode", "replay"]) == 2
     assert "'--mode' parameter" in capsys.readouterr().err
@@ -199,3 +210,7 @@ def test_opinion_groups_engine_hook(client: Any) -> None:
     got = opinion_groups(votes, engine="dask", client=client, bridging=False, progress=False)
     local = opinion_groups(votes, bridging=False, progress=False)
     _same_answers(local, got)
+    # bridging=False reaches the Dask engine: no bridging fitted (nulls), as in the local one
+    assert got.statements["bridging"].null_count() == got.statements.height
+    with_bridging = opinion_groups(votes, engine="dask", client=client, progress=False)
+    assert with_bridging.statements["bridging"].null_count() < with_bridging.statements.height

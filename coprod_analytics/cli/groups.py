@@ -19,8 +19,9 @@ Progress bars go to stderr (``--no-progress`` hides them).
 With ``--engine dask`` the groups are computed on a Dask cluster (``pip install
 'coprod-analytics[dask]'``): PATH may then also be a Parquet votes dataset (one file, a
 folder of files or a glob) read piece by piece; ``--scheduler ADDRESS`` uses a running
-cluster, otherwise a local one sized to the machine is started. Batch mode only; no
-bridging, intervals, stability or verdict yet.
+cluster, otherwise a local one sized to the machine is started. Bridging scores are
+fitted on the cluster too (``--no-bridging`` skips them). Batch mode only; no intervals,
+stability or verdict yet.
 """
 
 from __future__ import annotations

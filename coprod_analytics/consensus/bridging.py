@@ -35,8 +35,8 @@ solves a 2 x 2 ridge system in closed form whose sums are one sparse product of 
 participants x statements rating matrix with a few dense columns, and vice versa;
 :math:`\\mu` has a closed form. Every step is O(number of votes). After every sweep the
 parameters are moved along the directions that leave all predictions unchanged to where the
-penalty is smallest (see ``_fix_gauge``); without this, alternating least squares needs
-thousands of sweeps. The sweeps are Anderson-accelerated (memory 3), and the first start
+penalty is smallest (see ``bridging_als._fix_gauge``); without this, alternating least
+squares needs thousands of sweeps. The sweeps are Anderson-accelerated (memory 3), and the first start
 is the leading singular pair of the centred rating matrix (15 power iterations) rather than
 random values: together 16 sweeps instead of 48 on vtaiwan.uberx (49,443 ratings), and on
 every shared Pol.is conversation the spectral start reached the lowest penalised loss of
@@ -52,13 +52,22 @@ reading the flag.
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 
+from coprod_analytics.consensus.bridging_als import (
+    _AA_MEMORY,
+    _POWER_ITERS,
+    _fix_gauge,
+    _ridge2,
+    check_bridging_params,
+)
 from coprod_analytics.consensus.matrix import VoteMatrix
 from coprod_analytics.errors import check_param
+from coprod_analytics.inquiry import Inquiry
 
 __all__ = ["bridging_scores"]
 
@@ -93,134 +102,6 @@ class _Design:
         self.ct, self.rt = csr(n, u, (n_n, n_u))
 
 
-def _ridge2(
-    ct: Any,
-    rt: Any,
-    r_sum: np.ndarray,
-    x: np.ndarray,
-    off: np.ndarray,
-    mu: float,
-    count: np.ndarray,
-    lam_i: float,
-    lam_f: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per row of ``ct`` (a statement, or a participant): the closed-form solution of
-    argmin sum over its ratings of (r - mu - off - a - b x)^2 + lam_i a^2 + lam_f b^2, where
-    ``x`` and ``off`` are the other side's factor and intercept (a 2 x 2 ridge system)."""
-    sums = ct @ np.column_stack([x, x * x, off, x * off])
-    sx, sxx, soff, sxoff = sums[:, 0], sums[:, 1], sums[:, 2], sums[:, 3]
-    srx = rt @ x
-    a11 = count + lam_i
-    a12 = sx
-    a22 = sxx + lam_f
-    b1 = r_sum - mu * count - soff
-    b2 = srx - mu * sx - sxoff
-    det = a11 * a22 - a12 * a12
-    return (a22 * b1 - a12 * b2) / det, (a11 * b2 - a12 * b1) / det
-
-
-def _fix_gauge(
-    mu: float,
-    i_u: np.ndarray,
-    i_n: np.ndarray,
-    f_u: np.ndarray,
-    f_n: np.ndarray,
-    lam_i: float,
-    lam_f: float,
-) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Move along the directions that leave every prediction unchanged to the cheapest point.
-
-    The data term does not change under ``mu + a + b - d e``, ``i_u - a - e f_u``,
-    ``i_n - b - d f_n``, ``f_u + d``, ``f_n + e`` nor under ``f_u c``, ``f_n / c``; only the
-    penalty does. Alternating least squares creeps along these flat directions very slowly,
-    so after every sweep the penalty is minimised over (a, b, d, e) (four numbers, from
-    sums, by Newton's method with the exact Hessian) and over c (closed form). This turns
-    thousands of sweeps into a few dozen.
-    """
-    nu, nn = float(i_u.size), float(i_n.size)
-    s_iu, s_fu, s_iufu, s_fu2 = (
-        float(i_u.sum()),
-        float(f_u.sum()),
-        float(i_u @ f_u),
-        float(f_u @ f_u),
-    )
-    s_in, s_fn, s_infn, s_fn2 = (
-        float(i_n.sum()),
-        float(f_n.sum()),
-        float(i_n @ f_n),
-        float(f_n @ f_n),
-    )
-
-    def value(a: float, b: float, d: float, e: float) -> float:
-        g0 = mu + a + b - d * e
-        users = nu * a * a + e * e * s_fu2 - 2 * a * s_iu - 2 * e * s_iufu + 2 * a * e * s_fu
-        items = nn * b * b + d * d * s_fn2 - 2 * b * s_in - 2 * d * s_infn + 2 * b * d * s_fn
-        fac = 2 * d * s_fu + nu * d * d + 2 * e * s_fn + nn * e * e
-        return lam_i * (g0 * g0 + users + items) + lam_f * fac
-
-    # Newton's method on four numbers, in plain floats (this runs once per sweep)
-    z = [0.0, 0.0, 0.0, 0.0]
-    val = value(*z)
-    for _ in range(50):
-        a, b, d, e = z
-        g0 = mu + a + b - d * e
-        grad = [
-            lam_i * (2 * g0 + 2 * nu * a - 2 * s_iu + 2 * e * s_fu),
-            lam_i * (2 * g0 + 2 * nn * b - 2 * s_in + 2 * d * s_fn),
-            lam_i * (-2 * e * g0 + 2 * d * s_fn2 - 2 * s_infn + 2 * b * s_fn)
-            + lam_f * (2 * s_fu + 2 * nu * d),
-            lam_i * (-2 * d * g0 + 2 * e * s_fu2 - 2 * s_iufu + 2 * a * s_fu)
-            + lam_f * (2 * s_fn + 2 * nn * e),
-        ]
-        dg = (1.0, 1.0, -e, -d)
-        h = np.array([[2 * dg[i] * dg[j] for j in range(4)] for i in range(4)])
-        h[2, 3] -= 2 * g0
-        h[3, 2] -= 2 * g0
-        h[0, 0] += 2 * nu
-        h[3, 3] += 2 * s_fu2
-        h[0, 3] += 2 * s_fu
-        h[3, 0] += 2 * s_fu
-        h[1, 1] += 2 * nn
-        h[2, 2] += 2 * s_fn2
-        h[1, 2] += 2 * s_fn
-        h[2, 1] += 2 * s_fn
-        h *= lam_i
-        h[2, 2] += lam_f * 2 * nu
-        h[3, 3] += lam_f * 2 * nn
-        try:
-            step = np.linalg.solve(h, np.array(grad)).tolist()
-        except np.linalg.LinAlgError:
-            step = grad
-        if sum(x * y for x, y in zip(step, grad, strict=True)) <= 0:
-            step = grad  # not a descent direction: a gradient step instead
-        t = 1.0
-        cand = z
-        cval = val
-        while t > 1e-8:
-            cand = [zi - t * si for zi, si in zip(z, step, strict=True)]
-            cval = value(*cand)
-            if cval <= val:
-                break
-            t *= 0.5
-        else:
-            break
-        moved = max(abs(ci - zi) for ci, zi in zip(cand, z, strict=True))
-        z, val = cand, cval
-        if moved < 1e-13:
-            break
-    a, b, d, e = z
-    mu = mu + a + b - d * e
-    i_u = i_u - a - e * f_u
-    i_n = i_n - b - d * f_n
-    f_u = f_u + d
-    f_n = f_n + e
-    nu2, nn2 = f_u @ f_u, f_n @ f_n
-    if nu2 > 0 and nn2 > 0:
-        c = (nn2 / nu2) ** 0.25
-        f_u, f_n = f_u * c, f_n / c
-    return float(mu), i_u, i_n, f_u, f_n
-
-
 def _start(
     design: _Design, r: np.ndarray, rng: np.random.Generator, svd: bool
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -244,9 +125,6 @@ def _start(
     if s == 0:
         return rng.normal(0.0, 0.1, n_u), rng.normal(0.0, 0.1, n_n)
     return 0.5 * w / np.sqrt(s), 0.5 * v * np.sqrt(s)
-
-
-_POWER_ITERS = 8
 
 
 def _fit(
@@ -337,9 +215,6 @@ def _fit(
     return loss, i_n.copy(), f_n.copy()
 
 
-_AA_MEMORY = 3
-
-
 def _dense_codes(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(values, return_inverse=True)`` for ints in ``[0, size)``, in O(n)."""
     present = np.bincount(values, minlength=size) > 0
@@ -348,7 +223,7 @@ def _dense_codes(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]
 
 
 def bridging_scores(
-    matrix: VoteMatrix,
+    matrix: VoteMatrix | Inquiry | pl.DataFrame | str | os.PathLike[str],
     *,
     lambda_intercept: float = 0.15,
     lambda_factor: float = 0.03,
@@ -360,13 +235,18 @@ def bridging_scores(
     tol: float = 1e-7,
     n_init: int | None = None,
     seed: int = 0,
+    engine: Literal["local", "dask"] = "local",
+    client: Any = None,
+    progress: bool = True,
 ) -> pl.DataFrame:
     """Community-Notes-style bridging score of every statement.
 
     Parameters
     ----------
-    matrix : VoteMatrix
-        Latest votes (see :func:`~coprod_analytics.consensus.matrix.vote_matrix`).
+    matrix : VoteMatrix, or (``engine="dask"``) a Parquet votes dataset, Inquiry or votes table
+        Latest votes (see :func:`~coprod_analytics.consensus.matrix.vote_matrix`). With
+        ``engine="dask"`` also a Parquet votes dataset (file, folder or glob, read piece by
+        piece), an Inquiry or a votes table.
     lambda_intercept, lambda_factor : float
         Ridge penalties on the intercepts (:math:`\\mu`, :math:`i_u`, :math:`i_n`) and on the
         factors (Community Notes: 0.15 and 0.03).
@@ -392,6 +272,14 @@ def bridging_scores(
         the lowest loss on every shared Pol.is conversation).
     seed : int
         Seed of the random starting factors.
+    engine : {"local", "dask"}, default "local"
+        ``"dask"``: alternating least squares over participant partitions on a Dask cluster
+        (:func:`~coprod_analytics.consensus.dask_bridging.bridging_scores_dask`; the same
+        scores up to rounding and the stopping tolerance, see ``docs/guide/dask.md``).
+    client : distributed.Client, optional
+        The Dask client of ``engine="dask"`` (default: a LocalCluster for the call).
+    progress : bool, default True
+        Progress bars (``engine="dask"`` only; the local fit takes milliseconds).
 
     Returns
     -------
@@ -415,37 +303,39 @@ def bridging_scores(
     [(0, -0.015, False), (1, -0.015, False), (2, 0.473, True)]
     """
     func = "bridging_scores"
-    check_param(isinstance(matrix, VoteMatrix), "matrix", func, "a VoteMatrix", type(matrix))
-    for name, val in (("lambda_intercept", lambda_intercept), ("lambda_factor", lambda_factor)):
-        check_param(isinstance(val, (int, float)) and val > 0, name, func, "a number > 0", val)
-    check_param(
-        isinstance(factor_limit, (int, float)) and factor_limit > 0,
-        "factor_limit",
+    check_param(engine in ("local", "dask"), "engine", func, "'local' or 'dask'", engine)
+    check_bridging_params(
         func,
-        "a number > 0",
-        factor_limit,
+        lambda_intercept=lambda_intercept,
+        lambda_factor=lambda_factor,
+        threshold=threshold,
+        factor_limit=factor_limit,
+        min_votes=min_votes,
+        pass_rating=pass_rating,
+        n_iter=n_iter,
+        tol=tol,
+        n_init=n_init,
     )
-    check_param(isinstance(threshold, (int, float)), "threshold", func, "a number", threshold)
-    check_param(
-        isinstance(min_votes, int) and min_votes >= 1, "min_votes", func, "an int >= 1", min_votes
-    )
-    check_param(
-        pass_rating is None or (isinstance(pass_rating, (int, float)) and 0 <= pass_rating <= 1),
-        "pass_rating",
-        func,
-        "None or a number in [0, 1]",
-        pass_rating,
-    )
-    check_param(isinstance(n_iter, int) and n_iter >= 1, "n_iter", func, "an int >= 1", n_iter)
-    check_param(isinstance(tol, (int, float)) and tol > 0, "tol", func, "a number > 0", tol)
-    check_param(
-        n_init is None or (isinstance(n_init, int) and n_init >= 1),
-        "n_init",
-        func,
-        "None or an int >= 1",
-        n_init,
-    )
+    if engine == "dask":
+        from coprod_analytics.consensus.dask_bridging import bridging_scores_dask
 
+        return bridging_scores_dask(
+            matrix,
+            client=client,
+            lambda_intercept=lambda_intercept,
+            lambda_factor=lambda_factor,
+            threshold=threshold,
+            factor_limit=factor_limit,
+            min_votes=min_votes,
+            pass_rating=pass_rating,
+            n_iter=n_iter,
+            tol=tol,
+            n_init=n_init,
+            seed=seed,
+            progress=progress,
+        )
+    check_param(isinstance(matrix, VoteMatrix), "matrix", func, "a VoteMatrix", type(matrix))
+    assert isinstance(matrix, VoteMatrix)
     n_items = matrix.shape[1]
     keep = ~matrix.excluded[matrix.cols]
     if pass_rating is None:

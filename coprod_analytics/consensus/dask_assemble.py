@@ -55,6 +55,9 @@ class DaskTallies:
         ``(m, 2)`` statement projection.
     state : PolisState
         Pol.is's state after this (cold) update.
+    bridging, bridging_factor : np.ndarray or None
+        Per column: the bridging intercept and factor (NaN where not fitted); None when
+        bridging was not asked for.
 
     Examples
     --------
@@ -73,6 +76,8 @@ class DaskTallies:
     group_counts: np.ndarray
     stmt_xy: np.ndarray
     state: PolisState
+    bridging: np.ndarray | None = None
+    bridging_factor: np.ndarray | None = None
 
 
 def _nullable(values: np.ndarray) -> pl.Series:
@@ -108,8 +113,8 @@ def assemble_tallies(
     Returns
     -------
     OpinionGroups
-        With ``matrix=None`` (no verdict) and null bridging, interval and confidence
-        columns.
+        With ``matrix=None`` (no verdict), null interval and confidence columns, and null
+        bridging columns unless the tallies carry them.
 
     Examples
     --------
@@ -190,8 +195,8 @@ def assemble_tallies(
         group_aware_consensus=pl.Series(gac),
         gac_ci_low=nulls,
         gac_ci_high=nulls,
-        bridging=nulls,
-        bridging_factor=nulls,
+        bridging=nulls if t.bridging is None else _nullable(t.bridging),
+        bridging_factor=nulls if t.bridging_factor is None else _nullable(t.bridging_factor),
         consensus=pl.Series(consensus, dtype=pl.String),
         is_consensus=pl.Series([c is not None for c in consensus], dtype=pl.Boolean),
         is_divisive=pl.Series(divisive),

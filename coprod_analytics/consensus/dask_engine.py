@@ -22,22 +22,17 @@ is gathered:
    priority from them (:mod:`~coprod_analytics.consensus.dask_assemble`).
 
 On data that fits in memory it gives the local engine's groups (batch mode, Pol.is row
-order, cold start). Not on Dask yet: bridging scores, bootstrap intervals, stability, the
-verdict (they need the whole matrix), replay and warm starts, ``as_of``; the result says so
-in ``notes``. Dask is optional: it is imported only inside this module's functions.
+order, cold start), and with ``bridging=True`` the local engine's bridging scores (fitted by
+alternating least squares over the same partitions, :mod:`.dask_bridging`). Not on Dask
+yet: bootstrap intervals, stability, the verdict (they need the whole matrix), replay and
+warm starts, ``as_of``; the result says so in ``notes``. Dask is optional: it is imported only inside this module's functions.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import operator
 import os
-import shutil
-import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, Literal
 
 import numpy as np
@@ -46,6 +41,15 @@ import polars as pl
 from coprod_analytics.consensus import dask_blocks as blk
 from coprod_analytics.consensus.clustering import choose_groups
 from coprod_analytics.consensus.dask_assemble import DaskTallies, assemble_tallies
+from coprod_analytics.consensus.dask_cluster import (
+    _announce,
+    client_for,
+    dask_client,
+    import_distributed,
+    load_blocks,
+    map_over,
+    tree_sum,
+)
 from coprod_analytics.consensus.kmeans import ClusterState, _same_clustering
 from coprod_analytics.consensus.params import _is_int, check_common_params
 from coprod_analytics.consensus.pca import PCAResult, statement_projection
@@ -60,137 +64,15 @@ __all__ = ["DASK_NOTE", "dask_client", "groups_cli_result", "opinion_groups_dask
 _FUNC = "opinion_groups_dask"
 #: Above this many statements the Gram matrix is not formed (LOBPCG instead).
 GRAM_MAX_STATEMENTS = 4000
-#: Rows per piece read by one task.
-ROWS_PER_PIECE = 2_000_000
-#: Votes per partition of participants when ``n_partitions`` is not given.
-VOTES_PER_PARTITION = 2_000_000
+#: Extra vectors in the LOBPCG block beyond the two axes (more: fewer passes).
+PCA_EXTRA_VECTORS = 4
+#: LOBPCG stops when every residual is below this times the trace of ``C^T C``.
+PCA_RTOL = 1e-10
 #: What the Dask engine does not compute (recorded in every result's notes).
 DASK_NOTE = (
-    "computed on Dask: bridging scores, bootstrap intervals, stability and the verdict "
-    "are not computed by this engine yet"
+    "computed on Dask: bootstrap intervals, stability and the verdict are not computed by "
+    "this engine yet"
 )
-_INSTALL_HINT = (
-    "the Dask engine needs dask and distributed: pip install 'coprod-analytics[dask]' "
-    "(or pip install 'dask[dataframe]' distributed)"
-)
-_shown_dashboards: set[str] = set()
-
-
-def _import_distributed() -> Any:
-    try:
-        import distributed
-    except ImportError:
-        raise ImportError(_INSTALL_HINT) from None
-    return distributed
-
-
-def _announce(client: Any) -> None:
-    link = getattr(client, "dashboard_link", None)
-    if link and link not in _shown_dashboards:
-        _shown_dashboards.add(link)
-        print(f"Dask dashboard: {link}", file=sys.stderr)
-
-
-def dask_client(
-    address: str | None = None,
-    *,
-    n_workers: int | None = None,
-    memory_limit: str | int | None = None,
-    local_directory: str | None = None,
-    dashboard_address: str | None = ":0",
-    processes: bool = True,
-) -> Any:
-    """A Dask client: connected to ``address``, or to a new LocalCluster sized to the machine.
-
-    The LocalCluster has one single-threaded worker process per core (at most 8), each
-    limited to its share of 75% of the machine's memory, spilling to a temporary folder
-    (``local_directory``; a temporary one is removed with the client) when it fills.
-    ``client.close()`` stops it. The dashboard
-    address is printed once on stderr.
-
-    Parameters
-    ----------
-    address : str, optional
-        A running scheduler (``tcp://host:8786``); None starts a LocalCluster.
-    n_workers : int, optional
-        Worker processes (default: cores, at most 8).
-    memory_limit : str or int, optional
-        Per worker (``"3GB"`` or bytes); default 75% of memory shared out.
-    local_directory : str, optional
-        Where workers spill; default a new temporary folder.
-    dashboard_address : str or None, default ":0"
-        Dashboard address (":0": any free port); None: any free port, not printed.
-    processes : bool, default True
-        Worker processes (False: threads in this process, for small data and doctests).
-
-    Returns
-    -------
-    distributed.Client
-
-    Examples
-    --------
-    >>> client = dask_client(n_workers=1, processes=False, dashboard_address=None)
-    >>> len(client.scheduler_info()["workers"])
-    1
-    >>> client.close()
-    """
-    distributed = _import_distributed()
-    if address is not None:
-        client = distributed.Client(address)
-        _announce(client)
-        return client
-    import psutil
-
-    cores = os.cpu_count() or 1
-    workers = n_workers if n_workers is not None else max(1, min(cores, 8))
-    check_param(
-        isinstance(workers, int) and workers >= 1,
-        "n_workers",
-        "dask_client",
-        "an int >= 1",
-        workers,
-    )
-    if memory_limit is None:
-        memory_limit = int(psutil.virtual_memory().total * 0.75 / workers)
-    spill = local_directory or tempfile.mkdtemp(prefix="coprod-dask-")
-    client = distributed.Client(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=processes,
-        memory_limit=memory_limit,
-        local_directory=spill,
-        dashboard_address=dashboard_address or ":0",
-    )
-    if local_directory is None:  # our temporary spill folder goes with the client
-        import weakref
-
-        weakref.finalize(client, shutil.rmtree, spill, True)
-    if dashboard_address is not None:
-        _announce(client)
-    return client
-
-
-@contextmanager
-def _client_for(client: Any) -> Iterator[Any]:
-    if client is not None:
-        yield client
-        return
-    own = dask_client()
-    try:
-        yield own
-    finally:
-        own.close()
-
-
-def _tree_sum(client: Any, futures: list[Any]) -> np.ndarray:
-    """Add up the arrays of ``futures`` on the workers, pairwise, and gather the sum."""
-    futs = list(futures)
-    while len(futs) > 1:
-        nxt = [client.submit(np.add, futs[i], futs[i + 1]) for i in range(0, len(futs) - 1, 2)]
-        if len(futs) % 2:
-            nxt.append(futs[-1])
-        futs = nxt
-    return np.asarray(client.gather(futs[0]))
 
 
 def opinion_groups_dask(
@@ -209,6 +91,7 @@ def opinion_groups_dask(
     alpha: float = 0.05,
     n_partitions: int | None = None,
     pca: Literal["auto", "gram", "iterative"] = "auto",
+    bridging: bool = True,
     progress: bool = True,
 ) -> OpinionGroups:
     """Pol.is-compatible opinion groups computed on a Dask cluster (batch, cold start).
@@ -240,14 +123,18 @@ def opinion_groups_dask(
         ``"gram"``: sum the ``m x m`` Gram matrix over partitions and solve it exactly;
         ``"iterative"``: LOBPCG block iteration, one ``C^T (C X)`` pass over the partitions
         per step; ``"auto"``: gram up to 4,000 statements.
+    bridging : bool, default True
+        Fit the bridging model (alternating least squares over the partitions,
+        :mod:`~coprod_analytics.consensus.dask_bridging`; the local engine's scores up to
+        rounding) and fill ``bridging`` and ``bridging_factor``.
     progress : bool, default True
         A progress bar on stderr (the dashboard address is printed once).
 
     Returns
     -------
     OpinionGroups
-        The local engine's tables; bridging, interval and confidence columns are null,
-        ``matrix`` is None (no verdict) and ``notes`` says so.
+        The local engine's tables; interval and confidence columns are null (bridging too
+        with ``bridging=False``), ``matrix`` is None (no verdict) and ``notes`` says so.
 
     Raises
     ------
@@ -261,7 +148,7 @@ def opinion_groups_dask(
     >>> from coprod_analytics.simulate import simulate_inquiry
     >>> client = dask_client(n_workers=1, processes=False, dashboard_address=None)
     >>> inq = simulate_inquiry(60, 20, n_groups=2, seed=3)
-    >>> res = opinion_groups_dask(inq, client=client, progress=False)
+    >>> res = opinion_groups_dask(inq, client=client, bridging=False, progress=False)
     >>> client.close()
     >>> res.k, res.participants.height, res.parameters["engine"]
     (2, 60, 'dask')
@@ -292,8 +179,8 @@ def opinion_groups_dask(
             "expected a Parquet votes dataset (file, folder or glob), an Inquiry or a votes "
             f"table; got {type(data).__name__}"
         )
-    _import_distributed()
-    with _client_for(client) as cl:
+    import_distributed()
+    with client_for(client) as cl:
         return _run(
             cl,
             data,
@@ -309,6 +196,7 @@ def opinion_groups_dask(
             alpha=float(alpha),
             n_partitions=n_partitions,
             pca=pca,
+            bridging=bool(bridging),
             progress=progress,
         )
 
@@ -371,6 +259,7 @@ def groups_cli_result(args: Any) -> OpinionGroups:
             client=client,
             seed=args.seed,
             alpha=args.alpha,
+            bridging=not getattr(args, "no_bridging", False),
             progress=not args.no_progress,
         )
     finally:
@@ -389,40 +278,6 @@ _STAGES = (
     "group tallies",
     "tables",
 )
-
-
-def _pieces(client: Any, data: Any) -> tuple[list[Any], int]:
-    """What the split tasks read: dataset pieces, or in-memory chunks sent to the workers."""
-    if isinstance(data, str | os.PathLike):
-        from coprod_analytics.io.parquet_dataset import votes_dataset
-
-        ds = votes_dataset(data, rows_per_piece=ROWS_PER_PIECE)
-        if ds.n_rows == 0:
-            raise ValidationError("no votes to analyse", file=ds.source)
-        return list(ds.pieces), ds.n_rows
-    inquiry = data if isinstance(data, Inquiry) else Inquiry(votes=data)
-    log = inquiry.vote_log
-    if log.height == 0:
-        raise ValidationError("no votes to analyse", table="votes")
-    frame = log.select(
-        "participant_id",
-        "statement_id",
-        pl.col("vote").cast(pl.Int8),
-        pl.col("time").dt.epoch("ms").cast(pl.Int64),
-        seq=pl.int_range(pl.len(), dtype=pl.Int64),
-    )
-    n_chunks = max(1, math.ceil(frame.height / ROWS_PER_PIECE))
-    step = math.ceil(frame.height / n_chunks)
-    chunks = [frame.slice(i * step, step) for i in range(n_chunks)]
-    return list(client.scatter(chunks)), frame.height
-
-
-def _statement_table(statements: pl.DataFrame | None, voted: pl.Series) -> pl.DataFrame:
-    if statements is None:
-        table = Inquiry(statements=pl.DataFrame({"statement_id": voted.unique().sort()}))
-    else:
-        table = Inquiry(statements=statements)
-    return table.statements.select("statement_id", "text", "moderation", "is_meta")
 
 
 def _fingerprint(hashes: list[int], statements: pl.DataFrame) -> str:
@@ -452,30 +307,43 @@ def _iterative_axes(
     seed: int,
     progress: bool,
     *,
-    tol: float = 1e-9,
+    trace: float = 1.0,
+    rtol: float = PCA_RTOL,
     max_iters: int = 300,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Top ``d`` eigenvectors of ``C^T C`` by LOBPCG (a block iteration that converges much
-    faster than plain block power), one ``C^T (C X)`` pass over the partitions per product."""
+    faster than plain block power), one ``C^T (C X)`` pass over the partitions per product.
+
+    LOBPCG's tolerance is on the absolute residual norm; it is set to ``rtol`` times the
+    trace of ``C^T C`` (an upper bound of the largest eigenvalue), so that it means the same
+    on 100 and on 10M participants."""
     from scipy.sparse.linalg import LinearOperator, lobpcg
 
     bar = _progress(iter(range(10**9)), enabled=progress, desc="Principal axes", unit="pass")
+    passes = [0]
+
+    center_f = client.scatter(center, broadcast=True, hash=False)  # once, not per pass
+    excluded_f = client.scatter(excluded, broadcast=True, hash=False)
 
     def matmat(x: np.ndarray) -> np.ndarray:
         next(bar, None)
-        xf = client.scatter(np.ascontiguousarray(x, dtype=np.float64), broadcast=True)
-        return _tree_sum(
-            client, client.map(blk.gram_times, blocks, center=center, excluded=excluded, v=xf)
+        passes[0] += 1
+        xf = client.scatter(np.ascontiguousarray(x, dtype=np.float64), broadcast=True, hash=False)
+        return tree_sum(
+            client,
+            map_over(client, blk.gram_times, blocks, center=center_f, excluded=excluded_f, v=xf),
         )
 
     op = LinearOperator(
         (m, m), matvec=lambda v: matmat(v.reshape(-1, 1)).ravel(), matmat=matmat, dtype=np.float64
     )
-    b = min(m - 1, d + 4)
+    b = min(m - 1, d + PCA_EXTRA_VECTORS)
     x0 = np.random.default_rng(seed).standard_normal((m, b))
+    tol = rtol * max(float(trace), 1.0)
     w, v = lobpcg(op, x0, largest=True, tol=tol, maxiter=max_iters)
     order = np.argsort(w)[::-1][:d]
-    return v[:, order].T, np.sqrt(np.clip(w[order], 0.0, None))
+    getattr(bar, "close", lambda: None)()
+    return v[:, order].T, np.sqrt(np.clip(w[order], 0.0, None)), passes[0]
 
 
 def _run(
@@ -494,9 +362,9 @@ def _run(
     alpha: float,
     n_partitions: int | None,
     pca: str,
+    bridging: bool,
     progress: bool,
 ) -> OpinionGroups:
-    from distributed import wait
 
     _announce(client)
     bar = _progress(iter(_STAGES), enabled=progress, desc="Opinion groups on Dask", unit="step")
@@ -504,42 +372,18 @@ def _run(
     def step() -> None:
         next(bar, None)
 
-    # ---- 1. read every piece and split it by participant
-    pieces, n_events = _pieces(client, data)
+    held: list[Any] = []  # arrays sent to the workers that the blocks' recomputation needs
+    # ---- 1-2. read every piece, split it by participant; latest vote wins per partition
     if statements is None and isinstance(data, Inquiry):
         statements = data.statements
-    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-    parts = n_partitions or max(2 * n_workers, math.ceil(n_events / VOTES_PER_PARTITION))
-    split = client.map(blk.split_piece, pieces, n_buckets=parts, pure=False)
-    sid_futs = [client.submit(operator.getitem, s, parts) for s in split]
-    hash_futs = [client.submit(operator.getitem, s, parts + 1) for s in split]
-    voted = pl.concat([s.to_frame() for s in client.gather(sid_futs)], how="vertical_relaxed")[
-        "statement_id"
-    ]
-    hashes = [int(h) % (1 << 64) for h in client.gather(hash_futs)]
-    stmts = _statement_table(statements, voted)
+    loaded = load_blocks(client, data, statements, n_partitions, on_read=step)
+    blocks, stmts, parts = loaded.blocks, loaded.statements, loaded.n_partitions
     m = stmts.height
-    sids = stmts.get_column("statement_id")
-    srank = np.empty(m, dtype=np.int64)
-    srank[sids.arg_sort().to_numpy()] = np.arange(m)
-    stmt_map = pl.DataFrame(
-        {"statement_id": sids, "_col": np.arange(m, dtype=np.int64), "_srank": srank}
-    )
-    step()
-    # ---- 2. latest vote wins, one partition of participants per task
-    map_f = client.scatter(stmt_map, broadcast=True)
-    blocks = [
-        client.submit(
-            blk.build_block, [client.submit(operator.getitem, s, b) for s in split], map_f
-        )
-        for b in range(parts)
-    ]
-    wait(blocks)
-    del split, sid_futs, hash_futs
+    hashes = loaded.hashes
     step()
     # ---- 3. statement tallies and the centre
-    counts = _tree_sum(client, client.map(blk.column_stats, blocks))
-    n = int(sum(client.gather(client.map(operator.attrgetter("n_rows"), blocks))))
+    counts = tree_sum(client, map_over(client, blk.column_stats, blocks))
+    n = int(sum(client.gather(map_over(client, operator.attrgetter("n_rows"), blocks))))
     agree, disagree, total = counts
     excluded = ((stmts.get_column("moderation") == -1) | stmts.get_column("is_meta")).to_numpy()
     excluded = np.asarray(excluded, dtype=bool)
@@ -558,15 +402,20 @@ def _run(
     d = max(0, min(2, n, m))
     comps = np.zeros((2, m))
     sv = np.zeros(2)
+    pca_passes = 1
     solver = (
         "gram" if (pca == "gram" or (pca == "auto" and m <= GRAM_MAX_STATEMENTS)) else "iterative"
     )
     if d and not dead.all():
         if solver == "gram":
-            g = _tree_sum(client, client.map(blk.gram, blocks, center=center, excluded=excluded))
+            g = tree_sum(
+                client, map_over(client, blk.gram, blocks, center=center, excluded=excluded)
+            )
             vecs, vals = _top_axes(g, None, m, d)
         else:
-            vecs, vals = _iterative_axes(client, blocks, center, excluded, m, d, seed, progress)
+            vecs, vals, pca_passes = _iterative_axes(
+                client, blocks, center, excluded, m, d, seed, progress, trace=float(sumsq.sum())
+            )
         vecs = np.array(vecs, dtype=np.float64)
         vecs[:, dead] = 0.0
         for i in range(d):
@@ -576,9 +425,11 @@ def _run(
             sv[i] = vals[i]
     step()
     # ---- 5. projection and who is in the conversation
-    blocks = client.map(
+    blocks = map_over(
+        client,
         blk.project_block,
         blocks,
+        keep=held,
         center=center,
         excluded=excluded,
         comps=comps,
@@ -587,17 +438,23 @@ def _run(
         min_in=min(min_votes, n_polis),
     )
     stmt_xy = statement_projection(PCAResult(center, comps, sv, None), n_polis)
-    n_in = int(sum(client.gather(client.map(blk.in_conv_count, blocks))))
+    n_in = int(sum(client.gather(map_over(client, blk.in_conv_count, blocks))))
     short = min_participants - n_in
     if short > 0:
-        cands = pl.concat(client.gather(client.map(blk.topup_candidates, blocks, short=short)))
+        cands = pl.concat(
+            client.gather(map_over(client, blk.topup_candidates, blocks, short=short))
+        )
         added = cands.sort(
             ["n_votes", "rowmin", "participant_id"], descending=[True, False, False]
         ).head(short)
-        blocks = client.map(blk.with_topup, blocks, added=added.get_column("participant_id"))
+        blocks = map_over(
+            client, blk.with_topup, blocks, keep=held, added=added.get_column("participant_id")
+        )
     step()
     # ---- 6. base clusters: Pol.is's k-means, one pass of sums per Lloyd step
-    firsts = pl.concat(client.gather(client.map(blk.first_distinct_in_conv, blocks, k=base_k)))
+    firsts = pl.concat(
+        client.gather(map_over(client, blk.first_distinct_in_conv, blocks, k=base_k))
+    )
     firsts = firsts.sort(["rowmin", "participant_id"])
     pts0 = firsts.select("x", "y").to_numpy()
     if pts0.shape[0]:
@@ -614,7 +471,7 @@ def _run(
     )
     while centers.shape[0]:
         next(bar_iters, None)
-        sums = _tree_sum(client, client.map(blk.assign_sums, blocks, centers=centers))
+        sums = tree_sum(client, map_over(client, blk.assign_sums, blocks, centers=centers))
         cnt = sums[0]
         with np.errstate(invalid="ignore", divide="ignore"):
             new = np.column_stack([sums[1] / cnt, sums[2] / cnt])
@@ -631,8 +488,8 @@ def _run(
         it -= 1
     for _ in bar_iters:  # close the bar
         pass
-    blocks = client.map(blk.base_labels, blocks, centers=last_centers, remap=remap)
-    frames = client.gather(client.map(blk.participant_frame, blocks))
+    blocks = map_over(client, blk.base_labels, blocks, keep=held, centers=last_centers, remap=remap)
+    frames = client.gather(map_over(client, blk.participant_frame, blocks))
     people = pl.concat(frames).sort(["rowmin", "participant_id"])
     step()
     # ---- 7. groups: weighted k-means of the base centres, locally
@@ -659,10 +516,19 @@ def _run(
     step()
     # ---- 8. group tallies
     if kk:
-        gcounts = _tree_sum(client, client.map(blk.group_tallies, blocks, group_of_base=glab, k=kk))
+        gcounts = tree_sum(
+            client, map_over(client, blk.group_tallies, blocks, group_of_base=glab, k=kk)
+        )
     else:
         gcounts = np.zeros((3, 0, m), dtype=np.int64)
     step()
+    # ---- 8b. bridging scores: alternating least squares over the same partitions
+    bridge_i = bridge_f = None
+    if bridging:
+        from coprod_analytics.consensus.dask_bridging import fit_bridging_blocks
+
+        fit = fit_bridging_blocks(client, blocks, excluded, seed=seed, progress=progress)
+        bridge_i, bridge_f = fit.intercept, fit.factor
     # ---- 9. tables
     in_conv = people.get_column("in_conv").to_numpy()
     pids = people.get_column("participant_id")
@@ -689,6 +555,8 @@ def _run(
         group_counts=gcounts,
         stmt_xy=stmt_xy,
         state=state,
+        bridging=bridge_i,
+        bridging_factor=bridge_f,
     )
     parameters: dict[str, Any] = {
         "engine": "dask",
@@ -702,13 +570,14 @@ def _run(
         "base_iters": base_iters,
         "group_iters": group_iters,
         "row_order": "polis",
-        "bridging": False,
+        "bridging": bool(bridging),
         "n_resamples": 0,
         "alpha": alpha,
         "stability": False,
         "warm_start": False,
         "n_partitions": parts,
         "pca": solver,
+        "pca_passes": pca_passes,
     }
     result = assemble_tallies(
         tallies,

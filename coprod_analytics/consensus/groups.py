@@ -256,6 +256,7 @@ def opinion_groups(
             base_iters=base_iters,
             group_iters=group_iters,
             alpha=float(alpha),
+            bridging=bridging,
             progress=progress,
         )
     as_of_str = None

@@ -45,6 +45,7 @@ same seed (tests/test_agreement.py checks the limits against a brute-force loop)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -393,7 +394,7 @@ def _delta(domain: np.ndarray, level: str, marg: np.ndarray) -> np.ndarray:
 
 
 def krippendorff_alpha(
-    data: RatingData,
+    data: RatingData | str | os.PathLike[str],
     *,
     level_of_measurement: Level = "interval",
     n_resamples: int = 1000,
@@ -403,6 +404,8 @@ def krippendorff_alpha(
     participant_id: str = "participant_id",
     item_id: str = "item_id",
     rating: str = "rating",
+    engine: Literal["local", "dask"] = "local",
+    client: Any = None,
 ) -> Estimate:
     """Krippendorff's alpha reliability coefficient, with a bootstrap confidence interval.
 
@@ -429,6 +432,13 @@ def krippendorff_alpha(
         Show a progress bar while resampling.
     participant_id, item_id, rating : str
         The table's rater, item and rating columns (default the inquiry's own names).
+    engine : {"local", "dask"}, default "local"
+        ``"dask"``: over a long ratings table on a Dask cluster, which may then also be a
+        Parquet dataset (file, folder or glob) read piece by piece; value counts per
+        partition of items, combined (the local value up to rounding; see
+        :mod:`~coprod_analytics.crowd.dask_agreement` and ``docs/guide/dask.md``).
+    client : distributed.Client, optional
+        The Dask client of ``engine="dask"`` (default: a LocalCluster for the call).
 
     Returns
     -------
@@ -471,8 +481,30 @@ def krippendorff_alpha(
     func = "krippendorff_alpha"
     level = level_of_measurement
     check_param(level in _LEVELS, "level_of_measurement", func, f"one of {list(_LEVELS)}", level)
+    check_param(engine in ("local", "dask"), "engine", func, "'local' or 'dask'", engine)
     seed_used = check_resampling(func, n_resamples, alpha, seed)
     names = {"participant_id": participant_id, "item_id": item_id, "rating": rating}
+    if engine == "dask":
+        from coprod_analytics.crowd.dask_agreement import alpha_sums
+
+        a = alpha_sums(
+            data, level_of_measurement=level, n_resamples=n_resamples, names=names, client=client
+        )
+        return _alpha_estimate(
+            a.coincidences,
+            a.domain,
+            a.categories,
+            level,
+            a.n_units,
+            a.boot,
+            n_resamples=n_resamples,
+            alpha=alpha,
+            seed_used=seed_used,
+            progress=progress,
+            names=names,
+            fingerprint=a.fingerprint,
+            engine="dask",
+        )
     rm = _rating_matrix(data, names=names, func=func)
     mat, cats = rm.matrix, rm.categories
     if cats is not None and level != "nominal":
@@ -497,10 +529,45 @@ def krippendorff_alpha(
     counts_domain = counts.sum(axis=0) > 0
     counts, domain = counts[:, counts_domain], domain[counts_domain]
     inv = 1.0 / (m_u - 1.0)
-
     scaled = counts * inv[:, None]
     coincid = scaled.T @ counts
     coincid[np.diag_indices_from(coincid)] -= scaled.sum(axis=0)
+    return _alpha_estimate(
+        coincid,
+        domain,
+        cats,
+        level,
+        int(keep.sum()),
+        (counts, inv) if n_resamples else None,
+        n_resamples=n_resamples,
+        alpha=alpha,
+        seed_used=seed_used,
+        progress=progress,
+        names=names,
+        fingerprint=_fingerprint_input(data, rm),
+    )
+
+
+def _alpha_estimate(
+    coincid: np.ndarray,
+    domain: np.ndarray,
+    cats: list[Any] | None,
+    level: str,
+    n_units: int,
+    boot: tuple[np.ndarray, np.ndarray] | None,
+    *,
+    n_resamples: int,
+    alpha: float,
+    seed_used: int,
+    progress: bool,
+    names: dict[str, str],
+    fingerprint: Any,
+    engine: str = "local",
+) -> Estimate:
+    """Krippendorff's alpha from the coincidence matrix of the values in ``domain`` (every
+    one pairable), and its bootstrap from the per-unit counts and ``1 / (m_u - 1)``
+    (``boot``; shared by the local and the Dask engine)."""
+    func = "krippendorff_alpha"
     n_c = coincid.sum(axis=0)
     n = float(n_c.sum())
     delta = _delta(domain, level, n_c)
@@ -512,7 +579,7 @@ def krippendorff_alpha(
 
     details: dict[str, Any] = {
         "level_of_measurement": level,
-        "n_units": int(keep.sum()),
+        "n_units": n_units,
         "n_pairable": int(n),
         "D_o": d_o,
         "D_e": d_e,
@@ -522,34 +589,37 @@ def krippendorff_alpha(
         "values": cats if cats is not None else domain.tolist(),
     }
     ci_low = ci_high = None
-    if n_resamples:
+    if n_resamples and boot is not None:
+        counts, inv = boot
         rng = np.random.default_rng(seed_used)
-        boot = _alpha_bootstrap(
+        boot_vals = _alpha_bootstrap(
             counts, inv, domain, level, n_resamples, rng, progress=progress, desc=func
         )
-        ci_low, ci_high = percentile_interval(boot, alpha)
-        ok = boot[np.isfinite(boot)]
+        ci_low, ci_high = percentile_interval(boot_vals, alpha)
+        ok = boot_vals[np.isfinite(boot_vals)]
         details["prob_below"] = {
             t: float(np.mean(ok < t)) if ok.size else float("nan") for t in (0.667, 0.8)
         }
-    params = {
-        "level_of_measurement": level,
-        "n_resamples": n_resamples,
-        "alpha": alpha,
-        "seed": seed_used,
-    } | ({} if names == _CANONICAL else {"columns": names})
+    params = (
+        {
+            "level_of_measurement": level,
+            "n_resamples": n_resamples,
+            "alpha": alpha,
+            "seed": seed_used,
+        }
+        | ({} if names == _CANONICAL else {"columns": names})
+        | ({} if engine == "local" else {"engine": engine})
+    )
     return Estimate(
         name=f"Krippendorff's alpha ({level})",
         value=value,
         ci_low=ci_low,
         ci_high=ci_high,
         alpha=float(alpha),
-        n=int(keep.sum()),
+        n=n_units,
         method="unit bootstrap, percentile" if n_resamples else "",
         details=details,
-        provenance=make_provenance(
-            f"crowd.agreement.{func}", _fingerprint_input(data, rm), params, seed_used
-        ),
+        provenance=make_provenance(f"crowd.agreement.{func}", fingerprint, params, seed_used),
     )
 
 
@@ -664,7 +734,7 @@ def _alpha_bootstrap(
 
 
 def fleiss_kappa(
-    data: RatingData,
+    data: RatingData | str | os.PathLike[str],
     *,
     n_resamples: int = 1000,
     alpha: float = 0.05,
@@ -673,6 +743,8 @@ def fleiss_kappa(
     participant_id: str = "participant_id",
     item_id: str = "item_id",
     rating: str = "rating",
+    engine: Literal["local", "dask"] = "local",
+    client: Any = None,
 ) -> Estimate:
     """Fleiss' kappa for nominal ratings by many raters.
 
@@ -698,6 +770,13 @@ def fleiss_kappa(
         Show a progress bar while resampling.
     participant_id, item_id, rating : str
         The table's rater, item and rating columns (default the inquiry's own names).
+    engine : {"local", "dask"}, default "local"
+        ``"dask"``: over a long ratings table on a Dask cluster, which may then also be a
+        Parquet dataset (file, folder or glob) read piece by piece; value counts per
+        partition of items, combined (the local value up to rounding; see
+        :mod:`~coprod_analytics.crowd.dask_agreement` and ``docs/guide/dask.md``).
+    client : distributed.Client, optional
+        The Dask client of ``engine="dask"`` (default: a LocalCluster for the call).
 
     Returns
     -------
@@ -719,8 +798,29 @@ def fleiss_kappa(
     1.0
     """
     func = "fleiss_kappa"
+    check_param(engine in ("local", "dask"), "engine", func, "'local' or 'dask'", engine)
     seed_used = check_resampling(func, n_resamples, alpha, seed)
     names = {"participant_id": participant_id, "item_id": item_id, "rating": rating}
+    if engine == "dask":
+        from coprod_analytics.crowd.dask_agreement import kappa_sums
+
+        k = kappa_sums(data, n_resamples=n_resamples, names=names, client=client)
+        return _kappa_estimate(
+            k.sum_p_i,
+            k.n_units,
+            k.totals,
+            k.n_range,
+            k.domain,
+            k.categories,
+            k.boot,
+            n_resamples=n_resamples,
+            alpha=alpha,
+            seed_used=seed_used,
+            progress=progress,
+            names=names,
+            fingerprint=k.fingerprint,
+            engine="dask",
+        )
     rm = _rating_matrix(data, names=names, func=func)
     mat, cats = rm.matrix, rm.categories
     counts, domain = _encode(mat)
@@ -731,22 +831,62 @@ def fleiss_kappa(
             "Fleiss' kappa needs at least one unit rated by two or more raters; got 0."
         )
     counts, n_i = counts[keep], n_i[keep]
-
-    def _kappa(w: np.ndarray) -> np.ndarray:
-        # w: (B, U) unit weights
-        p_i = ((counts * (counts - 1)).sum(axis=1)) / (n_i * (n_i - 1))
-        p_bar = (w @ p_i) / w.sum(axis=1)
-        tot = w @ counts
-        p_j = tot / tot.sum(axis=1, keepdims=True)
-        p_e = (p_j**2).sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray((p_bar - p_e) / (1 - p_e))
-
     p_i = ((counts * (counts - 1)).sum(axis=1)) / (n_i * (n_i - 1))
-    p_j = counts.sum(axis=0) / counts.sum()
-    p_bar, p_e = float(p_i.mean()), float((p_j**2).sum())
-    value = float(_kappa(np.ones((1, counts.shape[0])))[0])
-    equal = bool(np.all(n_i == n_i[0]))
+    return _kappa_estimate(
+        float(p_i.sum()),
+        int(counts.shape[0]),
+        counts.sum(axis=0),
+        (float(n_i.min()), float(n_i.max())),
+        domain,
+        cats,
+        (counts, n_i) if n_resamples else None,
+        n_resamples=n_resamples,
+        alpha=alpha,
+        seed_used=seed_used,
+        progress=progress,
+        names=names,
+        fingerprint=_fingerprint_input(data, rm),
+    )
+
+
+def _kappa_of(counts: np.ndarray, n_i: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Fleiss' kappa of unit-weighted data; ``w``: (B, U) unit weights."""
+    p_i = ((counts * (counts - 1)).sum(axis=1)) / (n_i * (n_i - 1))
+    p_bar = (w @ p_i) / w.sum(axis=1)
+    tot = w @ counts
+    p_j = tot / tot.sum(axis=1, keepdims=True)
+    p_e = (p_j**2).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray((p_bar - p_e) / (1 - p_e))
+
+
+def _kappa_estimate(
+    sum_p_i: float,
+    n_units: int,
+    totals: np.ndarray,
+    n_range: tuple[float, float],
+    domain: np.ndarray,
+    cats: list[Any] | None,
+    boot: tuple[np.ndarray, np.ndarray] | None,
+    *,
+    n_resamples: int,
+    alpha: float,
+    seed_used: int,
+    progress: bool,
+    names: dict[str, str],
+    fingerprint: Any,
+    engine: str = "local",
+) -> Estimate:
+    """Fleiss' kappa from sums over the units with two or more ratings: of P_i, their
+    number, the category totals and the least and most ratings of a unit; the bootstrap
+    from the per-unit counts (``boot``; shared by the local and the Dask engine)."""
+    func = "fleiss_kappa"
+    p_bar = sum_p_i / n_units
+    p_j = totals / totals.sum()
+    p_e = float((p_j**2).sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = float(np.float64(p_bar - p_e) / np.float64(1 - p_e))
+    equal = n_range[0] == n_range[1]
     details: dict[str, Any] = {
         "P_bar": p_bar,
         "P_e": p_e,
@@ -760,7 +900,7 @@ def fleiss_kappa(
     if equal:
         from scipy.stats import norm
 
-        n_sub, n_r = counts.shape[0], n_i[0]
+        n_sub, n_r = n_units, n_range[0]
         pq = p_j * (1 - p_j)
         s = pq.sum()
         if s > 0:
@@ -768,18 +908,23 @@ def fleiss_kappa(
             se0 = float(np.sqrt(var0))
             details.update(se0=se0, z=value / se0, p_value=float(norm.sf(value / se0)))
     ci_low = ci_high = None
-    if n_resamples:
+    if n_resamples and boot is not None:
+        counts, n_i = boot
         rng = np.random.default_rng(seed_used)
         starts = range(0, n_resamples, 250)
-        boot = np.concatenate(
+        boot_vals = np.concatenate(
             [
-                _kappa(_unit_weights(rng, counts.shape[0], min(250, n_resamples - s)))
+                _kappa_of(
+                    counts, n_i, _unit_weights(rng, counts.shape[0], min(250, n_resamples - s))
+                )
                 for s in progress_bar(starts, enabled=progress, desc=func, unit="batch")
             ]
         )
-        ci_low, ci_high = percentile_interval(boot, alpha)
-    params = {"n_resamples": n_resamples, "alpha": alpha, "seed": seed_used} | (
-        {} if names == _CANONICAL else {"columns": names}
+        ci_low, ci_high = percentile_interval(boot_vals, alpha)
+    params = (
+        {"n_resamples": n_resamples, "alpha": alpha, "seed": seed_used}
+        | ({} if names == _CANONICAL else {"columns": names})
+        | ({} if engine == "local" else {"engine": engine})
     )
     return Estimate(
         name="Fleiss' kappa",
@@ -787,12 +932,10 @@ def fleiss_kappa(
         ci_low=ci_low,
         ci_high=ci_high,
         alpha=float(alpha),
-        n=int(counts.shape[0]),
+        n=n_units,
         method="unit bootstrap, percentile" if n_resamples else "",
         details=details,
-        provenance=make_provenance(
-            f"crowd.agreement.{func}", _fingerprint_input(data, rm), params, seed_used
-        ),
+        provenance=make_provenance(f"crowd.agreement.{func}", fingerprint, params, seed_used),
     )
 
 

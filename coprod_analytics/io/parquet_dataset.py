@@ -114,7 +114,11 @@ def _files_of(source: str | os.PathLike[str]) -> list[str]:
 
 
 def votes_dataset(
-    source: str | os.PathLike[str], *, rows_per_piece: int = 2_000_000
+    source: str | os.PathLike[str],
+    *,
+    rows_per_piece: int = 2_000_000,
+    required: tuple[str, ...] = REQUIRED,
+    what: str = "a votes dataset",
 ) -> VotesDataset:
     """List the pieces of a votes dataset without reading its data.
 
@@ -125,6 +129,10 @@ def votes_dataset(
     rows_per_piece : int, default 2_000_000
         Row groups are grouped into pieces of about this many rows (a row group is never
         split).
+    required : tuple of str, default the votes columns
+        Columns every file must have (another long table, e.g. ratings, names its own).
+    what : str, default "a votes dataset"
+        How errors name the dataset.
 
     Returns
     -------
@@ -159,11 +167,10 @@ def votes_dataset(
         except Exception as exc:
             raise ValidationError(f"not a readable Parquet file ({exc})", file=path) from None
         names = set(meta.schema.names)
-        missing = [c for c in REQUIRED if c not in names]
+        missing = [c for c in required if c not in names]
         if missing:
             raise ValidationError(
-                f"a votes dataset needs columns {list(REQUIRED)}; missing {missing}",
-                file=path,
+                f"{what} needs columns {list(required)}; missing {missing}", file=path
             )
         has_time = "time" in names
         start = 0
