@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["MISSING", "SUPPRESSED", "fmt_amount", "fmt_number", "fmt_p", "fmt_pct"]
+__all__ = ["MISSING", "SUPPRESSED", "fmt_amount", "fmt_number", "fmt_p", "fmt_pct", "is_missing"]
 
 #: How a missing or undefined value is written (an en dash).
 MISSING = "–"
@@ -17,7 +17,24 @@ MISSING = "–"
 SUPPRESSED = "suppressed"
 
 
-def _missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
+    """Whether a value is written as :data:`MISSING`: None, NaN, infinite or not a number.
+
+    Parameters
+    ----------
+    value : object
+        The value.
+
+    Returns
+    -------
+    bool
+        True when the value has no finite number to write.
+
+    Examples
+    --------
+    >>> is_missing(None), is_missing(float("nan")), is_missing("x"), is_missing(0)
+    (True, True, True, False)
+    """
     if value is None:
         return True
     try:
@@ -47,7 +64,7 @@ def fmt_number(value: Any, digits: int = 3) -> str:
     >>> fmt_number(12, digits=4)
     '12'
     """
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     return f"{float(value):.{digits}g}"
 
@@ -70,7 +87,7 @@ def fmt_amount(value: Any) -> str:
     >>> fmt_amount(904700), fmt_amount(1234.6), fmt_amount(None)
     ('904,700', '1,235', '–')
     """
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     return f"{float(value):,.0f}"
 
@@ -94,7 +111,7 @@ def fmt_pct(value: Any, digits: int = 0) -> str:
     >>> fmt_pct(0.456), fmt_pct(0.456, 1), fmt_pct(None)
     ('46%', '45.6%', '–')
     """
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     return f"{100 * float(value):.{digits}f}%"
 
@@ -116,6 +133,6 @@ def fmt_p(value: Any) -> str:
     >>> fmt_p(0.0312), fmt_p(0.00001), fmt_p(None)
     ('0.031', '< 0.001', '–')
     """
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"

@@ -35,7 +35,6 @@ import ast
 import contextlib
 import datetime as _dt
 import io
-import math
 import re
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -53,6 +52,7 @@ from babel.numbers import format_decimal, format_percent
 
 from coprod_analytics import format as _core_format
 from coprod_analytics.errors import ValidationError
+from coprod_analytics.format import is_missing
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -444,15 +444,6 @@ def _english() -> bool:
     return current_language() == DEFAULT_LANGUAGE
 
 
-def _bad(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return not math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return True
-
-
 def fmt_number(value: Any, digits: int = 3) -> str:
     """A number with ``digits`` significant digits, written for the current language.
 
@@ -477,7 +468,7 @@ def fmt_number(value: Any, digits: int = 3) -> str:
     ...     fmt_number(3.14159), fmt_number(12345.6)
     ('3,14', '12\\u202f300')
     """
-    if _english() or _bad(value):
+    if _english() or is_missing(value):
         return _core_format.fmt_number(value, digits)
     rounded = float(f"{float(value):.{digits}g}")
     return format_decimal(rounded, locale=_locale(current_language()), decimal_quantization=False)
@@ -505,7 +496,7 @@ def fmt_decimal(value: Any, decimals: int = 2) -> str:
     ...     fmt_decimal(0.5)
     '0,50'
     """
-    if _bad(value):
+    if is_missing(value):
         return _core_format.MISSING
     if _english():
         return f"{float(value):.{decimals}f}"
@@ -533,7 +524,7 @@ def fmt_amount(value: Any) -> str:
     ...     fmt_amount(904700)
     '904\\xa0700'
     """
-    if _english() or _bad(value):
+    if _english() or is_missing(value):
         return _core_format.fmt_amount(value)
     return format_decimal(round(float(value)), format="#,##0", locale=_locale(current_language()))
 
@@ -560,7 +551,7 @@ def fmt_pct(value: Any, digits: int = 0) -> str:
     ...     fmt_pct(0.456, 1)
     '45,6\\xa0%'
     """
-    if _english() or _bad(value):
+    if _english() or is_missing(value):
         return _core_format.fmt_pct(value, digits)
     loc = _locale(current_language())
     pattern = str(loc.percent_formats[None].pattern).split(";")[0]
