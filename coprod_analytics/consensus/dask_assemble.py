@@ -55,9 +55,12 @@ class DaskTallies:
         ``(m, 2)`` statement projection.
     state : PolisState
         Pol.is's state after this (cold) update.
-    bridging, bridging_factor : np.ndarray or None
-        Per column: the bridging intercept and factor (NaN where not fitted); None when
-        bridging was not asked for.
+    bridging : np.ndarray or None
+        Per column: the bridging intercept (NaN where not fitted); None when bridging was
+        not asked for.
+    bridging_factor : np.ndarray or None
+        Per column: the bridging factor (NaN where not fitted); None when bridging was not
+        asked for.
 
     Examples
     --------

@@ -58,16 +58,22 @@ class BridgeBlock:
 
     Attributes
     ----------
-    c, r : scipy.sparse.csr_matrix
-        Rated (1) and rating, participants with a rating x statements with a rating.
-    count_u, r_user : np.ndarray
-        Ratings and their sum per participant.
+    c : scipy.sparse.csr_matrix
+        Rated (1), participants with a rating x statements with a rating.
+    r : scipy.sparse.csr_matrix
+        The ratings, in the same layout.
+    count_u : np.ndarray
+        Ratings per participant.
+    r_user : np.ndarray
+        Sum of the ratings per participant.
     x : np.ndarray
         ``(2, n)``: current intercepts and factors.
     gx : np.ndarray or None
         The sweep's new intercepts and factors (before the client's decision).
-    xs, gs : tuple of np.ndarray
-        Anderson history (at most ``_AA_MEMORY + 1`` each).
+    xs : tuple of np.ndarray
+        Anderson history of the iterates (at most ``_AA_MEMORY + 1``).
+    gs : tuple of np.ndarray
+        Anderson history of the sweeps' results (at most ``_AA_MEMORY + 1``).
 
     Examples
     --------

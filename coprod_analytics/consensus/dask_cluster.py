@@ -281,7 +281,25 @@ def map_over(
 @dataclass
 class LoadedBlocks:
     """A votes dataset on the workers: one :class:`~.dask_blocks.VoteBlock` future per
-    partition of participants, and the statements table of its columns."""
+    partition of participants, and the statements table of its columns.
+
+    Attributes
+    ----------
+    blocks : list of distributed.Future
+        One future per partition, each holding that partition's latest votes.
+    statements : polars.DataFrame
+        The statements table, in the order of the blocks' columns.
+    hashes : list of int
+        Content hash of every piece read (the dataset's fingerprint).
+    n_partitions : int
+        Partitions of participants.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> LoadedBlocks([], pl.DataFrame({"statement_id": [1]}), [], 0).n_partitions
+    0
+    """
 
     blocks: list[Any]
     statements: pl.DataFrame

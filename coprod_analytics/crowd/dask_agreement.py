@@ -448,6 +448,13 @@ class AlphaSums:
         ``1 / (m_u - 1)``, for the local engine's bootstrap.
     fingerprint : polars.DataFrame
         Content hash of every piece read.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> sums = AlphaSums(np.eye(2), np.array([0, 1]), None, 1, None, pl.DataFrame())
+    >>> sums.n_units, sums.coincidences.shape
+    (1, (2, 2))
     """
 
     coincidences: np.ndarray
@@ -480,6 +487,14 @@ class KappaSums:
         With ``n_resamples``: their counts (items in id order) and ratings per item.
     fingerprint : polars.DataFrame
         Content hash of every piece read.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> sums = KappaSums(1.0, 1, np.array([2, 0]), (2.0, 2.0), np.array([0, 1]), None, None,
+    ...                  pl.DataFrame())
+    >>> sums.n_units, sums.totals.tolist()
+    (1, [2, 0])
     """
 
     sum_p_i: float

@@ -70,7 +70,30 @@ BASE_HEADERS = {
     **SECURITY_HEADERS,
 }
 #: The JSON of every answer: one encoder (no per-call set-up), compact, UTF-8 as is.
-encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def encode_json(obj: Any) -> str:
+    """An answer's JSON: compact, UTF-8 as is, one encoder for every answer.
+
+    Parameters
+    ----------
+    obj : object
+        What to encode (JSON types).
+
+    Returns
+    -------
+    str
+        The JSON text.
+
+    Examples
+    --------
+    >>> encode_json({"ok": True, "text": "café"})
+    '{"ok":true,"text":"café"}'
+    """
+    return _ENCODER.encode(obj)
+
+
 #: Verified tokens kept (token -> participant id) before the cache starts again.
 MAX_TOKENS = 100_000
 #: Answers at least this long are gzipped for a client that accepts it (as tornado does).
@@ -127,6 +150,20 @@ def authed(rules: SessionRules, tokens: dict[str, int], token: str | None) -> in
     -------
     int
         The participant id.
+
+    Examples
+    --------
+    >>> import asyncio
+    >>> from coprod_analytics.session.state import SessionState
+    >>> from coprod_apps.live.config import ServerConfig
+    >>> async def write(event):
+    ...     return 1
+    >>> rules = SessionRules(SessionState(), secret=b"k", session_id="s",
+    ...                      config=ServerConfig(), write=write)
+    >>> authed(rules, {}, None)
+    Traceback (most recent call last):
+    ...
+    coprod_apps.live.rules_base.ApiError: ...
     """
     pid = tokens.get(token) if token else None
     if pid is None or pid not in rules.state.participants:
@@ -236,6 +273,18 @@ class HotApplication(tornado.web.Application):
         from a trusted proxy (the ordinary handlers' rule).
     **settings
         tornado settings.
+
+    Examples
+    --------
+    >>> from coprod_analytics.session.state import SessionState
+    >>> from coprod_apps.live.config import ServerConfig
+    >>> from coprod_apps.live.handlers import make_app
+    >>> async def write(event):
+    ...     return 1
+    >>> rules = SessionRules(SessionState(), secret=b"k", session_id="s",
+    ...                      config=ServerConfig(), write=write)
+    >>> type(make_app(rules)).__name__  # what the participant server runs
+    'HotApplication'
     """
 
     def __init__(
