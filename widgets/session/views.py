@@ -469,13 +469,22 @@ class LiveDashboard(widgets.VBox):
             text = _("Not done: nothing waiting for moderation is {value}.").format(
                 value=repr(statement_id)
             )
-            self.queue_message.value = f"<p>{html.escape(text)}</p>"
-            return False
+            return self._say_queue(text)
         with open_store(self.db_path) as store:
             store.moderate(statement_id, accept=accept)
-        label = self._queue_label(waiting[statement_id])
+        return self._moderated(waiting[statement_id], accept=accept)
+
+    def _say_queue(self, text: str) -> bool:
+        """Show why a moderation was refused under the queue; False (nothing written)."""
+        self.queue_message.value = f"<p>{html.escape(text)}</p>"
+        return False
+
+    def _moderated(self, item: dict[str, Any], *, accept: bool) -> bool:
+        """Say what was decided on ``item`` under the queue and redraw; True (written)."""
         done = _("{label}: approved.") if accept else _("{label}: rejected.")
-        self.queue_message.value = f"<p>{html.escape(done.format(label=label))}</p>"
+        self.queue_message.value = (
+            f"<p>{html.escape(done.format(label=self._queue_label(item)))}</p>"
+        )
         self.refresh()
         return True
 
@@ -519,16 +528,10 @@ class LiveDashboard(widgets.VBox):
             text = _("Not done: no place text waiting for moderation is {value}.").format(
                 value=repr(place_id)
             )
-            self.queue_message.value = f"<p>{html.escape(text)}</p>"
-            return False
+            return self._say_queue(text)
         with open_store(self.db_path) as store:
             store.moderate_place(activity_id, place_id, accept=accept)
-        done = _("{label}: approved.") if accept else _("{label}: rejected.")
-        self.queue_message.value = (
-            f"<p>{html.escape(done.format(label=self._queue_label(waiting[key])))}</p>"
-        )
-        self.refresh()
-        return True
+        return self._moderated(waiting[key], accept=accept)
 
     def show_on_screen(self, activity_id: str) -> None:
         """Choose the activity present mode shows (the agenda's "Show on screen").
