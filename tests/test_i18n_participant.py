@@ -242,3 +242,28 @@ def test_coprod_serve_lang_sets_the_page_language_and_refuses_an_unknown_one(
     with coprod_serve(tmp_path / "s.db", "--lang", "cy-GB", dashboard=False) as urls:
         with urllib.request.urlopen(urls["participant"] + "api/session") as resp:
             assert json.load(resp)["lang"] == "cy"
+
+
+def test_the_page_is_sent_in_its_language_before_any_script_runs(served: str) -> None:
+    """The raw HTTP body (no script run): ``<html lang dir>`` is the chosen language's, from
+    the browser's ``Accept-Language`` or ``?lang=``, gzipped or not."""
+    import gzip
+    import urllib.request
+
+    cases = [
+        ("", "ar,en;q=0.5", {}, '<html lang="ar" dir="rtl">'),
+        ("?lang=ar", "en", {"Accept-Encoding": "gzip"}, '<html lang="ar" dir="rtl">'),
+        ("", "zh-TW", {}, '<html lang="zh-Hant" dir="ltr">'),
+        ("", "cy-GB,cy;q=0.9", {"Accept-Encoding": "gzip"}, '<html lang="cy" dir="ltr">'),
+        ("", "de", {}, '<html lang="en" dir="ltr">'),
+    ]
+    for query, accept, extra, want in cases:
+        req = urllib.request.Request(served + query, headers={"Accept-Language": accept, **extra})
+        with urllib.request.urlopen(req) as resp:
+            raw = resp.read()
+            zipped = resp.headers.get("Content-Encoding") == "gzip"
+        assert zipped == bool(extra), (query, accept)
+        body = (gzip.decompress(raw) if zipped else raw).decode("utf-8")
+        before_scripts = body[: body.index("<script")]
+        assert re.findall(r"<html\b[^>]*>", before_scripts) == [want], (query, accept)
+        assert body.startswith("<!doctype html>\n" + want), body[:80]

@@ -163,3 +163,46 @@ def test_the_dashboard_folds_behind_real_buttons_in_the_language() -> None:
     assert box.body.children and box.body.children[0] is dash.panels["crowd-estimates"]
     ar = ConsensusDashboard(sample_inquiry(), lang="ar", bridging=False)
     assert (ar.page_language.lang, ar.page_language.dir) == ("ar", "rtl")
+
+
+def _voila_head(notebook, env: dict[str, str]) -> str:
+    """What a Voila page sends before its first script: the raw HTTP body, no script run."""
+    import urllib.request
+
+    from coprod_apps.launcher import start_voila
+
+    with start_voila(notebook, env=env) as server:
+        body = b""
+        with urllib.request.urlopen(server.url, timeout=300) as resp:
+            while b"<script" not in body:
+                chunk = resp.read1(4096)
+                assert chunk, body[-200:]
+                body += chunk
+    text = body.decode("utf-8", "replace")
+    return text[: text.index("<script")]
+
+
+@pytest.mark.slow
+def test_voila_pages_are_sent_in_their_language(tmp_path) -> None:
+    # the coprod Voila template writes <html lang dir> and the title in the language the
+    # app's kernel is given (coprod report --lang: COPROD_LANG; coprod serve --lang:
+    # COPROD_DASHBOARD_LANG), before any script runs
+    from conftest import ROOT
+
+    from coprod_apps import app_notebook
+    from coprod_apps.report_app import INPUT_ENV, LANG_ENV, report_notebook_path
+
+    assert LANG_ENV == "COPROD_LANG"  # what coprod_apps.live.page.VoilaPageLanguage reads
+    head = _voila_head(
+        report_notebook_path(), {INPUT_ENV: str(ROOT / "data" / "sample-inquiry"), LANG_ENV: "ar"}
+    )
+    assert re.findall(r"<html\b[^>]*>", head) == ['<html lang="ar" dir="rtl">']
+    title = translate("report", "Inquiry report: opinion groups and consensus", "ar")
+    assert (
+        f"<title>{title}</title>" in head
+        and title != "Inquiry report: opinion groups and consensus"
+    )
+    env = {"COPROD_SESSION_DB": str(tmp_path / "s.db"), "COPROD_DASHBOARD_LANG": "cy"}
+    head = _voila_head(app_notebook("live_dashboard.ipynb"), env)
+    assert re.findall(r"<html\b[^>]*>", head) == ['<html lang="cy" dir="ltr">']
+    assert "<title>Sesiwn fyw: dangosfwrdd yr hwylusydd</title>" in head

@@ -266,3 +266,57 @@ def test_the_dashboard_panels_draw_in_the_language() -> None:
         assert english in seen["en"][1], english
         assert english not in seen["pl"][1], english
     assert len(seen["en"][1]) == len(seen["pl"][1])
+
+
+def test_the_live_sessions_readiness_sentences_are_translated(tmp_path) -> None:
+    # the dashboard's "Enough data yet?" sentence: the core's own words in each of its three
+    # shapes (LiveSession.readiness, run on a real session whose counts are set to each
+    # stage), then translated with every number kept
+    from coprod_analytics.session import SessionStore
+    from coprod_analytics.session.live import LiveSession
+
+    db = tmp_path / "s.db"
+    SessionStore(db).close()
+    live = LiveSession(db)
+    live.poll()
+    stages = [
+        ({"with_min_votes": 3}, None, "3 of the 15 participants with 7+ votes needed"),
+        ({"with_min_votes": 20, "median_votes_per_statement": 12.0}, None, "median 12 of 20"),
+        ({"with_min_votes": 20, "median_votes_per_statement": 25.0}, 0.5, "50% kept"),
+        ({"with_min_votes": 20, "median_votes_per_statement": 31.0}, 0.95, "target 20"),
+    ]
+    for counts, stability, english in stages:
+        live.counts = counts
+        live.label_stability = stability
+        message = live.readiness().message
+        assert english in message, message
+        assert core_text(message) == message
+        numbers = sorted(re.findall(r"\d+", message))
+        for lang in OTHER:
+            with use_language(lang):
+                text = core_text(message)
+            assert text != message and not re.search(
+                r"\b(of the|median|per statement|kept|needed)\b", text
+            )
+            assert sorted(re.findall(r"\d+", text)) == numbers, (lang, text)
+
+
+def test_the_representation_statuses_are_translated() -> None:
+    # every status the core writes (compare_to_population: over, under, ok, missing)
+    from coprod_analytics.deliberation.representation import compare_to_population
+    from coprod_widgets.core_text import representation_status
+
+    people = pl.DataFrame(
+        {"participant_id": range(100), "age": ["16-34"] * 15 + ["35-64"] * 50 + ["65+"] * 35}
+    )
+    shares = {"16-34": 0.3, "35-64": 0.5, "65+": 0.2}
+    statuses = set(compare_to_population(people, shares, attribute="age").table["status"])
+    few = compare_to_population(people.head(20), shares, attribute="age", min_cell=0)
+    statuses |= set(few.table["status"])
+    assert statuses == {"ok", "under", "over", "missing"}
+    for status in statuses:
+        assert representation_status(status) == status
+        for lang in OTHER:
+            with use_language(lang):
+                word = representation_status(status)
+            assert word and word != status, (lang, status)

@@ -3,9 +3,12 @@
 The core (:mod:`coprod_analytics`) has no translations and writes its notes in English: the
 small-cell note of :func:`coprod_analytics.privacy.suppress_small_cells`, the resampling
 detail of :meth:`~coprod_analytics.consensus.stability.ConsensusClustering.detail`, the names
-of the tests of :mod:`coprod_analytics.deliberation.representation`. The widgets show them
+of the tests of :mod:`coprod_analytics.deliberation.representation`, the live session's
+"enough data yet?" sentence (:meth:`coprod_analytics.session.live.LiveSession.readiness`),
+the titles a session's activities get when their definition names none. The widgets show them
 through :func:`core_text` (any text: every sentence it knows is translated, the rest is kept)
-and :func:`stability_detail` (built again from the result's table, not from its words). The
+and :func:`activity_title` (a title, translated only when it is the core's own), and
+:func:`stability_detail` (built again from the result's table, not from its words). The
 patterns follow the core's f-strings; a test pins the English they match.
 """
 
@@ -21,11 +24,18 @@ from coprod_widgets.i18n import (
     fmt_amount,
     fmt_decimal,
     fmt_number,
+    fmt_pct,
     gettext_for,
     ngettext_for,
 )
 
-__all__ = ["core_text", "stability_detail", "statement_tag"]
+__all__ = [
+    "activity_title",
+    "core_text",
+    "representation_status",
+    "stability_detail",
+    "statement_tag",
+]
 
 _ = gettext_for("report")
 _n = ngettext_for("report")
@@ -234,6 +244,30 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = 
     ),
     (
         re.compile(
+            r"(?P<k>\d+) of the (?P<n>\d+) participants with (?P<m>\d+)\+ votes needed before "
+            r"opinion groups mean anything"
+        ),
+        lambda m: _(
+            "{k} of the {n} participants with {m}+ votes needed before opinion groups mean anything"
+        ).format(k=_num(m["k"]), n=_num(m["n"]), m=_num(m["m"])),
+    ),
+    (
+        re.compile(
+            r"groups are forming: median (?P<median>\d+) of (?P<target>\d+) votes per "
+            r"statement(?:; (?P<kept>\d+)% kept their group in the last update)?"
+        ),
+        lambda m: _forming(m),
+    ),
+    (
+        re.compile(
+            r"enough data: median (?P<median>\d+) votes per statement \(target (?P<target>\d+)\)"
+        ),
+        lambda m: _("enough data: median {median} votes per statement (target {target})").format(
+            median=_num(m["median"]), target=_num(m["target"])
+        ),
+    ),
+    (
+        re.compile(
             r"^Group (?P<name>[A-Z]|\d+)<br>membership confidence: (?P<what>not computed|"
             r"%\{customdata\[0\]\})(?P<extra><extra></extra>)?$"
         ),
@@ -247,6 +281,19 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = 
         lambda m: _test_name(m),
     ),
 )
+
+
+def _forming(m: re.Match[str]) -> str:
+    """The readiness sentence while groups form (with the share that kept their group)."""
+    numbers = {"median": _num(m["median"]), "target": _num(m["target"])}
+    if m["kept"] is None:
+        return _("groups are forming: median {median} of {target} votes per statement").format(
+            **numbers
+        )
+    return _(
+        "groups are forming: median {median} of {target} votes per statement; {share} kept "
+        "their group in the last update"
+    ).format(share=fmt_pct(int(m["kept"]) / 100), **numbers)
 
 
 def _size(text: str) -> str:
@@ -406,3 +453,81 @@ def statement_tag(tag: Any) -> str:
     if s == "too few votes yet":
         return _("too few votes yet")
     return s
+
+
+#: The titles the core gives activities whose definition names none
+#: (``coprod_analytics.session.activities.definitions``, ``session.live``).
+_DEFAULT_TITLES = {
+    "Agree or disagree": N_("Agree or disagree"),
+    "Weigh the evidence": N_("Weigh the evidence"),
+    "Ratings": N_("Ratings"),
+    "Questions": N_("Questions"),
+    "Quick poll": N_("Quick poll"),
+    "About you (optional)": N_("About you (optional)"),
+}
+
+
+def activity_title(title: Any) -> str:
+    """An activity's title in the current language when it is one the core gave it (the
+    facilitator's own titles are kept as written).
+
+    Parameters
+    ----------
+    title : str
+        The activity's title in the session's log.
+
+    Returns
+    -------
+    str
+        The core's default title translated; any other title unchanged.
+
+    Examples
+    --------
+    >>> from coprod_widgets.i18n import use_language
+    >>> with use_language("cy"):
+    ...     activity_title("Agree or disagree"), activity_title("Buses after 10pm")
+    ('Cytuno neu anghytuno', 'Buses after 10pm')
+    """
+    s = "" if title is None else str(title)
+    if s in _DEFAULT_TITLES and current_language() != "en":
+        return _(_DEFAULT_TITLES[s])
+    return s
+
+
+#: The statuses of :func:`coprod_analytics.deliberation.representation.compare_to_population`.
+_STATUSES = {
+    "ok": N_("ok"),
+    "under": N_("fewer than expected"),
+    "over": N_("more than expected"),
+    "missing": N_("nobody"),
+}
+
+
+def representation_status(status: Any) -> str:
+    """A category's representation status (``"ok"``, ``"under"``, ``"over"``,
+    ``"missing"``) as a table shows it, in the current language.
+
+    Parameters
+    ----------
+    status : str
+        The ``status`` column's value.
+
+    Returns
+    -------
+    str
+        The value itself in English (the tables keep the core's words); in another language
+        plain words ("fewer than expected", "nobody"); an unknown value unchanged.
+
+    Examples
+    --------
+    >>> from coprod_widgets.i18n import use_language
+    >>> representation_status("under")
+    'under'
+    >>> with use_language("es"):
+    ...     representation_status("under"), representation_status("missing")
+    ('menos de lo esperado', 'nadie')
+    """
+    s = "" if status is None else str(status)
+    if current_language() == "en" or s not in _STATUSES:
+        return s
+    return _(_STATUSES[s])

@@ -10,13 +10,20 @@ open activities (and the first statement). ``static/participant.html`` stays the
 
 The inline style and scripts run under a strict Content-Security-Policy with a fresh nonce
 per answer (:func:`page_policy`); the session description is a ``type="application/json"``
-data block (never executed). A language chosen later is still loaded from
-``/static/participant-<code>.js``.
+data block (never executed). The ``<html>`` element carries the language's ``lang`` and
+``dir`` (``rtl`` for Arabic) as sent, before any script runs. A language chosen later is still
+loaded from ``/static/participant-<code>.js``.
+
+The Voila pages (the report, the facilitator dashboard, a published app) are sent the same
+way: :class:`VoilaPageLanguage`, an nbconvert preprocessor named in the coprod Voila
+template's ``conf.json``, gives the template the language of the page (``COPROD_LANG``, or
+``COPROD_DASHBOARD_LANG`` for the dashboard) for its ``<html lang dir>`` and title.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import struct
@@ -26,13 +33,23 @@ from pathlib import Path
 from typing import Any
 
 from coprod_apps.live.i18n import LANGUAGES, negotiate, script_name
+from coprod_widgets.i18n import html_lang, text_direction
 
-__all__ = ["js_lang", "new_nonce", "page_lang", "page_policy", "render_page", "render_page_gzip"]
+__all__ = [
+    "VoilaPageLanguage",
+    "js_lang",
+    "new_nonce",
+    "page_lang",
+    "page_policy",
+    "render_page",
+    "render_page_gzip",
+]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 _STYLE = re.compile(r'<link rel="stylesheet" href="/static/(participant[-a-z]*\.css)">\n?')
 _SCRIPT = re.compile(r'<script src="/static/(participant[-a-z]*\.js)" defer></script>\n?')
 _CLOSE = re.compile(r"</(script|style)", re.IGNORECASE)
+_HTML_TAG = re.compile(r"<html\b[^>]*>", re.IGNORECASE)
 
 
 def new_nonce() -> str:
@@ -142,6 +159,11 @@ def _stamp(static_dir: Path) -> tuple[tuple[str, int], ...]:
 def _parts(static_dir: Path, lang: str, stamp: tuple[tuple[str, int], ...]) -> tuple[str, str]:
     """The page split where the nonce goes: (head..., ...rest) with ``{nonce}`` markers."""
     html = (static_dir / "participant.html").read_text("utf-8")
+    # the language and its direction as sent, before any script runs (the page's code sets
+    # them again for a language the phone remembers)
+    html = _HTML_TAG.sub(
+        f'<html lang="{html_lang(lang)}" dir="{text_direction(lang)}">', html, count=1
+    )
     scripts = _SCRIPT.findall(html)
     html = _SCRIPT.sub("", html)
     html = _STYLE.sub(
@@ -191,6 +213,8 @@ def render_page(
     >>> page = render_page({"lang": "es"}, lang="es", nonce="n0").decode()
     >>> '<script src=' in page, page.count('nonce="n0"') >= 8, 'C.catalogs["es"]' in page
     (False, True, True)
+    >>> render_page({"lang": "ar"}, lang="ar", nonce="n0").decode().splitlines()[1]
+    '<html lang="ar" dir="rtl">'
     """
     if lang not in LANGUAGES:
         lang = "en"
@@ -284,3 +308,57 @@ def render_page_gzip(
     out.append(b"\x03\x00")  # the last block: empty
     out.append(struct.pack("<II", zlib.crc32(page), len(page) & 0xFFFFFFFF))
     return b"".join(out)
+
+
+#: The Voila apps' page titles (message, gettext domain), by notebook name.
+_VOILA_TITLES = {
+    "report": ("Inquiry report: opinion groups and consensus", "report"),
+    "live_dashboard": ("Live session: facilitator dashboard", "dashboard"),
+}
+
+
+class VoilaPageLanguage:
+    """The language of a Voila page as the server sends it: an nbconvert preprocessor.
+
+    The coprod Voila template (``share/voila/templates/coprod``) names it in its
+    ``conf.json``; it runs in the Voila server before the page is written and puts into the
+    template's ``resources`` ``coprod_lang`` (the ``lang`` attribute), ``coprod_dir``
+    (``"rtl"`` for Arabic) and ``coprod_title`` (the page's title in that language). The
+    language is the one the app's kernel is given: ``COPROD_DASHBOARD_LANG`` for the live
+    dashboard (``coprod serve --lang``), ``COPROD_LANG`` for the report and a published app
+    (``coprod report --lang``); English when unset or unknown.
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        Where the language is read (default: ``os.environ`` when the page is written).
+
+    Examples
+    --------
+    >>> step = VoilaPageLanguage({"COPROD_LANG": "ar"})
+    >>> _, res = step({}, {"metadata": {"name": "report"}})
+    >>> res["coprod_lang"], res["coprod_dir"], res["coprod_title"][:6]
+    ('ar', 'rtl', 'تقرير ')
+    >>> _, res = step({}, {"metadata": {"name": "live_dashboard"}})  # the dashboard's own
+    >>> res["coprod_lang"], res["coprod_dir"], res["coprod_title"]
+    ('en', 'ltr', 'Live session: facilitator dashboard')
+    """
+
+    enabled = True
+
+    def __init__(self, environ: dict[str, str] | None = None, **_config: Any) -> None:
+        self.environ = environ
+
+    def __call__(self, nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        from coprod_widgets.i18n import translate
+
+        env = os.environ if self.environ is None else self.environ
+        name = str((resources.get("metadata") or {}).get("name") or "")
+        key = "COPROD_DASHBOARD_LANG" if name == "live_dashboard" else "COPROD_LANG"
+        lang = negotiate(env.get(key) or "", "en")
+        resources["coprod_lang"] = html_lang(lang)
+        resources["coprod_dir"] = text_direction(lang)
+        if name in _VOILA_TITLES:
+            message, domain = _VOILA_TITLES[name]
+            resources["coprod_title"] = translate(domain, message, lang)
+        return nb, resources

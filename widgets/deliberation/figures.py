@@ -15,7 +15,7 @@ import polars as pl
 from coprod_analytics.format import SUPPRESSED
 from coprod_analytics.privacy import is_small_cell
 from coprod_widgets.consensus.figures import _layout
-from coprod_widgets.core_text import core_text
+from coprod_widgets.core_text import core_text, representation_status
 from coprod_widgets.deliberation.state import QMethodState, RepresentationState, ShiftState
 from coprod_widgets.html import alt_table, pct, table_html
 from coprod_widgets.i18n import fmt_number, fmt_p, gettext_for
@@ -714,7 +714,8 @@ def population_alt(table: pl.DataFrame, *, attribute: str) -> str:
         ),
         summary=_("Text alternative: participants vs population by {what}").format(what=attribute),
         label=_("Participants vs population by {what}").format(what=attribute),
-        formatters={c: pct for c in ("sample_share", "ci_low", "ci_high", "population_share")},
+        formatters={c: pct for c in ("sample_share", "ci_low", "ci_high", "population_share")}
+        | {"status": representation_status},
     )
 
 
@@ -781,7 +782,7 @@ def representation_html(state: RepresentationState) -> str:
             cmp,
             caption=_("Participants vs population by {what}").format(what=attr),
             formatters={c: pct for c in ("sample_share", "ci_low", "ci_high", "population_share")}
-            | {"p_value": fmt_p, "p_adjusted": fmt_p},
+            | {"p_value": fmt_p, "p_adjusted": fmt_p, "status": representation_status},
         ),
         "<h4>"
         + esc(_("Raking weights"))

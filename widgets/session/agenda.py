@@ -27,12 +27,13 @@ from coprod_analytics.errors import CoprodError
 from coprod_analytics.session import BaseSessionStore, open_store
 from coprod_analytics.session.activities import ActivityRecord, wave_name
 from coprod_analytics.session.live import agenda_table
+from coprod_widgets.core_text import activity_title
 from coprod_widgets.i18n import N_, gettext_for
 from coprod_widgets.session.figures import round_label
 
 _ = gettext_for("dashboard")
 
-__all__ = ["ACTIONS", "AgendaView", "has_rounds"]
+__all__ = ["ACTIONS", "AgendaView", "has_rounds", "kind_label"]
 
 log = logging.getLogger("coprod_widgets.session.agenda")
 
@@ -53,6 +54,31 @@ _KIND_LABELS = {
     "mapping": N_("Community map"),
     "appraisal": N_("Appraisal"),
 }
+
+
+def kind_label(kind: str) -> str:
+    """An activity's kind in words, in the current language (as the agenda's rows show it).
+
+    Parameters
+    ----------
+    kind : str
+        The kind in the session's log (``"statements"``, ``"questions"``, ...).
+
+    Returns
+    -------
+    str
+        Its label; an unknown kind as it is.
+
+    Examples
+    --------
+    >>> from coprod_widgets.i18n import use_language
+    >>> kind_label("ratings"), kind_label("custom")
+    ('Ratings', 'custom')
+    >>> with use_language("cy"):
+    ...     kind_label("statements")
+    'Datganiadau'
+    """
+    return _(_KIND_LABELS[kind]) if kind in _KIND_LABELS else kind
 
 
 def has_rounds(activity: ActivityRecord) -> bool:
@@ -94,7 +120,7 @@ class _Row(widgets.HBox):
     def __init__(self, activity_id: str, kind: str, act: Callable[[str, str], bool]) -> None:
         self.activity_id = activity_id
         self.activity_kind = kind
-        self.kind = _label(_(_KIND_LABELS[kind]) if kind in _KIND_LABELS else kind, "150px")
+        self.kind = _label(kind_label(kind), "150px")
         self.title = _label("", "260px")
         self.status = widgets.HTML(layout=widgets.Layout(width="150px"))
         self.round = _label("", "110px")
@@ -127,7 +153,7 @@ class _Row(widgets.HBox):
         self.add_class("coprod-agenda-row")
 
     def draw(self, row: dict[str, Any], *, rounds: bool, session_open: bool) -> None:
-        self.title.value = str(row["title"])
+        self.title.value = activity_title(row["title"])
         state = _("open") if row["open"] else _("closed")
         if row["open"] and not session_open:
             state = _("paused (session closed)")
@@ -290,7 +316,7 @@ class AgendaView(widgets.VBox):
                         )
                     )
                 act = st.activities.get(activity_id)
-                title = act.title if act is not None else _("Statements")
+                title = activity_title(act.title) if act is not None else _("Statements")
                 if action == "show":
                     if self.on_show is not None:
                         self.on_show(activity_id)
@@ -339,18 +365,22 @@ class AgendaView(widgets.VBox):
         """Open, close or start the next round: (done, what was done or why not)."""
         if action == "open":
             if act.is_open:
-                return False, _("{title} is already open.").format(title=repr(act.title))
+                return False, _("{title} is already open.").format(
+                    title=repr(activity_title(act.title))
+                )
             store.open_activity(act.activity_id)
             return True, _("opened")
         if action == "close":
             if not act.is_open:
-                return False, _("{title} is already closed.").format(title=repr(act.title))
+                return False, _("{title} is already closed.").format(
+                    title=repr(activity_title(act.title))
+                )
             store.close_activity(act.activity_id)
             return True, _("closed")
         if not has_rounds(act):
             if act.kind == "panel":
                 return False, _("the poll has had its second wave already.")
-            return False, _("{title} has no rounds.").format(title=repr(act.title))
+            return False, _("{title} has no rounds.").format(title=repr(activity_title(act.title)))
         rnd = store.next_round(act.activity_id)
         if act.kind == "panel":
             return True, _("wave {n} ({wave}) started").format(n=rnd, wave=wave_name(rnd))

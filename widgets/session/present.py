@@ -1,7 +1,8 @@
 """Present mode: one activity's live result, full page, for the projector (:class:`PresentView`).
 
 The view covers the whole page (``.coprod-present``: white on black, big type) and holds
-nothing but the result and a small exit button. It shows
+nothing but the result and a small exit button (and the page's ``<h1>``, visually hidden,
+so that the page keeps one heading for screen readers). It shows
 :func:`~coprod_analytics.session.panels.screen_view` of the panel, so that the answers to a
 question still open never reach the screen (independent answers make a crowd wise).
 """
@@ -16,6 +17,7 @@ import ipywidgets as widgets
 from coprod_analytics.session.panels import LivePanel, screen_view
 from coprod_widgets.i18n import gettext_for
 from coprod_widgets.session.figures import present_html
+from coprod_widgets.session.intro import hidden_heading
 
 _ = gettext_for("dashboard")
 
@@ -34,6 +36,8 @@ class PresentView(widgets.VBox):
 
     Attributes
     ----------
+    heading : ipywidgets.HTML
+        The page's ``<h1>`` for screen readers (present mode hides the page that shows it).
     exit : ipywidgets.Button
         The only control.
     screen : ipywidgets.HTML
@@ -61,7 +65,8 @@ class PresentView(widgets.VBox):
         self.exit.add_class("coprod-present-exit")
         self.exit.on_click(lambda _b: self.on_exit() if self.on_exit is not None else None)
         self.screen = widgets.HTML()
-        super().__init__([self.exit, self.screen], **kwargs)
+        self.heading = widgets.HTML(hidden_heading())
+        super().__init__([self.heading, self.exit, self.screen], **kwargs)
         self.add_class("coprod-present")
 
     def show(self, panel: LivePanel) -> None:

@@ -2,6 +2,8 @@
 
 Assembled from the parts of this folder and the consensus widgets:
 
+- the introduction (:class:`~coprod_widgets.session.intro.DashboardIntro`): the page's one
+  ``<h1>``, what the page does, the page's language;
 - the session's counts, "enough data yet?", the session controls (open / closed,
   participants' statements) and the moderation queue;
 - the agenda (:class:`~coprod_widgets.session.agenda.AgendaView`): open and close each
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import html
 import logging
 import os
@@ -31,8 +34,11 @@ import ipywidgets as widgets
 
 from coprod_analytics.session import open_store
 from coprod_analytics.session.live import LiveSession
+from coprod_analytics.session.panels import LivePanel
+from coprod_widgets.core_text import activity_title, core_text
 from coprod_widgets.i18n import N_, gettext_for, set_language
-from coprod_widgets.session.agenda import AgendaView, has_rounds
+from coprod_widgets.session.agenda import AgendaView, has_rounds, kind_label
+from coprod_widgets.session.intro import DashboardIntro
 from coprod_widgets.session.panels import ActivityPanel
 from coprod_widgets.session.present import PresentView
 from coprod_widgets.session.style import LIVE_CSS
@@ -76,7 +82,9 @@ class LiveDashboard(widgets.VBox):
         :data:`coprod_widgets.i18n.LANGUAGES`); set for the whole kernel
         (:func:`~coprod_widgets.i18n.set_language`), since the dashboard redraws from its
         poller and its buttons. Default: the kernel's language (English unless set). Texts
-        from the session and the core's messages are not translated.
+        from the session are shown as written; the core's sentences the dashboard shows
+        ("enough data yet?", default activity titles) go through
+        :mod:`coprod_widgets.core_text`.
     **kwargs
         Passed on to ``ipywidgets.VBox``.
 
@@ -87,6 +95,9 @@ class LiveDashboard(widgets.VBox):
     panels : dict of str to ActivityPanel
         The live panel of each activity, in agenda order (``"statements"`` holds the
         consensus dashboard, :attr:`analysis`).
+    intro : DashboardIntro
+        The page's heading and what the page does (with the session's title under it, the
+        second child of the dashboard).
     present : ipywidgets.ToggleButton
         Present mode on or off.
     on_screen : ipywidgets.Dropdown
@@ -133,6 +144,7 @@ class LiveDashboard(widgets.VBox):
         self.db_path = db_path
         self.interval = interval
         self.style = widgets.HTML(LIVE_CSS)
+        self.intro = DashboardIntro()
         self.title = widgets.HTML(f"<h2>{html.escape(_('Live session'))}</h2>")
         self.participation = widgets.HTML()
         self.participation.add_class("coprod-live-participation")
@@ -193,7 +205,7 @@ class LiveDashboard(widgets.VBox):
         )
         self._normal: tuple[Any, ...] = (
             self.style,
-            self.title,
+            widgets.VBox([self.intro, self.title]),
             self.participation,
             self.readiness,
             controls,
@@ -257,7 +269,7 @@ class LiveDashboard(widgets.VBox):
         colour = _LEVEL_COLOURS.get(r.level, "#333")
         self.readiness.value = (
             f"<p><strong style='color:{colour}'>{html.escape(_('Enough data yet?'))} "
-            f"{html.escape(_(r.level))}</strong> — {html.escape(r.message)}</p>"
+            f"{html.escape(_(r.level))}</strong> — {html.escape(core_text(r.message))}</p>"
         )
         self._syncing = True
         try:
@@ -350,7 +362,7 @@ class LiveDashboard(widgets.VBox):
         rounds = {aid for aid, a in st.activities.items() if has_rounds(a)}
         self.agenda.draw(agenda, with_rounds=rounds, session_open=st.is_open)
         options = [
-            (f"{title} ({kind})", aid)
+            (_("{title} ({kind})").format(title=activity_title(title), kind=kind_label(kind)), aid)
             for aid, kind, title in agenda.select("activity_id", "kind", "title").iter_rows()
         ]
         if options != list(self.on_screen.options):
@@ -381,12 +393,19 @@ class LiveDashboard(widgets.VBox):
             if panel.version == version:
                 continue
             try:
-                panel.update(self.live.panel(aid), version=version)
+                panel.update(self._panel(aid), version=version)
             except Exception as exc:  # keep the dashboard up; say what went wrong
                 log.exception("the live panel of %r could not be drawn", aid)
                 panel.version = version
                 text = _("This panel cannot be shown right now: {error}").format(error=exc)
                 panel.body.value = f"<p class='message'>{html.escape(text)}</p>"
+
+    def _panel(self, activity_id: str) -> LivePanel:
+        """The live result of an activity, its title in the dashboard's language when it is
+        the core's default one ("Agree or disagree")."""
+        panel = self.live.panel(activity_id)
+        title = activity_title(panel.title)
+        return panel if title == panel.title else dataclasses.replace(panel, title=title)
 
     def _draw_groups(self) -> None:
         from coprod_widgets.consensus.state import ConsensusState
@@ -426,7 +445,7 @@ class LiveDashboard(widgets.VBox):
         version = self.live.versions.get(aid, 0)
         if force or self.present_view.activity_id != aid or self._present_version != version:
             try:
-                self.present_view.show(self.live.panel(aid))
+                self.present_view.show(self._panel(aid))
             except Exception:  # the projector shows a plain line, never a traceback
                 log.exception("present mode could not show %r", aid)
                 self.present_view.screen.value = (
