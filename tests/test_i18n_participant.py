@@ -68,6 +68,29 @@ def test_translations_keep_every_placeholder(lang: str) -> None:
     assert bad == []
 
 
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_translations_are_text_not_python_literals(lang: str) -> None:
+    # a fill script once wrote a dict of every language's text as the translation
+    bad = [
+        (m.id, s)
+        for m in read_catalog(lang)
+        if m.id
+        for s in (m.string if isinstance(m.string, tuple) else (m.string,))
+        if s.lstrip().startswith(("{'", '{"', "['")) or "': '" in s
+    ]
+    assert bad == []
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_default_activity_titles_are_translated(lang: str) -> None:
+    # the titles the server gives activities without one of their own are shown translated
+    script = (i18n.STATIC_DIR / "participant.js").read_text("utf-8")
+    cat = read_catalog(lang)
+    for title in ("Weigh the evidence", "Spend the budget", "Map your area", "Your ideas"):
+        assert f'case "{title}": return t("{title}");' in script
+        assert cat[title].string and cat[title].string != title, (lang, title)
+
+
 def test_a_missing_or_fuzzy_message_is_found(tmp_path: Path) -> None:
     src = i18n.LOCALE_DIR / "es" / "LC_MESSAGES" / "participant.po"
     dst = tmp_path / "es" / "LC_MESSAGES" / "participant.po"

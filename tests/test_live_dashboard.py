@@ -209,7 +209,7 @@ def test_agenda_has_a_row_per_activity_and_the_statements_row(db: Path) -> None:
     assert row.title.value == "Questions" and "closed" in row.status.value
     assert row.next_button.layout.display is None  # estimates: Delphi rounds apply
     assert board.agenda.rows["ratings"].next_button.layout.display == "none"
-    assert board.agenda.rows["panel"].round.value == "wave 1 (pre)"
+    assert board.agenda.rows["panel"].round.value == "wave 1 (before)"
     assert list(board.panels) == list(board.agenda.rows)
     # the checkbox label is not cut off
     assert board.submissions.style.description_width == "initial"
@@ -239,7 +239,7 @@ def test_agenda_buttons_write_the_right_events_and_the_agenda_redraws(db: Path) 
     assert "open" in rows["questions"].status.value
 
     rows["panel"].next_button.click()  # wave 2: after
-    assert rows["panel"].round.value == "wave 2 (post)"
+    assert rows["panel"].round.value == "wave 2 (after)"
     assert rows["panel"].next_button.layout.display == "none"
 
     rows["statements"].close_button.click()  # the log's statements activity

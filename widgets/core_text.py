@@ -464,6 +464,12 @@ _DEFAULT_TITLES = {
     "Questions": N_("Questions"),
     "Quick poll": N_("Quick poll"),
     "About you (optional)": N_("About you (optional)"),
+    "Spend the budget": N_("Spend the budget"),
+    "Which is better?": N_("Which is better?"),
+    "Put them in order": N_("Put them in order"),
+    "Your ideas": N_("Your ideas"),
+    "Map your area": N_("Map your area"),
+    "Appraise the needs": N_("Appraise the needs"),
 }
 
 

@@ -757,6 +757,11 @@ def _placeholders(text: str) -> list[str]:
     return sorted(set(_PLACEHOLDER.findall(text)))
 
 
+def _looks_like_code(text: str) -> bool:
+    """A translation that is a dict or list literal (a fill script's mistake, once shipped)."""
+    return text.lstrip().startswith(("{'", '{"', "['")) or "': '" in text
+
+
 def catalog_problems(
     domain: str | None = None,
     *,
@@ -815,6 +820,8 @@ def catalog_problems(
                     out.append(f"{where}: untranslated: {ids[0]!r}")
                 elif got.pluralizable and len(strings) != cat.num_plurals:
                     out.append(f"{where}: wants {cat.num_plurals} plural forms: {ids[0]!r}")
+                elif any(_looks_like_code(str(text)) for text in strings):
+                    out.append(f"{where}: a Python literal, not a translation: {ids[0]!r}")
                 else:
                     want = _placeholders(ids[-1])
                     for text in strings:

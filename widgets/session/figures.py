@@ -89,18 +89,20 @@ def round_label(kind: str, round_: int) -> str:
     Returns
     -------
     str
-        ``"round 2"`` (Delphi questions, appraisal), ``"wave 2 (post)"``, or ``""`` for kinds
+        ``"round 2"`` (Delphi questions, appraisal), ``"wave 2 (after)"``, or ``""`` for kinds
         without rounds.
 
     Examples
     --------
     >>> round_label("questions", 2), round_label("panel", 1), round_label("ratings", 1)
-    ('round 2', 'wave 1 (pre)', '')
+    ('round 2', 'wave 1 (before)', '')
     """
     if kind in ("questions", "appraisal"):
         return _("round {n}").format(n=round_)
     if kind == "panel":
-        return _("wave {n} ({wave})").format(n=round_, wave=wave_name(round_))
+        name = wave_name(round_)
+        shown = {"pre": _("before"), "post": _("after")}.get(name, name)
+        return _("wave {n} ({wave})").format(n=round_, wave=shown)
     return ""
 
 

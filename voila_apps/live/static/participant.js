@@ -182,6 +182,26 @@
     render(entries, seen);
   }
 
+  // The titles the server gives activities that have none of their own, in the page's
+  // language; a facilitator's own title is shown as written.
+  function shownTitle(s) {
+    switch (s) {
+      case "Agree or disagree": return t("Agree or disagree");
+      case "Weigh the evidence": return t("Weigh the evidence");
+      case "Ratings": return t("Ratings");
+      case "Questions": return t("Questions");
+      case "Quick poll": return t("Quick poll");
+      case "About you (optional)": return t("About you (optional)");
+      case "Spend the budget": return t("Spend the budget");
+      case "Which is better?": return t("Which is better?");
+      case "Put them in order": return t("Put them in order");
+      case "Your ideas": return t("Your ideas");
+      case "Map your area": return t("Map your area");
+      case "Appraise the needs": return t("Appraise the needs");
+      default: return s;
+    }
+  }
+
   // The open activities as tabs; statements without an agenda still count as one.
   function openEntries(l) {
     var out = [];
@@ -190,7 +210,7 @@
     }
     l.activities.forEach(function (a) {
       if (a.kind === "statements" && !l.statements.open) return;
-      out.push({ id: a.activity_id, kind: a.kind, title: a.title, act: a });
+      out.push({ id: a.activity_id, kind: a.kind, title: shownTitle(a.title), act: a });
     });
     return out;
   }
@@ -314,7 +334,7 @@
   }
 
   function build(act) {
-    $("activity-h").textContent = act.title;
+    $("activity-h").textContent = shownTitle(act.title);
     $("activity-note").textContent = note(act);
     show("skip", act.kind === "population");
     var items = $("items");
@@ -357,7 +377,7 @@
       key: C.newKey() };
     Object.keys(fields).forEach(function (k) { body[k] = fields[k]; });
     card.setStatus("pending", t("Sending…"));
-    queue.push("/api/answer", body, { title: card.activity.title });
+    queue.push("/api/answer", body, { title: shownTitle(card.activity.title) });
   }
 
   function acknowledged(entry, reply) {
