@@ -16,7 +16,12 @@ root it runs as the ``postgres`` user, as ``tests/pg.py`` does) WITH ``fsync`` (
 server runs without it): a commit is on disk before an answer is acknowledged.
 
 Run: .venv/bin/python benchmarks/bench_workers.py [--participants 2000] [--duration 60]
-     [--workers 2] [--ramp 10] [--no-baseline] [--no-kill]
+     [--workers 2] [--ramp 10] [--no-baseline] [--no-kill] [--baseline-src DIR]
+     [--profile OUT]
+
+Each run prints the CPU seconds per acknowledged answer of the server's processes (the
+workers apart) and of PostgreSQL: far less sensitive to a busy machine than latency.
+``--baseline-src DIR`` makes the baseline the same run against the code in ``DIR``.
 """
 
 from __future__ import annotations
@@ -82,10 +87,90 @@ def start_postgres() -> object:
     return server
 
 
+def _proc_stats() -> dict[int, tuple[int, int, float]]:
+    """Every process's ``(ppid, pgrp, CPU seconds)`` from ``/proc``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[int, tuple[int, int, float]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[int(entry)] = (
+            int(fields[1]),
+            int(fields[2]),
+            (int(fields[11]) + int(fields[12])) / tick,
+        )
+    return out
+
+
+class CpuSampler(threading.Thread):
+    """CPU seconds of the server's processes (its process group: the workers, a worker killed
+    midway counted up to its last sample, and the parent with its priority process) and of PostgreSQL (the postmaster
+    and its children), sampled every 0.2 s until :meth:`finish`."""
+
+    def __init__(self, pgrp: int, postmaster: int | None) -> None:
+        super().__init__(daemon=True)
+        self.pgrp, self.postmaster = pgrp, postmaster
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.kind: dict[int, str] = {}
+        self.done = threading.Event()
+        self._sample()
+
+    def _sample(self) -> None:
+        for pid, (ppid, pgrp, cpu) in _proc_stats().items():
+            if pgrp == self.pgrp:
+                kind = "parent"  # and the process computing the Pol.is priorities
+                if pid not in self.kind:
+                    try:
+                        with open(f"/proc/{pid}/environ", "rb") as f:
+                            if b"COPROD_SERVE_WORKER=" in f.read():
+                                kind = "workers"
+                    except OSError:
+                        continue
+                else:
+                    kind = self.kind[pid]
+            elif self.postmaster is not None and self.postmaster in (pid, ppid):
+                kind = "postgres"
+            else:
+                continue
+            self.kind[pid] = kind
+            self.first.setdefault(pid, cpu if not self.last else 0.0)
+            self.last[pid] = cpu
+
+    def run(self) -> None:
+        while not self.done.wait(0.2):
+            self._sample()
+
+    def finish(self) -> dict[str, float]:
+        self.done.set()
+        self.join()
+        self._sample()
+        out = {"workers": 0.0, "parent": 0.0, "postgres": 0.0}
+        for pid, cpu in self.last.items():
+            out[self.kind[pid]] += cpu - self.first[pid]
+        return out
+
+
+def _postmaster(folder: Path) -> int | None:
+    """The PostgreSQL server's pid (first line of its ``postmaster.pid``)."""
+    try:
+        return int((folder / "data" / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class Served:
     """``coprod serve URL --workers N --port 0``: its address and its workers' pids."""
 
-    def __init__(self, url: str, workers: int, port: int = 0) -> None:
+    def __init__(self, url: str, workers: int, port: int = 0, src: Path | None = None) -> None:
+        env = dict(os.environ)
+        if src is not None:  # the code in that folder (coprod_analytics/, coprod_apps/)
+            env["PYTHONPATH"] = os.pathsep.join([str(src), *filter(None, [env.get("PYTHONPATH")])])
         self.proc = subprocess.Popen(
             [
                 *(sys.executable, "-m", "coprod_analytics.cli", "serve", url),
@@ -96,6 +181,7 @@ class Served:
             text=True,
             start_new_session=True,
             cwd=ROOT,
+            env=env,
         )
         self.lines: list[str] = []
         self.url = ""
@@ -130,6 +216,8 @@ def run_once(
     workers: int,
     kill: bool,
     ramp: float = 10.0,
+    src: Path | None = None,
+    profile: str | None = None,
 ) -> dict:
     import pg
 
@@ -137,7 +225,7 @@ def run_once(
     server.admin(f"CREATE DATABASE {name}")
     url = server.url(name)
     seed(url)
-    srv = Served(url, workers)
+    srv = Served(url, workers, src=src)
     box: dict[str, LoadResult] = {}
 
     def load() -> None:
@@ -152,7 +240,14 @@ def run_once(
             )
         )
 
+    spy = None
+    if profile is not None:  # the last worker (the first one may be killed)
+        from bench_live import start_profile
+
+        spy = start_profile(srv.pids[-1], profile)
     load_avg0 = os.getloadavg()
+    sampler = CpuSampler(os.getpgid(srv.proc.pid), _postmaster(server.folder))
+    sampler.start()
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
     thread = threading.Thread(target=load)
@@ -165,6 +260,10 @@ def run_once(
     thread.join()
     wall = time.perf_counter() - t0
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = sampler.finish()
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(60)
     load_avg1 = os.getloadavg()
     restarted = any("exited" in line for line in srv.lines)
     srv.stop()
@@ -174,6 +273,8 @@ def run_once(
     acked = {v[3] for v in result.votes} | {a[5] for a in result.answers}
     server.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     label = f"--workers {workers}" + (f", worker 0 killed -9 at {killed:.0f} s" if kill else "")
+    if src is not None:
+        label += f" (code of {src})"
     return {
         "label": label,
         "acknowledged": result.acknowledged,
@@ -187,6 +288,9 @@ def run_once(
         "restarted": restarted,
         "wall_s": wall,
         "per_s": result.acknowledged / duration,
+        "server_cpu_ms": 1000 * (cpu["workers"] + cpu["parent"]) / max(1, result.acknowledged),
+        "workers_cpu_ms": 1000 * cpu["workers"] / max(1, result.acknowledged),
+        "postgres_cpu_ms": 1000 * cpu["postgres"] / max(1, result.acknowledged),
         "loadgen_cpu_s": (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime),
         "load_avg": (load_avg0[0], load_avg1[0]),
     }
@@ -200,6 +304,20 @@ def main() -> None:
     ap.add_argument("--ramp", type=float, default=10.0, help="seconds over which they arrive")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--no-kill", action="store_true")
+    ap.add_argument(
+        "--baseline-src",
+        type=Path,
+        default=None,
+        help="the baseline is the same run (same workers, same kill) of the server run from "
+        "the code in this folder (holding coprod_analytics/ and coprod_apps/, e.g. HEAD's "
+        "files) instead of --workers 1 without a kill",
+    )
+    ap.add_argument(
+        "--profile",
+        default=None,
+        help="py-spy profile of the last worker of the first run: a flame graph (.svg) or "
+        "collapsed stacks (any other name)",
+    )
     args = ap.parse_args()
     print(
         f"bench_workers: {args.participants} participants x {args.duration:g} s, think "
@@ -214,6 +332,7 @@ def main() -> None:
                 server, "bench_workers", args.participants, args.duration, args.workers,
                 kill=not args.no_kill,
                 ramp=args.ramp,
+                profile=args.profile,
             )
         )  # fmt: skip
         if not args.no_baseline:
@@ -223,9 +342,10 @@ def main() -> None:
                     "bench_one",
                     args.participants,
                     args.duration,
-                    1,
-                    kill=False,
+                    1 if args.baseline_src is None else args.workers,
+                    kill=args.baseline_src is not None and not args.no_kill,
                     ramp=args.ramp,
+                    src=args.baseline_src,
                 )
             )
     finally:
@@ -244,6 +364,11 @@ def main() -> None:
             f"  acceptance p50 / p95      {r['p50_ms']:>8.1f} / {r['p95_ms']:.1f} ms "
             "(target p95 < 100)"
         )
+        print(
+            f"  CPU per answer            {r['server_cpu_ms']:>8.3f} ms server (workers "
+            f"{r['workers_cpu_ms']:.3f} ms, the rest its parent and the priorities), "
+            f"{r['postgres_cpu_ms']:.3f} ms PostgreSQL"
+        )
         if "killed" in r["label"]:
             print(f"  killed worker restarted   {'yes' if r['restarted'] else 'NO'}")
         print(
@@ -252,7 +377,9 @@ def main() -> None:
         )
     if len(rows) == 2:
         print(
-            f"\np95 ratio {rows[0]['label']} / --workers 1: {rows[0]['p95_ms'] / rows[1]['p95_ms']:.2f}"
+            f"\np95 ratio {rows[0]['label']} / {rows[1]['label']}: "
+            f"{rows[0]['p95_ms'] / rows[1]['p95_ms']:.2f}; server CPU per answer ratio "
+            f"{rows[0]['server_cpu_ms'] / rows[1]['server_cpu_ms']:.2f}"
         )
     sys.exit(0 if ok else 1)
 

@@ -367,3 +367,25 @@ def test_dashboard_token_is_not_on_the_command_line(tmp_path: Path) -> None:
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
+
+
+def test_a_content_length_of_non_ascii_digits_is_a_4xx(tmp_path: Path) -> None:
+    # "²".isdigit() is True and int("²") fails: this was a 500 with a traceback
+    db = _db(tmp_path)
+
+    async def test(srv: LiveServer, port: int) -> None:
+        for path in ("/api/join", "/api/statement"):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            head = (
+                f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                "Content-Type: application/json\r\nContent-Length: \u00b2\r\n\r\n{}"
+            )
+            writer.write(head.encode("latin-1"))
+            await writer.drain()
+            answer = await reader.read()
+            writer.close()
+            status = int(answer.split(b" ", 2)[1]) if answer else 400  # or closed unanswered
+            assert 400 <= status < 500, answer[:200]
+
+    serving(db, test)
+    assert read_events(db).filter(kind="join").height == 0

@@ -11,6 +11,7 @@ The domain methods written on these live in :mod:`coprod_analytics.session.log`
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -86,6 +87,25 @@ class NewEvent:
     key: str | None = None
     time_ms: int | None = None
 
+    @functools.cached_property
+    def value_json(self) -> str | None:
+        """``value`` as the log stores it (JSON, UTF-8 as is), encoded once per event.
+
+        The writer stores it and the server folds it into its state: both read this one
+        encoding.
+
+        Returns
+        -------
+        str or None
+            The JSON text, or None without a value.
+
+        Examples
+        --------
+        >>> NewEvent("answer", participant_id=0, value={"answer": {"text": "café"}}).value_json
+        '{"answer": {"text": "café"}}'
+        """
+        return None if self.value is None else json.dumps(self.value, ensure_ascii=False)
+
     def params(self) -> tuple[Any, ...]:
         """The ``INSERT`` parameters of the event, in ``events`` column order.
 
@@ -101,7 +121,7 @@ class NewEvent:
             self.statement_id,
             self.vote,
             self.text,
-            None if self.value is None else json.dumps(self.value, ensure_ascii=False),
+            self.value_json,
             self.time_ms if self.time_ms is not None else now_ms(),
         )
 

@@ -8,7 +8,8 @@ the model's uncertainty, fitted on everyone's latest answers), and gives each pa
 the best pair they have not answered yet; only when they have answered every pair does a
 pair come back. Equally informative pairs are spread over participants (by participant id),
 so a room does not all answer the same pair first. The ranking is refitted when answers
-arrive, at most once per ``refit_seconds`` and never more often than every five fit
+to the activity arrive (answers to other activities leave it be), at most once per
+``refit_seconds`` and never more often than every five fit
 durations (a pool of hundreds of statements takes a second to fit; the server stays
 responsive), and at once when the pool changes.
 
@@ -98,7 +99,7 @@ class PairChooser:
         from coprod_analytics.preferences.pairwise import suggest_next_pair
 
         pool = tuple(str(it["item_id"]) for it in act.pool())
-        n = state.n_answer_events
+        n = state.activity_answers.get(act.activity_id, 0)  # other activities' answers: no refit
         old = self._rankings.get(act.activity_id)
         now = time.monotonic()
         if old is not None and old.pool == pool:

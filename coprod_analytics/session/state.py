@@ -138,6 +138,9 @@ class SessionState:
         time_ms)``, the latest answer to each item (per Delphi round / panel wave).
     n_answer_events : int
         Answer events in the log (changed answers included).
+    activity_answers : dict of str to int
+        Answer events per activity id (a version of each activity's answers: what depends
+        on one activity's answers is recomputed only when it changes).
 
     Examples
     --------
@@ -169,6 +172,7 @@ class SessionState:
         default_factory=dict
     )
     n_answer_events: int = 0
+    activity_answers: dict[str, int] = field(default_factory=dict)
 
     @property
     def n_votes(self) -> int:
@@ -228,6 +232,7 @@ class SessionState:
             item_id = payload.get("item_id")
             rnd = int(payload.get("round", 0))
             slot = (str(payload.get("activity_id")), str(item_id), rnd)
+            self.activity_answers[slot[0]] = self.activity_answers.get(slot[0], 0) + 1
             self.answers.setdefault(pid, {})[slot] = (
                 item_id,
                 rnd,

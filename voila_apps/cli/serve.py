@@ -4,7 +4,6 @@ SQLite file or a PostgreSQL database, in one process or several (``--workers N``
 from __future__ import annotations
 
 import argparse
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +123,14 @@ def run(args: argparse.Namespace) -> int:
     from coprod_apps.live.config import ServerConfig
     from coprod_apps.live.handlers import parse_networks
     from coprod_apps.live.rules import normalize_join_code
-    from coprod_apps.live.serve import ServeInfo, print_addresses, seed_session, serve, tune_gc
+    from coprod_apps.live.serve import (
+        ServeInfo,
+        print_addresses,
+        run_loop,
+        seed_session,
+        serve,
+        tune_gc,
+    )
 
     check_param(0 <= args.port <= 65535, "port", "coprod serve", "in [0, 65535]", args.port)
     check_param(1 <= args.workers <= 64, "workers", "coprod serve", "in [1, 64]", args.workers)
@@ -169,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
         print_addresses(info, qr=not args.no_qr)
         tune_gc()  # once serving: what was allocated while starting is frozen out of the GC
 
-    asyncio.run(
+    run_loop(  # uvloop when installed
         serve(
             args.db,
             host=args.host,

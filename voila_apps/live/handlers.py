@@ -316,7 +316,7 @@ class _Base(tornado.web.RequestHandler):
         if req.protocol == "https":
             self.set_header("Strict-Transport-Security", "max-age=31536000")
         length = req.headers.get("Content-Length", "")
-        if length.isdigit() and int(length) > MAX_DISCARD_BYTES:
+        if length.isascii() and length.isdigit() and int(length) > MAX_DISCARD_BYTES:
             self.set_header("Connection", "close")
             self._too_large()
 

@@ -10,6 +10,10 @@ the same JSON answers and errors, the same security headers, rate limits, truste
 and gzip for a phone that asks for it. Anything else (another method, a chunked, oversized or
 non-JSON body) goes to the ordinary handlers, which answer every such case (413, 415, 405).
 
+Since :mod:`~coprod_apps.live.hotwire` reads the listening sockets itself, a connection
+reaches tornado (and this path) only once it sent a request the wire leaves to tornado; the
+wire answers the same routes with the same functions, headers and refusals.
+
 This module also holds what both paths share: the headers of every answer
 (:data:`SECURITY_HEADERS`), the JSON encoder, the token check, the reading of a JSON body
 and the JSON of a refusal.
@@ -322,7 +326,7 @@ def _plain(request: tornado.httputil.HTTPServerRequest) -> bool:
     length = headers.get("Content-Length", "0")
     if request.method == "GET":
         return length == "0"
-    if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+    if not (length.isascii() and length.isdigit()) or int(length) > MAX_BODY_BYTES:
         return False
     ctype = headers.get("Content-Type", "")
     return ctype.split(";", 1)[0].strip().lower() == "application/json"

@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import dataclasses
 import hmac
-import json
 import random
 import re
 from collections.abc import Awaitable, Callable, Hashable, Iterable
@@ -225,7 +224,7 @@ class BaseRules:
         if seq <= self._poll_seq:  # the poller already read and applied it
             return seq
         self._own_seqs.add(seq)
-        value = None if event.value is None else json.dumps(event.value)
+        value = event.value_json  # the writer stored this same encoding
         self._fold(
             (
                 seq,

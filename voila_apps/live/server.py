@@ -17,6 +17,8 @@ The server is put together from parts one can read one at a time:
 - :mod:`~coprod_apps.live.handlers` — the HTTP handlers and security headers;
 - :mod:`~coprod_apps.live.hotpath` — the busiest calls (vote, answer, next, activities)
   answered without tornado's per-request handler machinery, exactly as the handlers would;
+- :mod:`~coprod_apps.live.hotwire` — the listening sockets: plain requests of those calls
+  read and answered straight off the socket, every other request handed to tornado;
 - :mod:`~coprod_apps.live.lock` — one server per database;
 - this module — the lifecycle: open the database (a SQLite file or a PostgreSQL URL, through
   :mod:`coprod_analytics.session.open`), start the writer, bind (or take sockets already
@@ -84,6 +86,8 @@ from coprod_analytics.session.open import (
 from coprod_analytics.session.store import BaseSessionStore, StoreUnwritable
 from coprod_apps.live.config import ServerConfig
 from coprod_apps.live.handlers import MAX_DISCARD_BYTES, make_app, parse_networks
+from coprod_apps.live.hotpath import HotApplication
+from coprod_apps.live.hotwire import HotFront
 from coprod_apps.live.lock import Lock, serve_lock
 from coprod_apps.live.rules import SessionRules
 from coprod_apps.live.writer import GroupCommitWriter
@@ -170,6 +174,7 @@ class LiveServer:
         self._priority_votes = -1
         self._writer: GroupCommitWriter | None = None
         self._http: tornado.httpserver.HTTPServer | None = None
+        self._front: HotFront | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._pool: Any = None
         self._reader: EventReader | None = None
@@ -234,7 +239,12 @@ class LiveServer:
         self._http = tornado.httpserver.HTTPServer(
             app, max_body_size=MAX_DISCARD_BYTES, idle_connection_timeout=120
         )
-        self._http.add_sockets(sockets)
+        if os.environ.get("COPROD_LIVE_TORNADO_ONLY"):  # tornado alone, as before the wire
+            self._http.add_sockets(sockets)
+        else:  # the busiest calls straight off the socket, the rest handed to tornado
+            assert isinstance(app, HotApplication)
+            self._front = HotFront(app, self._http)
+            await self._front.serve(sockets)
         self.port = int(sockets[0].getsockname()[1])
         self._tasks.append(loop.create_task(self._poll_loop()))
         if self.config.priorities_file is not None:
@@ -245,6 +255,8 @@ class LiveServer:
 
     async def stop(self) -> None:
         """Stop accepting requests, commit every queued write and close the database."""
+        if self._front is not None:
+            await self._front.close()
         if self._http is not None:
             self._http.stop()
             with contextlib.suppress(Exception):
