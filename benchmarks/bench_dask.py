@@ -152,6 +152,20 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--memory", default="3GB", help="memory limit per worker")
     ap.add_argument("--no-local", action="store_true", help="skip the in-memory engine")
+    ap.add_argument(
+        "--pca",
+        choices=("auto", "gram", "iterative"),
+        default="auto",
+        help="principal axes of the Dask engine (auto: gram up to 4,000 statements)",
+    )
+    ap.add_argument(
+        "--pca-passes", type=int, default=10, help="passes of the iterative principal axes"
+    )
+    ap.add_argument(
+        "--compare-gram",
+        action="store_true",
+        help="also run the Dask engine with pca='gram' and compare the axes and the groups",
+    )
     ap.add_argument("--folder", default=None, help="where to write (default: a temp folder)")
     ap.add_argument(
         "--reuse", action="store_true", help="use the dataset already in --folder (truth.npy)"
@@ -203,14 +217,41 @@ def main() -> None:
         t0 = time.perf_counter()
         client = dask_client(n_workers=args.workers, memory_limit=args.memory)
         t_start = time.perf_counter() - t0
-        res_d = opinion_groups_dask(data, client=client, bridging=False, progress=args.progress)
+        res_d = opinion_groups_dask(
+            data,
+            client=client,
+            pca=args.pca,
+            pca_passes=args.pca_passes,
+            bridging=False,
+            progress=args.progress,
+        )
         t_dask = time.perf_counter() - t0
+        if args.compare_gram:
+            t1 = time.perf_counter()
+            res_g = opinion_groups_dask(
+                data, client=client, pca="gram", bridging=False, progress=args.progress
+            )
+            t_gram = time.perf_counter() - t1
         client.close()
     print(
         f"dask:   {t_dask:7.1f} s (cluster start {t_start:.1f} s), peak RSS of the process tree "
         f"{mem_d.peak / 1e9:.2f} GB, k = {res_d.k}, ARI vs planted {ari(res_d):.4f}, "
         f"pca = {res_d.parameters['pca']} ({res_d.parameters['pca_passes']} passes), partitions = {res_d.parameters['n_partitions']}"
     )
+    if args.compare_gram:
+        xd = res_d.participants.get_column("x").to_numpy()
+        xg = res_g.participants.get_column("x").to_numpy()
+        cos = abs(float(xd @ xg)) / float(np.linalg.norm(xd) * np.linalg.norm(xg))
+        same_g = float(
+            adjusted_rand_score(
+                res_g.participants.get_column("group").fill_null(-1).to_numpy(),
+                res_d.participants.get_column("group").fill_null(-1).to_numpy(),
+            )
+        )
+        print(
+            f"gram:   {t_gram:7.1f} s, k = {res_g.k}, ARI vs planted {ari(res_g):.4f}; "
+            f"{args.pca} vs gram: |cos| of the participants' x {cos:.6f}, ARI {same_g:.4f}"
+        )
     if not args.no_local:
         with TreePeak(limit=limit) as mem_l:
             t0 = time.perf_counter()

@@ -131,6 +131,44 @@ def test_planted_two_groups(client: Any, tmp_path: Path) -> None:
     assert adjusted_rand_score(truth[pid], groups) >= 0.9
 
 
+def test_randomised_axes_match_the_exact_axes_on_planted_groups(
+    client: Any, tmp_path: Path
+) -> None:
+    from coprod_analytics.consensus.dask_engine import opinion_groups_dask
+    from coprod_analytics.consensus.dask_pca import PCA_PASSES
+
+    # expected answer: the planted groups of tests/planted_votes.py (our own simulator);
+    # sparse votes (20% of 400 statements), clearly separated groups
+    votes, truth = planted_votes(2, n_participants=2000, n_statements=400, vote_rate=0.2, seed=23)
+    folder = _write_dataset(votes, tmp_path / "sparse", n_files=3, row_group=5000)
+    runs = {
+        pca: opinion_groups_dask(
+            folder, client=client, pca=pca, n_partitions=4, bridging=False, progress=False
+        )
+        for pca in ("gram", "iterative")
+    }
+    exact, fast = runs["gram"], runs["iterative"]
+    assert fast.parameters["pca"] == "iterative" and fast.parameters["pca_passes"] == PCA_PASSES
+    assert exact.parameters["pca_passes"] == 1
+    # the top axis: the participants' first coordinates point the same way
+    xe, xf = exact.participants["x"].to_numpy(), fast.participants["x"].to_numpy()
+    assert abs(xe @ xf) / (np.linalg.norm(xe) * np.linalg.norm(xf)) > 0.999
+    pid = fast.participants.get_column("participant_id").to_numpy()
+    ge = exact.participants.get_column("group").fill_null(-1).to_numpy()
+    gf = fast.participants.get_column("group").fill_null(-1).to_numpy()
+    assert fast.k == exact.k == 2
+    assert adjusted_rand_score(ge, gf) >= 0.99
+    assert adjusted_rand_score(truth[pid], gf) >= 0.99
+    # more passes: closer to the exact axes; the pass count is validated and recorded
+    more = opinion_groups_dask(
+        folder, client=client, pca="iterative", pca_passes=30, bridging=False, progress=False
+    )
+    assert more.parameters["pca_passes"] == 30
+    np.testing.assert_allclose(more.participants["x"].to_numpy(), xe, atol=1e-6)
+    with pytest.raises(ParameterError, match="'pca_passes' parameter"):
+        opinion_groups_dask(folder, client=client, pca_passes=0, progress=False)
+
+
 def test_latest_vote_wins_across_files_and_result_protocol(client: Any, tmp_path: Path) -> None:
     from coprod_analytics.consensus.dask_engine import opinion_groups_dask
 

@@ -10,8 +10,9 @@ is gathered:
 1. latest vote wins, per partition (:func:`~coprod_analytics.consensus.dask_blocks.build_block`);
 2. statement tallies and Pol.is's centre (column means; moderated-out and meta columns 0);
 3. the two principal axes: the summed Gram matrix ``C^T C`` of the centred sparse rows
-   (``pca="gram"``, exact, for up to 4,000 statements) or LOBPCG block iteration, one
-   ``C^T (C X)`` pass over the partitions per step (``pca="iterative"``);
+   (``pca="gram"``, exact, for up to 4,000 statements) or randomised subspace iteration
+   (:func:`subspace_eigs`), a fixed number of ``C^T (C X)`` passes over the partitions
+   (``pca="iterative"``; each partition keeps its centred votes between passes);
 4. the sparsity-aware projection and the in-conversation rule (with the top-up to 15);
 5. the 100 base clusters by Pol.is's k-means, partition-parallel: the same cold start (the
    first 100 distinct points in Pol.is's reload order) and the same Lloyd steps and
@@ -50,6 +51,7 @@ from coprod_analytics.consensus.dask_cluster import (
     map_over,
     tree_sum,
 )
+from coprod_analytics.consensus.dask_pca import PCA_PASSES, _iterative_axes
 from coprod_analytics.consensus.kmeans import ClusterState, _same_clustering
 from coprod_analytics.consensus.params import _is_int, check_common_params
 from coprod_analytics.consensus.pca import PCAResult, statement_projection
@@ -59,15 +61,16 @@ from coprod_analytics.errors import ValidationError, check_param
 from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.progress import progress as _progress
 
-__all__ = ["DASK_NOTE", "dask_client", "groups_cli_result", "opinion_groups_dask"]
+__all__ = [
+    "DASK_NOTE",
+    "dask_client",
+    "groups_cli_result",
+    "opinion_groups_dask",
+]
 
 _FUNC = "opinion_groups_dask"
-#: Above this many statements the Gram matrix is not formed (LOBPCG instead).
+#: Above this many statements the Gram matrix is not formed (subspace iteration instead).
 GRAM_MAX_STATEMENTS = 4000
-#: Extra vectors in the LOBPCG block beyond the two axes (more: fewer passes).
-PCA_EXTRA_VECTORS = 4
-#: LOBPCG stops when every residual is below this times the trace of ``C^T C``.
-PCA_RTOL = 1e-10
 #: What the Dask engine does not compute (recorded in every result's notes).
 DASK_NOTE = (
     "computed on Dask: bootstrap intervals, stability and the verdict are not computed by "
@@ -91,6 +94,7 @@ def opinion_groups_dask(
     alpha: float = 0.05,
     n_partitions: int | None = None,
     pca: Literal["auto", "gram", "iterative"] = "auto",
+    pca_passes: int = PCA_PASSES,
     bridging: bool = True,
     progress: bool = True,
 ) -> OpinionGroups:
@@ -111,7 +115,7 @@ def opinion_groups_dask(
         The cluster to run on; None starts a LocalCluster sized to the machine
         (:func:`dask_client`) and stops it at the end.
     seed : int, default 0
-        Start of the iterative (LOBPCG) solver.
+        Random start of the iterative principal axes.
     min_votes, min_participants, base_k, max_k, k, base_iters, group_iters
         As in :func:`~coprod_analytics.consensus.opinion_groups`.
     alpha : float, default 0.05
@@ -120,9 +124,17 @@ def opinion_groups_dask(
         Partitions of participants (default: about 2M votes each, at least two per
         worker).
     pca : {"auto", "gram", "iterative"}, default "auto"
-        ``"gram"``: sum the ``m x m`` Gram matrix over partitions and solve it exactly;
-        ``"iterative"``: LOBPCG block iteration, one ``C^T (C X)`` pass over the partitions
-        per step; ``"auto"``: gram up to 4,000 statements.
+        ``"gram"``: sum the ``m x m`` Gram matrix over partitions and solve it exactly
+        (one pass); ``"iterative"``: randomised block iteration (:func:`subspace_eigs`,
+        blocks of 2 + 8 vectors, Rayleigh–Ritz on the block Krylov space), ``pca_passes``
+        passes of ``C^T (C X)`` over the partitions; ``"auto"``: gram up to 4,000
+        statements.
+    pca_passes : int, default 10
+        Passes of the iterative principal axes (at least 1), fixed in advance. The top
+        axis of planted or real groups (a clear gap in the spectrum) is found in a few;
+        the second axis, when it is noise (a flat spectrum), and agreement with the exact
+        axes to 1e-6 take more (30 or so). Recorded in ``parameters["pca_passes"]`` (1 for
+        gram; fewer than asked only when the blocks span every statement).
     bridging : bool, default True
         Fit the bridging model (alternating least squares over the partitions,
         :mod:`~coprod_analytics.consensus.dask_bridging`; the local engine's scores up to
@@ -168,6 +180,9 @@ def opinion_groups_dask(
         pca in ("auto", "gram", "iterative"), "pca", _FUNC, "'auto', 'gram' or 'iterative'", pca
     )
     check_param(
+        _is_int(pca_passes) and pca_passes >= 1, "pca_passes", _FUNC, "an int >= 1", pca_passes
+    )
+    check_param(
         n_partitions is None or (_is_int(n_partitions) and n_partitions >= 1),
         "n_partitions",
         _FUNC,
@@ -196,6 +211,7 @@ def opinion_groups_dask(
             alpha=float(alpha),
             n_partitions=n_partitions,
             pca=pca,
+            pca_passes=int(pca_passes),
             bridging=bool(bridging),
             progress=progress,
         )
@@ -289,63 +305,6 @@ def _fingerprint(hashes: list[int], statements: pl.DataFrame) -> str:
     return h.hexdigest()
 
 
-def _top_axes(gram_or_none: np.ndarray | None, solve: Any, m: int, d: int) -> tuple[Any, Any]:
-    if gram_or_none is not None:
-        w, v = np.linalg.eigh(gram_or_none)
-        order = np.argsort(w)[::-1][:d]
-        return v[:, order].T, np.sqrt(np.clip(w[order], 0.0, None))
-    return solve()
-
-
-def _iterative_axes(
-    client: Any,
-    blocks: list[Any],
-    center: np.ndarray,
-    excluded: np.ndarray,
-    m: int,
-    d: int,
-    seed: int,
-    progress: bool,
-    *,
-    trace: float = 1.0,
-    rtol: float = PCA_RTOL,
-    max_iters: int = 300,
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """Top ``d`` eigenvectors of ``C^T C`` by LOBPCG (a block iteration that converges much
-    faster than plain block power), one ``C^T (C X)`` pass over the partitions per product.
-
-    LOBPCG's tolerance is on the absolute residual norm; it is set to ``rtol`` times the
-    trace of ``C^T C`` (an upper bound of the largest eigenvalue), so that it means the same
-    on 100 and on 10M participants."""
-    from scipy.sparse.linalg import LinearOperator, lobpcg
-
-    bar = _progress(iter(range(10**9)), enabled=progress, desc="Principal axes", unit="pass")
-    passes = [0]
-
-    center_f = client.scatter(center, broadcast=True, hash=False)  # once, not per pass
-    excluded_f = client.scatter(excluded, broadcast=True, hash=False)
-
-    def matmat(x: np.ndarray) -> np.ndarray:
-        next(bar, None)
-        passes[0] += 1
-        xf = client.scatter(np.ascontiguousarray(x, dtype=np.float64), broadcast=True, hash=False)
-        return tree_sum(
-            client,
-            map_over(client, blk.gram_times, blocks, center=center_f, excluded=excluded_f, v=xf),
-        )
-
-    op = LinearOperator(
-        (m, m), matvec=lambda v: matmat(v.reshape(-1, 1)).ravel(), matmat=matmat, dtype=np.float64
-    )
-    b = min(m - 1, d + PCA_EXTRA_VECTORS)
-    x0 = np.random.default_rng(seed).standard_normal((m, b))
-    tol = rtol * max(float(trace), 1.0)
-    w, v = lobpcg(op, x0, largest=True, tol=tol, maxiter=max_iters)
-    order = np.argsort(w)[::-1][:d]
-    getattr(bar, "close", lambda: None)()
-    return v[:, order].T, np.sqrt(np.clip(w[order], 0.0, None)), passes[0]
-
-
 def _run(
     client: Any,
     data: Any,
@@ -362,6 +321,7 @@ def _run(
     alpha: float,
     n_partitions: int | None,
     pca: str,
+    pca_passes: int,
     bridging: bool,
     progress: bool,
 ) -> OpinionGroups:
@@ -402,7 +362,7 @@ def _run(
     d = max(0, min(2, n, m))
     comps = np.zeros((2, m))
     sv = np.zeros(2)
-    pca_passes = 1
+    passes_done = 1
     solver = (
         "gram" if (pca == "gram" or (pca == "auto" and m <= GRAM_MAX_STATEMENTS)) else "iterative"
     )
@@ -411,10 +371,17 @@ def _run(
             g = tree_sum(
                 client, map_over(client, blk.gram, blocks, center=center, excluded=excluded)
             )
-            vecs, vals = _top_axes(g, None, m, d)
+            w, v = np.linalg.eigh(g)
+            order = np.argsort(w)[::-1][:d]
+            vecs, vals = v[:, order].T, np.sqrt(np.clip(w[order], 0.0, None))
         else:
-            vecs, vals, pca_passes = _iterative_axes(
-                client, blocks, center, excluded, m, d, seed, progress, trace=float(sumsq.sum())
+            # every partition keeps its centred votes for the passes (the projection drops
+            # them); the old futures go now, so that Dask does not count the votes twice
+            blocks = map_over(
+                client, blk.with_centred, blocks, keep=held, center=center, excluded=excluded
+            )
+            vecs, vals, passes_done = _iterative_axes(
+                client, blocks, center, excluded, m, d, seed, progress, passes=pca_passes
             )
         vecs = np.array(vecs, dtype=np.float64)
         vecs[:, dead] = 0.0
@@ -577,7 +544,7 @@ def _run(
         "warm_start": False,
         "n_partitions": parts,
         "pca": solver,
-        "pca_passes": pca_passes,
+        "pca_passes": passes_done,
     }
     result = assemble_tallies(
         tallies,

@@ -219,6 +219,19 @@ class HotProtocol(asyncio.Protocol):
     ----------
     front : HotFront
         The server it belongs to.
+
+    Examples
+    --------
+    A request that is not a plain hot one (here HTTP/1.0) is handed to tornado, untouched:
+
+    >>> class Front:
+    ...     hot, connections = {}, set()
+    >>> proto = HotProtocol(Front())  # type: ignore[arg-type]
+    >>> handed = []
+    >>> proto._hand_over = lambda: handed.append(proto.buf)
+    >>> proto.data_received(b"GET /api/next HTTP/1.0\\r\\nHost: x\\r\\n\\r\\n")
+    >>> handed
+    [b'GET /api/next HTTP/1.0\\r\\nHost: x\\r\\n\\r\\n']
     """
 
     def __init__(self, front: HotFront) -> None:
