@@ -123,10 +123,13 @@ _INSERT_MANY = (
     " RETURNING seq, kind, idem_key, participant_id, statement_id, vote, text, value, time_ms"
 )
 _INT64 = (-(2**63), 2**63 - 1)
-
-
-class _Unmatched(Exception):
-    """The rows a batch INSERT returned could not be matched to the rows sent."""
+_LOCK = "SELECT pg_advisory_xact_lock(%s)"
+#: What the :class:`AgendaGate` needs of the events others committed: the agenda's steps and
+#: the last ``seq`` (a row of its own, kind NULL).
+_GATE_ROWS = (
+    "SELECT seq, kind, value FROM events WHERE seq > %s AND kind IN ('open', 'close',"
+    " 'activity') UNION ALL SELECT coalesce(max(seq), 0), NULL, NULL FROM events"
+)
 
 
 def _match_inserted(
@@ -483,16 +486,108 @@ class PgSessionStore(BaseSessionStore):
                 raise
             raise unwritable from None
 
-    #: Insert a batch in one statement (False: one savepoint and INSERT per event, the
+    #: Append a batch in two round trips (False: one savepoint and INSERT per event, the
     #: fallback and the benchmark's baseline).
     bulk_insert: bool = True
 
     def _append_each(
         self, events: Sequence[NewEvent], gate: AgendaGate | None
     ) -> list[int | Exception | None]:
+        if self.bulk_insert:
+            got = self._append_pipelined(events, gate)
+            if got is not None:
+                return got
+        return self._append_one_by_one(events, gate)
+
+    def _screen(
+        self, events: Sequence[NewEvent], gate: AgendaGate | None
+    ) -> tuple[list[int | Exception | None], list[tuple[int, tuple[Any, ...]]]]:
+        """What the agenda or PostgreSQL's rules refuse before anything is sent, and the
+        ``(position, params)`` of the events to insert."""
+        out: list[int | Exception | None] = []
+        todo: list[tuple[int, tuple[Any, ...]]] = []  # (position in out, params)
+        for ev in events:
+            refused = gate.refusal(ev) if gate is not None else None
+            if refused is not None:
+                out.append(refused)
+                continue
+            params = ev.params()
+            early = _client_refusal(params)
+            if early is None and params[4] is not None and params[4] not in (-1, 0, 1):
+                out.append(None)  # the CHECK rule (SQLite: an IntegrityError, so None)
+                continue
+            out.append(early)
+            if early is None:
+                todo.append((len(out) - 1, params))
+        return out, todo
+
+    def _append_pipelined(
+        self, events: Sequence[NewEvent], gate: AgendaGate | None
+    ) -> list[int | Exception | None] | None:
+        """The batch in ONE transaction and two round trips (libpq's pipeline mode):
+        ``BEGIN``, the write lock and what other writers committed; then ONE INSERT of
+        every event and ``COMMIT``. None when PostgreSQL refused a row of the INSERT
+        (nothing of the batch is kept; the caller stores it one event at a time).
+
+        A connection found lost in the first round trip (nothing written yet) is opened
+        again and the batch sent once more, as :meth:`_ready` would (without its extra
+        round trip per batch)."""
+        psycopg = _psycopg()
+        for attempt in (0, 1):
+            conn = self._live()
+            sent = False
+            try:
+                with conn.pipeline(), conn.transaction():
+                    conn.execute(_LOCK, (WRITE_LOCK,))
+                    if gate is not None:  # what other writers committed, inside the lock
+                        got = conn.execute(_GATE_ROWS, (gate.last_seq,)).fetchall()
+                        gate.apply_rows(
+                            (s, k, None, None, None, None, None, v, None)
+                            for s, k, v in sorted(got, key=lambda r: int(r[0]))
+                        )
+                    out, todo = self._screen(events, gate)
+                    rows = [p for _, p in todo]
+                    cur = None
+                    if len(rows) == 1:  # its own INSERT is quicker than the batch statement
+                        sent = True
+                        cur = conn.execute(_INSERT, rows[0])
+                    elif rows:
+                        sent = True
+                        cur = conn.execute(_INSERT_MANY, [list(c) for c in zip(*rows, strict=True)])
+                # COMMIT was sent with the INSERT (one round trip) and succeeded
+            except psycopg.Error as exc:
+                if not sent and attempt == 0 and conn.closed:
+                    continue  # lost before anything was written: a new connection
+                if sent and _pg_unwritable(self.url, exc) is None:
+                    return None  # a row PostgreSQL refuses (a CHECK rule, a value)
+                raise
+            seqs: list[int | Exception | None] = []
+            if len(rows) == 1 and cur is not None:
+                got_seq = cur.fetchone()
+                seqs = [None if got_seq is None else int(got_seq[0])]
+            elif cur is not None:
+                matched = _match_inserted(rows, sorted(cur.fetchall()))
+                if matched is None:  # pragma: no cover - never seen (rows keep their order)
+                    raise CoprodError(f"{self.url}: stored rows did not match the rows sent")
+                seqs = matched
+            own: list[EventRow] = []
+            for (pos, params), seq in zip(todo, seqs, strict=True):
+                out[pos] = seq
+                if isinstance(seq, int):
+                    own.append((seq, params[0], None, None, None, None, None, params[6], params[7]))
+            if gate is not None:  # our own agenda steps (if any) count from now on
+                gate.apply_rows(own)
+            return out
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _append_one_by_one(
+        self, events: Sequence[NewEvent], gate: AgendaGate | None
+    ) -> list[int | Exception | None]:
+        """The batch in one transaction, one savepoint and INSERT per event: an event
+        PostgreSQL refuses fails alone."""
         conn = self._ready()
         with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            conn.execute(_LOCK, (WRITE_LOCK,))
             if gate is not None:  # what other writers committed, inside this transaction
                 gate.apply_rows(
                     conn.execute(
@@ -500,26 +595,8 @@ class PgSessionStore(BaseSessionStore):
                         (gate.last_seq,),
                     ).fetchall()
                 )
-            out: list[int | Exception | None] = []
-            todo: list[tuple[int, tuple[Any, ...]]] = []  # (position in out, params)
-            for ev in events:
-                refused = gate.refusal(ev) if gate is not None else None
-                if refused is not None:
-                    out.append(refused)
-                    continue
-                params = ev.params()
-                early = _client_refusal(params)
-                if early is None and params[4] is not None and params[4] not in (-1, 0, 1):
-                    out.append(None)  # the CHECK rule (SQLite: an IntegrityError, so None)
-                    continue
-                out.append(early)
-                if early is None:
-                    todo.append((len(out) - 1, params))
-            seqs = None  # one event: its own INSERT is quicker than the batch statement
-            if self.bulk_insert and len(todo) > 1:
-                seqs = self._insert_many(conn, [p for _, p in todo])
-            if seqs is None:  # one statement failed (or was not tried): one by one
-                seqs = [self._insert_one(conn, p) for _, p in todo]
+            out, todo = self._screen(events, gate)
+            seqs = [self._insert_one(conn, p) for _, p in todo]
             own: list[EventRow] = []
             for (pos, params), seq in zip(todo, seqs, strict=True):
                 out[pos] = seq
@@ -528,30 +605,6 @@ class PgSessionStore(BaseSessionStore):
         if gate is not None:  # our own agenda steps (if any) count from now on
             gate.apply_rows(own)
         return out
-
-    def _insert_many(
-        self, conn: psycopg.Connection, rows: list[tuple[Any, ...]]
-    ) -> list[int | Exception | None] | None:
-        """Insert ``rows`` in ONE statement (one round trip); each row's ``seq``, None where
-        a UNIQUE rule refused it; None as a whole when the statement failed (then nothing
-        of it is kept and the caller inserts one by one)."""
-        if not rows:
-            return []
-        psycopg = _psycopg()
-        try:
-            with conn.transaction():  # a savepoint: a failure leaves the batch untouched
-                got = conn.execute(_INSERT_MANY, [list(c) for c in zip(*rows, strict=True)])
-                stored = sorted(got.fetchall())
-                out = _match_inserted(rows, stored)
-                if out is None:  # pragma: no cover - never seen: keep nothing, go one by one
-                    raise _Unmatched
-                return out
-        except _Unmatched:  # pragma: no cover
-            return None
-        except psycopg.Error as exc:
-            if _pg_unwritable(self.url, exc) is not None:
-                raise  # the database itself failed: the whole transaction rolls back
-            return None  # a row PostgreSQL refuses (a CHECK rule, a value): one by one
 
     def _insert_one(
         self, conn: psycopg.Connection, params: tuple[Any, ...]
@@ -710,6 +763,23 @@ def read_pg_snapshot(url: str) -> tuple[list[EventRow], dict[str, str], int]:
     return rows, meta, version
 
 
+def _follow_connect(url: str) -> psycopg.Connection:
+    """A read-only connection for reading the newest events, again and again.
+
+    Its planner never picks a sequential scan when an index serves (``enable_seqscan =
+    off``): the table's statistics lag behind a session that grows by thousands of events a
+    minute, and with them ``seq > N`` (a few rows) looks like a large part of the table, so
+    every poll would read all of it.
+    """
+    conn = _connect(url, readonly=True)
+    try:
+        conn.execute("SET enable_seqscan = off")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 class PgEventReader:
     """Reads the events after a ``seq`` (what a server's poller needs), opening its
     read-only connection again when it was lost.
@@ -730,7 +800,7 @@ class PgEventReader:
     def __init__(self, url: str) -> None:
         self._dsn = url
         self.url = redact_url(url)
-        self._conn = _connect(url, readonly=True)
+        self._conn = _follow_connect(url)
 
     def new_events(self, since: int) -> list[EventRow]:
         """The events with ``seq > since``, in ``seq`` order.
@@ -750,7 +820,7 @@ class PgEventReader:
         sql = f"SELECT {_COLUMNS} FROM events WHERE seq > %s ORDER BY seq"
         for attempt in (0, 1):
             if self._conn.closed:
-                self._conn = _connect(self._dsn, readonly=True)
+                self._conn = _follow_connect(self._dsn)
             try:
                 return self._conn.execute(sql, (since,)).fetchall()
             except psycopg.OperationalError as exc:

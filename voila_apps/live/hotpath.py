@@ -198,7 +198,10 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     {'vote': 1}
     """
     try:
-        data = json.loads(body or b"null")
+        if body[:1] == b"{" and body[1:2] != b"\x00":  # UTF-8 (no BOM, not UTF-16/32)
+            data = json.loads(body.decode("utf-8"))  # skips json's encoding detection
+        else:
+            data = json.loads(body or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, "bad_json", f"the request body is not valid JSON ({exc})") from exc
     except RecursionError:

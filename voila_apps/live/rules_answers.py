@@ -16,9 +16,12 @@ import contextlib
 import json
 from typing import Any
 
+from coprod_analytics.errors import ValidationError
 from coprod_analytics.session import NewEvent, now_ms
+from coprod_analytics.session.activities import check_answer, slot_round
 from coprod_analytics.session.mapping_activity import MAPPING_KINDS
-from coprod_analytics.session.priorities import PRIORITY_KINDS
+from coprod_analytics.session.priorities import BALLOT, PRIORITY_KINDS
+from coprod_analytics.session.store import same_answer
 from coprod_apps.live.rules_base import _KEY_RE, ApiError, BaseRules
 
 __all__ = ["ActivityRules"]
@@ -89,8 +92,6 @@ class ActivityRules(BaseRules):
             "remaining"}}``; ``current`` is the id of the activity opened last (what the
             page shows first), or None.
         """
-        from coprod_analytics.session.activities import slot_round
-
         st = self.state
         mine = st.answers.get(pid, {})
         acts = []
@@ -189,8 +190,6 @@ class ActivityRules(BaseRules):
 
     def _priority_listing(self, pid: int, act: Any, out: dict[str, Any]) -> dict[str, Any]:
         """A budget, pairwise, ranking or open-question activity as ``pid``'s page gets it."""
-        from coprod_analytics.session.priorities import BALLOT
-
         mine = self.state.answers.get(pid, {})
         for it in out["items"]:
             it["mine"] = None
@@ -262,14 +261,10 @@ class ActivityRules(BaseRules):
             activity or item, 403 when the session or the activity is closed, 409 for a
             reused key.
         """
-        from coprod_analytics.errors import ValidationError
-        from coprod_analytics.session.activities import check_answer, slot_round
-        from coprod_analytics.session.store import same_answer
-
-        aid = body.get("activity_id")
-        item_id = body.get("item_id")
-        key = body.get("key")
-        fields = {k: v for k, v in body.items() if k not in ("activity_id", "item_id", "key")}
+        fields = dict(body)
+        aid = fields.pop("activity_id", None)
+        item_id = fields.pop("item_id", None)
+        key = fields.pop("key", None)
         if not isinstance(aid, str):
             raise ApiError(400, "bad_answer", "'activity_id' must be a string", field="activity_id")
         if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
@@ -347,9 +342,6 @@ class ActivityRules(BaseRules):
     def _as_stored(self, aid: str, item_id: Any, fields: dict[str, Any]) -> tuple[Any, Any]:
         """``(item_id, fields)`` of a priority answer as it is stored (a ballot or pair is
         compared by what it means, e.g. for a retried key); other answers as sent."""
-        from coprod_analytics.errors import ValidationError
-        from coprod_analytics.session.activities import check_answer
-
         act = self.state.activities.get(aid)
         if act is None or act.kind not in (*PRIORITY_KINDS, "mapping"):
             return item_id, fields
@@ -379,11 +371,21 @@ class ActivityRules(BaseRules):
         out["status"] = "waiting for the facilitator" if moderation == 0 else "accepted"
         return out
 
+    def _pool_size(self, act: Any) -> int:
+        """How many items a pairwise activity's pool holds now (kept until an event that
+        may change it)."""
+        key = (self._state_gen, len(self.state.statements), id(act))
+        got = self._pool_sizes.get(act.activity_id)
+        if got is None or got[0] != key:
+            got = self._pool_sizes[act.activity_id] = (key, len(act.pool()))
+        return got[1]
+
     def _answer_reply(
         self, pid: int, aid: str, item_id: Any, rnd: int, duplicate: bool
     ) -> dict[str, Any]:
-        from coprod_analytics.session.activities import slot_round
-
+        """The answer to an answer: how many items of the activity ``pid`` answered in the
+        current round and how many remain (a pairwise activity: the next pair), counted
+        from this participant's own answers (never a scan of everyone's)."""
         act = self.state.activities.get(aid)
         mine = self.state.answers.get(pid, {})
         answered = 0
@@ -395,20 +397,27 @@ class ActivityRules(BaseRules):
         elif act is not None and act.kind == "appraisal":
             total = len(act.pool())
             answered = sum(1 for it in act.pool() if (aid, str(it["item_id"]), act.round) in mine)
-        elif act is not None and act.kind in PRIORITY_KINDS:
+        elif act is not None and act.kind in ("budget", "ranking"):
+            answered = int((aid, BALLOT, 0) in mine)
+            total = 1
+        elif act is not None and act.kind == "pairwise":
+            n = self._pool_size(act)
+            total = n * (n - 1) // 2
+            answered = sum(1 for (a, _k, _r) in mine if a == aid)
+            pair = self.pairs.pair(self.state, act, pid)
+            extra = {
+                "pair": None
+                if pair is None
+                else [{k: v for k, v in it.items() if k != "statement_id"} for it in pair]
+            }
+        elif act is not None and act.kind in PRIORITY_KINDS:  # open questions
             listing = self._priority_listing(pid, act, act.public())
             answered = int(listing["answered"])
-            total = int(
-                listing.get("pairs", 1 if act.kind in ("budget", "ranking") else len(act.items))
-            )
-            if act.kind == "pairwise":
-                pair = listing.get("pair")
-                extra = {"pair": pair}
-        elif act is not None:
             total = len(act.items)
-            answered = sum(
-                1 for it in act.items if (aid, str(it["item_id"]), slot_round(act, it)) in mine
-            )
+        elif act is not None:
+            _pub, slots = self._public(act, slot_round)
+            total = len(slots)
+            answered = sum(1 for _i, _it, iid, r in slots if (aid, iid, r) in mine)
         return {
             "ok": True,
             "duplicate": duplicate,
