@@ -38,10 +38,12 @@ def test_a_french_dashboard(tmp_path: Path) -> None:
         assert [b.description for b in row.children[2:]] == ["Approuver", "Rejeter"]
         assert row.children[0].value == "Dark corner 0"  # a participant's text, as written
         assert (
-            row.children[1].value == "Texte d'un lieu pour Map your area : besoin, lighting, South"
+            row.children[1].value
+            == "Texte d'un lieu pour Votre quartier sur la carte : besoin, lighting, South"
         )
         panel = board.panels["mapping"]
-        assert "Carte de la communauté : Map your area" in panel.header.value
+        # the title the core gives a mapping activity without its own, translated
+        assert "Carte de la communauté : Votre quartier sur la carte" in panel.header.value
         assert "ouverte · 8 ont répondu" in panel.header.value
         assert "Besoins classés par soutien" in panel.body.value
         assert "8 ont répondu" in board.agenda.rows["mapping"].answered.value

@@ -132,6 +132,21 @@ _GATE_ROWS = (
 )
 
 
+def _place(
+    out: list[int | Exception | None],
+    todo: list[tuple[int, tuple[Any, ...]]],
+    seqs: Sequence[int | Exception | None],
+) -> list[EventRow]:
+    """Put each inserted event's outcome at its place in ``out``; return the stored ones as
+    the agenda gate reads them (kind and values; the rest is not needed)."""
+    own: list[EventRow] = []
+    for (pos, params), seq in zip(todo, seqs, strict=True):
+        out[pos] = seq
+        if isinstance(seq, int):
+            own.append((seq, params[0], None, None, None, None, None, params[6], params[7]))
+    return own
+
+
 def _match_inserted(
     rows: list[tuple[Any, ...]], stored: list[tuple[Any, ...]]
 ) -> list[int | Exception | None] | None:
@@ -570,11 +585,7 @@ class PgSessionStore(BaseSessionStore):
                 if matched is None:  # pragma: no cover - never seen (rows keep their order)
                     raise CoprodError(f"{self.url}: stored rows did not match the rows sent")
                 seqs = matched
-            own: list[EventRow] = []
-            for (pos, params), seq in zip(todo, seqs, strict=True):
-                out[pos] = seq
-                if isinstance(seq, int):
-                    own.append((seq, params[0], None, None, None, None, None, params[6], params[7]))
+            own = _place(out, todo, seqs)
             if gate is not None:  # our own agenda steps (if any) count from now on
                 gate.apply_rows(own)
             return out
@@ -597,11 +608,7 @@ class PgSessionStore(BaseSessionStore):
                 )
             out, todo = self._screen(events, gate)
             seqs = [self._insert_one(conn, p) for _, p in todo]
-            own: list[EventRow] = []
-            for (pos, params), seq in zip(todo, seqs, strict=True):
-                out[pos] = seq
-                if isinstance(seq, int):
-                    own.append((seq, params[0], None, None, None, None, None, params[6], params[7]))
+            own = _place(out, todo, seqs)
         if gate is not None:  # our own agenda steps (if any) count from now on
             gate.apply_rows(own)
         return out

@@ -335,7 +335,7 @@ class LiveDashboard(widgets.VBox):
                 rec.get("area"),
             ]
             return _("Place text for {activity}: {where}").format(
-                activity=act.title if act is not None else p["activity_id"],
+                activity=activity_title(act.title) if act is not None else p["activity_id"],
                 where=", ".join(str(w) for w in words if w),
             )
         if p.get("activity_id") is None:
