@@ -252,3 +252,38 @@ def test_opinion_groups_engine_hook(client: Any) -> None:
     assert got.statements["bridging"].null_count() == got.statements.height
     with_bridging = opinion_groups(votes, engine="dask", client=client, progress=False)
     assert with_bridging.statements["bridging"].null_count() < with_bridging.statements.height
+
+
+def test_cli_votes_only_copy_with_statements_matches_the_export(
+    client: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # as a new user copies vtaiwan.uberx: the votes alone, in several Parquet files; the
+    # moderation comes from --statements, and the groups are those of the export itself
+    export = require_shared("polis", "vtaiwan.uberx")
+    inq = read_polis(export)
+    folder = _write_dataset(_polis_log(inq), tmp_path / "copy", n_files=4)
+    local = opinion_groups(inq, progress=False)
+    args = ["groups", str(folder), "--engine", "dask", "--json", "--no-progress"]
+    assert main([*args, "--statements", str(export), "--scheduler", client.scheduler.address]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["k"] == local.k
+    got = {p["id"]: -1 if p["group"] is None else p["group"] for p in data["participants"]}
+    want = dict(
+        zip(
+            local.participants["participant_id"].to_list(),
+            local.participants["group"].fill_null(-1).to_list(),
+            strict=True,
+        )
+    )
+    assert got.keys() == want.keys()
+    ids = sorted(want)
+    assert adjusted_rand_score([got[i] for i in ids], [want[i] for i in ids]) >= 0.99
+    # a statements table file works too; a wrong kind of file and the local engine are refused
+    table = tmp_path / "statements.csv"
+    inq.statements.select("statement_id", "text", "moderation", "is_meta").write_csv(table)
+    assert main([*args, "--statements", str(table), "--scheduler", client.scheduler.address]) == 0
+    assert json.loads(capsys.readouterr().out)["k"] == local.k
+    assert main([*args, "--statements", str(tmp_path / "s.txt")]) == 2
+    assert "s.txt" in capsys.readouterr().err
+    assert main(["groups", str(export), "--statements", str(table)]) == 2
+    assert "'--statements' parameter" in capsys.readouterr().err

@@ -31,7 +31,7 @@ import json
 from typing import Any
 
 from coprod_analytics.cli import plain_text
-from coprod_analytics.errors import ValidationError
+from coprod_analytics.errors import ParameterError, ValidationError
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -93,6 +93,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--engine", choices=("local", "dask"), default="local", help="where to compute (local)"
     )
     parser.add_argument("--scheduler", default=None, help="--engine dask: a scheduler address")
+    parser.add_argument(
+        "--statements",
+        default=None,
+        metavar="PATH",
+        help="--engine dask: the statements (moderation, meta) of a votes dataset: a Pol.is "
+        "export or inquiry folder, or a statements table (.csv, .parquet)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     parser.set_defaults(func=run)
@@ -125,6 +132,11 @@ def run(args: argparse.Namespace) -> int:
         from coprod_analytics.consensus.dask_engine import groups_cli_result
 
         return _print(groups_cli_result(args), args)
+    if getattr(args, "statements", None) is not None:
+        raise ParameterError(
+            "The '--statements' parameter of coprod groups is for --engine dask "
+            "(a local input carries its own statements)."
+        )
     inquiry = load_inquiry(args.path)
     if inquiry.votes.height == 0:
         raise ValidationError("no votes to analyse", file=args.path)

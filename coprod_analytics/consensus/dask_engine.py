@@ -105,8 +105,9 @@ def opinion_groups_dask(
     data : path, str, Inquiry or polars.DataFrame
         A votes dataset: one Parquet file, a folder of them or a glob, with columns
         ``participant_id``, ``statement_id``, ``vote`` and optionally ``time`` (read piece
-        by piece, never whole); or an Inquiry / votes table in memory (sent to the workers
-        in pieces).
+        by piece, never whole); an inquiry Parquet folder (``inquiry.json``: its
+        ``statements.parquet`` gives moderation, its ``votes.parquet`` is read piece by
+        piece); or an Inquiry / votes table in memory (sent to the workers in pieces).
     statements : polars.DataFrame, optional
         The statements table (``statement_id``, optional ``text``, ``moderation``,
         ``is_meta``): moderated-out and meta statements are zeroed as in Pol.is. Default:
@@ -194,6 +195,11 @@ def opinion_groups_dask(
             "expected a Parquet votes dataset (file, folder or glob), an Inquiry or a votes "
             f"table; got {type(data).__name__}"
         )
+    if isinstance(data, str | os.PathLike) and os.path.isfile(os.path.join(data, "inquiry.json")):
+        # an inquiry Parquet folder: its statements give moderation, its votes are read
+        if statements is None:
+            statements = pl.read_parquet(os.path.join(data, "statements.parquet"))
+        data = os.path.join(data, "votes.parquet")
     import_distributed()
     with client_for(client) as cl:
         return _run(
@@ -264,9 +270,8 @@ def groups_cli_result(args: Any) -> OpinionGroups:
         from coprod_analytics.io.load import load_inquiry
 
         data = load_inquiry(path)
-    elif path.is_dir() and (path / "inquiry.json").exists():
-        statements = pl.read_parquet(path / "statements.parquet")
-        data = path / "votes.parquet"
+    if getattr(args, "statements", None) is not None:
+        statements = _statements_of(Path(args.statements))
     client = None if args.scheduler is None else dask_client(args.scheduler)
     try:
         return opinion_groups_dask(
@@ -281,6 +286,25 @@ def groups_cli_result(args: Any) -> OpinionGroups:
     finally:
         if client is not None:
             client.close()
+
+
+def _statements_of(path: Any) -> pl.DataFrame:
+    """The statements table ``--statements`` names: an input folder's (Pol.is export,
+    inquiry Parquet) or a statements table file, validated as an inquiry's."""
+    from coprod_analytics.io.load import load_inquiry
+
+    if path.is_dir():
+        return load_inquiry(path).statements
+    if path.suffix.lower() not in (".csv", ".parquet"):
+        raise ValidationError(
+            "--statements takes a Pol.is export or inquiry folder, or a .csv or .parquet "
+            "statements table",
+            file=str(path),
+        )
+    if not path.exists():
+        raise ValidationError("no such file", file=str(path))
+    table = pl.read_parquet(path) if path.suffix.lower() == ".parquet" else pl.read_csv(path)
+    return Inquiry(statements=table).statements
 
 
 _STAGES = (
