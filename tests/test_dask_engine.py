@@ -287,3 +287,9 @@ def test_cli_votes_only_copy_with_statements_matches_the_export(
     assert "s.txt" in capsys.readouterr().err
     assert main(["groups", str(export), "--statements", str(table)]) == 2
     assert "'--statements' parameter" in capsys.readouterr().err
+    # the local engine reads the same copy: the same groups as the Dask engine
+    assert main(["groups", str(folder), "--json", "--no-progress", "--statements", str(table)]) == 0
+    local_copy = json.loads(capsys.readouterr().out)
+    assert local_copy["k"] == data["k"]
+    mine = {p["id"]: -1 if p["group"] is None else p["group"] for p in local_copy["participants"]}
+    assert adjusted_rand_score([mine[i] for i in ids], [got[i] for i in ids]) >= 0.99

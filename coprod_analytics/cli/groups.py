@@ -1,7 +1,9 @@
 """``coprod groups``: Pol.is-compatible opinion groups of an agree/disagree/pass inquiry.
 
-PATH is anything ``coprod info`` reads: a Pol.is export folder, an inquiry Parquet folder or
-a long/wide votes file. Without ``--json`` a readable summary is printed (the verdict,
+PATH is anything ``coprod info`` reads: a Pol.is export folder, an inquiry Parquet folder,
+a long/wide votes file, or a votes dataset (a folder or glob of Parquet files with the long
+votes columns). A votes file or dataset holds no moderation: ``--statements PATH`` (a Pol.is
+export or inquiry folder, or a statements table) gives its statements. Without ``--json`` a readable summary is printed (the verdict,
 groups, their sizes, top representative and consensus statements with their texts); with
 ``--json`` one JSON object with ``k``, ``verdict`` (``supported_k``, ``structure``: separate,
 continuum or none, ``text``: how many groups the votes support and how distinct they are),
@@ -17,8 +19,7 @@ reproducible the split is under resampling and each person's membership confiden
 Progress bars go to stderr (``--no-progress`` hides them).
 
 With ``--engine dask`` the groups are computed on a Dask cluster (``pip install
-'coprod-analytics[dask]'``): PATH may then also be a Parquet votes dataset (one file, a
-folder of files or a glob) read piece by piece; ``--scheduler ADDRESS`` uses a running
+'coprod-analytics[dask]'``), a Parquet votes dataset read piece by piece, never whole; ``--scheduler ADDRESS`` uses a running
 cluster, otherwise a local one sized to the machine is started. Bridging scores are
 fitted on the cluster too (``--no-bridging`` skips them). Batch mode only; no intervals,
 stability or verdict yet.
@@ -97,7 +98,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--statements",
         default=None,
         metavar="PATH",
-        help="--engine dask: the statements (moderation, meta) of a votes dataset: a Pol.is "
+        help="the statements (moderation, meta) of a votes file or dataset: a Pol.is "
         "export or inquiry folder, or a statements table (.csv, .parquet)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -132,12 +133,9 @@ def run(args: argparse.Namespace) -> int:
         from coprod_analytics.consensus.dask_engine import groups_cli_result
 
         return _print(groups_cli_result(args), args)
-    if getattr(args, "statements", None) is not None:
-        raise ParameterError(
-            "The '--statements' parameter of coprod groups is for --engine dask "
-            "(a local input carries its own statements)."
-        )
     inquiry = load_inquiry(args.path)
+    if getattr(args, "statements", None) is not None:
+        inquiry = _with_statements(inquiry, args.statements)
     if inquiry.votes.height == 0:
         raise ValidationError("no votes to analyse", file=args.path)
     cadence: Any = args.cadence
@@ -156,6 +154,25 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
     )
     return _print(res, args)
+
+
+def _with_statements(inquiry: Any, path: str) -> Any:
+    """The votes of a votes-only input with the statements ``--statements`` names."""
+    from coprod_analytics.inquiry import Inquiry
+    from coprod_analytics.io.load import load_statements
+
+    if inquiry.metadata.get("source_format") not in ("long-votes", "wide-votes", "votes-dataset"):
+        raise ParameterError(
+            "The '--statements' parameter of coprod groups is for a votes file or dataset "
+            "(this input carries its own statements)."
+        )
+    return Inquiry(
+        inquiry.vote_log,
+        load_statements(path),
+        inquiry.participants,
+        metadata=inquiry.metadata,
+        tables=inquiry.tables,
+    )
 
 
 def _print(res: Any, args: argparse.Namespace) -> int:

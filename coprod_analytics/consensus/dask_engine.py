@@ -271,7 +271,9 @@ def groups_cli_result(args: Any) -> OpinionGroups:
 
         data = load_inquiry(path)
     if getattr(args, "statements", None) is not None:
-        statements = _statements_of(Path(args.statements))
+        from coprod_analytics.io.load import load_statements
+
+        statements = load_statements(args.statements)
     client = None if args.scheduler is None else dask_client(args.scheduler)
     try:
         return opinion_groups_dask(
@@ -286,25 +288,6 @@ def groups_cli_result(args: Any) -> OpinionGroups:
     finally:
         if client is not None:
             client.close()
-
-
-def _statements_of(path: Any) -> pl.DataFrame:
-    """The statements table ``--statements`` names: an input folder's (Pol.is export,
-    inquiry Parquet) or a statements table file, validated as an inquiry's."""
-    from coprod_analytics.io.load import load_inquiry
-
-    if path.is_dir():
-        return load_inquiry(path).statements
-    if path.suffix.lower() not in (".csv", ".parquet"):
-        raise ValidationError(
-            "--statements takes a Pol.is export or inquiry folder, or a .csv or .parquet "
-            "statements table",
-            file=str(path),
-        )
-    if not path.exists():
-        raise ValidationError("no such file", file=str(path))
-    table = pl.read_parquet(path) if path.suffix.lower() == ".parquet" else pl.read_csv(path)
-    return Inquiry(statements=table).statements
 
 
 _STAGES = (

@@ -9,13 +9,14 @@ from typing import Any
 from coprod_analytics.errors import ValidationError
 from coprod_analytics.inquiry import Inquiry
 
-__all__ = ["SUPPORTED_INPUTS", "load_inquiry"]
+__all__ = ["SUPPORTED_INPUTS", "load_inquiry", "load_statements"]
 
 SUPPORTED_INPUTS = (
     "a Pol.is export folder (votes.csv, comments.csv, ...)",
     "an inquiry Parquet folder (inquiry.json, votes.parquet, ...)",
     "a folder of input tables (estimates.csv, evidence.csv, ratings.csv, ...)",
     "a long or wide votes file (.csv, .tsv, .parquet)",
+    "a votes dataset: a folder or glob of Parquet files with the long votes columns",
     "a live-session database (.db, .sqlite)",
     "a pabulib budgeting election (.pb) or PrefLib rankings (.soc, .soi, .toc, .toi)",
 )
@@ -31,7 +32,10 @@ def load_inquiry(path: str | os.PathLike[str], **options: Any) -> Inquiry:
     - a folder with ``inquiry.json``: an inquiry Parquet folder
       (:func:`~coprod_analytics.io.parquet.read_parquet`);
     - another folder: its ``<kind>.csv`` input tables, the inputs besides votes
-      (:func:`~coprod_analytics.io.inputs.read_input_files`);
+      (:func:`~coprod_analytics.io.inputs.read_input_files`), or, when it holds none, its
+      Parquet files as one votes dataset
+      (:func:`~coprod_analytics.io.parquet_dataset.read_votes_dataset`);
+    - a glob pattern (``"votes/part-*.parquet"``): a votes dataset of the files it matches;
     - a ``.csv``, ``.tsv``, ``.txt``, ``.parquet`` or ``.pq`` file: a votes table, long or
       wide (:func:`~coprod_analytics.io.votes.read_votes`);
     - a ``.db``, ``.sqlite`` or ``.sqlite3`` file: a live-session database
@@ -78,6 +82,10 @@ def load_inquiry(path: str | os.PathLike[str], **options: Any) -> Inquiry:
         from coprod_analytics.session import open as session_open
 
         return session_open.read_session(str(path))
+    from coprod_analytics.io import parquet_dataset
+
+    if parquet_dataset.is_dataset_pattern(path):
+        return parquet_dataset.read_votes_dataset(path)
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"{p}: no such file or folder")
@@ -98,6 +106,8 @@ def load_inquiry(path: str | os.PathLike[str], **options: Any) -> Inquiry:
                 metadata={"source_format": "tables", "source_path": str(p), "title": p.name},
                 tables=tables,
             )
+        if any(f.suffix.lower() in (".parquet", ".pq") for f in p.rglob("*") if f.is_file()):
+            return parquet_dataset.read_votes_dataset(p)
         raise ValidationError(
             "this folder is not an input I know; expected " + "; or ".join(SUPPORTED_INPUTS),
             file=p,
@@ -118,3 +128,46 @@ def load_inquiry(path: str | os.PathLike[str], **options: Any) -> Inquiry:
         f"unsupported file type {p.suffix!r}; expected " + "; or ".join(SUPPORTED_INPUTS),
         file=p,
     )
+
+
+def load_statements(path: str | os.PathLike[str]) -> Any:
+    """The statements (texts, moderation, meta) of a votes dataset, from an input folder
+    (a Pol.is export or an inquiry Parquet folder) or a statements table (.csv, .parquet).
+
+    Parameters
+    ----------
+    path : path
+        The folder or table.
+
+    Returns
+    -------
+    polars.DataFrame
+        The statements, validated as an inquiry's.
+
+    Raises
+    ------
+    ValidationError
+        When the path is neither, or the table is invalid (naming the file).
+
+    Examples
+    --------
+    >>> load_statements("statements.txt")
+    Traceback (most recent call last):
+    ...
+    coprod_analytics.errors.ValidationError: statements.txt: --statements takes a Pol.is export or inquiry folder, or a .csv or .parquet statements table
+    """
+    import polars as pl
+
+    p = Path(path)
+    if p.is_dir():
+        return load_inquiry(p).statements
+    if p.suffix.lower() not in (".csv", ".parquet"):
+        raise ValidationError(
+            "--statements takes a Pol.is export or inquiry folder, or a .csv or .parquet "
+            "statements table",
+            file=str(p),
+        )
+    if not p.exists():
+        raise ValidationError("no such file", file=str(p))
+    table = pl.read_parquet(p) if p.suffix.lower() == ".parquet" else pl.read_csv(p)
+    return Inquiry(statements=table).statements

@@ -7,7 +7,9 @@ path order) or a glob pattern, with the long votes columns ``participant_id``,
 :func:`read_votes_piece` reads and validates one piece, so an engine (the Dask engine of
 :mod:`~coprod_analytics.consensus.dask_engine`) can read the dataset in parallel, one piece
 per task. The order of pieces is the order of the vote log: within equal times the later
-row wins, as in :func:`~coprod_analytics.inquiry.latest_votes`.
+row wins, as in :func:`~coprod_analytics.inquiry.latest_votes`. :func:`read_votes_dataset`
+reads a dataset that fits in memory whole, as an :class:`~coprod_analytics.inquiry.Inquiry`
+for the local engine.
 """
 
 from __future__ import annotations
@@ -20,9 +22,16 @@ from pathlib import Path
 import polars as pl
 
 from coprod_analytics.errors import ValidationError
-from coprod_analytics.inquiry import _parse_time, parse_vote_values
+from coprod_analytics.inquiry import Inquiry, _parse_time, parse_vote_values
 
-__all__ = ["VotesDataset", "VotesPiece", "read_votes_piece", "votes_dataset"]
+__all__ = [
+    "VotesDataset",
+    "VotesPiece",
+    "is_dataset_pattern",
+    "read_votes_dataset",
+    "read_votes_piece",
+    "votes_dataset",
+]
 
 #: The columns a votes dataset must have.
 REQUIRED = ("participant_id", "statement_id", "vote")
@@ -91,6 +100,28 @@ class VotesDataset:
     files: tuple[str, ...]
     pieces: tuple[VotesPiece, ...]
     n_rows: int
+
+
+def is_dataset_pattern(source: str | os.PathLike[str]) -> bool:
+    """Whether ``source`` is a glob pattern of files rather than one existing path.
+
+    Parameters
+    ----------
+    source : path or str
+        What the user gave.
+
+    Returns
+    -------
+    bool
+        True when no such path exists and it holds ``*``, ``?`` or ``[``.
+
+    Examples
+    --------
+    >>> is_dataset_pattern("votes/part-*.parquet"), is_dataset_pattern("votes.parquet")
+    (True, False)
+    """
+    text = os.fspath(source)
+    return not Path(text).exists() and any(ch in text for ch in "*?[")
 
 
 def _files_of(source: str | os.PathLike[str]) -> list[str]:
@@ -255,3 +286,62 @@ def read_votes_piece(piece: VotesPiece) -> pl.DataFrame:
     return df.select("participant_id", "statement_id").with_columns(
         vote=vote, time=time.cast(pl.Int64), seq=seq
     )
+
+
+def read_votes_dataset(
+    source: str | os.PathLike[str], *, statements: pl.DataFrame | None = None
+) -> Inquiry:
+    """Read a whole votes dataset (one Parquet file, a folder or a glob) into memory.
+
+    The local engine's reader of the datasets the Dask engine reads piece by piece: the
+    same pieces, validated the same way and concatenated in log order, so both engines see
+    the same vote log.
+
+    Parameters
+    ----------
+    source : path or str
+        One Parquet file, a folder of Parquet files (recursive) or a glob pattern.
+    statements : polars.DataFrame, optional
+        The statements (moderation, meta); without it every statement voted on counts,
+        unmoderated.
+
+    Returns
+    -------
+    Inquiry
+        ``metadata["source_format"]`` is ``"votes-dataset"``.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``source`` does not exist.
+    ValidationError
+        Naming the file, row and column of the first bad value.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     for i in range(2):
+    ...         pl.DataFrame({"participant_id": [i, i], "statement_id": [1, 1],
+    ...                       "vote": [1, -1]}).write_parquet(f"{tmp}/part-{i}.parquet")
+    ...     inq = read_votes_dataset(f"{tmp}/part-*.parquet")
+    >>> inq.counts()["votes"], inq.votes["vote"].to_list()  # the later row wins
+    (2, [-1, -1])
+    """
+    dataset = votes_dataset(source)
+    frames = [read_votes_piece(piece) for piece in dataset.pieces]
+    if frames:
+        log = pl.concat(frames, how="vertical_relaxed").drop("seq")
+    else:  # files with no rows
+        log = pl.DataFrame(
+            schema={"participant_id": pl.Int64, "statement_id": pl.Int64, "vote": pl.Int8}
+        )
+    if "time" in log.columns and log.get_column("time").null_count() == log.height:
+        log = log.drop("time")
+    first = Path(dataset.files[0])
+    metadata = {
+        "source_format": "votes-dataset",
+        "source_path": dataset.source,
+        "title": first.parent.name if len(dataset.files) > 1 else first.stem,
+    }
+    return Inquiry(log, statements, metadata=metadata)
