@@ -176,6 +176,25 @@ def test_retry_with_same_key_is_not_double_counted(server: Server) -> None:
     assert mine.select("statement_id", "vote").rows() == [(0, -1)]
 
 
+def test_a_retried_join_with_its_key_is_the_same_participant(server: Server) -> None:
+    # the phone's join answer lost with the connection: the retry carries the same key
+    joins = read_events(server.db).filter(pl.col("kind") == "join").height
+    key = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
+    first = server.call("POST", "/api/join", {"key": key})
+    again = server.call("POST", "/api/join", {"key": key})
+    assert first[0] == again[0] == 200
+    assert again[1]["participant_id"] == first[1]["participant_id"]
+    assert again[1]["token"] == first[1]["token"]
+    other = server.call("POST", "/api/join", {"key": "another-phone-key-0123456789"})
+    assert other[0] == 200 and other[1]["participant_id"] != first[1]["participant_id"]
+    assert read_events(server.db).filter(pl.col("kind") == "join").height == joins + 2
+    # a key that cannot be random (short, spaces, not text) is refused, nothing stored
+    for bad in ("short", "spaces are not allowed here!", 12345678901234567890, ["x" * 20]):
+        status, err, _ = server.call("POST", "/api/join", {"key": bad})
+        assert status == 400 and err["code"] == "bad_key" and err["field"] == "key", err
+    assert read_events(server.db).filter(pl.col("kind") == "join").height == joins + 2
+
+
 @pytest.mark.parametrize(
     ("raw", "status", "code"),
     [

@@ -11,6 +11,7 @@ database and sees both workers' answers; ``coprod session`` reads, writes and ex
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import re
@@ -185,6 +186,48 @@ def test_two_workers_survive_a_kill_9_and_store_exactly_what_they_acknowledged(
     # the priorities were computed once (by the parent) for both workers: no worker computes
     assert srv.stop() == 0
     assert "Stopped; every acknowledged vote is in postgresql://" in "".join(srv.lines)
+
+
+def _join_on_a_new_connection(url: str, body: dict[str, Any]) -> dict[str, Any]:
+    import http.client
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
+    try:
+        conn.request("POST", "/api/join", json.dumps(body), {"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        data = json.loads(resp.read())
+        assert resp.status == 200, data
+        return data
+    finally:
+        conn.close()
+
+
+def test_a_join_retried_on_the_other_worker_is_the_same_participant(pg_url: str) -> None:  # noqa: F811
+    # a phone whose join answer was lost (with the connection, or with the worker that stored
+    # it) sends the same key again, and the kernel may hand the retry to the other worker
+    srv = Served(pg_url, "--workers", "2", "--priority-interval", "0")
+    try:
+        url = srv.url.split("#")[0]
+        plain = [_join_on_a_new_connection(url, {})["participant_id"] for _ in range(16)]
+        assert {p % 2 for p in plain} == {0, 1}, "new connections reached one worker only"
+        key = "retried-join-key-0123456789abcdef"
+        first = _join_on_a_new_connection(url, {"key": key})
+        retries = [_join_on_a_new_connection(url, {"key": key}) for _ in range(16)]
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            together = list(
+                pool.map(lambda _: _join_on_a_new_connection(url, {"key": key}), range(16))
+            )
+        assert {r["participant_id"] for r in [first, *retries, *together]} == {
+            first["participant_id"]
+        }
+        assert {r["token"] for r in [first, *retries, *together]} == {first["token"]}
+        joins = read_events(pg_url).filter(pl.col("kind") == "join")
+        assert joins.filter(pl.col("idem_key") == f"j:{key}").height == 1
+        assert joins.height == len(plain) + 1
+    finally:
+        srv.stop()
 
 
 def test_session_commands_and_export_on_a_url(pg_url: str, tmp_path: Path) -> None:  # noqa: F811

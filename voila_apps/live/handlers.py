@@ -521,7 +521,8 @@ def _with_first_map(rules: SessionRules, pid: int, listing: dict[str, Any]) -> N
 async def _join(call: Caller) -> dict[str, Any]:
     # remote_ip is the client's address (behind a trusted proxy: see _apply_proxy)
     rules = call.rules
-    out = await rules.join(call.body_json().get("join_code"), call.remote_ip())
+    body = call.body_json()
+    out = await rules.join(body.get("join_code"), call.remote_ip(), body.get("key"))
     # what the page asks next, in the same answer (a round trip less on a weak signal)
     pid = out["participant_id"]
     listing = rules.activities(pid)

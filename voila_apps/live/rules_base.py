@@ -327,7 +327,7 @@ class BaseRules:
                 retry_after=round(wait, 2),
             )
 
-    async def join(self, join_code: Any, client: str = "") -> dict[str, Any]:
+    async def join(self, join_code: Any, client: str = "", key: Any = None) -> dict[str, Any]:
         """A new anonymous participant.
 
         Rate limits (wrong codes per ``client`` address and over the whole server, joins
@@ -339,6 +339,10 @@ class BaseRules:
             What the participant sent as the join code.
         client : str, default ""
             The client's address (the key of the per-address limits).
+        key : any, optional
+            The phone's join key (16 to 64 letters, digits, ``-`` or ``_``, random): a
+            retried join with the same key (its answer lost with the connection, or with
+            the worker that stored it) is the same participant, not a new one.
 
         Returns
         -------
@@ -367,16 +371,39 @@ class BaseRules:
             self.join_fail_limit.allow(client)
             self.join_fail_all_limit.allow("all")
             raise ApiError(403, "bad_join_code", "that join code is not right")
+        full_key = None if key is None else _join_key(key)
+        pid = None if full_key is None else await self._joined_as(full_key)
         for _ in range(100):
+            if pid is not None:
+                break
             pid = self._take_id(self._next_pid)
             self._next_pid = pid + 1
-            seq = await self._commit(NewEvent("join", participant_id=pid, time_ms=now_ms()))
-            if seq is not None:
+            event = NewEvent("join", participant_id=pid, key=full_key, time_ms=now_ms())
+            if await self._commit(event, full_key) is not None:
                 break
-            # another writer took this id (the log refuses a second join of one id)
+            # another writer took this id (the log refuses a second join of one id), or
+            # stored this key (a retry that reached another worker)
+            pid = None
+            if full_key is not None:
+                self._refresh()
+                pid = await self._joined_as(full_key)
         else:  # pragma: no cover - 100 ids taken by others in a row
             raise ApiError(409, "conflict", "please try again")
+        assert pid is not None
         return {"token": make_token(self._secret, self.session_id, pid), "participant_id": pid}
+
+    async def _joined_as(self, full_key: str) -> int | None:
+        """The participant a join key already made (waiting for one in flight), or None."""
+        fut = self._inflight.get(full_key)
+        if fut is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(fut)
+        seen = self.state.keys.get(full_key)
+        if seen is None:
+            return None
+        if seen[0] != "join" or seen[1] is None:  # pragma: no cover - keys are namespaced
+            raise ApiError(409, "key_reused", "this join key was already used")
+        return int(seen[1])
 
     def progress(self, pid: int) -> dict[str, Any]:
         """Where participant ``pid`` stands.
@@ -451,6 +478,21 @@ class BaseRules:
                 409, "key_reused", "this request key was already used for a different request"
             )
         return True
+
+
+_JOIN_KEY_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")  # used with fullmatch
+
+
+def _join_key(key: Any) -> str:
+    """The log's key for a phone's join key; a 400 for one that is not a random key."""
+    if not isinstance(key, str) or not _JOIN_KEY_RE.fullmatch(key):
+        raise ApiError(
+            400,
+            "bad_key",
+            "'key' must be 16 to 64 letters, digits, '-' or '_' (random, one per phone)",
+            field="key",
+        )
+    return f"j:{key}"
 
 
 def normalize_join_code(code: str | None, *, func: str = "LiveServer") -> str | None:

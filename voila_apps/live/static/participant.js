@@ -122,11 +122,16 @@
   }
 
   async function join(code) {
-    var body = {};
+    // one key per phone until it has its token: a join retried after a lost answer (or a
+    // reload) is the same participant, not a second one
+    var key = stored("coprod-joinkey-") || C.newKey();
+    store("coprod-joinkey-", key);
+    var body = { key: key };
     if (code) body.join_code = code;
     var res = await api.persist("POST", "/api/join", body);
     api.token = res.token;
     store("coprod-token-", res.token);
+    store("coprod-joinkey-", null);
     show("join", false);
     say("");
     queue.flush();
