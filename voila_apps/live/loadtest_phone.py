@@ -182,7 +182,11 @@ async def _participant(
     try:
         if arrive:
             await asyncio.sleep(arrive)
-        body = {"join_code": join_code} if join_code else {}
+        # a random join key, as a phone sends: a join retried after its answer was lost (or
+        # its worker killed) is the same participant (not seeded: runs must not share keys)
+        body: dict[str, Any] = {"key": secrets.token_hex(16)}
+        if join_code:
+            body["join_code"] = join_code
         status, data, _ = await _call(conn, stats, "POST", "/api/join", body, None, deadline)
         if status != 200:
             stats.error(f"join: {status} {(data or {}).get('error', 'no answer')}")
