@@ -1,5 +1,6 @@
-"""What the browser tests share: Debian's headless Chromium, its flags, a phone's viewport, and
-``coprod serve`` started as a facilitator would (the addresses read from what it prints).
+"""What the browser tests share: Debian's headless Chromium, its flags, a phone's viewport,
+``coprod serve`` started as a facilitator would (the addresses read from what it prints), a
+session served to phones, one participant's phone, and waiting for a state.
 
 Chromium runs with the flags of ``docs/design/VOILA_NOTES.md``: without the networking ones it
 floods this machine's closed network.
@@ -16,12 +17,15 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 from conftest import IN_CI, ROOT
+
+from coprod_analytics.session import SessionStore
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -54,6 +58,32 @@ def require_chromium() -> None:
 def launch(pw: Any) -> Any:
     """A headless Chromium from a ``sync_playwright()`` handle."""
     return pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """A headless Chromium for as long as the ``with`` block (e.g. a module's browser fixture)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def until(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
+    """Poll ``check`` until it returns something truthy, and return that (a state, never a
+    fixed wait): ``timeout`` only ends a wait for a state that never comes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = check()
+        if got:
+            return got
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.05)
 
 
 @contextlib.contextmanager
@@ -113,3 +143,93 @@ def coprod_serve(
             proc.wait(30)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+@dataclass
+class Served:
+    """A session served to phones: its participant address, its database and its id."""
+
+    url: str
+    db: Path
+    session_id: str
+
+
+@contextlib.contextmanager
+def serve_phones(db: Path) -> Iterator[Served]:
+    """``coprod serve DB --no-dashboard`` on a session already seeded, for phones only.
+
+    Call :func:`require_chromium` first (before seeding), as the fixture that uses it would.
+    """
+    with coprod_serve(db, dashboard=False) as urls:
+        with SessionStore(db) as s:
+            session_id = s.session_id
+        yield Served(urls["participant"], db, session_id)
+
+
+class Phone:
+    """One participant's phone: a browser context of its own on :data:`PHONE` (its own storage,
+    so a new participant) and its page on the participant address, with the page's errors.
+
+    The page is waited for until ``ready`` matches (a state); a subclass listens to more of the
+    page in :meth:`watch`, from its first request on. As a ``with`` block, it closes the context
+    at the end and then asserts that the page raised no error.
+    """
+
+    #: The selector that says the page has loaded and joined.
+    ready = "#tabs:not([hidden])"
+
+    def __init__(self, browser: Any, served: Served) -> None:
+        self.served = served
+        self.context = browser.new_context(**PHONE)
+        self.errors: list[str] = []
+        self.page = self.open()
+
+    def open(self) -> Any:
+        """A new page of this phone on the participant address (the next visit, once a page
+        is closed); it becomes :attr:`page`."""
+        page = self.context.new_page()
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.watch(page)
+        page.goto(self.served.url)
+        page.wait_for_selector(self.ready)
+        self.page = page
+        return page
+
+    def watch(self, page: Any) -> None:
+        """Listen to more of ``page`` before it loads (nothing more here)."""
+
+    @property
+    def token(self) -> str:
+        """This participant's token, as the page keeps it in localStorage."""
+        return str(
+            self.page.evaluate(
+                "sid => localStorage.getItem('coprod-token-' + sid)", self.served.session_id
+            )
+        )
+
+    @property
+    def pid(self) -> int:
+        return int(self.token.split(".")[0])
+
+    def tab(self, title: str) -> None:
+        """Tap the activity's tab and wait for its heading."""
+        self.page.get_by_role("navigation").get_by_role("button", name=re.compile(title)).click()
+        self.page.wait_for_function(
+            "t => document.getElementById('activity-h').textContent.startsWith(t) "
+            "|| document.getElementById('statements-h').textContent.startsWith(t)",
+            arg=title,
+        )
+
+    def card(self, heading: str) -> Any:
+        """The item card with this heading."""
+        return self.page.locator("section.item").filter(
+            has=self.page.get_by_role("heading", name=heading, exact=True)
+        )
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.context.close()
+        if exc[0] is None:
+            assert self.errors == [], self.errors

@@ -16,89 +16,45 @@ from urllib.parse import urlsplit
 
 import polars as pl
 import pytest
-from browser import CHROMIUM, FLAGS
-from conftest import fail_or_skip
+from browser import Phone as BasePhone
+from browser import Served, chromium, require_chromium, serve_phones, until
 from test_live_mapping_api import map_folder
-from test_live_priorities_phone import PHONE, Served, until
 
 from coprod_analytics.session import SessionStore, read_session
 from coprod_analytics.session.activities import activities_from_folder
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    import subprocess
-    import sys
-    import threading
-
-    if not Path(CHROMIUM).exists():
-        fail_or_skip("Debian chromium is missing: run bash scripts/ensure-chromium.sh")
+    require_chromium()
     tmp = tmp_path_factory.mktemp("mapping-phone")
     db = tmp / "s.db"
     defs = activities_from_folder(map_folder(tmp))
     with SessionStore(db, title="Riverside map") as s:
         s.define_activities([{**d, "open": d["kind"] == "mapping"} for d in defs])
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "coprod_analytics.cli", "serve", str(db)),
-            *("--port", "0", "--no-qr", "--no-dashboard"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-        cwd=ROOT,
-    )
-    assert proc.stdout is not None
-    url = None
-    lines: list[str] = []
-    for line in proc.stdout:
-        lines.append(line)
-        if m := re.match(r"Participants: (\S+)", line):
-            url = m.group(1)
-            break
-    if url is None:
-        proc.kill()
-        pytest.fail("coprod serve did not print the participant address:\n" + "".join(lines))
-    threading.Thread(target=lambda: [None for _ in proc.stdout or []], daemon=True).start()
-    yield Served(url, db)
-    proc.terminate()
-    proc.wait(30)
+    with serve_phones(db) as live:
+        yield live
 
 
 @pytest.fixture(scope="module")
 def browser(served: Served) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
-class Phone:
+class Phone(BasePhone):
+    """One participant's phone on the mapping activity, which keeps every URL it requests."""
+
+    ready = "#activity:not([hidden]) svg.map .base"  # the map drawn
+
     def __init__(self, browser: Any, served: Served) -> None:
-        self.context = browser.new_context(**PHONE)
-        self.errors: list[str] = []
         self.requests: list[str] = []
-        self.page = self.context.new_page()
-        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        self.page.on("request", lambda req: self.requests.append(req.url))
-        self.page.goto(served.url)
-        self.page.wait_for_selector("#activity:not([hidden]) svg.map .base")  # drawn
-        key = self.page.evaluate(
-            "() => Object.keys(localStorage).filter(k => k.startsWith('coprod-token-'))[0]"
-        )
-        self.pid = int(self.page.evaluate("k => localStorage.getItem(k)", key).split(".")[0])
+        super().__init__(browser, served)
 
-    def card(self, heading: str) -> Any:
-        return self.page.locator("section.item").filter(
-            has=self.page.get_by_role("heading", name=heading, exact=True)
-        )
+    def watch(self, page: Any) -> None:
+        page.on("request", lambda req: self.requests.append(req.url))
 
 
 def places(db: Path, pid: int) -> pl.DataFrame:

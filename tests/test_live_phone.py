@@ -12,28 +12,21 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
-import threading
-import time
 import urllib.request
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
-from browser import CHROMIUM, FLAGS
-from conftest import fail_or_skip
+from browser import Phone as BasePhone
+from browser import Served, chromium, require_chromium, serve_phones, until
 
 from coprod_analytics.session import SessionStore, read_events, read_session
 from coprod_analytics.session.activities import activities_from_folder
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[1]
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 STATEMENTS = [
     "Buses should run every ten minutes.",
     "The High Street should be car-free on Saturdays.",
@@ -71,13 +64,6 @@ DELPHI = {
 }
 
 
-@dataclass
-class Served:
-    url: str
-    db: Path
-    session_id: str
-
-
 def _seed(db: Path, folder: Path) -> None:
     folder.mkdir()
     for name, text in FOLDER.items():
@@ -93,75 +79,32 @@ def _seed(db: Path, folder: Path) -> None:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """``coprod serve`` (participant server only) on a session with every kind of activity."""
-    if not Path(CHROMIUM).exists():
-        fail_or_skip("Debian chromium is missing: run bash scripts/ensure-chromium.sh")
+    require_chromium()
     tmp = tmp_path_factory.mktemp("phone")
     db = tmp / "s.db"
     _seed(db, tmp / "inquiry")
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "coprod_analytics.cli", "serve", str(db)),
-            *("--port", "0", "--no-qr", "--no-dashboard"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-        cwd=ROOT,
-    )
-    assert proc.stdout is not None
-    lines: list[str] = []
-    url = None
-    for line in proc.stdout:
-        lines.append(line)
-        if m := re.match(r"Participants: (\S+)", line):
-            url = m.group(1)
-            break
-    if url is None:
-        proc.kill()
-        pytest.fail("coprod serve did not print the participant address:\n" + "".join(lines))
-    threading.Thread(target=lambda: [None for _ in proc.stdout or []], daemon=True).start()
-    with SessionStore(db) as s:
-        session_id = s.session_id
-    yield Served(url, db, session_id)
-    proc.terminate()
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with serve_phones(db) as live:
+        yield live
 
 
 @pytest.fixture(scope="module")
 def browser(served: Served) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
-class Phone:
-    """One participant's phone: a browser context (its own storage) and its page."""
+class Phone(BasePhone):
+    """One participant's phone, which can record every response it receives."""
 
     def __init__(self, browser: Any, served: Served, *, record: bool = False) -> None:
-        self.served = served
-        self.context = browser.new_context(**PHONE)
-        self.errors: list[str] = []
         #: (url, body) of every response the phone received (when recording)
         self.received: list[tuple[str, str]] = []
         self.record = record
-        self.page = self.open()
+        super().__init__(browser, served)
 
-    def open(self) -> Any:
-        page = self.context.new_page()
-        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+    def watch(self, page: Any) -> None:
         if self.record:  # from the very first response on
             page.on("response", self._received)
-        page.goto(self.served.url)
-        page.wait_for_selector("#tabs:not([hidden])")
-        self.page = page
-        return page
 
     def _received(self, response: Any) -> None:
         try:
@@ -182,34 +125,11 @@ class Phone:
     def server_open(self) -> set[str]:
         """The activities open for this participant, as the server says now (from the test
         process, not through the page)."""
-        token = self.page.evaluate(
-            "sid => localStorage.getItem('coprod-token-' + sid)", self.served.session_id
-        )
         req = urllib.request.Request(
-            self.served.url + "api/activities", headers={"Authorization": f"Bearer {token}"}
+            self.served.url + "api/activities", headers={"Authorization": f"Bearer {self.token}"}
         )
         with urllib.request.urlopen(req, timeout=10) as resp:
             return {a["activity_id"] for a in json.load(resp)["activities"]}
-
-    @property
-    def pid(self) -> int:
-        token = self.page.evaluate(
-            "sid => localStorage.getItem('coprod-token-' + sid)", self.served.session_id
-        )
-        return int(token.split(".")[0])
-
-    def tab(self, title: str) -> None:
-        self.page.get_by_role("navigation").get_by_role("button", name=re.compile(title)).click()
-        self.page.wait_for_function(
-            "t => document.getElementById('activity-h').textContent.startsWith(t) "
-            "|| document.getElementById('statements-h').textContent.startsWith(t)",
-            arg=title,
-        )
-
-    def card(self, heading: str) -> Any:
-        return self.page.locator("section.item").filter(
-            has=self.page.get_by_role("heading", name=heading, exact=True)
-        )
 
     def save(self, card: Any) -> None:
         from playwright.sync_api import expect
@@ -220,22 +140,8 @@ class Phone:
 
 @pytest.fixture
 def phone(browser: Any, served: Served) -> Iterator[Phone]:
-    p = Phone(browser, served)
-    yield p
-    p.context.close()
-    assert p.errors == [], p.errors
-
-
-def until(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    """Poll ``check`` until it returns something truthy (a state, never a fixed wait)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = check()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
+    with Phone(browser, served) as p:
+        yield p
 
 
 def latest(db: Path, table: str, pid: int) -> list[tuple[Any, ...]]:

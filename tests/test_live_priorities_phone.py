@@ -9,27 +9,19 @@ One ``coprod serve`` and one browser for the module; each test is a new phone.""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
-from browser import CHROMIUM, FLAGS
-from conftest import fail_or_skip
+from browser import Phone, Served, chromium, require_chromium, serve_phones, until
 
 from coprod_analytics.session import SessionStore, read_session
 from coprod_analytics.session.activities import activities_from_folder
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[1]
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 FOLDER = {
     "budget_projects.csv": (
         "project_id,cost,name\np1,60,Park lights\np2,50,Bus shelter\np3,30,Benches by the river\n"
@@ -53,17 +45,10 @@ POINTS = {
 }
 
 
-@dataclass
-class Served:
-    url: str
-    db: Path
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """``coprod serve`` (participant server only) on a session with every priority kind."""
-    if not Path(CHROMIUM).exists():
-        fail_or_skip("Debian chromium is missing: run bash scripts/ensure-chromium.sh")
+    require_chromium()
     tmp = tmp_path_factory.mktemp("priorities-phone")
     folder = tmp / "inquiry"
     folder.mkdir()
@@ -74,96 +59,20 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         s.define_activities(
             [{**d, "open": True} for d in activities_from_folder(folder)] + [POINTS]
         )
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "coprod_analytics.cli", "serve", str(db)),
-            *("--port", "0", "--no-qr", "--no-dashboard"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-        cwd=ROOT,
-    )
-    assert proc.stdout is not None
-    lines: list[str] = []
-    url = None
-    for line in proc.stdout:
-        lines.append(line)
-        if m := re.match(r"Participants: (\S+)", line):
-            url = m.group(1)
-            break
-    if url is None:
-        proc.kill()
-        pytest.fail("coprod serve did not print the participant address:\n" + "".join(lines))
-    threading.Thread(target=lambda: [None for _ in proc.stdout or []], daemon=True).start()
-    yield Served(url, db)
-    proc.terminate()
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with serve_phones(db) as live:
+        yield live
 
 
 @pytest.fixture(scope="module")
 def browser(served: Served) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+    with chromium() as b:
         yield b
-        b.close()
-
-
-class Phone:
-    """One participant's phone: a browser context (its own storage) and its page."""
-
-    def __init__(self, browser: Any, served: Served) -> None:
-        self.context = browser.new_context(**PHONE)
-        self.errors: list[str] = []
-        self.page = self.context.new_page()
-        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        self.page.goto(served.url)
-        self.page.wait_for_selector("#tabs:not([hidden])")
-        self.session_id = self.page.evaluate(
-            "() => Object.keys(localStorage).filter(k => k.startsWith('coprod-token-'))[0]"
-        )
-
-    @property
-    def pid(self) -> int:
-        token = self.page.evaluate("k => localStorage.getItem(k)", self.session_id)
-        return int(token.split(".")[0])
-
-    def tab(self, title: str) -> None:
-        self.page.get_by_role("navigation").get_by_role("button", name=re.compile(title)).click()
-        self.page.wait_for_function(
-            "t => document.getElementById('activity-h').textContent.startsWith(t)", arg=title
-        )
-
-    def card(self, heading: str) -> Any:
-        return self.page.locator("section.item").filter(
-            has=self.page.get_by_role("heading", name=heading, exact=True)
-        )
 
 
 @pytest.fixture
 def phone(browser: Any, served: Served) -> Iterator[Phone]:
-    p = Phone(browser, served)
-    yield p
-    p.context.close()
-    assert p.errors == [], p.errors
-
-
-def until(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    """Poll ``check`` until it returns something truthy (a state, never a fixed wait)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = check()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
+    with Phone(browser, served) as p:
+        yield p
 
 
 def rows(db: Path, table: str, pid: int, pid_text: bool = False) -> list[tuple[Any, ...]]:
