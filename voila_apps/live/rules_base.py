@@ -392,13 +392,18 @@ class BaseRules:
         assert pid is not None
         return {"token": make_token(self._secret, self.session_id, pid), "participant_id": pid}
 
-    async def _joined_as(self, full_key: str) -> int | None:
-        """The participant a join key already made (waiting for one in flight), or None."""
+    async def _stored_key(self, full_key: str) -> tuple[Any, ...] | None:
+        """What the log holds under this idempotency key, once a write of it in flight here
+        has ended; None when nothing."""
         fut = self._inflight.get(full_key)
         if fut is not None:
             with contextlib.suppress(Exception):
                 await asyncio.shield(fut)
-        seen = self.state.keys.get(full_key)
+        return self.state.keys.get(full_key)
+
+    async def _joined_as(self, full_key: str) -> int | None:
+        """The participant a join key already made (waiting for one in flight), or None."""
+        seen = await self._stored_key(full_key)
         if seen is None:
             return None
         if seen[0] != "join" or seen[1] is None:  # pragma: no cover - keys are namespaced
@@ -460,11 +465,7 @@ class BaseRules:
 
     async def _duplicate(self, full_key: str, payload: tuple[Any, ...]) -> bool:
         """True when this idempotency key was already stored with the same payload."""
-        fut = self._inflight.get(full_key)
-        if fut is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.shield(fut)
-        seen = self.state.keys.get(full_key)
+        seen = await self._stored_key(full_key)
         if seen is None:
             return False
         kind, pid, sid, vote, text = seen
