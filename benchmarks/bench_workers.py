@@ -17,7 +17,13 @@ server runs without it): a commit is on disk before an answer is acknowledged.
 
 Run: .venv/bin/python benchmarks/bench_workers.py [--participants 2000] [--duration 60]
      [--workers 2] [--ramp 10] [--no-baseline] [--no-kill] [--baseline-src DIR]
-     [--profile OUT]
+     [--profile OUT] [--dashboard]
+
+``--dashboard`` also runs the facilitator's view in a process of its own, polling the
+database as the dashboard does (``LiveSession``, every 0.25 s), and prints the p95 from an
+answer's acceptance to the moment that view holds it, for the answers of every worker
+(target < 1 s). It is left out by default: folding every answer costs CPU, which on 2 cores
+the workers would feel.
 
 Each run prints the CPU seconds per acknowledged answer of the server's processes (the
 workers apart) and of PostgreSQL: far less sensitive to a busy machine than latency.
@@ -233,6 +239,7 @@ def run_once(
     ramp: float = 10.0,
     src: Path | None = None,
     profile: str | None = None,
+    dashboard: bool = False,
 ) -> dict:
     import pg
 
@@ -260,6 +267,16 @@ def run_once(
         from bench_live import start_profile
 
         spy = start_profile(srv.pids[-1], profile)
+    poller = None
+    if dashboard:  # the facilitator's view, in a process of its own (as the dashboard is)
+        import multiprocessing
+
+        from bench_live import dashboard_latency
+
+        ctx = multiprocessing.get_context("spawn")
+        stop, lat_q = ctx.Event(), ctx.Queue()
+        poller = ctx.Process(target=dashboard_latency, args=(url, stop, lat_q), daemon=True)
+        poller.start()
     load_avg0 = os.getloadavg()
     commits0, scanned0 = _pg_counts(url)
     sampler = CpuSampler(os.getpgid(srv.proc.pid), _postmaster(server.folder))
@@ -283,6 +300,12 @@ def run_once(
         spy.send_signal(signal.SIGINT)
         spy.wait(60)
     load_avg1 = os.getloadavg()
+    dash_p95 = None
+    if poller is not None:
+        stop.set()
+        lat = sorted(x * 1000 for x in lat_q.get(timeout=300))
+        poller.join(60)
+        dash_p95 = lat[int(0.95 * (len(lat) - 1))] if lat else float("nan")
     restarted = any("exited" in line for line in srv.lines)
     srv.stop()
     result = box["r"]
@@ -313,6 +336,7 @@ def run_once(
         "seq_scanned_per_answer": scanned / max(1, result.acknowledged),
         "loadgen_cpu_s": (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime),
         "load_avg": (load_avg0[0], load_avg1[0]),
+        "dashboard_p95_ms": dash_p95,
     }
 
 
@@ -331,6 +355,12 @@ def main() -> None:
         help="the baseline is the same run (same workers, same kill) of the server run from "
         "the code in this folder (holding coprod_analytics/ and coprod_apps/, e.g. HEAD's "
         "files) instead of --workers 1 without a kill",
+    )
+    ap.add_argument(
+        "--dashboard",
+        action="store_true",
+        help="also measure the facilitator's view: acceptance -> held by a polling "
+        "LiveSession, p95 (costs CPU the workers share)",
     )
     ap.add_argument(
         "--profile",
@@ -353,6 +383,7 @@ def main() -> None:
                 kill=not args.no_kill,
                 ramp=args.ramp,
                 profile=args.profile,
+                dashboard=args.dashboard,
             )
         )  # fmt: skip
         if not args.no_baseline:
@@ -366,6 +397,7 @@ def main() -> None:
                     kill=args.baseline_src is not None and not args.no_kill,
                     ramp=args.ramp,
                     src=args.baseline_src,
+                    dashboard=args.dashboard,
                 )
             )
     finally:
@@ -395,6 +427,11 @@ def main() -> None:
             "the writers' group commits, the pollers' reads); "
             f"{r['seq_scanned_per_answer']:.1f} events rows read by sequential scans per answer"
         )
+        if r["dashboard_p95_ms"] is not None:
+            print(
+                f"  dashboard view p95        {r['dashboard_p95_ms']:>8.0f} ms from acceptance, "
+                "every worker's answers (target < 1000)"
+            )
         if "killed" in r["label"]:
             print(f"  killed worker restarted   {'yes' if r['restarted'] else 'NO'}")
         print(
