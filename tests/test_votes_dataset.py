@@ -122,3 +122,21 @@ def test_bad_datasets_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "c.parquet" in message and "missing" in message
     assert main(["groups", str(tmp_path / "none-*.parquet")]) == 2
     assert "no files match" in capsys.readouterr().err
+
+
+def test_only_a_folder_with_parquet_at_its_top_is_a_dataset(tmp_path: Path) -> None:
+    # a folder of other things with Parquet files somewhere below (a home folder, a parent
+    # of projects) is not a dataset: it is refused, never searched whole
+    deep = tmp_path / "projects" / "app" / "data"
+    deep.mkdir(parents=True)
+    pl.DataFrame({"participant_id": [1], "name": ["a"]}).write_parquet(deep / "people.parquet")
+    with pytest.raises(ValidationError, match="this folder is not an input I know"):
+        load_inquiry(tmp_path / "projects")
+    # Hive-style partitions (name=value folders) are a dataset
+    for day in (1, 2):
+        part = tmp_path / "hive" / f"day={day}"
+        part.mkdir(parents=True)
+        pl.DataFrame({"participant_id": [day], "statement_id": [1], "vote": [1]}).write_parquet(
+            part / "votes.parquet"
+        )
+    assert load_inquiry(tmp_path / "hive").counts()["votes"] == 2

@@ -32,8 +32,9 @@ def load_inquiry(path: str | os.PathLike[str], **options: Any) -> Inquiry:
     - a folder with ``inquiry.json``: an inquiry Parquet folder
       (:func:`~coprod_analytics.io.parquet.read_parquet`);
     - another folder: its ``<kind>.csv`` input tables, the inputs besides votes
-      (:func:`~coprod_analytics.io.inputs.read_input_files`), or, when it holds none, its
-      Parquet files as one votes dataset
+      (:func:`~coprod_analytics.io.inputs.read_input_files`), or, when it holds none but
+      has Parquet files (or ``name=value`` partition folders) at its top, its Parquet files
+      as one votes dataset
       (:func:`~coprod_analytics.io.parquet_dataset.read_votes_dataset`);
     - a glob pattern (``"votes/part-*.parquet"``): a votes dataset of the files it matches;
     - a ``.csv``, ``.tsv``, ``.txt``, ``.parquet`` or ``.pq`` file: a votes table, long or
@@ -106,7 +107,7 @@ def load_inquiry(path: str | os.PathLike[str], **options: Any) -> Inquiry:
                 metadata={"source_format": "tables", "source_path": str(p), "title": p.name},
                 tables=tables,
             )
-        if any(f.suffix.lower() in (".parquet", ".pq") for f in p.rglob("*") if f.is_file()):
+        if _holds_a_dataset(p):
             return parquet_dataset.read_votes_dataset(p)
         raise ValidationError(
             "this folder is not an input I know; expected " + "; or ".join(SUPPORTED_INPUTS),
@@ -128,6 +129,17 @@ def load_inquiry(path: str | os.PathLike[str], **options: Any) -> Inquiry:
         f"unsupported file type {p.suffix!r}; expected " + "; or ".join(SUPPORTED_INPUTS),
         file=p,
     )
+
+
+def _holds_a_dataset(folder: Path) -> bool:
+    """Parquet files at the top of ``folder``, or Hive-style partition folders
+    (``name=value``): a votes dataset, never a search of everything below it."""
+    for entry in folder.iterdir():
+        if entry.is_file() and entry.suffix.lower() in (".parquet", ".pq"):
+            return True
+        if entry.is_dir() and "=" in entry.name:
+            return True
+    return False
 
 
 def load_statements(path: str | os.PathLike[str]) -> Any:
