@@ -11,8 +11,8 @@ from functools import partial
 from typing import Any
 
 import pytest
-from browser import launch, require_chromium
-from test_a11y_pages import RENDER_MS, SAMPLE, axe_violations, until, voila_report_ready
+from browser import launch, require_chromium, until
+from test_a11y_pages import RENDER_MS, SAMPLE, axe_violations, voila_report_ready
 from test_a11y_participant import axe_source
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -56,10 +56,10 @@ def test_folded_sections_open_with_the_keyboard_in_arabic(arabic_report_url: str
         try:
             page.goto(arabic_report_url, timeout=RENDER_MS)
             voila_report_ready(page)
-            until(lambda: page.evaluate("() => document.documentElement.dir") == "rtl", "rtl")
+            until(lambda: page.evaluate("() => document.documentElement.dir") == "rtl", "rtl", 120)
             assert page.evaluate("() => document.documentElement.lang") == "ar"
             # the page's title and landmark in Arabic too
-            until(lambda: page.title() == "تقرير الاستشارة: مجموعات الرأي والإجماع", "title")
+            until(lambda: page.title() == "تقرير الاستشارة: مجموعات الرأي والإجماع", "title", 120)
             assert page.locator(
                 "main[aria-label='تقرير الاستشارة: مجموعات الرأي والإجماع']"
             ).count()
@@ -74,8 +74,9 @@ def test_folded_sections_open_with_the_keyboard_in_arabic(arabic_report_url: str
                 until(
                     lambda: (page.evaluate(FOCUSED) or {}).get("expanded") == "true",
                     f"the section to open with {key!r}",
+                    120,
                 )
-                until(partial(page.evaluate, SHOWN, first["controls"]), "the section shown")
+                until(partial(page.evaluate, SHOWN, first["controls"]), "the section shown", 120)
             # right to left, with two sections open: still no serious or critical violation
             assert axe_violations(page, axe_source()) == []
         finally:

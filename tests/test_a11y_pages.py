@@ -12,13 +12,12 @@ One server per page type for the module (the sample inquiry of ``data/``), one b
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import coprod_serve, launch, require_chromium
+from browser import coprod_serve, launch, require_chromium, until
 from conftest import ROOT
 from test_a11y_participant import axe_source
 
@@ -35,16 +34,6 @@ EXCLUDED: dict[tuple[str, str], str] = {
     # ipywidgets offers no way to set aria-label on it from Python (upstream markup).
     ("aria-input-field-name", ".noUi-handle"): "ipywidgets' slider handle has no name",
 }
-
-
-def until(check: Callable[[], Any], what: str, timeout: float = 120.0) -> Any:
-    """Poll ``check`` until it returns something truthy (a state, never a fixed wait)."""
-    deadline = time.monotonic() + timeout
-    while not (got := check()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.1)
-    return got
 
 
 def axe_violations(page: Any, source: str) -> list[dict[str, Any]]:
@@ -173,7 +162,7 @@ def published_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except OSError:
             return False
 
-    until(ready, "the published app's Voila server")
+    until(ready, "the published app's Voila server", timeout=120)
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:
@@ -270,7 +259,7 @@ def test_voila_report(browser: Any, axe: str, report_url: str) -> None:
         voila_report_ready(page)
         check_page(page, axe, title="Inquiry report: opinion groups and consensus", h1="Riverside")
         open_every_panel(page)
-        until(lambda: page.locator(".js-plotly-plot").count() >= 8, "every panel's charts")
+        until(lambda: page.locator(".js-plotly-plot").count() >= 8, "every panel's charts", 120)
         check_page(page, axe, title="Inquiry report: opinion groups and consensus", h1="Riverside")
         assert page.errors == []  # type: ignore[attr-defined]
     finally:
@@ -283,7 +272,7 @@ def test_published_app(browser: Any, axe: str, published_url: str) -> None:
         voila_report_ready(page)
         check_page(page, axe, title="Inquiry report: opinion groups and consensus", h1="Riverside")
         open_every_panel(page)
-        until(lambda: page.locator(".js-plotly-plot").count() >= 8, "every panel's charts")
+        until(lambda: page.locator(".js-plotly-plot").count() >= 8, "every panel's charts", 120)
         check_page(page, axe, title="Inquiry report: opinion groups and consensus", h1="Riverside")
     finally:
         page.close()

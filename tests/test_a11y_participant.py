@@ -13,7 +13,6 @@ One ``coprod serve`` and one browser for the module; each test is a new phone.""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,16 +93,6 @@ def browser(served: Served) -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def axe() -> str:
     return axe_source()
-
-
-def until(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
-    """Poll ``check`` until it returns something truthy (a state, never a fixed wait)."""
-    deadline = time.monotonic() + timeout
-    while not (got := check()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
-    return got
 
 
 class Phone:

@@ -15,30 +15,19 @@ import shlex
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from browser import launch, require_chromium
+from browser import launch, require_chromium, until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 #: Rendering the report (a kernel runs the notebook) takes a while on a busy 2-core machine.
 RENDER_MS = 240_000
-
-
-def until(check: Callable[[], Any], what: str, timeout: float = 180.0) -> Any:
-    """Poll ``check`` until it returns something truthy (a state, never a fixed wait)."""
-    deadline = time.monotonic() + timeout
-    while not (got := check()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.1)
-    return got
 
 
 def readme_command(app: Path) -> list[str]:
@@ -86,7 +75,7 @@ def served(app: Path) -> Iterator[str]:
             except OSError:
                 return False
 
-        until(ready, "the published app's Voila server")
+        until(ready, "the published app's Voila server", timeout=180)
         try:
             yield f"http://127.0.0.1:{port}/"
         finally:

@@ -28,8 +28,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from browser import PHONE, coprod_serve, launch, require_chromium
-from test_a11y_participant import seed, until
+from browser import PHONE, coprod_serve, launch, require_chromium, until
+from test_a11y_participant import seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -103,11 +103,13 @@ class Visit:
     def wait_usable(self, lang: str) -> float:
         """Wait for the usable state; the browser's ms from navigation start to it."""
         self.page.wait_for_function(USABLE, arg=lang, timeout=120_000)
-        return float(until(lambda: self.page.evaluate("() => window.__coprod.usable"), "usable"))
+        return float(
+            until(lambda: self.page.evaluate("() => window.__coprod.usable"), "usable", 60)
+        )
 
     def wait_loaded(self) -> int:
         """Every request so far finished: the bytes on the wire."""
-        until(lambda: len(self.sizes) >= len(self.requests), "every request to finish")
+        until(lambda: len(self.sizes) >= len(self.requests), "every request to finish", 60)
         return int(sum(self.sizes.values()))
 
     def violations(self) -> list[str]:
@@ -249,7 +251,7 @@ def test_inline_code_is_refused_without_the_nonce(browser: Any, served: str) -> 
             "() => { const s = document.createElement('script');"
             " s.textContent = 'window.__injected = true'; document.body.appendChild(s); }"
         )
-        until(lambda: visit.violations(), "the policy's report of the refused script")
+        until(lambda: visit.violations(), "the policy's report of the refused script", 60)
         assert visit.page.evaluate("() => window.__injected === undefined")
     finally:
         visit.context.close()
