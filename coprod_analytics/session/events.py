@@ -228,6 +228,36 @@ _SNAPSHOT_VOTES = (
 )
 
 
+def _vote_frame(vote_rows: Sequence[tuple[Any, ...]]) -> pl.DataFrame:
+    """Vote events ``(participant_id, statement_id, vote, time_ms)`` as an inquiry's votes
+    table (``time`` in UTC).
+
+    Parameters
+    ----------
+    vote_rows : sequence of tuple
+        The votes, in ``seq`` order.
+
+    Returns
+    -------
+    polars.DataFrame
+
+    Examples
+    --------
+    >>> _vote_frame([(1, 2, -1, 0)]).row(0)[:3]
+    (1, 2, -1)
+    """
+    return pl.DataFrame(
+        list(vote_rows),
+        schema={
+            "participant_id": pl.Int64,
+            "statement_id": pl.Int64,
+            "vote": pl.Int8,
+            "time": pl.Int64,
+        },
+        orient="row",
+    ).with_columns(pl.col("time").cast(pl.Datetime("ms")).dt.replace_time_zone("UTC"))
+
+
 def _fold_inquiry(
     rows: Iterable[EventRow],
     vote_rows: Sequence[tuple[Any, ...]],
@@ -244,16 +274,7 @@ def _fold_inquiry(
     st = SessionState()
     for row in rows:
         st.apply(row)
-    votes = pl.DataFrame(
-        list(vote_rows),
-        schema={
-            "participant_id": pl.Int64,
-            "statement_id": pl.Int64,
-            "vote": pl.Int8,
-            "time": pl.Int64,
-        },
-        orient="row",
-    ).with_columns(pl.col("time").cast(pl.Datetime("ms")).dt.replace_time_zone("UTC"))
+    votes = _vote_frame(vote_rows)
     # ideas and open answers are not statements (they live in pairwise / free_text)
     recs = [r for r in st.statements.values() if r.activity_id is None]
     statements = pl.DataFrame(

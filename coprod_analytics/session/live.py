@@ -40,6 +40,7 @@ import polars as pl
 
 from coprod_analytics.errors import ValidationError
 from coprod_analytics.session.activities import ActivityRecord, answer_tables, wave_name
+from coprod_analytics.session.events import _vote_frame
 from coprod_analytics.session.panels import LIVE_N_RESAMPLES, LivePanel, live_panel
 from coprod_analytics.session.state import EventRow, SessionState
 
@@ -266,10 +267,15 @@ class LiveSession:
         first = self.inquiry is None
         full = first
         touched: set[str] = set()
+        new_votes: list[tuple[Any, ...]] = []  # appended to the inquiry's log, not re-read
         for row in rows:
             st.apply(row)
             seq, kind, value = row[0], row[1], row[7]
-            if kind in ("answer", "activity"):
+            if kind == "vote":
+                new_votes.append((row[3], row[4], row[5], row[8]))
+                self.versions["statements"] = seq
+                self._dirty_groups = True
+            elif kind in ("answer", "activity"):
                 payload = json.loads(value) if value else {}
                 aid = str(payload.get("activity_id"))
                 act = st.activities.get(aid)
@@ -314,6 +320,13 @@ class LiveSession:
             from coprod_analytics.session import read_session
 
             self.inquiry = read_session(self.db_path)
+        elif new_votes:  # votes alone: the log grows by them (a re-read costs the whole log)
+            assert self.inquiry is not None
+            self.inquiry = self.inquiry.with_votes(_vote_frame(new_votes))
+            if fresh:
+                self.inquiry = self.inquiry.with_tables(
+                    **{k: t for k, t in fresh.items() if t.height and k != "participants"}
+                )
         elif fresh:
             # tables nobody answered yet are left out, as read_session leaves them out
             self.inquiry = self.inquiry.with_tables(

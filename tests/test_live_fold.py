@@ -1,0 +1,118 @@
+"""The facilitator's view folds new events into its inquiry instead of re-reading the log.
+
+Votes (most of a session's events) are appended to the inquiry the view holds; other events
+(joins, statements, moderation, settings, a population answer) read the session again. Either
+way the view's inquiry must equal what :func:`read_session` reads from the store: a property
+over random sessions of joins, votes and re-votes, answers, statements and moderation, polled
+at random moments.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_live_dashboard import new_session
+
+from coprod_analytics.session import SessionStore, read_session
+from coprod_analytics.session.live import LiveSession
+
+STEP = st.one_of(
+    st.tuples(st.just("join")),
+    st.tuples(st.just("vote"), st.integers(0, 9), st.integers(0, 2), st.sampled_from([-1, 0, 1])),
+    st.tuples(st.just("rate"), st.integers(0, 9), st.sampled_from([1, 2]), st.integers(1, 7)),
+    st.tuples(st.just("submit"), st.integers(0, 9)),
+    st.tuples(st.just("moderate"), st.booleans()),
+    st.tuples(st.just("setting"), st.booleans()),
+    st.tuples(st.just("poll")),
+)
+
+
+def _same(live: LiveSession, db: Path) -> None:
+    want = read_session(db)
+    got = live.inquiry
+    assert got is not None
+    assert got.vote_log.equals(want.vote_log)
+    assert got.votes.equals(want.votes)
+    assert got.participants.equals(want.participants)
+    assert got.statements.equals(want.statements)
+    assert sorted(got.tables) == sorted(want.tables)
+    for name, table in want.tables.items():
+        assert got.tables[name].equals(table), name
+    assert got.metadata == want.metadata
+    assert live.counts == _counts_of(db)
+
+
+def _counts_of(db: Path) -> dict[str, Any]:
+    fresh = LiveSession(db, recompute_interval=1e9)
+    fresh.poll()
+    return fresh.counts
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=st.lists(STEP, min_size=1, max_size=40))
+def test_the_view_equals_a_fresh_read_after_every_poll(steps: list[tuple[Any, ...]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "s.db"
+        new_session(db)
+        with SessionStore(db) as s:
+            s.open_activity("ratings")
+            people = [s.join() for _ in range(2)]
+        live = LiveSession(db, recompute_interval=1e9)
+        live.poll()
+        _same(live, db)
+        submitted: list[int] = []
+        with SessionStore(db) as s:
+            for step in steps:
+                op = step[0]
+                if op == "join":
+                    people.append(s.join())
+                elif op == "vote":
+                    s.record_vote(people[step[1] % len(people)], step[2], step[3])
+                elif op == "rate":
+                    pid = people[step[1] % len(people)]
+                    s.record_answer(pid, "ratings", step[2], {"rating": step[3]})
+                elif op == "submit":
+                    pid = people[step[1] % len(people)]
+                    sid = s.submit_statement(pid, f"Idea {len(submitted)} from {pid}")
+                    if sid is not None:
+                        submitted.append(sid)
+                elif op == "moderate" and submitted:
+                    s.moderate(submitted.pop(0), accept=step[1])
+                elif op == "setting":
+                    s.set_setting("allow_submissions", step[1])
+                elif op == "poll":
+                    live.poll()
+                    _same(live, db)
+        live.poll()
+        _same(live, db)
+        assert live.inquiry is not None
+        assert live.inquiry.vote_log.height == read_session(db).vote_log.height
+
+
+def test_votes_alone_do_not_read_the_session_again(tmp_path: Path, monkeypatch: Any) -> None:
+    # what makes the view cheap: a poll that brings only votes never re-reads the whole log
+    import coprod_analytics.session as session_pkg
+
+    db = tmp_path / "s.db"
+    new_session(db)
+    with SessionStore(db) as s:
+        pids = [s.join() for _ in range(3)]
+    live = LiveSession(db, recompute_interval=1e9)
+    live.poll()
+    reads: list[Any] = []
+    real = session_pkg.read_session
+    monkeypatch.setattr(session_pkg, "read_session", lambda *a, **k: reads.append(a) or real(*a))
+    with SessionStore(db) as s:
+        for p in pids:
+            s.record_vote(p, 0, 1)
+    assert live.poll()
+    assert reads == []
+    _same(live, db)
+    assert live.counts["votes"] == 3
+    assert live.inquiry is not None
+    assert live.inquiry.votes.filter(pl.col("statement_id") == 0).height == 3
