@@ -197,6 +197,25 @@ def dashboard_latency(db: Path, stop: Any, out: Any) -> None:
     out.put(lat)
 
 
+class DashboardWatch:
+    """:func:`dashboard_latency` in a process of its own, from :meth:`start` to :meth:`p95_ms`."""
+
+    def __init__(self, db: Path | str) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.stop, self.out = ctx.Event(), ctx.Queue()
+        self.proc = ctx.Process(
+            target=dashboard_latency, args=(db, self.stop, self.out), daemon=True
+        )
+        self.proc.start()
+
+    def p95_ms(self, timeout: float = 300) -> float:
+        """Stop watching; the p95 from acceptance to the view, in ms (NaN: nothing seen)."""
+        self.stop.set()
+        lat = sorted(x * 1000 for x in self.out.get(timeout=timeout))
+        self.proc.join(60)
+        return lat[int(0.95 * (len(lat) - 1))] if lat else float("nan")
+
+
 def run_once(
     label: str,
     participants: int,
@@ -211,11 +230,7 @@ def run_once(
     seed(db)
     proc, url = start_server(db, env, src=src)
     spy = None if profile is None else start_profile(proc.pid, profile)
-    ctx = multiprocessing.get_context("spawn")
-    stop = ctx.Event()
-    lat_q = ctx.Queue()
-    poller = ctx.Process(target=dashboard_latency, args=(db, stop, lat_q), daemon=True)
-    poller.start()
+    watch = DashboardWatch(db)
     t0 = time.perf_counter()
     load0 = os.getloadavg()[0]
     cpu0 = cpu_seconds(proc.pid)
@@ -232,15 +247,11 @@ def run_once(
         spy.send_signal(signal.SIGINT)
         spy.wait(60)
     time.sleep(1.0)
-    stop.set()
-    lat: list[float] = lat_q.get(timeout=120)
-    poller.join(60)
+    p95_dash = watch.p95_ms(timeout=120)
     peak = stop_server(proc)
     votes = read_events(db).filter(pl.col("kind").is_in(["vote", "answer"]))
     stored = {k.split(":", 2)[2] for k in votes["idem_key"].to_list()}
     acked = {v[3] for v in result.votes} | {a[5] for a in result.answers}
-    lat_ms = sorted(x * 1000 for x in lat)
-    p95_dash = lat_ms[int(0.95 * (len(lat_ms) - 1))] if lat_ms else float("nan")
     return {
         "label": label,
         "acknowledged": result.acknowledged,

@@ -267,16 +267,12 @@ def run_once(
         from bench_live import start_profile
 
         spy = start_profile(srv.pids[-1], profile)
-    poller = None
-    if dashboard:  # the facilitator's view, in a process of its own (as the dashboard is)
-        import multiprocessing
+    # the facilitator's view, in a process of its own (as the dashboard is)
+    watch = None
+    if dashboard:
+        from bench_live import DashboardWatch
 
-        from bench_live import dashboard_latency
-
-        ctx = multiprocessing.get_context("spawn")
-        stop, lat_q = ctx.Event(), ctx.Queue()
-        poller = ctx.Process(target=dashboard_latency, args=(url, stop, lat_q), daemon=True)
-        poller.start()
+        watch = DashboardWatch(url)
     load_avg0 = os.getloadavg()
     commits0, scanned0 = _pg_counts(url)
     sampler = CpuSampler(os.getpgid(srv.proc.pid), _postmaster(server.folder))
@@ -300,12 +296,7 @@ def run_once(
         spy.send_signal(signal.SIGINT)
         spy.wait(60)
     load_avg1 = os.getloadavg()
-    dash_p95 = None
-    if poller is not None:
-        stop.set()
-        lat = sorted(x * 1000 for x in lat_q.get(timeout=300))
-        poller.join(60)
-        dash_p95 = lat[int(0.95 * (len(lat) - 1))] if lat else float("nan")
+    dash_p95 = None if watch is None else watch.p95_ms()
     restarted = any("exited" in line for line in srv.lines)
     srv.stop()
     result = box["r"]

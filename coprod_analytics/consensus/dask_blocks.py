@@ -315,8 +315,7 @@ def centred_csr(block: VoteBlock, center: np.ndarray, excluded: np.ndarray) -> s
     if block.centred is not None:
         data = block.centred.astype(np.float64)
     else:
-        data = block.values.astype(np.float64) - center[block.indices]
-        data[excluded[block.indices]] = 0.0
+        data = _centred_values(block, center, excluded)
     return sp.csr_matrix((data, block.indices, block.indptr), shape=(block.n_rows, block.n_columns))
 
 
@@ -346,9 +345,14 @@ def with_centred(block: VoteBlock, center: np.ndarray, excluded: np.ndarray) -> 
     >>> with_centred(b, np.array([0.5]), np.array([False])).centred.tolist()
     [0.5, -1.5]
     """
+    return replace(block, centred=_centred_values(block, center, excluded).astype(np.float32))
+
+
+def _centred_values(block: VoteBlock, center: np.ndarray, excluded: np.ndarray) -> np.ndarray:
+    """The block's votes minus their statement's centre (float64), 0 where excluded."""
     data = block.values.astype(np.float64) - center[block.indices]
     data[excluded[block.indices]] = 0.0
-    return replace(block, centred=data.astype(np.float32))
+    return data
 
 
 def gram(block: VoteBlock, center: np.ndarray, excluded: np.ndarray) -> np.ndarray:

@@ -168,8 +168,6 @@ def load_statements(path: str | os.PathLike[str]) -> Any:
     ...
     coprod_analytics.errors.ValidationError: statements.txt: --statements takes a Pol.is export or inquiry folder, or a .csv or .parquet statements table
     """
-    import polars as pl
-
     p = Path(path)
     if p.is_dir():
         return load_inquiry(p).statements
@@ -181,5 +179,6 @@ def load_statements(path: str | os.PathLike[str]) -> Any:
         )
     if not p.exists():
         raise ValidationError("no such file", file=str(p))
-    table = pl.read_parquet(p) if p.suffix.lower() == ".parquet" else pl.read_csv(p)
-    return Inquiry(statements=table).statements
+    from coprod_analytics.io.votes import read_statements
+
+    return Inquiry(statements=read_statements(p)).statements

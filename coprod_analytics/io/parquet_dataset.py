@@ -136,7 +136,7 @@ def _files_of(source: str | os.PathLike[str]) -> list[str]:
         return files
     if p.is_file():
         return [str(p)]
-    if any(ch in text for ch in "*?["):
+    if is_dataset_pattern(text):
         files = sorted(f for f in _glob.glob(text, recursive=True) if Path(f).is_file())
         if not files:
             raise ValidationError("no files match this pattern", file=text)

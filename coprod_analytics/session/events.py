@@ -200,8 +200,13 @@ def _append_in_transaction(
         seq = insert(params)
         out.append(seq)
         if isinstance(seq, int):
-            own.append((seq, params[0], None, None, None, None, None, params[6], params[7]))
+            own.append(_own_row(seq, params))
     return out, own
+
+
+def _own_row(seq: int, params: tuple[Any, ...]) -> EventRow:
+    """A stored event as the agenda gate reads it (kind and values; the rest is not needed)."""
+    return (seq, params[0], None, None, None, None, None, params[6], params[7])
 
 
 def _events_frame(rows: Iterable[EventRow]) -> pl.DataFrame:

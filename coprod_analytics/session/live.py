@@ -9,8 +9,9 @@ the last poll, folding them into a :class:`~coprod_analytics.session.SessionStat
   :attr:`~LiveSession.versions`, so a dashboard recomputes only the panels whose table
   changed (:meth:`LiveSession.panel`, cached per version; the numbers come from
   :func:`~coprod_analytics.session.panels.live_panel`);
-- votes, statements, moderation, joins, settings and population answers re-read the whole
-  session as an inquiry (:attr:`LiveSession.inquiry`); participation counts are refreshed
+- votes are appended to the session's inquiry (:attr:`LiveSession.inquiry`); statements,
+  moderation, joins, settings and population answers re-read the whole session as an
+  inquiry; participation counts are refreshed
   on every change, the opinion groups (only after votes or statements changed) at most every
   ``recompute_interval`` seconds, warm-started from the previous result so group labels stay
   stable (``opinion_groups(previous=...)``, Hungarian label matching).
@@ -306,13 +307,9 @@ class LiveSession:
                     for a in st.activities.values():
                         if a.kind == "population":
                             self.versions[a.activity_id] = seq
-                else:  # votes, statements, moderation, settings, session open / close
+                else:  # statements, moderation, settings, session open / close
                     self.versions["statements"] = seq
-                    self._dirty_groups = self._dirty_groups or kind in (
-                        "vote",
-                        "statement",
-                        "moderation",
-                    )
+                    self._dirty_groups = self._dirty_groups or kind in ("statement", "moderation")
         self.last_seq = st.last_seq
         fresh = self._answer_tables(None if first else touched)
         self.tables.update(fresh)
@@ -320,18 +317,15 @@ class LiveSession:
             from coprod_analytics.session import read_session
 
             self.inquiry = read_session(self.db_path)
-        elif new_votes:  # votes alone: the log grows by them (a re-read costs the whole log)
+        else:
             assert self.inquiry is not None
-            self.inquiry = self.inquiry.with_votes(_vote_frame(new_votes))
+            if new_votes:  # votes alone: the log grows by them (a re-read costs the whole log)
+                self.inquiry = self.inquiry.with_votes(_vote_frame(new_votes))
             if fresh:
+                # tables nobody answered yet are left out, as read_session leaves them out
                 self.inquiry = self.inquiry.with_tables(
                     **{k: t for k, t in fresh.items() if t.height and k != "participants"}
                 )
-        elif fresh:
-            # tables nobody answered yet are left out, as read_session leaves them out
-            self.inquiry = self.inquiry.with_tables(
-                **{k: t for k, t in fresh.items() if t.height and k != "participants"}
-            )
         self._refresh_counts()
 
     def _linked_appraisals(self, source: str, seq: int, touched: set[str]) -> None:

@@ -45,6 +45,7 @@ from coprod_analytics.session.events import (
     StoreUnwritable,
     _events_frame,
     _fold_inquiry,
+    _own_row,
 )
 from coprod_analytics.session.gate import AgendaGate
 from coprod_analytics.session.log import BaseSessionStore
@@ -143,8 +144,18 @@ def _place(
     for (pos, params), seq in zip(todo, seqs, strict=True):
         out[pos] = seq
         if isinstance(seq, int):
-            own.append((seq, params[0], None, None, None, None, None, params[6], params[7]))
+            own.append(_own_row(seq, params))
     return own
+
+
+def _fold_gate(conn: Any, gate: AgendaGate) -> None:
+    """Bring ``gate`` up to what other writers committed (inside the write lock): only the
+    agenda's steps and the last ``seq`` are read."""
+    got = conn.execute(_GATE_ROWS, (gate.last_seq,)).fetchall()
+    gate.apply_rows(
+        (s, k, None, None, None, None, None, v, None)
+        for s, k, v in sorted(got, key=lambda r: int(r[0]))
+    )
 
 
 def _match_inserted(
@@ -555,11 +566,7 @@ class PgSessionStore(BaseSessionStore):
                 with conn.pipeline(), conn.transaction():
                     conn.execute(_LOCK, (WRITE_LOCK,))
                     if gate is not None:  # what other writers committed, inside the lock
-                        got = conn.execute(_GATE_ROWS, (gate.last_seq,)).fetchall()
-                        gate.apply_rows(
-                            (s, k, None, None, None, None, None, v, None)
-                            for s, k, v in sorted(got, key=lambda r: int(r[0]))
-                        )
+                        _fold_gate(conn, gate)
                     out, todo = self._screen(events, gate)
                     rows = [p for _, p in todo]
                     cur = None
@@ -600,12 +607,7 @@ class PgSessionStore(BaseSessionStore):
         with conn.transaction():
             conn.execute(_LOCK, (WRITE_LOCK,))
             if gate is not None:  # what other writers committed, inside this transaction
-                gate.apply_rows(
-                    conn.execute(
-                        f"SELECT {_COLUMNS} FROM events WHERE seq > %s ORDER BY seq",
-                        (gate.last_seq,),
-                    ).fetchall()
-                )
+                _fold_gate(conn, gate)
             out, todo = self._screen(events, gate)
             seqs = [self._insert_one(conn, p) for _, p in todo]
             own = _place(out, todo, seqs)

@@ -136,8 +136,6 @@ class SessionState:
     answers : dict of int to dict
         Per participant: ``(activity_id, item key, round) -> (item_id, round, answer,
         time_ms)``, the latest answer to each item (per Delphi round / panel wave).
-    n_answer_events : int
-        Answer events in the log (changed answers included).
     activity_answers : dict of str to int
         Answer events per activity id (a version of each activity's answers: what depends
         on one activity's answers is recomputed only when it changes).
@@ -171,7 +169,6 @@ class SessionState:
     answers: dict[int, dict[tuple[str, str, int], tuple[Any, int, dict[str, Any], int]]] = field(
         default_factory=dict
     )
-    n_answer_events: int = 0
     activity_answers: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -228,7 +225,6 @@ class SessionState:
                 rec.add(vote, 1)
         elif kind == "answer":
             assert pid is not None
-            self.n_answer_events += 1
             item_id = payload.get("item_id")
             rnd = int(payload.get("round", 0))
             slot = (str(payload.get("activity_id")), str(item_id), rnd)

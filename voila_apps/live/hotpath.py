@@ -130,7 +130,11 @@ def http_date() -> str:
 
 def bearer_token(request: tornado.httputil.HTTPServerRequest) -> str | None:
     """The request's ``Authorization: Bearer`` token, if any."""
-    auth = request.headers.get("Authorization", "")
+    return bearer(request.headers.get("Authorization", ""))
+
+
+def bearer(auth: str) -> str | None:
+    """The token of an ``Authorization`` header's value (``Bearer TOKEN``), if any."""
     return auth[7:].strip() if auth.startswith("Bearer ") else None
 
 
@@ -324,15 +328,49 @@ def _plain(request: tornado.httputil.HTTPServerRequest) -> bool:
     """A request the hot path answers exactly as the handlers would: no body (``GET``), or
     a JSON body of at most :data:`MAX_BODY_BYTES` announced by ``Content-Length``."""
     headers = request.headers
-    if "Transfer-Encoding" in headers:
+    return plain_fields(
+        request.method or "",
+        headers.get("Content-Length", "0"),
+        "Transfer-Encoding" in headers,
+        headers.get("Content-Type", ""),
+    )
+
+
+def plain_fields(method: str, length: str, chunked: bool, ctype: str) -> bool:
+    """:func:`_plain` from a request's method, ``Content-Length`` (``"0"`` when absent),
+    whether it has a ``Transfer-Encoding`` and its ``Content-Type`` (both front ends)."""
+    if chunked:
         return False
-    length = headers.get("Content-Length", "0")
-    if request.method == "GET":
+    if method == "GET":
         return length == "0"
     if not (length.isascii() and length.isdigit()) or int(length) > MAX_BODY_BYTES:
         return False
-    ctype = headers.get("Content-Type", "")
     return ctype.split(";", 1)[0].strip().lower() == "application/json"
+
+
+def failure(exc: BaseException, summary: str) -> tuple[int, dict[str, str], dict[str, Any]]:
+    """The answer to a route's exception: its 4xx/503 (:func:`error_answer`), or a 500 with
+    one log line per distinct failure a minute (``summary`` names the request). Anything
+    not an :class:`Exception` (a cancellation) is raised again."""
+    answer = error_answer(exc)
+    if answer is not None:
+        return answer
+    if not isinstance(exc, Exception):  # CancelledError, KeyboardInterrupt: not ours
+        raise exc
+    admit, skipped = _log_limit.admit((type(exc), str(exc)[:200]))
+    if admit:
+        more = f" ({skipped} more in the last minute)" if skipped else ""
+        log.error("uncaught %s in %s%s", type(exc).__name__, summary, more, exc_info=exc)
+    return 500, {}, {"error": "internal error", "code": "internal"}
+
+
+def json_body(payload: dict[str, Any], accept_encoding: str) -> tuple[bytes, bool]:
+    """The answer's body and whether it is gzipped (large answers to clients that take
+    gzip). Raises TypeError or ValueError for a payload that is not JSON."""
+    body = encode_json(payload).encode("utf-8")
+    if len(body) >= GZIP_MIN_BYTES and "gzip" in accept_encoding:
+        return gzip.compress(body, compresslevel=6, mtime=0), True
+    return body, False
 
 
 class _HotCall(tornado.httputil.HTTPMessageDelegate):
@@ -390,19 +428,8 @@ class _HotCall(tornado.httputil.HTTPMessageDelegate):
         self._answer(200, {}, payload)
 
     def _failed(self, exc: BaseException) -> None:
-        answer = error_answer(exc)
-        if answer is not None:
-            self._answer(*answer)
-            return
-        if not isinstance(exc, Exception):  # CancelledError, KeyboardInterrupt: not ours
-            raise exc
         req = self.request
-        admit, skipped = _log_limit.admit((type(exc), str(exc)[:200]))
-        if admit:
-            more = f" ({skipped} more in the last minute)" if skipped else ""
-            summary = f"{req.method} {req.uri} ({req.remote_ip})"
-            log.error("uncaught %s in %s%s", type(exc).__name__, summary, more, exc_info=exc)
-        self._answer(500, {}, {"error": "internal error", "code": "internal"})
+        self._answer(*failure(exc, f"{req.method} {req.uri} ({req.remote_ip})"))
 
     def _answer(self, status: int, extra: dict[str, str], payload: dict[str, Any]) -> None:
         """Write the JSON answer with every header the ordinary handlers send."""
@@ -411,7 +438,7 @@ class _HotCall(tornado.httputil.HTTPMessageDelegate):
         if self.closed or conn is None:
             return
         try:
-            body = encode_json(payload).encode("utf-8")
+            body, gzipped = json_body(payload, req.headers.get("Accept-Encoding", ""))
         except (TypeError, ValueError) as exc:  # not JSON (a bug): a 500 answer, never a reset
             self._failed(exc)
             return
@@ -419,8 +446,7 @@ class _HotCall(tornado.httputil.HTTPMessageDelegate):
         if req.protocol == "https":
             headers["Strict-Transport-Security"] = "max-age=31536000"
         headers["Vary"] = "Accept-Encoding"
-        if len(body) >= GZIP_MIN_BYTES and "gzip" in req.headers.get("Accept-Encoding", ""):
-            body = gzip.compress(body, compresslevel=6, mtime=0)
+        if gzipped:
             headers["Content-Encoding"] = "gzip"
         headers["Content-Length"] = str(len(body))
         reason = tornado.httputil.responses.get(status, "Unknown")

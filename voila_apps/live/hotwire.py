@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gzip
-import logging
 import os
 import re
 import socket
@@ -41,22 +39,20 @@ import tornado.iostream
 
 from coprod_apps.live.hotpath import (
     BASE_HEADERS,
-    GZIP_MIN_BYTES,
     MAX_BODY_BYTES,
     HotApplication,
     HotRoute,
-    _log_limit,
     authed,
-    encode_json,
-    error_answer,
+    bearer,
+    failure,
     http_date,
+    json_body,
     parse_json_object,
+    plain_fields,
 )
 from coprod_apps.live.rules import SessionRules
 
 __all__ = ["MAX_HEAD_BYTES", "HotFront", "HotProtocol"]
-
-log = logging.getLogger("coprod_apps.live.handlers")
 
 #: A request head longer than this (without its end) goes to tornado, which limits heads.
 MAX_HEAD_BYTES = 16 * 1024
@@ -104,10 +100,10 @@ class _Proxied:
     """What :func:`coprod_apps.live.handlers._apply_proxy` reads and rewrites of a request
     from a trusted proxy: its address, scheme and headers."""
 
-    def __init__(self, remote_ip: str, head: str) -> None:
+    def __init__(self, remote_ip: str, headers: dict[str, str]) -> None:
         self.remote_ip = remote_ip
         self.protocol = "http"
-        self.headers = tornado.httputil.HTTPHeaders.parse(head.partition("\r\n")[2])
+        self.headers = tornado.httputil.HTTPHeaders(headers)
 
 
 class HotFront:
@@ -304,16 +300,13 @@ class HotProtocol(asyncio.Protocol):
             if (
                 route is None
                 or request[0] != route[0]
-                or "transfer-encoding" in headers
                 or _PLAIN_HOST.fullmatch(headers.get("host", "")) is None  # tornado's 400
                 or "expect" in headers
-                or not (length.isascii() and length.isdigit())
-                or int(length) > MAX_BODY_BYTES
-                or (request[0] == "GET" and length != "0")
-                or (
-                    request[0] != "GET"
-                    and headers.get("content-type", "").split(";", 1)[0].strip().lower()
-                    != "application/json"
+                or not plain_fields(
+                    request[0],
+                    length,
+                    "transfer-encoding" in headers,
+                    headers.get("content-type", ""),
                 )
             ):
                 self._hand_over()
@@ -323,21 +316,20 @@ class HotProtocol(asyncio.Protocol):
                 return  # the rest of the body is on its way
             self.buf = buf[total:]
             self.closing = headers.get("connection", "").lower() == "close"
-            self._run(route[1], request, headers, head, buf[end + 4 : total])
+            self._run(route[1], request, headers, buf[end + 4 : total])
 
     def _run(
         self,
         route: HotRoute,
         request: list[str],
         headers: dict[str, str],
-        head: str,
         body: bytes,
     ) -> None:
         self.idle = 0
         call = _WireCall(self, request, headers, body)
         try:
             if self.front.app.trusted:
-                proxied = _Proxied(self.ip, head)
+                proxied = _Proxied(self.ip, headers)
                 self.front.app.proxy(proxied, self.front.app.trusted)  # type: ignore[arg-type]
                 call.ip, call.https = proxied.remote_ip, proxied.protocol == "https"
             result = route(call)
@@ -366,18 +358,7 @@ class HotProtocol(asyncio.Protocol):
         self._next()
 
     def _failed(self, call: _WireCall, exc: BaseException) -> None:
-        answer = error_answer(exc)
-        if answer is not None:
-            self._answer(call, *answer)
-            return
-        if not isinstance(exc, Exception):  # CancelledError, KeyboardInterrupt: not ours
-            raise exc
-        admit, skipped = _log_limit.admit((type(exc), str(exc)[:200]))
-        if admit:
-            more = f" ({skipped} more in the last minute)" if skipped else ""
-            summary = f"{call.method} {call.uri} ({call.ip})"
-            log.error("uncaught %s in %s%s", type(exc).__name__, summary, more, exc_info=exc)
-        self._answer(call, 500, None, {"error": "internal error", "code": "internal"})
+        self._answer(call, *failure(exc, f"{call.method} {call.uri} ({call.ip})"))
 
     def _answer(
         self, call: _WireCall, status: int, extra: dict[str, str] | None, payload: dict[str, Any]
@@ -386,7 +367,7 @@ class HotProtocol(asyncio.Protocol):
         if self.closed:
             return
         try:
-            body = encode_json(payload).encode("utf-8")
+            body, gzipped = json_body(payload, call.headers.get("accept-encoding", ""))
         except (TypeError, ValueError) as exc:  # not JSON (a bug): a 500, never a reset
             self._failed(call, exc)
             return
@@ -400,8 +381,7 @@ class HotProtocol(asyncio.Protocol):
             parts.append("".join(f"{k}: {v}\r\n" for k, v in extra.items()).encode("latin-1"))
         if call.https:
             parts.append(b"Strict-Transport-Security: max-age=31536000\r\n")
-        if len(body) >= GZIP_MIN_BYTES and "gzip" in call.headers.get("accept-encoding", ""):
-            body = gzip.compress(body, compresslevel=6, mtime=0)
+        if gzipped:
             parts.append(b"Content-Encoding: gzip\r\n")
         parts.append(b"Content-Length: %d\r\n" % len(body))
         if self.closing:
@@ -458,8 +438,7 @@ class _WireCall:
         self.https = False
 
     def authed(self) -> int:
-        auth = self.headers.get("authorization", "")
-        token = auth[7:].strip() if auth.startswith("Bearer ") else None
+        token = bearer(self.headers.get("authorization", ""))
         return authed(self.rules, self.proto.front.app.tokens, token)
 
     def body_json(self) -> dict[str, Any]:

@@ -198,16 +198,7 @@ class ActivityRules(BaseRules):
             out["mine"] = None if got is None else got[2]
             out["answered"] = int(got is not None)
         elif act.kind == "pairwise":
-            pair = self.pairs.pair(self.state, act, pid)
-            strip = ("statement_id",)
-            out["pair"] = (
-                None
-                if pair is None
-                else [{k: v for k, v in it.items() if k not in strip} for it in pair]
-            )
-            n = len(out["items"])
-            out["pairs"] = n * (n - 1) // 2
-            out["answered"] = sum(1 for (aid, _k, _r) in mine if aid == act.activity_id)
+            out["pair"], out["pairs"], out["answered"] = self._pairwise(pid, act, len(out["items"]))
         else:  # open_question: the participant's own texts only
             texts: dict[str, str] = {}
             for rec in self.state.statements.values():
@@ -371,14 +362,27 @@ class ActivityRules(BaseRules):
         out["status"] = "waiting for the facilitator" if moderation == 0 else "accepted"
         return out
 
+    def _pairwise(self, pid: int, act: Any, n: int) -> tuple[list[dict[str, Any]] | None, int, int]:
+        """``pid``'s next pair of a pairwise activity of ``n`` items (as the page gets it),
+        how many pairs there are and how many ``pid`` answered."""
+        pair = self.pairs.pair(self.state, act, pid)
+        shown = (
+            None
+            if pair is None
+            else [{k: v for k, v in it.items() if k != "statement_id"} for it in pair]
+        )
+        mine = self.state.answers.get(pid, {})
+        answered = sum(1 for (aid, _k, _r) in mine if aid == act.activity_id)
+        return shown, n * (n - 1) // 2, answered
+
     def _pool_size(self, act: Any) -> int:
         """How many items a pairwise activity's pool holds now (kept until an event that
         may change it)."""
-        key = (self._state_gen, len(self.state.statements), id(act))
+        key = (self._state_gen, len(self.state.statements))
         got = self._pool_sizes.get(act.activity_id)
-        if got is None or got[0] != key:
-            got = self._pool_sizes[act.activity_id] = (key, len(act.pool()))
-        return got[1]
+        if got is None or got[0] != key or got[1] is not act:
+            got = self._pool_sizes[act.activity_id] = (key, act, len(act.pool()))
+        return got[2]
 
     def _answer_reply(
         self, pid: int, aid: str, item_id: Any, rnd: int, duplicate: bool
@@ -401,15 +405,8 @@ class ActivityRules(BaseRules):
             answered = int((aid, BALLOT, 0) in mine)
             total = 1
         elif act is not None and act.kind == "pairwise":
-            n = self._pool_size(act)
-            total = n * (n - 1) // 2
-            answered = sum(1 for (a, _k, _r) in mine if a == aid)
-            pair = self.pairs.pair(self.state, act, pid)
-            extra = {
-                "pair": None
-                if pair is None
-                else [{k: v for k, v in it.items() if k != "statement_id"} for it in pair]
-            }
+            pair, total, answered = self._pairwise(pid, act, self._pool_size(act))
+            extra = {"pair": pair}
         elif act is not None and act.kind in PRIORITY_KINDS:  # open questions
             listing = self._priority_listing(pid, act, act.public())
             answered = int(listing["answered"])

@@ -125,8 +125,8 @@ class BaseRules:
         self._voted_open: dict[int, int] = {}
         # activity id -> (key, activity, public listing, items): see ActivityRules._public
         self._public_cache: dict[str, tuple[Any, ...]] = {}
-        # activity id -> (key, pool size): see ActivityRules._pool_size
-        self._pool_sizes: dict[str, tuple[Any, int]] = {}
+        # activity id -> (key, activity, pool size): see ActivityRules._pool_size
+        self._pool_sizes: dict[str, tuple[Any, Any, int]] = {}
         self._inflight: dict[str, asyncio.Future[int | None]] = {}
         self._claimed: set[tuple[int, int]] = set()
         self._rng = random.Random(self.config.seed)
