@@ -8,7 +8,9 @@ the model's uncertainty, fitted on everyone's latest answers), and gives each pa
 the best pair they have not answered yet; only when they have answered every pair does a
 pair come back. Equally informative pairs are spread over participants (by participant id),
 so a room does not all answer the same pair first. The ranking is refitted when answers
-to the activity arrive (answers to other activities leave it be), at most once per
+to the activity arrive (answers to other activities leave it be; the fit reads the
+counts of outcomes the state keeps, :attr:`SessionState.pair_outcomes`, never a scan of
+every answer), at most once per
 ``refit_seconds`` and never more often than every five fit
 durations (a pool of hundreds of statements takes a second to fit; the server stays
 responsive), and at once when the pool changes.
@@ -106,21 +108,25 @@ class PairChooser:
             gap = max(self.refit_seconds, 5 * old.took)
             if old.n_answers == n or now - old.at < gap:
                 return old
-        rows = [
-            (str(ans["pair"][0]), str(ans["pair"][1]), ans.get("winner"))
-            for slots in state.answers.values()
-            for (aid, _k, _r), (_i, _rnd, ans, _t) in slots.items()
-            if aid == act.activity_id and "pair" in ans
-        ]
         known = set(pool)
-        rows = [r for r in rows if r[0] in known and r[1] in known]
+        counts = [
+            (w, lo, tie, times)
+            for (w, lo, tie), times in state.pair_outcomes.get(act.activity_id, {}).items()
+            if w in known and lo in known
+        ]
         table = pl.DataFrame(
             {
-                "winner": [b if w is not None and str(w) == b else a for a, b, w in rows],
-                "loser": [a if w is not None and str(w) == b else b for a, b, w in rows],
-                "tie": [w is None for _a, _b, w in rows],
+                "winner": [c[0] for c in counts],
+                "loser": [c[1] for c in counts],
+                "tie": [c[2] for c in counts],
+                "weight": [float(c[3]) for c in counts],
             },
-            schema={"winner": pl.String, "loser": pl.String, "tie": pl.Boolean},
+            schema={
+                "winner": pl.String,
+                "loser": pl.String,
+                "tie": pl.Boolean,
+                "weight": pl.Float64,
+            },
         )
         m = len(pool)
         ranked = suggest_next_pair(table, items=list(pool), top=m * (m - 1) // 2)
@@ -161,7 +167,7 @@ class PairChooser:
         if len(act.pool()) < 2:
             return None
         mine = state.answers.get(pid, {})
-        answered = {k for (aid, k, _r) in mine if aid == act.activity_id}
+        answered = state.pairs_answered.get((pid, act.activity_id), set())
         slot = (pid, act.activity_id)
         cur, offered_at = self._current.get(slot, (None, 0))
         if cur is not None:

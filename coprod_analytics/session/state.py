@@ -139,6 +139,13 @@ class SessionState:
     activity_answers : dict of str to int
         Answer events per activity id (a version of each activity's answers: what depends
         on one activity's answers is recomputed only when it changes).
+    pair_outcomes : dict of str to dict
+        Per pairwise activity: ``(winner, loser, tie) -> count`` of the latest answers to
+        its pairs (a tie, "can't decide", lists the pair in the order shown), kept as
+        answers arrive, so the next-pair model is refitted from a few counts instead of a
+        scan of every answer.
+    pairs_answered : dict of (int, str) to set of str
+        The pair keys (``"a|b"``) each ``(participant_id, activity_id)`` answered.
 
     Examples
     --------
@@ -170,6 +177,8 @@ class SessionState:
         default_factory=dict
     )
     activity_answers: dict[str, int] = field(default_factory=dict)
+    pair_outcomes: dict[str, dict[tuple[str, str, bool], int]] = field(default_factory=dict)
+    pairs_answered: dict[tuple[int, str], set[str]] = field(default_factory=dict)
 
     @property
     def n_votes(self) -> int:
@@ -229,12 +238,12 @@ class SessionState:
             rnd = int(payload.get("round", 0))
             slot = (str(payload.get("activity_id")), str(item_id), rnd)
             self.activity_answers[slot[0]] = self.activity_answers.get(slot[0], 0) + 1
-            self.answers.setdefault(pid, {})[slot] = (
-                item_id,
-                rnd,
-                dict(payload.get("answer") or {}),
-                time_ms,
-            )
+            mine = self.answers.setdefault(pid, {})
+            replaced = mine.get(slot)
+            answer = dict(payload.get("answer") or {})
+            mine[slot] = (item_id, rnd, answer, time_ms)
+            if "pair" in answer or (replaced is not None and "pair" in replaced[2]):
+                self._count_pair(pid, slot, replaced, answer)
             act = self.activities.get(slot[0])
             if act is not None and act.kind == "mapping":
                 from coprod_analytics.session.mapping_activity import fold_mapping_answer
@@ -284,6 +293,28 @@ class SessionState:
                 self.title = str(payload["title"])
         elif kind == "close":
             self.is_open = False
+
+    def _count_pair(
+        self,
+        pid: int,
+        slot: tuple[str, str, int],
+        before: tuple[Any, int, dict[str, Any], int] | None,
+        answer: dict[str, Any],
+    ) -> None:
+        """Move a pairwise answer's outcome in :attr:`pair_outcomes` (the one it replaces
+        out) and note the pair as answered."""
+        counts = self.pair_outcomes.setdefault(slot[0], {})
+        old = _pair_outcome(before[2]) if before is not None else None
+        if old is not None:
+            left = counts.get(old, 0) - 1
+            if left > 0:
+                counts[old] = left
+            else:
+                counts.pop(old, None)
+        new = _pair_outcome(answer)
+        if new is not None:
+            counts[new] = counts.get(new, 0) + 1
+            self.pairs_answered.setdefault((pid, slot[0]), set()).add(slot[1])
 
     def _idea(self, rec: StatementRecord) -> None:
         """An idea joins its pairwise activity's pool once accepted (and leaves if rejected)."""
@@ -382,3 +413,22 @@ class SessionState:
             Oldest first.
         """
         return [r for r in self.statements.values() if r.moderation == 0]
+
+
+def _pair_outcome(answer: dict[str, Any]) -> tuple[str, str, bool] | None:
+    """``(winner, loser, tie)`` of a pairwise answer (``{"pair": [a, b], "winner": w}``;
+    ``w`` None is a tie, listed as shown), None when it is not one.
+
+    Examples
+    --------
+    >>> _pair_outcome({"pair": [1, 2], "winner": 2}), _pair_outcome({"pair": ["x", "y"]})
+    (('2', '1', False), ('x', 'y', True))
+    """
+    pair = answer.get("pair")
+    if not isinstance(pair, list | tuple) or len(pair) != 2:
+        return None
+    a, b = str(pair[0]), str(pair[1])
+    won = answer.get("winner")
+    if won is None:
+        return a, b, True
+    return (b, a, False) if str(won) == b else (a, b, False)

@@ -371,8 +371,7 @@ class ActivityRules(BaseRules):
             if pair is None
             else [{k: v for k, v in it.items() if k != "statement_id"} for it in pair]
         )
-        mine = self.state.answers.get(pid, {})
-        answered = sum(1 for (aid, _k, _r) in mine if aid == act.activity_id)
+        answered = len(self.state.pairs_answered.get((pid, act.activity_id), ()))
         return shown, n * (n - 1) // 2, answered
 
     def _pool_size(self, act: Any) -> int:
