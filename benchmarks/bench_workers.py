@@ -317,6 +317,8 @@ def run_once(
         "retries": result.retries,
         "p50_ms": result.p50_ms,
         "p95_ms": result.p95_ms,
+        "phases": _phases(result, killed),
+        "timeline": _timeline(result),
         "restarted": restarted,
         "wall_s": wall,
         "per_s": result.acknowledged / duration,
@@ -329,6 +331,36 @@ def run_once(
         "load_avg": (load_avg0[0], load_avg1[0]),
         "dashboard_p95_ms": dash_p95,
     }
+
+
+def _phases(result: LoadResult, killed: float | None) -> str:
+    """p95 acceptance before the kill, in the 5 s after it, and after those (the answers
+    acknowledged in each phase), or '' without a kill."""
+    if killed is None:
+        return ""
+    bounds = [("before the kill", -1.0, killed), ("the 5 s after", killed, killed + 5)]
+    bounds.append(("then", killed + 5, float("inf")))
+    parts = []
+    for what, lo, hi in bounds:
+        got = sorted(
+            ms for ms, t in zip(result.latencies_ms, result.acked_at_s, strict=True) if lo <= t < hi
+        )
+        if got:
+            parts.append(f"{what} {got[min(len(got) - 1, int(0.95 * len(got)))]:.1f} ms")
+    return "p95 " + ", ".join(parts)
+
+
+def _timeline(result: LoadResult, step: float = 2.0) -> list[str]:
+    """Per ``step`` seconds of the run: answers acknowledged, p50 and p95 acceptance."""
+    bins: dict[int, list[float]] = {}
+    for ms, t in zip(result.latencies_ms, result.acked_at_s, strict=True):
+        bins.setdefault(int(t // step), []).append(ms)
+    out = []
+    for k in sorted(bins):
+        got = sorted(bins[k])
+        p50, p95 = got[len(got) // 2], got[min(len(got) - 1, int(0.95 * len(got)))]
+        out.append(f"{k * step:5.0f} s {len(got):6d} answers  p50 {p50:7.1f}  p95 {p95:7.1f} ms")
+    return out
 
 
 def main() -> None:
@@ -352,6 +384,11 @@ def main() -> None:
         action="store_true",
         help="also measure the facilitator's view: acceptance -> held by a polling "
         "LiveSession, p95 (costs CPU the workers share)",
+    )
+    ap.add_argument(
+        "--timeline",
+        action="store_true",
+        help="also print the acknowledged answers and p50/p95 acceptance per 2 s",
     )
     ap.add_argument(
         "--profile",
@@ -407,6 +444,10 @@ def main() -> None:
             f"  acceptance p50 / p95      {r['p50_ms']:>8.1f} / {r['p95_ms']:.1f} ms "
             "(target p95 < 100)"
         )
+        if r["phases"]:
+            print(f"  by phase                  {r['phases']}")
+        if args.timeline:
+            print("  timeline:\n    " + "\n    ".join(r["timeline"]))
         print(
             f"  CPU per answer            {r['server_cpu_ms']:>8.3f} ms server (workers "
             f"{r['workers_cpu_ms']:.3f} ms, the rest its parent and the priorities), "

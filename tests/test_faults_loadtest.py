@@ -133,3 +133,88 @@ def test_latency_runs_from_the_first_attempt_retries_included() -> None:
     # and finished after the server sent the ok
     assert len(seen) == 3 and len(answered) == 1
     assert ms >= (answered[0] - seen[0]) * 1000
+
+
+def test_a_kept_alive_connection_lost_is_replaced_at_once() -> None:
+    # a real socket server whose first connection answers one request, then closes without
+    # answering the next (its worker died): the client sends that request again on a new
+    # connection straight away, as a browser does, and reports it as one retry
+    connections: list[int] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(len(connections))
+        first = len(connections) == 1
+        served = 0
+        while True:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except (asyncio.IncompleteReadError, ConnectionError):
+                return
+            length = next(
+                (
+                    int(line.split(b":")[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                ),
+                0,
+            )
+            await reader.readexactly(length)
+            if first and served == 1:  # the second request on the first connection: gone
+                writer.transport.abort()
+                return
+            served += 1
+            body = b'{"ok": true}'
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+            )
+            await writer.drain()
+
+    async def scenario() -> tuple[list[int], _Stats]:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        stats = _Stats()
+        conn = _Conn("127.0.0.1", port, timeout=5.0)
+        statuses = []
+        try:
+            for key in ("k1", "k2"):
+                status, _, _ = await _call(
+                    conn, stats, "POST", "/api/vote", {"key": key}, "t", time.monotonic() + 60
+                )
+                statuses.append(status)
+        finally:
+            conn.close()
+            server.close()
+        return statuses, stats
+
+    statuses, stats = asyncio.run(scenario())
+    assert statuses == [200, 200]
+    assert len(connections) == 2  # the lost one, and the one the request was sent again on
+    assert stats.requests == 3 and stats.retries == 1
+
+
+def test_a_new_connection_that_fails_waits_before_the_next_attempt() -> None:
+    # a connection that fails before it answered anything is not a kept-alive one gone
+    # stale: the client does not hammer the server, it backs off (the attempts are spaced)
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.transport.abort()
+
+    async def scenario() -> tuple[int, _Stats]:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        stats = _Stats()
+        conn = _Conn("127.0.0.1", port, timeout=5.0)
+        try:
+            status, _, _ = await _call(
+                conn, stats, "POST", "/api/vote", {"key": "k"}, "t", time.monotonic() + 0.5
+            )
+        finally:
+            conn.close()
+            server.close()
+        return status, stats
+
+    status, stats = asyncio.run(scenario())
+    assert status == 0  # gave up at its deadline
+    assert stats.retries == stats.requests - 1 >= 1
+    # each retry slept first: with backoff from 50 ms, half a second holds at most 5 tries
+    assert stats.requests <= 6

@@ -126,6 +126,9 @@ class LoadResult:
         ``(participant_id, statement_id, vote, key)`` of every acknowledged vote.
     latencies_ms : list of float
         Acceptance latency of each acknowledged vote and answer.
+    acked_at_s : list of float
+        When each of those was acknowledged, in seconds from the start of the run (the
+        same order: the latency of one phase, e.g. after a worker was killed).
     error_messages : dict of str to int
         How often each error was seen.
     by_kind : dict of str to int
@@ -170,6 +173,7 @@ class LoadResult:
     finished: int
     votes: list[tuple[int, int, int, str]] = field(default_factory=list, repr=False)
     latencies_ms: list[float] = field(default_factory=list, repr=False)
+    acked_at_s: list[float] = field(default_factory=list, repr=False)
     error_messages: dict[str, int] = field(default_factory=dict)
     by_kind: dict[str, int] = field(default_factory=dict)
     answers: list[tuple[int, str, Any, int, dict[str, Any], str]] = field(
@@ -458,6 +462,7 @@ async def run_load(
         finished=stats.finished,
         votes=stats.votes,
         latencies_ms=stats.latencies,
+        acked_at_s=[t - start for t in stats.acked_at],
         error_messages=stats.messages,
         by_kind=dict(sorted(by_kind.items())),
         answers=stats.answers,

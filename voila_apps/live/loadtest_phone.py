@@ -37,6 +37,12 @@ from coprod_apps.live.loadtest_answers import (
 __all__: list[str] = []
 
 
+class _StaleConnection(ConnectionError):
+    """A kept-alive connection failed before any byte of the answer (its server process
+    died, or it closed the connection meanwhile): a browser sends such a request again at
+    once on a new connection, and so does :func:`_call`."""
+
+
 class _Conn:
     """One keep-alive HTTP/1.1 connection (reconnects on demand)."""
 
@@ -58,9 +64,11 @@ class _Conn:
     async def _request(
         self, method: str, path: str, body: Any, token: str | None
     ) -> tuple[int, Any]:
+        reused = self.writer is not None
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None and self.writer is not None
+        status_line = b""
         data = b"" if body is None else json.dumps(body).encode()
         head = [
             f"{method} {path} HTTP/1.1",
@@ -92,8 +100,10 @@ class _Conn:
                 elif lname == "connection" and value.strip().lower() == "close":
                     close = True
             payload = await self.reader.readexactly(length) if length else b""
-        except BaseException:
+        except BaseException as exc:
             self.close()
+            if reused and not status_line and isinstance(exc, OSError | EOFError):
+                raise _StaleConnection(str(exc)) from exc
             raise
         if close:
             self.close()
@@ -111,6 +121,8 @@ class _Stats:
         self.rate_limited = 0
         self.finished = 0
         self.latencies: list[float] = []
+        #: when each latency's answer was acknowledged (``time.monotonic()``)
+        self.acked_at: list[float] = []
         self.votes: list[tuple[int, int, int, str]] = []
         self.answers: list[tuple[int, str, Any, int, dict[str, Any], str]] = []
         self.texts: list[tuple[int, str, Any, str, str]] = []
@@ -118,6 +130,11 @@ class _Stats:
         #: the latest acknowledged answer per slot: the tables it feeds and their rows
         self.latest: dict[tuple[Any, ...], tuple[tuple[str, int], ...]] = {}
         self.messages: dict[str, int] = {}
+
+    def acked(self, ms: float) -> None:
+        """Count the acceptance latency of an acknowledged vote or answer (and when)."""
+        self.latencies.append(ms)
+        self.acked_at.append(time.monotonic())
 
     def error(self, message: str) -> None:
         self.errors += 1
@@ -136,15 +153,25 @@ async def _call(
     """Send until an answer that is not a connection error / 5xx / 429, or ``give_up``.
 
     The latency returned runs from the FIRST attempt to the answer, retries and the waits
-    between them included: what the participant's phone lived through.
+    between them included: what the participant's phone lived through. A request lost with
+    a kept-alive connection before any answer (:class:`_StaleConnection`) is sent again at
+    once, once, on a new connection, as browsers do; every other failure waits before the
+    next attempt (exponential backoff with jitter).
     """
     attempt = 0
+    fresh = False  # sent again at once on a new connection after a stale one
     t0 = time.perf_counter()
     while True:
         attempt += 1
         stats.requests += 1
         try:
             status, data = await conn.request(method, path, body, token)
+        except _StaleConnection:
+            if not fresh:  # as a browser does: once, at once, on a new connection
+                fresh = True
+                stats.retries += 1
+                continue
+            status, data = 0, None
         except (TimeoutError, OSError, ConnectionError, asyncio.IncompleteReadError, ValueError):
             status, data = 0, None
         ms = (time.perf_counter() - t0) * 1000
@@ -262,7 +289,7 @@ class _Phone:
             self.deadline + self.grace,
         )
         if status == 200 and data.get("ok"):
-            self.stats.latencies.append(ms)
+            self.stats.acked(ms)
             return _OK, data, ms
         code = (data or {}).get("code", "no answer")
         field_name = (data or {}).get("field")
@@ -460,7 +487,7 @@ async def _vote_all(
             )
             if status == 200 and data.get("ok"):
                 voted.add(sid)
-                stats.latencies.append(ms)
+                stats.acked(ms)
                 stats.votes.append((pid, sid, vote, key))
                 stats.latest[("v", pid, sid)] = (("votes", 1),)
                 statement = data.get("next")
