@@ -574,3 +574,40 @@ def test_the_export_reproduces_the_numbers_the_live_panels_showed(db: Path, tmp_
         assert result is not None
         assert_frame_equal(frame, result.to_frame())
     assert screen_view(shown["ratings"]) is shown["ratings"]  # type: ignore[arg-type]
+
+
+def test_a_long_moderation_queue_shows_those_that_waited_longest(tmp_path: Path) -> None:
+    """Hundreds of ideas waiting (a room of 2,000): the queue draws QUEUE_ROWS rows, the
+    oldest first, counts the rest, and the next comes up once one is moderated."""
+    from coprod_widgets.session.views import QUEUE_ROWS
+
+    db = tmp_path / "s.db"
+    with SessionStore(db, title="Ideas") as s:
+        s.add_statements(["Run later."])
+        texts = [f"Idea number {i}" for i in range(QUEUE_ROWS + 7)]
+        for text in texts:
+            s.submit_statement(s.join(), text)
+    board = LiveDashboard(db)
+
+    def shown() -> list[str]:  # the texts (without their "looks like #n" hints)
+        return [r.children[0].value.split(" — ")[0] for r in board.queue_box.children]
+
+    assert shown() == texts[:QUEUE_ROWS]
+    assert board.queue_more.value.endswith(": 7</p>")
+    first = read_events(db).filter(pl.col("text") == texts[0])["statement_id"].item()
+    assert board.moderate(first, accept=False)
+    assert shown() == texts[1 : QUEUE_ROWS + 1]
+    assert board.queue_more.value.endswith(": 6</p>")
+    # a new idea while the queue is full is counted below it, after those drawn
+    with SessionStore(db) as s:
+        s.submit_statement(s.join(), "One more idea")
+    board.refresh()
+    assert len(board.queue_box.children) == QUEUE_ROWS
+    assert shown() == texts[1 : QUEUE_ROWS + 1]
+    assert board.queue_more.value.endswith(": 7</p>")
+    # moderated down to the rows drawn: nothing more is counted
+    for text in texts[1:8]:
+        sid = read_events(db).filter(pl.col("text") == text)["statement_id"].item()
+        assert board.moderate(sid, accept=True)
+    assert board.queue_more.value == ""
+    assert len(board.queue_box.children) == QUEUE_ROWS

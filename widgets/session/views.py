@@ -36,7 +36,7 @@ from coprod_analytics.session import open_store
 from coprod_analytics.session.live import LiveSession
 from coprod_analytics.session.panels import LivePanel
 from coprod_widgets.core_text import activity_title, core_text
-from coprod_widgets.i18n import N_, gettext_for, set_language
+from coprod_widgets.i18n import N_, fmt_number, gettext_for, set_language
 from coprod_widgets.session.agenda import AgendaView, has_rounds, kind_label
 from coprod_widgets.session.intro import DashboardIntro
 from coprod_widgets.session.panels import ActivityPanel
@@ -46,7 +46,11 @@ from coprod_widgets.text.state import looks_like
 
 _ = gettext_for("dashboard")
 
-__all__ = ["LiveDashboard"]
+__all__ = ["QUEUE_ROWS", "LiveDashboard"]
+
+#: The moderation queue shows the entries that waited longest, this many; the rest are
+#: counted below it and come up as those are approved or rejected.
+QUEUE_ROWS = 25
 
 log = logging.getLogger("coprod_widgets.session.views")
 
@@ -172,6 +176,8 @@ class LiveDashboard(widgets.VBox):
         self.on_screen.observe(self._on_screen_choice, names="value")
         self.present_view = PresentView(on_exit=self._exit_present)
         self.queue_box = widgets.VBox()
+        #: how many more wait than the queue shows (:data:`QUEUE_ROWS`)
+        self.queue_more = widgets.HTML()
         self.queue_message = widgets.HTML()
         self.queue_box.add_class("coprod-live-queue")
         self.analysis = widgets.VBox(
@@ -197,6 +203,7 @@ class LiveDashboard(widgets.VBox):
             [
                 widgets.HTML(f"<h3>{html.escape(_('Moderation queue'))}</h3>"),
                 self.queue_box,
+                self.queue_more,
                 self.queue_message,
             ]
         )
@@ -280,23 +287,40 @@ class LiveDashboard(widgets.VBox):
             self.submissions.value = bool(self.live.settings.get("allow_submissions", True))
         finally:
             self._syncing = False
-        # the queue (buttons and the near-duplicate search) is redrawn only when it changed,
-        # not on every vote
+        # the queue (buttons and the near-duplicate search) is redrawn only when what it
+        # shows changed, not on every vote; it shows the QUEUE_ROWS that waited longest (a
+        # room of 2,000 may send hundreds of ideas: a widget row each took seconds a redraw)
+        pending = self.live.pending
+        visible = pending[:QUEUE_ROWS]
         shown = (
-            tuple((p["statement_id"], p.get("place_id")) for p in self.live.pending),
+            tuple((p["statement_id"], p.get("place_id")) for p in visible),
             self._statement_count(),
         )
         if shown != self._queue_shown:
             self._queue_shown = shown
-            self._draw_queue()
+            self._draw_queue(visible)
+        more = len(pending) - len(visible)
+        text = (
+            ""
+            if more <= 0
+            else "<p class='coprod-live-queue-more'>"
+            + html.escape(
+                _("Also waiting, shown once those above are moderated: {n}").format(
+                    n=fmt_number(more)
+                )
+            )
+            + "</p>"
+        )
+        if self.queue_more.value != text:
+            self.queue_more.value = text
 
     def _statement_count(self) -> int:
         inq = self.live.inquiry
         return 0 if inq is None else inq.statements.height
 
-    def _draw_queue(self) -> None:
+    def _draw_queue(self, visible: list[dict[str, Any]]) -> None:
         items: list[widgets.Widget] = []
-        for p in self.live.pending:
+        for p in visible:
             sid = p["statement_id"]
             if p.get("place_id") is not None:
                 items.append(self._place_row(p))
