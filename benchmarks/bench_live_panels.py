@@ -1,5 +1,5 @@
 """How soon the facilitator's live panels show an answer: from ``record_answer`` to the panel
-showing it after ``LiveDashboard.refresh()`` (the poller calls it every second), per kind of
+showing it after ``LiveDashboard.refresh()`` (the poller calls it every half second), per kind of
 answer, on a session of 200 participants who answered everything (target: under 1 s).
 
 For each kind (population, panel poll, evidence, ratings, estimate, probability, choice,

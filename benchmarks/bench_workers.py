@@ -20,7 +20,8 @@ Run: .venv/bin/python benchmarks/bench_workers.py [--participants 2000] [--durat
      [--profile OUT] [--dashboard]
 
 ``--dashboard`` also runs the facilitator's view in a process of its own, polling the
-database as the dashboard does (``LiveSession``, every 0.25 s), and prints the p95 from an
+database and redrawing as the dashboard does (``LiveDashboard.refresh`` every 0.5 s, its
+poller's cadence), and prints the p95 from an
 answer's acceptance to the moment that view holds it, for the answers of every worker
 (target < 1 s). It is left out by default: folding every answer costs CPU, which on 2 cores
 the workers would feel.

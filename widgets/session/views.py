@@ -14,7 +14,7 @@ Assembled from the parts of this folder and the consensus widgets:
 - present mode (:class:`~coprod_widgets.session.present.PresentView`): the activity chosen
   with "Show on screen", full page and in large type, for the projector.
 
-A poller (an asyncio task in the kernel) calls :meth:`LiveSession.poll` every second; only
+A poller (an asyncio task in the kernel) calls :meth:`LiveSession.poll` every half second; only
 the panels whose activity changed are recomputed and redrawn. Texts from the session are
 shown with ``Label`` widgets or escaped HTML, never as markup, and every value a visitor
 could set on a widget is checked before anything is written.
@@ -77,8 +77,10 @@ class LiveDashboard(widgets.VBox):
     ----------
     db_path : path
         The session database ``coprod serve`` writes.
-    interval : float
-        Seconds between polls of the store.
+    interval : float, default 0.5
+        Seconds from the start of one poll of the store to the next (a refresh that takes
+        longer is followed by the next at once): an answer shows within ``interval`` plus
+        one refresh.
     recompute_interval : float
         Least seconds between opinion-group recomputations.
     lang : str, optional
@@ -137,7 +139,7 @@ class LiveDashboard(widgets.VBox):
         self,
         db_path: str | os.PathLike[str],
         *,
-        interval: float = 1.0,
+        interval: float = 0.5,
         recompute_interval: float = 3.0,
         lang: str | None = None,
         **kwargs: Any,
@@ -619,7 +621,8 @@ class LiveDashboard(widgets.VBox):
 
     # ------------------------------------------------------------------ polling
     def start(self) -> asyncio.Task[None]:
-        """Poll the store every ``interval`` seconds in the running event loop (the kernel's).
+        """Poll the store every ``interval`` seconds in the running event loop (the kernel's),
+        counted from the start of one refresh to the next.
 
         Returns
         -------
@@ -636,8 +639,11 @@ class LiveDashboard(widgets.VBox):
             self._task.cancel()
 
     async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        while True:  # a poll every `interval` from the start of the last: no sleep added
+            await asyncio.sleep(max(0.0, self.interval - (loop.time() - started)))
+            started = loop.time()
             try:
                 self.refresh()
             except Exception as exc:  # keep polling; show what went wrong
