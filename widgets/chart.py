@@ -255,13 +255,16 @@ class Chart(widgets.Output):
         Parameters
         ----------
         figure : plotly.graph_objects.Figure or dict
-            The new figure.
+            The new figure. A ``Figure`` is shown as it is, not copied (building one
+            validates every property again: a live panel redrawn under load paid it twice),
+            so pass a new one each time, and change the shown one inside
+            :meth:`batch_update`.
         alt : str, optional
             A new text alternative.
         """
         import plotly.graph_objects as go
 
-        self.figure = go.Figure(figure)
+        self.figure = figure if isinstance(figure, go.Figure) else go.Figure(figure)
         if alt is not None:
             self.alt = alt
         self._redraw()

@@ -576,10 +576,8 @@ def agenda_table(state: SessionState) -> pl.DataFrame:
     >>> agenda_table(st).select("activity_id", "open", "answered").rows()
     [('ratings', False, 0)]
     """
-    answered: dict[tuple[str, int], set[int]] = {}
-    for pid, slots in state.answers.items():
-        for aid, _item, rnd in slots:
-            answered.setdefault((aid, rnd), set()).add(pid)
+    answered = state.respondents  # kept as answers arrive (read here, never changed)
+    authors: dict[tuple[str, int], set[int]] = {}
     for rec in state.statements.values():  # open answers are statements of their activity
         act = state.activities.get(rec.activity_id) if rec.activity_id is not None else None
         if (
@@ -588,7 +586,7 @@ def agenda_table(state: SessionState) -> pl.DataFrame:
             and rec.moderation != -1
             and rec.author_id is not None
         ):
-            answered.setdefault((act.activity_id, act.round), set()).add(rec.author_id)
+            authors.setdefault((act.activity_id, act.round), set()).add(rec.author_id)
     rows = []
     acts = dict(state.activities)
     own = any(r.activity_id is None for r in state.statements.values())
@@ -600,10 +598,11 @@ def agenda_table(state: SessionState) -> pl.DataFrame:
             n = len(state.voted)
         else:
             is_open = act.is_open
-            now = answered.get((aid, act.round), set())
+            now = answered.get((aid, act.round), set()) | authors.get((aid, act.round), set())
             # a later Delphi round is answered by its estimates alone (a probability or choice
             # question is answered once, in round 1)
-            n = len(now if act.round > 1 else now | answered.get((aid, 0), set()))
+            before = answered.get((aid, 0), set()) | authors.get((aid, 0), set())
+            n = len(now if act.round > 1 else now | before)
         rows.append(
             {
                 "activity_id": aid,

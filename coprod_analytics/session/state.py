@@ -146,6 +146,9 @@ class SessionState:
         scan of every answer.
     pairs_answered : dict of (int, str) to set of str
         The pair keys (``"a|b"``) each ``(participant_id, activity_id)`` answered.
+    respondents : dict of (str, int) to set of int
+        Who answered each ``(activity_id, round)`` (anything in it), kept as answers
+        arrive (the agenda's "answered" column without a scan of every answer).
 
     Examples
     --------
@@ -179,6 +182,7 @@ class SessionState:
     activity_answers: dict[str, int] = field(default_factory=dict)
     pair_outcomes: dict[str, dict[tuple[str, str, bool], int]] = field(default_factory=dict)
     pairs_answered: dict[tuple[int, str], set[str]] = field(default_factory=dict)
+    respondents: dict[tuple[str, int], set[int]] = field(default_factory=dict)
 
     @property
     def n_votes(self) -> int:
@@ -242,6 +246,7 @@ class SessionState:
             replaced = mine.get(slot)
             answer = dict(payload.get("answer") or {})
             mine[slot] = (item_id, rnd, answer, time_ms)
+            self.respondents.setdefault((slot[0], rnd), set()).add(pid)
             if "pair" in answer or (replaced is not None and "pair" in replaced[2]):
                 self._count_pair(pid, slot, replaced, answer)
             act = self.activities.get(slot[0])

@@ -1,10 +1,13 @@
-"""The next-pair model of a live pairwise activity is fitted from counts the state keeps.
+"""What the session state keeps as answers arrive, instead of scanning every answer when asked.
+
+The next-pair model of a live pairwise activity is fitted from counts the state keeps.
 
 :class:`~coprod_analytics.session.state.SessionState` keeps, per pairwise activity, how
 many latest answers had each outcome (``pair_outcomes``) and which pairs each participant
 answered (``pairs_answered``), as answers (and changed answers) arrive. These must always
 equal a recount from the latest answers, and the model fitted from the counts must rank
-pairs as the model fitted from one row per answer does.
+pairs as the model fitted from one row per answer does. Likewise who answered each activity
+and round (``respondents``, the facilitator's agenda).
 """
 
 from __future__ import annotations
@@ -131,3 +134,29 @@ def test_the_chooser_asks_about_the_pair_the_counts_favour() -> None:
     want = suggest_next_pair(_rows(state, "pw"), items=ITEMS, top=10)
     best = want.row(0, named=True)
     assert pair_key(a["item_id"], b["item_id"]) == pair_key(best["item_a"], best["item_b"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    answers=st.lists(
+        st.tuples(
+            st.integers(0, 5),
+            st.sampled_from(["ratings", "questions"]),
+            st.sampled_from(["1", "2"]),
+            st.integers(0, 2),
+        ),
+        max_size=40,
+    )
+)
+def test_respondents_equal_a_recount(answers: list[tuple[Any, ...]]) -> None:
+    """Who answered each activity and round (the agenda's "answered"), kept as answers
+    arrive, equals a recount from the latest answers."""
+    state = SessionState()
+    for seq, (pid, aid, item, rnd) in enumerate(answers, 1):
+        value = {"activity_id": aid, "item_id": item, "round": rnd, "answer": {"rating": 3}}
+        state.apply((seq, "answer", f"k{seq}", pid, None, None, None, json.dumps(value), seq))
+    recount: dict[tuple[str, int], set[int]] = {}
+    for pid, slots in state.answers.items():
+        for aid, _item, rnd in slots:
+            recount.setdefault((aid, rnd), set()).add(pid)
+    assert state.respondents == recount
