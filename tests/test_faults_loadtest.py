@@ -79,6 +79,58 @@ def test_nothing_acknowledged_is_valid_json_and_exit_2(tmp_path: Path) -> None:
     assert "join: 403" in err or "join: 429" in err
 
 
+async def _read_request(reader: asyncio.StreamReader) -> bool:
+    """Read one request, head and body, off a connection; False once the client closed it."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, ConnectionError):
+        return False
+    length = next(
+        (
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        ),
+        0,
+    )
+    await reader.readexactly(length)
+    return True
+
+
+def _reply(writer: asyncio.StreamWriter, status: bytes, body: bytes) -> None:
+    writer.write(
+        b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
+
+
+def _votes_against(
+    handle: Any, keys: list[str], give_up: float = 60.0
+) -> tuple[list[int], list[float], _Stats]:
+    """Send one vote per key (each retried by ``_call`` until ``give_up`` seconds) to a real
+    socket server answering with ``handle``: the statuses, latencies and the client's counts."""
+
+    async def scenario() -> tuple[list[int], list[float], _Stats]:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        stats = _Stats()
+        conn = _Conn("127.0.0.1", port, timeout=5.0)
+        statuses, latencies = [], []
+        try:
+            for key in keys:
+                status, _, ms = await _call(
+                    conn, stats, "POST", "/api/vote", {"key": key}, "t", time.monotonic() + give_up
+                )
+                statuses.append(status)
+                latencies.append(ms)
+        finally:
+            conn.close()
+            server.close()
+        return statuses, latencies, stats
+
+    return asyncio.run(scenario())
+
+
 def test_latency_runs_from_the_first_attempt_retries_included() -> None:
     # a real socket server that answers the first two attempts with 503, then ok; the
     # latency the client reports must cover everything from the first request to the ok
@@ -86,53 +138,24 @@ def test_latency_runs_from_the_first_attempt_retries_included() -> None:
     answered: list[float] = []
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while True:
-            try:
-                head = await reader.readuntil(b"\r\n\r\n")
-            except (asyncio.IncompleteReadError, ConnectionError):
-                return  # the client closed the connection
-            length = next(
-                (
-                    int(line.split(b":")[1])
-                    for line in head.split(b"\r\n")
-                    if line.lower().startswith(b"content-length:")
-                ),
-                0,
-            )
-            await reader.readexactly(length)
+        while await _read_request(reader):
             seen.append(time.perf_counter())
             ok = len(seen) > 2
-            body = b'{"ok": true}' if ok else b'{"error": "busy"}'
-            status = b"200 OK" if ok else b"503 Service Unavailable"
-            writer.write(
-                b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\n"
-                b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
-            )
+            if ok:
+                _reply(writer, b"200 OK", b'{"ok": true}')
+            else:
+                _reply(writer, b"503 Service Unavailable", b'{"error": "busy"}')
             await writer.drain()
             if ok:
                 answered.append(time.perf_counter())
 
-    async def scenario() -> tuple[int, float, _Stats]:
-        server = await asyncio.start_server(handle, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        stats = _Stats()
-        conn = _Conn("127.0.0.1", port, timeout=5.0)
-        try:
-            status, _, ms = await _call(
-                conn, stats, "POST", "/api/vote", {"key": "k"}, "t", time.monotonic() + 60
-            )
-        finally:
-            conn.close()
-            server.close()
-        return status, ms, stats
-
-    status, ms, stats = asyncio.run(scenario())
-    assert status == 200
+    statuses, latencies, stats = _votes_against(handle, ["k"])
+    assert statuses == [200]
     assert stats.requests == 3 and stats.retries == 2
     # causality, not timing: the client started before the server saw the first attempt
     # and finished after the server sent the ok
     assert len(seen) == 3 and len(answered) == 1
-    assert ms >= (answered[0] - seen[0]) * 1000
+    assert latencies[0] >= (answered[0] - seen[0]) * 1000
 
 
 def test_a_kept_alive_connection_lost_is_replaced_at_once() -> None:
@@ -145,49 +168,15 @@ def test_a_kept_alive_connection_lost_is_replaced_at_once() -> None:
         connections.append(len(connections))
         first = len(connections) == 1
         served = 0
-        while True:
-            try:
-                head = await reader.readuntil(b"\r\n\r\n")
-            except (asyncio.IncompleteReadError, ConnectionError):
-                return
-            length = next(
-                (
-                    int(line.split(b":")[1])
-                    for line in head.split(b"\r\n")
-                    if line.lower().startswith(b"content-length:")
-                ),
-                0,
-            )
-            await reader.readexactly(length)
+        while await _read_request(reader):
             if first and served == 1:  # the second request on the first connection: gone
                 writer.transport.abort()
                 return
             served += 1
-            body = b'{"ok": true}'
-            writer.write(
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
-            )
+            _reply(writer, b"200 OK", b'{"ok": true}')
             await writer.drain()
 
-    async def scenario() -> tuple[list[int], _Stats]:
-        server = await asyncio.start_server(handle, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        stats = _Stats()
-        conn = _Conn("127.0.0.1", port, timeout=5.0)
-        statuses = []
-        try:
-            for key in ("k1", "k2"):
-                status, _, _ = await _call(
-                    conn, stats, "POST", "/api/vote", {"key": key}, "t", time.monotonic() + 60
-                )
-                statuses.append(status)
-        finally:
-            conn.close()
-            server.close()
-        return statuses, stats
-
-    statuses, stats = asyncio.run(scenario())
+    statuses, _, stats = _votes_against(handle, ["k1", "k2"])
     assert statuses == [200, 200]
     assert len(connections) == 2  # the lost one, and the one the request was sent again on
     assert stats.requests == 3 and stats.retries == 1
@@ -199,22 +188,8 @@ def test_a_new_connection_that_fails_waits_before_the_next_attempt() -> None:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.transport.abort()
 
-    async def scenario() -> tuple[int, _Stats]:
-        server = await asyncio.start_server(handle, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        stats = _Stats()
-        conn = _Conn("127.0.0.1", port, timeout=5.0)
-        try:
-            status, _, _ = await _call(
-                conn, stats, "POST", "/api/vote", {"key": "k"}, "t", time.monotonic() + 0.5
-            )
-        finally:
-            conn.close()
-            server.close()
-        return status, stats
-
-    status, stats = asyncio.run(scenario())
-    assert status == 0  # gave up at its deadline
+    statuses, _, stats = _votes_against(handle, ["k"], give_up=0.5)
+    assert statuses == [0]  # gave up at its deadline
     assert stats.retries == stats.requests - 1 >= 1
     # each retry slept first: with backoff from 50 ms, half a second holds at most 5 tries
     assert stats.requests <= 6
