@@ -90,7 +90,6 @@ def answer_tables(
         if act.kind in MAPPING_KINDS:
             mapping_answer_rows(act, pid, item_id, rnd, ans, rows)
             continue
-        item = act.item(item_id) or {}
         if act.kind == "evidence":
             rows.setdefault("evidence", []).append(
                 {
@@ -102,6 +101,7 @@ def answer_tables(
                 }
             )
         elif act.kind == "ratings":
+            item = act.item(item_id) or {}
             rows.setdefault("ratings", []).append(
                 {
                     "participant_id": pid,
@@ -123,7 +123,7 @@ def answer_tables(
         elif act.kind == "population":
             people.setdefault(pid, {})[str(item_id)] = ans["category"]
         elif act.kind == "questions":
-            qtype = item.get("type", "estimate")
+            qtype = (act.item(item_id) or {}).get("type", "estimate")
             if qtype == "estimate":
                 rows.setdefault("estimates", []).append(
                     {
