@@ -250,7 +250,10 @@ def test_opinion_groups_engine_hook(client: Any) -> None:
     _same_answers(local, got)
     # bridging=False reaches the Dask engine: no bridging fitted (nulls), as in the local one
     assert got.statements["bridging"].null_count() == got.statements.height
-    with_bridging = opinion_groups(votes, engine="dask", client=client, progress=False)
+    # 10,000 ratings or more: one start of the fit, as on the data the engine is for (on
+    # fewer, ten starts of hundreds of sweeps, each three round trips to the workers: ~50 s)
+    big, _ = planted_votes(2, n_participants=1000, n_statements=20, seed=5)
+    with_bridging = opinion_groups(big, engine="dask", client=client, progress=False)
     assert with_bridging.statements["bridging"].null_count() < with_bridging.statements.height
 
 
