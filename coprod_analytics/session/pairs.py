@@ -110,24 +110,12 @@ class PairChooser:
                 return old
         known = set(pool)
         counts = [
-            (w, lo, tie, times)
+            (w, lo, tie, float(times))
             for (w, lo, tie), times in state.pair_outcomes.get(act.activity_id, {}).items()
             if w in known and lo in known
         ]
-        table = pl.DataFrame(
-            {
-                "winner": [c[0] for c in counts],
-                "loser": [c[1] for c in counts],
-                "tie": [c[2] for c in counts],
-                "weight": [float(c[3]) for c in counts],
-            },
-            schema={
-                "winner": pl.String,
-                "loser": pl.String,
-                "tie": pl.Boolean,
-                "weight": pl.Float64,
-            },
-        )
+        schema = {"winner": pl.String, "loser": pl.String, "tie": pl.Boolean, "weight": pl.Float64}
+        table = pl.DataFrame(counts, schema=schema, orient="row")
         m = len(pool)
         ranked = suggest_next_pair(table, items=list(pool), top=m * (m - 1) // 2)
         pairs = list(
