@@ -765,9 +765,46 @@ class Inquiry:
         """
         new = _validate_votes(as_polars(new_votes, name="votes"))
         log = pl.concat([self.vote_log, new], how="vertical_relaxed")
+        if self._holds(new):  # only the new events needed checking
+            return Inquiry._checked(
+                log, self.statements, self.participants, metadata=self.metadata, tables=self.tables
+            )
         return Inquiry(
             log, self.statements, self.participants, metadata=self.metadata, tables=self.tables
         )
+
+    def _holds(self, new: pl.DataFrame) -> bool:
+        """Validated vote events ``new`` have this inquiry's dtypes, and their statements and
+        participants are in its tables (nothing to unify, add or refuse)."""
+        if new.schema != self.vote_log.schema:
+            return False
+        known = (
+            ("statement_id", self.statements.get_column("statement_id")),
+            ("participant_id", self.participants.get_column("participant_id")),
+        )
+        return all(new.get_column(c).is_in(ids.implode()).all() for c, ids in known)
+
+    @classmethod
+    def _checked(
+        cls,
+        log: pl.DataFrame,
+        statements: pl.DataFrame,
+        participants: pl.DataFrame,
+        *,
+        metadata: Mapping[str, Any],
+        tables: Mapping[str, pl.DataFrame],
+        votes: pl.DataFrame | None = None,
+    ) -> Inquiry:
+        """An inquiry of parts validated already (by :class:`Inquiry` or its validators),
+        not checked again: a live view grows its inquiry by a few events at a time."""
+        out = object.__new__(cls)
+        object.__setattr__(out, "vote_log", log)
+        object.__setattr__(out, "votes", latest_votes(log) if votes is None else votes)
+        object.__setattr__(out, "statements", statements)
+        object.__setattr__(out, "participants", participants)
+        object.__setattr__(out, "metadata", dict(metadata))
+        object.__setattr__(out, "tables", dict(tables))
+        return out
 
     def with_tables(self, **tables: Any) -> Inquiry:
         """A new inquiry with further input tables added or replaced (validated).
@@ -791,12 +828,16 @@ class Inquiry:
         >>> sorted(rated.tables), rated.counts()["participants"]
         (['ratings'], 2)
         """
-        return Inquiry(
+        from coprod_analytics.inputs import validate_input
+
+        checked = {str(name): validate_input(str(name), t) for name, t in tables.items()}
+        return Inquiry._checked(  # the tables held were validated already
             self.vote_log,
             self.statements,
             self.participants,
+            votes=self.votes,
             metadata=self.metadata,
-            tables={**self.tables, **tables},
+            tables={**self.tables, **checked},
         )
 
     def __repr__(self) -> str:

@@ -181,6 +181,51 @@ def test_as_of_and_with_votes():
     assert inq.counts()["votes"] == 3  # the original is untouched
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    events=st.lists(
+        st.tuples(st.integers(0, 4), st.integers(10, 12), st.sampled_from([-1, 0, 1])),
+        min_size=2,
+        max_size=30,
+    ),
+    cut=st.integers(1, 29),
+)
+def test_with_votes_equals_the_inquiry_of_the_whole_log(
+    events: list[tuple[int, int, int]], cut: int
+) -> None:
+    # the live view grows its inquiry by new events without checking the old ones again;
+    # what it holds must be what the whole log gives (new voters added, ids unified)
+    log = {
+        "participant_id": [e[0] for e in events],
+        "statement_id": [e[1] for e in events],
+        "vote": [e[2] for e in events],
+        "time": list(range(len(events))),
+    }
+    statements = {"statement_id": [10, 11, 12]}
+    people = {"participant_id": [0, 1, 2]}
+    cut = min(cut, len(events) - 1)
+    head = {k: v[:cut] for k, v in log.items()}
+    tail = {k: v[cut:] for k, v in log.items()}
+    grown = Inquiry(head, statements, people).with_votes(tail)
+    whole = Inquiry(log, statements, people)
+    for part in ("vote_log", "votes", "statements"):
+        assert getattr(grown, part).equals(getattr(whole, part)), part
+    # voters added in two steps are listed in the order they came
+    assert grown.participants.sort("participant_id").equals(whole.participants)
+
+
+def test_with_tables_checks_the_new_tables_only_once_and_refuses_bad_ones():
+    inq = Inquiry(_votes()).with_tables(
+        ratings={"participant_id": [1], "item_id": [1], "rating": [4]}
+    )
+    more = inq.with_tables(estimates={"participant_id": [2], "question_id": [1], "value": ["7"]})
+    assert more.tables["ratings"].equals(inq.tables["ratings"])
+    assert more.tables["estimates"]["value"].dtype == pl.Float64
+    assert more.votes.equals(inq.votes)
+    with pytest.raises(ValidationError, match="estimates"):
+        inq.with_tables(estimates={"participant_id": [2], "question_id": [1], "value": ["x"]})
+
+
 def test_counts_and_moderation():
     inq = Inquiry(
         _votes(vote=[1, 1, -1]),

@@ -40,10 +40,10 @@ from typing import Any
 import polars as pl
 
 from coprod_analytics.errors import ValidationError
-from coprod_analytics.session.activities import ActivityRecord, answer_tables, wave_name
+from coprod_analytics.session.activities import ActivityRecord, LiveRows, wave_name
 from coprod_analytics.session.events import _vote_frame
 from coprod_analytics.session.panels import LIVE_N_RESAMPLES, LivePanel, live_panel
-from coprod_analytics.session.state import EventRow, SessionState
+from coprod_analytics.session.state import EventRow, SessionState, answer_slot
 
 __all__ = ["LiveSession", "Readiness", "agenda_table", "pending_queue", "statements_activity"]
 
@@ -176,6 +176,7 @@ class LiveSession:
     _panels: dict[str, tuple[int, LivePanel]] = field(default_factory=dict, repr=False)
     _board: tuple[Any, Any] = field(default=(None, None), repr=False)
     _reader: Any = field(default=None, repr=False)
+    _rows: LiveRows = field(default_factory=LiveRows, repr=False)
 
     def board_inquiry(self) -> Any:
         """The session as the consensus board shows it: without the statements waiting for
@@ -209,10 +210,12 @@ class LiveSession:
         waiting = inq.statements.filter(pl.col("moderation") == 0)["statement_id"]
         out = inq
         if waiting.len():
-            out = Inquiry(
-                inq.vote_log.filter(~pl.col("statement_id").is_in(waiting.implode())),
+            shown = ~pl.col("statement_id").is_in(waiting.implode())
+            out = Inquiry._checked(  # parts of a validated inquiry: not checked again
+                inq.vote_log.filter(shown),
                 inq.statements.filter(pl.col("moderation") != 0),
                 inq.participants,
+                votes=inq.votes.filter(shown),
                 metadata=inq.metadata,
                 tables=inq.tables,
             )
@@ -268,6 +271,8 @@ class LiveSession:
         first = self.inquiry is None
         full = first
         touched: set[str] = set()
+        redefined: set[str] = set()  # activities whose answer rows are built again
+        answered: set[tuple[int, str, str, int]] = set()  # slots with a new latest answer
         new_votes: list[tuple[Any, ...]] = []  # appended to the inquiry's log, not re-read
         for row in rows:
             st.apply(row)
@@ -283,11 +288,14 @@ class LiveSession:
                 self.versions[aid] = seq
                 if kind == "answer":
                     touched.add(aid)
+                    assert row[3] is not None
+                    answered.add((row[3], *answer_slot(payload)))
                     full = full or (act is not None and act.kind == "population")
                     if act is not None and act.kind == "mapping":
                         self._linked_appraisals(aid, seq, touched)  # a new need to appraise
                 elif payload.get("action") == "define":
                     touched.add(aid)
+                    redefined.add(aid)
                     full = True
                 elif payload.get("action") == "moderate_place":
                     # a place's text approved or rejected: its places table changes, and the
@@ -311,7 +319,8 @@ class LiveSession:
                     self.versions["statements"] = seq
                     self._dirty_groups = self._dirty_groups or kind in ("statement", "moderation")
         self.last_seq = st.last_seq
-        fresh = self._answer_tables(None if first else touched)
+        # only the slots answered are folded into the rows kept; a redefined kind is rebuilt
+        fresh = self._rows.fold(st, None if first else touched, answered, redefined)
         self.tables.update(fresh)
         if full:
             from coprod_analytics.session import read_session
@@ -339,21 +348,6 @@ class LiveSession:
         """The activity of an idea or open answer (None for a statement of the session)."""
         rec = self.state.statements.get(statement_id) if statement_id is not None else None
         return None if rec is None else rec.activity_id
-
-    def _answer_tables(self, touched: set[str] | None) -> dict[str, pl.DataFrame]:
-        """The answer tables of the activities of the kinds touched (None: every kind)."""
-        st = self.state
-        kinds = {a.kind for aid, a in st.activities.items() if touched is None or aid in touched}
-        acts = {aid: a for aid, a in st.activities.items() if a.kind in kinds}
-        if not acts:
-            return {}
-        latest = {
-            (pid, *slot): ans
-            for pid, slots in st.answers.items()
-            for slot, ans in slots.items()
-            if slot[0] in acts
-        }
-        return answer_tables(acts, latest, statements=st.statements)
 
     def agenda(self) -> pl.DataFrame:
         """The agenda as last read (see :func:`~coprod_analytics.session.live.agenda_table`).

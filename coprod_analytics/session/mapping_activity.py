@@ -52,6 +52,7 @@ from typing import Any
 import polars as pl
 
 from coprod_analytics.errors import ValidationError
+from coprod_analytics.session.activities.records import rows_frame
 from coprod_analytics.session.mapping_base import APPRAISAL_SCALE, area_at
 from coprod_analytics.session.texts import has_visible_text
 
@@ -66,6 +67,7 @@ __all__ = [
     "fold_mapping_answer",
     "mapping_answer_rows",
     "mapping_listing",
+    "mapping_row_schemas",
     "mapping_tables",
     "moderate_place",
     "pending_places",
@@ -643,13 +645,50 @@ def mapping_answer_rows(
             }
         )
     elif str(item_id).startswith("support:") and answer.get("support"):
-        gid = str(item_id)[8:]
-        if gid in act.places:
-            rows.setdefault("support", []).append({"participant_id": pid, "place_id": gid})
+        # kept whether the place is still mapped or not: :func:`mapping_tables` leaves out
+        # the support for places withdrawn, so a row depends on its answer alone
+        rows.setdefault("support", []).append({"participant_id": pid, "place_id": str(item_id)[8:]})
+
+
+_SUPPORT_ROWS: dict[str, Any] = {"participant_id": pl.Int64, "place_id": pl.String}
+_APPRAISAL_ROWS: dict[str, Any] = {
+    "round": pl.Int64,
+    "place_id": pl.String,
+    "participant_id": pl.Int64,
+    "need_score": pl.Float64,
+    "achievement_score": pl.Float64,
+}
+
+
+def mapping_row_schemas(act: ActivityRecord) -> dict[str, dict[str, Any]]:
+    """The columns of the answer rows of a mapping or appraisal activity
+    (:func:`mapping_answer_rows`; places are read from the activity, not from answer rows).
+
+    Parameters
+    ----------
+    act : ActivityRecord
+        An activity (of any kind: none of this module's gives no table).
+
+    Returns
+    -------
+    dict of str to dict
+        ``support`` or ``appraisals`` to its columns.
+
+    Examples
+    --------
+    >>> from coprod_analytics.session.activities import ActivityRecord
+    >>> list(mapping_row_schemas(ActivityRecord("m", "mapping", "M", [])))
+    ['support']
+    """
+    if act.kind == "mapping":
+        return {"support": _SUPPORT_ROWS}
+    if act.kind == "appraisal":
+        return {"appraisals": _APPRAISAL_ROWS}
+    return {}
 
 
 def mapping_tables(
-    activities: dict[str, ActivityRecord], rows: dict[str, list[dict[str, Any]]]
+    activities: dict[str, ActivityRecord], rows: dict[str, pl.DataFrame]
 ) -> dict[str, pl.DataFrame]:
     """The ``places``, ``support`` and ``appraisals`` tables (the mapping family's schemas).
 
@@ -657,8 +696,11 @@ def mapping_tables(
     ----------
     activities : dict of str to ActivityRecord
         The session's activities.
-    rows : dict of str to list of dict
-        From :func:`mapping_answer_rows`.
+    rows : dict of str to polars.DataFrame
+        The answer rows per table (see :func:`mapping_row_schemas`), as
+        :func:`~coprod_analytics.session.activities.row_frames` gives them: the support rows
+        with their activity (hidden column ``__a``), so only the support for places their map
+        has now is kept.
 
     Returns
     -------
@@ -717,23 +759,21 @@ def mapping_tables(
         cols[c] = pl.Series([_str(r.get(c)) for r in ordered], dtype=pl.String)
     out["places"] = pl.DataFrame(cols)
     if maps:
-        out["support"] = pl.DataFrame(
-            rows.get("support", []),
-            schema={"participant_id": pl.Int64, "place_id": pl.String},
-            orient="row",
+        support = rows.get("support")
+        if support is not None:  # support for the places mapped now (their map's rows)
+            mapped = pl.DataFrame(
+                [(a.activity_id, gid) for a in maps for gid in a.places],
+                schema={"__a": pl.String, "place_id": pl.String},
+                orient="row",
+            )
+            support = support.join(
+                mapped, on=["__a", "place_id"], how="semi", maintain_order="left"
+            )
+        out["support"] = rows_frame(
+            {} if support is None else {"support": support}, "support", _SUPPORT_ROWS
         )
     if appraisals:
-        t = pl.DataFrame(
-            rows.get("appraisals", []),
-            schema={
-                "round": pl.Int64,
-                "place_id": pl.String,
-                "participant_id": pl.Int64,
-                "need_score": pl.Float64,
-                "achievement_score": pl.Float64,
-            },
-            orient="row",
-        )
+        t = rows_frame(rows, "appraisals", _APPRAISAL_ROWS)
         if t.height and t.get_column("achievement_score").null_count() == t.height:
             t = t.drop("achievement_score")
         out["appraisals"] = t

@@ -44,6 +44,7 @@ from typing import Any
 import polars as pl
 
 from coprod_analytics.errors import ValidationError
+from coprod_analytics.session.activities.records import rows_frame
 
 #: An ``ActivityRecord`` (typed loosely: activities.py imports this module).
 ActivityRecord = Any
@@ -59,6 +60,7 @@ __all__ = [
     "priority_answer_rows",
     "priority_definitions",
     "priority_item_tables",
+    "priority_row_schemas",
     "priority_tables",
     "read_pairwise_choice",
     "statements_pairwise",
@@ -300,8 +302,53 @@ def _num(x: float) -> str:
 
 
 # ---------------------------------------------------------------------------------- tables
-def _frame(rows: list[dict[str, Any]], schema: dict[str, Any]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+def _ballot_schema(act: ActivityRecord) -> dict[str, Any]:
+    schema: dict[str, Any] = {"participant_id": pl.String, "project_id": pl.String}
+    vote_type = str(act.settings.get("vote_type", "approval"))
+    if vote_type in ("cumulative", "scoring"):
+        schema["points"] = pl.Int64
+    elif vote_type == "ordinal":
+        schema["rank"] = pl.Int64
+    return schema
+
+
+def _pairwise_id(act: ActivityRecord) -> Any:
+    if getattr(act, "over_statements", False):
+        return pl.Int64
+    return _id_dtype([it["item_id"] for it in act.pool()])
+
+
+def priority_row_schemas(act: ActivityRecord) -> dict[str, dict[str, Any]]:
+    """The columns of the answer rows of a priority activity (:func:`priority_answer_rows`).
+
+    Parameters
+    ----------
+    act : ActivityRecord
+        An activity (of any kind: none of this module's gives no table).
+
+    Returns
+    -------
+    dict of str to dict
+        ``budget_votes:<activity_id>``, ``rankings`` or ``pairwise`` to its columns.
+
+    Examples
+    --------
+    >>> from coprod_analytics.session.activities import ActivityRecord
+    >>> a = ActivityRecord("r", "ranking", "R", [{"item_id": 1, "text": "x"}])
+    >>> priority_row_schemas(a)["rankings"]
+    {'participant_id': Int64, 'item_id': Int64, 'rank': Int64}
+    """
+    if act.kind == "budget":
+        return {f"budget_votes:{act.activity_id}": _ballot_schema(act)}
+    if act.kind == "ranking":
+        iid = _id_dtype([it["item_id"] for it in act.items])
+        return {"rankings": {"participant_id": pl.Int64, "item_id": iid, "rank": pl.Int64}}
+    if act.kind == "pairwise":
+        iid = _pairwise_id(act)
+        return {
+            "pairwise": {"participant_id": pl.Int64, "winner": iid, "loser": iid, "tie": pl.Boolean}
+        }
+    return {}
 
 
 def _id_dtype(ids: list[Any]) -> Any:
@@ -363,7 +410,7 @@ def priority_answer_rows(
 
 def priority_tables(
     activities: dict[str, ActivityRecord],
-    rows: dict[str, list[dict[str, Any]]],
+    rows: dict[str, pl.DataFrame],
     statements: dict[int, StatementRecord] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """The inquiry tables of the priority activities (names and columns as the file inputs).
@@ -372,8 +419,9 @@ def priority_tables(
     ----------
     activities : dict of str to ActivityRecord
         The session's activities.
-    rows : dict of str to list of dict
-        From :func:`priority_answer_rows`.
+    rows : dict of str to polars.DataFrame
+        The answer rows per table (see :func:`priority_row_schemas`; from
+        :func:`~coprod_analytics.session.activities.row_frames`).
     statements : dict of int to StatementRecord, optional
         The session's statements (open answers are statements tagged with their question).
 
@@ -396,20 +444,10 @@ def priority_tables(
     out: dict[str, pl.DataFrame] = {}
     for act in activities.values():
         if act.kind == "budget" and "budget_projects" not in out:  # one election per inquiry
-            out.update(_budget_tables(act, rows.get(f"budget_votes:{act.activity_id}", [])))
-        elif act.kind == "ranking":
-            iid = _id_dtype([it["item_id"] for it in act.items])
-            out["rankings"] = _frame(
-                rows.get("rankings", []),
-                {"participant_id": pl.Int64, "item_id": iid, "rank": pl.Int64},
-            )
-        elif act.kind == "pairwise":
-            over = getattr(act, "over_statements", False)
-            iid = pl.Int64 if over else _id_dtype([it["item_id"] for it in act.pool()])
-            out["pairwise"] = _frame(
-                rows.get("pairwise", []),
-                {"participant_id": pl.Int64, "winner": iid, "loser": iid, "tie": pl.Boolean},
-            )
+            name = f"budget_votes:{act.activity_id}"
+            out.update(_budget_tables(act, rows_frame(rows, name, _ballot_schema(act))))
+        elif act.kind in ("ranking", "pairwise"):
+            out.update({n: rows_frame(rows, n, sc) for n, sc in priority_row_schemas(act).items()})
         elif act.kind == "open_question":
             qid = _id_dtype([it["item_id"] for it in act.items])
             recs = [
@@ -483,7 +521,7 @@ def _qid(act: ActivityRecord, item_id: Any) -> Any:
     return None if item is None else item["item_id"]
 
 
-def _budget_tables(act: ActivityRecord, votes: list[dict[str, Any]]) -> dict[str, pl.DataFrame]:
+def _budget_tables(act: ActivityRecord, ballots: pl.DataFrame) -> dict[str, pl.DataFrame]:
     rules = act.settings
     vote_type = str(rules.get("vote_type", "approval"))
     items = act.items
@@ -496,12 +534,6 @@ def _budget_tables(act: ActivityRecord, votes: list[dict[str, Any]]) -> dict[str
             **{c: pl.Series([it.get(c) for it in items], dtype=pl.String) for c in extra},
         }
     )
-    schema: dict[str, Any] = {"participant_id": pl.String, "project_id": pl.String}
-    if vote_type in ("cumulative", "scoring"):
-        schema["points"] = pl.Int64
-    elif vote_type == "ordinal":
-        schema["rank"] = pl.Int64
-    ballots = _frame([{k: r.get(k) for k in schema} for r in votes], schema)
     meta = dict(rules.get("meta") or {})
     meta.setdefault("budget", _num(float(rules.get("budget", 0))))
     meta["vote_type"] = vote_type

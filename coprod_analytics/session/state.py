@@ -240,7 +240,7 @@ class SessionState:
             assert pid is not None
             item_id = payload.get("item_id")
             rnd = int(payload.get("round", 0))
-            slot = (str(payload.get("activity_id")), str(item_id), rnd)
+            slot = answer_slot(payload)
             self.activity_answers[slot[0]] = self.activity_answers.get(slot[0], 0) + 1
             mine = self.answers.setdefault(pid, {})
             replaced = mine.get(slot)
@@ -418,6 +418,32 @@ class SessionState:
             Oldest first.
         """
         return [r for r in self.statements.values() if r.moderation == 0]
+
+
+def answer_slot(payload: dict[str, Any]) -> tuple[str, str, int]:
+    """The slot an answer event fills: ``(activity_id, item key, round)`` (the latest answer
+    to a slot counts).
+
+    Parameters
+    ----------
+    payload : dict
+        The ``value`` JSON of an ``answer`` event.
+
+    Returns
+    -------
+    tuple
+        As :attr:`SessionState.answers` keys them.
+
+    Examples
+    --------
+    >>> answer_slot({"activity_id": "q", "item_id": 2, "round": 1, "answer": {"value": 3}})
+    ('q', '2', 1)
+    """
+    return (
+        str(payload.get("activity_id")),
+        str(payload.get("item_id")),
+        int(payload.get("round", 0)),
+    )
 
 
 def _pair_outcome(answer: dict[str, Any]) -> tuple[str, str, bool] | None:

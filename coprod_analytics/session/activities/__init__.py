@@ -36,7 +36,10 @@ The package's modules, one responsibility each (import the names from here):
 - :mod:`~coprod_analytics.session.activities.answers`: :func:`check_answer`, one answer
   checked against its item;
 - :mod:`~coprod_analytics.session.activities.tables`: :func:`answer_tables` and
-  :func:`item_tables`, the latest answers folded into the inquiry's tables;
+  :func:`item_tables`, the latest answers folded into the inquiry's tables (through their
+  answer rows: :func:`row_frames`, :func:`tables_from_rows`);
+- :mod:`~coprod_analytics.session.activities.live_rows`: :class:`LiveRows`, those rows kept
+  up to date answer by answer for the facilitator's live view;
 - :mod:`~coprod_analytics.session.activities.definitions`: :func:`activities_from_inquiry`
   and :func:`activities_from_folder`, the activities an inquiry's item tables define.
 
@@ -50,6 +53,7 @@ from coprod_analytics.session.activities.definitions import (
     activities_from_folder,
     activities_from_inquiry,
 )
+from coprod_analytics.session.activities.live_rows import LiveRows
 from coprod_analytics.session.activities.records import (
     ACTIVITY_KINDS,
     ANSWER_TABLES,
@@ -61,7 +65,14 @@ from coprod_analytics.session.activities.records import (
 )
 from coprod_analytics.session.activities.records import wave_name as wave_name
 from coprod_analytics.session.activities.tables import Latest as Latest
-from coprod_analytics.session.activities.tables import answer_tables, item_tables
+from coprod_analytics.session.activities.tables import (
+    answer_rows,
+    answer_tables,
+    item_tables,
+    row_frames,
+    row_schemas,
+    tables_from_rows,
+)
 
 __all__ = [
     "ACTIVITY_KINDS",
@@ -69,11 +80,16 @@ __all__ = [
     "PANEL_WAVES",
     "PREFER_NOT_TO_SAY",
     "ActivityRecord",
+    "LiveRows",
     "activities_from_folder",
     "activities_from_inquiry",
+    "answer_rows",
     "answer_tables",
     "bind_statements",
     "check_answer",
     "item_tables",
+    "row_frames",
+    "row_schemas",
     "slot_round",
+    "tables_from_rows",
 ]

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
+
 __all__ = [
     "ACTIVITY_KINDS",
     "ANSWER_TABLES",
@@ -22,6 +24,7 @@ __all__ = [
     "PREFER_NOT_TO_SAY",
     "ActivityRecord",
     "bind_statements",
+    "rows_frame",
     "slot_round",
 ]
 
@@ -296,3 +299,31 @@ def slot_round(activity: ActivityRecord, item: dict[str, Any]) -> int:
     ):
         return activity.round
     return 0
+
+
+def rows_frame(frames: dict[str, pl.DataFrame], name: str, schema: dict[str, Any]) -> pl.DataFrame:
+    """The answer rows of the table ``name``, in ``schema`` (other columns left out).
+
+    Parameters
+    ----------
+    frames : dict of str to polars.DataFrame
+        Answer rows per table (:func:`~coprod_analytics.session.activities.row_frames`).
+    name : str
+        The table.
+    schema : dict
+        Its columns and their dtypes.
+
+    Returns
+    -------
+    polars.DataFrame
+        Empty, with the schema's columns, when ``frames`` has no such table.
+
+    Examples
+    --------
+    >>> rows_frame({}, "support", {"participant_id": pl.Int64}).columns
+    ['participant_id']
+    """
+    f = frames.get(name)
+    if f is None:
+        return pl.DataFrame(schema=schema)
+    return f.select([pl.col(c).cast(t) for c, t in schema.items()])

@@ -12,17 +12,45 @@ from typing import Any
 import polars as pl
 
 from coprod_analytics.session.activities.definitions import _opt_float
-from coprod_analytics.session.activities.records import ActivityRecord, wave_name
+from coprod_analytics.session.activities.records import ActivityRecord, rows_frame, wave_name
 
-__all__ = ["answer_tables", "item_tables"]
+__all__ = [
+    "ORDER",
+    "answer_rows",
+    "answer_tables",
+    "item_tables",
+    "row_frames",
+    "row_schemas",
+    "tables_from_rows",
+]
 
 #: The latest answers: ``(participant_id, activity_id, item key, round) -> (item_id, round,
 #: answer, time_ms)``.
 Latest = dict[tuple[int, str, str, int], tuple[Any, int, dict[str, Any], int]]
 
 
-def _frame(rows: list[dict[str, Any]], schema: dict[str, Any]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+#: The hidden columns that order an answer-row frame: the answer's time, then its slot
+#: (participant, activity, item key, round). A total order, so that rows kept up to date
+#: answer by answer (:class:`~coprod_analytics.session.activities.live_rows.LiveRows`) come
+#: out in the order a fresh read gives.
+ORDER: dict[str, Any] = {
+    "__t": pl.Int64,
+    "__p": pl.Int64,
+    "__a": pl.String,
+    "__k": pl.String,
+    "__r": pl.Int64,
+}
+
+#: The tables a question's answers go to, by its type.
+_QUESTION_TABLES: dict[str, tuple[str, ...]] = {
+    "estimate": ("estimates",),
+    "probability": ("probabilities",),
+    "choice": ("choices", "predictions"),
+}
+
+#: The table of the population answers' rows, one per participant and attribute (the
+#: ``participants`` table is these rows, one column per attribute).
+PEOPLE_ROWS = "participants"
 
 
 def _id_dtype(items: list[dict[str, Any]]) -> Any:
@@ -30,10 +58,210 @@ def _id_dtype(items: list[dict[str, Any]]) -> Any:
     return pl.Int64 if ids and all(isinstance(i, int) for i in ids) else pl.String
 
 
+def row_schemas(activities: dict[str, ActivityRecord]) -> dict[str, dict[str, Any]]:
+    """The columns of the answer rows each table of the activities' kinds is made of.
+
+    Parameters
+    ----------
+    activities : dict of str to ActivityRecord
+        The session's activities.
+
+    Returns
+    -------
+    dict of str to dict
+        Table name (a budget's ballots: ``budget_votes:<activity_id>``; the population
+        answers: ``participants``, one row per attribute) to its columns and dtypes.
+
+    Examples
+    --------
+    >>> a = ActivityRecord("r", "ratings", "R", [{"item_id": 1, "text": "Buses"}])
+    >>> list(row_schemas({"r": a})["ratings"])
+    ['participant_id', 'item_id', 'rating', 'scale_min', 'scale_max']
+    """
+    from coprod_analytics.session.mapping_activity import mapping_row_schemas
+    from coprod_analytics.session.priorities import priority_row_schemas
+
+    out: dict[str, dict[str, Any]] = {}
+    for act in activities.values():
+        iid = _id_dtype(act.items)
+        pid = {"participant_id": pl.Int64}
+        if act.kind == "evidence":
+            out["evidence"] = {
+                **pid,
+                "evidence_id": iid,
+                "credibility": pl.Float64,
+                "relevance": pl.Float64,
+                "confidence": pl.Float64,
+            }
+        elif act.kind == "ratings":
+            out["ratings"] = {
+                **pid,
+                "item_id": iid,
+                "rating": pl.Float64,
+                "scale_min": pl.Float64,
+                "scale_max": pl.Float64,
+            }
+        elif act.kind == "panel":
+            out["panel"] = {**pid, "item_id": iid, "wave": pl.String, "value": pl.Float64}
+        elif act.kind == "questions":
+            qid = {**pid, "question_id": iid}
+            out["estimates"] = {
+                **qid,
+                "value": pl.Float64,
+                "confidence": pl.Float64,
+                "round": pl.Int64,
+            }
+            out["probabilities"] = {**qid, "probability": pl.Float64}
+            out["choices"] = {**qid, "answer": pl.String}
+            out["predictions"] = {**qid, "option": pl.String, "share": pl.Float64}
+        elif act.kind == "population":
+            out[PEOPLE_ROWS] = {**pid, "attribute": pl.String, "category": pl.String}
+        out.update(priority_row_schemas(act))
+        out.update(mapping_row_schemas(act))
+    return out
+
+
+def answer_rows(
+    act: ActivityRecord,
+    pid: int,
+    item_id: Any,
+    rnd: int,
+    ans: dict[str, Any],
+    rows: dict[str, list[dict[str, Any]]],
+) -> None:
+    """Add the rows of one latest answer to the rows of its tables (in place).
+
+    Parameters
+    ----------
+    act : ActivityRecord
+        The activity answered.
+    pid : int
+        The participant.
+    item_id : any
+        The item answered, as stored.
+    rnd : int
+        The Delphi round or panel wave.
+    ans : dict
+        The answer, as stored.
+    rows : dict of str to list of dict
+        Rows per table name (see :func:`row_schemas`), extended.
+
+    Examples
+    --------
+    >>> a = ActivityRecord("q", "questions", "Q", [{"item_id": 1, "text": "Riders?"}])
+    >>> rows = {}
+    >>> answer_rows(a, 3, 1, 0, {"value": 120.0}, rows)
+    >>> rows["estimates"]
+    [{'participant_id': 3, 'question_id': 1, 'value': 120.0, 'confidence': None, 'round': 0}]
+    """
+    from coprod_analytics.session.mapping_activity import MAPPING_KINDS, mapping_answer_rows
+    from coprod_analytics.session.priorities import PRIORITY_KINDS, priority_answer_rows
+
+    kind = act.kind
+    if kind in PRIORITY_KINDS:
+        priority_answer_rows(act, pid, ans, rows)
+    elif kind in MAPPING_KINDS:
+        mapping_answer_rows(act, pid, item_id, rnd, ans, rows)
+    elif kind == "evidence":
+        rows.setdefault("evidence", []).append(
+            {
+                "participant_id": pid,
+                "evidence_id": item_id,
+                "credibility": ans["credibility"],
+                "relevance": ans["relevance"],
+                "confidence": ans.get("confidence"),
+            }
+        )
+    elif kind == "ratings":
+        item = act.item(item_id) or {}
+        rows.setdefault("ratings", []).append(
+            {
+                "participant_id": pid,
+                "item_id": item_id,
+                "rating": ans["rating"],
+                "scale_min": float(item.get("scale_min", 1.0)),
+                "scale_max": float(item.get("scale_max", 5.0)),
+            }
+        )
+    elif kind == "panel":
+        rows.setdefault("panel", []).append(
+            {
+                "participant_id": pid,
+                "item_id": item_id,
+                "wave": wave_name(rnd),
+                "value": ans["value"],
+            }
+        )
+    elif kind == "population":
+        rows.setdefault(PEOPLE_ROWS, []).append(
+            {"participant_id": pid, "attribute": str(item_id), "category": ans["category"]}
+        )
+    elif kind == "questions":
+        qtype = (act.item(item_id) or {}).get("type", "estimate")
+        q = {"participant_id": pid, "question_id": item_id}
+        if qtype == "estimate":
+            rows.setdefault("estimates", []).append(
+                {**q, "value": ans["value"], "confidence": ans.get("confidence"), "round": rnd}
+            )
+        elif qtype == "probability":
+            rows.setdefault("probabilities", []).append({**q, "probability": ans["probability"]})
+        else:
+            rows.setdefault("choices", []).append({**q, "answer": ans["answer"]})
+            for option, share in (ans.get("predictions") or {}).items():
+                rows.setdefault("predictions", []).append({**q, "option": option, "share": share})
+
+
+def row_frames(activities: dict[str, ActivityRecord], latest: Latest) -> dict[str, pl.DataFrame]:
+    """The answer rows of the latest answers, one frame per table (see :func:`row_schemas`),
+    each with the hidden :data:`ORDER` columns and sorted by them.
+
+    Parameters
+    ----------
+    activities : dict of str to ActivityRecord
+        The session's activities (answers to any other activity are left out).
+    latest : dict
+        The latest answer per participant, activity, item and round (see ``Latest``).
+
+    Returns
+    -------
+    dict of str to polars.DataFrame
+        Only the tables some answer has rows in.
+
+    Examples
+    --------
+    >>> a = ActivityRecord("r", "ranking", "R", [{"item_id": 1, "text": "x"},
+    ...                    {"item_id": 2, "text": "y"}])
+    >>> f = row_frames({"r": a}, {(4, "r", "None", 0): (None, 0, {"order": [2, 1]}, 9)})
+    >>> f["rankings"].select("item_id", "rank", "__t").rows()
+    [(2, 1, 9), (1, 2, 9)]
+    """
+    schemas = row_schemas(activities)
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for (pid, aid, key, rnd), (item_id, rnd_, ans, t) in latest.items():
+        act = activities.get(aid)
+        if act is None:
+            continue
+        one: dict[str, list[dict[str, Any]]] = {}
+        answer_rows(act, pid, item_id, rnd_, ans, one)
+        for name, got in one.items():
+            for r in got:
+                r.update(__t=t, __p=pid, __a=aid, __k=key, __r=rnd)
+            rows.setdefault(name, []).extend(got)
+    return {
+        name: pl.from_dicts(got, schema={**schemas[name], **ORDER}).sort(
+            list(ORDER), maintain_order=True
+        )
+        for name, got in rows.items()
+        if name in schemas
+    }
+
+
 def answer_tables(
     activities: dict[str, ActivityRecord], latest: Latest, *, statements: Any = None
 ) -> dict[str, pl.DataFrame]:
     """The inquiry tables of the latest answers (names and columns as the file inputs).
+
+    Rows come in the order of the answers' time (ties: participant, activity, item, round).
 
     Parameters
     ----------
@@ -65,165 +293,54 @@ def answer_tables(
     >>> t["ratings"].rows()
     [(3, 1, 5.0, 1.0, 7.0)]
     """
-    from coprod_analytics.session.mapping_activity import (
-        MAPPING_KINDS,
-        mapping_answer_rows,
-        mapping_tables,
-    )
-    from coprod_analytics.session.priorities import (
-        PRIORITY_KINDS,
-        priority_answer_rows,
-        priority_tables,
-    )
+    return tables_from_rows(activities, row_frames(activities, latest), statements=statements)
 
-    rows: dict[str, list[dict[str, Any]]] = {}
-    people: dict[int, dict[str, Any]] = {}
-    for (pid, aid, _key, _rnd), (item_id, rnd, ans, _t) in sorted(
-        latest.items(), key=lambda kv: kv[1][3]
-    ):
-        act = activities.get(aid)
-        if act is None:
-            continue
-        if act.kind in PRIORITY_KINDS:
-            priority_answer_rows(act, pid, ans, rows)
-            continue
-        if act.kind in MAPPING_KINDS:
-            mapping_answer_rows(act, pid, item_id, rnd, ans, rows)
-            continue
-        if act.kind == "evidence":
-            rows.setdefault("evidence", []).append(
-                {
-                    "participant_id": pid,
-                    "evidence_id": item_id,
-                    "credibility": ans["credibility"],
-                    "relevance": ans["relevance"],
-                    "confidence": ans.get("confidence"),
-                }
-            )
-        elif act.kind == "ratings":
-            item = act.item(item_id) or {}
-            rows.setdefault("ratings", []).append(
-                {
-                    "participant_id": pid,
-                    "item_id": item_id,
-                    "rating": ans["rating"],
-                    "scale_min": float(item.get("scale_min", 1.0)),
-                    "scale_max": float(item.get("scale_max", 5.0)),
-                }
-            )
-        elif act.kind == "panel":
-            rows.setdefault("panel", []).append(
-                {
-                    "participant_id": pid,
-                    "item_id": item_id,
-                    "wave": wave_name(rnd),
-                    "value": ans["value"],
-                }
-            )
-        elif act.kind == "population":
-            people.setdefault(pid, {})[str(item_id)] = ans["category"]
-        elif act.kind == "questions":
-            qtype = (act.item(item_id) or {}).get("type", "estimate")
-            if qtype == "estimate":
-                rows.setdefault("estimates", []).append(
-                    {
-                        "participant_id": pid,
-                        "question_id": item_id,
-                        "value": ans["value"],
-                        "confidence": ans.get("confidence"),
-                        "round": rnd,
-                    }
-                )
-            elif qtype == "probability":
-                rows.setdefault("probabilities", []).append(
-                    {
-                        "participant_id": pid,
-                        "question_id": item_id,
-                        "probability": ans["probability"],
-                    }
-                )
-            else:
-                rows.setdefault("choices", []).append(
-                    {"participant_id": pid, "question_id": item_id, "answer": ans["answer"]}
-                )
-                for option, share in (ans.get("predictions") or {}).items():
-                    rows.setdefault("predictions", []).append(
-                        {
-                            "participant_id": pid,
-                            "question_id": item_id,
-                            "option": option,
-                            "share": share,
-                        }
-                    )
+
+def tables_from_rows(
+    activities: dict[str, ActivityRecord],
+    frames: dict[str, pl.DataFrame],
+    *,
+    statements: Any = None,
+) -> dict[str, pl.DataFrame]:
+    """The inquiry tables of the activities, from their answer rows (:func:`row_frames`).
+
+    Parameters
+    ----------
+    activities : dict of str to ActivityRecord
+        The activities whose tables to build (all of a kind: one table holds a kind's
+        answers).
+    frames : dict of str to polars.DataFrame
+        The answer rows per table (hidden columns are left out).
+    statements : dict of int to StatementRecord, optional
+        The session's statements.
+
+    Returns
+    -------
+    dict of str to polars.DataFrame
+        As :func:`answer_tables`.
+
+    Examples
+    --------
+    >>> a = ActivityRecord("p", "population", "P", [{"item_id": "age", "text": "Age"}])
+    >>> f = row_frames({"p": a}, {(5, "p", "age", 0): ("age", 0, {"category": "30-44"}, 0)})
+    >>> tables_from_rows({"p": a}, f)["participants"].rows()
+    [(5, '30-44')]
+    """
+    from coprod_analytics.session.mapping_activity import mapping_tables
+    from coprod_analytics.session.priorities import priority_tables
+
+    schemas = row_schemas(activities)
     out: dict[str, pl.DataFrame] = {}
     for act in activities.values():
-        iid = _id_dtype(act.items)
-        if act.kind == "evidence":
-            out["evidence"] = _frame(
-                rows.get("evidence", []),
-                {
-                    "participant_id": pl.Int64,
-                    "evidence_id": iid,
-                    "credibility": pl.Float64,
-                    "relevance": pl.Float64,
-                    "confidence": pl.Float64,
-                },
-            )
-        elif act.kind == "ratings":
-            out["ratings"] = _frame(
-                rows.get("ratings", []),
-                {
-                    "participant_id": pl.Int64,
-                    "item_id": iid,
-                    "rating": pl.Float64,
-                    "scale_min": pl.Float64,
-                    "scale_max": pl.Float64,
-                },
-            )
-        elif act.kind == "panel":
-            out["panel"] = _frame(
-                rows.get("panel", []),
-                {
-                    "participant_id": pl.Int64,
-                    "item_id": iid,
-                    "wave": pl.String,
-                    "value": pl.Float64,
-                },
-            )
+        if act.kind in ("evidence", "ratings", "panel"):
+            out[act.kind] = rows_frame(frames, act.kind, schemas[act.kind])
         elif act.kind == "questions":
             types = {it.get("type", "estimate") for it in act.items}
-            if "estimate" in types:
-                out["estimates"] = _frame(
-                    rows.get("estimates", []),
-                    {
-                        "participant_id": pl.Int64,
-                        "question_id": iid,
-                        "value": pl.Float64,
-                        "confidence": pl.Float64,
-                        "round": pl.Int64,
-                    },
-                )
-            if "probability" in types:
-                out["probabilities"] = _frame(
-                    rows.get("probabilities", []),
-                    {"participant_id": pl.Int64, "question_id": iid, "probability": pl.Float64},
-                )
-            if "choice" in types:
-                out["choices"] = _frame(
-                    rows.get("choices", []),
-                    {"participant_id": pl.Int64, "question_id": iid, "answer": pl.String},
-                )
-                out["predictions"] = _frame(
-                    rows.get("predictions", []),
-                    {
-                        "participant_id": pl.Int64,
-                        "question_id": iid,
-                        "option": pl.String,
-                        "share": pl.Float64,
-                    },
-                )
-    out.update(priority_tables(activities, rows, statements))
-    out.update(mapping_tables(activities, rows))
+            for qtype, names in _QUESTION_TABLES.items():
+                if qtype in types:
+                    out.update({n: rows_frame(frames, n, schemas[n]) for n in names})
+    out.update(priority_tables(activities, frames, statements))
+    out.update(mapping_tables(activities, frames))
     for name in ("evidence", "estimates"):  # an optional column nobody gave is left out
         t = out.get(name)
         if t is not None and t.height and t.get_column("confidence").null_count() == t.height:
@@ -235,6 +352,10 @@ def answer_tables(
         for it in act.items
     ]
     if attrs:
+        people: dict[int, dict[str, Any]] = {}
+        answered = rows_frame(frames, PEOPLE_ROWS, schemas[PEOPLE_ROWS])
+        for pid, attr, category in answered.iter_rows():  # in time order: the latest wins
+            people.setdefault(pid, {})[attr] = category
         pids = sorted(people)
         out["participants"] = pl.DataFrame(
             {
