@@ -137,6 +137,23 @@ def _median(x: np.ndarray, axis: int = -1) -> np.ndarray:
     return np.asarray(np.median(x, axis=axis))
 
 
+def _counted_weighted_mean(values: tuple[np.ndarray, ...], counts: np.ndarray) -> np.ndarray:
+    """:func:`_weighted_mean` of samples given as counts (rows) of distinct ``(x, w)``."""
+    x, w = values
+    return np.asarray((counts @ (x * w)) / (counts @ w))
+
+
+def _counted_median(values: tuple[np.ndarray, ...], counts: np.ndarray) -> np.ndarray:
+    """:func:`_median` of samples given as counts (rows) of the distinct ``x``, ascending."""
+    (x,) = values
+    n = counts.sum(axis=1, keepdims=True)
+    below = np.cumsum(counts, axis=1)
+    # the middle order statistics (1-based): n // 2 + 1 and, for even n, n // 2
+    upper = (below < n // 2 + 1).sum(axis=1)
+    lower = (below < np.where(n % 2 == 0, n // 2, n // 2 + 1)).sum(axis=1)
+    return np.asarray((x[lower] + x[upper]) / 2)
+
+
 def _center(
     x: np.ndarray,
     w: np.ndarray,
@@ -145,20 +162,28 @@ def _center(
     alpha: float,
     seed: int,
 ) -> tuple[float, float | None, float | None]:
-    """The item's aggregate and its percentile bootstrap interval (scipy.stats.bootstrap)."""
+    """The item's aggregate and its percentile bootstrap interval (scipy.stats.bootstrap, or
+    counts of the distinct ratings resampled when there are many ratings per distinct one)."""
     if estimator == "median":
         value = float(np.median(x))
         data: tuple[np.ndarray, ...] = (x,)
         stat: Any = _median
+        counted: Any = _counted_median
     else:
         value = float(_weighted_mean(x, w))
-        data, stat = (x, w), _weighted_mean
+        data, stat, counted = (x, w), _weighted_mean, _counted_weighted_mean
     if n_resamples == 0 or x.size < 2:
         return value, None, None
     if np.ptp(x) == 0:
         return value, value, value
     lo, hi = bootstrap_interval(
-        data, stat, n_resamples=n_resamples, alpha=alpha, seed=seed, progress=False
+        data,
+        stat,
+        n_resamples=n_resamples,
+        alpha=alpha,
+        seed=seed,
+        progress=False,
+        counted=counted,
     )
     return value, lo, hi
 
@@ -217,7 +242,10 @@ def weigh_evidence(
         Level of measurement of the overall Krippendorff's alpha.
     n_resamples : int, default 1000
         Bootstrap resamples of raters per item (percentile intervals by
-        :func:`scipy.stats.bootstrap`) and of items for alpha; 0 = no intervals.
+        :func:`scipy.stats.bootstrap`; with at least 4 ratings per distinct (rating,
+        confidence) pair, each resample's counts of those pairs are drawn from their
+        multinomial instead: the same bootstrap, at a cost that does not grow with the
+        number of raters) and of items for alpha; 0 = no intervals.
     alpha : float, default 0.05
         The intervals' level is ``1 - alpha``.
     seed : int or None, default 0
