@@ -95,7 +95,7 @@ def _hash_column(h: Any, series: pl.Series) -> None:
         except pl.exceptions.PolarsError:  # nested types: their Python repr, row by row
             text = pl.Series([repr(v) for v in values.to_list()], dtype=pl.String)
         h.update(np.ascontiguousarray(text.str.len_bytes().to_numpy()).tobytes())
-        h.update("".join(text.to_list()).encode())
+        h.update(text.str.join("").item().encode())  # the texts end to end
 
 
 @dataclass(frozen=True)

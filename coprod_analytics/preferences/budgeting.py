@@ -44,7 +44,7 @@ from coprod_analytics.errors import ValidationError, check_param
 from coprod_analytics.format import fmt_amount, fmt_number, fmt_pct
 from coprod_analytics.inquiry import Inquiry
 from coprod_analytics.io.pabulib import PBElection, election_from_tables
-from coprod_analytics.provenance import Provenance, fingerprint_frames
+from coprod_analytics.provenance import Provenance
 from coprod_analytics.results import Result, frame_to_html
 
 __all__ = [
@@ -367,7 +367,7 @@ def _outcome(
     cost = float(inst.costs[selected].sum()) if selected else 0.0
     prov = Provenance(
         method=rule,
-        input_fingerprint=fingerprint_frames(election.projects, election.votes),
+        input_fingerprint=election.fingerprint,
         parameters=dict(parameters),
     )
     return BudgetOutcome(
@@ -1042,7 +1042,7 @@ def outcome_analysis(
         satisfaction=sat,
         provenance=Provenance(
             method="outcome_analysis",
-            input_fingerprint=fingerprint_frames(election.projects, election.votes),
+            input_fingerprint=election.fingerprint,
             parameters={
                 "rule": outcome.rule,
                 "selected": list(outcome.selected),
@@ -1320,7 +1320,7 @@ def compare_budget_rules(
         projects=base,
         provenance=Provenance(
             method="compare_budget_rules",
-            input_fingerprint=fingerprint_frames(election.projects, election.votes),
+            input_fingerprint=election.fingerprint,
             parameters={
                 "rules": [list(r) for r in rules],
                 "check_proportionality": check_proportionality,

@@ -133,6 +133,20 @@ class PBElection:
         """The budget limit from META (int when integral)."""
         return _parse_number(self.meta["budget"].replace(",", "."))
 
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 of the projects and votes (:func:`~coprod_analytics.provenance.
+        fingerprint_frames`), computed once: every rule run on the election records it.
+
+        Returns
+        -------
+        str
+            The hex digest (64 characters).
+        """
+        from coprod_analytics.provenance import fingerprint_frames
+
+        return fingerprint_frames(self.projects, self.votes)
+
     @property
     def n_voters(self) -> int:
         return self.votes.height
