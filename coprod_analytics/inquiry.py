@@ -806,6 +806,114 @@ class Inquiry:
         object.__setattr__(out, "tables", dict(tables))
         return out
 
+    def with_statements(self, statements: Any) -> Inquiry:
+        """A new inquiry with the statements table replaced (validated).
+
+        Parameters
+        ----------
+        statements : table
+            Statements with the columns of the ``statements`` argument of :class:`Inquiry`;
+            every statement voted on must be in it.
+
+        Returns
+        -------
+        Inquiry
+            A new inquiry; its votes are not checked again (only against the statements).
+
+        Examples
+        --------
+        >>> inq = Inquiry({"participant_id": [1], "statement_id": [1], "vote": [1]})
+        >>> inq.with_statements({"statement_id": [1, 2], "text": ["a", "b"]}).counts()["statements"]
+        2
+        """
+        stmts = _validate_statements(
+            as_polars(statements, name="statements"), self.vote_log.get_column("statement_id")
+        )
+        if stmts.schema["statement_id"] != self.vote_log.schema["statement_id"]:
+            return Inquiry(  # the ids' type changed: unify them as a new inquiry does
+                self.vote_log,
+                stmts,
+                self.participants,
+                metadata=self.metadata,
+                tables=self.tables,
+            )
+        return Inquiry._checked(
+            self.vote_log,
+            stmts,
+            self.participants,
+            votes=self.votes,
+            metadata=self.metadata,
+            tables=self.tables,
+        )
+
+    def with_participants(self, participants: Any) -> Inquiry:
+        """A new inquiry with the participants table replaced (validated).
+
+        Parameters
+        ----------
+        participants : table
+            Participants with the columns of the ``participants`` argument of
+            :class:`Inquiry` (voters missing from it are added, as there).
+
+        Returns
+        -------
+        Inquiry
+            A new inquiry; its votes are not checked again.
+
+        Examples
+        --------
+        >>> inq = Inquiry({"participant_id": [1], "statement_id": [1], "vote": [1]})
+        >>> inq.with_participants({"participant_id": [2], "age": ["16-34"]}).participants.rows()
+        [(2, '16-34'), (1, None)]
+        """
+        ppl = _validate_participants(
+            as_polars(participants, name="participants"),
+            self.vote_log.get_column("participant_id"),
+        )
+        if ppl.schema["participant_id"] != self.vote_log.schema["participant_id"]:
+            return Inquiry(
+                self.vote_log,
+                self.statements,
+                ppl,
+                metadata=self.metadata,
+                tables=self.tables,
+            )
+        return Inquiry._checked(
+            self.vote_log,
+            self.statements,
+            ppl,
+            votes=self.votes,
+            metadata=self.metadata,
+            tables=self.tables,
+        )
+
+    def with_metadata(self, **items: Any) -> Inquiry:
+        """A new inquiry with metadata items added or replaced.
+
+        Parameters
+        ----------
+        **items : any
+            Metadata by name (``title=...``).
+
+        Returns
+        -------
+        Inquiry
+
+        Examples
+        --------
+        >>> inq = Inquiry({"participant_id": [1], "statement_id": [1], "vote": [1]})
+        >>> inq.with_metadata(title="Riverside").metadata["title"]
+        'Riverside'
+        """
+        return Inquiry._checked(
+            self.vote_log,
+            self.statements,
+            self.participants,
+            votes=self.votes,
+            metadata={**self.metadata, **items},
+            tables=self.tables,
+        )
+
     def with_tables(self, **tables: Any) -> Inquiry:
         """A new inquiry with further input tables added or replaced (validated).
 

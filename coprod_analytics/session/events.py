@@ -280,9 +280,38 @@ def _fold_inquiry(
     for row in rows:
         st.apply(row)
     votes = _vote_frame(vote_rows)
-    # ideas and open answers are not statements (they live in pairwise / free_text)
+    answers = answer_tables(st.activities, st.latest_answers(), statements=st.statements)
+    attrs = answers.pop("participants", None)
+    # tables nobody answered yet are left out (as a folder without that file)
+    tables = {**item_tables(st.activities), **{k: t for k, t in answers.items() if t.height}}
+    metadata = session_metadata(st, session_id=meta.get("session_id"), source=source)
+    assert votes.schema["time"] == TIME_DTYPE
+    return Inquiry(
+        votes,
+        statements_frame(st),
+        participants_frame(st, attrs),
+        metadata=metadata,
+        tables=tables,
+    )
+
+
+def statements_frame(st: SessionState) -> pl.DataFrame:
+    """The session's statements as the inquiry's ``statements`` table (ideas and open answers,
+    which live in ``pairwise`` / ``free_text``, left out).
+
+    Parameters
+    ----------
+    st : SessionState
+        The session.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``statement_id``, ``text``, ``author_id``, ``moderation``, ``is_meta``, ``created``,
+        ``is_seed``.
+    """
     recs = [r for r in st.statements.values() if r.activity_id is None]
-    statements = pl.DataFrame(
+    return pl.DataFrame(
         {
             "statement_id": pl.Series([r.statement_id for r in recs], dtype=pl.Int64),
             "text": pl.Series([r.text for r in recs], dtype=pl.String),
@@ -295,7 +324,26 @@ def _fold_inquiry(
             "is_seed": pl.Series([r.author_id is None for r in recs], dtype=pl.Boolean),
         }
     )
-    participants = pl.DataFrame(
+
+
+def participants_frame(st: SessionState, attributes: pl.DataFrame | None) -> pl.DataFrame:
+    """Who joined the session, when, and their population answers: the inquiry's
+    ``participants`` table.
+
+    Parameters
+    ----------
+    st : SessionState
+        The session.
+    attributes : polars.DataFrame or None
+        ``participant_id`` and one column per population attribute (the ``participants``
+        answer table), or None.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``participant_id``, ``joined``, then the attributes.
+    """
+    out = pl.DataFrame(
         {
             "participant_id": pl.Series(list(st.participants), dtype=pl.Int64),
             "joined": pl.Series(list(st.participants.values()), dtype=pl.Int64)
@@ -303,22 +351,35 @@ def _fold_inquiry(
             .dt.replace_time_zone("UTC"),
         }
     )
-    answers = answer_tables(st.activities, st.latest_answers(), statements=st.statements)
-    attrs = answers.pop("participants", None)
-    # tables nobody answered yet are left out (as a folder without that file)
-    tables = {**item_tables(st.activities), **{k: t for k, t in answers.items() if t.height}}
-    if attrs is not None and attrs.width > 1:
-        participants = participants.join(attrs, on="participant_id", how="left")
-    metadata = {
+    if attributes is not None and attributes.width > 1:
+        out = out.join(attributes, on="participant_id", how="left")
+    return out
+
+
+def session_metadata(st: SessionState, *, session_id: str | None, source: str) -> dict[str, Any]:
+    """The inquiry's metadata of a session: title, id, source, open or closed, settings.
+
+    Parameters
+    ----------
+    st : SessionState
+        The session.
+    session_id : str or None
+        Its id.
+    source : str
+        Where it was read from.
+
+    Returns
+    -------
+    dict
+    """
+    return {
         "title": st.title,
         "source_format": "session",
         "source_path": source,
-        "session_id": meta.get("session_id"),
+        "session_id": session_id,
         "session_open": st.is_open,
         "settings": dict(st.settings),
     }
-    assert votes.schema["time"] == TIME_DTYPE
-    return Inquiry(votes, statements, participants, metadata=metadata, tables=tables)
 
 
 # Their public home stays coprod_analytics.session.store (where they were defined before the

@@ -10,8 +10,9 @@ the last poll, folding them into a :class:`~coprod_analytics.session.SessionStat
   changed (:meth:`LiveSession.panel`, cached per version; the numbers come from
   :func:`~coprod_analytics.session.panels.live_panel`);
 - votes are appended to the session's inquiry (:attr:`LiveSession.inquiry`); statements,
-  moderation, joins, settings and population answers re-read the whole session as an
-  inquiry; participation counts are refreshed
+  moderation, joins, settings and population answers replace the part of it they change,
+  built from the state (only a newly defined activity reads the whole session again);
+  participation counts are refreshed
   on every change, the opinion groups (only after votes or statements changed) at most every
   ``recompute_interval`` seconds, warm-started from the previous result so group labels stay
   stable (``opinion_groups(previous=...)``, Hungarian label matching).
@@ -41,7 +42,12 @@ import polars as pl
 
 from coprod_analytics.errors import ValidationError
 from coprod_analytics.session.activities import ActivityRecord, LiveRows, wave_name
-from coprod_analytics.session.events import _vote_frame
+from coprod_analytics.session.events import (
+    _vote_frame,
+    participants_frame,
+    session_metadata,
+    statements_frame,
+)
 from coprod_analytics.session.panels import LIVE_N_RESAMPLES, LivePanel, live_panel
 from coprod_analytics.session.state import EventRow, SessionState, answer_slot
 
@@ -269,7 +275,8 @@ class LiveSession:
         """Fold new events into the state; refresh the tables and inquiry they touch."""
         st = self.state
         first = self.inquiry is None
-        full = first
+        full = first  # read the whole session again (an activity defined: its item tables)
+        people = said = settings = False  # participants, statements, metadata changed
         touched: set[str] = set()
         redefined: set[str] = set()  # activities whose answer rows are built again
         answered: set[tuple[int, str, str, int]] = set()  # slots with a new latest answer
@@ -290,7 +297,7 @@ class LiveSession:
                     touched.add(aid)
                     assert row[3] is not None
                     answered.add((row[3], *answer_slot(payload)))
-                    full = full or (act is not None and act.kind == "population")
+                    people = people or (act is not None and act.kind == "population")
                     if act is not None and act.kind == "mapping":
                         self._linked_appraisals(aid, seq, touched)  # a new need to appraise
                 elif payload.get("action") == "define":
@@ -309,15 +316,18 @@ class LiveSession:
                 aid = str(self._tagged(row[4]))
                 self.versions[aid] = seq
                 touched.add(aid)
-            else:
+            elif kind == "join":
+                people = True
+                for a in st.activities.values():
+                    if a.kind == "population":
+                        self.versions[a.activity_id] = seq
+            elif kind in ("statement", "moderation", "setting", "open", "close"):
+                said = said or kind in ("statement", "moderation")
+                settings = settings or kind in ("setting", "open", "close")
+                self.versions["statements"] = seq
+                self._dirty_groups = self._dirty_groups or kind in ("statement", "moderation")
+            else:  # a kind of event this view does not know: read it all
                 full = True
-                if kind == "join":
-                    for a in st.activities.values():
-                        if a.kind == "population":
-                            self.versions[a.activity_id] = seq
-                else:  # statements, moderation, settings, session open / close
-                    self.versions["statements"] = seq
-                    self._dirty_groups = self._dirty_groups or kind in ("statement", "moderation")
         self.last_seq = st.last_seq
         # only the slots answered are folded into the rows kept; a redefined kind is rebuilt
         fresh = self._rows.fold(st, None if first else touched, answered, redefined)
@@ -327,8 +337,24 @@ class LiveSession:
 
             self.inquiry = read_session(self.db_path)
         else:
-            assert self.inquiry is not None
-            if new_votes:  # votes alone: the log grows by them (a re-read costs the whole log)
+            # the parts that changed, from the state (a re-read costs the whole log): the
+            # statements and participants first, so the new votes find theirs
+            inq = self.inquiry
+            assert inq is not None
+            if said:
+                inq = inq.with_statements(statements_frame(st))
+            if people:
+                inq = inq.with_participants(participants_frame(st, self.tables.get("participants")))
+            if settings:
+                inq = inq.with_metadata(
+                    **session_metadata(
+                        st,
+                        session_id=inq.metadata.get("session_id"),
+                        source=str(inq.metadata.get("source_path")),
+                    )
+                )
+            self.inquiry = inq
+            if new_votes:  # the log grows by them
                 self.inquiry = self.inquiry.with_votes(_vote_frame(new_votes))
             if fresh:
                 # tables nobody answered yet are left out, as read_session leaves them out
