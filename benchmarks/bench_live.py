@@ -196,8 +196,10 @@ def dashboard_latency(db: Path, stop: Any, out: Any) -> None:
     seen = 0
     lat: list[float] = []
     took: list[float] = []  # seconds of each refresh that showed something new
+    when: list[tuple[float, float, int]] = []  # (wall-clock start, seconds, events read)
     while not stop.is_set():
-        started = time.monotonic()
+        started, wall = time.monotonic(), time.time()
+        before = board.live.last_seq
         if board.refresh():
             now = time.time()
             took.append(time.monotonic() - started)
@@ -207,9 +209,10 @@ def dashboard_latency(db: Path, stop: Any, out: Any) -> None:
                 now - r[8] / 1000 for r in rows if r[0] <= last and r[1] in ("vote", "answer")
             )
             seen = max([seen, *(r[0] for r in rows if r[0] <= last)])
+            when.append((wall, took[-1], last - before))
         time.sleep(max(0.0, board.interval - (time.monotonic() - started)))
     reader.close()
-    out.put((lat, took))
+    out.put((lat, took, when))
 
 
 class DashboardWatch:
@@ -218,6 +221,8 @@ class DashboardWatch:
     def __init__(self, db: Path | str) -> None:
         #: p50 and p95 of the refreshes' durations, in ms (set by :meth:`p95_ms`)
         self.refresh_ms = (float("nan"), float("nan"))
+        #: per refresh that showed something: (wall-clock start, seconds, events read)
+        self.refreshes: list[tuple[float, float, int]] = []
         ctx = multiprocessing.get_context("spawn")
         self.stop, self.out = ctx.Event(), ctx.Queue()
         self.proc = ctx.Process(
@@ -229,7 +234,7 @@ class DashboardWatch:
         """Stop watching; the p95 from acceptance to the view, in ms (NaN: nothing seen).
         The p50 and p95 of the refreshes' own durations are kept in :attr:`refresh_ms`."""
         self.stop.set()
-        got, took = self.out.get(timeout=timeout)
+        got, took, self.refreshes = self.out.get(timeout=timeout)
         lat = sorted(x * 1000 for x in got)
         durations = sorted(x * 1000 for x in took)
         self.proc.join(60)

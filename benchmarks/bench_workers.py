@@ -279,7 +279,7 @@ def run_once(
     sampler = CpuSampler(os.getpgid(srv.proc.pid), _postmaster(server.folder))
     sampler.start()
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
-    t0 = time.perf_counter()
+    t0, t0_wall = time.perf_counter(), time.time()
     thread = threading.Thread(target=load)
     thread.start()
     killed = None
@@ -333,7 +333,23 @@ def run_once(
         "load_avg": (load_avg0[0], load_avg1[0]),
         "dashboard_p95_ms": dash_p95,
         "refresh_ms": refresh_ms,
+        "refresh_timeline": [] if watch is None else _refresh_timeline(watch.refreshes, t0_wall),
     }
+
+
+def _refresh_timeline(
+    refreshes: list[tuple[float, float, int]], t0: float, step: float = 2.0
+) -> list[str]:
+    """Per ``step`` seconds of the run: the dashboard's refreshes, their longest and the
+    events they read."""
+    bins: dict[int, list[tuple[float, int]]] = {}
+    for start, took, n in refreshes:
+        bins.setdefault(int((start - t0) // step), []).append((took, n))
+    return [
+        f"{k * step:5.0f} s {len(bins[k]):3d} refreshes  longest {1000 * max(t for t, _ in bins[k]):6.0f}"
+        f" ms  events read {sum(n for _, n in bins[k]):6d}"
+        for k in sorted(bins)
+    ]
 
 
 def _phases(result: LoadResult, killed: float | None) -> str:
@@ -391,7 +407,8 @@ def main() -> None:
     ap.add_argument(
         "--timeline",
         action="store_true",
-        help="also print the acknowledged answers and p50/p95 acceptance per 2 s",
+        help="also print the acknowledged answers and p50/p95 acceptance per 2 s (and the "
+        "dashboard's refreshes, with --dashboard)",
     )
     ap.add_argument(
         "--profile",
@@ -451,6 +468,8 @@ def main() -> None:
             print(f"  by phase                  {r['phases']}")
         if args.timeline:
             print("  timeline:\n    " + "\n    ".join(r["timeline"]))
+            if r["refresh_timeline"]:
+                print("  dashboard refreshes:\n    " + "\n    ".join(r["refresh_timeline"]))
         print(
             f"  CPU per answer            {r['server_cpu_ms']:>8.3f} ms server (workers "
             f"{r['workers_cpu_ms']:.3f} ms, the rest its parent and the priorities), "
