@@ -196,9 +196,10 @@ def dashboard_latency(db: Path, stop: Any, out: Any) -> None:
     seen = 0
     lat: list[float] = []
     took: list[float] = []  # seconds of each refresh that showed something new
-    when: list[tuple[float, float, int]] = []  # (wall-clock start, seconds, events read)
+    # per refresh: (wall-clock start, seconds, CPU seconds of this process, events read)
+    when: list[tuple[float, float, float, int]] = []
     while not stop.is_set():
-        started, wall = time.monotonic(), time.time()
+        started, wall, cpu = time.monotonic(), time.time(), time.process_time()
         before = board.live.last_seq
         if board.refresh():
             now = time.time()
@@ -209,7 +210,7 @@ def dashboard_latency(db: Path, stop: Any, out: Any) -> None:
                 now - r[8] / 1000 for r in rows if r[0] <= last and r[1] in ("vote", "answer")
             )
             seen = max([seen, *(r[0] for r in rows if r[0] <= last)])
-            when.append((wall, took[-1], last - before))
+            when.append((wall, took[-1], time.process_time() - cpu, last - before))
         time.sleep(max(0.0, board.interval - (time.monotonic() - started)))
     reader.close()
     out.put((lat, took, when))
@@ -221,8 +222,9 @@ class DashboardWatch:
     def __init__(self, db: Path | str) -> None:
         #: p50 and p95 of the refreshes' durations, in ms (set by :meth:`p95_ms`)
         self.refresh_ms = (float("nan"), float("nan"))
-        #: per refresh that showed something: (wall-clock start, seconds, events read)
-        self.refreshes: list[tuple[float, float, int]] = []
+        #: per refresh that showed something: (wall-clock start, seconds, CPU seconds,
+        #: events read)
+        self.refreshes: list[tuple[float, float, float, int]] = []
         ctx = multiprocessing.get_context("spawn")
         self.stop, self.out = ctx.Event(), ctx.Queue()
         self.proc = ctx.Process(

@@ -338,18 +338,22 @@ def run_once(
 
 
 def _refresh_timeline(
-    refreshes: list[tuple[float, float, int]], t0: float, step: float = 2.0
+    refreshes: list[tuple[float, float, float, int]], t0: float, step: float = 2.0
 ) -> list[str]:
-    """Per ``step`` seconds of the run: the dashboard's refreshes, their longest and the
-    events they read."""
-    bins: dict[int, list[tuple[float, int]]] = {}
-    for start, took, n in refreshes:
-        bins.setdefault(int((start - t0) // step), []).append((took, n))
-    return [
-        f"{k * step:5.0f} s {len(bins[k]):3d} refreshes  longest {1000 * max(t for t, _ in bins[k]):6.0f}"
-        f" ms  events read {sum(n for _, n in bins[k]):6d}"
-        for k in sorted(bins)
-    ]
+    """Per ``step`` seconds of the run: the dashboard's refreshes, the longest (and the CPU
+    it took: the rest is waiting for a core) and the events they read."""
+    bins: dict[int, list[tuple[float, float, int]]] = {}
+    for start, took, cpu, n in refreshes:
+        bins.setdefault(int((start - t0) // step), []).append((took, cpu, n))
+    out = []
+    for k in sorted(bins):
+        took, cpu, _ = max(bins[k])
+        n = sum(r[2] for r in bins[k])
+        out.append(
+            f"{k * step:5.0f} s {len(bins[k]):3d} refreshes  longest {1000 * took:6.0f} ms"
+            f" (CPU {1000 * cpu:4.0f} ms)  events read {n:6d}"
+        )
+    return out
 
 
 def _phases(result: LoadResult, killed: float | None) -> str:
