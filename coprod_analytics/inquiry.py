@@ -887,6 +887,35 @@ class Inquiry:
             tables=self.tables,
         )
 
+    def without_tables(self, *names: str) -> Inquiry:
+        """A new inquiry without the further tables named (names it does not hold are
+        ignored).
+
+        Parameters
+        ----------
+        *names : str
+            Table names (``"free_text"``).
+
+        Returns
+        -------
+        Inquiry
+
+        Examples
+        --------
+        >>> inq = Inquiry({"participant_id": [1], "statement_id": [1], "vote": [1]})
+        >>> rated = inq.with_tables(ratings={"participant_id": [2], "item_id": [1], "rating": [4]})
+        >>> sorted(rated.without_tables("ratings", "estimates").tables)
+        []
+        """
+        return Inquiry._checked(
+            self.vote_log,
+            self.statements,
+            self.participants,
+            votes=self.votes,
+            metadata=self.metadata,
+            tables={k: t for k, t in self.tables.items() if k not in names},
+        )
+
     def with_metadata(self, **items: Any) -> Inquiry:
         """A new inquiry with metadata items added or replaced.
 

@@ -160,3 +160,24 @@ def test_joins_statements_and_population_answers_do_not_read_the_session_again(
         "age_band"
     ].to_list() == ["65+"]
     assert live.inquiry.metadata["settings"]["allow_submissions"] is False
+
+
+def test_a_table_emptied_leaves_the_inquiry_as_a_fresh_read_leaves_it_out(tmp_path: Path) -> None:
+    # the only open answer rejected: a fresh read has no free_text table; nor must the view
+    from test_live_dashboard_priorities import new_session as priorities_session
+
+    db = tmp_path / "s.db"
+    priorities_session(db)
+    live = LiveSession(db, recompute_interval=1e9)
+    live.poll()
+    with SessionStore(db) as s:
+        s.record_answer(s.join(), "ideas", 1, {"text": "More light by the pond"})
+    live.poll()
+    _same(live, db)
+    assert live.inquiry is not None and live.inquiry.tables["free_text"].height == 1
+    (sid,) = [r.statement_id for r in live.state.statements.values() if r.activity_id == "ideas"]
+    with SessionStore(db) as s:
+        s.moderate(sid, accept=False)
+    live.poll()
+    assert "free_text" not in read_session(db).tables
+    _same(live, db)

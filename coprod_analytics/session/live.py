@@ -357,7 +357,11 @@ class LiveSession:
             if new_votes:  # the log grows by them
                 self.inquiry = self.inquiry.with_votes(_vote_frame(new_votes))
             if fresh:
-                # tables nobody answered yet are left out, as read_session leaves them out
+                # empty tables are left out (nobody answered yet, or every answer withdrawn
+                # or rejected since), as read_session leaves them out
+                gone = [k for k, t in fresh.items() if not t.height and k in self.inquiry.tables]
+                if gone:
+                    self.inquiry = self.inquiry.without_tables(*gone)
                 self.inquiry = self.inquiry.with_tables(
                     **{k: t for k, t in fresh.items() if t.height and k != "participants"}
                 )
