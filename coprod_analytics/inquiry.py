@@ -766,9 +766,7 @@ class Inquiry:
         new = _validate_votes(as_polars(new_votes, name="votes"))
         log = pl.concat([self.vote_log, new], how="vertical_relaxed")
         if self._holds(new):  # only the new events needed checking
-            return Inquiry._checked(
-                log, self.statements, self.participants, metadata=self.metadata, tables=self.tables
-            )
+            return self._replaced(vote_log=log)
         return Inquiry(
             log, self.statements, self.participants, metadata=self.metadata, tables=self.tables
         )
@@ -806,6 +804,21 @@ class Inquiry:
         object.__setattr__(out, "tables", dict(tables))
         return out
 
+    def _replaced(self, **parts: Any) -> Inquiry:
+        """This inquiry with some parts replaced by validated ones (``vote_log``, ``votes``,
+        ``statements``, ``participants``, ``metadata``, ``tables``), not checked again; the
+        latest votes are recomputed when the log is replaced without them."""
+        log = parts.get("vote_log", self.vote_log)
+        votes = parts.get("votes", self.votes if "vote_log" not in parts else None)
+        return Inquiry._checked(
+            log,
+            parts.get("statements", self.statements),
+            parts.get("participants", self.participants),
+            votes=votes,
+            metadata=parts.get("metadata", self.metadata),
+            tables=parts.get("tables", self.tables),
+        )
+
     def with_statements(self, statements: Any) -> Inquiry:
         """A new inquiry with the statements table replaced (validated).
 
@@ -837,14 +850,7 @@ class Inquiry:
                 metadata=self.metadata,
                 tables=self.tables,
             )
-        return Inquiry._checked(
-            self.vote_log,
-            stmts,
-            self.participants,
-            votes=self.votes,
-            metadata=self.metadata,
-            tables=self.tables,
-        )
+        return self._replaced(statements=stmts)
 
     def with_participants(self, participants: Any) -> Inquiry:
         """A new inquiry with the participants table replaced (validated).
@@ -878,14 +884,7 @@ class Inquiry:
                 metadata=self.metadata,
                 tables=self.tables,
             )
-        return Inquiry._checked(
-            self.vote_log,
-            self.statements,
-            ppl,
-            votes=self.votes,
-            metadata=self.metadata,
-            tables=self.tables,
-        )
+        return self._replaced(participants=ppl)
 
     def without_tables(self, *names: str) -> Inquiry:
         """A new inquiry without the further tables named (names it does not hold are
@@ -907,14 +906,7 @@ class Inquiry:
         >>> sorted(rated.without_tables("ratings", "estimates").tables)
         []
         """
-        return Inquiry._checked(
-            self.vote_log,
-            self.statements,
-            self.participants,
-            votes=self.votes,
-            metadata=self.metadata,
-            tables={k: t for k, t in self.tables.items() if k not in names},
-        )
+        return self._replaced(tables={k: t for k, t in self.tables.items() if k not in names})
 
     def with_metadata(self, **items: Any) -> Inquiry:
         """A new inquiry with metadata items added or replaced.
@@ -934,14 +926,7 @@ class Inquiry:
         >>> inq.with_metadata(title="Riverside").metadata["title"]
         'Riverside'
         """
-        return Inquiry._checked(
-            self.vote_log,
-            self.statements,
-            self.participants,
-            votes=self.votes,
-            metadata={**self.metadata, **items},
-            tables=self.tables,
-        )
+        return self._replaced(metadata={**self.metadata, **items})
 
     def with_tables(self, **tables: Any) -> Inquiry:
         """A new inquiry with further input tables added or replaced (validated).
@@ -968,14 +953,7 @@ class Inquiry:
         from coprod_analytics.inputs import validate_input
 
         checked = {str(name): validate_input(str(name), t) for name, t in tables.items()}
-        return Inquiry._checked(  # the tables held were validated already
-            self.vote_log,
-            self.statements,
-            self.participants,
-            votes=self.votes,
-            metadata=self.metadata,
-            tables={**self.tables, **checked},
-        )
+        return self._replaced(tables={**self.tables, **checked})  # those held were checked
 
     def __repr__(self) -> str:
         c = self.counts()

@@ -106,19 +106,26 @@ def test_the_view_equals_a_fresh_read_after_every_poll(steps: list[tuple[Any, ..
         assert live.inquiry.vote_log.height == read_session(db).vote_log.height
 
 
-def test_votes_alone_do_not_read_the_session_again(tmp_path: Path, monkeypatch: Any) -> None:
-    # what makes the view cheap: a poll that brings only votes never re-reads the whole log
+def _count_reads(monkeypatch: Any) -> list[Any]:
+    """Every call of ``read_session`` from now on (a full read of the log), noted in the list
+    returned, still reading."""
     import coprod_analytics.session as session_pkg
 
+    reads: list[Any] = []
+    real = session_pkg.read_session
+    monkeypatch.setattr(session_pkg, "read_session", lambda *a, **k: reads.append(a) or real(*a))
+    return reads
+
+
+def test_votes_alone_do_not_read_the_session_again(tmp_path: Path, monkeypatch: Any) -> None:
+    # what makes the view cheap: a poll that brings only votes never re-reads the whole log
     db = tmp_path / "s.db"
     new_session(db)
     with SessionStore(db) as s:
         pids = [s.join() for _ in range(3)]
     live = LiveSession(db, recompute_interval=1e9)
     live.poll()
-    reads: list[Any] = []
-    real = session_pkg.read_session
-    monkeypatch.setattr(session_pkg, "read_session", lambda *a, **k: reads.append(a) or real(*a))
+    reads = _count_reads(monkeypatch)
     with SessionStore(db) as s:
         for p in pids:
             s.record_vote(p, 0, 1)
@@ -135,15 +142,11 @@ def test_joins_statements_and_population_answers_do_not_read_the_session_again(
 ) -> None:
     # a room of 2,000 joins, answers "about you" and sends statements all session long: a
     # re-read of the whole log at each (seconds at 100,000 events) would stall the view
-    import coprod_analytics.session as session_pkg
-
     db = tmp_path / "s.db"
     new_session(db)
     live = LiveSession(db, recompute_interval=1e9)
     live.poll()
-    reads: list[Any] = []
-    real = session_pkg.read_session
-    monkeypatch.setattr(session_pkg, "read_session", lambda *a, **k: reads.append(a) or real(*a))
+    reads = _count_reads(monkeypatch)
     with SessionStore(db) as s:
         pids = [s.join() for _ in range(3)]
         sid = s.submit_statement(pids[0], "Open the bridge to bikes")

@@ -206,7 +206,6 @@ class LiveSession:
         >>> live.inquiry.statements.height, live.board_inquiry().statements["text"].to_list()
         (2, ['Seeded'])
         """
-        from coprod_analytics.inquiry import Inquiry
 
         inq = self.inquiry
         if inq is None:
@@ -217,13 +216,10 @@ class LiveSession:
         out = inq
         if waiting.len():
             shown = ~pl.col("statement_id").is_in(waiting.implode())
-            out = Inquiry._checked(  # parts of a validated inquiry: not checked again
-                inq.vote_log.filter(shown),
-                inq.statements.filter(pl.col("moderation") != 0),
-                inq.participants,
+            out = inq._replaced(  # parts of a validated inquiry: not checked again
+                vote_log=inq.vote_log.filter(shown),
                 votes=inq.votes.filter(shown),
-                metadata=inq.metadata,
-                tables=inq.tables,
+                statements=inq.statements.filter(pl.col("moderation") != 0),
             )
         self._board = (inq, out)
         return out
