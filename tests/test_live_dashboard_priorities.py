@@ -20,7 +20,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from coprod_analytics.session import SessionStore, read_events
+from coprod_analytics.session import SessionStore, read_events, read_session
 from coprod_analytics.session.panels import screen_view
 from coprod_widgets.session.views import LiveDashboard
 
@@ -153,6 +153,35 @@ def test_each_kind_has_an_agenda_row_and_a_panel_with_its_numbers(db: Path) -> N
     ideas = board.panels["ideas"]
     assert ideas.message == "No answer approved yet."  # all 8 wait for moderation
     assert "8 answers waiting for moderation" in ideas.body.value
+
+
+def test_an_idea_rejected_after_people_compared_it_keeps_every_view_up(db: Path) -> None:
+    # the facilitator approves an idea, people compare it, then it is rejected after all
+    # (SessionStore.moderate decides again; the dashboard's queue only takes what waits): its
+    # comparisons stay in the log with its text id ("idea-<n>"), so the pairwise table's ids
+    # must stay text (they turned back to numbers and every read of the session raised)
+    pids = answer_all(db, people=4)
+    with SessionStore(db) as s:
+        s.record_answer(pids[0], "pairwise", None, {"idea": "A dog park"})
+    board = LiveDashboard(db)
+    idea = next(p for p in board.live.pending if p["activity_id"] == "pairwise")
+    assert board.moderate(idea["statement_id"], accept=True)
+    with SessionStore(db) as s:
+        new = s.state().activities["pairwise"].pool()[-1]["item_id"]
+        for p in pids[1:]:
+            s.record_answer(p, "pairwise", None, {"pair": [1, new], "winner": new})
+    board.refresh()
+    with SessionStore(db) as s:
+        s.moderate(idea["statement_id"], accept=False)
+    board.refresh()
+    fresh = read_session(db)
+    table = fresh.tables["pairwise"]
+    assert table["winner"].dtype == pl.String and new in table["winner"].to_list()
+    assert board.live.inquiry is not None
+    assert_frame_equal(board.live.inquiry.tables["pairwise"], table)
+    panel = board.panels["pairwise"]
+    assert "cannot be shown" not in panel.body.value and "Traceback" not in panel.body.value
+    assert new not in [it["item_id"] for it in board.live.state.activities["pairwise"].pool()]
 
 
 @pytest.mark.parametrize("answers", [0, 1, 2])

@@ -313,8 +313,12 @@ def _ballot_schema(act: ActivityRecord) -> dict[str, Any]:
 
 
 def _pairwise_id(act: ActivityRecord) -> Any:
+    """The dtype of a pairwise activity's item ids: text once an idea was ever accepted (a
+    rejected idea's comparisons keep its id)."""
     if getattr(act, "over_statements", False):
         return pl.Int64
+    if getattr(act, "had_ideas", False):
+        return pl.String
     return _id_dtype([it["item_id"] for it in act.pool()])
 
 

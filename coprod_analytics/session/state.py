@@ -329,6 +329,7 @@ class SessionState:
         key = f"idea-{rec.statement_id}"
         if rec.moderation == 1:
             act.ideas[key] = {"item_id": key, "text": rec.text, "idea": True}
+            act.had_ideas = True
         else:
             act.ideas.pop(key, None)
 

@@ -98,6 +98,10 @@ class ActivityRecord:
         appraisal, the needs mapped live in its source activity (by place id).
     places : dict of str to dict
         A mapping activity's places as they stand (by place id ``"<participant>-<id>"``).
+    had_ideas : bool
+        An idea was ever accepted into the pool (its id, ``"idea-<statement id>"``, stays in
+        the answers comparing it even if it is rejected later, so the ``pairwise`` table's
+        ids stay text).
     statements : dict of int to StatementRecord, optional
         The session's statements (shared with its state), for a pairwise activity whose
         ``settings`` say ``"over": "statements"``: its pool is then the accepted statements
@@ -120,6 +124,7 @@ class ActivityRecord:
     settings: dict[str, Any] = field(default_factory=dict)
     ideas: dict[str, dict[str, Any]] = field(default_factory=dict)
     places: dict[str, dict[str, Any]] = field(default_factory=dict)
+    had_ideas: bool = False
     statements: dict[int, Any] | None = field(default=None, repr=False, compare=False)
     _by_key: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
