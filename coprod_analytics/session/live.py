@@ -206,7 +206,6 @@ class LiveSession:
         >>> live.inquiry.statements.height, live.board_inquiry().statements["text"].to_list()
         (2, ['Seeded'])
         """
-
         inq = self.inquiry
         if inq is None:
             return None

@@ -9,6 +9,7 @@ processes (a facilitator's dashboard) append.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -197,9 +198,14 @@ class SessionState:
         return self.is_open and (act is None or act.is_open)
 
     def latest_answers(
-        self,
+        self, activities: Collection[str] | None = None
     ) -> dict[tuple[int, str, str, int], tuple[Any, int, dict[str, Any], int]]:
         """Every participant's latest answers, flat.
+
+        Parameters
+        ----------
+        activities : collection of str, optional
+            Only the answers to these activities (default: all).
 
         Returns
         -------
@@ -208,7 +214,10 @@ class SessionState:
             time_ms)``.
         """
         return {
-            (pid, *slot): ans for pid, slots in self.answers.items() for slot, ans in slots.items()
+            (pid, *slot): ans
+            for pid, slots in self.answers.items()
+            for slot, ans in slots.items()
+            if activities is None or slot[0] in activities
         }
 
     def apply(self, row: EventRow) -> None:

@@ -103,15 +103,7 @@ class LiveRows:
         again |= self.stale(acts)
         if again:
             kept = {aid: a for aid, a in acts.items() if a.kind in again}
-            self.rebuild(
-                kept,
-                {
-                    (pid, *slot): ans
-                    for pid, slots in state.answers.items()
-                    for slot, ans in slots.items()
-                    if slot[0] in kept
-                },
-            )
+            self.rebuild(kept, state.latest_answers(kept))
         self.update(
             acts,
             {
