@@ -25,6 +25,7 @@ from coprod_analytics.consensus.plots import (
 from coprod_analytics.consensus.plots import published_group_sizes as _core_group_sizes
 from coprod_analytics.privacy import is_small_cell, withheld_cells
 from coprod_widgets.core_text import core_text
+from coprod_widgets.figure import house_layout
 from coprod_widgets.i18n import N_, current_language, fmt_amount, fmt_pct, gettext_for
 from coprod_widgets.style import group_colour, group_label, group_name
 
@@ -55,19 +56,9 @@ __all__ = [
 
 _ = gettext_for("report")
 
-_FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13}
-
 
 def _layout(fig: go.Figure, *, title: str, height: int) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-        height=height,
-        margin={"l": 40, "r": 10, "t": 50, "b": 40},
-        font=_FONT,
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        hoverlabel={"align": "left"},
-    )
+    fig.update_layout(**house_layout(title=title, height=height))
     return fig
 
 

@@ -22,6 +22,7 @@ from coprod_analytics.format import MISSING
 from coprod_analytics.privacy import is_small_cell, small_cell_expr
 from coprod_widgets.consensus.figures import _layout
 from coprod_widgets.core_text import core_text
+from coprod_widgets.figure import new_figure
 from coprod_widgets.html import alt_table, coprod_div, interval_label, table_html
 from coprod_widgets.i18n import N_, fmt_number, fmt_p, fmt_pct, gettext_for
 from coprod_widgets.style import AGREE, DISAGREE, GROUP_COLOURS, esc, hover_text, short
@@ -272,7 +273,9 @@ def _quartiles_published(table: pl.DataFrame, min_cell: int) -> pl.DataFrame:
     )
 
 
-def delphi_figure(table: pl.DataFrame, *, min_cell: int = 0, height: int = 260) -> go.Figure:
+def delphi_figure(
+    table: pl.DataFrame, *, min_cell: int = 0, height: int = 260, title: str | None = None
+) -> go.Figure:
     """Median per Delphi round with its interquartile range.
 
     Parameters
@@ -284,6 +287,9 @@ def delphi_figure(table: pl.DataFrame, *, min_cell: int = 0, height: int = 260) 
         people (0: always).
     height : int, default 260
         Pixels.
+    title : str, optional
+        The chart's title (plotly's HTML subset: escape data with ``hover_text``); by
+        default "Delphi rounds: median and interquartile range".
 
     Returns
     -------
@@ -302,7 +308,7 @@ def delphi_figure(table: pl.DataFrame, *, min_cell: int = 0, height: int = 260) 
     table = _quartiles_published(table, min_cell)
     rounds = [str(r) for r in table.get_column("round").to_list()]
     med = table.get_column("median").to_list()
-    fig = go.Figure(
+    return new_figure(
         go.Scatter(
             x=rounds,
             y=med,
@@ -316,11 +322,12 @@ def delphi_figure(table: pl.DataFrame, *, min_cell: int = 0, height: int = 260) 
             },
             hovertemplate=_("round %{x}: median %{y:.4g}<extra></extra>"),
             name=_("median"),
-        )
+        ),
+        title=_("Delphi rounds: median and interquartile range") if title is None else title,
+        height=height,
+        xaxis={"title": {"text": _("round")}, "type": "category"},
+        yaxis={"title": {"text": _("median (bars: quartiles)")}},
     )
-    fig.update_xaxes(title=_("round"), type="category")
-    fig.update_yaxes(title=_("median (bars: quartiles)"))
-    return _layout(fig, title=_("Delphi rounds: median and interquartile range"), height=height)
 
 
 def pooling_figure(
@@ -400,7 +407,9 @@ def pooling_figure(
     return _layout(fig, title=_("Forecasts and their pools"), height=height)
 
 
-def popular_figure(table: pl.DataFrame, *, height: int = 280) -> go.Figure:
+def popular_figure(
+    table: pl.DataFrame, *, height: int = 280, title: str | None = None
+) -> go.Figure:
     """Actual and mean predicted share of each answer (the surprise is the difference).
 
     Parameters
@@ -409,6 +418,9 @@ def popular_figure(table: pl.DataFrame, *, height: int = 280) -> go.Figure:
         :class:`~coprod_analytics.crowd.estimates.SurprisinglyPopular`' table.
     height : int, default 280
         Pixels.
+    title : str, optional
+        The chart's title (plotly's HTML subset: escape data with ``hover_text``); by
+        default "Answers: actual vs predicted shares".
 
     Returns
     -------
@@ -424,7 +436,7 @@ def popular_figure(table: pl.DataFrame, *, height: int = 280) -> go.Figure:
     import plotly.graph_objects as go
 
     options = [hover_text(o, width=30, max_lines=2) for o in table.get_column("option").to_list()]
-    fig = go.Figure(
+    return new_figure(
         [
             go.Bar(
                 x=options,
@@ -440,11 +452,13 @@ def popular_figure(table: pl.DataFrame, *, height: int = 280) -> go.Figure:
                 marker={"color": _ORANGE},
                 hovertemplate=_("%{x}: %{y:.1%} predicted<extra></extra>"),
             ),
-        ]
+        ],
+        title=_("Answers: actual vs predicted shares") if title is None else title,
+        height=height,
+        yaxis={"title": {"text": _("share of respondents")}, "tickformat": ".0%"},
+        barmode="group",
+        legend={"orientation": "h", "y": -0.25},
     )
-    fig.update_yaxes(title=_("share of respondents"), tickformat=".0%")
-    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.25})
-    return _layout(fig, title=_("Answers: actual vs predicted shares"), height=height)
 
 
 def agreement_figure(items: pl.DataFrame, *, height: int = 300) -> go.Figure:
@@ -475,7 +489,7 @@ def agreement_figure(items: pl.DataFrame, *, height: int = 300) -> go.Figure:
         hover_text(f"{i}: {t}", width=28, max_lines=2)
         for i, t in items.select("item_id", "text").iter_rows()
     ]
-    fig = go.Figure(
+    return new_figure(
         [
             go.Bar(
                 x=labels,
@@ -491,11 +505,13 @@ def agreement_figure(items: pl.DataFrame, *, height: int = 300) -> go.Figure:
                 marker={"color": DISAGREE},
                 hovertemplate=_("dispersion %{y:.2f}<extra></extra>"),
             ),
-        ]
+        ],
+        title=_("Consensus and dispersion per item"),
+        height=height,
+        yaxis={"range": [0, 1]},
+        barmode="group",
+        legend={"orientation": "h", "y": -0.35},
     )
-    fig.update_yaxes(range=[0, 1])
-    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.35})
-    return _layout(fig, title=_("Consensus and dispersion per item"), height=height)
 
 
 # =========================================================================================

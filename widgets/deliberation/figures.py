@@ -17,6 +17,7 @@ from coprod_analytics.privacy import is_small_cell
 from coprod_widgets.consensus.figures import _layout
 from coprod_widgets.core_text import core_text, representation_status
 from coprod_widgets.deliberation.state import QMethodState, RepresentationState, ShiftState
+from coprod_widgets.figure import new_figure, vline
 from coprod_widgets.html import alt_table, pct, table_html
 from coprod_widgets.i18n import fmt_number, fmt_p, gettext_for
 from coprod_widgets.style import AGREE, DISAGREE, GROUP_COLOURS, PASS, esc, hover_text
@@ -189,7 +190,7 @@ def distribution_figure(
     )
 
 
-def group_shift_figure(rows: pl.DataFrame, *, by: str) -> go.Figure:
+def group_shift_figure(rows: pl.DataFrame, *, by: str, title: str | None = None) -> go.Figure:
     """Mean shift (post - pre) per group with its confidence interval.
 
     Parameters
@@ -199,6 +200,9 @@ def group_shift_figure(rows: pl.DataFrame, *, by: str) -> go.Figure:
         ``by`` column).
     by : str
         The split column ("" for everyone).
+    title : str, optional
+        The chart's title (plotly's HTML subset: escape data with ``hover_text``); by
+        default "Shift by" the split.
 
     Returns
     -------
@@ -216,7 +220,7 @@ def group_shift_figure(rows: pl.DataFrame, *, by: str) -> go.Figure:
     rows = rows.drop_nulls("estimate")
     labels = [hover_text(v, 40) for v in rows[by].to_list()] if by else ["everyone"] * rows.height
     est = rows["estimate"].to_list()
-    fig = go.Figure(
+    return new_figure(
         go.Scatter(
             x=est,
             y=labels,
@@ -229,14 +233,11 @@ def group_shift_figure(rows: pl.DataFrame, *, by: str) -> go.Figure:
                 "arrayminus": [e - lo for lo, e in zip(rows["ci_low"].to_list(), est, strict=True)],
             },
             hovertemplate=_("%{y}: shift %{x:.2f}<extra></extra>"),
-        )
-    )
-    fig.add_vline(x=0, line_color="#888", line_dash="dot")
-    fig.update_layout(xaxis_title=_("mean shift (after - before) with 95% interval"))
-    return _layout(
-        fig,
-        title=_("Shift by {what}").format(what=by or _("everyone")),
+        ),
+        title=_("Shift by {what}").format(what=by or _("everyone")) if title is None else title,
         height=120 + 40 * max(rows.height, 1),
+        shapes=[vline(0, {"color": "#888", "dash": "dot"})],
+        xaxis={"title": {"text": _("mean shift (after - before) with 95% interval")}},
     )
 
 
@@ -641,39 +642,32 @@ def population_figure(table: pl.DataFrame, *, attribute: str) -> go.Figure:
     cats = [hover_text(c, 30) for c in table["category"].to_list()]
     share = table["sample_share"].to_list()
     lo, hi = table["ci_low"].to_list(), table["ci_high"].to_list()
-    fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            x=cats,
-            y=share,
-            marker_color=[_STATUS_COLOUR.get(s, PASS) for s in table["status"].to_list()],
-            name=_("participants"),
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": [None if h is None else h - s for h, s in zip(hi, share, strict=True)],
-                "arrayminus": [
-                    None if lw is None else s - lw for lw, s in zip(lo, share, strict=True)
-                ],
-            },
-            hovertemplate=_("%{x}: %{y:.0%} of participants<extra></extra>"),
-        )
+    bars = go.Bar(
+        x=cats,
+        y=share,
+        marker_color=[_STATUS_COLOUR.get(s, PASS) for s in table["status"].to_list()],
+        name=_("participants"),
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": [None if h is None else h - s for h, s in zip(hi, share, strict=True)],
+            "arrayminus": [None if lw is None else s - lw for lw, s in zip(lo, share, strict=True)],
+        },
+        hovertemplate=_("%{x}: %{y:.0%} of participants<extra></extra>"),
     )
-    fig.add_trace(
-        go.Scatter(
-            x=cats,
-            y=table["population_share"].to_list(),
-            mode="markers",
-            marker={"symbol": "line-ew-open", "size": 26, "color": "#000", "line": {"width": 3}},
-            name=_("population"),
-            hovertemplate=_("%{x}: %{y:.0%} of the population<extra></extra>"),
-        )
+    marks = go.Scatter(
+        x=cats,
+        y=table["population_share"].to_list(),
+        mode="markers",
+        marker={"symbol": "line-ew-open", "size": 26, "color": "#000", "line": {"width": 3}},
+        name=_("population"),
+        hovertemplate=_("%{x}: %{y:.0%} of the population<extra></extra>"),
     )
-    fig.update_layout(yaxis_tickformat=".0%", yaxis_title=_("share"))
-    return _layout(
-        fig,
+    return new_figure(
+        [bars, marks],
         title=_("Participants vs population: {what}").format(what=hover_text(attribute, 40)),
         height=340,
+        yaxis={"tickformat": ".0%", "title": {"text": _("share")}},
     )
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from coprod_widgets.consensus.figures import _layout
+from coprod_widgets.figure import new_figure
 from coprod_widgets.html import alt_table, coprod_div, interval_label, table_html
 from coprod_widgets.i18n import N_, fmt_number, fmt_p, gettext_for
 from coprod_widgets.style import GROUP_COLOURS, esc, group_colour, group_name, hover_text, short
@@ -97,12 +98,17 @@ def evidence_figure(
                 hovertemplate=f"%{{customdata}}<br>{_(crit)} %{{x:.2f}}<extra></extra>",
             )
         )
-    fig = go.Figure(traces)
-    fig.update_yaxes(tickvals=list(range(len(rows))), ticktext=labels, automargin=True)
-    fig.update_xaxes(title=_("mean rating ({level} interval)").format(level=interval_label(alpha)))
-    fig.update_layout(legend={"orientation": "h", "y": -0.15})
-    return _layout(
-        fig, title=_("Evidence: credibility and relevance"), height=height or 120 + 40 * len(rows)
+    return new_figure(
+        traces,
+        title=_("Evidence: credibility and relevance"),
+        height=height or 120 + 40 * len(rows),
+        yaxis={"tickvals": list(range(len(rows))), "ticktext": labels, "automargin": True},
+        xaxis={
+            "title": {
+                "text": _("mean rating ({level} interval)").format(level=interval_label(alpha))
+            }
+        },
+        legend={"orientation": "h", "y": -0.15},
     )
 
 

@@ -154,6 +154,7 @@ def map_figure(
     hotspots: pl.DataFrame | None = None,
     layers: Sequence[dict[str, Any]] = (),
     height: int = 460,
+    title: str | None = None,
 ) -> go.Figure:
     """The community map: published grid cells (or jittered points) by kind, hotspot
     centres, GeoJSON layers. North is up on a map; on a plan the y axis points down, as the
@@ -169,6 +170,9 @@ def map_figure(
         GeoJSON objects (FeatureCollection, Feature or geometry) in the map's coordinates
         (``[lon, lat]``; plan units on a plan), drawn as grey lines with area names.
     height : int, default 460
+    title : str, optional
+        The chart's title (plotly's HTML subset: escape data with ``hover_text``); by
+        default one naming what the map shows and how it keeps places private.
 
     Returns
     -------
@@ -187,7 +191,7 @@ def map_figure(
     """
     geo = grid.system == "geo"
     xcol, ycol = ("lon", "lat") if geo else ("x", "y")
-    fig = go.Figure(_layer_traces(layers))
+    traces = _layer_traces(layers)
     cells = grid.frame
     kinds = (
         cells.get_column("kind").unique(maintain_order=True).to_list()
@@ -202,7 +206,7 @@ def map_figure(
         part = cells if kind is None else cells.filter(pl.col("kind") == kind)
         label = _kind_plural(kind) if kind is not None else _("places")
         if jitter:  # each place moved at random: no counts to show, no exact point
-            fig.add_trace(
+            traces.append(
                 go.Scatter(
                     x=part.get_column(xcol).to_list(),
                     y=part.get_column(ycol).to_list(),
@@ -217,7 +221,7 @@ def map_figure(
                 )
             )
             continue
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=part.get_column(xcol).to_list(),
                 y=part.get_column(ycol).to_list(),
@@ -240,7 +244,7 @@ def map_figure(
     if hotspots is not None and hotspots.height:
         shown = hotspots.filter(pl.col("n_people").is_not_null())
         if shown.height:
-            fig.add_trace(
+            traces.append(
                 go.Scatter(
                     x=shown.get_column(xcol).to_list(),
                     y=shown.get_column(ycol).to_list(),
@@ -272,18 +276,24 @@ def map_figure(
     yaxis["scaleratio"] = 1 / max(math.cos(math.radians(mid)), 0.05) if geo else 1.0
     if not geo:  # a plan's y grows downwards, like its image (and the phone's, the projector's)
         yaxis["autorange"] = "reversed"
-    fig.update_layout(
-        height=height,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        title=_("Community map: assets, needs and ideas (moved at random)")
-        if jitter
-        else _("Community map: assets, needs and ideas (counted in cells)"),
-        xaxis={"visible": False},
-        yaxis={**yaxis, "visible": False},
-        legend={"orientation": "h", "y": -0.02},
-        plot_bgcolor="#fafafa",
+    if title is None:
+        title = (
+            _("Community map: assets, needs and ideas (moved at random)")
+            if jitter
+            else _("Community map: assets, needs and ideas (counted in cells)")
+        )
+    return go.Figure(
+        traces,
+        layout={
+            "height": height,
+            "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+            "title": {"text": title},
+            "xaxis": {"visible": False},
+            "yaxis": {**yaxis, "visible": False},
+            "legend": {"orientation": "h", "y": -0.02},
+            "plot_bgcolor": "#fafafa",
+        },
     )
-    return fig
 
 
 def map_alt(grid: PublishedPoints) -> str:

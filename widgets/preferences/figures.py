@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from coprod_widgets.consensus.figures import _layout
 from coprod_widgets.core_text import core_text
+from coprod_widgets.figure import new_figure, vline
 from coprod_widgets.html import alt_table, pct, table_html
 from coprod_widgets.i18n import fmt_amount, fmt_pct, gettext_for
 from coprod_widgets.style import esc, group_colour, hover_text
@@ -259,7 +259,7 @@ def rules_figure(state: BudgetState, *, height: int = 340) -> go.Figure:
 
     table = state.rules_table()
     rules = table["rule"].to_list()
-    fig = go.Figure()
+    traces = []
     for k, (col, name) in enumerate(
         (
             ("share_with_funded", _("Voters with ≥1 funded project")),
@@ -267,7 +267,7 @@ def rules_figure(state: BudgetState, *, height: int = 340) -> go.Figure:
         )
     ):
         values = (1 - table["leftover_share"]).to_list() if col == "spent" else table[col].to_list()
-        fig.add_trace(
+        traces.append(
             go.Bar(
                 y=[hover_text(r) for r in rules],
                 x=values,
@@ -281,9 +281,14 @@ def rules_figure(state: BudgetState, *, height: int = 340) -> go.Figure:
                 hovertemplate="%{y}: %{x:.0%}<extra>" + name + "</extra>",
             )
         )
-    fig.update_layout(barmode="group", xaxis={"tickformat": ".0%", "range": [0, 1]})
-    fig.update_yaxes(autorange="reversed")
-    return _layout(fig, title=_("Whom each rule serves, and how much it spends"), height=height)
+    return new_figure(
+        traces,
+        title=_("Whom each rule serves, and how much it spends"),
+        height=height,
+        barmode="group",
+        xaxis={"tickformat": ".0%", "range": [0, 1]},
+        yaxis={"autorange": "reversed"},
+    )
 
 
 def rules_alt(state: BudgetState) -> str:
@@ -348,10 +353,10 @@ def satisfaction_figure(state: BudgetState, *, height: int = 340) -> go.Figure:
     import plotly.graph_objects as go
 
     long = state.satisfaction_long()
-    fig = go.Figure()
+    traces = []
     for k, rule in enumerate(dict.fromkeys(long["rule"].to_list())):
         part = long.filter((pl.col("rule") == rule) & pl.col("share").is_not_null())
-        fig.add_trace(
+        traces.append(
             go.Bar(
                 x=part["n_funded"].to_list(),
                 y=part["share"].to_list(),
@@ -363,12 +368,14 @@ def satisfaction_figure(state: BudgetState, *, height: int = 340) -> go.Figure:
                 + "</extra>",
             )
         )
-    fig.update_layout(
+    return new_figure(
+        traces,
+        title=_("How many of their projects voters got"),
+        height=height,
         barmode="group",
-        xaxis={"title": _("funded projects on a voter's ballot"), "dtick": 1},
-        yaxis={"title": _("share of voters"), "tickformat": ".0%"},
+        xaxis={"title": {"text": _("funded projects on a voter's ballot")}, "dtick": 1},
+        yaxis={"title": {"text": _("share of voters")}, "tickformat": ".0%"},
     )
-    return _layout(fig, title=_("How many of their projects voters got"), height=height)
 
 
 def satisfaction_alt(state: BudgetState) -> str:
@@ -501,7 +508,7 @@ def strengths_figure(state: RankingState, *, height: int | None = None) -> go.Fi
     theta = table["log_strength"].to_numpy()
     lo = table["ci_low"].to_numpy()
     hi = table["ci_high"].to_numpy()
-    fig = go.Figure(
+    return new_figure(
         go.Scatter(
             x=theta,
             y=items,
@@ -516,19 +523,18 @@ def strengths_figure(state: RankingState, *, height: int | None = None) -> go.Fi
             },
             name=_("log-strength"),
             hovertemplate="%{y}: %{x:.2f}<extra></extra>",
-        )
-    )
-    fig.add_vline(x=0, line={"color": "#999", "dash": "dot"})
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(
-        title=_("log-strength (mean 0) with {level} interval").format(
-            level=fmt_pct(1 - state.alpha)
-        )
-    )
-    return _layout(
-        fig,
+        ),
         title=_("Bradley–Terry strengths from pairwise comparisons"),
         height=height or max(260, 60 + 26 * len(items)),
+        shapes=[vline(0, {"color": "#999", "dash": "dot"})],
+        yaxis={"autorange": "reversed"},
+        xaxis={
+            "title": {
+                "text": _("log-strength (mean 0) with {level} interval").format(
+                    level=fmt_pct(1 - state.alpha)
+                )
+            }
+        },
     )
 
 

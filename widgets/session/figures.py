@@ -437,15 +437,17 @@ def chart_specs(panel: LivePanel) -> list[ChartSpec]:
     from coprod_widgets.evidence.figures import evidence_figure
 
     def delphi(sub: pl.DataFrame) -> go.Figure:
-        fig = delphi_figure(sub.with_columns(pl.col("q1", "q3").fill_null(pl.col("median"))))
-        return fig.update_layout(title_text=hover_text(sub["text"][0], 60), height=280)
+        return delphi_figure(
+            sub.with_columns(pl.col("q1", "q3").fill_null(pl.col("median"))),
+            title=hover_text(sub["text"][0], 60),
+            height=280,
+        )
 
     def popular(sub: pl.DataFrame) -> go.Figure:
-        return popular_figure(sub).update_layout(title_text=hover_text(sub["text"][0], 70))
+        return popular_figure(sub, title=hover_text(sub["text"][0], 70))
 
     def shifts(rows: pl.DataFrame) -> go.Figure:
-        fig = group_shift_figure(rows, by="item")
-        return fig.update_layout(title_text=_("Shift per item (after - before)"))
+        return group_shift_figure(rows, by="item", title=_("Shift per item (after - before)"))
 
     out: list[ChartSpec] = []
     est = _shown(panel, "estimates", "median")

@@ -264,8 +264,12 @@ def mapping_chart_builders(panel: LivePanel) -> list[tuple[str, pl.DataFrame, An
         layers = list(panel.results.get("layers") or [])
 
         def build() -> Any:
-            fig = map_figure(grid, hotspots=hot if hot.height else None, layers=layers)
-            return fig.update_layout(title_text=_("Community map (places counted in cells)"))
+            return map_figure(
+                grid,
+                hotspots=hot if hot.height else None,
+                layers=layers,
+                title=_("Community map (places counted in cells)"),
+            )
 
         out.append(("map", data, build))
     change = panel.section("appraisal_change")
@@ -281,11 +285,10 @@ def mapping_chart_builders(panel: LivePanel) -> list[tuple[str, pl.DataFrame, An
             def shifts() -> Any:
                 from coprod_widgets.deliberation.figures import group_shift_figure
 
-                fig = group_shift_figure(rows, by="item")
-                return fig.update_layout(
-                    title_text=_(
-                        "Change of each need's score between rounds (negative: less pressing)"
-                    )
+                return group_shift_figure(
+                    rows,
+                    by="item",
+                    title=_("Change of each need's score between rounds (negative: less pressing)"),
                 )
 
             out.append(("appraisal-change", rows, shifts))

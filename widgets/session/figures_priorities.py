@@ -16,6 +16,7 @@ Every text from the session (project names, items, ideas, answers) is escaped
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from typing import Any
 
@@ -342,6 +343,7 @@ def priority_chart_builders(panel: LivePanel) -> list[tuple[str, pl.DataFrame, A
     if panel.kind == "budget" and cmp is not None:
         data = panel.section("budget_rules")
 
+        @functools.cache
         def state() -> Any:
             from coprod_analytics.inquiry import Inquiry
             from coprod_widgets.preferences.state import BudgetState
