@@ -422,15 +422,16 @@ def test_present_mode_keeps_open_questions_off_the_screen(db: Path) -> None:
 
 # ------------------------------------------------------------------------------ the reproduction
 def _estimates_expected(inq: Any) -> pl.DataFrame:
-    from coprod_analytics.crowd import crowd_estimates, delphi_rounds
+    from coprod_analytics.crowd import crowd_estimate, delphi_rounds
 
-    med = (
-        crowd_estimates(
-            inq.tables["estimates"], n_resamples=LIVE_N_RESAMPLES, seed=0, progress=False
-        )
-        .to_frame()
-        .filter(pl.col("method") == "median")
-        .select("question_id", "round", "n", pl.col("value").alias("median"), "ci_low", "ci_high")
+    rows = []  # the median with its exact bootstrap interval, as the live panel shows it
+    for (qid, rnd), part in inq.tables["estimates"].group_by("question_id", "round"):
+        est = crowd_estimate(part["value"], ci_method="exact", progress=False)
+        rows.append((qid, rnd, est.n, est.value, est.ci_low, est.ci_high))
+    med = pl.DataFrame(
+        rows,
+        schema=["question_id", "round", "n", "median", "ci_low", "ci_high"],
+        orient="row",
     )
     quart = delphi_rounds(inq).table.select("question_id", "round", "q1", "q3")
     return med.join(quart, on=["question_id", "round"]).with_columns(

@@ -222,3 +222,140 @@ def bootstrap_interval(
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return None, None
     return lo, hi
+
+
+def exact_median_interval(values: np.ndarray, alpha: float) -> tuple[float, float]:
+    """The percentile interval of the median's bootstrap distribution, computed exactly.
+
+    The limit of :func:`bootstrap_interval` with the median as the statistic as the number
+    of resamples grows (no Monte Carlo error, no seed): the ``alpha / 2`` and ``1 - alpha /
+    2`` quantiles (the smallest value whose probability of not being exceeded reaches them)
+    of the median of n draws with replacement from the n values.
+
+    With the values sorted and ``C_k`` the number of the n draws among the k smallest
+    (``C_k ~ Binomial(n, k / n)``), the resample's median is, for odd n, the value of rank
+    ``J = min{k : C_k >= (n + 1) / 2}``, so ``P(J <= k) = P(C_k >= (n + 1) / 2)``. For even
+    n = 2m it is the mean of the values of ranks ``J1 <= J2`` (where ``C_k`` reaches m and
+    m + 1); for a < b,
+
+        ``P(J1 = a, J2 = b) = C(n, m) / n^n * (a^m - (a-1)^m) * ((n-b+1)^m - (n-b)^m)``
+
+    (``C_a = m`` reached at a, the other m draws above a, the first of them at b), and
+    ``P(J1 = J2 = a) = P(J1 = a) - sum over b > a``. The quantiles are found by bisection
+    on the value, each step summing these probabilities in log space (O(n log n)).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        The sample (finite; at least one value).
+    alpha : float
+        The interval's level is ``1 - alpha``.
+
+    Returns
+    -------
+    tuple of float
+        The lower and upper limits, each a value the resample's median can take.
+
+    Examples
+    --------
+    >>> exact_median_interval(np.array([3.0, 1.0]), 0.05)  # medians 1, 2, 3: 1/4, 1/2, 1/4
+    (1.0, 3.0)
+    >>> exact_median_interval(np.array([3.0, 1.0]), 0.6)  # the 0.3 and 0.7 quantiles
+    (2.0, 2.0)
+    """
+    from scipy.special import gammaln
+    from scipy.stats import binom
+
+    xs = np.sort(np.asarray(values, dtype=float))
+    n = xs.size
+    ranks = np.arange(1, n + 1, dtype=float)
+    if n % 2:  # the value of rank J; P(J <= k) = P(C_k >= (n + 1) / 2)
+        cdf = binom.sf((n + 1) // 2 - 1, n, ranks / n)
+        cdf[-1] = 1.0
+
+        def quantile_odd(q: float) -> float:
+            return float(xs[min(int(np.searchsorted(cdf, q, side="left")), n - 1)])
+
+        return quantile_odd(alpha / 2), quantile_odd(1 - alpha / 2)
+    m = n // 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # log(k^m - (k-1)^m) - m log n, for k = a (lower rank) and k = n - b + 1 (upper)
+        lu = m * np.log(ranks / n) + np.log(-np.expm1(m * np.log1p(-1 / ranks)))
+        up = n - ranks + 1
+        lv = m * np.log(up / n) + np.log(-np.expm1(m * np.log1p(-1 / up)))
+    log_c = float(gammaln(n + 1) - 2 * gammaln(m + 1))
+    reach_m = binom.sf(m - 1, n, ranks / n)  # P(J1 <= k)
+    reach_m1 = binom.sf(m, n, ranks / n)  # P(J2 <= k)
+    # the ranks that matter: J1 below the first or J2 above the last has a probability
+    # under 1e-17, below what a sum of probabilities in floating point resolves
+    first = int(np.searchsorted(reach_m, 1e-17, side="left"))
+    last = min(int(np.searchsorted(reach_m1, 1 - 1e-17, side="left")), n - 1) + 1
+    xs, lu, lv = xs[first:last], lu[first:last], lv[first:last]
+    # P(J1 = a): the binomial tails' difference
+    p_first = np.diff(reach_m, prepend=0.0)[first:last]
+    w = xs.size
+    # suffix[i]: log of the sum of exp(lv) from i on (lv falls with the rank, so a sum over
+    # (a, B] is the difference of two suffixes that differ by their largest terms: no
+    # cancellation, as a difference of prefix sums would have)
+    suffix = np.append(np.logaddexp.accumulate(lv[::-1])[::-1], -np.inf)
+
+    def log_between(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+        """log(exp(hi) - exp(lo)) for hi >= lo (-inf when equal or both -inf)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return hi + np.log1p(-np.exp(np.minimum(lo - hi, 0.0)))
+
+    # the pairs a = b: P(J1 = a) less the pairs a < b
+    above = suffix[1:]  # log of the sum over b > a
+    diagonal = np.clip(p_first - np.exp(log_c + lu + above), 0.0, None)
+    index = np.arange(w)
+
+    def reach(t: float) -> np.ndarray:
+        """Per lower rank a: how many values b give a median ``(x_a + x_b) / 2 <= t``, the
+        mean computed as the median computes it (``x_b <= 2t - x_a`` rounds otherwise
+        near the boundary, where the search ends)."""
+        count = np.searchsorted(xs, 2 * t - xs, side="right")
+        while True:
+            nxt = xs[np.minimum(count, w - 1)]
+            grow = (count < w) & ((xs + nxt) / 2 <= t)
+            prev = xs[np.maximum(count - 1, 0)]
+            shrink = (count > 0) & ((xs + prev) / 2 > t)
+            if not (grow.any() or shrink.any()):
+                return count
+            count = np.where(grow, np.searchsorted(xs, nxt, side="right"), count)
+            count = np.where(shrink, np.searchsorted(xs, prev, side="left"), count)
+
+    def cdf_even(t: float) -> float:
+        count = reach(t)
+        pairs = count > index + 1  # some b above a within reach
+        a = index[pairs]
+        mass = np.exp(log_c + lu[a] + log_between(suffix[a + 1], suffix[count[a]]))
+        return float(diagonal[xs <= t].sum() + mass.sum())
+
+    def between(lo: float, hi: float) -> tuple[float, float]:
+        """The least and the largest value the median can take in (lo, hi]."""
+        c_lo, c_hi = reach(lo), reach(hi)
+        new = (c_hi > np.maximum(c_lo, index + 1)) | ((xs > lo) & (xs <= hi))
+        if not new.any():
+            return np.inf, -np.inf
+        a = index[new]
+        low_b = np.where(xs[a] > lo, a, np.maximum(c_lo[a], a + 1))
+        high_b = np.where(c_hi[a] > a + 1, c_hi[a] - 1, a)
+        return float(np.min((xs[a] + xs[low_b]) / 2)), float(np.max((xs[a] + xs[high_b]) / 2))
+
+    def quantile_even(q: float) -> float:
+        lo, hi = float(xs[0]), float(xs[-1])
+        if cdf_even(lo) >= q:
+            return lo
+        while True:  # F(lo) < q <= F(hi): halve until one value the median takes is left
+            least, most = between(lo, hi)
+            if least == most:
+                return least
+            mid = lo + (hi - lo) / 2
+            if not lo < mid < hi:
+                return least
+            if cdf_even(mid) >= q:
+                hi = mid
+            else:
+                lo = mid
+
+    return quantile_even(alpha / 2), quantile_even(1 - alpha / 2)

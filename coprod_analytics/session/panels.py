@@ -116,7 +116,8 @@ log = logging.getLogger("coprod_analytics.session.panels")
 #: Answers an item needs before its statistics are shown.
 MIN_ANSWERS = 3
 
-#: Bootstrap resamples of the live intervals (median of an estimate, evidence means).
+#: Bootstrap resamples of the live intervals (evidence means; an estimate's median takes
+#: its exact bootstrap interval).
 LIVE_N_RESAMPLES = 1000
 
 #: Per section: the id column, the round column and the category column of its long form.
@@ -348,7 +349,8 @@ def live_panel(
     joined : int, default 0
         Participants who joined (those who did not answer a population question yet).
     n_resamples : int, default 1000
-        Bootstrap resamples of the intervals (0: none).
+        Bootstrap resamples of the intervals (0: none). An estimate's median takes its
+        exact bootstrap interval (``crowd_estimate(..., ci_method="exact")``) instead.
     seed : int, default 0
         Seed of the bootstraps.
     min_answers : int, default 3

@@ -143,8 +143,16 @@ def _median_interval(
 ) -> tuple[float, float | None, float | None]:
     from coprod_analytics.crowd import crowd_estimate
 
+    # the median's exact bootstrap interval: no Monte Carlo noise between refreshes, and at
+    # 2,000 answers 7 ms where 1,000 resamples took 43 (``seed`` and ``n_resamples`` > 0
+    # only ask for an interval)
     est = crowd_estimate(
-        list(values), method="median", n_resamples=n_resamples, seed=seed, progress=False
+        list(values),
+        method="median",
+        n_resamples=n_resamples,
+        ci_method="exact",
+        seed=seed,
+        progress=False,
     )
     return est.value, est.ci_low, est.ci_high
 
