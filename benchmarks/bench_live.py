@@ -188,6 +188,7 @@ def dashboard_latency(db: Path, stop: Any, out: Any) -> None:
     acceptance latencies it measures. What the browser then takes to draw the widgets'
     new values is not in it.
     """
+    from coprod_analytics.session.gc_pacing import IdleCollections
     from coprod_analytics.session.open import open_event_reader
     from coprod_widgets.session.views import LiveDashboard
 
@@ -198,10 +199,13 @@ def dashboard_latency(db: Path, stop: Any, out: Any) -> None:
     took: list[float] = []  # seconds of each refresh that showed something new
     # per refresh: (wall-clock start, seconds, CPU seconds of this process, events read)
     when: list[tuple[float, float, float, int]] = []
+    pacing = IdleCollections()  # as the dashboard's poller: full collections between refreshes
+    pacing.start()
     while not stop.is_set():
         started, wall, cpu = time.monotonic(), time.time(), time.process_time()
         before = board.live.last_seq
         if board.refresh():
+            pacing.changed()
             now = time.time()
             took.append(time.monotonic() - started)
             last = board.live.last_seq
@@ -211,9 +215,11 @@ def dashboard_latency(db: Path, stop: Any, out: Any) -> None:
             )
             seen = max([seen, *(r[0] for r in rows if r[0] <= last)])
             when.append((wall, took[-1], time.process_time() - cpu, last - before))
+        pacing.idle()
         time.sleep(max(0.0, board.interval - (time.monotonic() - started)))
+    pacing.stop()
     reader.close()
-    out.put((lat, took, when))
+    out.put((lat, took, when, (pacing.collections, pacing.seconds)))
 
 
 class DashboardWatch:
@@ -225,6 +231,8 @@ class DashboardWatch:
         #: per refresh that showed something: (wall-clock start, seconds, CPU seconds,
         #: events read)
         self.refreshes: list[tuple[float, float, float, int]] = []
+        #: full garbage collections the dashboard ran between refreshes: (count, seconds)
+        self.collections = (0, 0.0)
         ctx = multiprocessing.get_context("spawn")
         self.stop, self.out = ctx.Event(), ctx.Queue()
         self.proc = ctx.Process(
@@ -236,7 +244,7 @@ class DashboardWatch:
         """Stop watching; the p95 from acceptance to the view, in ms (NaN: nothing seen).
         The p50 and p95 of the refreshes' own durations are kept in :attr:`refresh_ms`."""
         self.stop.set()
-        got, took, self.refreshes = self.out.get(timeout=timeout)
+        got, took, self.refreshes, self.collections = self.out.get(timeout=timeout)
         lat = sorted(x * 1000 for x in got)
         durations = sorted(x * 1000 for x in took)
         self.proc.join(60)

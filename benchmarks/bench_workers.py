@@ -299,6 +299,7 @@ def run_once(
     load_avg1 = os.getloadavg()
     dash_p95 = None if watch is None else watch.p95_ms()
     refresh_ms = None if watch is None else watch.refresh_ms
+    collections = None if watch is None else watch.collections
     restarted = any("exited" in line for line in srv.lines)
     srv.stop()
     result = box["r"]
@@ -333,6 +334,7 @@ def run_once(
         "load_avg": (load_avg0[0], load_avg1[0]),
         "dashboard_p95_ms": dash_p95,
         "refresh_ms": refresh_ms,
+        "collections": collections,
         "refresh_timeline": [] if watch is None else _refresh_timeline(watch.refreshes, t0_wall),
     }
 
@@ -489,7 +491,9 @@ def main() -> None:
             print(
                 f"  dashboard view p95        {r['dashboard_p95_ms']:>8.0f} ms from acceptance, "
                 "every worker's answers (target < 1000); a refresh took "
-                f"{r['refresh_ms'][0]:.0f} ms (p50), {r['refresh_ms'][1]:.0f} ms (p95)"
+                f"{r['refresh_ms'][0]:.0f} ms (p50), {r['refresh_ms'][1]:.0f} ms (p95); "
+                f"{r['collections'][0]} full garbage collections between refreshes, "
+                f"{r['collections'][1]:.2f} s"
             )
         if "killed" in r["label"]:
             print(f"  killed worker restarted   {'yes' if r['restarted'] else 'NO'}")

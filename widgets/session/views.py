@@ -15,7 +15,9 @@ Assembled from the parts of this folder and the consensus widgets:
   with "Show on screen", full page and in large type, for the projector.
 
 A poller (an asyncio task in the kernel) calls :meth:`LiveSession.poll` every half second; only
-the panels whose activity changed are recomputed and redrawn. Texts from the session are
+the panels whose activity changed are recomputed and redrawn. Python's full garbage
+collections run between two refreshes
+(:class:`~coprod_analytics.session.gc_pacing.IdleCollections`), not inside one. Texts from the session are
 shown with ``Label`` widgets or escaped HTML, never as markup, and every value a visitor
 could set on a widget is checked before anything is written.
 """
@@ -33,6 +35,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from coprod_analytics.session import open_store
+from coprod_analytics.session.gc_pacing import IdleCollections
 from coprod_analytics.session.live import LiveSession
 from coprod_analytics.session.panels import LivePanel
 from coprod_widgets.core_text import activity_title, core_text
@@ -641,12 +644,16 @@ class LiveDashboard(widgets.VBox):
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()
         started = loop.time()
-        while True:  # a poll every `interval` from the start of the last: no sleep added
-            await asyncio.sleep(max(0.0, self.interval - (loop.time() - started)))
-            started = loop.time()
-            try:
-                self.refresh()
-            except Exception as exc:  # keep polling; show what went wrong
-                log.exception("refreshing the live dashboard of %s failed", self.db_path)
-                text = _("Refresh failed: {error}").format(error=exc)
-                self.readiness.value = f"<p>{html.escape(text)}</p>"
+        # Python's full garbage collections between two refreshes, not inside one
+        with IdleCollections() as pacing:
+            while True:  # a poll every `interval` from the start of the last: no sleep added
+                await asyncio.sleep(max(0.0, self.interval - (loop.time() - started)))
+                started = loop.time()
+                try:
+                    if self.refresh():
+                        pacing.changed()
+                except Exception as exc:  # keep polling; show what went wrong
+                    log.exception("refreshing the live dashboard of %s failed", self.db_path)
+                    text = _("Refresh failed: {error}").format(error=exc)
+                    self.readiness.value = f"<p>{html.escape(text)}</p>"
+                pacing.idle()
