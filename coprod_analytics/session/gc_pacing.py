@@ -20,9 +20,9 @@ import types
 
 __all__ = ["IdleCollections"]
 
-#: The interpreter's thresholds while at least one :class:`IdleCollections` is on (the
-#: count of them), to put back when the last one stops.
-_saved: list[tuple[int, int, int]] = []
+#: The interpreter's thresholds, kept while at least one :class:`IdleCollections` is on (the
+#: count of them) and put back when the last one stops.
+_saved: tuple[int, int, int] = gc.get_threshold()
 _active = 0
 
 
@@ -71,13 +71,12 @@ class IdleCollections:
 
     def start(self) -> None:
         """Stop the interpreter from starting full collections (until :meth:`stop`)."""
-        global _active
+        global _active, _saved
         if self._on:
             return
         if _active == 0:
-            _saved.append(gc.get_threshold())
-            first, second, _third = gc.get_threshold()
-            gc.set_threshold(first, second, 2**31 - 1)
+            _saved = gc.get_threshold()
+            gc.set_threshold(_saved[0], _saved[1], 2**31 - 1)
         _active += 1
         self._on = True
         self._last = time.monotonic()
@@ -89,8 +88,8 @@ class IdleCollections:
             return
         self._on = False
         _active -= 1
-        if _active == 0 and _saved:
-            gc.set_threshold(*_saved.pop())
+        if _active == 0:
+            gc.set_threshold(*_saved)
 
     def changed(self) -> None:
         """Note that a refresh built new objects (the next :meth:`idle` may collect)."""
